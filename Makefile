@@ -1,0 +1,44 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+DATA ?= civwatch-data
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+BIN := $(VENV)/bin
+
+.PHONY: run test test-sqlite test-postgres lint typecheck bench clean-data
+
+$(BIN)/civwatch: pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("civwatch needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+## Serve civwatch with the demo data set on http://127.0.0.1:8000
+run: $(BIN)/civwatch
+	scripts/system-deps run
+	$(BIN)/civwatch init --data-dir $(DATA)
+	$(BIN)/civwatch demo load --data-dir $(DATA)
+	$(BIN)/civwatch serve --data-dir $(DATA) --host $(HOST) --port $(PORT)
+
+## The whole test suite: on SQLite, then the database tests again on PostgreSQL
+test: $(BIN)/civwatch
+	scripts/system-deps test
+	$(MAKE) --no-print-directory lint typecheck test-sqlite test-postgres
+
+test-sqlite:
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+test-postgres:
+	CIVWATCH_DATABASE_URL=$$(scripts/pg-test-server start) $(BIN)/pytest -n 2 -m db $(PYTEST_ARGS)
+
+lint:
+	$(BIN)/ruff check .
+
+typecheck:
+	$(BIN)/mypy
+
+clean-data:
+	rm -rf $(DATA)

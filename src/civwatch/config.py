@@ -1,0 +1,74 @@
+"""Settings, read once from the environment (prefix ``CIVWATCH_``) or given explicitly.
+
+No other module reads the environment: they take a :class:`Settings`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+GIB = 1024**3
+
+
+class Settings(BaseSettings):
+    """Where civwatch keeps its data and the limits it enforces."""
+
+    model_config = SettingsConfigDict(env_prefix="CIVWATCH_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("civwatch-data"),
+        description="Folder holding the database, the blob vault and the signing key.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default: SQLite file civwatch.db in the data folder.",
+    )
+    blob_url: str | None = Field(
+        default=None,
+        description="Where evidence blobs live; default: file:// folder 'vault' in the data folder.",
+    )
+    queue_url: str | None = Field(
+        default=None,
+        description="Task queue store; default: SQLite file queue.db in the data folder.",
+    )
+    max_file_size: int = Field(default=4 * GIB, ge=1, description="Largest file accepted, bytes.")
+    min_free_disk: int = Field(
+        default=1 * GIB,
+        ge=0,
+        description="Refuse to store a blob that would leave less free disk than this, bytes.",
+    )
+    exiftool_path: str = Field(default="exiftool", description="The exiftool executable.")
+    ffprobe_path: str = Field(default="ffprobe", description="The ffprobe executable.")
+    extractor_timeout_s: float = Field(
+        default=30.0, gt=0, description="Seconds one file may take in exiftool or ffprobe."
+    )
+    max_image_pixels: int = Field(
+        default=200_000_000,
+        ge=1,
+        description="Images declaring more pixels than this are never decoded in full.",
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'civwatch.db').resolve()}"
+
+    @property
+    def resolved_blob_url(self) -> str:
+        if self.blob_url:
+            return self.blob_url
+        return (self.data_dir / "vault").resolve().as_uri()
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.data_dir / "keys" / "custody-ed25519.pem"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (e.g. ``--data-dir``) on top."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**given)  # type: ignore[arg-type]

@@ -1,0 +1,76 @@
+"""Errors that carry a message written for the person using civwatch.
+
+Domain and engine code raises these; the web layer maps them to RFC 9457 problem
+documents and the command line to a one-line red message with a non-zero exit.
+"""
+
+from __future__ import annotations
+
+
+class CivwatchError(Exception):
+    """Base of every error civwatch reports to a user. ``str(err)`` is the user's message."""
+
+    #: HTTP status the web layer answers with.
+    status_code: int = 400
+    #: Short, stable slug used in problem ``type`` URIs.
+    kind: str = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigurationError(CivwatchError):
+    """The settings or the data folder are not usable."""
+
+    status_code = 500
+    kind = "configuration"
+
+
+class NotInitialisedError(ConfigurationError):
+    """The data folder has not been created with ``civwatch init``."""
+
+    kind = "not-initialised"
+
+
+class NotFoundError(CivwatchError):
+    """The thing asked for does not exist."""
+
+    status_code = 404
+    kind = "not-found"
+
+
+class RejectedInputError(CivwatchError):
+    """Input from outside that cannot be accepted (empty, too large, unsafe)."""
+
+    status_code = 422
+    kind = "rejected-input"
+
+
+class StorageFullError(CivwatchError):
+    """Writing would take the disk below its configured free-space guard."""
+
+    status_code = 507
+    kind = "storage-full"
+
+
+class IntegrityError(CivwatchError):
+    """Stored data does not match what was recorded: a sign of damage or tampering."""
+
+    status_code = 500
+    kind = "integrity"
+
+
+class ProofError(CivwatchError):
+    """A Merkle proof does not verify, or cannot be produced for the given sizes."""
+
+    kind = "proof"
+
+
+class UnhashableMediaError(RejectedInputError):
+    """A file cannot be given a perceptual hash (undecodable, blank, too small, no frames).
+
+    The file may still be kept as evidence; ``str(err)`` is the reason to record.
+    """
+
+    kind = "unhashable-media"

@@ -1,0 +1,296 @@
+"""Ingest: files from outside into the vault, the evidence tables and the custody log.
+
+Pipeline per batch: a small thread pool streams files into the vault (hash, copy, fsync)
+while the calling thread runs metadata extraction on what is already stored; records are
+written in group commits, and an outcome is reported only after its commit, so nothing
+reported as ingested can be lost. A re-run of an interrupted batch finishes it: content
+already stored is found by its hash, a sighting already recorded is not recorded twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import rfc8785
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from civwatch.db import utcnow
+from civwatch.errors import CivwatchError, RejectedInputError
+from civwatch.evidence.collect import Candidate, Refusal, find_files
+from civwatch.evidence.models import EvidenceItem, Sighting
+from civwatch.evidence.names import safe_name
+from civwatch.media.extract import Extraction, MetadataExtractor
+from civwatch.media.sniff import name_mismatch_warning, sniff_media_type
+from civwatch.vault import StoredBlob
+from civwatch.workspace import Workspace
+
+Status = Literal["ingested", "duplicate", "rejected"]
+
+#: Version of the custody entry layout written by this module.
+ENTRY_VERSION = 1
+#: Files stored ahead of the one being recorded (bounds memory and temporary disk).
+STORE_AHEAD = 8
+#: A group commit happens after this many files or this many seconds, whichever comes first.
+COMMIT_EVERY_FILES = 32
+COMMIT_EVERY_S = 0.5
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """Where an item was seen, as the collector states it (claims, not verified facts)."""
+
+    url: str | None = None
+    platform: str | None = None
+    account: str | None = None
+    post_id: str | None = None
+    caption: str | None = None
+    published_at: datetime | None = None
+
+    def as_entry(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "platform": self.platform,
+            "account": self.account,
+            "post_id": self.post_id,
+            "caption": self.caption,
+            "published_at": _iso(self.published_at),
+        }
+
+
+@dataclass
+class IngestOutcome:
+    """What happened to one path."""
+
+    path: str
+    status: Status
+    sha256: str | None = None
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"path": self.path, "status": self.status, "sha256": self.sha256,
+                "error": self.error, "warnings": self.warnings}
+
+
+@dataclass
+class _Pending:
+    """A stored blob waiting for its group commit."""
+
+    candidate: Candidate
+    blob: StoredBlob
+    display_path: str
+    name: str
+    name_warnings: list[str]
+    media_type: str | None = None
+    extraction: Extraction | None = None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat(timespec="microseconds")
+
+
+def _display(path: Path) -> str:
+    return safe_name(str(path))[0]
+
+
+def _strip_nul(value: Any) -> Any:
+    """JSON fit for every database: NUL characters (refused by PostgreSQL) are dropped."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_strip_nul(k): _strip_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strip_nul(v) for v in value]
+    return value
+
+
+def metadata_digest(metadata: dict[str, Any], exiftool: dict[str, Any],
+                    c2pa: dict[str, Any] | None, warnings: Sequence[str]) -> str:
+    """SHA-256 of the canonical JSON of what extraction recorded (kept in the custody log)."""
+    doc = {"metadata": metadata, "exiftool": exiftool, "c2pa": c2pa, "warnings": list(warnings)}
+    return hashlib.sha256(rfc8785.dumps(doc)).hexdigest()
+
+
+def sighting_fingerprint(item_sha256: str, name: str, relative: str, collector: str,
+                         source: SourceInfo) -> str:
+    doc = {"sha256": item_sha256, "name": name, "relative": relative, "collector": collector,
+           "source": source.as_entry()}
+    return hashlib.sha256(rfc8785.dumps(doc)).hexdigest()
+
+
+class Ingest:
+    """One ingest run of many paths with the same source and collector."""
+
+    def __init__(self, ws: Workspace, *, source: SourceInfo, collector: str) -> None:
+        self.ws = ws
+        self.source = source
+        self.collector = collector
+        self.max_size = ws.settings.max_file_size
+
+    # -- stage 1: storing (worker threads) -------------------------------------------------
+    def _store(self, candidate: Candidate) -> StoredBlob:
+        st = candidate.path.stat()
+        if st.st_size > self.max_size:
+            raise RejectedInputError(f"larger than the {self.max_size}-byte limit per file")
+        if st.st_size == 0:
+            raise RejectedInputError("empty file (0 bytes)")
+        try:
+            with candidate.path.open("rb") as f:
+                return self.ws.vault.put(f, max_size=self.max_size)
+        except PermissionError as exc:
+            raise RejectedInputError(f"cannot be read: {exc.strerror}") from None
+        except IsADirectoryError:
+            raise RejectedInputError("is a folder, not a file") from None
+
+    # -- stage 2: extraction (calling thread, exiftool in its own process) -----------------
+    def _extract(self, pending: _Pending, extractor: MetadataExtractor) -> None:
+        path = self.ws.vault.local_path(pending.blob.sha256)
+        if path is None:
+            raise CivwatchError("metadata extraction needs a local copy of the blob")
+        pending.media_type = sniff_media_type(path)
+        pending.extraction = extractor.extract(
+            path, original_name=pending.name, media_type=pending.media_type
+        )
+
+    # -- stage 3: recording (group commits) ------------------------------------------------
+    def _record(self, batch: list[_Pending]) -> list[IngestOutcome]:
+        outcomes: list[IngestOutcome] = []
+        with self.ws.sessions() as session, session.begin():
+            self.ws.custody.lock(session)
+            now = utcnow()
+            for pending in batch:
+                outcomes.append(self._record_one(session, pending, now))
+        return outcomes
+
+    def _record_one(self, session: Session, p: _Pending, now: datetime) -> IngestOutcome:
+        sha = p.blob.sha256
+        item = session.scalars(select(EvidenceItem).where(EvidenceItem.sha256 == sha)).first()
+        fingerprint = sighting_fingerprint(sha, p.name, p.candidate.relative, self.collector,
+                                           self.source)
+        sighting_doc = {
+            "sha256": sha,
+            "original_name": p.name,
+            "collected_at": _iso(now),
+            "collected_by": self.collector,
+            "source": self.source.as_entry(),
+            "fingerprint": fingerprint,
+        }
+        if item is not None:
+            seen = session.scalars(select(Sighting.id).where(
+                Sighting.item_id == item.id, Sighting.fingerprint == fingerprint)).first()
+            if seen is None:
+                (leaf,) = self.ws.custody.append(
+                    session, [{"v": ENTRY_VERSION, "act": "sighting", **sighting_doc}])
+                session.add(self._sighting(item.id, p, now, fingerprint, leaf))
+            return IngestOutcome(p.display_path, "duplicate", sha, warnings=p.name_warnings)
+
+        if p.extraction is None or p.media_type is None:
+            raise CivwatchError(f"{p.display_path}: recorded before extraction")
+        ex = p.extraction
+        warnings = [*p.name_warnings, *ex.warnings]
+        mismatch = name_mismatch_warning(p.name, p.media_type)
+        if mismatch:
+            warnings.append(mismatch)
+        metadata = _strip_nul(dict(ex.normalised))
+        exiftool = _strip_nul(ex.exiftool)
+        c2pa = _strip_nul(ex.c2pa)
+        warnings = _strip_nul(warnings)
+        ingest_entry = {"v": ENTRY_VERSION, "act": "ingest", "size": p.blob.size,
+                        "media_type": p.media_type, **sighting_doc}
+        extract_entry = {
+            "v": ENTRY_VERSION, "act": "extract", "sha256": sha, "at": _iso(now),
+            "extractor": ex.extractor,
+            "metadata_sha256": metadata_digest(metadata, exiftool, c2pa, warnings),
+        }
+        ingest_leaf, extract_leaf = self.ws.custody.append(session, [ingest_entry, extract_entry])
+        item = EvidenceItem(
+            sha256=sha, size=p.blob.size, media_type=p.media_type, original_name=p.name,
+            collected_at=now, collected_by=self.collector, metadata_=metadata,
+            exiftool=exiftool, c2pa=c2pa, warnings=warnings, ingest_leaf=ingest_leaf,
+            extraction_leaf=extract_leaf,
+        )
+        session.add(item)
+        session.flush()
+        session.add(self._sighting(item.id, p, now, fingerprint, ingest_leaf))
+        return IngestOutcome(p.display_path, "ingested", sha, warnings=warnings)
+
+    def _sighting(self, item_id: int, p: _Pending, now: datetime, fingerprint: str,
+                  leaf: int) -> Sighting:
+        s = self.source
+        return Sighting(
+            item_id=item_id, collected_at=now, collected_by=self.collector,
+            original_name=p.name, source_url=s.url, platform=s.platform, account=s.account,
+            post_id=s.post_id, caption=s.caption, published_at=s.published_at,
+            fingerprint=fingerprint, custody_leaf=leaf,
+        )
+
+    def _known(self, sha256: str) -> bool:
+        with self.ws.sessions() as session:
+            found = session.scalars(
+                select(EvidenceItem.id).where(EvidenceItem.sha256 == sha256)).first()
+            return found is not None
+
+    # -- the run ----------------------------------------------------------------------------
+    def run(self, found: Iterable[Candidate | Refusal]) -> Iterator[IngestOutcome]:
+        """Ingest everything in ``found``; yields one outcome per path, each after its commit."""
+        batch: list[_Pending] = []
+        batch_started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vault") as pool, \
+                MetadataExtractor(self.ws.settings) as extractor:
+            in_flight: list[tuple[Candidate, Future[StoredBlob]]] = []
+            items = iter(found)
+            exhausted = False
+            while True:
+                while not exhausted and len(in_flight) < STORE_AHEAD:
+                    nxt = next(items, None)
+                    if nxt is None:
+                        exhausted = True
+                    elif isinstance(nxt, Refusal):
+                        yield IngestOutcome(_display(nxt.path), "rejected", error=nxt.reason)
+                    else:
+                        in_flight.append((nxt, pool.submit(self._store, nxt)))
+                if not in_flight:
+                    break
+                candidate, future = in_flight.pop(0)
+                display = _display(candidate.path)
+                try:
+                    blob = future.result()
+                except RejectedInputError as exc:
+                    yield IngestOutcome(display, "rejected", error=exc.message)
+                    continue
+                except OSError as exc:
+                    yield IngestOutcome(display, "rejected",
+                                        error=f"cannot be read: {exc.strerror or exc}")
+                    continue
+                name, name_warnings = safe_name(candidate.path.name)
+                pending = _Pending(candidate, blob, display, name, name_warnings)
+                if not self._known(blob.sha256) and not any(
+                        b.blob.sha256 == blob.sha256 for b in batch):
+                    self._extract(pending, extractor)
+                batch.append(pending)
+                if (len(batch) >= COMMIT_EVERY_FILES
+                        or time.monotonic() - batch_started > COMMIT_EVERY_S):
+                    yield from self._record(batch)
+                    batch = []
+                    batch_started = time.monotonic()
+            if batch:
+                yield from self._record(batch)
+
+
+def ingest_paths(ws: Workspace, paths: Sequence[Path], *, source: SourceInfo | None = None,
+                 collector: str, progress: Callable[[IngestOutcome], None] | None = None,
+                 ) -> Iterator[IngestOutcome]:
+    """Ingest files and folders (recursively); yields one outcome per file."""
+    run = Ingest(ws, source=source or SourceInfo(), collector=collector)
+    for outcome in run.run(find_files(paths)):
+        if progress is not None:
+            progress(outcome)
+        yield outcome

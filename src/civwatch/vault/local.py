@@ -1,0 +1,141 @@
+"""The local-folder blob store: ``<root>/sha256/ab/cd/<hash>``, written atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from civwatch.errors import NotFoundError, RejectedInputError, StorageFullError
+from civwatch.vault.store import CHUNK_SIZE, BlobStore, StoredBlob
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def check_sha256(sha256: str) -> str:
+    """Return ``sha256`` if it is 64 lower-case hex digits; refuse anything else."""
+    if not _HEX64.match(sha256):
+        raise RejectedInputError(f"{sha256!r} is not a SHA-256 (64 lower-case hex digits).")
+    return sha256
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class LocalBlobStore(BlobStore):
+    """Blobs as read-only files in a folder, one per SHA-256."""
+
+    def __init__(self, root: Path, *, min_free_disk: int = 0) -> None:
+        self.root = root
+        self.min_free_disk = min_free_disk
+        self._blobs = root / "sha256"
+        self._tmp = root / "tmp"
+
+    def ensure(self) -> None:
+        """Create the folder layout (idempotent)."""
+        self._blobs.mkdir(parents=True, exist_ok=True)
+        self._tmp.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, sha256: str) -> Path:
+        check_sha256(sha256)
+        return self._blobs / sha256[:2] / sha256[2:4] / sha256
+
+    def _check_space(self, incoming: int) -> None:
+        free = shutil.disk_usage(self._tmp).free
+        if free - incoming < self.min_free_disk:
+            raise StorageFullError(
+                f"Not enough disk space in {self.root}: {free} bytes free, "
+                f"{self.min_free_disk} must stay free."
+            )
+
+    def put(self, source: BinaryIO, *, max_size: int) -> StoredBlob:
+        self.ensure()
+        self._check_space(0)
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="incoming-")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                checked = 0
+                while chunk := source.read(CHUNK_SIZE):
+                    size += len(chunk)
+                    if size > max_size:
+                        raise RejectedInputError(
+                            f"larger than the {max_size}-byte limit per file"
+                        )
+                    if size - checked > 256 * CHUNK_SIZE:
+                        self._check_space(size - checked)
+                        checked = size
+                    digest.update(chunk)
+                    out.write(chunk)
+                if size == 0:
+                    raise RejectedInputError("empty file (0 bytes)")
+                out.flush()
+                os.fsync(out.fileno())
+            sha256 = digest.hexdigest()
+            final = self._path(sha256)
+            if final.exists():
+                tmp.unlink()
+                return StoredBlob(sha256=sha256, size=size, created=False)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            tmp.chmod(0o444)
+            tmp.replace(final)
+            _fsync_dir(final.parent)
+            return StoredBlob(sha256=sha256, size=size, created=True)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            raise
+
+    def exists(self, sha256: str) -> bool:
+        return self._path(sha256).is_file()
+
+    def open(self, sha256: str) -> BinaryIO:
+        try:
+            return self._path(sha256).open("rb")
+        except FileNotFoundError:
+            raise NotFoundError(f"Blob {sha256} is not in the vault.") from None
+
+    def size(self, sha256: str) -> int:
+        try:
+            return self._path(sha256).stat().st_size
+        except FileNotFoundError:
+            raise NotFoundError(f"Blob {sha256} is not in the vault.") from None
+
+    def local_path(self, sha256: str) -> Path:
+        return self._path(sha256)
+
+    def iter_hashes(self) -> Iterator[str]:
+        if not self._blobs.is_dir():
+            return
+        for path in self._blobs.glob("*/*/*"):
+            if _HEX64.match(path.name):
+                yield path.name
+
+    def rehash(self, sha256: str) -> str:
+        digest = hashlib.sha256()
+        with self.open(sha256) as f:
+            while chunk := f.read(CHUNK_SIZE):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    def clean_incomplete(self) -> int:
+        """Remove temporary files left by an interrupted write; returns how many."""
+        removed = 0
+        if self._tmp.is_dir():
+            for leftover in self._tmp.glob("incoming-*"):
+                leftover.unlink(missing_ok=True)
+                removed += 1
+        return removed

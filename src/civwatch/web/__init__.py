@@ -1,0 +1,1 @@
+"""The web interface: a JSON API under /api/v1 and server-rendered HTML pages."""

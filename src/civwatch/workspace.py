@@ -1,0 +1,92 @@
+"""A civwatch data folder opened for work: its database, vault, custody log and key.
+
+``Workspace.init`` creates one; ``Workspace.open`` opens an existing one. Domain service
+functions take a workspace so the CLI and the web layer share them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from civwatch import __version__
+from civwatch.config import Settings
+from civwatch.custody.log import CustodyLog
+from civwatch.custody.signing import create_signing_key, load_signing_key
+from civwatch.db import make_engine, migrate, schema_revision, session_factory
+from civwatch.errors import ConfigurationError, NotInitialisedError
+from civwatch.vault import BlobStore, open_blob_store
+
+MARKER = "civwatch.json"
+
+
+@dataclass
+class Workspace:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    vault: BlobStore
+    custody: CustodyLog = field(default_factory=CustodyLog)
+
+    @classmethod
+    def init(cls, settings: Settings) -> tuple[Workspace, bool]:
+        """Create (or complete) the data folder; returns the workspace and whether it was new."""
+        data_dir = settings.data_dir
+        if data_dir.exists() and not data_dir.is_dir():
+            raise ConfigurationError(f"{data_dir} exists and is not a folder.")
+        data_dir.mkdir(parents=True, exist_ok=True)
+        marker = data_dir / MARKER
+        created = not marker.exists()
+        key_path = settings.signing_key_path
+        key_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not key_path.exists():
+            create_signing_key(key_path)
+        ws = cls._connect(settings)
+        migrate(ws.engine)
+        if hasattr(ws.vault, "ensure"):
+            ws.vault.ensure()
+        if created:
+            marker.write_text(json.dumps({"civwatch": __version__, "layout": 1}) + "\n")
+        return ws, created
+
+    @classmethod
+    def open(cls, settings: Settings) -> Workspace:
+        """Open an initialised data folder; a clear error says how to create one."""
+        if not (settings.data_dir / MARKER).is_file():
+            raise NotInitialisedError(
+                f"{settings.data_dir} is not a civwatch data folder: "
+                f"run `civwatch init --data-dir {settings.data_dir}` first."
+            )
+        ws = cls._connect(settings)
+        if schema_revision(ws.engine) is None:
+            raise NotInitialisedError(
+                f"The database of {settings.data_dir} has no schema: run `civwatch init` again."
+            )
+        return ws
+
+    @classmethod
+    def _connect(cls, settings: Settings) -> Workspace:
+        engine = make_engine(settings.resolved_database_url)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            vault=open_blob_store(settings.resolved_blob_url, min_free_disk=settings.min_free_disk),
+        )
+
+    @cached_property
+    def signing_key(self) -> Ed25519PrivateKey:
+        return load_signing_key(self.settings.signing_key_path)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.settings.data_dir
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,90 @@
+"""Shared fixtures: a fresh database per test (SQLite, or PostgreSQL when
+``CIVWATCH_DATABASE_URL`` names a server), an initialised workspace, and the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from civwatch.config import Settings
+
+if TYPE_CHECKING:
+    from civwatch.workspace import Workspace
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+SERVER_URL = os.environ.get("CIVWATCH_DATABASE_URL")
+DB_FIXTURES = {"database_url", "settings", "workspace", "cli_env"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that use a database are marked ``db``: `make test` reruns them on PostgreSQL."""
+    for item in items:
+        if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database for this test."""
+    if not SERVER_URL:
+        yield f"sqlite:///{tmp_path / 'civwatch.db'}"
+        return
+    name = f"cw_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url,
+                    min_free_disk=0, extractor_timeout_s=20)
+
+
+@pytest.fixture
+def workspace(settings: Settings) -> Iterator[Workspace]:
+    from civwatch.workspace import Workspace
+
+    ws, _ = Workspace.init(settings)
+    try:
+        yield ws
+    finally:
+        ws.close()
+
+
+@pytest.fixture
+def cli_env(settings: Settings) -> dict[str, str]:
+    """Environment for running the ``civwatch`` command against this test's data folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIVWATCH_")}
+    env["CIVWATCH_DATA_DIR"] = str(settings.data_dir)
+    env["CIVWATCH_DATABASE_URL"] = settings.resolved_database_url
+    env["CIVWATCH_MIN_FREE_DISK"] = "0"
+    env["COLUMNS"] = "200"
+    return env
+
+
+def run_cli(env: dict[str, str], *args: str, check: bool = False,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``civwatch ARGS`` in a real subprocess."""
+    proc = subprocess.run([sys.executable, "-m", "civwatch", *args], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"civwatch {' '.join(args)} exited {proc.returncode}:\n"
+                             f"{proc.stdout}\n{proc.stderr}")
+    return proc
