@@ -53,8 +53,12 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=database_url,
-                    min_free_disk=0, extractor_timeout_s=20)
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        min_free_disk=0,
+        extractor_timeout_s=20,
+    )
 
 
 @pytest.fixture
@@ -79,12 +83,19 @@ def cli_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def run_cli(env: dict[str, str], *args: str, check: bool = False,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    env: dict[str, str], *args: str, check: bool = False, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run ``civwatch ARGS`` in a real subprocess."""
-    proc = subprocess.run([sys.executable, "-m", "civwatch", *args], env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-m", "civwatch", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if check and proc.returncode != 0:
-        raise AssertionError(f"civwatch {' '.join(args)} exited {proc.returncode}:\n"
-                             f"{proc.stdout}\n{proc.stderr}")
+        raise AssertionError(
+            f"civwatch {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+        )
     return proc

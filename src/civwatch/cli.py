@@ -25,8 +25,12 @@ from civwatch.config import Settings, load_settings
 from civwatch.errors import CivwatchError
 from civwatch.workspace import Workspace
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  help="civwatch: evidence of attacks on civilians, preserved and provable.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="civwatch: evidence of attacks on civilians, preserved and provable.",
+)
 custody_app = typer.Typer(no_args_is_help=True, help="The custody log: tree heads and proofs.")
 demo_app = typer.Typer(no_args_is_help=True, help="The synthetic demo data set.")
 app.add_typer(custody_app, name="custody")
@@ -37,10 +41,16 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DataDir = Annotated[
     Path | None,
-    typer.Option("--data-dir", envvar="CIVWATCH_DATA_DIR", show_envvar=True,
-                 help="The civwatch data folder.", file_okay=False),
+    typer.Option(
+        "--data-dir",
+        envvar="CIVWATCH_DATA_DIR",
+        show_envvar=True,
+        help="The civwatch data folder.",
+        file_okay=False,
+    ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+
 
 def fail(message: str, code: int = 1) -> NoReturn:
     err.print(f"[bold red]error:[/] {escape(message)}")
@@ -66,9 +76,15 @@ def emit(doc: Any) -> None:
 
 
 def progress_bar() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeRemainingColumn(), console=err, transient=True,
-                    disable=not err.is_terminal)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
 
 
 def _hex(data: bytes) -> str:
@@ -81,13 +97,17 @@ def _b64(data: bytes) -> str:
 
 # --- init, ingest, show, verify --------------------------------------------------------------
 
+
 @app.command()
 def init(data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Create the data folder, its database and the custody signing key."""
     ws, created = Workspace.init(settings_for(data_dir))
     try:
-        doc = {"data_dir": str(ws.data_dir.resolve()), "created": created,
-               "signing_key": str(ws.settings.signing_key_path)}
+        doc: dict[str, Any] = {
+            "data_dir": str(ws.data_dir.resolve()),
+            "created": created,
+            "signing_key": str(ws.settings.signing_key_path),
+        }
     finally:
         ws.close()
     if as_json:
@@ -117,8 +137,9 @@ def ingest(
     account: Annotated[str | None, typer.Option(help="Account that posted it.")] = None,
     post_id: Annotated[str | None, typer.Option(help="The post's id on the platform.")] = None,
     caption: Annotated[str | None, typer.Option(help="Caption text as posted.")] = None,
-    published_at: Annotated[str | None, typer.Option(
-        help="When the source says it was published (ISO 8601 with zone).")] = None,
+    published_at: Annotated[
+        str | None, typer.Option(help="When the source says it was published (ISO 8601 with zone).")
+    ] = None,
     collector: Annotated[str, typer.Option(help="Who collected it.")] = "cli",
     data_dir: DataDir = None,
     as_json: AsJson = False,
@@ -127,8 +148,14 @@ def ingest(
     from civwatch.evidence.collect import Candidate, find_files
     from civwatch.evidence.ingest import Ingest, SourceInfo
 
-    source = SourceInfo(url=source_url, platform=platform, account=account, post_id=post_id,
-                        caption=caption, published_at=_parse_time(published_at, "--published-at"))
+    source = SourceInfo(
+        url=source_url,
+        platform=platform,
+        account=account,
+        post_id=post_id,
+        caption=caption,
+        published_at=_parse_time(published_at, "--published-at"),
+    )
     counts = {"ingested": 0, "duplicate": 0, "rejected": 0}
     with workspace(data_dir) as ws, progress_bar() as bar:
         found = list(find_files(paths))
@@ -147,14 +174,19 @@ def ingest(
                 for warning in outcome.warnings:
                     out.print(f"  [yellow]warning:[/] {escape(warning)}")
     if not as_json:
-        err.print(f"{counts['ingested']} ingested, {counts['duplicate']} duplicate, "
-                  f"{counts['rejected']} rejected")
+        err.print(
+            f"{counts['ingested']} ingested, {counts['duplicate']} duplicate, "
+            f"{counts['rejected']} rejected"
+        )
     raise typer.Exit(1 if counts["rejected"] else 0)
 
 
 @app.command()
-def show(sha256: Annotated[str, typer.Argument(help="SHA-256 (or 8+ leading digits).")],
-         data_dir: DataDir = None, as_json: AsJson = False) -> None:
+def show(
+    sha256: Annotated[str, typer.Argument(help="SHA-256 (or 8+ leading digits).")],
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
     """Show one evidence item: its metadata and sightings."""
     from civwatch.evidence.service import get_item
 
@@ -166,8 +198,18 @@ def show(sha256: Annotated[str, typer.Argument(help="SHA-256 (or 8+ leading digi
     meta = doc["metadata"]
     out.print(f"[bold]{doc['sha256']}[/]  {doc['media_type']}  {doc['size']} bytes")
     out.print(f"name: {escape(doc['original_name'])}")
-    for key in ("captured_at", "gps_lat", "gps_lon", "gps_alt", "device_make", "device_model",
-                "software", "width", "height", "duration_s"):
+    for key in (
+        "captured_at",
+        "gps_lat",
+        "gps_lon",
+        "gps_alt",
+        "device_make",
+        "device_model",
+        "software",
+        "width",
+        "height",
+        "duration_s",
+    ):
         if meta.get(key) is not None:
             out.print(f"{key}: {escape(str(meta[key]))}")
     for warning in doc["warnings"]:
@@ -179,8 +221,11 @@ def show(sha256: Annotated[str, typer.Argument(help="SHA-256 (or 8+ leading digi
 
 
 @app.command()
-def verify(data_dir: DataDir = None, as_json: AsJson = False,
-           rehash: Annotated[bool, typer.Option(help="Re-hash every blob.")] = True) -> None:
+def verify(
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+    rehash: Annotated[bool, typer.Option(help="Re-hash every blob.")] = True,
+) -> None:
     """Re-hash every blob and check items, sightings and the log against signed heads."""
     from civwatch.evidence.audit import verify_workspace
 
@@ -194,8 +239,12 @@ def verify(data_dir: DataDir = None, as_json: AsJson = False,
 
         problems = verify_workspace(ws, rehash=rehash, progress=progress)
     if as_json:
-        emit({"ok": not problems, "problems": [{"target": p.target, "message": p.message}
-                                              for p in problems]})
+        emit(
+            {
+                "ok": not problems,
+                "problems": [{"target": p.target, "message": p.message} for p in problems],
+            }
+        )
     elif problems:
         for p in problems:
             err.print(f"[red]MISMATCH[/] {escape(str(p))}")
@@ -207,15 +256,20 @@ def verify(data_dir: DataDir = None, as_json: AsJson = False,
 
 # --- custody -----------------------------------------------------------------------------------
 
+
 @custody_app.command("head")
 def custody_head(data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Sign (if it grew) and print the current tree head."""
     with workspace(data_dir) as ws, ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         head = ws.custody.sign_head(session, ws.signing_key)
-    doc = {"tree_size": head.tree_size, "root_hash": _hex(head.root_hash),
-           "timestamp": head.timestamp, "signature": _b64(head.signature),
-           "public_key": _b64(head.public_key)}
+    doc = {
+        "tree_size": head.tree_size,
+        "root_hash": _hex(head.root_hash),
+        "timestamp": head.timestamp_ms,
+        "signature": _b64(head.signature),
+        "public_key": _b64(head.public_key),
+    }
     if as_json:
         emit(doc)
     else:
@@ -227,7 +281,8 @@ def custody_head(data_dir: DataDir = None, as_json: AsJson = False) -> None:
 def custody_entries(
     start: Annotated[int, typer.Option(min=0, help="First index.")] = 0,
     end: Annotated[int | None, typer.Option(min=0, help="One past the last index.")] = None,
-    data_dir: DataDir = None, as_json: AsJson = False,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
 ) -> None:
     """Print log entries [start, end) as JSON lines (the exact leaf bytes, base64)."""
     with workspace(data_dir) as ws, ws.sessions() as session:
@@ -247,7 +302,8 @@ def custody_prove(
     index: Annotated[int | None, typer.Option(min=0, help="Leaf index to prove.")] = None,
     item: Annotated[str | None, typer.Option(help="Prove this item's ingest entry.")] = None,
     tree_size: Annotated[int | None, typer.Option(min=1, help="Tree size (default: now).")] = None,
-    data_dir: DataDir = None, as_json: AsJson = False,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
 ) -> None:
     """An inclusion proof for one entry."""
     from civwatch.evidence.service import find_item
@@ -255,12 +311,17 @@ def custody_prove(
     if (index is None) == (item is None):
         fail("give exactly one of --index or --item", 2)
     with workspace(data_dir) as ws:
-        leaf = index if item is None else find_item(ws, item).ingest_leaf
+        leaf = find_item(ws, item).ingest_leaf if item is not None else index
+        assert leaf is not None
         with ws.sessions() as session:
             proof = ws.custody.inclusion_proof(session, leaf, tree_size)
-    doc = {"leaf_index": proof.leaf_index, "tree_size": proof.tree_size,
-           "leaf_hash": _hex(proof.leaf_hash), "root_hash": _hex(proof.root_hash),
-           "audit_path": [_hex(h) for h in proof.audit_path]}
+    doc = {
+        "leaf_index": proof.leaf_index,
+        "tree_size": proof.tree_size,
+        "leaf_hash": _hex(proof.leaf_hash),
+        "root_hash": _hex(proof.root_hash),
+        "audit_path": [_hex(h) for h in proof.audit_path],
+    }
     if as_json:
         emit(doc)
     else:
@@ -270,15 +331,23 @@ def custody_prove(
 @custody_app.command("consistency")
 def custody_consistency(
     first: Annotated[int, typer.Option(min=0, help="The older tree size.")],
-    second: Annotated[int | None, typer.Option(min=0, help="The newer size (default: now).")] = None,
-    data_dir: DataDir = None, as_json: AsJson = False,
+    second: Annotated[
+        int | None, typer.Option(min=0, help="The newer size (default: now).")
+    ] = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
 ) -> None:
     """A consistency proof between two tree sizes."""
     with workspace(data_dir) as ws, ws.sessions() as session:
         size2 = ws.custody.size(session) if second is None else second
         proof = ws.custody.consistency_proof(session, first, size2)
-    doc = {"first": proof.first, "second": proof.second, "first_root": _hex(proof.first_root),
-           "second_root": _hex(proof.second_root), "proof": [_hex(h) for h in proof.proof]}
+    doc = {
+        "first": proof.first,
+        "second": proof.second,
+        "first_root": _hex(proof.first_root),
+        "second_root": _hex(proof.second_root),
+        "proof": [_hex(h) for h in proof.proof],
+    }
     if as_json:
         emit(doc)
     else:
@@ -286,6 +355,7 @@ def custody_consistency(
 
 
 # --- demo and serve -------------------------------------------------------------------------
+
 
 @demo_app.command("load")
 def demo_load(data_dir: DataDir = None, as_json: AsJson = False) -> None:
@@ -297,8 +367,10 @@ def demo_load(data_dir: DataDir = None, as_json: AsJson = False) -> None:
     if as_json:
         emit(summary)
     else:
-        out.print(f"Demo data: {summary['items']} items, {summary['new']} new "
-                  "(synthetic, clearly marked as such).")
+        out.print(
+            f"Demo data: {summary['items']} items, {summary['new']} new "
+            "(synthetic, clearly marked as such)."
+        )
 
 
 @app.command()

@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     )
     blob_url: str | None = Field(
         default=None,
-        description="Where evidence blobs live; default: file:// folder 'vault' in the data folder.",
+        description="Where evidence blobs live; default: folder 'vault' in the data folder.",
     )
     queue_url: str | None = Field(
         default=None,

@@ -60,7 +60,7 @@ def demo_photo(place: DemoPlace, taken: datetime, seed: int) -> bytes:
     draw = ImageDraw.Draw(img)
     for y in range(0, 600, 4):  # sky gradient
         shade = 120 + y // 6
-        draw.rectangle((0, y, 1280, y + 4), fill=(shade // 2, shade // 1.5, shade))
+        draw.rectangle((0, y, 1280, y + 4), fill=(shade // 2, shade * 2 // 3, shade))
     draw.rectangle((0, 600, 1280, 960), fill=(70, 70, 72))
     for _ in range(9):  # buildings
         x = rng.randrange(0, 1180)
@@ -71,8 +71,9 @@ def demo_photo(place: DemoPlace, taken: datetime, seed: int) -> bytes:
         for wy in range(600 - h + 15, 590, 35):
             for wx in range(x + 10, x + w - 20, 30):
                 lit = rng.random() > 0.5
-                draw.rectangle((wx, wy, wx + 14, wy + 18),
-                               fill=(230, 210, 120) if lit else (40, 45, 60))
+                draw.rectangle(
+                    (wx, wy, wx + 14, wy + 18), fill=(230, 210, 120) if lit else (40, 45, 60)
+                )
     font = ImageFont.load_default(size=64)
     draw.rectangle((0, 820, 1280, 960), fill=(180, 20, 20))
     draw.text((30, 840), "SYNTHETIC DEMO", fill=(255, 255, 255), font=font)
@@ -116,25 +117,49 @@ def load_demo(ws: Workspace) -> dict[str, Any]:
         photo = demo_photo(place, taken, seed=n)
         path = folder / f"demo-{n:02d}-{place.name.lower()}.jpg"
         _write_once(path, photo)
-        jobs.append((path, SourceInfo(
-            url=f"https://example.org/demo/{place.name.lower()}/{n}",
-            platform="demo", account="civwatch-demo", post_id=f"demo-{n}",
-            caption=f"{DEMO_NOTE} Generated scene in {place.name}.",
-            published_at=(taken + timedelta(minutes=40)).astimezone(UTC))))
+        jobs.append(
+            (
+                path,
+                SourceInfo(
+                    url=f"https://example.org/demo/{place.name.lower()}/{n}",
+                    platform="demo",
+                    account="civwatch-demo",
+                    post_id=f"demo-{n}",
+                    caption=f"{DEMO_NOTE} Generated scene in {place.name}.",
+                    published_at=(taken + timedelta(minutes=40)).astimezone(UTC),
+                ),
+            )
+        )
         if n % 3 == 0:  # a repost elsewhere: near-duplicate with a later time
             repost = folder / f"demo-{n:02d}-{place.name.lower()}-repost.jpg"
             _write_once(repost, _repost(photo))
-            jobs.append((repost, SourceInfo(
-                url=f"https://example.net/demo-channel/{n}", platform="demo",
-                account="demo-aggregator", post_id=f"repost-{n}",
-                caption=f"{DEMO_NOTE} Repost of the {place.name} scene.",
-                published_at=(taken + timedelta(hours=5)).astimezone(UTC))))
+            jobs.append(
+                (
+                    repost,
+                    SourceInfo(
+                        url=f"https://example.net/demo-channel/{n}",
+                        platform="demo",
+                        account="demo-aggregator",
+                        post_id=f"repost-{n}",
+                        caption=f"{DEMO_NOTE} Repost of the {place.name} scene.",
+                        published_at=(taken + timedelta(hours=5)).astimezone(UTC),
+                    ),
+                )
+            )
         if n == 1:  # the very same file seen again from a second source
-            jobs.append((path, SourceInfo(
-                url="https://example.com/demo-forward/1", platform="demo",
-                account="demo-forwarder", post_id="forward-1",
-                caption=f"{DEMO_NOTE} Forwarded copy.",
-                published_at=(taken + timedelta(hours=2)).astimezone(UTC))))
+            jobs.append(
+                (
+                    path,
+                    SourceInfo(
+                        url="https://example.com/demo-forward/1",
+                        platform="demo",
+                        account="demo-forwarder",
+                        post_id="forward-1",
+                        caption=f"{DEMO_NOTE} Forwarded copy.",
+                        published_at=(taken + timedelta(hours=2)).astimezone(UTC),
+                    ),
+                )
+            )
     new = 0
     seen: set[str] = set()
     for path, source in jobs:

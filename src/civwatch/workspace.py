@@ -49,8 +49,7 @@ class Workspace:
             create_signing_key(key_path)
         ws = cls._connect(settings)
         migrate(ws.engine)
-        if hasattr(ws.vault, "ensure"):
-            ws.vault.ensure()
+        ws.vault.ensure()
         if created:
             marker.write_text(json.dumps({"civwatch": __version__, "layout": 1}) + "\n")
         return ws, created

@@ -53,19 +53,34 @@ def _check_item(ws: Workspace, session: Session, item: EvidenceItem) -> list[Pro
     entry = _entry(ws, session, item.ingest_leaf)
     if entry is None or entry.get("act") != "ingest":
         return [Problem(target, f"custody entry {item.ingest_leaf} is not its ingest record")]
-    recorded = {"sha256": item.sha256, "size": item.size, "media_type": item.media_type,
-                "original_name": item.original_name, "collected_by": item.collected_by,
-                "collected_at": item.collected_at.isoformat(timespec="microseconds")}
+    recorded = {
+        "sha256": item.sha256,
+        "size": item.size,
+        "media_type": item.media_type,
+        "original_name": item.original_name,
+        "collected_by": item.collected_by,
+        "collected_at": item.collected_at.isoformat(timespec="microseconds"),
+    }
     for key, value in recorded.items():
         if entry.get(key) != value:
-            problems.append(Problem(target, f"{key} in the database ({value!r}) differs from "
-                                            f"custody entry {item.ingest_leaf} ({entry.get(key)!r})"))
+            problems.append(
+                Problem(
+                    target,
+                    f"{key} in the database ({value!r}) differs from "
+                    f"custody entry {item.ingest_leaf} ({entry.get(key)!r})",
+                )
+            )
     extraction = _entry(ws, session, item.extraction_leaf)
     if item.extraction_leaf is not None:
         digest = metadata_digest(item.metadata_, item.exiftool, item.c2pa, item.warnings)
         if extraction is None or extraction.get("metadata_sha256") != digest:
-            problems.append(Problem(target, "extracted metadata differs from what custody entry "
-                                            f"{item.extraction_leaf} recorded"))
+            problems.append(
+                Problem(
+                    target,
+                    "extracted metadata differs from what custody entry "
+                    f"{item.extraction_leaf} recorded",
+                )
+            )
     return problems
 
 
@@ -86,23 +101,33 @@ def _check_sighting(ws: Workspace, session: Session, s: Sighting, sha256: str) -
         "post id": (source.get("post_id"), s.post_id),
         "caption": (source.get("caption"), s.caption),
     }
-    return [Problem(target, f"{key} in the database ({db!r}) differs from custody entry "
-                            f"{s.custody_leaf} ({logged!r})")
-            for key, (logged, db) in recorded.items() if logged != db]
+    return [
+        Problem(
+            target,
+            f"{key} in the database ({db!r}) differs from custody entry "
+            f"{s.custody_leaf} ({logged!r})",
+        )
+        for key, (logged, db) in recorded.items()
+        if logged != db
+    ]
 
 
-def verify_workspace(ws: Workspace, *, rehash: bool = True,
-                     progress: Progress | None = None) -> list[Problem]:
+def verify_workspace(
+    ws: Workspace, *, rehash: bool = True, progress: Progress | None = None
+) -> list[Problem]:
     """Everything that does not match; an empty list means all is sound."""
     problems: list[Problem] = []
     public_key = ws.signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     with ws.sessions() as session:
+
         def log_progress(done: int, total: int) -> None:
             if progress:
                 progress("custody log", done, total)
 
-        problems += [Problem("custody log", msg)
-                     for msg in ws.custody.verify(session, public_key, log_progress)]
+        problems += [
+            Problem("custody log", msg)
+            for msg in ws.custody.verify(session, public_key, log_progress)
+        ]
 
         items = session.scalars(select(EvidenceItem).order_by(EvidenceItem.id)).all()
         known = {item.sha256 for item in items}
@@ -114,9 +139,12 @@ def verify_workspace(ws: Workspace, *, rehash: bool = True,
                     problems.append(Problem(f"item {item.sha256}", exc.message))
                 else:
                     if actual != item.sha256:
-                        problems.append(Problem(
-                            f"item {item.sha256}",
-                            f"the stored blob has changed: it now hashes to {actual}"))
+                        problems.append(
+                            Problem(
+                                f"item {item.sha256}",
+                                f"the stored blob has changed: it now hashes to {actual}",
+                            )
+                        )
             problems += _check_item(ws, session, item)
             for s in item.sightings:
                 problems += _check_sighting(ws, session, s, item.sha256)
@@ -129,8 +157,16 @@ def verify_workspace(ws: Workspace, *, rehash: bool = True,
                 doc = json.loads(raw)
             except ValueError:
                 continue  # the log check above already names unreadable entries
-            if isinstance(doc, dict) and doc.get("act") == "ingest" and doc.get("sha256") not in known:
-                problems.append(Problem(f"custody entry {index}",
-                                        f"records the ingest of {doc.get('sha256')}, "
-                                        "but that item is missing from the database"))
+            if (
+                isinstance(doc, dict)
+                and doc.get("act") == "ingest"
+                and doc.get("sha256") not in known
+            ):
+                problems.append(
+                    Problem(
+                        f"custody entry {index}",
+                        f"records the ingest of {doc.get('sha256')}, "
+                        "but that item is missing from the database",
+                    )
+                )
     return problems

@@ -80,6 +80,6 @@ def _walk(top: Path) -> Iterator[Candidate | Refusal]:
                 yield Candidate(path, relative)
             else:
                 yield Refusal(path, "not a regular file (a device, FIFO or socket)")
-        for exc in errors:
-            yield Refusal(Path(exc.filename or dirpath), f"folder cannot be read: {exc.strerror}")
+        for error in errors:
+            yield Refusal(Path(error.filename or dirpath), f"folder cannot be read: {error.strerror}")
         errors.clear()

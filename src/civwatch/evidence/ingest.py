@@ -28,7 +28,6 @@ from civwatch.evidence.collect import Candidate, Refusal, find_files
 from civwatch.evidence.models import EvidenceItem, Sighting
 from civwatch.evidence.names import safe_name
 from civwatch.media.extract import Extraction, MetadataExtractor
-from civwatch.media.sniff import name_mismatch_warning, sniff_media_type
 from civwatch.vault import StoredBlob
 from civwatch.workspace import Workspace
 
@@ -76,8 +75,13 @@ class IngestOutcome:
     warnings: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return {"path": self.path, "status": self.status, "sha256": self.sha256,
-                "error": self.error, "warnings": self.warnings}
+        return {
+            "path": self.path,
+            "status": self.status,
+            "sha256": self.sha256,
+            "error": self.error,
+            "warnings": self.warnings,
+        }
 
 
 @dataclass
@@ -112,17 +116,32 @@ def _strip_nul(value: Any) -> Any:
     return value
 
 
-def metadata_digest(metadata: dict[str, Any], exiftool: dict[str, Any],
-                    c2pa: dict[str, Any] | None, warnings: Sequence[str]) -> str:
+def extractor_name(exiftool: dict[str, Any]) -> str:
+    version = exiftool.get("ExifTool:ExifToolVersion")
+    return f"exiftool {version}" if version is not None else "exiftool"
+
+
+def metadata_digest(
+    metadata: dict[str, Any],
+    exiftool: dict[str, Any],
+    c2pa: dict[str, Any] | None,
+    warnings: Sequence[str],
+) -> str:
     """SHA-256 of the canonical JSON of what extraction recorded (kept in the custody log)."""
     doc = {"metadata": metadata, "exiftool": exiftool, "c2pa": c2pa, "warnings": list(warnings)}
     return hashlib.sha256(rfc8785.dumps(doc)).hexdigest()
 
 
-def sighting_fingerprint(item_sha256: str, name: str, relative: str, collector: str,
-                         source: SourceInfo) -> str:
-    doc = {"sha256": item_sha256, "name": name, "relative": relative, "collector": collector,
-           "source": source.as_entry()}
+def sighting_fingerprint(
+    item_sha256: str, name: str, relative: str, collector: str, source: SourceInfo
+) -> str:
+    doc: dict[str, Any] = {
+        "sha256": item_sha256,
+        "name": name,
+        "relative": relative,
+        "collector": collector,
+        "source": source.as_entry(),
+    }
     return hashlib.sha256(rfc8785.dumps(doc)).hexdigest()
 
 
@@ -155,10 +174,8 @@ class Ingest:
         path = self.ws.vault.local_path(pending.blob.sha256)
         if path is None:
             raise CivwatchError("metadata extraction needs a local copy of the blob")
-        pending.media_type = sniff_media_type(path)
-        pending.extraction = extractor.extract(
-            path, original_name=pending.name, media_type=pending.media_type
-        )
+        pending.extraction = extractor.extract(path, original_name=pending.name)
+        pending.media_type = pending.extraction.media_type
 
     # -- stage 3: recording (group commits) ------------------------------------------------
     def _record(self, batch: list[_Pending]) -> list[IngestOutcome]:
@@ -173,8 +190,9 @@ class Ingest:
     def _record_one(self, session: Session, p: _Pending, now: datetime) -> IngestOutcome:
         sha = p.blob.sha256
         item = session.scalars(select(EvidenceItem).where(EvidenceItem.sha256 == sha)).first()
-        fingerprint = sighting_fingerprint(sha, p.name, p.candidate.relative, self.collector,
-                                           self.source)
+        fingerprint = sighting_fingerprint(
+            sha, p.name, p.candidate.relative, self.collector, self.source
+        )
         sighting_doc = {
             "sha256": sha,
             "original_name": p.name,
@@ -184,37 +202,53 @@ class Ingest:
             "fingerprint": fingerprint,
         }
         if item is not None:
-            seen = session.scalars(select(Sighting.id).where(
-                Sighting.item_id == item.id, Sighting.fingerprint == fingerprint)).first()
+            seen = session.scalars(
+                select(Sighting.id).where(
+                    Sighting.item_id == item.id, Sighting.fingerprint == fingerprint
+                )
+            ).first()
             if seen is None:
                 (leaf,) = self.ws.custody.append(
-                    session, [{"v": ENTRY_VERSION, "act": "sighting", **sighting_doc}])
+                    session, [{"v": ENTRY_VERSION, "act": "sighting", **sighting_doc}]
+                )
                 session.add(self._sighting(item.id, p, now, fingerprint, leaf))
             return IngestOutcome(p.display_path, "duplicate", sha, warnings=p.name_warnings)
 
         if p.extraction is None or p.media_type is None:
             raise CivwatchError(f"{p.display_path}: recorded before extraction")
         ex = p.extraction
-        warnings = [*p.name_warnings, *ex.warnings]
-        mismatch = name_mismatch_warning(p.name, p.media_type)
-        if mismatch:
-            warnings.append(mismatch)
         metadata = _strip_nul(dict(ex.normalised))
+        c2pa = metadata.pop("c2pa", None)
         exiftool = _strip_nul(ex.exiftool)
-        c2pa = _strip_nul(ex.c2pa)
-        warnings = _strip_nul(warnings)
-        ingest_entry = {"v": ENTRY_VERSION, "act": "ingest", "size": p.blob.size,
-                        "media_type": p.media_type, **sighting_doc}
+        warnings = _strip_nul([*p.name_warnings, *ex.warnings, *ex.errors])
+        ingest_entry = {
+            "v": ENTRY_VERSION,
+            "act": "ingest",
+            "size": p.blob.size,
+            "media_type": p.media_type,
+            **sighting_doc,
+        }
         extract_entry = {
-            "v": ENTRY_VERSION, "act": "extract", "sha256": sha, "at": _iso(now),
-            "extractor": ex.extractor,
+            "v": ENTRY_VERSION,
+            "act": "extract",
+            "sha256": sha,
+            "at": _iso(now),
+            "extractor": extractor_name(exiftool),
             "metadata_sha256": metadata_digest(metadata, exiftool, c2pa, warnings),
         }
         ingest_leaf, extract_leaf = self.ws.custody.append(session, [ingest_entry, extract_entry])
         item = EvidenceItem(
-            sha256=sha, size=p.blob.size, media_type=p.media_type, original_name=p.name,
-            collected_at=now, collected_by=self.collector, metadata_=metadata,
-            exiftool=exiftool, c2pa=c2pa, warnings=warnings, ingest_leaf=ingest_leaf,
+            sha256=sha,
+            size=p.blob.size,
+            media_type=p.media_type,
+            original_name=p.name,
+            collected_at=now,
+            collected_by=self.collector,
+            metadata_=metadata,
+            exiftool=exiftool,
+            c2pa=c2pa,
+            warnings=warnings,
+            ingest_leaf=ingest_leaf,
             extraction_leaf=extract_leaf,
         )
         session.add(item)
@@ -222,29 +256,42 @@ class Ingest:
         session.add(self._sighting(item.id, p, now, fingerprint, ingest_leaf))
         return IngestOutcome(p.display_path, "ingested", sha, warnings=warnings)
 
-    def _sighting(self, item_id: int, p: _Pending, now: datetime, fingerprint: str,
-                  leaf: int) -> Sighting:
+    def _sighting(
+        self, item_id: int, p: _Pending, now: datetime, fingerprint: str, leaf: int
+    ) -> Sighting:
         s = self.source
         return Sighting(
-            item_id=item_id, collected_at=now, collected_by=self.collector,
-            original_name=p.name, source_url=s.url, platform=s.platform, account=s.account,
-            post_id=s.post_id, caption=s.caption, published_at=s.published_at,
-            fingerprint=fingerprint, custody_leaf=leaf,
+            item_id=item_id,
+            collected_at=now,
+            collected_by=self.collector,
+            original_name=p.name,
+            source_url=s.url,
+            platform=s.platform,
+            account=s.account,
+            post_id=s.post_id,
+            caption=s.caption,
+            published_at=s.published_at,
+            fingerprint=fingerprint,
+            custody_leaf=leaf,
         )
 
     def _known(self, sha256: str) -> bool:
         with self.ws.sessions() as session:
             found = session.scalars(
-                select(EvidenceItem.id).where(EvidenceItem.sha256 == sha256)).first()
+                select(EvidenceItem.id).where(EvidenceItem.sha256 == sha256)
+            ).first()
             return found is not None
 
     # -- the run ----------------------------------------------------------------------------
     def run(self, found: Iterable[Candidate | Refusal]) -> Iterator[IngestOutcome]:
         """Ingest everything in ``found``; yields one outcome per path, each after its commit."""
+        self.ws.vault.clean_incomplete()
         batch: list[_Pending] = []
         batch_started = time.monotonic()
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vault") as pool, \
-                MetadataExtractor(self.ws.settings) as extractor:
+        with (
+            ThreadPoolExecutor(max_workers=2, thread_name_prefix="vault") as pool,
+            MetadataExtractor(self.ws.settings) as extractor,
+        ):
             in_flight: list[tuple[Candidate, Future[StoredBlob]]] = []
             items = iter(found)
             exhausted = False
@@ -267,17 +314,21 @@ class Ingest:
                     yield IngestOutcome(display, "rejected", error=exc.message)
                     continue
                 except OSError as exc:
-                    yield IngestOutcome(display, "rejected",
-                                        error=f"cannot be read: {exc.strerror or exc}")
+                    yield IngestOutcome(
+                        display, "rejected", error=f"cannot be read: {exc.strerror or exc}"
+                    )
                     continue
                 name, name_warnings = safe_name(candidate.path.name)
                 pending = _Pending(candidate, blob, display, name, name_warnings)
                 if not self._known(blob.sha256) and not any(
-                        b.blob.sha256 == blob.sha256 for b in batch):
+                    b.blob.sha256 == blob.sha256 for b in batch
+                ):
                     self._extract(pending, extractor)
                 batch.append(pending)
-                if (len(batch) >= COMMIT_EVERY_FILES
-                        or time.monotonic() - batch_started > COMMIT_EVERY_S):
+                if (
+                    len(batch) >= COMMIT_EVERY_FILES
+                    or time.monotonic() - batch_started > COMMIT_EVERY_S
+                ):
                     yield from self._record(batch)
                     batch = []
                     batch_started = time.monotonic()
@@ -285,9 +336,14 @@ class Ingest:
                 yield from self._record(batch)
 
 
-def ingest_paths(ws: Workspace, paths: Sequence[Path], *, source: SourceInfo | None = None,
-                 collector: str, progress: Callable[[IngestOutcome], None] | None = None,
-                 ) -> Iterator[IngestOutcome]:
+def ingest_paths(
+    ws: Workspace,
+    paths: Sequence[Path],
+    *,
+    source: SourceInfo | None = None,
+    collector: str,
+    progress: Callable[[IngestOutcome], None] | None = None,
+) -> Iterator[IngestOutcome]:
     """Ingest files and folders (recursively); yields one outcome per file."""
     run = Ingest(ws, source=source or SourceInfo(), collector=collector)
     for outcome in run.run(find_files(paths)):

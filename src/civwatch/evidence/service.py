@@ -30,7 +30,8 @@ def find_item(ws: Workspace, sha256: str) -> EvidenceItem:
             if len(prefix) < 8:
                 raise RejectedInputError("Give at least 8 hex digits of the SHA-256.")
             found = session.scalars(
-                query.where(EvidenceItem.sha256.startswith(prefix)).limit(2)).all()
+                query.where(EvidenceItem.sha256.startswith(prefix)).limit(2)
+            ).all()
             if len(found) > 1:
                 raise RejectedInputError(f"{prefix} matches several items: give more digits.")
             item = found[0] if found else None
@@ -85,6 +86,10 @@ def list_items(ws: Workspace, *, limit: int = 50, offset: int = 0) -> dict[str, 
     with ws.sessions() as session:
         total = session.scalar(select(func.count()).select_from(EvidenceItem)) or 0
         items = session.scalars(
-            select(EvidenceItem).options(selectinload(EvidenceItem.sightings))
-            .order_by(EvidenceItem.id.desc()).limit(limit).offset(offset)).all()
+            select(EvidenceItem)
+            .options(selectinload(EvidenceItem.sightings))
+            .order_by(EvidenceItem.id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
         return {"total": total, "items": [item_json(i, full=False) for i in items]}

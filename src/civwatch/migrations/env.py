@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from alembic import context
+from typing import Any
 
+from alembic import context
+from alembic.autogenerate.api import AutogenContext
+
+from civwatch.db import UTCDateTime
 from civwatch.models import metadata
+
+
+def render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
+    """Migrations spell civwatch's column types in plain SQLAlchemy, not civwatch imports."""
+    if kind == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
 
 engine = context.config.attributes["engine"]
 
@@ -14,5 +26,6 @@ with engine.begin() as connection:
         target_metadata=metadata,
         render_as_batch=engine.dialect.name == "sqlite",
         compare_type=True,
+        render_item=render_item,
     )
     context.run_migrations()

@@ -64,7 +64,7 @@ class LocalBlobStore(BlobStore):
         self._check_space(0)
         digest = hashlib.sha256()
         size = 0
-        fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="incoming-")
+        fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix=f"incoming-{os.getpid()}-")
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as out:
@@ -72,9 +72,7 @@ class LocalBlobStore(BlobStore):
                 while chunk := source.read(CHUNK_SIZE):
                     size += len(chunk)
                     if size > max_size:
-                        raise RejectedInputError(
-                            f"larger than the {max_size}-byte limit per file"
-                        )
+                        raise RejectedInputError(f"larger than the {max_size}-byte limit per file")
                     if size - checked > 256 * CHUNK_SIZE:
                         self._check_space(size - checked)
                         checked = size
@@ -132,10 +130,27 @@ class LocalBlobStore(BlobStore):
         return digest.hexdigest()
 
     def clean_incomplete(self) -> int:
-        """Remove temporary files left by an interrupted write; returns how many."""
+        """Remove temporary files of writers that died (killed mid-write); returns how many.
+
+        A temporary file carries its writer's process id; files of live processes stay.
+        """
         removed = 0
-        if self._tmp.is_dir():
-            for leftover in self._tmp.glob("incoming-*"):
-                leftover.unlink(missing_ok=True)
-                removed += 1
+        if not self._tmp.is_dir():
+            return 0
+        for leftover in self._tmp.glob("incoming-*"):
+            pid_text = leftover.name.split("-")[1]
+            if pid_text.isdigit() and _alive(int(pid_text)):
+                continue
+            leftover.unlink(missing_ok=True)
+            removed += 1
         return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -59,6 +59,13 @@ class BlobStore(abc.ABC):
     def rehash(self, sha256: str) -> str:
         """Read the stored blob back and return its actual SHA-256."""
 
+    def ensure(self) -> None:  # noqa: B027 - optional hook, nothing to do by default
+        """Create whatever the backend needs before the first write (idempotent)."""
+
+    def clean_incomplete(self) -> int:
+        """Remove leftovers of writes interrupted by a crash; returns how many."""
+        return 0
+
 
 def open_blob_store(url: str, *, min_free_disk: int = 0) -> BlobStore:
     """The blob store for ``url`` (``file:///abs/folder``)."""
@@ -67,6 +74,4 @@ def open_blob_store(url: str, *, min_free_disk: int = 0) -> BlobStore:
         from civwatch.vault.local import LocalBlobStore
 
         return LocalBlobStore(Path(unquote(parsed.path)), min_free_disk=min_free_disk)
-    raise ConfigurationError(
-        f"Unsupported blob store URL {url!r}: use file:///path/to/folder."
-    )
+    raise ConfigurationError(f"Unsupported blob store URL {url!r}: use file:///path/to/folder.")

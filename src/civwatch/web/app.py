@@ -26,7 +26,7 @@ TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' "
-                               "'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
+    "'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
@@ -41,19 +41,29 @@ def tree_head_json(ws: Workspace) -> dict[str, Any]:
         head = ws.custody.latest_head(session)
         size = ws.custody.size(session)
     public_key = ws.signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    doc: dict[str, Any] = {"current_size": size,
-                           "public_key": base64.b64encode(public_key).decode()}
+    doc: dict[str, Any] = {
+        "current_size": size,
+        "public_key": base64.b64encode(public_key).decode(),
+    }
     if head is not None:
-        doc.update(tree_size=head.tree_size, root_hash=head.root_hash.hex(),
-                   timestamp=head.timestamp,
-                   signature=base64.b64encode(head.signature).decode())
+        doc.update(
+            tree_size=head.tree_size,
+            root_hash=head.root_hash.hex(),
+            timestamp=head.timestamp_ms,
+            signature=base64.b64encode(head.signature).decode(),
+        )
     return doc
 
 
 def create_app(settings: Settings) -> FastAPI:
     ws = Workspace.open(settings)
-    app = FastAPI(title="civwatch", version=__version__, openapi_url="/api/v1/openapi.json",
-                  docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="civwatch",
+        version=__version__,
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
     app.add_exception_handler(CivwatchError, problem_response)
 
     @app.middleware("http")
@@ -69,8 +79,11 @@ def create_app(settings: Settings) -> FastAPI:
     WS = Annotated[Workspace, Depends(workspace)]
 
     @app.get("/api/v1/evidence", tags=["evidence"])
-    def evidence_list(w: WS, limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-                      offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+    def evidence_list(
+        w: WS,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict[str, Any]:
         """A page of evidence items, newest first."""
         return list_items(w, limit=limit, offset=offset)
 
@@ -87,9 +100,11 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request, w: WS, page: Annotated[int, Query(ge=1)] = 1) -> Response:
         listing = list_items(w, limit=50, offset=(page - 1) * 50)
-        return TEMPLATES.TemplateResponse(request, "home.html", {
-            "listing": listing, "head": tree_head_json(w), "page": page,
-            "version": __version__})
+        return TEMPLATES.TemplateResponse(
+            request,
+            "home.html",
+            {"listing": listing, "head": tree_head_json(w), "page": page, "version": __version__},
+        )
 
     app.state.workspace = ws
     return app
