@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civwatch.db import Base, JSONDocument, UTCDateTime, utcnow
@@ -65,3 +65,49 @@ class Sighting(Base):
     custody_leaf: Mapped[int] = mapped_column(BigInteger)
 
     item: Mapped[EvidenceItem] = relationship(back_populates="sightings")
+
+
+class MediaHashing(Base):
+    """Whether an item's media could be perceptually hashed, and why not when it could not."""
+
+    __tablename__ = "media_hashing"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("evidence_item.id"), primary_key=True)
+    #: "hashed", "unhashable" (with a reason) or "not-media" (documents, archives).
+    status: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    hashed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MediaHash(Base):
+    """One perceptual hash of an item: the whole image, a trimmed or regional view, or a
+    video frame."""
+
+    __tablename__ = "media_hash"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("evidence_item.id"), index=True)
+    algorithm: Mapped[str] = mapped_column(String(32))
+    version: Mapped[str] = mapped_column(String(32))
+    #: "whole", "trimmed", a region name, or "frame" for video frames.
+    view: Mapped[str] = mapped_column(String(64))
+    frame_t: Mapped[float | None] = mapped_column(nullable=True)
+    bits: Mapped[bytes] = mapped_column(LargeBinary(32))
+    quality: Mapped[int] = mapped_column(Integer)
+
+
+class MediaMatch(Base):
+    """Two items whose media match, with how close they are and how it was decided."""
+
+    __tablename__ = "media_match"
+    __table_args__ = (UniqueConstraint("item_id", "other_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The item that was matched (the newer one) and the stored item it matched.
+    item_id: Mapped[int] = mapped_column(ForeignKey("evidence_item.id"), index=True)
+    other_id: Mapped[int] = mapped_column(ForeignKey("evidence_item.id"), index=True)
+    distance: Mapped[int] = mapped_column(Integer)
+    transform: Mapped[str] = mapped_column(String(32))
+    method: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    matched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,171 @@
+"""Commands on evidence: init, ingest, show, verify."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from civwatch.cli.common import (
+    AsJson,
+    DataDir,
+    emit,
+    err,
+    out,
+    parse_time,
+    progress_bar,
+    settings_for,
+    workspace,
+)
+from civwatch.workspace import Workspace
+
+app = typer.Typer()
+
+
+@app.command()
+def init(data_dir: DataDir = None, as_json: AsJson = False) -> None:
+    """Create the data folder, its database and the custody signing key."""
+    ws, created = Workspace.init(settings_for(data_dir))
+    try:
+        doc: dict[str, Any] = {
+            "data_dir": str(ws.data_dir.resolve()),
+            "created": created,
+            "signing_key": str(ws.settings.signing_key_path),
+        }
+    finally:
+        ws.close()
+    if as_json:
+        emit(doc)
+    else:
+        verb = "Created" if created else "Checked"
+        out.print(f"{verb} civwatch data folder {escape(doc['data_dir'])}")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files and folders (recursive).")],
+    source_url: Annotated[str | None, typer.Option(help="Where the item was found.")] = None,
+    platform: Annotated[str | None, typer.Option(help="Platform, e.g. telegram.")] = None,
+    account: Annotated[str | None, typer.Option(help="Account that posted it.")] = None,
+    post_id: Annotated[str | None, typer.Option(help="The post's id on the platform.")] = None,
+    caption: Annotated[str | None, typer.Option(help="Caption text as posted.")] = None,
+    published_at: Annotated[
+        str | None, typer.Option(help="When the source says it was published (ISO 8601 with zone).")
+    ] = None,
+    collector: Annotated[str, typer.Option(help="Who collected it.")] = "cli",
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Ingest files into the vault, recording each act in the custody log."""
+    from civwatch.evidence.collect import Candidate, find_files
+    from civwatch.evidence.ingest import Ingest, SourceInfo
+
+    source = SourceInfo(
+        url=source_url,
+        platform=platform,
+        account=account,
+        post_id=post_id,
+        caption=caption,
+        published_at=parse_time(published_at, "--published-at"),
+    )
+    counts = {"ingested": 0, "duplicate": 0, "rejected": 0}
+    with workspace(data_dir) as ws, progress_bar() as bar:
+        found = list(find_files(paths))
+        task = bar.add_task("ingesting", total=sum(isinstance(f, Candidate) for f in found))
+        for outcome in Ingest(ws, source=source, collector=collector).run(found):
+            counts[outcome.status] += 1
+            if outcome.status != "rejected":
+                bar.advance(task)
+            if as_json:
+                emit(outcome.as_json())
+            elif outcome.status == "rejected":
+                err.print(f"[red]rejected[/] {escape(outcome.path)}: {escape(outcome.error or '')}")
+            else:
+                colour = "green" if outcome.status == "ingested" else "yellow"
+                out.print(f"[{colour}]{outcome.status}[/] {outcome.sha256} {escape(outcome.path)}")
+                for warning in outcome.warnings:
+                    out.print(f"  [yellow]warning:[/] {escape(warning)}")
+    if not as_json:
+        err.print(
+            f"{counts['ingested']} ingested, {counts['duplicate']} duplicate, "
+            f"{counts['rejected']} rejected"
+        )
+    raise typer.Exit(1 if counts["rejected"] else 0)
+
+
+@app.command()
+def show(
+    sha256: Annotated[str, typer.Argument(help="SHA-256 (or 8+ leading digits).")],
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Show one evidence item: its metadata and sightings."""
+    from civwatch.evidence.service import get_item
+
+    with workspace(data_dir) as ws:
+        doc = get_item(ws, sha256)
+    if as_json:
+        emit(doc)
+        return
+    meta = doc["metadata"]
+    out.print(f"[bold]{doc['sha256']}[/]  {doc['media_type']}  {doc['size']} bytes")
+    out.print(f"name: {escape(doc['original_name'])}")
+    for key in (
+        "captured_at",
+        "gps_lat",
+        "gps_lon",
+        "gps_alt",
+        "device_make",
+        "device_model",
+        "software",
+        "width",
+        "height",
+        "duration_s",
+    ):
+        if meta.get(key) is not None:
+            out.print(f"{key}: {escape(str(meta[key]))}")
+    for warning in doc["warnings"]:
+        out.print(f"[yellow]warning:[/] {escape(warning)}")
+    out.print(f"{len(doc['sightings'])} sighting(s):")
+    for s in doc["sightings"]:
+        where = s["source_url"] or s["platform"] or "no source given"
+        out.print(f"  {s['collected_at']} by {escape(s['collected_by'])} from {escape(where)}")
+
+
+@app.command()
+def verify(
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+    rehash: Annotated[bool, typer.Option(help="Re-hash every blob.")] = True,
+) -> None:
+    """Re-hash every blob and check items, sightings and the log against signed heads."""
+    from civwatch.evidence.audit import verify_workspace
+
+    with workspace(data_dir) as ws, progress_bar() as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        problems = verify_workspace(ws, rehash=rehash, progress=progress)
+    if as_json:
+        emit(
+            {
+                "ok": not problems,
+                "problems": [{"target": p.target, "message": p.message} for p in problems],
+            }
+        )
+    elif problems:
+        for p in problems:
+            err.print(f"[red]MISMATCH[/] {escape(str(p))}")
+        err.print(f"[bold red]{len(problems)} problem(s) found.[/]")
+    else:
+        out.print("[green]All blobs, records and custody entries verify.[/]")
+    raise typer.Exit(1 if problems else 0)
+
+
+# --- custody -----------------------------------------------------------------------------------

