@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 SERVER_URL = os.environ.get("CIVWATCH_DATABASE_URL")
-DB_FIXTURES = {"database_url", "settings", "workspace", "cli_env"}
+DB_FIXTURES = {"database_url", "settings", "workspace", "cli_env", "log_db_url"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -183,7 +183,7 @@ def test_custody_head_proofs_and_entries_check_out(tmp_path: Path, env: dict[str
         ).stdout
     )
     assert [e["index"] for e in entries] == list(range(10))
-    for e in entries:
+    for e in (entries[0], entries[4], entries[9]):
         proof = json.loads(
             run_cli(
                 env, "custody", "prove", "--index", str(e["index"]), "--json", check=True

@@ -138,7 +138,7 @@ def sighting_fingerprint(
     doc: dict[str, Any] = {
         "sha256": item_sha256,
         "name": name,
-        "relative": relative,
+        "relative": safe_name(relative)[0],
         "collector": collector,
         "source": source.as_entry(),
     }

@@ -1,8 +1,8 @@
-"""custody log and evidence items
+"""initial schema
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 07:03:32.373211
+Create Date: 2026-11-24 07:19:16.813567
 """
 
 from __future__ import annotations
@@ -29,10 +29,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "custody_nodes",
-        sa.Column("level", sa.SmallInteger(), autoincrement=False, nullable=False),
-        sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("position", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("hash", sa.LargeBinary(length=32), nullable=False),
-        sa.PrimaryKeyConstraint("level", "idx", name=op.f("pk_custody_nodes")),
+        sa.PrimaryKeyConstraint("position", name=op.f("pk_custody_nodes")),
     )
     op.create_table(
         "custody_state",
@@ -118,9 +117,75 @@ def upgrade() -> None:
     with op.batch_alter_table("evidence_sighting", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_evidence_sighting_item_id"), ["item_id"], unique=False)
 
+    op.create_table(
+        "media_hash",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("algorithm", sa.String(length=32), nullable=False),
+        sa.Column("version", sa.String(length=32), nullable=False),
+        sa.Column("view", sa.String(length=64), nullable=False),
+        sa.Column("frame_t", sa.Double(), nullable=True),
+        sa.Column("bits", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("quality", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["item_id"], ["evidence_item.id"], name=op.f("fk_media_hash_item_id_evidence_item")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_media_hash")),
+    )
+    with op.batch_alter_table("media_hash", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_media_hash_item_id"), ["item_id"], unique=False)
+
+    op.create_table(
+        "media_hashing",
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("hashed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["item_id"], ["evidence_item.id"], name=op.f("fk_media_hashing_item_id_evidence_item")
+        ),
+        sa.PrimaryKeyConstraint("item_id", name=op.f("pk_media_hashing")),
+    )
+    op.create_table(
+        "media_match",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("other_id", sa.Integer(), nullable=False),
+        sa.Column("distance", sa.Integer(), nullable=False),
+        sa.Column("transform", sa.String(length=32), nullable=False),
+        sa.Column("method", sa.String(length=64), nullable=False),
+        sa.Column(
+            "detail",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("matched_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["item_id"], ["evidence_item.id"], name=op.f("fk_media_match_item_id_evidence_item")
+        ),
+        sa.ForeignKeyConstraint(
+            ["other_id"], ["evidence_item.id"], name=op.f("fk_media_match_other_id_evidence_item")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_media_match")),
+        sa.UniqueConstraint("item_id", "other_id", name=op.f("uq_media_match_item_id")),
+    )
+    with op.batch_alter_table("media_match", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_media_match_item_id"), ["item_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_media_match_other_id"), ["other_id"], unique=False)
+
 
 def downgrade() -> None:
 
+    with op.batch_alter_table("media_match", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_media_match_other_id"))
+        batch_op.drop_index(batch_op.f("ix_media_match_item_id"))
+
+    op.drop_table("media_match")
+    op.drop_table("media_hashing")
+    with op.batch_alter_table("media_hash", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_media_hash_item_id"))
+
+    op.drop_table("media_hash")
     with op.batch_alter_table("evidence_sighting", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_evidence_sighting_item_id"))
 

@@ -1,0 +1,163 @@
+"""Ed25519 signing keys and signed tree heads.
+
+A tree head signature covers exactly :func:`tree_head_message`::
+
+    b"civwatch-custody-tree-head-v1\\n"   (30 ASCII bytes)
+    tree_size                            (unsigned 64-bit, big-endian)
+    timestamp_ms                         (unsigned 64-bit, big-endian, ms since 1970 UTC)
+    root_hash                            (32 bytes, SHA-256)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from civwatch.errors import ConfigurationError, ProofError, RejectedInputError
+
+TREE_HEAD_PREFIX = b"civwatch-custody-tree-head-v1\n"
+_U64 = struct.Struct(">QQ")
+
+
+@dataclass(frozen=True)
+class TreeHead:
+    """The log's size and root hash at ``timestamp_ms``, signed by ``public_key``."""
+
+    tree_size: int
+    root_hash: bytes
+    timestamp_ms: int
+    signature: bytes
+    public_key: bytes
+
+    def message(self) -> bytes:
+        """The bytes the signature covers."""
+        return tree_head_message(self.tree_size, self.timestamp_ms, self.root_hash)
+
+
+def tree_head_message(tree_size: int, timestamp_ms: int, root_hash: bytes) -> bytes:
+    """The exact byte string a tree head signature covers (see the module docstring)."""
+    if not (0 <= tree_size < 2**64 and 0 <= timestamp_ms < 2**64):
+        raise RejectedInputError("Tree size and timestamp must fit in an unsigned 64-bit number.")
+    if len(root_hash) != 32:
+        raise RejectedInputError("A tree head's root hash must be 32 bytes (SHA-256).")
+    return TREE_HEAD_PREFIX + _U64.pack(tree_size, timestamp_ms) + root_hash
+
+
+def public_key_bytes(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
+    """The raw 32-byte Ed25519 public key."""
+    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def key_fingerprint(public_key: bytes) -> str:
+    """A short name for a public key: the first 16 hex digits of its SHA-256."""
+    return hashlib.sha256(public_key).hexdigest()[:16]
+
+
+def sign_tree_head(
+    key: Ed25519PrivateKey, tree_size: int, root_hash: bytes, timestamp_ms: int
+) -> TreeHead:
+    """Sign the statement "the log had ``tree_size`` leaves and root ``root_hash``"."""
+    signature = key.sign(tree_head_message(tree_size, timestamp_ms, root_hash))
+    return TreeHead(tree_size, root_hash, timestamp_ms, signature, public_key_bytes(key))
+
+
+def _as_public_key(public_key: Ed25519PublicKey | bytes) -> Ed25519PublicKey:
+    if isinstance(public_key, Ed25519PublicKey):
+        return public_key
+    try:
+        return Ed25519PublicKey.from_public_bytes(public_key)
+    except ValueError as err:
+        raise ProofError("The public key is not a 32-byte Ed25519 key.") from err
+
+
+def verify_tree_head(head: TreeHead, public_key: Ed25519PublicKey | bytes) -> None:
+    """Check ``head`` was signed by ``public_key``; raise :class:`ProofError` if not."""
+    key = _as_public_key(public_key)
+    expected = public_key_bytes(key)
+    if head.public_key != expected:
+        raise ProofError(
+            f"The tree head of size {head.tree_size} names signing key "
+            f"{key_fingerprint(head.public_key)}, not the expected key {key_fingerprint(expected)}."
+        )
+    try:
+        key.verify(head.signature, head.message())
+    except InvalidSignature as err:
+        raise ProofError(
+            f"The signature on the tree head of size {head.tree_size} does not verify: "
+            "the head was altered or not signed by this key."
+        ) from err
+    except RejectedInputError as err:
+        raise ProofError(f"The tree head is malformed: {err.message}") from err
+
+
+def create_signing_key(path: Path, password: bytes | None = None) -> Ed25519PrivateKey:
+    """Make a new Ed25519 key and write it to ``path`` as PEM (PKCS#8), mode 0600.
+
+    Never overwrites: an existing file raises :class:`RejectedInputError`. The file is
+    flushed to disk before this returns.
+    """
+    key = Ed25519PrivateKey.generate()
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(password)
+        if password
+        else serialization.NoEncryption()
+    )
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+    )
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as err:
+        raise RejectedInputError(
+            f"{path} already exists; civwatch never overwrites a signing key."
+        ) from err
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, pem)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return key
+
+
+def load_signing_key(path: Path, password: bytes | None = None) -> Ed25519PrivateKey:
+    """Read the Ed25519 key at ``path``.
+
+    Refuses a key file that others can read or write (like ssh does), a missing file and
+    anything that is not an Ed25519 private key, with a :class:`ConfigurationError`.
+    """
+    try:
+        mode = path.stat().st_mode
+        data = path.read_bytes()
+    except FileNotFoundError as err:
+        raise ConfigurationError(f"The signing key {path} does not exist.") from err
+    except OSError as err:
+        raise ConfigurationError(f"The signing key {path} cannot be read: {err.strerror}.") from err
+    if stat.S_IMODE(mode) & 0o077:
+        raise ConfigurationError(
+            f"The signing key {path} can be read by other users (mode "
+            f"{stat.S_IMODE(mode):04o}); run: chmod 600 {path}"
+        )
+    try:
+        key = serialization.load_pem_private_key(data, password=password)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as err:
+        raise ConfigurationError(
+            f"{path} is not a readable PEM private key (wrong password or damaged file)."
+        ) from err
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ConfigurationError(f"{path} holds a key, but not an Ed25519 key.")
+    return key

@@ -1,0 +1,80 @@
+"""Structure checks read headers only and find what was cut off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from civwatch.media import safe_image_size, structural_warnings
+from tests.media.conftest import bomb_png, make_video
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "GIF", "WEBP", "BMP"])
+@pytest.mark.parametrize("size", [(1, 1), (641, 479), (4000, 3000)])
+def test_safe_image_size_matches_pillow(tmp_path: Path, fmt: str, size: tuple[int, int]) -> None:
+    path = tmp_path / "img"
+    Image.new("RGB", size, (10, 20, 30)).save(path, fmt)
+    assert safe_image_size(path) == size
+
+
+def test_progressive_jpeg_size(tmp_path: Path) -> None:
+    path = tmp_path / "p.jpg"
+    Image.new("RGB", (300, 200)).save(path, "JPEG", progressive=True)
+    assert safe_image_size(path) == (300, 200)
+
+
+def test_bomb_size_read_without_decoding(tmp_path: Path) -> None:
+    bomb = bomb_png(tmp_path / "bomb.png")
+    assert safe_image_size(bomb) == (100_000, 100_000)
+    warnings = structural_warnings(bomb, "image/png")
+    assert warnings == [
+        "The image declares 100000x100000 pixels, more than the 200,000,000 allowed; "
+        "it was not decoded."
+    ]
+    assert structural_warnings(bomb, "image/png", max_image_pixels=10**11) == []
+
+
+def test_whole_files_have_no_warnings(tmp_path: Path) -> None:
+    for fmt, media_type in (("JPEG", "image/jpeg"), ("PNG", "image/png"), ("GIF", "image/gif")):
+        path = tmp_path / f"ok.{fmt}"
+        Image.new("RGB", (64, 64)).save(path, fmt)
+        assert structural_warnings(path, media_type) == []
+    video = make_video(tmp_path / "ok.mp4", seconds=0.5, size="64x48")
+    assert structural_warnings(video, "video/mp4") == []
+
+
+def test_png_with_altered_header(tmp_path: Path) -> None:
+    path = tmp_path / "x.png"
+    Image.new("RGB", (64, 64)).save(path)
+    data = bytearray(path.read_bytes())
+    data[19] = 0x80  # width byte changed, checksum not updated
+    path.write_bytes(bytes(data))
+    assert any("checksum is wrong" in w for w in structural_warnings(path, "image/png"))
+
+
+def test_data_after_jpeg_end(tmp_path: Path) -> None:
+    path = tmp_path / "x.jpg"
+    Image.new("RGB", (64, 64)).save(path)
+    path.write_bytes(path.read_bytes() + b"PK\x03\x04 hidden archive" * 10)
+    assert structural_warnings(path, "image/jpeg") == [
+        "The JPEG has 190 bytes of unknown data after its end-of-image marker."
+    ]
+
+
+def test_video_without_index(tmp_path: Path) -> None:
+    path = tmp_path / "x.mp4"
+    # ftyp and mdat boxes only, both complete: a recording that was never finalised.
+    ftyp = b"\x00\x00\x00\x14ftypisom\x00\x00\x02\x00isom"
+    mdat = b"\x00\x00\x00\x10mdat" + b"\x00" * 8
+    path.write_bytes(ftyp + mdat)
+    assert structural_warnings(path, "video/mp4") == [
+        "The video has no 'moov' index box: the recording or upload was not finished."
+    ]
+
+
+def test_impossible_box_size(tmp_path: Path) -> None:
+    path = tmp_path / "x.mp4"
+    path.write_bytes(b"\x00\x00\x00\x14ftypisom\x00\x00\x02\x00isom" + b"\x00\x00\x00\x03junk")
+    assert "impossible size" in structural_warnings(path, "video/mp4")[0]
