@@ -269,3 +269,34 @@ def test_verify_finds_a_removed_log_entry(tmp_path: Path, env: dict[str, str]) -
     proc = run_cli(env, "verify")
     assert proc.returncode == 1
     assert "2" in proc.stderr and "MISMATCH" in proc.stderr
+
+
+def test_unpack_refuses_escapes_links_and_bombs(tmp_path: Path, env: dict[str, str]) -> None:
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("chat/messages.txt", "hello")
+        z.writestr("../escape.txt", "evil")
+        z.writestr("/etc/evil.txt", "evil")
+        link = zipfile.ZipInfo("chat/link")
+        link.external_attr = 0o120777 << 16
+        z.writestr(link, "/etc/passwd")
+        z.writestr("bomb.bin", b"\0" * 3_000_000)
+    sha = lines(run_cli(env, "ingest", str(archive), "--json", check=True).stdout)[0]["sha256"]
+    env["CIVWATCH_MAX_FILE_SIZE"] = "1000000"
+    dest = tmp_path / "unpacked" / "here"
+    proc = run_cli(env, "unpack", sha, "--out", str(dest), "--json", check=True)
+    report = json.loads(proc.stdout)
+    assert report["written"] == ["chat/messages.txt"]
+    refused = {r["member"]: r["reason"] for r in report["refused"]}
+    assert set(refused) == {"../escape.txt", "/etc/evil.txt", "chat/link", "bomb.bin"}
+    assert "size limit" in refused["bomb.bin"]
+    assert not (tmp_path / "unpacked" / "escape.txt").exists()
+    assert not (dest / "bomb.bin").exists() and not (dest / "chat" / "link").exists()
+    assert (dest / "chat" / "messages.txt").read_text() == "hello"
+    not_zip = lines(
+        run_cli(
+            env, "ingest", str(noise_jpeg(tmp_path / "p.jpg", size=(20, 20))), "--json", check=True
+        ).stdout
+    )[0]["sha256"]
+    proc = run_cli(env, "unpack", not_zip, "--out", str(tmp_path / "x"))
+    assert proc.returncode == 1 and "not a ZIP" in proc.stderr

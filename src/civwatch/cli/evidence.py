@@ -169,3 +169,24 @@ def verify(
 
 
 # --- custody -----------------------------------------------------------------------------------
+
+
+@app.command()
+def unpack(
+    sha256: Annotated[str, typer.Argument(help="The ZIP item's SHA-256 (or 8+ digits).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="New or empty folder to unpack into.")],
+    actor: Annotated[str, typer.Option("--collector", help="Who unpacks it.")] = "cli",
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Unpack a stored ZIP into a folder (members leaving the folder are refused)."""
+    from civwatch.evidence.archives import unpack_item
+
+    with workspace(data_dir) as ws:
+        result = unpack_item(ws, sha256, out_dir, actor=actor)
+    if as_json:
+        emit(result.as_json())
+        return
+    out.print(f"{len(result.written)} file(s) written to {escape(str(result.folder))}")
+    for member, reason in result.refused:
+        err.print(f"[yellow]refused[/] {escape(member)}: {escape(reason)}")
