@@ -33,6 +33,15 @@ SECURITY_HEADERS = {
 }
 
 
+def get_workspace(request: Request) -> Workspace:
+    """The workspace the app serves (one per app, opened by ``create_app``)."""
+    workspace: Workspace = request.app.state.workspace
+    return workspace
+
+
+WS = Annotated[Workspace, Depends(get_workspace)]
+
+
 def tree_head_json(ws: Workspace) -> dict[str, Any]:
     """The newest signed tree head (and the current size, which may be ahead of it)."""
     import base64
@@ -64,6 +73,7 @@ def create_app(settings: Settings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    app.state.workspace = ws
     app.add_exception_handler(CivwatchError, problem_response)
 
     @app.middleware("http")
@@ -72,11 +82,6 @@ def create_app(settings: Settings) -> FastAPI:
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
         return response
-
-    def workspace() -> Workspace:
-        return ws
-
-    WS = Annotated[Workspace, Depends(workspace)]
 
     @app.get("/api/v1/evidence", tags=["evidence"])
     def evidence_list(
@@ -106,5 +111,4 @@ def create_app(settings: Settings) -> FastAPI:
             {"listing": listing, "head": tree_head_json(w), "page": page, "version": __version__},
         )
 
-    app.state.workspace = ws
     return app
