@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from PIL.ExifTags import GPS, IFD, Base
 
@@ -74,6 +75,13 @@ def demo_photo(place: DemoPlace, taken: datetime, seed: int) -> bytes:
                 draw.rectangle(
                     (wx, wy, wx + 14, wy + 18), fill=(230, 210, 120) if lit else (40, 45, 60)
                 )
+    for _ in range(6):  # clouds: real skies are not uniform rows
+        cx, cy = rng.randrange(0, 1280), rng.randrange(20, 420)
+        rx, ry = rng.randrange(60, 200), rng.randrange(20, 60)
+        draw.ellipse((cx - rx, cy - ry, cx + rx, cy + ry), fill=(225, 228, 235))
+    grain = np.random.default_rng(seed).normal(0, 9, (960, 1280, 1))
+    img = Image.fromarray((np.asarray(img, dtype=np.float32) + grain).clip(0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(img)
     font = ImageFont.load_default(size=64)
     draw.rectangle((0, 820, 1280, 960), fill=(180, 20, 20))
     draw.text((30, 840), "SYNTHETIC DEMO", fill=(255, 255, 255), font=font)

@@ -74,3 +74,10 @@ class UnhashableMediaError(RejectedInputError):
     """
 
     kind = "unhashable-media"
+
+
+class PermissionDeniedError(CivwatchError):
+    """The acting user is unknown, disabled, or lacks the role an act needs."""
+
+    status_code = 403
+    kind = "permission-denied"

@@ -55,6 +55,10 @@ def ingest(
         str | None, typer.Option(help="When the source says it was published (ISO 8601 with zone).")
     ] = None,
     collector: Annotated[str, typer.Option(help="Who collected it.")] = "cli",
+    copies: Annotated[
+        bool,
+        typer.Option(help="Find copies among stored items afterwards (perceptual hashes)."),
+    ] = True,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -92,6 +96,10 @@ def ingest(
             f"{counts['ingested']} ingested, {counts['duplicate']} duplicate, "
             f"{counts['rejected']} rejected"
         )
+    if copies and (counts["ingested"] or counts["duplicate"]):
+        from civwatch.cli.copies import run_find_copies
+
+        run_find_copies(data_dir)
     raise typer.Exit(1 if counts["rejected"] else 0)
 
 

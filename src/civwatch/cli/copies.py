@@ -1,0 +1,124 @@
+"""Perceptual hashes, copies and clusters: hash, match, cluster, find-copies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from civwatch.cli.common import (
+    AsJson,
+    DataDir,
+    emit,
+    err,
+    out,
+    progress_bar,
+    settings_for,
+    workspace,
+)
+from civwatch.matching.pdq import DEFAULT_MAX_DISTANCE
+
+app = typer.Typer()
+
+FileArg = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="An image or video.")
+]
+
+
+@app.command("hash")
+def hash_command(path: FileArg, data_dir: DataDir = None, as_json: AsJson = False) -> None:
+    """PDQ hash of an image (and its views), or of a video's frames at 1 fps."""
+    from civwatch.evidence.copies import hash_file
+
+    doc = hash_file(path, max_pixels=settings_for(data_dir).max_image_pixels)
+    if as_json:
+        emit(doc)
+    elif "pdq" in doc:
+        out.print(f"pdq {doc['pdq']} quality {doc['quality']}")
+    else:
+        for frame in doc["frames"]:
+            out.print(f"{frame['t']:>9.3f}s  {frame['pdq']}  quality {frame['quality']}")
+
+
+@app.command()
+def match(
+    path: FileArg,
+    max_distance: Annotated[
+        int, typer.Option(min=0, max=256, help="Largest Hamming distance for a PDQ match.")
+    ] = DEFAULT_MAX_DISTANCE,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Stored items that FILE is a copy of, best first (FILE is not ingested)."""
+    from civwatch.evidence.copies import match_file
+
+    with workspace(data_dir) as ws:
+        found = match_file(ws, path, max_distance=max_distance)
+    if as_json:
+        emit(found)
+        return
+    if not found:
+        out.print("No stored copy found.")
+    for copy in found:
+        out.print(
+            f"{copy['sha256']}  distance {copy['distance']}  {copy['transform'] or ''}  "
+            f"({copy['method']})"
+        )
+
+
+@app.command()
+def cluster(
+    sha256: Annotated[str, typer.Argument(help="SHA-256 (or 8+ leading digits).")],
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """The item's copies, its first sighting and every sighting in time order."""
+    from civwatch.evidence.clusters import cluster_of
+
+    with workspace(data_dir) as ws:
+        doc = cluster_of(ws, sha256)
+    if as_json:
+        emit(doc)
+        return
+    first = doc["first_sighting"]
+    out.print(f"{doc['copies']} cop{'y' if doc['copies'] == 1 else 'ies'} of {doc['sha256']}")
+    if first:
+        where = first["source_url"] or first["platform"] or "no source given"
+        out.print(f"first seen {first['seen_at']} ({first['seen_by']}) at {escape(where)}")
+    for s in doc["sightings"]:
+        when = s["published_at"] or s["collected_at"]
+        out.print(f"  {when}  {s['sha256'][:12]}  {escape(s['source_url'] or s['platform'] or '')}")
+
+
+@app.command("find-copies")
+def find_copies(
+    max_distance: Annotated[int, typer.Option(min=0, max=256)] = DEFAULT_MAX_DISTANCE,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Hash every item not yet hashed and record its copies among stored items."""
+    summary = run_find_copies(data_dir, max_distance=max_distance)
+    if as_json:
+        emit(summary)
+
+
+def run_find_copies(
+    data_dir: Path | None, *, max_distance: int = DEFAULT_MAX_DISTANCE, quiet: bool = False
+) -> dict[str, Any]:
+    from civwatch.evidence.copies import hash_pending
+
+    with workspace(data_dir) as ws, progress_bar() as bar:
+        task = bar.add_task("finding copies", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        summary = hash_pending(ws, progress=progress, max_distance=max_distance)
+    if not quiet:
+        err.print(
+            f"{summary['hashed']} hashed, {summary['unhashable']} unhashable, "
+            f"{summary['not_media']} not media, {summary['matches']} copies found"
+        )
+    return summary
