@@ -1,3 +1,3 @@
-"""civwatch: evidence of attacks on civilians, preserved and provable; protection for people at risk."""
+"""civwatch: attacks on civilians made provable; protection for the people most at risk."""
 
 __version__ = "0.1.0"

@@ -81,5 +81,7 @@ def _walk(top: Path) -> Iterator[Candidate | Refusal]:
             else:
                 yield Refusal(path, "not a regular file (a device, FIFO or socket)")
         for error in errors:
-            yield Refusal(Path(error.filename or dirpath), f"folder cannot be read: {error.strerror}")
+            yield Refusal(
+                Path(error.filename or dirpath), f"folder cannot be read: {error.strerror}"
+            )
         errors.clear()

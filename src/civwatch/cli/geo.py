@@ -1,0 +1,121 @@
+"""The investigator's geo tools: gazetteer look-ups, sun position, shadow times."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+
+from civwatch.cli.common import AsJson, DataDir, emit, fail, out, parse_time, settings_for
+
+if TYPE_CHECKING:
+    from civwatch.geo.gazetteer import Gazetteer
+
+app = typer.Typer(no_args_is_help=True, help="Gazetteer, sun position and shadow times.")
+
+
+def _gazetteer(data_dir: Path | None) -> Gazetteer:
+    from civwatch.geo import default_gazetteer
+
+    settings = settings_for(data_dir)
+    cache = settings.data_dir / "cache" if settings.data_dir.is_dir() else None
+    return default_gazetteer(cache)
+
+
+@app.command()
+def lookup(
+    name: Annotated[str, typer.Argument(help="A place name in Ukrainian, Russian or Latin.")],
+    limit: Annotated[int, typer.Option(help="Most candidates to show.")] = 10,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Places matching a name, best first."""
+    found = _gazetteer(data_dir).search(name, limit)
+    docs = [{**c.place.to_dict(), "match": c.match, "score": c.score} for c in found]
+    if as_json:
+        emit(docs)
+        return
+    if not docs:
+        fail(f"No place matches {name!r}.")
+    for d in docs:
+        out.print(
+            f"{escape(str(d['name']))}  {d['lat']:.5f}, {d['lon']:.5f}  "
+            f"{escape(str(d['oblast']))}  pop. {d['population']}  ({d['match']})"
+        )
+
+
+@app.command()
+def reverse(
+    lat: Annotated[float, typer.Argument(help="Latitude, degrees.")],
+    lon: Annotated[float, typer.Argument(help="Longitude, degrees.")],
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """The settlement at or nearest to a point, and its oblast."""
+    place = _gazetteer(data_dir).reverse(lat, lon).to_dict()
+    if as_json:
+        emit(place)
+    else:
+        out.print(
+            f"{escape(str(place['name']))}, {escape(str(place['oblast']))} "
+            f"({place['distance_m']} m away)"
+        )
+
+
+@app.command()
+def sun(
+    lat: Annotated[float, typer.Option(help="Latitude, degrees.")],
+    lon: Annotated[float, typer.Option(help="Longitude, degrees.")],
+    time: Annotated[str, typer.Option(help="ISO 8601 time with zone.")],
+    tz: Annotated[str, typer.Option(help="Zone for the local time shown.")] = "Europe/Kyiv",
+    as_json: AsJson = False,
+) -> None:
+    """The sun's azimuth and elevation at a place and time."""
+    from civwatch.geo import sun_position
+
+    when = parse_time(time, "--time")
+    assert when is not None
+    doc = sun_position(lat, lon, when).to_dict(tz)
+    if as_json:
+        emit(doc)
+    else:
+        out.print(
+            f"azimuth {doc['azimuth_deg']}°, elevation {doc['elevation_deg']}°; shadow bearing "
+            f"{doc['shadow_bearing_deg']}°, length/height {doc['shadow_length_ratio']}"
+        )
+
+
+@app.command()
+def shadow(
+    lat: Annotated[float, typer.Option(help="Latitude, degrees.")],
+    lon: Annotated[float, typer.Option(help="Longitude, degrees.")],
+    date_: Annotated[str, typer.Option("--date", help="Local calendar date, YYYY-MM-DD.")],
+    bearing: Annotated[float, typer.Option(help="Measured shadow bearing, degrees from north.")],
+    ratio: Annotated[
+        float | None, typer.Option(help="Shadow length / object height, if measured.")
+    ] = None,
+    tolerance: Annotated[float, typer.Option(help="Bearing tolerance, degrees.")] = 5.0,
+    tz: Annotated[str, typer.Option(help="Zone of the date and of local times.")] = "Europe/Kyiv",
+    as_json: AsJson = False,
+) -> None:
+    """Times of day when a shadow points along the measured bearing (UTC and local)."""
+    from civwatch.geo import shadow_times
+
+    try:
+        day = date.fromisoformat(date_)
+    except ValueError:
+        fail("--date must be a date such as 2022-03-09", 2)
+    windows = [w.to_dict() for w in shadow_times(lat, lon, day, bearing, ratio, tolerance, tz=tz)]
+    if as_json:
+        emit({"date": day.isoformat(), "bearing_deg": bearing, "tz": tz, "windows": windows})
+        return
+    if not windows:
+        out.print("No time of that day fits.")
+    for w in windows:
+        out.print(
+            f"{w['start_local']} - {w['end_local']} (UTC {w['start_utc']} - {w['end_utc']}), "
+            f"best {w['best_local']}"
+        )

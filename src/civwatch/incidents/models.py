@@ -1,0 +1,248 @@
+"""Tables of the incidents domain.
+
+Records of work (revisions, verification records, links, transitions, decisions) are only
+ever inserted: a change is a new row that names the row it supersedes. ``Incident`` and
+``ItemVerification`` hold the current state for fast reading; their history is the
+append-only tables next to them and the custody log.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from civwatch.db import Base, JSONDocument, UTCDateTime, utcnow
+
+
+class VocabularyTerm(Base):
+    """A term an admin added to a controlled vocabulary (built-in terms live in code)."""
+
+    __tablename__ = "vocabulary_term"
+    __table_args__ = (UniqueConstraint("kind", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(255))
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    custody_leaf: Mapped[int] = mapped_column(BigInteger)
+
+
+class Incident(Base):
+    """What happened, where, when, to whom, with what: the current revision."""
+
+    __tablename__ = "incident"
+    __table_args__ = (
+        Index("ix_incident_start_at", "start_at"),
+        Index("ix_incident_oblast_start", "oblast", "start_at"),
+        Index("ix_incident_type_start", "incident_type", "start_at"),
+        Index("ix_incident_lat_lon", "lat", "lon"),
+        Index("ix_incident_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    narrative: Mapped[str] = mapped_column(Text, default="")
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    time_precision: Mapped[str] = mapped_column(String(16))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    radius_m: Mapped[float] = mapped_column(Float)
+    settlement: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    raion: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    oblast: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    incident_type: Mapped[str] = mapped_column(String(64))
+    #: Casualty figures with breakdown and sources (see ``civwatch.incidents.casualties``).
+    casualties: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    #: Totals copied from ``casualties`` for aggregation; None when not known.
+    killed_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    killed_max: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    injured_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    injured_max: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    perpetrator: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    perpetrator_confidence: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    ihl_concerns: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    status: Mapped[str] = mapped_column(String(32), default="reported")
+    #: The outcome proposed for review while ``status`` is "in_review".
+    proposed_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    visibility: Mapped[str] = mapped_column(String(16), default="internal")
+    #: Folded, transliterated title and narrative for caption similarity.
+    text_key: Mapped[str] = mapped_column(Text, default="")
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IncidentWeapon(Base):
+    """A weapon system named for an incident (vocabulary code)."""
+
+    __tablename__ = "incident_weapon"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), primary_key=True)
+    term: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class IncidentObject(Base):
+    """An object affected by an incident (vocabulary code)."""
+
+    __tablename__ = "incident_object"
+    __table_args__ = (Index("ix_incident_object_term_incident", "term", "incident_id"),)
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), primary_key=True)
+    term: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class IncidentRevision(Base):
+    """Every version of an incident's content, in full, as it was recorded."""
+
+    __tablename__ = "incident_revision"
+    __table_args__ = (UniqueConstraint("incident_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
+    revision: Mapped[int] = mapped_column(Integer)
+    doc: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    doc_sha256: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    custody_leaf: Mapped[int] = mapped_column(BigInteger)
+
+
+class IncidentTransition(Base):
+    """One change of an incident's status or visibility, and the review decisions."""
+
+    __tablename__ = "incident_transition"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    #: start, submit, approve, reject, reopen, publish, unpublish
+    act: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    proposed_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    custody_leaf: Mapped[int] = mapped_column(BigInteger)
+
+
+class EvidenceLink(Base):
+    """Evidence linked to an incident with a role; relinking or unlinking adds a new row."""
+
+    __tablename__ = "incident_evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("evidence_item.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    #: False for a row that records the removal of the link.
+    linked: Mapped[bool] = mapped_column(Boolean, default=True)
+    supersedes_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incident_evidence.id"), nullable=True, unique=True
+    )
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    custody_leaf: Mapped[int] = mapped_column(BigInteger)
+
+
+class VerificationRecord(Base):
+    """A structured verification note on an evidence item (source, geolocation, ...)."""
+
+    __tablename__ = "verification_record"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("evidence_item.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    content: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    supersedes_id: Mapped[int | None] = mapped_column(
+        ForeignKey("verification_record.id"), nullable=True, unique=True
+    )
+    author: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    custody_leaf: Mapped[int] = mapped_column(BigInteger)
+
+
+class ItemVerification(Base):
+    """The current verification status of an evidence item (history: ``ItemTransition``)."""
+
+    __tablename__ = "item_verification"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("evidence_item.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32))
+    proposed_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    submitted_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ItemTransition(Base):
+    """One change of an item's verification status, including review decisions."""
+
+    __tablename__ = "item_transition"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("evidence_item.id"), index=True)
+    act: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    proposed_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    custody_leaf: Mapped[int] = mapped_column(BigInteger)
+
+
+class SuggestionDecision(Base):
+    """A user's answer to a suggestion that an item belongs to an incident."""
+
+    __tablename__ = "incident_suggestion_decision"
+    __table_args__ = (Index("ix_suggestion_decision_item", "item_id", "incident_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("evidence_item.id"))
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
+    #: "confirmed" (and linked) or "dismissed".
+    decision: Mapped[str] = mapped_column(String(16))
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    custody_leaf: Mapped[int] = mapped_column(BigInteger)
+
+
+class ProtectedPlace(Base):
+    """A facility that enjoys special protection (hospital, school, shelter...), imported."""
+
+    __tablename__ = "protected_place"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_protected_place_lat_lon", "lat", "lon"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: An ``object`` vocabulary code.
+    kind: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(500))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(255))
+    external_id: Mapped[str] = mapped_column(String(255))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    imported_by: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,49 @@
+"""Users: the first admin, roles, disabling, and the checks every act goes through."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from civwatch.accounts import add_user, disable_user, get_user, list_users, require_role
+from civwatch.custody.models import CustodyLeaf
+from civwatch.errors import PermissionDeniedError, RejectedInputError
+from civwatch.workspace import Workspace
+
+
+def test_first_user_must_be_an_admin_and_later_users_need_one(workspace: Workspace) -> None:
+    with pytest.raises(RejectedInputError, match="first user must be an admin"):
+        add_user(workspace, "ivan", "Ivan", ["investigator"], actor=None)
+    add_user(workspace, "ada", "Ada", ["admin"], actor=None)
+    with pytest.raises(PermissionDeniedError, match="--as"):
+        add_user(workspace, "ivan", "Ivan", ["investigator"], actor=None)
+    add_user(workspace, "ivan", "Ivan", ["investigator"], actor="ada")
+    with pytest.raises(PermissionDeniedError, match="admin role"):
+        add_user(workspace, "eve", "Eve", ["admin"], actor="ivan")
+    assert [u["username"] for u in list_users(workspace)] == ["ada", "ivan"]
+    with workspace.sessions() as session:
+        acts = [row for row in session.scalars(select(CustodyLeaf.entry))]
+    assert sum(b'"act":"user-add"' in e for e in acts) == 2
+
+
+def test_bad_usernames_roles_and_duplicates_are_refused(team: Workspace) -> None:
+    with pytest.raises(RejectedInputError, match="not a valid username"):
+        add_user(team, "Bad Name!", "x", ["viewer"], actor="ada")
+    with pytest.raises(RejectedInputError, match="Unknown role 'wizard'"):
+        add_user(team, "newbie", "x", ["wizard"], actor="ada")
+    with pytest.raises(RejectedInputError, match="already a user"):
+        add_user(team, "ivan", "x", ["viewer"], actor="ada")
+
+
+def test_disabled_users_cannot_act(team: Workspace) -> None:
+    disable_user(team, "ivan", actor="ada")
+    assert get_user(team, "ivan")["active"] is False
+    with team.sessions() as session:
+        with pytest.raises(PermissionDeniedError, match="disabled"):
+            require_role(session, "ivan", "investigator")
+        with pytest.raises(PermissionDeniedError, match="No user 'ghost'"):
+            require_role(session, "ghost")
+        with pytest.raises(PermissionDeniedError, match="verifier role"):
+            require_role(session, "pat", "verifier")
+    with pytest.raises(RejectedInputError, match="cannot disable yourself"):
+        disable_user(team, "ada", actor="ada")

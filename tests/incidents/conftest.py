@@ -1,0 +1,1 @@
+from tests.incidents.helpers import gazetteer_cache, places, team  # noqa: F401
