@@ -65,7 +65,8 @@ def main() -> None:
         env = {**os.environ, "CIVWATCH_DATA_DIR": str(work / "data"), "CIVWATCH_MIN_FREE_DISK": "0"}
         env.pop("CIVWATCH_DATABASE_URL", None)
         subprocess.run([*CIVWATCH, "init"], env=env, check=True, capture_output=True)
-        cw_s, cw_rss = timed([*CIVWATCH, "ingest", str(folder), "--json"], env=env)
+        cw_s, cw_rss = timed([*CIVWATCH, "ingest", str(folder), "--no-copies", "--json"], env=env)
+        copies_s, copies_rss = timed([*CIVWATCH, "find-copies", "--json"], env=env)
         check = subprocess.run(
             [*CIVWATCH, "custody", "head", "--json"],
             env=env,
@@ -87,6 +88,10 @@ def main() -> None:
         f"civwatch ingest (hash, store+fsync, extract, record, log): {cw_s:.1f} s "
         f"({count / cw_s:.0f} files/s, {total / cw_s / 1e6:.0f} MB/s), "
         f"peak RSS {cw_rss / 1024:.0f} MiB; custody log {size} entries"
+    )
+    print(
+        f"then perceptual hashing and copy search (find-copies): {copies_s:.1f} s "
+        f"({count / copies_s:.1f} images/s), peak RSS {copies_rss / 1024:.0f} MiB"
     )
     ratio = cw_s / ref_s
     print(

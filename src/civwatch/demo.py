@@ -176,7 +176,15 @@ def load_demo(ws: Workspace) -> dict[str, Any]:
             if outcome.sha256:
                 seen.add(outcome.sha256)
             new += outcome.status == "ingested"
-    return {"items": len(seen), "new": new, "folder": str(folder)}
+    from civwatch.evidence.copies import hash_pending
+
+    copies = hash_pending(ws)
+    return {
+        "items": len(seen),
+        "new": new,
+        "copies_found": copies["matches"],
+        "folder": str(folder),
+    }
 
 
 def _write_once(path: Path, data: bytes) -> None:

@@ -136,6 +136,13 @@ def show(
             out.print(f"{key}: {escape(str(meta[key]))}")
     for warning in doc["warnings"]:
         out.print(f"[yellow]warning:[/] {escape(warning)}")
+    first = doc["copies"]["first_seen"]
+    if first is not None:
+        where = first["source_url"] or first["platform"] or "no source given"
+        out.print(
+            f"{doc['copies']['count']} cop{'y' if doc['copies']['count'] == 1 else 'ies'}, "
+            f"first seen {first['seen_at']} at {escape(where)}"
+        )
     out.print(f"{len(doc['sightings'])} sighting(s):")
     for s in doc["sightings"]:
         where = s["source_url"] or s["platform"] or "no source given"

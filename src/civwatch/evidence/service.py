@@ -76,7 +76,13 @@ def item_json(item: EvidenceItem, *, full: bool = True) -> dict[str, Any]:
 
 
 def get_item(ws: Workspace, sha256: str) -> dict[str, Any]:
-    return item_json(find_item(ws, sha256))
+    """The item with its sightings, metadata and a summary of its copies."""
+    from civwatch.evidence.clusters import cluster_of
+
+    doc = item_json(find_item(ws, sha256))
+    cluster = cluster_of(ws, doc["sha256"])
+    doc["copies"] = {"count": cluster["copies"], "first_seen": cluster["first_sighting"]}
+    return doc
 
 
 def list_items(ws: Workspace, *, limit: int = 50, offset: int = 0) -> dict[str, Any]:
