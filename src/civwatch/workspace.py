@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from civwatch import __version__
 from civwatch.config import Settings
 from civwatch.custody.log import CustodyLog
-from civwatch.custody.signing import create_signing_key, load_signing_key
+from civwatch.custody.signing import TreeHead, create_signing_key, load_signing_key
 from civwatch.db import make_engine, migrate, schema_revision, session_factory
 from civwatch.errors import ConfigurationError, NotInitialisedError
 from civwatch.vault import BlobStore, open_blob_store
@@ -82,6 +82,15 @@ class Workspace:
     @cached_property
     def signing_key(self) -> Ed25519PrivateKey:
         return load_signing_key(self.settings.signing_key_path)
+
+    def sign_head(self) -> TreeHead:
+        """Sign the custody tree head now (unchanged if the log has not grown).
+
+        Called at the end of every run that appends to the log, so no batch of entries is
+        left without a signed head covering it.
+        """
+        with self.sessions() as session, session.begin():
+            return self.custody.sign_head(session, self.signing_key)
 
     @property
     def data_dir(self) -> Path:

@@ -256,6 +256,8 @@ def hash_pending(
         if progress:
             progress(n, len(pending))
     finder.index.save()
+    if pending:
+        ws.sign_head()
     return summary
 
 

@@ -334,13 +334,7 @@ class Ingest:
                     batch_started = time.monotonic()
             if batch:
                 yield from self._record(batch)
-        self.sign_head()
-
-    def sign_head(self) -> None:
-        """Sign the tree head after a run, so every batch is covered by a signed head."""
-        with self.ws.sessions() as session, session.begin():
-            self.ws.custody.lock(session)
-            self.ws.custody.sign_head(session, self.ws.signing_key)
+        self.ws.sign_head()
 
 
 def ingest_paths(
