@@ -23,7 +23,7 @@ DEFAULT_MAX_PIXELS = 200_000_000
 MIN_SIDE = 8
 #: A reduced JPEG decode keeps at least this many pixels on each side (measured in
 #: ``bench/matching_hashing.py``: the PDQ hash stays within a few bits of a full decode).
-REDUCED_DECODE_MIN_SIDE = 512
+REDUCED_DECODE_MIN_SIDE = 1024
 
 RGBArray: TypeAlias = NDArray[np.uint8]
 ImageSource: TypeAlias = "str | os.PathLike[str] | Image.Image | NDArray[np.uint8]"

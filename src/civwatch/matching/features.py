@@ -154,28 +154,44 @@ def describe(
 
 
 def describe_rgb(rgb: RGBArray) -> ImageDescriptor:
-    """``describe`` for an already decoded ``(h, w, 3)`` uint8 array."""
+    """``describe`` for an already decoded ``(h, w, 3)`` uint8 array.
+
+    The ``whole`` hash is that of ``pdq_hash`` on the same pixels; regions, features and
+    thumbnail are computed on a copy at most ``FEATURE_SIDE`` pixels long (PDQ reduces
+    every region to 64x64 anyway).
+    """
     height, width = rgb.shape[:2]
-    box = trim_box(rgb)
     dihedral = [("whole", tuple(dihedral_from_rgb(rgb)))]
-    for name, region in region_crops(rgb, box):
+    work = _downscaled(rgb, FEATURE_SIDE)
+    w_height, w_width = work.shape[:2]
+    box = trim_box(work)
+    for name, region in region_crops(work, box):
         try:
             dihedral.append((name, tuple(dihedral_from_rgb(region))))
         except UnhashableMediaError:
             continue  # a blank region adds nothing
     hashes = tuple((name, variants[0][1]) for name, variants in dihedral)
-    grey = _grey(rgb, FEATURE_SIDE)
+    grey = _grey(work, FEATURE_SIDE)
     top, bottom, left, right = box
     return ImageDescriptor(
         hashes=hashes,
         dihedral=tuple(dihedral),
         features=orb_features(grey),
         mirror_features=orb_features(np.ascontiguousarray(grey[:, ::-1])),
-        thumbnail=_grey(rgb, THUMBNAIL_SIDE),
-        content_box=(top / height, bottom / height, left / width, right / width),
+        thumbnail=_grey(work, THUMBNAIL_SIDE),
+        content_box=(top / w_height, bottom / w_height, left / w_width, right / w_width),
         width=width,
         height=height,
     )
+
+
+def _downscaled(rgb: RGBArray, side: int) -> RGBArray:
+    height, width = rgb.shape[:2]
+    scale = side / max(height, width)
+    if scale >= 1:
+        return rgb
+    size = (max(16, round(width * scale)), max(16, round(height * scale)))
+    return np.ascontiguousarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA))
 
 
 def region_crops(
