@@ -16,7 +16,7 @@ import os
 # tuning default for the C library, set before faiss loads it; an explicit value wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from civwatch.matching.index import HashIndex, IndexStamp  # noqa: E402
+from civwatch.matching.index import HashIndex, IndexStamp
 from civwatch.matching.pdq import PdqHash, dihedral_hashes, hamming, pdq_hash
 
 __all__ = ["HashIndex", "IndexStamp", "PdqHash", "dihedral_hashes", "hamming", "pdq_hash"]
