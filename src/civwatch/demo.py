@@ -179,11 +179,14 @@ def load_demo(ws: Workspace) -> dict[str, Any]:
     from civwatch.evidence.copies import hash_pending
 
     copies = hash_pending(ws)
+    from civwatch.accounts.bootstrap import ensure_demo_admin
+
     return {
         "items": len(seen),
         "new": new,
         "copies_found": copies["matches"],
         "folder": str(folder),
+        "demo_admin": ensure_demo_admin(ws),
     }
 
 

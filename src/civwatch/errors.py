@@ -81,3 +81,17 @@ class PermissionDeniedError(CivwatchError):
 
     status_code = 403
     kind = "permission-denied"
+
+
+class NotAuthenticatedError(CivwatchError):
+    """The request carries no valid sign-in (session cookie or API token)."""
+
+    status_code = 401
+    kind = "not-authenticated"
+
+
+class TooManyAttemptsError(CivwatchError):
+    """Too many failed sign-ins: the account or the client must wait."""
+
+    status_code = 429
+    kind = "too-many-attempts"

@@ -28,6 +28,19 @@ def demo_load(data_dir: DataDir = None, as_json: AsJson = False) -> None:
             f"Demo data: {summary['items']} items, {summary['new']} new "
             "(synthetic, clearly marked as such)."
         )
+        admin = summary.get("demo_admin")
+        if admin:
+            out.print(
+                "[bold]Demo sign-in, for the demo only[/] (never use these for real evidence):\n"
+                f"  username: {escape(str(admin['username']))}\n"
+                f"  password: {escape(str(admin['password']))}\n"
+                f"  TOTP secret: {escape(str(admin['totp_secret']))} "
+                "(add it to an authenticator app; for the demo, a current code: "
+                f"python -c \"import pyotp; print(pyotp.TOTP('{admin['totp_secret']}').now())\")\n"
+                f"  investigator (may upload, no code needed): "
+                f"{escape(str(admin['investigator']))} / "
+                f"{escape(str(admin['investigator_password']))}"
+            )
 
 
 @app.command()

@@ -1,72 +1,124 @@
-"""The FastAPI application: evidence list and custody tree head, as JSON and as a page.
+"""The FastAPI application: the JSON API under /api/v1 and the server-rendered pages.
 
-This is the first, read-only face of civwatch; accounts, uploads and the investigators'
-interface come with the web application issue.
+Every route declares the permission it needs (see :mod:`civwatch.web.auth`); errors are
+RFC 9457 problem documents on the API and short pages in the browser, where a request
+that is not signed in is sent to the sign-in page.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from http import HTTPStatus
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
+from urllib.parse import quote
 
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from fastapi import Depends, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from civwatch import __version__
+from civwatch.accounts.permissions import Permission
+from civwatch.accounts.throttle import ClientThrottle
 from civwatch.config import Settings
-from civwatch.errors import CivwatchError
-from civwatch.evidence.service import get_item, list_items
-from civwatch.web.problems import problem_response
+from civwatch.errors import CivwatchError, NotAuthenticatedError
+from civwatch.web import api, pages
+from civwatch.web.auth import route_permission
+from civwatch.web.deps import WS, get_workspace, tree_head_json
+from civwatch.web.problems import problem_json, problem_response
 from civwatch.workspace import Workspace
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+__all__ = ["WS", "create_app", "get_workspace", "tree_head_json"]
 
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' "
-    "'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 
 
-def get_workspace(request: Request) -> Workspace:
-    """The workspace the app serves (one per app, opened by ``create_app``)."""
-    workspace: Workspace = request.app.state.workspace
-    return workspace
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
 
 
-WS = Annotated[Workspace, Depends(get_workspace)]
+def _error(request: Request, exc: Exception) -> Response:
+    """Problem JSON on the API; a page (or the sign-in page) in the browser."""
+    assert isinstance(exc, CivwatchError)
+    if _is_api(request):
+        response = problem_response(request, exc)
+        if isinstance(exc, NotAuthenticatedError):
+            response.headers["WWW-Authenticate"] = 'Bearer realm="civwatch"'
+        return response
+    if isinstance(exc, NotAuthenticatedError) and request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
+    title = exc.kind.replace("-", " ").capitalize()
+    return pages.render(
+        request, "error.html", {"title": title, "detail": exc.message}, exc.status_code
+    )
 
 
-def tree_head_json(ws: Workspace) -> dict[str, Any]:
-    """The newest signed tree head (and the current size, which may be ahead of it)."""
-    import base64
-
-    with ws.sessions() as session:
-        head = ws.custody.latest_head(session)
-        size = ws.custody.size(session)
-    public_key = ws.signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    doc: dict[str, Any] = {
-        "current_size": size,
-        "public_key": base64.b64encode(public_key).decode(),
-    }
-    if head is not None:
-        doc.update(
-            tree_size=head.tree_size,
-            root_hash=head.root_hash.hex(),
-            timestamp=head.timestamp_ms,
-            signature=base64.b64encode(head.signature).decode(),
-        )
-    return doc
+def _validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors()
+    ]
+    return problem_json(
+        request, 422, "rejected-input", "The request is not valid: " + "; ".join(errors)
+    )
 
 
-def create_app(settings: Settings) -> FastAPI:
+def _http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    kind = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "-")
+    detail = {404: "No such page or API route.", 405: "This route does not take this method."}
+    return problem_json(
+        request,
+        exc.status_code,
+        kind,
+        detail.get(exc.status_code, str(exc.detail)),
+        headers=exc.headers,
+    )
+
+
+#: Every router of the app: the routes they hold are all the app's routes.
+ROUTERS = (api.router, pages.router)
+
+
+def declared_routes() -> list[tuple[str, str, Permission | None]]:
+    """(method, path, permission) for every API and page route."""
+    found = []
+    for router in ROUTERS:
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                for method in sorted(route.methods or ()):
+                    found.append((method, route.path, route_permission(route)))
+    return found
+
+
+def create_app(settings: Settings, *, secure_cookies: bool = True) -> FastAPI:
+    """The app for one data folder. ``secure_cookies=False`` only for plain-HTTP tests."""
     ws = Workspace.open(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            ws.close()  # database connections go back before the process ends
+
     app = FastAPI(
+        lifespan=lifespan,
         title="civwatch",
         version=__version__,
         openapi_url="/api/v1/openapi.json",
@@ -74,41 +126,23 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
     )
     app.state.workspace = ws
-    app.add_exception_handler(CivwatchError, problem_response)
+    app.state.secure_cookies = secure_cookies
+    app.state.session_cookie = "__Host-civwatch" if secure_cookies else "civwatch_session"
+    app.state.throttle = ClientThrottle()
+    app.add_exception_handler(CivwatchError, _error)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
+        if request.url.path != "/static/civwatch.css":
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    @app.get("/api/v1/evidence", tags=["evidence"])
-    def evidence_list(
-        w: WS,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
-    ) -> dict[str, Any]:
-        """A page of evidence items, newest first."""
-        return list_items(w, limit=limit, offset=offset)
-
-    @app.get("/api/v1/evidence/{sha256}", tags=["evidence"])
-    def evidence_item(w: WS, sha256: str) -> dict[str, Any]:
-        """One item with its metadata and sightings."""
-        return get_item(w, sha256)
-
-    @app.get("/api/v1/custody/head", tags=["custody"])
-    def custody_head(w: WS) -> dict[str, Any]:
-        """The newest signed custody tree head."""
-        return tree_head_json(w)
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request, w: WS, page: Annotated[int, Query(ge=1)] = 1) -> Response:
-        listing = list_items(w, limit=50, offset=(page - 1) * 50)
-        return TEMPLATES.TemplateResponse(
-            request,
-            "home.html",
-            {"listing": listing, "head": tree_head_json(w), "page": page, "version": __version__},
-        )
-
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), "static")
     return app

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
@@ -10,16 +13,58 @@ from civwatch.errors import CivwatchError
 PROBLEM_BASE = "https://civwatch.invalid/problems/"
 
 
-def problem_response(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, CivwatchError)
+def problem_json(
+    request: Request,
+    status: int,
+    kind: str,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """An RFC 9457 problem document answer."""
     return JSONResponse(
-        status_code=exc.status_code,
+        status_code=status,
         media_type="application/problem+json",
+        headers=dict(headers or {}),
         content={
-            "type": PROBLEM_BASE + exc.kind,
-            "title": exc.kind.replace("-", " ").capitalize(),
-            "status": exc.status_code,
-            "detail": exc.message,
+            "type": PROBLEM_BASE + kind,
+            "title": kind.replace("-", " ").capitalize(),
+            "status": status,
+            "detail": detail,
             "instance": str(request.url.path),
         },
     )
+
+
+def problem_response(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CivwatchError)
+    return problem_json(request, exc.status_code, exc.kind, exc.message)
+
+
+_PROBLEM_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": _PROBLEM_SCHEMA}},
+    }
+
+
+#: The error answers every API route may give, for the OpenAPI schema.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _problem("Not signed in, or the API token is not valid"),
+    403: _problem("Signed in, but your roles do not allow this (or the CSRF token is missing)"),
+    404: _problem("No such thing"),
+    422: _problem("The request cannot be accepted as it is"),
+    429: _problem("Too many failed sign-ins: wait"),
+}

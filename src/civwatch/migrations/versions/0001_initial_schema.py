@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 07:52:02.027571
+Create Date: 2026-11-24 08:05:08.056319
 """
 
 from __future__ import annotations
@@ -18,6 +18,26 @@ depends_on = None
 
 
 def upgrade() -> None:
+
+    op.create_table(
+        "audit",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=64), nullable=True),
+        sa.Column("action", sa.String(length=64), nullable=False),
+        sa.Column("target", sa.Text(), nullable=True),
+        sa.Column("outcome", sa.String(length=16), nullable=False),
+        sa.Column("client", sa.String(length=255), nullable=True),
+        sa.Column(
+            "detail",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit")),
+    )
+    with op.batch_alter_table("audit", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_audit_actor"), ["actor"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_at"), ["at"], unique=False)
 
     op.create_table(
         "custody_leaves",
@@ -169,6 +189,11 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=True),
+        sa.Column("password_hash", sa.String(length=255), nullable=True),
+        sa.Column("totp_secret", sa.String(length=64), nullable=True),
+        sa.Column("totp_last_step", sa.BigInteger(), nullable=True),
+        sa.Column("failed_logins", sa.Integer(), nullable=False),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user_account")),
         sa.UniqueConstraint("username", name=op.f("uq_user_account_username")),
     )
@@ -184,6 +209,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_vocabulary_term")),
         sa.UniqueConstraint("kind", "code", name=op.f("uq_vocabulary_term_kind")),
     )
+    op.create_table(
+        "api_token",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("token_sha256", sa.String(length=64), nullable=False),
+        sa.Column("role", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user_account.id"], name=op.f("fk_api_token_user_id_user_account")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_token")),
+        sa.UniqueConstraint("token_sha256", name=op.f("uq_api_token_token_sha256")),
+    )
+    with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_api_token_user_id"), ["user_id"], unique=False)
+
     op.create_table(
         "evidence_sighting",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -467,9 +511,29 @@ def upgrade() -> None:
             batch_op.f("ix_verification_record_item_id"), ["item_id"], unique=False
         )
 
+    op.create_table(
+        "web_session",
+        sa.Column("id_sha256", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("csrf_token", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("client", sa.String(length=255), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user_account.id"], name=op.f("fk_web_session_user_id_user_account")
+        ),
+        sa.PrimaryKeyConstraint("id_sha256", name=op.f("pk_web_session")),
+    )
+    with op.batch_alter_table("web_session", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_web_session_user_id"), ["user_id"], unique=False)
+
 
 def downgrade() -> None:
 
+    with op.batch_alter_table("web_session", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_web_session_user_id"))
+
+    op.drop_table("web_session")
     with op.batch_alter_table("verification_record", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_verification_record_item_id"))
 
@@ -515,6 +579,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_evidence_sighting_item_id"))
 
     op.drop_table("evidence_sighting")
+    with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_api_token_user_id"))
+
+    op.drop_table("api_token")
     op.drop_table("vocabulary_term")
     op.drop_table("user_account")
     with op.batch_alter_table("protected_place", schema=None) as batch_op:
@@ -537,3 +605,8 @@ def downgrade() -> None:
     op.drop_table("custody_state")
     op.drop_table("custody_nodes")
     op.drop_table("custody_leaves")
+    with op.batch_alter_table("audit", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audit_at"))
+        batch_op.drop_index(batch_op.f("ix_audit_actor"))
+
+    op.drop_table("audit")

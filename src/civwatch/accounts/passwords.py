@@ -1,0 +1,50 @@
+"""Passwords: argon2id hashes, a minimal policy, and generated passwords."""
+
+from __future__ import annotations
+
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from civwatch.errors import RejectedInputError
+
+MIN_LENGTH = 12
+MAX_LENGTH = 1024
+#: argon2id with the RFC 9106 "low memory" parameters (64 MiB, 3 passes).
+_HASHER = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4)
+#: Verified against when the user is unknown, so timing does not tell who exists.
+_DUMMY_HASH = _HASHER.hash("civwatch-no-such-user")
+
+
+def check_policy(password: str) -> str:
+    """The password if acceptable, else a :class:`RejectedInputError` saying why."""
+    if len(password) < MIN_LENGTH:
+        raise RejectedInputError(f"A password needs at least {MIN_LENGTH} characters.")
+    if len(password) > MAX_LENGTH:
+        raise RejectedInputError(f"A password is at most {MAX_LENGTH} characters.")
+    if password.strip() != password or not password.strip():
+        raise RejectedInputError("A password may not start or end with spaces.")
+    return password
+
+
+def hash_password(password: str) -> str:
+    """The argon2id PHC string for ``password`` (checked against the policy)."""
+    return _HASHER.hash(check_policy(password))
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    """Whether ``password`` matches ``stored`` (constant work when ``stored`` is None)."""
+    try:
+        return _HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    return _HASHER.check_needs_rehash(stored)
+
+
+def generate_password() -> str:
+    """A random password of 20 URL-safe characters (about 120 bits)."""
+    return secrets.token_urlsafe(15)

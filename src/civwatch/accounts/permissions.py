@@ -1,0 +1,50 @@
+"""The permission table: the one place that says which role may do what.
+
+Every web route declares one :class:`Permission`; a test walks every route with every
+role and checks the answer against :data:`PERMISSIONS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+ALL_ROLES = frozenset(
+    {"admin", "investigator", "verifier", "publisher", "protection_officer", "viewer"}
+)
+
+
+class Permission(StrEnum):
+    """An act a route performs."""
+
+    #: Anyone, signed in or not (sign-in page, API schema).
+    PUBLIC = "public"
+    #: Any signed-in user, whatever their roles (own profile, own API tokens, sign-out).
+    SIGNED_IN = "signed-in"
+    EVIDENCE_READ = "evidence.read"
+    EVIDENCE_DOWNLOAD = "evidence.download"
+    EVIDENCE_UPLOAD = "evidence.upload"
+    CUSTODY_READ = "custody.read"
+    USERS_MANAGE = "users.manage"
+    AUDIT_READ = "audit.read"
+
+
+#: Roles holding each permission (PUBLIC and SIGNED_IN are checked without roles).
+PERMISSIONS: dict[Permission, frozenset[str]] = {
+    Permission.PUBLIC: ALL_ROLES,
+    Permission.SIGNED_IN: ALL_ROLES,
+    Permission.EVIDENCE_READ: ALL_ROLES,
+    Permission.EVIDENCE_DOWNLOAD: frozenset({"admin", "investigator", "verifier", "publisher"}),
+    Permission.EVIDENCE_UPLOAD: frozenset({"investigator"}),
+    Permission.CUSTODY_READ: ALL_ROLES,
+    Permission.USERS_MANAGE: frozenset({"admin"}),
+    Permission.AUDIT_READ: frozenset({"admin"}),
+}
+
+#: Roles that must sign in with a second factor (TOTP).
+TOTP_REQUIRED_ROLES = frozenset({"admin", "protection_officer"})
+
+
+def allows(roles: Iterable[str], permission: Permission) -> bool:
+    """Whether a holder of ``roles`` may do what ``permission`` names."""
+    return bool(PERMISSIONS[permission] & set(roles))

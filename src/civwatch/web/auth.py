@@ -1,0 +1,148 @@
+"""Who is asking, and may they: the dependencies every route declares.
+
+A request signs in with a session cookie (browsers) or ``Authorization: Bearer``
+(scripts). Each route depends on ``require(Permission.X)``; the permission table is in
+:mod:`civwatch.accounts.permissions`. Writes through a session need the session's CSRF
+token (header ``X-CSRF-Token`` or form field ``csrf_token``); bearer tokens are not sent
+by browsers on their own, so they need none.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import BaseRoute
+
+from civwatch.accounts import audit
+from civwatch.accounts.auth import resolve_session, resolve_token
+from civwatch.accounts.permissions import Permission, allows
+from civwatch.accounts.principal import Principal
+from civwatch.errors import NotAuthenticatedError, PermissionDeniedError
+from civwatch.workspace import Workspace
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+
+
+def session_cookie_name(request: Request) -> str:
+    name: str = request.app.state.session_cookie
+    return name
+
+
+def client_of(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def current_principal(request: Request) -> Principal | None:
+    """The signed-in principal of this request, or None (computed once per request)."""
+    if hasattr(request.state, "principal"):
+        cached: Principal | None = request.state.principal
+        return cached
+    ws: Workspace = request.app.state.workspace
+    principal: Principal | None = None
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise NotAuthenticatedError("Send an API token as 'Authorization: Bearer TOKEN'.")
+        principal = resolve_token(ws, secret.strip())
+        if principal is None:
+            audit.record_now(
+                ws,
+                "token-use",
+                actor=None,
+                outcome="failed",
+                client=client_of(request),
+                target=request.url.path,
+            )
+            raise NotAuthenticatedError(
+                "This API token is unknown, revoked, or its role was taken from its owner."
+            )
+    elif cookie := request.cookies.get(session_cookie_name(request)):
+        principal = resolve_session(ws, cookie)
+    request.state.principal = principal
+    return principal
+
+
+async def _csrf_ok(request: Request, principal: Principal) -> bool:
+    expected = principal.csrf_token or ""
+    given = request.headers.get(CSRF_HEADER, "")
+    if not given and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        value = (await request.form()).get(CSRF_FIELD)
+        given = value if isinstance(value, str) else ""
+    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+PermissionCheck = Callable[[Request], Awaitable[Principal | None]]
+
+
+def require(permission: Permission) -> PermissionCheck:
+    """A dependency that lets the request through only with ``permission``.
+
+    It returns the principal (None only for PUBLIC routes with nobody signed in).
+    """
+
+    async def check(request: Request) -> Principal | None:
+        principal = await run_in_threadpool(current_principal, request)
+        if permission is Permission.PUBLIC:
+            return principal
+        if principal is None:
+            raise NotAuthenticatedError("Sign in first, or send an API token.")
+        ws: Workspace = request.app.state.workspace
+        target = f"{request.method} {request.url.path}"
+        unsafe = principal.via == "session" and request.method not in SAFE_METHODS
+        if unsafe and not await _csrf_ok(request, principal):
+            await run_in_threadpool(
+                audit.record_now,
+                ws,
+                "csrf",
+                actor=principal.username,
+                target=target,
+                outcome="denied",
+                client=client_of(request),
+            )
+            raise PermissionDeniedError(
+                "This form or request lacks its security token (CSRF): reload the page "
+                "and try again."
+            )
+        if permission is not Permission.SIGNED_IN and not allows(principal.roles, permission):
+            await run_in_threadpool(
+                audit.record_now,
+                ws,
+                "authorise",
+                actor=principal.username,
+                target=target,
+                outcome="denied",
+                client=client_of(request),
+                detail={"permission": permission.value},
+            )
+            raise PermissionDeniedError(
+                f"Your roles ({', '.join(sorted(principal.roles))}) do not allow "
+                f"{permission.value}."
+            )
+        return principal
+
+    check.permission = permission  # type: ignore[attr-defined]
+    return check
+
+
+def route_permission(route: BaseRoute) -> Permission | None:
+    """The permission a route declared through :func:`require`, if any."""
+    if not isinstance(route, APIRoute):
+        return None
+    stack: list[Any] = [route.dependant]
+    while stack:
+        dep = stack.pop()
+        found = getattr(dep.call, "permission", None)
+        if isinstance(found, Permission):
+            return found
+        stack.extend(dep.dependencies)
+    return None

@@ -1,0 +1,196 @@
+"""Server-rendered pages: sign-in, sign-out and the evidence inbox (no JavaScript needed)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from civwatch import __version__
+from civwatch.accounts.auth import authenticate, end_session, start_session
+from civwatch.accounts.permissions import Permission, allows
+from civwatch.accounts.principal import Principal
+from civwatch.accounts.throttle import ClientThrottle
+from civwatch.errors import CivwatchError, NotAuthenticatedError
+from civwatch.evidence.ingest import SourceInfo
+from civwatch.evidence.search import EvidenceFilter, search_items
+from civwatch.web.auth import client_of, require, session_cookie_name
+from civwatch.web.deps import WS, tree_head_json
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+SIGNIN_CSRF_COOKIE = "civwatch_signin"
+PAGE_SIZE = 50
+
+router = APIRouter(include_in_schema=False)
+
+Public = Annotated[Principal | None, Depends(require(Permission.PUBLIC))]
+SignedIn = Annotated[Principal, Depends(require(Permission.SIGNED_IN))]
+Reader = Annotated[Principal, Depends(require(Permission.EVIDENCE_READ))]
+Uploader = Annotated[Principal, Depends(require(Permission.EVIDENCE_UPLOAD))]
+
+
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    context.setdefault("principal", getattr(request.state, "principal", None))
+    context["version"] = __version__
+    return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
+
+
+def safe_next(value: str | None) -> str:
+    """Only a path on this site (never '//host' or a scheme) may follow a sign-in."""
+    if value and value.startswith("/") and not value.startswith(("//", "/\\")):
+        return value
+    return "/"
+
+
+def _cookie_kwargs(request: Request) -> dict[str, Any]:
+    secure: bool = request.app.state.secure_cookies
+    return {"httponly": True, "secure": secure, "samesite": "strict", "path": "/"}
+
+
+def _signin_form(
+    request: Request,
+    *,
+    error: str | None = None,
+    username: str = "",
+    next_: str = "/",
+    status: int = 200,
+) -> Response:
+    token = request.cookies.get(SIGNIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    response = render(
+        request,
+        "signin.html",
+        {
+            "csrf_token": token,
+            "error": error,
+            "username": username,
+            "next": safe_next(next_),
+            "principal": None,
+        },
+        status,
+    )
+    response.set_cookie(SIGNIN_CSRF_COOKIE, token, max_age=3600, **_cookie_kwargs(request))
+    return response
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_page(request: Request, _: Public, next: str = "/") -> Response:
+    return _signin_form(request, next_=next)
+
+
+@router.post("/signin", response_class=HTMLResponse)
+async def signin(
+    request: Request,
+    w: WS,
+    _: Public,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=1024)],
+    csrf_token: Annotated[str, Form(max_length=128)],
+    code: Annotated[str, Form(max_length=16)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """Check the password (and code); on success a NEW session id (no fixation)."""
+    expected = request.cookies.get(SIGNIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
+        return _signin_form(
+            request,
+            error="The sign-in form expired: please try again.",
+            username=username,
+            next_=next,
+            status=400,
+        )
+    throttle: ClientThrottle = request.app.state.throttle
+    client = client_of(request) or "unknown"
+    try:
+        throttle.check(client)
+        principal = await run_in_threadpool(
+            authenticate, w, username, password, code, client=client
+        )
+    except CivwatchError as exc:
+        if isinstance(exc, NotAuthenticatedError):
+            throttle.failed(client)
+        return _signin_form(
+            request, error=exc.message, username=username, next_=next, status=exc.status_code
+        )
+    cookie = session_cookie_name(request)
+    if old := request.cookies.get(cookie):
+        await run_in_threadpool(end_session, w, old)
+    session_id, _csrf = await run_in_threadpool(start_session, w, principal, client=client)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(cookie, session_id, **_cookie_kwargs(request))
+    response.delete_cookie(SIGNIN_CSRF_COOKIE, **_cookie_kwargs(request))
+    return response
+
+
+@router.post("/signout")
+def signout(request: Request, w: WS, _: SignedIn) -> Response:
+    cookie = session_cookie_name(request)
+    if value := request.cookies.get(cookie):
+        end_session(w, value)
+    response = RedirectResponse("/signin", status_code=303)
+    response.delete_cookie(cookie, **_cookie_kwargs(request))
+    return response
+
+
+def _inbox(
+    request: Request,
+    w: WS,
+    who: Principal,
+    q: str | None,
+    media_type: str,
+    page: int,
+    outcomes: list[dict[str, Any]] | None = None,
+    status: int = 200,
+) -> Response:
+    f = EvidenceFilter(text=q or None, media_type=media_type or None)
+    listing = search_items(w, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    return render(
+        request,
+        "inbox.html",
+        {
+            "listing": listing,
+            "head": tree_head_json(w),
+            "page": page,
+            "q": q,
+            "media_type": media_type,
+            "outcomes": outcomes,
+            "can_upload": allows(who.roles, Permission.EVIDENCE_UPLOAD),
+            "can_download": allows(who.roles, Permission.EVIDENCE_DOWNLOAD),
+        },
+        status,
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def inbox(
+    request: Request,
+    w: WS,
+    who: Reader,
+    q: Annotated[str | None, Query(max_length=500)] = None,
+    media_type: Annotated[str, Query(max_length=255)] = "",
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    return _inbox(request, w, who, q, media_type, page)
+
+
+@router.post("/inbox/upload", response_class=HTMLResponse)
+def inbox_upload(
+    request: Request,
+    w: WS,
+    who: Uploader,
+    files: Annotated[list[UploadFile], File()],
+    source_url: Annotated[str, Form(max_length=2000)] = "",
+    caption: Annotated[str, Form(max_length=20000)] = "",
+) -> Response:
+    from civwatch.web.api import upload
+
+    result = upload(
+        request, w, who, files, SourceInfo(url=source_url or None, caption=caption or None)
+    )
+    return _inbox(request, w, who, None, "", 1, outcomes=result["outcomes"])

@@ -1,0 +1,137 @@
+"""The pages in a real browser (headless Chromium) against the app served by uvicorn:
+sign in with a TOTP code, upload three files with the form, see the copy flagged.
+
+Screenshots are saved in the test's folder (and in $CIVWATCH_SCREENSHOTS when set) so a
+person can look at them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyotp
+import pytest
+
+from civwatch.accounts.bootstrap import ensure_demo_admin
+from civwatch.accounts.service import add_user
+from civwatch.workspace import Workspace
+from tests.support.files import noise_jpeg, photo
+
+pytest.importorskip("playwright.sync_api", reason="needs playwright (dev dependency)")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(workspace: Workspace, cli_env: dict[str, str]) -> Iterator[str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "civwatch", "serve", "--port", str(port)],
+        env=cli_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        assert proc.stderr is not None
+        proc.stderr.close()
+
+
+def _shots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("CIVWATCH_SCREENSHOTS", tmp_path / "screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_sign_in_with_totp_upload_three_files_and_see_the_copy(
+    workspace: Workspace, server: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    creds = ensure_demo_admin(workspace)
+    assert creds is not None
+    add_user(workspace, "ivan", "Ivan Investigator", ["investigator"], actor="demo-admin")
+    from civwatch.accounts.auth import set_password
+
+    set_password(workspace, "ivan", "ivan's long password", actor="demo-admin")
+    original = photo(tmp_path / "strike-kharkiv.jpg", seed=5)
+    from PIL import Image
+
+    Image.open(original).resize((800, 600)).save(tmp_path / "repost.jpg", "JPEG", quality=65)
+    other = noise_jpeg(tmp_path / "<b>odesa<b>.jpg", seed=9)
+    shots = _shots(tmp_path)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(server + "/")
+        expect(page).to_have_url(server + "/signin?next=%2F")
+        page.screenshot(path=shots / "signin.png", full_page=True)
+        # the admin needs the code from their authenticator
+        page.get_by_label("Username").fill(str(creds["username"]))
+        page.get_by_label("Password").fill(str(creds["password"]))
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("alert")).to_contain_text("Wrong username, password or code")
+        page.screenshot(path=shots / "signin-error.png", full_page=True)
+        page.get_by_label("Password").fill(str(creds["password"]))
+        page.get_by_label("Authenticator code").fill(pyotp.TOTP(creds["totp_secret"]).now())
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Evidence inbox")).to_be_visible()
+        expect(page.get_by_text("Add evidence")).to_have_count(0)  # admins do not upload
+        page.get_by_role("button", name="Sign out").click()
+        expect(page).to_have_url(server + "/signin")
+        # an investigator uploads three files; the repost is flagged as a copy
+        page.get_by_label("Username").fill("ivan")
+        page.get_by_label("Password").fill("ivan's long password")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_label("Files").set_input_files([original, tmp_path / "repost.jpg", other])
+        page.get_by_label("Caption or notes").fill("Strike on a school, <i>Kharkiv</i>")
+        page.get_by_role("button", name="Upload").click()
+        result = page.get_by_role("status")
+        expect(page.get_by_role("progressbar", name="Upload progress")).to_be_visible()
+        expect(result).to_contain_text("strike-kharkiv.jpg: ingested")
+        expect(result).to_contain_text("copy of 1 other item")
+        expect(result).to_contain_text("<b>odesa<b>.jpg")  # shown as text, not markup
+        page.screenshot(path=shots / "inbox-uploaded.png", full_page=True)
+        page.get_by_label("Search names, captions and sources").fill("odesa")
+        page.get_by_role("button", name="Search").click()
+        expect(page.get_by_role("heading", name="1 item matching")).to_be_visible()
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(path=shots / "inbox-search-phone.png", full_page=True)
+        # without JavaScript the same form posts and the page shows the result
+        plain = browser.new_context(java_script_enabled=False).new_page()
+        plain.goto(server + "/signin")
+        plain.get_by_label("Username").fill("ivan")
+        plain.get_by_label("Password").fill("ivan's long password")
+        plain.get_by_role("button", name="Sign in").click()
+        plain.get_by_label("Files").set_input_files([original])
+        plain.get_by_role("button", name="Upload").click()
+        expect(plain.get_by_role("status")).to_contain_text("strike-kharkiv.jpg: duplicate")
+        expect(plain.get_by_role("status")).to_contain_text("already held")
+        plain.screenshot(path=shots / "inbox-no-javascript.png", full_page=True)
+        browser.close()

@@ -1,0 +1,145 @@
+"""Every route declares a permission, and every role (and nobody) gets exactly what the
+permission table says; every write through a browser session needs its CSRF token."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from civwatch.accounts.permissions import ALL_ROLES, PERMISSIONS, Permission, allows
+from civwatch.evidence.collect import Candidate
+from civwatch.evidence.ingest import Ingest, SourceInfo
+from civwatch.web.app import declared_routes
+from tests.support.files import noise_jpeg
+from tests.web.conftest import Team, bearer, sign_in
+
+#: Routes that are not FastAPI routes and so declare nothing: the schema and the CSS.
+UNDECLARED = {"/api/v1/openapi.json", "/static"}
+
+
+def _upload() -> dict[str, Any]:
+    return {"files": [("files", ("note.txt", io.BytesIO(b"a plain note\n"), "text/plain"))]}
+
+
+#: How to call each route: a new route must be added here, so it is walked too.
+CALLS: dict[tuple[str, str], dict[str, Any]] = {
+    ("GET", "/api/v1/evidence"): {},
+    ("POST", "/api/v1/evidence"): {"upload": True},
+    ("GET", "/api/v1/evidence/{sha256}"): {},
+    ("GET", "/api/v1/evidence/{sha256}/media"): {},
+    ("GET", "/api/v1/custody/head"): {},
+    ("GET", "/api/v1/me"): {},
+    ("GET", "/api/v1/tokens"): {},
+    ("POST", "/api/v1/tokens"): {"json": {"name": "x", "role": "ROLE"}},
+    ("DELETE", "/api/v1/tokens/{token_id}"): {},
+    ("GET", "/api/v1/users"): {},
+    ("POST", "/api/v1/users"): {"json": {"username": "newbie", "roles": ["viewer"]}},
+    ("POST", "/api/v1/users/{username}/disable"): {},
+    ("GET", "/api/v1/audit"): {},
+    ("GET", "/signin"): {},
+    ("POST", "/signin"): {"data": {"username": "x", "password": "y", "csrf_token": "z"}},
+    ("POST", "/signout"): {},
+    ("GET", "/"): {},
+    ("POST", "/inbox/upload"): {"upload": True},
+}
+
+
+def _routes(client: TestClient) -> list[tuple[str, str, Permission | None]]:
+    top = {getattr(r, "path", None) for r in client.app.routes}  # type: ignore[attr-defined]
+    assert top >= UNDECLARED
+    return declared_routes()
+
+
+@pytest.fixture
+def sha(team: Team, tmp_path: Path) -> str:
+    path = noise_jpeg(tmp_path / "walk.jpg", size=(32, 32))
+    (outcome,) = Ingest(team.ws, source=SourceInfo(), collector="t").run(
+        [Candidate(path, path.name)]
+    )
+    assert outcome.sha256
+    return outcome.sha256
+
+
+def _call(
+    c: TestClient,
+    method: str,
+    path: str,
+    sha: str,
+    headers: dict[str, str],
+    role: str | None = "investigator",
+) -> int:
+    spec = dict(CALLS[(method, path)])
+    if "json" in spec:  # a token may only be made with one of the caller's roles
+        spec["json"] = {k: role if v == "ROLE" else v for k, v in spec["json"].items()}
+    url = (
+        path.replace("{sha256}", sha)
+        .replace("{token_id}", "999999")
+        .replace("{username}", "viewer")
+    )
+    if spec.pop("upload", False):
+        spec.update(_upload())
+    return c.request(method, url, headers=headers, follow_redirects=False, **spec).status_code
+
+
+def test_every_route_declares_a_permission_and_is_walked(client: TestClient) -> None:
+    routes = _routes(client)
+    assert {(m, p) for m, p, _ in routes} == set(CALLS), "add new routes to CALLS"
+    undeclared = [(m, p) for m, p, perm in routes if perm is None]
+    assert not undeclared, f"routes without a permission: {undeclared}"
+    assert set(PERMISSIONS) == set(Permission)
+    schema_paths = set(client.get("/api/v1/openapi.json").json()["paths"])
+    assert schema_paths == {p for _, p, _ in routes if p.startswith("/api/")}
+
+
+@pytest.mark.parametrize("role", [None, *sorted(ALL_ROLES)])
+def test_every_route_with_every_role_follows_the_table(
+    team: Team, client: TestClient, sha: str, role: str | None
+) -> None:
+    headers = bearer(team.tokens[role]) if role else {}
+    wrong = []
+    for method, path, perm in _routes(client):
+        assert perm is not None
+        status = _call(client, method, path, sha, headers, role)
+        if perm is Permission.PUBLIC:
+            allowed = True
+        elif role is None:
+            allowed = False
+        else:
+            allowed = perm is Permission.SIGNED_IN or allows({role}, perm)
+        expected_refusal = 403
+        if role is None:  # pages send a stranger to the sign-in page, the API says 401
+            expected_refusal = 303 if method == "GET" and not path.startswith("/api/") else 401
+        if (allowed and status in (401, 403)) or (not allowed and status != expected_refusal):
+            wrong.append(f"{method} {path} as {role}: {status} ({perm})")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_refusals_are_audited(team: Team, client: TestClient) -> None:
+    assert client.get("/api/v1/audit", headers=bearer(team.tokens["viewer"])).status_code == 403
+    records = client.get(
+        "/api/v1/audit", params={"action": "authorise"}, headers=bearer(team.tokens["admin"])
+    ).json()
+    assert records[0]["actor"] == "viewer" and records[0]["outcome"] == "denied"
+    assert records[0]["target"] == "GET /api/v1/audit"
+
+
+def test_every_write_through_a_session_needs_the_csrf_token(
+    team: Team, client: TestClient, sha: str
+) -> None:
+    token = sign_in(client, "investigator")
+    unsafe = [
+        (m, p)
+        for m, p, perm in _routes(client)
+        if m not in {"GET", "HEAD"} and perm is not Permission.PUBLIC
+    ]
+    assert len(unsafe) >= 4
+    for method, path in unsafe:
+        r_status = _call(client, method, path, sha, {})
+        assert r_status == 403, f"{method} {path} accepted a write without a CSRF token"
+    # with the token, the same session may write
+    assert _call(client, "POST", "/api/v1/tokens", sha, {"X-CSRF-Token": token}) == 201
+    assert _call(client, "POST", "/api/v1/tokens", sha, {"X-CSRF-Token": "forged"}) == 403
