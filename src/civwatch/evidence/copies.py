@@ -13,11 +13,7 @@ The match index (``<data>/index/pdq-v1.idx``) holds every stored hash under its
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -224,44 +220,6 @@ class CopyFinder:
         )
 
 
-#: Files hashed ahead of the one being recorded (bounds memory: a descriptor is ~100 KB).
-READ_AHEAD = 8
-#: Below this many files, starting worker processes costs more than it saves.
-POOL_THRESHOLD = 4
-
-
-def _read_task(task: tuple[Path | None, str, int]) -> Media:
-    path, media_type, max_pixels = task
-    if path is None:
-        return Media("other", unhashable="blob is not local")
-    return read_media(path, media_type, max_pixels=max_pixels)
-
-
-def _read_all(tasks: Sequence[tuple[Path | None, str, int]]) -> Iterator[Media]:
-    """Hash files in order, in worker processes (one per core) when there are enough.
-
-    Hashing is CPU-bound Python/C work; recording stays in this process, in order.
-    """
-    workers = min(os.cpu_count() or 1, 4)
-    if len(tasks) < POOL_THRESHOLD or workers < 2:
-        yield from map(_read_task, tasks)
-        return
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        ahead: deque[Future[Media]] = deque()
-        queue = iter(tasks)
-        for task in queue:
-            ahead.append(pool.submit(_read_task, task))
-            if len(ahead) >= READ_AHEAD:
-                break
-        while ahead:
-            media = ahead.popleft().result()
-            nxt = next(queue, None)
-            if nxt is not None:
-                ahead.append(pool.submit(_read_task, nxt))
-            yield media
-
-
 def _hashes_digest(rows: Iterable[tuple[str, float | None, PdqHash]]) -> str:
     text = "\n".join(f"{view}\t{t}\t{h.hex}\t{h.quality}" for view, t, h in rows)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -283,13 +241,13 @@ def hash_pending(
             .order_by(EvidenceItem.id)
         ).all()
     summary = {"hashed": 0, "unhashable": 0, "not_media": 0, "matches": 0}
-    tasks = [
-        (ws.vault.local_path(sha256), media_type, ws.settings.max_image_pixels)
-        for _id, sha256, media_type in pending
-    ]
-    for n, ((item_id, sha256, _type), media) in enumerate(
-        zip(pending, _read_all(tasks), strict=True), 1
-    ):
+    for n, (item_id, sha256, media_type) in enumerate(pending, 1):
+        path = ws.vault.local_path(sha256)
+        media = (
+            read_media(path, media_type, max_pixels=ws.settings.max_image_pixels)
+            if path is not None
+            else Media("other", unhashable="blob is not local")
+        )
         summary["matches"] += _record(ws, finder, item_id, sha256, media)
         key = (
             "not_media" if media.kind == "other" else "unhashable" if media.unhashable else "hashed"
