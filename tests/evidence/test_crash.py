@@ -50,7 +50,12 @@ def test_sigkill_at_several_points_then_rerun(tmp_path: Path, cli_env: dict[str,
         )
         time.sleep(kill_after)
         os.kill(proc.pid, signal.SIGKILL)
-        stdout, _ = proc.communicate(timeout=30)
+        try:
+            stdout, _ = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            pytest.fail("a process started by the killed ingest kept its output open")
         reported = [json.loads(line) for line in stdout.splitlines() if line.strip()]
         with engine.connect() as conn:
             stored = set(conn.execute(select(EvidenceItem.sha256)).scalars())
