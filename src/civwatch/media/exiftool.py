@@ -24,8 +24,10 @@ import json
 import os
 import secrets
 import selectors
+import shutil
 import signal
 import subprocess
+import sys
 import time
 import weakref
 from collections.abc import Sequence
@@ -77,9 +79,18 @@ class ExiftoolProcess:
     def start(self) -> None:
         if self.running:
             return
+        if _DIE_WITH_PARENT and shutil.which(self.executable) is None:
+            raise ConfigurationError(
+                f"exiftool could not be started ({self.executable}: not found); "
+                "install it or set CIVWATCH_EXIFTOOL_PATH."
+            )
         try:
             self._proc = subprocess.Popen(
-                [self.executable, "-stay_open", "True", "-@", "-", "-common_args", *COMMON_ARGS],
+                [
+                    *_DIE_WITH_PARENT,
+                    self.executable,
+                    *("-stay_open", "True", "-@", "-", "-common_args", *COMMON_ARGS),
+                ],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -237,6 +248,16 @@ def _ends_with_marker(buffer: bytearray, marker: bytes) -> bool:
 def _strip_marker(data: bytes, marker: bytes) -> bytes:
     data = data.rstrip(b"\r\n")
     return data[: -len(marker)] if data.endswith(marker) else data
+
+
+#: With -stay_open, exiftool keeps polling its closed stdin for ever when its parent is
+#: killed (SIGKILL leaves no chance to clean up). On Linux, util-linux's setpriv makes the
+#: kernel kill it with its parent (PR_SET_PDEATHSIG survives exec).
+_DIE_WITH_PARENT: list[str] = (
+    ["setpriv", "--pdeathsig", "KILL", "--"]
+    if sys.platform == "linux" and shutil.which("setpriv")
+    else []
+)
 
 
 def _terminate(proc: subprocess.Popen[bytes]) -> None:
