@@ -92,6 +92,15 @@ class Workspace:
         with self.sessions() as session, session.begin():
             return self.custody.sign_head(session, self.signing_key)
 
+    def sign_head_if_grown(self) -> TreeHead | None:
+        """Sign a new head only when the log has entries no signed head covers yet."""
+        with self.sessions() as session:
+            size = self.custody.size(session)
+            latest = self.custody.latest_head(session)
+        if size == 0 or (latest is not None and latest.tree_size >= size):
+            return latest
+        return self.sign_head()
+
     @property
     def data_dir(self) -> Path:
         return self.settings.data_dir
