@@ -59,7 +59,11 @@ def _seen_at(s: Sighting) -> tuple[datetime, int]:
 
 def cluster_of(ws: Workspace, sha256: str) -> dict[str, Any]:
     """The item's cluster: members with their match distances, first sighting, all sightings."""
-    item = find_item(ws, sha256)
+    return item_cluster(ws, find_item(ws, sha256))
+
+
+def item_cluster(ws: Workspace, item: EvidenceItem) -> dict[str, Any]:
+    """``cluster_of`` for an item already loaded."""
     with ws.sessions() as session:
         members, edges = _component(session, [item.id])
         items = {

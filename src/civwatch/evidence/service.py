@@ -77,10 +77,11 @@ def item_json(item: EvidenceItem, *, full: bool = True) -> dict[str, Any]:
 
 def get_item(ws: Workspace, sha256: str) -> dict[str, Any]:
     """The item with its sightings, metadata and a summary of its copies."""
-    from civwatch.evidence.clusters import cluster_of
+    from civwatch.evidence.clusters import item_cluster
 
-    doc = item_json(find_item(ws, sha256))
-    cluster = cluster_of(ws, doc["sha256"])
+    item = find_item(ws, sha256)
+    doc = item_json(item)
+    cluster = item_cluster(ws, item)
     doc["copies"] = {"count": cluster["copies"], "first_seen": cluster["first_sighting"]}
     return doc
 

@@ -124,14 +124,11 @@ class IncidentRevision(Base):
     custody_leaf: Mapped[int] = mapped_column(BigInteger)
 
 
-class IncidentTransition(Base):
-    """One change of an incident's status or visibility, and the review decisions."""
+class TransitionRecord:
+    """Columns every state-machine step records: what, from, to, why, who, when, and its
+    custody entry."""
 
-    __tablename__ = "incident_transition"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
-    #: start, submit, approve, reject, reopen, publish, unpublish
+    #: start, submit, approve, reject, reopen (and publish, unpublish for incidents)
     act: Mapped[str] = mapped_column(String(16))
     from_status: Mapped[str] = mapped_column(String(32))
     to_status: Mapped[str] = mapped_column(String(32))
@@ -140,6 +137,15 @@ class IncidentTransition(Base):
     actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     custody_leaf: Mapped[int] = mapped_column(BigInteger)
+
+
+class IncidentTransition(TransitionRecord, Base):
+    """One change of an incident's status or visibility, and the review decisions."""
+
+    __tablename__ = "incident_transition"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
 
 
 class EvidenceLink(Base):
@@ -192,21 +198,13 @@ class ItemVerification(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ItemTransition(Base):
+class ItemTransition(TransitionRecord, Base):
     """One change of an item's verification status, including review decisions."""
 
     __tablename__ = "item_transition"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("evidence_item.id"), index=True)
-    act: Mapped[str] = mapped_column(String(16))
-    from_status: Mapped[str] = mapped_column(String(32))
-    to_status: Mapped[str] = mapped_column(String(32))
-    proposed_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    custody_leaf: Mapped[int] = mapped_column(BigInteger)
 
 
 class SuggestionDecision(Base):
