@@ -16,6 +16,7 @@ from civwatch.accounts.permissions import ALL_ROLES
 from civwatch.accounts.principal import Principal
 from civwatch.web.app import create_app
 from civwatch.workspace import Workspace
+from tests.incidents.helpers import gazetteer_cache, places  # noqa: F401
 
 PASSWORD = "correct horse battery"
 BASE = "https://testserver"

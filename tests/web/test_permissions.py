@@ -4,6 +4,7 @@ permission table says; every write through a browser session needs its CSRF toke
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,12 @@ from fastapi.testclient import TestClient
 from civwatch.accounts.permissions import ALL_ROLES, PERMISSIONS, Permission, allows
 from civwatch.evidence.collect import Candidate
 from civwatch.evidence.ingest import Ingest, SourceInfo
+from civwatch.geo.gazetteer import Gazetteer
+from civwatch.incidents.service import create_incident, link_evidence
 from civwatch.web.app import declared_routes
+from tests.incidents.helpers import incident_doc
 from tests.support.files import noise_jpeg
+from tests.web import calls_admin, calls_incidents, calls_items, calls_jobs
 from tests.web.conftest import Team, bearer, sign_in
 
 #: Routes that are not FastAPI routes and so declare nothing: the schema and the CSS.
@@ -25,8 +30,10 @@ def _upload() -> dict[str, Any]:
     return {"files": [("files", ("note.txt", io.BytesIO(b"a plain note\n"), "text/plain"))]}
 
 
-#: How to call each route: a new route must be added here, so it is walked too.
-CALLS: dict[tuple[str, str], dict[str, Any]] = {
+#: How to call each route: a new route must be added here (or to the calls_*.py module
+#: of its area), so it is walked too. Path parameters are filled from :func:`samples`;
+#: one without a sample gets 999999.
+CORE_CALLS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/evidence"): {},
     ("POST", "/api/v1/evidence"): {"upload": True},
     ("GET", "/api/v1/evidence/{sha256}"): {},
@@ -46,6 +53,13 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/"): {},
     ("POST", "/inbox/upload"): {"upload": True},
 }
+CALLS = {
+    **CORE_CALLS,
+    **calls_incidents.CALLS,
+    **calls_items.CALLS,
+    **calls_admin.CALLS,
+    **calls_jobs.CALLS,
+}
 
 
 def _routes(client: TestClient) -> list[tuple[str, str, Permission | None]]:
@@ -55,31 +69,35 @@ def _routes(client: TestClient) -> list[tuple[str, str, Permission | None]]:
 
 
 @pytest.fixture
-def sha(team: Team, tmp_path: Path) -> str:
+def samples(team: Team, tmp_path: Path, places: Gazetteer) -> dict[str, str]:
+    """Values for path parameters: an evidence item and an incident it is linked to."""
     path = noise_jpeg(tmp_path / "walk.jpg", size=(32, 32))
     (outcome,) = Ingest(team.ws, source=SourceInfo(), collector="t").run(
         [Candidate(path, path.name)]
     )
     assert outcome.sha256
-    return outcome.sha256
+    incident = create_incident(team.ws, incident_doc(), actor="investigator", places=places)
+    link_evidence(team.ws, incident["id"], outcome.sha256, actor="investigator")
+    return {
+        "sha256": outcome.sha256,
+        "incident_id": str(incident["id"]),
+        "username": "viewer",
+        "index": "0",
+    }
 
 
 def _call(
     c: TestClient,
     method: str,
     path: str,
-    sha: str,
+    samples: dict[str, str],
     headers: dict[str, str],
     role: str | None = "investigator",
 ) -> int:
     spec = dict(CALLS[(method, path)])
     if "json" in spec:  # a token may only be made with one of the caller's roles
         spec["json"] = {k: role if v == "ROLE" else v for k, v in spec["json"].items()}
-    url = (
-        path.replace("{sha256}", sha)
-        .replace("{token_id}", "999999")
-        .replace("{username}", "viewer")
-    )
+    url = re.sub(r"\{(\w+)\}", lambda m: samples.get(m.group(1), "999999"), path)
     if spec.pop("upload", False):
         spec.update(_upload())
     return c.request(method, url, headers=headers, follow_redirects=False, **spec).status_code
@@ -97,13 +115,13 @@ def test_every_route_declares_a_permission_and_is_walked(client: TestClient) -> 
 
 @pytest.mark.parametrize("role", [None, *sorted(ALL_ROLES)])
 def test_every_route_with_every_role_follows_the_table(
-    team: Team, client: TestClient, sha: str, role: str | None
+    team: Team, client: TestClient, samples: dict[str, str], role: str | None
 ) -> None:
     headers = bearer(team.tokens[role]) if role else {}
     wrong = []
     for method, path, perm in _routes(client):
         assert perm is not None
-        status = _call(client, method, path, sha, headers, role)
+        status = _call(client, method, path, samples, headers, role)
         if perm is Permission.PUBLIC:
             allowed = True
         elif role is None:
@@ -128,7 +146,7 @@ def test_refusals_are_audited(team: Team, client: TestClient) -> None:
 
 
 def test_every_write_through_a_session_needs_the_csrf_token(
-    team: Team, client: TestClient, sha: str
+    team: Team, client: TestClient, samples: dict[str, str]
 ) -> None:
     token = sign_in(client, "investigator")
     unsafe = [
@@ -138,8 +156,8 @@ def test_every_write_through_a_session_needs_the_csrf_token(
     ]
     assert len(unsafe) >= 4
     for method, path in unsafe:
-        r_status = _call(client, method, path, sha, {})
+        r_status = _call(client, method, path, samples, {})
         assert r_status == 403, f"{method} {path} accepted a write without a CSRF token"
     # with the token, the same session may write
-    assert _call(client, "POST", "/api/v1/tokens", sha, {"X-CSRF-Token": token}) == 201
-    assert _call(client, "POST", "/api/v1/tokens", sha, {"X-CSRF-Token": "forged"}) == 403
+    assert _call(client, "POST", "/api/v1/tokens", samples, {"X-CSRF-Token": token}) == 201
+    assert _call(client, "POST", "/api/v1/tokens", samples, {"X-CSRF-Token": "forged"}) == 403

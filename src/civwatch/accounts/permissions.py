@@ -25,6 +25,17 @@ class Permission(StrEnum):
     EVIDENCE_DOWNLOAD = "evidence.download"
     EVIDENCE_UPLOAD = "evidence.upload"
     CUSTODY_READ = "custody.read"
+    INCIDENTS_READ = "incidents.read"
+    #: Create and edit incidents, link evidence, add verification records, propose outcomes.
+    INCIDENTS_WRITE = "incidents.write"
+    #: The second person's sign-off: approve or reject a proposed verification outcome.
+    REVIEW = "review"
+    #: Publish a verified incident, correct or withdraw a published one.
+    PUBLISH = "publish"
+    #: Download court-ready evidence packages and internal exports.
+    EXPORT = "export"
+    #: Vocabulary terms and protected-place imports.
+    REFERENCE_MANAGE = "reference.manage"
     USERS_MANAGE = "users.manage"
     AUDIT_READ = "audit.read"
 
@@ -37,6 +48,12 @@ PERMISSIONS: dict[Permission, frozenset[str]] = {
     Permission.EVIDENCE_DOWNLOAD: frozenset({"admin", "investigator", "verifier", "publisher"}),
     Permission.EVIDENCE_UPLOAD: frozenset({"investigator"}),
     Permission.CUSTODY_READ: ALL_ROLES,
+    Permission.INCIDENTS_READ: ALL_ROLES,
+    Permission.INCIDENTS_WRITE: frozenset({"investigator", "verifier"}),
+    Permission.REVIEW: frozenset({"verifier"}),
+    Permission.PUBLISH: frozenset({"publisher"}),
+    Permission.EXPORT: frozenset({"investigator", "verifier", "publisher"}),
+    Permission.REFERENCE_MANAGE: frozenset({"admin"}),
     Permission.USERS_MANAGE: frozenset({"admin"}),
     Permission.AUDIT_READ: frozenset({"admin"}),
 }

@@ -281,9 +281,7 @@ class CustodyLog:
         _bulk_insert(session, _leaves, leaf_rows)
         if node_rows:
             _bulk_insert(session, _nodes, node_rows)
-        session.execute(
-            update(_state).where(_state.c.id == _STATE_ID).values(tree_size=index)
-        )
+        session.execute(update(_state).where(_state.c.id == _STATE_ID).values(tree_size=index))
         return list(range(size, index))
 
     def _frontier(self, session: Session, size: int) -> list[tuple[int, bytes]]:
@@ -358,8 +356,7 @@ class CustodyLog:
 
     def _never_had(self, session: Session, tree_size: int) -> ProofError:
         return ProofError(
-            f"The custody log has {self.size(session)} entries; it never had a tree of "
-            f"{tree_size}."
+            f"The custody log has {self.size(session)} entries; it never had a tree of {tree_size}."
         )
 
     def _hash_ranges(
@@ -479,9 +476,7 @@ def _fetch_raw(session: Session, query: _AnySelect) -> list[tuple[Any, ...]]:
     compiled = query.compile(dialect=dialect)
     values = compiled.construct_params()
     params: Any = (
-        tuple(values[name] for name in compiled.positiontup or ())
-        if dialect.positional
-        else values
+        tuple(values[name] for name in compiled.positiontup or ()) if dialect.positional else values
     )
     cursor = connection.connection.cursor()
     try:

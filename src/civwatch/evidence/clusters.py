@@ -101,7 +101,5 @@ def item_cluster(ws: Workspace, item: EvidenceItem) -> dict[str, Any]:
             "seen_at": _seen_at(first)[0].isoformat(),
             "seen_by": "published" if first.published_at else "collected",
         },
-        "sightings": [
-            {**sighting_json(s), "sha256": items[s.item_id].sha256} for s in sightings
-        ],
+        "sightings": [{**sighting_json(s), "sha256": items[s.item_id].sha256} for s in sightings],
     }

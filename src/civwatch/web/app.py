@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import xstatic.pkg.leaflet
+import xstatic.pkg.leaflet_markercluster
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
@@ -27,7 +29,16 @@ from civwatch.accounts.permissions import Permission
 from civwatch.accounts.throttle import ClientThrottle
 from civwatch.config import Settings
 from civwatch.errors import CivwatchError, NotAuthenticatedError
-from civwatch.web import api, pages
+from civwatch.web import (
+    admin_pages,
+    api,
+    custody_pages,
+    incident_pages,
+    incidents_api,
+    item_pages,
+    jobs_api,
+    pages,
+)
 from civwatch.web.auth import route_permission
 from civwatch.web.deps import WS, get_workspace, tree_head_json
 from civwatch.web.problems import problem_json, problem_response
@@ -44,6 +55,13 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+#: Front-end libraries served from their Python packages (never from another site).
+VENDOR_ASSETS = {
+    "leaflet": Path(xstatic.pkg.leaflet.BASE_DIR),
+    "markercluster": Path(xstatic.pkg.leaflet_markercluster.BASE_DIR),
 }
 
 
@@ -92,7 +110,17 @@ def _http(request: Request, exc: Exception) -> Response:
 
 
 #: Every router of the app: the routes they hold are all the app's routes.
-ROUTERS = (api.router, pages.router)
+ROUTERS = (
+    api.router,
+    incidents_api.router,
+    custody_pages.api_router,
+    jobs_api.router,
+    pages.router,
+    item_pages.router,
+    incident_pages.router,
+    custody_pages.router,
+    admin_pages.router,
+)
 
 
 def declared_routes() -> list[tuple[str, str, Permission | None]]:
@@ -138,11 +166,13 @@ def create_app(settings: Settings, *, secure_cookies: bool = True) -> FastAPI:
         response: Response = await call_next(request)
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
-        if request.url.path != "/static/civwatch.css":
+        if not request.url.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     for router in ROUTERS:
         app.include_router(router)
+    for name, folder in VENDOR_ASSETS.items():
+        app.mount(f"/static/vendor/{name}", StaticFiles(directory=folder), f"vendor-{name}")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), "static")
     return app

@@ -1,0 +1,9 @@
+"""Background jobs: their status on the API and on a page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from civwatch.web.problems import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
