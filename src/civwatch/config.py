@@ -50,6 +50,17 @@ class Settings(BaseSettings):
         ge=1,
         description="Images declaring more pixels than this are never decoded in full.",
     )
+    map_tile_url: str = Field(
+        default="",
+        description="Map tile URL template ({z}/{x}/{y}), e.g. a tile server on your network; "
+        "empty: markers on a plain background (works offline).",
+    )
+    map_tile_attribution: str = Field(
+        default="", description="Credit line the tile provider asks for (shown on maps)."
+    )
+    organisation_name: str = Field(
+        default="civwatch", description="Who publishes: shown on public pages and share cards."
+    )
 
     @property
     def resolved_database_url(self) -> str:

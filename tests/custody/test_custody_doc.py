@@ -47,8 +47,7 @@ def test_a_third_party_can_check_proofs_and_heads_with_the_documented_code(
                 )
         consistency = log.consistency_proof(session, 6, 13)
     for h in (first, head):
-        doc["check_tree_head"](h.tree_size, h.timestamp_ms, h.root_hash, h.signature,
-                               h.public_key)
+        doc["check_tree_head"](h.tree_size, h.timestamp_ms, h.root_hash, h.signature, h.public_key)
     assert consistency.first_root == first.root_hash
     assert doc["roots_from_consistency"](6, 13, first.root_hash, consistency.proof) == (
         first.root_hash,
@@ -60,5 +59,6 @@ def test_a_third_party_can_check_proofs_and_heads_with_the_documented_code(
         path = log.inclusion_proof(session, 3, 13).audit_path
     assert doc["root_from_inclusion"](3, 13, forged, path) != head.root_hash
     with pytest.raises(InvalidSignature):
-        doc["check_tree_head"](head.tree_size + 1, head.timestamp_ms, head.root_hash,
-                               head.signature, head.public_key)
+        doc["check_tree_head"](
+            head.tree_size + 1, head.timestamp_ms, head.root_hash, head.signature, head.public_key
+        )

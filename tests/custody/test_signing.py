@@ -63,9 +63,10 @@ def test_unsafe_or_unusable_key_files_are_refused(tmp_path: Path) -> None:
 
 def test_signature_covers_the_documented_bytes() -> None:
     message = tree_head_message(21, 1_700_000_000_000, ROOT)
-    assert message == b"civwatch-custody-tree-head-v1\n" + struct.pack(
-        ">QQ", 21, 1_700_000_000_000
-    ) + ROOT
+    assert (
+        message
+        == b"civwatch-custody-tree-head-v1\n" + struct.pack(">QQ", 21, 1_700_000_000_000) + ROOT
+    )
     assert len(TREE_HEAD_PREFIX) == 30 and len(message) == 30 + 16 + 32
 
 

@@ -116,9 +116,7 @@ def test_an_altered_head_is_named(
     sessions: sessionmaker[Session], signed_log: CustodyLog, key: Ed25519PrivateKey
 ) -> None:
     with transaction(sessions) as session:
-        session.execute(
-            update(CustodyTreeHead).where(CustodyTreeHead.id == 1).values(tree_size=9)
-        )
+        session.execute(update(CustodyTreeHead).where(CustodyTreeHead.id == 1).values(tree_size=9))
         session.execute(
             update(CustodyTreeHead)
             .where(CustodyTreeHead.id == 2)

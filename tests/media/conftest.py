@@ -102,11 +102,20 @@ def ffmpeg(*args: str) -> None:
 def make_video(path: Path, *extra: str, seconds: float = 2.0, size: str = "320x240") -> Path:
     """A short H.264 video of ffmpeg's test pattern."""
     ffmpeg(
-        "-f", "lavfi", "-i", f"testsrc=size={size}:rate=25:duration={seconds}",
-        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", *extra, str(path),
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc=size={size}:rate=25:duration={seconds}",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        *extra,
+        str(path),
     )
     return path
-
 
 
 def png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -131,7 +140,9 @@ def exiftool_json(path: Path) -> dict[str, Any]:
     """exiftool's own answer for one file, run as a separate command, for comparison."""
     done = subprocess.run(
         ["exiftool", "-j", "-n", "-G1", "-a", "-u", str(path)],
-        check=True, capture_output=True, timeout=60,
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     result: dict[str, Any] = json.loads(done.stdout)[0]
     return result
@@ -175,5 +186,3 @@ def fake_exiftool(tmp_path: Path) -> Path:
     script.write_text(FAKE_EXIFTOOL.format(python=sys.executable, real=real))
     script.chmod(0o755)
     return script
-
-

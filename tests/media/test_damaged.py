@@ -81,9 +81,7 @@ def test_html_named_jpg(extractor: MetadataExtractor, tmp_path: Path) -> None:
     assert any("content is text/html" in w for w in result.warnings)
 
 
-def test_hanging_exiftool_is_killed_and_next_file_read(
-    tmp_path: Path, fake_exiftool: Path
-) -> None:
+def test_hanging_exiftool_is_killed_and_next_file_read(tmp_path: Path, fake_exiftool: Path) -> None:
     settings = media_settings(tmp_path, exiftool_path=str(fake_exiftool), extractor_timeout_s=1.0)
     good = exif_jpeg(tmp_path / "good.jpg")
     hang = exif_jpeg(tmp_path / "hang.jpg")
@@ -113,8 +111,9 @@ def test_crashing_exiftool_is_restarted(tmp_path: Path, fake_exiftool: Path) -> 
 
 def test_missing_exiftool_is_a_configuration_error(tmp_path: Path) -> None:
     settings = media_settings(tmp_path, exiftool_path=str(tmp_path / "no-such-exiftool"))
-    with MetadataExtractor(settings) as extractor, pytest.raises(
-        ConfigurationError, match="exiftool could not be started"
+    with (
+        MetadataExtractor(settings) as extractor,
+        pytest.raises(ConfigurationError, match="exiftool could not be started"),
     ):
         extractor.extract(exif_jpeg(tmp_path / "p.jpg"))
 

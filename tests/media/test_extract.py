@@ -104,9 +104,12 @@ def test_editing_software_is_flagged(extractor: MetadataExtractor, tmp_path: Pat
 def test_mp4_from_ffmpeg(extractor: MetadataExtractor, tmp_path: Path) -> None:
     video = make_video(
         tmp_path / "clip.mp4",
-        "-metadata", "creation_time=2024-03-01T10:15:30Z",
-        "-metadata", "location=+50.4501+030.5234/",
-        seconds=2.0, size="320x240",
+        "-metadata",
+        "creation_time=2024-03-01T10:15:30Z",
+        "-metadata",
+        "location=+50.4501+030.5234/",
+        seconds=2.0,
+        size="320x240",
     )
     result = extractor.extract(video, original_name="clip.mp4")
     n = result.normalised
@@ -124,13 +127,20 @@ def test_mp4_from_ffmpeg(extractor: MetadataExtractor, tmp_path: Path) -> None:
 def test_iphone_style_mov_keys(extractor: MetadataExtractor, tmp_path: Path) -> None:
     video = make_video(
         tmp_path / "IMG_1234.MOV",
-        "-movflags", "use_metadata_tags",
-        "-metadata", "creation_time=2024-03-01T10:15:30Z",
-        "-metadata", "com.apple.quicktime.location.ISO6709=+49.9935+036.2304+152.000/",
-        "-metadata", "com.apple.quicktime.make=Apple",
-        "-metadata", "com.apple.quicktime.model=iPhone 13",
-        "-metadata", "com.apple.quicktime.creationdate=2024-03-01T12:15:30+0200",
-        seconds=1.0, size="160x120",
+        "-movflags",
+        "use_metadata_tags",
+        "-metadata",
+        "creation_time=2024-03-01T10:15:30Z",
+        "-metadata",
+        "com.apple.quicktime.location.ISO6709=+49.9935+036.2304+152.000/",
+        "-metadata",
+        "com.apple.quicktime.make=Apple",
+        "-metadata",
+        "com.apple.quicktime.model=iPhone 13",
+        "-metadata",
+        "com.apple.quicktime.creationdate=2024-03-01T12:15:30+0200",
+        seconds=1.0,
+        size="160x120",
     )
     n = extractor.extract(video).normalised
     assert (n["gps_lat"], n["gps_lon"], n["gps_alt"]) == (49.9935, 36.2304, 152.0)
@@ -144,8 +154,10 @@ def test_iphone_style_mov_keys(extractor: MetadataExtractor, tmp_path: Path) -> 
 def test_android_style_mov_location(extractor: MetadataExtractor, tmp_path: Path) -> None:
     video = make_video(
         tmp_path / "VID.mov",
-        "-metadata", "location=+46.4825+030.7233+012.000/",
-        "-metadata", "creation_time=2023-07-20T01:02:03Z",
+        "-metadata",
+        "location=+46.4825+030.7233+012.000/",
+        "-metadata",
+        "creation_time=2023-07-20T01:02:03Z",
         seconds=1.0,
     )
     n = extractor.extract(video).normalised

@@ -14,11 +14,16 @@ def _norm(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str], list[str]]:
 
 
 def test_southern_and_western_hemispheres_and_below_sea_level() -> None:
-    n, _, _ = _norm({
-        "GPS:GPSLatitudeRef": "S", "GPS:GPSLatitude": 33.8688,
-        "GPS:GPSLongitudeRef": "W", "GPS:GPSLongitude": 70.6693,
-        "GPS:GPSAltitudeRef": 1, "GPS:GPSAltitude": 12.5,
-    })
+    n, _, _ = _norm(
+        {
+            "GPS:GPSLatitudeRef": "S",
+            "GPS:GPSLatitude": 33.8688,
+            "GPS:GPSLongitudeRef": "W",
+            "GPS:GPSLongitude": 70.6693,
+            "GPS:GPSAltitudeRef": 1,
+            "GPS:GPSAltitude": 12.5,
+        }
+    )
     assert (n["gps_lat"], n["gps_lon"], n["gps_alt"]) == (-33.8688, -70.6693, -12.5)
 
 
@@ -32,8 +37,12 @@ def test_placeholder_and_impossible_positions_are_dropped() -> None:
 def test_zero_and_broken_dates() -> None:
     n, warnings, _ = _norm({"ExifIFD:DateTimeOriginal": "0000:00:00 00:00:00"})
     assert n["captured_at"] is None and n["captured_at_is_local"] is None and warnings == []
-    n, warnings, _ = _norm({"ExifIFD:DateTimeOriginal": "2022:13:45 99:00:00",
-                            "ExifIFD:CreateDate": "2022:02:24 05:00:00"})
+    n, warnings, _ = _norm(
+        {
+            "ExifIFD:DateTimeOriginal": "2022:13:45 99:00:00",
+            "ExifIFD:CreateDate": "2022:02:24 05:00:00",
+        }
+    )
     assert n["captured_at"] == "2022-02-24T05:00:00"
     assert "is not a date" in warnings[0]
 
@@ -70,10 +79,12 @@ def test_orientation_out_of_range() -> None:
 
 
 def test_exiftool_warnings_and_errors_are_reported() -> None:
-    _, warnings, errors = _norm({
-        "ExifTool:Warning": "Bad IFD0 directory",
-        "ExifTool:Warning #2": "Truncated 'mdat' data",
-        "ExifTool:Error": "File format error",
-    })
+    _, warnings, errors = _norm(
+        {
+            "ExifTool:Warning": "Bad IFD0 directory",
+            "ExifTool:Warning #2": "Truncated 'mdat' data",
+            "ExifTool:Error": "File format error",
+        }
+    )
     assert warnings == ["exiftool: Bad IFD0 directory", "exiftool: Truncated 'mdat' data"]
     assert errors == ["exiftool: File format error"]

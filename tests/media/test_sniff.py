@@ -28,9 +28,16 @@ def test_text_kinds(tmp_path: Path, content: bytes, expected: str) -> None:
     assert sniff_media_type(path) == expected
 
 
-@pytest.mark.parametrize(("fmt", "expected"), [("JPEG", "image/jpeg"), ("PNG", "image/png"),
-                                               ("GIF", "image/gif"), ("WEBP", "image/webp"),
-                                               ("TIFF", "image/tiff")])
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        ("JPEG", "image/jpeg"),
+        ("PNG", "image/png"),
+        ("GIF", "image/gif"),
+        ("WEBP", "image/webp"),
+        ("TIFF", "image/tiff"),
+    ],
+)
 def test_images_whatever_their_name(tmp_path: Path, fmt: str, expected: str) -> None:
     path = tmp_path / "evidence.txt"
     Image.new("RGB", (16, 16)).save(path, fmt)

@@ -19,7 +19,7 @@ from civwatch.incidents.service import create_incident, link_evidence
 from civwatch.web.app import declared_routes
 from tests.incidents.helpers import incident_doc
 from tests.support.files import noise_jpeg
-from tests.web import calls_admin, calls_incidents, calls_items, calls_jobs
+from tests.web import calls_admin, calls_incident_pages, calls_incidents, calls_items, calls_jobs
 from tests.web.conftest import Team, bearer, sign_in
 
 #: Routes that are not FastAPI routes and so declare nothing: the schema and the CSS.
@@ -56,6 +56,7 @@ CORE_CALLS: dict[tuple[str, str], dict[str, Any]] = {
 CALLS = {
     **CORE_CALLS,
     **calls_incidents.CALLS,
+    **calls_incident_pages.CALLS,
     **calls_items.CALLS,
     **calls_admin.CALLS,
     **calls_jobs.CALLS,
