@@ -19,7 +19,16 @@ from civwatch.incidents.service import create_incident, link_evidence
 from civwatch.web.app import declared_routes
 from tests.incidents.helpers import incident_doc
 from tests.support.files import noise_jpeg
-from tests.web import calls_admin, calls_incident_pages, calls_incidents, calls_items, calls_jobs
+from tests.web import (
+    calls_admin,
+    calls_incident_pages,
+    calls_incidents,
+    calls_items,
+    calls_jobs,
+    calls_packages,
+    calls_public,
+    calls_publish,
+)
 from tests.web.conftest import Team, bearer, sign_in
 
 #: Routes that are not FastAPI routes and so declare nothing: the schema and the CSS.
@@ -60,6 +69,9 @@ CALLS = {
     **calls_items.CALLS,
     **calls_admin.CALLS,
     **calls_jobs.CALLS,
+    **calls_publish.CALLS,
+    **calls_packages.CALLS,
+    **calls_public.CALLS,
 }
 
 

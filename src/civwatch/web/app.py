@@ -37,7 +37,10 @@ from civwatch.web import (
     incidents_api,
     item_pages,
     jobs_api,
+    packages_api,
     pages,
+    public_pages,
+    publish_api,
 )
 from civwatch.web.auth import route_permission
 from civwatch.web.deps import WS, get_workspace, tree_head_json
@@ -115,11 +118,15 @@ ROUTERS = (
     incidents_api.router,
     custody_pages.api_router,
     jobs_api.router,
+    publish_api.router,
+    packages_api.router,
+    public_pages.api_router,
     pages.router,
     item_pages.router,
     incident_pages.router,
     custody_pages.router,
     admin_pages.router,
+    public_pages.router,
 )
 
 

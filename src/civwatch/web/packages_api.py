@@ -1,0 +1,9 @@
+"""Court-ready evidence packages: the download for users allowed to export."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from civwatch.web.problems import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
