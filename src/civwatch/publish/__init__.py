@@ -1,1 +1,2 @@
-"""Publishing: the public projection of incidents, redaction, corrections, open data and evidence packages."""
+"""Publishing: the public projection of incidents, redaction, corrections, open data and
+evidence packages."""
