@@ -7,12 +7,7 @@ person can look at them.
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +18,7 @@ from civwatch.accounts.bootstrap import ensure_demo_admin
 from civwatch.accounts.service import add_user
 from civwatch.workspace import Workspace
 from tests.support.files import noise_jpeg, photo
+from tests.support.live import live_server, screenshot_dir
 
 pytest.importorskip("playwright.sync_api", reason="needs playwright (dev dependency)")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -32,41 +28,10 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(workspace: Workspace, cli_env: dict[str, str]) -> Iterator[str]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "civwatch", "serve", "--port", str(port)],
-        env=cli_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with live_server(cli_env) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        assert proc.stderr is not None
-        proc.stderr.close()
-
-
-def _shots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("CIVWATCH_SCREENSHOTS", tmp_path / "screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def test_sign_in_with_totp_upload_three_files_and_see_the_copy(
@@ -85,7 +50,7 @@ def test_sign_in_with_totp_upload_three_files_and_see_the_copy(
 
     Image.open(original).resize((800, 600)).save(tmp_path / "repost.jpg", "JPEG", quality=65)
     other = noise_jpeg(tmp_path / "<b>odesa<b>.jpg", seed=9)
-    shots = _shots(tmp_path)
+    shots = screenshot_dir(tmp_path)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 900})

@@ -102,7 +102,12 @@ def _validation(request: Request, exc: Exception) -> Response:
 def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     kind = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "-")
-    detail = {404: "No such page or API route.", 405: "This route does not take this method."}
+    detail = {
+        400: "The request body could not be read: send valid JSON (Content-Type: "
+        "application/json) or form data, as the API schema describes.",
+        404: "No such page or API route.",
+        405: "This route does not take this method.",
+    }
     return problem_json(
         request,
         exc.status_code,

@@ -62,6 +62,7 @@ def _problem(description: str) -> dict[str, Any]:
 
 #: The error answers every API route may give, for the OpenAPI schema.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem("The request body could not be read (not valid JSON or form data)"),
     401: _problem("Not signed in, or the API token is not valid"),
     403: _problem("Signed in, but your roles do not allow this (or the CSRF token is missing)"),
     404: _problem("No such thing"),

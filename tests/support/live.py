@@ -1,0 +1,58 @@
+"""The app served by a real uvicorn (``civwatch serve``) on a free loopback port, and where
+browser tests leave their screenshots."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def live_server(env: dict[str, str], *extra: str) -> Iterator[str]:
+    """Serve the data folder named in ``env``; yields the base URL once it accepts requests."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "civwatch", "serve", "--port", str(port), *extra],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        for _ in range(300):
+            if proc.poll() is not None:
+                assert proc.stderr is not None
+                raise RuntimeError(f"civwatch serve exited: {proc.stderr.read().decode()[-2000:]}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        assert proc.stderr is not None
+        proc.stderr.close()
+
+
+def screenshot_dir(tmp_path: Path) -> Path:
+    """$CIVWATCH_SCREENSHOTS when set (CI keeps it as an artefact), else the test's folder."""
+    folder = Path(os.environ.get("CIVWATCH_SCREENSHOTS", tmp_path / "screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
