@@ -14,6 +14,14 @@ from civwatch.workspace import Workspace
 
 DEMO_ADMIN = "demo-admin"
 DEMO_INVESTIGATOR = "demo-investigator"
+DEMO_VERIFIER = "demo-verifier"
+DEMO_PUBLISHER = "demo-publisher"
+#: The demo team besides the admin: (username, display name, role), none needs a code.
+DEMO_TEAM = (
+    (DEMO_INVESTIGATOR, "Demo investigator (for the demo only)", "investigator"),
+    (DEMO_VERIFIER, "Demo verifier (for the demo only)", "verifier"),
+    (DEMO_PUBLISHER, "Demo publisher (for the demo only)", "publisher"),
+)
 DEMO_CREDENTIALS_FILE = "demo-credentials.txt"
 
 
@@ -37,12 +45,18 @@ def create_first_admin(
     }
 
 
-_KEYS = ("username", "password", "totp_secret", "totp_uri", "investigator", "investigator_password")
+_KEYS = (
+    "username",
+    "password",
+    "totp_secret",
+    "totp_uri",
+    *(f"{role}{suffix}" for _, _, role in DEMO_TEAM for suffix in ("", "_password")),
+)
 
 
 def ensure_demo_admin(ws: Workspace) -> dict[str, Any] | None:
-    """For the demo only: a first admin (and an investigator, who may upload) when the
-    database has no users yet.
+    """For the demo only: a first admin, and an investigator, a verifier and a publisher
+    (so one person can walk the whole workflow), when the database has no users yet.
 
     The credentials are also kept in ``DEMO_CREDENTIALS_FILE`` (mode 0600) in the data
     folder so a later ``make run`` can show them again; returns them, or None when the
@@ -59,17 +73,12 @@ def ensure_demo_admin(ws: Workspace) -> dict[str, Any] | None:
             return {k: lines.get(k) for k in _KEYS}
         return None
     made = create_first_admin(ws, DEMO_ADMIN, "Demo admin (for the demo only)")
-    investigator_password = generate_password()
-    add_user(
-        ws,
-        DEMO_INVESTIGATOR,
-        "Demo investigator (for the demo only)",
-        ["investigator"],
-        actor=DEMO_ADMIN,
-    )
-    set_password(ws, DEMO_INVESTIGATOR, investigator_password, actor=DEMO_ADMIN)
     creds = {k: made.get(k) for k in _KEYS}
-    creds.update(investigator=DEMO_INVESTIGATOR, investigator_password=investigator_password)
+    for username, display_name, role in DEMO_TEAM:
+        password = generate_password()
+        add_user(ws, username, display_name, [role], actor=DEMO_ADMIN)
+        set_password(ws, username, password, actor=DEMO_ADMIN)
+        creds.update({role: username, f"{role}_password": password})
     tmp = path.with_suffix(".tmp")
     tmp.touch(mode=0o600)
     tmp.write_text(
