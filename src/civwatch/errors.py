@@ -83,6 +83,13 @@ class PermissionDeniedError(CivwatchError):
     kind = "permission-denied"
 
 
+class ConflictError(CivwatchError):
+    """The thing changed since the caller read it (e.g. a stale incident revision)."""
+
+    status_code = 409
+    kind = "conflict"
+
+
 class NotAuthenticatedError(CivwatchError):
     """The request carries no valid sign-in (session cookie or API token)."""
 

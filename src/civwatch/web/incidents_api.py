@@ -1,9 +1,667 @@
-"""The JSON API for incidents, verification and the map (GeoJSON) under /api/v1."""
+"""The JSON API for incidents, verification and the map (GeoJSON) under /api/v1.
+
+Each route parses its input, calls one service function of :mod:`civwatch.incidents`
+with the caller's username as the actor, audits writes, and returns what the service
+returned. The rules (two-person review, who may do what to which state) live in the
+services; their refusals come back as RFC 9457 problem documents.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
-from civwatch.web.problems import PROBLEM_RESPONSES
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from civwatch.accounts import audit
+from civwatch.accounts.permissions import Permission
+from civwatch.accounts.principal import Principal
+from civwatch.errors import ConflictError
+from civwatch.geo.regions import UKRAINE_ADMIN1
+from civwatch.incidents import (
+    aggregate,
+    geojson,
+    places,
+    service,
+    suggestions,
+    verification,
+    workflow,
+)
+from civwatch.incidents import vocabulary as vocab
+from civwatch.incidents.terms import add_term, list_terms
+from civwatch.web.auth import client_of, require
+from civwatch.web.deps import WS
+from civwatch.web.problems import PROBLEM_RESPONSES, problem_doc
+from civwatch.workspace import Workspace
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+
+Reader = Annotated[Principal, Depends(require(Permission.INCIDENTS_READ))]
+Writer = Annotated[Principal, Depends(require(Permission.INCIDENTS_WRITE))]
+Reviewer = Annotated[Principal, Depends(require(Permission.REVIEW))]
+Publisher = Annotated[Principal, Depends(require(Permission.PUBLISH))]
+Curator = Annotated[Principal, Depends(require(Permission.REFERENCE_MANAGE))]
+
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: problem_doc("The incident changed since you read it (revision mismatch)")
+}
+
+
+def _audit(
+    request: Request, ws: Workspace, who: Principal, action: str, target: str, **detail: Any
+) -> None:
+    audit.record_now(
+        ws,
+        action,
+        actor=who.username,
+        target=target,
+        client=client_of(request),
+        detail=detail or None,
+    )
+
+
+# --- request bodies ----------------------------------------------------------------------------
+
+
+class Figure(BaseModel):
+    """A number of people as a range (max = min when exact), with its source."""
+
+    model_config = ConfigDict(extra="forbid")
+    min: int = Field(ge=0, le=100_000, description="At least this many people")
+    max: int | None = Field(default=None, ge=0, le=100_000, description="At most (default: min)")
+    source: str | None = Field(default=None, max_length=500, description="Who reported it")
+
+
+class CasualtyFigure(Figure):
+    groups: dict[str, Figure] | None = Field(
+        default=None,
+        max_length=len(vocab.CASUALTY_GROUPS),
+        description=f"Breakdown by group: {', '.join(vocab.CASUALTY_GROUPS)}",
+    )
+
+
+class IncidentFields(BaseModel):
+    """An incident's content; terms are vocabulary codes or labels (see /incidents/facets)."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(default=None, max_length=service.MAX_TITLE)
+    narrative: str | None = Field(default=None, max_length=service.MAX_TEXT)
+    start: datetime | None = Field(default=None, description="When it began (with a zone)")
+    end: datetime | None = Field(default=None, description="When it ended (default: start)")
+    time_precision: str | None = Field(
+        default=None, max_length=32, description=", ".join(vocab.TIME_PRECISIONS)
+    )
+    lat: float | None = Field(default=None, ge=-90, le=90, description="Latitude, WGS 84")
+    lon: float | None = Field(default=None, ge=-180, le=180, description="Longitude, WGS 84")
+    radius_m: float | None = Field(
+        default=None, ge=0, le=service.MAX_RADIUS_M, description="Precision of the place, m"
+    )
+    settlement: str | None = Field(default=None, max_length=255, description="Default: nearest")
+    raion: str | None = Field(default=None, max_length=255)
+    oblast: str | None = Field(default=None, max_length=255)
+    incident_type: str | None = Field(default=None, max_length=255)
+    weapons: list[str] | None = Field(default=None, max_length=50)
+    objects: list[str] | None = Field(default=None, max_length=50)
+    casualties: dict[str, CasualtyFigure] | None = Field(
+        default=None, max_length=2, description="killed and/or injured"
+    )
+    perpetrator: str | None = Field(default=None, max_length=255)
+    perpetrator_confidence: str | None = Field(
+        default=None, max_length=32, description=", ".join(vocab.CONFIDENCES)
+    )
+    ihl_concerns: list[str] | None = Field(default=None, max_length=20)
+
+    def doc(self) -> dict[str, Any]:
+        """The fields given (explicit nulls included), as the service takes them."""
+        return self.model_dump(exclude_unset=True, exclude_none=False)
+
+
+class NewIncident(IncidentFields):
+    title: str = Field(min_length=1, max_length=service.MAX_TITLE)
+    start: datetime = Field(description="When it began (with a zone)")
+    lat: float = Field(ge=-90, le=90, description="Latitude, WGS 84")
+    lon: float = Field(ge=-180, le=180, description="Longitude")
+    incident_type: str = Field(min_length=1, max_length=255)
+
+
+class IncidentChanges(IncidentFields):
+    revision: int | None = Field(
+        default=None,
+        ge=1,
+        description="The revision you edited; if the incident has changed since, 409",
+    )
+
+    def doc(self) -> dict[str, Any]:
+        changes = super().doc()
+        changes.pop("revision", None)
+        return changes
+
+
+class LinkRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sha256: str = Field(pattern="^[0-9a-fA-F]{64}$", description="The evidence item")
+    role: str = Field(
+        default="corroborating", max_length=32, description=", ".join(vocab.LINK_ROLES)
+    )
+    note: str = Field(default="", max_length=service.MAX_TEXT)
+
+
+class Reason(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=workflow.MAX_REASON, description="Why")
+
+
+class StatusChange(BaseModel):
+    """Start verification (under_verification), propose an outcome for review (verified,
+    unverifiable, false_or_misattributed), or reopen a final state (under_verification,
+    with a reason)."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: str = Field(max_length=64, description=", ".join(vocab.INCIDENT_STATUSES))
+    reason: str | None = Field(default=None, max_length=workflow.MAX_REASON)
+
+
+class ReviewDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["approve", "reject"]
+    reason: str | None = Field(
+        default=None, max_length=workflow.MAX_REASON, description="Required to reject"
+    )
+
+
+class VisibilityChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    visibility: Literal["internal", "public"]
+    reason: str | None = Field(
+        default=None, max_length=workflow.MAX_REASON, description="Required to unpublish"
+    )
+
+
+class NewRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: str = Field(max_length=32, description=", ".join(vocab.RECORD_KINDS))
+    content: dict[str, Any] = Field(
+        max_length=16,
+        description="The record's fields: "
+        + "; ".join(f"{k}: {', '.join(v)}" for k, v in verification.RECORD_FIELDS.items()),
+    )
+    supersedes: int | None = Field(default=None, ge=1, description="The record this corrects")
+
+
+class SuggestionDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["confirmed", "dismissed"]
+    role: str = Field(
+        default="corroborating", max_length=32, description="Link role when confirmed"
+    )
+    reason: str | None = Field(default=None, max_length=workflow.MAX_REASON)
+
+
+class NewTerm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: str = Field(max_length=32, description=", ".join(vocab.KINDS))
+    label: str = Field(min_length=1, max_length=255)
+    code: str | None = Field(default=None, max_length=64, description="Default: from the label")
+
+
+# --- filters shared by the list, the map and the aggregates -------------------------------------
+
+Status = Annotated[str | None, Query(max_length=64, description=", ".join(vocab.INCIDENT_STATUSES))]
+Visibility = Annotated[str | None, Query(max_length=16, description="internal or public")]
+Oblast = Annotated[str | None, Query(max_length=255, description="Any usual spelling")]
+IncidentType = Annotated[str | None, Query(max_length=255, description="Code or label")]
+ObjectTerm = Annotated[
+    str | None, Query(alias="object", max_length=255, description="Affected object")
+]
+Start = Annotated[
+    datetime | None, Query(description="Incidents starting at or after this time (with zone)")
+]
+End = Annotated[datetime | None, Query(description="... and starting before this time")]
+
+
+def _filters(
+    status: str | None,
+    visibility: str | None,
+    oblast: str | None,
+    incident_type: str | None,
+    object_: str | None,
+    start: datetime | None,
+    end: datetime | None,
+) -> dict[str, Any]:
+    return {
+        "statuses": [status] if status else None,
+        "visibility": visibility or None,
+        "oblast": oblast or None,
+        "incident_type": incident_type or None,
+        "object_": object_ or None,
+        "start_from": start,
+        "start_to": end,
+    }
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+FEATURE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "features", "next"],
+    "properties": {
+        "type": {"const": "FeatureCollection"},
+        "features": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["type", "id", "geometry", "properties"],
+                "properties": {
+                    "type": {"const": "Feature"},
+                    "id": {"type": "integer"},
+                    "geometry": {
+                        "type": "object",
+                        "properties": {
+                            "type": {"const": "Point"},
+                            "coordinates": {
+                                "type": "array",
+                                "items": {"type": "number"},
+                                "minItems": 2,
+                                "maxItems": 2,
+                                "description": "[longitude, latitude]",
+                            },
+                        },
+                    },
+                    "properties": {
+                        "type": "object",
+                        "required": ["id", "title", "start", "status", "visibility", "url"],
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "title": {"type": "string"},
+                            "start": {"type": "string", "format": "date-time"},
+                            "status": {"type": "string"},
+                            "visibility": {"type": "string"},
+                            "incident_type": {"type": "string"},
+                            "oblast": {"type": ["string", "null"]},
+                            "killed": {"type": ["object", "null"]},
+                            "injured": {"type": ["object", "null"]},
+                            "url": {"type": "string"},
+                        },
+                    },
+                },
+            },
+        },
+        "next": {"type": ["string", "null"], "description": "URL of the next page"},
+        "number_returned": {"type": "integer"},
+        "filter": {"type": "object"},
+    },
+}
+
+
+@router.get(
+    "/incidents.geojson",
+    tags=["incidents"],
+    response_class=Response,
+    responses={
+        200: {
+            "description": "RFC 7946 FeatureCollection of incident points",
+            "content": {"application/geo+json": {"schema": FEATURE_SCHEMA}},
+        }
+    },
+)
+def incidents_map(
+    request: Request,
+    w: WS,
+    _: Reader,
+    bbox: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="west,south,east,north in degrees; west > east crosses the antimeridian",
+        ),
+    ] = None,
+    start: Start = None,
+    end: End = None,
+    status: Annotated[
+        list[str] | None,
+        Query(max_length=6, description="Repeat for several; default: all but false ones"),
+    ] = None,
+    visibility: Visibility = None,
+    oblast: Oblast = None,
+    incident_type: IncidentType = None,
+    object_: ObjectTerm = None,
+    weapon: Annotated[str | None, Query(max_length=255, description="Weapon system")] = None,
+    limit: Annotated[int, Query(ge=1, le=geojson.MAX_LIMIT)] = geojson.DEFAULT_LIMIT,
+    cursor: Annotated[int | None, Query(ge=0, description="From the 'next' link")] = None,
+) -> Response:
+    """Incidents as GeoJSON points for a map viewport, by id, with a link to the next page."""
+    query = geojson.MapQuery(
+        bbox=None if bbox is None else geojson.parse_bbox(bbox),
+        statuses=tuple(s for s in status or () if s) or None,
+        visibility=visibility or None,
+        oblast=oblast or None,
+        incident_type=incident_type or None,
+        object_=object_ or None,
+        weapon=weapon or None,
+        start_from=start,
+        start_to=end,
+        limit=limit,
+        cursor=cursor,
+    )
+    page = geojson.incidents_geojson(w, query)
+    following = None
+    if page.next_cursor is not None:
+        params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+        following = f"{request.url.path}?{urlencode([*params, ('cursor', str(page.next_cursor))])}"
+    body = page.text(following)
+    return Response(body.encode(), media_type="application/geo+json")
+
+
+@router.get("/incidents/facets", tags=["incidents"])
+def incidents_facets(w: WS, _: Reader) -> dict[str, Any]:
+    """The values the filters and forms take: statuses, terms of every vocabulary, oblasts."""
+    terms: dict[str, list[dict[str, str]]] = {kind: [] for kind in vocab.KINDS}
+    for term in list_terms(w):
+        terms[term["kind"]].append({"code": term["code"], "label": term["label"]})
+    return {
+        "statuses": list(vocab.INCIDENT_STATUSES),
+        "item_statuses": list(vocab.ITEM_STATUSES),
+        "outcomes": list(vocab.OUTCOMES),
+        "visibilities": list(vocab.VISIBILITIES),
+        "time_precisions": list(vocab.TIME_PRECISIONS),
+        "link_roles": list(vocab.LINK_ROLES),
+        "record_kinds": list(vocab.RECORD_KINDS),
+        "casualty_groups": list(vocab.CASUALTY_GROUPS),
+        "incident_types": terms["incident_type"],
+        "weapons": terms["weapon"],
+        "objects": terms["object"],
+        "ihl_concerns": terms["ihl_concern"],
+        "oblasts": sorted(english for english, _ in UKRAINE_ADMIN1.values()),
+    }
+
+
+@router.get("/incidents", tags=["incidents"])
+def incidents_list(
+    w: WS,
+    _: Reader,
+    status: Status = None,
+    visibility: Visibility = None,
+    oblast: Oblast = None,
+    incident_type: IncidentType = None,
+    object_: ObjectTerm = None,
+    start: Start = None,
+    end: End = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    """A page of incidents, newest first, with the total that match."""
+    return service.list_incidents(
+        w,
+        status=status or None,
+        visibility=visibility or None,
+        oblast=oblast or None,
+        incident_type=incident_type or None,
+        object_=object_ or None,
+        start_from=start,
+        start_to=end,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/incidents/totals", tags=["incidents"])
+def incidents_totals(
+    w: WS,
+    _: Reader,
+    status: Status = None,
+    visibility: Visibility = None,
+    oblast: Oblast = None,
+    incident_type: IncidentType = None,
+    object_: ObjectTerm = None,
+    start: Start = None,
+    end: End = None,
+) -> dict[str, Any]:
+    """Incidents counted and casualties summed as ranges (false ones left out unless asked)."""
+    return aggregate.casualty_totals(
+        w, **_filters(status, visibility, oblast, incident_type, object_, start, end)
+    )
+
+
+@router.get("/incidents/series", tags=["incidents"])
+def incidents_series(
+    w: WS,
+    _: Reader,
+    period: Annotated[Literal["day", "week"], Query(description="UTC days or ISO weeks")] = "day",
+    status: Status = None,
+    visibility: Visibility = None,
+    oblast: Oblast = None,
+    incident_type: IncidentType = None,
+    object_: ObjectTerm = None,
+    start: Start = None,
+    end: End = None,
+) -> dict[str, Any]:
+    """Incidents and casualty ranges per day or week."""
+    return aggregate.time_series(
+        w, period, **_filters(status, visibility, oblast, incident_type, object_, start, end)
+    )
+
+
+@router.get("/incidents/{incident_id}", tags=["incidents"])
+def incidents_get(w: WS, _: Reader, incident_id: int) -> dict[str, Any]:
+    """One incident: content, linked evidence, independent sources, history, revisions."""
+    return service.get_incident(w, incident_id)
+
+
+@router.get("/incidents/{incident_id}/places", tags=["incidents"])
+def incidents_places(
+    w: WS,
+    _: Reader,
+    incident_id: int,
+    radius_m: Annotated[float, Query(ge=0, le=places.MAX_RADIUS_M)] = 500.0,
+    kind: Annotated[list[str] | None, Query(max_length=20, description="Object terms")] = None,
+) -> dict[str, Any]:
+    """Protected places (hospitals, schools...) within the radius plus the incident's precision."""
+    return places.places_near_incident(w, incident_id, radius_m, kinds=kind or None)
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+@router.post("/incidents", tags=["incidents"], status_code=201)
+def incidents_create(request: Request, w: WS, who: Writer, body: NewIncident) -> dict[str, Any]:
+    """Record a new incident (status reported, visibility internal)."""
+    created = service.create_incident(w, body.doc(), actor=who.username)
+    _audit(request, w, who, "incident-create", f"incident:{created['id']}")
+    return created
+
+
+@router.patch("/incidents/{incident_id}", tags=["incidents"], responses=CONFLICT)
+def incidents_update(
+    request: Request, w: WS, who: Writer, incident_id: int, body: IncidentChanges
+) -> dict[str, Any]:
+    """Record a new revision with the fields given (not while the incident is in review)."""
+    if body.revision is not None:
+        current = service.get_incident(w, incident_id)["revision"]
+        if current != body.revision:
+            raise ConflictError(
+                f"Incident {incident_id} is at revision {current}, not {body.revision}: "
+                "someone changed it since you read it. Reload it and apply your change again."
+            )
+    updated = service.update_incident(w, incident_id, body.doc(), actor=who.username)
+    _audit(
+        request,
+        w,
+        who,
+        "incident-update",
+        f"incident:{incident_id}",
+        revision=updated["revision"],
+    )
+    return updated
+
+
+@router.post("/incidents/{incident_id}/evidence", tags=["incidents"])
+def incidents_link(
+    request: Request, w: WS, who: Writer, incident_id: int, body: LinkRequest
+) -> dict[str, Any]:
+    """Link an evidence item (primary, corroborating or context); again to change role/note."""
+    shown = service.link_evidence(
+        w, incident_id, body.sha256.lower(), role=body.role, note=body.note, actor=who.username
+    )
+    _audit(request, w, who, "incident-link", f"incident:{incident_id}", sha256=body.sha256.lower())
+    return shown
+
+
+@router.post("/incidents/{incident_id}/evidence/{sha256}/unlink", tags=["incidents"])
+def incidents_unlink(
+    request: Request, w: WS, who: Writer, incident_id: int, sha256: str, body: Reason
+) -> dict[str, Any]:
+    """Remove a link, with the reason (the link's history stays)."""
+    shown = service.unlink_evidence(w, incident_id, sha256, reason=body.reason, actor=who.username)
+    _audit(request, w, who, "incident-unlink", f"incident:{incident_id}", sha256=sha256)
+    return shown
+
+
+@router.post("/incidents/{incident_id}/status", tags=["incidents"])
+def incidents_status(
+    request: Request, w: WS, who: Writer, incident_id: int, body: StatusChange
+) -> dict[str, Any]:
+    """Start verification, propose an outcome for review, or reopen (with a reason)."""
+    shown = workflow.set_incident_status(
+        w, incident_id, body.status, actor=who.username, reason=body.reason
+    )
+    _audit(request, w, who, "incident-status", f"incident:{incident_id}", status=shown["status"])
+    return shown
+
+
+@router.post("/incidents/{incident_id}/review", tags=["incidents"])
+def incidents_review(
+    request: Request, w: WS, who: Reviewer, incident_id: int, body: ReviewDecision
+) -> dict[str, Any]:
+    """Approve the proposed outcome or reject it with a reason (not your own proposal)."""
+    shown = workflow.review_incident(
+        w, incident_id, body.decision, actor=who.username, reason=body.reason
+    )
+    _audit(request, w, who, "incident-review", f"incident:{incident_id}", decision=body.decision)
+    return shown
+
+
+@router.post("/incidents/{incident_id}/visibility", tags=["incidents"])
+def incidents_visibility(
+    request: Request, w: WS, who: Publisher, incident_id: int, body: VisibilityChange
+) -> dict[str, Any]:
+    """Publish a verified incident (public), or unpublish it (internal, with a reason)."""
+    shown = workflow.set_visibility(
+        w, incident_id, body.visibility, actor=who.username, reason=body.reason
+    )
+    act = "incident-publish" if body.visibility == "public" else "incident-unpublish"
+    _audit(request, w, who, act, f"incident:{incident_id}")
+    return shown
+
+
+# --- verification of evidence items -------------------------------------------------------------
+
+
+@router.get("/evidence/{sha256}/verification", tags=["verification"])
+def item_verification(w: WS, _: Reader, sha256: str) -> dict[str, Any]:
+    """An item's verification: status, records (superseded ones marked), checks, history."""
+    return verification.item_verification(w, sha256)
+
+
+@router.post("/evidence/{sha256}/verification/records", tags=["verification"], status_code=201)
+def item_record_add(
+    request: Request, w: WS, who: Writer, sha256: str, body: NewRecord
+) -> dict[str, Any]:
+    """Add a verification record (starts the item's verification if needed)."""
+    record = verification.add_record(
+        w, sha256, body.kind, body.content, actor=who.username, supersedes=body.supersedes
+    )
+    _audit(
+        request,
+        w,
+        who,
+        "verification-record",
+        f"evidence:{sha256}",
+        kind=record["kind"],
+        record=record["id"],
+    )
+    return record
+
+
+@router.post("/evidence/{sha256}/verification/status", tags=["verification"])
+def item_status(
+    request: Request, w: WS, who: Writer, sha256: str, body: StatusChange
+) -> dict[str, Any]:
+    """Propose an outcome for review, or reopen a final state (with a reason)."""
+    shown = verification.set_item_status(
+        w, sha256, body.status, actor=who.username, reason=body.reason
+    )
+    _audit(request, w, who, "item-status", f"evidence:{sha256}", status=shown["status"])
+    return shown
+
+
+@router.post("/evidence/{sha256}/verification/review", tags=["verification"])
+def item_review(
+    request: Request, w: WS, who: Reviewer, sha256: str, body: ReviewDecision
+) -> dict[str, Any]:
+    """Approve the proposed outcome or reject it with a reason (not your own work)."""
+    shown = verification.review_item(
+        w, sha256, body.decision, actor=who.username, reason=body.reason
+    )
+    _audit(request, w, who, "item-review", f"evidence:{sha256}", decision=body.decision)
+    return shown
+
+
+@router.get("/evidence/{sha256}/suggestions", tags=["verification"])
+def item_suggestions(
+    w: WS,
+    _: Reader,
+    sha256: str,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    min_score: Annotated[float, Query(ge=0, le=1)] = suggestions.MIN_SCORE,
+) -> dict[str, Any]:
+    """Incidents the item may belong to, best first, each with its score and reasons."""
+    return suggestions.suggest_incidents(w, sha256, limit=limit, min_score=min_score)
+
+
+@router.post("/evidence/{sha256}/suggestions/{incident_id}", tags=["verification"])
+def item_suggestion_decide(
+    request: Request, w: WS, who: Writer, sha256: str, incident_id: int, body: SuggestionDecision
+) -> dict[str, Any]:
+    """Confirm a suggestion (links the item) or dismiss it (hides it for this item)."""
+    decided = suggestions.decide(
+        w,
+        sha256,
+        incident_id,
+        body.decision,
+        actor=who.username,
+        role=body.role,
+        reason=body.reason,
+    )
+    _audit(
+        request,
+        w,
+        who,
+        "suggestion-" + ("confirm" if body.decision == "confirmed" else "dismiss"),
+        f"evidence:{sha256}",
+        incident=incident_id,
+    )
+    return decided
+
+
+# --- vocabularies -------------------------------------------------------------------------------
+
+
+@router.get("/vocabulary", tags=["incidents"])
+def vocabulary_list(
+    w: WS,
+    _: Reader,
+    kind: Annotated[str | None, Query(max_length=32, description=", ".join(vocab.KINDS))] = None,
+) -> list[dict[str, Any]]:
+    """Every term of the controlled vocabularies (built-in and added), by kind then code."""
+    return list_terms(w, kind or None)
+
+
+@router.post("/vocabulary", tags=["incidents"], status_code=201)
+def vocabulary_add(request: Request, w: WS, who: Curator, body: NewTerm) -> dict[str, Any]:
+    """Add a term to a vocabulary (terms are never removed)."""
+    term = add_term(w, body.kind, body.label, code=body.code, actor=who.username)
+    _audit(request, w, who, "vocabulary-add", f"vocabulary:{term['kind']}:{term['code']}")
+    return term

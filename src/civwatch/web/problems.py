@@ -53,7 +53,7 @@ _PROBLEM_SCHEMA = {
 }
 
 
-def _problem(description: str) -> dict[str, Any]:
+def problem_doc(description: str) -> dict[str, Any]:
     return {
         "description": description,
         "content": {"application/problem+json": {"schema": _PROBLEM_SCHEMA}},
@@ -62,10 +62,10 @@ def _problem(description: str) -> dict[str, Any]:
 
 #: The error answers every API route may give, for the OpenAPI schema.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _problem("The request body could not be read (not valid JSON or form data)"),
-    401: _problem("Not signed in, or the API token is not valid"),
-    403: _problem("Signed in, but your roles do not allow this (or the CSRF token is missing)"),
-    404: _problem("No such thing"),
-    422: _problem("The request cannot be accepted as it is"),
-    429: _problem("Too many failed sign-ins: wait"),
+    400: problem_doc("The request body could not be read (not valid JSON or form data)"),
+    401: problem_doc("Not signed in, or the API token is not valid"),
+    403: problem_doc("Signed in, but your roles do not allow this (or the CSRF token is missing)"),
+    404: problem_doc("No such thing"),
+    422: problem_doc("The request cannot be accepted as it is"),
+    429: problem_doc("Too many failed sign-ins: wait"),
 }
