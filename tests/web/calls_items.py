@@ -4,4 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-CALLS: dict[tuple[str, str], dict[str, Any]] = {}
+CALLS: dict[tuple[str, str], dict[str, Any]] = {
+    ("GET", "/api/v1/custody/entries"): {},
+    ("GET", "/api/v1/custody/proof/{index}"): {},
+    ("GET", "/api/v1/custody/consistency"): {"params": {"first": 1}},
+    ("GET", "/api/v1/evidence/{sha256}/proof"): {},
+    ("GET", "/custody"): {},
+    ("GET", "/evidence/{sha256}"): {},
+    ("GET", "/evidence/{sha256}/preview"): {},
+    ("POST", "/evidence/{sha256}/records"): {
+        "data": {"kind": "content", "damage": "windows broken"}
+    },
+    ("POST", "/evidence/{sha256}/status"): {"data": {"status": "under_verification"}},
+    ("POST", "/evidence/{sha256}/review"): {"data": {"decision": "approve"}},
+    ("GET", "/custody/consistency"): {"params": {"first": 1}},
+}

@@ -305,3 +305,131 @@ def resolve_token(ws: Workspace, secret: str) -> Principal | None:
         return Principal(
             user.id, user.username, user.display_name, frozenset({token.role}), "token"
         )
+
+
+# -- account management from the web pages (admin and own account) ---------------------------
+def enrol_user(
+    ws: Workspace,
+    username: str,
+    display_name: str,
+    roles: list[str],
+    password: str | None,
+    *,
+    actor: str | None,
+) -> dict[str, Any]:
+    """Add a user with a password (generated when None) and, for roles that need one, a
+    TOTP secret. The answer holds the generated password and the secret: show them once."""
+    from civwatch.accounts.service import add_user
+
+    chosen = passwords.check_policy(password) if password else passwords.generate_password()
+    user = add_user(ws, username, display_name, roles, actor=actor)
+    set_password(ws, user["username"], chosen, actor=actor)
+    shown: dict[str, Any] = dict(user)
+    if password is None:
+        shown["password"] = chosen
+    if needs_totp(user["roles"]):
+        enrolled = reset_totp(ws, user["username"], actor=actor)
+        shown["totp_secret"], shown["totp_uri"] = enrolled["secret"], enrolled["uri"]
+    return shown
+
+
+def user_security(ws: Workspace) -> dict[str, dict[str, Any]]:
+    """Per username: whether a password and a second factor are set, and any lock."""
+    now = utcnow()
+    with ws.sessions() as session:
+        return {
+            u.username: {
+                "has_password": u.password_hash is not None,
+                "second_factor": u.totp_secret is not None,
+                "needs_second_factor": needs_totp(u.roles),
+                "locked_until": None
+                if u.locked_until is None or u.locked_until <= now
+                else u.locked_until.isoformat(timespec="minutes"),
+            }
+            for u in session.scalars(select(User))
+        }
+
+
+def _check_own_password(session: Session, username: str, password: str) -> User:
+    user = _user(session, username)
+    if user is None or not passwords.verify_password(user.password_hash, password):
+        raise RejectedInputError("Your current password is not right.")
+    return user
+
+
+def change_own_password(
+    ws: Workspace, username: str, current: str, new: str, *, client: str | None
+) -> None:
+    """A user changes their own password, proving they know the current one."""
+    hashed = passwords.hash_password(new)
+    with ws.sessions() as session, session.begin():
+        try:
+            user = _check_own_password(session, username, current)
+        except RejectedInputError as exc:
+            failure = exc
+        else:
+            user.password_hash = hashed
+            audit.record(
+                session, "password-change", actor=username, target=f"user:{username}", client=client
+            )
+            return
+        audit.record(
+            session,
+            "password-change",
+            actor=username,
+            target=f"user:{username}",
+            outcome="failed",
+            client=client,
+            detail={"reason": "wrong current password"},
+        )
+    raise failure
+
+
+def new_totp_enrolment(username: str) -> dict[str, str]:
+    """A fresh secret (not yet in force) and the otpauth:// URI an authenticator reads."""
+    secret = totp.new_secret()
+    return {"secret": secret, "uri": totp.provisioning_uri(secret, username)}
+
+
+def valid_totp_secret(secret: str) -> bool:
+    """Whether ``secret`` looks like a TOTP secret this module makes (base32, 16-64)."""
+    value = secret.strip().upper()
+    return 16 <= len(value) <= 64 and all(c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" for c in value)
+
+
+def confirm_totp(
+    ws: Workspace, username: str, password: str, secret: str, code: str, *, client: str | None
+) -> None:
+    """Put ``secret`` in force for the user once they prove they hold it (a current code)
+    and know their password; the old secret stops working."""
+    secret = secret.strip().upper()
+    if not valid_totp_secret(secret):
+        raise RejectedInputError("The setup form expired or was changed: start the setup again.")
+    step = totp.matching_step(secret, code, None)
+    with ws.sessions() as session, session.begin():
+        try:
+            user = _check_own_password(session, username, password)
+            if step < 0:
+                raise RejectedInputError(
+                    "That code does not match the new secret: check the authenticator app's "
+                    "clock and enter the code it shows now."
+                )
+        except CivwatchError as exc:
+            failure = exc
+        else:
+            user.totp_secret = secret
+            user.totp_last_step = step
+            audit.record(
+                session, "totp-enrol", actor=username, target=f"user:{username}", client=client
+            )
+            return
+        audit.record(
+            session,
+            "totp-enrol",
+            actor=username,
+            target=f"user:{username}",
+            outcome="failed",
+            client=client,
+            detail={"reason": failure.message},
+        )
+    raise failure

@@ -3,6 +3,273 @@ custody proof and verification forms."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from civwatch.accounts import audit
+from civwatch.accounts.permissions import Permission, allows
+from civwatch.accounts.principal import Principal
+from civwatch.errors import CivwatchError, RejectedInputError
+from civwatch.evidence.clusters import item_cluster
+from civwatch.evidence.proofs import item_entries
+from civwatch.evidence.service import find_item, item_json
+from civwatch.incidents.item_links import item_incidents
+from civwatch.incidents.verification import (
+    RECORD_FIELDS,
+    add_record,
+    item_verification,
+    review_item,
+    set_item_status,
+)
+from civwatch.incidents.vocabulary import LEVELS, OUTCOMES, RECORD_KINDS, RELIABILITIES
+from civwatch.media.preview import PREVIEW_SIDE, cached_preview, previewable
+from civwatch.web.auth import client_of, require
+from civwatch.web.deps import WS
+from civwatch.web.pages import render
+from civwatch.workspace import Workspace
 
 router = APIRouter(include_in_schema=False)
+
+Reader = Annotated[Principal, Depends(require(Permission.EVIDENCE_READ))]
+Writer = Annotated[Principal, Depends(require(Permission.INCIDENTS_WRITE))]
+Reviewer = Annotated[Principal, Depends(require(Permission.REVIEW))]
+
+#: Messages shown after a form succeeded (the page is reached by a redirect).
+DONE = {
+    "record": "Verification record added.",
+    "status": "Verification status changed.",
+    "review": "Review decision recorded.",
+}
+#: Fields of the form that are numbers, times (UTC when no offset is given) and lists.
+NUMBERS = {"lat", "lon", "precision_m"}
+TIMES = {"first_seen", "claimed_time", "metadata_time", "window_start", "window_end"}
+MAX_FORM_FIELD = 10_000
+PREVIEW_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
+
+
+def _fields(form: Any, kind: str) -> dict[str, Any]:
+    """The record's fields from the form: numbers parsed, times made UTC, references split."""
+    content: dict[str, Any] = {}
+    for name in RECORD_FIELDS[kind]:
+        raw = form.get(name)
+        if not isinstance(raw, str) or not raw.strip():
+            continue
+        if len(raw) > MAX_FORM_FIELD:
+            raise RejectedInputError(f"{name.replace('_', ' ').capitalize()} is too long.")
+        value: Any = raw.strip()
+        if name in NUMBERS:
+            try:
+                value = float(value.replace(",", "."))
+            except ValueError:
+                raise RejectedInputError(
+                    f"{name.replace('_', ' ').capitalize()} must be a number, got {raw!r}."
+                ) from None
+        elif name in TIMES and len(value) <= 19 and "+" not in value and "Z" not in value:
+            value = value + ("" if len(value) > 16 else ":00") + "+00:00"  # datetime-local
+        elif name == "references":
+            value = [line.strip() for line in value.splitlines() if line.strip()]
+        content[name] = value
+    return content
+
+
+def _view(
+    request: Request,
+    w: Workspace,
+    who: Principal,
+    sha256: str,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    done: str | None = None,
+) -> Response:
+    item = find_item(w, sha256)
+    doc = item_json(item)
+    cluster = item_cluster(w, item)
+    meta = dict(doc["metadata"])
+    exiftool = meta.pop("exiftool", None) or {}
+    c2pa = meta.pop("c2pa", None)
+    verification = item_verification(w, item.sha256)
+    records = {r["id"]: r for r in verification["records"]}
+    settings = w.settings
+    lat, lon = meta.get("gps_lat"), meta.get("gps_lon")
+    return render(
+        request,
+        "item.html",
+        {
+            "item": doc,
+            "metadata": meta,
+            "exiftool_json": json.dumps(exiftool, indent=1, ensure_ascii=False, sort_keys=True),
+            "c2pa_json": None if c2pa is None else json.dumps(c2pa, indent=1, ensure_ascii=False),
+            "location": None if lat is None or lon is None else {"lat": lat, "lon": lon},
+            "tile_url": settings.map_tile_url,
+            "tile_attribution": settings.map_tile_attribution,
+            "cluster": cluster,
+            "verification": verification,
+            "current": [records[i] for i in verification["current_records"]],
+            "superseded": [r for r in verification["records"] if r["superseded"]],
+            "entries": item_entries(w, item.sha256),
+            "incidents": item_incidents(w, item.sha256),
+            "previewable": previewable(item.media_type),
+            "can_download": allows(who.roles, Permission.EVIDENCE_DOWNLOAD),
+            "can_write": allows(who.roles, Permission.INCIDENTS_WRITE),
+            "can_review": allows(who.roles, Permission.REVIEW),
+            "record_kinds": RECORD_KINDS,
+            "reliabilities": RELIABILITIES,
+            "levels": LEVELS,
+            "outcomes": OUTCOMES,
+            "error": error,
+            "done": DONE.get(done or ""),
+        },
+        status,
+    )
+
+
+@router.get("/evidence/{sha256}", response_class=HTMLResponse)
+def item_page(
+    request: Request,
+    w: WS,
+    who: Reader,
+    sha256: str,
+    done: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
+    return _view(request, w, who, sha256, done=done)
+
+
+@router.get("/evidence/{sha256}/preview")
+def item_preview(w: WS, _: Reader, sha256: str) -> Response:
+    """A downscaled image without metadata (never the original bytes)."""
+    item = find_item(w, sha256)
+    if not previewable(item.media_type):
+        raise RejectedInputError(
+            f"There is no preview of {item.media_type} files; download the original instead."
+        )
+    data, kind = cached_preview(
+        w.data_dir / "cache" / "previews",
+        item.sha256,
+        item.media_type,
+        w.vault.local_path(item.sha256),
+        lambda: w.vault.open(item.sha256),
+    )
+    return Response(
+        data,
+        media_type=kind,
+        headers={
+            "Content-Security-Policy": PREVIEW_CSP,
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, max-age=86400",
+            "ETag": f'"{item.sha256[:32]}-{PREVIEW_SIDE}"',
+            "Content-Disposition": 'inline; filename="preview.jpg"'
+            if kind == "image/jpeg"
+            else 'inline; filename="preview.png"',
+            "Cross-Origin-Resource-Policy": "same-origin",
+        },
+    )
+
+
+async def _act(
+    request: Request,
+    w: Workspace,
+    who: Principal,
+    sha256: str,
+    action: str,
+    done: str,
+    call: Callable[[Any], dict[str, Any]],
+) -> Response:
+    """Run a form's service call; on success audit it and go back to the page (303), on
+    a refusal show the page again with the message."""
+    form = await request.form()
+    try:
+        result = await run_in_threadpool(call, form)
+    except CivwatchError as exc:
+        await run_in_threadpool(
+            audit.record_now,
+            w,
+            action,
+            actor=who.username,
+            target=f"evidence:{sha256}",
+            outcome="failed",
+            client=client_of(request),
+            detail={"error": exc.message[:500]},
+        )
+        return await run_in_threadpool(
+            partial(_view, request, w, who, sha256, error=exc.message, status=exc.status_code)
+        )
+    sha = str(result.get("sha256") or sha256)
+    await run_in_threadpool(
+        audit.record_now,
+        w,
+        action,
+        actor=who.username,
+        target=f"evidence:{sha}",
+        client=client_of(request),
+    )
+    return RedirectResponse(f"/evidence/{quote(sha)}?done={done}#verification", status_code=303)
+
+
+def _text(form: Any, name: str) -> str | None:
+    value = form.get(name)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+@router.post("/evidence/{sha256}/records", response_class=HTMLResponse)
+async def item_add_record(request: Request, w: WS, who: Writer, sha256: str) -> Response:
+    """Add a verification record (source, geolocation, chronolocation or content)."""
+
+    def call(form: Any) -> dict[str, Any]:
+        kind = _text(form, "kind") or ""
+        if kind not in RECORD_FIELDS:
+            raise RejectedInputError(f"Choose a record kind: {', '.join(RECORD_KINDS)}.")
+        supersedes = _text(form, "supersedes")
+        return add_record(
+            w,
+            sha256,
+            kind,
+            _fields(form, kind),
+            actor=who.username,
+            supersedes=int(supersedes) if supersedes and supersedes.isdigit() else None,
+        )
+
+    found = await run_in_threadpool(find_item, w, sha256)
+    return await _act(request, w, who, found.sha256, "verification-record", "record", call)
+
+
+@router.post("/evidence/{sha256}/status", response_class=HTMLResponse)
+async def item_set_status(request: Request, w: WS, who: Writer, sha256: str) -> Response:
+    """Start verification, propose an outcome for review, or reopen."""
+
+    def call(form: Any) -> dict[str, Any]:
+        return set_item_status(
+            w,
+            sha256,
+            _text(form, "status") or "",
+            actor=who.username,
+            reason=_text(form, "reason"),
+        )
+
+    found = await run_in_threadpool(find_item, w, sha256)
+    return await _act(request, w, who, found.sha256, "item-status", "status", call)
+
+
+@router.post("/evidence/{sha256}/review", response_class=HTMLResponse)
+async def item_review(request: Request, w: WS, who: Reviewer, sha256: str) -> Response:
+    """A second verifier approves the proposed outcome or rejects it (with a reason)."""
+
+    def call(form: Any) -> dict[str, Any]:
+        return review_item(
+            w,
+            sha256,
+            _text(form, "decision") or "",
+            actor=who.username,
+            reason=_text(form, "reason"),
+        )
+
+    found = await run_in_threadpool(find_item, w, sha256)
+    return await _act(request, w, who, found.sha256, "item-review", "review", call)

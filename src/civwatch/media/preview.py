@@ -1,0 +1,137 @@
+"""Previews of evidence for people to look at: small, re-encoded, with no metadata.
+
+A preview is a new image made from the decoded pixels (EXIF orientation applied, then
+discarded with every other metadata field), never the original bytes. Images are read with
+a pixel limit (decompression bombs); a video's preview is one frame taken by ``ffmpeg``
+under a time limit. Previews are cached under the data folder by SHA-256 and size.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import tempfile
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from PIL import Image, ImageOps
+
+from civwatch.errors import RejectedInputError
+
+#: The longest side of a preview, in pixels.
+PREVIEW_SIDE = 1024
+#: Largest image (declared pixels) decoded for a preview.
+MAX_PIXELS = 100_000_000
+FFMPEG_TIMEOUT_S = 30.0
+#: Image types Pillow decodes for a preview (the sniffed type of the item).
+IMAGE_TYPES = frozenset(
+    {"image/jpeg", "image/png", "image/gif", "image/webp", "image/tiff", "image/bmp"}
+)
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError)
+
+
+def previewable(media_type: str) -> bool:
+    return media_type in IMAGE_TYPES or media_type.startswith("video/")
+
+
+def _encode(image: Image.Image) -> tuple[bytes, str]:
+    """JPEG for opaque images, PNG when there is transparency; no metadata either way."""
+    out = io.BytesIO()
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        clean = image.convert("RGBA")
+        clean.info = {}
+        clean.save(out, "PNG", optimize=True)
+        return out.getvalue(), "image/png"
+    clean = image.convert("RGB")
+    clean.info = {}
+    clean.save(out, "JPEG", quality=82, optimize=True)
+    return out.getvalue(), "image/jpeg"
+
+
+def image_preview(source: BinaryIO | Path, side: int = PREVIEW_SIDE) -> tuple[bytes, str]:
+    """A downscaled copy of the image (first frame), re-encoded without metadata."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(source) as image:
+                width, height = image.size
+                if width * height > MAX_PIXELS:
+                    raise RejectedInputError(
+                        f"The image declares {width}x{height} pixels, more than the preview "
+                        f"limit of {MAX_PIXELS:,}: download the original to see it."
+                    )
+                if image.format == "JPEG":
+                    image.draft("RGB", (side, side))
+                image.seek(0)
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+                upright.thumbnail((side, side), Image.Resampling.LANCZOS)
+                return _encode(upright)
+    except RejectedInputError:
+        raise
+    except _DECODE_ERRORS as err:
+        raise RejectedInputError(
+            f"This image cannot be decoded for a preview ({err}); download the original."
+        ) from err
+
+
+def video_poster(path: Path, side: int = PREVIEW_SIDE, ffmpeg: str = "ffmpeg") -> tuple[bytes, str]:
+    """One frame of the video (a second in, or the first), as a JPEG without metadata."""
+    for seek in ("1", "0"):
+        command = [
+            ffmpeg, "-nostdin", "-v", "error", "-ss", seek, "-i", str(path),
+            "-frames:v", "1", "-map_metadata", "-1",
+            "-vf", f"scale='min({side},iw)':'min({side},ih)':force_original_aspect_ratio=decrease",
+            "-f", "image2pipe", "-c:v", "png", "pipe:1",
+        ]  # fmt: skip
+        try:
+            done = subprocess.run(
+                command, capture_output=True, timeout=FFMPEG_TIMEOUT_S, check=False
+            )
+        except subprocess.TimeoutExpired as err:
+            raise RejectedInputError("Taking a frame of this video took too long.") from err
+        except FileNotFoundError as err:
+            raise RejectedInputError("ffmpeg is not installed: no video preview.") from err
+        if done.returncode == 0 and done.stdout:
+            return image_preview(io.BytesIO(done.stdout), side)
+    raise RejectedInputError("No frame of this video could be decoded for a preview.")
+
+
+def cached_preview(
+    cache_dir: Path,
+    sha256: str,
+    media_type: str,
+    source: Path | None,
+    open_original: Callable[[], BinaryIO],
+) -> tuple[bytes, str]:
+    """The preview of an item, made once and kept in ``cache_dir`` (atomic writes)."""
+    if not previewable(media_type):
+        raise RejectedInputError(
+            f"There is no preview of {media_type} files; download the original instead."
+        )
+    for suffix, kind in ((".jpg", "image/jpeg"), (".png", "image/png")):
+        path = cache_dir / f"{sha256}-{PREVIEW_SIDE}{suffix}"
+        if path.is_file():
+            return path.read_bytes(), kind
+    if media_type.startswith("video/"):
+        if source is None:
+            raise RejectedInputError("Video previews need the originals on local disk.")
+        data, kind = video_poster(source)
+    elif source is not None:
+        data, kind = image_preview(source)
+    else:
+        with open_original() as original:
+            data, kind = image_preview(original)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    suffix = ".png" if kind == "image/png" else ".jpg"
+    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".preview-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        Path(tmp).replace(cache_dir / f"{sha256}-{PREVIEW_SIDE}{suffix}")
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)  # a cache that cannot be written is only slower
+    return data, kind

@@ -1,0 +1,89 @@
+"""The item page, the custody log and the account page in headless Chromium against the app
+served by uvicorn: the EXIF map draws (no CSP violation), the preview loads, a verification
+record is added with the form, and a second factor is set up from the shown secret."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyotp
+import pytest
+
+from civwatch.accounts.auth import set_password
+from civwatch.accounts.service import add_user
+from civwatch.evidence.collect import Candidate
+from civwatch.evidence.ingest import Ingest, SourceInfo
+from civwatch.workspace import Workspace
+from tests.support.files import photo
+from tests.support.live import live_server, screenshot_dir
+
+pytest.importorskip("playwright.sync_api", reason="needs playwright (dev dependency)")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium"),
+]
+PASSWORD = "ivan's long password"
+
+
+@pytest.fixture
+def server(workspace: Workspace, cli_env: dict[str, str]) -> Iterator[str]:
+    with live_server(cli_env) as url:
+        yield url
+
+
+def test_item_page_map_preview_record_and_totp_setup(
+    workspace: Workspace, server: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    add_user(workspace, "root", "Root", ["admin"], actor=None)
+    add_user(workspace, "ivan", "Ivan", ["investigator"], actor="root")
+    set_password(workspace, "ivan", PASSWORD, actor="root")
+    path = photo(tmp_path / "strike.jpg", lat=49.99, lon=36.23)
+    (outcome,) = Ingest(workspace, source=SourceInfo(caption="<b>x</b>"), collector="ivan").run(
+        [Candidate(path, path.name)]
+    )
+    sha = outcome.sha256
+    shots = screenshot_dir(tmp_path)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        problems: list[str] = []
+        page.on(
+            "console",
+            lambda m: problems.append(m.text) if m.type == "error" else None,
+        )
+        page.goto(f"{server}/evidence/{sha}")
+        page.get_by_label("Username").fill("ivan")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="strike.jpg")).to_be_visible()
+        expect(page.locator("#item-map.leaflet-container")).to_be_visible()
+        expect(page.locator("#item-map path.leaflet-interactive")).to_have_count(1)
+        preview = page.get_by_role("img", name="Preview of strike.jpg")
+        expect(preview).to_be_visible()
+        assert preview.evaluate("img => img.naturalWidth") == 1024
+        page.screenshot(path=shots / "item-phone.png", full_page=True)
+        page.get_by_label("Account that published it").fill("@kharkiv_news")
+        page.get_by_role("button", name="Add source record").click()
+        expect(page.get_by_role("status")).to_contain_text("Verification record added.")
+        expect(page.get_by_text("@kharkiv_news").first).to_be_visible()
+        page.goto(f"{server}/custody?item={sha[:10]}")
+        expect(page.get_by_role("heading", name="Signed tree head")).to_be_visible()
+        page.screenshot(path=shots / "custody-phone.png", full_page=True)
+        page.goto(f"{server}/account")
+        page.get_by_role("button", name="Set up an authenticator").click()
+        secret = page.locator("code.shown-totp").inner_text()
+        expect(
+            page.get_by_role("img", name="QR code of your new second-factor secret")
+        ).to_be_visible()
+        page.screenshot(path=shots / "account-totp-phone.png", full_page=True)
+        page.get_by_label("The 6-digit code the app shows now").fill(pyotp.TOTP(secret).now())
+        page.get_by_label("Your password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Confirm the new second factor").click()
+        expect(page.get_by_role("status")).to_contain_text("second factor is in force")
+        browser.close()
+    assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
