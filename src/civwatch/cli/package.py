@@ -1,0 +1,79 @@
+"""``civwatch package``: a court-ready evidence package of one incident."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from civwatch.cli.common import AsJson, DataDir, emit, err, out, workspace
+
+app = typer.Typer()
+
+
+@app.command("package")
+def package(
+    incident_id: Annotated[int, typer.Argument(help="Incident number.")],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="New or empty folder for the package (default: "
+            "./civwatch-incident-N-TIME in the current folder).",
+            file_okay=False,
+        ),
+    ] = None,
+    include_originals: Annotated[
+        bool,
+        typer.Option(
+            "--include-originals",
+            help="Put the original files in (they may show people: hand them over with care).",
+        ),
+    ] = False,
+    recipient: Annotated[
+        str | None, typer.Option(help="To whom the package goes (recorded in the custody log).")
+    ] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option("--as", envvar="CIVWATCH_USER", show_envvar=True, help="Who is exporting."),
+    ] = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Build a BagIt evidence package of an incident that a court can check with the
+    verify.py inside it. The export is recorded in the custody log."""
+    from civwatch.publish.package import build_package, package_name
+
+    target = out_dir if out_dir is not None else Path.cwd() / package_name(incident_id)
+    with workspace(data_dir) as ws:
+        shown = err.status("Building the evidence package...") if err.is_terminal else None
+        if shown is not None:
+            shown.start()
+        try:
+            result = build_package(
+                ws,
+                incident_id,
+                target,
+                actor=actor,
+                include_originals=include_originals,
+                recipient=recipient,
+                progress=None if shown is None else lambda what: shown.update(f"Packaging {what}"),
+            )
+        finally:
+            if shown is not None:
+                shown.stop()
+    if as_json:
+        emit(result.as_json())
+        return
+    out.print(f"Evidence package of incident {incident_id}: {escape(str(result.path))}")
+    out.print(
+        f"{len(result.items)} item(s), media: {result.media}; {result.entries} custody entries "
+        f"({result.withheld} withheld) proved against the tree head of size {result.tree_size}"
+    )
+    out.print(
+        f"export recorded as custody entry {result.export_leaf}; signing key "
+        f"{result.key_fingerprint}; Payload-Oxum {result.payload_oxum}"
+    )
+    out.print(f"check it with: python3 {escape(str(result.path / 'verify.py'))}")

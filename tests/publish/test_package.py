@@ -1,0 +1,386 @@
+"""Evidence packages: built from a real workspace, validated with bagit, checked by their own
+verify.py in an isolated interpreter (no site-packages, so no `cryptography`) and with the
+venv's Python, and tampered with in the ways someone might try."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import bagit
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from civwatch.errors import (
+    IntegrityError,
+    NotFoundError,
+    PermissionDeniedError,
+    RejectedInputError,
+)
+from civwatch.evidence.copies import hash_pending
+from civwatch.geo.gazetteer import Gazetteer
+from civwatch.incidents.service import create_incident, link_evidence
+from civwatch.incidents.verification import add_record, review_item, set_item_status
+from civwatch.publish import verify_package
+from civwatch.publish.package import _disclosable, build_package, write_zip
+from civwatch.workspace import Workspace
+from tests.conftest import run_cli
+from tests.incidents import helpers
+from tests.incidents.helpers import KHARKIV, incident_doc, ingest_photo
+
+# The shared fixtures: a team of users and the gazetteer built once per run.
+gazetteer_cache = helpers.gazetteer_cache
+places = helpers.places
+team = helpers.team
+
+GEO = {
+    "claimed_place": "Kharkiv regional hospital",
+    "lat": KHARKIV[0],
+    "lon": KHARKIV[1],
+    "precision_m": 30,
+    "method": "matched facade and street lamps to satellite imagery",
+    "references": ["satellite image 2022-02-20"],
+    "confidence": "high",
+}
+CHRONO = {
+    "window_start": "2022-03-09T10:30:00+00:00",
+    "window_end": "2022-03-09T11:30:00+00:00",
+    "method": "shadow bearing and EXIF time",
+}
+
+
+@dataclass
+class Case:
+    ws: Workspace
+    incident_id: int
+    shas: list[str]
+
+
+@pytest.fixture
+def case(team: Workspace, tmp_path: Path, places: Gazetteer) -> Case:
+    """An incident with two photos: one verified by ivan and approved by vera, one not."""
+    first = ingest_photo(team, tmp_path / "in", seed=1, caption="<b>posted</b> by a channel")
+    second = ingest_photo(team, tmp_path / "in", seed=2)
+    hash_pending(team)
+    add_record(team, first, "geolocation", GEO, actor="ivan")
+    add_record(team, first, "chronolocation", CHRONO, actor="ivan")
+    set_item_status(team, first, "verified", actor="ivan")
+    review_item(team, first, "approve", actor="vera")
+    incident = create_incident(
+        team, incident_doc(title="Strike <script>x</script>"), actor="ivan", places=places
+    )
+    link_evidence(team, incident["id"], first, role="primary", actor="ivan")
+    link_evidence(team, incident["id"], second, actor="ivan")
+    return Case(team, incident["id"], [first, second])
+
+
+def run_verify(bag: Path, *extra: str, isolated: bool) -> subprocess.CompletedProcess[str]:
+    flags = ["-I", "-S"] if isolated else []
+    return subprocess.run(
+        [sys.executable, *flags, str(bag / "verify.py"), str(bag), *extra],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=bag.parent,
+    )
+
+
+def test_package_without_originals_verifies_with_only_the_standard_library(
+    case: Case, tmp_path: Path
+) -> None:
+    bag = tmp_path / "pkg"
+    result = build_package(case.ws, case.incident_id, bag, actor="ivan", recipient="ICC OTP")
+    assert result.media == "none" and sorted(case.shas) == result.items
+    bagit.Bag(str(bag)).validate()
+    assert not list((bag / "data" / "items").rglob("original*"))
+
+    proc = run_verify(bag, isolated=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "'cryptography' is not installed" in proc.stdout
+    assert proc.stdout.strip().splitlines()[-1].startswith("VERIFIED:")
+    assert proc.stdout.count("\nOK    ") == 5
+
+    # Run as the README says: in the package folder, with no arguments.
+    in_place = subprocess.run(
+        [sys.executable, "-I", "-S", "verify.py"], capture_output=True, text=True, cwd=bag
+    )
+    assert in_place.returncode == 0 and "VERIFIED:" in in_place.stdout, in_place.stdout
+
+    with_lib = run_verify(bag, "--key", result.key_fingerprint, isolated=False)
+    assert with_lib.returncode == 0, with_lib.stdout
+    assert "checked with the 'cryptography' package" in with_lib.stdout
+
+    wrong_key = run_verify(bag, "--key", "0" * 16, isolated=False)
+    assert wrong_key.returncode == 1 and "not the key" in wrong_key.stdout
+
+    # The export is in the log, names who, what and to whom, and ties the payload manifest.
+    info = json.loads((bag / "civwatch-package.json").read_text())
+    export = json.loads(
+        (bag / "custody" / "entries" / f"{result.export_leaf:010d}.json").read_bytes()
+    )
+    assert export["act"] == "export" and export["actor"] == "ivan"
+    assert export["recipient"] == "ICC OTP" and export["items"] == sorted(case.shas)
+    manifest = (bag / "manifest-sha256.txt").read_bytes()
+    assert export["payload_manifest_sha256"] == hashlib.sha256(manifest).hexdigest()
+    assert info["export_leaf"] == result.export_leaf
+    with case.ws.sessions() as session:
+        assert case.ws.custody.latest_head(session).tree_size == result.tree_size  # type: ignore[union-attr]
+        pub = case.ws.signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        assert case.ws.custody.verify(session, pub) == []
+
+    # Metadata files are tied to the entries that recorded their hashes.
+    fields = {b["field"] for b in info["bindings"]}
+    assert fields == {"metadata_sha256", "content_sha256", "doc_sha256"}
+    item = json.loads((bag / "data" / "items" / case.shas[0] / "item.json").read_text())
+    assert item["verification"]["status"] == "verified"
+    assert {h["actor"] for h in item["verification"]["history"]} == {"ivan", "vera"}
+    assert item["hashes"]["sha256"] == case.shas[0]
+    assert item["hashes"]["perceptual"], "the photo's PDQ hashes are in its metadata"
+    assert item["media"]["included"] is False
+
+
+def test_summary_is_self_contained_and_escapes_what_users_typed(case: Case, tmp_path: Path) -> None:
+    bag = tmp_path / "pkg"
+    build_package(case.ws, case.incident_id, bag, actor="vera", recipient="Tribunal <registry>")
+    html = (bag / "data" / "summary.html").read_text()
+    assert "Strike &lt;script&gt;x&lt;/script&gt;" in html and "<script>" not in html
+    assert "Tribunal &lt;registry&gt;" in html
+    assert "<link" not in html and " src=" not in html and "url(" not in html
+    assert "vera" in html and "approve" in html
+    assert "No media files are included" in html
+    assert "witnesses or people at risk" in html
+
+
+def test_package_with_originals_holds_the_exact_files(case: Case, tmp_path: Path) -> None:
+    bag = tmp_path / "pkg"
+    result = build_package(
+        case.ws, case.incident_id, bag, actor="pat", include_originals=True, recipient=None
+    )
+    assert result.media == "originals"
+    for sha in case.shas:
+        (original,) = (bag / "data" / "items" / sha).glob("original.*")
+        assert hashlib.sha256(original.read_bytes()).hexdigest() == sha
+    bagit.Bag(str(bag)).validate()
+    proc = run_verify(bag, isolated=True)
+    assert proc.returncode == 0, proc.stdout
+    assert "2 media files" in proc.stdout
+
+    # A ZIP of it unpacks to a package that verifies just the same.
+    archive = tmp_path / "pkg.zip"
+    with archive.open("wb") as f:
+        write_zip(bag, f, "incident")
+    unpacked = tmp_path / "unzipped"
+    shutil.unpack_archive(archive, unpacked)
+    proc = run_verify(unpacked / "incident", isolated=True)
+    assert proc.returncode == 0, proc.stdout
+
+
+def _flip_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def _entry_file(bag: Path, act: str) -> Path:
+    info = json.loads((bag / "civwatch-package.json").read_text())
+    spec = next(e for e in info["entries"] if e["act"] == act)
+    return bag / spec["file"]
+
+
+def _edit_entry(bag: Path) -> str:
+    path = _entry_file(bag, "ingest")
+    path.write_bytes(path.read_bytes().replace(b'"collected_by":"test"', b'"collected_by":"tess"'))
+    return f"entry {int(path.stem)}"
+
+
+def _swap_key(bag: Path) -> str:
+    other = Ed25519PrivateKey.generate().public_key()
+    raw = other.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    (bag / "custody" / "public-key.ed25519").write_bytes(raw)
+    (bag / "custody" / "public-key.pem").write_bytes(
+        other.public_bytes(Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    head_path = bag / "custody" / "tree-head.json"
+    head = json.loads(head_path.read_text())
+    head["public_key"] = raw.hex()
+    head_path.write_text(json.dumps(head))
+    return "does not verify with the key"
+
+
+def _truncate_proof(bag: Path) -> str:
+    proofs = sorted((bag / "custody" / "proofs").iterdir())
+    target = next(p for p in proofs if len(json.loads(p.read_text())["audit_path"]) > 1)
+    proof = json.loads(target.read_text())
+    proof["audit_path"] = proof["audit_path"][:-1]
+    target.write_text(json.dumps(proof))
+    return f"entry {proof['leaf_index']}: its inclusion proof is malformed"
+
+
+def _flip_payload(bag: Path, sha: str) -> str:
+    (original,) = (bag / "data" / "items" / sha).glob("original.*")
+    _flip_byte(original)
+    return f"data/items/{sha}/{original.name} has changed"
+
+
+def _flip_metadata(bag: Path, sha: str) -> str:
+    path = bag / "data" / "items" / sha / "extraction.json"
+    path.write_bytes(path.read_bytes().replace(b'"metadata":{', b'"metadata":{"x":1,'))
+    return "extraction.json has changed"
+
+
+def _add_file(bag: Path, sha: str) -> str:
+    (bag / "data" / "items" / sha / "extra.jpg").write_bytes(b"planted")
+    return f"data/items/{sha}/extra.jpg was added"
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    ["flip_payload", "flip_metadata", "add_file", "edit_entry", "swap_key", "truncate_proof"],
+)
+@pytest.mark.parametrize("isolated", [True, False], ids=["stdlib", "cryptography"])
+def test_tampering_is_caught_and_named(
+    case: Case, tmp_path: Path, tamper: str, isolated: bool
+) -> None:
+    bag = tmp_path / "pkg"
+    build_package(case.ws, case.incident_id, bag, actor="ivan", include_originals=True)
+    sha = case.shas[0]
+    expected = {
+        "flip_payload": lambda: _flip_payload(bag, sha),
+        "flip_metadata": lambda: _flip_metadata(bag, sha),
+        "add_file": lambda: _add_file(bag, sha),
+        "edit_entry": lambda: _edit_entry(bag),
+        "swap_key": lambda: _swap_key(bag),
+        "truncate_proof": lambda: _truncate_proof(bag),
+    }[tamper]()
+    proc = run_verify(bag, isolated=isolated)
+    assert proc.returncode == 1, proc.stdout
+    assert expected in proc.stdout, proc.stdout
+    assert proc.stdout.strip().splitlines()[-1].startswith("NOT VERIFIED:")
+
+
+def test_a_forged_payload_with_a_rebuilt_manifest_is_still_caught(
+    case: Case, tmp_path: Path
+) -> None:
+    """Re-hashing the manifests after a change does not help: the signed export entry
+    recorded the manifest's hash, and the ingest entry the original's."""
+    bag = tmp_path / "pkg"
+    build_package(case.ws, case.incident_id, bag, actor="ivan", include_originals=True)
+    _flip_payload(bag, case.shas[0])
+    bag_obj = bagit.Bag(str(bag))
+    cwd = Path.cwd()
+    try:
+        bag_obj.save(manifests=True)  # bagit rewrites manifest, oxum and tag manifest
+    finally:
+        os.chdir(cwd)
+    bag_obj.validate()
+    proc = run_verify(bag, isolated=True)
+    assert proc.returncode == 1
+    assert "manifest-sha256.txt is not the list of files this export recorded" in proc.stdout
+    assert "is not the sha256 that custody entry" in proc.stdout
+
+
+def test_builtin_ed25519_agrees_with_cryptography() -> None:
+    for n in range(6):
+        key = Ed25519PrivateKey.generate()
+        public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        message = b"civwatch" * n
+        signature = key.sign(message)
+        assert verify_package.ed25519_verify_builtin(public, message, signature)
+        assert not verify_package.ed25519_verify_builtin(public, message + b"!", signature)
+        bad = bytearray(signature)
+        bad[n] ^= 0x40
+        assert not verify_package.ed25519_verify_builtin(public, message, bytes(bad))
+        other = (
+            Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        )
+        assert not verify_package.ed25519_verify_builtin(other, message, signature)
+
+
+def test_entries_of_unknown_kinds_are_withheld() -> None:
+    assert _disclosable(b'{"act":"ingest","sha256":"ab"}') is None
+    assert _disclosable(b'{"act":"item-approve"}') is None
+    assert _disclosable(b'{"act":"protection-case-open","person":"x"}') is not None
+    assert _disclosable(b"not json") is not None
+
+
+def test_bad_requests_get_clear_errors_and_leave_nothing(
+    case: Case, tmp_path: Path, places: Gazetteer
+) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(NotFoundError, match="No incident 9999"):
+        build_package(case.ws, 9999, out, actor="ivan")
+    empty = create_incident(case.ws, incident_doc(), actor="ivan", places=places)
+    with pytest.raises(RejectedInputError, match="no evidence linked"):
+        build_package(case.ws, empty["id"], out, actor="ivan")
+    with pytest.raises(PermissionDeniedError, match="val"):
+        build_package(case.ws, case.incident_id, out, actor="val")
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "keep.txt").write_text("mine")
+    with pytest.raises(RejectedInputError, match="not empty"):
+        build_package(case.ws, case.incident_id, full, actor="ivan")
+    assert [p.name for p in full.iterdir()] == ["keep.txt"]
+    with pytest.raises(RejectedInputError, match="at most"):
+        build_package(case.ws, case.incident_id, out, actor="ivan", recipient="x" * 501)
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+    # An empty folder is fine.
+    empty_dir = tmp_path / "empty"
+    empty_dir.mkdir()
+    build_package(case.ws, case.incident_id, empty_dir, actor="ivan")
+    assert (empty_dir / "verify.py").is_file()
+
+
+def test_a_damaged_original_stops_the_export_and_leaves_no_partial_package(
+    case: Case, tmp_path: Path
+) -> None:
+    blob = case.ws.vault.local_path(case.shas[1])
+    assert blob is not None
+    blob.chmod(0o644)
+    _flip_byte(blob)
+    with case.ws.sessions() as session:
+        size_before = case.ws.custody.size(session)
+    out = tmp_path / "pkg"
+    with pytest.raises(IntegrityError, match="damaged vault"):
+        build_package(case.ws, case.incident_id, out, actor="ivan", include_originals=True)
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+    with case.ws.sessions() as session:
+        assert case.ws.custody.size(session) == size_before, "no export was recorded"
+
+
+def test_the_command_line_builds_and_refuses(
+    case: Case, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    out = tmp_path / "cli-pkg"
+    ok = run_cli(
+        cli_env,
+        "package",
+        str(case.incident_id),
+        "--out",
+        str(out),
+        "--recipient",
+        "UN HRMMU",
+        "--as",
+        "viktor",
+        "--json",
+        check=True,
+    )
+    doc = json.loads(ok.stdout)
+    assert doc["items"] == sorted(case.shas) and doc["media"] == "none"
+    assert run_verify(out, isolated=True).returncode == 0
+    again = run_cli(cli_env, "package", str(case.incident_id), "--out", str(out), "--as", "ivan")
+    assert again.returncode == 1 and "not empty" in again.stderr
+    unknown = run_cli(cli_env, "package", "4242", "--out", str(tmp_path / "x"), "--as", "ivan")
+    assert unknown.returncode == 1 and "No incident 4242" in unknown.stderr
+    nobody = run_cli(cli_env, "package", str(case.incident_id), "--out", str(tmp_path / "y"))
+    assert nobody.returncode == 1 and "--as" in nobody.stderr
