@@ -4,4 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-CALLS: dict[tuple[str, str], dict[str, Any]] = {}
+CALLS: dict[tuple[str, str], dict[str, Any]] = {
+    ("GET", "/api/v1/jobs"): {},
+    ("GET", "/api/v1/jobs/{job_id}"): {},
+    ("POST", "/api/v1/jobs/find-copies"): {},
+    ("GET", "/jobs"): {},
+    ("GET", "/jobs/{job_id}"): {},
+    ("POST", "/jobs/find-copies"): {},
+}

@@ -1,12 +1,17 @@
-// Upload with progress and drag-and-drop. Without JavaScript the form posts as usual.
+// Upload with progress and drag-and-drop: the transfer's progress, then the background
+// job's (stored, checked, compared), then each file's outcome, then the refreshed list.
+// Without JavaScript the form posts as usual and the answer is the job's page.
 "use strict";
 (function () {
   const form = document.querySelector("form.upload");
-  if (!form || !window.FormData || !window.XMLHttpRequest) return;
+  const jobs = window.civwatchJobs;
+  if (!form || !jobs || !window.FormData || !window.XMLHttpRequest || !window.DOMParser) return;
   const input = form.querySelector("input[type=file]");
   const status = document.getElementById("upload-status");
-  const bar = status.querySelector("progress");
-  const text = status.querySelector("p");
+  const bar = status.querySelector(".upload-transfer");
+  const text = status.querySelector(".upload-text");
+  const jobLine = status.querySelector(".upload-job");
+  const jobBar = status.querySelector(".upload-processing");
   const list = status.querySelector("ul");
 
   form.classList.add("droppable");
@@ -22,22 +27,36 @@
     if (e.dataTransfer && e.dataTransfer.files.length) input.files = e.dataTransfer.files;
   });
 
-  function line(o) {
-    const li = document.createElement("li");
-    const name = document.createElement("strong");
-    name.textContent = o.path;
-    li.appendChild(name);
-    li.appendChild(document.createTextNode(": " + o.status + (o.error ? " — " + o.error : "")));
-    if (o.copies && o.copies.count > 0) {
-      const flag = document.createElement("span");
-      flag.className = "flag";
-      const n = o.copies.count;
-      flag.textContent = "copy of " + n + " other item" + (n === 1 ? "" : "s") +
-        (o.copies.first_seen ? ", first seen " +
-          o.copies.first_seen.seen_at.slice(0, 16).replace("T", " ") : "");
-      li.appendChild(flag);
+  // The evidence list as the server shows it now (the page's own address and filters).
+  function refreshList() {
+    fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then((r) => (r.ok ? r.text() : Promise.reject(r.status)))
+      .then((html) => {
+        const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("listing");
+        const current = document.getElementById("listing");
+        if (fresh && current) current.replaceChildren(...Array.from(fresh.childNodes));
+      })
+      .catch(() => { /* the list stays as it was; the outcomes above say what happened */ });
+  }
+
+  function jobLink(job) {
+    const a = document.createElement("a");
+    a.href = job.page;
+    a.textContent = "job " + job.id;
+    return a;
+  }
+
+  function showJob(job) {
+    jobLine.hidden = false;
+    jobLine.replaceChildren("Processing (", jobLink(job), "): " + job.message);
+    jobBar.hidden = false;
+    jobBar.max = job.total > 0 ? job.total : 1;
+    jobBar.value = job.total > 0 ? job.done : (job.state === "done" ? 1 : 0);
+    list.replaceChildren(...(job.result.outcomes || []).map(jobs.outcomeLine));
+    if (job.state === "done" || job.state === "failed") {
+      text.textContent = job.state === "done" ? "Upload result" : "The upload job failed";
+      refreshList();
     }
-    return li;
   }
 
   form.addEventListener("submit", (e) => {
@@ -50,6 +69,8 @@
     xhr.setRequestHeader("Accept", "application/json");
     status.hidden = false;
     list.replaceChildren();
+    jobLine.hidden = true;
+    jobBar.hidden = true;
     bar.value = 0;
     text.textContent = "Uploading…";
     xhr.upload.addEventListener("progress", (p) => {
@@ -59,21 +80,17 @@
       }
     });
     xhr.upload.addEventListener("load", () => {
-      text.textContent = "Stored; checking metadata and copies…";
+      text.textContent = "Sent; waiting for the server to confirm…";
     });
     xhr.addEventListener("load", () => {
       bar.value = 1;
       let doc = null;
       try { doc = JSON.parse(xhr.responseText); } catch (err) { doc = null; }
-      if (xhr.status === 201 && doc) {
-        text.textContent = "Upload result";
-        doc.outcomes.forEach((o) => list.appendChild(line(o)));
-        const again = document.createElement("a");
-        again.href = "/";
-        again.textContent = "Show the updated list";
-        text.textContent = "Upload result · ";
-        text.appendChild(again);
+      if ((xhr.status === 202 || xhr.status === 200) && doc && doc.url) {
+        text.textContent = "Received; storing and checking in the background…";
         form.reset();
+        showJob(doc);
+        jobs.follow(doc.url, showJob, (message) => { jobLine.textContent = message; });
       } else {
         text.textContent = (doc && doc.detail) || ("Upload failed (" + xhr.status + ").");
       }

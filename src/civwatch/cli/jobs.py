@@ -1,0 +1,116 @@
+"""Background jobs on the command line: run a worker, list and show jobs.
+
+The command line itself runs its long work in-process with progress bars; the queue's
+jobs come from the web (uploads, copy finding). ``civwatch worker`` runs them on any
+machine that reaches the queue (``CIVWATCH_QUEUE_URL``) and the database.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from civwatch.cli.common import AsJson, DataDir, emit, err, out, settings_for, workspace
+
+app = typer.Typer()
+jobs_app = typer.Typer(no_args_is_help=True, help="Background jobs (uploads, copy finding).")
+
+
+@app.command()
+def worker(
+    threads: Annotated[
+        int, typer.Option("--threads", "-t", min=1, max=64, help="Jobs run at once.")
+    ] = 2,
+    data_dir: DataDir = None,
+) -> None:
+    """Run background jobs until stopped (Ctrl-C or SIGTERM: running jobs finish first)."""
+    from civwatch.jobs.queue import Workers, queue_for, queue_store
+    from civwatch.workspace import Workspace
+
+    settings = settings_for(data_dir)
+    Workspace.open(settings).close()  # fail early, with a clear message, if not initialised
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    queue = queue_for(settings)
+    running = Workers(queue, threads).start()
+    err.print(
+        f"civwatch worker: {threads} thread{'' if threads == 1 else 's'} on "
+        f"{escape(queue_store(settings))}; Ctrl-C stops after the running jobs."
+    )
+    try:
+        stop.wait()
+    finally:
+        err.print("Stopping: waiting for running jobs…")
+        running.stop()
+        queue.close()
+
+
+def _row(job: dict[str, Any]) -> list[str]:
+    return [
+        str(job["id"]),
+        job["kind"],
+        job["owner"],
+        job["state"],
+        f"{job['done']}/{job['total']}",
+        escape(job["message"]),
+    ]
+
+
+@jobs_app.command("list")
+def jobs_list(
+    owner: Annotated[str | None, typer.Option(help="Only this user's jobs.")] = None,
+    state: Annotated[str | None, typer.Option(help="queued, running, done or failed.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Jobs, newest first."""
+    from civwatch.jobs import list_jobs
+
+    with workspace(data_dir) as ws:
+        listing = list_jobs(ws, owner=owner, state=state, limit=limit)
+    if as_json:
+        emit(listing)
+        return
+    table = Table("id", "kind", "owner", "state", "progress", "message")
+    for job in listing["jobs"]:
+        table.add_row(*_row(job))
+    out.print(table)
+    out.print(f"{listing['total']} job{'' if listing['total'] == 1 else 's'}.")
+
+
+@jobs_app.command("show")
+def jobs_show(
+    job_id: Annotated[int, typer.Argument(help="The job's number.")],
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """One job with each file's outcome."""
+    from civwatch.jobs import get_job
+
+    with workspace(data_dir) as ws:
+        job = get_job(ws, job_id)
+    if as_json:
+        emit(job)
+        return
+    out.print(
+        f"job {job['id']} ({job['kind']}, by {escape(job['owner'])}): {job['state']}, "
+        f"{job['done']} of {job['total']} — {escape(job['message'])}"
+    )
+    for o in job["result"].get("outcomes", []):
+        copies = o.get("copies") or {}
+        extra = f"; copy of {copies['count']} other item(s)" if copies.get("count") else ""
+        error = f" — {o['error']}" if o.get("error") else ""
+        out.print(f"  {escape(o['path'])}: {o['status']}{escape(error)}{extra}")
+
+
+def register(root: typer.Typer) -> None:
+    """Add ``civwatch worker`` and ``civwatch jobs ...`` to the root command."""
+    root.registered_commands += app.registered_commands
+    root.add_typer(jobs_app, name="jobs")

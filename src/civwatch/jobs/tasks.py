@@ -1,0 +1,157 @@
+"""The kinds of job civwatch runs in the background.
+
+Like the command line and the web layer, a task only calls the domain's service
+functions (ingest, copy finding, clusters, audit); what it adds is progress for its
+owner and the order of the steps. Each is safe to run again after a crash: ingest finds
+stored content by hash and sightings by fingerprint, copy finding skips hashed items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from civwatch.evidence.collect import Candidate, Refusal
+from civwatch.evidence.ingest import Ingest, SourceInfo
+from civwatch.evidence.names import safe_name
+from civwatch.jobs.queue import COPIES_LOCK, job_kind
+from civwatch.jobs.service import JobContext
+from civwatch.jobs.spool import Spool, SpooledFile
+
+UPLOAD = "ingest-upload"
+FIND_COPIES = "find-copies"
+#: How many other items of a cluster an outcome names.
+COPY_NAMES = 5
+
+
+def _source(doc: dict[str, Any]) -> SourceInfo:
+    return SourceInfo(
+        url=doc.get("url"),
+        platform=doc.get("platform"),
+        account=doc.get("account"),
+        caption=doc.get("caption"),
+    )
+
+
+def _find_copies(ctx: JobContext, *, count_items: bool) -> dict[str, int]:
+    from civwatch.evidence.copies import hash_pending
+
+    def progress(n: int, total: int) -> None:
+        if count_items:
+            ctx.report(done=n, total=total, message=f"Looking for copies: {n} of {total} items.")
+        else:
+            ctx.report(message=f"Looking for copies: {n} of {total} new items.")
+
+    ctx.report(message="Waiting for the copy finder (one runs at a time).")
+    with ctx.exclusive(COPIES_LOCK):
+        ctx.report(message="Looking for copies.", force=True)
+        return hash_pending(ctx.ws, progress=progress)
+
+
+def _copies(ctx: JobContext, sha256: str) -> dict[str, Any]:
+    from civwatch.evidence.clusters import cluster_of
+
+    cluster = cluster_of(ctx.ws, sha256)
+    first = cluster["first_sighting"]
+    return {
+        "count": cluster["copies"],
+        "of": [m["sha256"] for m in cluster["members"] if m["sha256"] != sha256][:COPY_NAMES],
+        "first_seen": None
+        if first is None
+        else {"seen_at": first["seen_at"], "seen_by": first["seen_by"], "sha256": first["sha256"]},
+    }
+
+
+@job_kind(UPLOAD, "Upload")
+def ingest_upload(ctx: JobContext) -> dict[str, Any]:
+    """Ingest an upload's spooled files, find their copies, audit each file."""
+    from civwatch.accounts import audit
+
+    ws, p = ctx.ws, ctx.params
+    spool = Spool.open(ws.data_dir, p["spool"])
+    files = [SpooledFile.from_json(d) for d in p["files"]]
+    collector = str(p["collector"])
+    # Outcomes recorded by an earlier, interrupted attempt stand.
+    outcomes: dict[int, dict[str, Any]] = {
+        int(o["n"]): o for o in ctx.result.get("outcomes", []) if o is not None
+    }
+    by_display: dict[str, SpooledFile] = {}
+
+    def found() -> Iterator[Candidate | Refusal]:
+        for f in files:
+            if f.n in outcomes:
+                continue
+            path = spool.path_of(f)
+            by_display[safe_name(str(path))[0]] = f
+            if f.refused:
+                yield Refusal(path, f.refused)
+            elif not path.is_file():
+                yield Refusal(path, "the uploaded file is no longer in the spool")
+            else:
+                yield Candidate(path, f.name)
+
+    def listed() -> list[dict[str, Any]]:
+        return [outcomes[n] for n in sorted(outcomes)]
+
+    try:
+        total = len(files)
+        ctx.report(done=len(outcomes), total=total, message="Storing files.", force=True)
+        run = Ingest(ws, source=_source(p.get("source", {})), collector=collector)
+        for outcome in run.run(found()):
+            f = by_display[outcome.path]
+            doc = outcome.as_json()
+            doc.update(n=f.n, path=safe_name(f.name)[0])
+            outcomes[f.n] = doc
+            ctx.report(
+                done=len(outcomes),
+                message=f"Stored {len(outcomes)} of {total} files.",
+                result={"outcomes": listed()},
+            )
+        ctx.report(result={"outcomes": listed()}, force=True)
+        copies = _find_copies(ctx, count_items=False)
+        ctx.report(message="Checking copies of each file.")
+        for o in outcomes.values():
+            if o["sha256"]:
+                o["copies"] = _copies(ctx, o["sha256"])
+        final = listed()
+        summary = {
+            "files": total,
+            "new": sum(o["status"] == "ingested" for o in final),
+            "already_held": sum(o["status"] == "duplicate" for o in final),
+            "rejected": sum(o["status"] == "rejected" for o in final),
+            "copies_found": copies["matches"],
+        }
+        message = (
+            f"{total} file{'' if total == 1 else 's'}: {summary['new']} new, "
+            f"{summary['already_held']} already held, {summary['rejected']} rejected; "
+            f"{summary['copies_found']} cop{'y' if summary['copies_found'] == 1 else 'ies'} found."
+        )
+        with ws.sessions() as session, session.begin():
+            for o in final:
+                audit.record(
+                    session,
+                    "evidence-upload",
+                    actor=collector,
+                    target=f"evidence:{o['sha256']}" if o["sha256"] else o["path"],
+                    outcome="ok" if o["status"] != "rejected" else "failed",
+                    client=p.get("client"),
+                    detail={"status": o["status"], "name": o["path"], "job": ctx.job_id},
+                )
+            result = {"outcomes": final, "summary": summary}
+            ctx.finish(session, result, message)
+    except Exception:
+        spool.remove()  # the job fails with its message; a crash (no exception) keeps it
+        raise
+    spool.remove()
+    return result
+
+
+@job_kind(FIND_COPIES, "Find copies")
+def find_copies(ctx: JobContext) -> dict[str, Any]:
+    """Hash every item not hashed yet and record the copies found among stored items."""
+    summary = _find_copies(ctx, count_items=True)
+    ctx.report(
+        message=f"Hashed {summary['hashed']} items; {summary['matches']} copies found.",
+        force=True,
+    )
+    return {"summary": summary}

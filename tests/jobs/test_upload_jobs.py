@@ -1,0 +1,153 @@
+"""Uploads as background jobs, on both queue stores: received at once, ingested by a
+worker, each file's outcome reported; nothing lost or done twice across a restart."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from PIL import Image
+from sqlalchemy import func, select
+
+from civwatch.accounts.audit import list_audit
+from civwatch.evidence.ingest import SourceInfo
+from civwatch.evidence.models import EvidenceItem, Sighting
+from civwatch.jobs import get_job, list_jobs
+from civwatch.jobs.queue import queue_for
+from civwatch.jobs.service import claim
+from civwatch.web.uploads import receive_upload
+from civwatch.workspace import Workspace
+from tests.jobs.conftest import spool_root
+from tests.jobs.helpers import restart_queue, running_workers, wait_for_job
+from tests.support.files import noise_jpeg, photo
+
+
+def _counts(ws: Workspace) -> tuple[int, int]:
+    with ws.sessions() as session:
+        items = session.scalar(select(func.count()).select_from(EvidenceItem)) or 0
+        sightings = session.scalar(select(func.count()).select_from(Sighting)) or 0
+    return items, sightings
+
+
+def _files(tmp_path: Path) -> list[tuple[str | None, io.BytesIO]]:
+    original = photo(tmp_path / "strike.jpg", seed=3).read_bytes()
+    smaller = tmp_path / "repost.jpg"
+    Image.open(tmp_path / "strike.jpg").resize((640, 480)).save(smaller, "JPEG", quality=70)
+    return [
+        ("strike.jpg", io.BytesIO(original)),
+        ("../../etc/repost.jpg", io.BytesIO(smaller.read_bytes())),
+        ("strike-again.jpg", io.BytesIO(original)),
+        ("empty.bin", io.BytesIO(b"")),
+    ]
+
+
+def test_upload_job_reports_each_file_and_runs_on_the_store(
+    jobs_ws: Workspace, tmp_path: Path
+) -> None:
+    source = SourceInfo(caption="Shelling of a school in Kharkiv", platform="telegram")
+    job = receive_upload(
+        jobs_ws, _files(tmp_path), source=source, collector="ivan", client="192.0.2.7"
+    )
+    # answered before any ingest: queued, the files safe in the spool, nothing stored yet
+    assert job["state"] == "queued" and job["total"] == 4 and job["kind"] == "ingest-upload"
+    assert _counts(jobs_ws) == (0, 0)
+    assert len(list(spool_root(jobs_ws).iterdir())) == 1
+    assert queue_for(jobs_ws.settings).pending() == 1
+    with running_workers(jobs_ws.settings):
+        done = wait_for_job(jobs_ws, job["id"])
+    assert done["state"] == "done", done
+    outcomes = done["result"]["outcomes"]
+    assert [o["status"] for o in outcomes] == ["ingested", "ingested", "duplicate", "rejected"]
+    assert [o["path"] for o in outcomes] == [
+        "strike.jpg",
+        "repost.jpg",  # folders in the client's name are dropped
+        "strike-again.jpg",
+        "empty.bin",
+    ]
+    assert "empty" in outcomes[3]["error"]
+    # the repost is a copy of the original, and says of which
+    assert outcomes[1]["copies"]["count"] == 1
+    assert outcomes[1]["copies"]["of"] == [outcomes[0]["sha256"]]
+    assert done["result"]["summary"] == {
+        "files": 4,
+        "new": 2,
+        "already_held": 1,
+        "rejected": 1,
+        "copies_found": 1,
+    }
+    assert done["done"] == 4 and "2 new, 1 already held, 1 rejected" in done["message"]
+    assert _counts(jobs_ws) == (2, 3)  # strike.jpg twice: one item, two sightings
+    audit = list_audit(jobs_ws, action="evidence-upload")
+    assert len(audit) == 4 and {a["client"] for a in audit} == {"192.0.2.7"}
+    assert {a["outcome"] for a in audit} == {"ok", "failed"}
+    assert all(a["detail"]["job"] == job["id"] for a in audit)
+    assert list(spool_root(jobs_ws).iterdir()) == []  # the job cleans up after itself
+
+
+def test_queued_upload_survives_a_restart_and_runs_exactly_once(
+    jobs_ws: Workspace, tmp_path: Path
+) -> None:
+    job = receive_upload(
+        jobs_ws, _files(tmp_path), source=SourceInfo(), collector="ivan", client=None
+    )
+    # the process that queued it goes away before any worker ran it
+    queue = restart_queue(jobs_ws.settings)
+    assert queue.pending() == 1
+    assert get_job(jobs_ws, job["id"])["state"] == "queued"
+    # the same message delivered twice still runs once
+    queue.enqueue(job["id"])
+    with running_workers(jobs_ws.settings):
+        done = wait_for_job(jobs_ws, job["id"])
+        time.sleep(0.5)  # the second message has been taken too
+    assert done["state"] == "done" and done["attempts"] == 1
+    assert queue.pending() == 0
+    assert _counts(jobs_ws) == (2, 3)
+    assert len(list_audit(jobs_ws, action="evidence-upload")) == 4
+    assert claim(jobs_ws, job["id"]) is None  # a finished job is never taken up again
+
+
+def test_a_job_whose_worker_was_killed_is_finished_by_the_next(
+    jobs_ws: Workspace, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    many = [
+        (
+            f"p{n}.jpg",
+            io.BytesIO(noise_jpeg(tmp_path / f"p{n}.jpg", (160, 120), seed=n).read_bytes()),
+        )
+        for n in range(40)
+    ]
+    job = receive_upload(jobs_ws, many, source=SourceInfo(), collector="ivan", client=None)
+    env = dict(cli_env)
+    if jobs_ws.settings.queue_url:
+        env["CIVWATCH_QUEUE_URL"] = jobs_ws.settings.queue_url
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "civwatch", "worker", "--threads", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        partly = wait_for_job(jobs_ws, job["id"], states=("running",), timeout=60)
+        deadline = time.monotonic() + 60
+        while partly["done"] < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+            partly = get_job(jobs_ws, job["id"])
+    finally:
+        os.kill(worker.pid, signal.SIGKILL)  # no chance to finish or clean up
+        worker.wait()
+    cut = get_job(jobs_ws, job["id"])
+    assert cut["state"] == "running" and 0 < cut["done"] < 40, cut
+    # the next worker sees a running job without a heartbeat and takes it over
+    with running_workers(jobs_ws.settings, stale_after=1.0):
+        done = wait_for_job(jobs_ws, job["id"], timeout=120)
+    assert done["state"] == "done" and done["attempts"] == 2, done
+    statuses = [o["status"] for o in done["result"]["outcomes"]]
+    assert len(statuses) == 40 and set(statuses) <= {"ingested", "duplicate"}
+    assert _counts(jobs_ws) == (40, 40)  # nothing lost, nothing twice
+    assert len(list_audit(jobs_ws, action="evidence-upload", limit=1000)) == 40
+    assert list_jobs(jobs_ws)["total"] == 1
