@@ -7,13 +7,16 @@ Run:  .venv/bin/python bench/web_evidence_search.py [--items 1000000] [--inciden
 The data folder (SQLite) is seeded once by bench/web_seed.py (items and captioned sightings
 written straight into the tables by :func:`fill`; ingest itself is measured by
 bench/ingest.py) and kept in bench/out/; the app is served by uvicorn on loopback with
-``--workers`` processes and loaded by web_seed's keep-alive load generator.
+``--workers`` processes (on a listening socket made as IPPROTO_TCP, see web_seed's
+``serve(tcp_nodelay=True)``: ``uvicorn --workers`` leaves Nagle's algorithm on and adds
+~40 ms to every keep-alive answer) and loaded by web_seed's keep-alive load generator.
 Target (issue 6): p95 < 200 ms at 20 clients.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -122,6 +125,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     settings = seeded(args.items, args.incidents)
+    print("machine load (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     ws = Workspace.open(settings)
     try:
         bearer = token(ws)
@@ -134,7 +138,7 @@ def main() -> None:
             direct.append(time.perf_counter() - t)
         print(f"direct (no HTTP, 1 caller):     {percentiles(direct)}")
         paths = [f"/api/v1/evidence?{urlencode({'q': q})}" for q in QUERIES]
-        with serve(settings, args.workers) as base:
+        with serve(settings, args.workers, tcp_nodelay=True) as base:
             load(base, bearer, paths, 2, 3)  # warm-up
             one, rps_one, _ = load(base, bearer, paths, 1, args.seconds / 2)
             print(f"HTTP (1 client):                {percentiles(one)}  {rps_one:6.1f} req/s")
@@ -147,6 +151,9 @@ def main() -> None:
         print(f"overhead ratio (HTTP p50, 1 client / direct p50): {ratio:.2f}x")
         verdict = "meets" if p95(many) < TARGET_P95_S else "MISSES"
         print(f"p95 {p95(many) * 1000:.1f} ms {verdict} the target of {TARGET_P95_S * 1000:.0f} ms")
+        print(
+            "machine load after (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        )
     finally:
         ws.close()
 

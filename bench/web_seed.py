@@ -47,6 +47,7 @@ def seeded(items: int, incidents: int) -> Settings:
     marker = folder / "seeded.ok"
     if marker.exists():
         print(f"data: {folder} (seeded earlier)")
+        _search_indexes(settings)
         return settings
     if folder.exists():
         import shutil
@@ -81,6 +82,31 @@ def seeded(items: int, incidents: int) -> Settings:
     return settings
 
 
+def _search_indexes(settings: Settings) -> None:
+    """Indexes the evidence search relies on, added to a folder seeded before they existed
+    (pre-release, the single migration changes in place)."""
+    from civwatch.evidence.models import EvidenceItem
+
+    ws = Workspace.open(settings)
+    try:
+        missing = [i for i in EvidenceItem.__table__.indexes if not _has_index(ws, str(i.name))]
+        for index in missing:
+            index.create(ws.engine)
+        if missing:
+            with ws.engine.begin() as conn:
+                conn.execute(text("ANALYZE evidence_item"))
+    finally:
+        ws.close()
+
+
+def _has_index(ws: Workspace, name: str) -> bool:
+    with ws.engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = :n"), {"n": name}
+        ).first()
+    return found is not None
+
+
 def token(ws: Workspace) -> str:
     """A new API token of the bench user (role viewer)."""
     with ws.sessions() as s:
@@ -98,13 +124,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(settings: Settings, workers: int) -> Iterator[str]:
-    """The app served by uvicorn with ``workers`` processes; yields its base URL."""
+def serve(settings: Settings, workers: int, *, tcp_nodelay: bool = False) -> Iterator[str]:
+    """The app served by uvicorn with ``workers`` processes; yields its base URL.
+
+    ``tcp_nodelay``: serve from a listening socket made here as ``IPPROTO_TCP`` (see
+    :func:`_serve_main`) rather than by ``uvicorn --workers``, whose connections keep
+    Nagle's algorithm on when ``workers`` > 1 (every keep-alive answer then waits ~40 ms
+    for the client's delayed ACK).
+    """
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CIVWATCH_")}
     env["CIVWATCH_DATA_DIR"] = str(settings.data_dir)
-    server = subprocess.Popen(
-        [
+    if tcp_nodelay:
+        command = [sys.executable, "-m", "bench.web_seed", str(port), str(workers)]
+    else:
+        command = [
             sys.executable,
             "-m",
             "uvicorn",
@@ -117,10 +151,8 @@ def serve(settings: Settings, workers: int) -> Iterator[str]:
             "--log-level",
             "warning",
             "--no-access-log",
-        ],
-        env=env,
-        cwd=REPO,
-    )
+        ]
+    server = subprocess.Popen(command, env=env, cwd=REPO)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -140,6 +172,34 @@ def app_factory() -> object:
     from civwatch.web.app import create_app
 
     return create_app(load_settings())
+
+
+def _serve_main(port: int, workers: int) -> None:
+    """``uvicorn --workers N`` on a listening socket made with ``IPPROTO_TCP``.
+
+    uvicorn's own bind leaves the socket's protocol at 0; accepted connections inherit it
+    and asyncio then skips TCP_NODELAY (uvicorn issue #3149, open in 0.54). A single worker
+    is not affected (asyncio makes that socket itself).
+    """
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
+        "bench.web_seed:app_factory",
+        factory=True,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.set_inheritable(True)
+    if workers > 1:
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        uvicorn.Server(config).run(sockets=[sock])
 
 
 async def _client(
@@ -208,3 +268,7 @@ def percentiles(samples: Sequence[float]) -> str:
 
 def p95(samples: Sequence[float]) -> float:
     return statistics.quantiles(samples, n=100)[94]
+
+
+if __name__ == "__main__":
+    _serve_main(int(sys.argv[1]), int(sys.argv[2]))

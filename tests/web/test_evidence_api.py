@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from civwatch.evidence.collect import Candidate
 from civwatch.evidence.ingest import Ingest, SourceInfo
 from civwatch.evidence.search import EvidenceFilter, search_items, search_terms
+from tests.jobs.helpers import running_workers
 from tests.support.files import noise_jpeg, photo
 from tests.web.conftest import Team, bearer
 
@@ -33,18 +34,34 @@ def test_upload_of_several_files_stores_each_once_and_flags_copies(
         ("files", ("strike-again.jpg", io.BytesIO(original), "image/jpeg")),
         ("files", ("empty.bin", io.BytesIO(b""), "application/octet-stream")),
     ]
-    r = client.post(
-        "/api/v1/evidence",
-        files=files,
-        data={"caption": "Shelling of a school in Kharkiv", "platform": "telegram"},
-        headers=inv,
-    )
-    assert r.status_code == 201, r.text
-    outcomes = r.json()["outcomes"]
+    form = {"caption": "Shelling of a school in Kharkiv", "platform": "telegram"}
+    r = client.post("/api/v1/evidence", files=files, data=form, headers=inv)
+    # received at once; the job that ingests them is at Location
+    assert r.status_code == 202, r.text
+    job = r.json()
+    assert r.headers["location"] == job["url"] == f"/api/v1/jobs/{job['id']}"
+    assert job["state"] == "queued" and job["total"] == 4
+    with running_workers(team.ws.settings):
+        # the same upload again, waiting for its outcome (Prefer: wait, RFC 7240)
+        files = [(k, (n, io.BytesIO(b.getvalue()), t)) for k, (n, b, t) in files]
+        again = client.post(
+            "/api/v1/evidence", files=files, data=form, headers={**inv, "Prefer": "wait=60"}
+        )
+        first = client.get(job["url"], headers=inv).json()
+    assert first["state"] == "done", first
+    outcomes = first["result"]["outcomes"]
     assert [o["status"] for o in outcomes] == ["ingested", "ingested", "duplicate", "rejected"]
     assert outcomes[1]["path"] == "repost.jpg"  # folders in the client's name are dropped
     assert "empty" in outcomes[3]["error"]
     assert outcomes[1]["copies"]["count"] == 1  # the repost is found as a copy
+    assert again.status_code == 200 and again.headers["preference-applied"] == "wait=60"
+    # the same files, source and collector: already held, and no sighting twice
+    assert [o["status"] for o in again.json()["result"]["outcomes"]] == [
+        "duplicate",
+        "duplicate",
+        "duplicate",
+        "rejected",
+    ]
     listing = client.get("/api/v1/evidence", headers=inv).json()
     assert listing["total"] == 2
     by_name = {i["original_name"]: i for i in listing["items"]}
@@ -53,7 +70,7 @@ def test_upload_of_several_files_stores_each_once_and_flags_copies(
     uploads = client.get(
         "/api/v1/audit", params={"action": "evidence-upload"}, headers=bearer(team.tokens["admin"])
     ).json()
-    assert len(uploads) == 4 and {u["outcome"] for u in uploads} == {"ok", "failed"}
+    assert len(uploads) == 8 and {u["outcome"] for u in uploads} == {"ok", "failed"}
 
 
 def _ingest(team: Team, path: Path, caption: str, collector: str = "ivan") -> None:

@@ -5,16 +5,44 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civwatch.db import Base, JSONDocument, UTCDateTime, utcnow
+
+#: The searched text of a sighting on PostgreSQL (``evidence.search``). The GIN index
+#: ``ix_evidence_sighting_words`` is built on exactly this expression; queries must use it
+#: verbatim or the planner cannot use the index.
+PG_SIGHTING_DOCUMENT = (
+    "to_tsvector('simple'::regconfig, "
+    "coalesce(evidence_sighting.original_name, '') || ' ' || "
+    "coalesce(evidence_sighting.caption, '') || ' ' || "
+    "coalesce(evidence_sighting.account, '') || ' ' || "
+    "coalesce(evidence_sighting.platform, '') || ' ' || "
+    "coalesce(evidence_sighting.source_url, '') || ' ' || "
+    "coalesce(evidence_sighting.post_id, ''))"
+)
 
 
 class EvidenceItem(Base):
     """One original, stored once in the vault under its SHA-256."""
 
     __tablename__ = "evidence_item"
+    #: Search filters (``evidence.search``): newest first within a collector or media type.
+    __table_args__ = (
+        Index("ix_evidence_item_collected_by_id", "collected_by", "id"),
+        Index("ix_evidence_item_media_type_id", "media_type", "id"),
+        Index("ix_evidence_item_collected_at", "collected_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
@@ -46,6 +74,8 @@ class Sighting(Base):
     """One time the item was collected: where it was seen, when and by whom."""
 
     __tablename__ = "evidence_sighting"
+    #: On PostgreSQL the migration also builds the GIN index ``ix_evidence_sighting_words``
+    #: on :data:`PG_SIGHTING_DOCUMENT` (not declared here: it exists on PostgreSQL only).
     __table_args__ = (UniqueConstraint("item_id", "fingerprint"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

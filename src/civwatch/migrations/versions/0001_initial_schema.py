@@ -527,8 +527,40 @@ def upgrade() -> None:
     with op.batch_alter_table("web_session", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_web_session_user_id"), ["user_id"], unique=False)
 
+    # Evidence search (civwatch.evidence.search): filters served newest first by index.
+    with op.batch_alter_table("evidence_item", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_evidence_item_collected_by_id"), ["collected_by", "id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_evidence_item_media_type_id"), ["media_type", "id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_evidence_item_collected_at"), ["collected_at"], unique=False
+        )
+    if op.get_bind().dialect.name == "postgresql":
+        # Full-text search on sightings. The expression must stay exactly search.PG_DOCUMENT
+        # (tests/evidence/test_search.py checks it), or the planner cannot use the index.
+        op.execute(
+            "CREATE INDEX ix_evidence_sighting_words ON evidence_sighting USING gin ("
+            "to_tsvector('simple'::regconfig, "
+            "coalesce(evidence_sighting.original_name, '') || ' ' || "
+            "coalesce(evidence_sighting.caption, '') || ' ' || "
+            "coalesce(evidence_sighting.account, '') || ' ' || "
+            "coalesce(evidence_sighting.platform, '') || ' ' || "
+            "coalesce(evidence_sighting.source_url, '') || ' ' || "
+            "coalesce(evidence_sighting.post_id, '')))"
+        )
+
 
 def downgrade() -> None:
+
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX ix_evidence_sighting_words")
+    with op.batch_alter_table("evidence_item", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_evidence_item_collected_at"))
+        batch_op.drop_index(batch_op.f("ix_evidence_item_media_type_id"))
+        batch_op.drop_index(batch_op.f("ix_evidence_item_collected_by_id"))
 
     with op.batch_alter_table("web_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_web_session_user_id"))
