@@ -1,7 +1,834 @@
-"""Server-rendered pages for incidents: list, map, timeline, incident page, review queue."""
+"""Server-rendered pages for incidents: list, map, timeline, incident page, review queue.
+
+Every page reads without JavaScript; every form posts to a route here that calls one
+service function of :mod:`civwatch.incidents` with the signed-in user as the actor, then
+redirects back (303) with a short confirmation, or shows the page again with the service's
+message and the values the user entered.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from civwatch.accounts import audit
+from civwatch.accounts.permissions import Permission, allows
+from civwatch.accounts.principal import Principal
+from civwatch.db import utcnow
+from civwatch.errors import CivwatchError, RejectedInputError
+from civwatch.geo.regions import UKRAINE_ADMIN1
+from civwatch.incidents import aggregate, casualties, queue, service, suggestions, workflow
+from civwatch.incidents.terms import list_terms
+from civwatch.incidents.vocabulary import (
+    CONFIDENCES,
+    INCIDENT_STATUSES,
+    LINK_ROLES,
+    OUTCOMES,
+    TIME_PRECISIONS,
+    VISIBILITIES,
+)
+from civwatch.media.preview import previewable
+from civwatch.web.auth import client_of, require
+from civwatch.web.deps import WS, RowId
+from civwatch.web.pages import render
+from civwatch.workspace import Workspace
 
 router = APIRouter(include_in_schema=False)
+
+Reader = Annotated[Principal, Depends(require(Permission.INCIDENTS_READ))]
+Writer = Annotated[Principal, Depends(require(Permission.INCIDENTS_WRITE))]
+Reviewer = Annotated[Principal, Depends(require(Permission.REVIEW))]
+Publisher = Annotated[Principal, Depends(require(Permission.PUBLISH))]
+
+PAGE_SIZE = 50
+TIMELINE_PAGE = 100
+MAP_LIST_SIZE = 200
+#: Ukraine, for the first view of the map: west, south, east, north.
+MAP_START_BBOX = (22.0, 44.2, 40.3, 52.4)
+Text = Annotated[str, Query(max_length=255)]
+
+#: What a redirect after a successful form says (keys only travel in the URL: no user text).
+DONE = {
+    "created": "The incident was recorded.",
+    "updated": "The changes were recorded as a new revision.",
+    "linked": "The evidence item was linked.",
+    "unlinked": "The evidence item was unlinked; the link stays in the history.",
+    "status": "The verification status changed.",
+    "approved": "You approved the proposed outcome.",
+    "rejected": "You rejected the proposed outcome; the incident is back under verification.",
+    "published": "The incident is now public.",
+    "unpublished": "The incident is internal again.",
+    "confirmed": "The suggestion was confirmed: the item is linked.",
+    "dismissed": "The suggestion was dismissed: it will not be offered again.",
+}
+LABELS = {
+    "reported": "reported",
+    "under_verification": "under verification",
+    "in_review": "in review",
+    "verified": "verified",
+    "unverifiable": "unverifiable",
+    "false_or_misattributed": "false or misattributed",
+    "internal": "internal",
+    "public": "public",
+    "exact": "exact time",
+    "hour": "to the hour",
+    "day": "to the day",
+    "approximate": "approximate",
+}
+OBLASTS = sorted(english for english, _ in UKRAINE_ADMIN1.values())
+
+
+# --- small parsers -----------------------------------------------------------------------------
+
+
+def _day(value: str, what: str) -> datetime | None:
+    """A YYYY-MM-DD date from a form as midnight UTC (None when empty)."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
+    except ValueError:
+        raise RejectedInputError(f"{what} {value!r} is not a date such as 2022-03-09.") from None
+
+
+def _moment(value: str, what: str) -> datetime | None:
+    """A date and time from a form; without a zone it is taken as UTC (the form says so)."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise RejectedInputError(
+            f"{what} {value!r} is not a date and time such as 2022-03-09T11:05."
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _number(value: str, what: str, *, required: bool = True) -> float | None:
+    value = value.strip().replace(",", ".")
+    if not value:
+        if required:
+            raise RejectedInputError(f"{what} is required.")
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise RejectedInputError(f"{what} {value!r} is not a number such as 49.99.") from None
+
+
+def _figure(text: str, source: str, kind: str) -> dict[str, Any] | None:
+    text = text.strip()
+    if not text:
+        if source.strip():
+            raise RejectedInputError(f"A source for the {kind} needs a number or range too.")
+        return None
+    try:
+        people = casualties.parse_range(text)
+    except RejectedInputError as exc:
+        raise RejectedInputError(f"{kind.capitalize()}: {exc.message}") from None
+    return {"min": people.low, "max": people.high, "source": source.strip() or None}
+
+
+def range_text(figure: dict[str, Any] | None) -> str:
+    """'2–4' (en dash) or '3' for a figure {min, max}; '' for none."""
+    if not figure:
+        return ""
+    low, high = figure["min"], figure["max"]
+    return str(low) if low == high else f"{low}–{high}"
+
+
+def _form_time(iso: str | None) -> str:
+    """An ISO time as a datetime-local value in UTC."""
+    if not iso:
+        return ""
+    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+# --- filters -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Filters:
+    """The filters of the list, map and timeline, as the user entered them."""
+
+    status: str = ""
+    visibility: str = ""
+    oblast: str = ""
+    incident_type: str = ""
+    object_: str = ""
+    start: str = ""
+    end: str = ""
+    error: str | None = None
+    query: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        try:
+            start = _day(self.start, "The 'from' date")
+            end = _day(self.end, "The 'to' date")
+        except RejectedInputError as exc:
+            self.error = exc.message
+            start = end = None
+        self.query = {
+            "status": self.status or None,
+            "visibility": self.visibility or None,
+            "oblast": self.oblast or None,
+            "incident_type": self.incident_type or None,
+            "object_": self.object_ or None,
+            "start_from": start,
+            "start_to": None if end is None else end + timedelta(days=1),  # the 'to' day counts
+        }
+
+    def params(self, **extra: Any) -> str:
+        """The filters as a query string (for links to other pages of the same view)."""
+        pairs = {
+            "status": self.status,
+            "visibility": self.visibility,
+            "oblast": self.oblast,
+            "incident_type": self.incident_type,
+            "object": self.object_,
+            "start": self.start,
+            "end": self.end,
+            **extra,
+        }
+        return urlencode({k: v for k, v in pairs.items() if v not in ("", None)})
+
+    def api_params(self) -> str:
+        """The same filters for the GeoJSON API (times with a zone)."""
+        q = self.query
+        pairs = {
+            "status": q["status"],
+            "visibility": q["visibility"],
+            "oblast": q["oblast"],
+            "incident_type": q["incident_type"],
+            "object": q["object_"],
+            "start": q["start_from"].isoformat() if q["start_from"] else None,
+            "end": q["start_to"].isoformat() if q["start_to"] else None,
+        }
+        return urlencode({k: v for k, v in pairs.items() if v})
+
+    @property
+    def active(self) -> bool:
+        return any(
+            (self.status, self.visibility, self.oblast, self.incident_type, self.object_)
+        ) or bool(self.start or self.end)
+
+
+def filters(
+    status: Text = "",
+    visibility: Text = "",
+    oblast: Text = "",
+    incident_type: Text = "",
+    object_: Annotated[str, Query(alias="object", max_length=255)] = "",
+    start: Annotated[str, Query(max_length=32)] = "",
+    end: Annotated[str, Query(max_length=32)] = "",
+) -> Filters:
+    return Filters(status, visibility, oblast, incident_type, object_, start, end)
+
+
+ListFilters = Annotated[Filters, Depends(filters)]
+
+
+def vocabularies(ws: Workspace) -> dict[str, list[tuple[str, str]]]:
+    """kind -> [(code, label)] for the selects and checkboxes of the forms."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for term in list_terms(ws):
+        out.setdefault(term["kind"], []).append((term["code"], term["label"]))
+    for terms in out.values():
+        terms.sort(key=lambda t: (t[0] == "other", t[1].casefold()))
+    return out
+
+
+def _common(ws: Workspace, who: Principal) -> dict[str, Any]:
+    vocab = vocabularies(ws)
+    return {
+        "vocab": vocab,
+        "type_labels": dict(vocab.get("incident_type", [])),
+        "term_labels": {k: dict(v) for k, v in vocab.items()},
+        "statuses": INCIDENT_STATUSES,
+        "visibilities": VISIBILITIES,
+        "precisions": TIME_PRECISIONS,
+        "confidences": CONFIDENCES,
+        "outcomes": OUTCOMES,
+        "link_roles": LINK_ROLES,
+        "oblasts": OBLASTS,
+        "labels": LABELS,
+        "range_text": range_text,
+        "can_write": allows(who.roles, Permission.INCIDENTS_WRITE),
+        "can_review": allows(who.roles, Permission.REVIEW),
+        "can_publish": allows(who.roles, Permission.PUBLISH),
+    }
+
+
+def _listing(ws: Workspace, flt: Filters, *, limit: int, offset: int) -> tuple[dict[str, Any], str]:
+    """A page of incidents for the filters, or an empty one and the reason."""
+    empty: dict[str, Any] = {"total": 0, "incidents": []}
+    if flt.error:
+        return empty, flt.error
+    try:
+        return service.list_incidents(ws, **flt.query, limit=limit, offset=offset), ""
+    except CivwatchError as exc:
+        return empty, exc.message
+
+
+def _audit(
+    request: Request,
+    ws: Workspace,
+    who: Principal,
+    action: str,
+    target: str,
+    error: str | None = None,
+) -> None:
+    """Record a write (or a refused attempt, with the message the user saw)."""
+    audit.record_now(
+        ws,
+        action,
+        actor=who.username,
+        target=target,
+        client=client_of(request),
+        outcome="ok" if error is None else "failed",
+        detail=None if error is None else {"error": error[:500]},
+    )
+
+
+# --- list and new incident ---------------------------------------------------------------------
+
+
+def _list_page(
+    request: Request,
+    ws: Workspace,
+    who: Principal,
+    flt: Filters,
+    page: int,
+    *,
+    form: dict[str, Any] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    listing, filter_error = _listing(ws, flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    return render(
+        request,
+        "incidents.html",
+        {
+            **_common(ws, who),
+            "listing": listing,
+            "filters": flt,
+            "filter_error": filter_error,
+            "page": page,
+            "pages": max(1, -(-listing["total"] // PAGE_SIZE)),
+            "form": form or {},
+            "error": error,
+        },
+        status=422 if filter_error and status == 200 else status,
+    )
+
+
+@router.get("/incidents", response_class=HTMLResponse)
+def incidents_list(
+    request: Request,
+    w: WS,
+    who: Reader,
+    flt: ListFilters,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    return _list_page(request, w, who, flt, page)
+
+
+def _doc_from_form(form: FormData) -> dict[str, Any]:
+    """An incident document from the incident form (values checked by the service)."""
+
+    def text(name: str) -> str:
+        value = form.get(name, "")
+        return value.strip() if isinstance(value, str) else ""
+
+    def many(name: str) -> list[str]:
+        return [v for v in form.getlist(name) if isinstance(v, str) and v.strip()]
+
+    figures = {}
+    for kind in ("killed", "injured"):
+        figure = _figure(text(kind), text(f"{kind}_source"), kind)
+        if figure is not None:
+            figures[kind] = figure
+    start = _moment(text("start"), "The start")
+    end = _moment(text("end"), "The end")
+    return {
+        "title": text("title"),
+        "narrative": text("narrative"),
+        "start": start,
+        "end": end,
+        "time_precision": text("time_precision") or "exact",
+        "lat": _number(text("lat"), "The latitude"),
+        "lon": _number(text("lon"), "The longitude"),
+        "radius_m": _number(text("radius_m"), "The precision radius", required=False) or 0.0,
+        "settlement": text("settlement") or None,
+        "oblast": text("oblast") or None,
+        "incident_type": text("incident_type"),
+        "weapons": many("weapons"),
+        "objects": many("objects"),
+        "casualties": figures,
+        "perpetrator": text("perpetrator") or None,
+        "perpetrator_confidence": text("perpetrator_confidence") or None,
+        "ihl_concerns": many("ihl_concerns"),
+    }
+
+
+def _entered(form: FormData) -> dict[str, Any]:
+    """What the user typed, to put back into the form after an error."""
+    out: dict[str, Any] = {}
+    for key in form:
+        values = [v for v in form.getlist(key) if isinstance(v, str)]
+        out[key] = values if key in ("weapons", "objects", "ihl_concerns") else values[0]
+    out.pop("csrf_token", None)
+    return out
+
+
+def form_of(incident: dict[str, Any]) -> dict[str, Any]:
+    """The incident form filled with an incident's current values."""
+    figures = incident.get("casualties") or {}
+    return {
+        "title": incident["title"],
+        "narrative": incident["narrative"],
+        "start": _form_time(incident["start"]),
+        "end": _form_time(incident["end"]),
+        "time_precision": incident["time_precision"],
+        "lat": str(incident["lat"]),
+        "lon": str(incident["lon"]),
+        "radius_m": f"{incident['radius_m']:g}",
+        "settlement": incident["settlement"] or "",
+        "oblast": incident["oblast"] or "",
+        "incident_type": incident["incident_type"],
+        "weapons": incident["weapons"],
+        "objects": incident["objects"],
+        "killed": casualties.PeopleRange(figures["killed"]["min"], figures["killed"]["max"]).text()
+        if "killed" in figures
+        else "",
+        "killed_source": (figures.get("killed") or {}).get("source") or "",
+        "injured": casualties.PeopleRange(
+            figures["injured"]["min"], figures["injured"]["max"]
+        ).text()
+        if "injured" in figures
+        else "",
+        "injured_source": (figures.get("injured") or {}).get("source") or "",
+        "perpetrator": incident["perpetrator"] or "",
+        "perpetrator_confidence": incident["perpetrator_confidence"] or "",
+        "ihl_concerns": incident["ihl_concerns"],
+    }
+
+
+@router.post("/incidents", response_class=HTMLResponse)
+async def incident_create(request: Request, w: WS, who: Writer) -> Response:
+    form = await request.form()
+    try:
+        doc = _doc_from_form(form)
+        created = await run_in_threadpool(service.create_incident, w, doc, actor=who.username)
+    except CivwatchError as exc:
+        await run_in_threadpool(_audit, request, w, who, "incident-create", "incident", exc.message)
+        return _list_page(
+            request,
+            w,
+            who,
+            Filters(),
+            1,
+            form=_entered(form),
+            error=exc.message,
+            status=exc.status_code,
+        )
+    await run_in_threadpool(_audit, request, w, who, "incident-create", f"incident {created['id']}")
+    return RedirectResponse(f"/incidents/{created['id']}?done=created", status_code=303)
+
+
+# --- map and timeline --------------------------------------------------------------------------
+
+
+@router.get("/incidents/map", response_class=HTMLResponse)
+def incidents_map(
+    request: Request,
+    w: WS,
+    who: Reader,
+    flt: ListFilters,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    listing, filter_error = _listing(w, flt, limit=MAP_LIST_SIZE, offset=(page - 1) * MAP_LIST_SIZE)
+    settings = w.settings
+    return render(
+        request,
+        "incidents_map.html",
+        {
+            **_common(w, who),
+            "listing": listing,
+            "filters": flt,
+            "filter_error": filter_error,
+            "page": page,
+            "pages": max(1, -(-listing["total"] // MAP_LIST_SIZE)),
+            "geojson_url": "/api/v1/incidents.geojson?" + flt.api_params(),
+            "tile_url": settings.map_tile_url,
+            "tile_attribution": settings.map_tile_attribution,
+            "start_bbox": ",".join(f"{v:g}" for v in MAP_START_BBOX),
+        },
+        status=422 if filter_error else 200,
+    )
+
+
+def _month_totals(series: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per-day series folded into months (ranges add: minima and maxima separately)."""
+    months: dict[str, dict[str, Any]] = {}
+    for row in series:
+        month = row["period"][:7]
+        entry = months.setdefault(
+            month,
+            {
+                "incidents": 0,
+                "killed": {"incidents_with_figure": 0, "min": 0, "max": 0},
+                "injured": {"incidents_with_figure": 0, "min": 0, "max": 0},
+            },
+        )
+        entry["incidents"] += row["incidents"]
+        for kind in ("killed", "injured"):
+            for key in ("incidents_with_figure", "min", "max"):
+                entry[kind][key] += row[kind][key]
+    return months
+
+
+@router.get("/incidents/timeline", response_class=HTMLResponse)
+def incidents_timeline(
+    request: Request,
+    w: WS,
+    who: Reader,
+    flt: ListFilters,
+    by: Annotated[str, Query(pattern="^(day|month)$")] = "day",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    listing, filter_error = _listing(w, flt, limit=TIMELINE_PAGE, offset=(page - 1) * TIMELINE_PAGE)
+    totals: dict[str, dict[str, Any]] = {}
+    if not filter_error:
+        q = flt.query
+        series = aggregate.time_series(
+            w,
+            "day",
+            statuses=[q["status"]] if q["status"] else None,
+            visibility=q["visibility"],
+            oblast=q["oblast"],
+            incident_type=q["incident_type"],
+            object_=q["object_"],
+            start_from=q["start_from"],
+            start_to=q["start_to"],
+            include_false=True,
+        )["series"]
+        totals = _month_totals(series) if by == "month" else {row["period"]: row for row in series}
+    groups: list[dict[str, Any]] = []
+    for incident in listing["incidents"]:
+        key = incident["start"][: 7 if by == "month" else 10]
+        if not groups or groups[-1]["key"] != key:
+            groups.append({"key": key, "incidents": [], "totals": totals.get(key)})
+        groups[-1]["incidents"].append(incident)
+    return render(
+        request,
+        "incidents_timeline.html",
+        {
+            **_common(w, who),
+            "listing": listing,
+            "groups": groups,
+            "by": by,
+            "filters": flt,
+            "filter_error": filter_error,
+            "page": page,
+            "pages": max(1, -(-listing["total"] // TIMELINE_PAGE)),
+        },
+        status=422 if filter_error else 200,
+    )
+
+
+# --- review queue ------------------------------------------------------------------------------
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_queue(request: Request, w: WS, who: Reader) -> Response:
+    found = queue.review_queue(w, who.username)
+    now = utcnow()
+    return render(
+        request,
+        "review.html",
+        {
+            **_common(w, who),
+            "queue": found,
+            "age": lambda since: queue.age(since, now),
+        },
+    )
+
+
+# --- one incident ------------------------------------------------------------------------------
+
+
+def _incident_page(
+    request: Request,
+    ws: Workspace,
+    who: Principal,
+    incident_id: RowId,
+    *,
+    done: str = "",
+    error: str | None = None,
+    error_form: str = "",
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    incident = service.get_incident(ws, incident_id)
+    common = _common(ws, who)
+    submitter = next(
+        (h["actor"] for h in reversed(incident["history"]) if h["act"] == "submit"), None
+    )
+    suggested: list[dict[str, Any]] = []
+    if common["can_write"]:
+        suggested = queue.suggested_items(ws, incident_id)
+    edit_form = form if error_form == "edit" and form is not None else form_of(incident)
+    return render(
+        request,
+        "incident.html",
+        {
+            **common,
+            "incident": incident,
+            "submitter": submitter,
+            "may_decide": common["can_review"]
+            and incident["status"] == "in_review"
+            and submitter != who.username,
+            "suggested": suggested,
+            "previewable": previewable,
+            "done": DONE.get(done),
+            "error": error,
+            "error_form": error_form,
+            "form": edit_form,
+            "entered": form if form is not None and error_form != "edit" else {},
+        },
+        status=status,
+    )
+
+
+@router.get("/incidents/{incident_id}", response_class=HTMLResponse)
+def incident_page(
+    request: Request,
+    w: WS,
+    who: Reader,
+    incident_id: RowId,
+    done: Annotated[str, Query(max_length=32)] = "",
+) -> Response:
+    return _incident_page(request, w, who, incident_id, done=done)
+
+
+def _field(form: FormData, name: str) -> str:
+    value = form.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _changes(current: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
+    """The fields of ``doc`` that differ from the incident's current content."""
+    changes: dict[str, Any] = {}
+    for key, value in doc.items():
+        old = current.get(key)
+        if key in ("start", "end"):
+            if value is None or value == datetime.fromisoformat(str(old)):
+                continue
+        elif key in ("settlement", "oblast") and value is None:
+            continue  # left empty: derived from the place again if it moves
+        elif key in ("lat", "lon", "radius_m"):
+            if value is not None and old is not None and float(value) == float(old):
+                continue
+        elif key in ("weapons", "objects", "ihl_concerns"):
+            if sorted(value) == sorted(old or []):
+                continue
+        elif key == "casualties":
+            merged = {}
+            for kind, figure in value.items():  # keep breakdowns by group the form lacks
+                groups = (old or {}).get(kind, {}).get("groups")
+                merged[kind] = {**figure, **({"groups": groups} if groups else {})}
+            value = merged
+            if casualties.normalise(value) == old:
+                continue
+        elif value == old or (value in (None, "") and old in (None, "")):
+            continue
+        changes[key] = value
+    return changes
+
+
+async def _act(
+    request: Request,
+    ws: Workspace,
+    who: Principal,
+    incident_id: RowId,
+    form_name: str,
+    action: str,
+    done: str,
+    call: Any,
+    *args: Any,
+    **kwargs: Any,
+) -> Response:
+    """Run one service call for a form; redirect with ``done`` or show the page with the error."""
+    form = await request.form()
+    try:
+        await run_in_threadpool(call, *args, **kwargs)
+    except CivwatchError as exc:
+        message, code = exc.message, exc.status_code
+        await run_in_threadpool(
+            _audit, request, ws, who, action, f"incident {incident_id}", message
+        )
+        return await run_in_threadpool(
+            lambda: _incident_page(
+                request,
+                ws,
+                who,
+                incident_id,
+                error=message,
+                error_form=form_name,
+                form=_entered(form),
+                status=code,
+            )
+        )
+    await run_in_threadpool(_audit, request, ws, who, action, f"incident {incident_id}")
+    return RedirectResponse(f"/incidents/{incident_id}?done={done}", status_code=303)
+
+
+@router.post("/incidents/{incident_id}/edit", response_class=HTMLResponse)
+async def incident_edit(request: Request, w: WS, who: Writer, incident_id: RowId) -> Response:
+    form = await request.form()
+
+    def update() -> None:
+        current = service.get_incident(w, incident_id)
+        changes = _changes(current, _doc_from_form(form))
+        service.update_incident(w, incident_id, changes, actor=who.username)
+
+    return await _act(request, w, who, incident_id, "edit", "incident-update", "updated", update)
+
+
+@router.post("/incidents/{incident_id}/evidence", response_class=HTMLResponse)
+async def incident_link(request: Request, w: WS, who: Writer, incident_id: RowId) -> Response:
+    form = await request.form()
+    return await _act(
+        request,
+        w,
+        who,
+        incident_id,
+        "link",
+        "incident-link",
+        "linked",
+        service.link_evidence,
+        w,
+        incident_id,
+        _field(form, "sha256").lower(),
+        role=_field(form, "role") or "corroborating",
+        note=_field(form, "note"),
+        actor=who.username,
+    )
+
+
+@router.post("/incidents/{incident_id}/evidence/unlink", response_class=HTMLResponse)
+async def incident_unlink(request: Request, w: WS, who: Writer, incident_id: RowId) -> Response:
+    form = await request.form()
+    return await _act(
+        request,
+        w,
+        who,
+        incident_id,
+        "unlink:" + _field(form, "sha256"),
+        "incident-unlink",
+        "unlinked",
+        service.unlink_evidence,
+        w,
+        incident_id,
+        _field(form, "sha256").lower(),
+        reason=_field(form, "reason"),
+        actor=who.username,
+    )
+
+
+@router.post("/incidents/{incident_id}/status", response_class=HTMLResponse)
+async def incident_status(request: Request, w: WS, who: Writer, incident_id: RowId) -> Response:
+    form = await request.form()
+    return await _act(
+        request,
+        w,
+        who,
+        incident_id,
+        "status",
+        "incident-status",
+        "status",
+        workflow.set_incident_status,
+        w,
+        incident_id,
+        _field(form, "target"),
+        actor=who.username,
+        reason=_field(form, "reason") or None,
+    )
+
+
+@router.post("/incidents/{incident_id}/review", response_class=HTMLResponse)
+async def incident_review(request: Request, w: WS, who: Reviewer, incident_id: RowId) -> Response:
+    form = await request.form()
+    decision = _field(form, "decision")
+    return await _act(
+        request,
+        w,
+        who,
+        incident_id,
+        "review",
+        "incident-review",
+        "approved" if decision == "approve" else "rejected",
+        workflow.review_incident,
+        w,
+        incident_id,
+        decision,
+        actor=who.username,
+        reason=_field(form, "reason") or None,
+    )
+
+
+@router.post("/incidents/{incident_id}/visibility", response_class=HTMLResponse)
+async def incident_visibility(
+    request: Request, w: WS, who: Publisher, incident_id: RowId
+) -> Response:
+    form = await request.form()
+    visibility = _field(form, "visibility")
+    return await _act(
+        request,
+        w,
+        who,
+        incident_id,
+        "visibility",
+        "incident-visibility",
+        "published" if visibility == "public" else "unpublished",
+        workflow.set_visibility,
+        w,
+        incident_id,
+        visibility,
+        actor=who.username,
+        reason=_field(form, "reason") or None,
+    )
+
+
+@router.post("/incidents/{incident_id}/suggestions", response_class=HTMLResponse)
+async def incident_suggestion(request: Request, w: WS, who: Writer, incident_id: RowId) -> Response:
+    form = await request.form()
+    decision = _field(form, "decision")
+    return await _act(
+        request,
+        w,
+        who,
+        incident_id,
+        "suggestion:" + _field(form, "sha256"),
+        "suggestion-decide",
+        "confirmed" if decision == "confirmed" else "dismissed",
+        suggestions.decide,
+        w,
+        _field(form, "sha256").lower(),
+        incident_id,
+        decision,
+        actor=who.username,
+        role=_field(form, "role") or "corroborating",
+        reason=_field(form, "reason") or None,
+    )

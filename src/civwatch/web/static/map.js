@@ -1,0 +1,107 @@
+// The incident map: clustered markers from /api/v1/incidents.geojson for the visible area,
+// refetched when the map moves. Without JavaScript the page shows the same incidents as a
+// list with coordinates. Popups are built from text nodes: no data is ever parsed as HTML.
+(function () {
+  "use strict";
+  var box = document.getElementById("incident-map");
+  var status = document.getElementById("map-status");
+  if (!box || typeof L === "undefined" || !L.markerClusterGroup) { return; }
+  var MAX_PAGES = 5;
+  var LIMIT = 1000;
+  box.hidden = false;
+
+  function say(text) { if (status) { status.textContent = text; } }
+
+  function el(tag, text, cls) {
+    var node = document.createElement(tag);
+    if (text) { node.textContent = text; }
+    if (cls) { node.className = cls; }
+    return node;
+  }
+
+  function range(figure) {
+    if (!figure) { return null; }
+    return figure.min === figure.max ? String(figure.min) : figure.min + "\u2013" + figure.max;
+  }
+
+  function label(value) { return String(value || "").replace(/_/g, " "); }
+
+  function popup(p) {
+    var root = el("div", null, "map-popup");
+    var title = el("a", p.title || "Incident " + p.id);
+    // only a local path is followed: the API gives "/incidents/<id>"
+    title.href = (typeof p.url === "string" && /^\/incidents\/\d+$/.test(p.url)) ? p.url : "/incidents/" + Number(p.id);
+    var heading = el("p"); heading.appendChild(title); root.appendChild(heading);
+    root.appendChild(el("p", String(p.start || "").slice(0, 16).replace("T", " ") + " UTC" + (p.oblast ? " \u00b7 " + p.oblast : "")));
+    var parts = [];
+    if (p.killed) { parts.push(range(p.killed) + " killed"); }
+    if (p.injured) { parts.push(range(p.injured) + " injured"); }
+    root.appendChild(el("p", parts.length ? parts.join(", ") : "no casualty figures"));
+    root.appendChild(el("p", label(p.incident_type) + " \u00b7 " + label(p.status) + " \u00b7 " + label(p.visibility)));
+    return root;
+  }
+
+  // maxZoom: clustering needs it, and with no tile layer nothing else sets it
+  var map = L.map(box, { keyboard: true, worldCopyJump: true, maxZoom: 18, minZoom: 3 });
+  var tiles = box.getAttribute("data-tiles");
+  if (tiles) {
+    L.tileLayer(tiles, { attribution: box.getAttribute("data-attribution") || "", maxZoom: 19 }).addTo(map);
+  } else {
+    box.classList.add("plain");  // offline: markers on a plain background
+  }
+  var b = (box.getAttribute("data-bbox") || "22,44.2,40.3,52.4").split(",").map(Number);
+  map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
+  var cluster = L.markerClusterGroup({ showCoverageOnHover: false });
+  map.addLayer(cluster);
+  var base = box.getAttribute("data-geojson") || "/api/v1/incidents.geojson?";
+  var generation = 0;
+
+  function fetchPage(url, gen, page, shown) {
+    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/geo+json" } })
+      .then(function (response) {
+        if (!response.ok) {
+          return response.json().then(function (problem) {
+            throw new Error(problem.detail || ("the server answered " + response.status));
+          }, function () { throw new Error("the server answered " + response.status); });
+        }
+        return response.json();
+      })
+      .then(function (doc) {
+        if (gen !== generation) { return; }  // the map moved on: a newer request is running
+        var markers = [];
+        (doc.features || []).forEach(function (f) {
+          if (!f.geometry || f.geometry.type !== "Point") { return; }
+          var c = f.geometry.coordinates;  // RFC 7946: longitude, latitude
+          var m = L.marker([c[1], c[0]], { title: String(f.properties.title || ""), alt: String(f.properties.title || "") });
+          m.bindPopup(popup(f.properties));
+          markers.push(m);
+        });
+        cluster.addLayers(markers);
+        shown += markers.length;
+        if (doc.next && page < MAX_PAGES) {
+          say("Loading incidents\u2026 " + shown + " so far");
+          return fetchPage(doc.next, gen, page + 1, shown);
+        }
+        say(shown + " incident" + (shown === 1 ? "" : "s") + " in this part of the map" + (doc.next ? " (the first " + shown + "; zoom in to see all)" : "") + ".");
+      });
+  }
+
+  function refresh() {
+    generation += 1;
+    var gen = generation;
+    var bounds = map.getBounds();
+    var west = Math.max(-180, bounds.getWest()), east = Math.min(180, bounds.getEast());
+    var south = Math.max(-90, bounds.getSouth()), north = Math.min(90, bounds.getNorth());
+    var bbox = [west, south, east, north].map(function (v) { return v.toFixed(5); }).join(",");
+    var url = base + (base.indexOf("?") === -1 ? "?" : (/[?&]$/.test(base) ? "" : "&")) + "bbox=" + bbox + "&limit=" + LIMIT;
+    cluster.clearLayers();
+    say("Loading incidents\u2026");
+    fetchPage(url, gen, 1, 0).catch(function (err) {
+      if (gen === generation) { say("The map could not load incidents: " + err.message); }
+    });
+  }
+
+  map.on("moveend", refresh);
+  refresh();
+  box.dataset.ready = "1";
+})();
