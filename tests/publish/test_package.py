@@ -31,6 +31,7 @@ from civwatch.incidents.service import create_incident, link_evidence
 from civwatch.incidents.verification import add_record, review_item, set_item_status
 from civwatch.publish import verify_package
 from civwatch.publish.package import _disclosable, build_package, write_zip
+from civwatch.publish.redaction import approve_redaction, create_redaction
 from civwatch.workspace import Workspace
 from tests.conftest import run_cli
 from tests.incidents import helpers
@@ -181,6 +182,50 @@ def test_package_with_originals_holds_the_exact_files(case: Case, tmp_path: Path
     shutil.unpack_archive(archive, unpacked)
     proc = run_verify(unpacked / "incident", isolated=True)
     assert proc.returncode == 0, proc.stdout
+
+
+def test_package_holds_the_approved_redacted_copy_never_the_original(
+    case: Case, tmp_path: Path
+) -> None:
+    first, second = case.shas
+    draft = create_redaction(case.ws, first, actor="ivan")
+    bag = tmp_path / "draft-only"
+    build_package(case.ws, case.incident_id, bag, actor="ivan", recipient=None)
+    assert not list((bag / "data" / "items").rglob("redacted*")), "a draft is never exported"
+
+    approve_redaction(case.ws, draft["id"], actor="pat")
+    bag = tmp_path / "pkg"
+    result = build_package(case.ws, case.incident_id, bag, actor="ivan", recipient=None)
+    assert result.media == "redacted"
+    (copy,) = (bag / "data" / "items" / first).glob("redacted.*")
+    assert hashlib.sha256(copy.read_bytes()).hexdigest() == draft["derivative_sha256"]
+    assert not list((bag / "data" / "items").rglob("original*"))
+    assert not list((bag / "data" / "items" / second).glob("redacted.*"))
+    info = json.loads((bag / "civwatch-package.json").read_text())
+    assert {
+        "file": f"data/items/{first}/{copy.name}",
+        "leaf": draft_leaf(bag, draft["id"]),
+        "field": "derivative_sha256",
+    } in info["bindings"]
+    bagit.Bag(str(bag)).validate()
+    proc = run_verify(bag, isolated=True)
+    assert proc.returncode == 0, proc.stdout
+    assert "1 media file" in proc.stdout
+
+    # A forged copy is caught even when the bag's own manifest is rebuilt to match.
+    copy.write_bytes(copy.read_bytes()[:-1] + b"\x00")
+    bagit.Bag(str(bag)).save(manifests=True)
+    proc = run_verify(bag, isolated=True)
+    assert proc.returncode == 1 and copy.name in proc.stdout, proc.stdout
+
+
+def draft_leaf(bag: Path, redaction_id: int) -> int:
+    """The custody leaf of the entry that approved a redaction, found in the package."""
+    for path in (bag / "custody" / "entries").glob("*.json"):
+        doc = json.loads(path.read_bytes())
+        if doc["act"] == "redaction-approve" and doc["redaction"] == redaction_id:
+            return int(path.stem)
+    raise AssertionError("the approval entry is not in the package")
 
 
 def _flip_byte(path: Path) -> None:

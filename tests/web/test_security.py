@@ -13,6 +13,7 @@ from civwatch.accounts.auth import LOCK_AFTER
 from civwatch.accounts.models import WebSession
 from civwatch.db import utcnow
 from civwatch.web.app import create_app
+from tests.jobs.helpers import running_workers
 from tests.support.files import png_bytes
 from tests.web.conftest import BASE, PASSWORD, Team, bearer, csrf_of, sign_in, totp_now
 
@@ -152,9 +153,15 @@ def test_upload_whose_content_type_lies_is_stored_as_what_it_is_and_served_inert
         ("files", ("holiday.jpg", io.BytesIO(html), "image/jpeg")),
         ("files", ("<img src=x onerror=alert(1)>.png", io.BytesIO(png_bytes()), "image/png")),
     ]
-    r = client.post("/api/v1/evidence", files=files, data={"caption": "<b>bold</b>"}, headers=inv)
-    assert r.status_code == 201, r.text
-    lying, png = r.json()["outcomes"]
+    with running_workers(team.ws.settings):  # uploads are ingested by a background job
+        r = client.post(
+            "/api/v1/evidence",
+            files=files,
+            data={"caption": "<b>bold</b>"},
+            headers={**inv, "Prefer": "wait=60"},
+        )
+    assert r.status_code == 200, r.text
+    lying, png = r.json()["result"]["outcomes"]
     assert lying["status"] == "ingested" and png["status"] == "ingested"
     item = client.get(f"/api/v1/evidence/{lying['sha256']}", headers=inv).json()
     assert item["media_type"] == "text/html"

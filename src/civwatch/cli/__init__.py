@@ -13,7 +13,20 @@ import sys
 import typer
 from rich.markup import escape
 
-from civwatch.cli import copies, custody, evidence, geo, incidents, serve, users
+from civwatch.cli import (
+    copies,
+    custody,
+    evidence,
+    geo,
+    incidents,
+    jobs,
+    opendata,
+    package,
+    publish,
+    serve,
+    sitrep,
+    users,
+)
 from civwatch.cli.common import err
 from civwatch.errors import CivwatchError
 
@@ -23,13 +36,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="civwatch: evidence of attacks on civilians, preserved and provable.",
 )
-for commands in (evidence.app, copies.app, serve.app):
+for commands in (evidence.app, copies.app, serve.app, package.app, opendata.app, sitrep.app):
     app.registered_commands += commands.registered_commands
 app.add_typer(custody.custody_app, name="custody")
 app.add_typer(serve.demo_app, name="demo")
 app.add_typer(geo.app, name="geo")
 app.add_typer(users.app, name="user")
 incidents.register(app)
+jobs.register(app)
+publish.register(app)
 
 
 def main() -> None:

@@ -14,6 +14,14 @@ app = typer.Typer()
 demo_app = typer.Typer(no_args_is_help=True, help="The synthetic demo data set.")
 
 
+#: The demo team as the sign-in note lists it, with what each may do.
+DEMO_ROLES = (
+    ("investigator", "uploads and builds incidents"),
+    ("verifier", "approves verification"),
+    ("publisher", "publishes and approves redactions"),
+)
+
+
 @demo_app.command("load")
 def demo_load(data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Load the synthetic demo data set (idempotent)."""
@@ -36,10 +44,13 @@ def demo_load(data_dir: DataDir = None, as_json: AsJson = False) -> None:
                 f"  password: {escape(str(admin['password']))}\n"
                 f"  TOTP secret: {escape(str(admin['totp_secret']))} "
                 "(add it to an authenticator app; for the demo, a current code: "
-                f"python -c \"import pyotp; print(pyotp.TOTP('{admin['totp_secret']}').now())\")\n"
-                f"  investigator (may upload, no code needed): "
-                f"{escape(str(admin['investigator']))} / "
-                f"{escape(str(admin['investigator_password']))}"
+                f"python -c \"import pyotp; print(pyotp.TOTP('{admin['totp_secret']}').now())\")"
+                + "".join(
+                    f"\n  {role} ({why}, no code needed): {escape(str(admin[role]))} / "
+                    f"{escape(str(admin[role + '_password']))}"
+                    for role, why in DEMO_ROLES
+                    if admin.get(role)
+                )
             )
 
 
@@ -47,14 +58,32 @@ def demo_load(data_dir: DataDir = None, as_json: AsJson = False) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=64,
+            help="Background job workers (threads) run beside the server; 0: none "
+            "(run `civwatch worker` elsewhere).",
+        ),
+    ] = 2,
     data_dir: DataDir = None,
 ) -> None:
-    """Serve civwatch over HTTP."""
+    """Serve civwatch over HTTP, with workers for its background jobs."""
     import uvicorn
 
+    from civwatch.jobs.queue import Workers, queue_for, queue_store
     from civwatch.web.app import create_app
 
     settings = settings_for(data_dir)
     Workspace.open(settings).close()  # fail early, with a clear message, if not initialised
-    err.print(f"civwatch serving {escape(str(settings.data_dir))} on http://{host}:{port}")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    running = Workers(queue_for(settings), workers).start() if workers else None
+    err.print(
+        f"civwatch serving {escape(str(settings.data_dir))} on http://{host}:{port}; "
+        f"{workers} job worker{'' if workers == 1 else 's'} on {escape(queue_store(settings))}"
+    )
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    finally:
+        if running is not None:
+            running.stop(timeout=10)

@@ -52,6 +52,7 @@ class Incident(Base):
         Index("ix_incident_type_start", "incident_type", "start_at"),
         Index("ix_incident_lat_lon", "lat", "lon"),
         Index("ix_incident_status", "status"),
+        Index("ix_incident_public_lat_lon", "public_lat", "public_lon"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -81,12 +82,48 @@ class Incident(Base):
     #: The outcome proposed for review while ``status`` is "in_review".
     proposed_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
     visibility: Mapped[str] = mapped_column(String(16), default="internal")
+    #: How precisely the public sees the location: exact, settlement, raion or oblast.
+    #: "settlement" unless a publisher or investigator chooses otherwise: exact points can
+    #: expose the homes and shelters of the people who filmed or survived an attack.
+    public_location_precision: Mapped[str] = mapped_column(
+        String(16), default="settlement", server_default="settlement"
+    )
+    #: The coarsened point and place label the public sees (computed whenever the location
+    #: or its precision changes; see ``civwatch.publish.publication.coarsen``). Public maps
+    #: filter on these, never on ``lat``/``lon``, so a viewport cannot narrow down the
+    #: exact point.
+    public_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    public_lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    public_place: Mapped[str | None] = mapped_column(String(600), nullable=True)
+    #: Notes for the team only: never in any public page, feed, export or revision document.
+    internal_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Folded, transliterated title and narrative for caption similarity.
     text_key: Mapped[str] = mapped_column(Text, default="")
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Witness(Base):
+    """A witness of an incident: internal by nature, never published or exported.
+
+    A removal deletes the row (the custody log keeps only digests, never names).
+    """
+
+    __tablename__ = "incident_witness"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    contact: Mapped[str] = mapped_column(Text, default="")
+    #: Where the witness was (or lives): exact, and so never shown outside the team.
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    custody_leaf: Mapped[int] = mapped_column(BigInteger)
 
 
 class IncidentWeapon(Base):

@@ -31,6 +31,7 @@ from civwatch.incidents.models import (
     IncidentWeapon,
     ItemVerification,
     VocabularyTerm,
+    Witness,
 )
 from civwatch.incidents.text import text_key
 from civwatch.incidents.vocabulary import (
@@ -49,7 +50,10 @@ MAX_TEXT = 50_000
 MAX_RADIUS_M = 100_000.0
 #: How far the gazetteer may look for the settlement of an incident's point.
 SETTLEMENT_SEARCH_M = 30_000.0
-#: Fields an incident document holds, in display order.
+#: Fields whose change moves the public location (see ``publish.publication.coarsen``).
+LOCATION_FIELDS = frozenset({"lat", "lon", "settlement", "raion", "oblast"})
+#: Fields an incident document holds, in display order. Internal fields (notes, witnesses)
+#: are deliberately not part of it: revisions are exported, internal fields never are.
 FIELDS = (
     "title",
     "narrative",
@@ -205,6 +209,12 @@ def _apply(session: Session, incident: Incident, doc: Mapping[str, Any]) -> None
     session.add_all(IncidentObject(incident_id=incident.id, term=t) for t in doc["objects"])
 
 
+def _place_publicly(incident: Incident, places: Gazetteer | None) -> None:
+    from civwatch.publish.publication import place_publicly
+
+    place_publicly(incident, places)
+
+
 def _record_revision(
     ws: Workspace,
     session: Session,
@@ -263,6 +273,7 @@ def create_incident(
         )
         session.add(incident)
         _apply(session, incident, checked)
+        _place_publicly(incident, places)
         _record_revision(ws, session, incident, checked, user.username, now, "incident-create")
         session.flush()
         return _show(session, incident)
@@ -279,7 +290,7 @@ def update_incident(
     """Record a new revision of an incident with ``changes`` applied (not while in review)."""
     if not changes:
         raise RejectedInputError("Nothing to change.")
-    if places is None and ({"lat", "lon"} & set(changes)):
+    if places is None and (LOCATION_FIELDS & set(changes)):
         places = gazetteer_for(ws)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
@@ -303,6 +314,8 @@ def update_incident(
         incident.revision += 1
         incident.updated_at = now
         _apply(session, incident, checked)
+        if LOCATION_FIELDS & set(changes):
+            _place_publicly(incident, places)
         _record_revision(ws, session, incident, checked, user.username, now, "incident-update")
         session.flush()
         return _show(session, incident)
@@ -552,10 +565,13 @@ def _show(session: Session, incident: Incident) -> dict[str, Any]:
         .where(IncidentRevision.incident_id == incident.id)
         .order_by(IncidentRevision.revision)
     ).all()
+    from civwatch.publish.publication import coarsened_location
+
     return {
         "id": incident.id,
         **summary_json(incident),
         **incident_doc(session, incident),
+        "public_location": coarsened_location(incident),
         "created_by": incident.created_by,
         "created_at": _iso(incident.created_at),
         "updated_at": _iso(incident.updated_at),
@@ -641,3 +657,143 @@ def list_incidents(
             query.order_by(Incident.start_at.desc(), Incident.id.desc()).limit(limit).offset(offset)
         ).all()
         return {"total": total, "incidents": [summary_json(i) for i in rows]}
+
+
+# --- internal fields: notes and witnesses -------------------------------------------------------
+#
+# Internal by nature: they are never part of the incident document (revisions), of
+# ``get_incident``, or of any public output or export. Their custody entries hold digests
+# only, so the custody log (which goes into evidence packages) never names a witness.
+
+MAX_NAME = 255
+MAX_CONTACT = 2000
+
+
+def _witness_json(w: Witness) -> dict[str, Any]:
+    return {
+        "id": w.id,
+        "name": w.name,
+        "contact": w.contact,
+        "lat": w.lat,
+        "lon": w.lon,
+        "note": w.note,
+        "added_by": w.added_by,
+        "added_at": _iso(w.added_at),
+    }
+
+
+def _internal(session: Session, incident: Incident) -> dict[str, Any]:
+    witnesses = session.scalars(
+        select(Witness).where(Witness.incident_id == incident.id).order_by(Witness.id)
+    ).all()
+    return {
+        "incident_id": incident.id,
+        "internal_notes": incident.internal_notes,
+        "witnesses": [_witness_json(w) for w in witnesses],
+    }
+
+
+def internal_fields(ws: Workspace, incident_id: int, *, actor: str | None) -> dict[str, Any]:
+    """The incident's internal notes and witnesses (investigators and verifiers only)."""
+    with ws.sessions() as session:
+        require_role(session, actor, *WRITERS)
+        return _internal(session, _incident(session, incident_id))
+
+
+def set_internal_notes(
+    ws: Workspace, incident_id: int, notes: str, *, actor: str | None
+) -> dict[str, Any]:
+    """Replace the incident's internal notes (logged as a digest)."""
+    text = _text(notes, "The internal notes", MAX_TEXT)
+    with ws.sessions() as session, session.begin():
+        ws.custody.lock(session)
+        user = require_role(session, actor, *WRITERS)
+        incident = _incident(session, incident_id, for_update=True)
+        if incident.internal_notes == text:
+            raise RejectedInputError("These internal notes are already recorded.")
+        now = utcnow()
+        entries.append(
+            ws,
+            session,
+            "incident-internal-notes",
+            user.username,
+            now,
+            incident=incident.id,
+            notes_sha256=entries.digest({"notes": text}),
+        )
+        incident.internal_notes = text
+        session.flush()
+        return _internal(session, incident)
+
+
+def add_witness(
+    ws: Workspace,
+    incident_id: int,
+    name: str,
+    *,
+    contact: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+    note: str = "",
+    actor: str | None,
+) -> dict[str, Any]:
+    """Record a witness of an incident (internal: never published or exported)."""
+    record: dict[str, Any] = {
+        "name": _text(name, "The witness's name", MAX_NAME, required=True),
+        "contact": _text(contact, "The contact", MAX_CONTACT),
+        "note": _text(note, "The note", MAX_TEXT),
+        "lat": None,
+        "lon": None,
+    }
+    if (lat is None) != (lon is None):
+        raise RejectedInputError("Give both the latitude and the longitude of the witness.")
+    if lat is not None and lon is not None:
+        record["lat"], record["lon"] = validation.point(lat, lon, "The witness's location")
+    with ws.sessions() as session, session.begin():
+        ws.custody.lock(session)
+        user = require_role(session, actor, *WRITERS)
+        incident = _incident(session, incident_id, for_update=True)
+        now = utcnow()
+        witness = Witness(
+            incident_id=incident.id, added_by=user.username, added_at=now, custody_leaf=0, **record
+        )
+        session.add(witness)
+        session.flush()
+        witness.custody_leaf = entries.append(
+            ws,
+            session,
+            "incident-witness-add",
+            user.username,
+            now,
+            incident=incident.id,
+            witness=witness.id,
+            record_sha256=entries.digest(record),
+        )
+        session.flush()
+        return _witness_json(witness)
+
+
+def remove_witness(
+    ws: Workspace, incident_id: int, witness_id: int, *, actor: str | None
+) -> dict[str, Any]:
+    """Delete a witness record for good (the custody log keeps that it existed, not who)."""
+    with ws.sessions() as session, session.begin():
+        ws.custody.lock(session)
+        user = require_role(session, actor, *WRITERS)
+        incident = _incident(session, incident_id, for_update=True)
+        witness = session.get(Witness, witness_id)
+        if witness is None or witness.incident_id != incident.id:
+            raise NotFoundError(f"Incident {incident.id} has no witness {witness_id}.")
+        entries.append(
+            ws,
+            session,
+            "incident-witness-remove",
+            user.username,
+            utcnow(),
+            incident=incident.id,
+            witness=witness.id,
+            added_leaf=witness.custody_leaf,
+        )
+        session.delete(witness)
+        session.flush()
+        return _internal(session, incident)

@@ -29,6 +29,7 @@ end, so a failure leaves nothing behind.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import mimetypes
@@ -63,6 +64,7 @@ from civwatch.incidents import entries
 from civwatch.incidents.models import EvidenceLink, IncidentRevision, SuggestionDecision
 from civwatch.incidents.service import get_incident
 from civwatch.incidents.verification import item_verification
+from civwatch.publish import redaction
 from civwatch.workspace import Workspace
 
 #: Roles that may export (the same as ``Permission.EXPORT`` on the web).
@@ -73,7 +75,14 @@ MAX_RECIPIENT = 500
 CHUNK = 1 << 20
 #: Kinds of custody entry whose content goes into a package; any other entry about the
 #: incident or its items is "withheld": its leaf hash and proof only.
-INCLUDED_ACT_PREFIXES = ("item-", "incident-", "evidence-", "verification-", "suggestion-")
+INCLUDED_ACT_PREFIXES = (
+    "item-",
+    "incident-",
+    "evidence-",
+    "verification-",
+    "suggestion-",
+    "redaction-",
+)
 INCLUDED_ACTS = frozenset({"ingest", "extract", "sighting", "hash", "match", "unpack", "export"})
 #: What a package never contains, as the summary and README say.
 EXCLUDED = (
@@ -99,6 +108,8 @@ class MediaFile:
     leaf: int
     field: str
     open: Callable[[], BinaryIO]
+    #: Other custody entries about this file (a redaction's creation), proved alongside.
+    also: tuple[int, ...] = ()
 
 
 @dataclass
@@ -159,14 +170,27 @@ class _Contents:
 
 
 def redacted_media(ws: Workspace, incident_id: int, items: Iterable[str]) -> dict[str, MediaFile]:
-    """Redacted copies of the items' media, by item SHA-256, each tied to the custody entry
-    that recorded its redaction.
-
-    PLUG-IN POINT for ``civwatch.publish.redaction.published_media(session, incident_id)``:
-    until redaction exists there are none, and items without a copy are listed without
-    media (the summary says so).
-    """
-    return {}
+    """The approved redacted copies of the items' media, by original SHA-256, each bound to
+    the custody entry that approved it (the one that made it is proved alongside).
+    Items without an approved redaction are listed without media (the summary says so)."""
+    wanted = set(items)
+    with ws.sessions() as session:
+        published = redaction.published_media(session, incident_id)
+    found: dict[str, MediaFile] = {}
+    for m in published:
+        if m["original_sha256"] not in wanted or m["approval_leaf"] is None:
+            continue
+        derivative = m["derivative_sha256"]
+        found[m["original_sha256"]] = MediaFile(
+            kind="redacted",
+            sha256=derivative,
+            media_type=m["media_type"],
+            leaf=m["approval_leaf"],
+            field="derivative_sha256",
+            open=functools.partial(ws.vault.open, derivative),
+            also=(m["custody_leaf"],),
+        )
+    return found
 
 
 def _original(ws: Workspace, item: EvidenceItem) -> MediaFile:
@@ -311,7 +335,7 @@ def _gather(ws: Workspace, incident_id: int, include_originals: bool) -> _Conten
         else:
             item.media = redacted.get(item.sha256)
         if item.media is not None:
-            item.leaves.add(item.media.leaf)
+            item.leaves |= {item.media.leaf, *item.media.also}
     return contents
 
 

@@ -39,7 +39,7 @@ from civwatch.accounts.service import disable_user, list_users
 from civwatch.accounts.totp import provisioning_uri
 from civwatch.errors import CivwatchError, RejectedInputError
 from civwatch.web.auth import client_of, require
-from civwatch.web.deps import WS
+from civwatch.web.deps import WS, RowId
 from civwatch.web.pages import render
 from civwatch.workspace import Workspace
 
@@ -347,7 +347,7 @@ async def account_token_create(
 
 
 @router.post("/account/tokens/{token_id}/revoke", response_class=HTMLResponse)
-async def account_token_revoke(request: Request, w: WS, who: SignedIn, token_id: int) -> Response:
+async def account_token_revoke(request: Request, w: WS, who: SignedIn, token_id: RowId) -> Response:
     """Revoke one of your API tokens."""
 
     def call() -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
@@ -15,15 +15,15 @@ from civwatch.accounts.auth import create_token, list_tokens, revoke_token
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
 from civwatch.accounts.service import list_users
-from civwatch.errors import RejectedInputError
 from civwatch.evidence.ingest import SourceInfo
 from civwatch.evidence.search import EvidenceFilter, search_items
 from civwatch.evidence.service import find_item, get_item
 from civwatch.web.auth import client_of, require
-from civwatch.web.deps import WS, tree_head_json
+from civwatch.web.deps import WS, RowId, tree_head_json
+from civwatch.web.jobs_api import JobDocument, prefer_wait, wait_for_job
 from civwatch.web.media import media_response
 from civwatch.web.problems import PROBLEM_RESPONSES
-from civwatch.web.uploads import MAX_FILES, ingest_uploads
+from civwatch.web.uploads import receive_upload
 from civwatch.workspace import Workspace
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
@@ -57,15 +57,31 @@ def evidence_list(
     collected_before: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[
+        str | None, Query(max_length=32, description="next_cursor of the previous page")
+    ] = None,
 ) -> dict[str, Any]:
     """A page of evidence items, newest first, filtered and searched."""
     f = EvidenceFilter(q, media_type, collected_by, collected_after, collected_before)
-    return search_items(w, f, limit=limit, offset=offset)
+    return search_items(w, f, limit=limit, offset=offset, cursor=cursor)
 
 
-@router.post("/evidence", tags=["evidence"], status_code=201)
+@router.post(
+    "/evidence",
+    tags=["evidence"],
+    status_code=202,
+    response_model=JobDocument,
+    responses={
+        200: {"model": JobDocument, "description": "Finished within the time `Prefer` allowed"},
+        202: {
+            "model": JobDocument,
+            "description": "Received and stored; the job ingesting them is at `Location`",
+        },
+    },
+)
 def evidence_upload(
     request: Request,
+    response: Response,
     w: WS,
     who: Uploader,
     files: Annotated[list[UploadFile], File(description="One or more files")],
@@ -73,48 +89,45 @@ def evidence_upload(
     platform: Annotated[str | None, Form(max_length=255)] = None,
     account: Annotated[str | None, Form(max_length=255)] = None,
     caption: Annotated[str | None, Form(max_length=20000)] = None,
+    prefer: Annotated[
+        str | None,
+        Header(
+            max_length=200,
+            description="`wait=N` (RFC 7240): wait up to N seconds (at most 60) for the "
+            "job to finish, and answer 200 with its outcomes if it did",
+        ),
+    ] = None,
 ) -> dict[str, Any]:
-    """Upload files as evidence; each is stored once, duplicates add a sighting."""
-    return upload(
+    """Upload files as evidence. The answer (202) comes once the files are safely
+    received; a background job then stores each once (duplicates add a sighting), finds
+    copies and reports each file's outcome at the job's URL (`Location`)."""
+    job = upload(
         request,
         w,
         who,
         files,
         SourceInfo(source_url or None, platform or None, account or None, None, caption or None),
     )
+    response.headers["Location"] = job["url"]
+    if wait := prefer_wait(prefer):
+        job = wait_for_job(w, job["id"], wait)
+        if job["state"] in ("done", "failed"):
+            response.status_code = 200
+            response.headers["Preference-Applied"] = f"wait={wait:g}"
+    return job
 
 
 def upload(
     request: Request, w: Workspace, who: Principal, files: list[UploadFile], source: SourceInfo
 ) -> dict[str, Any]:
-    """Shared by the API and the inbox form: ingest, audit, look for copies."""
-    from civwatch.evidence.clusters import cluster_of
-    from civwatch.evidence.copies import hash_pending
-
-    if not files:
-        raise RejectedInputError("Choose at least one file to upload.")
-    if len(files) > MAX_FILES:
-        raise RejectedInputError(f"Upload at most {MAX_FILES} files at a time.")
-    outcomes = ingest_uploads(
-        w, [(f.filename, f.file) for f in files], source=source, collector=who.username
+    """Shared by the API and the inbox form: receive the files, queue their ingest job."""
+    return receive_upload(
+        w,
+        [(f.filename, f.file) for f in files],
+        source=source,
+        collector=who.username,
+        client=client_of(request),
     )
-    hash_pending(w)
-    with w.sessions() as session, session.begin():
-        for o in outcomes:
-            audit.record(
-                session,
-                "evidence-upload",
-                actor=who.username,
-                target=f"evidence:{o['sha256']}" if o["sha256"] else o["path"],
-                outcome="ok" if o["status"] != "rejected" else "failed",
-                client=client_of(request),
-                detail={"status": o["status"], "name": o["path"]},
-            )
-    for o in outcomes:
-        if o["sha256"]:
-            cluster = cluster_of(w, o["sha256"])
-            o["copies"] = {"count": cluster["copies"], "first_seen": cluster["first_sighting"]}
-    return {"outcomes": outcomes}
 
 
 @router.get("/evidence/{sha256}", tags=["evidence"])
@@ -180,7 +193,7 @@ def tokens_create(w: WS, who: SignedIn, body: TokenRequest) -> dict[str, Any]:
 
 
 @router.delete("/tokens/{token_id}", tags=["accounts"])
-def tokens_revoke(w: WS, who: SignedIn, token_id: int) -> dict[str, Any]:
+def tokens_revoke(w: WS, who: SignedIn, token_id: RowId) -> dict[str, Any]:
     """Revoke one of your API tokens."""
     return revoke_token(w, who, token_id)
 

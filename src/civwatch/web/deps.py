@@ -6,7 +6,7 @@ import base64
 from typing import Annotated, Any
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from civwatch.workspace import Workspace
 
@@ -18,6 +18,11 @@ def get_workspace(request: Request) -> Workspace:
 
 
 WS = Annotated[Workspace, Depends(get_workspace)]
+
+# A database row number in a path: both databases store 64-bit integers, so a
+# larger number can name no row and is refused as a bad request (not a 500).
+MAX_ROW_ID = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A record number")]
 
 
 def tree_head_json(ws: Workspace) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from civwatch.incidents import (
 from civwatch.incidents import vocabulary as vocab
 from civwatch.incidents.terms import add_term, list_terms
 from civwatch.web.auth import client_of, require
-from civwatch.web.deps import WS
+from civwatch.web.deps import WS, RowId
 from civwatch.web.problems import PROBLEM_RESPONSES, problem_doc
 from civwatch.workspace import Workspace
 
@@ -445,7 +445,7 @@ def incidents_series(
 
 
 @router.get("/incidents/{incident_id}", tags=["incidents"])
-def incidents_get(w: WS, _: Reader, incident_id: int) -> dict[str, Any]:
+def incidents_get(w: WS, _: Reader, incident_id: RowId) -> dict[str, Any]:
     """One incident: content, linked evidence, independent sources, history, revisions."""
     return service.get_incident(w, incident_id)
 
@@ -454,7 +454,7 @@ def incidents_get(w: WS, _: Reader, incident_id: int) -> dict[str, Any]:
 def incidents_places(
     w: WS,
     _: Reader,
-    incident_id: int,
+    incident_id: RowId,
     radius_m: Annotated[float, Query(ge=0, le=places.MAX_RADIUS_M)] = 500.0,
     kind: Annotated[list[str] | None, Query(max_length=20, description="Object terms")] = None,
 ) -> dict[str, Any]:
@@ -475,7 +475,7 @@ def incidents_create(request: Request, w: WS, who: Writer, body: NewIncident) ->
 
 @router.patch("/incidents/{incident_id}", tags=["incidents"], responses=CONFLICT)
 def incidents_update(
-    request: Request, w: WS, who: Writer, incident_id: int, body: IncidentChanges
+    request: Request, w: WS, who: Writer, incident_id: RowId, body: IncidentChanges
 ) -> dict[str, Any]:
     """Record a new revision with the fields given (not while the incident is in review)."""
     if body.revision is not None:
@@ -499,7 +499,7 @@ def incidents_update(
 
 @router.post("/incidents/{incident_id}/evidence", tags=["incidents"])
 def incidents_link(
-    request: Request, w: WS, who: Writer, incident_id: int, body: LinkRequest
+    request: Request, w: WS, who: Writer, incident_id: RowId, body: LinkRequest
 ) -> dict[str, Any]:
     """Link an evidence item (primary, corroborating or context); again to change role/note."""
     shown = service.link_evidence(
@@ -511,7 +511,7 @@ def incidents_link(
 
 @router.post("/incidents/{incident_id}/evidence/{sha256}/unlink", tags=["incidents"])
 def incidents_unlink(
-    request: Request, w: WS, who: Writer, incident_id: int, sha256: str, body: Reason
+    request: Request, w: WS, who: Writer, incident_id: RowId, sha256: str, body: Reason
 ) -> dict[str, Any]:
     """Remove a link, with the reason (the link's history stays)."""
     shown = service.unlink_evidence(w, incident_id, sha256, reason=body.reason, actor=who.username)
@@ -521,7 +521,7 @@ def incidents_unlink(
 
 @router.post("/incidents/{incident_id}/status", tags=["incidents"])
 def incidents_status(
-    request: Request, w: WS, who: Writer, incident_id: int, body: StatusChange
+    request: Request, w: WS, who: Writer, incident_id: RowId, body: StatusChange
 ) -> dict[str, Any]:
     """Start verification, propose an outcome for review, or reopen (with a reason)."""
     shown = workflow.set_incident_status(
@@ -533,7 +533,7 @@ def incidents_status(
 
 @router.post("/incidents/{incident_id}/review", tags=["incidents"])
 def incidents_review(
-    request: Request, w: WS, who: Reviewer, incident_id: int, body: ReviewDecision
+    request: Request, w: WS, who: Reviewer, incident_id: RowId, body: ReviewDecision
 ) -> dict[str, Any]:
     """Approve the proposed outcome or reject it with a reason (not your own proposal)."""
     shown = workflow.review_incident(
@@ -545,7 +545,7 @@ def incidents_review(
 
 @router.post("/incidents/{incident_id}/visibility", tags=["incidents"])
 def incidents_visibility(
-    request: Request, w: WS, who: Publisher, incident_id: int, body: VisibilityChange
+    request: Request, w: WS, who: Publisher, incident_id: RowId, body: VisibilityChange
 ) -> dict[str, Any]:
     """Publish a verified incident (public), or unpublish it (internal, with a reason)."""
     shown = workflow.set_visibility(
@@ -623,7 +623,7 @@ def item_suggestions(
 
 @router.post("/evidence/{sha256}/suggestions/{incident_id}", tags=["verification"])
 def item_suggestion_decide(
-    request: Request, w: WS, who: Writer, sha256: str, incident_id: int, body: SuggestionDecision
+    request: Request, w: WS, who: Writer, sha256: str, incident_id: RowId, body: SuggestionDecision
 ) -> dict[str, Any]:
     """Confirm a suggestion (links the item) or dismiss it (hides it for this item)."""
     decided = suggestions.decide(

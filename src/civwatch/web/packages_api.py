@@ -27,7 +27,7 @@ from civwatch.publish.package import (
     write_zip,
 )
 from civwatch.web.auth import client_of, require
-from civwatch.web.deps import WS
+from civwatch.web.deps import WS, RowId
 from civwatch.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
@@ -36,7 +36,7 @@ Exporter = Annotated[Principal, Depends(require(Permission.EXPORT))]
 
 
 @router.get("/incidents/{incident_id}/package", tags=["packages"])
-def package_preview(w: WS, _: Exporter, incident_id: int) -> dict[str, Any]:
+def package_preview(w: WS, _: Exporter, incident_id: RowId) -> dict[str, Any]:
     """What an evidence package of the incident would hold (nothing is recorded)."""
     return package_plan(w, incident_id)
 
@@ -56,7 +56,7 @@ def package_download(
     request: Request,
     w: WS,
     who: Exporter,
-    incident_id: int,
+    incident_id: RowId,
     recipient: Annotated[
         str | None, Form(max_length=MAX_RECIPIENT, description="To whom the package goes")
     ] = None,

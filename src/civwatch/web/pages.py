@@ -188,9 +188,10 @@ def inbox_upload(
     source_url: Annotated[str, Form(max_length=2000)] = "",
     caption: Annotated[str, Form(max_length=20000)] = "",
 ) -> Response:
+    """The form without JavaScript: files received, then the job's page (it refreshes)."""
     from civwatch.web.api import upload
 
-    result = upload(
+    job = upload(
         request, w, who, files, SourceInfo(url=source_url or None, caption=caption or None)
     )
-    return _inbox(request, w, who, None, "", 1, outcomes=result["outcomes"])
+    return RedirectResponse(job["page"], status_code=303)

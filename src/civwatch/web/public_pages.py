@@ -1,11 +1,657 @@
 """The public site (no account needed): map, timeline, incident pages, dashboards, feeds and
-open data downloads of published incidents only."""
+open data downloads of published incidents only.
+
+Every page reads incidents through :mod:`civwatch.publish.public` (an allow-list of
+published, verified incidents) and works without JavaScript; the map is the one part that
+needs it, and the list under it shows the same incidents. Pages use their own base
+template (``public_base.html``): no internal navigation, no sign-out form.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import hashlib
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response, StreamingResponse
+
+from civwatch.accounts.permissions import Permission
+from civwatch.accounts.principal import Principal
+from civwatch.errors import CivwatchError, NotFoundError, RejectedInputError
+from civwatch.geo.regions import UKRAINE_ADMIN1
+from civwatch.incidents.service import extra_terms
+from civwatch.incidents.vocabulary import BUILTIN
+from civwatch.publish import charts, feeds, sitrep
+from civwatch.publish.public import (
+    MAX_LIMIT,
+    PublicFilter,
+    iter_public_incidents,
+    public_incident,
+    public_incidents,
+)
+from civwatch.publish.sharecard import share_card
+from civwatch.web.auth import require
+from civwatch.web.deps import WS, RowId
+from civwatch.web.media import MEDIA_CSP, download_type
+from civwatch.web.pages import render
+from civwatch.workspace import Workspace
 
 router = APIRouter(include_in_schema=False)
 
-#: Open data downloads and the public map endpoint (documented in the API schema).
-api_router = APIRouter(prefix="/api/v1/public")
+Anyone = Annotated[Principal | None, Depends(require(Permission.PUBLIC))]
+Publisher = Annotated[Principal, Depends(require(Permission.PUBLISH))]
+PAGE_SIZE = 50
+#: Where the map fetches markers for its viewport (the public map API, GeoJSON).
+MAP_ENDPOINT = "/api/v1/public/map"
+PRECISION_TEXT = {
+    "exact": "the exact place",
+    "settlement": "the settlement",
+    "raion": "the district (raion)",
+    "oblast": "the region (oblast)",
+}
+Text = Annotated[str, Query(max_length=100)]
+
+
+# -- presenting public incidents -----------------------------------------------------------
+
+
+def _when(value: Any) -> datetime:
+    at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _day(at: datetime) -> str:
+    return at.strftime("%-d %B %Y")
+
+
+def _when_text(incident: Mapping[str, Any]) -> str:
+    start = _when(incident["start"])
+    precision = incident.get("time_precision")
+    if precision in ("exact", "hour"):
+        return start.strftime("%-d %B %Y, %H:%M UTC")
+    if precision == "approximate":
+        return f"around {_day(start)}"
+    return _day(start)
+
+
+def place_text(incident: Mapping[str, Any]) -> str:
+    location = incident.get("location") or {}
+    place = location.get("place")
+    if place:
+        return str(place)
+    parts = [incident.get(k) for k in ("settlement", "raion", "oblast")]
+    return ", ".join(str(p) for p in parts if p) or "Ukraine"
+
+
+def present(incident: Mapping[str, Any]) -> dict[str, Any]:
+    """A public incident with the texts its pages show (nothing added from elsewhere)."""
+    start = _when(incident["start"])
+    casualties = incident.get("casualties") or {}
+    rows = []
+    for kind in ("killed", "injured"):
+        figure = casualties.get(kind)
+        if not figure:
+            continue
+        rows.append({"label": kind.capitalize(), "figure": figure, "source": figure.get("source")})
+        for group, g in sorted((figure.get("groups") or {}).items()):
+            label = f"{kind.capitalize()}: {group.replace('_', ' ')}"
+            rows.append({"label": label, "figure": g, "source": g.get("source")})
+    location = incident.get("location") or {}
+    history = incident.get("history") or []
+    return {
+        **incident,
+        "start_iso": start.isoformat(),
+        "start_text": _day(start),
+        "when_text": _when_text(incident),
+        "place_text": place_text(incident),
+        "type_label": charts.term_label("incident_type", incident.get("incident_type")),
+        "weapon_labels": [charts.term_label("weapon", w) for w in incident.get("weapons") or ()],
+        "object_labels": [charts.term_label("object", o) for o in incident.get("objects") or ()],
+        "ihl_labels": [
+            charts.term_label("ihl_concern", c) for c in incident.get("ihl_concerns") or ()
+        ],
+        "location_precision_text": PRECISION_TEXT.get(
+            str(location.get("precision")), str(location.get("precision") or "")
+        ),
+        "casualty_rows": rows,
+        "corrected": any(h.get("kind") == "corrected" for h in history),
+    }
+
+
+def _history(incident: Mapping[str, Any]) -> list[dict[str, Any]]:
+    kinds = {"published": "Published", "corrected": "Corrected", "withdrawn": "Withdrawn"}
+    out = []
+    for h in incident.get("history") or ():
+        at = _when(h["at"])
+        out.append(
+            {
+                "kind": h.get("kind"),
+                "kind_text": kinds.get(str(h.get("kind")), str(h.get("kind"))),
+                "at_iso": at.isoformat(),
+                "at_text": _day(at),
+                "note": h.get("note") or "",
+            }
+        )
+    return out
+
+
+# -- filters ----------------------------------------------------------------------------
+
+
+def _date(value: str, what: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise RejectedInputError(f"{what} must be a date such as 2024-03-01.") from None
+
+
+class Filters:
+    """The filter form of the public pages: what was asked, and the PublicFilter for it."""
+
+    def __init__(
+        self,
+        from_: Annotated[str, Query(alias="from", max_length=10)] = "",
+        to: Annotated[str, Query(max_length=10)] = "",
+        oblast: Text = "",
+        type: Text = "",
+        weapon: Text = "",
+        object: Text = "",
+    ) -> None:
+        self.values = {
+            "from": from_,
+            "to": to,
+            "oblast": oblast,
+            "type": type,
+            "weapon": weapon,
+            "object": object,
+        }
+
+    def public(self) -> PublicFilter:
+        first = _date(self.values["from"], "'From'")
+        last = _date(self.values["to"], "'To'")
+        if first and last and last < first:
+            raise RejectedInputError("'To' is before 'From': the period ends before it starts.")
+        return PublicFilter.parse(
+            start_from=datetime(first.year, first.month, first.day, tzinfo=UTC) if first else None,
+            start_to=(
+                datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
+                if last
+                else None
+            ),
+            oblast=self.values["oblast"],
+            incident_type=self.values["type"],
+            weapon=self.values["weapon"],
+            object_=self.values["object"],
+        )
+
+    def query(self, **extra: Any) -> str:
+        given = {k: v for k, v in {**self.values, **extra}.items() if v not in ("", None)}
+        return urlencode(given)
+
+
+PageFilters = Annotated[Filters, Depends()]
+
+
+def _choices(ws: Workspace) -> dict[str, list[tuple[str, str]]]:
+    """Options of the filter form: oblasts, and the vocabulary terms (built in and added)."""
+    with ws.sessions() as session:
+        extra = {kind: extra_terms(session, kind) for kind in ("incident_type", "weapon", "object")}
+    out = {
+        "oblast": sorted((name, name) for name, _ in UKRAINE_ADMIN1.values()),
+    }
+    for field, kind in (("type", "incident_type"), ("weapon", "weapon"), ("object", "object")):
+        terms = {**BUILTIN[kind], **extra[kind]}
+        out[field] = sorted(terms.items(), key=lambda t: t[1].casefold())
+    return out
+
+
+def _page(
+    request: Request, ws: Workspace, name: str, context: dict[str, Any], status: int = 200
+) -> Response:
+    context.setdefault("organisation", ws.settings.organisation_name)
+    context.setdefault("section", request.url.path)
+    context["principal"] = None  # public pages never show who is signed in
+    return render(request, name, context, status)
+
+
+def _failed(request: Request, ws: Workspace, exc: CivwatchError) -> Response:
+    title = "Not found" if isinstance(exc, NotFoundError) else "This request cannot be shown"
+    return _page(
+        request, ws, "public_error.html", {"title": title, "detail": exc.message}, exc.status_code
+    )
+
+
+def _published_media(ws: Workspace, incident_id: int) -> list[dict[str, Any]]:
+    """The approved, redacted media of a published incident (never an original)."""
+    from civwatch.publish.redaction import published_media
+
+    with ws.sessions() as session:
+        return [
+            {
+                "sha256": m["derivative_sha256"],
+                "media_type": m["media_type"],
+                "graphic": bool(m["graphic"]),
+                "width": m.get("width"),
+                "height": m.get("height"),
+            }
+            for m in published_media(session, incident_id)
+        ]
+
+
+def _base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+# -- pages ------------------------------------------------------------------------------
+
+
+@router.get("/public", response_class=HTMLResponse)
+def public_home(
+    request: Request,
+    w: WS,
+    _: Anyone,
+    f: PageFilters,
+    cursor: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """The map and the list of published incidents, newest first, with filters."""
+    try:
+        found = public_incidents(w, f.public(), limit=PAGE_SIZE, cursor=cursor)
+    except CivwatchError as exc:
+        return _failed(request, w, exc)
+    incidents = [present(i) for i in found["incidents"]]
+    nxt = found["next_cursor"]
+    return _page(
+        request,
+        w,
+        "public_incidents.html",
+        {
+            "incidents": incidents,
+            "shown": len(incidents),
+            "more": nxt is not None,
+            "filters": f.values,
+            "choices": _choices(w),
+            "query": f.query(),
+            "next_url": f"/public?{f.query(cursor=nxt)}#list" if nxt else None,
+            "first_url": f"/public?{f.query()}" if cursor else None,
+            "map_endpoint": MAP_ENDPOINT,
+            "tile_url": w.settings.map_tile_url,
+            "tile_attribution": w.settings.map_tile_attribution,
+        },
+    )
+
+
+@router.get("/public/timeline", response_class=HTMLResponse)
+def public_timeline(request: Request, w: WS, _: Anyone, f: PageFilters) -> Response:
+    """Published incidents by month of the attack, newest first (no JavaScript)."""
+    try:
+        found = public_incidents(w, f.public(), limit=MAX_LIMIT)
+    except CivwatchError as exc:
+        return _failed(request, w, exc)
+    incidents = sorted(
+        (present(i) for i in found["incidents"]), key=lambda i: i["start_iso"], reverse=True
+    )
+    months: list[dict[str, Any]] = []
+    for i in incidents:
+        key = i["start_iso"][:7]
+        if not months or months[-1]["key"] != key:
+            label = _when(i["start"]).strftime("%B %Y")
+            months.append({"key": key, "label": label, "incidents": []})
+        months[-1]["incidents"].append(i)
+    return _page(
+        request,
+        w,
+        "public_timeline.html",
+        {
+            "months": months,
+            "shown": len(incidents),
+            "truncated": found["next_cursor"] is not None,
+            "filters": f.values,
+            "choices": _choices(w),
+        },
+    )
+
+
+@router.get("/public/incidents/{incident_id}", response_class=HTMLResponse)
+def public_incident_page(request: Request, w: WS, _: Anyone, incident_id: RowId) -> Response:
+    """One published incident: facts, casualty ranges with sources, corrections, media."""
+    try:
+        incident = public_incident(w, incident_id)
+    except CivwatchError as exc:
+        return _failed(request, w, exc)
+    shown = present(incident)
+    history = _history(incident)
+    base = _base_url(request)
+    page_url = f"{base}/public/incidents/{incident_id}"
+    summary = feeds.entry_text(incident).split("\n\n")
+    media = [
+        {
+            "url": f"/public/incidents/{incident_id}/media/{n}",
+            "kind": "video" if m["media_type"].startswith("video/") else "photo",
+            "graphic": m["graphic"],
+            "width": m["width"],
+            "height": m["height"],
+            "alt": f"Photo {n + 1} of {shown['title']} (faces blurred)",
+        }
+        for n, m in enumerate(_published_media(w, incident_id))
+    ]
+    return _page(
+        request,
+        w,
+        "public_incident.html",
+        {
+            "i": shown,
+            "history": history,
+            "corrections": [h for h in history if h["kind"] == "corrected"],
+            "summary": " ".join(summary[:3])[:300],
+            "page_url": page_url,
+            "card_url": f"{page_url}/card.png",
+            "media": media,
+            "section": "/public",
+        },
+    )
+
+
+@router.get("/public/incidents/{incident_id}/card.png")
+def public_share_card(request: Request, w: WS, _: Anyone, incident_id: RowId) -> Response:
+    """The share image of a published incident (PNG, 1200 x 630)."""
+    try:
+        incident = public_incident(w, incident_id)
+    except CivwatchError as exc:
+        return _failed(request, w, exc)
+    png = share_card(w.data_dir, incident, w.settings.organisation_name)
+    return Response(
+        png,
+        media_type="image/png",
+        headers={
+            "Cache-Control": "public, max-age=300",
+            "ETag": '"' + hashlib.sha256(png).hexdigest()[:32] + '"',
+            "Content-Security-Policy": MEDIA_CSP,
+        },
+    )
+
+
+@router.get("/public/incidents/{incident_id}/media/{index}")
+def public_media_file(
+    request: Request, w: WS, _: Anyone, incident_id: RowId, index: int
+) -> Response:
+    """A published (redacted, approved) photo or video of a published incident."""
+    try:
+        public_incident(w, incident_id)
+        found = _published_media(w, incident_id)
+        if not 0 <= index < len(found):
+            raise NotFoundError(f"Incident {incident_id} has no published media number {index}.")
+    except CivwatchError as exc:
+        return _failed(request, w, exc)
+    chosen = found[index]
+    sha = chosen["sha256"]
+
+    def chunks() -> Any:
+        with w.vault.open(sha) as f:
+            while block := f.read(256 * 1024):
+                yield block
+
+    return StreamingResponse(
+        chunks(),
+        media_type=download_type(chosen["media_type"]),
+        headers={
+            "Content-Length": str(w.vault.size(sha)),
+            "Content-Security-Policy": MEDIA_CSP,
+            "Cache-Control": "public, max-age=300",
+            "Cross-Origin-Resource-Policy": "same-origin",
+        },
+    )
+
+
+@router.get("/public/dashboard", response_class=HTMLResponse)
+def public_dashboard(request: Request, w: WS, _: Anyone, f: PageFilters) -> Response:
+    """Casualty totals and charts (by month, oblast and type), ranges shown as ranges."""
+    try:
+        incidents = list(iter_public_incidents(w, f.public()))
+    except CivwatchError as exc:
+        return _failed(request, w, exc)
+    board = charts.dashboard(incidents)
+    return _page(
+        request,
+        w,
+        "public_dashboard.html",
+        {**board, "filters": f.values, "choices": _choices(w)},
+    )
+
+
+@router.get("/public/methodology", response_class=HTMLResponse)
+def public_methodology(request: Request, w: WS, _: Anyone) -> Response:
+    """How incidents are verified: sources, two-person review, ranges, coarsening."""
+    return _page(request, w, "public_methodology.html", {})
+
+
+def _feed_incidents(w: Workspace) -> list[dict[str, Any]]:
+    return list(iter_public_incidents(w))
+
+
+@router.get("/public/feed.atom")
+async def public_feed_atom(request: Request, w: WS, _: Anyone) -> Response:
+    """Atom feed of the incidents published or corrected last."""
+    incidents = await run_in_threadpool(_feed_incidents, w)
+    body = feeds.atom_feed(
+        incidents, base_url=_base_url(request), organisation=w.settings.organisation_name
+    )
+    return Response(
+        body,
+        media_type="application/atom+xml; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+@router.get("/public/feed.json")
+async def public_feed_json(request: Request, w: WS, _: Anyone) -> Response:
+    """JSON Feed 1.1 of the incidents published or corrected last."""
+    incidents = await run_in_threadpool(_feed_incidents, w)
+    body = feeds.json_feed(
+        incidents, base_url=_base_url(request), organisation=w.settings.organisation_name
+    )
+    return Response(
+        body,
+        media_type="application/feed+json; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+@router.get("/sitrep")
+def situation_report(
+    request: Request,
+    w: WS,
+    _: Publisher,
+    from_: Annotated[str, Query(alias="from", max_length=10)] = "",
+    to: Annotated[str, Query(max_length=10)] = "",
+    format: Annotated[str, Query(max_length=8)] = "html",
+) -> Response:
+    """A situation report (default: last week) as HTML or PDF, for publishers."""
+    try:
+        start, end = sitrep.period(_date(from_, "'from'"), _date(to, "'to'"))
+        if format not in ("html", "pdf"):
+            raise RejectedInputError("format must be html or pdf.")
+        report = sitrep.build_report(w, start, end)
+        html = sitrep.render_html(report)
+    except CivwatchError as exc:
+        return _failed(request, w, exc)
+    name = sitrep.file_name(start, end, format)
+    headers = {"Content-Disposition": f'inline; filename="{name}"'}
+    if format == "pdf":
+        return Response(sitrep.render_pdf(html), media_type="application/pdf", headers=headers)
+    headers["Content-Security-Policy"] = sitrep.REPORT_CSP
+    return Response(html, media_type="text/html; charset=utf-8", headers=headers)
+
+
+# ---- open data API (H7) ----
+# Open data downloads, the public incidents API and the public map endpoint (documented in
+# the API schema). Everything comes from civwatch.publish.public: verified, published
+# incidents, allow-listed fields, coarsened locations. Filters are the public pages' own.
+
+import dataclasses  # noqa: E402
+import json  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+
+from civwatch.db import utcnow  # noqa: E402
+from civwatch.incidents.geojson import parse_bbox  # noqa: E402
+from civwatch.publish import opendata  # noqa: E402
+from civwatch.publish.public import DEFAULT_LIMIT, public_map  # noqa: E402
+from civwatch.web.problems import PROBLEM_RESPONSES  # noqa: E402
+
+api_router = APIRouter(prefix="/api/v1/public", tags=["open data"], responses=PROBLEM_RESPONSES)
+
+Bbox = Annotated[
+    str,
+    Query(
+        max_length=200,
+        description="Viewport west,south,east,north in degrees (WGS 84), e.g. 22.1,44.3,40.2,52.4; "
+        "matched against the public (coarsened) location.",
+    ),
+]
+Cursor = Annotated[int | None, Query(ge=1, description="From the previous page's next_cursor.")]
+
+
+def _api_filter(f: Filters, bbox: str) -> PublicFilter:
+    return dataclasses.replace(f.public(), bbox=parse_bbox(bbox) if bbox else None)
+
+
+def _encoded(chunks: Iterator[str]) -> Iterator[bytes]:
+    for chunk in chunks:
+        yield chunk.encode("utf-8")
+
+
+def _download(
+    request: Request, w: Workspace, fmt: str, flt: PublicFilter, **options: Any
+) -> StreamingResponse:
+    """An export streamed as a file download (the filter is checked before any byte)."""
+    chosen = opendata.FORMATS[fmt]
+    chunks = opendata.export_chunks(w, fmt, flt, base_url=_base_url(request), **options)
+    name = opendata.filename(chosen, utcnow())
+    return StreamingResponse(
+        _encoded(chunks),
+        media_type=chosen.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _json(doc: Any, media_type: str = "application/json") -> Response:
+    return Response(
+        json.dumps(doc, ensure_ascii=False, separators=(",", ":")), media_type=media_type
+    )
+
+
+def _next(request: Request, cursor: int | None) -> str | None:
+    return None if cursor is None else str(request.url.include_query_params(cursor=cursor))
+
+
+@api_router.get(
+    "/incidents.geojson",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/geo+json": {}}}},
+)
+def open_data_geojson(
+    request: Request, w: WS, _: Anyone, f: PageFilters, bbox: Bbox = ""
+) -> StreamingResponse:
+    """Every published incident as a GeoJSON FeatureCollection (RFC 7946), streamed."""
+    return _download(request, w, "geojson", _api_filter(f, bbox))
+
+
+@api_router.get(
+    "/incidents.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def open_data_csv(
+    request: Request,
+    w: WS,
+    _: Anyone,
+    f: PageFilters,
+    bbox: Bbox = "",
+    bom: Annotated[
+        bool, Query(description="Start with a UTF-8 byte order mark (for Excel).")
+    ] = False,
+) -> StreamingResponse:
+    """Every published incident as CSV, one row per incident (columns: docs/open-data.md)."""
+    return _download(request, w, "csv", _api_filter(f, bbox), bom=bom)
+
+
+@api_router.get(
+    "/incidents.kml",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/vnd.google-earth.kml+xml": {}}}},
+)
+def open_data_kml(
+    request: Request, w: WS, _: Anyone, f: PageFilters, bbox: Bbox = ""
+) -> StreamingResponse:
+    """Every published incident as KML 2.2 for Google Earth, streamed."""
+    return _download(request, w, "kml", _api_filter(f, bbox))
+
+
+@api_router.get("/timemap/events", response_class=StreamingResponse)
+def timemap_events(
+    request: Request, w: WS, _: Anyone, f: PageFilters, bbox: Bbox = ""
+) -> StreamingResponse:
+    """Published incidents as Forensic Architecture TimeMap events (its EVENTS endpoint)."""
+    incidents = iter_public_incidents(w, _api_filter(f, bbox))
+    chunks = opendata.timemap_events_chunks(incidents, _base_url(request))
+    return StreamingResponse(_encoded(chunks), media_type="application/json")
+
+
+@api_router.get("/timemap/associations")
+def timemap_associations(w: WS, _: Anyone, f: PageFilters, bbox: Bbox = "") -> Response:
+    """TimeMap associations: a filter per incident type, weapon, object and oblast used."""
+    return _json(opendata.timemap_associations(iter_public_incidents(w, _api_filter(f, bbox))))
+
+
+@api_router.get("/timemap/sources")
+def timemap_sources(
+    request: Request, w: WS, _: Anyone, f: PageFilters, bbox: Bbox = ""
+) -> Response:
+    """TimeMap sources: the public record of each incident and its casualty sources."""
+    incidents = iter_public_incidents(w, _api_filter(f, bbox))
+    return _json(opendata.timemap_sources(incidents, _base_url(request)))
+
+
+@api_router.get("/map", responses={200: {"content": {"application/geo+json": {}}}})
+def public_map_markers(
+    request: Request,
+    w: WS,
+    _: Anyone,
+    f: PageFilters,
+    bbox: Bbox = "",
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = MAX_LIMIT,
+    cursor: Cursor = None,
+) -> Response:
+    """Map markers of published incidents in a viewport, newest first, a page at a time
+    (GeoJSON; ``next`` and ``next_cursor`` lead to the next page)."""
+    doc = public_map(w, _api_filter(f, bbox), limit=limit, cursor=cursor)
+    doc["next"] = _next(request, doc["next_cursor"])
+    return _json(doc, "application/geo+json")
+
+
+@api_router.get("/incidents")
+def public_incident_list(
+    request: Request,
+    w: WS,
+    _: Anyone,
+    f: PageFilters,
+    bbox: Bbox = "",
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Response:
+    """Published incidents with all their public fields, newest first, a page at a time."""
+    doc = public_incidents(w, _api_filter(f, bbox), limit=limit, cursor=cursor)
+    doc["next"] = _next(request, doc["next_cursor"])
+    return _json(doc)
+
+
+@api_router.get("/incidents/{incident_id}")
+def public_incident_record(w: WS, _: Anyone, incident_id: RowId) -> Response:
+    """One published incident with all its public fields (404 if not published)."""
+    return _json(public_incident(w, incident_id))

@@ -1,0 +1,293 @@
+"""Open data exports of 100,000 published incidents, and the public map endpoint over HTTP.
+
+Run:  .venv/bin/python bench/opendata_export.py [--incidents 100000] [--clients 20]
+          [--seconds 20] [--workers 2] [--formats geojson,csv,kml,timemap]
+
+1. Exports (GeoJSON, CSV; KML and TimeMap too) of every published incident to a file,
+   beside a reference in the same run: the raw SQL fetch of the same incidents' columns and
+   ``json.dumps`` of them as dicts (what any export must at least do). Target: < 10 s each.
+2. The public map endpoint (GET /api/v1/public/map) under uvicorn at 20 concurrent clients,
+   viewports rotating through a town, an oblast and the whole country, with the limit the
+   public map asks for (1000 markers), beside the domain function and the SQL alone in the
+   same run. Target: p95 < 100 ms.
+
+The data folder (published, verified incidents with casualty sources, weapons, objects,
+coarsened locations and a publication record each) is seeded once into bench/out/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from civwatch.accounts import add_user
+from civwatch.config import Settings
+from civwatch.geo.gazetteer import Gazetteer
+from civwatch.incidents.models import (
+    Incident,
+    IncidentObject,
+    IncidentTransition,
+    IncidentWeapon,
+)
+from civwatch.incidents.vocabulary import BUILTIN
+from civwatch.publish.opendata import export_to
+from civwatch.publish.public import PublicFilter, public_map
+from civwatch.publish.publication import coarsen
+from civwatch.workspace import Workspace
+from web_seed import OUT, load, p95, percentiles, serve, token
+
+EXPORT_TARGET_S = 10.0
+MAP_TARGET_P95_S = 0.100
+EPOCH = datetime(2022, 2, 24, tzinfo=UTC)
+CHUNK = 5000
+
+
+def seeded(n: int) -> Settings:
+    """Settings of a data folder holding ``n`` published incidents (seeded once)."""
+    folder = OUT / f"opendata-{n}"
+    settings = Settings(data_dir=folder / "data", min_free_disk=0)
+    marker = folder / "seeded.ok"
+    if marker.exists():
+        print(f"data: {folder} (seeded earlier)")
+        return settings
+    if folder.exists():
+        import shutil
+
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    ws, _ = Workspace.init(settings)
+    t = time.perf_counter()
+    try:
+        places = Gazetteer.load(settings.data_dir / "cache")
+        towns = [p for p in places.places if p.country_code == "UA" and p.population >= 2000]
+        rng = random.Random(7)
+        types, weapons, objects = (list(BUILTIN[k]) for k in ("incident_type", "weapon", "object"))
+        with ws.engine.begin() as conn:
+            rows: list[dict[str, Any]] = []
+            terms: list[dict[str, Any]] = []
+            objs: list[dict[str, Any]] = []
+            acts: list[dict[str, Any]] = []
+            for i in range(1, n + 1):
+                town = rng.choice(towns)
+                start = EPOCH + timedelta(seconds=rng.randrange(3 * 365 * 86400))
+                lat = town.lat + rng.uniform(-0.02, 0.02)
+                lon = town.lon + rng.uniform(-0.03, 0.03)
+                precision = rng.choices(("settlement", "raion", "exact"), (7, 2, 1))[0]
+                if precision == "settlement":
+                    shown = {"lat": town.lat, "lon": town.lon, "place": town.name}
+                else:
+                    shown = coarsen(lat, lon, precision, settlement=town.name, oblast=town.oblast)
+                kmin = rng.choice((0, 1, 2, 3, 5, 10))
+                imin = rng.choice((0, 1, 2, 4, 8, 20))
+                casualties = {
+                    "killed": {"min": kmin, "max": kmin + 2, "source": "Regional administration"},
+                    "injured": {"min": imin, "max": imin + 3, "source": "Hospital"},
+                }
+                published = start + timedelta(days=3)
+                rows.append(
+                    {
+                        "id": i,
+                        "title": f"{rng.choice(types).replace('_', ' ').capitalize()} in "
+                        f"{town.name}",
+                        "narrative": "A strike hit a residential area in the morning; "
+                        '"several" buildings were damaged, =1+1 and @ signs included.',
+                        "start_at": start,
+                        "end_at": start + timedelta(minutes=30),
+                        "time_precision": "hour",
+                        "lat": lat,
+                        "lon": lon,
+                        "radius_m": 200.0,
+                        "settlement": town.name,
+                        "raion": None,
+                        "oblast": town.oblast,
+                        "incident_type": rng.choice(types),
+                        "casualties": casualties,
+                        "killed_min": kmin,
+                        "killed_max": kmin + 2,
+                        "injured_min": imin,
+                        "injured_max": imin + 3,
+                        "perpetrator": "Russian Armed Forces",
+                        "perpetrator_confidence": "likely",
+                        "ihl_concerns": ["indiscriminate_attack"],
+                        "status": "verified",
+                        "proposed_status": None,
+                        "visibility": "public",
+                        "public_location_precision": precision,
+                        "public_lat": shown["lat"],
+                        "public_lon": shown["lon"],
+                        "public_place": shown["place"],
+                        "internal_notes": "",
+                        "text_key": "",
+                        "revision": 1,
+                        "created_by": "bench",
+                        "created_at": start,
+                        "updated_at": published,
+                    }
+                )
+                terms.append({"incident_id": i, "term": rng.choice(weapons)})
+                objs.append({"incident_id": i, "term": rng.choice(objects)})
+                acts.append(
+                    {
+                        "incident_id": i,
+                        "act": "publish",
+                        "from_status": "verified",
+                        "to_status": "verified",
+                        "actor": "bench",
+                        "at": published,
+                        "custody_leaf": 0,
+                    }
+                )
+                if len(rows) >= CHUNK or i == n:
+                    conn.execute(insert(Incident), rows)
+                    conn.execute(insert(IncidentWeapon), terms)
+                    conn.execute(insert(IncidentObject), objs)
+                    conn.execute(insert(IncidentTransition), acts)
+                    rows, terms, objs, acts = [], [], [], []
+            conn.execute(text("ANALYZE"))
+        add_user(ws, "admin", "Admin", ["admin"], actor=None)
+        add_user(ws, "bench", "Bench", ["viewer"], actor="admin")
+    finally:
+        ws.close()
+    print(f"seeded {n:,} published incidents in {time.perf_counter() - t:.0f} s")
+    marker.write_text("ok\n")
+    return settings
+
+
+def reference(ws: Workspace, path: Path) -> tuple[float, float, int]:
+    """The raw SQL fetch of the same incidents' columns and json.dumps of them as dicts."""
+    t, cpu = time.perf_counter(), time.process_time()
+    with ws.engine.connect() as conn:
+        result = conn.execute(
+            select(Incident.__table__).where(
+                Incident.status == "verified", Incident.visibility == "public"
+            )
+        )
+        keys = list(result.keys())
+        docs = [dict(zip(keys, row, strict=True)) for row in result]
+    path.write_text(json.dumps(docs, default=str, ensure_ascii=False))
+    return time.perf_counter() - t, time.process_time() - cpu, len(docs)
+
+
+def viewports(ws: Workspace, count: int) -> list[tuple[str, str]]:
+    rng = random.Random(5)
+    with ws.sessions() as s:
+        points = s.execute(select(Incident.public_lat, Incident.public_lon).limit(20_000)).all()
+    out = []
+    for k in range(count):
+        lat, lon = rng.choice(points)
+        zoom = ("town", "oblast", "country")[k % 3]
+        if zoom == "town":
+            box = (lon - 0.125, lat - 0.075, lon + 0.125, lat + 0.075)
+        elif zoom == "oblast":
+            box = (lon - 1.5, lat - 1.0, lon + 1.5, lat + 1.0)
+        else:
+            box = (22.0, 44.0, 41.0, 53.0)
+        out.append((zoom, ",".join(f"{v:.4f}" for v in box)))
+    return out
+
+
+def bench_exports(ws: Workspace, formats: list[str], folder: Path) -> None:
+    ref_s, ref_cpu, ref_n = reference(ws, folder / "reference.json")
+    print(
+        f"reference: SQL fetch + json.dumps of {ref_n:,} incidents: {ref_s:.2f} s "
+        f"({ref_cpu:.2f} s CPU)"
+    )
+    for fmt in formats:
+        path = folder / f"export.{fmt}"
+        t, cpu = time.perf_counter(), time.process_time()
+        result = export_to(ws, fmt, path, base_url="https://civwatch.example")
+        took, cpu = time.perf_counter() - t, time.process_time() - cpu
+        assert result.incidents == ref_n, (result.incidents, ref_n)
+        verdict = "meets" if took < EXPORT_TARGET_S else "MISSES"
+        print(
+            f"export {fmt:8s}: {took:6.2f} s ({cpu:6.2f} s CPU)  {result.bytes / 1e6:7.1f} MB  "
+            f"{took / ref_s:4.1f}x the reference ({cpu / ref_cpu:4.1f}x in CPU)  "
+            f"({verdict} < {EXPORT_TARGET_S:.0f} s)"
+        )
+
+
+def bench_map(
+    ws: Workspace, settings: Settings, clients: int, seconds: float, workers: int
+) -> None:
+    views = viewports(ws, 90)
+    sizes: dict[str, list[int]] = {"town": [], "oblast": [], "country": []}
+    fn_times: list[float] = []
+    sql_times: list[float] = []
+    for zoom, box in views:
+        flt = PublicFilter.parse(bbox=box)
+        t = time.perf_counter()
+        doc = public_map(ws, flt)
+        fn_times.append(time.perf_counter() - t)
+        sizes[zoom].append(len(doc["features"]))
+        b = flt.bbox
+        assert b is not None
+        with ws.engine.connect() as conn:
+            t = time.perf_counter()
+            conn.execute(
+                select(Incident.id, Incident.public_lat, Incident.public_lon, Incident.title)
+                .where(
+                    Incident.status == "verified",
+                    Incident.visibility == "public",
+                    Incident.public_lat.between(b.south, b.north),
+                    Incident.public_lon.between(b.west, b.east),
+                )
+                .order_by(Incident.id.desc())
+                .limit(1001)
+            ).all()
+            sql_times.append(time.perf_counter() - t)
+    for zoom, counts in sizes.items():
+        print(f"{zoom:8s} viewports: median {statistics.median(counts):6.0f} markers")
+    print(f"direct, SQL only (1 caller):            {percentiles(sql_times)}")
+    print(f"direct, public_map() (1 caller):        {percentiles(fn_times)}")
+    paths = [f"/api/v1/public/map?bbox={box}&limit=1000" for _, box in views]
+    bearer = token(ws)
+    with serve(settings, workers) as base:
+        load(base, bearer, paths, 2, 3)  # warm-up
+        one, rps_one, _ = load(base, bearer, paths, 1, seconds / 3)
+        print(f"HTTP, 1 client:                         {percentiles(one)}  {rps_one:6.1f} req/s")
+        many, rps, errors = load(base, bearer, paths, clients, seconds)
+        print(
+            f"HTTP, {clients} clients, {workers} workers:           "
+            f"{percentiles(many)}  {rps:6.1f} req/s  errors {len(errors)}"
+        )
+    verdict = "meets" if p95(many) < MAP_TARGET_P95_S else "MISSES"
+    print(
+        f"map p95 {p95(many) * 1000:.1f} ms {verdict} the target of "
+        f"{MAP_TARGET_P95_S * 1000:.0f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--incidents", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--formats", default="geojson,csv,kml,timemap")
+    parser.add_argument("--skip-map", action="store_true")
+    args = parser.parse_args()
+    settings = seeded(args.incidents)
+    ws = Workspace.open(settings)
+    try:
+        folder = settings.data_dir.parent / "exports"
+        folder.mkdir(exist_ok=True)
+        bench_exports(ws, args.formats.split(","), folder)
+        if not args.skip_map:
+            bench_map(ws, settings, args.clients, args.seconds, args.workers)
+    finally:
+        ws.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,198 @@
+"""Commands for publishing (``civwatch publish ...``) and for redacting media
+(``civwatch redact ...``). Acts need ``--as USERNAME`` (or ``CIVWATCH_USER``)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from civwatch.cli.common import AsJson, DataDir, emit, fail, out, workspace
+from civwatch.cli.incidents import Actor, IncidentId, Sha
+
+publish_app = typer.Typer(
+    no_args_is_help=True,
+    help="Publish verified incidents, correct or withdraw them, set the public location.",
+)
+redact_app = typer.Typer(
+    no_args_is_help=True,
+    help="Redacted copies of evidence for publication: faces and regions blurred, metadata "
+    "removed; a publisher approves each one.",
+)
+Note = Annotated[str | None, typer.Option(help="A note kept with the act.")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``publish`` and ``redact`` to the main command."""
+    app.add_typer(publish_app, name="publish")
+    app.add_typer(redact_app, name="redact")
+
+
+def _incident_line(doc: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        emit(doc)
+        return
+    loc = doc["public_location"]
+    out.print(
+        f"#{doc['id']} [{doc['status']}/{doc['visibility']}] {escape(doc['title'])}; public "
+        f"location {loc['precision']}: {escape(loc['place'])} ({loc['lat']}, {loc['lon']})"
+    )
+    for sha in doc.get("unredacted_media", []):
+        out.print(f"  not shown until a redaction is approved: {sha[:16]}")
+
+
+@publish_app.command("incident")
+def publish_incident_cmd(
+    incident_id: IncidentId, note: Note = None, actor: Actor = None, data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:  # fmt: skip
+    """Publish a verified incident."""
+    from civwatch.publish.publication import publish_incident
+
+    with workspace(data_dir) as ws:
+        _incident_line(publish_incident(ws, incident_id, actor=actor, note=note), as_json)
+
+
+@publish_app.command("withdraw")
+def withdraw_cmd(
+    incident_id: IncidentId,
+    reason: Annotated[str, typer.Option(help="Why (shown in the public history).")],
+    actor: Actor = None, data_dir: DataDir = None, as_json: AsJson = False,
+) -> None:  # fmt: skip
+    """Take a published incident off the public site."""
+    from civwatch.publish.publication import withdraw_incident
+
+    with workspace(data_dir) as ws:
+        _incident_line(withdraw_incident(ws, incident_id, reason=reason, actor=actor), as_json)
+
+
+@publish_app.command("correct")
+def correct_cmd(
+    incident_id: IncidentId,
+    note: Annotated[str, typer.Argument(help="What was corrected (shown publicly).")],
+    actor: Actor = None, data_dir: DataDir = None, as_json: AsJson = False,
+) -> None:  # fmt: skip
+    """Record a correction notice on a published incident."""
+    from civwatch.publish.publication import correct_incident
+
+    with workspace(data_dir) as ws:
+        _incident_line(correct_incident(ws, incident_id, note, actor=actor), as_json)
+
+
+@publish_app.command("precision")
+def precision_cmd(
+    incident_id: IncidentId,
+    precision: Annotated[str, typer.Argument(help="exact, settlement, raion or oblast.")],
+    reason: Note = None, actor: Actor = None, data_dir: DataDir = None, as_json: AsJson = False,
+) -> None:  # fmt: skip
+    """How precisely the public sees the incident's location."""
+    from civwatch.publish.publication import set_location_precision
+
+    with workspace(data_dir) as ws:
+        shown = set_location_precision(ws, incident_id, precision, actor=actor, reason=reason)
+        _incident_line(shown, as_json)
+
+
+@publish_app.command("history")
+def history_cmd(incident_id: IncidentId, data_dir: DataDir = None, as_json: AsJson = False) -> None:
+    """Publication, corrections and withdrawals of an incident, as the public sees them."""
+    from civwatch.publish.publication import get_public_history
+
+    with workspace(data_dir) as ws:
+        history = get_public_history(ws, incident_id)
+    if as_json:
+        emit(history)
+        return
+    for h in history:
+        note = f": {escape(h['note'])}" if h["note"] else ""
+        out.print(f"{h['at'][:16]} {h['kind']}{note}")
+
+
+def _parse_region(text: str, fraction: bool) -> dict[str, Any]:
+    parts = text.split(",")
+    try:
+        x, y, w, h = (float(p) for p in parts)
+    except ValueError:
+        fail(f"--region {text!r}: give X,Y,W,H (four numbers separated by commas).", 2)
+    return {"x": x, "y": y, "w": w, "h": h, "unit": "fraction" if fraction else "px"}
+
+
+def _redaction_lines(r: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        emit(r)
+        return
+    flags = " graphic" if r["graphic"] else ""
+    out.print(
+        f"redaction {r['id']} [{r['status']}{flags}] of {r['original_sha256'][:16]} -> "
+        f"{r['derivative_sha256'][:16]} ({r['media_type']}, {r['width']}x{r['height']})"
+    )
+    for action in r["actions"]:
+        out.print(f"  {escape(action)}")
+
+
+@redact_app.command("create")
+def redact_create_cmd(
+    sha256: Sha,
+    region: Annotated[
+        list[str] | None,
+        typer.Option(help="X,Y,W,H to blur (pixels of the picture as shown); repeat it."),
+    ] = None,
+    fraction: Annotated[bool, typer.Option(help="Regions are fractions (0-1).")] = False,
+    faces: Annotated[bool, typer.Option("--faces/--no-faces", help="Find and blur faces.")] = True,
+    graphic: Annotated[bool, typer.Option(help="Show behind a warning screen.")] = False,
+    actor: Actor = None, data_dir: DataDir = None, as_json: AsJson = False,
+) -> None:  # fmt: skip
+    """Make a draft redacted copy of an evidence item linked to an incident."""
+    from civwatch.publish.redaction import create_redaction
+
+    regions = [_parse_region(r, fraction) for r in region or []]
+    with workspace(data_dir) as ws:
+        made = create_redaction(ws, sha256, regions, blur_faces=faces, graphic=graphic, actor=actor)
+    _redaction_lines(made, as_json)
+
+
+@redact_app.command("approve")
+def redact_approve_cmd(
+    redaction_id: Annotated[int, typer.Argument(help="Redaction number.")],
+    note: Note = None, actor: Actor = None, data_dir: DataDir = None, as_json: AsJson = False,
+) -> None:  # fmt: skip
+    """Approve a draft (a publisher other than its maker)."""
+    from civwatch.publish.redaction import approve_redaction
+
+    with workspace(data_dir) as ws:
+        _redaction_lines(approve_redaction(ws, redaction_id, actor=actor, note=note), as_json)
+
+
+@redact_app.command("list")
+def redact_list_cmd(sha256: Sha, data_dir: DataDir = None, as_json: AsJson = False) -> None:
+    """Every redaction of an item, newest first."""
+    from civwatch.publish.redaction import list_redactions
+
+    with workspace(data_dir) as ws:
+        found = list_redactions(ws, sha256)
+    if as_json:
+        emit(found)
+        return
+    for r in found:
+        _redaction_lines(r, False)
+
+
+@redact_app.command("save")
+def redact_save_cmd(
+    redaction_id: Annotated[int, typer.Argument(help="Redaction number.")],
+    out_path: Annotated[Path, typer.Argument(help="File to write the redacted copy to.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Write a redacted copy to a file, to look at it before approving it."""
+    from civwatch.publish.redaction import derivative_item
+
+    if out_path.exists():
+        fail(f"{out_path} exists: choose a new file name.", 2)
+    with workspace(data_dir) as ws:
+        item = derivative_item(ws, redaction_id)
+        with ws.vault.open(item.sha256) as src, out_path.open("xb") as dst:
+            shutil.copyfileobj(src, dst)
+    out.print(f"wrote {escape(str(out_path))} ({item.size} bytes, {item.media_type})")

@@ -1,0 +1,536 @@
+"""The public projection of incidents: the only way any public output gets incident data.
+
+Pages, feeds, share cards and open data exports all read incidents through this module.
+It is an allow-list: a public incident is a dict built field by field from
+:data:`PUBLIC_FIELDS`; nothing else an incident holds (internal notes, witnesses, evidence
+and its captions, sightings, verification records, who did what, exact coordinates when
+the incident's location is coarsened) can reach a public output, because nothing here
+reads it. Only incidents that are verified *and* public appear; an incident withdrawn from
+publication disappears from every output at once.
+
+Locations come from :func:`civwatch.publish.publication.coarsened_location`, so the place
+shown is as coarse as the publisher chose; settlement, raion and oblast are given only as
+far as that precision allows. A map viewport is matched against the coarsened point, never
+the exact one, so narrowing a viewport cannot reveal where within the coarse area an
+incident happened.
+
+Casualty figures are ranges (min-max) with the name of their source, never one invented
+number; a figure nobody gave is ``None``, not 0.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session
+
+from civwatch.errors import NotFoundError, RejectedInputError
+from civwatch.incidents.aggregate import IncidentFilter, filtered
+from civwatch.incidents.geojson import BBox, parse_bbox
+from civwatch.incidents.models import (
+    Incident,
+    IncidentObject,
+    IncidentWeapon,
+)
+from civwatch.incidents.service import current_links, extra_terms, independent_sources
+from civwatch.incidents.vocabulary import resolve
+from civwatch.publish import publication
+from civwatch.workspace import Workspace
+
+#: The keys of a public incident, in order. Adding a key here is a publication decision.
+PUBLIC_FIELDS = (
+    "id",
+    "title",
+    "narrative",
+    "start",
+    "end",
+    "time_precision",
+    "location",
+    "settlement",
+    "raion",
+    "oblast",
+    "incident_type",
+    "weapons",
+    "objects",
+    "perpetrator",
+    "perpetrator_confidence",
+    "ihl_concerns",
+    "casualties",
+    "sources_count",
+    "published_at",
+    "updated_at",
+    "history",
+    "url",
+)
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+EXPORT_BATCH = 1000
+#: Which admin areas may be named at each location precision.
+AREAS_SHOWN = {
+    "exact": ("settlement", "raion", "oblast"),
+    "settlement": ("settlement", "raion", "oblast"),
+    "raion": ("raion", "oblast"),
+    "oblast": ("oblast",),
+}
+#: A row whose coarsened point is not stored yet (older than the column) is coarsened on
+#: the fly to at most a 2-degree cell centre: the database widens a viewport by this much
+#: for such rows, and the coarsened point then decides.
+UNSTORED_MARGIN_DEG = 2.0
+PUBLIC_URL = "/public/incidents/{id}"
+
+_COLUMNS = (
+    Incident.id,
+    Incident.title,
+    Incident.narrative,
+    Incident.start_at,
+    Incident.end_at,
+    Incident.time_precision,
+    Incident.lat,
+    Incident.lon,
+    Incident.radius_m,
+    Incident.settlement,
+    Incident.raion,
+    Incident.oblast,
+    Incident.incident_type,
+    Incident.casualties,
+    Incident.perpetrator,
+    Incident.perpetrator_confidence,
+    Incident.ihl_concerns,
+    Incident.public_location_precision,
+    Incident.public_lat,
+    Incident.public_lon,
+    Incident.public_place,
+)
+
+
+@dataclass(frozen=True)
+class PublicFilter:
+    """What a public reader may filter published incidents by (None: no restriction)."""
+
+    start_from: datetime | None = None
+    start_to: datetime | None = None
+    oblast: str | None = None
+    incident_type: str | None = None
+    weapon: str | None = None
+    object_: str | None = None
+    bbox: BBox | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        start_from: datetime | None = None,
+        start_to: datetime | None = None,
+        oblast: str | None = None,
+        incident_type: str | None = None,
+        weapon: str | None = None,
+        object_: str | None = None,
+        bbox: str | None = None,
+    ) -> PublicFilter:
+        """A filter from text a reader gave (empty strings mean no restriction)."""
+        return cls(
+            start_from=start_from,
+            start_to=start_to,
+            oblast=oblast or None,
+            incident_type=incident_type or None,
+            weapon=weapon or None,
+            object_=object_ or None,
+            bbox=parse_bbox(bbox) if bbox else None,
+        )
+
+
+@dataclass
+class _Query:
+    conditions: list[ColumnElement[bool]] = field(default_factory=list)
+    described: dict[str, Any] = field(default_factory=dict)
+
+
+def _in_box(lat: Any, lon: Any, box: BBox, margin: float) -> ColumnElement[bool]:
+    """``(lat, lon)`` columns in ``box`` widened by ``margin`` degrees on every side."""
+    lat_ok: ColumnElement[bool] = lat.between(box.south - margin, box.north + margin)
+    west, east = box.west - margin, box.east + margin
+    if box.crosses_antimeridian:
+        return and_(lat_ok, or_(lon >= west, lon <= east))
+    if east - west >= 360.0:
+        return lat_ok
+    if west < -180.0:
+        return and_(lat_ok, or_(lon >= west + 360.0, lon <= east))
+    if east > 180.0:
+        return and_(lat_ok, or_(lon >= west, lon <= east - 360.0))
+    return and_(lat_ok, lon.between(west, east))
+
+
+def _box_prefilter(box: BBox) -> ColumnElement[bool]:
+    """Incidents whose coarsened point may lie in ``box`` (never the exact point)."""
+    return or_(
+        and_(
+            Incident.public_lat.is_not(None),
+            _in_box(Incident.public_lat, Incident.public_lon, box, 0.0),
+        ),
+        and_(
+            Incident.public_lat.is_(None),
+            _in_box(Incident.lat, Incident.lon, box, UNSTORED_MARGIN_DEG),
+        ),
+    )
+
+
+def _point_in(box: BBox, lat: float, lon: float) -> bool:
+    if not box.south <= lat <= box.north:
+        return False
+    if box.crosses_antimeridian:
+        return lon >= box.west or lon <= box.east
+    return box.west <= lon <= box.east
+
+
+def _build(session: Session, flt: PublicFilter) -> _Query:
+    checked = IncidentFilter.build(
+        session,
+        statuses=("verified",),
+        visibility="public",
+        oblast=flt.oblast,
+        incident_type=flt.incident_type,
+        object_=flt.object_,
+        start_from=flt.start_from,
+        start_to=flt.start_to,
+    )
+    query = _Query()
+    described = checked.as_json()
+    described.pop("statuses", None)
+    described.pop("visibility", None)
+    # The base rule, whatever the filter: verified and public only.
+    query.conditions.append(Incident.status == "verified")
+    query.conditions.append(Incident.visibility == "public")
+    inner = filtered(select(Incident.id), checked).whereclause
+    if inner is not None:
+        query.conditions.append(inner)
+    if flt.weapon is not None:
+        weapon = resolve("weapon", flt.weapon, extra_terms(session, "weapon"))
+        query.conditions.append(
+            Incident.id.in_(select(IncidentWeapon.incident_id).where(IncidentWeapon.term == weapon))
+        )
+        described["weapon"] = weapon
+    if flt.bbox is not None:
+        query.conditions.append(_box_prefilter(flt.bbox))
+        described["bbox"] = flt.bbox.as_list()
+    query.described = {k: v for k, v in described.items() if v is not None}
+    return query
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    elif value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat()
+
+
+def _figure(doc: Any) -> dict[str, Any] | None:
+    if not isinstance(doc, Mapping) or doc.get("min") is None:
+        return None
+    out: dict[str, Any] = {
+        "min": int(doc["min"]),
+        "max": int(doc["max"] if doc.get("max") is not None else doc["min"]),
+        "source": doc.get("source") or None,
+    }
+    return out
+
+
+def _casualties(doc: Any) -> dict[str, Any]:
+    """Killed and injured as ranges with their source, and the groups (e.g. children)."""
+    out: dict[str, Any] = {}
+    for kind in ("killed", "injured"):
+        value = doc.get(kind) if isinstance(doc, Mapping) else None
+        figure = _figure(value)
+        if figure is not None and isinstance(value, Mapping):
+            groups = value.get("groups")
+            if isinstance(groups, Mapping) and groups:
+                figure["groups"] = {
+                    str(name): g for name, g in ((n, _figure(v)) for n, v in groups.items()) if g
+                }
+        out[kind] = figure
+    return out
+
+
+def public_histories(session: Session, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """:func:`civwatch.publish.publication.public_histories` with times as ISO text."""
+    return {
+        incident_id: [{**h, "at": _iso(h["at"])} for h in history]
+        for incident_id, history in publication.public_histories(session, ids).items()
+    }
+
+
+def _terms(session: Session, table: type[Any], ids: Sequence[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    if ids:
+        for incident_id, term in session.execute(
+            select(table.incident_id, table.term)
+            .where(table.incident_id.in_(ids))
+            .order_by(table.incident_id, table.term)
+        ):
+            found[incident_id].append(term)
+    return found
+
+
+def _sources(session: Session, ids: Sequence[int]) -> dict[int, int]:
+    """Independent sources per incident (items in one media cluster count once)."""
+    items: dict[int, list[int]] = defaultdict(list)
+    for link in current_links(session, list(ids)) if ids else ():
+        items[link.incident_id].append(link.item_id)
+    return {i: independent_sources(session, found) for i, found in items.items()}
+
+
+def _location(row: Any) -> dict[str, Any]:
+    loc = publication.coarsened_location(row)
+    return {
+        "lat": float(loc["lat"]),
+        "lon": float(loc["lon"]),
+        "precision": str(loc["precision"]),
+        "place": loc.get("place"),
+    }
+
+
+def _project(
+    session: Session, rows: Sequence[Any], locations: Mapping[int, dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """Public dicts for ``rows`` (of ``_COLUMNS``), reading their terms and history in bulk."""
+    ids = [r.id for r in rows]
+    weapons = _terms(session, IncidentWeapon, ids)
+    objects = _terms(session, IncidentObject, ids)
+    sources = _sources(session, ids)
+    histories = public_histories(session, ids)
+    out = []
+    for r in rows:
+        location = (locations or {}).get(r.id) or _location(r)
+        shown = AREAS_SHOWN.get(location["precision"], ("oblast",))
+        history = histories.get(r.id, [])
+        stamps = [h["at"] for h in history]
+        published = [h["at"] for h in history if h["kind"] == "published"]
+        out.append(
+            {
+                "id": r.id,
+                "title": r.title,
+                "narrative": r.narrative,
+                "start": _iso(r.start_at),
+                "end": _iso(r.end_at),
+                "time_precision": r.time_precision,
+                "location": location,
+                "settlement": r.settlement if "settlement" in shown else None,
+                "raion": r.raion if "raion" in shown else None,
+                "oblast": r.oblast if "oblast" in shown else None,
+                "incident_type": r.incident_type,
+                "weapons": weapons.get(r.id, []),
+                "objects": objects.get(r.id, []),
+                "perpetrator": r.perpetrator,
+                "perpetrator_confidence": r.perpetrator_confidence,
+                "ihl_concerns": list(r.ihl_concerns or []),
+                "casualties": _casualties(r.casualties),
+                "sources_count": sources.get(r.id, 0),
+                "published_at": published[0] if published else None,
+                "updated_at": max(stamps) if stamps else None,
+                "history": history,
+                "url": PUBLIC_URL.format(id=r.id),
+            }
+        )
+    return out
+
+
+def _select(query: _Query) -> Any:
+    return select(*_COLUMNS).where(*query.conditions)
+
+
+def _check_page(limit: int, cursor: int | None) -> None:
+    if isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
+        raise RejectedInputError(f"limit must be 1-{MAX_LIMIT} (default {DEFAULT_LIMIT}).")
+    if cursor is not None and cursor < 1:
+        raise RejectedInputError("cursor must be 1 or more (take it from 'next_cursor').")
+
+
+def _page(
+    session: Session, query: _Query, box: BBox | None, limit: int, cursor: int | None
+) -> tuple[list[dict[str, Any]], int | None]:
+    """One page, newest incident first (by id), matched on the coarsened point."""
+    kept: list[Any] = []
+    locations: dict[int, dict[str, Any]] = {}
+    after = cursor
+    while len(kept) <= limit:
+        stmt = _select(query)
+        if after is not None:
+            stmt = stmt.where(Incident.id < after)
+        want = limit + 1 - len(kept)
+        rows = session.execute(stmt.order_by(Incident.id.desc()).limit(want)).all()
+        for row in rows:
+            if box is not None:
+                location = _location(row)
+                if not _point_in(box, location["lat"], location["lon"]):
+                    continue
+                locations[row.id] = location
+            kept.append(row)
+        if len(rows) < want:
+            break
+        after = rows[-1].id
+    more = len(kept) > limit
+    kept = kept[:limit]
+    next_cursor = kept[-1].id if more and kept else None
+    return _project(session, kept, locations), next_cursor
+
+
+def public_incidents(
+    ws: Workspace,
+    filters: PublicFilter | None = None,
+    limit: int = DEFAULT_LIMIT,
+    cursor: int | None = None,
+) -> dict[str, Any]:
+    """A page of published incidents, newest first.
+
+    Returns ``{"incidents": [...], "filter": {...}, "number_returned": n, "next_cursor":
+    id or None}``; pass ``next_cursor`` back as ``cursor`` for the next page.
+    """
+    flt = filters or PublicFilter()
+    _check_page(limit, cursor)
+    with ws.sessions() as session:
+        query = _build(session, flt)
+        incidents, next_cursor = _page(session, query, flt.bbox, limit, cursor)
+    return {
+        "incidents": incidents,
+        "filter": query.described,
+        "number_returned": len(incidents),
+        "next_cursor": next_cursor,
+    }
+
+
+def public_incident(ws: Workspace, incident_id: int) -> dict[str, Any]:
+    """One published incident; NotFoundError for anything not verified and public."""
+    with ws.sessions() as session:
+        query = _build(session, PublicFilter())
+        row = session.execute(_select(query).where(Incident.id == incident_id)).first()
+        if row is None:
+            raise NotFoundError(f"No published incident {incident_id}.")
+        return _project(session, [row])[0]
+
+
+def iter_public_incidents(
+    ws: Workspace, filters: PublicFilter | None = None, batch_size: int = EXPORT_BATCH
+) -> Iterator[dict[str, Any]]:
+    """Every published incident (oldest first), read in batches for streaming exports.
+
+    The filter is checked at once (a bad filter raises here, before any output is
+    written); the batches are then read in one session, so an export sees one state of
+    the database.
+    """
+    flt = filters or PublicFilter()
+    with ws.sessions() as session:
+        _build(session, flt)
+    return _batches(ws, flt, batch_size)
+
+
+def _batches(ws: Workspace, flt: PublicFilter, batch_size: int) -> Iterator[dict[str, Any]]:
+    with ws.sessions() as session, session.begin():
+        query = _build(session, flt)
+        after = 0
+        while True:
+            rows = session.execute(
+                _select(query).where(Incident.id > after).order_by(Incident.id).limit(batch_size)
+            ).all()
+            if not rows:
+                return
+            located = {r.id: _location(r) for r in rows}
+            if flt.bbox is not None:
+                box = flt.bbox
+                kept = [
+                    r for r in rows if _point_in(box, located[r.id]["lat"], located[r.id]["lon"])
+                ]
+            else:
+                kept = list(rows)
+            yield from _project(session, kept, located)
+            if len(rows) < batch_size:
+                return
+            after = rows[-1].id
+
+
+# --- the public map ---------------------------------------------------------------------------
+
+_MAP_COLUMNS = (
+    Incident.id,
+    Incident.title,
+    Incident.start_at,
+    Incident.incident_type,
+    Incident.casualties,
+    Incident.lat,
+    Incident.lon,
+    Incident.settlement,
+    Incident.raion,
+    Incident.oblast,
+    Incident.public_location_precision,
+    Incident.public_lat,
+    Incident.public_lon,
+    Incident.public_place,
+)
+
+
+def map_feature(row: Any, location: Mapping[str, Any]) -> dict[str, Any]:
+    """A map marker: an RFC 7946 Point at the coarsened location with a few public fields."""
+    return {
+        "type": "Feature",
+        "id": row.id,
+        "geometry": {"type": "Point", "coordinates": [location["lon"], location["lat"]]},
+        "properties": {
+            "id": row.id,
+            "title": row.title,
+            "start": _iso(row.start_at),
+            "incident_type": row.incident_type,
+            "location": location,
+            "casualties": _casualties(row.casualties),
+            "url": PUBLIC_URL.format(id=row.id),
+        },
+    }
+
+
+def public_map(
+    ws: Workspace,
+    filters: PublicFilter | None = None,
+    limit: int = MAX_LIMIT,
+    cursor: int | None = None,
+) -> dict[str, Any]:
+    """Markers of published incidents for a map viewport (``filters.bbox``), newest first,
+    as a GeoJSON FeatureCollection with ``next_cursor`` (a foreign member) for the next
+    page. Matched and placed on the coarsened point only."""
+    flt = filters or PublicFilter()
+    _check_page(limit, cursor)
+    with ws.sessions() as session:
+        query = _build(session, flt)
+        features: list[dict[str, Any]] = []
+        after = cursor
+        more = False
+        while not more:
+            stmt = select(*_MAP_COLUMNS).where(*query.conditions)
+            if after is not None:
+                stmt = stmt.where(Incident.id < after)
+            want = limit + 1 - len(features)
+            rows = session.execute(stmt.order_by(Incident.id.desc()).limit(want)).all()
+            for row in rows:
+                location = _location(row)
+                if flt.bbox is not None and not _point_in(
+                    flt.bbox, location["lat"], location["lon"]
+                ):
+                    continue
+                if len(features) == limit:
+                    more = True
+                    break
+                features.append(map_feature(row, location))
+            if len(rows) < want:
+                break
+            after = rows[-1].id
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "filter": query.described,
+        "number_returned": len(features),
+        "next_cursor": features[-1]["id"] if more and features else None,
+    }

@@ -1,0 +1,430 @@
+"""Publishing incidents: what location the public sees, publication, correction and
+withdrawal, and the public history of an incident.
+
+Publication and withdrawal are the incident's visibility transitions
+(:func:`civwatch.incidents.workflow.set_visibility`: only verified incidents are published,
+both acts are custody entries). A correction is a notice on a published incident ("corrected
+on DATE: TEXT") that keeps it public and keeps the earlier notices.
+
+The location the public sees is coarsened per incident (``public_location_precision``):
+
+========== ==================================================================
+exact      the recorded point (rounded to 5 decimals, about 1 m)
+settlement the centre of the settlement (gazetteer); else a 0.1 degree cell centre
+raion      the centre of a 0.5 degree cell (about 55 x 35 km; raions are not in the
+           gazetteer)
+oblast     the mean position of the gazetteer's places in the oblast
+========== ==================================================================
+
+The coarsened point is computed when the location or the precision changes and stored
+on the incident (``public_lat``, ``public_lon``, ``public_place``), so that public maps
+can filter on it: filtering on the exact point would let a viewport narrow it down.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from civwatch.accounts.service import require_role
+from civwatch.db import utcnow
+from civwatch.errors import NotFoundError, PermissionDeniedError, RejectedInputError
+from civwatch.geo.gazetteer import Gazetteer, Place
+from civwatch.incidents import entries
+from civwatch.incidents.models import Incident, IncidentTransition
+from civwatch.incidents.service import (
+    SETTLEMENT_SEARCH_M,
+    WRITERS,
+    _incident,
+    _show,
+    gazetteer_for,
+)
+from civwatch.incidents.vocabulary import choose
+from civwatch.publish.models import Correction
+from civwatch.workspace import Workspace
+
+#: From the most to the least precise.
+PRECISIONS = ("exact", "settlement", "raion", "oblast")
+DEFAULT_PRECISION = "settlement"
+#: Cell sizes (degrees) used when the gazetteer has nothing better.
+SETTLEMENT_CELL_DEG = 0.1
+RAION_CELL_DEG = 0.5
+OBLAST_CELL_DEG = 2.0
+MAX_NOTE = 5000
+
+#: (id of the gazetteer, country, admin1 code) -> mean (lat, lon) of its places.
+_OBLAST_CENTRES: dict[tuple[int, str, str], tuple[float, float]] = {}
+
+
+def _cell_centre(lat: float, lon: float, size: float) -> tuple[float, float]:
+    """The centre of the ``size``-degree grid cell holding the point."""
+    clat = (math.floor(lat / size) + 0.5) * size
+    clon = (math.floor(lon / size) + 0.5) * size
+    return round(min(max(clat, -90.0), 90.0), 6), round(((clon + 180.0) % 360.0) - 180.0, 6)
+
+
+def _label(*parts: str | None) -> str:
+    seen: list[str] = []
+    for part in parts:
+        if part and part not in seen:
+            seen.append(part)
+    return ", ".join(seen)
+
+
+def _settlement(places: Gazetteer, lat: float, lon: float, name: str | None) -> Place | None:
+    """The settlement the incident is in: the named one if the gazetteer has it near the
+    point, else the one at or nearest to the point."""
+    from civwatch.geo.facilities import haversine_many
+
+    if name:
+        try:
+            found = places.lookup(name, limit=10)
+        except RejectedInputError:
+            found = []
+        if found:
+            import numpy as np
+
+            distances = haversine_many(
+                lat,
+                lon,
+                np.array([p.lat for p in found], dtype=np.float64),
+                np.array([p.lon for p in found], dtype=np.float64),
+            )
+            best = int(np.argmin(distances))
+            if float(distances[best]) <= SETTLEMENT_SEARCH_M:
+                return found[best]
+    try:
+        return places.reverse(lat, lon, max_distance_m=SETTLEMENT_SEARCH_M)
+    except NotFoundError:
+        return None
+
+
+def _oblast_centre(places: Gazetteer, place: Place) -> tuple[float, float]:
+    key = (id(places), place.country_code, place.admin1_code)
+    if key not in _OBLAST_CENTRES:
+        members = [
+            (p.lat, p.lon)
+            for p in places.places
+            if p.country_code == place.country_code and p.admin1_code == place.admin1_code
+        ]
+        lat = sum(m[0] for m in members) / len(members)
+        lon = sum(m[1] for m in members) / len(members)
+        _OBLAST_CENTRES[key] = (round(lat, 4), round(lon, 4))
+    return _OBLAST_CENTRES[key]
+
+
+def coarsen(
+    lat: float,
+    lon: float,
+    precision: str,
+    *,
+    settlement: str | None = None,
+    raion: str | None = None,
+    oblast: str | None = None,
+    places: Gazetteer | None = None,
+) -> dict[str, Any]:
+    """The public form of a location: ``{"lat", "lon", "precision", "place"}``."""
+    precision = choose(precision, PRECISIONS, "location precision")
+    if precision == "exact":
+        return {
+            "lat": round(lat, 5),
+            "lon": round(lon, 5),
+            "precision": precision,
+            "place": _label(settlement, oblast),
+        }
+    if precision == "settlement":
+        place = None if places is None else _settlement(places, lat, lon, settlement)
+        if place is not None:
+            return {
+                "lat": round(place.lat, 5),
+                "lon": round(place.lon, 5),
+                "precision": precision,
+                "place": _label(place.name, oblast or place.oblast),
+            }
+        clat, clon = _cell_centre(lat, lon, SETTLEMENT_CELL_DEG)
+        return {
+            "lat": clat,
+            "lon": clon,
+            "precision": precision,
+            "place": _label(settlement, oblast),
+        }
+    if precision == "raion":
+        clat, clon = _cell_centre(lat, lon, RAION_CELL_DEG)
+        return {"lat": clat, "lon": clon, "precision": precision, "place": _label(raion, oblast)}
+    # oblast
+    near = None
+    if places is not None:
+        try:
+            near = places.reverse(lat, lon, max_distance_m=100_000.0)
+        except NotFoundError:
+            near = None
+    if near is not None and near.admin1_code:
+        clat, clon = _oblast_centre(places, near)  # type: ignore[arg-type]
+        label = oblast or near.oblast
+    else:
+        clat, clon = _cell_centre(lat, lon, OBLAST_CELL_DEG)
+        label = oblast
+    return {"lat": clat, "lon": clon, "precision": precision, "place": _label(label)}
+
+
+def place_publicly(incident: Incident, places: Gazetteer | None) -> None:
+    """Store the coarsened location on ``incident`` (called whenever it may change)."""
+    shown = coarsen(
+        incident.lat,
+        incident.lon,
+        incident.public_location_precision or DEFAULT_PRECISION,
+        settlement=incident.settlement,
+        raion=incident.raion,
+        oblast=incident.oblast,
+        places=places,
+    )
+    incident.public_lat, incident.public_lon = shown["lat"], shown["lon"]
+    incident.public_place = shown["place"][:600]
+
+
+def coarsened_location(incident: Incident) -> dict[str, Any]:
+    """THE location the public sees: ``{"lat", "lon", "precision", "place"}``.
+
+    Every public output (pages, map, feeds, open data) takes the location from here and
+    never from ``incident.lat``/``incident.lon``.
+    """
+    precision = incident.public_location_precision or DEFAULT_PRECISION
+    if incident.public_lat is None or incident.public_lon is None:
+        # Not computed yet (a row older than the column): coarsen without the gazetteer,
+        # which can only make it less precise, never more.
+        return coarsen(
+            incident.lat,
+            incident.lon,
+            precision,
+            settlement=incident.settlement,
+            raion=incident.raion,
+            oblast=incident.oblast,
+        )
+    return {
+        "lat": incident.public_lat,
+        "lon": incident.public_lon,
+        "precision": precision,
+        "place": incident.public_place or "",
+    }
+
+
+def set_location_precision(
+    ws: Workspace,
+    incident_id: int,
+    precision: str,
+    *,
+    actor: str | None,
+    reason: str | None = None,
+    places: Gazetteer | None = None,
+) -> dict[str, Any]:
+    """Choose how precisely the public sees an incident's location (logged).
+
+    Investigators and verifiers may make it coarser; only a publisher may make it more
+    precise (that exposes more, and is a publication decision).
+    """
+    precision = choose(precision, PRECISIONS, "location precision")
+    note = _note(reason, "The reason", required=False)
+    if places is None:
+        places = gazetteer_for(ws)
+    with ws.sessions() as session, session.begin():
+        ws.custody.lock(session)
+        user = require_role(session, actor, "publisher", *WRITERS)
+        incident = _incident(session, incident_id, for_update=True)
+        before = incident.public_location_precision or DEFAULT_PRECISION
+        if before == precision:
+            raise RejectedInputError(
+                f"Incident {incident.id} is already shown at {precision} precision."
+            )
+        finer = PRECISIONS.index(precision) < PRECISIONS.index(before)
+        if finer and "publisher" not in user.roles:
+            raise PermissionDeniedError(
+                f"Only a publisher may make the public location more precise ({before} -> "
+                f"{precision}); you may make it coarser."
+            )
+        now = utcnow()
+        incident.public_location_precision = precision
+        place_publicly(incident, places)
+        incident.updated_at = now
+        entries.append(
+            ws,
+            session,
+            "incident-precision",
+            user.username,
+            now,
+            incident=incident.id,
+            revision=incident.revision,
+            **{"from": before, "to": precision},
+            reason=note,
+        )
+        session.flush()
+        return _show(session, incident)
+
+
+# --- publication, correction, withdrawal -------------------------------------------------------
+
+
+def _note(text: Any, what: str, *, required: bool = True) -> str | None:
+    if text is not None and not isinstance(text, str):
+        raise RejectedInputError(f"{what} must be text.")
+    cleaned = (text or "").replace("\x00", "").strip()
+    if required and not cleaned:
+        raise RejectedInputError(f"{what} must not be empty.")
+    if len(cleaned) > MAX_NOTE:
+        raise RejectedInputError(f"{what} is at most {MAX_NOTE} characters.")
+    return cleaned or None
+
+
+def unredacted_media(session: Session, incident_id: int) -> list[str]:
+    """SHA-256 of linked media items with no approved redaction: they stay unpublished."""
+    from civwatch.evidence.models import EvidenceItem
+    from civwatch.incidents.service import current_links
+    from civwatch.publish.redaction import approved_by_item
+
+    links = current_links(session, [incident_id])
+    items = session.scalars(
+        select(EvidenceItem).where(EvidenceItem.id.in_([lk.item_id for lk in links]))
+    ).all()
+    approved = approved_by_item(session, [i.id for i in items])
+    return sorted(
+        i.sha256
+        for i in items
+        if i.media_type.startswith(("image/", "video/")) and i.id not in approved
+    )
+
+
+def publish_incident(
+    ws: Workspace, incident_id: int, *, actor: str | None, note: str | None = None
+) -> dict[str, Any]:
+    """Publish a verified incident. The answer lists linked media that have no approved
+    redaction (``unredacted_media``): those are not shown until one is approved."""
+    from civwatch.incidents.workflow import set_visibility
+
+    shown = set_visibility(
+        ws, incident_id, "public", actor=actor, reason=_note(note, "The note", required=False)
+    )
+    with ws.sessions() as session:
+        shown["unredacted_media"] = unredacted_media(session, incident_id)
+    return shown
+
+
+def withdraw_incident(
+    ws: Workspace, incident_id: int, *, reason: str, actor: str | None
+) -> dict[str, Any]:
+    """Take a published incident off the public site, saying why (kept in its history)."""
+    from civwatch.incidents.workflow import set_visibility
+
+    return set_visibility(
+        ws, incident_id, "internal", actor=actor, reason=_note(reason, "The reason")
+    )
+
+
+def correct_incident(
+    ws: Workspace, incident_id: int, note: str, *, actor: str | None
+) -> dict[str, Any]:
+    """Record a correction notice on a published incident; it stays public and every
+    earlier notice stays in its public history."""
+    text = _note(note, "The correction")
+    with ws.sessions() as session, session.begin():
+        ws.custody.lock(session)
+        user = require_role(session, actor, "publisher")
+        incident = _incident(session, incident_id, for_update=True)
+        if incident.visibility != "public":
+            raise RejectedInputError(
+                f"Incident {incident.id} is not published: a correction is a public notice "
+                "on a published incident. Edit the incident instead."
+            )
+        now = utcnow()
+        leaf = entries.append(
+            ws,
+            session,
+            "incident-correction",
+            user.username,
+            now,
+            incident=incident.id,
+            revision=incident.revision,
+            note=text,
+        )
+        session.add(
+            Correction(
+                incident_id=incident.id,
+                note=text,
+                revision=incident.revision,
+                actor=user.username,
+                at=now,
+                custody_leaf=leaf,
+            )
+        )
+        incident.updated_at = now
+        session.flush()
+        shown = _show(session, incident)
+        shown["public_history"] = _history_json(public_history(session, incident.id))
+        return shown
+
+
+def public_history(session: Session, incident_id: int) -> list[dict[str, Any]]:
+    """What the public may know of an incident's publication, oldest first:
+    ``[{"at": datetime, "kind": "published"|"corrected"|"withdrawn", "note": str}]``.
+
+    A reopening for verification while public counts as a withdrawal (it takes the
+    incident off the public site). Names of staff are not included.
+    """
+    return public_histories(session, [incident_id]).get(incident_id, [])
+
+
+def public_histories(session: Session, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """:func:`public_history` of many incidents in two queries (exports read 100,000)."""
+    if not ids:
+        return {}
+    events: dict[int, list[tuple[datetime, int, str, str]]] = defaultdict(list)
+    public: dict[int, bool] = defaultdict(bool)
+    for t in session.execute(
+        select(
+            IncidentTransition.incident_id,
+            IncidentTransition.act,
+            IncidentTransition.reason,
+            IncidentTransition.at,
+            IncidentTransition.custody_leaf,
+        )
+        .where(
+            IncidentTransition.incident_id.in_(list(ids)),
+            IncidentTransition.act.in_(("publish", "unpublish", "reopen")),
+        )
+        .order_by(IncidentTransition.id)
+    ):
+        if t.act == "publish":
+            public[t.incident_id] = True
+            events[t.incident_id].append((t.at, t.custody_leaf, "published", t.reason or ""))
+        elif t.act == "unpublish" or (t.act == "reopen" and public[t.incident_id]):
+            public[t.incident_id] = False
+            note = t.reason or ""
+            if t.act == "reopen":
+                note = "Reopened for verification" + (f": {note}" if note else ".")
+            events[t.incident_id].append((t.at, t.custody_leaf, "withdrawn", note))
+    for c in session.execute(
+        select(Correction.incident_id, Correction.at, Correction.custody_leaf, Correction.note)
+        .where(Correction.incident_id.in_(list(ids)))
+        .order_by(Correction.id)
+    ):
+        events[c.incident_id].append((c.at, c.custody_leaf, "corrected", c.note))
+    out: dict[int, list[dict[str, Any]]] = {}
+    for incident_id, found in events.items():
+        found.sort(key=lambda e: (e[0], e[1]))
+        out[incident_id] = [{"at": at, "kind": k, "note": n} for at, _leaf, k, n in found]
+    return out
+
+
+def _history_json(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**h, "at": h["at"].isoformat()} for h in history]
+
+
+def get_public_history(ws: Workspace, incident_id: int) -> list[dict[str, Any]]:
+    """:func:`public_history` as JSON-ready dicts (times as ISO 8601 text)."""
+    with ws.sessions() as session:
+        incident = _incident(session, incident_id)
+        return _history_json(public_history(session, incident.id))

@@ -1,0 +1,217 @@
+"""Situation reports: totals, charts, newly published incidents and attacks on protected
+objects over a week or any period, as one self-contained HTML file or a PDF.
+
+Everything comes from the public projection (:mod:`civwatch.publish.public`): a report is
+a public document and shows nothing a public page would not. The HTML carries its style
+inline and its charts as ``data:`` images, so it can be mailed or archived as one file;
+the PDF is the same HTML laid out by WeasyPrint. Reports are made on demand (``civwatch
+sitrep``, ``GET /sitrep``) and weekly by the task queue (:func:`register_weekly_task`),
+which writes last week's report into ``<data>/reports/``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from civwatch import __version__
+from civwatch.errors import RejectedInputError
+from civwatch.publish import charts, feeds
+from civwatch.publish.public import iter_public_incidents
+from civwatch.workspace import Workspace
+
+TEMPLATES = Path(__file__).parent / "templates"
+#: The longest period one report covers (a report is read by people, not a data dump).
+MAX_DAYS = 366
+_ENV = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"], default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+REPORT_CSS = (TEMPLATES / "sitrep.css").read_text(encoding="utf-8")
+#: Served reports may use exactly their own inline style and data: images, nothing else.
+_CSS_HASH = base64.b64encode(hashlib.sha256(REPORT_CSS.encode()).digest()).decode()
+REPORT_CSP = (
+    f"default-src 'none'; img-src data:; style-src 'sha256-{_CSS_HASH}'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def last_week(today: date) -> tuple[date, date]:
+    """The last full week (Monday to Sunday) before ``today``."""
+    monday = today - timedelta(days=today.weekday())
+    return monday - timedelta(days=7), monday - timedelta(days=1)
+
+
+def period(
+    first: date | None, last: date | None, *, today: date | None = None
+) -> tuple[date, date]:
+    """The days a report covers (both included): as given, or last week when not given."""
+    if first is None and last is None:
+        return last_week(today or datetime.now(UTC).date())
+    if first is None or last is None:
+        raise RejectedInputError("Give both the first and the last day of the report, or neither.")
+    if last < first:
+        raise RejectedInputError("The last day of the report is before its first day.")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise RejectedInputError(f"A report covers at most {MAX_DAYS} days.")
+    return first, last
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _in(at: Any, first: date, last: date) -> bool:
+    if at is None:
+        return False
+    when = feeds._when(at)
+    return _midnight(first) <= when < _midnight(last + timedelta(days=1))
+
+
+def _row(incident: Mapping[str, Any]) -> dict[str, Any]:
+    from civwatch.publish.sharecard import figure_text
+
+    location = incident.get("location") or {}
+    casualties = incident.get("casualties") or {}
+    return {
+        "id": incident["id"],
+        "title": incident.get("title") or "",
+        "date": charts.start_of(incident).strftime("%-d %b %Y"),
+        "place": location.get("place") or incident.get("oblast") or "",
+        "type": charts.term_label("incident_type", incident.get("incident_type")),
+        "objects": ", ".join(charts.term_label("object", o) for o in incident.get("objects") or ()),
+        "killed": figure_text(casualties.get("killed")) or "not known",
+        "injured": figure_text(casualties.get("injured")) or "not known",
+        "url": incident.get("url") or f"/public/incidents/{incident['id']}",
+    }
+
+
+def _by_start(incidents: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return sorted(incidents, key=lambda i: (charts.start_of(i).isoformat(), i["id"]))
+
+
+def build_report(ws: Workspace, first: date, last: date, *, base_url: str = "") -> dict[str, Any]:
+    """What a report says about the days ``first`` to ``last`` (both included).
+
+    Totals and charts cover incidents that happened in the period; "newly published"
+    lists incidents first published in the period, whenever they happened.
+    """
+    first, last = period(first, last)
+    happened: list[Mapping[str, Any]] = []
+    published: list[Mapping[str, Any]] = []
+    corrected: list[Mapping[str, Any]] = []
+    for i in iter_public_incidents(ws):  # one pass, one state of the database
+        if _in(i.get("start"), first, last):
+            happened.append(i)
+        if _in(i.get("published_at"), first, last):
+            published.append(i)
+        if any(
+            h.get("kind") == "corrected" and _in(h.get("at"), first, last)
+            for h in i.get("history") or ()
+        ):
+            corrected.append(i)
+    happened, published, corrected = _by_start(happened), _by_start(published), _by_start(corrected)
+    protected = [i for i in happened if charts.is_protected(i)]
+    board = charts.dashboard(list(happened))
+    return {
+        "organisation": ws.settings.organisation_name,
+        "first": first,
+        "last": last,
+        "title": f"Situation report {first:%-d %b %Y} – {last:%-d %b %Y}",
+        "generated": datetime.now(UTC),
+        "version": __version__,
+        "totals": board["totals"],
+        "charts": board["charts"],
+        "protected_totals": charts.totals(protected),
+        "happened": [_row(i) for i in happened],
+        "published": [_row(i) for i in published],
+        "corrected": [_row(i) for i in corrected],
+        "protected": [_row(i) for i in protected],
+        "base_url": base_url.rstrip("/"),
+    }
+
+
+def render_html(report: Mapping[str, Any]) -> str:
+    """The report as one self-contained HTML document."""
+    # The style sheet is a file of this package (never user text): inserted unescaped.
+    return _ENV.get_template("sitrep.html").render(
+        **report,
+        css=Markup(REPORT_CSS),  # noqa: S704 - a file of this package, not user text
+    )
+
+
+def render_pdf(html: str) -> bytes:
+    """The report as PDF (WeasyPrint; needs the Pango libraries of the system)."""
+    from weasyprint import HTML
+
+    pdf: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    return pdf
+
+
+def file_name(first: date, last: date, fmt: str) -> str:
+    return f"sitrep-{first.isoformat()}-to-{last.isoformat()}.{fmt}"
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".sitrep-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_report(ws: Workspace, first: date, last: date, out: Path, *, base_url: str = "") -> Path:
+    """Write the report to ``out``: PDF if it ends in .pdf, HTML if .html or .htm."""
+    suffix = out.suffix.lower()
+    if suffix not in (".html", ".htm", ".pdf"):
+        raise RejectedInputError(f"{out.name}: the report file must end in .html or .pdf.")
+    html = render_html(build_report(ws, first, last, base_url=base_url))
+    _write(out, render_pdf(html) if suffix == ".pdf" else html.encode("utf-8"))
+    return out
+
+
+def write_weekly_report(ws: Workspace, *, today: date | None = None) -> list[Path]:
+    """Last week's report as HTML and PDF in ``<data>/reports/`` (the scheduled run)."""
+    first, last = last_week(today or datetime.now(UTC).date())
+    folder = ws.data_dir / "reports"
+    html = render_html(build_report(ws, first, last))
+    written = []
+    for fmt, data in (("html", html.encode("utf-8")), ("pdf", render_pdf(html))):
+        path = folder / file_name(first, last, fmt)
+        _write(path, data)
+        written.append(path)
+    return written
+
+
+def register_weekly_task(huey: Any, open_workspace: Any) -> Any:
+    """Register the weekly report (Mondays 06:00 UTC) as a periodic task on ``huey``.
+
+    ``open_workspace`` is a function returning the workspace to report on. The consumer
+    must run with periodic tasks enabled for the schedule to fire.
+    """
+    from huey import crontab
+
+    @huey.periodic_task(  # type: ignore[untyped-decorator]
+        crontab(day_of_week="1", hour="6", minute="0"), name="civwatch.weekly-sitrep"
+    )
+    def weekly_sitrep() -> list[str]:
+        return [str(p) for p in write_weekly_report(open_workspace())]
+
+    return weekly_sitrep

@@ -1,0 +1,190 @@
+"""The open data API: downloads with the right types and names, the map endpoint for a
+viewport (matched on the public location only), and nothing internal in any answer."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from civwatch.accounts import add_user
+from civwatch.geo.gazetteer import Gazetteer
+from civwatch.incidents.service import create_incident
+from civwatch.publish.publication import set_location_precision, withdraw_incident
+from civwatch.workspace import Workspace
+from tests.incidents.helpers import TEAM, incident_doc
+from tests.publish.published import EXACT, marked_incident, published_incident, verified_item
+
+API = "/api/v1/public"
+ODESA = (46.4825, 30.7233)
+
+
+@pytest.fixture
+def data(workspace: Workspace, places: Gazetteer, tmp_path: Path) -> dict[str, Any]:
+    add_user(workspace, "ada", "Ada", ["admin"], actor=None)
+    for name, roles in TEAM.items():
+        if name != "ada":
+            add_user(workspace, name, name.title(), roles, actor="ada")
+    marked = marked_incident(workspace, places, tmp_path / "m")
+    sha = verified_item(workspace, tmp_path / "v", seed=3)
+    odesa = published_incident(
+        workspace, places, sha, title="Shelling in Odesa", lat=ODESA[0], lon=ODESA[1]
+    )
+    internal = create_incident(
+        workspace, incident_doc(title="Internal only"), actor="ivan", places=places
+    )
+    withdrawn = published_incident(workspace, places, sha, title="Withdrawn later")
+    withdraw_incident(workspace, withdrawn, reason="figures disputed", actor="pat")
+    return {
+        "marked": marked,
+        "odesa": odesa,
+        "public": {marked.incident_id, odesa},
+        "internal": int(internal["id"]),
+        "withdrawn": withdrawn,
+    }
+
+
+def _all_answers(client: TestClient, data: dict[str, Any]) -> dict[str, str]:
+    urls = [
+        f"{API}/incidents.geojson",
+        f"{API}/incidents.csv",
+        f"{API}/incidents.kml",
+        f"{API}/timemap/events",
+        f"{API}/timemap/associations",
+        f"{API}/timemap/sources",
+        f"{API}/map?bbox=22,44,41,53",
+        f"{API}/map",
+        f"{API}/incidents",
+        *(f"{API}/incidents/{i}" for i in data["public"]),
+    ]
+    answers = {}
+    for url in urls:
+        r = client.get(url)
+        assert r.status_code == 200, (url, r.text)
+        answers[url] = r.text
+    return answers
+
+
+def test_no_answer_shows_internal_fields_or_hidden_incidents(
+    client: TestClient, data: dict[str, Any]
+) -> None:
+    for url, text in _all_answers(client, data).items():
+        for secret in data["marked"].secrets:
+            assert secret not in text, f"{url} shows {secret!r}"
+        for title in ("Internal only", "Withdrawn later"):
+            assert title not in text, f"{url} shows an unpublished incident"
+    for hidden in (data["internal"], data["withdrawn"]):
+        r = client.get(f"{API}/incidents/{hidden}")
+        assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "media_type"),
+    [
+        ("geojson", "application/geo+json"),
+        ("csv", "text/csv; charset=utf-8; header=present"),
+        ("kml", "application/vnd.google-earth.kml+xml"),
+    ],
+)
+def test_downloads(client: TestClient, data: dict[str, Any], fmt: str, media_type: str) -> None:
+    r = client.get(f"{API}/incidents.{fmt}")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == media_type
+    disposition = r.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="civwatch-incidents-')
+    assert disposition.endswith(f'.{fmt}"')
+    if fmt == "geojson":
+        ids = {f["id"] for f in r.json()["features"]}
+        urls = {f["properties"]["url"] for f in r.json()["features"]}
+        assert f"https://testserver/public/incidents/{data['odesa']}" in urls
+    elif fmt == "csv":
+        ids = {int(row["event_id"]) for row in csv.DictReader(io.StringIO(r.text))}
+        assert not r.content.startswith(b"\xef\xbb\xbf")
+        assert client.get(f"{API}/incidents.csv?bom=true").content.startswith(b"\xef\xbb\xbf")
+    else:
+        root = ET.fromstring(r.content)
+        ids = {
+            int(p.get("id", "").removeprefix("incident-"))
+            for p in root.iter("{http://www.opengis.net/kml/2.2}Placemark")
+        }
+    assert ids == data["public"]
+
+
+def test_bad_filters_are_refused_before_any_download(
+    client: TestClient, data: dict[str, Any]
+) -> None:
+    for url in (
+        f"{API}/incidents.csv?type=teleportation",
+        f"{API}/incidents.geojson?bbox=1,2,3",
+        f"{API}/incidents.kml?from=yesterday",
+        f"{API}/map?bbox=30,50,31,49",
+        f"{API}/map?limit=5000",
+        f"{API}/timemap/events?weapon=slingshot",
+    ):
+        r = client.get(url)
+        assert r.status_code in (400, 422), (url, r.status_code)
+        assert r.headers["content-type"] == "application/problem+json", url
+        assert r.json()["detail"], url
+
+
+def test_map_matches_the_public_location_not_the_exact_point(
+    client: TestClient, data: dict[str, Any], places: Gazetteer, workspace: Workspace
+) -> None:
+    marked = data["marked"].incident_id
+    shown = client.get(f"{API}/incidents/{marked}").json()["location"]
+    assert shown["precision"] == "settlement"
+    assert (shown["lat"], shown["lon"]) != pytest.approx(EXACT, abs=1e-3)
+
+    def ids(bbox: str) -> set[int]:
+        doc = client.get(f"{API}/map", params={"bbox": bbox}).json()
+        return {f["id"] for f in doc["features"]}
+
+    lat, lon = EXACT
+    tight_exact = f"{lon - 0.001},{lat - 0.001},{lon + 0.001},{lat + 0.001}"
+    assert marked not in ids(tight_exact)  # a tiny box round the exact point finds nothing
+    slat, slon = shown["lat"], shown["lon"]
+    assert marked in ids(f"{slon - 0.001},{slat - 0.001},{slon + 0.001},{slat + 0.001}")
+    set_location_precision(workspace, marked, "oblast", actor="pat", places=places)
+    coarse = client.get(f"{API}/incidents/{marked}").json()
+    assert coarse["settlement"] is None and coarse["location"]["precision"] == "oblast"
+    assert marked not in ids(f"{slon - 0.001},{slat - 0.001},{slon + 0.001},{slat + 0.001}")
+
+
+def test_map_pages_follow_each_other(client: TestClient, data: dict[str, Any]) -> None:
+    seen: list[int] = []
+    url: str | None = f"{API}/map?bbox=22,44,41,53&limit=1"
+    while url:
+        r = client.get(url)
+        assert r.headers["content-type"] == "application/geo+json"
+        doc = r.json()
+        assert doc["type"] == "FeatureCollection" and doc["number_returned"] <= 1
+        for f in doc["features"]:
+            lon, lat = f["geometry"]["coordinates"]
+            assert f["properties"]["location"] == {
+                **f["properties"]["location"],
+                "lat": lat,
+                "lon": lon,
+            }
+            seen.append(f["id"])
+        url = doc["next"]
+    assert seen == sorted(data["public"], reverse=True)
+    listed = client.get(f"{API}/incidents", params={"limit": 1}).json()
+    assert listed["incidents"][0]["id"] == max(data["public"])
+    assert client.get(listed["next"]).json()["incidents"][0]["id"] == min(data["public"])
+
+
+def test_timemap_endpoints(client: TestClient, data: dict[str, Any]) -> None:
+    events = client.get(f"{API}/timemap/events").json()
+    associations = {a["id"] for a in client.get(f"{API}/timemap/associations").json()}
+    sources = client.get(f"{API}/timemap/sources").json()
+    assert {int(e["id"]) for e in events} == data["public"]
+    for event in events:
+        assert set(event["associations"]) <= associations
+        assert all(s in sources for s in event["sources"])
+    assert json.loads(json.dumps(sources))  # an object keyed by source id

@@ -1,0 +1,137 @@
+"""The public site in a real browser (headless Chromium) against the app served by uvicorn:
+the map with clustered markers, filters, an incident page on a phone with the graphic
+content warning, the pages with JavaScript off, and no request to any other site.
+
+Screenshots are saved in the test's folder (and in $CIVWATCH_SCREENSHOTS when set).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from civwatch.publish.redaction import approve_redaction, create_redaction
+from tests.support.live import live_server, screenshot_dir
+from tests.web.test_public_pages import PAGE_BUDGET, Site, site  # noqa: F401
+
+pytest.importorskip("playwright.sync_api", reason="needs playwright (dev dependency)")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium"),
+]
+
+
+@pytest.fixture
+def server(site: Site, cli_env: dict[str, str]) -> Iterator[str]:  # noqa: F811
+    draft = create_redaction(site.ws, site.marked.sha256, graphic=True, actor="ivan")
+    approve_redaction(site.ws, draft["id"], actor="pat")
+    with live_server(cli_env) as url:
+        yield url
+
+
+def test_public_site_in_a_browser(site: Site, server: str, tmp_path: Path) -> None:  # noqa: F811
+    from playwright.sync_api import Request, Response, expect, sync_playwright
+
+    shots = screenshot_dir(tmp_path)
+    host = urlsplit(server).netloc
+    elsewhere: list[str] = []
+    csp_errors: list[str] = []
+    script_errors: list[str] = []
+
+    def watch(request: Request) -> None:
+        if (
+            urlsplit(request.url).scheme in ("http", "https")
+            and urlsplit(request.url).netloc != host
+        ):
+            elsewhere.append(request.url)
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.on("request", watch)
+        page = context.new_page()
+        page.on("pageerror", lambda e: script_errors.append(str(e)))
+        page.on(
+            "console",
+            lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None,
+        )
+        # the map: Leaflet from our own server, markers of both published incidents
+        page.goto(server + "/public")
+        expect(page.get_by_role("heading", name="Verified incidents")).to_be_visible()
+        map_box = page.locator("#map")
+        expect(map_box).to_be_visible()
+        expect(map_box).to_have_attribute("data-markers", "2", timeout=15_000)
+        expect(page.locator("#map-status")).to_contain_text("2 incidents in this part of the map")
+        page.screenshot(path=shots / "public-map.png", full_page=True)
+        # filters: the list and the map follow them
+        page.get_by_label("Oblast").select_option("Kherson Oblast")
+        page.get_by_role("button", name="Show incidents").click()
+        expect(page.locator(".incidents li")).to_have_count(1)
+        expect(page.locator(".incidents")).to_contain_text("Shelling of a market in Kherson")
+        expect(map_box).to_have_attribute("data-markers", "1", timeout=15_000)
+        page.screenshot(path=shots / "public-map-filtered.png", full_page=True)
+        # a marker's popup leads to the incident page
+        page.goto(server + "/public/dashboard")
+        expect(page.get_by_role("heading", name="People killed per month")).to_be_visible()
+        page.screenshot(path=shots / "public-dashboard.png", full_page=True)
+        page.goto(server + "/public/methodology")
+        expect(page.get_by_role("heading", name="Two-person review")).to_be_visible()
+
+        # an incident page on a phone: graphic media stays hidden until asked for
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+        phone.on("request", watch)
+        mobile = phone.new_page()
+        responses: list[Response] = []
+        mobile.on("response", lambda r: responses.append(r))
+        mobile.goto(server + f"/public/incidents/{site.marked.incident_id}")
+        expect(mobile.get_by_role("heading", name="Strike on a school in Kharkiv")).to_be_visible()
+        mobile.keyboard.press("Tab")  # the keyboard reaches the content by the skip link
+        expect(mobile.get_by_role("link", name="Skip to content")).to_be_focused()
+        expect(mobile.get_by_text("Killed", exact=True)).to_be_visible()
+        photo = mobile.locator(".media img")
+        expect(photo).to_be_hidden()
+        mobile.wait_for_load_state("networkidle")
+        loaded = {  # what the page weighs before media: HTML, CSS, JS, fonts
+            r.url: len(r.body())
+            for r in responses
+            if r.request.resource_type in ("document", "stylesheet", "script", "font")
+        }
+        assert "/static/public.css" in " ".join(loaded) and sum(loaded.values()) < PAGE_BUDGET
+        width = mobile.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page scrolls sideways on a phone ({width} px)"
+        mobile.screenshot(path=shots / "public-incident-phone.png", full_page=True)
+        mobile.get_by_text("Warning: graphic content").click()
+        expect(photo).to_be_visible()
+        # Polled from here: wait_for_function evaluates strings with eval(), which the
+        # page's Content-Security-Policy rightly forbids.
+        for _ in range(100):
+            if photo.evaluate("img => img.complete && img.naturalWidth > 0"):
+                break
+            mobile.wait_for_timeout(100)
+        else:
+            raise AssertionError("the published photo never loaded")
+        mobile.screenshot(path=shots / "public-incident-phone-media.png", full_page=True)
+
+        # without JavaScript: the list and incident pages work, the map stays out of the way
+        nojs = browser.new_context(
+            java_script_enabled=False, viewport={"width": 390, "height": 844}
+        )
+        nojs.on("request", watch)
+        plain = nojs.new_page()
+        plain.goto(server + "/public")
+        expect(plain.locator("#map")).to_be_hidden()
+        expect(plain.locator(".incidents li")).to_have_count(2)
+        plain.get_by_role("link", name="Shelling of a market in Kherson").click()
+        expect(plain.get_by_role("heading", name="Shelling of a market in Kherson")).to_be_visible()
+        plain.goto(server + "/public/timeline")
+        expect(plain.get_by_role("heading", name="March 2022")).to_be_visible()
+        plain.screenshot(path=shots / "public-timeline-nojs-phone.png", full_page=True)
+        browser.close()
+    assert not elsewhere, f"requests to other sites: {elsewhere}"
+    assert not csp_errors, csp_errors
+    assert not script_errors, script_errors
