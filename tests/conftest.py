@@ -99,3 +99,6 @@ def run_cli(
             f"civwatch {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
         )
     return proc
+
+
+from tests.incidents.helpers import gazetteer_cache, places  # noqa: E402, F401  (session-wide)

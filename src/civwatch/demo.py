@@ -219,6 +219,7 @@ def _demo_incidents(ws: Workspace, photos: list[Path], base: datetime) -> int:
     from civwatch.accounts.models import User
     from civwatch.incidents import service, verification, workflow
     from civwatch.incidents.models import Incident
+    from civwatch.publish import redaction
 
     with ws.sessions() as session:
         team = set(session.scalars(select(User.username).where(User.active.is_(True))))
@@ -275,6 +276,11 @@ def _demo_incidents(ws: Workspace, photos: list[Path], base: datetime) -> int:
         verification.review_item(ws, sha, "approve", actor=ver)
         workflow.set_incident_status(ws, incident, "verified", actor=inv)
         workflow.review_incident(ws, incident, "approve", actor=ver)
+        # The public sees only a redacted copy: metadata stripped, faces looked for, and a
+        # blurred strip where a street sign could be read; a second person approves it.
+        sign = {"x": 0, "y": 860, "w": 320, "h": 100}
+        draft = redaction.create_redaction(ws, sha, [sign], graphic=killed[1] >= 3, actor=inv)
+        redaction.approve_redaction(ws, draft["id"], actor=pub, note="Demo: preview checked.")
         workflow.set_visibility(ws, incident, "public", actor=pub)
     return len(DEMO_INCIDENTS)
 
