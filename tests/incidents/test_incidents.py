@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from civwatch.custody.models import CustodyLeaf
-from civwatch.errors import PermissionDeniedError, RejectedInputError
+from civwatch.errors import ConflictError, PermissionDeniedError, RejectedInputError
 from civwatch.evidence.models import EvidenceItem, MediaMatch
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.service import (
@@ -108,6 +108,11 @@ def test_update_is_a_new_revision_and_the_old_one_is_kept(
         team, doc["id"], {"lat": 50.4501, "lon": 30.5234}, actor="ivan", places=places
     )
     assert moved["settlement"] == "Kyiv"
+    with pytest.raises(ConflictError, match="revision 3, not 2"):
+        update_incident(team, doc["id"], {"title": "Stale"}, actor="ivan", expected_revision=2)
+    assert get_incident(team, doc["id"])["title"] == doc["title"]
+    fresh = update_incident(team, doc["id"], {"title": "Fresh"}, actor="ivan", expected_revision=3)
+    assert fresh["revision"] == 4
 
 
 def test_links_count_independent_sources_once_per_media_cluster(

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from civwatch.accounts import add_user
 from civwatch.accounts.auth import set_password
-from civwatch.incidents.service import create_incident, get_incident
+from civwatch.incidents.service import create_incident, get_incident, update_incident
 from civwatch.incidents.verification import add_record, review_item, set_item_status
 from civwatch.incidents.workflow import set_incident_status
 from civwatch.web import incident_pages
@@ -444,6 +444,31 @@ def test_edit_form_records_a_revision_and_keeps_casualty_breakdowns(
     bad = _post(investigator, url + "/edit", {**form, "start": "yesterday"})
     assert bad.status_code == 422 and 'value="yesterday"' in bad.text
     assert re.search(r"<details open>\s*<summary>Edit this incident", bad.text)
+
+
+def test_an_edit_from_a_stale_page_does_not_undo_someone_elses_change(
+    crew: Team, clients: Sessions
+) -> None:
+    ws = crew.ws
+    incident = create_incident(ws, incident_doc(), actor="investigator")
+    url = f"/incidents/{incident['id']}"
+    investigator = clients["investigator"]
+    page = investigator[0].get(url).text
+    form = dict(re.findall(r'<input id="edit-[^"]*" name="([^"]+)"[^>]*value="([^"]*)"', page))
+    (revision,) = re.findall(r'<input type="hidden" name="revision" value="(\d+)">', page)
+    form.update(revision=revision, incident_type="missile_strike", time_precision="hour")
+    # Someone else changes the title after this page was loaded ...
+    update_incident(ws, incident["id"], {"title": "Retitled by a colleague"}, actor="investigator")
+    # ... so sending the stale form (which still holds the old title) is refused.
+    stale = _post(investigator, url + "/edit", {**form, "narrative": "Mine."})
+    assert stale.status_code == 409 and "someone changed it" in _alert(stale.text)
+    assert get_incident(ws, incident["id"])["title"] == "Retitled by a colleague"
+    # The form comes back with what was typed, now against the current revision.
+    assert 'name="revision" value="2"' in stale.text and "Mine." in stale.text
+    again = _post(investigator, url + "/edit", {**form, "revision": "2", "narrative": "Mine."})
+    assert again.status_code == 303, _alert(again.text)
+    after = get_incident(ws, incident["id"])
+    assert after["revision"] == 3 and after["narrative"] == "Mine."
 
 
 def test_suggested_evidence_can_be_confirmed_or_dismissed(

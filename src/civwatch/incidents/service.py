@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from civwatch.accounts.service import require_role
 from civwatch.db import utcnow
-from civwatch.errors import NotFoundError, RejectedInputError
+from civwatch.errors import ConflictError, NotFoundError, RejectedInputError
 from civwatch.evidence.models import EvidenceItem
 from civwatch.evidence.service import find_item
 from civwatch.geo import validation
@@ -286,8 +286,14 @@ def update_incident(
     *,
     actor: str | None,
     places: Gazetteer | None = None,
+    expected_revision: int | None = None,
 ) -> dict[str, Any]:
-    """Record a new revision of an incident with ``changes`` applied (not while in review)."""
+    """Record a new revision of an incident with ``changes`` applied (not while in review).
+
+    With ``expected_revision`` (the revision the editor read), a change made by someone
+    else in between is refused with ConflictError instead of being silently undone; the
+    check is made under the row lock, so two editors cannot both pass it.
+    """
     if not changes:
         raise RejectedInputError("Nothing to change.")
     if places is None and (LOCATION_FIELDS & set(changes)):
@@ -296,6 +302,12 @@ def update_incident(
         ws.custody.lock(session)
         user = require_role(session, actor, *WRITERS)
         incident = _incident(session, incident_id, for_update=True)
+        if expected_revision is not None and incident.revision != expected_revision:
+            raise ConflictError(
+                f"Incident {incident.id} is at revision {incident.revision}, not "
+                f"{expected_revision}: someone changed it since you read it. Reload it and "
+                "apply your change again."
+            )
         if incident.status == "in_review":
             raise RejectedInputError(
                 f"Incident {incident.id} is in review: a reviewer must approve or reject it "

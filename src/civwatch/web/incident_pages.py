@@ -381,6 +381,17 @@ def _doc_from_form(form: FormData) -> dict[str, Any]:
     }
 
 
+def _revision(form: FormData) -> int | None:
+    """The revision the edit form was filled from (absent from older pages: no check)."""
+    raw = form.get("revision")
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise RejectedInputError(f"{raw[:20]!r} is not a revision number.") from None
+
+
 def _entered(form: FormData) -> dict[str, Any]:
     """What the user typed, to put back into the form after an error."""
     out: dict[str, Any] = {}
@@ -421,6 +432,7 @@ def form_of(incident: dict[str, Any]) -> dict[str, Any]:
         "perpetrator": incident["perpetrator"] or "",
         "perpetrator_confidence": incident["perpetrator_confidence"] or "",
         "ihl_concerns": incident["ihl_concerns"],
+        "revision": incident["revision"],
     }
 
 
@@ -588,7 +600,12 @@ def _incident_page(
     suggested: list[dict[str, Any]] = []
     if common["can_write"]:
         suggested = queue.suggested_items(ws, incident_id)
-    edit_form = form if error_form == "edit" and form is not None else form_of(incident)
+    if error_form == "edit" and form is not None:
+        # What the editor typed, now against the current revision: sending it again after
+        # reading the error is a deliberate choice to overwrite.
+        edit_form = {**form, "revision": incident["revision"]}
+    else:
+        edit_form = form_of(incident)
     return render(
         request,
         "incident.html",
@@ -701,7 +718,9 @@ async def incident_edit(request: Request, w: WS, who: Writer, incident_id: RowId
     def update() -> None:
         current = service.get_incident(w, incident_id)
         changes = _changes(current, _doc_from_form(form))
-        service.update_incident(w, incident_id, changes, actor=who.username)
+        service.update_incident(
+            w, incident_id, changes, actor=who.username, expected_revision=_revision(form)
+        )
 
     return await _act(request, w, who, incident_id, "edit", "incident-update", "updated", update)
 

@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from civwatch.accounts import audit
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
-from civwatch.errors import ConflictError
 from civwatch.geo.regions import UKRAINE_ADMIN1
 from civwatch.incidents import (
     aggregate,
@@ -478,14 +477,9 @@ def incidents_update(
     request: Request, w: WS, who: Writer, incident_id: RowId, body: IncidentChanges
 ) -> dict[str, Any]:
     """Record a new revision with the fields given (not while the incident is in review)."""
-    if body.revision is not None:
-        current = service.get_incident(w, incident_id)["revision"]
-        if current != body.revision:
-            raise ConflictError(
-                f"Incident {incident_id} is at revision {current}, not {body.revision}: "
-                "someone changed it since you read it. Reload it and apply your change again."
-            )
-    updated = service.update_incident(w, incident_id, body.doc(), actor=who.username)
+    updated = service.update_incident(
+        w, incident_id, body.doc(), actor=who.username, expected_revision=body.revision
+    )
     _audit(
         request,
         w,
