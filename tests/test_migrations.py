@@ -29,3 +29,48 @@ def test_migrations_match_the_models(database_url: str) -> None:
         assert diff == [], f"models and migrations differ; write a migration: {diff}"
     finally:
         engine.dispose()
+
+
+def test_incidents_made_before_publishing_get_a_coarsened_public_point(
+    database_url: str,
+) -> None:
+    """Migration 0003 fills the public point of older incidents, never the exact one."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from civwatch.db import _alembic_config
+
+    engine = make_engine(database_url)
+    try:
+        command.upgrade(_alembic_config(engine), "0002")
+        values: dict[str, object] = {}
+        for column in inspect(engine).get_columns("incident"):
+            if column["nullable"] or column.get("default") is not None or column["name"] == "id":
+                continue
+            kind = str(column["type"]).upper()
+            if "INT" in kind:
+                values[column["name"]] = 1
+            elif "FLOAT" in kind or "DOUBLE" in kind or "REAL" in kind:
+                values[column["name"]] = 0.0
+            elif "TIME" in kind:
+                values[column["name"]] = "2024-06-01 09:00:00"
+            elif "JSON" in kind:
+                values[column["name"]] = "[]"
+            else:
+                values[column["name"]] = "x"
+        values.update(lat=50.45123, lon=30.52345, settlement="Kyiv", oblast="Kyiv City")
+        names = ", ".join(values)
+        marks = ", ".join(f":{k}" for k in values)
+        with engine.begin() as conn:
+            conn.execute(text(f"INSERT INTO incident ({names}) VALUES ({marks})"), values)
+        migrate(engine)
+        with engine.connect() as conn:
+            row = conn.execute(
+                text("SELECT public_lat, public_lon, public_place FROM incident")
+            ).one()
+        assert row.public_lat is not None and row.public_lon is not None
+        assert (row.public_lat, row.public_lon) != (50.45123, 30.52345)
+        assert abs(row.public_lat - 50.45123) < 0.5 and abs(row.public_lon - 30.52345) < 0.5
+        assert "Kyiv" in row.public_place
+    finally:
+        engine.dispose()

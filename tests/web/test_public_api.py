@@ -188,3 +188,23 @@ def test_timemap_endpoints(client: TestClient, data: dict[str, Any]) -> None:
         assert set(event["associations"]) <= associations
         assert all(s in sources for s in event["sources"])
     assert json.loads(json.dumps(sources))  # an object keyed by source id
+
+
+def test_map_answers_are_kept_until_anything_public_changes(
+    client: TestClient, data: dict[str, Any], workspace: Workspace
+) -> None:
+    url = f"{API}/map?bbox=22,44,41,53"
+    first = client.get(url)
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "no-cache"
+    assert data["odesa"] in {f["id"] for f in first.json()["features"]}
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    cache = client.app.state.public_cache  # type: ignore[attr-defined]
+    assert cache.hits >= 1
+
+    # A withdrawal shows on the very next request, whatever the client kept.
+    withdraw_incident(workspace, data["odesa"], reason="a witness could be found", actor="pat")
+    after = client.get(url, headers={"If-None-Match": etag})
+    assert after.status_code == 200 and after.headers["etag"] != etag
+    assert data["odesa"] not in {f["id"] for f in after.json()["features"]}

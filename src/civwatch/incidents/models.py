@@ -53,6 +53,8 @@ class Incident(Base):
         Index("ix_incident_lat_lon", "lat", "lon"),
         Index("ix_incident_status", "status"),
         Index("ix_incident_public_lat_lon", "public_lat", "public_lon"),
+        # The newest change: the public version that cached public answers are checked on.
+        Index("ix_incident_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

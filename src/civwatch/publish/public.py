@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from civwatch.errors import NotFoundError, RejectedInputError
@@ -80,7 +80,6 @@ AREAS_SHOWN = {
 #: A row whose coarsened point is not stored yet (older than the column) is coarsened on
 #: the fly to at most a 2-degree cell centre: the database widens a viewport by this much
 #: for such rows, and the coarsened point then decides.
-UNSTORED_MARGIN_DEG = 2.0
 PUBLIC_URL = "/public/incidents/{id}"
 
 _COLUMNS = (
@@ -166,17 +165,10 @@ def _in_box(lat: Any, lon: Any, box: BBox, margin: float) -> ColumnElement[bool]
 
 
 def _box_prefilter(box: BBox) -> ColumnElement[bool]:
-    """Incidents whose coarsened point may lie in ``box`` (never the exact point)."""
-    return or_(
-        and_(
-            Incident.public_lat.is_not(None),
-            _in_box(Incident.public_lat, Incident.public_lon, box, 0.0),
-        ),
-        and_(
-            Incident.public_lat.is_(None),
-            _in_box(Incident.lat, Incident.lon, box, UNSTORED_MARGIN_DEG),
-        ),
-    )
+    """Incidents whose coarsened point lies in ``box`` (never the exact point). Every
+    incident stores its coarsened point (set on each edit; migration 0003 filled older
+    rows), so the test is on those columns alone and uses their index."""
+    return _in_box(Incident.public_lat, Incident.public_lon, box, 0.0)
 
 
 def _point_in(box: BBox, lat: float, lon: float) -> bool:
@@ -452,6 +444,14 @@ def _batches(ws: Workspace, flt: PublicFilter, batch_size: int) -> Iterator[dict
             if len(rows) < batch_size:
                 return
             after = rows[-1].id
+
+
+def public_version(session: Session) -> str:
+    """A token that changes whenever anything the public sees of incidents may have changed
+    (every edit, status change, publication, withdrawal, correction and change of location
+    precision stamps ``Incident.updated_at``): one index lookup."""
+    newest = session.scalar(select(func.max(Incident.updated_at)))
+    return "empty" if newest is None else _iso(newest) or "empty"
 
 
 # --- the public map ---------------------------------------------------------------------------

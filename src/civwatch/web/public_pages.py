@@ -39,6 +39,7 @@ from civwatch.web.auth import require
 from civwatch.web.deps import WS, RowId
 from civwatch.web.media import MEDIA_CSP, download_type
 from civwatch.web.pages import render
+from civwatch.web.public_cache import PublicCache, etag_matches
 from civwatch.workspace import Workspace
 
 router = APIRouter(include_in_schema=False)
@@ -496,12 +497,12 @@ def situation_report(
 
 import dataclasses  # noqa: E402
 import json  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
 
 from civwatch.db import utcnow  # noqa: E402
 from civwatch.incidents.geojson import parse_bbox  # noqa: E402
 from civwatch.publish import opendata  # noqa: E402
-from civwatch.publish.public import DEFAULT_LIMIT, public_map  # noqa: E402
+from civwatch.publish.public import DEFAULT_LIMIT, public_map, public_version  # noqa: E402
 from civwatch.web.problems import PROBLEM_RESPONSES  # noqa: E402
 
 api_router = APIRouter(prefix="/api/v1/public", tags=["open data"], responses=PROBLEM_RESPONSES)
@@ -540,10 +541,25 @@ def _download(
     )
 
 
+def _dumps(doc: Any) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def _json(doc: Any, media_type: str = "application/json") -> Response:
-    return Response(
-        json.dumps(doc, ensure_ascii=False, separators=(",", ":")), media_type=media_type
-    )
+    return Response(_dumps(doc), media_type=media_type)
+
+
+def _cached(request: Request, w: Workspace, make: Callable[[], bytes], media_type: str) -> Response:
+    """The answer ``make()`` gives, kept in the app's :class:`PublicCache` under the full
+    request URL until anything public changes; 304 when the client has it already."""
+    with w.sessions() as session:
+        version = public_version(session)
+    cache: PublicCache = request.app.state.public_cache
+    answer = cache.get(str(request.url), version, make)
+    headers = {"ETag": answer.etag, "Cache-Control": "no-cache"}
+    if etag_matches(request.headers.get("if-none-match"), answer.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(answer.body, media_type=media_type, headers=headers)
 
 
 def _next(request: Request, cursor: int | None) -> str | None:
@@ -629,10 +645,16 @@ def public_map_markers(
     cursor: Cursor = None,
 ) -> Response:
     """Map markers of published incidents in a viewport, newest first, a page at a time
-    (GeoJSON; ``next`` and ``next_cursor`` lead to the next page)."""
-    doc = public_map(w, _api_filter(f, bbox), limit=limit, cursor=cursor)
-    doc["next"] = _next(request, doc["next_cursor"])
-    return _json(doc, "application/geo+json")
+    (GeoJSON; ``next`` and ``next_cursor`` lead to the next page). Answers carry an ETag;
+    send it back in ``If-None-Match`` to get 304 while nothing public has changed."""
+    flt = _api_filter(f, bbox)
+
+    def make() -> bytes:
+        doc = public_map(w, flt, limit=limit, cursor=cursor)
+        doc["next"] = _next(request, doc["next_cursor"])
+        return _dumps(doc)
+
+    return _cached(request, w, make, "application/geo+json")
 
 
 @api_router.get("/incidents")

@@ -38,6 +38,8 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_incident_public_lat_lon", ["public_lat", "public_lon"], unique=False
         )
+        batch_op.create_index("ix_incident_updated_at", ["updated_at"], unique=False)
+    _backfill_public_locations()
 
     op.create_table(
         "incident_witness",
@@ -125,6 +127,53 @@ def upgrade() -> None:
         batch_op.create_index("ix_media_redaction_item_status", ["item_id", "status"], unique=False)
 
 
+def _backfill_public_locations() -> None:
+    """Incidents made before this revision get their public (coarsened) point, computed
+    without the gazetteer: never more precise than the settlement it would name. The next
+    edit of an incident recomputes it with the gazetteer."""
+    from civwatch.publish.publication import DEFAULT_PRECISION, coarsen
+
+    bind = op.get_bind()
+    incident = sa.table(
+        "incident",
+        sa.column("id", sa.Integer),
+        sa.column("lat", sa.Float),
+        sa.column("lon", sa.Float),
+        sa.column("settlement", sa.String),
+        sa.column("raion", sa.String),
+        sa.column("oblast", sa.String),
+        sa.column("public_lat", sa.Float),
+        sa.column("public_lon", sa.Float),
+        sa.column("public_place", sa.String),
+    )
+    rows = bind.execute(
+        sa.select(
+            incident.c.id,
+            incident.c.lat,
+            incident.c.lon,
+            incident.c.settlement,
+            incident.c.raion,
+            incident.c.oblast,
+        ).where(incident.c.public_lat.is_(None))
+    ).all()
+    for row in rows:
+        shown = coarsen(
+            row.lat,
+            row.lon,
+            DEFAULT_PRECISION,
+            settlement=row.settlement,
+            raion=row.raion,
+            oblast=row.oblast,
+        )
+        bind.execute(
+            sa.update(incident)
+            .where(incident.c.id == row.id)
+            .values(
+                public_lat=shown["lat"], public_lon=shown["lon"], public_place=shown["place"][:600]
+            )
+        )
+
+
 def downgrade() -> None:
     with op.batch_alter_table("media_redaction", schema=None) as batch_op:
         batch_op.drop_index("ix_media_redaction_item_status")
@@ -137,6 +186,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_incident_witness_incident_id"))
     op.drop_table("incident_witness")
     with op.batch_alter_table("incident", schema=None) as batch_op:
+        batch_op.drop_index("ix_incident_updated_at")
         batch_op.drop_index("ix_incident_public_lat_lon")
         batch_op.drop_column("internal_notes")
         batch_op.drop_column("public_place")
