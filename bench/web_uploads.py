@@ -33,7 +33,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 from sqlalchemy import func, select
 
 from civwatch.accounts import add_user

@@ -215,3 +215,33 @@ def test_admin_adds_and_disables_users_through_the_api(team: Team, client: TestC
     assert client.get("/api/v1/me", headers=viewer).status_code == 401
     acts = {a["action"] for a in client.get("/api/v1/audit", headers=admin).json()}
     assert {"user-add", "user-disable", "password-set", "totp-reset"} <= acts
+
+
+def test_numbers_too_large_for_the_database_are_refused_not_crashed_on(
+    team: Team, client: TestClient
+) -> None:
+    """Both databases store 64-bit integers: a larger record number, offset, cursor or
+    page in a URL is a 422 problem document, never a 500."""
+    huge = str(2**70)
+    urls = [
+        f"/api/v1/evidence?offset={huge}",
+        f"/api/v1/audit?offset={huge}",
+        f"/api/v1/custody/entries?offset={huge}",
+        f"/api/v1/custody/proof/{huge}",
+        f"/api/v1/custody/consistency?first={huge}",
+        f"/api/v1/jobs?offset={huge}",
+        f"/api/v1/incidents/map?cursor={huge}",
+        f"/api/v1/incidents/{huge}",
+        f"/api/v1/redactions/{huge}",
+        f"/api/v1/public/map?cursor={huge}",
+        f"/api/v1/public/incidents?cursor={huge}",
+        f"/api/v1/public/incidents/{huge}",
+        f"/jobs?page={huge}",
+        f"/public?cursor={huge}",
+        f"/public/incidents/{huge}/media/{huge}",
+    ]
+    for url in urls:
+        r = client.get(url, headers=bearer(team.tokens["admin"]))
+        assert r.status_code == 422, (url, r.status_code, r.text[:200])
+        if url.startswith("/api/"):
+            assert r.headers["content-type"].startswith("application/problem+json"), url

@@ -19,7 +19,7 @@ from civwatch.evidence.ingest import SourceInfo
 from civwatch.evidence.search import EvidenceFilter, search_items
 from civwatch.evidence.service import find_item, get_item
 from civwatch.web.auth import client_of, require
-from civwatch.web.deps import WS, RowId, tree_head_json
+from civwatch.web.deps import MAX_ROW_ID, WS, RowId, tree_head_json
 from civwatch.web.jobs_api import JobDocument, prefer_wait, wait_for_job
 from civwatch.web.media import media_response
 from civwatch.web.problems import PROBLEM_RESPONSES
@@ -56,7 +56,7 @@ def evidence_list(
     collected_after: datetime | None = None,
     collected_before: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
     cursor: Annotated[
         str | None, Query(max_length=32, description="next_cursor of the previous page")
     ] = None,
@@ -263,7 +263,7 @@ def audit_list(
     actor: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> list[dict[str, Any]]:
     """Audit records, newest first."""
     return audit.list_audit(w, actor=actor, action=action, limit=limit, offset=offset)

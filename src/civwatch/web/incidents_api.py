@@ -32,7 +32,7 @@ from civwatch.incidents import (
 from civwatch.incidents import vocabulary as vocab
 from civwatch.incidents.terms import add_term, list_terms
 from civwatch.web.auth import client_of, require
-from civwatch.web.deps import WS, RowId
+from civwatch.web.deps import MAX_ROW_ID, WS, RowId
 from civwatch.web.problems import PROBLEM_RESPONSES, problem_doc
 from civwatch.workspace import Workspace
 
@@ -329,7 +329,9 @@ def incidents_map(
     object_: ObjectTerm = None,
     weapon: Annotated[str | None, Query(max_length=255, description="Weapon system")] = None,
     limit: Annotated[int, Query(ge=1, le=geojson.MAX_LIMIT)] = geojson.DEFAULT_LIMIT,
-    cursor: Annotated[int | None, Query(ge=0, description="From the 'next' link")] = None,
+    cursor: Annotated[
+        int | None, Query(ge=0, le=MAX_ROW_ID, description="From the 'next' link")
+    ] = None,
 ) -> Response:
     """Incidents as GeoJSON points for a map viewport, by id, with a link to the next page."""
     query = geojson.MapQuery(

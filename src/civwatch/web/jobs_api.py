@@ -20,7 +20,7 @@ from civwatch.jobs import get_job, list_jobs, submit
 from civwatch.jobs.queue import KINDS
 from civwatch.jobs.tasks import FIND_COPIES
 from civwatch.web.auth import require
-from civwatch.web.deps import WS, RowId
+from civwatch.web.deps import MAX_ROW_ID, WS, RowId
 from civwatch.web.problems import PROBLEM_RESPONSES
 from civwatch.workspace import Workspace
 
@@ -91,7 +91,7 @@ def jobs_list(
     who: SignedIn,
     state: Annotated[Literal["queued", "running", "done", "failed"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> dict[str, Any]:
     """Your background jobs, newest first (an administrator sees everyone's)."""
     return list_jobs(w, owner=_viewer(who), state=state, limit=limit, offset=offset)
@@ -133,7 +133,7 @@ def jobs_page(
     request: Request,
     w: WS,
     who: SignedIn,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
     from civwatch.web.pages import render
 

@@ -174,7 +174,7 @@ def inbox(
     who: Reader,
     q: Annotated[str | None, Query(max_length=500)] = None,
     media_type: Annotated[str, Query(max_length=255)] = "",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
     return _inbox(request, w, who, q, media_type, page)
 

@@ -36,7 +36,7 @@ from civwatch.publish.public import (
 )
 from civwatch.publish.sharecard import share_card
 from civwatch.web.auth import require
-from civwatch.web.deps import WS, RowId
+from civwatch.web.deps import MAX_ROW_ID, WS, RowId
 from civwatch.web.media import MEDIA_CSP, download_type
 from civwatch.web.pages import render
 from civwatch.web.public_cache import PublicCache, etag_matches
@@ -259,7 +259,7 @@ def public_home(
     w: WS,
     _: Anyone,
     f: PageFilters,
-    cursor: Annotated[int | None, Query(ge=1)] = None,
+    cursor: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
 ) -> Response:
     """The map and the list of published incidents, newest first, with filters."""
     try:
@@ -515,7 +515,9 @@ Bbox = Annotated[
         "matched against the public (coarsened) location.",
     ),
 ]
-Cursor = Annotated[int | None, Query(ge=1, description="From the previous page's next_cursor.")]
+Cursor = Annotated[
+    int | None, Query(ge=1, le=MAX_ROW_ID, description="From the previous page's next_cursor.")
+]
 
 
 def _api_filter(f: Filters, bbox: str) -> PublicFilter:
