@@ -174,3 +174,47 @@ def test_every_write_through_a_session_needs_the_csrf_token(
     # with the token, the same session may write
     assert _call(client, "POST", "/api/v1/tokens", samples, {"X-CSRF-Token": token}) == 201
     assert _call(client, "POST", "/api/v1/tokens", samples, {"X-CSRF-Token": "forged"}) == 403
+
+
+#: POST routes that store nothing: a TOTP secret offered for enrolment is only kept (and
+#: audited) once the user confirms it with a code.
+WRITES_NOTHING = {("POST", "/account/totp/new")}
+
+
+def _audit_count(team: Team) -> int:
+    from sqlalchemy import func, select
+
+    from civwatch.accounts.models import AuditRecord
+
+    with team.ws.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(AuditRecord)) or 0)
+
+
+def test_every_write_that_succeeds_is_in_the_audit_log(
+    team: Team, client: TestClient, samples: dict[str, str]
+) -> None:
+    """Every write through the web (each non-GET route, called by a role allowed it) that
+    succeeds adds at least one audit record: who, when, from where, what."""
+    unaudited = []
+    walked = 0
+    for method, path, perm in _routes(client):
+        if method == "GET" or perm is None or (method, path) in WRITES_NOTHING:
+            continue
+        role = next(
+            (
+                r
+                for r in sorted(ALL_ROLES)
+                if perm in (Permission.PUBLIC, Permission.SIGNED_IN) or allows({r}, perm)
+            ),
+            None,
+        )
+        if role is None:
+            continue
+        before = _audit_count(team)
+        status = _call(client, method, path, samples, bearer(team.tokens[role]), role)
+        if status < 400:
+            walked += 1
+            if _audit_count(team) == before:
+                unaudited.append(f"{method} {path} as {role}: {status}")
+    assert walked >= 20, f"only {walked} writes succeeded: the samples need more"
+    assert not unaudited, "\n".join(unaudited)

@@ -18,7 +18,7 @@ from civwatch.accounts.service import list_users
 from civwatch.evidence.ingest import SourceInfo
 from civwatch.evidence.search import EvidenceFilter, search_items
 from civwatch.evidence.service import find_item, get_item
-from civwatch.web.auth import client_of, require
+from civwatch.web.auth import audit_action, client_of, require
 from civwatch.web.deps import MAX_ROW_ID, WS, RowId, tree_head_json
 from civwatch.web.jobs_api import JobDocument, prefer_wait, wait_for_job
 from civwatch.web.media import media_response
@@ -121,13 +121,15 @@ def upload(
     request: Request, w: Workspace, who: Principal, files: list[UploadFile], source: SourceInfo
 ) -> dict[str, Any]:
     """Shared by the API and the inbox form: receive the files, queue their ingest job."""
-    return receive_upload(
+    job = receive_upload(
         w,
         [(f.filename, f.file) for f in files],
         source=source,
         collector=who.username,
         client=client_of(request),
     )
+    audit_action(request, w, who, "evidence-upload", f"job:{job['id']}", files=len(files))
+    return job
 
 
 @router.get("/evidence/{sha256}", tags=["evidence"])

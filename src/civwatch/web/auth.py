@@ -39,6 +39,20 @@ def client_of(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+def audit_action(
+    request: Request, ws: Workspace, who: Principal, action: str, target: str, **detail: Any
+) -> None:
+    """Record a write made through the web in the audit log: who, when, from where, what."""
+    audit.record_now(
+        ws,
+        action,
+        actor=who.username,
+        target=target,
+        client=client_of(request),
+        detail=detail or None,
+    )
+
+
 def current_principal(request: Request) -> Principal | None:
     """The signed-in principal of this request, or None (computed once per request)."""
     if hasattr(request.state, "principal"):

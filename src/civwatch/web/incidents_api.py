@@ -16,7 +16,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from civwatch.accounts import audit
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
 from civwatch.geo.regions import UKRAINE_ADMIN1
@@ -31,10 +30,9 @@ from civwatch.incidents import (
 )
 from civwatch.incidents import vocabulary as vocab
 from civwatch.incidents.terms import add_term, list_terms
-from civwatch.web.auth import client_of, require
+from civwatch.web.auth import audit_action, require
 from civwatch.web.deps import MAX_ROW_ID, WS, RowId
 from civwatch.web.problems import PROBLEM_RESPONSES, problem_doc
-from civwatch.workspace import Workspace
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
@@ -49,17 +47,7 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _audit(
-    request: Request, ws: Workspace, who: Principal, action: str, target: str, **detail: Any
-) -> None:
-    audit.record_now(
-        ws,
-        action,
-        actor=who.username,
-        target=target,
-        client=client_of(request),
-        detail=detail or None,
-    )
+_audit = audit_action
 
 
 # --- request bodies ----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from civwatch.accounts.principal import Principal
 from civwatch.jobs import get_job, list_jobs, submit
 from civwatch.jobs.queue import KINDS
 from civwatch.jobs.tasks import FIND_COPIES
-from civwatch.web.auth import require
+from civwatch.web.auth import audit_action, require
 from civwatch.web.deps import MAX_ROW_ID, WS, RowId
 from civwatch.web.problems import PROBLEM_RESPONSES
 from civwatch.workspace import Workspace
@@ -109,9 +109,10 @@ def jobs_get(w: WS, who: SignedIn, job_id: RowId) -> dict[str, Any]:
     status_code=202,
     response_model=JobDocument,
 )
-def jobs_find_copies(response: Response, w: WS, who: Uploader) -> dict[str, Any]:
+def jobs_find_copies(request: Request, response: Response, w: WS, who: Uploader) -> dict[str, Any]:
     """Start a job that hashes every item not hashed yet and records the copies found."""
     job = submit(w, FIND_COPIES, who.username, {})
+    audit_action(request, w, who, "job-find-copies", f"job:{job['id']}")
     response.headers["Location"] = job["url"]
     return job
 
@@ -167,6 +168,7 @@ def job_page(request: Request, w: WS, who: SignedIn, job_id: RowId) -> Response:
 
 
 @router.post("/jobs/find-copies", include_in_schema=False)
-def find_copies_form(w: WS, who: Uploader) -> Response:
+def find_copies_form(request: Request, w: WS, who: Uploader) -> Response:
     job = submit(w, FIND_COPIES, who.username, {})
+    audit_action(request, w, who, "job-find-copies", f"job:{job['id']}")
     return RedirectResponse(job["page"], status_code=303)

@@ -21,7 +21,7 @@ from civwatch.accounts.throttle import ClientThrottle
 from civwatch.errors import CivwatchError, NotAuthenticatedError
 from civwatch.evidence.ingest import SourceInfo
 from civwatch.evidence.search import EvidenceFilter, search_items
-from civwatch.web.auth import client_of, require, session_cookie_name
+from civwatch.web.auth import audit_action, client_of, require, session_cookie_name
 from civwatch.web.deps import WS, tree_head_json
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -129,10 +129,11 @@ async def signin(
 
 
 @router.post("/signout")
-def signout(request: Request, w: WS, _: SignedIn) -> Response:
+def signout(request: Request, w: WS, who: SignedIn) -> Response:
     cookie = session_cookie_name(request)
     if value := request.cookies.get(cookie):
         end_session(w, value)
+    audit_action(request, w, who, "signout", f"user:{who.username}")
     response = RedirectResponse("/signin", status_code=303)
     response.delete_cookie(cookie, **_cookie_kwargs(request))
     return response

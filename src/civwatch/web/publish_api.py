@@ -15,7 +15,7 @@ from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
 from civwatch.incidents import service as incidents
 from civwatch.publish import publication, redaction
-from civwatch.web.auth import client_of, require
+from civwatch.web.auth import audit_action, client_of, require
 from civwatch.web.deps import WS, RowId
 from civwatch.web.media import media_response
 from civwatch.web.problems import PROBLEM_RESPONSES
@@ -85,38 +85,53 @@ class RedactionRequest(BaseModel):
 
 @router.put("/incidents/{incident_id}/location-precision", tags=["publishing"])
 def precision_set(
-    w: WS, who: Publisher, incident_id: RowId, body: PrecisionRequest
+    request: Request, w: WS, who: Publisher, incident_id: RowId, body: PrecisionRequest
 ) -> dict[str, Any]:
     """Choose how precisely the public sees the incident's location (logged)."""
-    return publication.set_location_precision(
+    done = publication.set_location_precision(
         w, incident_id, body.precision, actor=who.username, reason=body.reason
     )
+    audit_action(
+        request,
+        w,
+        who,
+        "incident-location-precision",
+        f"incident:{incident_id}",
+        precision=body.precision,
+    )
+    return done
 
 
 @router.post("/incidents/{incident_id}/publish", tags=["publishing"])
 def incident_publish(
-    w: WS, who: Publisher, incident_id: RowId, body: NoteRequest | None = None
+    request: Request, w: WS, who: Publisher, incident_id: RowId, body: NoteRequest | None = None
 ) -> dict[str, Any]:
     """Publish a verified incident; lists linked media still without approved redaction."""
-    return publication.publish_incident(
+    done = publication.publish_incident(
         w, incident_id, actor=who.username, note=body.note if body else None
     )
+    audit_action(request, w, who, "incident-publish", f"incident:{incident_id}")
+    return done
 
 
 @router.post("/incidents/{incident_id}/corrections", tags=["publishing"], status_code=201)
 def incident_correct(
-    w: WS, who: Publisher, incident_id: RowId, body: CorrectionRequest
+    request: Request, w: WS, who: Publisher, incident_id: RowId, body: CorrectionRequest
 ) -> dict[str, Any]:
     """Record a correction notice on a published incident (it stays public)."""
-    return publication.correct_incident(w, incident_id, body.note, actor=who.username)
+    done = publication.correct_incident(w, incident_id, body.note, actor=who.username)
+    audit_action(request, w, who, "incident-correct", f"incident:{incident_id}")
+    return done
 
 
 @router.post("/incidents/{incident_id}/withdraw", tags=["publishing"])
 def incident_withdraw(
-    w: WS, who: Publisher, incident_id: RowId, body: WithdrawRequest
+    request: Request, w: WS, who: Publisher, incident_id: RowId, body: WithdrawRequest
 ) -> dict[str, Any]:
     """Take a published incident off the public site, saying why."""
-    return publication.withdraw_incident(w, incident_id, reason=body.reason, actor=who.username)
+    done = publication.withdraw_incident(w, incident_id, reason=body.reason, actor=who.username)
+    audit_action(request, w, who, "incident-withdraw", f"incident:{incident_id}")
+    return done
 
 
 @router.get("/incidents/{incident_id}/public-history", tags=["publishing"])
@@ -136,16 +151,20 @@ def internal_get(w: WS, who: Writer, incident_id: RowId) -> dict[str, Any]:
 
 @router.put("/incidents/{incident_id}/internal-notes", tags=["incidents"])
 def internal_notes_set(
-    w: WS, who: Writer, incident_id: RowId, body: InternalNotesRequest
+    request: Request, w: WS, who: Writer, incident_id: RowId, body: InternalNotesRequest
 ) -> dict[str, Any]:
     """Replace the internal notes."""
-    return incidents.set_internal_notes(w, incident_id, body.notes, actor=who.username)
+    done = incidents.set_internal_notes(w, incident_id, body.notes, actor=who.username)
+    audit_action(request, w, who, "incident-internal-notes", f"incident:{incident_id}")
+    return done
 
 
 @router.post("/incidents/{incident_id}/witnesses", tags=["incidents"], status_code=201)
-def witness_add(w: WS, who: Writer, incident_id: RowId, body: WitnessRequest) -> dict[str, Any]:
+def witness_add(
+    request: Request, w: WS, who: Writer, incident_id: RowId, body: WitnessRequest
+) -> dict[str, Any]:
     """Record a witness (internal)."""
-    return incidents.add_witness(
+    done = incidents.add_witness(
         w,
         incident_id,
         body.name,
@@ -155,21 +174,31 @@ def witness_add(w: WS, who: Writer, incident_id: RowId, body: WitnessRequest) ->
         note=body.note,
         actor=who.username,
     )
+    audit_action(request, w, who, "incident-witness-add", f"incident:{incident_id}")
+    return done
 
 
 @router.delete("/incidents/{incident_id}/witnesses/{witness_id}", tags=["incidents"])
-def witness_remove(w: WS, who: Writer, incident_id: RowId, witness_id: RowId) -> dict[str, Any]:
+def witness_remove(
+    request: Request, w: WS, who: Writer, incident_id: RowId, witness_id: RowId
+) -> dict[str, Any]:
     """Delete a witness record for good."""
-    return incidents.remove_witness(w, incident_id, witness_id, actor=who.username)
+    done = incidents.remove_witness(w, incident_id, witness_id, actor=who.username)
+    audit_action(
+        request, w, who, "incident-witness-remove", f"incident:{incident_id}", witness=witness_id
+    )
+    return done
 
 
 # --- redaction -----------------------------------------------------------------------------
 
 
 @router.post("/evidence/{sha256}/redactions", tags=["publishing"], status_code=201)
-def redaction_create(w: WS, who: Writer, sha256: str, body: RedactionRequest) -> dict[str, Any]:
+def redaction_create(
+    request: Request, w: WS, who: Writer, sha256: str, body: RedactionRequest
+) -> dict[str, Any]:
     """Make a draft redacted copy (faces and regions blurred, metadata removed)."""
-    return redaction.create_redaction(
+    done = redaction.create_redaction(
         w,
         sha256,
         [r.model_dump() for r in body.regions],
@@ -177,6 +206,8 @@ def redaction_create(w: WS, who: Writer, sha256: str, body: RedactionRequest) ->
         graphic=body.graphic,
         actor=who.username,
     )
+    audit_action(request, w, who, "redaction-create", f"item:{sha256}", redaction=done["id"])
+    return done
 
 
 @router.get("/evidence/{sha256}/redactions", tags=["publishing"])
@@ -215,9 +246,12 @@ async def redaction_preview(
 
 @router.post("/redactions/{redaction_id}/approve", tags=["publishing"])
 def redaction_approve(
-    w: WS, who: Publisher, redaction_id: RowId, body: NoteRequest | None = None
+    request: Request, w: WS, who: Publisher, redaction_id: RowId, body: NoteRequest | None = None
 ) -> dict[str, Any]:
     """Approve a draft (a second person): it becomes the published form of its item."""
-    return redaction.approve_redaction(
+    done = redaction.approve_redaction(
         w, redaction_id, actor=who.username, note=body.note if body else None
     )
+
+    audit_action(request, w, who, "redaction-approve", f"redaction:{redaction_id}")
+    return done
