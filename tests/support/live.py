@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,19 +22,25 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(env: dict[str, str], *extra: str) -> Iterator[str]:
-    """Serve the data folder named in ``env``; yields the base URL once it accepts requests."""
+    """Serve the data folder named in ``env``; yields the base URL once it accepts requests.
+
+    The server's log goes to a file (``$CIVWATCH_SERVER_LOG`` or a temporary one), never to
+    a pipe: a pipe nobody reads fills up and stops the server mid-request.
+    """
     port = free_port()
+    log_path = Path(env.get("CIVWATCH_SERVER_LOG") or tempfile.mkstemp(suffix=".log")[1])
+    log = log_path.open("ab")
     proc = subprocess.Popen(
         [sys.executable, "-m", "civwatch", "serve", "--port", str(port), *extra],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         for _ in range(300):
             if proc.poll() is not None:
-                assert proc.stderr is not None
-                raise RuntimeError(f"civwatch serve exited: {proc.stderr.read().decode()[-2000:]}")
+                tail = log_path.read_bytes().decode(errors="replace")[-2000:]
+                raise RuntimeError(f"civwatch serve exited (log {log_path}): {tail}")
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
@@ -47,8 +54,7 @@ def live_server(env: dict[str, str], *extra: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        assert proc.stderr is not None
-        proc.stderr.close()
+        log.close()
 
 
 def screenshot_dir(tmp_path: Path) -> Path:

@@ -145,10 +145,15 @@ def _feature_sql(dialect: str) -> Any:
     next to nothing): SQLite's JSON functions or PostgreSQL's ``json_build_object``."""
     if dialect == "postgresql":
         obj, arr = func.json_build_object, func.json_build_array
-        start: Any = (
-            func.to_char(func.timezone("UTC", Incident.start_at), 'YYYY-MM-DD"T"HH24:MI:SS')
-            + "+00:00"
-        )
+        utc = func.timezone("UTC", Incident.start_at)
+        # As datetime.isoformat(): microseconds only when there are any.
+        start: Any = case(
+            (
+                func.date_trunc("second", utc) == utc,
+                func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS'),
+            ),
+            else_=func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS.US'),
+        ).op("||")(literal_column("'+00:00'"))
     else:
         obj, arr = func.json_object, func.json_array
         # stored as "YYYY-MM-DD HH:MM:SS.ffffff" (UTC): the same text datetime.isoformat() gives

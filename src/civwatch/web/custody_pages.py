@@ -15,7 +15,7 @@ from civwatch.accounts.principal import Principal
 from civwatch.errors import CivwatchError, RejectedInputError
 from civwatch.evidence.proofs import consistency, entry_proof, item_proof, search_custody
 from civwatch.web.auth import require
-from civwatch.web.deps import MAX_ROW_ID, WS, tree_head_json
+from civwatch.web.deps import MAX_LEAF_INDEX, WS, tree_head_json
 from civwatch.web.pages import render
 from civwatch.web.problems import PROBLEM_RESPONSES
 from civwatch.workspace import Workspace
@@ -55,7 +55,7 @@ def custody_entries(
     item: ItemQuery = None,
     act: ActQuery = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_LEAF_INDEX)] = 0,
 ) -> dict[str, Any]:
     """Custody log entries, newest first, optionally only those naming one evidence item
     and/or of one act."""
@@ -68,10 +68,10 @@ def custody_entries(
 def custody_entry_proof(
     w: WS,
     _: CustodyReader,
-    index: Annotated[int, Path(ge=0, le=MAX_ROW_ID, description="The entry's leaf index")],
+    index: Annotated[int, Path(ge=0, le=MAX_LEAF_INDEX, description="The entry's leaf index")],
     tree_size: Annotated[
         int | None,
-        Query(ge=1, le=MAX_ROW_ID, description="Prove against this size (default: newest head)"),
+        Query(ge=1, le=MAX_LEAF_INDEX, description="Prove against this size (default: newest)"),
     ] = None,
 ) -> Response:
     """The inclusion proof of one entry, with the signed tree head it leads to."""
@@ -84,10 +84,10 @@ def custody_entry_proof(
 def custody_consistency(
     w: WS,
     _: CustodyReader,
-    first: Annotated[int, Query(ge=1, le=MAX_ROW_ID, description="The earlier log size")],
+    first: Annotated[int, Query(ge=1, le=MAX_LEAF_INDEX, description="The earlier log size")],
     second: Annotated[
         int | None,
-        Query(ge=1, le=MAX_ROW_ID, description="The later size (default: newest signed head)"),
+        Query(ge=1, le=MAX_LEAF_INDEX, description="The later size (default: newest signed head)"),
     ] = None,
 ) -> Response:
     """The proof that the log of ``second`` entries extends the log of ``first`` entries."""

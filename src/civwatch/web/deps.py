@@ -19,9 +19,11 @@ def get_workspace(request: Request) -> Workspace:
 
 WS = Annotated[Workspace, Depends(get_workspace)]
 
-# A database row number in a path: both databases store 64-bit integers, so a
-# larger number can name no row and is refused as a bad request (not a 500).
-MAX_ROW_ID = 2**63 - 1
+# A record number in a URL: tables number their rows with INTEGER keys, 32-bit on
+# PostgreSQL, so a larger number can name no row and is refused (422, not a 500). Offsets
+# and cursors share the bound; custody leaf indexes (64-bit) have their own.
+MAX_ROW_ID = 2**31 - 1
+MAX_LEAF_INDEX = 2**63 - 1
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A record number")]
 
 
