@@ -22,4 +22,6 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/incidents/{incident_id}/review"): {"data": {"decision": "approve"}},
     ("POST", "/incidents/{incident_id}/visibility"): {"data": {"visibility": "public"}},
     ("POST", "/incidents/{incident_id}/suggestions"): {"data": {"decision": "maybe"}},
+    ("POST", "/incidents/{incident_id}/location-precision"): {"data": {"precision": "street"}},
+    ("POST", "/incidents/{incident_id}/corrections"): {"data": {"note": ""}},
 }

@@ -18,4 +18,7 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/evidence/{sha256}/status"): {"data": {"status": "under_verification"}},
     ("POST", "/evidence/{sha256}/review"): {"data": {"decision": "approve"}},
     ("GET", "/custody/consistency"): {"params": {"first": 1}},
+    # regions the page refuses before any work (422): the walk makes no redaction
+    ("POST", "/evidence/{sha256}/redactions"): {"data": {"regions": "not a region"}},
+    ("POST", "/evidence/{sha256}/redactions/{redaction_id}/approve"): {"data": {"note": "ok"}},
 }

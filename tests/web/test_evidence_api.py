@@ -73,6 +73,22 @@ def test_upload_of_several_files_stores_each_once_and_flags_copies(
     assert len(uploads) == 8 and {u["outcome"] for u in uploads} == {"ok", "failed"}
 
 
+def test_a_source_with_a_nul_character_is_refused_before_anything_is_stored(
+    team: Team, client: TestClient
+) -> None:
+    r = client.post(
+        "/api/v1/evidence",
+        headers=bearer(team.tokens["investigator"]),
+        data={"source_url": "https://example.org/\x00post"},
+        files=[("files", ("a.txt", b"a note\n", "text/plain"))],
+    )
+    assert r.status_code in (400, 422), r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "NUL character" in r.json()["detail"]
+    jobs = client.get("/api/v1/jobs", headers=bearer(team.tokens["investigator"])).json()
+    assert jobs["total"] == 0, "no upload job was queued"
+
+
 def _ingest(team: Team, path: Path, caption: str, collector: str = "ivan") -> None:
     source = SourceInfo(caption=caption, account="kharkiv_now", platform="telegram")
     list(Ingest(team.ws, source=source, collector=collector).run([Candidate(path, path.name)]))

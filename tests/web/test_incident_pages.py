@@ -263,7 +263,7 @@ def test_the_verification_workflow_through_the_incident_page(
     assert _post(publisher, url + "/visibility", {"visibility": "public"}).status_code == 303
     assert get_incident(ws, incident["id"])["visibility"] == "public"
     no_reason = _post(publisher, url + "/visibility", {"visibility": "internal"})
-    assert no_reason.status_code == 422 and "needs a reason" in _alert(no_reason.text)
+    assert no_reason.status_code == 422 and "reason must not be empty" in _alert(no_reason.text)
     assert (
         _post(publisher, url + "/visibility", {"visibility": "internal", "reason": "a correction"})
     ).status_code == 303

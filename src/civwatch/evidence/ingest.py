@@ -53,6 +53,17 @@ class SourceInfo:
     caption: str | None = None
     published_at: datetime | None = None
 
+    def __post_init__(self) -> None:
+        # A NUL can be stored by neither database's text (nor PostgreSQL's JSON): refuse it
+        # here, where the collector can be told, rather than fail later in a job.
+        for name in ("url", "platform", "account", "post_id", "caption"):
+            value = getattr(self, name)
+            if value is not None and "\x00" in value:
+                raise RejectedInputError(
+                    f"The source {name.replace('_', ' ')} contains a NUL character "
+                    "(\\x00); remove it and send it again."
+                )
+
     def as_entry(self) -> dict[str, Any]:
         return {
             "url": self.url,

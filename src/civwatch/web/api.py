@@ -128,7 +128,7 @@ def upload(
         collector=who.username,
         client=client_of(request),
     )
-    audit_action(request, w, who, "evidence-upload", f"job:{job['id']}", files=len(files))
+    audit_action(request, w, who, "upload-received", f"job:{job['id']}", files=len(files))
     return job
 
 

@@ -36,6 +36,7 @@ from civwatch.incidents.vocabulary import (
     VISIBILITIES,
 )
 from civwatch.media.preview import previewable
+from civwatch.publish import publication, redaction
 from civwatch.web.auth import client_of, require
 from civwatch.web.deps import WS, RowId
 from civwatch.web.pages import render
@@ -65,7 +66,10 @@ DONE = {
     "approved": "You approved the proposed outcome.",
     "rejected": "You rejected the proposed outcome; the incident is back under verification.",
     "published": "The incident is now public.",
-    "unpublished": "The incident is internal again.",
+    "unpublished": "The incident was withdrawn from the public site; the reason is in its "
+    "public history.",
+    "precision": "The public location precision changed.",
+    "corrected": "The correction notice is on the public page.",
     "confirmed": "The suggestion was confirmed: the item is linked.",
     "dismissed": "The suggestion was dismissed: it will not be offered again.",
 }
@@ -258,6 +262,7 @@ def _common(ws: Workspace, who: Principal) -> dict[str, Any]:
         "visibilities": VISIBILITIES,
         "precisions": TIME_PRECISIONS,
         "confidences": CONFIDENCES,
+        "location_precisions": publication.PRECISIONS,
         "outcomes": OUTCOMES,
         "link_roles": LINK_ROLES,
         "oblasts": OBLASTS,
@@ -612,6 +617,7 @@ def _incident_page(
         {
             **common,
             "incident": incident,
+            "publishing": _publishing(ws, incident),
             "submitter": submitter,
             "may_decide": common["can_review"]
             and incident["status"] == "in_review"
@@ -626,6 +632,31 @@ def _incident_page(
         },
         status=status,
     )
+
+
+def _publishing(ws: Workspace, incident: dict[str, Any]) -> dict[str, Any]:
+    """What the Publication section shows: the public history, and for each linked photo
+    or video whether the public sees it (an approved redaction) or not."""
+    with ws.sessions() as session:
+        hidden = set(publication.unredacted_media(session, incident["id"]))
+    media = []
+    for e in incident["evidence"]:
+        if not e["media_type"].startswith(("image/", "video/")):
+            continue
+        made = redaction.list_redactions(ws, e["sha256"])
+        media.append(
+            {
+                **e,
+                "shown": e["sha256"] not in hidden,
+                "approved": next((r for r in made if r["status"] == "approved"), None),
+                "drafts": [r for r in made if r["status"] == "draft"],
+            }
+        )
+    return {
+        "history": publication.get_public_history(ws, incident["id"]),
+        "media": media,
+        "hidden": [m for m in media if not m["shown"]],
+    }
 
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
@@ -807,26 +838,102 @@ async def incident_review(request: Request, w: WS, who: Reviewer, incident_id: R
     )
 
 
+def _refuse(message: str) -> None:
+    raise RejectedInputError(message)
+
+
 @router.post("/incidents/{incident_id}/visibility", response_class=HTMLResponse)
 async def incident_visibility(
     request: Request, w: WS, who: Publisher, incident_id: RowId
 ) -> Response:
+    """Publish (``visibility=public``, optional ``reason`` as the public note) or withdraw
+    (``visibility=internal``, ``reason`` required and shown in the public history)."""
     form = await request.form()
-    visibility = _field(form, "visibility")
+    if _field(form, "visibility") == "internal":
+        return await _act(
+            request,
+            w,
+            who,
+            incident_id,
+            "withdraw",
+            "incident-withdraw",
+            "unpublished",
+            publication.withdraw_incident,
+            w,
+            incident_id,
+            reason=_field(form, "reason"),
+            actor=who.username,
+        )
+    if _field(form, "visibility") != "public":
+        return await _act(
+            request,
+            w,
+            who,
+            incident_id,
+            "publish",
+            "incident-publish",
+            "published",
+            _refuse,
+            "Choose to publish (visibility public) or to withdraw (visibility internal).",
+        )
     return await _act(
         request,
         w,
         who,
         incident_id,
-        "visibility",
-        "incident-visibility",
-        "published" if visibility == "public" else "unpublished",
-        workflow.set_visibility,
+        "publish",
+        "incident-publish",
+        "published",
+        publication.publish_incident,
         w,
         incident_id,
-        visibility,
+        actor=who.username,
+        note=_field(form, "reason") or None,
+    )
+
+
+@router.post("/incidents/{incident_id}/location-precision", response_class=HTMLResponse)
+async def incident_precision(
+    request: Request, w: WS, who: Publisher, incident_id: RowId
+) -> Response:
+    """How precisely the public sees the place (exact, settlement, raion, oblast)."""
+    form = await request.form()
+    return await _act(
+        request,
+        w,
+        who,
+        incident_id,
+        "precision",
+        "incident-location-precision",
+        "precision",
+        publication.set_location_precision,
+        w,
+        incident_id,
+        _field(form, "precision"),
         actor=who.username,
         reason=_field(form, "reason") or None,
+    )
+
+
+@router.post("/incidents/{incident_id}/corrections", response_class=HTMLResponse)
+async def incident_correction(
+    request: Request, w: WS, who: Publisher, incident_id: RowId
+) -> Response:
+    """A public correction notice on a published incident (it stays public)."""
+    form = await request.form()
+    return await _act(
+        request,
+        w,
+        who,
+        incident_id,
+        "correction",
+        "incident-correct",
+        "corrected",
+        publication.correct_incident,
+        w,
+        incident_id,
+        _field(form, "note"),
+        actor=who.username,
     )
 
 

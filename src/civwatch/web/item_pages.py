@@ -1,5 +1,5 @@
 """Server-rendered page of one evidence item: preview, metadata, location, copies,
-custody proof and verification forms."""
+custody proof, verification forms and redaction for publication."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from starlette.responses import Response
 from civwatch.accounts import audit
 from civwatch.accounts.permissions import Permission, allows
 from civwatch.accounts.principal import Principal
-from civwatch.errors import CivwatchError, RejectedInputError
+from civwatch.errors import CivwatchError, NotFoundError, RejectedInputError
 from civwatch.evidence.clusters import item_cluster
 from civwatch.evidence.proofs import item_entries
 from civwatch.evidence.service import find_item, item_json
@@ -31,8 +31,9 @@ from civwatch.incidents.verification import (
 )
 from civwatch.incidents.vocabulary import LEVELS, OUTCOMES, RECORD_KINDS, RELIABILITIES
 from civwatch.media.preview import PREVIEW_SIDE, cached_preview, previewable
+from civwatch.publish import redaction
 from civwatch.web.auth import client_of, require
-from civwatch.web.deps import WS
+from civwatch.web.deps import WS, RowId
 from civwatch.web.pages import render
 from civwatch.workspace import Workspace
 
@@ -41,18 +42,24 @@ router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(require(Permission.EVIDENCE_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.INCIDENTS_WRITE))]
 Reviewer = Annotated[Principal, Depends(require(Permission.REVIEW))]
+Publisher = Annotated[Principal, Depends(require(Permission.PUBLISH))]
 
 #: Messages shown after a form succeeded (the page is reached by a redirect).
 DONE = {
     "record": "Verification record added.",
     "status": "Verification status changed.",
     "review": "Review decision recorded.",
+    "redaction": "A draft redacted copy was made. Check it below; a publisher other than "
+    "you must approve it before the public sees it.",
+    "redaction-approved": "You approved the redacted copy: it is what the public will see "
+    "of this item.",
 }
 #: Fields of the form that are numbers, times (UTC when no offset is given) and lists.
 NUMBERS = {"lat", "lon", "precision_m"}
 TIMES = {"first_seen", "claimed_time", "metadata_time", "window_start", "window_end"}
 MAX_FORM_FIELD = 10_000
 PREVIEW_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
+MAX_REGIONS_TEXT = 20_000
 
 
 def _fields(form: Any, kind: str) -> dict[str, Any]:
@@ -89,6 +96,7 @@ def _view(
     error: str | None = None,
     status: int = 200,
     done: str | None = None,
+    entered: dict[str, str] | None = None,
 ) -> Response:
     item = find_item(w, sha256)
     doc = item_json(item)
@@ -121,6 +129,10 @@ def _view(
             "can_download": allows(who.roles, Permission.EVIDENCE_DOWNLOAD),
             "can_write": allows(who.roles, Permission.INCIDENTS_WRITE),
             "can_review": allows(who.roles, Permission.REVIEW),
+            "can_publish": allows(who.roles, Permission.PUBLISH),
+            "redactions": redaction.list_redactions(w, item.sha256),
+            "redactable": item.media_type.startswith(("image/", "video/")),
+            "entered": entered,
             "record_kinds": RECORD_KINDS,
             "reliabilities": RELIABILITIES,
             "levels": LEVELS,
@@ -182,9 +194,10 @@ async def _act(
     action: str,
     done: str,
     call: Callable[[Any], dict[str, Any]],
+    anchor: str = "verification",
 ) -> Response:
     """Run a form's service call; on success audit it and go back to the page (303), on
-    a refusal show the page again with the message."""
+    a refusal show the page again with the message (and what the user entered)."""
     form = await request.form()
     try:
         result = await run_in_threadpool(call, form)
@@ -199,8 +212,18 @@ async def _act(
             client=client_of(request),
             detail={"error": exc.message[:500]},
         )
+        entered = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
         return await run_in_threadpool(
-            partial(_view, request, w, who, sha256, error=exc.message, status=exc.status_code)
+            partial(
+                _view,
+                request,
+                w,
+                who,
+                sha256,
+                error=exc.message,
+                status=exc.status_code,
+                entered=entered,
+            )
         )
     sha = str(result.get("sha256") or sha256)
     await run_in_threadpool(
@@ -211,7 +234,7 @@ async def _act(
         target=f"evidence:{sha}",
         client=client_of(request),
     )
-    return RedirectResponse(f"/evidence/{quote(sha)}?done={done}#verification", status_code=303)
+    return RedirectResponse(f"/evidence/{quote(sha)}?done={done}#{anchor}", status_code=303)
 
 
 def _text(form: Any, name: str) -> str | None:
@@ -273,3 +296,69 @@ async def item_review(request: Request, w: WS, who: Reviewer, sha256: str) -> Re
 
     found = await run_in_threadpool(find_item, w, sha256)
     return await _act(request, w, who, found.sha256, "item-review", "review", call)
+
+
+def parse_region_lines(text: str) -> list[dict[str, float]]:
+    """Manual blur regions typed one per line as ``x,y,w,h`` (pixels of the picture as
+    shown); blank lines are skipped. Bounds are checked by the redaction service."""
+    if len(text) > MAX_REGIONS_TEXT:
+        raise RejectedInputError("The list of regions is too long.")
+    regions = []
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        parts = [p for p in line.replace(";", ",").replace(" ", ",").split(",") if p]
+        try:
+            values = [float(p) for p in parts]
+        except ValueError:
+            values = []
+        if len(values) != 4:
+            raise RejectedInputError(
+                f"Region line {number} ({line[:40]!r}) must be four numbers x,y,w,h in "
+                "pixels, such as 120,80,200,150."
+            )
+        regions.append(dict(zip(("x", "y", "w", "h"), values, strict=True)))
+    return regions
+
+
+@router.post("/evidence/{sha256}/redactions", response_class=HTMLResponse)
+async def item_redact(request: Request, w: WS, who: Writer, sha256: str) -> Response:
+    """Make a draft redacted copy: faces blurred (unless unticked), regions blurred by
+    hand, metadata removed. Slow (face detection): the form waits for it."""
+
+    def call(form: Any) -> dict[str, Any]:
+        made = redaction.create_redaction(
+            w,
+            sha256,
+            parse_region_lines(_text(form, "regions") or ""),
+            blur_faces=form.get("blur_faces") is not None,
+            graphic=form.get("graphic") is not None,
+            actor=who.username,
+        )
+        return {"sha256": made["original_sha256"], "redaction": made["id"]}
+
+    found = await run_in_threadpool(find_item, w, sha256)
+    return await _act(
+        request, w, who, found.sha256, "redaction-create", "redaction", call, "redaction"
+    )
+
+
+@router.post("/evidence/{sha256}/redactions/{redaction_id}/approve", response_class=HTMLResponse)
+async def item_redaction_approve(
+    request: Request, w: WS, who: Publisher, sha256: str, redaction_id: RowId
+) -> Response:
+    """A publisher who did not make the draft approves it (the service refuses its maker)."""
+    found = await run_in_threadpool(find_item, w, sha256)
+
+    def call(form: Any) -> dict[str, Any]:
+        if redaction.get_redaction(w, redaction_id)["original_sha256"] != found.sha256:
+            raise NotFoundError(f"Item {found.sha256[:12]} has no redaction {redaction_id}.")
+        done = redaction.approve_redaction(
+            w, redaction_id, actor=who.username, note=_text(form, "note")
+        )
+        return {"sha256": done["original_sha256"]}
+
+    return await _act(
+        request, w, who, found.sha256, "redaction-approve", "redaction-approved", call, "redaction"
+    )
