@@ -236,13 +236,15 @@ async def _client(
 def load(
     base: str, bearer: str, paths: Sequence[str], clients: int, seconds: float
 ) -> tuple[list[float], float, list[str]]:
-    """Latencies, requests/s and error statuses of ``clients`` connections for ``seconds``."""
+    """Latencies, requests/s and error statuses of ``clients`` connections for ``seconds``
+    (anonymous requests when ``bearer`` is empty, as the public site's visitors are)."""
     host_port = base.rsplit(":", 1)
     port = int(host_port[1])
     requests = [
         (
-            f"GET {p} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {bearer}\r\n"
-            "Accept: application/json\r\n\r\n"
+            f"GET {p} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            + (f"Authorization: Bearer {bearer}\r\n" if bearer else "")
+            + "Accept: application/json\r\n\r\n"
         ).encode()
         for p in paths
     ]

@@ -383,7 +383,7 @@ def public_histories(session: Session, ids: Sequence[int]) -> dict[int, list[dic
         return {}
     events: dict[int, list[tuple[datetime, int, str, str]]] = defaultdict(list)
     public: dict[int, bool] = defaultdict(bool)
-    for t in session.execute(
+    for t in session.connection().execute(
         select(
             IncidentTransition.incident_id,
             IncidentTransition.act,
@@ -406,7 +406,7 @@ def public_histories(session: Session, ids: Sequence[int]) -> dict[int, list[dic
             if t.act == "reopen":
                 note = "Reopened for verification" + (f": {note}" if note else ".")
             events[t.incident_id].append((t.at, t.custody_leaf, "withdrawn", note))
-    for c in session.execute(
+    for c in session.connection().execute(
         select(Correction.incident_id, Correction.at, Correction.custody_leaf, Correction.note)
         .where(Correction.incident_id.in_(list(ids)))
         .order_by(Correction.id)
