@@ -200,7 +200,7 @@ def test_map_answers_are_kept_until_anything_public_changes(
     assert data["odesa"] in {f["id"] for f in first.json()["features"]}
     again = client.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b""
-    cache = client.app.state.public_cache  # type: ignore[attr-defined]
+    cache = client.app.state.answer_cache  # type: ignore[attr-defined]
     assert cache.hits >= 1
 
     # A withdrawal shows on the very next request, whatever the client kept.
@@ -208,3 +208,37 @@ def test_map_answers_are_kept_until_anything_public_changes(
     after = client.get(url, headers={"If-None-Match": etag})
     assert after.status_code == 200 and after.headers["etag"] != etag
     assert data["odesa"] not in {f["id"] for f in after.json()["features"]}
+
+
+def test_the_team_map_is_kept_until_an_incident_changes(
+    client: TestClient, data: dict[str, Any], workspace: Workspace, places: Gazetteer
+) -> None:
+    from civwatch.incidents.service import update_incident
+
+    headers = {"Authorization": "Bearer " + _token(workspace, "ivan")}
+    url = "/api/v1/incidents.geojson?bbox=22,44,41,53"
+    first = client.get(url, headers=headers)
+    assert first.status_code == 200, first.text
+    etag = first.headers["etag"]
+    again = client.get(url, headers={**headers, "If-None-Match": etag})
+    assert again.status_code == 304
+    # Without the permission the cache is never reached.
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 401
+    update_incident(workspace, data["internal"], {"title": "Retitled"}, actor="ivan")
+    after = client.get(url, headers={**headers, "If-None-Match": etag})
+    assert after.status_code == 200 and after.headers["etag"] != etag
+    titles = {f["properties"]["title"] for f in after.json()["features"]}
+    assert "Retitled" in titles and "Internal only" not in titles
+
+
+def _token(ws: Workspace, username: str) -> str:
+    from sqlalchemy import select
+
+    from civwatch.accounts.auth import create_token
+    from civwatch.accounts.models import User
+    from civwatch.accounts.principal import Principal
+
+    with ws.sessions() as session:
+        user = session.scalars(select(User).where(User.username == username)).one()
+        who = Principal(user.id, username, username, frozenset(user.roles), "session")
+    return str(create_token(ws, who, "tests", sorted(who.roles)[0])["token"])

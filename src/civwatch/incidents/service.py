@@ -809,3 +809,11 @@ def remove_witness(
         session.delete(witness)
         session.flush()
         return _internal(session, incident)
+
+
+def incidents_version(session: Session) -> str:
+    """A token that changes whenever anything shown of incidents may have changed: every
+    edit, status change, publication, withdrawal, correction and change of location
+    precision stamps ``Incident.updated_at``. One index lookup."""
+    newest = session.scalar(select(func.max(Incident.updated_at)))
+    return "empty" if newest is None else newest.isoformat()

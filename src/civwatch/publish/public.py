@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from civwatch.errors import NotFoundError, RejectedInputError
@@ -453,14 +453,6 @@ def _batches(ws: Workspace, flt: PublicFilter, batch_size: int) -> Iterator[dict
             if len(rows) < batch_size:
                 return
             after = rows[-1].id
-
-
-def public_version(session: Session) -> str:
-    """A token that changes whenever anything the public sees of incidents may have changed
-    (every edit, status change, publication, withdrawal, correction and change of location
-    precision stamps ``Incident.updated_at``): one index lookup."""
-    newest = session.scalar(select(func.max(Incident.updated_at)))
-    return "empty" if newest is None else _iso(newest) or "empty"
 
 
 # --- the public map ---------------------------------------------------------------------------

@@ -42,10 +42,10 @@ from civwatch.web import (
     public_pages,
     publish_api,
 )
+from civwatch.web.answer_cache import AnswerCache
 from civwatch.web.auth import route_permission
 from civwatch.web.deps import WS, get_workspace, tree_head_json
 from civwatch.web.problems import problem_json, problem_response
-from civwatch.web.public_cache import PublicCache
 from civwatch.workspace import Workspace
 
 __all__ = ["WS", "create_app", "get_workspace", "tree_head_json"]
@@ -170,7 +170,7 @@ def create_app(settings: Settings, *, secure_cookies: bool = True) -> FastAPI:
     app.state.secure_cookies = secure_cookies
     app.state.session_cookie = "__Host-civwatch" if secure_cookies else "civwatch_session"
     app.state.throttle = ClientThrottle()
-    app.state.public_cache = PublicCache()
+    app.state.answer_cache = AnswerCache()
     app.add_exception_handler(CivwatchError, _error)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)

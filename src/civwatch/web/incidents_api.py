@@ -30,6 +30,7 @@ from civwatch.incidents import (
 )
 from civwatch.incidents import vocabulary as vocab
 from civwatch.incidents.terms import add_term, list_terms
+from civwatch.web.answer_cache import cached_answer
 from civwatch.web.auth import audit_action, require
 from civwatch.web.deps import MAX_ROW_ID, WS, RowId
 from civwatch.web.problems import PROBLEM_RESPONSES, problem_doc
@@ -321,7 +322,9 @@ def incidents_map(
         int | None, Query(ge=0, le=MAX_ROW_ID, description="From the 'next' link")
     ] = None,
 ) -> Response:
-    """Incidents as GeoJSON points for a map viewport, by id, with a link to the next page."""
+    """Incidents as GeoJSON points for a map viewport, by id, with a link to the next page.
+    Answers carry an ETag: send it back in ``If-None-Match`` to get 304 while no incident
+    has changed."""
     query = geojson.MapQuery(
         bbox=None if bbox is None else geojson.parse_bbox(bbox),
         statuses=tuple(s for s in status or () if s) or None,
@@ -335,13 +338,17 @@ def incidents_map(
         limit=limit,
         cursor=cursor,
     )
-    page = geojson.incidents_geojson(w, query)
-    following = None
-    if page.next_cursor is not None:
-        params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
-        following = f"{request.url.path}?{urlencode([*params, ('cursor', str(page.next_cursor))])}"
-    body = page.text(following)
-    return Response(body.encode(), media_type="application/geo+json")
+
+    def make() -> bytes:
+        page = geojson.incidents_geojson(w, query)
+        following = None
+        if page.next_cursor is not None:
+            params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+            after = [*params, ("cursor", str(page.next_cursor))]
+            following = f"{request.url.path}?{urlencode(after)}"
+        return page.text(following).encode()
+
+    return cached_answer(request, w, make, "application/geo+json")
 
 
 @router.get("/incidents/facets", tags=["incidents"])

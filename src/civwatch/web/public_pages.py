@@ -35,11 +35,11 @@ from civwatch.publish.public import (
     public_incidents,
 )
 from civwatch.publish.sharecard import share_card
+from civwatch.web.answer_cache import cached_answer
 from civwatch.web.auth import require
 from civwatch.web.deps import MAX_ROW_ID, WS, RowId
 from civwatch.web.media import MEDIA_CSP, download_type
 from civwatch.web.pages import render
-from civwatch.web.public_cache import PublicCache, etag_matches
 from civwatch.workspace import Workspace
 
 router = APIRouter(include_in_schema=False)
@@ -497,12 +497,12 @@ def situation_report(
 
 import dataclasses  # noqa: E402
 import json  # noqa: E402
-from collections.abc import Callable, Iterator  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
 
 from civwatch.db import utcnow  # noqa: E402
 from civwatch.incidents.geojson import parse_bbox  # noqa: E402
 from civwatch.publish import opendata  # noqa: E402
-from civwatch.publish.public import DEFAULT_LIMIT, public_map, public_version  # noqa: E402
+from civwatch.publish.public import DEFAULT_LIMIT, public_map  # noqa: E402
 from civwatch.web.problems import PROBLEM_RESPONSES  # noqa: E402
 
 api_router = APIRouter(prefix="/api/v1/public", tags=["open data"], responses=PROBLEM_RESPONSES)
@@ -549,19 +549,6 @@ def _dumps(doc: Any) -> bytes:
 
 def _json(doc: Any, media_type: str = "application/json") -> Response:
     return Response(_dumps(doc), media_type=media_type)
-
-
-def _cached(request: Request, w: Workspace, make: Callable[[], bytes], media_type: str) -> Response:
-    """The answer ``make()`` gives, kept in the app's :class:`PublicCache` under the full
-    request URL until anything public changes; 304 when the client has it already."""
-    with w.sessions() as session:
-        version = public_version(session)
-    cache: PublicCache = request.app.state.public_cache
-    answer = cache.get(str(request.url), version, make)
-    headers = {"ETag": answer.etag, "Cache-Control": "no-cache"}
-    if etag_matches(request.headers.get("if-none-match"), answer.etag):
-        return Response(status_code=304, headers=headers)
-    return Response(answer.body, media_type=media_type, headers=headers)
 
 
 def _next(request: Request, cursor: int | None) -> str | None:
@@ -656,7 +643,7 @@ def public_map_markers(
         doc["next"] = _next(request, doc["next_cursor"])
         return _dumps(doc)
 
-    return _cached(request, w, make, "application/geo+json")
+    return cached_answer(request, w, make, "application/geo+json")
 
 
 @api_router.get("/incidents")

@@ -1,13 +1,13 @@
-"""The public answer cache: kept per public version, bounded in bytes, ETags compared as
+"""The map answer cache: kept per public version, bounded in bytes, ETags compared as
 RFC 9110 says."""
 
 from __future__ import annotations
 
-from civwatch.web.public_cache import PublicCache, etag_matches
+from civwatch.web.answer_cache import AnswerCache, etag_matches
 
 
 def test_an_answer_is_made_once_per_version() -> None:
-    cache = PublicCache()
+    cache = AnswerCache()
     made: list[str] = []
 
     def make(body: str) -> bytes:
@@ -23,7 +23,7 @@ def test_an_answer_is_made_once_per_version() -> None:
 
 
 def test_the_oldest_answers_go_first_when_full() -> None:
-    cache = PublicCache(max_bytes=250)
+    cache = AnswerCache(max_bytes=250)
     for key in ("a", "b"):
         cache.get(key, "v", lambda: b"x" * 100)
     cache.get("a", "v", lambda: b"never")  # a is used again, so b goes when c arrives

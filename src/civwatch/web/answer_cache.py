@@ -1,14 +1,16 @@
-"""Answers of the public API kept in memory until anything public changes.
+"""Map answers kept in memory until any incident changes.
 
-The public map is read far more often than incidents change: every visitor's browser asks
-for the markers of its viewport, and most ask for the same few viewports. An answer is
-kept with the *public version* it was made at (:func:`civwatch.publish.public.
-public_version`, one index lookup) and served again only while that version holds, so a
-withdrawal or correction shows on the very next request. Browsers get an ETag and
-``Cache-Control: no-cache``: they may keep a copy but must ask again each time, and are
-answered 304 when nothing changed.
+The maps (the public one and the team's) are read far more often than incidents change:
+every browser asks for the markers of its viewport, and most ask for the same few. An
+answer is kept with the *incidents version* it was made at
+(:func:`civwatch.incidents.service.incidents_version`, one index lookup) and served again
+only while that version holds, so an edit, a withdrawal or a correction shows on the very
+next request. Browsers get an ETag and ``Cache-Control: no-cache``: they may keep a copy
+but must ask again each time, and are answered 304 when nothing changed.
 
-Each server process has its own cache, bounded in bytes (least recently used first out).
+Only answers that are the same for everyone allowed to ask are kept here; the route's
+permission check runs before the cache is consulted. Each server process has its own
+cache, bounded in bytes (least recently used first out).
 """
 
 from __future__ import annotations
@@ -18,6 +20,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from civwatch.incidents.service import incidents_version
+from civwatch.workspace import Workspace
 
 #: Bytes of answers one process keeps at most.
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -31,7 +39,7 @@ class Cached:
     etag: str
 
 
-class PublicCache:
+class AnswerCache:
     """A byte-bounded LRU map from (request key, public version) to an answer body."""
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
@@ -81,3 +89,18 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
         return True
     wanted = etag.removeprefix("W/")
     return any(tag.strip().removeprefix("W/") == wanted for tag in if_none_match.split(","))
+
+
+def cached_answer(
+    request: Request, ws: Workspace, make: Callable[[], bytes], media_type: str
+) -> Response:
+    """The answer ``make()`` gives, kept in the app's :class:`AnswerCache` under the full
+    request URL until any incident changes; 304 when the client has it already."""
+    with ws.sessions() as session:
+        version = incidents_version(session)
+    cache: AnswerCache = request.app.state.answer_cache
+    answer = cache.get(str(request.url), version, make)
+    headers = {"ETag": answer.etag, "Cache-Control": "no-cache"}
+    if etag_matches(request.headers.get("if-none-match"), answer.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(answer.body, media_type=media_type, headers=headers)
