@@ -4,7 +4,6 @@ refreshed in place; a job page follows its job until done without reloading."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,11 +14,11 @@ import pytest
 from civwatch.accounts.auth import set_password
 from civwatch.accounts.service import add_user
 from civwatch.workspace import Workspace
+from tests.support.browser import CHROMIUM
 from tests.support.files import noise_jpeg, photo
 from tests.support.live import live_server, screenshot_dir
 
 pytest.importorskip("playwright.sync_api", reason="needs playwright (dev dependency)")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium"),

@@ -7,7 +7,6 @@ person can look at them.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,11 +16,11 @@ import pytest
 from civwatch.accounts.bootstrap import ensure_demo_admin
 from civwatch.accounts.service import add_user
 from civwatch.workspace import Workspace
+from tests.support.browser import CHROMIUM
 from tests.support.files import noise_jpeg, photo
 from tests.support.live import live_server, screenshot_dir
 
 pytest.importorskip("playwright.sync_api", reason="needs playwright (dev dependency)")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium"),

@@ -7,7 +7,6 @@ saved (in $CIVWATCH_SCREENSHOTS when set) for a person to look at.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,10 +26,10 @@ from tests.incidents.helpers import (
     ingest_photo,
     seed_cache,
 )
+from tests.support.browser import CHROMIUM
 from tests.support.live import live_server, screenshot_dir
 
 pytest.importorskip("playwright.sync_api", reason="needs playwright (dev dependency)")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium"),

@@ -4,7 +4,6 @@ record is added with the form, and a second factor is set up from the shown secr
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,11 +15,11 @@ from civwatch.accounts.service import add_user
 from civwatch.evidence.collect import Candidate
 from civwatch.evidence.ingest import Ingest, SourceInfo
 from civwatch.workspace import Workspace
+from tests.support.browser import CHROMIUM, loaded_width
 from tests.support.files import photo
 from tests.support.live import live_server, screenshot_dir
 
 pytest.importorskip("playwright.sync_api", reason="needs playwright (dev dependency)")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium"),
@@ -65,7 +64,7 @@ def test_item_page_map_preview_record_and_totp_setup(
         expect(page.locator("#item-map path.leaflet-interactive")).to_have_count(1)
         preview = page.get_by_role("img", name="Preview of strike.jpg")
         expect(preview).to_be_visible()
-        assert preview.evaluate("img => img.naturalWidth") == 1024
+        assert loaded_width(preview) == 1024
         page.screenshot(path=shots / "item-phone.png", full_page=True)
         page.get_by_label("Account that published it").fill("@kharkiv_news")
         page.get_by_role("button", name="Add source record").click()

@@ -7,7 +7,6 @@ Screenshots are saved in the test's folder (and in $CIVWATCH_SCREENSHOTS when se
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,11 +14,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from civwatch.publish.redaction import approve_redaction, create_redaction
+from tests.support.browser import CHROMIUM, loaded_width
 from tests.support.live import live_server, screenshot_dir
 from tests.web.test_public_pages import PAGE_BUDGET, Site, site  # noqa: F401
 
 pytest.importorskip("playwright.sync_api", reason="needs playwright (dev dependency)")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium"),
@@ -107,14 +106,7 @@ def test_public_site_in_a_browser(site: Site, server: str, tmp_path: Path) -> No
         mobile.screenshot(path=shots / "public-incident-phone.png", full_page=True)
         mobile.get_by_text("Warning: graphic content").click()
         expect(photo).to_be_visible()
-        # Polled from here: wait_for_function evaluates strings with eval(), which the
-        # page's Content-Security-Policy rightly forbids.
-        for _ in range(100):
-            if photo.evaluate("img => img.complete && img.naturalWidth > 0"):
-                break
-            mobile.wait_for_timeout(100)
-        else:
-            raise AssertionError("the published photo never loaded")
+        assert loaded_width(photo) > 0
         mobile.screenshot(path=shots / "public-incident-phone-media.png", full_page=True)
 
         # without JavaScript: the list and incident pages work, the map stays out of the way

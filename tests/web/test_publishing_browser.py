@@ -7,7 +7,6 @@ $CIVWATCH_SCREENSHOTS when set)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,10 +23,10 @@ from civwatch.incidents.workflow import review_incident, set_incident_status
 from civwatch.workspace import Workspace
 from tests.incidents.helpers import KHARKIV, incident_doc, seed_cache
 from tests.publish.test_redaction import astronaut_jpeg
+from tests.support.browser import CHROMIUM, loaded_width
 from tests.support.live import live_server, screenshot_dir
 
 pytest.importorskip("playwright.sync_api", reason="needs playwright (dev dependency)")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium"),
@@ -150,7 +149,7 @@ def test_redact_approve_and_publish_in_the_browser(
         expect(pat.get_by_role("button", name="Approve redacted copy 1")).to_be_visible()
         img = pat.get_by_role("img", name="Redacted copy 1 of this item")
         expect(img).to_be_visible()
-        assert img.evaluate("i => i.complete && i.naturalWidth") == 512
+        assert loaded_width(img) == 512
         pat.locator("#redaction").screenshot(path=shots / "item-redaction-approve.png")
         pat.get_by_label("Note on your check").fill("faces and badge checked")
         pat.get_by_role("button", name="Approve redacted copy 1").click()
