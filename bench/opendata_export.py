@@ -1,7 +1,7 @@
 """Open data exports of 100,000 published incidents, and the public map endpoint over HTTP.
 
 Run:  .venv/bin/python bench/opendata_export.py [--incidents 100000] [--clients 20]
-          [--seconds 20] [--workers 2] [--formats geojson,csv,kml,timemap]
+          [--seconds 20] [--processes 2] [--formats geojson,csv,kml,timemap]
 
 1. Exports (GeoJSON, CSV; KML and TimeMap too) of every published incident to a file,
    beside a reference in the same run: the raw SQL fetch of the same incidents' columns and
@@ -218,7 +218,7 @@ def bench_exports(ws: Workspace, formats: list[str], folder: Path) -> None:
 
 
 def bench_map(
-    ws: Workspace, settings: Settings, clients: int, seconds: float, workers: int
+    ws: Workspace, settings: Settings, clients: int, seconds: float, processes: int
 ) -> None:
     views = viewports(ws, 90)
     sizes: dict[str, list[int]] = {"town": [], "oblast": [], "country": []}
@@ -252,13 +252,13 @@ def bench_map(
     print(f"direct, public_map() (1 caller):        {percentiles(fn_times)}")
     paths = [f"/api/v1/public/map?bbox={box}&limit=1000" for _, box in views]
     bearer = ""  # the public map's visitors have no account
-    with serve(settings, workers) as base:
+    with serve(settings, processes) as base:
         load(base, bearer, paths, 2, 3)  # warm-up
         one, rps_one, _ = load(base, bearer, paths, 1, seconds / 3)
         print(f"HTTP, 1 client:                         {percentiles(one)}  {rps_one:6.1f} req/s")
         many, rps, errors = load(base, bearer, paths, clients, seconds)
         print(
-            f"HTTP, {clients} clients, {workers} workers:           "
+            f"HTTP, {clients} clients, {processes} processes:           "
             f"{percentiles(many)}  {rps:6.1f} req/s  errors {len(errors)}"
         )
     verdict = "meets" if p95(many) < MAP_TARGET_P95_S else "MISSES"
@@ -273,7 +273,7 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--formats", default="geojson,csv,kml,timemap")
     parser.add_argument("--skip-map", action="store_true")
     args = parser.parse_args()
@@ -285,7 +285,7 @@ def main() -> None:
         if args.formats:
             bench_exports(ws, args.formats.split(","), folder)
         if not args.skip_map:
-            bench_map(ws, settings, args.clients, args.seconds, args.workers)
+            bench_map(ws, settings, args.clients, args.seconds, args.processes)
     finally:
         ws.close()
 

@@ -2,14 +2,13 @@
 same search called directly (no HTTP) in the same run, and the overhead ratio.
 
 Run:  .venv/bin/python bench/web_evidence_search.py [--items 1000000] [--incidents 100000]
-          [--clients 20] [--seconds 20] [--workers 2]
+          [--clients 20] [--seconds 20] [--processes 2]
 
 The data folder (SQLite) is seeded once by bench/web_seed.py (items and captioned sightings
 written straight into the tables by :func:`fill`; ingest itself is measured by
 bench/ingest.py) and kept in bench/out/; the app is served by uvicorn on loopback with
-``--workers`` processes (on a listening socket made as IPPROTO_TCP, see web_seed's
-``serve(tcp_nodelay=True)``: ``uvicorn --workers`` leaves Nagle's algorithm on and adds
-~40 ms to every keep-alive answer) and loaded by web_seed's keep-alive load generator.
+``civwatch serve --processes N`` (see web_seed's ``serve``) and loaded by
+web_seed's keep-alive load generator.
 Target (issue 6): p95 < 200 ms at 20 clients.
 """
 
@@ -122,7 +121,7 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--processes", type=int, default=2)
     args = parser.parse_args()
     settings = seeded(args.items, args.incidents)
     print("machine load (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
@@ -138,13 +137,13 @@ def main() -> None:
             direct.append(time.perf_counter() - t)
         print(f"direct (no HTTP, 1 caller):     {percentiles(direct)}")
         paths = [f"/api/v1/evidence?{urlencode({'q': q})}" for q in QUERIES]
-        with serve(settings, args.workers, tcp_nodelay=True) as base:
+        with serve(settings, args.processes) as base:
             load(base, bearer, paths, 2, 3)  # warm-up
             one, rps_one, _ = load(base, bearer, paths, 1, args.seconds / 2)
             print(f"HTTP (1 client):                {percentiles(one)}  {rps_one:6.1f} req/s")
             many, rps, errors = load(base, bearer, paths, args.clients, args.seconds)
             print(
-                f"HTTP ({args.clients} clients, {args.workers} workers): {percentiles(many)}  "
+                f"HTTP ({args.clients} clients, {args.processes} processes): {percentiles(many)}  "
                 f"{rps:6.1f} req/s  errors {len(errors)}"
             )
         ratio = statistics.median(one) / statistics.median(direct)

@@ -5,8 +5,8 @@
   captioned sightings (bench/web_evidence_search.py's generator), written straight into the
   tables, and keeps it in ``bench/out/web-ITEMS-INCIDENTS/`` for the next run (1,000,000
   items and 100,000 incidents take a few minutes to write once).
-- :func:`serve` runs the app with uvicorn in a child process (``--workers N``: the deployment
-  setting, see docs/performance.md) on a free loopback port.
+- :func:`serve` runs ``civwatch serve --processes N`` (the deployment setting, see
+  docs/performance.md) in a child process on a free loopback port.
 - :func:`load` is the load generator: ``clients`` HTTP/1.1 keep-alive connections on one
   asyncio loop, each sending its next request when the previous answer is read in full. It
   is written on raw sockets so that it costs little CPU: on a 2-core machine a heavier
@@ -47,7 +47,7 @@ def seeded(items: int, incidents: int) -> Settings:
     marker = folder / "seeded.ok"
     if marker.exists():
         print(f"data: {folder} (seeded earlier)")
-        _search_indexes(settings)
+        _schema_indexes(settings)
         return settings
     if folder.exists():
         import shutil
@@ -82,19 +82,25 @@ def seeded(items: int, incidents: int) -> Settings:
     return settings
 
 
-def _search_indexes(settings: Settings) -> None:
-    """Indexes the evidence search relies on, added to a folder seeded before they existed
-    (pre-release, the single migration changes in place)."""
-    from civwatch.evidence.models import EvidenceItem
+def _schema_indexes(settings: Settings) -> None:
+    """Every index the models declare, added to a folder seeded before it existed (the
+    pre-release migrations change in place), so a bench never measures a missing index."""
+    from civwatch.db import Base
 
     ws = Workspace.open(settings)
     try:
-        missing = [i for i in EvidenceItem.__table__.indexes if not _has_index(ws, str(i.name))]
+        missing = [
+            index
+            for table in Base.metadata.sorted_tables
+            for index in table.indexes
+            if not _has_index(ws, str(index.name))
+        ]
         for index in missing:
+            print(f"adding index {index.name} (declared since this folder was seeded)")
             index.create(ws.engine)
         if missing:
             with ws.engine.begin() as conn:
-                conn.execute(text("ANALYZE evidence_item"))
+                conn.execute(text("ANALYZE"))
     finally:
         ws.close()
 
@@ -124,34 +130,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(settings: Settings, workers: int, *, tcp_nodelay: bool = False) -> Iterator[str]:
-    """The app served by uvicorn with ``workers`` processes; yields its base URL.
-
-    ``tcp_nodelay``: serve from a listening socket made here as ``IPPROTO_TCP`` (see
-    :func:`_serve_main`) rather than by ``uvicorn --workers``, whose connections keep
-    Nagle's algorithm on when ``workers`` > 1 (every keep-alive answer then waits ~40 ms
-    for the client's delayed ACK).
-    """
+def serve(settings: Settings, processes: int) -> Iterator[str]:
+    """``civwatch serve --processes N`` on the data folder (no job workers: the benches
+    measure answers); yields its base URL once it answers."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CIVWATCH_")}
     env["CIVWATCH_DATA_DIR"] = str(settings.data_dir)
-    if tcp_nodelay:
-        command = [sys.executable, "-m", "bench.web_seed", str(port), str(workers)]
-    else:
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "bench.web_seed:app_factory",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
+    command = [
+        *(sys.executable, "-m", "civwatch", "serve", "--port", str(port)),
+        *("--processes", str(processes), "--workers", "0"),
+    ]
     server = subprocess.Popen(command, env=env, cwd=REPO)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -164,42 +152,7 @@ def serve(settings: Settings, workers: int, *, tcp_nodelay: bool = False) -> Ite
         yield base
     finally:
         server.terminate()
-        server.wait(timeout=30)
-
-
-def app_factory() -> object:
-    from civwatch.config import load_settings
-    from civwatch.web.app import create_app
-
-    return create_app(load_settings())
-
-
-def _serve_main(port: int, workers: int) -> None:
-    """``uvicorn --workers N`` on a listening socket made with ``IPPROTO_TCP``.
-
-    uvicorn's own bind leaves the socket's protocol at 0; accepted connections inherit it
-    and asyncio then skips TCP_NODELAY (uvicorn issue #3149, open in 0.54). A single worker
-    is not affected (asyncio makes that socket itself).
-    """
-    import uvicorn
-    from uvicorn.supervisors import Multiprocess
-
-    config = uvicorn.Config(
-        "bench.web_seed:app_factory",
-        factory=True,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        access_log=False,
-    )
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    sock.set_inheritable(True)
-    if workers > 1:
-        Multiprocess(config, sockets=[sock]).run()
-    else:
-        uvicorn.Server(config).run(sockets=[sock])
+        server.wait(timeout=60)
 
 
 async def _client(
@@ -234,10 +187,21 @@ async def _client(
 
 
 def load(
-    base: str, bearer: str, paths: Sequence[str], clients: int, seconds: float
+    base: str,
+    bearer: str,
+    paths: Sequence[str],
+    clients: int,
+    seconds: float,
+    *,
+    disjoint: bool = False,
 ) -> tuple[list[float], float, list[str]]:
     """Latencies, requests/s and error statuses of ``clients`` connections for ``seconds``
-    (anonymous requests when ``bearer`` is empty, as the public site's visitors are)."""
+    (anonymous requests when ``bearer`` is empty, as the public site's visitors are).
+
+    Clients walk ``paths`` in order from staggered starts, so they ask for the same few
+    things at about the same time; ``disjoint`` gives each client its own slice instead, so
+    that no path is asked twice while the slices last.
+    """
     host_port = base.rsplit(":", 1)
     port = int(host_port[1])
     requests = [
@@ -250,12 +214,13 @@ def load(
     ]
     samples: list[float] = []
     errors: list[str] = []
+    step = max(1, len(requests) // clients) if disjoint else 7
 
     async def run() -> float:
         t = time.perf_counter()
         stop_at = t + seconds
         await asyncio.gather(
-            *(_client(port, requests, n * 7, stop_at, samples, errors) for n in range(clients))
+            *(_client(port, requests, n * step, stop_at, samples, errors) for n in range(clients))
         )
         return time.perf_counter() - t
 
@@ -270,7 +235,3 @@ def percentiles(samples: Sequence[float]) -> str:
 
 def p95(samples: Sequence[float]) -> float:
     return statistics.quantiles(samples, n=100)[94]
-
-
-if __name__ == "__main__":
-    _serve_main(int(sys.argv[1]), int(sys.argv[2]))

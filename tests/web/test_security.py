@@ -6,11 +6,11 @@ import io
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from civwatch.accounts import disable_user
 from civwatch.accounts.auth import LOCK_AFTER
-from civwatch.accounts.models import WebSession
+from civwatch.accounts.models import ApiToken, User, WebSession
 from civwatch.db import utcnow
 from civwatch.web.app import create_app
 from tests.jobs.helpers import running_workers
@@ -142,6 +142,36 @@ def test_tokens_are_scoped_revocable_and_private_to_their_owner(
     client.delete(f"/api/v1/tokens/{made['id']}", headers=inv)
     r = client.get("/api/v1/me", headers=bearer(made["token"]))
     assert r.status_code == 401 and "revoked" in r.json()["detail"]
+
+
+def test_a_token_stops_working_when_its_owner_loses_the_role_or_is_disabled(
+    team: Team, client: TestClient
+) -> None:
+    inv = bearer(team.tokens["investigator"])
+    made = client.post(
+        "/api/v1/tokens", json={"name": "sync", "role": "investigator"}, headers=inv
+    ).json()
+    assert client.get("/api/v1/me", headers=bearer(made["token"])).status_code == 200
+    with team.ws.sessions() as s, s.begin():  # its use is stamped, once per minute at most
+        stamped = s.get(ApiToken, made["id"])
+        assert stamped is not None and stamped.last_used_at is not None
+        first_use = stamped.last_used_at
+    assert client.get("/api/v1/me", headers=bearer(made["token"])).status_code == 200
+    with team.ws.sessions() as s:
+        assert s.scalar(select(ApiToken.last_used_at).where(ApiToken.id == made["id"])) == (
+            first_use
+        )
+    with team.ws.sessions() as s, s.begin():  # the role is taken from its owner
+        s.execute(update(User).where(User.username == "investigator").values(roles=["viewer"]))
+    r = client.get("/api/v1/me", headers=bearer(made["token"]))
+    assert r.status_code == 401 and "role was taken" in r.json()["detail"]
+    with team.ws.sessions() as s, s.begin():
+        s.execute(
+            update(User).where(User.username == "investigator").values(roles=["investigator"])
+        )
+    assert client.get("/api/v1/me", headers=bearer(made["token"])).status_code == 200
+    disable_user(team.ws, "investigator", actor="admin")
+    assert client.get("/api/v1/me", headers=bearer(made["token"])).status_code == 401
 
 
 def test_upload_whose_content_type_lies_is_stored_as_what_it_is_and_served_inert(

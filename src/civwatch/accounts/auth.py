@@ -11,7 +11,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from civwatch.accounts import audit, passwords, totp
@@ -287,24 +287,46 @@ def revoke_token(ws: Workspace, principal: Principal, token_id: int) -> dict[str
 
 
 def resolve_token(ws: Workspace, secret: str) -> Principal | None:
-    """The principal of a live token: its role, while the user is active and holds it."""
+    """The principal of a live token: its role, while the user is active and holds it.
+
+    One read per request (token and owner together); the token's ``last_used_at`` is
+    written at most every :data:`TOUCH_EVERY`, and only by the request that finds it due.
+    """
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 128:
         return None
-    with ws.sessions() as session, session.begin():
-        token = session.scalars(
-            select(ApiToken).where(ApiToken.token_sha256 == _sha(secret))
+    digest = _sha(secret)
+    with ws.sessions() as session:
+        row = session.execute(
+            select(
+                ApiToken.id,
+                ApiToken.role,
+                ApiToken.last_used_at,
+                User.id,
+                User.username,
+                User.display_name,
+                User.roles,
+            )
+            .join(User, User.id == ApiToken.user_id)
+            .where(
+                ApiToken.token_sha256 == digest,
+                ApiToken.revoked_at.is_(None),
+                User.active.is_(True),
+            )
         ).first()
-        if token is None or token.revoked_at is not None:
+        if row is None:
             return None
-        user = session.get(User, token.user_id)
-        if user is None or not user.active or token.role not in user.roles:
+        token_id, role, last_used_at, user_id, username, display_name, roles = row
+        if role not in roles:
             return None
         now = utcnow()
-        if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
-            token.last_used_at = now
-        return Principal(
-            user.id, user.username, user.display_name, frozenset({token.role}), "token"
-        )
+        if last_used_at is None or now - last_used_at > TOUCH_EVERY:
+            session.execute(
+                update(ApiToken)
+                .where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
+                .values(last_used_at=now)
+            )
+            session.commit()
+        return Principal(user_id, username, display_name, frozenset({role}), "token")
 
 
 # -- account management from the web pages (admin and own account) ---------------------------

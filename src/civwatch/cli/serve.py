@@ -67,6 +67,15 @@ def serve(
             "(run `civwatch worker` elsewhere).",
         ),
     ] = 2,
+    processes: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes answering on the port (Linux spreads connections over "
+            "them); about one per core.",
+        ),
+    ] = 1,
     data_dir: DataDir = None,
 ) -> None:
     """Serve civwatch over HTTP, with workers for its background jobs."""
@@ -74,16 +83,30 @@ def serve(
 
     from civwatch.jobs.queue import Workers, queue_for, queue_store
     from civwatch.web.app import create_app
+    from civwatch.web.server import UVICORN_OPTIONS, serve_processes, tune_gc
 
     settings = settings_for(data_dir)
     Workspace.open(settings).close()  # fail early, with a clear message, if not initialised
     running = Workers(queue_for(settings), workers).start() if workers else None
     err.print(
-        f"civwatch serving {escape(str(settings.data_dir))} on http://{host}:{port}; "
-        f"{workers} job worker{'' if workers == 1 else 's'} on {escape(queue_store(settings))}"
+        f"civwatch serving {escape(str(settings.data_dir))} on http://{host}:{port}"
+        + (f" from {processes} processes" if processes > 1 else "")
+        + f"; {workers} job worker{'' if workers == 1 else 's'} on "
+        + escape(queue_store(settings))
     )
     try:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        if processes == 1:
+            app = create_app(settings)
+            tune_gc()
+            uvicorn.run(app, host=host, port=port, **UVICORN_OPTIONS)
+        elif serve_processes(settings, host, port, processes) != 0:
+            err.print("[red]A server process stopped unexpectedly; all were stopped.[/]")
+            raise typer.Exit(1)
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        err.print(
+            f"[red]Cannot listen on {escape(host)}:{port}: {escape(exc.strerror or str(exc))}[/]"
+        )
+        raise typer.Exit(1) from None
     finally:
         if running is not None:
             running.stop(timeout=10)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import StreamingResponse
+from starlette.responses import JSONResponse, StreamingResponse
 
 from civwatch.accounts import audit
 from civwatch.accounts.auth import create_token, list_tokens, revoke_token
@@ -42,7 +42,17 @@ class TokenRequest(BaseModel):
     role: str = Field(description="One of your roles; the token acts with this role only.")
 
 
-@router.get("/evidence", tags=["evidence"])
+@router.get(
+    "/evidence",
+    tags=["evidence"],
+    responses={
+        200: {
+            "description": "A page of items: total (capped, see total_is_lower_bound), items, "
+            "next_cursor",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
 def evidence_list(
     w: WS,
     _: Reader,
@@ -60,10 +70,11 @@ def evidence_list(
     cursor: Annotated[
         str | None, Query(max_length=32, description="next_cursor of the previous page")
     ] = None,
-) -> dict[str, Any]:
+) -> Response:
     """A page of evidence items, newest first, filtered and searched."""
     f = EvidenceFilter(q, media_type, collected_by, collected_after, collected_before)
-    return search_items(w, f, limit=limit, offset=offset, cursor=cursor)
+    # already JSON-ready: sent as is (FastAPI's generic encoder took 1 ms of a 8 ms answer)
+    return JSONResponse(search_items(w, f, limit=limit, offset=offset, cursor=cursor))
 
 
 @router.post(

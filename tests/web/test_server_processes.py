@@ -1,0 +1,107 @@
+"""``civwatch serve --processes N``: N real server processes on one port, supervised."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from tests.conftest import run_cli
+from tests.support.live import free_port
+
+pytestmark = pytest.mark.slow
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == pid and b"spawn_main" in cmdline:  # not the resource tracker
+            found.append(int(entry.name))
+    return found
+
+
+def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "civwatch", "serve", "--port", str(port)]
+    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [*command, "--processes", "2", "--workers", "0"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _wait_until_up(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    for _ in range(300):
+        assert proc.poll() is None, log.read_text()
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(log.read_text())
+
+
+def test_two_processes_answer_and_stop_together(cli_env: dict[str, str], tmp_path: Path) -> None:
+    run_cli(cli_env, "init", check=True)
+    port = free_port()
+    log = tmp_path / "serve.log"
+    proc = _start(cli_env, port, log)
+    try:
+        _wait_until_up(proc, port, log)
+        for _ in range(100):  # both processes up (each takes its socket when ready)
+            if len(_children(proc.pid)) == 2:
+                break
+            time.sleep(0.1)
+        workers = _children(proc.pid)
+        assert len(workers) == 2
+        # every new connection is answered, whichever process the kernel gives it to
+        for _ in range(40):
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+                assert client.get("/signin").status_code == 200
+        # the port is taken: a second server says so in one line, with no traceback
+        other = run_cli(cli_env, "serve", "--port", str(port), "--processes", "2")
+        assert other.returncode == 1
+        assert "Cannot listen on 127.0.0.1" in other.stderr and "Traceback" not in other.stderr
+        # one process dies: the supervisor stops the other and exits 1, not limping on
+        os.kill(workers[0], signal.SIGKILL)
+        assert proc.wait(timeout=60) == 1
+        assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+        assert "stopped unexpectedly" in log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_stopping_the_server_stops_every_process(cli_env: dict[str, str], tmp_path: Path) -> None:
+    run_cli(cli_env, "init", check=True)
+    port = free_port()
+    log = tmp_path / "serve.log"
+    proc = _start(cli_env, port, log)
+    try:
+        _wait_until_up(proc, port, log)
+        time.sleep(1)
+        workers = _children(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
