@@ -45,7 +45,7 @@ from civwatch.publish.opendata import export_to
 from civwatch.publish.public import PublicFilter, public_map
 from civwatch.publish.publication import coarsen
 from civwatch.workspace import Workspace
-from web_seed import OUT, load, p95, percentiles, serve
+from web_seed import OUT, fresh_paths, load, p95, percentiles, serve, viewports
 
 EXPORT_TARGET_S = 10.0
 MAP_TARGET_P95_S = 0.100
@@ -179,24 +179,6 @@ def reference(ws: Workspace, path: Path) -> tuple[float, float, int]:
     return time.perf_counter() - t, time.process_time() - cpu, len(docs)
 
 
-def viewports(ws: Workspace, count: int) -> list[tuple[str, str]]:
-    rng = random.Random(5)
-    with ws.sessions() as s:
-        points = s.execute(select(Incident.public_lat, Incident.public_lon).limit(20_000)).all()
-    out = []
-    for k in range(count):
-        lat, lon = rng.choice(points)
-        zoom = ("town", "oblast", "country")[k % 3]
-        if zoom == "town":
-            box = (lon - 0.125, lat - 0.075, lon + 0.125, lat + 0.075)
-        elif zoom == "oblast":
-            box = (lon - 1.5, lat - 1.0, lon + 1.5, lat + 1.0)
-        else:
-            box = (22.0, 44.0, 41.0, 53.0)
-        out.append((zoom, ",".join(f"{v:.4f}" for v in box)))
-    return out
-
-
 def bench_exports(ws: Workspace, formats: list[str], folder: Path) -> None:
     ref_s, ref_cpu, ref_n = reference(ws, folder / "reference.json")
     print(
@@ -220,7 +202,10 @@ def bench_exports(ws: Workspace, formats: list[str], folder: Path) -> None:
 def bench_map(
     ws: Workspace, settings: Settings, clients: int, seconds: float, processes: int
 ) -> None:
-    views = viewports(ws, 90)
+    with ws.sessions() as s:
+        rows = s.execute(select(Incident.public_lat, Incident.public_lon).limit(20_000)).all()
+    points = [(lat, lon) for lat, lon in rows]
+    views = viewports(points, 90)
     sizes: dict[str, list[int]] = {"town": [], "oblast": [], "country": []}
     fn_times: list[float] = []
     sql_times: list[float] = []
@@ -252,6 +237,7 @@ def bench_map(
     print(f"direct, public_map() (1 caller):        {percentiles(fn_times)}")
     paths = [f"/api/v1/public/map?bbox={box}&limit=1000" for _, box in views]
     bearer = ""  # the public map's visitors have no account
+    fresh = fresh_paths("/api/v1/public/map?bbox={bbox}&limit=1000", points, 40_000)
     with serve(settings, processes) as base:
         load(base, bearer, paths, 2, 3)  # warm-up
         one, rps_one, _ = load(base, bearer, paths, 1, seconds / 3)
@@ -261,10 +247,17 @@ def bench_map(
             f"HTTP, {clients} clients, {processes} processes:           "
             f"{percentiles(many)}  {rps:6.1f} req/s  errors {len(errors)}"
         )
+        # every box asked once: what the first visitors of new viewports wait
+        cold, rps_cold, errors_cold = load(base, bearer, fresh, clients, seconds, disjoint=True)
+        print(
+            f"fresh viewports, {clients} clients:         "
+            f"{percentiles(cold)}  {rps_cold:6.1f} req/s  errors {len(errors_cold)}"
+        )
     verdict = "meets" if p95(many) < MAP_TARGET_P95_S else "MISSES"
     print(
         f"map p95 {p95(many) * 1000:.1f} ms {verdict} the target of "
-        f"{MAP_TARGET_P95_S * 1000:.0f} ms"
+        f"{MAP_TARGET_P95_S * 1000:.0f} ms (repeated viewports; fresh ones: "
+        f"{p95(cold) * 1000:.1f} ms)"
     )
 
 

@@ -14,7 +14,6 @@ Target (issue 6): p95 < 150 ms at 20 clients.
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import sys
 import time
@@ -27,36 +26,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from civwatch.incidents.geojson import MapQuery, _query, incidents_geojson, parse_bbox
 from civwatch.incidents.models import Incident
 from civwatch.workspace import Workspace
-from web_seed import load, p95, percentiles, seeded, serve, token
+from web_seed import fresh_paths, load, p95, percentiles, seeded, serve, token, viewports
 
 TARGET_P95_S = 0.150
 #: Viewports no request asks twice (the "fresh" phases): more than 20 clients get through.
 FRESH = 40_000
 
 
-def viewports(
-    ws: Workspace, n: int, *, seed: int = 5, jitter: bool = False
-) -> list[tuple[str, str]]:
-    """(zoom, bbox) pairs in a fixed pseudo-random order; ``jitter`` moves every box by up to
-    a few hundred metres, so that no two are the same (as when people pan a map)."""
-    rng = random.Random(seed)
+def map_points(ws: Workspace) -> list[tuple[float, float]]:
     with ws.sessions() as s:
-        points = s.execute(select(Incident.lat, Incident.lon).limit(20_000)).all()
-    out: list[tuple[str, str]] = []
-    for k in range(n):
-        lat, lon = rng.choice(points)
-        zoom = ("town", "oblast", "country")[k % 3]
-        if zoom == "town":
-            box = (lon - 0.125, lat - 0.075, lon + 0.125, lat + 0.075)
-        elif zoom == "oblast":
-            box = (lon - 1.5, lat - 1.0, lon + 1.5, lat + 1.0)
-        else:
-            box = (22.0, 44.0, 41.0, 53.0)
-        if jitter:
-            dx, dy = rng.uniform(-0.005, 0.005), rng.uniform(-0.003, 0.003)
-            box = (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy)
-        out.append((zoom, ",".join(f"{v:.6f}" for v in box)))
-    return out
+        return [
+            (lat, lon) for lat, lon in s.execute(select(Incident.lat, Incident.lon).limit(20_000))
+        ]
 
 
 def _show(who: str, samples: list[float], rps: float, errors: list[str] | None = None) -> None:
@@ -76,7 +57,8 @@ def main() -> None:
     ws = Workspace.open(settings)
     try:
         bearer = token(ws)
-        views = viewports(ws, 300)
+        points = map_points(ws)
+        views = viewports(points, 300)
         sizes: dict[str, list[int]] = {"town": [], "oblast": [], "country": []}
         sql_times: list[float] = []
         fn_times: list[float] = []
@@ -98,12 +80,7 @@ def main() -> None:
         print(f"direct, SQL only (1 caller):          {percentiles(sql_times)}")
         print(f"direct, domain function (1 caller):   {percentiles(fn_times)}")
         paths = [f"/api/v1/incidents.geojson?bbox={box}" for _, box in views]
-        fresh = list(  # unique, in order
-            dict.fromkeys(
-                f"/api/v1/incidents.geojson?bbox={box}"
-                for _, box in viewports(ws, FRESH, seed=6, jitter=True)
-            )
-        )
+        fresh = fresh_paths("/api/v1/incidents.geojson?bbox={bbox}", points, FRESH)
         with serve(settings, args.processes) as base:
             load(base, bearer, paths[:30], 2, 3)  # warm-up: connections, code paths
             print("fresh viewports (every request a new box: the answer cache never helps)")

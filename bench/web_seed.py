@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -226,6 +227,37 @@ def load(
 
     elapsed = asyncio.run(run())
     return samples, len(samples) / elapsed, errors
+
+
+def viewports(
+    points: Sequence[tuple[float, float]], n: int, *, seed: int = 5, jitter: bool = False
+) -> list[tuple[str, str]]:
+    """(zoom, "west,south,east,north") pairs in a fixed pseudo-random order: a town (0.25 x
+    0.15 degrees) or an oblast (3 x 2) round one of the (lat, lon) ``points``, or the whole
+    country, in turn. ``jitter`` moves every box by up to a few hundred metres, so that
+    (nearly) no two are the same, as when people pan a map."""
+    rng = random.Random(seed)
+    out: list[tuple[str, str]] = []
+    for k in range(n):
+        lat, lon = rng.choice(points)
+        zoom = ("town", "oblast", "country")[k % 3]
+        if zoom == "town":
+            box = (lon - 0.125, lat - 0.075, lon + 0.125, lat + 0.075)
+        elif zoom == "oblast":
+            box = (lon - 1.5, lat - 1.0, lon + 1.5, lat + 1.0)
+        else:
+            box = (22.0, 44.0, 41.0, 53.0)
+        if jitter:
+            dx, dy = rng.uniform(-0.005, 0.005), rng.uniform(-0.003, 0.003)
+            box = (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy)
+        out.append((zoom, ",".join(f"{v:.6f}" for v in box)))
+    return out
+
+
+def fresh_paths(path: str, points: Sequence[tuple[float, float]], n: int) -> list[str]:
+    """``path`` with ``{bbox}`` filled by ``n`` jittered viewports, each at most once."""
+    boxes = viewports(points, n, seed=6, jitter=True)
+    return list(dict.fromkeys(path.format(bbox=box) for _, box in boxes))
 
 
 def percentiles(samples: Sequence[float]) -> str:
