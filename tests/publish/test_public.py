@@ -12,6 +12,7 @@ from civwatch.errors import NotFoundError, RejectedInputError
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.service import create_incident
 from civwatch.incidents.workflow import review_incident, set_incident_status
+from civwatch.publish import public as public_module
 from civwatch.publish.public import (
     PUBLIC_FIELDS,
     PublicFilter,
@@ -206,6 +207,39 @@ def test_filters_and_pages(team: Workspace, places: Gazetteer, tmp_path: Path) -
     assert [f["id"] for f in marker_page["features"]] == [lviv]
     assert marker_page["next_cursor"] is None
     assert [i["id"] for i in iter_public_incidents(team, batch_size=1)] == [kharkiv, odesa, lviv]
+
+
+def test_a_dense_viewport_gives_the_same_markers_read_by_id(
+    team: Workspace, places: Gazetteer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A viewport with many points is read newest first by id rather than through the point
+    index: the markers, their order and the pages must not change with the plan."""
+    sha = verified_item(team, tmp_path / "v")
+    made = [
+        published_incident(team, places, sha, title=f"Strike {n}", lat=lat, lon=lon)
+        for n, (lat, lon) in enumerate([EXACT, ODESA, LVIV, EXACT, ODESA])
+    ]
+    hidden = published_incident(team, places, sha, title="Withdrawn", lat=LVIV[0], lon=LVIV[1])
+    withdraw_incident(team, hidden, reason="a wrong date", actor="pat")
+    country = PublicFilter.parse(bbox="22,44,41,53")
+
+    def pages(limit: int) -> list[list[int]]:
+        out, cursor = [], None
+        while True:
+            page = public_map(team, country, limit=limit, cursor=cursor)
+            out.append([f["id"] for f in page["features"]])
+            if (cursor := page["next_cursor"]) is None:
+                return out
+
+    by_index = pages(2)
+    monkeypatch.setattr(public_module, "DENSE", 3)
+    assert country.bbox is not None
+    with team.sessions() as session:  # the probe now finds the box dense
+        assert public_module._dense(session, [], country.bbox)
+    by_id = pages(2)
+    assert by_id == by_index == [made[::-1][0:2], made[::-1][2:4], made[::-1][4:]]
+    odesa_only = PublicFilter.parse(bbox="29,45,32,47.5")
+    assert [f["id"] for f in public_map(team, odesa_only)["features"]] == [made[4], made[1]]
 
 
 def test_a_bad_filter_fails_before_an_export_starts(team: Workspace) -> None:
