@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2 as httpx
@@ -57,7 +59,17 @@ def _wait_until_up(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
     raise AssertionError(log.read_text())
 
 
-def test_two_processes_answer_and_stop_together(cli_env: dict[str, str], tmp_path: Path) -> None:
+@dataclass
+class Served:
+    proc: subprocess.Popen[bytes]
+    port: int
+    log: Path
+    workers: list[int]
+
+
+@pytest.fixture
+def served(cli_env: dict[str, str], tmp_path: Path) -> Iterator[Served]:
+    """``civwatch serve --processes 2`` answering, with its two server processes' pids."""
     run_cli(cli_env, "init", check=True)
     port = free_port()
     log = tmp_path / "serve.log"
@@ -70,38 +82,30 @@ def test_two_processes_answer_and_stop_together(cli_env: dict[str, str], tmp_pat
             time.sleep(0.1)
         workers = _children(proc.pid)
         assert len(workers) == 2
-        # every new connection is answered, whichever process the kernel gives it to
-        for _ in range(40):
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
-                assert client.get("/signin").status_code == 200
-        # the port is taken: a second server says so in one line, with no traceback
-        other = run_cli(cli_env, "serve", "--port", str(port), "--processes", "2")
-        assert other.returncode == 1
-        assert "Cannot listen on 127.0.0.1" in other.stderr and "Traceback" not in other.stderr
-        # one process dies: the supervisor stops the other and exits 1, not limping on
-        os.kill(workers[0], signal.SIGKILL)
-        assert proc.wait(timeout=60) == 1
-        assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
-        assert "stopped unexpectedly" in log.read_text()
+        yield Served(proc, port, log, workers)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
 
 
-def test_stopping_the_server_stops_every_process(cli_env: dict[str, str], tmp_path: Path) -> None:
-    run_cli(cli_env, "init", check=True)
-    port = free_port()
-    log = tmp_path / "serve.log"
-    proc = _start(cli_env, port, log)
-    try:
-        _wait_until_up(proc, port, log)
-        time.sleep(1)
-        workers = _children(proc.pid)
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=60) == 0
-        assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+def test_two_processes_answer_and_stop_together(served: Served, cli_env: dict[str, str]) -> None:
+    # every new connection is answered, whichever process the kernel gives it to
+    for _ in range(40):
+        with httpx.Client(base_url=f"http://127.0.0.1:{served.port}") as client:
+            assert client.get("/signin").status_code == 200
+    # the port is taken: a second server says so in one line, with no traceback
+    other = run_cli(cli_env, "serve", "--port", str(served.port), "--processes", "2")
+    assert other.returncode == 1
+    assert "Cannot listen on 127.0.0.1" in other.stderr and "Traceback" not in other.stderr
+    # one process dies: the supervisor stops the other and exits 1, not limping on
+    os.kill(served.workers[0], signal.SIGKILL)
+    assert served.proc.wait(timeout=60) == 1
+    assert not any(Path(f"/proc/{pid}").exists() for pid in served.workers)
+    assert "stopped unexpectedly" in served.log.read_text()
+
+
+def test_stopping_the_server_stops_every_process(served: Served) -> None:
+    served.proc.send_signal(signal.SIGTERM)
+    assert served.proc.wait(timeout=60) == 0
+    assert not any(Path(f"/proc/{pid}").exists() for pid in served.workers)
