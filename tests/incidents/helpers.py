@@ -26,6 +26,32 @@ TEAM = {
 }
 KHARKIV = (49.9935, 36.2304)
 WHEN = datetime(2022, 3, 9, 11, 5, tzinfo=UTC)
+GEO = {
+    "claimed_place": "Kharkiv regional hospital",
+    "lat": KHARKIV[0],
+    "lon": KHARKIV[1],
+    "precision_m": 30,
+    "method": "matched facade and street lamps to satellite imagery",
+    "references": ["satellite image 2022-02-20"],
+}
+CHRONO = {
+    "claimed_time": "2022-03-09T14:00:00+03:00",
+    "window_start": "2022-03-09T10:30:00+00:00",
+    "window_end": "2022-03-09T11:30:00+00:00",
+    "method": "shadow bearing and EXIF time",
+}
+
+
+def verify_item(ws: Workspace, sha: str, *, author: str, reviewer: str) -> str:
+    """Take an item through the two-person rule: geolocated and chronolocated (at Kharkiv,
+    9 March 2022) and marked verified by ``author``, approved by ``reviewer``."""
+    from civwatch.incidents.verification import add_record, review_item, set_item_status
+
+    add_record(ws, sha, "geolocation", GEO, actor=author)
+    add_record(ws, sha, "chronolocation", CHRONO, actor=author)
+    set_item_status(ws, sha, "verified", actor=author)
+    review_item(ws, sha, "approve", actor=reviewer)
+    return sha
 
 
 @pytest.fixture(scope="session")

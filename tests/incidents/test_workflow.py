@@ -20,32 +20,17 @@ from civwatch.incidents.verification import (
 )
 from civwatch.incidents.workflow import review_incident, set_incident_status, set_visibility
 from civwatch.workspace import Workspace
-from tests.incidents.helpers import KHARKIV, incident_doc, ingest_photo
-
-GEO = {
-    "claimed_place": "Kharkiv regional hospital",
-    "lat": KHARKIV[0],
-    "lon": KHARKIV[1],
-    "precision_m": 30,
-    "method": "matched facade and street lamps to satellite imagery",
-    "references": ["satellite image 2022-02-20"],
-    "confidence": "high",
-}
-CHRONO = {
-    "claimed_time": "2022-03-09T14:00:00+03:00",
-    "window_start": "2022-03-09T10:30:00+00:00",
-    "window_end": "2022-03-09T11:30:00+00:00",
-    "method": "shadow bearing and EXIF time",
-}
+from tests.incidents.helpers import (
+    CHRONO,
+    GEO,
+    incident_doc,
+    ingest_photo,
+    verify_item,
+)
 
 
 def verified_item(ws: Workspace, folder: Path, author: str = "ivan", seed: int = 1) -> str:
-    sha = ingest_photo(ws, folder, seed=seed)
-    add_record(ws, sha, "geolocation", GEO, actor=author)
-    add_record(ws, sha, "chronolocation", CHRONO, actor=author)
-    set_item_status(ws, sha, "verified", actor=author)
-    review_item(ws, sha, "approve", actor="vera")
-    return sha
+    return verify_item(ws, ingest_photo(ws, folder, seed=seed), author=author, reviewer="vera")
 
 
 def test_item_two_person_rule(team: Workspace, tmp_path: Path) -> None:

@@ -18,13 +18,13 @@ from civwatch.accounts.auth import set_password
 from civwatch.accounts.service import add_user
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.service import create_incident
-from civwatch.incidents.verification import add_record, review_item, set_item_status
 from civwatch.workspace import Workspace
 from tests.incidents.helpers import (
     KHARKIV,
     incident_doc,
     ingest_photo,
     seed_cache,
+    verify_item,
 )
 from tests.support.browser import CHROMIUM
 from tests.support.live import live_server, screenshot_dir
@@ -55,26 +55,7 @@ def _seed(ws: Workspace, folder: Path, places: Gazetteer) -> str:
     for name in ("ivan", "vera", "vlad", "pat"):
         set_password(ws, name, PASSWORD, actor="boss")
     sha = ingest_photo(ws, folder, seed=21)
-    add_record(
-        ws,
-        sha,
-        "geolocation",
-        {"lat": KHARKIV[0], "lon": KHARKIV[1], "precision_m": 30, "method": "satellite match"},
-        actor="vera",
-    )
-    add_record(
-        ws,
-        sha,
-        "chronolocation",
-        {
-            "window_start": "2022-03-09T10:30:00+00:00",
-            "window_end": "2022-03-09T11:30:00+00:00",
-            "method": "shadows",
-        },
-        actor="vera",
-    )
-    set_item_status(ws, sha, "verified", actor="vera")
-    review_item(ws, sha, "approve", actor="vlad")
+    verify_item(ws, sha, author="vera", reviewer="vlad")
     start = datetime(2022, 3, 1, 6, 0, tzinfo=UTC)
     for n in range(30):
         create_incident(

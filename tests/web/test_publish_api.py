@@ -19,8 +19,7 @@ from civwatch.incidents.verification import add_record, review_item, set_item_st
 from civwatch.incidents.workflow import review_incident, set_incident_status
 from civwatch.publish.redaction import check_clean
 from civwatch.web.app import declared_routes
-from tests.incidents.helpers import incident_doc
-from tests.incidents.test_workflow import CHRONO, GEO
+from tests.incidents.helpers import CHRONO, GEO, incident_doc
 from tests.publish.test_redaction import astronaut_jpeg
 from tests.web import calls_publish, test_permissions
 from tests.web.conftest import Team, bearer

@@ -18,10 +18,9 @@ from civwatch.accounts.service import add_user
 from civwatch.evidence.ingest import SourceInfo, ingest_paths
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.service import create_incident, link_evidence
-from civwatch.incidents.verification import add_record, review_item, set_item_status
 from civwatch.incidents.workflow import review_incident, set_incident_status
 from civwatch.workspace import Workspace
-from tests.incidents.helpers import KHARKIV, incident_doc, seed_cache
+from tests.incidents.helpers import incident_doc, seed_cache, verify_item
 from tests.publish.test_redaction import astronaut_jpeg
 from tests.support.browser import CHROMIUM, loaded_width
 from tests.support.live import live_server, screenshot_dir
@@ -56,26 +55,7 @@ def _seed(ws: Workspace, folder: Path, places: Gazetteer) -> tuple[int, str]:
     (outcome,) = ingest_paths(ws, [path], source=SourceInfo(), collector="ivan")
     sha = outcome.sha256
     assert sha is not None
-    add_record(
-        ws,
-        sha,
-        "geolocation",
-        {"lat": KHARKIV[0], "lon": KHARKIV[1], "precision_m": 30, "method": "satellite match"},
-        actor="vera",
-    )
-    add_record(
-        ws,
-        sha,
-        "chronolocation",
-        {
-            "window_start": "2022-03-09T10:30:00+00:00",
-            "window_end": "2022-03-09T11:30:00+00:00",
-            "method": "shadows",
-        },
-        actor="vera",
-    )
-    set_item_status(ws, sha, "verified", actor="vera")
-    review_item(ws, sha, "approve", actor="vlad")
+    verify_item(ws, sha, author="vera", reviewer="vlad")
     incident = create_incident(ws, incident_doc(), actor="ivan", places=places)
     link_evidence(ws, incident["id"], sha, role="primary", actor="ivan")
     set_incident_status(ws, incident["id"], "under_verification", actor="vera")
