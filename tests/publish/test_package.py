@@ -28,34 +28,18 @@ from civwatch.errors import (
 from civwatch.evidence.copies import hash_pending
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.service import create_incident, link_evidence
-from civwatch.incidents.verification import add_record, review_item, set_item_status
 from civwatch.publish import verify_package
 from civwatch.publish.package import _disclosable, build_package, write_zip
 from civwatch.publish.redaction import approve_redaction, create_redaction
 from civwatch.workspace import Workspace
 from tests.conftest import run_cli
 from tests.incidents import helpers
-from tests.incidents.helpers import KHARKIV, incident_doc, ingest_photo
+from tests.incidents.helpers import incident_doc, ingest_photo, verify_item
 
 # The shared fixtures: a team of users and the gazetteer built once per run.
 gazetteer_cache = helpers.gazetteer_cache
 places = helpers.places
 team = helpers.team
-
-GEO = {
-    "claimed_place": "Kharkiv regional hospital",
-    "lat": KHARKIV[0],
-    "lon": KHARKIV[1],
-    "precision_m": 30,
-    "method": "matched facade and street lamps to satellite imagery",
-    "references": ["satellite image 2022-02-20"],
-    "confidence": "high",
-}
-CHRONO = {
-    "window_start": "2022-03-09T10:30:00+00:00",
-    "window_end": "2022-03-09T11:30:00+00:00",
-    "method": "shadow bearing and EXIF time",
-}
 
 
 @dataclass
@@ -71,10 +55,7 @@ def case(team: Workspace, tmp_path: Path, places: Gazetteer) -> Case:
     first = ingest_photo(team, tmp_path / "in", seed=1, caption="<b>posted</b> by a channel")
     second = ingest_photo(team, tmp_path / "in", seed=2)
     hash_pending(team)
-    add_record(team, first, "geolocation", GEO, actor="ivan")
-    add_record(team, first, "chronolocation", CHRONO, actor="ivan")
-    set_item_status(team, first, "verified", actor="ivan")
-    review_item(team, first, "approve", actor="vera")
+    verify_item(team, first, author="ivan", reviewer="vera")
     incident = create_incident(
         team, incident_doc(title="Strike <script>x</script>"), actor="ivan", places=places
     )
