@@ -8,6 +8,20 @@ from typing import Any
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
+def watched_page(browser: Any, errors: list[str], **context_options: Any) -> Any:
+    """A page in a new browser context that adds to ``errors`` every script error and every
+    answer that is a server error or a missing resource (the favicon aside)."""
+    page = browser.new_context(**context_options).new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    def answered(r: Any) -> None:
+        if (r.status >= 500 or r.status == 404) and not r.url.endswith("/favicon.ico"):
+            errors.append(f"{r.status} {r.url}")
+
+    page.on("response", answered)
+    return page
+
+
 def loaded_width(img: Any, *, timeout_s: float = 10.0) -> int:
     """The natural width of the image behind a Playwright locator once it has loaded.
 

@@ -26,7 +26,7 @@ from tests.incidents.helpers import (
     seed_cache,
     verify_item,
 )
-from tests.support.browser import CHROMIUM
+from tests.support.browser import CHROMIUM, watched_page
 from tests.support.live import live_server, screenshot_dir
 
 pytest.importorskip("playwright.sync_api", reason="needs playwright (dev dependency)")
@@ -99,17 +99,7 @@ def test_record_verify_approve_publish_and_see_it_on_the_map(
         errors: list[str] = []
 
         def context(**kw: Any) -> Any:
-            page = browser.new_context(**kw).new_page()
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on(
-                "response",
-                lambda r: (
-                    errors.append(f"{r.status} {r.url}")
-                    if (r.status >= 500 or r.status == 404) and not r.url.endswith("/favicon.ico")
-                    else None
-                ),
-            )
-            return page
+            return watched_page(browser, errors, **kw)
 
         # an investigator records an incident with the form (phone width)
         page = context(viewport=PHONE)

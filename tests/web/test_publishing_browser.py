@@ -22,7 +22,7 @@ from civwatch.incidents.workflow import review_incident, set_incident_status
 from civwatch.workspace import Workspace
 from tests.incidents.helpers import incident_doc, seed_cache, verify_item
 from tests.publish.test_redaction import astronaut_jpeg
-from tests.support.browser import CHROMIUM, loaded_width
+from tests.support.browser import CHROMIUM, loaded_width, watched_page
 from tests.support.live import live_server, screenshot_dir
 
 pytest.importorskip("playwright.sync_api", reason="needs playwright (dev dependency)")
@@ -86,17 +86,7 @@ def test_redact_approve_and_publish_in_the_browser(
         errors: list[str] = []
 
         def context(**kw: Any) -> Any:
-            page = browser.new_context(**kw).new_page()
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on(
-                "response",
-                lambda r: (
-                    errors.append(f"{r.status} {r.url}")
-                    if r.status >= 500 or r.status == 404
-                    else None
-                ),
-            )
-            return page
+            return watched_page(browser, errors, **kw)
 
         # the investigator makes a draft with a region blurred by hand (phone width)
         ivan = context(viewport=PHONE)

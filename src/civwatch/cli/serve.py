@@ -83,10 +83,17 @@ def serve(
 
     from civwatch.jobs.queue import Workers, queue_for, queue_store
     from civwatch.web.app import create_app
-    from civwatch.web.server import UVICORN_OPTIONS, serve_processes, tune_gc
+    from civwatch.web.server import UVICORN_OPTIONS, check_port, serve_processes, tune_gc
 
     settings = settings_for(data_dir)
     Workspace.open(settings).close()  # fail early, with a clear message, if not initialised
+    try:
+        check_port(host, port)
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        err.print(
+            f"[red]Cannot listen on {escape(host)}:{port}: {escape(exc.strerror or str(exc))}[/]"
+        )
+        raise typer.Exit(1) from None
     running = Workers(queue_for(settings), workers).start() if workers else None
     err.print(
         f"civwatch serving {escape(str(settings.data_dir))} on http://{host}:{port}"
@@ -102,11 +109,6 @@ def serve(
         elif serve_processes(settings, host, port, processes) != 0:
             err.print("[red]A server process stopped unexpectedly; all were stopped.[/]")
             raise typer.Exit(1)
-    except OSError as exc:  # the port is taken, or the address is not this machine's
-        err.print(
-            f"[red]Cannot listen on {escape(host)}:{port}: {escape(exc.strerror or str(exc))}[/]"
-        )
-        raise typer.Exit(1) from None
     finally:
         if running is not None:
             running.stop(timeout=10)

@@ -60,6 +60,16 @@ def tune_gc() -> None:
     gc.set_threshold(GC_THRESHOLD, middle, oldest)
 
 
+def check_port(host: str, port: int) -> None:
+    """Raise OSError if ``host:port`` cannot be listened on (taken, or not this machine's).
+
+    Tried without SO_REUSEPORT: that fails if anything holds the port, even another civwatch
+    whose processes share it (the same user may join a SO_REUSEPORT group, and a second
+    server would silently take half the connections). One clear error, not one per process.
+    """
+    listening_socket(host, port, reuse_port=False).close()
+
+
 def serve_one(settings: Settings, host: str, port: int, reuse_port: bool) -> None:
     """One server process: the app on its own socket until SIGTERM or SIGINT."""
     import uvicorn
@@ -74,14 +84,11 @@ def serve_one(settings: Settings, host: str, port: int, reuse_port: bool) -> Non
 
 def serve_processes(settings: Settings, host: str, port: int, processes: int) -> int:
     """Run ``processes`` server processes until stopped; the exit code for the command.
+    Call :func:`check_port` first.
 
     If one process dies, the others are stopped too and the code is 1: a server running
     at a fraction of its strength without anyone noticing is worse than one that stops.
     """
-    # Tried first without SO_REUSEPORT: that fails if anything holds the port, even another
-    # civwatch whose processes share it (the same user may join a SO_REUSEPORT group, and
-    # a second server would silently take half the connections). One clear error, not N.
-    listening_socket(host, port, reuse_port=False).close()
     context = multiprocessing.get_context("spawn")
     children = [
         context.Process(
