@@ -15,7 +15,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from civwatch.accounts.audit import list_audit
-from civwatch.evidence.ingest import SourceInfo
+from civwatch.evidence.ingest import SourceInfo, ingest_paths
 from civwatch.evidence.models import EvidenceItem, Sighting
 from civwatch.jobs import get_job, list_jobs
 from civwatch.jobs.queue import queue_for
@@ -146,8 +146,75 @@ def test_a_job_whose_worker_was_killed_is_finished_by_the_next(
     with running_workers(jobs_ws.settings, stale_after=1.0):
         done = wait_for_job(jobs_ws, job["id"], timeout=120)
     assert done["state"] == "done" and done["attempts"] == 2, done
+    # every file was new to the vault: those stored before the kill were stored by this job
     statuses = [o["status"] for o in done["result"]["outcomes"]]
-    assert len(statuses) == 40 and set(statuses) <= {"ingested", "duplicate"}
+    assert statuses == ["ingested"] * 40, statuses
     assert _counts(jobs_ws) == (40, 40)  # nothing lost, nothing twice
     assert len(list_audit(jobs_ws, action="evidence-upload", limit=1000)) == 40
     assert list_jobs(jobs_ws)["total"] == 1
+
+
+#: Run in a worker process of its own: runs one job and dies (SIGKILL, no clean-up) the
+#: moment the first group commit that stored evidence is durable, before the job goes on.
+_DIE_AFTER_FIRST_STORE = """
+import os, signal, sys
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from civwatch.config import Settings
+from civwatch.evidence.models import EvidenceItem
+from civwatch.jobs.queue import run_job
+from civwatch.workspace import Workspace
+
+@event.listens_for(Session, "before_flush")
+def _note(session, _context, _instances):
+    if any(isinstance(o, EvidenceItem) for o in session.new):
+        session.info["stored"] = True
+
+@event.listens_for(Session, "after_commit")
+def _die(session):
+    if session.info.get("stored"):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+run_job(Workspace.open(Settings()), int(sys.argv[1]))
+"""
+
+
+def test_files_stored_before_a_crash_are_reported_ingested_after_the_restart(
+    jobs_ws: Workspace, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    # one file was held before this upload: it is a duplicate whatever happens
+    held = noise_jpeg(tmp_path / "held.jpg", (160, 120), seed=99)
+    list(ingest_paths(jobs_ws, [held], collector="olena"))
+    new = [noise_jpeg(tmp_path / f"n{n}.jpg", (160, 120), seed=n) for n in range(6)]
+    files = [(p.name, io.BytesIO(p.read_bytes())) for p in new]
+    files.append(("n0-again.jpg", io.BytesIO(new[0].read_bytes())))  # twice in the upload
+    files.append(("held-repost.jpg", io.BytesIO(held.read_bytes())))
+    job = receive_upload(jobs_ws, files, source=SourceInfo(), collector="ivan", client=None)
+    env = dict(cli_env)
+    if jobs_ws.settings.queue_url:
+        env["CIVWATCH_QUEUE_URL"] = jobs_ws.settings.queue_url
+    crashed = subprocess.run(
+        [sys.executable, "-c", _DIE_AFTER_FIRST_STORE, str(job["id"])],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    cut = get_job(jobs_ws, job["id"])
+    stored, _ = _counts(jobs_ws)
+    assert cut["state"] == "running" and stored > 1, (cut, stored)  # some files were stored
+    # recovery takes the abandoned job up again and finishes it
+    with running_workers(jobs_ws.settings, stale_after=1.0):
+        done = wait_for_job(jobs_ws, job["id"], timeout=120)
+    assert done["state"] == "done" and done["attempts"] == 2, done
+    statuses = {o["path"]: o["status"] for o in done["result"]["outcomes"]}
+    assert statuses == {
+        **{p.name: "ingested" for p in new},
+        "n0-again.jpg": "duplicate",
+        "held-repost.jpg": "duplicate",
+    }
+    assert done["result"]["summary"]["new"] == 6 and done["result"]["summary"]["already_held"] == 2
+    # nothing twice: 7 items; sightings: held (2), n0 (2), each other new file (1)
+    assert _counts(jobs_ws) == (7, 2 + 2 + 5)
+    assert len(list_audit(jobs_ws, action="evidence-upload", limit=1000)) == 8

@@ -156,14 +156,27 @@ def sighting_fingerprint(
     return hashlib.sha256(rfc8785.dumps(doc)).hexdigest()
 
 
+#: Called inside each group commit's transaction with the outcomes it records, so that a
+#: caller's own record of them (a job's per-file report) commits with the evidence or not at all.
+OnCommit = Callable[[Session, list["IngestOutcome"]], None]
+
+
 class Ingest:
     """One ingest run of many paths with the same source and collector."""
 
-    def __init__(self, ws: Workspace, *, source: SourceInfo, collector: str) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        *,
+        source: SourceInfo,
+        collector: str,
+        on_commit: OnCommit | None = None,
+    ) -> None:
         self.ws = ws
         self.source = source
         self.collector = collector
         self.max_size = ws.settings.max_file_size
+        self.on_commit = on_commit
 
     # -- stage 1: storing (worker threads) -------------------------------------------------
     def _store(self, candidate: Candidate) -> StoredBlob:
@@ -196,6 +209,8 @@ class Ingest:
             now = utcnow()
             for pending in batch:
                 outcomes.append(self._record_one(session, pending, now))
+            if self.on_commit is not None:
+                self.on_commit(session, outcomes)
         return outcomes
 
     def _record_one(self, session: Session, p: _Pending, now: datetime) -> IngestOutcome:

@@ -250,6 +250,22 @@ class JobContext:
         with self.ws.sessions() as session, session.begin():
             _set(session, self.job_id, **values)
 
+    def record(
+        self,
+        session: Session,
+        *,
+        done: int,
+        message: str,
+        result: dict[str, Any],
+    ) -> None:
+        """Write progress inside ``session``, so it commits with the work it reports (a
+        crash then never leaves work done that the job does not know it did)."""
+        with self._lock:
+            self.done, self.message, self.result = done, message, result
+            self._written = time.monotonic()
+            values = {"done": done, "total": self.total, "message": message, "result": result}
+        _set(session, self.job_id, **values)
+
     def finish(self, session: Session, result: dict[str, Any], message: str = "Done.") -> None:
         """Mark the job done in ``session``, so it commits with the task's last writes."""
         finish(session, self.job_id, result, message)

@@ -3,7 +3,10 @@
 Like the command line and the web layer, a task only calls the domain's service
 functions (ingest, copy finding, clusters, audit); what it adds is progress for its
 owner and the order of the steps. Each is safe to run again after a crash: ingest finds
-stored content by hash and sightings by fingerprint, copy finding skips hashed items.
+stored content by hash and sightings by fingerprint, copy finding skips hashed items. An
+upload's per-file report is written in the same transaction as the files it reports, so
+after a crash the files this job stored stay "ingested" and only those held before are
+"duplicate".
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from civwatch.evidence.collect import Candidate, Refusal
-from civwatch.evidence.ingest import Ingest, SourceInfo
+from civwatch.evidence.ingest import Ingest, IngestOutcome, SourceInfo
 from civwatch.evidence.names import safe_name
 from civwatch.jobs.queue import COPIES_LOCK, job_kind
 from civwatch.jobs.service import JobContext
@@ -93,15 +98,30 @@ def ingest_upload(ctx: JobContext) -> dict[str, Any]:
     def listed() -> list[dict[str, Any]]:
         return [outcomes[n] for n in sorted(outcomes)]
 
+    def note(outcome: IngestOutcome) -> None:
+        f = by_display[outcome.path]
+        doc = outcome.as_json()
+        doc.update(n=f.n, path=safe_name(f.name)[0])
+        outcomes[f.n] = doc
+
+    def stored(session: Session, batch: list[IngestOutcome]) -> None:
+        # In the transaction that records the evidence: a job taken up again after a crash
+        # knows exactly which files it stored itself ("ingested", not "duplicate").
+        for outcome in batch:
+            note(outcome)
+        ctx.record(
+            session,
+            done=len(outcomes),
+            message=f"Stored {len(outcomes)} of {total} files.",
+            result={"outcomes": listed()},
+        )
+
     try:
         total = len(files)
         ctx.report(done=len(outcomes), total=total, message="Storing files.", force=True)
-        run = Ingest(ws, source=_source(p.get("source", {})), collector=collector)
+        run = Ingest(ws, source=_source(p.get("source", {})), collector=collector, on_commit=stored)
         for outcome in run.run(found()):
-            f = by_display[outcome.path]
-            doc = outcome.as_json()
-            doc.update(n=f.n, path=safe_name(f.name)[0])
-            outcomes[f.n] = doc
+            note(outcome)  # refusals are never committed: they are found again on a re-run
             ctx.report(
                 done=len(outcomes),
                 message=f"Stored {len(outcomes)} of {total} files.",
