@@ -176,10 +176,11 @@ def decode_image(
     except _DECODE_ERRORS as err:
         if not isinstance(source, str | os.PathLike):
             raise UnhashableMediaError(
-                f"This is not an image that can be decoded ({_reason(err)})."
+                f"The image could not be decoded ({_reason(err)}); it may be truncated or damaged."
             ) from err
         raise UnhashableMediaError(
-            f"The file {Path(source).name} is not an image that can be decoded ({_reason(err)})."
+            f"The file {Path(source).name} could not be decoded as an image ({_reason(err)}); "
+            "it may be truncated or damaged."
         ) from err
     finally:
         _rewind(source)
@@ -208,12 +209,11 @@ def _header(source: FileSource, *, count_frames: bool) -> _Header:
     except Image.DecompressionBombError:
         # Over Pillow's own guard: libvips reads the declared size, for the message (or,
         # under a higher configured limit, a reduced decode).
-        with _vips_errors():
-            image = _vips_open(source, None, {})
+        with _vips_errors(), _vips_opened(source, None, {}) as image:
             loader = str(image.get("vips-loader"))
-        if loader not in _VIPS_LOADER_FORMATS:
-            raise
-        return _Header(_VIPS_LOADER_FORMATS[loader], image.width, image.height, _pages(image))
+            if loader not in _VIPS_LOADER_FORMATS:
+                raise
+            return _Header(_VIPS_LOADER_FORMATS[loader], image.width, image.height, _pages(image))
 
 
 def _check_size(width: int, height: int, max_pixels: int) -> None:
@@ -240,22 +240,27 @@ def _decode_whole(source: FileSource, header: _Header, *, orient: bool) -> Decod
             )
 
 
-def _vips_open(source: FileSource, loader: str | None, options: dict[str, Any]) -> Any:
-    """A libvips image of the file (header read; pixels only when asked for)."""
+@contextmanager
+def _vips_opened(source: FileSource, loader: str | None, options: dict[str, Any]) -> Iterator[Any]:
+    """A libvips image of the file (header read; pixels only when asked for), usable
+    inside the block: a stream is read through callbacks that must outlive every use."""
     _rewind(source)
     pyvips = _vips()
     if isinstance(source, str | os.PathLike):
         path = os.fspath(source)
         if loader is None:
-            return pyvips.Image.new_from_file(path, access="sequential")
-        return getattr(pyvips.Image, loader)(path, **options)
+            yield pyvips.Image.new_from_file(path, access="sequential")
+        else:
+            yield getattr(pyvips.Image, loader)(path, **options)
+        return
     stream = source
-    vips_source = pyvips.SourceCustom()
-    vips_source.on_read(stream.read)
-    vips_source.on_seek(stream.seek)
+    reader = pyvips.SourceCustom()  # kept alive here while the block uses the image
+    reader.on_read(stream.read)
+    reader.on_seek(stream.seek)
     if loader is None:
-        return pyvips.Image.new_from_source(vips_source, "", access="sequential")
-    return getattr(pyvips.Image, f"{loader}_source")(vips_source, **options)
+        yield pyvips.Image.new_from_source(reader, "", access="sequential")
+    else:
+        yield getattr(pyvips.Image, f"{loader}_source")(reader, **options)
 
 
 def _pages(image: Any) -> int:
@@ -276,7 +281,17 @@ def _decode_reduced(
     elif loader == "webpload":
         options["scale"] = 1 / factor
         rest = 1
-    image = _vips_open(source, loader, options)
+    with _vips_opened(source, loader, options) as image:
+        decoded, width, orientation = _pixels(image, rest, orient=orient)
+    reduction = header.width / width
+    return DecodedImage(
+        decoded, header.format, header.width, header.height, reduction, header.frames, orientation
+    )
+
+
+def _pixels(image: Any, rest: int, *, orient: bool) -> tuple[Image.Image, int, int]:
+    """The pixels of a libvips image, shrunk ``rest`` more times, as a Pillow image; with
+    the width before any turning, and the EXIF orientation."""
     if rest > 1:
         # Across first: the rows held while shrinking down are then already narrow.
         image = image.shrinkh(rest).shrinkv(rest)
@@ -288,23 +303,15 @@ def _decode_reduced(
         image = image.extract_band(0, n=4)
     orientation = int(image.get("orientation")) if image.get_typeof("orientation") else 1
     icc = image.get("icc-profile-data") if image.get_typeof("icc-profile-data") else None
-    image = image.copy_memory()  # decoded here: one pass over the file, reduced as it goes
-    reduction = header.width / image.width
+    width = image.width
     if orient and orientation not in (0, 1):
-        image = image.autorot()
+        # Turning needs the whole (reduced) picture: decode it first, in one pass.
+        image = image.copy_memory().autorot()
     mode = _PIL_MODES[image.bands]
     decoded = Image.frombytes(mode, (image.width, image.height), image.write_to_memory())
     if icc:
         decoded.info["icc_profile"] = bytes(icc)
-    return DecodedImage(
-        decoded,
-        header.format,
-        header.width,
-        header.height,
-        reduction,
-        header.frames,
-        orientation or 1,
-    )
+    return decoded, width, orientation or 1
 
 
 def load_rgb(

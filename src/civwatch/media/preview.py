@@ -1,9 +1,10 @@
 """Previews of evidence for people to look at: small, re-encoded, with no metadata.
 
 A preview is a new image made from the decoded pixels (EXIF orientation applied, then
-discarded with every other metadata field), never the original bytes. Images are read with
-a pixel limit (decompression bombs); a video's preview is one frame taken by ``ffmpeg``
-under a time limit. Previews are cached under the data folder by SHA-256 and size.
+discarded with every other metadata field), never the original bytes. Images are decoded by
+``civwatch.matching.decoding.decode_image`` (the pixel limit, and reduced decoding of large
+images); a video's preview is one frame taken by ``ffmpeg`` under a time limit. Previews
+are cached under the data folder by SHA-256 and size.
 """
 
 from __future__ import annotations
@@ -12,25 +13,22 @@ import io
 import os
 import subprocess
 import tempfile
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from PIL import Image, ImageOps
+from PIL import Image
 
-from civwatch.errors import RejectedInputError
+from civwatch.errors import RejectedInputError, UnhashableMediaError
+from civwatch.matching.decoding import DEFAULT_MAX_PIXELS, decode_image
 
 #: The longest side of a preview, in pixels.
 PREVIEW_SIDE = 1024
-#: Largest image (declared pixels) decoded for a preview.
-MAX_PIXELS = 100_000_000
 FFMPEG_TIMEOUT_S = 30.0
 #: Image types Pillow decodes for a preview (the sniffed type of the item).
 IMAGE_TYPES = frozenset(
     {"image/jpeg", "image/png", "image/gif", "image/webp", "image/tiff", "image/bmp"}
 )
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError)
 
 
 def previewable(media_type: str) -> bool:
@@ -51,31 +49,23 @@ def _encode(image: Image.Image) -> tuple[bytes, str]:
     return out.getvalue(), "image/jpeg"
 
 
-def image_preview(source: BinaryIO | Path, side: int = PREVIEW_SIDE) -> tuple[bytes, str]:
-    """A downscaled copy of the image (first frame), re-encoded without metadata."""
+def image_preview(
+    source: BinaryIO | Path, side: int = PREVIEW_SIDE, *, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> tuple[bytes, str]:
+    """A downscaled copy of the image (first frame), re-encoded without metadata.
+
+    Decoded by ``decode_image``: refused over ``max_pixels`` (``Settings.max_image_pixels``),
+    and a large image is decoded reduced, never whole.
+    """
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(source) as image:
-                width, height = image.size
-                if width * height > MAX_PIXELS:
-                    raise RejectedInputError(
-                        f"The image declares {width}x{height} pixels, more than the preview "
-                        f"limit of {MAX_PIXELS:,}: download the original to see it."
-                    )
-                if image.format == "JPEG":
-                    image.draft("RGB", (side, side))
-                image.seek(0)
-                image.load()
-                upright = ImageOps.exif_transpose(image)
-                upright.thumbnail((side, side), Image.Resampling.LANCZOS)
-                return _encode(upright)
-    except RejectedInputError:
-        raise
-    except _DECODE_ERRORS as err:
+        decoded = decode_image(source, max_pixels=max_pixels, min_side=side, orient=True)
+    except UnhashableMediaError as err:
         raise RejectedInputError(
-            f"This image cannot be decoded for a preview ({err}); download the original."
+            f"There is no preview of this image: {err.message} Download the original to see it."
         ) from err
+    upright = decoded.image
+    upright.thumbnail((side, side), Image.Resampling.LANCZOS)
+    return _encode(upright)
 
 
 def video_poster(path: Path, side: int = PREVIEW_SIDE, ffmpeg: str = "ffmpeg") -> tuple[bytes, str]:
@@ -106,8 +96,12 @@ def cached_preview(
     media_type: str,
     source: Path | None,
     open_original: Callable[[], BinaryIO],
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> tuple[bytes, str]:
-    """The preview of an item, made once and kept in ``cache_dir`` (atomic writes)."""
+    """The preview of an item, made once and kept in ``cache_dir`` (atomic writes).
+
+    ``max_pixels`` is the pixel limit (``Settings.max_image_pixels``)."""
     if not previewable(media_type):
         raise RejectedInputError(
             f"There is no preview of {media_type} files; download the original instead."
@@ -121,10 +115,10 @@ def cached_preview(
             raise RejectedInputError("Video previews need the originals on local disk.")
         data, kind = video_poster(source)
     elif source is not None:
-        data, kind = image_preview(source)
+        data, kind = image_preview(source, max_pixels=max_pixels)
     else:
         with open_original() as original:
-            data, kind = image_preview(original)
+            data, kind = image_preview(original, max_pixels=max_pixels)
     cache_dir.mkdir(parents=True, exist_ok=True)
     suffix = ".png" if kind == "image/png" else ".jpg"
     fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".preview-")

@@ -29,7 +29,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +36,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -48,12 +47,14 @@ from civwatch.errors import (
     NotFoundError,
     PermissionDeniedError,
     RejectedInputError,
+    UnhashableMediaError,
 )
 from civwatch.evidence.models import EvidenceItem
 from civwatch.evidence.service import find_item
 from civwatch.incidents import entries
 from civwatch.incidents.models import EvidenceLink
 from civwatch.incidents.service import WRITERS, current_links
+from civwatch.matching.decoding import DEFAULT_MAX_PIXELS, decode_image
 from civwatch.media.exiftool import ExiftoolProcess, parse_json_output
 from civwatch.publish.models import Redaction
 from civwatch.workspace import Workspace
@@ -75,13 +76,13 @@ VIDEO_SAMPLE_FPS = 2.0
 VIDEO_FACE_HOLD_S = 0.6
 MAX_VIDEO_SECONDS = 20 * 60
 MAX_VIDEO_PIXELS = 3840 * 2160
+#: A photo is published with at least this many pixels on its shorter side: a larger one is
+#: decoded (and published) reduced, never whole.
+PUBLISH_MIN_SIDE = 2048
 VIDEO_TIMEOUT_S = 3600.0
 
 Box = tuple[int, int, int, int]
 RGB = NDArray[np.uint8]
-
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError)
-
 
 # --- regions and faces ---------------------------------------------------------------------
 
@@ -286,6 +287,13 @@ class RedactedMedia:
     metadata_left: dict[str, Any] = field(default_factory=dict)
 
 
+def _scaled(box: Box, sx: float, sy: float) -> Box:
+    """A box on the full-size picture, on the picture decoded reduced (covering it)."""
+    x, y, w, h = box
+    x0, y0 = math.floor(x * sx), math.floor(y * sy)
+    return x0, y0, max(1, math.ceil((x + w) * sx) - x0), max(1, math.ceil((y + h) * sy) - y0)
+
+
 def _box_json(box: Box, **extra: Any) -> dict[str, Any]:
     return {"x": box[0], "y": box[1], "w": box[2], "h": box[3], **extra}
 
@@ -315,43 +323,43 @@ def redact_image(
     regions: Sequence[Mapping[str, Any]] | None = None,
     *,
     blur_faces: bool = True,
-    max_pixels: int = 200_000_000,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> RedactedMedia:
-    """Decode, orient, blur faces and ``regions``, re-encode without metadata."""
+    """Decode, orient, blur faces and ``regions``, re-encode without metadata.
+
+    A large image is decoded reduced (at least ``PUBLISH_MIN_SIDE`` pixels on its shorter
+    side, see ``decode_image``) and published at that size; ``regions`` in pixels are on
+    the picture as displayed at full size.
+    """
     actions: list[str] = []
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(source) as opened:
-                width, height = opened.size
-                if width * height > max_pixels:
-                    raise RejectedInputError(
-                        f"The image declares {width} x {height} pixels, more than the limit of "
-                        f"{max_pixels:,}; it is not decoded."
-                    )
-                fmt = opened.format or ""
-                frames = getattr(opened, "n_frames", 1)
-                opened.load()
-                orientation = opened.getexif().get(0x0112, 1)
-                image = ImageOps.exif_transpose(opened) or opened
-                if orientation not in (1, None):
-                    actions.append(f"EXIF orientation {orientation} applied")
-                image = _to_srgb(image, actions)
-    except RejectedInputError:
-        raise
-    except Image.DecompressionBombError as err:
-        raise RejectedInputError(
-            f"The image declares more pixels than the limit of {max_pixels:,}; it is not decoded."
-        ) from err
-    except _DECODE_ERRORS as err:
-        raise RejectedInputError(
-            f"The image could not be decoded ({err}); it may be truncated or damaged."
-        ) from err
+        decoded = decode_image(
+            source, max_pixels=max_pixels, min_side=PUBLISH_MIN_SIDE, orient=True, count_frames=True
+        )
+    except UnhashableMediaError as err:
+        raise RejectedInputError(err.message) from err
+    fmt, frames, orientation = decoded.format, decoded.frames, decoded.orientation
+    if orientation != 1:
+        actions.append(f"EXIF orientation {orientation} applied")
+    image = _to_srgb(decoded.image, actions)
     if frames > 1:
         actions.append(f"first frame of {frames} kept")
     rgb = np.ascontiguousarray(np.asarray(image, dtype=np.uint8))
     height, width = rgb.shape[:2]
-    manual = parse_regions(regions, width, height)
+    full_width, full_height = (
+        (decoded.height, decoded.width)
+        if orientation in (5, 6, 7, 8)
+        else (decoded.width, decoded.height)
+    )
+    manual = [
+        _scaled(box, width / full_width, height / full_height)
+        for box in parse_regions(regions, full_width, full_height)
+    ]
+    if decoded.reduction > 1:
+        actions.append(
+            f"reduced from {full_width} x {full_height} to {width} x {height} pixels for "
+            "publication"
+        )
     faces = detect_faces(rgb) if blur_faces else []
     rgb = blur_boxes(rgb, [*faces, *manual])
     if blur_faces:
