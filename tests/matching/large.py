@@ -1,12 +1,15 @@
-"""Large images made for tests without ever holding them whole in memory."""
+"""Large images made for tests without ever holding them whole in memory, and files that
+only declare a large size."""
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 #: The image of the report: 13000 x 13000 pixels, well compressed (about 0.5 MB).
 SIDE = 13_000
@@ -48,3 +51,31 @@ def big_png(path: Path, width: int = SIDE, height: int = SIDE) -> Path:
         out.write(_chunk(b"IDAT", bytes(pending)))
         out.write(_chunk(b"IEND", b""))
     return path
+
+
+def gif_declaring(width: int, height: int) -> bytes:
+    """A real small GIF whose screen and frame then declare ``width`` x ``height``."""
+    buffer = io.BytesIO()
+    Image.new("P", (16, 16), 1).save(buffer, "GIF")
+    data = bytearray(buffer.getvalue())
+    data[6:10] = struct.pack("<HH", width, height)  # the logical screen
+    at = 13 + (3 << ((data[10] & 7) + 1) if data[10] & 0x80 else 0)  # past the colour table
+    while data[at] == 0x21:  # extension blocks: label, then sub-blocks up to an empty one
+        at += 2
+        while data[at]:
+            at += data[at] + 1
+        at += 1
+    assert data[at] == 0x2C  # the image descriptor: the frame's size
+    data[at + 5 : at + 9] = struct.pack("<HH", width, height)
+    return bytes(data)
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A PNG whose header declares ``width`` x ``height`` pixels, with little data."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", ihdr)
+        + _chunk(b"IDAT", zlib.compress(b"\x00" * 1024))
+        + _chunk(b"IEND", b"")
+    )

@@ -3,9 +3,6 @@ cannot be decoded within bounds, and hashing the same as a full decode within a 
 
 from __future__ import annotations
 
-import io
-import struct
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +17,7 @@ from civwatch.matching.decoding import (
     reduction_for,
 )
 from civwatch.matching.pdq import hamming, pdq_hash
-from tests.matching.large import big_png
+from tests.matching.large import big_png, gif_declaring, png_declaring
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "pdq-reference"
 PICTURES = [
@@ -108,23 +105,12 @@ def test_orientation_is_applied_to_a_reduced_decode_when_asked(tmp_path: Path) -
     assert upright.image.getpixel((20, 20))[0] < 60
 
 
-def _gif_declaring(width: int, height: int) -> bytes:
-    """A real small GIF whose screen and frame then declare ``width`` x ``height``."""
-    buffer = io.BytesIO()
-    Image.new("P", (16, 16), 1).save(buffer, "GIF")
-    data = bytearray(buffer.getvalue())
-    data[6:10] = struct.pack("<HH", width, height)
-    frame = data.index(b"\x2c")  # the image descriptor
-    data[frame + 5 : frame + 9] = struct.pack("<HH", width, height)
-    return bytes(data)
-
-
 def test_a_format_that_cannot_be_decoded_reduced_is_refused_past_the_bound(
     tmp_path: Path,
 ) -> None:
     # 5000 x 4000 pixels of GIF would be decoded whole: past MAX_DECODED_PIXELS, refused
     path = tmp_path / "big.gif"
-    path.write_bytes(_gif_declaring(5000, 4000))
+    path.write_bytes(gif_declaring(5000, 4000))
     with pytest.raises(UnhashableMediaError, match="cannot be decoded reduced"):
         decode_image(path, max_pixels=200_000_000)
     # a full decode asked for (never by civwatch itself) is still bounded by the limit
@@ -132,25 +118,11 @@ def test_a_format_that_cannot_be_decoded_reduced_is_refused_past_the_bound(
         decode_image(path, max_pixels=1_000_000, min_side=None)
 
 
-def _png_declaring(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 1024))
-        + chunk(b"IEND", b"")
-    )
-
-
 def test_the_configured_limit_holds_past_pillows_own_guard(tmp_path: Path) -> None:
     # 14000 x 14000 is over Pillow's bomb guard (about 179 million pixels) but within the
     # default limit: the size is read from the header, and only the data's damage stops it
     path = tmp_path / "tall.png"
-    path.write_bytes(_png_declaring(14_000, 14_000))
+    path.write_bytes(png_declaring(14_000, 14_000))
     with pytest.raises(UnhashableMediaError, match="more than the limit of 150,000,000"):
         decode_image(path, max_pixels=150_000_000)
     with pytest.raises(UnhashableMediaError, match="truncated or damaged"):

@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from civwatch.media import safe_image_size, structural_warnings
+from tests.matching.large import gif_declaring, png_declaring
 from tests.media.conftest import bomb_png, make_video
 
 
@@ -34,6 +35,21 @@ def test_bomb_size_read_without_decoding(tmp_path: Path) -> None:
         "it was not decoded."
     ]
     assert structural_warnings(bomb, "image/png", max_image_pixels=10**11) == []
+
+
+def test_a_large_image_that_cannot_be_decoded_reduced_is_kept_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    gif = tmp_path / "big.gif"
+    gif.write_bytes(gif_declaring(5000, 4000))
+    assert structural_warnings(gif, "image/gif") == [
+        "The image declares 5000x4000 pixels, more than the 16,000,000 decoded at once in a "
+        "format that cannot be decoded reduced; it was not decoded."
+    ]
+    # as large a PNG is decoded reduced: nothing to warn of
+    png = tmp_path / "big.png"
+    png.write_bytes(png_declaring(5000, 4000))
+    assert structural_warnings(png, "image/png") == []
 
 
 def test_whole_files_have_no_warnings(tmp_path: Path) -> None:

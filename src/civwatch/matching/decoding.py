@@ -52,6 +52,8 @@ _REDUCING_LOADERS = {
     "TIFF": "tiffload",
     "WEBP": "webpload",
 }
+#: The same formats, as sniffed media types.
+_REDUCING_MEDIA_TYPES = frozenset({"image/jpeg", "image/png", "image/tiff", "image/webp"})
 _VIPS_LOADER_FORMATS = {
     "jpegload": "JPEG",
     "jpegload_source": "JPEG",
@@ -76,7 +78,7 @@ _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, Image.Decompressio
 def _vips() -> Any:
     """libvips, loaded on first use (its libraries weigh ~30 MiB), set up for evidence:
     only the loaders of ordinary formats (no ImageMagick, no PDF), nothing kept cached."""
-    import pyvips  # type: ignore[import-untyped]
+    import pyvips
 
     pyvips.block_untrusted_set(True)
     pyvips.cache_set_max(0)
@@ -133,6 +135,12 @@ def reduction_for(width: int, height: int, min_side: int | None) -> int:
     while math.ceil(width / factor) * math.ceil(height / factor) > MAX_DECODED_PIXELS:
         factor = max(factor + 1, math.ceil(math.sqrt(width * height / MAX_DECODED_PIXELS)))
     return factor
+
+
+def decodes_reduced(media_type: str) -> bool:
+    """Whether images of this type are decoded reduced when large (else whole, or not at all
+    past ``MAX_DECODED_PIXELS``)."""
+    return media_type in _REDUCING_MEDIA_TYPES
 
 
 def decode_image(

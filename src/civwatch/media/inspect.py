@@ -1,7 +1,8 @@
 """Structural checks that read headers and box/chunk tables, never pixels.
 
 They find files cut short (an interrupted upload or download), containers whose
-index is missing, and images that declare a size no one should try to decode.
+index is missing, and images that declare a size no one should try to decode (the limits
+are those of ``civwatch.matching.decoding``, where every image is decoded).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import zlib
 from pathlib import Path
 from typing import BinaryIO
 
-DEFAULT_MAX_IMAGE_PIXELS = 200_000_000
+from civwatch.matching.decoding import DEFAULT_MAX_PIXELS, MAX_DECODED_PIXELS, decodes_reduced
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
@@ -92,9 +93,11 @@ def _jpeg_size(handle: BinaryIO) -> tuple[int, int] | None:
 
 
 def structural_warnings(
-    path: Path, media_type: str, *, max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
+    path: Path, media_type: str, *, max_image_pixels: int = DEFAULT_MAX_PIXELS
 ) -> list[str]:
-    """Short sentences about damage seen in the file's structure; empty when it looks whole."""
+    """Short sentences about damage seen in the file's structure, and about an image that
+    will not be decoded (over ``max_image_pixels``, or too large for a format that cannot be
+    decoded reduced); empty when it looks whole."""
     size = path.stat().st_size
     if size == 0:
         return ["The file is empty."]
@@ -120,6 +123,12 @@ def structural_warnings(
                 warnings.append(
                     f"The image declares {width}x{height} pixels, more than the "
                     f"{max_image_pixels:,} allowed; it was not decoded."
+                )
+            elif width * height > MAX_DECODED_PIXELS and not decodes_reduced(media_type):
+                warnings.append(
+                    f"The image declares {width}x{height} pixels, more than the "
+                    f"{MAX_DECODED_PIXELS:,} decoded at once in a format that cannot be "
+                    "decoded reduced; it was not decoded."
                 )
     return warnings
 
