@@ -127,3 +127,7 @@ def test_the_configured_limit_holds_past_pillows_own_guard(tmp_path: Path) -> No
         decode_image(path, max_pixels=150_000_000)
     with pytest.raises(UnhashableMediaError, match="truncated or damaged"):
         decode_image(path, max_pixels=200_000_000)
+    # a GIF far past both: its size is read all the same, and named
+    (tmp_path / "wide.gif").write_bytes(gif_declaring(60_000, 60_000))
+    with pytest.raises(UnhashableMediaError, match="60000 x 60000 pixels, more than the limit"):
+        decode_image(tmp_path / "wide.gif", max_pixels=200_000_000)

@@ -54,16 +54,6 @@ _REDUCING_LOADERS = {
 }
 #: The same formats, as sniffed media types.
 _REDUCING_MEDIA_TYPES = frozenset({"image/jpeg", "image/png", "image/tiff", "image/webp"})
-_VIPS_LOADER_FORMATS = {
-    "jpegload": "JPEG",
-    "jpegload_source": "JPEG",
-    "pngload": "PNG",
-    "pngload_source": "PNG",
-    "tiffload": "TIFF",
-    "tiffload_source": "TIFF",
-    "webpload": "WEBP",
-    "webpload_source": "WEBP",
-}
 _PIL_MODES = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}
 
 RGBArray: TypeAlias = NDArray[np.uint8]
@@ -218,10 +208,10 @@ def _header(source: FileSource, *, count_frames: bool) -> _Header:
         # Over Pillow's own guard: libvips reads the declared size, for the message (or,
         # under a higher configured limit, a reduced decode).
         with _vips_errors(), _vips_opened(source, None, {}) as image:
-            loader = str(image.get("vips-loader"))
-            if loader not in _VIPS_LOADER_FORMATS:
-                raise
-            return _Header(_VIPS_LOADER_FORMATS[loader], image.width, image.height, _pages(image))
+            # "pngload", "gifload_source", ...: the format as Pillow names it ("PNG", "GIF")
+            loader = str(image.get("vips-loader")).removesuffix("_source")
+            fmt = loader.removesuffix("load").upper()
+            return _Header(fmt, image.width, image.height, _pages(image))
 
 
 def _check_size(width: int, height: int, max_pixels: int) -> None:
