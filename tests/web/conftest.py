@@ -94,15 +94,3 @@ def sign_in(c: TestClient, username: str, password: str = PASSWORD, code: str = 
 
 def totp_now(secret: str) -> str:
     return pyotp.TOTP(secret).now()
-
-
-def end_pauses(ws: Workspace) -> None:
-    """Time passes: every running sign-in pause (of accounts and remembered browsers) is
-    over; the failures counted stay (see civwatch.accounts.throttle)."""
-    from sqlalchemy import update
-
-    from civwatch.accounts.models import SignInDevice, User
-
-    with ws.sessions() as session, session.begin():
-        session.execute(update(User).values(locked_until=None))
-        session.execute(update(SignInDevice).values(locked_until=None))

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from civwatch.accounts.permissions import ALL_ROLES, Permission, allows
 from civwatch.web.app import declared_routes
 from tests.web import calls_admin, calls_items
-from tests.web.conftest import PASSWORD, Team, bearer, csrf_of, end_pauses, sign_in, totp_now
+from tests.web.conftest import PASSWORD, Team, bearer, csrf_of, sign_in, totp_now
 from tests.web.test_permissions import _call
 from tests.web.test_permissions import samples as samples  # the walk's fixture
 
@@ -145,7 +145,6 @@ def test_totp_setup_in_the_browser(team: Team, client: TestClient) -> None:
         data={"csrf_token": csrf, "secret": secret, "code": code, "password": "not my password"},
     )
     assert bad_pw.status_code == 422 and "current password is not right" in bad_pw.text
-    end_pauses(team.ws)  # (a wrong password pauses this browser a while)
     r = client.post(
         "/account/totp",
         data={"csrf_token": csrf, "secret": secret, "code": code, "password": PASSWORD},
@@ -161,7 +160,6 @@ def test_totp_setup_in_the_browser(team: Team, client: TestClient) -> None:
         data={"username": "investigator", "password": PASSWORD, "csrf_token": csrf_of(form)},
     )
     assert refused.status_code == 401
-    end_pauses(team.ws)
     # (the confirming code was used; wait-free: the next step's code is accepted as drift)
     import time
 

@@ -16,6 +16,7 @@ from sqlalchemy import update
 
 from civwatch.accounts.audit import list_audit
 from civwatch.accounts.models import SignInDevice, User
+from civwatch.accounts.throttle import FREE_FAILURES, pause_after
 from civwatch.db import utcnow
 from tests.web.conftest import (
     BASE,
@@ -177,31 +178,33 @@ def test_wrong_current_passwords_on_the_account_page_are_slowed_like_sign_ins(
     thief = _browser(client, "198.51.100.9")  # holds the session cookie, not the browser
     thief.cookies.set(SESSION, client.cookies.get(SESSION, domain=DOMAIN) or "", domain=DOMAIN)
     csrf = csrf_of(thief.get("/account").text)
-    wrong = _change_password(thief, csrf, "first guess, wrong", NEW)
-    assert wrong.status_code == 422 and "current password is not right" in wrong.text
-    with team.ws.sessions() as s:  # counted as the account's failed sign-in
-        user = s.query(User).filter_by(username="investigator").one()
-        assert user.failed_logins == 1 and user.locked_until is not None
-        assert user.last_failed_at and user.locked_until - user.last_failed_at == ONE_SECOND
-    _pause(team, minutes=1)  # (a slow test machine must not outlast the 1 s pause)
-    # even the right password is not checked during the pause
-    right = _change_password(thief, csrf, PASSWORD, NEW)
-    assert right.status_code == 429 and "try again in" in right.text
     secret = pyotp.random_base32()
     totp_form = {"csrf_token": csrf, "secret": secret, "code": pyotp.TOTP(secret).now()}
+    for n in range(FREE_FAILURES):  # a typo or two cost nothing
+        wrong = _change_password(thief, csrf, f"guess {n}, wrong", NEW)
+        assert wrong.status_code == 422 and "current password is not right" in wrong.text
+    r = thief.post("/account/totp", data={**totp_form, "password": "a third guess, wrong"})
+    assert r.status_code == 422 and "current password is not right" in r.text
+    with team.ws.sessions() as s:  # counted as the account's failed sign-ins: it pauses
+        user = s.query(User).filter_by(username="investigator").one()
+        assert user.failed_logins == FREE_FAILURES + 1 and user.locked_until
+        assert user.last_failed_at and user.locked_until - user.last_failed_at == ONE_SECOND
+    _pause(team, minutes=1)  # (a slow test machine must not outlast the 1 s pause)
+    # even the right password is not checked during the pause, on either page
+    right = _change_password(thief, csrf, PASSWORD, NEW)
+    assert right.status_code == 429 and "try again in" in right.text
     r = thief.post("/account/totp", data={**totp_form, "password": PASSWORD})
     assert r.status_code == 429 and "try again in" in r.text
     # the failure is the account's: a sign-in from a new browser waits as well
     newcomer = _browser(client, "192.0.2.7")
     assert _post_signin(newcomer, "investigator", PASSWORD).status_code == 401
-    # the second factor page counts too, and each failure makes the pause longer
+    # each further failure doubles the pause
     _pause_passes(team)
-    r = thief.post("/account/totp", data={**totp_form, "password": "second guess, wrong"})
-    assert r.status_code == 422 and "current password is not right" in r.text
+    assert _change_password(thief, csrf, "a fourth guess, wrong", NEW).status_code == 422
     with team.ws.sessions() as s:
         user = s.query(User).filter_by(username="investigator").one()
-        assert user.failed_logins == 2 and user.locked_until and user.last_failed_at
-        assert user.locked_until - user.last_failed_at == 2 * ONE_SECOND
+        assert user.failed_logins == FREE_FAILURES + 2 and user.locked_until
+        assert user.last_failed_at and user.locked_until - user.last_failed_at == 2 * ONE_SECOND
     fails = [a for a in _audit(team, "password-change") if a["outcome"] == "failed"]
     assert fails and all(a["client"] == "198.51.100.9" for a in fails)
     _pause_passes(team)
@@ -249,15 +252,16 @@ def test_an_attack_from_many_addresses_slows_the_attacker_but_not_the_owners_bro
     ]
     assert [r.status_code for r in answers] == [401] * 25
     assert len({r.text.replace(csrf_of(r.text), "") for r in answers}) == 1, "one answer"
-    # slowed: a guess is checked only after the pause the previous one started (1 s, 2 s,
-    # 4 s ...), so a few of the 25 were checked and the rest refused unchecked
+    # slowed: after two free failures, a guess is checked only after the pause the previous
+    # one started (1 s, 2 s, 4 s ...), so a few of the 25 were checked, the rest refused
     reasons = [a["detail"]["reason"] for a in _audit(team, "sign-in")[:25]]  # type: ignore[index]
     checked = reasons.count("wrong password or code")
-    assert 1 <= checked <= 5 and reasons.count("paused after failed attempts") == 25 - checked
+    assert FREE_FAILURES < checked <= FREE_FAILURES + 6
+    assert reasons.count("paused after failed attempts") == 25 - checked
     with team.ws.sessions() as s:
         user = s.query(User).filter_by(username="investigator").one()
         assert user.failed_logins == checked and user.last_failed_at is not None
-        assert user.locked_until == user.last_failed_at + timedelta(seconds=2 ** (checked - 1))
+        assert user.locked_until == user.last_failed_at + pause_after(checked)
     _pause(team, minutes=15)  # as after a longer attack
     # the attacker holding the right password now is still refused, as every failure is
     late = _post_signin(_browser(client, "203.0.113.99"), "investigator", PASSWORD)
@@ -268,12 +272,13 @@ def test_an_attack_from_many_addresses_slows_the_attacker_but_not_the_owners_bro
     assert _post_signin(stranger, "investigator", PASSWORD).status_code == 401
     # the owner's browser is not stopped by any of it
     sign_in(owner, "investigator")
-    # but its own failures count for it: a typo, and the browser waits its own pause
+    # but its own failures count for it: after typos, the browser waits its own pause
     owner.post("/signout", data={"csrf_token": csrf_of(owner.get("/").text)})
-    assert _post_signin(owner, "investigator", "an owner's typo").status_code == 401
+    for _ in range(FREE_FAILURES + 1):
+        assert _post_signin(owner, "investigator", "an owner's typo").status_code == 401
     with team.ws.sessions() as s:
         (device,) = s.query(SignInDevice).filter_by(user_id=user.id).all()
-        assert device.failed_logins == 1 and device.locked_until
+        assert device.failed_logins == FREE_FAILURES + 1 and device.locked_until
     with team.ws.sessions() as s, s.begin():  # (a slow test machine must not outlast 1 s)
         s.execute(update(SignInDevice).values(locked_until=utcnow() + timedelta(minutes=1)))
     assert _post_signin(owner, "investigator", PASSWORD).status_code == 401

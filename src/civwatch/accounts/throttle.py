@@ -5,9 +5,10 @@ Two brakes:
 
 - **per client address** (:class:`ClientThrottle`): 20 failed sign-ins from one address
   within 10 minutes make that address wait;
-- **per account, and per browser its user signed in from before** (a *lane*): each failed
-  password check pauses the lane twice as long as the one before (1 s, 2 s, 4 s ... up to
-  15 minutes). During a pause the lane's attempts are refused without being checked. A
+- **per account, and per browser its user signed in from before** (a *lane*): two failed
+  password checks in a row cost nothing (a typo, a forgotten code); from the third on, each
+  pauses the lane twice as long as the one before (1 s, 2 s, 4 s ... up to 15 minutes).
+  During a pause the lane's attempts are refused without being checked. A
   browser holding the user's device cookie (:mod:`civwatch.accounts.devices`) is its own
   lane: failures from elsewhere never pause it, its own failures pause it alone. Failures
   are forgotten a day after the last one, and a right password clears its lane.
@@ -28,7 +29,8 @@ from civwatch.db import utcnow
 from civwatch.errors import TooManyAttemptsError
 from civwatch.workspace import Workspace
 
-#: The longest pause after a failure, and how long failures are remembered.
+#: Failures in a row that pause nothing yet; the longest pause; how long failures count.
+FREE_FAILURES = 2
 MAX_PAUSE = timedelta(minutes=15)
 FORGET_AFTER = timedelta(days=1)
 #: A lane is held this long for a password check under way (argon2 takes well under 1 s);
@@ -41,11 +43,12 @@ Lane = User | SignInDevice
 
 
 def pause_after(failures: int) -> timedelta:
-    """The pause after ``failures`` failed checks in a row: 1 s, 2 s, 4 s ... at most
-    :data:`MAX_PAUSE`."""
-    if failures <= 0:
+    """The pause after ``failures`` failed checks in a row: none for the first
+    :data:`FREE_FAILURES`, then 1 s, 2 s, 4 s ... at most :data:`MAX_PAUSE`."""
+    paused = failures - FREE_FAILURES
+    if paused <= 0:
         return timedelta(0)
-    return min(timedelta(seconds=2 ** min(failures - 1, 20)), MAX_PAUSE)
+    return min(timedelta(seconds=2 ** min(paused - 1, 20)), MAX_PAUSE)
 
 
 def hold(session: Session, lane: Lane, now: datetime) -> bool:
