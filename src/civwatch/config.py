@@ -5,10 +5,13 @@ No other module reads the environment: they take a :class:`Settings`.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from civwatch.errors import ConfigurationError
 
 GIB = 1024**3
 
@@ -61,6 +64,26 @@ class Settings(BaseSettings):
     organisation_name: str = Field(
         default="civwatch", description="Who publishes: shown on public pages and share cards."
     )
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Reverse proxies in front of civwatch whose X-Forwarded-For and "
+        "X-Forwarded-Proto headers are believed: IP addresses or networks, comma-separated "
+        "(e.g. 127.0.0.1 or 10.0.0.0/8); empty: none, the connecting address is the client.",
+    )
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        for item in items:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network: name each reverse proxy by "
+                    "its address, e.g. 127.0.0.1 or 10.0.0.0/8, separated by commas."
+                ) from None
+        return ",".join(items)
 
     @property
     def resolved_database_url(self) -> str:
@@ -82,4 +105,12 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment, with explicit overrides (e.g. ``--data-dir``) on top."""
     given = {k: v for k, v in overrides.items() if v is not None}
-    return Settings(**given)  # type: ignore[arg-type]
+    try:
+        return Settings(**given)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = " ".join(
+            f"CIVWATCH_{str(e['loc'][0]).upper()}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+            if e["loc"]
+        )
+        raise ConfigurationError(f"A setting is not valid. {problems}") from None

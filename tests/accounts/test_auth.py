@@ -7,17 +7,32 @@ import stat
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 import pyotp
 import pytest
+from sqlalchemy import select, update
 
 from civwatch.accounts import add_user
-from civwatch.accounts.auth import authenticate, reset_totp, set_password
+from civwatch.accounts.audit import list_audit
+from civwatch.accounts.auth import (
+    authenticate,
+    create_token,
+    reset_totp,
+    resolve_session,
+    resolve_token,
+    set_password,
+    start_session,
+)
 from civwatch.accounts.bootstrap import DEMO_CREDENTIALS_FILE, ensure_demo_admin
+from civwatch.accounts.models import User
 from civwatch.accounts.passwords import hash_password, verify_password
+from civwatch.accounts.principal import Principal
 from civwatch.accounts.totp import matching_step
 from civwatch.config import Settings
+from civwatch.db import utcnow
 from civwatch.errors import NotAuthenticatedError, PermissionDeniedError, RejectedInputError
 from civwatch.workspace import Workspace
 from tests.conftest import run_cli
@@ -123,3 +138,101 @@ def test_cli_adds_users_with_passwords_and_resets_totp(cli_env: dict[str, str]) 
         assert authenticate(ws, "ivan", "ivan's chosen password", None, client=None)
     finally:
         ws.close()
+
+
+def _ivan(workspace: Workspace) -> None:
+    add_user(workspace, "ada", "Ada", ["admin"], actor=None)
+    add_user(workspace, "ivan", "Ivan", ["investigator"], actor="ada")
+    set_password(workspace, "ivan", "ivan's long password", actor="ada")
+
+
+def _ivan_row(workspace: Workspace) -> User:
+    with workspace.sessions() as session:
+        user = session.scalars(select(User).where(User.username == "ivan")).one()
+        session.expunge(user)
+        return user
+
+
+def _guess(workspace: Workspace, password: str = "a wrong guess!") -> None:
+    with pytest.raises(NotAuthenticatedError, match="Wrong username, password or code"):
+        authenticate(workspace, "ivan", password, None, client="192.0.2.1")
+
+
+def _time_passes(workspace: Workspace) -> None:
+    """The running pause is over (the failures counted stay)."""
+    with workspace.sessions() as session, session.begin():
+        session.execute(update(User).where(User.username == "ivan").values(locked_until=utcnow()))
+
+
+def test_from_the_third_failure_each_doubles_the_pause_up_to_15_minutes(
+    workspace: Workspace,
+) -> None:
+    _ivan(workspace)
+    pauses = []
+    for _ in range(6):
+        _guess(workspace)
+        ivan = _ivan_row(workspace)
+        assert ivan.locked_until is not None and ivan.last_failed_at is not None
+        pauses.append((ivan.locked_until - ivan.last_failed_at).total_seconds())
+        if pauses[-1]:
+            _guess(workspace, "ivan's long password")  # during the pause: not even checked
+            _time_passes(workspace)
+    assert pauses == [0, 0, 1, 2, 4, 8]
+    with workspace.sessions() as session, session.begin():
+        session.execute(update(User).where(User.username == "ivan").values(failed_logins=40))
+    _guess(workspace)
+    ivan = _ivan_row(workspace)
+    assert ivan.locked_until and ivan.last_failed_at
+    assert ivan.locked_until - ivan.last_failed_at == timedelta(minutes=15)
+    # failures a day old are forgotten: the count starts again
+    with workspace.sessions() as session, session.begin():
+        session.execute(
+            update(User)
+            .where(User.username == "ivan")
+            .values(last_failed_at=utcnow() - timedelta(days=1, seconds=1), locked_until=None)
+        )
+    _guess(workspace)
+    assert _ivan_row(workspace).failed_logins == 1
+    assert authenticate(workspace, "ivan", "ivan's long password", None, client=None)
+    assert _ivan_row(workspace).failed_logins == 0  # a right password clears them
+
+
+def test_guesses_sent_at_the_same_moment_are_not_all_checked(workspace: Workspace) -> None:
+    """Parallel requests must not each slip through before the first failure is written."""
+    _ivan(workspace)
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: _guess(workspace), range(4)))
+    reasons = [a["detail"]["reason"] for a in list_audit(workspace, action="sign-in")]
+    assert reasons.count("wrong password or code") == 1, reasons
+    assert reasons.count("paused after failed attempts") == 3
+    assert _ivan_row(workspace).failed_logins == 1
+
+
+def test_a_password_reset_ends_every_session_and_token_a_first_password_nothing(
+    workspace: Workspace,
+) -> None:
+    """What `civwatch user set-password` and the admin page do."""
+    _ivan(workspace)
+    ivan = authenticate(workspace, "ivan", "ivan's long password", None, client=None)
+    session_id, _ = start_session(workspace, ivan, client=None)
+    token = create_token(workspace, ivan, "sync", "investigator")["token"]
+    add_user(workspace, "cli-only", "Scripts", ["viewer"], actor="ada")
+    with workspace.sessions() as session:
+        cli_only = session.scalars(select(User).where(User.username == "cli-only")).one()
+        script = Principal(cli_only.id, "cli-only", "Scripts", frozenset({"viewer"}), "session")
+    script_token = create_token(workspace, script, "nightly", "viewer")["token"]
+    done = set_password(workspace, "ivan", "a new password for ivan", actor="ada")
+    assert done == {"sessions_ended": 1, "tokens_revoked": 1}
+    assert resolve_session(workspace, session_id) is None
+    assert resolve_token(workspace, token) is None
+    # a first password is no reset: the scripts of a command-line user keep running
+    assert set_password(workspace, "cli-only", "a first password", actor="ada") == {
+        "sessions_ended": 0,
+        "tokens_revoked": 0,
+    }
+    assert resolve_token(workspace, script_token) is not None
+    reset = list_audit(workspace, action="password-set")
+    assert [a["detail"] for a in reset[:2]] == [
+        {"sessions_ended": 0, "tokens_revoked": 0},
+        {"sessions_ended": 1, "tokens_revoked": 1},
+    ]

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from civwatch.accounts import disable_user
-from civwatch.accounts.auth import LOCK_AFTER
 from civwatch.accounts.models import ApiToken, User, WebSession
+from civwatch.accounts.throttle import FREE_FAILURES
 from civwatch.db import utcnow
 from civwatch.web.app import create_app
 from tests.jobs.helpers import running_workers
@@ -54,20 +54,24 @@ def test_session_cookie_is_secure_httponly_samesite_and_new_at_sign_in(
     assert csrf_of(client.get("/").text) != first_csrf
 
 
-def test_wrong_password_is_refused_and_repeated_failures_lock_the_account(
+def test_wrong_password_is_refused_and_the_account_pauses_with_the_same_answer(
     team: Team, client: TestClient
 ) -> None:
-    for _ in range(LOCK_AFTER):
+    for _ in range(FREE_FAILURES + 1):
         r = _post_signin(client, "investigator", "wrong password!!")
         assert r.status_code == 401 and "Wrong username, password or code" in r.text
-    r = _post_signin(client, "investigator", PASSWORD)  # right password, but locked now
-    assert r.status_code == 429 and "locked" in r.text
+    r = _post_signin(client, "investigator", PASSWORD)  # right password, but during the pause
+    assert r.status_code == 401 and "Wrong username, password or code" in r.text
     r = _post_signin(client, "nobody-at-all", PASSWORD)
     assert r.status_code == 401 and "Wrong username, password or code" in r.text
     audit = client.get(
         "/api/v1/audit", params={"action": "sign-in"}, headers=bearer(team.tokens["admin"])
     ).json()
-    assert [a["outcome"] for a in audit[:3]] == ["failed", "denied", "failed"]
+    assert [(a["outcome"], a["detail"]["reason"]) for a in audit[:3]] == [
+        ("failed", "unknown or disabled"),
+        ("failed", "paused after failed attempts"),
+        ("failed", "wrong password or code"),
+    ]
 
 
 def test_admin_needs_a_totp_code_used_only_once(team: Team, client: TestClient) -> None:

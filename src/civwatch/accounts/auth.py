@@ -1,21 +1,24 @@
-"""Signing in: passwords and second factors, lockout, browser sessions and API tokens.
+"""Signing in: passwords and second factors, browser sessions and API tokens, and what a
+password or second-factor change ends.
 
 Session ids and API tokens are random 256-bit values handed to the client once; the
-database keeps only their SHA-256, so a copy of the database signs nobody in.
+database keeps only their SHA-256, so a copy of the database signs nobody in. Guessing is
+slowed by :mod:`civwatch.accounts.throttle` wherever a password is asked.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from civwatch.accounts import audit, passwords, totp
-from civwatch.accounts.models import ApiToken, User, WebSession
+from civwatch.accounts import audit, passwords, throttle, totp
+from civwatch.accounts.devices import forget_devices, trusted_device
+from civwatch.accounts.models import ApiToken, SignInDevice, User, WebSession
 from civwatch.accounts.permissions import TOTP_REQUIRED_ROLES
 from civwatch.accounts.principal import Principal
 from civwatch.accounts.service import require_role
@@ -30,20 +33,19 @@ from civwatch.errors import (
 )
 from civwatch.workspace import Workspace
 
-#: Failed sign-ins in a row that lock an account, and for how long.
-LOCK_AFTER = 5
-LOCK_FOR = timedelta(minutes=15)
 #: A session ends after this long without a request, and in any case after MAX_AGE.
 IDLE_TIMEOUT = timedelta(minutes=30)
 MAX_AGE = timedelta(hours=12)
 #: last_seen_at is written at most this often (saves a write per request).
 TOUCH_EVERY = timedelta(seconds=60)
 TOKEN_PREFIX = "cw_"  # noqa: S105 - a marker, not a secret
-BAD_SIGN_IN = "Wrong username, password or code."
-
-
-def _sha(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
+#: The one answer to every refused sign-in: wrong password or code, unknown or disabled
+#: user, or an account pausing after failed attempts (which must not be told apart).
+BAD_SIGN_IN = (
+    "Wrong username, password or code. After repeated failures an account also pauses "
+    "sign-ins for a while: try again later, or from a browser you signed in from before."
+)
+_sha = passwords.secret_digest
 
 
 def _user(session: Session, username: str) -> User | None:
@@ -55,8 +57,46 @@ def needs_totp(roles: list[str] | frozenset[str]) -> bool:
 
 
 # -- passwords and second factors -----------------------------------------------------------
-def set_password(ws: Workspace, username: str, password: str, *, actor: str | None) -> None:
-    """Set a user's password (an admin for anyone, a user for themselves)."""
+def _end_sign_ins(
+    session: Session,
+    user_id: int,
+    *,
+    keep_session: str | None = None,
+    keep_device: str | None = None,
+    revoke_tokens: bool = False,
+) -> dict[str, int]:
+    """End the user's sessions and forget their remembered browsers (all but the ones
+    given to keep), and revoke their API tokens when asked; what ended, for the audit."""
+    sessions = delete(WebSession).where(WebSession.user_id == user_id)
+    if keep_session:
+        sessions = sessions.where(WebSession.id_sha256 != _sha(keep_session))
+    ended = session.execute(sessions, execution_options={"synchronize_session": False})
+    forget_devices(session, user_id, keep=keep_device)
+    done = {"sessions_ended": int(ended.rowcount)}  # type: ignore[attr-defined]
+    if revoke_tokens:
+        revoked = session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow()),
+            execution_options={"synchronize_session": False},
+        )
+        done["tokens_revoked"] = int(revoked.rowcount)  # type: ignore[attr-defined]
+    return done
+
+
+def set_password(
+    ws: Workspace,
+    username: str,
+    password: str,
+    *,
+    actor: str | None,
+    keep_session: str | None = None,
+) -> dict[str, int]:
+    """Set a user's password (an admin for anyone, a user for themselves) and clear any
+    pause. Replacing a password is a reset: every session of the user ends (but
+    ``keep_session``, the one the user resetting their own password does it from) and
+    every API token of theirs is revoked. A first password ends nothing. Returns what ended.
+    """
     hashed = passwords.hash_password(password)
     with ws.sessions() as session, session.begin():
         user = _user(session, username)
@@ -64,14 +104,24 @@ def set_password(ws: Workspace, username: str, password: str, *, actor: str | No
             raise NotFoundError(f"No user {username!r}.")
         if actor is not None and actor != user.username:
             require_role(session, actor, "admin")
+        reset = user.password_hash is not None
         user.password_hash = hashed
-        user.failed_logins = 0
-        user.locked_until = None
-        audit.record(session, "password-set", actor=actor, target=f"user:{user.username}")
+        throttle.clear(user)
+        ended = {"sessions_ended": 0, "tokens_revoked": 0}
+        if reset:
+            ended = _end_sign_ins(session, user.id, keep_session=keep_session, revoke_tokens=True)
+        audit.record(
+            session, "password-set", actor=actor, target=f"user:{user.username}", detail=ended
+        )
+        return ended
 
 
-def reset_totp(ws: Workspace, username: str, *, actor: str | None) -> dict[str, str]:
-    """Give the user a new TOTP secret (the old one stops working); returns it once."""
+def reset_totp(
+    ws: Workspace, username: str, *, actor: str | None, keep_session: str | None = None
+) -> dict[str, Any]:
+    """Give the user a new TOTP secret (the old one stops working) and end every session
+    of theirs (but ``keep_session``): a lost or stolen phone. Returns the secret (once),
+    its ``otpauth://`` URI and ``sessions_ended``."""
     secret = totp.new_secret()
     with ws.sessions() as session, session.begin():
         user = _user(session, username)
@@ -81,38 +131,140 @@ def reset_totp(ws: Workspace, username: str, *, actor: str | None) -> dict[str, 
             require_role(session, actor, "admin")
         user.totp_secret = secret
         user.totp_last_step = None
-        audit.record(session, "totp-reset", actor=actor, target=f"user:{user.username}")
-    return {"secret": secret, "uri": totp.provisioning_uri(secret, username)}
+        ended = _end_sign_ins(session, user.id, keep_session=keep_session)
+        audit.record(
+            session, "totp-reset", actor=actor, target=f"user:{user.username}", detail=ended
+        )
+    return {
+        "secret": secret,
+        "uri": totp.provisioning_uri(secret, username),
+        "sessions_ended": ended["sessions_ended"],
+    }
 
 
+def ended_note(username: str, ended: dict[str, int], *, own: bool = False) -> str | None:
+    """A sentence for whoever reset ``username``'s password or second factor: what ended."""
+    sessions, tokens = ended.get("sessions_ended", 0), ended.get("tokens_revoked")
+    if own and tokens is not None:
+        return (
+            f"Your other sessions ended ({sessions}) and your API tokens were revoked ({tokens})."
+        )
+    if own:
+        return f"Your other sessions ended ({sessions})."
+    if tokens is not None:
+        return (
+            f"Every session of {username} ended ({sessions}) and every API token of theirs "
+            f"was revoked ({tokens})."
+        )
+    return f"Every session of {username} ended ({sessions})."
+
+
+# -- checking a password: held, verified, counted ----------------------------------------
+@dataclass(frozen=True)
+class _Check:
+    """A password check under way, between the transaction that held its lane and the one
+    that settles it (the argon2 verification runs in neither)."""
+
+    user_id: int | None
+    password_hash: str | None
+    #: ("account", user id) or ("device", cookie digest); None for unknown users.
+    lane: tuple[Literal["account", "device"], int | str] | None
+    #: Whether the lane was free and is now held by this check.
+    held: bool
+    #: When the lane's pause ends, if it was not free.
+    paused_until: datetime | None
+
+
+def _begin_check(ws: Workspace, username: str, device: str | None) -> _Check:
+    now = utcnow()
+    with ws.sessions() as session, session.begin():
+        user = _user(session, username)
+        if user is None or not user.active:
+            return _Check(user.id if user else None, None, None, False, None)
+        remembered = trusted_device(session, user.id, device, now)
+        lane: throttle.Lane = remembered or user
+        key: tuple[Literal["account", "device"], int | str] = (
+            ("device", remembered.id_sha256) if remembered else ("account", user.id)
+        )
+        paused_until = lane.locked_until
+        held = throttle.hold(session, lane, now)
+        return _Check(user.id, user.password_hash, key, held, None if held else paused_until)
+
+
+def _lane(session: Session, check: _Check) -> throttle.Lane | None:
+    if check.lane is None:
+        return None
+    kind, key = check.lane
+    if kind == "account":
+        return session.get(User, key)
+    return session.get(SignInDevice, key)
+
+
+def _settle(session: Session, check: _Check, outcome: Literal["ok", "failed", "void"]) -> None:
+    """End a held check: a right password clears its lane, a failure pauses it, a void
+    check (no guess) only releases it."""
+    lane = _lane(session, check) if check.held else None
+    if lane is None:
+        return
+    if outcome == "ok":
+        throttle.clear(lane)
+    elif outcome == "failed":
+        throttle.count_failure(lane, utcnow())
+    else:
+        throttle.release(lane)
+
+
+# -- signing in -----------------------------------------------------------------------------
 def authenticate(
-    ws: Workspace, username: str, password: str, code: str | None, *, client: str | None
+    ws: Workspace,
+    username: str,
+    password: str,
+    code: str | None,
+    *,
+    client: str | None,
+    device: str | None = None,
 ) -> Principal:
     """The user if ``password`` (and ``code``, when needed) are right.
 
-    Five failures in a row lock the account for 15 minutes; every attempt is audited
-    (failures are committed before the error is raised).
+    Each failure pauses the account (or, from a browser that sent the user's device cookie
+    ``device``, that browser only) for a growing time, see :mod:`civwatch.accounts.throttle`.
+    Attempts during a pause are refused unchecked, with the same answer, after the same
+    argon2 work, as a wrong password or an unknown user. Every attempt is audited (refusals
+    are committed before the error is raised).
     """
+    check = _begin_check(ws, username, device)
+    ok = passwords.verify_password(check.password_hash, password)
     with ws.sessions() as session, session.begin():
-        outcome = _check_sign_in(session, username, password, code, client)
+        outcome = _conclude_sign_in(
+            session, username, check, password if ok else None, code, client
+        )
     if isinstance(outcome, Principal):
         return outcome
     raise outcome
 
 
-def _check_sign_in(
-    session: Session, username: str, password: str, code: str | None, client: str | None
+def _conclude_sign_in(
+    session: Session,
+    username: str,
+    check: _Check,
+    verified: str | None,
+    code: str | None,
+    client: str | None,
 ) -> Principal | CivwatchError:
-    now = utcnow()
-    user = _user(session, username)
-    ok = passwords.verify_password(user.password_hash if user else None, password)
+    """Settle a sign-in whose password was checked (``verified``: the password if right)."""
+    user = session.get(User, check.user_id) if check.user_id is not None else None
 
-    def refuse(error: CivwatchError, outcome: audit.Outcome, reason: str) -> CivwatchError:
-        actor = user.username if user else None
+    def refuse(
+        error: CivwatchError,
+        outcome: audit.Outcome,
+        reason: str,
+        settle: Literal["failed", "void"] = "void",
+    ) -> CivwatchError:
+        _settle(session, check, settle)
         audit.record(
             session,
             "sign-in",
-            actor=actor,
+            actor=user.username if user else None,
             target=f"user:{username.strip()[:64]}",
             outcome=outcome,
             client=client,
@@ -122,16 +274,10 @@ def _check_sign_in(
 
     if user is None or not user.active:
         return refuse(NotAuthenticatedError(BAD_SIGN_IN), "failed", "unknown or disabled")
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-        return refuse(
-            TooManyAttemptsError(
-                f"This account is locked after repeated failed sign-ins: try again in "
-                f"{minutes} minutes, or ask an admin to reset the password."
-            ),
-            "denied",
-            "locked",
-        )
+    if not check.held:
+        return refuse(NotAuthenticatedError(BAD_SIGN_IN), "failed", "paused after failed attempts")
+    # (and the password did not change while it was checked)
+    ok = verified is not None and user.password_hash == check.password_hash
     step = -1
     if ok and user.totp_secret:
         step = totp.matching_step(user.totp_secret, code or "", user.totp_last_step)
@@ -146,17 +292,14 @@ def _check_sign_in(
             "no second factor enrolled",
         )
     if not ok:
-        user.failed_logins += 1
-        if user.failed_logins >= LOCK_AFTER:
-            user.locked_until = now + LOCK_FOR
-            user.failed_logins = 0
-        return refuse(NotAuthenticatedError(BAD_SIGN_IN), "failed", "wrong password or code")
-    user.failed_logins = 0
-    user.locked_until = None
+        return refuse(
+            NotAuthenticatedError(BAD_SIGN_IN), "failed", "wrong password or code", "failed"
+        )
+    _settle(session, check, "ok")
     if step >= 0:
         user.totp_last_step = step
     if user.password_hash and passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
+        user.password_hash = passwords.hash_password(verified or "")
     audit.record(session, "sign-in", actor=user.username, client=client)
     return Principal(user.id, user.username, user.display_name, frozenset(user.roles), "session")
 
@@ -356,7 +499,8 @@ def enrol_user(
 
 
 def user_security(ws: Workspace) -> dict[str, dict[str, Any]]:
-    """Per username: whether a password and a second factor are set, and any lock."""
+    """Per username: whether a password and a second factor are set, and any running pause
+    of sign-ins from browsers the user never signed in from."""
     now = utcnow()
     with ws.sessions() as session:
         return {
@@ -364,37 +508,85 @@ def user_security(ws: Workspace) -> dict[str, dict[str, Any]]:
                 "has_password": u.password_hash is not None,
                 "second_factor": u.totp_secret is not None,
                 "needs_second_factor": needs_totp(u.roles),
-                "locked_until": None
+                "paused_until": None
                 if u.locked_until is None or u.locked_until <= now
-                else u.locked_until.isoformat(timespec="minutes"),
+                else u.locked_until.isoformat(timespec="seconds"),
+                "failed_sign_ins": u.failed_logins,
             }
             for u in session.scalars(select(User))
         }
 
 
-def _check_own_password(session: Session, username: str, password: str) -> User:
-    user = _user(session, username)
-    if user is None or not passwords.verify_password(user.password_hash, password):
-        raise RejectedInputError("Your current password is not right.")
-    return user
+def _own_check(
+    ws: Workspace, username: str, password: str, device: str | None, action: str, client: str | None
+) -> tuple[_Check, bool]:
+    """Check a signed-in user's own password as a sign-in is checked (held, verified, the
+    failure counted by the caller's :func:`_settle`); while their lane is paused, refuse
+    with how long to wait (they are signed in: nothing to hide)."""
+    check = _begin_check(ws, username, device)
+    if check.user_id is None:
+        raise NotFoundError(f"No user {username!r}.")
+    if not check.held:
+        wait = throttle.wait_seconds(check.paused_until, utcnow())
+        audit.record_now(
+            ws,
+            action,
+            actor=username,
+            target=f"user:{username}",
+            outcome="denied",
+            client=client,
+            detail={"reason": "paused after failed attempts"},
+        )
+        raise TooManyAttemptsError(
+            f"Too many wrong passwords were tried on this account: try again in {wait} seconds."
+        )
+    return check, passwords.verify_password(check.password_hash, password)
+
+
+WRONG_CURRENT_PASSWORD = "Your current password is not right."  # noqa: S105 - a message
 
 
 def change_own_password(
-    ws: Workspace, username: str, current: str, new: str, *, client: str | None
-) -> None:
-    """A user changes their own password, proving they know the current one."""
-    hashed = passwords.hash_password(new)
+    ws: Workspace,
+    username: str,
+    current: str,
+    new: str,
+    *,
+    client: str | None,
+    session_id: str | None = None,
+    device: str | None = None,
+    revoke_tokens: bool = False,
+) -> dict[str, int]:
+    """A user changes their own password, proving they know the current one (a wrong one
+    counts as a failed sign-in). Every other session of theirs ends and their other
+    remembered browsers are forgotten (``session_id`` and ``device`` are the ones they do
+    it from); their API tokens are revoked when they ask. Returns what ended."""
+    passwords.check_policy(new)  # before a guess is spent
+    check, ok = _own_check(ws, username, current, device, "password-change", client)
+    hashed = passwords.hash_password(new) if ok else None
     with ws.sessions() as session, session.begin():
-        try:
-            user = _check_own_password(session, username, current)
-        except RejectedInputError as exc:
-            failure = exc
-        else:
+        user = session.get(User, check.user_id)
+        ok = ok and user is not None and user.password_hash == check.password_hash
+        _settle(session, check, "ok" if ok else "failed")
+        if ok and user is not None and hashed is not None:
             user.password_hash = hashed
-            audit.record(
-                session, "password-change", actor=username, target=f"user:{username}", client=client
+            ended = _end_sign_ins(
+                session,
+                user.id,
+                keep_session=session_id,
+                keep_device=device,
+                revoke_tokens=revoke_tokens,
             )
-            return
+            ended.setdefault("tokens_revoked", 0)
+            audit.record(
+                session,
+                "password-change",
+                actor=username,
+                target=f"user:{username}",
+                client=client,
+                detail=ended,
+            )
+            return ended
         audit.record(
             session,
             "password-change",
@@ -404,7 +596,7 @@ def change_own_password(
             client=client,
             detail={"reason": "wrong current password"},
         )
-    raise failure
+    raise RejectedInputError(WRONG_CURRENT_PASSWORD)
 
 
 def new_totp_enrolment(username: str) -> dict[str, str]:
@@ -420,31 +612,50 @@ def valid_totp_secret(secret: str) -> bool:
 
 
 def confirm_totp(
-    ws: Workspace, username: str, password: str, secret: str, code: str, *, client: str | None
-) -> None:
+    ws: Workspace,
+    username: str,
+    password: str,
+    secret: str,
+    code: str,
+    *,
+    client: str | None,
+    session_id: str | None = None,
+    device: str | None = None,
+) -> dict[str, int]:
     """Put ``secret`` in force for the user once they prove they hold it (a current code)
-    and know their password; the old secret stops working."""
+    and know their password (a wrong one counts as a failed sign-in); the old secret stops
+    working, and every other session of theirs ends (``session_id`` and ``device`` are the
+    ones they do it from). Returns what ended."""
     secret = secret.strip().upper()
     if not valid_totp_secret(secret):
         raise RejectedInputError("The setup form expired or was changed: start the setup again.")
     step = totp.matching_step(secret, code, None)
+    check, ok = _own_check(ws, username, password, device, "totp-enrol", client)
     with ws.sessions() as session, session.begin():
-        try:
-            user = _check_own_password(session, username, password)
-            if step < 0:
-                raise RejectedInputError(
-                    "That code does not match the new secret: check the authenticator app's "
-                    "clock and enter the code it shows now."
-                )
-        except CivwatchError as exc:
-            failure = exc
-        else:
+        user = session.get(User, check.user_id)
+        ok = ok and user is not None and user.password_hash == check.password_hash
+        _settle(session, check, "ok" if ok else "failed")
+        failure = None
+        if not ok:
+            failure = RejectedInputError(WRONG_CURRENT_PASSWORD)
+        elif step < 0:
+            failure = RejectedInputError(
+                "That code does not match the new secret: check the authenticator app's "
+                "clock and enter the code it shows now."
+            )
+        elif user is not None:
             user.totp_secret = secret
             user.totp_last_step = step
+            ended = _end_sign_ins(session, user.id, keep_session=session_id, keep_device=device)
             audit.record(
-                session, "totp-enrol", actor=username, target=f"user:{username}", client=client
+                session,
+                "totp-enrol",
+                actor=username,
+                target=f"user:{username}",
+                client=client,
+                detail=ended,
             )
-            return
+            return ended
         audit.record(
             session,
             "totp-enrol",
@@ -452,6 +663,6 @@ def confirm_totp(
             target=f"user:{username}",
             outcome="failed",
             client=client,
-            detail={"reason": failure.message},
+            detail={"reason": failure.message if failure else "no such user"},
         )
-    raise failure
+    raise failure or NotFoundError(f"No user {username!r}.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civwatch.db import Base, JSONDocument, UTCDateTime, utcnow
@@ -30,8 +30,12 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
     #: The last TOTP time step accepted, so a code cannot be used twice.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    #: Failed password checks in a row from browsers this user never signed in from (see
+    #: :mod:`civwatch.accounts.throttle`); forgotten a day after the last one.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    #: Until then, such browsers' sign-ins are refused unchecked (the growing pause).
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class ApiToken(Base):
@@ -60,6 +64,34 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     client: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+
+class SignInDevice(Base):
+    """A browser its user signed in from before (OWASP's "device cookie"): the cookie value
+    is kept only as its SHA-256. Its own failed sign-ins pause it alone, so an attacker's
+    failures elsewhere never stop the owner's browser."""
+
+    __tablename__ = "sign_in_device"
+
+    id_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class SignInFailure(Base):
+    """One failed sign-in from a client address, kept for the throttle's window: in the
+    database, so every server process (and machine) counts the same failures."""
+
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (Index("ix_sign_in_failure_client_at", "client", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client: Mapped[str] = mapped_column(String(255))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class AuditRecord(Base):

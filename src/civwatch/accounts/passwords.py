@@ -1,7 +1,9 @@
-"""Passwords: argon2id hashes, a minimal policy, and generated passwords."""
+"""Passwords: argon2id hashes, a minimal policy, and generated passwords; and the SHA-256
+kept of the random secrets handed to clients (session ids, API tokens, device cookies)."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from argon2 import PasswordHasher
@@ -48,3 +50,11 @@ def needs_rehash(stored: str) -> bool:
 def generate_password() -> str:
     """A random password of 20 URL-safe characters (about 120 bits)."""
     return secrets.token_urlsafe(15)
+
+
+def secret_digest(value: str) -> str:
+    """What the database keeps of a random secret given to a client: its SHA-256 (hex).
+
+    The secrets are 256-bit random values, so a fast hash suffices: a copy of the database
+    lets nobody sign in."""
+    return hashlib.sha256(value.encode()).hexdigest()

@@ -83,7 +83,7 @@ def serve(
 
     from civwatch.jobs.queue import Workers, queue_for, queue_store
     from civwatch.web.app import create_app
-    from civwatch.web.server import UVICORN_OPTIONS, check_port, serve_processes, tune_gc
+    from civwatch.web.server import check_port, serve_processes, tune_gc, uvicorn_options
 
     settings = settings_for(data_dir)
     Workspace.open(settings).close()  # fail early, with a clear message, if not initialised
@@ -105,7 +105,7 @@ def serve(
         if processes == 1:
             app = create_app(settings)
             tune_gc()
-            uvicorn.run(app, host=host, port=port, **UVICORN_OPTIONS)
+            uvicorn.run(app, host=host, port=port, **uvicorn_options(settings))
         elif serve_processes(settings, host, port, processes) != 0:
             err.print("[red]A server process stopped unexpectedly; all were stopped.[/]")
             raise typer.Exit(1)

@@ -110,15 +110,17 @@ def set_password_(
     actor: Actor = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Set a user's password (read from stdin, or generated and shown once)."""
-    from civwatch.accounts.auth import set_password
+    """Set a user's password (read from stdin, or generated and shown once). Replacing one
+    ends every session of the user and revokes every API token of theirs."""
+    from civwatch.accounts.auth import ended_note, set_password
     from civwatch.accounts.passwords import generate_password
 
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else generate_password()
     with workspace(data_dir) as ws:
-        set_password(ws, username, password, actor=actor or "")
+        ended = set_password(ws, username, password, actor=actor or "")
     if not password_stdin:
         out.print(f"password (shown once): {escape(password)}")
+    out.print(escape(ended_note(username, ended) or ""))
 
 
 @app.command("list")

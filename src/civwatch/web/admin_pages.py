@@ -21,6 +21,7 @@ from civwatch.accounts.auth import (
     change_own_password,
     confirm_totp,
     create_token,
+    ended_note,
     enrol_user,
     list_tokens,
     needs_totp,
@@ -38,9 +39,9 @@ from civwatch.accounts.roles import ROLES
 from civwatch.accounts.service import disable_user, list_users
 from civwatch.accounts.totp import provisioning_uri
 from civwatch.errors import CivwatchError, RejectedInputError
-from civwatch.web.auth import client_of, require
+from civwatch.web.auth import client_of, require, session_cookie_name
 from civwatch.web.deps import WS, RowId
-from civwatch.web.pages import render
+from civwatch.web.pages import device_cookie_name, render
 from civwatch.workspace import Workspace
 
 router = APIRouter(include_in_schema=False)
@@ -50,8 +51,11 @@ SignedIn = Annotated[Principal, Depends(require(Permission.SIGNED_IN))]
 
 DONE = {
     "disabled": "The user is disabled: their sessions and tokens stopped working.",
-    "password": "Your password is changed.",
-    "totp": "Your new second factor is in force; the old one no longer works.",
+    "password": "Your password is changed, and you are signed out everywhere else.",
+    "password-tokens": "Your password is changed: you are signed out everywhere else and "
+    "your API tokens are revoked.",
+    "totp": "Your new second factor is in force; the old one no longer works, and you are "
+    "signed out everywhere else.",
     "revoked": "The token is revoked.",
 }
 
@@ -59,6 +63,13 @@ DONE = {
 def qr_data_uri(text: str) -> str:
     """An SVG QR code of ``text`` as a data: URI (allowed by the page's CSP)."""
     return str(segno.make(text, error="m").svg_data_uri(scale=4, border=2))
+
+
+def _own_session(request: Request, who: Principal, username: str) -> str | None:
+    """The session an admin acts from, when they act on their own account (it stays)."""
+    if username != who.username:
+        return None
+    return request.cookies.get(session_cookie_name(request))
 
 
 def _secret_panel(enrolment: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -189,11 +200,13 @@ async def admin_reset_totp(request: Request, w: WS, who: Admin, username: str) -
     """Give the user a new TOTP secret (lost phone): shown once, the old one stops working."""
 
     def call() -> dict[str, Any]:
-        enrolment = reset_totp(w, username, actor=who.username)
+        keep = _own_session(request, who, username)
+        enrolment = reset_totp(w, username, actor=who.username, keep_session=keep)
         return {
             "title": f"New second factor for {username}",
             "username": username,
             "totp": _secret_panel(enrolment),
+            "note": ended_note(username, enrolment, own=keep is not None),
         }
 
     return await _admin_act(request, w, who, "totp-reset", f"user:{username}", call, audited=True)
@@ -207,15 +220,18 @@ async def admin_set_password(
     username: str,
     password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
-    """Set a user's password (generated and shown once when left empty); unlocks them."""
+    """Set a user's password (generated and shown once when left empty) and end their
+    pause; a reset ends every session and revokes every API token of theirs."""
 
     def call() -> dict[str, Any]:
         chosen = password or generate_password()
-        set_password(w, username, chosen, actor=who.username)
+        keep = _own_session(request, who, username)
+        ended = set_password(w, username, chosen, actor=who.username, keep_session=keep)
         return {
             "title": f"Password of {username} set",
             "username": username,
             "password": None if password else chosen,
+            "note": ended_note(username, ended, own=keep is not None),
         }
 
     return await _admin_act(request, w, who, "password-set", f"user:{username}", call, audited=True)
@@ -279,14 +295,27 @@ async def account_password(
     current: Annotated[str, Form(max_length=1024)],
     new: Annotated[str, Form(max_length=1024)],
     repeat: Annotated[str, Form(max_length=1024)],
+    revoke_tokens: Annotated[bool, Form()] = False,
 ) -> Response:
-    """Change your own password (the current one is needed)."""
+    """Change your own password (the current one is needed; a wrong one counts as a
+    failed sign-in). You are signed out everywhere else; ``revoke_tokens`` (ticked on the
+    form) also revokes your API tokens."""
 
     def call() -> Response:
         if new != repeat:
             raise RejectedInputError("The two new passwords differ: type the same one twice.")
-        change_own_password(w, who.username, current, new, client=client_of(request))
-        return RedirectResponse("/account?done=password", status_code=303)
+        change_own_password(
+            w,
+            who.username,
+            current,
+            new,
+            client=client_of(request),
+            session_id=request.cookies.get(session_cookie_name(request)),
+            device=request.cookies.get(device_cookie_name(request)),
+            revoke_tokens=revoke_tokens,
+        )
+        done = "password-tokens" if revoke_tokens else "password"
+        return RedirectResponse(f"/account?done={done}", status_code=303)
 
     return await _own_act(request, w, who, call)
 
@@ -306,10 +335,21 @@ async def account_totp_confirm(
     code: Annotated[str, Form(max_length=16)],
     password: Annotated[str, Form(max_length=1024)],
 ) -> Response:
-    """Put the new secret in force: needs a current code from it and your password."""
+    """Put the new secret in force: needs a current code from it and your password (a
+    wrong one counts as a failed sign-in). You are signed out everywhere else."""
     try:
         await run_in_threadpool(
-            confirm_totp, w, who.username, password, secret, code, client=client_of(request)
+            partial(
+                confirm_totp,
+                w,
+                who.username,
+                password,
+                secret,
+                code,
+                client=client_of(request),
+                session_id=request.cookies.get(session_cookie_name(request)),
+                device=request.cookies.get(device_cookie_name(request)),
+            )
         )
     except CivwatchError as exc:
         again = None

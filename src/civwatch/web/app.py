@@ -169,7 +169,7 @@ def create_app(settings: Settings, *, secure_cookies: bool = True) -> FastAPI:
     app.state.workspace = ws
     app.state.secure_cookies = secure_cookies
     app.state.session_cookie = "__Host-civwatch" if secure_cookies else "civwatch_session"
-    app.state.throttle = ClientThrottle()
+    app.state.throttle = ClientThrottle(ws)
     app.state.answer_cache = AnswerCache()
     app.add_exception_handler(CivwatchError, _error)
     app.add_exception_handler(RequestValidationError, _validation)

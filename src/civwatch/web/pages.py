@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from civwatch import __version__
 from civwatch.accounts.auth import authenticate, end_session, start_session
+from civwatch.accounts.devices import DEVICE_LIFETIME, remember_device
 from civwatch.accounts.permissions import Permission, allows
 from civwatch.accounts.principal import Principal
 from civwatch.accounts.throttle import ClientThrottle
@@ -47,6 +48,13 @@ def safe_next(value: str | None) -> str:
     if value and value.startswith("/") and not value.startswith(("//", "/\\")):
         return value
     return "/"
+
+
+def device_cookie_name(request: Request) -> str:
+    """The cookie that marks a browser its user signed in from before (see
+    :mod:`civwatch.accounts.devices`)."""
+    secure: bool = request.app.state.secure_cookies
+    return "__Host-civwatch-device" if secure else "civwatch_device"
 
 
 def _cookie_kwargs(request: Request) -> dict[str, Any]:
@@ -95,7 +103,8 @@ async def signin(
     code: Annotated[str, Form(max_length=16)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
-    """Check the password (and code); on success a NEW session id (no fixation)."""
+    """Check the password (and code); on success a NEW session id (no fixation) and the
+    device cookie that lets this browser sign in while the account pauses others."""
     expected = request.cookies.get(SIGNIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
         return _signin_form(
@@ -107,14 +116,15 @@ async def signin(
         )
     throttle: ClientThrottle = request.app.state.throttle
     client = client_of(request) or "unknown"
+    device = request.cookies.get(device_cookie_name(request))
     try:
-        throttle.check(client)
+        await run_in_threadpool(throttle.check, client)
         principal = await run_in_threadpool(
-            authenticate, w, username, password, code, client=client
+            authenticate, w, username, password, code, client=client, device=device
         )
     except CivwatchError as exc:
         if isinstance(exc, NotAuthenticatedError):
-            throttle.failed(client)
+            await run_in_threadpool(throttle.failed, client)
         return _signin_form(
             request, error=exc.message, username=username, next_=next, status=exc.status_code
         )
@@ -122,8 +132,15 @@ async def signin(
     if old := request.cookies.get(cookie):
         await run_in_threadpool(end_session, w, old)
     session_id, _csrf = await run_in_threadpool(start_session, w, principal, client=client)
+    remembered = await run_in_threadpool(remember_device, w, principal, device)
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(cookie, session_id, **_cookie_kwargs(request))
+    response.set_cookie(
+        device_cookie_name(request),
+        remembered,
+        max_age=int(DEVICE_LIFETIME.total_seconds()),
+        **_cookie_kwargs(request),
+    )
     response.delete_cookie(SIGNIN_CSRF_COOKIE, **_cookie_kwargs(request))
     return response
 

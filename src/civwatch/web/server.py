@@ -11,6 +11,12 @@ The sockets are made as ``IPPROTO_TCP`` so that asyncio turns Nagle's algorithm 
 connection (with a protocol of 0 it does not, and every keep-alive answer waits ~40 ms for
 the client's delayed ACK). Background job workers are not started here: the caller runs
 them once, beside the supervisor.
+
+Whose address is the client's: the connection's, unless it comes from a reverse proxy named
+in ``CIVWATCH_FORWARDED_ALLOW_IPS``; only then are its ``X-Forwarded-For`` and
+``X-Forwarded-Proto`` believed. (uvicorn on its own believes them from 127.0.0.1, so anyone
+on the machine, or behind a proxy that passes the header on, could name any address: the
+sign-in throttle and the audit log would take it.)
 """
 
 from __future__ import annotations
@@ -33,6 +39,13 @@ UVICORN_OPTIONS: dict[str, Any] = {"log_level": "info", "access_log": False}
 GC_THRESHOLD = 20_000
 #: Longest a process is given to finish its requests when the server stops.
 STOP_GRACE_S = 30
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for ``settings``: :data:`UVICORN_OPTIONS`, and proxy headers
+    believed only from the proxies the settings name (never from anyone by default)."""
+    proxies = [p for p in settings.forwarded_allow_ips.split(",") if p]
+    return {**UVICORN_OPTIONS, "proxy_headers": bool(proxies), "forwarded_allow_ips": proxies}
 
 
 def listening_socket(host: str, port: int, *, reuse_port: bool) -> socket.socket:
@@ -77,7 +90,7 @@ def serve_one(settings: Settings, host: str, port: int, reuse_port: bool) -> Non
     from civwatch.web.app import create_app
 
     sock = listening_socket(host, port, reuse_port=reuse_port)
-    config = uvicorn.Config(create_app(settings), **UVICORN_OPTIONS)
+    config = uvicorn.Config(create_app(settings), **uvicorn_options(settings))
     tune_gc()
     uvicorn.Server(config).run(sockets=[sock])
 
