@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 GIB = 1024**3
@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     )
     organisation_name: str = Field(
         default="civwatch", description="Who publishes: shown on public pages and share cards."
+    )
+    token: SecretStr | None = Field(
+        default=None,
+        description="An API token: the command line acts as its user (CIVWATCH_TOKEN).",
     )
 
     @property
