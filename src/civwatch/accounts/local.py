@@ -163,7 +163,7 @@ def _why_refused(ws: Workspace, secret: str) -> str:
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 128:
         return (
             f"This is not a civwatch API token (they start with {TOKEN_PREFIX}): give the "
-            "token an admin issued with `civwatch user token NAME`."
+            "token that `civwatch user token NAME` printed."
         )
     with ws.sessions() as session:
         row = session.execute(

@@ -20,7 +20,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -102,15 +101,6 @@ def read_token_file(path: Path) -> str:
     return secret
 
 
-def _command_name() -> str:
-    ctx = click.get_current_context(silent=True)
-    names: list[str] = []
-    while ctx is not None and ctx.parent is not None:
-        names.append(ctx.info_name or "")
-        ctx = ctx.parent
-    return "command line: civwatch " + " ".join(reversed(names))
-
-
 def acting(ws: Workspace, permission: Permission, token_file: Path | None) -> str:
     """Who this command acts as: the user of the API token given with ``--token-file``
     (else ``CIVWATCH_TOKEN``), once the token is live and its role allows ``permission``.
@@ -127,7 +117,9 @@ def acting(ws: Workspace, permission: Permission, token_file: Path | None) -> st
         secret = "" if given is None else given.get_secret_value().strip()
     if not secret:
         raise NotAuthenticatedError(ASK_FOR_CREDENTIAL)
-    return token_principal(ws, secret, permission, target=_command_name()).username
+    return token_principal(
+        ws, secret, permission, target=f"command line: {permission.value}"
+    ).username
 
 
 def settings_for(data_dir: Path | None) -> Settings:

@@ -33,8 +33,8 @@ PasswordStdin = Annotated[
 
 def _line(user: dict[str, object]) -> str:
     state = "" if user["active"] else " [red](disabled)[/]"
-    roles = ", ".join(user["roles"])  # type: ignore[arg-type]
-    return f"{escape(str(user['username']))}  {escape(str(user['display_name']))}  [{roles}]{state}"
+    roles = escape("[" + ", ".join(user["roles"]) + "]")  # type: ignore[arg-type]
+    return f"{escape(str(user['username']))}  {escape(str(user['display_name']))}  {roles}{state}"
 
 
 def _read_password() -> str:
