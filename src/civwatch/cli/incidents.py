@@ -40,7 +40,7 @@ def _summary_line(d: dict[str, Any]) -> str:
     killed = d.get("killed")
     k = "?" if not killed else f"{killed['min']}-{killed['max']}"
     return (
-        f"#{d['id']}  {d['start'][:16]}  [{d['status']}/{d['visibility']}]  "
+        f"#{d['id']}  {d['start'][:16]}  \\[{d['status']}/{d['visibility']}]  "
         f"{escape(d['title'])}  ({escape(str(d.get('settlement') or ''))}; killed {k})"
     )
 
@@ -61,7 +61,7 @@ def _show(doc: dict[str, Any], as_json: bool) -> None:
         f"{doc['independent_sources']} independent source(s)"
     )
     for e in doc["evidence"]:
-        out.print(f"  {e['sha256'][:16]} {e['role']} [{e['verification_status']}]")
+        out.print(f"  {e['sha256'][:16]} {e['role']} \\[{e['verification_status']}]")
     for h in doc["history"]:
         reason = f": {escape(h['reason'])}" if h["reason"] else ""
         out.print(f"  {h['at'][:19]} {h['actor']} {h['act']} {h['from']} -> {h['to']}{reason}")

@@ -39,7 +39,7 @@ def _incident_line(doc: dict[str, Any], as_json: bool) -> None:
         return
     loc = doc["public_location"]
     out.print(
-        f"#{doc['id']} [{doc['status']}/{doc['visibility']}] {escape(doc['title'])}; public "
+        f"#{doc['id']} \\[{doc['status']}/{doc['visibility']}] {escape(doc['title'])}; public "
         f"location {loc['precision']}: {escape(loc['place'])} ({loc['lat']}, {loc['lon']})"
     )
     for sha in doc.get("unredacted_media", []):
@@ -142,7 +142,7 @@ def _redaction_lines(r: dict[str, Any], as_json: bool) -> None:
         return
     flags = " graphic" if r["graphic"] else ""
     out.print(
-        f"redaction {r['id']} [{r['status']}{flags}] of {r['original_sha256'][:16]} -> "
+        f"redaction {r['id']} \\[{r['status']}{flags}] of {r['original_sha256'][:16]} -> "
         f"{r['derivative_sha256'][:16]} ({r['media_type']}, {r['width']}x{r['height']})"
     )
     for action in r["actions"]:

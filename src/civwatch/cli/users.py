@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 
 from civwatch.accounts.roles import ROLES
-from civwatch.cli.common import AsJson, DataDir, emit, out, workspace
+from civwatch.cli.common import AsJson, DataDir, emit, err, out, workspace
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -110,7 +110,11 @@ def token(
     as_json: AsJson = False,
 ) -> None:
     """Issue an API token for a user, shown once: the command line (CIVWATCH_TOKEN or
-    --token-file) and the API act as that user with it, within the token's one role."""
+    --token-file) and the API act as that user with it, within the token's one role.
+
+    Only the token goes to standard output: `(umask 077; civwatch user token NAME > FILE)`
+    writes a token file ready for --token-file.
+    """
     from civwatch.accounts.local import issue_token
 
     with workspace(data_dir) as ws:
@@ -118,14 +122,15 @@ def token(
     if as_json:
         emit(made)
         return
-    out.print(
+    # The token alone on stdout (`civwatch user token NAME > FILE`), the notes on stderr.
+    err.print(
         f"API token {made['id']} of {escape(made['username'])} for the {made['role']} role "
         f"({escape(made['name'])}), shown once:"
     )
     out.print(made["token"])
-    out.print(
-        "To act as them in this shell: export CIVWATCH_TOKEN=<the token>, or keep it in a "
-        "private file (chmod 600) and give --token-file FILE."
+    err.print(
+        "To act as them: export CIVWATCH_TOKEN=<the token>, or keep it in a file only they "
+        "can read (chmod 600) and give --token-file FILE."
     )
 
 
