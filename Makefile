@@ -21,6 +21,8 @@ run: $(BIN)/civwatch
 	scripts/system-deps run
 	$(BIN)/civwatch init --data-dir $(DATA)
 	$(BIN)/civwatch demo load --data-dir $(DATA)
+	@echo "Command line, in another shell: export CIVWATCH_DATA_DIR=$(abspath $(DATA)) and one of the"
+	@echo "export CIVWATCH_TOKEN=... lines above; civwatch then acts as that demo account."
 	$(BIN)/civwatch serve --data-dir $(DATA) --host $(HOST) --port $(PORT)
 
 ## The whole test suite: on SQLite, then the database tests again on PostgreSQL

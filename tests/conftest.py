@@ -84,12 +84,17 @@ def cli_env(settings: Settings) -> dict[str, str]:
 
 
 def run_cli(
-    env: dict[str, str], *args: str, check: bool = False, timeout: float = 120
+    env: dict[str, str],
+    *args: str,
+    check: bool = False,
+    timeout: float = 120,
+    input: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``civwatch ARGS`` in a real subprocess."""
+    """Run ``civwatch ARGS`` in a real subprocess (``input``: what it reads on stdin)."""
     proc = subprocess.run(
         [sys.executable, "-m", "civwatch", *args],
         env=env,
+        input=input,
         capture_output=True,
         text=True,
         timeout=timeout,

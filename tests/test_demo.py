@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from civwatch.demo import DEMO_INCIDENTS, load_demo
 from civwatch.incidents.service import list_incidents
 from civwatch.publish.redaction import check_clean, list_redactions, published_media
@@ -43,3 +45,38 @@ def test_demo_loads_once_with_published_incidents(
         copy.write_bytes(f.read())
     tags = check_clean(copy)  # raises if exiftool still reads place, time or device
     assert not any("GPS" in k for k in tags), tags
+
+
+def test_each_demo_account_has_a_token_shown_with_how_to_use_it(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from civwatch.accounts.auth import resolve_token
+    from civwatch.accounts.bootstrap import DEMO_CREDENTIALS_FILE, ensure_demo_admin
+    from civwatch.cli.serve import _print_demo_accounts
+
+    creds = ensure_demo_admin(workspace)
+    assert creds is not None
+    tokens = {
+        key: creds[key]
+        for key in ("token", "investigator_token", "verifier_token", "publisher_token")
+    }
+    acting = {k: resolve_token(workspace, str(t)) for k, t in tokens.items()}
+    assert {k: (p.username, set(p.roles)) for k, p in acting.items() if p} == {
+        "token": ("demo-admin", {"admin"}),
+        "investigator_token": ("demo-investigator", {"investigator"}),
+        "verifier_token": ("demo-verifier", {"verifier"}),
+        "publisher_token": ("demo-publisher", {"publisher"}),
+    }
+    _print_demo_accounts(creds)
+    shown = capsys.readouterr().out
+    for token in tokens.values():
+        assert f"export CIVWATCH_TOKEN={token}" in shown
+
+    # A credentials file written before tokens existed gets them on the next load.
+    path = workspace.data_dir / DEMO_CREDENTIALS_FILE
+    path.write_text("".join(f"{k}: {v}\n" for k, v in creds.items() if "token" not in k))
+    again = ensure_demo_admin(workspace)
+    assert again is not None and again["verifier_token"] not in (None, creds["verifier_token"])
+    assert resolve_token(workspace, str(again["verifier_token"])) is not None
+    assert f"verifier_token: {again['verifier_token']}" in path.read_text()
+    assert ensure_demo_admin(workspace) == again

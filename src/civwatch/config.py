@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from civwatch.errors import ConfigurationError
@@ -84,6 +84,11 @@ class Settings(BaseSettings):
                     "its address, e.g. 127.0.0.1 or 10.0.0.0/8, separated by commas."
                 ) from None
         return ",".join(items)
+
+    token: SecretStr | None = Field(
+        default=None,
+        description="An API token: the command line acts as its user (CIVWATCH_TOKEN).",
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from civwatch.accounts import add_user, disable_user, get_user, list_users, require_role
+from civwatch.accounts.audit import list_audit
 from civwatch.custody.models import CustodyLeaf
 from civwatch.errors import PermissionDeniedError, RejectedInputError
 from civwatch.workspace import Workspace
@@ -14,16 +15,23 @@ from civwatch.workspace import Workspace
 def test_first_user_must_be_an_admin_and_later_users_need_one(workspace: Workspace) -> None:
     with pytest.raises(RejectedInputError, match="first user must be an admin"):
         add_user(workspace, "ivan", "Ivan", ["investigator"], actor=None)
+    with pytest.raises(RejectedInputError, match="first user must be an admin"):
+        add_user(workspace, "ivan", "Ivan", ["investigator"], actor=None, local=True)
     add_user(workspace, "ada", "Ada", ["admin"], actor=None)
-    with pytest.raises(PermissionDeniedError, match="--as"):
+    with pytest.raises(PermissionDeniedError, match="give that user's API token"):
         add_user(workspace, "ivan", "Ivan", ["investigator"], actor=None)
     add_user(workspace, "ivan", "Ivan", ["investigator"], actor="ada")
     with pytest.raises(PermissionDeniedError, match="admin role"):
         add_user(workspace, "eve", "Eve", ["admin"], actor="ivan")
-    assert [u["username"] for u in list_users(workspace)] == ["ada", "ivan"]
+    # Whoever holds the data folder adds users on its machine: recorded as done locally.
+    add_user(workspace, "olga", "Olga", ["viewer"], actor=None, local=True)
+    assert [u["username"] for u in list_users(workspace)] == ["ada", "ivan", "olga"]
     with workspace.sessions() as session:
         acts = [row for row in session.scalars(select(CustodyLeaf.entry))]
-    assert sum(b'"act":"user-add"' in e for e in acts) == 2
+    assert sum(b'"act":"user-add"' in e for e in acts) == 3
+    assert sum(b'"local":true' in e for e in acts) == 1
+    (local,) = list_audit(workspace, action="user-add")
+    assert (local["actor"], local["target"], local["client"]) == (None, "user:olga", "local")
 
 
 def test_bad_usernames_roles_and_duplicates_are_refused(team: Workspace) -> None:

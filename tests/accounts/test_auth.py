@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import stat
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from pathlib import Path
 
 import pyotp
 import pytest
@@ -31,11 +27,9 @@ from civwatch.accounts.models import User
 from civwatch.accounts.passwords import hash_password, verify_password
 from civwatch.accounts.principal import Principal
 from civwatch.accounts.totp import matching_step
-from civwatch.config import Settings
 from civwatch.db import utcnow
 from civwatch.errors import NotAuthenticatedError, PermissionDeniedError, RejectedInputError
 from civwatch.workspace import Workspace
-from tests.conftest import run_cli
 
 
 def test_passwords_are_argon2id_and_short_ones_refused() -> None:
@@ -93,51 +87,6 @@ def test_demo_admin_is_created_once_and_its_credentials_kept_private(
         workspace, "demo-investigator", creds["investigator_password"], None, client=None
     )
     assert who.roles == {"investigator"}
-
-
-def test_cli_adds_users_with_passwords_and_resets_totp(cli_env: dict[str, str]) -> None:
-    run_cli(cli_env, "init", check=True)
-    first = json.loads(
-        run_cli(cli_env, "user", "add", "ada", "--role", "admin", "--json", check=True).stdout
-    )
-    assert first["password"] and first["totp_secret"]
-    env = {**cli_env, "CIVWATCH_USER": "ada"}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "civwatch",
-            "user",
-            "add",
-            "ivan",
-            "--role",
-            "investigator",
-            "--password-stdin",
-            "--json",
-        ],
-        input="ivan's chosen password\n",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    ivan = json.loads(done.stdout)
-    assert "password" not in ivan and "totp_secret" not in ivan
-    reset = run_cli(env, "user", "reset-totp", "ada", "--json", check=True)
-    assert json.loads(reset.stdout)["totp_secret"] != first["totp_secret"]
-    refused = run_cli({**cli_env, "CIVWATCH_USER": "ivan"}, "user", "reset-totp", "ada")
-    assert refused.returncode != 0 and "admin role" in refused.stderr
-    ws = Workspace.open(
-        Settings(
-            data_dir=Path(cli_env["CIVWATCH_DATA_DIR"]),
-            database_url=cli_env["CIVWATCH_DATABASE_URL"],
-        )
-    )
-    try:
-        assert authenticate(ws, "ivan", "ivan's chosen password", None, client=None)
-    finally:
-        ws.close()
 
 
 def _ivan(workspace: Workspace) -> None:

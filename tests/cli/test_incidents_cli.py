@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
+from civwatch.workspace import Workspace
 from tests.conftest import run_cli
 from tests.incidents.helpers import seed_cache
 from tests.support.files import photo
+from tests.support.tokens import as_user
 
 
 def ok(env: dict[str, str], *args: str) -> Any:
@@ -26,17 +28,23 @@ def refused(env: dict[str, str], *args: str) -> str:
 
 
 @pytest.fixture
-def env(cli_env: dict[str, str], gazetteer_cache: Path) -> dict[str, str]:
-    run_cli(cli_env, "init", check=True)
-    seed_cache(gazetteer_cache, Path(cli_env["CIVWATCH_DATA_DIR"]))
-    ok(cli_env, "user", "add", "ada", "--role", "admin", "--name", "Ada")
-    for name, role in (("ivan", "investigator"), ("vera", "verifier"), ("pat", "publisher")):
-        ok(cli_env, "user", "add", name, "--role", role, "--as", "ada")
+def env(cli_env: dict[str, str], team: Workspace, gazetteer_cache: Path) -> dict[str, str]:
+    """The command's environment on the team's data folder, with no token: it reads."""
+    seed_cache(gazetteer_cache, team.data_dir)
     return cli_env
 
 
+@pytest.fixture
+def ivan(env: dict[str, str], team: Workspace) -> dict[str, str]:
+    """The environment acting as ivan, the investigator."""
+    return as_user(env, team, "ivan")
+
+
 @pytest.mark.slow
-def test_evidence_to_verified_incident(env: dict[str, str], tmp_path: Path) -> None:
+def test_evidence_to_verified_incident(
+    env: dict[str, str], ivan: dict[str, str], team: Workspace, tmp_path: Path
+) -> None:
+    vera, pat = as_user(env, team, "vera"), as_user(env, team, "pat")
     src = tmp_path / "in"
     src.mkdir()
     photo(src / "strike.jpg", lat=49.9935, lon=36.2304)
@@ -51,13 +59,11 @@ def test_evidence_to_verified_incident(env: dict[str, str], tmp_path: Path) -> N
     )
     sha = json.loads(ingested.stdout.splitlines()[0])["sha256"]
 
-    assert "--as" in refused(env, "incident", "create", "--title", "x")
+    assert "CIVWATCH_TOKEN" in refused(env, "incident", "create", "--title", "x")
     created = ok(
-        env,
+        ivan,
         "incident",
         "create",
-        "--as",
-        "ivan",
         "--title",
         "Missile strike on Kharkiv hospital",
         "--start",
@@ -92,27 +98,23 @@ def test_evidence_to_verified_incident(env: dict[str, str], tmp_path: Path) -> N
         "max": 1,
         "source": None,
     }
-    assert "inverted" in refused(
-        env, "incident", "update", inc, "--figure", "killed=5-2", "--as", "ivan"
-    )
+    assert "inverted" in refused(ivan, "incident", "update", inc, "--figure", "killed=5-2")
     assert "Unknown weapon" in refused(
-        env, "incident", "update", inc, "--weapon", "Photon torpedo", "--as", "ivan"
+        ivan, "incident", "update", inc, "--weapon", "Photon torpedo"
     )
 
     suggested = ok(env, "incident", "suggest", sha)
     top = suggested["suggestions"][0]
     assert top["incident"]["id"] == created["id"] and top["score"] > 0.5
     assert any("caption similarity" in r for r in top["reasons"])
-    ok(env, "incident", "confirm", sha, inc, "--role", "primary", "--as", "ivan")
+    ok(ivan, "incident", "confirm", sha, inc, "--role", "primary")
     assert ok(env, "incident", "suggest", sha)["suggestions"] == []
 
     ok(
-        env,
+        ivan,
         "verify-item",
         "geolocation",
         sha,
-        "--as",
-        "ivan",
         "--lat",
         "49.9937",
         "--lon",
@@ -127,12 +129,10 @@ def test_evidence_to_verified_incident(env: dict[str, str], tmp_path: Path) -> N
         "high",
     )
     ok(
-        env,
+        ivan,
         "verify-item",
         "chronolocation",
         sha,
-        "--as",
-        "ivan",
         "--window-start",
         "2022-03-09T10:45:00Z",
         "--window-end",
@@ -140,20 +140,18 @@ def test_evidence_to_verified_incident(env: dict[str, str], tmp_path: Path) -> N
         "--method",
         "shadows and smoke plume",
     )
-    ok(env, "verify-item", "status", sha, "verified", "--as", "ivan")
-    assert "verifier role" in refused(env, "verify-item", "review", sha, "approve", "--as", "ivan")
-    item = ok(env, "verify-item", "review", sha, "approve", "--as", "vera")
+    ok(ivan, "verify-item", "status", sha, "verified")
+    assert "does not allow review" in refused(ivan, "verify-item", "review", sha, "approve")
+    item = ok(vera, "verify-item", "review", sha, "approve")
     assert item["status"] == "verified"
     assert {c["check"]: c["flagged"] for c in item["checks"]} == {"location": False, "time": False}
 
-    assert "without verification" in refused(
-        env, "incident", "status", inc, "verified", "--as", "ivan"
-    )
-    ok(env, "incident", "status", inc, "under_verification", "--as", "ivan")
-    ok(env, "incident", "status", inc, "verified", "--as", "ivan")
-    assert "verifier role" in refused(env, "incident", "review", inc, "approve", "--as", "ivan")
-    ok(env, "incident", "review", inc, "approve", "--as", "vera")
-    shown = ok(env, "incident", "publish", inc, "--as", "pat")
+    assert "without verification" in refused(ivan, "incident", "status", inc, "verified")
+    ok(ivan, "incident", "status", inc, "under_verification")
+    ok(ivan, "incident", "status", inc, "verified")
+    assert "does not allow review" in refused(ivan, "incident", "review", inc, "approve")
+    ok(vera, "incident", "review", inc, "approve")
+    shown = ok(pat, "incident", "publish", inc)
     assert (shown["status"], shown["visibility"]) == ("verified", "public")
     assert shown["independent_sources"] == 1
     assert [h["act"] for h in shown["history"]] == ["start", "submit", "approve", "publish"]
@@ -169,7 +167,10 @@ def test_evidence_to_verified_incident(env: dict[str, str], tmp_path: Path) -> N
     assert json.loads(audit.stdout)["ok"] is True, audit.stdout
 
 
-def test_protected_places_near_an_incident(env: dict[str, str], tmp_path: Path) -> None:
+def test_protected_places_near_an_incident(
+    env: dict[str, str], ivan: dict[str, str], team: Workspace, tmp_path: Path
+) -> None:
+    ada = as_user(env, team, "ada")  # importing reference lists is the admin's
     csv_file = tmp_path / "places.csv"
     csv_file.write_text(
         "id,name,kind,lat,lon\n"
@@ -179,41 +180,38 @@ def test_protected_places_near_an_incident(env: dict[str, str], tmp_path: Path) 
         "k1,Far kindergarten,kindergarten,50.4501,30.5234\n",
         encoding="utf-8",
     )
+    assert "reference.manage" in refused(
+        ivan, "incident", "places", "import", str(csv_file), "--source", "moh"
+    )
     proc = run_cli(
-        env,
+        ada,
         "incident",
         "places",
         "import",
         str(csv_file),
         "--source",
         "moh",
-        "--as",
-        "ivan",
         "--json",
     )
     doc = json.loads(proc.stdout)
     assert proc.returncode == 1 and doc["imported"] == 3 and doc["rejected"][0]["line"] == 4
     again = json.loads(
         run_cli(
-            env,
+            ada,
             "incident",
             "places",
             "import",
             str(csv_file),
             "--source",
             "moh",
-            "--as",
-            "ivan",
             "--json",
         ).stdout
     )
     assert again["imported"] == 0 and again["already_present"] == 3
     inc = ok(
-        env,
+        ivan,
         "incident",
         "create",
-        "--as",
-        "ivan",
         "--title",
         "Strike",
         "--start",

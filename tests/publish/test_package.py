@@ -35,6 +35,7 @@ from civwatch.workspace import Workspace
 from tests.conftest import run_cli
 from tests.incidents import helpers
 from tests.incidents.helpers import incident_doc, ingest_photo, verify_item
+from tests.support.tokens import as_user
 
 # The shared fixtures: a team of users and the gazetteer built once per run.
 gazetteer_cache = helpers.gazetteer_cache
@@ -388,25 +389,24 @@ def test_the_command_line_builds_and_refuses(
     case: Case, tmp_path: Path, cli_env: dict[str, str]
 ) -> None:
     out = tmp_path / "cli-pkg"
+    viktor = as_user(cli_env, case.ws, "viktor", "verifier")
     ok = run_cli(
-        cli_env,
+        viktor,
         "package",
         str(case.incident_id),
         "--out",
         str(out),
         "--recipient",
         "UN HRMMU",
-        "--as",
-        "viktor",
         "--json",
         check=True,
     )
     doc = json.loads(ok.stdout)
     assert doc["items"] == sorted(case.shas) and doc["media"] == "none"
     assert run_verify(out, isolated=True).returncode == 0
-    again = run_cli(cli_env, "package", str(case.incident_id), "--out", str(out), "--as", "ivan")
+    again = run_cli(viktor, "package", str(case.incident_id), "--out", str(out))
     assert again.returncode == 1 and "not empty" in again.stderr
-    unknown = run_cli(cli_env, "package", "4242", "--out", str(tmp_path / "x"), "--as", "ivan")
+    unknown = run_cli(viktor, "package", "4242", "--out", str(tmp_path / "x"))
     assert unknown.returncode == 1 and "No incident 4242" in unknown.stderr
     nobody = run_cli(cli_env, "package", str(case.incident_id), "--out", str(tmp_path / "y"))
-    assert nobody.returncode == 1 and "--as" in nobody.stderr
+    assert nobody.returncode == 1 and "CIVWATCH_TOKEN" in nobody.stderr

@@ -1,4 +1,6 @@
-"""The first admin: created with a generated password and a TOTP secret."""
+"""The demo team: a first admin, an investigator, a verifier and a publisher, each with a
+password and an API token (for the demo only; the first admin of a real data folder comes
+from ``civwatch init --admin NAME``, see :mod:`civwatch.accounts.local`)."""
 
 from __future__ import annotations
 
@@ -6,10 +8,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from civwatch.accounts.auth import reset_totp, set_password
+from civwatch.accounts.auth import set_password
+from civwatch.accounts.local import add_first_admin, issue_token
 from civwatch.accounts.models import User
 from civwatch.accounts.passwords import generate_password
 from civwatch.accounts.service import add_user
+from civwatch.errors import CivwatchError
 from civwatch.workspace import Workspace
 
 DEMO_ADMIN = "demo-admin"
@@ -25,60 +29,51 @@ DEMO_TEAM = (
 DEMO_CREDENTIALS_FILE = "demo-credentials.txt"
 
 
-def create_first_admin(
-    ws: Workspace, username: str, display_name: str, password: str | None = None
-) -> dict[str, Any]:
-    """Add the first user of an empty database as an admin who can sign in on the web.
-
-    Returns the user with ``password`` (generated when not given) and the TOTP secret,
-    to be shown once.
-    """
-    password = password or generate_password()
-    user = add_user(ws, username, display_name, ["admin"], actor=None)
-    set_password(ws, username, password, actor=None)
-    second = reset_totp(ws, username, actor=None)
-    return {
-        **user,
-        "password": password,
-        "totp_secret": second["secret"],
-        "totp_uri": second["uri"],
-    }
-
-
+DEMO_TOKEN_NAME = "demo"  # noqa: S105 - a label, not a secret
 _KEYS = (
     "username",
     "password",
     "totp_secret",
     "totp_uri",
-    *(f"{role}{suffix}" for _, _, role in DEMO_TEAM for suffix in ("", "_password")),
+    "token",
+    *(f"{role}{suffix}" for _, _, role in DEMO_TEAM for suffix in ("", "_password", "_token")),
 )
 
 
 def ensure_demo_admin(ws: Workspace) -> dict[str, Any] | None:
     """For the demo only: a first admin, and an investigator, a verifier and a publisher
-    (so one person can walk the whole workflow), when the database has no users yet.
+    (so one person can walk the whole workflow), when the database has no users yet; each
+    with a password and an API token for their role (``token``, ``investigator_token``...).
 
     The credentials are also kept in ``DEMO_CREDENTIALS_FILE`` (mode 0600) in the data
-    folder so a later ``make run`` can show them again; returns them, or None when the
-    database already had users and no demo credentials file.
+    folder so a later ``make run`` can show them again (a file from before tokens existed
+    gets them); returns them, or None when the database already had users and no demo
+    credentials file.
     """
     path = ws.data_dir / DEMO_CREDENTIALS_FILE
     with ws.sessions() as session:
         count = session.scalar(select(func.count()).select_from(User)) or 0
     if count:
-        if path.is_file():
-            lines = dict(
-                line.split(": ", 1) for line in path.read_text().splitlines() if ": " in line
-            )
-            return {k: lines.get(k) for k in _KEYS}
-        return None
-    made = create_first_admin(ws, DEMO_ADMIN, "Demo admin (for the demo only)")
-    creds = {k: made.get(k) for k in _KEYS}
-    for username, display_name, role in DEMO_TEAM:
-        password = generate_password()
-        add_user(ws, username, display_name, [role], actor=DEMO_ADMIN)
-        set_password(ws, username, password, actor=DEMO_ADMIN)
-        creds.update({role: username, f"{role}_password": password})
+        if not path.is_file():
+            return None
+        lines = dict(line.split(": ", 1) for line in path.read_text().splitlines() if ": " in line)
+        creds = {k: lines.get(k) for k in _KEYS}
+        if all(creds[key] for key, _, _ in _tokens(creds)):
+            return creds
+    else:
+        made = add_first_admin(ws, DEMO_ADMIN, "Demo admin (for the demo only)")
+        creds = {k: made.get(k) for k in _KEYS}
+        for username, display_name, role in DEMO_TEAM:
+            password = generate_password()
+            add_user(ws, username, display_name, [role], actor=DEMO_ADMIN)
+            set_password(ws, username, password, actor=DEMO_ADMIN)
+            creds.update({role: username, f"{role}_password": password})
+    for key, username, role in _tokens(creds):
+        if not creds[key]:
+            try:
+                creds[key] = issue_token(ws, username, role=role, name=DEMO_TOKEN_NAME)["token"]
+            except CivwatchError:  # the account was disabled or changed since: no token
+                continue
     tmp = path.with_suffix(".tmp")
     tmp.touch(mode=0o600)
     tmp.write_text(
@@ -87,3 +82,10 @@ def ensure_demo_admin(ws: Workspace) -> dict[str, Any] | None:
     )
     tmp.replace(path)
     return creds
+
+
+def _tokens(creds: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The demo tokens ``creds`` should hold: (key, whose token, for which role)."""
+    return [("token", str(creds["username"]), "admin")] + [
+        (f"{role}_token", str(creds[role]), role) for _, _, role in DEMO_TEAM if creds.get(role)
+    ]

@@ -2,7 +2,9 @@
 
 Adding or disabling a user is recorded in the custody log, so who held which role when
 can be shown later. The first user of an empty database may be added without an actor
-(and must be an admin); after that only an active admin adds or disables users.
+(and must be an admin); after that an active admin adds or disables users, or whoever
+holds the data folder does so on its own machine (``local=True``: the command line without
+a token), which the custody entry and the audit log record as done from the local machine.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from civwatch.accounts import audit
 from civwatch.accounts.models import User
 from civwatch.accounts.roles import ROLES
 from civwatch.db import utcnow
@@ -21,6 +24,10 @@ from civwatch.errors import NotFoundError, PermissionDeniedError, RejectedInputE
 from civwatch.workspace import Workspace
 
 ENTRY_VERSION = 1
+#: The audit log's ``client`` of an act done on the data folder's own machine, without a user.
+LOCAL_CLIENT = "local"
+#: What a local act's audit record says about who did it.
+LOCAL_DETAIL = {"by": "whoever holds the data folder, on its own machine (no user signed in)"}
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 
@@ -55,10 +62,25 @@ def user_json(user: User) -> dict[str, Any]:
     }
 
 
+def record_local(session: Session, action: str, username: str, **detail: Any) -> None:
+    """Audit an act on user ``username`` done locally by whoever holds the data folder."""
+    audit.record(
+        session,
+        action,
+        actor=None,
+        target=f"user:{username}",
+        client=LOCAL_CLIENT,
+        detail={**LOCAL_DETAIL, **detail},
+    )
+
+
 def require_role(session: Session, username: str | None, *roles: str) -> User:
     """The active user ``username`` holding one of ``roles`` (any role when none given)."""
     if not username:
-        raise PermissionDeniedError("Say who is acting: give --as USERNAME (or set CIVWATCH_USER).")
+        raise PermissionDeniedError(
+            "Say who is acting: give that user's API token (set CIVWATCH_TOKEN, or use "
+            "--token-file FILE)."
+        )
     user = session.scalars(select(User).where(User.username == username.strip())).first()
     if user is None:
         raise PermissionDeniedError(f"No user {username!r}: an admin must add them first.")
@@ -80,8 +102,13 @@ def add_user(
     roles: Iterable[str],
     *,
     actor: str | None,
+    local: bool = False,
 ) -> dict[str, Any]:
-    """Add a user. Without ``actor`` only the first user (an admin) of an empty database."""
+    """Add a user: by the admin ``actor``, or ``local`` by whoever holds the data folder.
+
+    Without either, only the first user of an empty database. The first user is always an
+    admin, so that someone can add the others on the web.
+    """
     name = _username(username)
     role_list = _roles(roles)
     display = (display_name or "").strip() or name
@@ -90,12 +117,13 @@ def add_user(
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         count = session.scalar(select(func.count()).select_from(User)) or 0
-        if count == 0 and actor is None:
-            if "admin" not in role_list:
-                raise RejectedInputError(
-                    "The first user must be an admin (give --role admin), so that someone "
-                    "can add the others."
-                )
+        if count == 0 and "admin" not in role_list:
+            raise RejectedInputError(
+                "The first user must be an admin (give --role admin), so that someone "
+                "can add the others."
+            )
+        if local or (count == 0 and actor is None):
+            actor = None
         else:
             require_role(session, actor, "admin")
         if session.scalars(select(User.id).where(User.username == name)).first() is not None:
@@ -111,10 +139,13 @@ def add_user(
                     "display_name": display,
                     "roles": role_list,
                     "actor": actor,
+                    **({"local": True} if local else {}),
                     "at": now.isoformat(),
                 }
             ],
         )
+        if local:
+            record_local(session, "user-add", name, roles=role_list)
         user = User(
             username=name,
             display_name=display,
@@ -128,15 +159,18 @@ def add_user(
         return user_json(user)
 
 
-def disable_user(ws: Workspace, username: str, *, actor: str | None) -> dict[str, Any]:
-    """Disable a user: they keep their history but can no longer act."""
+def disable_user(
+    ws: Workspace, username: str, *, actor: str | None, local: bool = False
+) -> dict[str, Any]:
+    """Disable a user: they keep their history but can no longer act (nor can their API
+    tokens). By the admin ``actor``, or ``local`` by whoever holds the data folder."""
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        admin = require_role(session, actor, "admin")
+        admin = None if local else require_role(session, actor, "admin")
         user = session.scalars(select(User).where(User.username == username)).first()
         if user is None:
             raise NotFoundError(f"No user {username!r}.")
-        if user.id == admin.id:
+        if admin is not None and user.id == admin.id:
             raise RejectedInputError("You cannot disable yourself; ask another admin.")
         if user.active:
             user.active = False
@@ -147,11 +181,14 @@ def disable_user(ws: Workspace, username: str, *, actor: str | None) -> dict[str
                         "v": ENTRY_VERSION,
                         "act": "user-disable",
                         "username": user.username,
-                        "actor": admin.username,
+                        "actor": None if admin is None else admin.username,
+                        **({"local": True} if local else {}),
                         "at": utcnow().isoformat(),
                     }
                 ],
             )
+            if local:
+                record_local(session, "user-disable", user.username)
         return user_json(user)
 
 

@@ -1,7 +1,10 @@
 """The ``civwatch`` command line: thin wrappers around the service functions.
 
 Every command takes ``--data-dir`` (or ``CIVWATCH_DATA_DIR``); ``--json`` prints one JSON
-document (or JSON lines for streams) on stdout. Errors are one red line on stderr and a
+document (or JSON lines for streams) on stdout. A command that acts as a user does so with
+that user's API token (``CIVWATCH_TOKEN`` or ``--token-file FILE``, see
+:func:`civwatch.cli.common.acting`); ``init`` and ``user ...`` administer the data folder
+without one. Errors are one red line on stderr and a
 non-zero exit: 1 for a failure, 2 for a usage error. Each domain's commands live in a
 module of this package and are registered here.
 """

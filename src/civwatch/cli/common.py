@@ -1,9 +1,18 @@
-"""What every command shares: options, output, errors, the workspace."""
+"""What every command shares: options, output, errors, the workspace, and who acts.
+
+A command that acts as a user (creates, reviews, publishes...) acts as the user of the API
+token given in ``CIVWATCH_TOKEN`` or with ``--token-file FILE``, checked as the API checks
+it (:func:`acting`). Commands that only read, and the administration of the data folder
+(``civwatch init``, ``civwatch user ...``), need no token: whoever holds the data folder
+can read it and administers it.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
+import os
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +25,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from civwatch.accounts.permissions import Permission
 from civwatch.config import Settings, load_settings
+from civwatch.errors import NotAuthenticatedError, RejectedInputError
 from civwatch.workspace import Workspace
 
 out = Console(highlight=False, soft_wrap=True)
@@ -33,11 +44,82 @@ DataDir = Annotated[
     ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+TokenFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--token-file",
+        help="A file holding the API token to act with (instead of CIVWATCH_TOKEN); it must "
+        "be private to you (chmod 600).",
+        show_default=False,
+    ),
+]
+
+#: A token file larger than this is not a token (tokens are about 50 characters).
+MAX_TOKEN_FILE = 4096
+ASK_FOR_CREDENTIAL = (
+    "This command acts as a user: give that user's API token in CIVWATCH_TOKEN or with "
+    "--token-file FILE (the data folder's holder issues one with `civwatch user token NAME`)."
+)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
     err.print(f"[bold red]error:[/] {escape(message)}")
     raise typer.Exit(code)
+
+
+def read_token_file(path: Path) -> str:
+    """The API token in the file at ``path`` (surrounding white space removed).
+
+    The file must be private to its owner (on POSIX systems), hold text, and be small.
+    """
+    try:
+        with path.open("rb") as f:
+            mode = os.fstat(f.fileno()).st_mode
+            data = f.read(MAX_TOKEN_FILE + 1)
+    except OSError as exc:
+        raise RejectedInputError(
+            f"Cannot read the token file {path}: {exc.strerror or exc}."
+        ) from None
+    if os.name == "posix" and stat.S_ISREG(mode) and mode & 0o077:
+        raise RejectedInputError(
+            f"The token file {path} is one that other users of this machine can read or "
+            f"change: make it private with `chmod 600 {path}`."
+        )
+    if len(data) > MAX_TOKEN_FILE:
+        raise RejectedInputError(
+            f"The token file {path} is too large to hold an API token: give the file that "
+            "holds only the token."
+        )
+    try:
+        secret = data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise RejectedInputError(
+            f"The token file {path} is not text: give the file that holds only the token."
+        ) from None
+    if not secret:
+        raise RejectedInputError(f"The token file {path} is empty.")
+    return secret
+
+
+def acting(ws: Workspace, permission: Permission, token_file: Path | None) -> str:
+    """Who this command acts as: the user of the API token given with ``--token-file``
+    (else ``CIVWATCH_TOKEN``), once the token is live and its role allows ``permission``.
+
+    Refusals (no token, an unknown, revoked or garbled one, a disabled owner, a role taken
+    away or not allowing ``permission``) raise a one-sentence error, audited like the API's.
+    """
+    from civwatch.accounts.local import token_principal
+
+    if token_file is not None:
+        secret = read_token_file(token_file)
+    else:
+        given = ws.settings.token
+        secret = "" if given is None else given.get_secret_value().strip()
+    if not secret:
+        raise NotAuthenticatedError(ASK_FOR_CREDENTIAL)
+    return token_principal(
+        ws, secret, permission, target=f"command line: {permission.value}"
+    ).username
 
 
 def settings_for(data_dir: Path | None) -> Settings:

@@ -25,8 +25,22 @@ app = typer.Typer()
 
 
 @app.command()
-def init(data_dir: DataDir = None, as_json: AsJson = False) -> None:
-    """Create the data folder, its database and the custody signing key."""
+def init(
+    admin: Annotated[
+        str | None,
+        typer.Option(
+            "--admin",
+            help="Also add the first admin, NAME: a password, a TOTP secret and an API token, "
+            "shown once.",
+            metavar="NAME",
+        ),
+    ] = None,
+    name: Annotated[str, typer.Option(help="The first admin's display name.")] = "",
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Create the data folder, its database and the custody signing key (and, with
+    --admin, its first admin)."""
     ws, created = Workspace.init(settings_for(data_dir))
     try:
         doc: dict[str, Any] = {
@@ -34,13 +48,34 @@ def init(data_dir: DataDir = None, as_json: AsJson = False) -> None:
             "created": created,
             "signing_key": str(ws.settings.signing_key_path),
         }
+        if admin is not None:
+            from civwatch.accounts.local import add_first_admin
+
+            doc["admin"] = add_first_admin(ws, admin, name)
     finally:
         ws.close()
     if as_json:
         emit(doc)
-    else:
-        verb = "Created" if created else "Checked"
-        out.print(f"{verb} civwatch data folder {escape(doc['data_dir'])}")
+        return
+    verb = "Created" if created else "Checked"
+    out.print(f"{verb} civwatch data folder {escape(doc['data_dir'])}")
+    if "admin" in doc:
+        _print_first_admin(doc["admin"])
+
+
+def _print_first_admin(made: dict[str, Any]) -> None:
+    out.print(f"First admin {escape(made['username'])}; each secret below is shown only once.")
+    out.print(f"  password: {escape(made['password'])}")
+    out.print(
+        f"  TOTP secret (add it to an authenticator app): {made['totp_secret']} "
+        f"or as a link: {escape(made['totp_uri'])}"
+    )
+    out.print(f"  API token for the command line and the API: {made['token']}")
+    out.print(
+        "Act as them in this shell with: export CIVWATCH_TOKEN=<the token>. Add users with "
+        "`civwatch user add NAME --role ROLE` and give each a token with "
+        "`civwatch user token NAME`."
+    )
 
 
 @app.command()

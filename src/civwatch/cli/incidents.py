@@ -1,5 +1,6 @@
 """Commands on incidents (``civwatch incident ...``) and on the verification of evidence
-items (``civwatch verify-item ...``). Acts need ``--as USERNAME`` (or ``CIVWATCH_USER``)."""
+items (``civwatch verify-item ...``). Acts are done as the user of the API token given in
+``CIVWATCH_TOKEN`` (or with ``--token-file FILE``), with the permission its role allows."""
 
 from __future__ import annotations
 
@@ -10,12 +11,9 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from civwatch.cli.common import AsJson, DataDir, emit, out, parse_time, workspace
+from civwatch.accounts.permissions import Permission
+from civwatch.cli.common import AsJson, DataDir, TokenFile, acting, emit, out, parse_time, workspace
 
-Actor = Annotated[
-    str | None,
-    typer.Option("--as", envvar="CIVWATCH_USER", show_envvar=True, help="Who is acting."),
-]
 Reason = Annotated[str | None, typer.Option(help="Why (needed to reject, reopen, unlink).")]
 IncidentId = Annotated[int, typer.Argument(help="Incident number.")]
 Sha = Annotated[str, typer.Argument(help="Evidence SHA-256 (or 8+ leading digits).")]
@@ -42,7 +40,7 @@ def _summary_line(d: dict[str, Any]) -> str:
     killed = d.get("killed")
     k = "?" if not killed else f"{killed['min']}-{killed['max']}"
     return (
-        f"#{d['id']}  {d['start'][:16]}  [{d['status']}/{d['visibility']}]  "
+        f"#{d['id']}  {d['start'][:16]}  \\[{d['status']}/{d['visibility']}]  "
         f"{escape(d['title'])}  ({escape(str(d.get('settlement') or ''))}; killed {k})"
     )
 
@@ -63,7 +61,7 @@ def _show(doc: dict[str, Any], as_json: bool) -> None:
         f"{doc['independent_sources']} independent source(s)"
     )
     for e in doc["evidence"]:
-        out.print(f"  {e['sha256'][:16]} {e['role']} [{e['verification_status']}]")
+        out.print(f"  {e['sha256'][:16]} {e['role']} \\[{e['verification_status']}]")
     for h in doc["history"]:
         reason = f": {escape(h['reason'])}" if h["reason"] else ""
         out.print(f"  {h['at'][:19]} {h['actor']} {h['act']} {h['from']} -> {h['to']}{reason}")
@@ -158,7 +156,7 @@ def create(
     perpetrator: Perpetrator = None,
     confidence: Confidence = None,
     concern: Concern = None,
-    actor: Actor = None,
+    token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -185,6 +183,7 @@ def create(
         concern,
     )
     with workspace(data_dir) as ws:
+        actor = acting(ws, Permission.INCIDENTS_WRITE, token_file)
         _show(create_incident(ws, doc, actor=actor), as_json)
 
 
@@ -208,7 +207,7 @@ def update(
     perpetrator: Perpetrator = None,
     confidence: Confidence = None,
     concern: Concern = None,
-    actor: Actor = None,
+    token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -235,6 +234,7 @@ def update(
         concern,
     )
     with workspace(data_dir) as ws:
+        actor = acting(ws, Permission.INCIDENTS_WRITE, token_file)
         _show(update_incident(ws, incident_id, doc, actor=actor), as_json)
 
 
@@ -293,7 +293,7 @@ def link(
     sha256: Sha,
     role: Annotated[str, typer.Option(help="primary, corroborating or context.")] = "corroborating",
     note: Annotated[str, typer.Option(help="Why it belongs.")] = "",
-    actor: Actor = None,
+    token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -301,6 +301,7 @@ def link(
     from civwatch.incidents.service import link_evidence
 
     with workspace(data_dir) as ws:
+        actor = acting(ws, Permission.INCIDENTS_WRITE, token_file)
         _show(link_evidence(ws, incident_id, sha256, role=role, note=note, actor=actor), as_json)
 
 
@@ -309,7 +310,7 @@ def unlink(
     incident_id: IncidentId,
     sha256: Sha,
     reason: Reason = None,
-    actor: Actor = None,
+    token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -317,6 +318,7 @@ def unlink(
     from civwatch.incidents.service import unlink_evidence
 
     with workspace(data_dir) as ws:
+        actor = acting(ws, Permission.INCIDENTS_WRITE, token_file)
         _show(unlink_evidence(ws, incident_id, sha256, reason=reason or "", actor=actor), as_json)
 
 
@@ -331,7 +333,7 @@ def status(
         ),
     ],
     reason: Reason = None,
-    actor: Actor = None,
+    token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -339,6 +341,7 @@ def status(
     from civwatch.incidents.workflow import set_incident_status
 
     with workspace(data_dir) as ws:
+        actor = acting(ws, Permission.INCIDENTS_WRITE, token_file)
         _show(set_incident_status(ws, incident_id, target, actor=actor, reason=reason), as_json)
 
 
@@ -347,7 +350,7 @@ def review(
     incident_id: IncidentId,
     decision: Annotated[str, typer.Argument(help="approve or reject.")],
     reason: Reason = None,
-    actor: Actor = None,
+    token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -355,17 +358,22 @@ def review(
     from civwatch.incidents.workflow import review_incident
 
     with workspace(data_dir) as ws:
+        actor = acting(ws, Permission.REVIEW, token_file)
         _show(review_incident(ws, incident_id, decision, actor=actor, reason=reason), as_json)
 
 
 @incident_app.command()
 def publish(
-    incident_id: IncidentId, actor: Actor = None, data_dir: DataDir = None, as_json: AsJson = False
+    incident_id: IncidentId,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
 ) -> None:
     """Make a verified incident public."""
     from civwatch.incidents.workflow import set_visibility
 
     with workspace(data_dir) as ws:
+        actor = acting(ws, Permission.PUBLISH, token_file)
         _show(set_visibility(ws, incident_id, "public", actor=actor), as_json)
 
 
@@ -373,7 +381,7 @@ def publish(
 def unpublish(
     incident_id: IncidentId,
     reason: Reason = None,
-    actor: Actor = None,
+    token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -381,6 +389,7 @@ def unpublish(
     from civwatch.incidents.workflow import set_visibility
 
     with workspace(data_dir) as ws:
+        actor = acting(ws, Permission.PUBLISH, token_file)
         _show(set_visibility(ws, incident_id, "internal", actor=actor, reason=reason), as_json)
 
 
@@ -462,7 +471,7 @@ def confirm(
     incident_id: IncidentId,
     role: Annotated[str, typer.Option(help="primary, corroborating or context.")] = "corroborating",
     note: Annotated[str | None, typer.Option(help="Why it belongs.")] = None,
-    actor: Actor = None,
+    token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -470,6 +479,7 @@ def confirm(
     from civwatch.incidents.suggestions import decide
 
     with workspace(data_dir) as ws:
+        actor = acting(ws, Permission.INCIDENTS_WRITE, token_file)
         doc = decide(ws, sha256, incident_id, "confirmed", actor=actor, role=role, reason=note)
     emit(doc) if as_json else out.print(f"linked to incident {incident_id}")
 
@@ -479,7 +489,7 @@ def dismiss(
     sha256: Sha,
     incident_id: IncidentId,
     reason: Reason = None,
-    actor: Actor = None,
+    token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -487,6 +497,7 @@ def dismiss(
     from civwatch.incidents.suggestions import decide
 
     with workspace(data_dir) as ws:
+        actor = acting(ws, Permission.INCIDENTS_WRITE, token_file)
         doc = decide(ws, sha256, incident_id, "dismissed", actor=actor, reason=reason)
     emit(doc) if as_json else out.print(f"dismissed incident {incident_id}")
 
@@ -495,7 +506,7 @@ def dismiss(
 def places_import(
     path: Annotated[Path, typer.Argument(help="CSV with header id,name,kind,lat,lon.")],
     source: Annotated[str, typer.Option(help="Name of the list, e.g. 'health ministry 2024'.")],
-    actor: Actor = None,
+    token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -503,6 +514,7 @@ def places_import(
     from civwatch.incidents.places import import_places
 
     with workspace(data_dir) as ws:
+        actor = acting(ws, Permission.REFERENCE_MANAGE, token_file)
         doc = import_places(ws, path, source=source, actor=actor)
     if as_json:
         emit(doc)
@@ -564,7 +576,7 @@ def vocab_add(
     kind: Annotated[str, typer.Argument(help="incident_type, weapon, object, ihl_concern")],
     label: Annotated[str, typer.Argument(help="The term as people write it, e.g. Kh-59.")],
     code: Annotated[str | None, typer.Option(help="Code (default: from the label).")] = None,
-    actor: Actor = None,
+    token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -572,6 +584,7 @@ def vocab_add(
     from civwatch.incidents.terms import add_term
 
     with workspace(data_dir) as ws:
+        actor = acting(ws, Permission.REFERENCE_MANAGE, token_file)
         doc = add_term(ws, kind, label, code=code, actor=actor)
     emit(doc) if as_json else out.print(f"added {doc['kind']} {doc['code']}")
 
@@ -601,13 +614,14 @@ def _record(
     sha256: str,
     kind: str,
     content: dict[str, Any],
-    actor: str | None,
+    token_file: Path | None,
     supersedes: int | None,
     as_json: bool,
 ) -> None:
     from civwatch.incidents.verification import add_record
 
     with workspace(data_dir) as ws:
+        actor = acting(ws, Permission.INCIDENTS_WRITE, token_file)
         doc = add_record(
             ws,
             sha256,
@@ -631,7 +645,7 @@ def source(
     ] = None,
     notes: Notes = None,
     supersedes: Supersedes = None,
-    actor: Actor = None,
+    token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -645,7 +659,7 @@ def source(
         "reliability": reliability,
         "notes": notes,
     }
-    _record(data_dir, sha256, "source", content, actor, supersedes, as_json)
+    _record(data_dir, sha256, "source", content, token_file, supersedes, as_json)
 
 
 @verify_app.command()
@@ -662,7 +676,7 @@ def geolocation(
     confidence: Annotated[str | None, typer.Option(help="high, medium or low.")] = None,
     notes: Notes = None,
     supersedes: Supersedes = None,
-    actor: Actor = None,
+    token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -677,7 +691,7 @@ def geolocation(
         "confidence": confidence,
         "notes": notes,
     }
-    _record(data_dir, sha256, "geolocation", content, actor, supersedes, as_json)
+    _record(data_dir, sha256, "geolocation", content, token_file, supersedes, as_json)
 
 
 @verify_app.command()
@@ -690,7 +704,7 @@ def chronolocation(
     metadata_time: Annotated[str | None, typer.Option(help="Time in metadata (ISO).")] = None,
     notes: Notes = None,
     supersedes: Supersedes = None,
-    actor: Actor = None,
+    token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -704,7 +718,7 @@ def chronolocation(
     ):
         when = parse_time(value, option)
         content[key] = when.isoformat() if when else None
-    _record(data_dir, sha256, "chronolocation", content, actor, supersedes, as_json)
+    _record(data_dir, sha256, "chronolocation", content, token_file, supersedes, as_json)
 
 
 @verify_app.command()
@@ -716,7 +730,7 @@ def content(
     injuries: Annotated[str | None, typer.Option(help="Injuries seen.")] = None,
     notes: Notes = None,
     supersedes: Supersedes = None,
-    actor: Actor = None,
+    token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -728,7 +742,7 @@ def content(
         "injuries": injuries,
         "notes": notes,
     }
-    _record(data_dir, sha256, "content", doc, actor, supersedes, as_json)
+    _record(data_dir, sha256, "content", doc, token_file, supersedes, as_json)
 
 
 @verify_app.command("status")
@@ -742,7 +756,7 @@ def item_status(
         ),
     ],
     reason: Reason = None,
-    actor: Actor = None,
+    token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -750,6 +764,7 @@ def item_status(
     from civwatch.incidents.verification import set_item_status
 
     with workspace(data_dir) as ws:
+        actor = acting(ws, Permission.INCIDENTS_WRITE, token_file)
         _item_view(set_item_status(ws, sha256, target, actor=actor, reason=reason), as_json)
 
 
@@ -758,7 +773,7 @@ def item_review(
     sha256: Sha,
     decision: Annotated[str, typer.Argument(help="approve or reject.")],
     reason: Reason = None,
-    actor: Actor = None,
+    token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -766,6 +781,7 @@ def item_review(
     from civwatch.incidents.verification import review_item
 
     with workspace(data_dir) as ws:
+        actor = acting(ws, Permission.REVIEW, token_file)
         _item_view(review_item(ws, sha256, decision, actor=actor, reason=reason), as_json)
 
 

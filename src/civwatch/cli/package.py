@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from civwatch.cli.common import AsJson, DataDir, emit, err, out, workspace
+from civwatch.accounts.permissions import Permission
+from civwatch.cli.common import AsJson, DataDir, TokenFile, acting, emit, err, out, workspace
 
 app = typer.Typer()
 
@@ -35,19 +36,18 @@ def package(
     recipient: Annotated[
         str | None, typer.Option(help="To whom the package goes (recorded in the custody log).")
     ] = None,
-    actor: Annotated[
-        str | None,
-        typer.Option("--as", envvar="CIVWATCH_USER", show_envvar=True, help="Who is exporting."),
-    ] = None,
+    token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
     """Build a BagIt evidence package of an incident that a court can check with the
-    verify.py inside it. The export is recorded in the custody log."""
+    verify.py inside it. The export is recorded in the custody log as the act of the user
+    whose API token is given (CIVWATCH_TOKEN or --token-file)."""
     from civwatch.publish.package import build_package, package_name
 
     target = out_dir if out_dir is not None else Path.cwd() / package_name(incident_id)
     with workspace(data_dir) as ws:
+        actor = acting(ws, Permission.EXPORT, token_file)
         shown = err.status("Building the evidence package...") if err.is_terminal else None
         if shown is not None:
             shown.start()

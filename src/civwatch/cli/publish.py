@@ -1,5 +1,6 @@
 """Commands for publishing (``civwatch publish ...``) and for redacting media
-(``civwatch redact ...``). Acts need ``--as USERNAME`` (or ``CIVWATCH_USER``)."""
+(``civwatch redact ...``). Acts are done as the user of the API token given in
+``CIVWATCH_TOKEN`` (or with ``--token-file FILE``), with the permission its role allows."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from civwatch.cli.common import AsJson, DataDir, emit, fail, out, workspace
-from civwatch.cli.incidents import Actor, IncidentId, Sha
+from civwatch.accounts.permissions import Permission
+from civwatch.cli.common import AsJson, DataDir, TokenFile, acting, emit, fail, out, workspace
+from civwatch.cli.incidents import IncidentId, Sha
 
 publish_app = typer.Typer(
     no_args_is_help=True,
@@ -37,7 +39,7 @@ def _incident_line(doc: dict[str, Any], as_json: bool) -> None:
         return
     loc = doc["public_location"]
     out.print(
-        f"#{doc['id']} [{doc['status']}/{doc['visibility']}] {escape(doc['title'])}; public "
+        f"#{doc['id']} \\[{doc['status']}/{doc['visibility']}] {escape(doc['title'])}; public "
         f"location {loc['precision']}: {escape(loc['place'])} ({loc['lat']}, {loc['lon']})"
     )
     for sha in doc.get("unredacted_media", []):
@@ -46,13 +48,17 @@ def _incident_line(doc: dict[str, Any], as_json: bool) -> None:
 
 @publish_app.command("incident")
 def publish_incident_cmd(
-    incident_id: IncidentId, note: Note = None, actor: Actor = None, data_dir: DataDir = None,
+    incident_id: IncidentId,
+    note: Note = None,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
     as_json: AsJson = False,
-) -> None:  # fmt: skip
+) -> None:
     """Publish a verified incident."""
     from civwatch.publish.publication import publish_incident
 
     with workspace(data_dir) as ws:
+        actor = acting(ws, Permission.PUBLISH, token_file)
         _incident_line(publish_incident(ws, incident_id, actor=actor, note=note), as_json)
 
 
@@ -60,12 +66,15 @@ def publish_incident_cmd(
 def withdraw_cmd(
     incident_id: IncidentId,
     reason: Annotated[str, typer.Option(help="Why (shown in the public history).")],
-    actor: Actor = None, data_dir: DataDir = None, as_json: AsJson = False,
-) -> None:  # fmt: skip
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
     """Take a published incident off the public site."""
     from civwatch.publish.publication import withdraw_incident
 
     with workspace(data_dir) as ws:
+        actor = acting(ws, Permission.PUBLISH, token_file)
         _incident_line(withdraw_incident(ws, incident_id, reason=reason, actor=actor), as_json)
 
 
@@ -73,12 +82,15 @@ def withdraw_cmd(
 def correct_cmd(
     incident_id: IncidentId,
     note: Annotated[str, typer.Argument(help="What was corrected (shown publicly).")],
-    actor: Actor = None, data_dir: DataDir = None, as_json: AsJson = False,
-) -> None:  # fmt: skip
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
     """Record a correction notice on a published incident."""
     from civwatch.publish.publication import correct_incident
 
     with workspace(data_dir) as ws:
+        actor = acting(ws, Permission.PUBLISH, token_file)
         _incident_line(correct_incident(ws, incident_id, note, actor=actor), as_json)
 
 
@@ -86,12 +98,16 @@ def correct_cmd(
 def precision_cmd(
     incident_id: IncidentId,
     precision: Annotated[str, typer.Argument(help="exact, settlement, raion or oblast.")],
-    reason: Note = None, actor: Actor = None, data_dir: DataDir = None, as_json: AsJson = False,
-) -> None:  # fmt: skip
+    reason: Note = None,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
     """How precisely the public sees the incident's location."""
     from civwatch.publish.publication import set_location_precision
 
     with workspace(data_dir) as ws:
+        actor = acting(ws, Permission.PUBLISH, token_file)
         shown = set_location_precision(ws, incident_id, precision, actor=actor, reason=reason)
         _incident_line(shown, as_json)
 
@@ -126,7 +142,7 @@ def _redaction_lines(r: dict[str, Any], as_json: bool) -> None:
         return
     flags = " graphic" if r["graphic"] else ""
     out.print(
-        f"redaction {r['id']} [{r['status']}{flags}] of {r['original_sha256'][:16]} -> "
+        f"redaction {r['id']} \\[{r['status']}{flags}] of {r['original_sha256'][:16]} -> "
         f"{r['derivative_sha256'][:16]} ({r['media_type']}, {r['width']}x{r['height']})"
     )
     for action in r["actions"]:
@@ -143,13 +159,16 @@ def redact_create_cmd(
     fraction: Annotated[bool, typer.Option(help="Regions are fractions (0-1).")] = False,
     faces: Annotated[bool, typer.Option("--faces/--no-faces", help="Find and blur faces.")] = True,
     graphic: Annotated[bool, typer.Option(help="Show behind a warning screen.")] = False,
-    actor: Actor = None, data_dir: DataDir = None, as_json: AsJson = False,
-) -> None:  # fmt: skip
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
     """Make a draft redacted copy of an evidence item linked to an incident."""
     from civwatch.publish.redaction import create_redaction
 
     regions = [_parse_region(r, fraction) for r in region or []]
     with workspace(data_dir) as ws:
+        actor = acting(ws, Permission.INCIDENTS_WRITE, token_file)
         made = create_redaction(ws, sha256, regions, blur_faces=faces, graphic=graphic, actor=actor)
     _redaction_lines(made, as_json)
 
@@ -157,12 +176,16 @@ def redact_create_cmd(
 @redact_app.command("approve")
 def redact_approve_cmd(
     redaction_id: Annotated[int, typer.Argument(help="Redaction number.")],
-    note: Note = None, actor: Actor = None, data_dir: DataDir = None, as_json: AsJson = False,
-) -> None:  # fmt: skip
+    note: Note = None,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
     """Approve a draft (a publisher other than its maker)."""
     from civwatch.publish.redaction import approve_redaction
 
     with workspace(data_dir) as ws:
+        actor = acting(ws, Permission.PUBLISH, token_file)
         _redaction_lines(approve_redaction(ws, redaction_id, actor=actor, note=note), as_json)
 
 

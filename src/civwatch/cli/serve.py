@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -38,20 +38,37 @@ def demo_load(data_dir: DataDir = None, as_json: AsJson = False) -> None:
         )
         admin = summary.get("demo_admin")
         if admin:
-            out.print(
-                "[bold]Demo sign-in, for the demo only[/] (never use these for real evidence):\n"
-                f"  username: {escape(str(admin['username']))}\n"
-                f"  password: {escape(str(admin['password']))}\n"
-                f"  TOTP secret: {escape(str(admin['totp_secret']))} "
-                "(add it to an authenticator app; for the demo, a current code: "
-                f"python -c \"import pyotp; print(pyotp.TOTP('{admin['totp_secret']}').now())\")"
-                + "".join(
-                    f"\n  {role} ({why}, no code needed): {escape(str(admin[role]))} / "
-                    f"{escape(str(admin[role + '_password']))}"
-                    for role, why in DEMO_ROLES
-                    if admin.get(role)
-                )
-            )
+            _print_demo_accounts(admin)
+
+
+def _print_demo_accounts(admin: dict[str, Any]) -> None:
+    """The demo accounts: how to sign in on the web, and a token each for the command line."""
+    out.print(
+        "[bold]Demo sign-in, for the demo only[/] (never use these for real evidence):\n"
+        f"  username: {escape(str(admin['username']))}\n"
+        f"  password: {escape(str(admin['password']))}\n"
+        f"  TOTP secret: {escape(str(admin['totp_secret']))} "
+        "(add it to an authenticator app; for the demo, a current code: "
+        f"python -c \"import pyotp; print(pyotp.TOTP('{admin['totp_secret']}').now())\")"
+        + "".join(
+            f"\n  {role} ({why}, no code needed): {escape(str(admin[role]))} / "
+            f"{escape(str(admin[role + '_password']))}"
+            for role, why in DEMO_ROLES
+            if admin.get(role)
+        )
+    )
+    tokens = [("admin", admin["username"], admin.get("token"))] + [
+        (role, admin[role], admin.get(f"{role}_token")) for role, _ in DEMO_ROLES if admin.get(role)
+    ]
+    out.print(
+        "[bold]Demo API tokens, for the command line and the API[/] (the command acts as "
+        "the token's user; for the demo only):"
+        + "".join(
+            f"\n  {escape(str(username))} ({role}): export CIVWATCH_TOKEN={token}"
+            for role, username, token in tokens
+            if token
+        )
+    )
 
 
 @app.command()

@@ -1,4 +1,11 @@
-"""Commands on users: add, list, show, disable, reset-totp."""
+"""Commands on users: add, token, tokens, revoke-token, set-password, reset-totp, disable,
+list, show.
+
+These administer the data folder, so they need no API token: whoever holds the data folder
+administers it. Each change is recorded in the audit log as done from the local machine
+(client ``local``, no actor). Acting *as* a user (creating incidents, reviewing...) needs
+that user's token: ``civwatch user token NAME`` issues one.
+"""
 
 from __future__ import annotations
 
@@ -8,63 +15,66 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from civwatch.cli.common import AsJson, DataDir, emit, out, workspace
+from civwatch.accounts.roles import ROLES
+from civwatch.cli.common import AsJson, DataDir, emit, err, out, workspace
 
-Actor = Annotated[
-    str | None,
-    typer.Option("--as", envvar="CIVWATCH_USER", show_envvar=True, help="Who is acting."),
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Users, their roles and API tokens (the data folder's holder administers them).",
+)
+Username = Annotated[str, typer.Argument(help="The user's login name.")]
+PasswordStdin = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin", help="Read the password from standard input (else generated)."
+    ),
 ]
-
-app = typer.Typer(no_args_is_help=True, help="Users and their roles.")
 
 
 def _line(user: dict[str, object]) -> str:
     state = "" if user["active"] else " [red](disabled)[/]"
-    roles = ", ".join(user["roles"])  # type: ignore[arg-type]
-    return f"{escape(str(user['username']))}  {escape(str(user['display_name']))}  [{roles}]{state}"
+    roles = escape("[" + ", ".join(user["roles"]) + "]")  # type: ignore[arg-type]
+    return f"{escape(str(user['username']))}  {escape(str(user['display_name']))}  {roles}{state}"
+
+
+def _read_password() -> str:
+    from civwatch.accounts.passwords import check_policy
+
+    return check_policy(sys.stdin.readline().rstrip("\r\n"))
 
 
 @app.command("add")
 def add(
     username: Annotated[str, typer.Argument(help="Unique login name (lower case).")],
-    role: Annotated[
-        list[str],
-        typer.Option(help="admin, investigator, verifier, publisher, protection_officer, viewer"),
-    ],
+    role: Annotated[list[str], typer.Option(help=f"A role (repeat): {', '.join(ROLES)}.")],
     name: Annotated[str, typer.Option(help="Display name.")] = "",
-    password_stdin: Annotated[
-        bool,
-        typer.Option(
-            "--password-stdin", help="Read the password from standard input (else generated)."
-        ),
-    ] = False,
+    password_stdin: PasswordStdin = False,
     no_password: Annotated[
         bool, typer.Option("--no-password", help="No web sign-in (command line only).")
     ] = False,
-    actor: Actor = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
-    """Add a user (the first user of a new data folder may be added without --as: an admin).
+    """Add a user (the first user of a data folder must be an admin).
 
     The user gets a password (read from stdin or generated and shown once) and, when a
-    role needs a second factor (admin, protection officer), a TOTP secret shown once.
+    role needs a second factor (admin, protection officer), a TOTP secret shown once. To
+    act on the command line they need an API token: `civwatch user token NAME`.
     """
     from civwatch.accounts import add_user
     from civwatch.accounts.auth import needs_totp, reset_totp, set_password
-    from civwatch.accounts.passwords import check_policy, generate_password
+    from civwatch.accounts.passwords import generate_password
 
     password: str | None = None
     if password_stdin:
-        password = check_policy(sys.stdin.readline().rstrip("\r\n"))
+        password = _read_password()
     elif not no_password:
         password = generate_password()
     with workspace(data_dir) as ws:
-        user = add_user(ws, username, name, role, actor=actor)
-        who = actor or user["username"]  # the first admin sets their own secrets
+        user = add_user(ws, username, name, role, actor=None, local=True)
         if password is not None:
-            set_password(ws, user["username"], password, actor=who)
-        second = reset_totp(ws, user["username"], actor=who) if needs_totp(role) else None
+            set_password(ws, user["username"], password, actor=None)
+        second = reset_totp(ws, user["username"], actor=None) if needs_totp(role) else None
     shown: dict[str, object] = dict(user)
     if password is not None and not password_stdin:
         shown["password"] = password
@@ -86,15 +96,82 @@ def _print_totp(second: dict[str, str]) -> None:
     out.print(f"or as a link: {escape(second['uri'])}")
 
 
-@app.command("reset-totp")
-def reset_totp_(
-    username: str, actor: Actor = None, data_dir: DataDir = None, as_json: AsJson = False
+@app.command("token")
+def token(
+    username: Username,
+    role: Annotated[
+        str | None,
+        typer.Option(help="The role the token acts with (default: the user's only role)."),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="What the token is for, e.g. 'laptop' or 'import script'.")
+    ] = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
 ) -> None:
-    """Give a user a new TOTP secret (lost phone); the old codes stop working."""
-    from civwatch.accounts.auth import reset_totp
+    """Issue an API token for a user, shown once: the command line (CIVWATCH_TOKEN or
+    --token-file) and the API act as that user with it, within the token's one role.
+
+    Only the token goes to standard output: `(umask 077; civwatch user token NAME > FILE)`
+    writes a token file ready for --token-file.
+    """
+    from civwatch.accounts.local import issue_token
 
     with workspace(data_dir) as ws:
-        second = reset_totp(ws, username, actor=actor or "")
+        made = issue_token(ws, username, role=role, name=name)
+    if as_json:
+        emit(made)
+        return
+    # The token alone on stdout (`civwatch user token NAME > FILE`), the notes on stderr.
+    err.print(
+        f"API token {made['id']} of {escape(made['username'])} for the {made['role']} role "
+        f"({escape(made['name'])}), shown once:"
+    )
+    out.print(made["token"])
+    err.print(
+        "To act as them: export CIVWATCH_TOKEN=<the token>, or keep it in a file only they "
+        "can read (chmod 600) and give --token-file FILE."
+    )
+
+
+@app.command("tokens")
+def tokens(username: Username, data_dir: DataDir = None, as_json: AsJson = False) -> None:
+    """A user's API tokens (never their secrets)."""
+    from civwatch.accounts.local import list_tokens_of
+
+    with workspace(data_dir) as ws:
+        listing = list_tokens_of(ws, username)
+    if as_json:
+        emit(listing)
+        return
+    for t in listing:
+        state = f"revoked {t['revoked_at'][:16]}" if t["revoked_at"] else "live"
+        used = (t["last_used_at"] or "never")[:16]
+        out.print(f"{t['id']}  {t['role']}  {escape(t['name'])}  {state}  last used {used}")
+
+
+@app.command("revoke-token")
+def revoke_token(
+    username: Username,
+    token_id: Annotated[int, typer.Argument(help="The token's number (see `user tokens`).")],
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Revoke one of a user's API tokens: it stops working at once."""
+    from civwatch.accounts.local import revoke_token_locally
+
+    with workspace(data_dir) as ws:
+        done = revoke_token_locally(ws, username, token_id)
+    emit(done) if as_json else out.print(f"revoked API token {done['id']} ({done['role']})")
+
+
+@app.command("reset-totp")
+def reset_totp_(username: Username, data_dir: DataDir = None, as_json: AsJson = False) -> None:
+    """Give a user a new TOTP secret (lost phone); the old codes stop working."""
+    from civwatch.accounts.local import reset_totp_locally
+
+    with workspace(data_dir) as ws:
+        second = reset_totp_locally(ws, username)
     if as_json:
         emit({"username": username, "totp_secret": second["secret"], "totp_uri": second["uri"]})
     else:
@@ -103,21 +180,19 @@ def reset_totp_(
 
 @app.command("set-password")
 def set_password_(
-    username: str,
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read it from standard input.")
-    ] = False,
-    actor: Actor = None,
+    username: Username,
+    password_stdin: PasswordStdin = False,
     data_dir: DataDir = None,
 ) -> None:
     """Set a user's password (read from stdin, or generated and shown once). Replacing one
     ends every session of the user and revokes every API token of theirs."""
-    from civwatch.accounts.auth import ended_note, set_password
+    from civwatch.accounts.auth import ended_note
+    from civwatch.accounts.local import set_password_locally
     from civwatch.accounts.passwords import generate_password
 
-    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else generate_password()
+    password = _read_password() if password_stdin else generate_password()
     with workspace(data_dir) as ws:
-        ended = set_password(ws, username, password, actor=actor or "")
+        ended = set_password_locally(ws, username, password)
     if not password_stdin:
         out.print(f"password (shown once): {escape(password)}")
     out.print(escape(ended_note(username, ended) or ""))
@@ -138,7 +213,7 @@ def list_(data_dir: DataDir = None, as_json: AsJson = False) -> None:
 
 
 @app.command("show")
-def show(username: str, data_dir: DataDir = None, as_json: AsJson = False) -> None:
+def show(username: Username, data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Show one user."""
     from civwatch.accounts import get_user
 
@@ -148,12 +223,10 @@ def show(username: str, data_dir: DataDir = None, as_json: AsJson = False) -> No
 
 
 @app.command("disable")
-def disable(
-    username: str, actor: Actor = None, data_dir: DataDir = None, as_json: AsJson = False
-) -> None:
-    """Disable a user: their history stays, they can no longer act."""
+def disable(username: Username, data_dir: DataDir = None, as_json: AsJson = False) -> None:
+    """Disable a user: their history stays, they (and their API tokens) can no longer act."""
     from civwatch.accounts import disable_user
 
     with workspace(data_dir) as ws:
-        user = disable_user(ws, username, actor=actor)
+        user = disable_user(ws, username, actor=None, local=True)
     emit(user) if as_json else out.print(f"disabled {_line(user)}")
