@@ -173,6 +173,13 @@ def incident_authors(session: Session, incident_id: int) -> dict[str, str]:
     return authors_of(session, [incident_id])[incident_id]
 
 
+def get_incident_authors(ws: Workspace, incident_id: int) -> dict[str, str]:
+    """Who authored the incident and how (:func:`authors_of`), for pages that offer the
+    review only to those who may give it."""
+    with ws.sessions() as session:
+        return incident_authors(session, _incident(session, incident_id).id)
+
+
 def review_step(what: str, current: str, proposed: str | None, decision: str) -> Step:
     decision = choose(decision, ("approve", "reject"), "review decision")
     if current != "in_review" or proposed is None:
