@@ -1,8 +1,10 @@
 """The incident pages in a real browser (headless Chromium) against the app served by
 uvicorn: record an incident with the form, link evidence, propose it as verified, have a
 second verifier approve it from the review queue, publish it, and see it among clustered
-markers on the map (fed by the GeoJSON API). Phone-width screenshots of every page are
-saved (in $CIVWATCH_SCREENSHOTS when set) for a person to look at.
+markers on the map (fed by the GeoJSON API); then, without JavaScript, propose a change to
+the published incident, see it in review beside the approved version, approve it and
+publish it as a correction. Phone-width screenshots of every page are saved (in
+$CIVWATCH_SCREENSHOTS when set) for a person to look at.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ pytestmark = [
 ]
 PASSWORD = "a long password for the test"
 PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 900}
 XSS_TITLE = "Strike in Lviv <img src=x onerror=document.title=1>"
 
 
@@ -142,9 +145,10 @@ def test_record_verify_approve_publish_and_see_it_on_the_map(
         page.get_by_role("button", name="Submit for review").click()
         expect(page.get_by_text("awaiting a second verifier")).to_be_visible()
         page.screenshot(path=shots / "incident-in-review-phone.png", full_page=True)
-        # a verifier finds it in the review queue and approves it
+        # a verifier finds it in the review queue and approves it (not vera: she wrote the
+        # verification records of its evidence, so she is one of its authors)
         reviewer = context(viewport=PHONE)
-        _sign_in(reviewer, server, "vera")
+        _sign_in(reviewer, server, "vlad")
         reviewer.goto(server + "/review")
         expect(reviewer.get_by_role("heading", name="Incidents to review (1)")).to_be_visible()
         reviewer.screenshot(path=shots / "review-queue-phone.png", full_page=True)
@@ -207,5 +211,43 @@ def test_record_verify_approve_publish_and_see_it_on_the_map(
         plain.screenshot(path=shots / "incidents-map-no-javascript-phone.png", full_page=True)
         plain.goto(incident_url)
         plain.screenshot(path=shots / "incident-page-no-javascript-phone.png", full_page=True)
+        # without JavaScript: ivan proposes a change to the published incident; it waits for
+        # review and the public page keeps the published title
+        plain.get_by_text("Propose a change to this incident").click()
+        plain.locator("#edit-title").fill("Missile strike on the maternity ward")
+        plain.locator("#edit-killed").fill("3-5")
+        plain.get_by_role("button", name="Propose the change for review").click()
+        expect(plain.get_by_role("status")).to_contain_text("waits for a second verifier")
+        change = plain.locator("#change")
+        expect(change).to_contain_text("proposed by ivan")
+        expect(change.locator("del").first).to_have_text("Missile strike on the regional hospital")
+        expect(change.locator("ins").first).to_have_text("Missile strike on the maternity ward")
+        expect(plain.get_by_role("heading", level=1)).to_have_text(
+            "Missile strike on the regional hospital"
+        )
+        plain.screenshot(path=shots / "incident-change-in-review-phone.png", full_page=True)
+        checker = browser.new_context(java_script_enabled=False, viewport=DESKTOP).new_page()
+        _sign_in(checker, server, "vlad")
+        checker.goto(server + "/review")
+        expect(checker.get_by_role("heading", name="Changes to review (1)")).to_be_visible()
+        checker.get_by_role("link", name="Missile strike on the regional hospital").click()
+        checker.screenshot(path=shots / "incident-change-in-review.png", full_page=True)
+        checker.locator("#change").get_by_label("Approve").check()
+        checker.locator("#change").get_by_role("button", name="Record my decision").click()
+        expect(checker.get_by_role("status")).to_contain_text("publishes the change as a")
+        public_page = browser.new_context(java_script_enabled=False).new_page()
+        public_page.goto(incident_url.replace("/incidents/", "/public/incidents/"))
+        expect(public_page.get_by_role("heading", level=1)).to_have_text(
+            "Missile strike on the regional hospital"
+        )
+        publisher.goto(incident_url)
+        publisher.get_by_label("What was corrected?").fill("The target was the maternity ward.")
+        publisher.get_by_role("button", name="Publish the correction").click()
+        expect(publisher.get_by_role("status")).to_contain_text("The correction notice")
+        public_page.reload()
+        expect(public_page.get_by_role("heading", level=1)).to_have_text(
+            "Missile strike on the maternity ward"
+        )
+        expect(public_page.get_by_text("The target was the maternity ward.").first).to_be_visible()
         browser.close()
     assert not errors, errors

@@ -52,6 +52,13 @@ def _show(doc: dict[str, Any], as_json: bool) -> None:
     out.print(f"[bold]{_summary_line(doc)}[/]")
     if doc.get("proposed_status"):
         out.print(f"in review, proposed: {doc['proposed_status']}")
+    change = doc.get("change")
+    if change:
+        fields = ", ".join(d["field"] for d in change["diff"])
+        out.print(
+            f"change {change['state']} (revision {change['revision']} by "
+            f"{change['proposed_by']}): {fields}"
+        )
     out.print(
         f"type {doc['incident_type']}; weapons {', '.join(doc['weapons']) or '-'}; "
         f"objects {', '.join(doc['objects']) or '-'}"

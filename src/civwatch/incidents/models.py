@@ -53,8 +53,10 @@ class Incident(Base):
         Index("ix_incident_lat_lon", "lat", "lon"),
         Index("ix_incident_status", "status"),
         Index("ix_incident_public_lat_lon", "public_lat", "public_lon"),
-        # The newest change: the public version that cached public answers are checked on.
+        # The newest change: the team's version that cached internal answers are checked on.
         Index("ix_incident_updated_at", "updated_at"),
+        # The newest public change: the version that cached public answers are checked on.
+        Index("ix_incident_public_changed_at", "public_changed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -105,6 +107,10 @@ class Incident(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When what the public sees of this incident last changed (published, corrected,
+    #: withdrawn, its public location or media changed); None if never public. Set only by
+    #: :func:`civwatch.incidents.service.mark_public_change`; internal work never moves it.
+    public_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Witness(Base):
@@ -148,16 +154,50 @@ class IncidentObject(Base):
 
 
 class IncidentRevision(Base):
-    """Every version of an incident's content, in full, as it was recorded."""
+    """Every version of an incident's content, in full, as it was recorded.
+
+    A revision of work in progress is applied when it is written (``state`` "applied").
+    A change to a concluded incident is proposed: ``state`` is "pending" until a second
+    person approves it ("approved") or rejects it ("rejected"); an approved change is
+    applied at once, or, for a public incident, when a publisher publishes it as a
+    correction ("applied"). The incident row always holds the document of revision number
+    ``Incident.revision``; a change in review has a higher number. The history of a state
+    is in ``IncidentChangeDecision``.
+    """
 
     __tablename__ = "incident_revision"
-    __table_args__ = (UniqueConstraint("incident_id", "revision"),)
+    __table_args__ = (
+        UniqueConstraint("incident_id", "revision"),
+        Index("ix_incident_revision_state", "state", "incident_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
     revision: Mapped[int] = mapped_column(Integer)
     doc: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     doc_sha256: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    custody_leaf: Mapped[int] = mapped_column(BigInteger)
+    #: applied, pending, approved or rejected (see the class docstring).
+    state: Mapped[str] = mapped_column(String(16), default="applied", server_default="applied")
+    #: For a proposed change: the revision it was written against (its diff's "before").
+    base_revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class IncidentChangeDecision(Base):
+    """One step of a proposed change after its proposal: ``approve`` or ``reject`` (a
+    verifier other than its authors) and ``apply`` (its content becomes the incident's,
+    on approval, on a publisher's correction, or on a withdrawal)."""
+
+    __tablename__ = "incident_change_decision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("incident_revision.id"), index=True)
+    #: approve, reject or apply
+    act: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     custody_leaf: Mapped[int] = mapped_column(BigInteger)

@@ -2,9 +2,10 @@
 incident (suggestions seen from the incident's side).
 
 The review queue lists incidents and evidence items in review (an outcome proposed and not
-yet approved or rejected), oldest first. Work a viewer may not decide on (they proposed it,
-or, for items, wrote its verification records) is listed apart, so a verifier sees at once
-what is theirs to review under the two-person rule.
+yet approved or rejected) and changes proposed to concluded incidents, oldest first. Work a
+viewer may not decide on (they proposed it, authored the incident, or, for items, wrote its
+verification records) is listed apart, so a verifier sees at once what is theirs to review
+under the two-person rule.
 """
 
 from __future__ import annotations
@@ -17,15 +18,17 @@ from sqlalchemy.orm import Session
 
 from civwatch.evidence.models import EvidenceItem, Sighting
 from civwatch.geo import bounding_box
+from civwatch.incidents.changes import diff
 from civwatch.incidents.models import (
     Incident,
+    IncidentRevision,
     IncidentTransition,
     ItemTransition,
     ItemVerification,
     SuggestionDecision,
     VerificationRecord,
 )
-from civwatch.incidents.service import _incident, current_links, summary_json
+from civwatch.incidents.service import _incident, current_links, incident_doc, summary_json
 from civwatch.incidents.suggestions import (
     MIN_SCORE,
     POSTED_WITHIN,
@@ -36,6 +39,7 @@ from civwatch.incidents.suggestions import (
     cluster_members,
     score,
 )
+from civwatch.incidents.workflow import authors_of
 from civwatch.workspace import Workspace
 
 #: At most this many entries of each kind in the queue (oldest first).
@@ -73,9 +77,10 @@ def _latest_submits_items(session: Session, ids: list[int]) -> dict[int, datetim
 
 
 def review_queue(ws: Workspace, viewer: str, *, limit: int = QUEUE_LIMIT) -> dict[str, Any]:
-    """Incidents and items in review, oldest submission first, split into those ``viewer``
-    may decide on (``incidents``, ``items``) and their own work (``own_incidents``,
-    ``own_items``), with the proposed outcome, who proposed it and when."""
+    """Incidents and items in review and changes to concluded incidents, oldest first,
+    split into those ``viewer`` may decide on (``incidents``, ``items``, ``changes``) and
+    their own work (``own_incidents``, ``own_items``, ``own_changes``), with the proposed
+    outcome or change, who proposed it and when."""
     with ws.sessions() as session:
         incidents = list(
             session.scalars(
@@ -85,12 +90,22 @@ def review_queue(ws: Workspace, viewer: str, *, limit: int = QUEUE_LIMIT) -> dic
                 .limit(limit)
             )
         )
+        proposed = session.execute(
+            select(IncidentRevision, Incident)
+            .join(Incident, Incident.id == IncidentRevision.incident_id)
+            .where(IncidentRevision.state == "pending")
+            .order_by(IncidentRevision.at, IncidentRevision.id)
+            .limit(limit)
+        ).all()
         submits = _latest_submits_incidents(session, [i.id for i in incidents])
+        authors = authors_of(session, [i.id for i in incidents] + [i.id for _, i in proposed])
         out: dict[str, list[dict[str, Any]]] = {
             "incidents": [],
             "own_incidents": [],
             "items": [],
             "own_items": [],
+            "changes": [],
+            "own_changes": [],
         }
         for incident in incidents:
             proposer, at = submits.get(incident.id, (None, incident.updated_at))
@@ -98,9 +113,19 @@ def review_queue(ws: Workspace, viewer: str, *, limit: int = QUEUE_LIMIT) -> dic
                 **summary_json(incident),
                 "proposer": proposer,
                 "submitted_at": _iso(at),
-                "own": proposer == viewer,
+                "own": proposer == viewer or viewer in authors[incident.id],
             }
             out["own_incidents" if entry["own"] else "incidents"].append(entry)
+        for change, incident in proposed:
+            entry = {
+                **summary_json(incident),
+                "change_revision": change.revision,
+                "fields": [d["field"] for d in diff(incident_doc(session, incident), change.doc)],
+                "proposer": change.actor,
+                "submitted_at": _iso(change.at),
+                "own": change.actor == viewer or viewer in authors[incident.id],
+            }
+            out["own_changes" if entry["own"] else "changes"].append(entry)
         states = session.execute(
             select(ItemVerification, EvidenceItem)
             .join(EvidenceItem, EvidenceItem.id == ItemVerification.item_id)

@@ -313,6 +313,7 @@ def update_incident(
                 f"Incident {incident.id} is in review: a reviewer must approve or reject it "
                 "before its content can change."
             )
+        _refuse_while_change_open(session, incident)
         current = incident_doc(session, incident)
         merged = {**current, **changes}
         if {"lat", "lon"} & set(changes):
@@ -323,7 +324,14 @@ def update_incident(
         if checked == current:
             raise RejectedInputError("These values are already recorded: nothing changed.")
         now = utcnow()
-        incident.revision += 1
+        from civwatch.incidents import changes as proposals
+
+        if incident.status in proposals.CONCLUDED:
+            # A conclusion changes only through review: the edit waits as a proposed change.
+            proposals.propose(ws, session, incident, checked, user.username, now)
+            session.flush()
+            return _show(session, incident)
+        incident.revision = proposals.next_revision(session, incident.id)
         incident.updated_at = now
         _apply(session, incident, checked)
         if LOCATION_FIELDS & set(changes):
@@ -331,6 +339,26 @@ def update_incident(
         _record_revision(ws, session, incident, checked, user.username, now, "incident-update")
         session.flush()
         return _show(session, incident)
+
+
+def _refuse_while_change_open(session: Session, incident: Incident) -> None:
+    """A clear error when the incident has a change in review or waiting for publication."""
+    from civwatch.incidents.changes import open_change
+
+    change = open_change(session, incident.id)
+    if change is None:
+        return
+    if change.state == "pending":
+        raise RejectedInputError(
+            f"Incident {incident.id} has a change in review (revision {change.revision}, "
+            f"proposed by {change.actor}): a verifier must approve or reject it before the "
+            "incident can change again."
+        )
+    raise RejectedInputError(
+        f"Incident {incident.id} has an approved change (revision {change.revision}) that "
+        "waits for a publisher to publish it as a correction: the incident can change again "
+        "after that."
+    )
 
 
 def _incident(session: Session, incident_id: int, *, for_update: bool = False) -> Incident:
@@ -419,6 +447,32 @@ def current_links(session: Session, incident_ids: Sequence[int]) -> list[Evidenc
     )
 
 
+def verified_item_ids(session: Session, incident_ids: Sequence[int]) -> dict[int, set[int]]:
+    """incident id -> ids of its linked evidence items that are verified now."""
+    links = current_links(session, incident_ids)
+    if not links:
+        return {}
+    verified = set(
+        session.scalars(
+            select(ItemVerification.item_id).where(
+                ItemVerification.item_id.in_({lk.item_id for lk in links}),
+                ItemVerification.status == "verified",
+            )
+        )
+    )
+    out: dict[int, set[int]] = {}
+    for lk in links:
+        if lk.item_id in verified:
+            out.setdefault(lk.incident_id, set()).add(lk.item_id)
+    return out
+
+
+def incidents_of_item(session: Session, item_id: int) -> list[Incident]:
+    """The incidents an evidence item is linked to now, oldest first."""
+    ids = {lk.incident_id for lk in current_links_of_items(session, [item_id])}
+    return list(session.scalars(select(Incident).where(Incident.id.in_(ids)).order_by(Incident.id)))
+
+
 def _latest_link(session: Session, incident_id: int, item_id: int) -> EvidenceLink | None:
     return session.scalars(
         select(EvidenceLink)
@@ -501,7 +555,10 @@ def link_evidence(
         user = require_role(session, actor, *WRITERS)
         incident = _incident(session, incident_id)
         item = session.get_one(EvidenceItem, found.id)
-        link_in_session(ws, session, incident, item, role, note, user.username, utcnow())
+        now = utcnow()
+        link_in_session(ws, session, incident, item, role, note, user.username, now)
+        if incident.visibility == "public":
+            mark_public_change(incident, now)  # its count of sources is public
         session.flush()
         return _show(session, incident)
 
@@ -515,13 +572,23 @@ def unlink_evidence(
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require_role(session, actor, *WRITERS)
-        incident = _incident(session, incident_id)
+        incident = _incident(session, incident_id, for_update=True)
         previous = _latest_link(session, incident.id, found.id)
         if previous is None or not previous.linked:
             raise RejectedInputError(
                 f"Item {found.sha256[:12]} is not linked to incident {incident.id}."
             )
+        verified = verified_item_ids(session, [incident.id]).get(incident.id, set())
+        if incident.visibility == "public" and verified == {found.id}:
+            raise RejectedInputError(
+                f"Item {found.sha256[:12]} is the last verified evidence of incident "
+                f"{incident.id}, which is public: a public incident cannot stay up without "
+                "verified evidence. Link another verified item first, or have a publisher "
+                "withdraw the incident."
+            )
         now = utcnow()
+        if incident.visibility == "public":
+            mark_public_change(incident, now)  # its count of sources is public
         leaf = entries.append(
             ws,
             session,
@@ -577,8 +644,10 @@ def _show(session: Session, incident: Incident) -> dict[str, Any]:
         .where(IncidentRevision.incident_id == incident.id)
         .order_by(IncidentRevision.revision)
     ).all()
+    from civwatch.incidents.changes import change_json, open_change
     from civwatch.publish.publication import coarsened_location
 
+    change = open_change(session, incident.id)
     return {
         "id": incident.id,
         **summary_json(incident),
@@ -621,9 +690,11 @@ def _show(session: Session, incident: Incident) -> dict[str, Any]:
                 "at": _iso(r.at),
                 "doc_sha256": r.doc_sha256,
                 "custody_leaf": r.custody_leaf,
+                "state": r.state,
             }
             for r in revisions
         ],
+        "change": None if change is None else change_json(session, incident, change),
     }
 
 
@@ -668,7 +739,21 @@ def list_incidents(
         rows = session.scalars(
             query.order_by(Incident.start_at.desc(), Incident.id.desc()).limit(limit).offset(offset)
         ).all()
-        return {"total": total, "incidents": [summary_json(i) for i in rows]}
+        from civwatch.incidents.changes import open_changes
+
+        waiting = open_changes(session, [i.id for i in rows])
+        return {
+            "total": total,
+            "incidents": [
+                {**summary_json(i), "change": _change_summary(waiting.get(i.id))} for i in rows
+            ],
+        }
+
+
+def _change_summary(change: IncidentRevision | None) -> dict[str, Any] | None:
+    if change is None:
+        return None
+    return {"revision": change.revision, "state": change.state, "proposed_by": change.actor}
 
 
 # --- internal fields: notes and witnesses -------------------------------------------------------
@@ -812,8 +897,54 @@ def remove_witness(
 
 
 def incidents_version(session: Session) -> str:
-    """A token that changes whenever anything shown of incidents may have changed: every
-    edit, status change, publication, withdrawal, correction and change of location
-    precision stamps ``Incident.updated_at``. One index lookup."""
+    """A token that changes whenever anything the team sees of incidents may have changed:
+    every edit, proposed change, status change, publication, withdrawal, correction and
+    change of location precision stamps ``Incident.updated_at``. One index lookup. For
+    the team's answers only: public answers use :func:`public_version`."""
     newest = session.scalar(select(func.max(Incident.updated_at)))
     return "empty" if newest is None else newest.isoformat()
+
+
+def mark_public_change(incident: Incident, now: datetime) -> None:
+    """Record that what the public sees of ``incident`` changed (THE one place that moves
+    :func:`public_version`). Called for a publication, a withdrawal (and a reopening or an
+    automatic withdrawal of a public incident), a correction, a change of the public
+    location precision, of the linked evidence or of the approved media of a public
+    incident; never for internal work, so the public version reveals none of it."""
+    incident.public_changed_at = now
+
+
+def mark_public_items(session: Session, item_ids: Sequence[int], now: datetime) -> None:
+    """:func:`mark_public_change` for every public incident the items are linked to (their
+    public media or sources changed)."""
+    ids = {lk.incident_id for lk in current_links_of_items(session, item_ids)}
+    if not ids:
+        return
+    for incident in session.scalars(
+        select(Incident).where(Incident.id.in_(ids), Incident.visibility == "public")
+    ):
+        mark_public_change(incident, now)
+
+
+def current_links_of_items(session: Session, item_ids: Sequence[int]) -> list[EvidenceLink]:
+    """Links in force of the items (rows not superseded and not removals)."""
+    if not item_ids:
+        return []
+    newer = select(EvidenceLink.supersedes_id).where(EvidenceLink.supersedes_id.is_not(None))
+    return list(
+        session.scalars(
+            select(EvidenceLink).where(
+                EvidenceLink.item_id.in_(list(item_ids)),
+                EvidenceLink.linked.is_(True),
+                EvidenceLink.id.not_in(newer.scalar_subquery()),
+            )
+        )
+    )
+
+
+def public_version(session: Session) -> str:
+    """A token that changes only when something public changes (see
+    :func:`mark_public_change`): cached public answers and their ETags are made at it, so
+    they reveal nothing of internal work. One index lookup."""
+    newest = session.scalar(select(func.max(Incident.public_changed_at)))
+    return "public:empty" if newest is None else "public:" + newest.isoformat()

@@ -24,7 +24,12 @@ from civwatch.evidence.service import find_item
 from civwatch.geo import check_location, check_time, validation
 from civwatch.incidents import entries
 from civwatch.incidents.models import ItemTransition, ItemVerification, VerificationRecord
-from civwatch.incidents.service import WRITERS, extra_terms
+from civwatch.incidents.service import (
+    WRITERS,
+    extra_terms,
+    incidents_of_item,
+    verified_item_ids,
+)
 from civwatch.incidents.vocabulary import (
     ITEM_STATUSES,
     LEVELS,
@@ -40,10 +45,17 @@ from civwatch.incidents.workflow import (
     check_reviewer,
     plan,
     review_step,
+    withdraw_in_session,
 )
 from civwatch.workspace import Workspace
 
 MAX_FIELD = 10_000
+#: Shown in the public history of an incident withdrawn because its last verified evidence
+#: item stopped being verified (which item stays internal: it is in the custody entry).
+WITHDRAWN_FOR_EVIDENCE = (
+    "Withdrawn while its evidence is checked again: the last verified evidence item it "
+    "relied on is no longer verified."
+)
 #: Which fields each record kind takes (others are refused).
 RECORD_FIELDS: dict[str, tuple[str, ...]] = {
     "source": ("account", "platform", "url", "first_seen", "reliability", "notes"),
@@ -224,11 +236,37 @@ def _item_transition(
             custody_leaf=leaf,
         )
     )
+    before = state.status
     state.status = step.to_status
     state.proposed_status = step.proposed if step.to_status == "in_review" else None
     if step.act == "submit":
         state.submitted_by = actor
     state.updated_at = now
+    if before == "verified" and step.to_status != "verified":
+        _withdraw_unsupported(ws, session, item, actor)
+
+
+def _withdraw_unsupported(ws: Workspace, session: Session, item: EvidenceItem, actor: str) -> None:
+    """Withdraw every public incident that ``item`` was the last verified evidence of, in
+    the caller's transaction: a public incident never stays up without verified evidence.
+    (Withdrawing protects the public record better than refusing: the item is reopened
+    because someone doubts it, and an incident resting on doubted evidence must not stay
+    public while it is checked.)"""
+    session.flush()
+    public = [i for i in incidents_of_item(session, item.id) if i.visibility == "public"]
+    if not public:
+        return
+    verified = verified_item_ids(session, [i.id for i in public])
+    for incident in public:
+        if not verified.get(incident.id):
+            withdraw_in_session(
+                ws,
+                session,
+                incident,
+                actor,
+                WITHDRAWN_FOR_EVIDENCE,
+                details={"item": item.sha256},
+            )
 
 
 def add_record(
@@ -355,7 +393,9 @@ def review_item(
                 select(VerificationRecord.author).where(VerificationRecord.item_id == item.id)
             )
         )
-        check_reviewer(what, user.username, state.submitted_by, authors)
+        check_reviewer(
+            what, user.username, state.submitted_by, dict.fromkeys(authors, "item-records")
+        )
         _item_transition(ws, session, item, state, step, user.username, text)
         session.flush()
         return _view(session, item)

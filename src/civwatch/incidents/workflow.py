@@ -5,11 +5,19 @@ States: reported (incidents) or unverified (items) -> under_verification -> in_r
 (an outcome proposed: verified, unverifiable or false_or_misattributed) -> the outcome,
 when a *second* person with the verifier role approves; a rejection (with a reason) sends
 it back to under_verification. A final state can be reopened (with a reason). No state can
-be skipped, and nobody reviews their own work. Every act is a row and a custody entry.
+be skipped, and nobody reviews their own work: not the one who proposed it, and for an
+incident none of its authors (:func:`incident_authors`). Every act is a row and a custody
+entry.
+
+An edit to a concluded incident is a proposed change (:mod:`civwatch.incidents.changes`);
+:func:`review_incident` decides on it too. A public incident always has verified evidence:
+publishing needs it, and a withdrawal (:func:`withdraw_in_session`) follows at once when
+its last verified item stops being verified.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,9 +27,21 @@ from sqlalchemy.orm import Session
 from civwatch.accounts.service import require_role
 from civwatch.db import utcnow
 from civwatch.errors import PermissionDeniedError, RejectedInputError
-from civwatch.incidents import entries
-from civwatch.incidents.models import Incident, IncidentTransition, ItemVerification
-from civwatch.incidents.service import WRITERS, _incident, _show, current_links
+from civwatch.incidents import changes, entries
+from civwatch.incidents.models import (
+    Incident,
+    IncidentRevision,
+    IncidentTransition,
+    VerificationRecord,
+)
+from civwatch.incidents.service import (
+    WRITERS,
+    _incident,
+    _show,
+    current_links,
+    mark_public_change,
+    verified_item_ids,
+)
 from civwatch.incidents.vocabulary import INCIDENT_STATUSES, ITEM_STATUSES, OUTCOMES, choose
 from civwatch.workspace import Workspace
 
@@ -83,17 +103,81 @@ def plan(what: str, current: str, target: str, initial: str) -> Step:
     raise RejectedInputError(f"Unknown status {target!r}.")
 
 
-def check_reviewer(what: str, reviewer: str, submitter: str | None, authors: set[str]) -> None:
-    """The two-person rule: a reviewer reviews someone else's work, never their own."""
+#: Why someone may not decide on a piece of work, by the part they had in it.
+NOT_YOURS = {
+    "submitter": "{reviewer} submitted {what} for review and cannot review it: a second "
+    "verifier must.",
+    "item-records": "{reviewer} wrote verification records for {what} and cannot approve or "
+    "reject them: a second verifier must.",
+    "created": "{reviewer} recorded {what} and cannot approve or reject it: a second "
+    "verifier must.",
+    "revision": "{reviewer} wrote a revision of {what} and cannot approve or reject it: a "
+    "second verifier must.",
+    "records": "{reviewer} wrote verification records of evidence linked to {what} and "
+    "cannot approve or reject it: a second verifier must.",
+    "proposer": "{reviewer} proposed the change to {what} and cannot approve or reject it: "
+    "a second verifier must.",
+}
+
+
+def check_reviewer(
+    what: str, reviewer: str, submitter: str | None, authors: Mapping[str, str]
+) -> None:
+    """The two-person rule: a reviewer reviews someone else's work, never their own.
+
+    ``authors`` maps each author of the work to their part in it (a key of
+    :data:`NOT_YOURS`), which the refusal names.
+    """
     if reviewer == submitter:
-        raise PermissionDeniedError(
-            f"{reviewer} submitted {what} for review and cannot review it: a second verifier must."
-        )
-    if reviewer in authors:
-        raise PermissionDeniedError(
-            f"{reviewer} wrote verification records for {what} and cannot approve or reject "
-            "them: a second verifier must."
-        )
+        raise PermissionDeniedError(NOT_YOURS["submitter"].format(reviewer=reviewer, what=what))
+    part = authors.get(reviewer)
+    if part is not None:
+        raise PermissionDeniedError(NOT_YOURS[part].format(reviewer=reviewer, what=what))
+
+
+def authors_of(session: Session, incident_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    """incident id -> {username: part} of everyone who authored the incident: its creator
+    ("created"), anyone who wrote a revision of it, pending and rejected ones included
+    ("revision"), and anyone who wrote a verification record of evidence linked to it now
+    ("records"). None of them may approve or reject its outcome or a change to it."""
+    out: dict[int, dict[str, str]] = {i: {} for i in incident_ids}
+    if not incident_ids:
+        return out
+    ids = list(incident_ids)
+    for incident_id, who in session.execute(
+        select(Incident.id, Incident.created_by).where(Incident.id.in_(ids))
+    ):
+        out[incident_id].setdefault(who, "created")
+    for incident_id, who in session.execute(
+        select(IncidentRevision.incident_id, IncidentRevision.actor)
+        .where(IncidentRevision.incident_id.in_(ids))
+        .order_by(IncidentRevision.id)
+    ):
+        out[incident_id].setdefault(who, "revision")
+    incidents_of: dict[int, set[int]] = {}
+    for link in current_links(session, ids):
+        incidents_of.setdefault(link.item_id, set()).add(link.incident_id)
+    if incidents_of:
+        for item_id, who in session.execute(
+            select(VerificationRecord.item_id, VerificationRecord.author)
+            .where(VerificationRecord.item_id.in_(list(incidents_of)))
+            .order_by(VerificationRecord.id)
+        ):
+            for incident_id in incidents_of[item_id]:
+                out[incident_id].setdefault(who, "records")
+    return out
+
+
+def incident_authors(session: Session, incident_id: int) -> dict[str, str]:
+    """:func:`authors_of` one incident."""
+    return authors_of(session, [incident_id])[incident_id]
+
+
+def get_incident_authors(ws: Workspace, incident_id: int) -> dict[str, str]:
+    """Who authored the incident and how (:func:`authors_of`), for pages that offer the
+    review only to those who may give it."""
+    with ws.sessions() as session:
+        return incident_authors(session, _incident(session, incident_id).id)
 
 
 def review_step(what: str, current: str, proposed: str | None, decision: str) -> Step:
@@ -121,16 +205,15 @@ def _submitter(session: Session, incident_id: int) -> str | None:
 
 
 def _verified_items(session: Session, incident: Incident) -> int:
-    links = current_links(session, [incident.id])
-    if not links:
-        return 0
-    rows = session.scalars(
-        select(ItemVerification.item_id).where(
-            ItemVerification.item_id.in_([lk.item_id for lk in links]),
-            ItemVerification.status == "verified",
+    return len(verified_item_ids(session, [incident.id]).get(incident.id, set()))
+
+
+def _needs_verified_evidence(session: Session, incident: Incident, doing: str) -> None:
+    if _verified_items(session, incident) == 0:
+        raise RejectedInputError(
+            f"Incident {incident.id} has no linked evidence item that is verified: link "
+            f"evidence and have it verified (and reviewed) before {doing}."
         )
-    ).all()
-    return len(rows)
 
 
 def _transition(
@@ -142,10 +225,11 @@ def _transition(
     reason: str | None,
     *,
     visibility: str | None = None,
+    details: Mapping[str, Any] | None = None,
 ) -> None:
     now = utcnow()
     before = incident.status
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = dict(details or {})
     if visibility is not None:
         extra["visibility"] = visibility
     leaf = entries.append(
@@ -196,12 +280,18 @@ def set_incident_status(
         what = f"Incident {incident.id}"
         step = plan(what, incident.status, target, "reported")
         text = _reason(reason, step.act == "reopen", step.act)
-        if step.proposed == "verified" and _verified_items(session, incident) == 0:
+        if step.proposed == "verified":
+            _needs_verified_evidence(session, incident, "proposing the incident as verified")
+        change = changes.open_change(session, incident.id)
+        if step.act == "reopen" and change is not None and change.state == "pending":
             raise RejectedInputError(
-                f"{what} has no linked evidence item that is verified: link evidence and "
-                "have it verified (and reviewed) before proposing the incident as verified."
+                f"{what} has a change in review (revision {change.revision}): a verifier must "
+                "approve or reject it before the incident can be reopened."
             )
         made_internal = step.act == "reopen" and incident.visibility == "public"
+        if made_internal:
+            # Reopening takes it off the public site: a withdrawal.
+            changes.apply_waiting(ws, session, incident, user.username, utcnow(), on="withdrawal")
         _transition(
             ws,
             session,
@@ -213,6 +303,7 @@ def set_incident_status(
         )
         if made_internal:
             incident.visibility = "internal"
+            mark_public_change(incident, incident.updated_at)
         session.flush()
         return _show(session, incident)
 
@@ -225,18 +316,65 @@ def review_incident(
     actor: str | None,
     reason: str | None = None,
 ) -> dict[str, Any]:
-    """A second verifier approves the proposed outcome or rejects it with a reason."""
+    """A second verifier approves the proposed outcome or rejects it with a reason; for a
+    concluded incident with a change in review, the decision is on that change."""
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require_role(session, actor, "verifier")
         incident = _incident(session, incident_id, for_update=True)
         what = f"incident {incident.id}"
+        authors = incident_authors(session, incident.id)
+        change = None
+        if incident.status != "in_review":
+            change = changes.open_change(session, incident.id)
+        if change is not None and change.state == "approved":
+            raise RejectedInputError(
+                f"The change to {what} (revision {change.revision}) is approved already: it "
+                "waits for a publisher to publish it as a correction. There is nothing to "
+                "review."
+            )
+        if change is not None:
+            choice = choose(decision, ("approve", "reject"), "review decision")
+            text = _reason(reason, choice == "reject", "a rejection")
+            check_reviewer(what, user.username, None, {**authors, change.actor: "proposer"})
+            changes.decide(ws, session, incident, change, choice, user.username, text, utcnow())
+            session.flush()
+            return _show(session, incident)
         step = review_step(what, incident.status, incident.proposed_status, decision)
         text = _reason(reason, step.act == "reject", "a rejection")
-        check_reviewer(what, user.username, _submitter(session, incident.id), set())
+        check_reviewer(what, user.username, _submitter(session, incident.id), authors)
+        if step.act == "approve" and step.to_status == "verified":
+            _needs_verified_evidence(session, incident, "approving it as verified")
         _transition(ws, session, incident, step, user.username, text)
         session.flush()
         return _show(session, incident)
+
+
+def withdraw_in_session(
+    ws: Workspace,
+    session: Session,
+    incident: Incident,
+    actor: str,
+    reason: str | None,
+    *,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """Take a public incident off the public site inside the caller's transaction: an
+    approved change waiting for publication is applied, the withdrawal is a transition
+    (act "unpublish", ``reason`` shown in its public history) and a public change."""
+    changes.apply_waiting(ws, session, incident, actor, utcnow(), on="withdrawal")
+    _transition(
+        ws,
+        session,
+        incident,
+        Step("unpublish", incident.status),
+        actor,
+        reason,
+        visibility="internal",
+        details=details,
+    )
+    incident.visibility = "internal"
+    mark_public_change(incident, incident.updated_at)
 
 
 def set_visibility(
@@ -262,16 +400,21 @@ def set_visibility(
             )
         act = "publish" if visibility == "public" else "unpublish"
         text = _reason(reason, act == "unpublish", act)
-        _transition(
-            ws,
-            session,
-            incident,
-            Step(act, incident.status),
-            user.username,
-            text,
-            visibility=visibility,
-        )
-        incident.visibility = visibility
+        if act == "unpublish":
+            withdraw_in_session(ws, session, incident, user.username, text)
+        else:
+            _needs_verified_evidence(session, incident, "publishing it")
+            _transition(
+                ws,
+                session,
+                incident,
+                Step(act, incident.status),
+                user.username,
+                text,
+                visibility=visibility,
+            )
+            incident.visibility = visibility
+            mark_public_change(incident, incident.updated_at)
         session.flush()
         return _show(session, incident)
 

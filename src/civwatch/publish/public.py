@@ -6,7 +6,10 @@ It is an allow-list: a public incident is a dict built field by field from
 and its captions, sightings, verification records, who did what, exact coordinates when
 the incident's location is coarsened) can reach a public output, because nothing here
 reads it. Only incidents that are verified *and* public appear; an incident withdrawn from
-publication disappears from every output at once.
+publication disappears from every output at once. Content comes from the incident row,
+which holds the last approved version: a change to a concluded incident waits beside it
+(:mod:`civwatch.incidents.changes`) and reaches the public only through a publisher's
+correction.
 
 Locations come from :func:`civwatch.publish.publication.coarsened_location`, so the place
 shown is as coarse as the publisher chose; settlement, raion and oblast are given only as

@@ -2,9 +2,14 @@
 withdrawal, and the public history of an incident.
 
 Publication and withdrawal are the incident's visibility transitions
-(:func:`civwatch.incidents.workflow.set_visibility`: only verified incidents are published,
-both acts are custody entries). A correction is a notice on a published incident ("corrected
-on DATE: TEXT") that keeps it public and keeps the earlier notices.
+(:func:`civwatch.incidents.workflow.set_visibility`: only verified incidents with verified
+evidence are published, both acts are custody entries). A correction is how a published
+incident changes in public: it applies the change a second verifier approved (edits to a
+concluded incident wait for review, see :mod:`civwatch.incidents.changes`) and adds a
+notice ("corrected on DATE: TEXT") that keeps the incident public and keeps the earlier
+notices. Every act that changes what the public sees stamps the incident with
+:func:`civwatch.incidents.service.mark_public_change`, the public version cached public
+answers are checked on.
 
 The location the public sees is coarsened per incident (``public_location_precision``):
 
@@ -44,6 +49,7 @@ from civwatch.incidents.service import (
     _incident,
     _show,
     gazetteer_for,
+    mark_public_change,
 )
 from civwatch.incidents.vocabulary import choose
 from civwatch.publish.models import Correction
@@ -251,6 +257,8 @@ def set_location_precision(
         incident.public_location_precision = precision
         place_publicly(incident, places)
         incident.updated_at = now
+        if incident.visibility == "public":
+            mark_public_change(incident, now)
         entries.append(
             ws,
             session,
@@ -327,8 +335,13 @@ def withdraw_incident(
 def correct_incident(
     ws: Workspace, incident_id: int, note: str, *, actor: str | None
 ) -> dict[str, Any]:
-    """Record a correction notice on a published incident; it stays public and every
-    earlier notice stays in its public history."""
+    """Publish a correction of a published incident: the change a second verifier approved
+    (if one waits, see :mod:`civwatch.incidents.changes`) becomes what the public sees, and
+    the notice ("corrected on DATE: TEXT") joins its public history, after every earlier
+    one. The incident stays public. This is the only way a public incident's content
+    changes in public."""
+    from civwatch.incidents.changes import apply_waiting
+
     text = _note(note, "The correction")
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
@@ -340,6 +353,7 @@ def correct_incident(
                 "on a published incident. Edit the incident instead."
             )
         now = utcnow()
+        apply_waiting(ws, session, incident, user.username, now, on="correction")
         leaf = entries.append(
             ws,
             session,
@@ -361,6 +375,7 @@ def correct_incident(
             )
         )
         incident.updated_at = now
+        mark_public_change(incident, now)
         session.flush()
         shown = _show(session, incident)
         shown["public_history"] = _history_json(public_history(session, incident.id))

@@ -53,7 +53,7 @@ from civwatch.evidence.models import EvidenceItem
 from civwatch.evidence.service import find_item
 from civwatch.incidents import entries
 from civwatch.incidents.models import EvidenceLink
-from civwatch.incidents.service import WRITERS, current_links
+from civwatch.incidents.service import WRITERS, current_links, mark_public_items
 from civwatch.matching.decoding import DEFAULT_MAX_PIXELS, decode_image
 from civwatch.media.exiftool import ExiftoolProcess, parse_json_output
 from civwatch.publish.models import Redaction
@@ -834,6 +834,8 @@ def approve_redaction(
             p.status = "superseded"
         record.status = "approved"
         record.decided_by, record.decided_at = user.username, now
+        # The public incidents showing this item now show the new copy.
+        mark_public_items(session, [record.item_id], now)
         record.decision_leaf, record.decision_note = leaf, text
         session.flush()
         return redaction_json(record)

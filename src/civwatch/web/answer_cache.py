@@ -1,12 +1,18 @@
-"""Map answers kept in memory until any incident changes.
+"""Answers kept in memory until what they show changes.
 
-The maps (the public one and the team's) are read far more often than incidents change:
-every browser asks for the markers of its viewport, and most ask for the same few. An
-answer is kept with the *incidents version* it was made at
-(:func:`civwatch.incidents.service.incidents_version`, one index lookup) and served again
+The maps (the public one and the team's) and the public feeds are read far more often
+than incidents change: every browser asks for the markers of its viewport, and most ask
+for the same few. An answer is kept with the *version* it was made at and served again
 only while that version holds, so an edit, a withdrawal or a correction shows on the very
-next request. Browsers get an ETag and ``Cache-Control: no-cache``: they may keep a copy
-but must ask again each time, and are answered 304 when nothing changed.
+next request, in every server process (each checks the version in the database, one
+index lookup). Browsers and proxies get an ETag and ``Cache-Control: no-cache``: they may
+keep a copy but must ask again each time, and are answered 304 when nothing changed.
+
+There are two versions. Public answers are made at
+:func:`civwatch.incidents.service.public_version`, which moves only when something public
+changes (a publication, a withdrawal, a correction...), so neither their ETags nor their
+freshness reveal that the team is working on anything. The team's answers are made at
+:func:`civwatch.incidents.service.incidents_version`, which moves with every change.
 
 Only answers that are the same for everyone allowed to ask are kept here; the route's
 permission check runs before the cache is consulted. Each server process has its own
@@ -24,7 +30,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
-from civwatch.incidents.service import incidents_version
+from civwatch.incidents.service import incidents_version, public_version
 from civwatch.workspace import Workspace
 
 #: Bytes of answers one process keeps at most.
@@ -92,15 +98,30 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 
 def cached_answer(
-    request: Request, ws: Workspace, make: Callable[[], bytes], media_type: str
+    request: Request,
+    ws: Workspace,
+    make: Callable[[], bytes],
+    media_type: str,
+    *,
+    public: bool,
 ) -> Response:
     """The answer ``make()`` gives, kept in the app's :class:`AnswerCache` under the full
-    request URL until any incident changes; 304 when the client has it already."""
+    request URL until the version changes (``public``: the public version, else the team's);
+    304 when the client has it already."""
     with ws.sessions() as session:
-        version = incidents_version(session)
+        version = public_version(session) if public else incidents_version(session)
     cache: AnswerCache = request.app.state.answer_cache
     answer = cache.get(str(request.url), version, make)
-    headers = {"ETag": answer.etag, "Cache-Control": "no-cache"}
-    if etag_matches(request.headers.get("if-none-match"), answer.etag):
-        return Response(status_code=304, headers=headers)
-    return Response(answer.body, media_type=media_type, headers=headers)
+    return revalidated(request, answer.body, answer.etag, media_type)
+
+
+def revalidated(
+    request: Request, body: bytes, etag: str, media_type: str, **headers: str
+) -> Response:
+    """``body`` with its ETag and ``Cache-Control: no-cache`` (a browser or proxy may keep
+    it but asks again each time, so a withdrawal reaches it at once), or 304 when the
+    client's ``If-None-Match`` names the ETag."""
+    sent = {**headers, "ETag": etag, "Cache-Control": "no-cache"}
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=sent)
+    return Response(body, media_type=media_type, headers=sent)

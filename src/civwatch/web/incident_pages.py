@@ -8,6 +8,7 @@ message and the values the user entered.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
@@ -39,6 +40,7 @@ from civwatch.media.preview import previewable
 from civwatch.publish import publication, redaction
 from civwatch.web.auth import client_of, require
 from civwatch.web.deps import WS, RowId
+from civwatch.web.incident_changes import FIELD_LABELS, YOUR_PART, change_rows, reader_part
 from civwatch.web.pages import render
 from civwatch.workspace import Workspace
 
@@ -60,6 +62,13 @@ Text = Annotated[str, Query(max_length=255)]
 DONE = {
     "created": "The incident was recorded.",
     "updated": "The changes were recorded as a new revision.",
+    "proposed": "Your change waits for a second verifier's review: until it is approved, the "
+    "incident keeps the content that was approved before.",
+    "change-approved": "You approved the change: it is now the incident's content.",
+    "change-waiting": "You approved the change. The incident is public: it changes in public "
+    "when a publisher publishes the change as a correction.",
+    "change-rejected": "You rejected the change: the incident keeps the content that was "
+    "approved before.",
     "linked": "The evidence item was linked.",
     "unlinked": "The evidence item was unlinked; the link stays in the history.",
     "status": "The verification status changed.",
@@ -86,6 +95,12 @@ LABELS = {
     "hour": "to the hour",
     "day": "to the day",
     "approximate": "approximate",
+}
+#: How the list of revisions names a revision that is not (yet) the incident's content.
+REVISION_STATES = {
+    "pending": "proposed, in review",
+    "approved": "approved, waiting for publication as a correction",
+    "rejected": "rejected",
 }
 OBLASTS = sorted(english for english, _ in UKRAINE_ADMIN1.values())
 
@@ -267,6 +282,7 @@ def _common(ws: Workspace, who: Principal) -> dict[str, Any]:
         "link_roles": LINK_ROLES,
         "oblasts": OBLASTS,
         "labels": LABELS,
+        "revision_states": REVISION_STATES,
         "range_text": range_text,
         "can_write": allows(who.roles, Permission.INCIDENTS_WRITE),
         "can_review": allows(who.roles, Permission.REVIEW),
@@ -577,6 +593,7 @@ def review_queue(request: Request, w: WS, who: Reader) -> Response:
         {
             **_common(w, who),
             "queue": found,
+            "field_labels": FIELD_LABELS,
             "age": lambda since: queue.age(since, now),
         },
     )
@@ -602,6 +619,9 @@ def _incident_page(
     submitter = next(
         (h["actor"] for h in reversed(incident["history"]) if h["act"] == "submit"), None
     )
+    authors = workflow.get_incident_authors(ws, incident_id)
+    change = incident["change"]
+    part = None if change is None else reader_part(change, authors, who.username)
     suggested: list[dict[str, Any]] = []
     if common["can_write"]:
         suggested = queue.suggested_items(ws, incident_id)
@@ -621,7 +641,22 @@ def _incident_page(
             "submitter": submitter,
             "may_decide": common["can_review"]
             and incident["status"] == "in_review"
-            and submitter != who.username,
+            and submitter != who.username
+            and who.username not in authors,
+            "own_part": workflow.NOT_YOURS[authors[who.username]].format(
+                reviewer="You", what="this incident"
+            )
+            if who.username in authors
+            else None,
+            "change": change,
+            "change_rows": []
+            if change is None
+            else change_rows(change, common["term_labels"], common["labels"], common["range_text"]),
+            "may_decide_change": common["can_review"]
+            and change is not None
+            and change["state"] == "pending"
+            and part is None,
+            "change_part": None if part is None else YOUR_PART[part],
             "suggested": suggested,
             "previewable": previewable,
             "done": DONE.get(done),
@@ -712,15 +747,16 @@ async def _act(
     incident_id: RowId,
     form_name: str,
     action: str,
-    done: str,
+    done: str | Callable[[Any], str],
     call: Any,
     *args: Any,
     **kwargs: Any,
 ) -> Response:
-    """Run one service call for a form; redirect with ``done`` or show the page with the error."""
+    """Run one service call for a form; redirect with ``done`` (a key of :data:`DONE`, or a
+    function of the call's result giving one) or show the page with the error."""
     form = await request.form()
     try:
-        await run_in_threadpool(call, *args, **kwargs)
+        result = await run_in_threadpool(call, *args, **kwargs)
     except CivwatchError as exc:
         message, code = exc.message, exc.status_code
         await run_in_threadpool(
@@ -739,21 +775,25 @@ async def _act(
             )
         )
     await run_in_threadpool(_audit, request, ws, who, action, f"incident {incident_id}")
-    return RedirectResponse(f"/incidents/{incident_id}?done={done}", status_code=303)
+    key = done(result) if callable(done) else done
+    return RedirectResponse(f"/incidents/{incident_id}?done={key}", status_code=303)
 
 
 @router.post("/incidents/{incident_id}/edit", response_class=HTMLResponse)
 async def incident_edit(request: Request, w: WS, who: Writer, incident_id: RowId) -> Response:
     form = await request.form()
 
-    def update() -> None:
+    def update() -> dict[str, Any]:
         current = service.get_incident(w, incident_id)
         changes = _changes(current, _doc_from_form(form))
-        service.update_incident(
+        return service.update_incident(
             w, incident_id, changes, actor=who.username, expected_revision=_revision(form)
         )
 
-    return await _act(request, w, who, incident_id, "edit", "incident-update", "updated", update)
+    def done(shown: dict[str, Any]) -> str:
+        return "proposed" if shown["change"] is not None else "updated"
+
+    return await _act(request, w, who, incident_id, "edit", "incident-update", done, update)
 
 
 @router.post("/incidents/{incident_id}/evidence", response_class=HTMLResponse)
@@ -821,14 +861,24 @@ async def incident_status(request: Request, w: WS, who: Writer, incident_id: Row
 async def incident_review(request: Request, w: WS, who: Reviewer, incident_id: RowId) -> Response:
     form = await request.form()
     decision = _field(form, "decision")
+    current = await run_in_threadpool(service.get_incident, w, incident_id)
+    on_change = current["status"] != "in_review" and current["change"] is not None
+
+    def done(shown: dict[str, Any]) -> str:
+        if not on_change:
+            return "approved" if decision == "approve" else "rejected"
+        if decision != "approve":
+            return "change-rejected"
+        return "change-waiting" if shown["change"] is not None else "change-approved"
+
     return await _act(
         request,
         w,
         who,
         incident_id,
-        "review",
+        "change-review" if on_change else "review",
         "incident-review",
-        "approved" if decision == "approve" else "rejected",
+        done,
         workflow.review_incident,
         w,
         incident_id,

@@ -348,7 +348,7 @@ def incidents_map(
             following = f"{request.url.path}?{urlencode(after)}"
         return page.text(following).encode()
 
-    return cached_answer(request, w, make, "application/geo+json")
+    return cached_answer(request, w, make, "application/geo+json", public=False)
 
 
 @router.get("/incidents/facets", tags=["incidents"])

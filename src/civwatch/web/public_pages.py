@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from civwatch.accounts.permissions import Permission
@@ -35,7 +34,7 @@ from civwatch.publish.public import (
     public_incidents,
 )
 from civwatch.publish.sharecard import share_card
-from civwatch.web.answer_cache import cached_answer
+from civwatch.web.answer_cache import cached_answer, etag_matches, revalidated
 from civwatch.web.auth import require
 from civwatch.web.deps import MAX_ROW_ID, WS, RowId
 from civwatch.web.media import MEDIA_CSP, download_type
@@ -367,15 +366,8 @@ def public_share_card(request: Request, w: WS, _: Anyone, incident_id: RowId) ->
     except CivwatchError as exc:
         return _failed(request, w, exc)
     png = share_card(w.data_dir, incident, w.settings.organisation_name)
-    return Response(
-        png,
-        media_type="image/png",
-        headers={
-            "Cache-Control": "public, max-age=300",
-            "ETag": '"' + hashlib.sha256(png).hexdigest()[:32] + '"',
-            "Content-Security-Policy": MEDIA_CSP,
-        },
-    )
+    etag = '"' + hashlib.sha256(png).hexdigest()[:32] + '"'
+    return revalidated(request, png, etag, "image/png", **{"Content-Security-Policy": MEDIA_CSP})
 
 
 @router.get("/public/incidents/{incident_id}/media/{index}")
@@ -392,6 +384,11 @@ def public_media_file(
         return _failed(request, w, exc)
     chosen = found[index]
     sha = chosen["sha256"]
+    # Asked again each time (no-cache), so a withdrawal reaches browsers and proxies at once;
+    # the copy is immutable, so its hash is its ETag.
+    cache_headers = {"ETag": f'"{sha[:32]}"', "Cache-Control": "no-cache"}
+    if etag_matches(request.headers.get("if-none-match"), cache_headers["ETag"]):
+        return Response(status_code=304, headers=cache_headers)
 
     def chunks() -> Any:
         with w.vault.open(sha) as f:
@@ -402,9 +399,9 @@ def public_media_file(
         chunks(),
         media_type=download_type(chosen["media_type"]),
         headers={
+            **cache_headers,
             "Content-Length": str(w.vault.size(sha)),
             "Content-Security-Policy": MEDIA_CSP,
-            "Cache-Control": "public, max-age=300",
             "Cross-Origin-Resource-Policy": "same-origin",
         },
     )
@@ -437,31 +434,31 @@ def _feed_incidents(w: Workspace) -> list[dict[str, Any]]:
 
 
 @router.get("/public/feed.atom")
-async def public_feed_atom(request: Request, w: WS, _: Anyone) -> Response:
-    """Atom feed of the incidents published or corrected last."""
-    incidents = await run_in_threadpool(_feed_incidents, w)
-    body = feeds.atom_feed(
-        incidents, base_url=_base_url(request), organisation=w.settings.organisation_name
-    )
-    return Response(
-        body,
-        media_type="application/atom+xml; charset=utf-8",
-        headers={"Cache-Control": "public, max-age=300"},
-    )
+def public_feed_atom(request: Request, w: WS, _: Anyone) -> Response:
+    """Atom feed of the incidents published or corrected last (kept until something public
+    changes; ETag and 304)."""
+
+    def make() -> bytes:
+        incidents = _feed_incidents(w)
+        return feeds.atom_feed(
+            incidents, base_url=_base_url(request), organisation=w.settings.organisation_name
+        )
+
+    return cached_answer(request, w, make, "application/atom+xml; charset=utf-8", public=True)
 
 
 @router.get("/public/feed.json")
-async def public_feed_json(request: Request, w: WS, _: Anyone) -> Response:
-    """JSON Feed 1.1 of the incidents published or corrected last."""
-    incidents = await run_in_threadpool(_feed_incidents, w)
-    body = feeds.json_feed(
-        incidents, base_url=_base_url(request), organisation=w.settings.organisation_name
-    )
-    return Response(
-        body,
-        media_type="application/feed+json; charset=utf-8",
-        headers={"Cache-Control": "public, max-age=300"},
-    )
+def public_feed_json(request: Request, w: WS, _: Anyone) -> Response:
+    """JSON Feed 1.1 of the incidents published or corrected last (kept until something
+    public changes; ETag and 304)."""
+
+    def make() -> bytes:
+        incidents = _feed_incidents(w)
+        return feeds.json_feed(
+            incidents, base_url=_base_url(request), organisation=w.settings.organisation_name
+        )
+
+    return cached_answer(request, w, make, "application/feed+json; charset=utf-8", public=True)
 
 
 @router.get("/sitrep")
@@ -643,7 +640,7 @@ def public_map_markers(
         doc["next"] = _next(request, doc["next_cursor"])
         return _dumps(doc)
 
-    return cached_answer(request, w, make, "application/geo+json")
+    return cached_answer(request, w, make, "application/geo+json", public=True)
 
 
 @api_router.get("/incidents")
