@@ -623,6 +623,7 @@ def _incident_page(
             and incident["status"] == "in_review"
             and submitter != who.username,
             "suggested": suggested,
+            "internal_access": service.internal_access(ws, incident_id, who.username),
             "previewable": previewable,
             "done": DONE.get(done),
             "error": error,
@@ -657,6 +658,20 @@ def _publishing(ws: Workspace, incident: dict[str, Any]) -> dict[str, Any]:
         "media": media,
         "hidden": [m for m in media if not m["shown"]],
     }
+
+
+@router.get("/incidents/{incident_id}/internal", response_class=HTMLResponse)
+def incident_internal_page(request: Request, w: WS, who: Writer, incident_id: RowId) -> Response:
+    """The witnesses and internal notes, for the people who work on the incident and its
+    reviewers while it waits for review: each opening (and refusal) is audited."""
+    internal = service.internal_fields(
+        w, incident_id, actor=who.username, client=client_of(request)
+    )
+    return render(
+        request,
+        "incident_internal.html",
+        {"incident": service.get_incident(w, incident_id), "internal": internal},
+    )
 
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
