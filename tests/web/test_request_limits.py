@@ -106,7 +106,10 @@ def _send(
     answer = b""
     try:
         while b"\r\n" not in answer:
-            got = sock.recv(65536)
+            try:
+                got = sock.recv(65536)
+            except ConnectionResetError:  # closed mid-body: the answer must be in already
+                break
             if not got:
                 break
             answer += got
