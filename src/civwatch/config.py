@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -14,6 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from civwatch.errors import ConfigurationError
 
 GIB = 1024**3
+#: Absolute links point here while no ``public_base_url`` is set: where ``civwatch serve``
+#: answers by default. Never taken from a request (its Host header is the client's word).
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
 
 
 class Settings(BaseSettings):
@@ -90,6 +94,35 @@ class Settings(BaseSettings):
         description="An API token: the command line acts as its user (CIVWATCH_TOKEN).",
     )
 
+    max_request_body: int = Field(
+        default=1024 * 1024,
+        ge=1,
+        description="Largest request body the web server reads (JSON and forms), bytes; "
+        "uploads are limited per file by max_file_size instead.",
+    )
+    public_base_url: str = Field(
+        default="",
+        description="The public site's address as readers reach it (scheme and host, e.g. "
+        "https://incidents.example.org): absolute links in feeds and share tags use it, "
+        "never the Host header of a request. Empty: relative links where the format "
+        "allows, and http://127.0.0.1:8000 where it needs an absolute one.",
+    )
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_base_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value:
+            return ""
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                "public_base_url must be an http:// or https:// address with a host name."
+            )
+        if parts.query or parts.fragment or parts.username or parts.password:
+            raise ValueError("public_base_url must be a plain address: no user, query or fragment.")
+        return value
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -105,6 +138,12 @@ class Settings(BaseSettings):
     @property
     def signing_key_path(self) -> Path:
         return self.data_dir / "keys" / "custody-ed25519.pem"
+
+    @property
+    def absolute_base_url(self) -> str:
+        """Where absolute links must point: the public base URL, or, until one is set,
+        :data:`DEFAULT_PUBLIC_BASE_URL` (``civwatch serve``'s own default address)."""
+        return self.public_base_url or DEFAULT_PUBLIC_BASE_URL
 
 
 def load_settings(**overrides: object) -> Settings:

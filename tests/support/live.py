@@ -22,7 +22,16 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(env: dict[str, str], *extra: str) -> Iterator[str]:
-    """Serve the data folder named in ``env``; yields the base URL once it accepts requests.
+    """Serve the data folder named in ``env``; yields the base URL once it accepts requests."""
+    with live_server_process(env, *extra) as (url, _proc):
+        yield url
+
+
+@contextmanager
+def live_server_process(
+    env: dict[str, str], *extra: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """:func:`live_server`, also yielding the server process (to measure its memory).
 
     The server's log goes to a file (``$CIVWATCH_SERVER_LOG`` or a temporary one), never to
     a pipe: a pipe nobody reads fills up and stops the server mid-request.
@@ -46,7 +55,7 @@ def live_server(env: dict[str, str], *extra: str) -> Iterator[str]:
                 break
             except OSError:
                 time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", proc
     finally:
         proc.terminate()
         try:

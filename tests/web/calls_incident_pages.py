@@ -15,6 +15,7 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/incidents/timeline"): {},
     ("GET", "/review"): {},
     ("GET", "/incidents/{incident_id}"): {},
+    ("GET", "/incidents/{incident_id}/internal"): {},
     ("POST", "/incidents/{incident_id}/edit"): {"data": {"title": "walk", "lat": ""}},
     ("POST", "/incidents/{incident_id}/evidence"): {"data": {"sha256": "abababababab"}},
     ("POST", "/incidents/{incident_id}/evidence/unlink"): {"data": {"sha256": "abababababab"}},

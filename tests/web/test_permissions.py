@@ -16,8 +16,9 @@ from civwatch.evidence.collect import Candidate
 from civwatch.evidence.ingest import Ingest, SourceInfo
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.service import create_incident, link_evidence
+from civwatch.incidents.verification import add_record
 from civwatch.web.app import declared_routes
-from tests.incidents.helpers import incident_doc
+from tests.incidents.helpers import GEO, incident_doc
 from tests.support.files import noise_jpeg
 from tests.web import (
     calls_admin,
@@ -83,7 +84,8 @@ def _routes(client: TestClient) -> list[tuple[str, str, Permission | None]]:
 
 @pytest.fixture
 def samples(team: Team, tmp_path: Path, places: Gazetteer) -> dict[str, str]:
-    """Values for path parameters: an evidence item and an incident it is linked to."""
+    """Values for path parameters: an evidence item and an incident it is linked to, which
+    the investigator and the verifier work on (only its team sees its witnesses)."""
     path = noise_jpeg(tmp_path / "walk.jpg", size=(32, 32))
     (outcome,) = Ingest(team.ws, source=SourceInfo(), collector="t").run(
         [Candidate(path, path.name)]
@@ -91,6 +93,7 @@ def samples(team: Team, tmp_path: Path, places: Gazetteer) -> dict[str, str]:
     assert outcome.sha256
     incident = create_incident(team.ws, incident_doc(), actor="investigator", places=places)
     link_evidence(team.ws, incident["id"], outcome.sha256, actor="investigator")
+    add_record(team.ws, outcome.sha256, "geolocation", GEO, actor="verifier")
     return {
         "sha256": outcome.sha256,
         "incident_id": str(incident["id"]),

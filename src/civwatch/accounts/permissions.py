@@ -30,6 +30,10 @@ class Permission(StrEnum):
     INCIDENTS_WRITE = "incidents.write"
     #: The second person's sign-off: approve or reject a proposed verification outcome.
     REVIEW = "review"
+    #: See (and add to) the witnesses and internal notes of an incident waiting for review
+    #: without being on its team: the second person checks the work behind the proposal.
+    #: The team itself needs only incidents.write (see civwatch.incidents.team).
+    INTERNAL_REVIEW = "incidents.internal.review"
     #: Publish a verified incident, correct or withdraw a published one.
     PUBLISH = "publish"
     #: Download court-ready evidence packages and internal exports.
@@ -51,6 +55,7 @@ PERMISSIONS: dict[Permission, frozenset[str]] = {
     Permission.INCIDENTS_READ: ALL_ROLES,
     Permission.INCIDENTS_WRITE: frozenset({"investigator", "verifier"}),
     Permission.REVIEW: frozenset({"verifier"}),
+    Permission.INTERNAL_REVIEW: frozenset({"verifier"}),
     Permission.PUBLISH: frozenset({"publisher"}),
     Permission.EXPORT: frozenset({"investigator", "verifier", "publisher"}),
     Permission.REFERENCE_MANAGE: frozenset({"admin"}),

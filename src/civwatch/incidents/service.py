@@ -14,14 +14,20 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from civwatch.accounts import audit
 from civwatch.accounts.service import require_role
 from civwatch.db import utcnow
-from civwatch.errors import ConflictError, NotFoundError, RejectedInputError
+from civwatch.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    RejectedInputError,
+)
 from civwatch.evidence.models import EvidenceItem
 from civwatch.evidence.service import find_item
 from civwatch.geo import validation
 from civwatch.geo.gazetteer import Gazetteer, default_gazetteer
-from civwatch.incidents import casualties, entries
+from civwatch.incidents import casualties, entries, team
 from civwatch.incidents.models import (
     EvidenceLink,
     Incident,
@@ -779,10 +785,30 @@ def _witness_json(w: Witness) -> dict[str, Any]:
     }
 
 
-def _internal(session: Session, incident: Incident) -> dict[str, Any]:
+#: The audit action of every showing of an incident's internal fields (and its refusals).
+INTERNAL_READ = "incident-internal-read"
+
+
+def _internal(
+    session: Session,
+    incident: Incident,
+    reader: str,
+    access: team.Access,
+    client: str | None,
+) -> dict[str, Any]:
+    """The internal fields, shown to ``reader``: recorded in the audit log with the same
+    transaction (the incident and the witnesses' ids, never what they hold)."""
     witnesses = session.scalars(
         select(Witness).where(Witness.incident_id == incident.id).order_by(Witness.id)
     ).all()
+    audit.record(
+        session,
+        INTERNAL_READ,
+        actor=reader,
+        target=f"incident:{incident.id}",
+        client=client,
+        detail={"witnesses": [w.id for w in witnesses], "access": access},
+    )
     return {
         "incident_id": incident.id,
         "internal_notes": incident.internal_notes,
@@ -790,18 +816,60 @@ def _internal(session: Session, incident: Incident) -> dict[str, Any]:
     }
 
 
-def internal_fields(ws: Workspace, incident_id: int, *, actor: str | None) -> dict[str, Any]:
-    """The incident's internal notes and witnesses (investigators and verifiers only)."""
+def internal_access(ws: Workspace, incident_id: int, actor: str | None) -> team.Access | None:
+    """Why ``actor`` may see the incident's witnesses and internal notes ("team": they work
+    on it; "review": they review it), or None (see :mod:`civwatch.incidents.team`)."""
     with ws.sessions() as session:
-        require_role(session, actor, *WRITERS)
-        return _internal(session, _incident(session, incident_id))
+        try:
+            user = require_role(session, actor, *WRITERS)
+        except PermissionDeniedError:
+            return None
+        return team.internal_access(session, _incident(session, incident_id), user)
+
+
+def _internal_access(
+    ws: Workspace, incident_id: int, actor: str | None, action: str, client: str | None
+) -> tuple[str, team.Access]:
+    """Who acts and why they may reach the internal fields; a refusal (not on the team) is
+    recorded in the audit log under ``action`` and raised. Checked before any lock."""
+    with ws.sessions() as session:
+        user = require_role(session, actor, *WRITERS)
+        access = team.internal_access(session, _incident(session, incident_id), user)
+    if access is None:
+        audit.record_now(
+            ws,
+            action,
+            actor=user.username,
+            target=f"incident:{incident_id}",
+            outcome="denied",
+            client=client,
+            detail={"reason": "not on the team"},
+        )
+        raise PermissionDeniedError(
+            f"Only the people who work on incident {incident_id} (who recorded, edited or "
+            "verified it, linked its evidence, moved its status or added its witnesses) may "
+            "see or change its witnesses and internal notes; verifiers may while it waits "
+            "for review. Ask its team to add you to the work."
+        )
+    return user.username, access
+
+
+def internal_fields(
+    ws: Workspace, incident_id: int, *, actor: str | None, client: str | None = None
+) -> dict[str, Any]:
+    """The incident's internal notes and witnesses, for the people who work on it (and
+    its reviewers while it waits for review); every read and refusal is audited."""
+    reader, access = _internal_access(ws, incident_id, actor, INTERNAL_READ, client)
+    with ws.sessions() as session, session.begin():
+        return _internal(session, _incident(session, incident_id), reader, access, client)
 
 
 def set_internal_notes(
-    ws: Workspace, incident_id: int, notes: str, *, actor: str | None
+    ws: Workspace, incident_id: int, notes: str, *, actor: str | None, client: str | None = None
 ) -> dict[str, Any]:
     """Replace the incident's internal notes (logged as a digest)."""
     text = _text(notes, "The internal notes", MAX_TEXT)
+    _, access = _internal_access(ws, incident_id, actor, "incident-internal-notes", client)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require_role(session, actor, *WRITERS)
@@ -820,7 +888,7 @@ def set_internal_notes(
         )
         incident.internal_notes = text
         session.flush()
-        return _internal(session, incident)
+        return _internal(session, incident, user.username, access, client)
 
 
 def add_witness(
@@ -833,8 +901,10 @@ def add_witness(
     lon: float | None = None,
     note: str = "",
     actor: str | None,
+    client: str | None = None,
 ) -> dict[str, Any]:
-    """Record a witness of an incident (internal: never published or exported)."""
+    """Record a witness of an incident (internal: never published or exported). Only the
+    people who may see its witnesses may add one."""
     record: dict[str, Any] = {
         "name": _text(name, "The witness's name", MAX_NAME, required=True),
         "contact": _text(contact, "The contact", MAX_CONTACT),
@@ -846,6 +916,7 @@ def add_witness(
         raise RejectedInputError("Give both the latitude and the longitude of the witness.")
     if lat is not None and lon is not None:
         record["lat"], record["lon"] = validation.point(lat, lon, "The witness's location")
+    _internal_access(ws, incident_id, actor, "incident-witness-add", client)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require_role(session, actor, *WRITERS)
@@ -871,9 +942,16 @@ def add_witness(
 
 
 def remove_witness(
-    ws: Workspace, incident_id: int, witness_id: int, *, actor: str | None
+    ws: Workspace,
+    incident_id: int,
+    witness_id: int,
+    *,
+    actor: str | None,
+    client: str | None = None,
 ) -> dict[str, Any]:
-    """Delete a witness record for good (the custody log keeps that it existed, not who)."""
+    """Delete a witness record for good (the custody log keeps that it existed, not who);
+    the answer, the remaining witnesses, is a read and audited as one."""
+    _, access = _internal_access(ws, incident_id, actor, "incident-witness-remove", client)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require_role(session, actor, *WRITERS)
@@ -893,7 +971,7 @@ def remove_witness(
         )
         session.delete(witness)
         session.flush()
-        return _internal(session, incident)
+        return _internal(session, incident, user.username, access, client)
 
 
 def incidents_version(session: Session) -> str:

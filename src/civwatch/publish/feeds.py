@@ -92,10 +92,22 @@ def _url(base_url: str, incident: Mapping[str, Any]) -> str:
     return f"{base_url.rstrip('/')}/public/incidents/{incident['id']}"
 
 
-def atom_feed(incidents: Iterable[Mapping[str, Any]], *, base_url: str, organisation: str) -> bytes:
-    """The Atom document (UTF-8) of the incidents published or corrected last."""
+def atom_feed(
+    incidents: Iterable[Mapping[str, Any]],
+    *,
+    base_url: str,
+    organisation: str,
+    link_base: str | None = None,
+) -> bytes:
+    """The Atom document (UTF-8) of the incidents published or corrected last.
+
+    ``base_url`` is absolute (the ids: an Atom id must be an absolute IRI); links start
+    with ``link_base`` (default ``base_url``; ``""`` makes them relative, which Atom
+    allows). Neither may come from a request: see ``Settings.public_base_url``.
+    """
     chosen = newest_changes(incidents)
     base = base_url.rstrip("/")
+    links = base if link_base is None else link_base.rstrip("/")
     ET.register_namespace("", ATOM_NS)
 
     def el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -112,17 +124,16 @@ def atom_feed(incidents: Iterable[Mapping[str, Any]], *, base_url: str, organisa
     el(feed, "updated", newest.isoformat())
     author = el(feed, "author")
     el(author, "name", organisation)
-    el(feed, "link", rel="self", href=f"{base}/public/feed.atom", type="application/atom+xml")
-    el(feed, "link", rel="alternate", href=f"{base}/public", type="text/html")
+    el(feed, "link", rel="self", href=f"{links}/public/feed.atom", type="application/atom+xml")
+    el(feed, "link", rel="alternate", href=f"{links}/public", type="text/html")
     el(feed, "generator", "civwatch")
     for incident in chosen:
-        url = _url(base, incident)
         entry = el(feed, "entry")
-        el(entry, "id", url)
+        el(entry, "id", _url(base, incident))
         el(entry, "title", str(incident.get("title") or ""))
         el(entry, "published", published_at(incident).isoformat())
         el(entry, "updated", updated_at(incident).isoformat())
-        el(entry, "link", rel="alternate", href=url, type="text/html")
+        el(entry, "link", rel="alternate", href=_url(links, incident), type="text/html")
         el(
             entry,
             "category",
@@ -135,7 +146,9 @@ def atom_feed(incidents: Iterable[Mapping[str, Any]], *, base_url: str, organisa
 
 
 def json_feed(incidents: Iterable[Mapping[str, Any]], *, base_url: str, organisation: str) -> bytes:
-    """The JSON Feed 1.1 document (UTF-8) of the incidents published or corrected last."""
+    """The JSON Feed 1.1 document (UTF-8) of the incidents published or corrected last.
+
+    Its URLs are absolute, from ``base_url`` (never from a request)."""
     base = base_url.rstrip("/")
     items = []
     for incident in newest_changes(incidents):

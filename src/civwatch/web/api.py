@@ -21,6 +21,7 @@ from civwatch.evidence.service import find_item, get_item
 from civwatch.web.auth import audit_action, client_of, require
 from civwatch.web.deps import MAX_ROW_ID, WS, RowId, tree_head_json
 from civwatch.web.jobs_api import JobDocument, prefer_wait, wait_for_job
+from civwatch.web.limits import streamed_upload
 from civwatch.web.media import media_response
 from civwatch.web.problems import PROBLEM_RESPONSES
 from civwatch.web.uploads import receive_upload
@@ -90,6 +91,7 @@ def evidence_list(
         },
     },
 )
+@streamed_upload
 def evidence_upload(
     request: Request,
     response: Response,

@@ -45,6 +45,7 @@ from civwatch.web import (
 from civwatch.web.answer_cache import AnswerCache
 from civwatch.web.auth import route_permission
 from civwatch.web.deps import WS, get_workspace, tree_head_json
+from civwatch.web.limits import RequestLimits
 from civwatch.web.problems import problem_json, problem_response
 from civwatch.workspace import Workspace
 
@@ -118,6 +119,13 @@ def _http(request: Request, exc: Exception) -> Response:
     )
 
 
+def _refusal(request: Request, exc: Exception) -> Response:
+    """The answer :class:`~civwatch.web.limits.RequestLimits` gives before the routes run."""
+    if isinstance(exc, CivwatchError):
+        return _error(request, exc)
+    return _http(request, exc)
+
+
 #: Every router of the app: the routes they hold are all the app's routes.
 ROUTERS = (
     api.router,
@@ -174,6 +182,14 @@ def create_app(settings: Settings, *, secure_cookies: bool = True) -> FastAPI:
     app.add_exception_handler(CivwatchError, _error)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
+    # Added before the security headers, so it runs inside them and its answers get them.
+    app.add_middleware(
+        RequestLimits,
+        routes=[route for router in ROUTERS for route in router.routes],
+        max_body=settings.max_request_body,
+        max_file=settings.max_file_size,
+        refuse=_refusal,
+    )
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:

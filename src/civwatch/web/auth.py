@@ -26,6 +26,7 @@ from civwatch.errors import NotAuthenticatedError, PermissionDeniedError
 from civwatch.workspace import Workspace
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SIGN_IN_FIRST = "Sign in first, or send an API token."
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 
@@ -98,6 +99,33 @@ async def _csrf_ok(request: Request, principal: Principal) -> bool:
 PermissionCheck = Callable[[Request], Awaitable[Principal | None]]
 
 
+def may(principal: Principal, permission: Permission) -> bool:
+    """Whether the signed-in ``principal`` holds ``permission``."""
+    return permission in (Permission.PUBLIC, Permission.SIGNED_IN) or allows(
+        principal.roles, permission
+    )
+
+
+def refuse_role(
+    request: Request, principal: Principal, permission: Permission
+) -> PermissionDeniedError:
+    """Record in the audit log that ``principal`` lacks ``permission`` for this request, and
+    return the error to answer with."""
+    ws: Workspace = request.app.state.workspace
+    audit.record_now(
+        ws,
+        "authorise",
+        actor=principal.username,
+        target=f"{request.method} {request.url.path}",
+        outcome="denied",
+        client=client_of(request),
+        detail={"permission": permission.value},
+    )
+    return PermissionDeniedError(
+        f"Your roles ({', '.join(sorted(principal.roles))}) do not allow {permission.value}."
+    )
+
+
 def require(permission: Permission) -> PermissionCheck:
     """A dependency that lets the request through only with ``permission``.
 
@@ -109,7 +137,7 @@ def require(permission: Permission) -> PermissionCheck:
         if permission is Permission.PUBLIC:
             return principal
         if principal is None:
-            raise NotAuthenticatedError("Sign in first, or send an API token.")
+            raise NotAuthenticatedError(SIGN_IN_FIRST)
         ws: Workspace = request.app.state.workspace
         target = f"{request.method} {request.url.path}"
         unsafe = principal.via == "session" and request.method not in SAFE_METHODS
@@ -127,21 +155,8 @@ def require(permission: Permission) -> PermissionCheck:
                 "This form or request lacks its security token (CSRF): reload the page "
                 "and try again."
             )
-        if permission is not Permission.SIGNED_IN and not allows(principal.roles, permission):
-            await run_in_threadpool(
-                audit.record_now,
-                ws,
-                "authorise",
-                actor=principal.username,
-                target=target,
-                outcome="denied",
-                client=client_of(request),
-                detail={"permission": permission.value},
-            )
-            raise PermissionDeniedError(
-                f"Your roles ({', '.join(sorted(principal.roles))}) do not allow "
-                f"{permission.value}."
-            )
+        if not may(principal, permission):
+            raise await run_in_threadpool(refuse_role, request, principal, permission)
         return principal
 
     check.permission = permission  # type: ignore[attr-defined]

@@ -658,6 +658,7 @@ def _incident_page(
             and part is None,
             "change_part": None if part is None else YOUR_PART[part],
             "suggested": suggested,
+            "internal_access": service.internal_access(ws, incident_id, who.username),
             "previewable": previewable,
             "done": DONE.get(done),
             "error": error,
@@ -692,6 +693,20 @@ def _publishing(ws: Workspace, incident: dict[str, Any]) -> dict[str, Any]:
         "media": media,
         "hidden": [m for m in media if not m["shown"]],
     }
+
+
+@router.get("/incidents/{incident_id}/internal", response_class=HTMLResponse)
+def incident_internal_page(request: Request, w: WS, who: Writer, incident_id: RowId) -> Response:
+    """The witnesses and internal notes, for the people who work on the incident and its
+    reviewers while it waits for review: each opening (and refusal) is audited."""
+    internal = service.internal_fields(
+        w, incident_id, actor=who.username, client=client_of(request)
+    )
+    return render(
+        request,
+        "incident_internal.html",
+        {"incident": service.get_incident(w, incident_id), "internal": internal},
+    )
 
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)

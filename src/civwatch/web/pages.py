@@ -24,6 +24,7 @@ from civwatch.evidence.ingest import SourceInfo
 from civwatch.evidence.search import EvidenceFilter, search_items
 from civwatch.web.auth import audit_action, client_of, require, session_cookie_name
 from civwatch.web.deps import WS, tree_head_json
+from civwatch.web.limits import streamed_upload
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 SIGNIN_CSRF_COOKIE = "civwatch_signin"
@@ -198,6 +199,7 @@ def inbox(
 
 
 @router.post("/inbox/upload", response_class=HTMLResponse)
+@streamed_upload
 def inbox_upload(
     request: Request,
     w: WS,

@@ -245,8 +245,16 @@ def _published_media(ws: Workspace, incident_id: int) -> list[dict[str, Any]]:
         ]
 
 
-def _base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+def _link_base(ws: Workspace) -> str:
+    """What links in public answers start with: the configured public base URL, or ""
+    (relative links). Never the request's Host header, which is the client's word (a
+    forged one would reach every reader through a cache)."""
+    return ws.settings.public_base_url
+
+
+def _absolute_base(ws: Workspace) -> str:
+    """Where links that must be absolute (share tags, feed ids) point."""
+    return ws.settings.absolute_base_url
 
 
 # -- pages ------------------------------------------------------------------------------
@@ -327,8 +335,7 @@ def public_incident_page(request: Request, w: WS, _: Anyone, incident_id: RowId)
         return _failed(request, w, exc)
     shown = present(incident)
     history = _history(incident)
-    base = _base_url(request)
-    page_url = f"{base}/public/incidents/{incident_id}"
+    page_url = f"{_absolute_base(w)}/public/incidents/{incident_id}"
     summary = feeds.entry_text(incident).split("\n\n")
     media = [
         {
@@ -441,7 +448,10 @@ def public_feed_atom(request: Request, w: WS, _: Anyone) -> Response:
     def make() -> bytes:
         incidents = _feed_incidents(w)
         return feeds.atom_feed(
-            incidents, base_url=_base_url(request), organisation=w.settings.organisation_name
+            incidents,
+            base_url=_absolute_base(w),
+            link_base=_link_base(w),
+            organisation=w.settings.organisation_name,
         )
 
     return cached_answer(request, w, make, "application/atom+xml; charset=utf-8", public=True)
@@ -455,7 +465,7 @@ def public_feed_json(request: Request, w: WS, _: Anyone) -> Response:
     def make() -> bytes:
         incidents = _feed_incidents(w)
         return feeds.json_feed(
-            incidents, base_url=_base_url(request), organisation=w.settings.organisation_name
+            incidents, base_url=_absolute_base(w), organisation=w.settings.organisation_name
         )
 
     return cached_answer(request, w, make, "application/feed+json; charset=utf-8", public=True)
@@ -526,12 +536,10 @@ def _encoded(chunks: Iterator[str]) -> Iterator[bytes]:
         yield chunk.encode("utf-8")
 
 
-def _download(
-    request: Request, w: Workspace, fmt: str, flt: PublicFilter, **options: Any
-) -> StreamingResponse:
+def _download(w: Workspace, fmt: str, flt: PublicFilter, **options: Any) -> StreamingResponse:
     """An export streamed as a file download (the filter is checked before any byte)."""
     chosen = opendata.FORMATS[fmt]
-    chunks = opendata.export_chunks(w, fmt, flt, base_url=_base_url(request), **options)
+    chunks = opendata.export_chunks(w, fmt, flt, base_url=_link_base(w), **options)
     name = opendata.filename(chosen, utcnow())
     return StreamingResponse(
         _encoded(chunks),
@@ -549,7 +557,12 @@ def _json(doc: Any, media_type: str = "application/json") -> Response:
 
 
 def _next(request: Request, cursor: int | None) -> str | None:
-    return None if cursor is None else str(request.url.include_query_params(cursor=cursor))
+    """The next page's link: this path and query with the new cursor, after the public base
+    URL (relative without one), never after the request's host."""
+    if cursor is None:
+        return None
+    following = request.url.include_query_params(cursor=cursor)
+    return f"{_link_base(request.app.state.workspace)}{following.path}?{following.query}"
 
 
 @api_router.get(
@@ -557,11 +570,9 @@ def _next(request: Request, cursor: int | None) -> str | None:
     response_class=StreamingResponse,
     responses={200: {"content": {"application/geo+json": {}}}},
 )
-def open_data_geojson(
-    request: Request, w: WS, _: Anyone, f: PageFilters, bbox: Bbox = ""
-) -> StreamingResponse:
+def open_data_geojson(w: WS, _: Anyone, f: PageFilters, bbox: Bbox = "") -> StreamingResponse:
     """Every published incident as a GeoJSON FeatureCollection (RFC 7946), streamed."""
-    return _download(request, w, "geojson", _api_filter(f, bbox))
+    return _download(w, "geojson", _api_filter(f, bbox))
 
 
 @api_router.get(
@@ -570,7 +581,6 @@ def open_data_geojson(
     responses={200: {"content": {"text/csv": {}}}},
 )
 def open_data_csv(
-    request: Request,
     w: WS,
     _: Anyone,
     f: PageFilters,
@@ -580,7 +590,7 @@ def open_data_csv(
     ] = False,
 ) -> StreamingResponse:
     """Every published incident as CSV, one row per incident (columns: docs/open-data.md)."""
-    return _download(request, w, "csv", _api_filter(f, bbox), bom=bom)
+    return _download(w, "csv", _api_filter(f, bbox), bom=bom)
 
 
 @api_router.get(
@@ -588,20 +598,16 @@ def open_data_csv(
     response_class=StreamingResponse,
     responses={200: {"content": {"application/vnd.google-earth.kml+xml": {}}}},
 )
-def open_data_kml(
-    request: Request, w: WS, _: Anyone, f: PageFilters, bbox: Bbox = ""
-) -> StreamingResponse:
+def open_data_kml(w: WS, _: Anyone, f: PageFilters, bbox: Bbox = "") -> StreamingResponse:
     """Every published incident as KML 2.2 for Google Earth, streamed."""
-    return _download(request, w, "kml", _api_filter(f, bbox))
+    return _download(w, "kml", _api_filter(f, bbox))
 
 
 @api_router.get("/timemap/events", response_class=StreamingResponse)
-def timemap_events(
-    request: Request, w: WS, _: Anyone, f: PageFilters, bbox: Bbox = ""
-) -> StreamingResponse:
+def timemap_events(w: WS, _: Anyone, f: PageFilters, bbox: Bbox = "") -> StreamingResponse:
     """Published incidents as Forensic Architecture TimeMap events (its EVENTS endpoint)."""
     incidents = iter_public_incidents(w, _api_filter(f, bbox))
-    chunks = opendata.timemap_events_chunks(incidents, _base_url(request))
+    chunks = opendata.timemap_events_chunks(incidents, _link_base(w))
     return StreamingResponse(_encoded(chunks), media_type="application/json")
 
 
@@ -612,12 +618,10 @@ def timemap_associations(w: WS, _: Anyone, f: PageFilters, bbox: Bbox = "") -> R
 
 
 @api_router.get("/timemap/sources")
-def timemap_sources(
-    request: Request, w: WS, _: Anyone, f: PageFilters, bbox: Bbox = ""
-) -> Response:
+def timemap_sources(w: WS, _: Anyone, f: PageFilters, bbox: Bbox = "") -> Response:
     """TimeMap sources: the public record of each incident and its casualty sources."""
     incidents = iter_public_incidents(w, _api_filter(f, bbox))
-    return _json(opendata.timemap_sources(incidents, _base_url(request)))
+    return _json(opendata.timemap_sources(incidents, _link_base(w)))
 
 
 @api_router.get("/map", responses={200: {"content": {"application/geo+json": {}}}})

@@ -144,9 +144,10 @@ def incident_public_history(w: WS, _: IncidentReader, incident_id: RowId) -> lis
 
 
 @router.get("/incidents/{incident_id}/internal", tags=["incidents"])
-def internal_get(w: WS, who: Writer, incident_id: RowId) -> dict[str, Any]:
-    """Internal notes and witnesses (never published or exported)."""
-    return incidents.internal_fields(w, incident_id, actor=who.username)
+def internal_get(request: Request, w: WS, who: Writer, incident_id: RowId) -> dict[str, Any]:
+    """Internal notes and witnesses (never published or exported), for the people who work
+    on the incident and its reviewers while it waits for review; each read is audited."""
+    return incidents.internal_fields(w, incident_id, actor=who.username, client=client_of(request))
 
 
 @router.put("/incidents/{incident_id}/internal-notes", tags=["incidents"])
@@ -154,7 +155,9 @@ def internal_notes_set(
     request: Request, w: WS, who: Writer, incident_id: RowId, body: InternalNotesRequest
 ) -> dict[str, Any]:
     """Replace the internal notes."""
-    done = incidents.set_internal_notes(w, incident_id, body.notes, actor=who.username)
+    done = incidents.set_internal_notes(
+        w, incident_id, body.notes, actor=who.username, client=client_of(request)
+    )
     audit_action(request, w, who, "incident-internal-notes", f"incident:{incident_id}")
     return done
 
@@ -173,6 +176,7 @@ def witness_add(
         lon=body.lon,
         note=body.note,
         actor=who.username,
+        client=client_of(request),
     )
     audit_action(request, w, who, "incident-witness-add", f"incident:{incident_id}")
     return done
@@ -183,7 +187,9 @@ def witness_remove(
     request: Request, w: WS, who: Writer, incident_id: RowId, witness_id: RowId
 ) -> dict[str, Any]:
     """Delete a witness record for good."""
-    done = incidents.remove_witness(w, incident_id, witness_id, actor=who.username)
+    done = incidents.remove_witness(
+        w, incident_id, witness_id, actor=who.username, client=client_of(request)
+    )
     audit_action(
         request, w, who, "incident-witness-remove", f"incident:{incident_id}", witness=witness_id
     )
