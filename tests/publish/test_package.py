@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import bagit
@@ -25,16 +23,26 @@ from civwatch.errors import (
     PermissionDeniedError,
     RejectedInputError,
 )
-from civwatch.evidence.copies import hash_pending
 from civwatch.geo.gazetteer import Gazetteer
-from civwatch.incidents.service import create_incident, link_evidence
+from civwatch.incidents.service import create_incident
 from civwatch.publish import verify_package
-from civwatch.publish.package import _disclosable, build_package, write_zip
+from civwatch.publish.models import Redaction
+from civwatch.publish.package import build_package, write_zip
+from civwatch.publish.package_contents import disclosable
 from civwatch.publish.redaction import approve_redaction, create_redaction
 from civwatch.workspace import Workspace
 from tests.conftest import run_cli
 from tests.incidents import helpers
-from tests.incidents.helpers import incident_doc, ingest_photo, verify_item
+from tests.incidents.helpers import incident_doc
+from tests.publish.packaging import (
+    UNVERIFIED_KEY,
+    Case,
+    last_line,
+    make_case,
+    public_key,
+    rewrite_manifests,
+    run_verify,
+)
 from tests.support.tokens import as_user
 
 # The shared fixtures: a team of users and the gazetteer built once per run.
@@ -43,37 +51,15 @@ places = helpers.places
 team = helpers.team
 
 
-@dataclass
-class Case:
-    ws: Workspace
-    incident_id: int
-    shas: list[str]
-
-
 @pytest.fixture
 def case(team: Workspace, tmp_path: Path, places: Gazetteer) -> Case:
     """An incident with two photos: one verified by ivan and approved by vera, one not."""
-    first = ingest_photo(team, tmp_path / "in", seed=1, caption="<b>posted</b> by a channel")
-    second = ingest_photo(team, tmp_path / "in", seed=2)
-    hash_pending(team)
-    verify_item(team, first, author="ivan", reviewer="vera")
-    incident = create_incident(
-        team, incident_doc(title="Strike <script>x</script>"), actor="ivan", places=places
-    )
-    link_evidence(team, incident["id"], first, role="primary", actor="ivan")
-    link_evidence(team, incident["id"], second, actor="ivan")
-    return Case(team, incident["id"], [first, second])
+    return make_case(team, tmp_path / "in", places)
 
 
-def run_verify(bag: Path, *extra: str, isolated: bool) -> subprocess.CompletedProcess[str]:
-    flags = ["-I", "-S"] if isolated else []
-    return subprocess.run(
-        [sys.executable, *flags, str(bag / "verify.py"), str(bag), *extra],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=bag.parent,
-    )
+def key_of(ws: Workspace) -> list[str]:
+    """verify.py's arguments naming the organisation's key, as it would publish it."""
+    return ["--key", hashlib.sha256(public_key(ws)).hexdigest()]
 
 
 def test_package_without_originals_verifies_with_only_the_standard_library(
@@ -85,23 +71,25 @@ def test_package_without_originals_verifies_with_only_the_standard_library(
     bagit.Bag(str(bag)).validate()
     assert not list((bag / "data" / "items").rglob("original*"))
 
-    proc = run_verify(bag, isolated=True)
+    assert result.key_fingerprint == hashlib.sha256(public_key(case.ws)).hexdigest()
+    proc = run_verify(bag, "--key", result.key_fingerprint, isolated=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "'cryptography' is not installed" in proc.stdout
-    assert proc.stdout.strip().splitlines()[-1].startswith("VERIFIED:")
-    assert proc.stdout.count("\nOK    ") == 5
+    assert last_line(proc).startswith("VERIFIED:")
+    assert proc.stdout.count("\nOK    ") == 6
 
-    # Run as the README says: in the package folder, with no arguments.
+    # Run as the README says: in the package folder, first with no arguments.
     in_place = subprocess.run(
         [sys.executable, "-I", "-S", "verify.py"], capture_output=True, text=True, cwd=bag
     )
-    assert in_place.returncode == 0 and "VERIFIED:" in in_place.stdout, in_place.stdout
+    assert in_place.returncode == UNVERIFIED_KEY, in_place.stdout
+    assert last_line(in_place).startswith("UNVERIFIED KEY"), in_place.stdout
 
     with_lib = run_verify(bag, "--key", result.key_fingerprint, isolated=False)
     assert with_lib.returncode == 0, with_lib.stdout
     assert "checked with the 'cryptography' package" in with_lib.stdout
 
-    wrong_key = run_verify(bag, "--key", "0" * 16, isolated=False)
+    wrong_key = run_verify(bag, "--key", "0" * 64, isolated=False)
     assert wrong_key.returncode == 1 and "not the key" in wrong_key.stdout
 
     # The export is in the log, names who, what and to whom, and ties the payload manifest.
@@ -119,14 +107,22 @@ def test_package_without_originals_verifies_with_only_the_standard_library(
         pub = case.ws.signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         assert case.ws.custody.verify(session, pub) == []
 
-    # Metadata files are tied to the entries that recorded their hashes.
+    # Metadata files are tied to the entries that recorded their hashes, and the composed
+    # documents to the export entry.
     fields = {b["field"] for b in info["bindings"]}
     assert fields == {"metadata_sha256", "content_sha256", "doc_sha256"}
+    assert set(export["documents"]) == {
+        "data/incident/incident.json",
+        "data/summary.html",
+        *(f"data/items/{sha}/item.json" for sha in case.shas),
+    }
     item = json.loads((bag / "data" / "items" / case.shas[0] / "item.json").read_text())
     assert item["verification"]["status"] == "verified"
     assert {h["actor"] for h in item["verification"]["history"]} == {"ivan", "vera"}
     assert item["hashes"]["sha256"] == case.shas[0]
     assert item["hashes"]["perceptual"], "the photo's PDQ hashes are in its metadata"
+    hash_entry = bag / "custody" / "entries" / f"{item['hashes']['custody_leaf']:010d}.json"
+    assert json.loads(hash_entry.read_bytes())["act"] == "hash"
     assert item["media"]["included"] is False
 
 
@@ -152,7 +148,7 @@ def test_package_with_originals_holds_the_exact_files(case: Case, tmp_path: Path
         (original,) = (bag / "data" / "items" / sha).glob("original.*")
         assert hashlib.sha256(original.read_bytes()).hexdigest() == sha
     bagit.Bag(str(bag)).validate()
-    proc = run_verify(bag, isolated=True)
+    proc = run_verify(bag, *key_of(case.ws), isolated=True)
     assert proc.returncode == 0, proc.stdout
     assert "2 media files" in proc.stdout
 
@@ -162,7 +158,7 @@ def test_package_with_originals_holds_the_exact_files(case: Case, tmp_path: Path
         write_zip(bag, f, "incident")
     unpacked = tmp_path / "unzipped"
     shutil.unpack_archive(archive, unpacked)
-    proc = run_verify(unpacked / "incident", isolated=True)
+    proc = run_verify(unpacked / "incident", *key_of(case.ws), isolated=True)
     assert proc.returncode == 0, proc.stdout
 
 
@@ -190,15 +186,23 @@ def test_package_holds_the_approved_redacted_copy_never_the_original(
         "field": "derivative_sha256",
     } in info["bindings"]
     bagit.Bag(str(bag)).validate()
-    proc = run_verify(bag, isolated=True)
+    proc = run_verify(bag, *key_of(case.ws), isolated=True)
     assert proc.returncode == 0, proc.stdout
     assert "1 media file" in proc.stdout
 
     # A forged copy is caught even when the bag's own manifest is rebuilt to match.
     copy.write_bytes(copy.read_bytes()[:-1] + b"\x00")
-    bagit.Bag(str(bag)).save(manifests=True)
+    rewrite_manifests(bag)
     proc = run_verify(bag, isolated=True)
     assert proc.returncode == 1 and copy.name in proc.stdout, proc.stdout
+
+    # A redaction whose approver was changed in the database is never exported.
+    with case.ws.sessions() as session, session.begin():
+        session.get_one(Redaction, draft["id"]).decided_by = "ivan"
+    with pytest.raises(IntegrityError, match="media_redaction") as caught:
+        build_package(case.ws, case.incident_id, tmp_path / "after", actor="ivan")
+    assert f"custody entry {draft_leaf(bag, draft['id'])}" in caught.value.message
+    assert not (tmp_path / "after").exists()
 
 
 def draft_leaf(bag: Path, redaction_id: int) -> int:
@@ -301,13 +305,8 @@ def test_a_forged_payload_with_a_rebuilt_manifest_is_still_caught(
     bag = tmp_path / "pkg"
     build_package(case.ws, case.incident_id, bag, actor="ivan", include_originals=True)
     _flip_payload(bag, case.shas[0])
-    bag_obj = bagit.Bag(str(bag))
-    cwd = Path.cwd()
-    try:
-        bag_obj.save(manifests=True)  # bagit rewrites manifest, oxum and tag manifest
-    finally:
-        os.chdir(cwd)
-    bag_obj.validate()
+    rewrite_manifests(bag)  # bagit rewrites manifest, oxum and tag manifest
+    bagit.Bag(str(bag)).validate()
     proc = run_verify(bag, isolated=True)
     assert proc.returncode == 1
     assert "manifest-sha256.txt is not the list of files this export recorded" in proc.stdout
@@ -332,10 +331,10 @@ def test_builtin_ed25519_agrees_with_cryptography() -> None:
 
 
 def test_entries_of_unknown_kinds_are_withheld() -> None:
-    assert _disclosable(b'{"act":"ingest","sha256":"ab"}') is None
-    assert _disclosable(b'{"act":"item-approve"}') is None
-    assert _disclosable(b'{"act":"protection-case-open","person":"x"}') is not None
-    assert _disclosable(b"not json") is not None
+    assert disclosable(b'{"act":"ingest","sha256":"ab"}') is None
+    assert disclosable(b'{"act":"item-approve"}') is None
+    assert disclosable(b'{"act":"protection-case-open","person":"x"}') is not None
+    assert disclosable(b"not json") is not None
 
 
 def test_bad_requests_get_clear_errors_and_leave_nothing(
@@ -403,7 +402,7 @@ def test_the_command_line_builds_and_refuses(
     )
     doc = json.loads(ok.stdout)
     assert doc["items"] == sorted(case.shas) and doc["media"] == "none"
-    assert run_verify(out, isolated=True).returncode == 0
+    assert run_verify(out, *key_of(case.ws), isolated=True).returncode == 0
     again = run_cli(viktor, "package", str(case.incident_id), "--out", str(out))
     assert again.returncode == 1 and "not empty" in again.stderr
     unknown = run_cli(viktor, "package", "4242", "--out", str(tmp_path / "x"))

@@ -13,11 +13,13 @@ from pathlib import Path
 import bagit
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from civwatch.evidence.collect import Candidate
 from civwatch.evidence.ingest import Ingest, SourceInfo
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.service import create_incident, link_evidence
+from civwatch.publish.models import PackageExport
 from tests.incidents.helpers import incident_doc
 from tests.support.files import noise_jpeg
 from tests.web.conftest import Team, bearer, sign_in
@@ -65,14 +67,24 @@ def test_preview_then_download_a_package_that_verifies(
     bag = _unzip(r.content, tmp_path / "unzipped")
     bagit.Bag(str(bag)).validate()
     assert list((bag / "data" / "items").glob("*/original.jpg"))
-    proc = subprocess.run(
-        [sys.executable, "-I", "-S", str(bag / "verify.py"), str(bag)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stdout
+    # Checked against the key fingerprint the organisation publishes (the custody head).
+    fingerprint = client.get("/api/v1/custody/head", headers=headers).json()["key_fingerprint"]
+    assert len(fingerprint) == 64
+    assert fingerprint in (bag / "README.txt").read_text()
+    for key, status in ((["--key", fingerprint], 0), ([], 3), (["--key", "f" * 64], 1)):
+        proc = subprocess.run(
+            [sys.executable, "-I", "-S", str(bag / "verify.py"), str(bag), *key],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == status, proc.stdout
     assert "to Prosecutor's office" in proc.stdout
+
+    # The export has its row, written with its custody entry.
+    with team.ws.sessions() as session:
+        (row,) = session.scalars(select(PackageExport)).all()
+    assert (row.actor, row.recipient, row.media) == ("verifier", "Prosecutor's office", "originals")
 
     # Recorded in the audit log, and no working files are left in the data folder.
     audit = client.get(

@@ -8,6 +8,7 @@ import typer
 from rich.markup import escape
 
 from civwatch.cli.common import AsJson, DataDir, b64, emit, fail, hex_, out, workspace
+from civwatch.custody.signing import key_fingerprint
 
 custody_app = typer.Typer(no_args_is_help=True, help="The custody log: tree heads and proofs.")
 
@@ -24,6 +25,7 @@ def custody_head(data_dir: DataDir = None, as_json: AsJson = False) -> None:
         "timestamp": head.timestamp_ms,
         "signature": b64(head.signature),
         "public_key": b64(head.public_key),
+        "key_fingerprint": key_fingerprint(head.public_key),
     }
     if as_json:
         emit(doc)

@@ -73,7 +73,10 @@ def package(
         f"({result.withheld} withheld) proved against the tree head of size {result.tree_size}"
     )
     out.print(
-        f"export recorded as custody entry {result.export_leaf}; signing key "
-        f"{result.key_fingerprint}; Payload-Oxum {result.payload_oxum}"
+        f"export recorded as custody entry {result.export_leaf}; Payload-Oxum {result.payload_oxum}"
     )
-    out.print(f"check it with: python3 {escape(str(result.path / 'verify.py'))}")
+    out.print(f"signing key fingerprint (SHA-256): {result.key_fingerprint}")
+    out.print(
+        "give the recipient that fingerprint apart from the package; they check it with: "
+        f"python3 {escape(str(result.path / 'verify.py'))} --key {result.key_fingerprint}"
+    )

@@ -94,6 +94,18 @@ def entry_indexes(session: Session, contains: Sequence[bytes], *, start: int = 0
     ]
 
 
+def first_index(session: Session, contains: Sequence[bytes], *, start: int = 0) -> int | None:
+    """The index of the first entry from ``start`` on containing all of ``contains``: the
+    scan stops at the first match, so give ``start`` when the caller knows where to begin."""
+    found = session.scalars(
+        select(CustodyLeaf.idx)
+        .where(*_conditions(session, contains, start))
+        .order_by(CustodyLeaf.idx)
+        .limit(1)
+    ).first()
+    return None if found is None else int(found)
+
+
 def stored_entries(session: Session, indexes: Sequence[int]) -> list[StoredEntry]:
     """The stored entries at ``indexes``, in index order (missing ones left out)."""
     if not indexes:

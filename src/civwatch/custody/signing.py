@@ -58,8 +58,12 @@ def public_key_bytes(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
 
 
 def key_fingerprint(public_key: bytes) -> str:
-    """A short name for a public key: the first 16 hex digits of its SHA-256."""
-    return hashlib.sha256(public_key).hexdigest()[:16]
+    """A public key's fingerprint: the SHA-256 of the raw 32-byte key, all 64 hex digits.
+
+    The whole digest, never a prefix: a prefix is short enough for someone to make a key
+    of their own that shares it, and the fingerprint is what people compare to decide
+    whose key signed an evidence package."""
+    return hashlib.sha256(public_key).hexdigest()
 
 
 def sign_tree_head(

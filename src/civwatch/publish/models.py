@@ -70,3 +70,31 @@ class Redaction(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     decision_leaf: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     decision_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class PackageExport(Base):
+    """An evidence package handed out: one row per ``export`` custody entry, written in the
+    same transaction, holding what the entry recorded (see ``publish/package.py``)."""
+
+    __tablename__ = "package_export"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: To whom it went (as the exporter typed it), or None.
+    recipient: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    #: "none", "redacted" or "originals".
+    media: Mapped[str] = mapped_column(String(16))
+    #: The SHA-256 of each evidence item in it, sorted.
+    items: Mapped[list[str]] = mapped_column(JSONDocument)
+    #: The custody leaves it proves (besides its own export entry), sorted.
+    entries: Mapped[list[int]] = mapped_column(JSONDocument)
+    #: The documents civwatch composed for it (file -> SHA-256).
+    documents: Mapped[dict[str, str]] = mapped_column(JSONDocument)
+    payload_oxum: Mapped[str] = mapped_column(String(64))
+    payload_manifest_sha256: Mapped[str] = mapped_column(String(64))
+    #: The size of the signed tree head handed out in the package (not in the entry: the
+    #: head is signed after the entry is appended).
+    tree_size: Mapped[int] = mapped_column(BigInteger)
+    custody_leaf: Mapped[int] = mapped_column(BigInteger, unique=True)

@@ -1,43 +1,91 @@
 #!/usr/bin/env python3
 """Check a civwatch evidence package without civwatch.
 
-    python3 verify.py [PACKAGE_FOLDER] [--key FINGERPRINT]
+    python3 verify.py [PACKAGE_FOLDER] [--key FINGERPRINT | --key-file KEY_FILE]
 
 Needs only Python 3.8 or newer. It checks, and prints one line for each group of checks:
 
-* the files: every file's SHA-256 against the BagIt manifests, and the Payload-Oxum;
+* the files: every file's SHA-256 against the BagIt manifests, the Payload-Oxum, and that
+  the package holds no file the manifests do not list, anywhere in it;
 * the tree head: its Ed25519 signature over the exact 78 bytes civwatch signs (with the
   ``cryptography`` package when it is installed, otherwise with the reference code of
-  RFC 8032 built into this script);
+  RFC 8032 built into this script), and that it was signed by the key you gave;
 * the custody entries: each entry's leaf hash and its inclusion proof (RFC 9162) against
   the signed root;
-* the export record: the custody entry that recorded this export names these exact files;
-* the evidence: each item's ingest entry names the item's SHA-256, each original file has
-  that SHA-256, and each metadata file has the hash its custody entry recorded.
+* the export record: the custody entry that recorded this export names these exact
+  files: the manifest's hash, the Payload-Oxum, the items, the entries, and the SHA-256 of
+  each document civwatch composed for the package (incident.json, item.json, summary.html);
+* the evidence: each item's ingest entry names the item's SHA-256, and every file under
+  data/ is bound to a custody entry that recorded its SHA-256 (an original to its ingest,
+  a redacted copy to its approval, a revision, extraction or verification record to the
+  entry that recorded it) or is one of the export's documents;
+* the records: every record the incident and item documents carry (revisions, status
+  history, evidence links, sightings, verification records and their history, perceptual
+  hashes, redactions) agrees with the custody entry that recorded it, and each current
+  state is the one its history leads to.
 
-It ends with one line, ``VERIFIED: ...`` (exit status 0) or ``NOT VERIFIED: ...`` (exit
-status 1). Exit status 2 means the folder is not a package this script can read.
+The last line and the exit status say what it found:
 
-Compare the signing key fingerprint it prints with the one the organisation publishes (or
-pass it with ``--key``): the signature proves who signed only if the key is theirs.
+* ``VERIFIED: ...``, exit status 0: every check passed and the tree head was signed by
+  the key you gave.
+* ``NOT VERIFIED: ...``, exit status 1: a check failed (the lines above say which), or the
+  head was signed by another key than the one you gave.
+* exit status 2: the folder is not a package this script can read, or the command line
+  is wrong (an unreadable key file, a fingerprint that is not 64 hex digits).
+* ``UNVERIFIED KEY: ...``, exit status 3: every check passed, but no key was given. The
+  signature proves who signed only if the key is the organisation's: anyone who changed
+  the package could have signed it again with their own key.
+
+The key's fingerprint is the SHA-256 of the raw 32-byte Ed25519 public key: 64 hex
+digits. Give the fingerprint the organisation published with ``--key`` (spaces, colons
+and case do not matter), or the public key file it published (PEM or the raw 32 bytes)
+with ``--key-file``. Never take the fingerprint from this package's README.txt: whoever
+changed the package could have changed it too.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import json
+import os
+import re
 import struct
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+
 FORMAT = "civwatch-evidence-package-v1"
 PACKAGE_FILE = "civwatch-package.json"
+INCIDENT_DOCUMENT = "data/incident/incident.json"
 TREE_HEAD_PREFIX = b"civwatch-custody-tree-head-v1\n"
 #: DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410); the raw key follows it.
 ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")
 CHUNK = 1 << 20
+#: Exit statuses (see the module docstring).
+EXIT_VERIFIED = 0
+EXIT_NOT_VERIFIED = 1
+EXIT_UNREADABLE = 2
+EXIT_UNVERIFIED_KEY = 3
+#: Characters people write between the digits of a fingerprint.
+FINGERPRINT_SEPARATORS = " :-_.\t\r\n"
+_HEX64 = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{64}(?![0-9A-Fa-f])")
+#: Files every package holds outside data/ (besides its custody entries and proofs).
+TAG_FILES = (
+    "bagit.txt",
+    "bag-info.txt",
+    "manifest-sha256.txt",
+    PACKAGE_FILE,
+    "verify.py",
+    "README.txt",
+    "custody/tree-head.json",
+    "custody/public-key.ed25519",
+    "custody/public-key.pem",
+)
 
 
 class PackageError(Exception):
@@ -189,8 +237,42 @@ def ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> tuple
     return True, "checked with the 'cryptography' package"
 
 
+# --------------------------------------------------------------------------- keys
+
+
 def key_fingerprint(public_key: bytes) -> str:
-    return hashlib.sha256(public_key).hexdigest()[:16]
+    """The key's fingerprint: the SHA-256 of the raw 32-byte public key, 64 hex digits."""
+    return hashlib.sha256(public_key).hexdigest()
+
+
+def normalise_fingerprint(text: str) -> str | None:
+    """A fingerprint as 64 lower-case hex digits, whatever separators and case it was
+    written with; None when it is not 64 hex digits."""
+    digits = "".join(c for c in text if c not in FINGERPRINT_SEPARATORS).lower()
+    if len(digits) == 64 and all(c in "0123456789abcdef" for c in digits):
+        return digits
+    return None
+
+
+def key_from_bytes(data: bytes) -> bytes:
+    """The raw Ed25519 public key held by a key file: PEM (``BEGIN PUBLIC KEY``), DER, or
+    the raw 32 bytes. ValueError when it holds none."""
+    prefix = ED25519_SPKI_PREFIX
+    if len(data) == 32:
+        return data
+    if len(data) == len(prefix) + 32 and data.startswith(prefix):
+        return data[len(prefix) :]
+    text = data.decode("ascii", errors="replace")
+    begin, end = "-----BEGIN PUBLIC KEY-----", "-----END PUBLIC KEY-----"
+    if begin in text and end in text:
+        body = text.split(begin, 1)[1].split(end, 1)[0]
+        der = base64.b64decode("".join(body.split()), validate=True)
+        if len(der) == len(prefix) + 32 and der.startswith(prefix):
+            return der[len(prefix) :]
+    raise ValueError(
+        "it holds no Ed25519 public key (give the PEM file that starts with "
+        "'-----BEGIN PUBLIC KEY-----', or the raw 32-byte key)"
+    )
 
 
 # --------------------------------------------------------------------------- reading
@@ -223,6 +305,35 @@ class Package:
 
     def json(self, relative: str) -> Any:
         return json.loads(self.read(relative).decode("utf-8"))
+
+    def specs(self, key: str) -> list[dict[str, Any]]:
+        """The objects listed under ``key`` in civwatch-package.json (others left out)."""
+        value = self.info.get(key)
+        return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+    def tag_files(self) -> set[str]:
+        """Every file a civwatch package may hold outside data/."""
+        names = set(TAG_FILES)
+        for spec in self.specs("entries") + self.specs("withheld"):
+            for key in ("file", "proof"):
+                if isinstance(spec.get(key), str):
+                    names.add(spec[key])
+        return names
+
+    def every_file(self) -> tuple[list[str], list[str]]:
+        """(files, symbolic links) anywhere in the folder, relative, sorted."""
+        files: list[str] = []
+        links: list[str] = []
+        for folder, dirs, names in os.walk(str(self.root)):
+            base = Path(folder)
+            for name in list(dirs):
+                if (base / name).is_symlink():
+                    links.append((base / name).relative_to(self.root).as_posix())
+                    dirs.remove(name)
+            for name in names:
+                rel = (base / name).relative_to(self.root).as_posix()
+                (links if (base / name).is_symlink() else files).append(rel)
+        return sorted(files), sorted(links)
 
 
 class Group:
@@ -275,73 +386,89 @@ def _bag_info(pkg: Package) -> dict[str, str]:
     return info
 
 
+def _check_listed(
+    pkg: Package, listed: dict[str, str], manifest: str, group: Group
+) -> dict[str, str]:
+    """The listed files that exist and match, with their SHA-256; the others are failed."""
+    good: dict[str, str] = {}
+    for name, expected in sorted(listed.items()):
+        try:
+            full = pkg.path(name)
+        except ValueError as err:
+            group.fail(f"{manifest}: {err}.")
+            continue
+        if not full.is_file():
+            group.fail(f"{name} is missing.")
+            continue
+        actual = sha256_file(full)
+        if actual != expected.lower():
+            group.fail(f"{name} has changed: its SHA-256 is not the one in {manifest}.")
+        else:
+            good[name] = actual
+    return good
+
+
 def check_files(pkg: Package) -> tuple[Group, dict[str, str]]:
+    """The manifests, the Payload-Oxum, and no file the manifests do not list. Returns the
+    payload files that match, with their SHA-256."""
     group = Group("Files")
     if not pkg.path("manifest-sha256.txt").is_file():
         group.fail("manifest-sha256.txt (the list of files and their SHA-256) is missing.")
         return group, {}
     payload = _manifest_lines(pkg, "manifest-sha256.txt", group)
-    checked = total_bytes = 0
-    for name, expected in sorted(payload.items()):
-        try:
-            full = pkg.path(name)
-        except ValueError as err:
-            group.fail(f"manifest-sha256.txt: {err}.")
-            continue
+    for name in sorted(payload):
         if not name.startswith("data/"):
             group.fail(f"manifest-sha256.txt lists {name}, which is not under data/.")
-        elif not full.is_file():
-            group.fail(f"{name} is missing.")
-        elif sha256_file(full) != expected.lower():
-            group.fail(f"{name} has changed: its SHA-256 is not the one in the manifest.")
-        else:
-            checked += 1
-            total_bytes += full.stat().st_size
-    for found in sorted(pkg.path("data").rglob("*")):
-        rel = found.relative_to(pkg.root).as_posix()
-        if not found.is_dir() and rel not in payload:
-            group.fail(f"{rel} was added: it is not in the manifest.")
+            del payload[name]
+    hashes = _check_listed(pkg, payload, "manifest-sha256.txt", group)
+    total_bytes = sum(pkg.path(name).stat().st_size for name in hashes)
     oxum = _bag_info(pkg).get("Payload-Oxum", "")
-    if oxum != f"{total_bytes}.{checked}" and group.ok:
+    if oxum != f"{total_bytes}.{len(hashes)}" and group.ok:
         group.fail(
-            f"bag-info.txt says Payload-Oxum {oxum}; the files add up to {total_bytes}.{checked}."
+            f"bag-info.txt says Payload-Oxum {oxum}; the files add up to "
+            f"{total_bytes}.{len(hashes)}."
         )
-    tags = 0
+    tags: dict[str, str] = {}
     if pkg.path("tagmanifest-sha256.txt").is_file():
-        for name, expected in sorted(_manifest_lines(pkg, "tagmanifest-sha256.txt", group).items()):
-            try:
-                full = pkg.path(name)
-            except ValueError as err:
-                group.fail(f"tagmanifest-sha256.txt: {err}.")
-                continue
-            if not full.is_file():
-                group.fail(f"{name} is missing.")
-            elif sha256_file(full) != expected.lower():
-                group.fail(f"{name} has changed: its SHA-256 is not the one in the tag manifest.")
-            else:
-                tags += 1
+        tags = _manifest_lines(pkg, "tagmanifest-sha256.txt", group)
+        tag_hashes = _check_listed(pkg, tags, "tagmanifest-sha256.txt", group)
     else:
         group.fail("tagmanifest-sha256.txt is missing.")
+        tag_hashes = {}
+    known = pkg.tag_files()
+    for name in sorted(tags):
+        if name.startswith("data/") or name not in known:
+            group.fail(f"{name} is not part of a civwatch evidence package.")
+    files, links = pkg.every_file()
+    for name in links:
+        group.fail(f"{name} is a symbolic link: a package holds only plain files.")
+    for name in files:
+        if name not in payload and name not in tags and name != "tagmanifest-sha256.txt":
+            group.fail(f"{name} was added: it is not in the manifests.")
     group.summary = (
-        f"{checked} evidence files ({total_bytes} bytes) and {tags} package files match "
-        "their SHA-256"
+        f"{len(hashes)} evidence files ({total_bytes} bytes) and {len(tag_hashes)} package "
+        "files match their SHA-256, and there is no other file"
     )
-    return group, payload
+    return group, hashes
 
 
-def check_head(pkg: Package, key_hint: str | None) -> tuple[Group, dict[str, Any]]:
+def check_head(pkg: Package, expected: str | None) -> tuple[Group, dict[str, Any], str]:
+    """The tree head's signature, the key against ``expected`` (a fingerprint) when given,
+    and README.txt's fingerprint against the signing key. Returns the group, the head and
+    the signing key's fingerprint."""
     group = Group("Tree head signature")
     head: dict[str, Any] = {}
     try:
         loaded = pkg.json("custody/tree-head.json")
         raw_key = pkg.read("custody/public-key.ed25519")
-        pem = pkg.read("custody/public-key.pem").decode("ascii")
+        pem = pkg.read("custody/public-key.pem")
     except (OSError, ValueError) as err:
         group.fail(f"the tree head or the public key cannot be read ({err}).")
-        return group, head
+        return group, head, ""
+    fingerprint = key_fingerprint(raw_key)
     if not isinstance(loaded, dict):
         group.fail("custody/tree-head.json is not an object.")
-        return group, head
+        return group, head, fingerprint
     head = loaded
     try:
         size = int(str(head["tree_size"]))
@@ -351,49 +478,56 @@ def check_head(pkg: Package, key_hint: str | None) -> tuple[Group, dict[str, Any
         named_key = bytes.fromhex(str(head["public_key"]))
     except (KeyError, ValueError) as err:
         group.fail(f"custody/tree-head.json lacks a readable field ({err}).")
-        return group, head
-    body = "".join(line for line in pem.splitlines() if line and not line.startswith("-----"))
+        return group, head, fingerprint
     try:
-        der = base64.b64decode(body, validate=True)
+        same_key = key_from_bytes(pem) == raw_key
     except ValueError:
-        der = b""
-    if der != ED25519_SPKI_PREFIX + raw_key:
+        same_key = False
+    if not same_key:
         group.fail("custody/public-key.pem and custody/public-key.ed25519 are not the same key.")
     if named_key != raw_key:
         group.fail("the tree head names a different public key from custody/public-key.ed25519.")
     if len(root) != 32:
         group.fail("the tree head's root hash is not 32 bytes.")
-        return group, head
+        return group, head, fingerprint
     good, how = ed25519_verify(raw_key, tree_head_message(size, timestamp, root), signature)
     if not good:
         group.fail(
             f"the signature on the tree head of size {size} does not verify with the key "
-            f"{key_fingerprint(raw_key)}: the head or the key was changed."
+            f"{fingerprint}: the head or the key was changed."
         )
-    fingerprint = key_fingerprint(raw_key)
-    if key_hint:
-        hint = key_hint.strip().lower()
-        full = hashlib.sha256(raw_key).hexdigest()
-        if hint != raw_key.hex() and not (len(hint) >= 16 and full.startswith(hint)):
-            group.fail(
-                f"the package is signed with key {fingerprint}, not the key {key_hint} you gave."
-            )
+    if expected is not None and expected != fingerprint:
+        group.fail(
+            f"the package is signed with key {fingerprint}, not the key {expected} you gave: "
+            "whoever signed it, it was not the organisation whose key that is."
+        )
+    _check_readme(pkg, fingerprint, group)
     group.summary = (
         f"the log of {size} entries with root {root.hex()[:16]}... was signed at "
         f"{_when(timestamp)} by key {fingerprint} ({how})"
     )
-    if not key_hint:
-        group.notes.append(
-            f"Compare the key fingerprint {fingerprint} with the one the organisation "
-            "publishes, or run again with --key FINGERPRINT."
-        )
+    if expected is not None and group.ok:
+        group.summary += ", the key you gave"
     head["_checked"] = {"size": size, "root": root}
-    return group, head
+    return group, head, fingerprint
+
+
+def _check_readme(pkg: Package, fingerprint: str, group: Group) -> None:
+    """README.txt is never trusted for the key, but one that names another key than the
+    one that signed was changed."""
+    try:
+        text = pkg.read("README.txt").decode("utf-8", errors="replace")
+    except (OSError, ValueError):
+        return
+    for stated in sorted({m.lower() for m in _HEX64.findall(text)}):
+        if stated != fingerprint:
+            group.fail(
+                f"README.txt gives the fingerprint {stated}, but the package is signed by key "
+                f"{fingerprint}: the README or the signature was changed."
+            )
 
 
 def _when(timestamp_ms: int) -> str:
-    import datetime
-
     moment = datetime.datetime.fromtimestamp(timestamp_ms / 1000, datetime.timezone.utc)  # noqa: UP017 (Python 3.8)
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
@@ -459,17 +593,21 @@ def check_entries(pkg: Package, head: dict[str, Any]) -> tuple[Group, dict[int, 
     return group, proven
 
 
-def check_export(pkg: Package, proven: dict[int, dict[str, Any]]) -> Group:
+def check_export(
+    pkg: Package, proven: dict[int, dict[str, Any]], hashes: dict[str, str]
+) -> tuple[Group, dict[str, Any]]:
+    """The export's entry against the package; returns the group and the documents map
+    (file -> SHA-256) the entry recorded."""
     group = Group("Export record")
     try:
         leaf = int(pkg.info["export_leaf"])
     except (KeyError, TypeError, ValueError):
         group.fail(f"{PACKAGE_FILE} does not name the export's custody entry.")
-        return group
+        return group, {}
     entry = proven.get(leaf)
     if entry is None or entry.get("act") != "export":
         group.fail(f"custody entry {leaf}, the record of this export, is not a proven export.")
-        return group
+        return group, {}
     if entry.get("incident") != pkg.info.get("incident"):
         group.fail("the export record is about another incident.")
     try:
@@ -481,33 +619,40 @@ def check_export(pkg: Package, proven: dict[int, dict[str, Any]]) -> Group:
         group.fail("manifest-sha256.txt is not the list of files this export recorded.")
     if entry.get("payload_oxum") != oxum:
         group.fail("the Payload-Oxum differs from the one this export recorded.")
-    listed = {int(e["leaf"]) for e in pkg.info.get("entries", [])} | {
-        int(e["leaf"]) for e in pkg.info.get("withheld", [])
-    }
+    listed = {e.get("leaf") for e in pkg.specs("entries") + pkg.specs("withheld")}
     recorded = entry.get("entries")
     if not isinstance(recorded, list) or set(recorded) | {leaf} != listed:
         group.fail("the package's custody entries are not the ones this export recorded.")
-    items = sorted(str(i["sha256"]) for i in pkg.info.get("items", []))
+    items = sorted(str(i.get("sha256")) for i in pkg.specs("items"))
     if entry.get("items") != items:
         group.fail("the package's evidence items are not the ones this export recorded.")
+    documents = entry.get("documents")
+    if not isinstance(documents, dict) or not documents:
+        group.fail("the export record lists no documents: it is not a record of this package.")
+        documents = {}
+    for finding in document_findings(hashes, documents):
+        group.fail(str(finding))
     group.summary = (
         f"entry {leaf}: {entry.get('actor')} exported incident {entry.get('incident')} "
-        f"({len(items)} items) on {entry.get('at')}"
+        f"({len(items)} items, {len(documents)} documents) on {entry.get('at')}"
         + (f" to {entry.get('recipient')}" if entry.get("recipient") else "")
     )
-    return group
+    return group, documents
 
 
 def check_evidence(
-    pkg: Package, proven: dict[int, dict[str, Any]], payload: dict[str, str]
+    pkg: Package,
+    proven: dict[int, dict[str, Any]],
+    hashes: dict[str, str],
+    documents: dict[str, Any],
 ) -> Group:
     group = Group("Evidence")
-    items = pkg.info.get("items", [])
-    export = proven.get(int(pkg.info.get("export_leaf", -1)), {})
+    items = pkg.specs("items")
+    export = proven.get(_int(pkg.info.get("export_leaf")), {})
     media_files = 0
     for item in items:
         sha = str(item.get("sha256"))
-        ingest = proven.get(int(item.get("ingest_leaf", -1)))
+        ingest = proven.get(_int(item.get("ingest_leaf")))
         if ingest is None or ingest.get("act") != "ingest":
             group.fail(f"item {sha[:16]}: its ingest entry is not among the proven entries.")
         elif ingest.get("sha256") != sha:
@@ -518,48 +663,729 @@ def check_evidence(
         media = item.get("media")
         if export.get("media") == "originals" and not media:
             group.fail(f"item {sha[:16]}: the export included originals but this one is missing.")
-        if media:
+        if isinstance(media, dict):
             media_files += 1
             if media.get("kind") == "original" and media.get("leaf") != item.get("ingest_leaf"):
                 group.fail(f"item {sha[:16]}: the original is not tied to its ingest entry.")
-    bindings = pkg.info.get("bindings", [])
-    for b in bindings:
-        name, leaf, field = str(b.get("file")), int(b.get("leaf", -1)), str(b.get("field"))
-        entry = proven.get(leaf)
-        if entry is None:
-            group.fail(f"{name}: custody entry {leaf} is not among the proven entries.")
-            continue
-        if name not in payload:
-            group.fail(f"{name} is not one of the manifest's files.")
-            continue
-        try:
-            actual = sha256_file(pkg.path(name))
-        except (OSError, ValueError):
-            group.fail(f"{name} cannot be read.")
-            continue
-        if entry.get(field) != actual:
-            group.fail(
-                f"{name}: its SHA-256 is not the {field} that custody entry {leaf} recorded."
-            )
+    bindings = pkg.specs("bindings")
+    for finding in binding_findings(hashes, bindings, proven, documents):
+        group.fail(str(finding))
     group.summary = (
         f"{len(items)} items named by their ingest entries; {media_files} media files and "
-        f"{len(bindings) - media_files} records match the hashes the custody log recorded"
+        f"{len(bindings) - media_files} records match the hashes the custody log recorded, "
+        f"and every file is bound to a custody entry"
     )
     return group
 
 
-def verify(root: str, key_hint: str | None = None) -> tuple[bool, list[str]]:
-    """Run every check; return whether all passed and the lines to print."""
+def check_records(pkg: Package, proven: dict[int, dict[str, Any]], hashes: dict[str, str]) -> Group:
+    group = Group("Records")
+    findings = record_findings(pkg.json, hashes, pkg.info, proven)
+    for finding in findings:
+        group.fail(str(finding))
+    group.summary = (
+        "every revision, status change, link, sighting, verification record, hash and "
+        "redaction in the documents agrees with its custody entry, and every state with "
+        "its history"
+    )
+    return group
+
+
+# --------------------------------------------------------------------------- bindings and records
+# These functions are also what civwatch runs on a package's contents before it writes
+# them: a package whose records do not match their custody entries is never built.
+
+
+class Finding:
+    """A file or record that does not match the custody entry that should vouch for it:
+    ``table`` and ``row`` name the database record it shows, ``leaf`` the entry."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        table: str | None = None,
+        row: Any = None,
+        leaf: Any = None,
+    ) -> None:
+        self.message = message
+        self.file = file
+        self.table = table
+        self.row = row
+        self.leaf = leaf
+
+    def record(self) -> str:
+        """The record in words: ``incident_transition 3 (custody entry 17)``."""
+        if self.table is None:
+            return ""
+        name = self.table if self.row is None else f"{self.table} {self.row}"
+        return name if self.leaf is None else f"{name} (custody entry {self.leaf})"
+
+    def describe(self, with_file: bool = True) -> str:
+        where = [p for p in (self.file if with_file else None, self.record()) if p]
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else -1
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 70 else text[:67] + "..."
+
+
+def _time(value: Any) -> datetime.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)  # noqa: UP017 (Python 3.8)
+    return moment
+
+
+def _same(kind: str, a: Any, b: Any) -> bool:
+    if kind == "time" and a is not None and b is not None:
+        ta, tb = _time(a), _time(b)
+        return a == b if ta is None or tb is None else ta == tb
+    return bool(a == b) and isinstance(a, bool) == isinstance(b, bool)
+
+
+def _field(entry: Mapping[str, Any], path: str) -> Any:
+    value: Any = entry
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def document_findings(payload: Mapping[str, str], documents: Mapping[str, Any]) -> list[Finding]:
+    """Each document the export entry lists has the SHA-256 it recorded."""
+    found = []
+    for name, sha in sorted(documents.items()):
+        if name not in payload:
+            found.append(Finding("the export entry lists it, but it is missing.", file=name))
+        elif payload[name] != sha:
+            found.append(
+                Finding("its SHA-256 is not the one the export entry recorded for it.", file=name)
+            )
+    return found
+
+
+def binding_findings(
+    payload: Mapping[str, str],
+    bindings: Iterable[Mapping[str, Any]],
+    proven: Mapping[int, Mapping[str, Any]],
+    documents: Mapping[str, Any],
+) -> list[Finding]:
+    """Every binding holds (the file's SHA-256 is the one its entry recorded) and every file
+    under data/ is bound: to an entry directly, or as one of the export's documents."""
+    found = []
+    bound = set()
+    for b in bindings:
+        name, leaf, field = str(b.get("file")), _int(b.get("leaf")), str(b.get("field"))
+        bound.add(name)
+        entry = proven.get(leaf)
+        if name not in payload:
+            found.append(Finding("it is bound to a custody entry but is not listed.", file=name))
+        elif entry is None:
+            found.append(
+                Finding(f"custody entry {leaf}, which vouches for it, is not proven.", file=name)
+            )
+        elif entry.get(field) != payload[name]:
+            found.append(
+                Finding(
+                    f"its SHA-256 is not the {field} that custody entry {leaf} recorded.",
+                    file=name,
+                )
+            )
+    for name in sorted(set(payload) - bound - set(documents)):
+        found.append(
+            Finding(
+                "it is not bound to any custody entry: no entry recorded its SHA-256 and the "
+                "export entry does not list it among its documents.",
+                file=name,
+            )
+        )
+    return found
+
+
+TRANSITION_FIELDS = (
+    ("from", "from", "starting status", "value"),
+    ("to", "to", "resulting status", "value"),
+    ("proposed", "proposed_status", "proposed outcome", "value"),
+    ("reason", "reason", "reason", "value"),
+    ("actor", "actor", "actor", "value"),
+    ("at", "at", "time", "time"),
+)
+SIGHTING_FIELDS = (
+    ("original_name", "original_name", "original name", "value"),
+    ("collected_by", "collected_by", "collector", "value"),
+    ("collected_at", "collected_at", "collection time", "time"),
+    ("source.url", "source_url", "source URL", "value"),
+    ("source.platform", "platform", "platform", "value"),
+    ("source.account", "account", "account", "value"),
+    ("source.post_id", "post_id", "post id", "value"),
+    ("source.caption", "caption", "caption", "value"),
+    ("source.published_at", "published_at", "publication time", "time"),
+)
+
+
+def perceptual_digest(rows: Iterable[Mapping[str, Any]]) -> str:
+    """SHA-256 of an item's perceptual hashes as the ``hash`` custody entry recorded them."""
+    text = "\n".join(
+        f"{r.get('view')}\t{r.get('frame_t')}\t{r.get('hash')}\t{r.get('quality')}" for r in rows
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class _Records:
+    """Checks the records the documents of a package carry against their custody entries."""
+
+    def __init__(
+        self,
+        load: Callable[[str], Any],
+        payload: Mapping[str, str],
+        proven: Mapping[int, Mapping[str, Any]],
+    ) -> None:
+        self.load = load
+        self.payload = payload
+        self.proven = proven
+        self.found: list[Finding] = []
+
+    def fail(self, message: str, **where: Any) -> None:
+        self.found.append(Finding(message, **where))
+
+    def document(self, name: str) -> dict[str, Any] | None:
+        try:
+            doc = self.load(name)
+        except (OSError, ValueError) as err:
+            self.fail(f"it cannot be read ({err}).", file=name)
+            return None
+        if not isinstance(doc, dict):
+            self.fail("it is not a JSON object.", file=name)
+            return None
+        return doc
+
+    def entry(
+        self, record: Mapping[str, Any], table: str, file: str, acts: Iterable[str] | str
+    ) -> Mapping[str, Any] | None:
+        """The proven entry at the record's ``custody_leaf``, if it is of one of ``acts``
+        (a string: acts starting with it)."""
+        leaf = record.get("custody_leaf")
+        where = {"file": file, "table": table, "row": record.get("id"), "leaf": leaf}
+        entry = self.proven.get(_int(leaf))
+        if entry is None:
+            self.fail(
+                "the custody entry that recorded it is not among the proven entries.", **where
+            )
+            return None
+        act = entry.get("act")
+        fits = isinstance(act, str) and (
+            act.startswith(acts) if isinstance(acts, str) else act in set(acts)
+        )
+        if not fits:
+            self.fail(f"its custody entry records the act {_shown(act)}, not this record.", **where)
+            return None
+        return entry
+
+    def agree(
+        self,
+        record: Mapping[str, Any],
+        entry: Mapping[str, Any],
+        pairs: Iterable[tuple[str, Any, str, str]],
+        table: str,
+        file: str,
+    ) -> None:
+        """Each (entry field, the record's value, label, kind) is the same in both."""
+        for key, value, label, kind in pairs:
+            logged = _field(entry, key)
+            if not _same(kind, value, logged):
+                self.fail(
+                    f"its {label} is {_shown(value)}, but its custody entry recorded "
+                    f"{_shown(logged)}.",
+                    file=file,
+                    table=table,
+                    row=record.get("id"),
+                    leaf=record.get("custody_leaf"),
+                )
+
+    def transitions(
+        self, rows: Any, table: str, file: str, prefix: str, subject: tuple[str, Any], start: str
+    ) -> tuple[str, Mapping[str, Any] | None, list[tuple[Mapping[str, Any], Mapping[str, Any]]]]:
+        """Check a status history; returns the status it leads to, its last step, and each
+        step with its entry."""
+        status: str = start
+        last: Mapping[str, Any] | None = None
+        logged: list[tuple[Mapping[str, Any], Mapping[str, Any]]] = []
+        for step in _records(rows):
+            where = {
+                "file": file,
+                "table": table,
+                "row": step.get("id"),
+                "leaf": step.get("custody_leaf"),
+            }
+            entry = self.entry(step, table, file, (prefix + str(step.get("act")),))
+            if entry is not None:
+                pairs = [(k, step.get(f), label, kind) for k, f, label, kind in TRANSITION_FIELDS]
+                self.agree(
+                    step,
+                    entry,
+                    [(subject[0], subject[1], subject[0], "value"), *pairs],
+                    table,
+                    file,
+                )
+                logged.append((step, entry))
+            if step.get("from") != status:
+                self.fail(
+                    f"it starts from {_shown(step.get('from'))}, but the history before it "
+                    f"leads to {_shown(status)}.",
+                    **where,
+                )
+            status, last = str(step.get("to")), step
+        return status, last, logged
+
+    def state(
+        self, shown: Mapping[str, Any], status: str, last: Mapping[str, Any] | None, **where: Any
+    ) -> None:
+        """The status and proposed outcome shown are the ones the history leads to; a
+        difference names the custody entry of the history's last step."""
+        where["leaf"] = None if last is None else last.get("custody_leaf")
+        if shown.get("status") != status:
+            self.fail(
+                f"its status is {_shown(shown.get('status'))}, but its history leads to "
+                f"{_shown(status)}"
+                + ("." if last is None else " (its last step is this custody entry)."),
+                **where,
+            )
+        proposed = (
+            last.get("proposed_status") if last is not None and status == "in_review" else None
+        )
+        if shown.get("proposed_status") != proposed:
+            self.fail(
+                f"its proposed outcome is {_shown(shown.get('proposed_status'))}, but its "
+                f"history leads to {_shown(proposed)}.",
+                **where,
+            )
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _records(value: Any) -> list[Mapping[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _check_incident(r: _Records, info: Mapping[str, Any]) -> dict[str, Any] | None:
+    file = INCIDENT_DOCUMENT
+    doc = r.document(file)
+    if doc is None:
+        return None
+    iid = doc.get("id")
+    here = {"file": file, "table": "incident", "row": iid}
+    if iid != info.get("incident"):
+        r.fail(f"it describes incident {_shown(iid)}, not this package's.", **here)
+    revisions: dict[Any, Mapping[str, Any]] = {}
+    for rev in _records(doc.get("revisions")):
+        entry = r.entry(rev, "incident_revision", file, "incident-")
+        number = rev.get("revision")
+        revisions[number] = rev
+        if entry is None:
+            continue
+        r.agree(
+            rev,
+            entry,
+            [
+                ("incident", iid, "incident", "value"),
+                ("revision", number, "revision number", "value"),
+                ("doc_sha256", rev.get("doc_sha256"), "document's SHA-256", "value"),
+                ("actor", rev.get("actor"), "actor", "value"),
+                ("at", rev.get("at"), "time", "time"),
+            ],
+            "incident_revision",
+            file,
+        )
+        name = f"data/incident/revisions/revision-{_int(number)}.json"
+        if r.payload.get(name) != entry.get("doc_sha256"):
+            r.fail(
+                "its document is missing or is not the one its custody entry recorded.",
+                file=name,
+                table="incident_revision",
+                row=rev.get("id"),
+                leaf=rev.get("custody_leaf"),
+            )
+    _check_content(r, doc, revisions, here)
+    status, last, logged = r.transitions(
+        doc.get("history"), "incident_transition", file, "incident-", ("incident", iid), "reported"
+    )
+    r.state(doc, status, last, **here)
+    visibility, leaf = "internal", None
+    for step, entry in logged:
+        if isinstance(entry.get("visibility"), str):
+            visibility, leaf = entry["visibility"], step.get("custody_leaf")
+    if doc.get("visibility") != visibility:
+        r.fail(
+            f"its visibility is {_shown(doc.get('visibility'))}, but its history leads to "
+            f"{_shown(visibility)}"
+            + (" (no custody entry made it public)." if leaf is None else "."),
+            **dict(here, leaf=leaf),
+        )
+    current = _check_links(r, doc, iid)
+    items = {str(i.get("sha256")) for i in _records(info.get("items"))}
+    if items != set(current):
+        r.fail("the package's items are not the evidence linked to the incident now.", **here)
+    return doc
+
+
+def _check_content(
+    r: _Records, doc: Mapping[str, Any], revisions: Mapping[Any, Mapping[str, Any]], here: Any
+) -> None:
+    """The incident's content is its current revision, as recorded."""
+    number = doc.get("revision")
+    current = revisions.get(number)
+    if current is None:
+        r.fail(f"its current revision {_shown(number)} is not among its revisions.", **here)
+        return
+    name = f"data/incident/revisions/revision-{_int(number)}.json"
+    try:
+        content = r.load(name)
+    except (OSError, ValueError):
+        return  # named above: the revision's file is missing or unreadable
+    where = dict(here, leaf=current.get("custody_leaf"))
+    for key in sorted(content) if isinstance(content, dict) else []:
+        if doc.get(key) != content[key]:
+            r.fail(f"its {key} is not the one its current revision {number} recorded.", **where)
+    figures = _object(doc.get("casualties"))
+    for kind in ("killed", "injured"):
+        figure = figures.get(kind)
+        expected = (
+            {"min": figure.get("min"), "max": figure.get("max")}
+            if isinstance(figure, dict)
+            else None
+        )
+        if doc.get(kind) != expected:
+            r.fail(f"its total {kind} is not the one its casualty figures give.", **here)
+    first = revisions.get(1)
+    if first is not None and doc.get("created_by") != first.get("actor"):
+        r.fail("its creator is not the author of its first revision.", **here)
+
+
+def _check_links(r: _Records, doc: Mapping[str, Any], iid: Any) -> dict[str, Mapping[str, Any]]:
+    """The history of evidence links, and the links in force it leads to."""
+    file, table = INCIDENT_DOCUMENT, "incident_evidence"
+    last: dict[str, Mapping[str, Any]] = {}
+    for link in _records(doc.get("evidence_links_history")):
+        sha = str(link.get("sha256"))
+        linked = link.get("linked") is True
+        entry = r.entry(link, table, file, ("evidence-link",) if linked else ("evidence-unlink",))
+        if entry is not None:
+            pairs = [
+                ("incident", iid, "incident", "value"),
+                ("sha256", sha, "item", "value"),
+                ("actor", link.get("actor"), "actor", "value"),
+                ("at", link.get("at"), "time", "time"),
+            ]
+            if linked:
+                pairs += [
+                    ("role", link.get("role"), "role", "value"),
+                    ("note", link.get("note"), "note", "value"),
+                ]
+            else:
+                pairs.append(("reason", link.get("note"), "reason", "value"))
+            before = last.get(sha)
+            pairs.append(
+                (
+                    "supersedes_leaf",
+                    None if before is None else before.get("custody_leaf"),
+                    "place in the item's link history",
+                    "value",
+                )
+            )
+            r.agree(link, entry, pairs, table, file)
+        last[sha] = link
+    current = {sha: lk for sha, lk in last.items() if lk.get("linked") is True}
+    shown = {str(e.get("sha256")): e for e in _records(doc.get("evidence"))}
+    if set(shown) != set(current):
+        r.fail(
+            "the evidence it lists now is not what its link history leads to.",
+            file=file,
+            table="incident",
+            row=iid,
+        )
+    for sha, link in current.items():
+        now = shown.get(sha)
+        if now is None:
+            continue
+        mine = (now.get("role"), now.get("note"), now.get("custody_leaf"), now.get("linked_by"))
+        if mine != (
+            link.get("role"),
+            link.get("note"),
+            link.get("custody_leaf"),
+            link.get("actor"),
+        ):
+            r.fail(
+                f"the link of item {sha[:16]} it shows is not its last recorded link.",
+                file=file,
+                table=table,
+                row=link.get("id"),
+                leaf=link.get("custody_leaf"),
+            )
+    return current
+
+
+def _check_item(r: _Records, spec: Mapping[str, Any], incident: Mapping[str, Any] | None) -> None:
+    sha = str(spec.get("sha256"))
+    if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+        r.fail(f"{PACKAGE_FILE} names an item {_shown(sha)} that is not a SHA-256.")
+        return
+    file = f"data/items/{sha}/item.json"
+    doc = r.document(file)
+    if doc is None:
+        return
+    here = {"file": file, "table": "evidence_item", "row": sha}
+    custody = _object(doc.get("custody"))
+    ingest = {"id": sha, "custody_leaf": custody.get("ingest_leaf")}
+    if doc.get("sha256") != sha or spec.get("ingest_leaf") != ingest["custody_leaf"]:
+        r.fail(f"it is not the document of item {sha[:16]} that {PACKAGE_FILE} names.", **here)
+    entry = r.entry(ingest, "evidence_item", file, ("ingest",))
+    if entry is not None:
+        fields = ("sha256", "size", "media_type", "original_name", "collected_by")
+        pairs = [(k, doc.get(k), k.replace("_", " "), "value") for k in fields]
+        pairs.append(("collected_at", doc.get("collected_at"), "collection time", "time"))
+        r.agree(ingest, entry, pairs, "evidence_item", file)
+    for sighting in _records(doc.get("sightings")):
+        entry = r.entry(sighting, "evidence_sighting", file, ("ingest", "sighting"))
+        if entry is not None:
+            pairs = [("sha256", sha, "item", "value")]
+            pairs += [(k, sighting.get(f), label, kind) for k, f, label, kind in SIGHTING_FIELDS]
+            r.agree(sighting, entry, pairs, "evidence_sighting", file)
+    _check_extraction(r, doc, sha, custody.get("extraction_leaf"))
+    _check_hashes(r, doc, sha, file)
+    _check_verification(r, doc, sha, file)
+    shown = incident.get("evidence") if incident is not None else None
+    link = next((e for e in _records(shown) if e.get("sha256") == sha), None)
+    if incident is not None and doc.get("link") != link:
+        r.fail("the link it shows is not the incident's link of this item.", **here)
+    _check_media(r, spec, doc, sha, ingest["custody_leaf"], file)
+
+
+def _check_extraction(r: _Records, doc: Mapping[str, Any], sha: str, leaf: Any) -> None:
+    name = f"data/items/{sha}/extraction.json"
+    record = {"id": sha, "custody_leaf": leaf}
+    if leaf is None:
+        if name in r.payload:
+            r.fail("there is no extraction entry for it.", file=name)
+        return
+    entry = r.entry(record, "evidence_item", name, ("extract",))
+    if entry is None:
+        return
+    r.agree(record, entry, [("sha256", sha, "item", "value")], "evidence_item", name)
+    if r.payload.get(name) != entry.get("metadata_sha256"):
+        r.fail(
+            "the extracted metadata is missing or is not what its custody entry recorded.",
+            file=name,
+            table="evidence_item",
+            row=sha,
+            leaf=leaf,
+        )
+        return
+    extraction = r.document(name)
+    metadata = _object(doc.get("metadata"))
+    shown = {
+        "metadata": {k: v for k, v in metadata.items() if k not in ("exiftool", "c2pa")},
+        "exiftool": metadata.get("exiftool"),
+        "c2pa": metadata.get("c2pa"),
+        "warnings": doc.get("warnings"),
+    }
+    if extraction is not None and shown != extraction:
+        r.fail(
+            f"the metadata it shows is not the extraction recorded in {name}.",
+            file=f"data/items/{sha}/item.json",
+            table="evidence_item",
+            row=sha,
+            leaf=leaf,
+        )
+
+
+def _check_hashes(r: _Records, doc: Mapping[str, Any], sha: str, file: str) -> None:
+    hashes = _object(doc.get("hashes"))
+    rows = _records(hashes.get("perceptual"))
+    record = {"id": sha, "custody_leaf": hashes.get("custody_leaf")}
+    if hashes.get("sha256") != sha:
+        r.fail("the SHA-256 it gives is not the item's.", file=file, table="evidence_item", row=sha)
+    if record["custody_leaf"] is None:
+        if rows:
+            r.fail(
+                "it lists perceptual hashes without the custody entry that recorded them.",
+                file=file,
+                table="media_hash",
+                row=sha,
+            )
+        return
+    entry = r.entry(record, "media_hash", file, ("hash",))
+    if entry is None:
+        return
+    pairs = [
+        ("sha256", sha, "item", "value"),
+        ("count", len(rows), "number of hashes", "value"),
+        ("hashes_sha256", perceptual_digest(rows), "hashes' SHA-256", "value"),
+    ]
+    for row in rows:
+        pairs.append(("algorithm", row.get("algorithm"), "algorithm", "value"))
+        pairs.append(("version", row.get("version"), "algorithm version", "value"))
+    r.agree(record, entry, pairs, "media_hash", file)
+
+
+def _check_verification(r: _Records, doc: Mapping[str, Any], sha: str, file: str) -> None:
+    view = _object(doc.get("verification"))
+    table = "verification_record"
+    records = _records(view.get("records"))
+    by_id = {rec.get("id"): rec for rec in records}
+    superseded = {rec.get("supersedes") for rec in records} - {None}
+    for rec in records:
+        where = {
+            "file": file,
+            "table": table,
+            "row": rec.get("id"),
+            "leaf": rec.get("custody_leaf"),
+        }
+        entry = r.entry(rec, table, file, ("verification-record",))
+        if entry is None:
+            continue
+        earlier = by_id.get(rec.get("supersedes"))
+        r.agree(
+            rec,
+            entry,
+            [
+                ("sha256", sha, "item", "value"),
+                ("kind", rec.get("kind"), "kind", "value"),
+                ("content_sha256", rec.get("content_sha256"), "content's SHA-256", "value"),
+                ("actor", rec.get("author"), "author", "value"),
+                ("at", rec.get("at"), "time", "time"),
+                (
+                    "supersedes_leaf",
+                    None if earlier is None else earlier.get("custody_leaf"),
+                    "record it supersedes",
+                    "value",
+                ),
+            ],
+            table,
+            file,
+        )
+        if (rec.get("id") in superseded) != (rec.get("superseded") is True):
+            r.fail("it is marked superseded when it is not, or the other way round.", **where)
+        name = f"data/items/{sha}/verification-records/record-{_int(rec.get('id'))}.json"
+        if r.payload.get(name) != entry.get("content_sha256"):
+            r.fail(
+                "its content is missing or is not what its custody entry recorded.",
+                **dict(where, file=name),
+            )
+            continue
+        try:
+            content = r.load(name)
+        except (OSError, ValueError):
+            content = None
+        if content != rec.get("content"):
+            r.fail(f"the content it shows is not the one recorded in {name}.", **where)
+    current = [rec.get("id") for rec in records if rec.get("id") not in superseded]
+    here = {"file": file, "table": "item_verification", "row": sha}
+    if view.get("current_records") != current:
+        r.fail("the records it calls current are not the ones not superseded.", **here)
+    status, last, logged = r.transitions(
+        view.get("history"), "item_transition", file, "item-", ("sha256", sha), "unverified"
+    )
+    r.state(view, status, last, **here)
+    submitters = [e.get("actor") for _step, e in logged if e.get("act") == "item-submit"]
+    if view.get("submitted_by") != (submitters[-1] if submitters else None):
+        r.fail(
+            "the person it says submitted it for review is not the one its history names.", **here
+        )
+
+
+def _check_media(
+    r: _Records, spec: Mapping[str, Any], doc: Mapping[str, Any], sha: str, ingest: Any, file: str
+) -> None:
+    media = spec.get("media")
+    if not isinstance(media, dict):
+        return
+    here = {"file": file, "table": "evidence_item", "row": sha}
+    if doc.get("media") != media:
+        r.fail(f"the media it describes are not the ones {PACKAGE_FILE} names.", **here)
+    if media.get("kind") == "original":
+        if media.get("leaf") != ingest or media.get("sha256") != sha:
+            r.fail("its original is not tied to its ingest entry.", **here)
+        return
+    redaction = _object(media.get("redaction"))
+    table, name = "media_redaction", str(media.get("file"))
+    approval = {"id": redaction.get("id"), "custody_leaf": media.get("leaf")}
+    common = [
+        ("redaction", redaction.get("id"), "redaction", "value"),
+        ("sha256", sha, "original", "value"),
+        ("derivative_sha256", media.get("sha256"), "redacted copy's SHA-256", "value"),
+    ]
+    entry = r.entry(approval, table, name, ("redaction-approve",))
+    if entry is not None:
+        pairs = [
+            *common,
+            ("actor", redaction.get("approved_by"), "approver", "value"),
+            ("at", redaction.get("approved_at"), "approval time", "time"),
+        ]
+        r.agree(approval, entry, pairs, table, name)
+    creation = {"id": redaction.get("id"), "custody_leaf": redaction.get("created_leaf")}
+    entry = r.entry(creation, table, name, ("redaction-create",))
+    if entry is not None:
+        pairs = [
+            *common,
+            ("actor", redaction.get("created_by"), "author", "value"),
+            ("media_type", media.get("media_type"), "media type", "value"),
+        ]
+        r.agree(creation, entry, pairs, table, name)
+
+
+def record_findings(
+    load: Callable[[str], Any],
+    payload: Mapping[str, str],
+    info: Mapping[str, Any],
+    proven: Mapping[int, Mapping[str, Any]],
+) -> list[Finding]:
+    """Every record the package's documents carry, against the custody entry that recorded
+    it, and every state against its history. ``load`` reads a file of the package as JSON;
+    ``payload`` gives the SHA-256 of each file under data/."""
+    r = _Records(load, payload, proven)
+    try:
+        incident = _check_incident(r, info)
+        for spec in _records(info.get("items")):
+            _check_item(r, spec, incident)
+    except (AttributeError, KeyError, TypeError, ValueError) as err:
+        r.fail(f"the documents are not laid out as a civwatch package's ({err!r}).")
+    return r.found
+
+
+# --------------------------------------------------------------------------- running
+
+
+def verify(root: str, expected: str | None = None) -> tuple[int, list[str]]:
+    """Run every check; return the exit status and the lines to print. ``expected`` is the
+    fingerprint of the key the package must be signed with (None: not given)."""
     pkg = Package(root)
-    files, payload = check_files(pkg)
-    head_group, head = check_head(pkg, key_hint)
+    files, hashes = check_files(pkg)
+    head_group, head, fingerprint = check_head(pkg, expected)
     entries, proven = check_entries(pkg, head)
+    export, documents = check_export(pkg, proven, hashes)
     groups = [
         files,
         head_group,
         entries,
-        check_export(pkg, proven),
-        check_evidence(pkg, proven, payload),
+        export,
+        check_evidence(pkg, proven, hashes, documents),
+        check_records(pkg, proven, hashes),
     ]
     lines = [f"Evidence package for incident {pkg.info.get('incident')}: {pkg.root}"]
     for g in groups:
@@ -570,35 +1396,71 @@ def verify(root: str, key_hint: str | None = None) -> tuple[bool, list[str]]:
             "NOT VERIFIED: the checks of " + ", ".join(failed) + " failed (see above); "
             "do not rely on this package."
         )
-        return False, lines
+        return EXIT_NOT_VERIFIED, lines
+    if expected is None:
+        lines.append(
+            f"UNVERIFIED KEY: every file, custody entry and proof matches the tree head signed "
+            f"by key {fingerprint}, but no key was given to say whose key that is. Compare "
+            "it with the fingerprint the organisation published (never the one in README.txt), "
+            "then run again with --key FINGERPRINT or --key-file KEY_FILE."
+        )
+        return EXIT_UNVERIFIED_KEY, lines
     lines.append(
         f"VERIFIED: every file, custody entry and proof matches the tree head signed by key "
-        f"{key_fingerprint(pkg.read('custody/public-key.ed25519'))}."
+        f"{fingerprint}, the key you gave."
     )
-    return True, lines
+    return EXIT_VERIFIED, lines
+
+
+def _expected_key(args: list[str]) -> str | None:
+    """The fingerprint given with --key or computed from --key-file (removed from ``args``);
+    ValueError with a message for the user when it is wrong."""
+    expected = None
+    for option in ("--key", "--key-file"):
+        if option not in args:
+            continue
+        at = args.index(option)
+        if at + 1 >= len(args):
+            raise ValueError(f"{option} needs a value.")
+        value = args[at + 1]
+        del args[at : at + 2]
+        if expected is not None:
+            raise ValueError("Give the key once: --key or --key-file, not both.")
+        if option == "--key":
+            expected = normalise_fingerprint(value)
+            if expected is None:
+                raise ValueError(
+                    f"--key {value}: a fingerprint is the SHA-256 of the public key, 64 hex "
+                    "digits (spaces and colons between them do not matter)."
+                )
+        else:
+            try:
+                expected = key_fingerprint(key_from_bytes(Path(value).read_bytes()))
+            except OSError as err:
+                raise ValueError(f"--key-file {value} cannot be read ({err.strerror}).") from err
+            except ValueError as err:
+                raise ValueError(f"--key-file {value}: {err}.") from err
+    return expected
 
 
 def main(argv: list[str]) -> int:
     args = list(argv)
-    key_hint = None
-    if "--key" in args:
-        at = args.index("--key")
-        if at + 1 >= len(args):
-            print("--key needs the signing key's fingerprint (16 hex digits) or full hex key.")
-            return 2
-        key_hint = args[at + 1]
-        del args[at : at + 2]
+    try:
+        expected = _expected_key(args)
+    except ValueError as err:
+        print(err)
+        return EXIT_UNREADABLE
     if any(a in ("-h", "--help") for a in args) or len(args) > 1:
         print(__doc__)
-        return 2 if len(args) > 1 else 0
+        return EXIT_UNREADABLE if len(args) > 1 else EXIT_VERIFIED
     root = args[0] if args else str(Path(__file__).resolve().parent)
     try:
-        ok, lines = verify(root, key_hint)
+        status, lines = verify(root, expected)
     except (PackageError, OSError, ValueError) as err:
         print(f"NOT VERIFIED: {err}")
-        return 2
+        return EXIT_UNREADABLE
     print("\n".join(lines))
-    return 0 if ok else 1
+    return status
 
 
 if __name__ == "__main__":

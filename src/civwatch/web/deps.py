@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi import Depends, Path, Request
 
+from civwatch.custody.signing import key_fingerprint
 from civwatch.workspace import Workspace
 
 
@@ -36,6 +37,7 @@ def tree_head_json(ws: Workspace) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "current_size": size,
         "public_key": base64.b64encode(public_key).decode(),
+        "key_fingerprint": key_fingerprint(public_key),
     }
     if head is not None:
         doc.update(
