@@ -1,0 +1,773 @@
+"""Rows bound to custody entries: declarations of which table records which acts, and the
+one pass that checks them all.
+
+Engine level: it knows tables only as the SQL and labelled columns a domain gives it, and
+entries only as JSON objects with an ``"act"``. A domain declares, per table:
+
+* a :class:`Binding`: each row records the entry at its leaf column (or, for a table with
+  no leaf column, the entry found by a key both carry); the entry's fields must equal the
+  row's, and - unless ``claims`` is off - every entry of those acts must have its row;
+* a :class:`LogState`: a value the log sets by entries with no row of their own (the
+  latest internal-notes digest of an incident, a user disabled), which the row must hold;
+* a :class:`RowCheck`: anything else read from rows alone (a state replayed from its
+  history rows, content equal to its current revision).
+
+:func:`check_all` reads the log once (through :meth:`CustodyLog.audit`), then each
+declaration's rows once, streamed straight from the driver in one query each (the entry
+joined in SQL on the leaf), with a bitmap per binding to find entries left without a row.
+Memory stays bounded by the log's size in bits, not by its entries. A row holding a value
+of the wrong type is named, never fatal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from array import array
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import rfc8785
+from sqlalchemy import Select, Table, func, select
+from sqlalchemy.orm import Session
+
+from civwatch.custody.log import CustodyLog, KeptHead
+from civwatch.custody.models import CustodyLeaf
+
+Row = dict[str, Any]
+#: A SELECT of any columns.
+AnySelect = Select[*tuple[Any, ...]]
+Entry = dict[str, Any]
+#: A declaration's progress: (stage name, done, total).
+Progress = Callable[[str, int, int], None]
+
+_leaves: Table = CustodyLeaf.__table__  # type: ignore[assignment]
+_STREAM_ROWS = 10_000
+_FETCH_CHUNK = 1_000
+_ACT_PREFIX = b'{"act":"'
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that does not match. ``table`` and ``row`` name the row (``row`` None
+    for the log itself or an entry without its row); ``leaf`` the custody entry."""
+
+    table: str
+    row: str | None
+    message: str
+    leaf: int | None = None
+
+    @property
+    def target(self) -> str:
+        """The row or entry concerned, in words."""
+        if self.table == "custody log":
+            return "custody log" if self.leaf is None else f"custody entry {self.leaf}"
+        if self.row is None:
+            return self.table if self.leaf is None else f"{self.table} (custody entry {self.leaf})"
+        return f"{self.table} row {self.row}"
+
+    def __str__(self) -> str:
+        return f"{self.target}: {self.message}"
+
+    def as_json(self) -> dict[str, Any]:
+        """The problem as the ``--json`` output lists it."""
+        return {
+            "table": self.table,
+            "row": self.row,
+            "custody_index": self.leaf,
+            "message": self.message,
+            "target": self.target,
+        }
+
+
+# --- reading values as the driver gives them --------------------------------------------------
+
+
+def as_time(value: Any) -> datetime | None:
+    """A stored or logged time as an aware datetime (SQLite gives text, PostgreSQL a
+    datetime; entries hold ISO 8601). ValueError or TypeError when it is none."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        raise TypeError(f"{value!r} is not a time")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def as_json(value: Any) -> Any:
+    """A JSON column's value (SQLite gives its text; PostgreSQL the parsed value)."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def as_bool(value: Any) -> bool:
+    """A boolean column's value (SQLite gives 0 or 1)."""
+    if value in (0, 1):
+        return bool(value)
+    raise ValueError(f"{value!r} is not a boolean")
+
+
+def digest_matches(doc: Any, expected: Any) -> bool:
+    """Whether SHA-256 of the RFC 8785 canonical JSON of ``doc`` is ``expected``.
+
+    The standard library's encoder (sorted keys, no spaces) writes the same bytes as RFC
+    8785 for most documents and is many times faster than the reference encoder, so it is
+    tried first; only a mismatch is decided by the reference encoder. A fast match cannot
+    hide a change: equal digests mean equal bytes, and those bytes parse to ``doc``.
+    """
+    if not isinstance(expected, str):
+        return False
+    try:
+        fast = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        if hashlib.sha256(fast.encode("utf-8")).hexdigest() == expected:
+            return True
+    except (TypeError, ValueError):
+        pass
+    try:
+        return hashlib.sha256(rfc8785.dumps(doc)).hexdigest() == expected
+    except (rfc8785.CanonicalizationError, TypeError, ValueError):
+        return False
+
+
+def _same(kind: str, row_value: Any, entry_value: Any) -> bool:
+    if kind == "time":
+        return as_time(row_value) == as_time(entry_value)
+    if kind == "json":
+        return bool(as_json(row_value) == entry_value)
+    if kind == "bool":
+        return as_bool(row_value) is entry_value
+    if kind == "number":
+        return (
+            isinstance(row_value, int | float)
+            and not isinstance(row_value, bool)
+            and row_value == entry_value
+        )
+    if isinstance(row_value, str) != isinstance(entry_value, str):
+        return False
+    return bool(row_value == entry_value)
+
+
+@dataclass(frozen=True)
+class Field:
+    """An entry field that must equal a row column: ``entry`` is its key (dots reach into
+    nested objects, e.g. ``source.url``), ``column`` the row's label, ``kind`` how they
+    compare: "value" (equal, same type), "number", "time" (the same instant), "json", "bool".
+    """
+
+    entry: str
+    column: str
+    kind: str = "value"
+
+
+def fields(*pairs: str | tuple[str, str] | tuple[str, str, str]) -> tuple[Field, ...]:
+    """:class:`Field` s from ``"name"`` (same key and label), ``(entry key, column)`` or
+    ``(entry key, column, kind)``."""
+    out = []
+    for pair in pairs:
+        out.append(Field(pair, pair) if isinstance(pair, str) else Field(*pair))
+    return tuple(out)
+
+
+def _entry_value(entry: Entry, path: str) -> Any:
+    value: Any = entry
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+# --- declarations -------------------------------------------------------------------------------
+
+#: Extra checks of a row against its entry: yields one message per difference.
+EntryCheck = Callable[[Row, Entry], Iterable[str]]
+
+
+@dataclass(frozen=True)
+class Binding:
+    """Rows of ``table``, each recorded by one custody entry of one of ``acts``.
+
+    ``query`` returns a SELECT whose columns are labelled: ``id`` (named in problems),
+    ``leaf`` (the entry's index; absent for a keyed binding), and whatever ``fields`` and
+    ``check`` read. ``rows`` may replace it with a generator of such rows (when a row is
+    assembled from several tables). A table without a leaf column gives ``row_key`` and
+    ``entry_key``: the row's entry is the one of ``acts`` whose key is the row's.
+    """
+
+    table: str
+    acts: tuple[str, ...]
+    query: Callable[[], AnySelect] | None = None
+    fields: tuple[Field, ...] = ()
+    check: EntryCheck | None = None
+    #: The act this row's entry must have, when it depends on the row (e.g. link/unlink).
+    act_of: Callable[[Row], str] | None = None
+    #: Every entry of ``acts`` must have a row of this binding.
+    claims: bool = True
+    #: (act, entry key): such an entry releases the entry at the leaf it names from having
+    #: a row (a witness removed deletes its row) and forbids that row.
+    released_by: tuple[tuple[str, str], ...] = ()
+    #: A NULL leaf means not recorded yet (a decision not taken), not a problem.
+    optional_leaf: bool = False
+    rows: Callable[[Session], Iterator[Row]] | None = None
+    row_key: Callable[[Row], Hashable] | None = None
+    entry_key: Callable[[Entry], Hashable] | None = None
+    #: Shown in progress.
+    stage: str = ""
+
+
+@dataclass(frozen=True)
+class LogState:
+    """A value set by entries that have no row of their own, which a row must hold.
+
+    ``changes(entry)`` gives the (key, value) pairs an entry of ``acts`` sets; ``fold``
+    combines a key's earlier value with a new one (default: the newest wins). ``query``
+    gives rows labelled ``id``; ``row_value(row)`` their (key, value). A key no entry set
+    must hold ``default``.
+    """
+
+    table: str
+    what: str
+    acts: tuple[str, ...]
+    changes: Callable[[Entry], Iterable[tuple[Hashable, Any]]]
+    query: Callable[[], AnySelect]
+    row_value: Callable[[Row], tuple[Hashable, Any]]
+    default: Any = None
+    fold: Callable[[Any, Any], Any] | None = None
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """A check of rows alone: ``run(session, progress)`` yields the problems it finds."""
+
+    name: str
+    run: Callable[[Session, Progress | None], Iterator[Problem]]
+
+
+@dataclass
+class Declarations:
+    """Everything a domain declares for ``civwatch verify``."""
+
+    bindings: list[Binding] = field(default_factory=list)
+    states: list[LogState] = field(default_factory=list)
+    checks: list[RowCheck] = field(default_factory=list)
+    #: Acts that record nothing kept in a table (e.g. unpacking an archive to a folder).
+    rowless_acts: set[str] = field(default_factory=set)
+
+    def extend(self, other: Declarations) -> None:
+        self.bindings += other.bindings
+        self.states += other.states
+        self.checks += other.checks
+        self.rowless_acts |= other.rowless_acts
+
+    def known_acts(self) -> set[str]:
+        """Every act some declaration reads."""
+        acts = set(self.rowless_acts)
+        for binding in self.bindings:
+            acts.update(binding.acts)
+            acts.update(act for act, _ in binding.released_by)
+        for state in self.states:
+            acts.update(state.acts)
+        return acts
+
+
+# --- streaming rows -----------------------------------------------------------------------------
+
+
+def stream(session: Session, query: AnySelect) -> Iterator[Row]:
+    """The query's rows as dicts of label -> value as the driver gives them (no type
+    processing, so a malformed value cannot stop the stream), fetched in batches; on
+    PostgreSQL through a server-side cursor."""
+    connection = session.connection()
+    dialect = connection.dialect
+    compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    values = compiled.construct_params()
+    params: Any = (
+        tuple(values[name] for name in compiled.positiontup or ()) if dialect.positional else values
+    )
+    keys = list(query.selected_columns.keys())
+    raw = connection.connection
+    cursor: Any
+    if dialect.name == "postgresql":
+        cursor = raw.driver_connection.cursor(name="civwatch_verify")  # type: ignore[union-attr]
+        cursor.itersize = _STREAM_ROWS
+    else:
+        cursor = raw.cursor()
+    try:
+        cursor.execute(compiled.string, params)
+        while batch := cursor.fetchmany(_STREAM_ROWS):
+            for values_ in batch:
+                yield dict(zip(keys, values_, strict=True))
+    finally:
+        cursor.close()
+
+
+def _parse(raw: Any) -> Entry | str:
+    """An entry's JSON object, or why it is none."""
+    if isinstance(raw, memoryview | bytearray):
+        raw = bytes(raw)
+    if not isinstance(raw, bytes):
+        return f"is stored as {'text' if isinstance(raw, str) else type(raw).__name__}"
+    try:
+        doc = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return "is not JSON"
+    return doc if isinstance(doc, dict) else "is not a JSON object"
+
+
+def _act_of(entry: bytes) -> str | None:
+    """The act of an entry, read from its first bytes when it is canonical JSON."""
+    if entry.startswith(_ACT_PREFIX):
+        end = entry.find(b'"', 8)
+        if end > 0:
+            try:
+                return entry[8:end].decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+    doc = _parse(entry)
+    if isinstance(doc, dict) and isinstance(doc.get("act"), str):
+        return str(doc["act"])
+    return None
+
+
+def _key64(key: Hashable) -> int:
+    """A stable 63-bit number for a key (the same in every process)."""
+    data = repr(key).encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.sha256(data).digest()[:8], "big") >> 1
+
+
+def _bit(bitmap: bytearray, index: int) -> bool:
+    return bool(bitmap[index >> 3] & (1 << (index & 7)))
+
+
+def _set_bits(bitmap: bytearray) -> Iterator[int]:
+    """Indexes of the set bits, in order (fast over long runs of zero bytes)."""
+    view = np.frombuffer(bytes(bitmap), dtype=np.uint8)
+    for byte_index in np.flatnonzero(view):
+        byte = int(view[byte_index])
+        for bit in range(8):
+            if byte & (1 << bit):
+                yield int(byte_index) * 8 + bit
+
+
+# --- the pass -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _BindingState:
+    binding: Binding
+    needs: bytearray
+    has: bytearray
+    #: leaf released -> the entry that released it
+    released: dict[int, int] = field(default_factory=dict)
+    keys: array[int] = field(default_factory=lambda: array("q"))
+    key_leaves: array[int] = field(default_factory=lambda: array("q"))
+    sorted_keys: Any = None
+    sorted_leaves: Any = None
+
+
+@dataclass
+class _StateState:
+    state: LogState
+    values: dict[Hashable, tuple[Any, int]] = field(default_factory=dict)
+
+
+class _Pass:
+    def __init__(self, session: Session, declarations: Declarations, size: int) -> None:
+        self.session = session
+        self.size = size
+        self.problems: list[Problem] = []
+        nbytes = (size + 7) // 8
+        self.bindings = [
+            _BindingState(b, bytearray(nbytes), bytearray(nbytes)) for b in declarations.bindings
+        ]
+        self.states = [_StateState(s) for s in declarations.states]
+        # act -> what the log pass does with its entries
+        self.needs_by_act: dict[str, list[bytearray]] = {}
+        self.parsed_by_act: dict[str, list[Callable[[int, Entry], None]]] = {}
+        for bs in self.bindings:
+            b = bs.binding
+            for act in b.acts:
+                if b.claims:
+                    self.needs_by_act.setdefault(act, []).append(bs.needs)
+                if b.entry_key is not None:
+                    self.parsed_by_act.setdefault(act, []).append(self._keyer(bs))
+            for act, key in b.released_by:
+                self.parsed_by_act.setdefault(act, []).append(self._releaser(bs, key))
+        for ss in self.states:
+            for act in ss.state.acts:
+                self.parsed_by_act.setdefault(act, []).append(self._stater(ss))
+
+    # -- the log pass: which entries need rows, keys and states
+    def _keyer(self, bs: _BindingState) -> Callable[[int, Entry], None]:
+        entry_key = bs.binding.entry_key
+        assert entry_key is not None
+
+        def keep(index: int, entry: Entry) -> None:
+            bs.keys.append(_key64(entry_key(entry)))
+            bs.key_leaves.append(index)
+
+        return keep
+
+    def _releaser(self, bs: _BindingState, key: str) -> Callable[[int, Entry], None]:
+        def release(index: int, entry: Entry) -> None:
+            leaf = entry.get(key)
+            if isinstance(leaf, int) and 0 <= leaf < self.size:
+                bs.needs[leaf >> 3] &= ~(1 << (leaf & 7)) & 0xFF
+                bs.released[leaf] = index
+
+        return release
+
+    def _stater(self, ss: _StateState) -> Callable[[int, Entry], None]:
+        fold = ss.state.fold
+
+        def apply(index: int, entry: Entry) -> None:
+            for key, value in ss.state.changes(entry):
+                if fold is not None and key in ss.values:
+                    value = fold(ss.values[key][0], value)
+                ss.values[key] = (value, index)
+
+        return apply
+
+    def visit(self, index: int, entry: bytes) -> None:
+        act = _act_of(entry)
+        if act is None:
+            return
+        needs = self.needs_by_act.get(act)
+        if needs is not None:
+            byte, bit = index >> 3, 1 << (index & 7)
+            for bitmap in needs:
+                bitmap[byte] |= bit
+        handlers = self.parsed_by_act.get(act)
+        if handlers:
+            doc = _parse(entry)
+            if isinstance(doc, dict):
+                for handler in handlers:
+                    try:
+                        handler(index, doc)
+                    except (TypeError, ValueError, KeyError, AttributeError) as err:
+                        self.problems.append(
+                            Problem(
+                                "custody log",
+                                None,
+                                f"Custody entry {index} ({act}) is malformed: {err}.",
+                                index,
+                            )
+                        )
+
+    # -- the row passes
+    def _problem(self, table: str, row: Row, message: str, leaf: Any = None) -> None:
+        leaf_index = leaf if isinstance(leaf, int) else None
+        self.problems.append(Problem(table, _row_id(row), message, leaf_index))
+
+    def check_binding(self, bs: _BindingState, progress: Progress | None) -> None:
+        b = bs.binding
+        stage = b.stage or b.table
+        total = _count(self.session, b) if progress else 0
+        done = 0
+        for chunk in self._with_entries(bs):
+            for row, leaf, raw in chunk:
+                self._check_row(bs, row, leaf, raw)
+            done += len(chunk)
+            if progress is not None:
+                progress(stage, done, max(total, done))
+        if progress is not None:
+            progress(stage, done, max(total, done))
+
+    def _with_entries(self, bs: _BindingState) -> Iterator[list[tuple[Row, Any, Any]]]:
+        """Chunks of (row, leaf, entry bytes)."""
+        b = bs.binding
+        if b.row_key is None:
+            assert b.query is not None
+            query = b.query()
+            leaf_column = query.selected_columns["leaf"]
+            joined = query.add_columns(_leaves.c.entry.label("_entry")).outerjoin(
+                _leaves, _leaves.c.idx == leaf_column
+            )
+            chunk: list[tuple[Row, Any, Any]] = []
+            for row in stream(self.session, joined):
+                chunk.append((row, row.get("leaf"), row.pop("_entry")))
+                if len(chunk) >= _STREAM_ROWS:
+                    yield chunk
+                    chunk = []
+            if chunk:
+                yield chunk
+            return
+        # keyed: the entry found by the key, fetched a chunk at a time
+        if bs.sorted_keys is None:
+            keys = np.frombuffer(bs.keys.tobytes(), dtype=np.int64)
+            order = np.argsort(keys, kind="stable")
+            bs.sorted_keys = keys[order]
+            bs.sorted_leaves = np.frombuffer(bs.key_leaves.tobytes(), dtype=np.int64)[order]
+        rows = b.rows(self.session) if b.rows is not None else stream(self.session, b.query())  # type: ignore[misc]
+        batch: list[Row] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= _FETCH_CHUNK:
+                yield self._keyed_chunk(bs, batch)
+                batch = []
+        if batch:
+            yield self._keyed_chunk(bs, batch)
+
+    def _keyed_chunk(self, bs: _BindingState, rows: list[Row]) -> list[tuple[Row, Any, Any]]:
+        row_key = bs.binding.row_key
+        assert row_key is not None
+        leaves: list[int | None] = []
+        for row in rows:
+            try:
+                key = _key64(row_key(row))
+            except (TypeError, ValueError, KeyError):
+                leaves.append(None)
+                continue
+            at = int(np.searchsorted(bs.sorted_keys, key))
+            found = at < len(bs.sorted_keys) and int(bs.sorted_keys[at]) == key
+            leaves.append(int(bs.sorted_leaves[at]) if found else None)
+        wanted = sorted({leaf for leaf in leaves if leaf is not None})
+        entries: dict[int, Any] = {}
+        if wanted:
+            found_rows = self.session.connection().execute(
+                select(_leaves.c.idx, _leaves.c.entry).where(_leaves.c.idx.in_(wanted))
+            )
+            entries = {int(idx): entry for idx, entry in found_rows}
+        return [
+            (row, leaf, None if leaf is None else entries.get(leaf))
+            for row, leaf in zip(rows, leaves, strict=True)
+        ]
+
+    def _check_row(self, bs: _BindingState, row: Row, leaf: Any, raw: Any) -> None:
+        b = bs.binding
+        table = b.table
+        if leaf is None:
+            if b.row_key is not None:
+                self._problem(
+                    table,
+                    row,
+                    f"No custody entry ({' or '.join(b.acts)}) records this row "
+                    "(added from outside, or its entry was removed).",
+                )
+            elif not b.optional_leaf:
+                self._problem(table, row, "The row names no custody entry (its leaf is empty).")
+            return
+        if not isinstance(leaf, int) or isinstance(leaf, bool):
+            self._problem(table, row, f"Its custody leaf {leaf!r} is not an entry number.")
+            return
+        if leaf < 0 or leaf >= self.size:
+            self._problem(
+                table,
+                row,
+                f"It points at custody entry {leaf}, beyond the end of the log "
+                f"({self.size} entries): the log was cut back, or the row was added from "
+                "outside.",
+                leaf,
+            )
+            return
+        if raw is None:
+            self._problem(table, row, f"Its custody entry {leaf} is missing from the log.", leaf)
+            return
+        if _bit(bs.has, leaf):
+            self._problem(
+                table, row, f"Custody entry {leaf} is also claimed by another row of {table}.", leaf
+            )
+        bs.has[leaf >> 3] |= 1 << (leaf & 7)
+        if leaf in bs.released:
+            self._problem(
+                table,
+                row,
+                f"Custody entry {bs.released[leaf]} records that this row was removed, "
+                "but it is still here.",
+                leaf,
+            )
+        entry = _parse(raw)
+        if isinstance(entry, str):
+            self._problem(table, row, f"Its custody entry {leaf} {entry}.", leaf)
+            return
+        try:
+            self._compare(b, row, leaf, entry)
+        except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as err:
+            self._problem(
+                table, row, f"The row holds a malformed value and cannot be checked ({err}).", leaf
+            )
+
+    def _compare(self, b: Binding, row: Row, leaf: int, entry: Entry) -> None:
+        act = entry.get("act")
+        expected = b.act_of(row) if b.act_of is not None else None
+        if (expected is not None and act != expected) or act not in b.acts:
+            wanted = expected or " or ".join(b.acts)
+            self._problem(
+                b.table,
+                row,
+                f"Custody entry {leaf} is a {act!r} entry, not the {wanted!r} entry that "
+                "recorded this row.",
+                leaf,
+            )
+            return
+        for f in b.fields:
+            logged = _entry_value(entry, f.entry)
+            stored = row.get(f.column)
+            if not _same(f.kind, stored, logged):
+                self._problem(
+                    b.table,
+                    row,
+                    f"{f.column} in the database ({_shown(stored)}) differs from custody "
+                    f"entry {leaf} ({_shown(logged)}).",
+                    leaf,
+                )
+        if b.check is not None:
+            for message in b.check(row, entry):
+                self._problem(b.table, row, f"{message} (custody entry {leaf}).", leaf)
+
+    def check_state(self, ss: _StateState, progress: Progress | None) -> None:
+        s = ss.state
+        pending = dict(ss.values)
+        done = 0
+        for row in stream(self.session, s.query()):
+            done += 1
+            try:
+                key, value = s.row_value(row)
+            except (TypeError, ValueError, KeyError, AttributeError) as err:
+                self._problem(s.table, row, f"The row holds a malformed value ({err}).")
+                continue
+            logged, leaf = pending.pop(key, (s.default, None))
+            if value != logged:
+                where = (
+                    "no custody entry changed it"
+                    if leaf is None
+                    else f"custody entry {leaf} set it to {_shown(logged)}"
+                )
+                self._problem(
+                    s.table,
+                    row,
+                    f"{s.what} is {_shown(value)} in the database, but {where}.",
+                    leaf,
+                )
+            if progress is not None and done % _STREAM_ROWS == 0:
+                progress(s.what, done, done)
+        for key, (logged, leaf) in pending.items():
+            self.problems.append(
+                Problem(
+                    s.table,
+                    None,
+                    f"Custody entry {leaf} set the {s.what} of {key!r} to {_shown(logged)}, "
+                    "but no such row exists (deleted?).",
+                    leaf,
+                )
+            )
+
+    def entries_without_rows(self) -> None:
+        for bs in self.bindings:
+            if not bs.binding.claims:
+                continue
+            missing = bytearray(n & ~h & 0xFF for n, h in zip(bs.needs, bs.has, strict=True))
+            for leaf in _set_bits(missing):
+                self.problems.append(
+                    Problem(
+                        bs.binding.table,
+                        None,
+                        f"Custody entry {leaf} records a row of {bs.binding.table} that is "
+                        "missing from the database (deleted?).",
+                        leaf,
+                    )
+                )
+
+
+def _row_id(row: Row) -> str | None:
+    value = row.get("id")
+    return None if value is None else str(value)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _count(session: Session, b: Binding) -> int:
+    if b.query is None:
+        return 0
+    counted = select(func.count()).select_from(b.query().subquery())
+    try:
+        return int(session.execute(counted).scalar_one())
+    except (TypeError, ValueError):
+        return 0
+
+
+def check_all(
+    session: Session,
+    log: CustodyLog,
+    public_key: bytes,
+    declarations: Declarations,
+    *,
+    kept_heads: Sequence[KeptHead] = (),
+    progress: Progress | None = None,
+) -> list[Problem]:
+    """Check the log (leaves, nodes, heads, ``kept_heads``), every declared row against
+    its entry, every entry that needs a row against the rows, every logged state and every
+    row check. Returns the problems, an empty list when all is sound."""
+    size = log.size(session)
+    run = _Pass(session, declarations, size)
+
+    def log_progress(done: int, total: int) -> None:
+        if progress is not None:
+            progress("custody log", done, total)
+
+    for p in log.audit(session, public_key, log_progress, visit=run.visit, kept_heads=kept_heads):
+        run.problems.append(Problem("custody log", None, p.message, p.index))
+    for bs in run.bindings:
+        run.check_binding(bs, progress)
+    run.entries_without_rows()
+    for ss in run.states:
+        run.check_state(ss, progress)
+    for check in declarations.checks:
+        run.problems.extend(check.run(session, progress))
+    return run.problems
+
+
+def rows_of(session: Session, query: AnySelect) -> Iterator[Row]:
+    """Public name of :func:`stream` for domain checks."""
+    return stream(session, query)
+
+
+def merge_by(
+    key: str, left: Iterator[Row], right: Iterator[Row]
+) -> Iterator[tuple[Hashable, list[Row], list[Row]]]:
+    """Two row streams ordered by ``key`` (integers), grouped: (key, left rows, right rows)."""
+    left_rows = _grouped(key, left)
+    right_rows = _grouped(key, right)
+    a = next(left_rows, None)
+    b = next(right_rows, None)
+    while a is not None or b is not None:
+        if b is None or (a is not None and _order(a[0]) < _order(b[0])):
+            assert a is not None
+            yield a[0], a[1], []
+            a = next(left_rows, None)
+        elif a is None or _order(b[0]) < _order(a[0]):
+            yield b[0], [], b[1]
+            b = next(right_rows, None)
+        else:
+            yield a[0], a[1], b[1]
+            a, b = next(left_rows, None), next(right_rows, None)
+
+
+def _order(value: Any) -> tuple[int, Any]:
+    """A sort key that never fails: numbers first, anything else (malformed) after."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (0, value)
+    return (1, repr(value))
+
+
+def _grouped(key: str, rows: Iterator[Row]) -> Iterator[tuple[Any, list[Row]]]:
+    current: list[Row] = []
+    current_key: Any = None
+    for row in rows:
+        k = row.get(key)
+        if current and k != current_key:
+            yield current_key, current
+            current = []
+        current_key = k
+        current.append(row)
+    if current:
+        yield current_key, current
+
+
+def canonical_digest(doc: Mapping[str, Any]) -> str:
+    """SHA-256 of the RFC 8785 canonical JSON of ``doc`` (for declarations that need it)."""
+    return hashlib.sha256(rfc8785.dumps(dict(doc))).hexdigest()
