@@ -132,22 +132,42 @@ def digest_matches(doc: Any, expected: Any) -> bool:
         return False
 
 
-def _same(kind: str, row_value: Any, entry_value: Any) -> bool:
-    if kind == "time":
-        return as_time(row_value) == as_time(entry_value)
-    if kind == "json":
-        return bool(as_json(row_value) == entry_value)
-    if kind == "bool":
-        return as_bool(row_value) is entry_value
-    if kind == "number":
-        return (
-            isinstance(row_value, int | float)
-            and not isinstance(row_value, bool)
-            and row_value == entry_value
-        )
+def _same_time(row_value: Any, entry_value: Any) -> bool:
+    return as_time(row_value) == as_time(entry_value)
+
+
+def _same_json(row_value: Any, entry_value: Any) -> bool:
+    return bool(as_json(row_value) == entry_value)
+
+
+def _same_bool(row_value: Any, entry_value: Any) -> bool:
+    return as_bool(row_value) is entry_value
+
+
+def _same_number(row_value: Any, entry_value: Any) -> bool:
+    if row_value is None or entry_value is None:
+        return row_value is entry_value
+    return (
+        isinstance(row_value, int | float)
+        and not isinstance(row_value, bool)
+        and row_value == entry_value
+    )
+
+
+def _same_value(row_value: Any, entry_value: Any) -> bool:
     if isinstance(row_value, str) != isinstance(entry_value, str):
         return False
     return bool(row_value == entry_value)
+
+
+#: How a row value and an entry value compare, by :attr:`Field.kind`.
+_SAME: dict[str, Callable[[Any, Any], bool]] = {
+    "value": _same_value,
+    "number": _same_number,
+    "time": _same_time,
+    "json": _same_json,
+    "bool": _same_bool,
+}
 
 
 @dataclass(frozen=True)
@@ -160,6 +180,12 @@ class Field:
     entry: str
     column: str
     kind: str = "value"
+    path: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in _SAME:
+            raise ValueError(f"unknown kind of field {self.kind!r}")
+        object.__setattr__(self, "path", tuple(self.entry.split(".")))
 
 
 def fields(*pairs: str | tuple[str, str] | tuple[str, str, str]) -> tuple[Field, ...]:
@@ -171,9 +197,11 @@ def fields(*pairs: str | tuple[str, str] | tuple[str, str, str]) -> tuple[Field,
     return tuple(out)
 
 
-def _entry_value(entry: Entry, path: str) -> Any:
+def _entry_value(entry: Entry, path: tuple[str, ...]) -> Any:
+    if len(path) == 1:
+        return entry.get(path[0])
     value: Any = entry
-    for part in path.split("."):
+    for part in path:
         value = value.get(part) if isinstance(value, dict) else None
     return value
 
@@ -336,10 +364,6 @@ def _key64(key: Hashable) -> int:
     return int.from_bytes(hashlib.sha256(data).digest()[:8], "big") >> 1
 
 
-def _bit(bitmap: bytearray, index: int) -> bool:
-    return bool(bitmap[index >> 3] & (1 << (index & 7)))
-
-
 def _set_bits(bitmap: bytearray) -> Iterator[int]:
     """Indexes of the set bits, in order (fast over long runs of zero bytes)."""
     view = np.frombuffer(bytes(bitmap), dtype=np.uint8)
@@ -350,86 +374,61 @@ def _set_bits(bitmap: bytearray) -> Iterator[int]:
                 yield int(byte_index) * 8 + bit
 
 
-# --- the pass -----------------------------------------------------------------------------------
+# --- the log pass -------------------------------------------------------------------------------
 
 
 @dataclass
-class _BindingState:
-    binding: Binding
-    needs: bytearray
-    has: bytearray
-    #: leaf released -> the entry that released it
-    released: dict[int, int] = field(default_factory=dict)
-    keys: array[int] = field(default_factory=lambda: array("q"))
-    key_leaves: array[int] = field(default_factory=lambda: array("q"))
-    sorted_keys: Any = None
-    sorted_leaves: Any = None
+class LogFindings:
+    """What the log pass learnt that row checks need; only entries below ``limit`` count
+    (picklable: it may be made in another process)."""
+
+    limit: int
+    problems: list[Problem] = field(default_factory=list)
+    #: Per binding: the entries (as bits) that must have a row of it.
+    needs: list[bytearray] = field(default_factory=list)
+    #: Per binding: leaf released -> the entry that released it (a witness removed).
+    released: list[dict[int, int]] = field(default_factory=list)
+    #: Per keyed binding: (int64 keys, int64 leaves), both as bytes.
+    keys: list[tuple[bytes, bytes]] = field(default_factory=list)
+    #: Per logged state: key -> (value, leaf of the entry that set it).
+    states: list[dict[Hashable, tuple[Any, int]]] = field(default_factory=list)
 
 
-@dataclass
-class _StateState:
-    state: LogState
-    values: dict[Hashable, tuple[Any, int]] = field(default_factory=dict)
+class _LogReader:
+    """The visitor of :meth:`CustodyLog.audit`: which entries need rows, keys, states."""
 
-
-class _Pass:
-    def __init__(self, session: Session, declarations: Declarations, size: int) -> None:
-        self.session = session
-        self.size = size
-        self.problems: list[Problem] = []
-        nbytes = (size + 7) // 8
-        self.bindings = [
-            _BindingState(b, bytearray(nbytes), bytearray(nbytes)) for b in declarations.bindings
-        ]
-        self.states = [_StateState(s) for s in declarations.states]
-        # act -> what the log pass does with its entries
+    def __init__(self, declarations: Declarations, limit: int) -> None:
+        self.limit = limit
+        nbytes = (limit + 7) // 8
+        self.found = LogFindings(limit)
+        self.key_arrays: list[tuple[array[int], array[int]]] = []
         self.needs_by_act: dict[str, list[bytearray]] = {}
         self.parsed_by_act: dict[str, list[Callable[[int, Entry], None]]] = {}
-        for bs in self.bindings:
-            b = bs.binding
+        for b in declarations.bindings:
+            needs = bytearray(nbytes)
+            released: dict[int, int] = {}
+            keys: tuple[array[int], array[int]] = (array("q"), array("q"))
+            self.found.needs.append(needs)
+            self.found.released.append(released)
+            self.key_arrays.append(keys)
             for act in b.acts:
                 if b.claims:
-                    self.needs_by_act.setdefault(act, []).append(bs.needs)
+                    self.needs_by_act.setdefault(act, []).append(needs)
                 if b.entry_key is not None:
-                    self.parsed_by_act.setdefault(act, []).append(self._keyer(bs))
+                    self.parsed_by_act.setdefault(act, []).append(_keeper(b.entry_key, keys))
             for act, key in b.released_by:
-                self.parsed_by_act.setdefault(act, []).append(self._releaser(bs, key))
-        for ss in self.states:
-            for act in ss.state.acts:
-                self.parsed_by_act.setdefault(act, []).append(self._stater(ss))
-
-    # -- the log pass: which entries need rows, keys and states
-    def _keyer(self, bs: _BindingState) -> Callable[[int, Entry], None]:
-        entry_key = bs.binding.entry_key
-        assert entry_key is not None
-
-        def keep(index: int, entry: Entry) -> None:
-            bs.keys.append(_key64(entry_key(entry)))
-            bs.key_leaves.append(index)
-
-        return keep
-
-    def _releaser(self, bs: _BindingState, key: str) -> Callable[[int, Entry], None]:
-        def release(index: int, entry: Entry) -> None:
-            leaf = entry.get(key)
-            if isinstance(leaf, int) and 0 <= leaf < self.size:
-                bs.needs[leaf >> 3] &= ~(1 << (leaf & 7)) & 0xFF
-                bs.released[leaf] = index
-
-        return release
-
-    def _stater(self, ss: _StateState) -> Callable[[int, Entry], None]:
-        fold = ss.state.fold
-
-        def apply(index: int, entry: Entry) -> None:
-            for key, value in ss.state.changes(entry):
-                if fold is not None and key in ss.values:
-                    value = fold(ss.values[key][0], value)
-                ss.values[key] = (value, index)
-
-        return apply
+                self.parsed_by_act.setdefault(act, []).append(
+                    _releaser(key, needs, released, limit)
+                )
+        for s in declarations.states:
+            values: dict[Hashable, tuple[Any, int]] = {}
+            self.found.states.append(values)
+            for act in s.acts:
+                self.parsed_by_act.setdefault(act, []).append(_stater(s, values))
 
     def visit(self, index: int, entry: bytes) -> None:
+        if index >= self.limit:
+            return  # appended after the snapshot the rows are compared in
         act = _act_of(entry)
         if act is None:
             return
@@ -441,76 +440,177 @@ class _Pass:
         handlers = self.parsed_by_act.get(act)
         if handlers:
             doc = _parse(entry)
-            if isinstance(doc, dict):
-                for handler in handlers:
-                    try:
-                        handler(index, doc)
-                    except (TypeError, ValueError, KeyError, AttributeError) as err:
-                        self.problems.append(
-                            Problem(
-                                "custody log",
-                                None,
-                                f"Custody entry {index} ({act}) is malformed: {err}.",
-                                index,
-                            )
+            if not isinstance(doc, dict):
+                return
+            for handler in handlers:
+                try:
+                    handler(index, doc)
+                except (TypeError, ValueError, KeyError, AttributeError) as err:
+                    self.found.problems.append(
+                        Problem(
+                            "custody log",
+                            None,
+                            f"Custody entry {index} ({act}) is malformed: {err}.",
+                            index,
                         )
+                    )
 
-    # -- the row passes
+    def findings(self) -> LogFindings:
+        self.found.keys = [(k.tobytes(), v.tobytes()) for k, v in self.key_arrays]
+        return self.found
+
+
+def _keeper(
+    entry_key: Callable[[Entry], Hashable], keys: tuple[array[int], array[int]]
+) -> Callable[[int, Entry], None]:
+    def keep(index: int, entry: Entry) -> None:
+        keys[0].append(_key64(entry_key(entry)))
+        keys[1].append(index)
+
+    return keep
+
+
+def _releaser(
+    key: str, needs: bytearray, released: dict[int, int], limit: int
+) -> Callable[[int, Entry], None]:
+    def release(index: int, entry: Entry) -> None:
+        leaf = entry.get(key)
+        if isinstance(leaf, int) and 0 <= leaf < limit:
+            needs[leaf >> 3] &= ~(1 << (leaf & 7)) & 0xFF
+            released[leaf] = index
+
+    return release
+
+
+def _stater(
+    state: LogState, values: dict[Hashable, tuple[Any, int]]
+) -> Callable[[int, Entry], None]:
+    fold = state.fold
+
+    def apply(index: int, entry: Entry) -> None:
+        for key, value in state.changes(entry):
+            if fold is not None and key in values:
+                value = fold(values[key][0], value)
+            values[key] = (value, index)
+
+    return apply
+
+
+def read_log(
+    session: Session,
+    log: CustodyLog,
+    public_key: bytes,
+    declarations: Declarations,
+    *,
+    limit: int,
+    kept_heads: Sequence[KeptHead] = (),
+    progress: Progress | None = None,
+) -> LogFindings:
+    """Check the whole log (as :meth:`CustodyLog.audit` does) and learn, from its entries
+    below ``limit``, which need rows, the keys of keyed bindings and the logged states."""
+    reader = _LogReader(declarations, limit)
+
+    def log_progress(done: int, total: int) -> None:
+        if progress is not None:
+            progress("custody log", done, total)
+
+    for p in log.audit(
+        session, public_key, log_progress, visit=reader.visit, kept_heads=kept_heads
+    ):
+        reader.found.problems.append(Problem("custody log", None, p.message, p.index))
+    return reader.findings()
+
+
+# --- the row checks -----------------------------------------------------------------------------
+
+
+@dataclass
+class RowFindings:
+    """What row checks found: problems, and per binding the entries its rows claim (as
+    bits) and, where entries may release rows, which row claims which entry."""
+
+    problems: list[Problem] = field(default_factory=list)
+    has: dict[int, bytearray] = field(default_factory=dict)
+    rows_by_leaf: dict[int, dict[int, str | None]] = field(default_factory=dict)
+
+
+class _RowChecker:
+    def __init__(self, session: Session, declarations: Declarations) -> None:
+        self.session = session
+        self.declarations = declarations
+        #: The log's size in this snapshot: rows pointing at or past it are named.
+        self.size = CustodyLog().size(session)
+        self.found = RowFindings()
+
     def _problem(self, table: str, row: Row, message: str, leaf: Any = None) -> None:
-        leaf_index = leaf if isinstance(leaf, int) else None
-        self.problems.append(Problem(table, _row_id(row), message, leaf_index))
+        leaf_index = leaf if isinstance(leaf, int) and not isinstance(leaf, bool) else None
+        self.found.problems.append(Problem(table, _row_id(row), message, leaf_index))
 
-    def check_binding(self, bs: _BindingState, progress: Progress | None) -> None:
-        b = bs.binding
+    def check_binding(
+        self,
+        index: int,
+        progress: Progress | None,
+        id_range: tuple[int, int] | None = None,
+        keys: tuple[Any, Any] | None = None,
+    ) -> None:
+        b = self.declarations.bindings[index]
+        has = self.found.has.setdefault(index, bytearray((self.size + 7) // 8))
+        by_leaf = self.found.rows_by_leaf.setdefault(index, {}) if b.released_by else None
         stage = b.stage or b.table
-        total = _count(self.session, b) if progress else 0
         done = 0
-        for chunk in self._with_entries(bs):
+        chunks = self._keyed(b, keys) if b.row_key is not None else self._joined(b, id_range)
+        for chunk in chunks:
             for row, leaf, raw in chunk:
-                self._check_row(bs, row, leaf, raw)
+                self._check_row(b, has, by_leaf, row, leaf, raw)
             done += len(chunk)
             if progress is not None:
-                progress(stage, done, max(total, done))
-        if progress is not None:
-            progress(stage, done, max(total, done))
+                progress(stage, done, 0)
 
-    def _with_entries(self, bs: _BindingState) -> Iterator[list[tuple[Row, Any, Any]]]:
-        """Chunks of (row, leaf, entry bytes)."""
-        b = bs.binding
-        if b.row_key is None:
-            assert b.query is not None
-            query = b.query()
-            leaf_column = query.selected_columns["leaf"]
-            joined = query.add_columns(_leaves.c.entry.label("_entry")).outerjoin(
-                _leaves, _leaves.c.idx == leaf_column
-            )
-            chunk: list[tuple[Row, Any, Any]] = []
-            for row in stream(self.session, joined):
-                chunk.append((row, row.get("leaf"), row.pop("_entry")))
-                if len(chunk) >= _STREAM_ROWS:
-                    yield chunk
-                    chunk = []
-            if chunk:
+    def _joined(
+        self, b: Binding, id_range: tuple[int, int] | None
+    ) -> Iterator[list[tuple[Row, Any, Any]]]:
+        """Chunks of (row, leaf, entry bytes), the entry joined in SQL on the leaf."""
+        assert b.query is not None
+        query = b.query()
+        if id_range is not None:
+            row_id = query.selected_columns["id"]
+            query = query.where(row_id >= id_range[0], row_id < id_range[1])
+        leaf_column = query.selected_columns["leaf"]
+        joined = query.add_columns(_leaves.c.entry.label("_entry")).outerjoin(
+            _leaves, _leaves.c.idx == leaf_column
+        )
+        chunk: list[tuple[Row, Any, Any]] = []
+        for row in stream(self.session, joined):
+            chunk.append((row, row.get("leaf"), row.pop("_entry")))
+            if len(chunk) >= _STREAM_ROWS:
                 yield chunk
-            return
-        # keyed: the entry found by the key, fetched a chunk at a time
-        if bs.sorted_keys is None:
-            keys = np.frombuffer(bs.keys.tobytes(), dtype=np.int64)
-            order = np.argsort(keys, kind="stable")
-            bs.sorted_keys = keys[order]
-            bs.sorted_leaves = np.frombuffer(bs.key_leaves.tobytes(), dtype=np.int64)[order]
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def _keyed(
+        self, b: Binding, keys: tuple[Any, Any] | None
+    ) -> Iterator[list[tuple[Row, Any, Any]]]:
+        """Chunks of (row, leaf, entry bytes), the entry found by the row's key."""
+        assert keys is not None
+        key_values = np.frombuffer(keys[0], dtype=np.int64)
+        order = np.argsort(key_values, kind="stable")
+        sorted_keys = key_values[order]
+        sorted_leaves = np.frombuffer(keys[1], dtype=np.int64)[order]
         rows = b.rows(self.session) if b.rows is not None else stream(self.session, b.query())  # type: ignore[misc]
         batch: list[Row] = []
         for row in rows:
             batch.append(row)
             if len(batch) >= _FETCH_CHUNK:
-                yield self._keyed_chunk(bs, batch)
+                yield self._keyed_chunk(b, batch, sorted_keys, sorted_leaves)
                 batch = []
         if batch:
-            yield self._keyed_chunk(bs, batch)
+            yield self._keyed_chunk(b, batch, sorted_keys, sorted_leaves)
 
-    def _keyed_chunk(self, bs: _BindingState, rows: list[Row]) -> list[tuple[Row, Any, Any]]:
-        row_key = bs.binding.row_key
+    def _keyed_chunk(
+        self, b: Binding, rows: list[Row], sorted_keys: Any, sorted_leaves: Any
+    ) -> list[tuple[Row, Any, Any]]:
+        row_key = b.row_key
         assert row_key is not None
         leaves: list[int | None] = []
         for row in rows:
@@ -519,9 +619,9 @@ class _Pass:
             except (TypeError, ValueError, KeyError):
                 leaves.append(None)
                 continue
-            at = int(np.searchsorted(bs.sorted_keys, key))
-            found = at < len(bs.sorted_keys) and int(bs.sorted_keys[at]) == key
-            leaves.append(int(bs.sorted_leaves[at]) if found else None)
+            at = int(np.searchsorted(sorted_keys, key))
+            found = at < len(sorted_keys) and int(sorted_keys[at]) == key
+            leaves.append(int(sorted_leaves[at]) if found else None)
         wanted = sorted({leaf for leaf in leaves if leaf is not None})
         entries: dict[int, Any] = {}
         if wanted:
@@ -534,8 +634,15 @@ class _Pass:
             for row, leaf in zip(rows, leaves, strict=True)
         ]
 
-    def _check_row(self, bs: _BindingState, row: Row, leaf: Any, raw: Any) -> None:
-        b = bs.binding
+    def _check_row(
+        self,
+        b: Binding,
+        has: bytearray,
+        by_leaf: dict[int, str | None] | None,
+        row: Row,
+        leaf: Any,
+        raw: Any,
+    ) -> None:
         table = b.table
         if leaf is None:
             if b.row_key is not None:
@@ -564,19 +671,14 @@ class _Pass:
         if raw is None:
             self._problem(table, row, f"Its custody entry {leaf} is missing from the log.", leaf)
             return
-        if _bit(bs.has, leaf):
+        byte, bit = leaf >> 3, 1 << (leaf & 7)
+        if has[byte] & bit:
             self._problem(
                 table, row, f"Custody entry {leaf} is also claimed by another row of {table}.", leaf
             )
-        bs.has[leaf >> 3] |= 1 << (leaf & 7)
-        if leaf in bs.released:
-            self._problem(
-                table,
-                row,
-                f"Custody entry {bs.released[leaf]} records that this row was removed, "
-                "but it is still here.",
-                leaf,
-            )
+        has[byte] |= bit
+        if by_leaf is not None:
+            by_leaf[leaf] = _row_id(row)
         entry = _parse(raw)
         if isinstance(entry, str):
             self._problem(table, row, f"Its custody entry {leaf} {entry}.", leaf)
@@ -602,9 +704,9 @@ class _Pass:
             )
             return
         for f in b.fields:
-            logged = _entry_value(entry, f.entry)
+            logged = _entry_value(entry, f.path)
             stored = row.get(f.column)
-            if not _same(f.kind, stored, logged):
+            if not _SAME[f.kind](stored, logged):
                 self._problem(
                     b.table,
                     row,
@@ -616,12 +718,11 @@ class _Pass:
             for message in b.check(row, entry):
                 self._problem(b.table, row, f"{message} (custody entry {leaf}).", leaf)
 
-    def check_state(self, ss: _StateState, progress: Progress | None) -> None:
-        s = ss.state
-        pending = dict(ss.values)
-        done = 0
-        for row in stream(self.session, s.query()):
-            done += 1
+    def check_state(
+        self, s: LogState, values: dict[Hashable, tuple[Any, int]], progress: Progress | None
+    ) -> None:
+        pending = dict(values)
+        for done, row in enumerate(stream(self.session, s.query()), 1):
             try:
                 key, value = s.row_value(row)
             except (TypeError, ValueError, KeyError, AttributeError) as err:
@@ -635,15 +736,12 @@ class _Pass:
                     else f"custody entry {leaf} set it to {_shown(logged)}"
                 )
                 self._problem(
-                    s.table,
-                    row,
-                    f"{s.what} is {_shown(value)} in the database, but {where}.",
-                    leaf,
+                    s.table, row, f"{s.what} is {_shown(value)} in the database, but {where}.", leaf
                 )
             if progress is not None and done % _STREAM_ROWS == 0:
-                progress(s.what, done, done)
+                progress(s.what, done, 0)
         for key, (logged, leaf) in pending.items():
-            self.problems.append(
+            self.found.problems.append(
                 Problem(
                     s.table,
                     None,
@@ -653,41 +751,175 @@ class _Pass:
                 )
             )
 
-    def entries_without_rows(self) -> None:
-        for bs in self.bindings:
-            if not bs.binding.claims:
-                continue
-            missing = bytearray(n & ~h & 0xFF for n, h in zip(bs.needs, bs.has, strict=True))
-            for leaf in _set_bits(missing):
-                self.problems.append(
+
+# --- tasks: the work, in pieces any process can do ----------------------------------------------
+
+#: Rows of one binding checked by one task (a bigger table is split by id ranges).
+TASK_ROWS = 250_000
+
+
+@dataclass(frozen=True)
+class Task:
+    """One piece of the work: "log" (the log pass, keyed bindings and logged states, which
+    need it), "binding" ``index`` (rows ``low <= id < high``, or all) or "check" ``index``.
+    ``cost`` orders the pieces, biggest first."""
+
+    kind: str
+    index: int = 0
+    low: int | None = None
+    high: int | None = None
+    cost: int = 0
+    stage: str = ""
+
+
+@dataclass
+class TaskResult:
+    """What a task found (picklable)."""
+
+    task: Task
+    rows: RowFindings
+    log: LogFindings | None = None
+
+
+def plan(session: Session, declarations: Declarations, size: int) -> list[Task]:
+    """The tasks of a full check, biggest first."""
+    tasks = [Task("log", cost=size * 4, stage="custody log")]
+    for index, b in enumerate(declarations.bindings):
+        stage = b.stage or b.table
+        if b.row_key is not None or b.query is None:
+            continue  # keyed bindings are checked in the log task, which knows the keys
+        query = b.query()
+        row_id = query.selected_columns["id"]
+        bounds = session.execute(
+            select(func.count(), func.min(row_id), func.max(row_id)).select_from(
+                query.with_only_columns(row_id).subquery()
+            )
+        ).one()
+        count, low, high = bounds
+        if not isinstance(low, int) or not isinstance(high, int) or count <= TASK_ROWS:
+            tasks.append(Task("binding", index, cost=int(count or 0) * 10, stage=stage))
+            continue
+        parts = -(-int(count) // TASK_ROWS)
+        step = -(-(high + 1 - low) // parts)
+        for start in range(low, high + 1, step):
+            tasks.append(
+                Task(
+                    "binding",
+                    index,
+                    start,
+                    start + step,
+                    cost=int(count) * 10 // parts,
+                    stage=stage,
+                )
+            )
+    for index, check in enumerate(declarations.checks):
+        tasks.append(Task("check", index, cost=size, stage=check.name))
+    # Keep the log task first: it is the longest, and the rest balance around it.
+    return [tasks[0], *sorted(tasks[1:], key=lambda t: -t.cost)]
+
+
+def run_task(
+    session: Session,
+    log: CustodyLog,
+    public_key: bytes,
+    declarations: Declarations,
+    task: Task,
+    *,
+    limit: int,
+    kept_heads: Sequence[KeptHead] = (),
+    progress: Progress | None = None,
+) -> TaskResult:
+    """Do one task in ``session`` (one snapshot of the database)."""
+    checker = _RowChecker(session, declarations)
+    if task.kind == "binding":
+        id_range = None if task.low is None or task.high is None else (task.low, task.high)
+        checker.check_binding(task.index, progress, id_range)
+        return TaskResult(task, checker.found)
+    if task.kind == "check":
+        check = declarations.checks[task.index]
+        checker.found.problems.extend(check.run(session, progress))
+        return TaskResult(task, checker.found)
+    found = read_log(
+        session,
+        log,
+        public_key,
+        declarations,
+        limit=limit,
+        kept_heads=kept_heads,
+        progress=progress,
+    )
+    for index, b in enumerate(declarations.bindings):
+        if b.row_key is not None:
+            checker.check_binding(index, progress, keys=found.keys[index])
+    for s, values in zip(declarations.states, found.states, strict=True):
+        checker.check_state(s, values, progress)
+    return TaskResult(task, checker.found, found)
+
+
+def combine(declarations: Declarations, limit: int, results: Sequence[TaskResult]) -> list[Problem]:
+    """Every problem the tasks found, and what only their union shows: entries (below
+    ``limit``) whose row is missing, entries claimed by rows of two tasks, rows of records
+    the log says were removed."""
+    problems: list[Problem] = []
+    log: LogFindings | None = None
+    has: dict[int, bytearray] = {}
+    by_leaf: dict[int, dict[int, str | None]] = {}
+    nbytes = (limit + 7) // 8
+    for result in results:
+        problems += result.rows.problems
+        if result.log is not None:
+            log = result.log
+            problems += log.problems
+        for index, bits in result.rows.has.items():
+            mine = np.frombuffer(bytes(bits[:nbytes].ljust(nbytes, b"\0")), dtype=np.uint8)
+            if index in has:
+                both = np.frombuffer(bytes(has[index]), dtype=np.uint8) & mine
+                table = declarations.bindings[index].table
+                for leaf in _set_bits(bytearray(both.tobytes())):
+                    problems.append(
+                        Problem(
+                            table,
+                            None,
+                            f"Custody entry {leaf} is claimed by two rows of {table}.",
+                            leaf,
+                        )
+                    )
+                has[index] = bytearray(
+                    (np.frombuffer(bytes(has[index]), dtype=np.uint8) | mine).tobytes()
+                )
+            else:
+                has[index] = bytearray(mine.tobytes())
+        for index, rows in result.rows.rows_by_leaf.items():
+            by_leaf.setdefault(index, {}).update(rows)
+    if log is None:
+        return problems
+    for index, b in enumerate(declarations.bindings):
+        if not b.claims:
+            continue
+        needs = np.frombuffer(bytes(log.needs[index]), dtype=np.uint8)
+        claimed = np.frombuffer(bytes(has.get(index, bytearray(nbytes))), dtype=np.uint8)
+        for leaf in _set_bits(bytearray((needs & ~claimed).tobytes())):
+            problems.append(
+                Problem(
+                    b.table,
+                    None,
+                    f"Custody entry {leaf} records a row of {b.table} that is missing from "
+                    "the database (deleted?).",
+                    leaf,
+                )
+            )
+        for leaf, remover in log.released[index].items():
+            if leaf in by_leaf.get(index, {}):
+                problems.append(
                     Problem(
-                        bs.binding.table,
-                        None,
-                        f"Custody entry {leaf} records a row of {bs.binding.table} that is "
-                        "missing from the database (deleted?).",
+                        b.table,
+                        by_leaf[index][leaf],
+                        f"Custody entry {remover} records that this row was removed, but it "
+                        "is still here.",
                         leaf,
                     )
                 )
-
-
-def _row_id(row: Row) -> str | None:
-    value = row.get("id")
-    return None if value is None else str(value)
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-def _count(session: Session, b: Binding) -> int:
-    if b.query is None:
-        return 0
-    counted = select(func.count()).select_from(b.query().subquery())
-    try:
-        return int(session.execute(counted).scalar_one())
-    except (TypeError, ValueError):
-        return 0
+    return problems
 
 
 def check_all(
@@ -699,26 +931,35 @@ def check_all(
     kept_heads: Sequence[KeptHead] = (),
     progress: Progress | None = None,
 ) -> list[Problem]:
-    """Check the log (leaves, nodes, heads, ``kept_heads``), every declared row against
-    its entry, every entry that needs a row against the rows, every logged state and every
-    row check. Returns the problems, an empty list when all is sound."""
-    size = log.size(session)
-    run = _Pass(session, declarations, size)
+    """Every task of a full check, one after the other in ``session``: the log (leaves,
+    nodes, heads, ``kept_heads``), every declared row against its entry, every entry that
+    needs a row against the rows, every logged state and every row check. Returns the
+    problems, an empty list when all is sound."""
+    limit = log.size(session)
+    results = [
+        run_task(
+            session,
+            log,
+            public_key,
+            declarations,
+            task,
+            limit=limit,
+            kept_heads=kept_heads,
+            progress=progress,
+        )
+        for task in plan(session, declarations, limit)
+    ]
+    return combine(declarations, limit, results)
 
-    def log_progress(done: int, total: int) -> None:
-        if progress is not None:
-            progress("custody log", done, total)
 
-    for p in log.audit(session, public_key, log_progress, visit=run.visit, kept_heads=kept_heads):
-        run.problems.append(Problem("custody log", None, p.message, p.index))
-    for bs in run.bindings:
-        run.check_binding(bs, progress)
-    run.entries_without_rows()
-    for ss in run.states:
-        run.check_state(ss, progress)
-    for check in declarations.checks:
-        run.problems.extend(check.run(session, progress))
-    return run.problems
+def _row_id(row: Row) -> str | None:
+    value = row.get("id")
+    return None if value is None else str(value)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def rows_of(session: Session, query: AnySelect) -> Iterator[Row]:
