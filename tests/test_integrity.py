@@ -430,3 +430,19 @@ def test_users_added_or_enabled_from_outside_are_named(rich: Rich) -> None:
     found = named(problems_of(ws), "user_account")
     messages = " ".join(p.message for p in found)
     assert "active" in messages and "No custody entry" in messages
+
+
+def test_worker_processes_find_what_one_process_finds(rich: Rich) -> None:
+    ws = rich.ws
+    assert verify_workspace(ws, rehash=False, processes=2) == []
+    with ws.sessions() as session:
+        sighting = session.scalars(select(Sighting).where(Sighting.collected_by == "two")).one()
+    attack(
+        ws,
+        delete(Sighting).where(Sighting.id == sighting.id),
+        update(IncidentTransition).where(IncidentTransition.act == "publish").values(actor="ivan"),
+        update(Witness).values(name="Somebody else"),
+    )
+    alone = sorted(map(str, verify_workspace(ws, rehash=False, processes=1)))
+    shared = sorted(map(str, verify_workspace(ws, rehash=False, processes=2)))
+    assert alone == shared and len(alone) >= 3

@@ -11,13 +11,28 @@ To check one more table, add a :class:`~civwatch.custody.bindings.Binding` (or a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts import integrity as accounts
-from civwatch.custody.bindings import Declarations, Problem, Progress, check_all, rows_of
+from civwatch.config import Settings
+from civwatch.custody.bindings import (
+    Declarations,
+    Problem,
+    Progress,
+    Task,
+    TaskResult,
+    combine,
+    plan,
+    rows_of,
+    run_task,
+)
 from civwatch.custody.log import KeptHead
 from civwatch.custody.signing import public_key_bytes
 from civwatch.errors import CivwatchError
@@ -94,23 +109,149 @@ def _rehash(ws: Workspace, session: Session, progress: Progress | None) -> Itera
             progress("blobs", done, max(done, total))
 
 
+#: From this many custody entries on, the work is spread over worker processes.
+PARALLEL_FROM = 200_000
+
+
+class _Board:
+    """Progress of many tasks shown as one bar per stage (chunks of a table add up)."""
+
+    def __init__(self, tasks: Sequence[Task], progress: Progress | None) -> None:
+        self.progress = progress
+        self.totals: dict[str, int] = {}
+        for task in tasks:
+            self.totals[task.stage] = self.totals.get(task.stage, 0) + task.rows
+        self.done: dict[tuple[int, str], int] = {}
+
+    def update(self, number: int, stage: str, done: int, total: int) -> None:
+        if self.progress is None:
+            return
+        self.done[(number, stage)] = done
+        so_far = sum(n for (_, s), n in self.done.items() if s == stage)
+        self.progress(stage, so_far, max(total, self.totals.get(stage, 0), so_far))
+
+    def reporter(self, number: int) -> Progress:
+        return lambda stage, done, total: self.update(number, stage, done, total)
+
+
+def _workers(processes: int | None, size: int) -> int:
+    if processes is not None:
+        return max(1, processes)
+    if size < PARALLEL_FROM:
+        return 1
+    return max(1, min(len(os.sched_getaffinity(0)), 4))
+
+
 def verify_workspace(
-    ws: Workspace, *, rehash: bool = True, progress: Progress | None = None
+    ws: Workspace,
+    *,
+    rehash: bool = True,
+    progress: Progress | None = None,
+    processes: int | None = None,
 ) -> list[Problem]:
     """Everything that does not match; an empty list means all is sound.
 
     Checks the custody log (leaves, nodes, signed heads, and every head kept in the heads
     file), every record against the entry that recorded it, every entry against its
-    record, every state against its history, and - with ``rehash`` - every blob.
+    record, every state against its history, and - with ``rehash`` - every blob. A large
+    workspace is checked by ``processes`` worker processes (default: one per core), each
+    task in its own snapshot; only entries that existed when the check began are compared
+    with rows.
     """
     problems: list[Problem] = []
     kept = _kept_heads(ws, problems)
     public_key = public_key_bytes(ws.signing_key)
+    everything = declarations()
     with ws.sessions() as session:
         _consistent_snapshot(session)
-        problems += check_all(
-            session, ws.custody, public_key, declarations(), kept_heads=kept, progress=progress
-        )
+        limit = ws.custody.size(session)
+        tasks = plan(session, everything, limit)
+        board = _Board(tasks, progress)
+        workers = _workers(processes, limit)
+        if workers == 1:
+            results = [
+                run_task(
+                    session,
+                    ws.custody,
+                    public_key,
+                    everything,
+                    task,
+                    limit=limit,
+                    kept_heads=kept,
+                    progress=board.reporter(number),
+                )
+                for number, task in enumerate(tasks)
+            ]
+        else:
+            results = _in_processes(ws, tasks, limit, kept, workers, board)
+        problems += combine(everything, limit, results)
         if rehash:
             problems += _rehash(ws, session, progress)
     return problems
+
+
+# --- worker processes --------------------------------------------------------------------------
+
+_worker: dict[str, Any] = {}
+
+
+def _start_worker(settings: Settings, counters: Any) -> None:
+    """Run once in each worker process: open the workspace, keep the shared counters."""
+    _worker["ws"] = Workspace.open(settings)
+    _worker["counters"] = counters
+    _worker["declarations"] = declarations()
+
+
+def _do_task(number: int, task: Task, limit: int, kept: list[KeptHead]) -> TaskResult:
+    ws: Workspace = _worker["ws"]
+    counters = _worker["counters"]
+
+    def report(stage: str, done: int, total: int) -> None:
+        if stage == task.stage:
+            counters[number] = done
+
+    with ws.sessions() as session:
+        _consistent_snapshot(session)
+        return run_task(
+            session,
+            ws.custody,
+            public_key_bytes(ws.signing_key),
+            _worker["declarations"],
+            task,
+            limit=limit,
+            kept_heads=kept,
+            progress=report,
+        )
+
+
+def _in_processes(
+    ws: Workspace,
+    tasks: list[Task],
+    limit: int,
+    kept: list[KeptHead],
+    workers: int,
+    board: _Board,
+) -> list[TaskResult]:
+    """The tasks done by ``workers`` processes, biggest first; progress shown meanwhile."""
+    context = multiprocessing.get_context("spawn")
+    counters = context.Array("q", len(tasks), lock=False)
+    results: list[TaskResult] = []
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(ws.settings, counters),
+    ) as pool:
+        pending = {
+            pool.submit(_do_task, number, task, limit, kept): number
+            for number, task in enumerate(tasks)
+        }
+        while pending:
+            finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in finished:
+                results.append(future.result())
+                number = pending.pop(future)
+                counters[number] = max(counters[number], tasks[number].rows)
+            for number, task in enumerate(tasks):
+                board.update(number, task.stage, counters[number], task.rows)
+    return results

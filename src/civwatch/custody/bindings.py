@@ -770,6 +770,8 @@ class Task:
     high: int | None = None
     cost: int = 0
     stage: str = ""
+    #: How many rows (or, for the log, entries) it reads: the total its progress counts to.
+    rows: int = 0
 
 
 @dataclass
@@ -783,21 +785,19 @@ class TaskResult:
 
 def plan(session: Session, declarations: Declarations, size: int) -> list[Task]:
     """The tasks of a full check, biggest first."""
-    tasks = [Task("log", cost=size * 4, stage="custody log")]
+    tasks = [Task("log", cost=size * 4, stage="custody log", rows=size)]
     for index, b in enumerate(declarations.bindings):
         stage = b.stage or b.table
         if b.row_key is not None or b.query is None:
             continue  # keyed bindings are checked in the log task, which knows the keys
-        query = b.query()
-        row_id = query.selected_columns["id"]
+        ids = b.query().with_only_columns(b.query().selected_columns["id"]).subquery()
         bounds = session.execute(
-            select(func.count(), func.min(row_id), func.max(row_id)).select_from(
-                query.with_only_columns(row_id).subquery()
-            )
+            select(func.count(), func.min(ids.c.id), func.max(ids.c.id))
         ).one()
         count, low, high = bounds
         if not isinstance(low, int) or not isinstance(high, int) or count <= TASK_ROWS:
-            tasks.append(Task("binding", index, cost=int(count or 0) * 10, stage=stage))
+            rows = int(count or 0)
+            tasks.append(Task("binding", index, cost=rows * 10, stage=stage, rows=rows))
             continue
         parts = -(-int(count) // TASK_ROWS)
         step = -(-(high + 1 - low) // parts)
@@ -810,10 +810,11 @@ def plan(session: Session, declarations: Declarations, size: int) -> list[Task]:
                     start + step,
                     cost=int(count) * 10 // parts,
                     stage=stage,
+                    rows=int(count) // parts,
                 )
             )
     for index, check in enumerate(declarations.checks):
-        tasks.append(Task("check", index, cost=size, stage=check.name))
+        tasks.append(Task("check", index, cost=size, stage=check.name, rows=0))
     # Keep the log task first: it is the longest, and the rest balance around it.
     return [tasks[0], *sorted(tasks[1:], key=lambda t: -t.cost)]
 
