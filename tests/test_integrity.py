@@ -294,8 +294,8 @@ def test_deleted_internal_notes_and_precision_are_named(rich: Rich) -> None:
 
 
 def _cut_back(ws: Workspace, keep: int) -> None:
-    """What an attacker does to make the log end at ``keep`` entries: leaves, newer heads,
-    the nodes over removed leaves, and the state row go."""
+    """What an attacker does to make the log end at ``keep`` entries: leaves, newer heads
+    and the nodes over removed leaves go, and the state row says ``keep``."""
     with ws.sessions() as session:
         positions = list(session.scalars(select(CustodyNode.position)))
     doomed = [p for p in positions if ((node_at(p)[1] + 1) << node_at(p)[0]) > keep]
@@ -304,7 +304,7 @@ def _cut_back(ws: Workspace, keep: int) -> None:
         delete(CustodyLeaf).where(CustodyLeaf.idx >= keep),
         delete(CustodyTreeHead).where(CustodyTreeHead.tree_size > keep),
         delete(CustodyNode).where(CustodyNode.position.in_(doomed)),
-        delete(CustodyState),
+        update(CustodyState).values(tree_size=keep),
     )
 
 
