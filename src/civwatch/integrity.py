@@ -74,11 +74,10 @@ def _kept_heads(ws: Workspace, problems: list[Problem]) -> list[KeptHead]:
 def _consistent_snapshot(session: Session) -> None:
     """Read everything from one snapshot, so appends made meanwhile cannot show up as rows
     pointing past the log read earlier."""
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
-    elif connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    else:  # pysqlite starts no transaction for reads: begin one, holding one snapshot
+        session.connection().exec_driver_sql("BEGIN")
 
 
 def _blobs(session: Session) -> Iterator[tuple[str, str]]:

@@ -22,6 +22,7 @@ of the wrong type is named, never fatal.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from array import array
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
@@ -49,6 +50,7 @@ _leaves: Table = CustodyLeaf.__table__  # type: ignore[assignment]
 _STREAM_ROWS = 10_000
 _FETCH_CHUNK = 1_000
 _ACT_PREFIX = b'{"act":"'
+_CURSORS = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -346,7 +348,8 @@ def stream(session: Session, query: AnySelect) -> Iterator[Row]:
     raw = connection.connection
     cursor: Any
     if dialect.name == "postgresql":
-        cursor = raw.driver_connection.cursor(name="civwatch_verify")  # type: ignore[union-attr]
+        name = f"civwatch_verify_{next(_CURSORS)}"  # several streams may be open at once
+        cursor = raw.driver_connection.cursor(name=name)  # type: ignore[union-attr]
         cursor.itersize = _STREAM_ROWS
     else:
         cursor = raw.cursor()

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from civwatch.custody.signing import TreeHead
 from civwatch.errors import IntegrityError
@@ -144,7 +144,7 @@ def record_on_commit(sessions: sessionmaker[Session], heads: HeadsFile) -> None:
         for head in pending or ():
             heads.record(head)
 
-    def rolled_back(session: Session) -> None:
+    def rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
         session.info.pop(SIGNED_HEADS_KEY, None)
 
     event.listen(sessions, "after_commit", committed)
