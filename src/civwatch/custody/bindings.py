@@ -852,9 +852,7 @@ def plan(session: Session, declarations: Declarations, size: int) -> list[Task]:
         if b.row_key is not None or b.query is None:
             continue  # keyed bindings are checked in the log task, which knows the keys
         ids = b.query().with_only_columns(b.query().selected_columns["id"]).subquery()
-        bounds = session.execute(
-            select(func.count(), func.min(ids.c.id), func.max(ids.c.id))
-        ).one()
+        bounds = session.execute(select(func.count(), func.min(ids.c.id), func.max(ids.c.id))).one()
         count, low, high = bounds
         if not isinstance(low, int) or not isinstance(high, int) or count <= TASK_ROWS:
             rows = int(count or 0)
