@@ -35,7 +35,7 @@ from civwatch.custody.bindings import (
 )
 from civwatch.custody.log import KeptHead
 from civwatch.custody.signing import public_key_bytes
-from civwatch.errors import CivwatchError
+from civwatch.errors import CivwatchError, IntegrityError
 from civwatch.evidence import integrity as evidence
 from civwatch.evidence.models import EvidenceItem
 from civwatch.incidents import integrity as incidents
@@ -164,10 +164,10 @@ def verify_workspace(
     with ws.sessions() as session:
         _consistent_snapshot(session)
         limit = ws.custody.size(session)
-        tasks = plan(session, everything, limit)
-        board = _Board(tasks, progress)
         workers = _workers(processes, limit)
         if workers == 1:
+            tasks = plan(session, everything, limit)
+            board = _Board(tasks, progress)
             results = [
                 run_task(
                     session,
@@ -182,7 +182,7 @@ def verify_workspace(
                 for number, task in enumerate(tasks)
             ]
         else:
-            results = _in_processes(ws, tasks, limit, kept, workers, board)
+            results = _in_processes(ws, session, everything, limit, kept, workers, progress)
         problems += combine(everything, limit, results)
         if rehash:
             problems += _rehash(ws, session, progress)
@@ -223,17 +223,23 @@ def _do_task(number: int, task: Task, limit: int, kept: list[KeptHead]) -> TaskR
         )
 
 
+#: Most tasks one check may have (their progress counters are shared memory).
+MAX_TASKS = 1 << 16
+
+
 def _in_processes(
     ws: Workspace,
-    tasks: list[Task],
+    session: Session,
+    everything: Declarations,
     limit: int,
     kept: list[KeptHead],
     workers: int,
-    board: _Board,
+    progress: Progress | None,
 ) -> list[TaskResult]:
-    """The tasks done by ``workers`` processes, biggest first; progress shown meanwhile."""
+    """The tasks done by ``workers`` processes, biggest first; progress shown meanwhile.
+    The log pass, the longest task, starts while the other tasks are being planned."""
     context = multiprocessing.get_context("spawn")
-    counters = context.Array("q", len(tasks), lock=False)
+    counters = context.Array("q", MAX_TASKS, lock=False)
     results: list[TaskResult] = []
     with ProcessPoolExecutor(
         max_workers=workers,
@@ -241,10 +247,14 @@ def _in_processes(
         initializer=_start_worker,
         initargs=(ws.settings, counters),
     ) as pool:
-        pending = {
-            pool.submit(_do_task, number, task, limit, kept): number
-            for number, task in enumerate(tasks)
-        }
+        tasks = [Task("log", stage="custody log", rows=limit)]
+        pending = {pool.submit(_do_task, 0, tasks[0], limit, kept): 0}
+        tasks += plan(session, everything, limit)[1:]  # the first is the log pass
+        if len(tasks) > MAX_TASKS:
+            raise IntegrityError("This workspace is too large to check in pieces.")
+        for number, task in enumerate(tasks[1:], 1):
+            pending[pool.submit(_do_task, number, task, limit, kept)] = number
+        board = _Board(tasks, progress)
         while pending:
             finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
             for future in finished:

@@ -816,7 +816,7 @@ class _RowChecker:
 # --- tasks: the work, in pieces any process can do ----------------------------------------------
 
 #: Rows of one binding checked by one task (a bigger table is split by id ranges).
-TASK_ROWS = 250_000
+TASK_ROWS = 100_000
 
 
 @dataclass(frozen=True)
