@@ -257,7 +257,9 @@ def test_verify_finds_an_edited_database_row(tmp_path: Path, env: dict[str, str]
     proc = run_cli(env, "verify", "--json")
     assert proc.returncode == 1
     report = json.loads(proc.stdout)
-    assert any(sha in p["target"] and "account" in p["message"] for p in report["problems"])
+    assert any(
+        p["table"] == "evidence_sighting" and "account" in p["message"] for p in report["problems"]
+    )
 
 
 def test_verify_finds_a_removed_log_entry(tmp_path: Path, env: dict[str, str]) -> None:

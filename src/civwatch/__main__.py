@@ -1,3 +1,4 @@
 from civwatch.cli import main
 
-main()
+if __name__ == "__main__":  # not when a worker process of `civwatch verify` imports it
+    main()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from civwatch import __version__
 from civwatch.config import Settings
+from civwatch.custody.heads_file import HeadsFile, record_on_commit
 from civwatch.custody.log import CustodyLog
 from civwatch.custody.signing import TreeHead, create_signing_key, load_signing_key
 from civwatch.db import make_engine, migrate, schema_revision, session_factory
@@ -24,6 +25,8 @@ from civwatch.errors import ConfigurationError, NotInitialisedError
 from civwatch.vault import BlobStore, open_blob_store
 
 MARKER = "civwatch.json"
+#: Every signed head that was signed or shown, one JSON line each (see custody/heads_file).
+HEADS_FILE = Path("custody") / "heads.jsonl"
 
 
 @dataclass
@@ -32,6 +35,8 @@ class Workspace:
     engine: Engine
     sessions: sessionmaker[Session]
     vault: BlobStore
+    #: The file of signed heads handed out (``<data>/custody/heads.jsonl``).
+    heads: HeadsFile
     custody: CustodyLog = field(default_factory=CustodyLog)
 
     @classmethod
@@ -72,12 +77,23 @@ class Workspace:
     @classmethod
     def _connect(cls, settings: Settings) -> Workspace:
         engine = make_engine(settings.resolved_database_url)
+        sessions = session_factory(engine)
+        heads = HeadsFile(settings.data_dir / HEADS_FILE)
+        # Every head signed in a committed transaction (ingest, packages, proofs, the CLI)
+        # is also kept outside the database, where cutting the log back cannot reach it.
+        record_on_commit(sessions, heads)
         return cls(
             settings=settings,
             engine=engine,
-            sessions=session_factory(engine),
+            sessions=sessions,
             vault=open_blob_store(settings.resolved_blob_url, min_free_disk=settings.min_free_disk),
+            heads=heads,
         )
+
+    def show_head(self, head: TreeHead) -> TreeHead:
+        """Keep ``head`` in the heads file before it is shown to anyone; returns it."""
+        self.heads.record(head)
+        return head
 
     @cached_property
     def signing_key(self) -> Ed25519PrivateKey:

@@ -15,10 +15,12 @@ custody_app = typer.Typer(no_args_is_help=True, help="The custody log: tree head
 
 @custody_app.command("head")
 def custody_head(data_dir: DataDir = None, as_json: AsJson = False) -> None:
-    """Sign (if it grew) and print the current tree head."""
-    with workspace(data_dir) as ws, ws.sessions() as session, session.begin():
-        ws.custody.lock(session)
-        head = ws.custody.sign_head(session, ws.signing_key)
+    """Sign (if it grew) and print the current tree head (kept in the heads file first)."""
+    with workspace(data_dir) as ws:
+        with ws.sessions() as session, session.begin():
+            ws.custody.lock(session)
+            head = ws.custody.sign_head(session, ws.signing_key)
+        ws.show_head(head)
     doc = {
         "tree_size": head.tree_size,
         "root_hash": hex_(head.root_hash),

@@ -190,8 +190,13 @@ def verify(
     as_json: AsJson = False,
     rehash: Annotated[bool, typer.Option(help="Re-hash every blob.")] = True,
 ) -> None:
-    """Re-hash every blob and check items, sightings and the log against signed heads."""
-    from civwatch.evidence.audit import verify_workspace
+    """Check every record against the custody entry that recorded it, the log against its
+    signed heads (also those kept in the heads file) and, unless --no-rehash, every blob.
+
+    One line per problem (with --json: each with its table, row, custody index and what
+    differs); exit 1 if anything does not match, 0 when all is sound.
+    """
+    from civwatch.integrity import verify_workspace
 
     with workspace(data_dir) as ws, progress_bar() as bar:
         tasks: dict[str, Any] = {}
@@ -203,12 +208,7 @@ def verify(
 
         problems = verify_workspace(ws, rehash=rehash, progress=progress)
     if as_json:
-        emit(
-            {
-                "ok": not problems,
-                "problems": [{"target": p.target, "message": p.message} for p in problems],
-            }
-        )
+        emit({"ok": not problems, "problems": [p.as_json() for p in problems]})
     elif problems:
         for p in problems:
             err.print(f"[red]MISMATCH[/] {escape(str(p))}")

@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from civwatch.custody.heads_file import SIGNED_HEADS_KEY
 from civwatch.custody.merkle import (
     EMPTY_ROOT,
     NodeId,
@@ -321,7 +322,7 @@ class CustodyLog:
                     f"{latest.tree_size}: its history was changed. Refusing to sign."
                 )
             if latest.tree_size == size and latest.public_key == signer:
-                return latest
+                return _handed_out(session, latest)
             if timestamp_ms is not None and timestamp_ms < latest.timestamp_ms:
                 raise RejectedInputError(
                     f"A tree head cannot be dated {_describe_time(timestamp_ms)}, before the "
@@ -340,7 +341,7 @@ class CustodyLog:
                 public_key=head.public_key,
             )
         )
-        return head
+        return _handed_out(session, head)
 
     # ------------------------------------------------------------------ reading
 
@@ -452,17 +453,44 @@ class CustodyLog:
         checks the leaf indexes run 0, 1, 2, ... without a gap. An empty list means the log
         is sound. ``progress(done, total)`` is called as leaves are read.
         """
-        return _Verification(session, public_key, progress).run()
+        return [problem.message for problem in self.audit(session, public_key, progress)]
+
+    def audit(
+        self,
+        session: Session,
+        public_key: Ed25519PublicKey | bytes,
+        progress: Callable[[int, int], None] | None = None,
+        *,
+        visit: Callable[[int, bytes], None] | None = None,
+        kept_heads: Sequence[KeptHead] = (),
+    ) -> list[LogProblem]:
+        """:meth:`verify` with more: ``visit(index, entry)`` is called for every stored
+        entry in index order (one pass reads the log for both), and each of ``kept_heads``
+        (heads kept outside the database) must be signed by ``public_key``, be a tree this
+        log still holds, and still be in the database's table of heads. A malformed row
+        (a value of the wrong type) is named, never fatal."""
+        return _Verification(session, public_key, progress, visit, kept_heads).run()
+
+
+def _handed_out(session: Session, head: TreeHead) -> TreeHead:
+    """Note ``head`` in the session as signed or handed out in this transaction: a
+    :class:`~civwatch.custody.heads_file.HeadsFile` watching the session keeps it once the
+    transaction commits."""
+    session.info.setdefault(SIGNED_HEADS_KEY, []).append(head)
+    return head
 
 
 def _head_from_row(row: _AnyRow) -> TreeHead:
-    return TreeHead(
-        tree_size=int(row.tree_size),
-        root_hash=bytes(row.root_hash),
-        timestamp_ms=int(row.timestamp_ms),
-        signature=bytes(row.signature),
-        public_key=bytes(row.public_key),
-    )
+    return _head_of(row.tree_size, row.root_hash, row.timestamp_ms, row.signature, row.public_key)
+
+
+def _head_of(size: Any, root: Any, timestamp: Any, signature: Any, public_key: Any) -> TreeHead:
+    """A head from stored values; TypeError if one has the wrong type."""
+    values = (_as_bytes(root), _as_bytes(signature), _as_bytes(public_key))
+    if not isinstance(size, int) or not isinstance(timestamp, int) or None in values:
+        raise TypeError("a size or time that is not a whole number, or a hash that is not bytes")
+    root_hash, sig, key = (v or b"" for v in values)
+    return TreeHead(size, root_hash, timestamp, sig, key)
 
 
 def _fetch_raw(session: Session, query: _AnySelect) -> list[tuple[Any, ...]]:
@@ -502,22 +530,64 @@ def _paged(
         after = int(rows[-1][0])
 
 
+@dataclass(frozen=True)
+class LogProblem:
+    """One thing wrong with the log; ``index`` is the entry concerned, when there is one."""
+
+    message: str
+    index: int | None = None
+
+
+@dataclass(frozen=True)
+class KeptHead:
+    """A signed head kept outside the database (``where`` says where, for messages)."""
+
+    where: str
+    head: TreeHead
+
+
+def _as_bytes(value: Any) -> bytes | None:
+    """A BLOB column's value as bytes, or None when it holds something else (a database
+    lets text or numbers be stored there)."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, bytearray | memoryview):
+        return bytes(value)
+    return None
+
+
+@dataclass
+class _DueHead:
+    """A head whose root is compared with the log's when the pass reaches its size."""
+
+    what: str
+    tree_size: int
+    root_hash: bytes
+
+
 class _Verification:
     """One pass over leaves and nodes, both in key order; state for
-    :meth:`CustodyLog.verify`."""
+    :meth:`CustodyLog.audit`."""
 
     def __init__(
         self,
         session: Session,
         public_key: Ed25519PublicKey | bytes,
         progress: Callable[[int, int], None] | None,
+        visit: Callable[[int, bytes], None] | None,
+        kept_heads: Sequence[KeptHead],
     ) -> None:
         self.session = session
         self.public_key = public_key
         self.progress = progress
-        self.problems: list[str] = []
+        self.visit = visit
+        self.kept_heads = kept_heads
+        self.problems: list[LogProblem] = []
 
-    def run(self) -> list[str]:
+    def _problem(self, message: str, index: int | None = None) -> None:
+        self.problems.append(LogProblem(message, index))
+
+    def _size(self) -> int:
         session = self.session
         last_leaf = select(func.max(_leaves.c.idx)).scalar_subquery()
         state = session.execute(
@@ -528,44 +598,53 @@ class _Verification:
             last = session.execute(select(last_leaf)).scalar_one_or_none()
         else:
             stored_size, last = state
+        if not isinstance(last, int | None):
+            self._problem(f"The last leaf's index {last!r} is not a whole number.")
+            last = None
         stored_leaves = 0 if last is None else int(last) + 1
+        if stored_size is not None and not isinstance(stored_size, int):
+            self._problem(f"The log's state row holds {stored_size!r}, not a number of entries.")
+            stored_size = stored_leaves
         size = max(stored_leaves, 0 if stored_size is None else int(stored_size))
         if stored_size is None:
             if size:
-                self.problems.append("The log's state row is missing.")
+                self._problem("The log's state row is missing.")
         elif int(stored_size) != stored_leaves:
-            self.problems.append(
+            self._problem(
                 f"The log records {stored_size} entries but its last stored leaf is "
                 f"{stored_leaves - 1}."
             )
+        return size
 
-        heads = list(session.execute(select(_heads).order_by(_heads.c.id)))
-        self._check_head_signatures(heads, size)
-        # Heads by size: each is checked when the pass reaches its size.
-        due = sorted(
-            (row for row in heads if int(row.tree_size) <= size),
-            key=lambda r: -int(r.tree_size),
-        )
-        while due and int(due[-1].tree_size) == 0:
-            self._check_head_root(due.pop(), EMPTY_ROOT)
+    def run(self) -> list[LogProblem]:
+        size = self._size()
+        due = self._heads(size)
+        while due and due[-1].tree_size == 0:
+            self._check_root(due.pop(), EMPTY_ROOT)
 
         sha256 = hashlib.sha256
-        problems = self.problems
         progress = self.progress
+        visit = self.visit
         # Complete subtrees on the right edge so far: (level, hash, tainted). A tainted
         # subtree already had a problem reported inside it; its parents are not blamed.
         stack: list[tuple[int, bytes, bool]] = []
         # Stored nodes arrive in position order; those read ahead of their check wait here.
-        nodes = _paged(session, [_nodes.c.position, _nodes.c.hash], _nodes.c.position, 2 * size)
+        nodes = _paged(
+            self.session, [_nodes.c.position, _nodes.c.hash], _nodes.c.position, 2 * size
+        )
         next_node = next(nodes, None)
-        waiting: dict[int, bytes] = {}
+        waiting: dict[int, Any] = {}
         for index, entry, stored_hash in self._every_leaf(size):
             tainted = entry is None
-            if entry is not None and sha256(b"\x00" + entry).digest() != stored_hash:
-                problems.append(
-                    f"Leaf {index}: the stored entry bytes do not match its leaf hash "
-                    "(the entry was altered)."
-                )
+            if entry is not None:
+                if sha256(b"\x00" + entry).digest() != stored_hash:
+                    self._problem(
+                        f"Leaf {index}: the stored entry bytes do not match its leaf hash "
+                        "(the entry was altered).",
+                        index,
+                    )
+                if visit is not None:
+                    visit(index, entry)
             value, level, position = stored_hash, 0, 2 * index
             while stack and stack[-1][0] == level:
                 _, left, left_tainted = stack.pop()
@@ -587,8 +666,8 @@ class _Verification:
                     tainted = True
             stack.append((level, value, tainted))
             done = index + 1
-            while due and int(due[-1].tree_size) == done:
-                self._check_head_root(due.pop(), _stack_root(stack))
+            while due and due[-1].tree_size == done:
+                self._check_root(due.pop(), _stack_root(stack))
             if progress is not None and done % _PROGRESS_EVERY == 0:
                 progress(done, size)
         if next_node is not None:
@@ -601,16 +680,33 @@ class _Verification:
 
     def _every_leaf(self, size: int) -> Iterator[tuple[int, bytes | None, bytes]]:
         """``(index, entry, leaf hash)`` for 0 .. size - 1; a missing leaf is reported and
-        given as ``(index, None, b"")``."""
+        given as ``(index, None, b"")``, as is a leaf whose columns hold values of the
+        wrong type (text where bytes belong, NULL)."""
         expected = 0
         columns = [_leaves.c.idx, _leaves.c.entry, _leaves.c.leaf_hash]
-        for index, entry, stored_hash in _paged(self.session, columns, _leaves.c.idx, size):
+        for index, raw_entry, raw_hash in _paged(self.session, columns, _leaves.c.idx, size):
+            if not isinstance(index, int):
+                continue  # only whole numbers run 0, 1, 2, ...: its slot shows as missing
             if index != expected:
                 self._report_missing(expected, index)
                 for absent in range(expected, index):
                     yield absent, None, b""
-            yield index, entry, stored_hash
             expected = index + 1
+            entry, stored_hash = _as_bytes(raw_entry), _as_bytes(raw_hash)
+            if entry is None:
+                self._problem(
+                    f"Leaf {index}: its entry is stored as {_kind(raw_entry)}, not as bytes "
+                    "(the row was altered).",
+                    index,
+                )
+            if stored_hash is None:
+                self._problem(
+                    f"Leaf {index}: its leaf hash is stored as {_kind(raw_hash)}, not as 32 "
+                    "bytes (the row was altered).",
+                    index,
+                )
+                stored_hash = b""
+            yield index, entry, stored_hash
         if expected < size:
             self._report_missing(expected, size)
             for absent in range(expected, size):
@@ -618,19 +714,19 @@ class _Verification:
 
     def _report_missing(self, start: int, end: int) -> None:
         if end - start == 1:
-            self.problems.append(f"Leaf {start} is missing from the log.")
+            self._problem(f"Leaf {start} is missing from the log.", start)
         else:
-            self.problems.append(f"Leaves {start} to {end - 1} are missing from the log.")
+            self._problem(f"Leaves {start} to {end - 1} are missing from the log.", start)
 
     def _report_node(self, position: int, what: str) -> None:
         level, index = node_at(position)
         first, last = index << level, ((index + 1) << level) - 1
         sep = " " if what.startswith("is ") else ": "
-        self.problems.append(
+        self._problem(
             f"Node (level {level}, index {index}) over leaves {first} to {last}{sep}{what}."
         )
 
-    def _report_extra_nodes(self, leftover: Mapping[int, bytes], size: int) -> None:
+    def _report_extra_nodes(self, leftover: Mapping[int, Any], size: int) -> None:
         """Name stored nodes that belong to no complete subtree of the log.
 
         Nodes completed by entries appended while the check ran are not blamed: the size
@@ -644,40 +740,89 @@ class _Verification:
                     continue  # appended meanwhile
             else:
                 level, index = -1, position
-            self.problems.append(
+            self._problem(
                 f"Node (level {level}, index {index}) does not belong to a log of {size} "
                 "entries (added from outside)."
             )
 
-    def _describe_head(self, row: _AnyRow) -> str:
-        return (
-            f"Tree head #{row.id} (size {row.tree_size}, signed "
-            f"{_describe_time(int(row.timestamp_ms))})"
-        )
+    def _heads(self, size: int) -> list[_DueHead]:
+        """Check every head's signature (database and kept ones); return those whose root
+        the pass must compare, the next due last."""
+        due: list[_DueHead] = []
+        stored: set[tuple[int, bytes, int, bytes]] = set()
+        previous: tuple[int, int] | None = None  # (id, size) of the previous database head
+        columns = [
+            _heads.c.id,
+            _heads.c.tree_size,
+            _heads.c.root_hash,
+            _heads.c.timestamp_ms,
+            _heads.c.signature,
+            _heads.c.public_key,
+        ]
+        for head_id, *values in _fetch_raw(self.session, select(*columns).order_by(_heads.c.id)):
+            what = f"Tree head #{head_id}"
+            try:
+                head = _head_of(*values)
+            except TypeError as err:
+                self._problem(f"{what} is malformed ({err}).")
+                continue
+            what = f"{what} (size {head.tree_size}, signed {_describe_time(head.timestamp_ms)})"
+            stored.add((head.tree_size, head.root_hash, head.timestamp_ms, head.signature))
+            if self._check_head(what, head, size, "the log has only {size} entries."):
+                due.append(_DueHead(what, head.tree_size, head.root_hash))
+            if previous is not None and head.tree_size < previous[1]:
+                self._problem(
+                    f"{what} covers fewer entries than the earlier head #{previous[0]} "
+                    f"(size {previous[1]})."
+                )
+            previous = (head_id, head.tree_size)
+        for kept in self.kept_heads:
+            head = kept.head
+            what = (
+                f"The signed head of size {head.tree_size} ({kept.where}, signed "
+                f"{_describe_time(head.timestamp_ms)})"
+            )
+            cut = (
+                "the log now holds only {size} entries: entries it covered were removed "
+                "(the log was cut back)."
+            )
+            if self._check_head(what, head, size, cut):
+                due.append(_DueHead(what, head.tree_size, head.root_hash))
+            key = (head.tree_size, head.root_hash, head.timestamp_ms, head.signature)
+            if key not in stored:
+                self._problem(
+                    f"{what} is missing from the database's table of signed heads (it was deleted)."
+                )
+        due.sort(key=lambda d: -d.tree_size)
+        return due
 
-    def _check_head_root(self, row: _AnyRow, root: bytes) -> None:
-        if bytes(row.root_hash) != root:
-            self.problems.append(
-                f"{self._describe_head(row)}: its root hash does not match the log's entries "
-                "(the head or the entries were altered)."
+    def _check_head(self, what: str, head: TreeHead, size: int, too_big: str) -> bool:
+        """Report a bad signature or a size beyond the log; whether its root is due."""
+        try:
+            verify_tree_head(head, self.public_key)
+        except ProofError as err:
+            self._problem(f"{what}: {err.message}")
+        if head.tree_size > size:
+            self._problem(f"{what}: {too_big.format(size=size)}", size)
+            return False
+        return True
+
+    def _check_root(self, head: _DueHead, root: bytes) -> None:
+        if head.root_hash != root:
+            self._problem(
+                f"{head.what}: its root hash does not match the log's entries "
+                "(the head or the entries were altered).",
+                head.tree_size - 1 if head.tree_size else None,
             )
 
-    def _check_head_signatures(self, heads: list[_AnyRow], size: int) -> None:
-        previous: _AnyRow | None = None
-        for row in heads:
-            what = self._describe_head(row)
-            if int(row.tree_size) > size:
-                self.problems.append(f"{what}: the log has only {size} entries.")
-            try:
-                verify_tree_head(_head_from_row(row), self.public_key)
-            except ProofError as err:
-                self.problems.append(f"{what}: {err.message}")
-            if previous is not None and int(row.tree_size) < int(previous.tree_size):
-                self.problems.append(
-                    f"{what} covers fewer entries than the earlier head #{previous.id} "
-                    f"(size {previous.tree_size})."
-                )
-            previous = row
+
+def _kind(value: Any) -> str:
+    """What a stored value is, for a message."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        return "text"
+    return type(value).__name__
 
 
 def _stack_root(stack: Sequence[tuple[int, bytes, bool]]) -> bytes:

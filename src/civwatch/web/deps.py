@@ -29,10 +29,13 @@ RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A record number")]
 
 
 def tree_head_json(ws: Workspace) -> dict[str, Any]:
-    """The newest signed tree head (and the current size, which may be ahead of it)."""
+    """The newest signed tree head (and the current size, which may be ahead of it). The
+    head is kept in the workspace's heads file before it is shown."""
     with ws.sessions() as session:
         head = ws.custody.latest_head(session)
         size = ws.custody.size(session)
+    if head is not None:
+        ws.show_head(head)
     public_key = ws.signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     doc: dict[str, Any] = {
         "current_size": size,

@@ -1,0 +1,58 @@
+"""What ``civwatch verify`` checks of accounts: each user against the ``user-add`` entry
+that added them (found by username: the table has no leaf column), and whether they are
+active against the ``user-disable`` entries."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from civwatch.accounts.models import User
+from civwatch.custody.bindings import AnySelect, Binding, Declarations, LogState, as_bool, fields
+
+
+def _users() -> AnySelect:
+    return select(
+        User.id.label("id"),
+        User.username.label("username"),
+        User.display_name.label("display_name"),
+        User.roles.label("roles"),
+        User.created_by.label("created_by"),
+        User.created_at.label("created_at"),
+    )
+
+
+def declarations() -> Declarations:
+    """The accounts domain's binding and logged state."""
+    return Declarations(
+        bindings=[
+            Binding(
+                table="user_account",
+                stage="users",
+                acts=("user-add",),
+                query=_users,
+                row_key=lambda row: row["username"],
+                entry_key=lambda entry: entry.get("username"),
+                fields=fields(
+                    "username",
+                    "display_name",
+                    ("roles", "roles", "json"),
+                    ("actor", "created_by"),
+                    ("at", "created_at", "time"),
+                ),
+            )
+        ],
+        states=[
+            LogState(
+                table="user_account",
+                what="active",
+                acts=("user-add", "user-disable"),
+                changes=lambda e: [(e.get("username"), e.get("act") == "user-add")],
+                query=lambda: select(
+                    User.id.label("id"),
+                    User.username.label("username"),
+                    User.active.label("active"),
+                ),
+                row_value=lambda row: (row["username"], as_bool(row["active"])),
+            )
+        ],
+    )
