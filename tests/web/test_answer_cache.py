@@ -121,3 +121,17 @@ def test_a_withdrawal_reaches_every_public_answer_at_once(
         assert f"/public/incidents/{gone}" not in after.text, url
     assert cache.misses > misses
     assert client.get(f"/public/incidents/{gone}/card.png").status_code == 404
+
+
+def test_a_forged_host_neither_changes_nor_multiplies_kept_answers(
+    client: TestClient, public_site: dict[str, int]
+) -> None:
+    """Answers never depend on the Host header, so varying it must not fill the cache."""
+    cache = client.app.state.answer_cache  # type: ignore[attr-defined]
+    first = client.get(MAP)
+    kept = len(cache._entries)
+    for n in range(20):
+        r = client.get(MAP, headers={"Host": f"evil{n}.example"})
+        assert r.status_code == 200 and r.headers["etag"] == first.headers["etag"]
+        assert "evil" not in r.text
+    assert len(cache._entries) == kept

@@ -233,6 +233,7 @@ def test_an_upload_over_the_file_limit_is_refused_and_nothing_is_stored(team: Te
         large[1][1].seek(0)
         r = c.post("/inbox/upload", files=[large], data={"csrf_token": csrf})
         assert r.status_code == 413 and "large.bin" in r.text
+        assert r.headers["content-type"].startswith("text/html")  # a page, not raw JSON
         with team.ws.sessions() as session:
             assert session.scalar(select(func.count()).select_from(Job)) == 0
         assert _stored(settings) == []

@@ -105,13 +105,15 @@ def cached_answer(
     *,
     public: bool,
 ) -> Response:
-    """The answer ``make()`` gives, kept in the app's :class:`AnswerCache` under the full
-    request URL until the version changes (``public``: the public version, else the team's);
-    304 when the client has it already."""
+    """The answer ``make()`` gives, kept in the app's :class:`AnswerCache` under the
+    request's path and query until the version changes (``public``: the public version,
+    else the team's); 304 when the client has it already."""
     with ws.sessions() as session:
         version = public_version(session) if public else incidents_version(session)
     cache: AnswerCache = request.app.state.answer_cache
-    answer = cache.get(str(request.url), version, make)
+    # Keyed on the path and query only: answers never depend on the Host header, so a
+    # visitor varying it must not fill the cache with copies.
+    answer = cache.get(request.url.path + "?" + request.url.query, version, make)
     return revalidated(request, answer.body, answer.etag, media_type)
 
 

@@ -110,13 +110,17 @@ def _http(request: Request, exc: Exception) -> Response:
         404: "No such page or API route.",
         405: "This route does not take this method.",
     }
-    return problem_json(
-        request,
-        exc.status_code,
-        kind,
-        detail.get(exc.status_code, str(exc.detail)),
-        headers=exc.headers,
-    )
+    message = detail.get(exc.status_code, str(exc.detail))
+    if not _is_api(request):
+        # A person at a browser (the no-JavaScript upload form, a mistyped address) reads
+        # a page, not a problem document.
+        return pages.render(
+            request,
+            "error.html",
+            {"title": HTTPStatus(exc.status_code).phrase, "detail": message},
+            exc.status_code,
+        )
+    return problem_json(request, exc.status_code, kind, message, headers=exc.headers)
 
 
 def _refusal(request: Request, exc: Exception) -> Response:
