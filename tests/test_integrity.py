@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -544,6 +546,17 @@ def test_an_applied_change_moved_to_another_revision_is_named(rich: Rich) -> Non
     )
     found = named(problems_of(ws), "incident_change_decision", applied.id)
     assert found and any("revision" in p.message for p in found), found
+
+
+@on_sqlite_only
+def test_a_deleted_incident_row_is_named(rich: Rich) -> None:
+    # As from the sqlite3 shell, where foreign keys are not enforced.
+    ws = rich.ws
+    with closing(sqlite3.connect(str(ws.engine.url.database))) as conn:
+        conn.execute("DELETE FROM incident WHERE id = ?", (rich.internal,))
+        conn.commit()
+    found = named(problems_of(ws), "incident", rich.internal)
+    assert any("Revisions are recorded" in p.message for p in found), found
 
 
 # --- evidence package exports -------------------------------------------------------------------
