@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ import pytest
 from sqlalchemy import delete, select, text, update
 
 from civwatch.accounts import add_user
+from civwatch.accounts.local import add_first_admin, issue_token
 from civwatch.accounts.service import disable_user
 from civwatch.custody.bindings import Problem
 from civwatch.custody.merkle import node_at
@@ -25,6 +28,7 @@ from civwatch.evidence.models import EvidenceItem, Sighting
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.models import (
     Incident,
+    IncidentChangeDecision,
     IncidentRevision,
     IncidentTransition,
     ItemVerification,
@@ -43,9 +47,11 @@ from civwatch.incidents.service import (
 )
 from civwatch.incidents.suggestions import decide
 from civwatch.incidents.terms import add_term
-from civwatch.incidents.verification import add_record
+from civwatch.incidents.verification import add_record, set_item_status
 from civwatch.incidents.workflow import review_incident, set_incident_status
 from civwatch.integrity import declarations, verify_workspace
+from civwatch.publish.models import PackageExport
+from civwatch.publish.package import build_package
 from civwatch.publish.publication import (
     correct_incident,
     publish_incident,
@@ -55,8 +61,6 @@ from civwatch.workspace import Workspace
 from tests.conftest import SERVER_URL, run_cli
 from tests.incidents import helpers
 from tests.incidents.helpers import GEO, incident_doc, ingest_photo, verify_item
-
-team = helpers.team  # the shared team of users (ada, ivan, vera, viktor, pat, val)
 
 on_sqlite_only = pytest.mark.skipif(
     bool(SERVER_URL), reason="SQLite lets a column hold a value of another type"
@@ -70,13 +74,69 @@ class Rich:
     ws: Workspace
     first: str  # verified item, linked to the published incident
     second: str  # under verification, two sightings
-    published: int
-    internal: int
+    published: int  # a change applied by correction, and one approved waiting for one
+    internal: int  # concluded: a change rejected, one applied on approval, one pending
+    withdrawn: int  # withdrawn when its only evidence was reopened (an approved change applied)
+    package: Path  # the evidence package of the published incident
+
+
+def _first_admin_and_team(ws: Workspace) -> None:
+    """The team, its first admin made as `civwatch init --admin` makes one, and a user
+    added and one disabled locally as `civwatch user add` / `user disable` do (no actor)."""
+    add_first_admin(ws, "ada", "Ada")
+    for name, roles in helpers.TEAM.items():
+        if name != "ada":
+            add_user(ws, name, name.title(), roles, actor="ada")
+    add_user(ws, "clerk", "Clerk", ["viewer"], actor=None, local=True)
+    issue_token(ws, "clerk")
+    add_user(ws, "left", "Left", ["viewer"], actor=None, local=True)
+    disable_user(ws, "left", actor=None, local=True)
+
+
+def _changes(ws: Workspace, published: int, internal: int) -> None:
+    """Changes to concluded incidents in every state: applied by a correction and approved
+    waiting for one (public), rejected, applied on approval and pending (internal)."""
+    update_incident(ws, published, {"title": "Strike on the regional hospital"}, actor="ivan")
+    review_incident(ws, published, "approve", actor="vera")
+    correct_incident(ws, published, "The title was corrected.", actor="pat")
+    update_incident(ws, published, {"narrative": "Two missiles, one unexploded."}, actor="ivan")
+    review_incident(ws, published, "approve", actor="viktor")  # waits for a correction
+
+    set_incident_status(ws, internal, "under_verification", actor="ivan")
+    set_incident_status(ws, internal, "unverifiable", actor="ivan")
+    review_incident(ws, internal, "approve", actor="vera")
+    update_incident(ws, internal, {"title": "Shelling of the central market"}, actor="ivan")
+    review_incident(ws, internal, "reject", actor="vera", reason="the market is not named")
+    update_incident(ws, internal, {"narrative": "Shells hit the market."}, actor="ivan")
+    review_incident(ws, internal, "approve", actor="viktor")  # applied at once
+    update_incident(ws, internal, {"narrative": "Shells hit the market twice."}, actor="ivan")
+
+
+def _withdrawn(ws: Workspace, places: Gazetteer, folder: Path) -> int:
+    """A published incident withdrawn when its only verified item is reopened (an
+    automatic withdrawal naming the item), applying the approved change that waited."""
+    sha = ingest_photo(ws, folder, seed=3, caption="third")
+    verify_item(ws, sha, author="ivan", reviewer="vera")
+    inc = int(
+        create_incident(ws, incident_doc(title="Strike on a school"), actor="ivan", places=places)[
+            "id"
+        ]
+    )
+    set_incident_status(ws, inc, "under_verification", actor="ivan")
+    link_evidence(ws, inc, sha, role="primary", actor="ivan")
+    set_incident_status(ws, inc, "verified", actor="ivan")
+    review_incident(ws, inc, "approve", actor="vera")
+    publish_incident(ws, inc, actor="pat")
+    update_incident(ws, inc, {"title": "Strike on school No. 3"}, actor="ivan")
+    review_incident(ws, inc, "approve", actor="vera")
+    set_item_status(ws, sha, "under_verification", actor="ivan", reason="looks staged")
+    return inc
 
 
 @pytest.fixture
-def rich(team: Workspace, places: Gazetteer, tmp_path: Path) -> Rich:
-    ws = team
+def rich(workspace: Workspace, places: Gazetteer, tmp_path: Path) -> Rich:
+    ws = workspace
+    _first_admin_and_team(ws)
     first = ingest_photo(ws, tmp_path / "a", seed=1, caption="first")
     second = ingest_photo(ws, tmp_path / "b", seed=2, caption="second")
     again = tmp_path / "c" / "again.jpg"  # the second photo again, from another source
@@ -110,14 +170,18 @@ def rich(team: Workspace, places: Gazetteer, tmp_path: Path) -> Rich:
         ws, incident_doc(title="Shelling of a market"), actor="ivan", places=places
     )["id"]
     decide(ws, second, internal, "dismissed", actor="ivan", reason="not this one")
+    _changes(ws, int(published), int(internal))
+    withdrawn = _withdrawn(ws, places, tmp_path / "d")
     add_term(ws, "weapon", "Test rocket", actor="ada")
     places_csv = tmp_path / "places.csv"
     places_csv.write_text("id,name,kind,lat,lon\nh1,Hospital,hospital,49.99,36.23\n")
     import_places(ws, places_csv, source="test list", actor="ada")
     add_user(ws, "gone", "Gone", ["viewer"], actor="ada")
     disable_user(ws, "gone", actor="ada")
+    package = tmp_path / "package"
+    build_package(ws, int(published), package, actor="ivan", recipient="ICC OTP")
     ws.sign_head()
-    return Rich(ws, first, second, int(published), int(internal))
+    return Rich(ws, first, second, int(published), int(internal), withdrawn, package)
 
 
 def problems_of(ws: Workspace) -> list[Problem]:
@@ -364,6 +428,211 @@ def test_a_row_added_from_outside_is_named(rich: Rich) -> None:
         session.add(VerificationRecord(**{**copy, "supersedes_id": None}))
     found = named(problems_of(ws), "verification_record")
     assert any("also claimed by another row" in p.message for p in found)
+
+
+# --- changes to concluded incidents ---------------------------------------------------------------
+
+
+def revision_row(ws: Workspace, incident: int, state: str) -> IncidentRevision:
+    """The (last) revision of ``incident`` in ``state``."""
+    with ws.sessions() as session:
+        found = session.scalars(
+            select(IncidentRevision)
+            .where(IncidentRevision.incident_id == incident, IncidentRevision.state == state)
+            .order_by(IncidentRevision.revision.desc())
+        ).first()
+        assert found is not None, (incident, state)
+        session.expunge(found)
+        return found
+
+
+def decision_row(ws: Workspace, incident: int, act: str) -> IncidentChangeDecision:
+    """The (last) change decision ``act`` on ``incident``."""
+    with ws.sessions() as session:
+        found = session.scalars(
+            select(IncidentChangeDecision)
+            .where(
+                IncidentChangeDecision.incident_id == incident, IncidentChangeDecision.act == act
+            )
+            .order_by(IncidentChangeDecision.id.desc())
+        ).first()
+        assert found is not None, (incident, act)
+        session.expunge(found)
+        return found
+
+
+def test_a_pending_change_marked_approved_is_named(rich: Rich) -> None:
+    # Approved, it would be published by the next correction without a second person.
+    ws = rich.ws
+    pending = revision_row(ws, rich.internal, "pending")
+    attack(
+        ws,
+        update(IncidentRevision).where(IncidentRevision.id == pending.id).values(state="approved"),
+    )
+    found = named(problems_of(ws), "incident_revision", pending.id)
+    assert found and "state" in found[0].message and "'pending'" in found[0].message, found
+
+
+def test_a_rejected_change_marked_applied_with_the_incident_moved_to_it_is_named(
+    rich: Rich,
+) -> None:
+    # The incident row rewritten to the rejected change's content, consistently: the
+    # content check alone passes, only the replayed revision history tells.
+    ws = rich.ws
+    rejected = revision_row(ws, rich.internal, "rejected")
+    with ws.sessions() as session:
+        before = session.get_one(Incident, rich.internal).revision
+    attack(
+        ws,
+        update(IncidentRevision).where(IncidentRevision.id == rejected.id).values(state="applied"),
+        update(Incident)
+        .where(Incident.id == rich.internal)
+        .values(
+            revision=rejected.revision,
+            title=rejected.doc["title"],
+            narrative=rejected.doc["narrative"],
+        ),
+    )
+    problems = problems_of(ws)
+    incident = named(problems, "incident", rich.internal)
+    assert any("revision" in p.message and repr(before) in p.message for p in incident), problems
+    assert named(problems, "incident_revision", rejected.id)
+
+
+def test_a_change_decision_rewritten_or_deleted_is_named(rich: Rich) -> None:
+    ws = rich.ws
+    reject = decision_row(ws, rich.internal, "reject")
+    approve = decision_row(ws, rich.published, "approve")
+    attack(
+        ws,
+        update(IncidentChangeDecision)
+        .where(IncidentChangeDecision.id == reject.id)
+        .values(act="approve", actor="viktor"),
+        delete(IncidentChangeDecision).where(IncidentChangeDecision.id == approve.id),
+    )
+    problems = problems_of(ws)
+    rewritten = named(problems, "incident_change_decision", reject.id)
+    assert rewritten and rewritten[0].leaf == reject.custody_leaf, problems
+    assert "incident-change-reject" in rewritten[0].message
+    missing = [p for p in named(problems, "incident_change_decision") if p.row is None]
+    assert [p.leaf for p in missing] == [approve.custody_leaf], problems
+
+
+def test_a_proposed_change_deleted_or_rebased_is_named(rich: Rich) -> None:
+    ws = rich.ws
+    pending = revision_row(ws, rich.internal, "pending")
+    waiting = revision_row(ws, rich.published, "approved")
+    attack(
+        ws,
+        update(IncidentRevision).where(IncidentRevision.id == waiting.id).values(base_revision=1),
+        delete(IncidentRevision).where(IncidentRevision.id == pending.id),
+    )
+    problems = problems_of(ws)
+    rebased = named(problems, "incident_revision", waiting.id)
+    assert rebased and "base_revision" in rebased[0].message, problems
+    missing = [p for p in named(problems, "incident_revision") if p.row is None]
+    assert [p.leaf for p in missing] == [pending.custody_leaf], problems
+
+
+def test_an_applied_change_moved_to_another_revision_is_named(rich: Rich) -> None:
+    ws = rich.ws
+    applied = decision_row(ws, rich.internal, "apply")
+    rejected = revision_row(ws, rich.internal, "rejected")
+    attack(
+        ws,
+        update(IncidentChangeDecision)
+        .where(IncidentChangeDecision.id == applied.id)
+        .values(revision_id=rejected.id),
+    )
+    found = named(problems_of(ws), "incident_change_decision", applied.id)
+    assert found and any("revision" in p.message for p in found), found
+
+
+@on_sqlite_only
+def test_a_deleted_incident_row_is_named(rich: Rich) -> None:
+    # As from the sqlite3 shell, where foreign keys are not enforced.
+    ws = rich.ws
+    with closing(sqlite3.connect(str(ws.engine.url.database))) as conn:
+        conn.execute("DELETE FROM incident WHERE id = ?", (rich.internal,))
+        conn.commit()
+    found = named(problems_of(ws), "incident", rich.internal)
+    assert any("Revisions are recorded" in p.message for p in found), found
+
+
+# --- evidence package exports -------------------------------------------------------------------
+
+
+def export_row(ws: Workspace) -> PackageExport:
+    with ws.sessions() as session:
+        row = session.scalars(select(PackageExport)).one()
+        session.expunge(row)
+        return row
+
+
+def test_an_export_rewritten_is_named(rich: Rich, cli_env: dict[str, str]) -> None:
+    ws = rich.ws
+    export = export_row(ws)
+    attack(
+        ws,
+        update(PackageExport)
+        .where(PackageExport.id == export.id)
+        .values(recipient="nobody", items=[], media="originals"),
+    )
+    proc = run_cli(cli_env, "verify", "--no-rehash", "--json")
+    assert proc.returncode == 1
+    hits = [p for p in json.loads(proc.stdout)["problems"] if p["table"] == "package_export"]
+    messages = " ".join(p["message"] for p in hits)
+    assert all(p["row"] == str(export.id) for p in hits) and hits, hits
+    assert all(p["custody_index"] == export.custody_leaf for p in hits)
+    assert "recipient" in messages and "items" in messages and "media" in messages
+
+
+def test_a_deleted_export_is_named(rich: Rich) -> None:
+    ws = rich.ws
+    export = export_row(ws)
+    attack(ws, delete(PackageExport))
+    found = named(problems_of(ws), "package_export")
+    assert [p.leaf for p in found] == [export.custody_leaf], found
+    assert "missing" in found[0].message
+
+
+def test_an_export_naming_a_head_never_signed_is_named(rich: Rich) -> None:
+    ws = rich.ws
+    export = export_row(ws)
+    attack(
+        ws,
+        update(PackageExport)
+        .where(PackageExport.id == export.id)
+        .values(tree_size=export.tree_size + 1000),
+    )
+    found = named(problems_of(ws), "package_export", export.id)
+    assert found and "tree_size (" in found[0].message, found
+
+
+def test_the_head_handed_out_in_a_package_is_kept_and_checked(rich: Rich) -> None:
+    ws = rich.ws
+    handed = json.loads((rich.package / "custody" / "tree-head.json").read_text())
+    kept = [line.head for line in ws.heads.read() if line.head is not None]
+    assert any(
+        h.tree_size == handed["tree_size"] and h.root_hash.hex() == handed["root_hash"]
+        for h in kept
+    ), "the package's head is not in the heads file"
+    # Cut back below the package's head, every later head gone: the kept line tells.
+    keep = handed["tree_size"] - 1
+    _cut_back(ws, keep)
+    attack(ws, delete(CustodyTreeHead))
+    log = [p.message for p in problems_of(ws) if p.table == "custody log"]
+    assert any(f"size {handed['tree_size']}" in m and "cut back" in m for m in log), log
+
+
+# --- users added from the machine itself ----------------------------------------------------------
+
+
+def test_a_user_added_locally_given_an_actor_is_named(rich: Rich) -> None:
+    ws = rich.ws
+    attack(ws, "UPDATE user_account SET created_by = 'ada' WHERE username = 'clerk'")
+    found = named(problems_of(ws), "user_account")
+    assert found and "created_by" in found[0].message, found
 
 
 # --- malformed rows never stop verify ------------------------------------------------------------

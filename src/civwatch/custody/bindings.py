@@ -1027,25 +1027,25 @@ def rows_of(session: Session, query: AnySelect) -> Iterator[Row]:
     return stream(session, query)
 
 
-def merge_by(
-    key: str, left: Iterator[Row], right: Iterator[Row]
-) -> Iterator[tuple[Hashable, list[Row], list[Row]]]:
-    """Two row streams ordered by ``key`` (integers), grouped: (key, left rows, right rows)."""
-    left_rows = _grouped(key, left)
-    right_rows = _grouped(key, right)
-    a = next(left_rows, None)
-    b = next(right_rows, None)
-    while a is not None or b is not None:
-        if b is None or (a is not None and _order(a[0]) < _order(b[0])):
-            assert a is not None
-            yield a[0], a[1], []
-            a = next(left_rows, None)
-        elif a is None or _order(b[0]) < _order(a[0]):
-            yield b[0], [], b[1]
-            b = next(right_rows, None)
-        else:
-            yield a[0], a[1], b[1]
-            a, b = next(left_rows, None), next(right_rows, None)
+def merge_by(key: str, *streams: Iterator[Row]) -> Iterator[tuple[Any, ...]]:
+    """Row streams each ordered by ``key`` (integers), grouped: (key, that key's rows of
+    the first stream, of the second, ...), every key of any stream once, in order."""
+    groups = [_grouped(key, rows) for rows in streams]
+    heads = [next(g, None) for g in groups]
+    while True:
+        present = [h for h in heads if h is not None]
+        if not present:
+            return
+        current = min(present, key=lambda h: _order(h[0]))[0]
+        order = _order(current)
+        found: list[list[Row]] = []
+        for index, head in enumerate(heads):
+            if head is not None and _order(head[0]) == order:
+                found.append(head[1])
+                heads[index] = next(groups[index], None)
+            else:
+                found.append([])
+        yield (current, *found)
 
 
 def _order(value: Any) -> tuple[int, Any]:

@@ -1,14 +1,19 @@
 """What ``civwatch verify`` checks of the incidents domain.
 
-Every revision, transition, evidence link, verification record, suggestion decision,
-vocabulary term and witness against the custody entry that recorded it; the internal
-notes against the latest logged digest; item and incident states against the state
-replayed from their transitions; each incident's content against the document of its
-current revision; protected places against the counts their imports logged.
+Every revision, change decision, transition, evidence link, verification record,
+suggestion decision, vocabulary term and witness against the custody entry that recorded
+it; the internal notes against the latest logged digest; item and incident states against
+the state replayed from their transitions; each revision's state and each incident's
+current revision against those replayed from its revisions and change decisions; each
+incident's content against the document of its current revision; protected places against
+the counts their imports logged.
 
-A revision numbered above ``incident.revision`` (a change waiting for review) is checked
-against its own entry like any other; the incident row must equal the document of the
-revision whose number it holds.
+A change to a concluded incident (``incidents/changes.py``) is a revision recorded by an
+``incident-change-propose`` entry, then decisions (``incident-change-approve``, ``-reject``,
+``-apply``) each recorded by its entry. ``incident.revision`` moves only by a create, an
+update or an applied change; the incident row must equal the document of the revision
+whose number it holds. ``Incident.public_changed_at`` is a cache stamp (when public
+answers last changed), not a record, and is not checked.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from civwatch.incidents import casualties
 from civwatch.incidents.models import (
     EvidenceLink,
     Incident,
+    IncidentChangeDecision,
     IncidentObject,
     IncidentRevision,
     IncidentTransition,
@@ -72,9 +78,35 @@ def _revisions() -> AnySelect:
         r.revision.label("revision"),
         r.doc.label("doc"),
         r.doc_sha256.label("doc_sha256"),
+        r.base_revision.label("base_revision"),
         r.actor.label("actor"),
         r.at.label("at"),
     )
+
+
+def _change_decisions() -> AnySelect:
+    d = IncidentChangeDecision
+    r = IncidentRevision
+    return select(
+        d.id.label("id"),
+        d.custody_leaf.label("leaf"),
+        d.incident_id.label("incident"),
+        d.act.label("act"),
+        d.reason.label("reason"),
+        d.actor.label("actor"),
+        d.at.label("at"),
+        r.revision.label("revision"),
+        r.doc_sha256.label("doc_sha256"),
+        r.incident_id.label("revision incident"),
+    ).outerjoin(r, r.id == d.revision_id)
+
+
+def _decided_revision(row: Row, entry: Entry) -> Iterable[str]:
+    if row["revision incident"] != row["incident"]:
+        yield (
+            f"The decision is on a revision of incident {row['revision incident']!r}, not "
+            f"of incident {row['incident']!r} that it names"
+        )
 
 
 def _revision_doc(row: Row, entry: Entry) -> Iterable[str]:
@@ -372,6 +404,107 @@ def _incident_states(session: Session, progress: Progress | None) -> Iterator[Pr
         problems.clear()
 
 
+# --- revision states and current revisions replayed from proposals and decisions -------------
+
+#: The state of a revision each decision leaves it in.
+_DECIDED = {"approve": "approved", "reject": "rejected", "apply": "applied"}
+
+
+def _leaf_order(row: Row) -> int:
+    leaf = row["leaf"]
+    return leaf if isinstance(leaf, int) and not isinstance(leaf, bool) else -1
+
+
+def _replay_changes(
+    incident: Any, rows: list[Row], revisions: list[Row], decisions: list[Row]
+) -> Iterator[Problem]:
+    """Each revision's state and the incident's current revision, replayed in log order:
+    a create or update applies its revision (and makes it current); a proposal is
+    pending; a decision approves, rejects or applies it (an applied one becomes current).
+    The rows replayed are bound to their entries by the bindings above."""
+    by_id = {r["id"]: r for r in revisions}
+    state: dict[Any, tuple[str, Any]] = {}
+    current: tuple[Any, Any] | None = None
+    steps = [(r, False) for r in revisions] + [(d, True) for d in decisions]
+    for row, decision in sorted(steps, key=lambda step: _leaf_order(step[0])):
+        if not decision:
+            applied = row["base_revision"] is None
+            state[row["id"]] = ("applied" if applied else "pending", row["leaf"])
+            if applied:
+                current = (row["revision"], row["leaf"])
+            continue
+        revision = by_id.get(row["revision_id"])
+        new = _DECIDED.get(row["act"])
+        if revision is None or new is None:
+            continue  # a decision on another incident's revision, or of no known act: named
+        state[revision["id"]] = (new, row["leaf"])
+        if new == "applied":
+            current = (revision["revision"], row["leaf"])
+    for r in revisions:
+        expected, leaf = state[r["id"]]
+        if r["state"] != expected:
+            yield Problem(
+                "incident_revision",
+                str(r["id"]),
+                f"state is {r['state']!r} in the database, but its recorded proposal and "
+                f"decisions lead to {expected!r}.",
+                leaf if isinstance(leaf, int) else None,
+            )
+    if not rows and revisions:
+        yield Problem(
+            "incident",
+            str(incident),
+            "Revisions are recorded for this incident, but its row is missing (deleted?).",
+        )
+    for row in rows:
+        if current is not None and row["revision"] != current[0]:
+            yield Problem(
+                "incident",
+                str(row["id"]),
+                f"revision is {row['revision']!r} in the database, but its recorded "
+                f"revisions and applied changes lead to {current[0]!r}.",
+                current[1] if isinstance(current[1], int) else None,
+            )
+
+
+def _incident_changes(session: Session, progress: Progress | None) -> Iterator[Problem]:
+    incidents = rows_of(
+        session,
+        select(
+            Incident.id.label("group"), Incident.id.label("id"), Incident.revision.label("revision")
+        ).order_by(Incident.id),
+    )
+    r = IncidentRevision
+    revisions = rows_of(
+        session,
+        select(
+            r.incident_id.label("group"),
+            r.id.label("id"),
+            r.revision.label("revision"),
+            r.state.label("state"),
+            r.base_revision.label("base_revision"),
+            r.custody_leaf.label("leaf"),
+        ).order_by(r.incident_id),
+    )
+    d = IncidentChangeDecision
+    decisions = rows_of(
+        session,
+        select(
+            d.incident_id.label("group"),
+            d.id.label("id"),
+            d.revision_id.label("revision_id"),
+            d.act.label("act"),
+            d.custody_leaf.label("leaf"),
+        ).order_by(d.incident_id),
+    )
+    for done, (incident, rows, revs, decs) in enumerate(
+        merge_by("group", incidents, revisions, decisions), 1
+    ):
+        yield from _replay_changes(incident, rows, revs, decs)
+        if progress is not None and done % 10_000 == 0:
+            progress("incident changes", done, done)
+
+
 # --- an incident's content against its current revision --------------------------------------
 
 _CONTENT = (
@@ -478,12 +611,31 @@ def declarations() -> Declarations:
             Binding(
                 table="incident_revision",
                 stage="incident revisions",
-                acts=("incident-create", "incident-update"),
+                acts=("incident-create", "incident-update", "incident-change-propose"),
                 query=_revisions,
                 fields=fields(
-                    "incident", ("revision", "revision", "number"), "doc_sha256", *_WHO_WHEN
+                    "incident",
+                    ("revision", "revision", "number"),
+                    ("base_revision", "base_revision", "number"),
+                    "doc_sha256",
+                    *_WHO_WHEN,
                 ),
                 check=_revision_doc,
+            ),
+            Binding(
+                table="incident_change_decision",
+                stage="change decisions",
+                acts=tuple(f"incident-change-{act}" for act in _DECIDED),
+                query=_change_decisions,
+                act_of=lambda row: f"incident-change-{row['act']}",
+                fields=fields(
+                    "incident",
+                    ("revision", "revision", "number"),
+                    "doc_sha256",
+                    "reason",
+                    *_WHO_WHEN,
+                ),
+                check=_decided_revision,
             ),
             Binding(
                 table="incident_transition",
@@ -587,6 +739,7 @@ def declarations() -> Declarations:
         checks=[
             RowCheck("item states", _item_states),
             RowCheck("incident states", _incident_states),
+            RowCheck("incident changes", _incident_changes),
             RowCheck("incident content", _incident_content),
         ],
     )

@@ -1,6 +1,6 @@
 """What ``civwatch verify`` checks of publishing: corrections, redactions (made and
-approved, and each one's status replayed from the log), and each incident's public
-location precision against the latest ``incident-precision`` entry.
+approved, and each one's status replayed from the log), evidence package exports, and
+each incident's public location precision against the latest ``incident-precision`` entry.
 
 Publication and withdrawal are incident transitions, checked with the incidents domain.
 """
@@ -10,11 +10,20 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
-from civwatch.custody.bindings import AnySelect, Binding, Declarations, Entry, LogState, fields
+from civwatch.custody.bindings import (
+    AnySelect,
+    Binding,
+    Declarations,
+    Entry,
+    LogState,
+    Row,
+    fields,
+)
+from civwatch.custody.models import CustodyTreeHead
 from civwatch.incidents.models import Incident
-from civwatch.publish.models import Correction, Redaction
+from civwatch.publish.models import Correction, PackageExport, Redaction
 from civwatch.publish.publication import DEFAULT_PRECISION
 
 _WHO_WHEN = (("actor", "actor"), ("at", "at", "time"))
@@ -56,6 +65,42 @@ def _redactions(leaf: Any) -> AnySelect:
     )
 
 
+def _exports() -> AnySelect:
+    e = PackageExport
+    return select(
+        e.id.label("id"),
+        e.custody_leaf.label("leaf"),
+        e.incident_id.label("incident_id"),
+        e.actor.label("actor"),
+        e.at.label("at"),
+        e.recipient.label("recipient"),
+        e.media.label("media"),
+        e.items.label("items"),
+        e.entries.label("entries"),
+        e.documents.label("documents"),
+        e.payload_oxum.label("payload_oxum"),
+        e.payload_manifest_sha256.label("payload_manifest_sha256"),
+        e.tree_size.label("tree_size"),
+        exists().where(CustodyTreeHead.tree_size == e.tree_size).label("head_signed"),
+    )
+
+
+def _export_head(row: Row, entry: Entry) -> Iterable[str]:
+    """The entry is of layout 1, and the head the package carries is the one signed right
+    after the export entry was appended (under the same lock: it covers exactly the log up
+    to that entry), kept in the database's table of heads."""
+    if entry.get("v") != 1:
+        yield f"The entry is of layout {entry.get('v')!r}, not 1"
+    size, leaf = row["tree_size"], row["leaf"]
+    if size != leaf + 1 or not isinstance(size, int) or isinstance(size, bool):
+        yield (
+            f"tree_size ({size!r}) is not {leaf + 1}, the size of the head signed right after "
+            "the export entry, which the package carries"
+        )
+    elif row["head_signed"] not in (1, True):
+        yield f"No signed tree head of size {size} is in the database (deleted?)"
+
+
 def _status_changes(entry: Entry) -> Iterable[tuple[Hashable, Any]]:
     """The statuses a redaction entry sets: a draft when made; approved, and the
     redactions it supersedes superseded, when approved."""
@@ -68,11 +113,30 @@ def _status_changes(entry: Entry) -> Iterable[tuple[Hashable, Any]]:
 def declarations() -> Declarations:
     """The publishing domain's bindings and logged states.
 
-    ``export`` (an evidence package, ``publish/package.py``) has no row yet; a table of
-    exports with a ``custody_leaf`` column becomes one more :class:`Binding` here.
+    An ``export`` entry (an evidence package, ``publish/package.py``) records its
+    ``package_export`` row; the row's ``tree_size`` (the head handed out in the package,
+    signed right after the entry) must name the signed head that ends at the entry.
     """
     return Declarations(
         bindings=[
+            Binding(
+                table="package_export",
+                stage="package exports",
+                acts=("export",),
+                query=_exports,
+                fields=fields(
+                    *_WHO_WHEN,
+                    ("incident", "incident_id", "number"),
+                    ("items", "items", "json"),
+                    ("entries", "entries", "json"),
+                    ("documents", "documents", "json"),
+                    "recipient",
+                    "media",
+                    "payload_oxum",
+                    "payload_manifest_sha256",
+                ),
+                check=_export_head,
+            ),
             Binding(
                 table="incident_correction",
                 stage="corrections",
@@ -140,5 +204,4 @@ def declarations() -> Declarations:
                 default=DEFAULT_PRECISION,
             ),
         ],
-        rowless_acts={"export"},
     )

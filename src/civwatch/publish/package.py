@@ -215,6 +215,8 @@ def build_package(
             ws.custody.lock(session)
             user = require_role(session, actor, *EXPORTERS)
             export_leaf = entries.append(ws, session, "export", user.username, now, **recorded)
+            # Kept in the heads file when this transaction commits, before the package
+            # exists (custody/heads_file.py): a log cut back below it is found later.
             head = ws.custody.sign_head(session, ws.signing_key)
             session.add(
                 PackageExport(
