@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from civwatch import extensions
 from civwatch.config import Settings
 from civwatch.jobs.queue import forget_queue, queue_for
 from civwatch.workspace import Workspace
@@ -61,7 +62,9 @@ def queue_settings(settings: Settings, store: str, request: pytest.FixtureReques
 
 @pytest.fixture
 def jobs_ws(workspace: Workspace, queue_settings: Settings) -> Iterator[Workspace]:
-    """The test's workspace, on the chosen queue store (emptied first: Redis is shared)."""
+    """The test's workspace, on the chosen queue store (emptied first: Redis is shared),
+    with the domains' job kinds registered as the app and the workers do at start."""
+    extensions.load()
     ws = Workspace.open(queue_settings)
     queue_for(queue_settings).huey.flush()
     try:

@@ -15,7 +15,7 @@ from civwatch.errors import RejectedInputError
 from civwatch.evidence.collect import Candidate
 from civwatch.evidence.ingest import Ingest, SourceInfo
 from civwatch.jobs import submit
-from civwatch.jobs.queue import KINDS, job_kind
+from civwatch.jobs.registry import KINDS, job_kind
 from civwatch.jobs.service import JobContext
 from tests.conftest import run_cli
 from tests.jobs.helpers import running_workers, wait_for_job

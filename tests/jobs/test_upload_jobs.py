@@ -160,10 +160,13 @@ _DIE_AFTER_FIRST_STORE = """
 import os, signal, sys
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from civwatch import extensions
 from civwatch.config import Settings
 from civwatch.evidence.models import EvidenceItem
 from civwatch.jobs.queue import run_job
 from civwatch.workspace import Workspace
+
+extensions.load()  # as `civwatch worker` does
 
 @event.listens_for(Session, "before_flush")
 def _note(session, _context, _instances):

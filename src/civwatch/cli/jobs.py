@@ -29,9 +29,11 @@ def worker(
     data_dir: DataDir = None,
 ) -> None:
     """Run background jobs until stopped (Ctrl-C or SIGTERM: running jobs finish first)."""
+    from civwatch import extensions
     from civwatch.jobs.queue import Workers, queue_for, queue_store
     from civwatch.workspace import Workspace
 
+    extensions.load()
     settings = settings_for(data_dir)
     Workspace.open(settings).close()  # fail early, with a clear message, if not initialised
     stop = threading.Event()

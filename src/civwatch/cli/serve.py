@@ -98,10 +98,12 @@ def serve(
     """Serve civwatch over HTTP, with workers for its background jobs."""
     import uvicorn
 
+    from civwatch import extensions
     from civwatch.jobs.queue import Workers, queue_for, queue_store
     from civwatch.web.app import create_app
     from civwatch.web.server import check_port, serve_processes, tune_gc, uvicorn_options
 
+    extensions.load()
     settings = settings_for(data_dir)
     Workspace.open(settings).close()  # fail early, with a clear message, if not initialised
     try:

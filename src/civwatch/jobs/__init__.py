@@ -31,7 +31,8 @@ def submit(
     """Record a job of ``kind`` for ``owner`` and queue it; returns the job as its owner
     sees it. The row is committed before the message is queued, so a worker always finds
     it; a job whose message is lost is queued again when a worker starts."""
-    from civwatch.jobs.queue import KINDS, queue_for
+    from civwatch.jobs.queue import queue_for
+    from civwatch.jobs.registry import KINDS
     from civwatch.jobs.service import create_job, find_job
 
     queue = queue_for(ws.settings)

@@ -5,8 +5,9 @@
 ``sqlite:///path`` for another SQLite file. Nothing else changes between them.
 
 One huey task, ``civwatch.run-job``, carries a job id; the job's kind (in the ``job``
-table) says which registered function runs it. Workers are huey consumers: thread
-workers inside ``civwatch serve``, or ``civwatch worker`` processes on any machine.
+table) says which function runs it, among those the domains registered in
+:mod:`civwatch.jobs.registry` (the queue itself knows none). Workers are huey consumers:
+thread workers inside ``civwatch serve``, or ``civwatch worker`` processes on any machine.
 """
 
 from __future__ import annotations
@@ -16,16 +17,17 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 from huey.exceptions import TaskLockedException
 
 from civwatch.config import Settings
 from civwatch.errors import CivwatchError, ConfigurationError
+from civwatch.jobs import registry
+from civwatch.jobs.registry import Schedule
 from civwatch.jobs.service import (
     HEARTBEAT_S,
     STALE_AFTER_S,
@@ -41,37 +43,7 @@ from civwatch.workspace import Workspace
 log = logging.getLogger("civwatch.jobs")
 
 QUEUE_NAME = "civwatch"
-#: Locks a starting worker clears (left set only by a worker killed while holding one).
-COPIES_LOCK = "find-copies"
 TASK_NAME = "civwatch.run-job"
-
-#: A job kind's function: runs the job, returns its result (or calls ``ctx.finish``).
-JobFunction = Callable[[JobContext], dict[str, Any] | None]
-
-
-@dataclass(frozen=True)
-class JobKind:
-    name: str
-    #: What the job does, for its owner ("Upload of 3 files").
-    title: str
-    run: JobFunction
-
-
-KINDS: dict[str, JobKind] = {}
-
-
-def job_kind(name: str, title: str) -> Callable[[JobFunction], JobFunction]:
-    """Register a function as the runner of jobs of kind ``name``."""
-
-    def register(fn: JobFunction) -> JobFunction:
-        KINDS[name] = JobKind(name, title, fn)
-        return fn
-
-    return register
-
-
-def _load_kinds() -> None:
-    import civwatch.jobs.tasks  # noqa: F401  (registers the kinds)
 
 
 def queue_store(settings: Settings) -> str:
@@ -79,6 +51,19 @@ def queue_store(settings: Settings) -> str:
     if settings.queue_url:
         return settings.queue_url
     return f"sqlite:///{(settings.data_dir / 'queue.db').resolve()}"
+
+
+def add_schedule(huey: Huey, schedule: Schedule, open_workspace: Callable[[], Workspace]) -> Any:
+    """Add ``schedule`` to ``huey`` as a periodic task run in ``open_workspace()`` (the
+    consumer must run with periodic tasks enabled for it to fire); returns the task."""
+
+    every = crontab(**schedule.when)
+
+    @huey.periodic_task(every, name=schedule.name)  # type: ignore[untyped-decorator]
+    def scheduled() -> Any:
+        return schedule.run(open_workspace())
+
+    return scheduled
 
 
 def make_huey(settings: Settings) -> Huey:
@@ -106,7 +91,6 @@ class JobQueue:
     """The queue of one data folder: enqueue jobs, and run them in consumers."""
 
     def __init__(self, settings: Settings) -> None:
-        _load_kinds()
         self.settings = settings
         self.huey = make_huey(settings)
         self._ws: Workspace | None = None
@@ -114,9 +98,8 @@ class JobQueue:
         #: A running job without a heartbeat for this long is taken over (see Workers).
         self.stale_after = STALE_AFTER_S
         self._task = self.huey.task(name=TASK_NAME)(self._run)
-        from civwatch.publish.sitrep import register_weekly_task
-
-        register_weekly_task(self.huey, self.workspace)  # the weekly situation report
+        for schedule in list(registry.SCHEDULES.values()):
+            add_schedule(self.huey, schedule, self.workspace)
 
     # -- producing ---------------------------------------------------------------------------
     def enqueue(self, job_id: int) -> None:
@@ -178,7 +161,7 @@ class JobQueue:
             initial_delay=0.05,
             max_delay=0.5,
             backoff=1.3,
-            extra_locks=COPIES_LOCK,
+            extra_locks=",".join(sorted(registry.LOCKS)) or None,
             shutdown_timeout=60,
         )
 
@@ -297,11 +280,10 @@ def run_job(
 
     Its heartbeat is written often enough (a quarter of ``stale_after``) that no other
     worker takes it over while it runs."""
-    _load_kinds()
     job = claim(ws, job_id, stale_after=stale_after)
     if job is None:
         return "skipped"
-    kind = KINDS.get(job.kind)
+    kind = registry.kind(job.kind)
     if kind is None:
         fail(ws, job_id, f"This civwatch does not know jobs of kind {job.kind!r}.")
         return "failed"

@@ -5,8 +5,8 @@ Everything comes from the public projection (:mod:`civwatch.publish.public`): a 
 a public document and shows nothing a public page would not. The HTML carries its style
 inline and its charts as ``data:`` images, so it can be mailed or archived as one file;
 the PDF is the same HTML laid out by WeasyPrint. Reports are made on demand (``civwatch
-sitrep``, ``GET /sitrep``) and weekly by the task queue (:func:`register_weekly_task`),
-which writes last week's report into ``<data>/reports/``.
+sitrep``, ``GET /sitrep``) and weekly by the task queue (:data:`WEEKLY`, registered by
+:func:`register`), which writes last week's report into ``<data>/reports/``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import base64
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from civwatch import __version__
 from civwatch.errors import RejectedInputError
+from civwatch.jobs.registry import Schedule, register_schedule
 from civwatch.publish import charts, feeds
 from civwatch.publish.public import iter_public_incidents
 from civwatch.workspace import Workspace
@@ -200,18 +201,23 @@ def write_weekly_report(ws: Workspace, *, today: date | None = None) -> list[Pat
     return written
 
 
-def register_weekly_task(huey: Any, open_workspace: Any) -> Any:
-    """Register the weekly report (Mondays 06:00 UTC) as a periodic task on ``huey``.
+#: The weekly report's task: Mondays 06:00 UTC.
+WEEKLY = Schedule(
+    "civwatch.weekly-sitrep",
+    lambda ws: [str(p) for p in write_weekly_report(ws)],
+    {"day_of_week": "1", "hour": "6", "minute": "0"},
+)
 
-    ``open_workspace`` is a function returning the workspace to report on. The consumer
-    must run with periodic tasks enabled for the schedule to fire.
-    """
-    from huey import crontab
 
-    @huey.periodic_task(  # type: ignore[untyped-decorator]
-        crontab(day_of_week="1", hour="6", minute="0"), name="civwatch.weekly-sitrep"
-    )
-    def weekly_sitrep() -> list[str]:
-        return [str(p) for p in write_weekly_report(open_workspace())]
+def register() -> None:
+    """Register the weekly report with the task queue (see :mod:`civwatch.jobs.registry`)."""
+    register_schedule(WEEKLY.name, WEEKLY.run, **WEEKLY.when)
 
-    return weekly_sitrep
+
+def register_weekly_task(huey: Any, open_workspace: Callable[[], Workspace]) -> Any:
+    """Add the weekly report (Mondays 06:00 UTC) to ``huey`` as a periodic task on the
+    workspace ``open_workspace()`` returns; the consumer must run with periodic tasks
+    enabled for it to fire. Returns the task."""
+    from civwatch.jobs.queue import add_schedule
+
+    return add_schedule(huey, WEEKLY, open_workspace)

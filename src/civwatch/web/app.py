@@ -24,7 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from civwatch import __version__
+from civwatch import __version__, extensions
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.throttle import ClientThrottle
 from civwatch.config import Settings
@@ -161,6 +161,7 @@ def declared_routes() -> list[tuple[str, str, Permission | None]]:
 
 def create_app(settings: Settings, *, secure_cookies: bool = True) -> FastAPI:
     """The app for one data folder. ``secure_cookies=False`` only for plain-HTTP tests."""
+    extensions.load()  # the domains' job kinds, before any request can submit one
     ws = Workspace.open(settings)
 
     @asynccontextmanager

@@ -16,9 +16,9 @@ from pydantic import BaseModel, Field
 
 from civwatch.accounts.permissions import Permission, allows
 from civwatch.accounts.principal import Principal
+from civwatch.evidence.jobs import FIND_COPIES
 from civwatch.jobs import get_job, list_jobs, submit
-from civwatch.jobs.queue import KINDS
-from civwatch.jobs.tasks import FIND_COPIES
+from civwatch.jobs.registry import KINDS
 from civwatch.web.auth import audit_action, require
 from civwatch.web.deps import MAX_ROW_ID, WS, RowId
 from civwatch.web.problems import PROBLEM_RESPONSES

@@ -4,7 +4,7 @@ The request only copies each part (in chunks, never whole in memory) into the jo
 folder under its own base name, fsyncs it, records the job and queues it: the answer
 comes as soon as the bytes are safe. Ingest (the stored type is sniffed from the bytes;
 the content type the client claimed is ignored), copy finding and auditing run in the
-job (:func:`civwatch.jobs.tasks.ingest_upload`), whose progress the uploader follows.
+job (:func:`civwatch.evidence.jobs.ingest_upload`), whose progress the uploader follows.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any, BinaryIO
 
 from civwatch.errors import RejectedInputError
 from civwatch.evidence.ingest import SourceInfo
+from civwatch.evidence.jobs import UPLOAD
 from civwatch.jobs import submit
 from civwatch.jobs.spool import Spool
-from civwatch.jobs.tasks import UPLOAD
 from civwatch.workspace import Workspace
 
 MAX_FILES = 100

@@ -1,12 +1,13 @@
-"""The kinds of job civwatch runs in the background.
+"""The evidence domain's background jobs: ingesting an upload, and finding copies.
 
-Like the command line and the web layer, a task only calls the domain's service
-functions (ingest, copy finding, clusters, audit); what it adds is progress for its
-owner and the order of the steps. Each is safe to run again after a crash: ingest finds
-stored content by hash and sightings by fingerprint, copy finding skips hashed items. An
-upload's per-file report is written in the same transaction as the files it reports, so
-after a crash the files this job stored stay "ingested" and only those held before are
-"duplicate".
+Registered with the queue by :func:`register` (which :func:`civwatch.extensions.load`
+calls when the app or a worker starts). Like the command line and the web layer, a job
+only calls the domain's service functions (ingest, copy finding, clusters, audit); what it
+adds is progress for its owner and the order of the steps. Each is safe to run again
+after a crash: ingest finds stored content by hash and sightings by fingerprint, copy
+finding skips hashed items. An upload's per-file report is written in the same
+transaction as the files it reports, so after a crash the files this job stored stay
+"ingested" and only those held before are "duplicate".
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from sqlalchemy.orm import Session
 from civwatch.evidence.collect import Candidate, Refusal
 from civwatch.evidence.ingest import Ingest, IngestOutcome, SourceInfo
 from civwatch.evidence.names import safe_name
-from civwatch.jobs.queue import COPIES_LOCK, job_kind
+from civwatch.jobs import registry
 from civwatch.jobs.service import JobContext
 from civwatch.jobs.spool import Spool, SpooledFile
 
 UPLOAD = "ingest-upload"
 FIND_COPIES = "find-copies"
+#: One copy-finding pass at a time, across every worker and machine.
+COPIES_LOCK = "find-copies"
 #: How many other items of a cluster an outcome names.
 COPY_NAMES = 5
 
@@ -67,7 +70,6 @@ def _copies(ctx: JobContext, sha256: str) -> dict[str, Any]:
     }
 
 
-@job_kind(UPLOAD, "Upload")
 def ingest_upload(ctx: JobContext) -> dict[str, Any]:
     """Ingest an upload's spooled files, find their copies, audit each file."""
     from civwatch.accounts import audit
@@ -166,7 +168,6 @@ def ingest_upload(ctx: JobContext) -> dict[str, Any]:
     return result
 
 
-@job_kind(FIND_COPIES, "Find copies")
 def find_copies(ctx: JobContext) -> dict[str, Any]:
     """Hash every item not hashed yet and record the copies found among stored items."""
     summary = _find_copies(ctx, count_items=True)
@@ -175,3 +176,10 @@ def find_copies(ctx: JobContext) -> dict[str, Any]:
         force=True,
     )
     return {"summary": summary}
+
+
+def register() -> None:
+    """Register the evidence domain's job kinds, and the lock copy finding takes."""
+    registry.register_kind(UPLOAD, "Upload", ingest_upload)
+    registry.register_kind(FIND_COPIES, "Find copies", find_copies)
+    registry.register_lock(COPIES_LOCK)
