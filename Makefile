@@ -38,6 +38,7 @@ test-postgres:
 
 lint:
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 typecheck:
 	$(BIN)/mypy
