@@ -101,12 +101,11 @@ def private(name: str | None) -> bool:
 def imported_module(use: Use) -> str:
     """The module a use reaches (``from civwatch.evidence import models`` reaches
     ``civwatch.evidence.models``)."""
-    if use.name is not None and (SRC.parent / f"{use.target}.{use.name}".replace(".", "/")).is_dir():
-        return f"{use.target}.{use.name}"
-    candidate = SRC.parent / (f"{use.target}.{use.name}".replace(".", "/") + ".py")
-    if use.name is not None and candidate.is_file():
-        return f"{use.target}.{use.name}"
-    return use.target
+    if use.name is None:
+        return use.target
+    whole = f"{use.target}.{use.name}"
+    path = SRC.parent / whole.replace(".", "/")
+    return whole if path.is_dir() or path.with_suffix(".py").is_file() else use.target
 
 
 def test_no_private_name_is_used_across_packages() -> None:
