@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from civwatch.accounts import add_user
 from civwatch.config import Settings
+from civwatch.geo.coarsening import coarsen
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.models import (
     Incident,
@@ -43,7 +44,6 @@ from civwatch.incidents.models import (
 from civwatch.incidents.vocabulary import BUILTIN
 from civwatch.publish.opendata import export_to
 from civwatch.publish.public import PublicFilter, public_map
-from civwatch.publish.publication import coarsen
 from civwatch.workspace import Workspace
 from web_seed import OUT, fresh_paths, load, p95, percentiles, serve, viewports
 

@@ -3,6 +3,9 @@ can be run twice."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -31,10 +34,9 @@ def test_migrations_match_the_models(database_url: str) -> None:
         engine.dispose()
 
 
-def test_incidents_made_before_publishing_get_a_coarsened_public_point(
-    database_url: str,
-) -> None:
-    """Migration 0003 fills the public point of older incidents, never the exact one."""
+def _migrate_an_incident_made_before_0003(database_url: str) -> Any:
+    """Migrate a database holding one incident made at revision 0002 (in Kyiv) to the
+    newest revision; returns its public point and place."""
     from alembic import command
     from sqlalchemy import inspect, text
 
@@ -65,12 +67,36 @@ def test_incidents_made_before_publishing_get_a_coarsened_public_point(
             conn.execute(text(f"INSERT INTO incident ({names}) VALUES ({marks})"), values)
         migrate(engine)
         with engine.connect() as conn:
-            row = conn.execute(
+            return conn.execute(
                 text("SELECT public_lat, public_lon, public_place FROM incident")
             ).one()
-        assert row.public_lat is not None and row.public_lon is not None
-        assert (row.public_lat, row.public_lon) != (50.45123, 30.52345)
-        assert abs(row.public_lat - 50.45123) < 0.5 and abs(row.public_lon - 30.52345) < 0.5
-        assert "Kyiv" in row.public_place
     finally:
         engine.dispose()
+
+
+def test_incidents_made_before_publishing_get_a_coarsened_public_point(
+    database_url: str,
+) -> None:
+    """Migration 0003 fills the public point of older incidents, never the exact one."""
+    row = _migrate_an_incident_made_before_0003(database_url)
+    assert row.public_lat is not None and row.public_lon is not None
+    assert (row.public_lat, row.public_lon) != (50.45123, 30.52345)
+    assert abs(row.public_lat - 50.45123) < 0.5 and abs(row.public_lon - 30.52345) < 0.5
+    assert "Kyiv" in row.public_place
+
+
+def test_migration_0003_keeps_its_meaning_when_the_live_coarsening_changes(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A migration computes what it computed when it was written: a later change to how
+    locations are coarsened (here: a grid of 1 degree, and other labels) changes nothing
+    in what migration 0003 writes."""
+    from civwatch.geo import coarsening
+
+    def other(lat: float, lon: float, precision: str, **names: Any) -> dict[str, Any]:
+        return {"lat": 1.0, "lon": 2.0, "precision": precision, "place": "elsewhere"}
+
+    monkeypatch.setattr(coarsening, "SETTLEMENT_CELL_DEG", 1.0)
+    monkeypatch.setattr(coarsening, "coarsen", other)
+    row = _migrate_an_incident_made_before_0003(database_url)
+    assert (row.public_lat, row.public_lon, row.public_place) == (50.45, 30.55, "Kyiv, Kyiv City")

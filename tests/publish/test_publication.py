@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from civwatch.custody.models import CustodyLeaf
 from civwatch.errors import NotFoundError, PermissionDeniedError, RejectedInputError
+from civwatch.geo.coarsening import coarsen
 from civwatch.geo.distance import haversine_m
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.service import (
@@ -25,7 +26,6 @@ from civwatch.incidents.service import (
 )
 from civwatch.incidents.workflow import review_incident, set_incident_status
 from civwatch.publish.publication import (
-    coarsen,
     correct_incident,
     get_public_history,
     publish_incident,

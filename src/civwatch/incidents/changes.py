@@ -32,11 +32,11 @@ from sqlalchemy.orm import Session
 
 from civwatch.incidents import entries
 from civwatch.incidents.models import Incident, IncidentChangeDecision, IncidentRevision
+from civwatch.incidents.public_location import place_publicly
 from civwatch.incidents.service import (
     FIELDS,
     LOCATION_FIELDS,
     _apply,
-    _place_publicly,
     gazetteer_for,
     incident_doc,
 )
@@ -206,7 +206,7 @@ def apply(
     )
     _apply(session, incident, change.doc)
     if any(before[f] != change.doc[f] for f in LOCATION_FIELDS):
-        _place_publicly(incident, gazetteer_for(ws))
+        place_publicly(incident, gazetteer_for(ws))
     incident.revision = change.revision
     incident.updated_at = now
     change.state = "applied"

@@ -93,7 +93,7 @@ class Incident(Base):
         String(16), default="settlement", server_default="settlement"
     )
     #: The coarsened point and place label the public sees (computed whenever the location
-    #: or its precision changes; see ``civwatch.publish.publication.coarsen``). Public maps
+    #: or its precision changes; see ``civwatch.geo.coarsening.coarsen``). Public maps
     #: filter on these, never on ``lat``/``lon``, so a viewport cannot narrow down the
     #: exact point.
     public_lat: Mapped[float | None] = mapped_column(Float, nullable=True)

@@ -26,6 +26,7 @@ from civwatch.errors import (
 from civwatch.evidence.models import EvidenceItem
 from civwatch.evidence.service import find_item
 from civwatch.geo import validation
+from civwatch.geo.coarsening import SETTLEMENT_SEARCH_M
 from civwatch.geo.gazetteer import Gazetteer, default_gazetteer
 from civwatch.incidents import casualties, entries, team
 from civwatch.incidents.models import (
@@ -39,6 +40,7 @@ from civwatch.incidents.models import (
     VocabularyTerm,
     Witness,
 )
+from civwatch.incidents.public_location import coarsened_location, place_publicly
 from civwatch.incidents.text import text_key
 from civwatch.incidents.vocabulary import (
     CONFIDENCES,
@@ -54,9 +56,7 @@ MAX_TITLE = 300
 MAX_TEXT = 50_000
 #: Largest precision radius accepted for an incident's location.
 MAX_RADIUS_M = 100_000.0
-#: How far the gazetteer may look for the settlement of an incident's point.
-SETTLEMENT_SEARCH_M = 30_000.0
-#: Fields whose change moves the public location (see ``publish.publication.coarsen``).
+#: Fields whose change moves the public location (see ``geo.coarsening.coarsen``).
 LOCATION_FIELDS = frozenset({"lat", "lon", "settlement", "raion", "oblast"})
 #: Fields an incident document holds, in display order. Internal fields (notes, witnesses)
 #: are deliberately not part of it: revisions are exported, internal fields never are.
@@ -215,12 +215,6 @@ def _apply(session: Session, incident: Incident, doc: Mapping[str, Any]) -> None
     session.add_all(IncidentObject(incident_id=incident.id, term=t) for t in doc["objects"])
 
 
-def _place_publicly(incident: Incident, places: Gazetteer | None) -> None:
-    from civwatch.publish.publication import place_publicly
-
-    place_publicly(incident, places)
-
-
 def _record_revision(
     ws: Workspace,
     session: Session,
@@ -279,7 +273,7 @@ def create_incident(
         )
         session.add(incident)
         _apply(session, incident, checked)
-        _place_publicly(incident, places)
+        place_publicly(incident, places)
         _record_revision(ws, session, incident, checked, user.username, now, "incident-create")
         session.flush()
         return _show(session, incident)
@@ -341,7 +335,7 @@ def update_incident(
         incident.updated_at = now
         _apply(session, incident, checked)
         if LOCATION_FIELDS & set(changes):
-            _place_publicly(incident, places)
+            place_publicly(incident, places)
         _record_revision(ws, session, incident, checked, user.username, now, "incident-update")
         session.flush()
         return _show(session, incident)
@@ -651,7 +645,6 @@ def _show(session: Session, incident: Incident) -> dict[str, Any]:
         .order_by(IncidentRevision.revision)
     ).all()
     from civwatch.incidents.changes import change_json, open_change
-    from civwatch.publish.publication import coarsened_location
 
     change = open_change(session, incident.id)
     return {

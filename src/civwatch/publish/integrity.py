@@ -22,9 +22,9 @@ from civwatch.custody.bindings import (
     fields,
 )
 from civwatch.custody.models import CustodyTreeHead
+from civwatch.geo.coarsening import DEFAULT_PRECISION
 from civwatch.incidents.models import Incident
 from civwatch.publish.models import Correction, PackageExport, Redaction
-from civwatch.publish.publication import DEFAULT_PRECISION
 
 _WHO_WHEN = (("actor", "actor"), ("at", "at", "time"))
 

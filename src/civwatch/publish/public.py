@@ -11,7 +11,7 @@ which holds the last approved version: a change to a concluded incident waits be
 (:mod:`civwatch.incidents.changes`) and reaches the public only through a publisher's
 correction.
 
-Locations come from :func:`civwatch.publish.publication.coarsened_location`, so the place
+Locations come from :func:`civwatch.incidents.public_location.coarsened_location`, so the place
 shown is as coarse as the publisher chose; settlement, raion and oblast are given only as
 far as that precision allows. A map viewport is matched against the coarsened point, never
 the exact one, so narrowing a viewport cannot reveal where within the coarse area an
@@ -40,6 +40,7 @@ from civwatch.incidents.models import (
     IncidentObject,
     IncidentWeapon,
 )
+from civwatch.incidents.public_location import coarsened_location
 from civwatch.incidents.service import current_links, extra_terms, independent_sources
 from civwatch.incidents.vocabulary import resolve
 from civwatch.publish import publication
@@ -298,7 +299,7 @@ def _sources(session: Session, ids: Sequence[int]) -> dict[int, int]:
 
 
 def _location(row: Any) -> dict[str, Any]:
-    loc = publication.coarsened_location(row)
+    loc = coarsened_location(row)
     return {
         "lat": float(loc["lat"]),
         "lon": float(loc["lon"]),

@@ -11,24 +11,14 @@ notices. Every act that changes what the public sees stamps the incident with
 :func:`civwatch.incidents.service.mark_public_change`, the public version cached public
 answers are checked on.
 
-The location the public sees is coarsened per incident (``public_location_precision``):
-
-========== ==================================================================
-exact      the recorded point (rounded to 5 decimals, about 1 m)
-settlement the centre of the settlement (gazetteer); else a 0.1 degree cell centre
-raion      the centre of a 0.5 degree cell (about 55 x 35 km; raions are not in the
-           gazetteer)
-oblast     the mean position of the gazetteer's places in the oblast
-========== ==================================================================
-
-The coarsened point is computed when the location or the precision changes and stored
-on the incident (``public_lat``, ``public_lon``, ``public_place``), so that public maps
-can filter on it: filtering on the exact point would let a viewport narrow it down.
+The location the public sees is coarsened per incident (``public_location_precision``:
+exact, settlement, raion or oblast; see :mod:`civwatch.geo.coarsening` for the geometry
+and :mod:`civwatch.incidents.public_location` for the point stored on each incident).
+Choosing the precision is a publication decision: :func:`set_location_precision`.
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -39,12 +29,13 @@ from sqlalchemy.orm import Session
 
 from civwatch.accounts.service import require_role
 from civwatch.db import utcnow
-from civwatch.errors import NotFoundError, PermissionDeniedError, RejectedInputError
-from civwatch.geo.gazetteer import Gazetteer, Place
+from civwatch.errors import PermissionDeniedError, RejectedInputError
+from civwatch.geo.coarsening import DEFAULT_PRECISION, PRECISIONS
+from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents import entries
-from civwatch.incidents.models import Incident, IncidentTransition
+from civwatch.incidents.models import IncidentTransition
+from civwatch.incidents.public_location import place_publicly
 from civwatch.incidents.service import (
-    SETTLEMENT_SEARCH_M,
     WRITERS,
     _incident,
     _show,
@@ -55,169 +46,7 @@ from civwatch.incidents.vocabulary import choose
 from civwatch.publish.models import Correction
 from civwatch.workspace import Workspace
 
-#: From the most to the least precise.
-PRECISIONS = ("exact", "settlement", "raion", "oblast")
-DEFAULT_PRECISION = "settlement"
-#: Cell sizes (degrees) used when the gazetteer has nothing better.
-SETTLEMENT_CELL_DEG = 0.1
-RAION_CELL_DEG = 0.5
-OBLAST_CELL_DEG = 2.0
 MAX_NOTE = 5000
-
-#: (id of the gazetteer, country, admin1 code) -> mean (lat, lon) of its places.
-_OBLAST_CENTRES: dict[tuple[int, str, str], tuple[float, float]] = {}
-
-
-def _cell_centre(lat: float, lon: float, size: float) -> tuple[float, float]:
-    """The centre of the ``size``-degree grid cell holding the point."""
-    clat = (math.floor(lat / size) + 0.5) * size
-    clon = (math.floor(lon / size) + 0.5) * size
-    return round(min(max(clat, -90.0), 90.0), 6), round(((clon + 180.0) % 360.0) - 180.0, 6)
-
-
-def _label(*parts: str | None) -> str:
-    seen: list[str] = []
-    for part in parts:
-        if part and part not in seen:
-            seen.append(part)
-    return ", ".join(seen)
-
-
-def _settlement(places: Gazetteer, lat: float, lon: float, name: str | None) -> Place | None:
-    """The settlement the incident is in: the named one if the gazetteer has it near the
-    point, else the one at or nearest to the point."""
-    from civwatch.geo.facilities import haversine_many
-
-    if name:
-        try:
-            found = places.lookup(name, limit=10)
-        except RejectedInputError:
-            found = []
-        if found:
-            import numpy as np
-
-            distances = haversine_many(
-                lat,
-                lon,
-                np.array([p.lat for p in found], dtype=np.float64),
-                np.array([p.lon for p in found], dtype=np.float64),
-            )
-            best = int(np.argmin(distances))
-            if float(distances[best]) <= SETTLEMENT_SEARCH_M:
-                return found[best]
-    try:
-        return places.reverse(lat, lon, max_distance_m=SETTLEMENT_SEARCH_M)
-    except NotFoundError:
-        return None
-
-
-def _oblast_centre(places: Gazetteer, place: Place) -> tuple[float, float]:
-    key = (id(places), place.country_code, place.admin1_code)
-    if key not in _OBLAST_CENTRES:
-        members = [
-            (p.lat, p.lon)
-            for p in places.places
-            if p.country_code == place.country_code and p.admin1_code == place.admin1_code
-        ]
-        lat = sum(m[0] for m in members) / len(members)
-        lon = sum(m[1] for m in members) / len(members)
-        _OBLAST_CENTRES[key] = (round(lat, 4), round(lon, 4))
-    return _OBLAST_CENTRES[key]
-
-
-def coarsen(
-    lat: float,
-    lon: float,
-    precision: str,
-    *,
-    settlement: str | None = None,
-    raion: str | None = None,
-    oblast: str | None = None,
-    places: Gazetteer | None = None,
-) -> dict[str, Any]:
-    """The public form of a location: ``{"lat", "lon", "precision", "place"}``."""
-    precision = choose(precision, PRECISIONS, "location precision")
-    if precision == "exact":
-        return {
-            "lat": round(lat, 5),
-            "lon": round(lon, 5),
-            "precision": precision,
-            "place": _label(settlement, oblast),
-        }
-    if precision == "settlement":
-        place = None if places is None else _settlement(places, lat, lon, settlement)
-        if place is not None:
-            return {
-                "lat": round(place.lat, 5),
-                "lon": round(place.lon, 5),
-                "precision": precision,
-                "place": _label(place.name, oblast or place.oblast),
-            }
-        clat, clon = _cell_centre(lat, lon, SETTLEMENT_CELL_DEG)
-        return {
-            "lat": clat,
-            "lon": clon,
-            "precision": precision,
-            "place": _label(settlement, oblast),
-        }
-    if precision == "raion":
-        clat, clon = _cell_centre(lat, lon, RAION_CELL_DEG)
-        return {"lat": clat, "lon": clon, "precision": precision, "place": _label(raion, oblast)}
-    # oblast
-    near = None
-    if places is not None:
-        try:
-            near = places.reverse(lat, lon, max_distance_m=100_000.0)
-        except NotFoundError:
-            near = None
-    if near is not None and near.admin1_code:
-        clat, clon = _oblast_centre(places, near)  # type: ignore[arg-type]
-        label = oblast or near.oblast
-    else:
-        clat, clon = _cell_centre(lat, lon, OBLAST_CELL_DEG)
-        label = oblast
-    return {"lat": clat, "lon": clon, "precision": precision, "place": _label(label)}
-
-
-def place_publicly(incident: Incident, places: Gazetteer | None) -> None:
-    """Store the coarsened location on ``incident`` (called whenever it may change)."""
-    shown = coarsen(
-        incident.lat,
-        incident.lon,
-        incident.public_location_precision or DEFAULT_PRECISION,
-        settlement=incident.settlement,
-        raion=incident.raion,
-        oblast=incident.oblast,
-        places=places,
-    )
-    incident.public_lat, incident.public_lon = shown["lat"], shown["lon"]
-    incident.public_place = shown["place"][:600]
-
-
-def coarsened_location(incident: Incident) -> dict[str, Any]:
-    """THE location the public sees: ``{"lat", "lon", "precision", "place"}``.
-
-    Every public output (pages, map, feeds, open data) takes the location from here and
-    never from ``incident.lat``/``incident.lon``.
-    """
-    precision = incident.public_location_precision or DEFAULT_PRECISION
-    if incident.public_lat is None or incident.public_lon is None:
-        # Not computed yet (a row older than the column): coarsen without the gazetteer,
-        # which can only make it less precise, never more.
-        return coarsen(
-            incident.lat,
-            incident.lon,
-            precision,
-            settlement=incident.settlement,
-            raion=incident.raion,
-            oblast=incident.oblast,
-        )
-    return {
-        "lat": incident.public_lat,
-        "lon": incident.public_lon,
-        "precision": precision,
-        "place": incident.public_place or "",
-    }
 
 
 def set_location_precision(

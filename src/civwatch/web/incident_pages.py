@@ -25,6 +25,7 @@ from civwatch.accounts.permissions import Permission, allows
 from civwatch.accounts.principal import Principal
 from civwatch.db import utcnow
 from civwatch.errors import CivwatchError, RejectedInputError
+from civwatch.geo.coarsening import PRECISIONS
 from civwatch.geo.regions import UKRAINE_ADMIN1
 from civwatch.incidents import aggregate, casualties, queue, service, suggestions, workflow
 from civwatch.incidents.terms import list_terms
@@ -277,7 +278,7 @@ def _common(ws: Workspace, who: Principal) -> dict[str, Any]:
         "visibilities": VISIBILITIES,
         "precisions": TIME_PRECISIONS,
         "confidences": CONFIDENCES,
-        "location_precisions": publication.PRECISIONS,
+        "location_precisions": PRECISIONS,
         "outcomes": OUTCOMES,
         "link_roles": LINK_ROLES,
         "oblasts": OBLASTS,

@@ -7,6 +7,8 @@ Create Date: 2026-11-24 10:00:00
 
 from __future__ import annotations
 
+import math
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
@@ -127,12 +129,35 @@ def upgrade() -> None:
         batch_op.create_index("ix_media_redaction_item_status", ["item_id", "status"], unique=False)
 
 
+#: The settlement precision's grid without a gazetteer, as it was at this revision.
+_SETTLEMENT_CELL_DEG = 0.1
+
+
+def _settlement_point(
+    lat: float, lon: float, settlement: str | None, oblast: str | None
+) -> tuple[float, float, str]:
+    """The public point of an incident at settlement precision without the gazetteer,
+    frozen as this revision computed it (a migration must not change meaning when the live
+    coarsening does): the centre of its 0.1 degree cell, labelled with its settlement and
+    oblast."""
+    size = _SETTLEMENT_CELL_DEG
+    clat = (math.floor(lat / size) + 0.5) * size
+    clon = (math.floor(lon / size) + 0.5) * size
+    names: list[str] = []
+    for name in (settlement, oblast):
+        if name and name not in names:
+            names.append(name)
+    return (
+        round(min(max(clat, -90.0), 90.0), 6),
+        round(((clon + 180.0) % 360.0) - 180.0, 6),
+        ", ".join(names),
+    )
+
+
 def _backfill_public_locations() -> None:
     """Incidents made before this revision get their public (coarsened) point, computed
     without the gazetteer: never more precise than the settlement it would name. The next
     edit of an incident recomputes it with the gazetteer."""
-    from civwatch.publish.publication import DEFAULT_PRECISION, coarsen
-
     bind = op.get_bind()
     incident = sa.table(
         "incident",
@@ -157,20 +182,11 @@ def _backfill_public_locations() -> None:
         ).where(incident.c.public_lat.is_(None))
     ).all()
     for row in rows:
-        shown = coarsen(
-            row.lat,
-            row.lon,
-            DEFAULT_PRECISION,
-            settlement=row.settlement,
-            raion=row.raion,
-            oblast=row.oblast,
-        )
+        lat, lon, place = _settlement_point(row.lat, row.lon, row.settlement, row.oblast)
         bind.execute(
             sa.update(incident)
             .where(incident.c.id == row.id)
-            .values(
-                public_lat=shown["lat"], public_lon=shown["lon"], public_place=shown["place"][:600]
-            )
+            .values(public_lat=lat, public_lon=lon, public_place=place[:600])
         )
 
 
