@@ -36,7 +36,7 @@ from civwatch.incidents.public_location import place_publicly
 from civwatch.incidents.service import (
     FIELDS,
     LOCATION_FIELDS,
-    _apply,
+    apply_doc,
     gazetteer_for,
     incident_doc,
 )
@@ -204,7 +204,7 @@ def apply(
             custody_leaf=leaf,
         )
     )
-    _apply(session, incident, change.doc)
+    apply_doc(session, incident, change.doc)
     if any(before[f] != change.doc[f] for f in LOCATION_FIELDS):
         place_publicly(incident, gazetteer_for(ws))
     incident.revision = change.revision

@@ -23,7 +23,7 @@ from civwatch.errors import CivwatchError, RejectedInputError
 from civwatch.geo import bounding_box, validation, within_radius
 from civwatch.incidents import entries
 from civwatch.incidents.models import Incident, ProtectedPlace
-from civwatch.incidents.service import _incident, extra_terms
+from civwatch.incidents.service import extra_terms, incident_row
 from civwatch.incidents.vocabulary import resolve
 from civwatch.workspace import Workspace
 
@@ -174,7 +174,7 @@ def places_near_incident(
 ) -> dict[str, Any]:
     """Protected places within ``radius_m`` (plus the location's precision) of an incident."""
     with ws.sessions() as session:
-        incident: Incident = _incident(session, incident_id)
+        incident: Incident = incident_row(session, incident_id)
         lat, lon, precision = incident.lat, incident.lon, incident.radius_m
     radius = validation.non_negative(radius_m, "Radius") + precision
     return {

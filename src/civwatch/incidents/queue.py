@@ -28,7 +28,7 @@ from civwatch.incidents.models import (
     SuggestionDecision,
     VerificationRecord,
 )
-from civwatch.incidents.service import _incident, current_links, incident_doc, summary_json
+from civwatch.incidents.service import current_links, incident_doc, incident_row, summary_json
 from civwatch.incidents.suggestions import (
     MIN_SCORE,
     POSTED_WITHIN,
@@ -213,7 +213,7 @@ def suggested_items(
     :func:`civwatch.incidents.suggestions.suggest_incidents` scores incidents for an item
     (items already linked, or whose suggestion was dismissed for this incident, left out)."""
     with ws.sessions() as session:
-        incident = _incident(session, incident_id)
+        incident = incident_row(session, incident_id)
         dismissed = set(
             session.scalars(
                 select(SuggestionDecision.item_id).where(

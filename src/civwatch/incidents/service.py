@@ -189,7 +189,9 @@ def check_doc(session: Session, doc: Mapping[str, Any], places: Gazetteer | None
     return out
 
 
-def _apply(session: Session, incident: Incident, doc: Mapping[str, Any]) -> None:
+def apply_doc(session: Session, incident: Incident, doc: Mapping[str, Any]) -> None:
+    """Write a checked incident document (:func:`check_doc`) onto ``incident``: its
+    columns, casualty totals, text key, weapons and objects."""
     incident.title = doc["title"]
     incident.narrative = doc["narrative"]
     incident.start_at = datetime.fromisoformat(doc["start"])
@@ -272,11 +274,11 @@ def create_incident(
             updated_at=now,
         )
         session.add(incident)
-        _apply(session, incident, checked)
+        apply_doc(session, incident, checked)
         place_publicly(incident, places)
         _record_revision(ws, session, incident, checked, user.username, now, "incident-create")
         session.flush()
-        return _show(session, incident)
+        return incident_json(session, incident)
 
 
 def update_incident(
@@ -301,7 +303,7 @@ def update_incident(
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require_role(session, actor, *WRITERS)
-        incident = _incident(session, incident_id, for_update=True)
+        incident = incident_row(session, incident_id, for_update=True)
         if expected_revision is not None and incident.revision != expected_revision:
             raise ConflictError(
                 f"Incident {incident.id} is at revision {incident.revision}, not "
@@ -330,15 +332,15 @@ def update_incident(
             # A conclusion changes only through review: the edit waits as a proposed change.
             proposals.propose(ws, session, incident, checked, user.username, now)
             session.flush()
-            return _show(session, incident)
+            return incident_json(session, incident)
         incident.revision = proposals.next_revision(session, incident.id)
         incident.updated_at = now
-        _apply(session, incident, checked)
+        apply_doc(session, incident, checked)
         if LOCATION_FIELDS & set(changes):
             place_publicly(incident, places)
         _record_revision(ws, session, incident, checked, user.username, now, "incident-update")
         session.flush()
-        return _show(session, incident)
+        return incident_json(session, incident)
 
 
 def _refuse_while_change_open(session: Session, incident: Incident) -> None:
@@ -361,7 +363,9 @@ def _refuse_while_change_open(session: Session, incident: Incident) -> None:
     )
 
 
-def _incident(session: Session, incident_id: int, *, for_update: bool = False) -> Incident:
+def incident_row(session: Session, incident_id: int, *, for_update: bool = False) -> Incident:
+    """The incident ``incident_id`` in ``session`` (locked for the transaction if
+    ``for_update``); a clear error if there is no such incident."""
     if isinstance(incident_id, bool) or not isinstance(incident_id, int) or incident_id < 1:
         raise RejectedInputError(f"{incident_id!r} is not an incident number.")
     query = select(Incident).where(Incident.id == incident_id)
@@ -553,14 +557,14 @@ def link_evidence(
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require_role(session, actor, *WRITERS)
-        incident = _incident(session, incident_id)
+        incident = incident_row(session, incident_id)
         item = session.get_one(EvidenceItem, found.id)
         now = utcnow()
         link_in_session(ws, session, incident, item, role, note, user.username, now)
         if incident.visibility == "public":
             mark_public_change(incident, now)  # its count of sources is public
         session.flush()
-        return _show(session, incident)
+        return incident_json(session, incident)
 
 
 def unlink_evidence(
@@ -572,7 +576,7 @@ def unlink_evidence(
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require_role(session, actor, *WRITERS)
-        incident = _incident(session, incident_id, for_update=True)
+        incident = incident_row(session, incident_id, for_update=True)
         previous = _latest_link(session, incident.id, found.id)
         if previous is None or not previous.linked:
             raise RejectedInputError(
@@ -614,13 +618,15 @@ def unlink_evidence(
             )
         )
         session.flush()
-        return _show(session, incident)
+        return incident_json(session, incident)
 
 
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _show(session: Session, incident: Incident) -> dict[str, Any]:
+def incident_json(session: Session, incident: Incident) -> dict[str, Any]:
+    """An incident as the team sees it: its document, state, public location, linked
+    evidence with each item's verification, transitions, revisions and any open change."""
     links = current_links(session, [incident.id])
     items = {
         i.id: i
@@ -700,7 +706,7 @@ def _show(session: Session, incident: Incident) -> dict[str, Any]:
 def get_incident(ws: Workspace, incident_id: int) -> dict[str, Any]:
     """One incident in full: content, evidence, independent sources, history."""
     with ws.sessions() as session:
-        return _show(session, _incident(session, incident_id))
+        return incident_json(session, incident_row(session, incident_id))
 
 
 def list_incidents(
@@ -817,7 +823,7 @@ def internal_access(ws: Workspace, incident_id: int, actor: str | None) -> team.
             user = require_role(session, actor, *WRITERS)
         except PermissionDeniedError:
             return None
-        return team.internal_access(session, _incident(session, incident_id), user)
+        return team.internal_access(session, incident_row(session, incident_id), user)
 
 
 def _internal_access(
@@ -827,7 +833,7 @@ def _internal_access(
     recorded in the audit log under ``action`` and raised. Checked before any lock."""
     with ws.sessions() as session:
         user = require_role(session, actor, *WRITERS)
-        access = team.internal_access(session, _incident(session, incident_id), user)
+        access = team.internal_access(session, incident_row(session, incident_id), user)
     if access is None:
         audit.record_now(
             ws,
@@ -854,7 +860,7 @@ def internal_fields(
     its reviewers while it waits for review); every read and refusal is audited."""
     reader, access = _internal_access(ws, incident_id, actor, INTERNAL_READ, client)
     with ws.sessions() as session, session.begin():
-        return _internal(session, _incident(session, incident_id), reader, access, client)
+        return _internal(session, incident_row(session, incident_id), reader, access, client)
 
 
 def set_internal_notes(
@@ -866,7 +872,7 @@ def set_internal_notes(
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require_role(session, actor, *WRITERS)
-        incident = _incident(session, incident_id, for_update=True)
+        incident = incident_row(session, incident_id, for_update=True)
         if incident.internal_notes == text:
             raise RejectedInputError("These internal notes are already recorded.")
         now = utcnow()
@@ -913,7 +919,7 @@ def add_witness(
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require_role(session, actor, *WRITERS)
-        incident = _incident(session, incident_id, for_update=True)
+        incident = incident_row(session, incident_id, for_update=True)
         now = utcnow()
         witness = Witness(
             incident_id=incident.id, added_by=user.username, added_at=now, custody_leaf=0, **record
@@ -948,7 +954,7 @@ def remove_witness(
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require_role(session, actor, *WRITERS)
-        incident = _incident(session, incident_id, for_update=True)
+        incident = incident_row(session, incident_id, for_update=True)
         witness = session.get(Witness, witness_id)
         if witness is None or witness.incident_id != incident.id:
             raise NotFoundError(f"Incident {incident.id} has no witness {witness_id}.")

@@ -29,8 +29,8 @@ from civwatch.incidents import entries
 from civwatch.incidents.models import EvidenceLink, Incident, SuggestionDecision, VerificationRecord
 from civwatch.incidents.service import (
     WRITERS,
-    _incident,
     current_links,
+    incident_row,
     link_in_session,
     summary_json,
 )
@@ -303,7 +303,7 @@ def decide(
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require_role(session, actor, *WRITERS)
-        incident = _incident(session, incident_id)
+        incident = incident_row(session, incident_id)
         item = session.get_one(EvidenceItem, found.id)
         if incident.id in {
             lk.incident_id for lk in current_links(session, [incident.id]) if lk.item_id == item.id

@@ -36,9 +36,9 @@ from civwatch.incidents.models import (
 )
 from civwatch.incidents.service import (
     WRITERS,
-    _incident,
-    _show,
     current_links,
+    incident_json,
+    incident_row,
     mark_public_change,
     verified_item_ids,
 )
@@ -177,7 +177,7 @@ def get_incident_authors(ws: Workspace, incident_id: int) -> dict[str, str]:
     """Who authored the incident and how (:func:`authors_of`), for pages that offer the
     review only to those who may give it."""
     with ws.sessions() as session:
-        return incident_authors(session, _incident(session, incident_id).id)
+        return incident_authors(session, incident_row(session, incident_id).id)
 
 
 def review_step(what: str, current: str, proposed: str | None, decision: str) -> Step:
@@ -276,7 +276,7 @@ def set_incident_status(
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require_role(session, actor, *WRITERS)
-        incident = _incident(session, incident_id, for_update=True)
+        incident = incident_row(session, incident_id, for_update=True)
         what = f"Incident {incident.id}"
         step = plan(what, incident.status, target, "reported")
         text = _reason(reason, step.act == "reopen", step.act)
@@ -305,7 +305,7 @@ def set_incident_status(
             incident.visibility = "internal"
             mark_public_change(incident, incident.updated_at)
         session.flush()
-        return _show(session, incident)
+        return incident_json(session, incident)
 
 
 def review_incident(
@@ -321,7 +321,7 @@ def review_incident(
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require_role(session, actor, "verifier")
-        incident = _incident(session, incident_id, for_update=True)
+        incident = incident_row(session, incident_id, for_update=True)
         what = f"incident {incident.id}"
         authors = incident_authors(session, incident.id)
         change = None
@@ -339,7 +339,7 @@ def review_incident(
             check_reviewer(what, user.username, None, {**authors, change.actor: "proposer"})
             changes.decide(ws, session, incident, change, choice, user.username, text, utcnow())
             session.flush()
-            return _show(session, incident)
+            return incident_json(session, incident)
         step = review_step(what, incident.status, incident.proposed_status, decision)
         text = _reason(reason, step.act == "reject", "a rejection")
         check_reviewer(what, user.username, _submitter(session, incident.id), authors)
@@ -347,7 +347,7 @@ def review_incident(
             _needs_verified_evidence(session, incident, "approving it as verified")
         _transition(ws, session, incident, step, user.username, text)
         session.flush()
-        return _show(session, incident)
+        return incident_json(session, incident)
 
 
 def withdraw_in_session(
@@ -390,7 +390,7 @@ def set_visibility(
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require_role(session, actor, "publisher")
-        incident = _incident(session, incident_id, for_update=True)
+        incident = incident_row(session, incident_id, for_update=True)
         if incident.visibility == visibility:
             raise RejectedInputError(f"Incident {incident.id} is already {visibility}.")
         if visibility == "public" and incident.status != "verified":
@@ -416,7 +416,7 @@ def set_visibility(
             incident.visibility = visibility
             mark_public_change(incident, incident.updated_at)
         session.flush()
-        return _show(session, incident)
+        return incident_json(session, incident)
 
 
 ITEM_INITIAL = ITEM_STATUSES[0]

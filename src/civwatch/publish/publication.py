@@ -37,9 +37,9 @@ from civwatch.incidents.models import IncidentTransition
 from civwatch.incidents.public_location import place_publicly
 from civwatch.incidents.service import (
     WRITERS,
-    _incident,
-    _show,
     gazetteer_for,
+    incident_json,
+    incident_row,
     mark_public_change,
 )
 from civwatch.incidents.vocabulary import choose
@@ -70,7 +70,7 @@ def set_location_precision(
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require_role(session, actor, "publisher", *WRITERS)
-        incident = _incident(session, incident_id, for_update=True)
+        incident = incident_row(session, incident_id, for_update=True)
         before = incident.public_location_precision or DEFAULT_PRECISION
         if before == precision:
             raise RejectedInputError(
@@ -100,7 +100,7 @@ def set_location_precision(
             reason=note,
         )
         session.flush()
-        return _show(session, incident)
+        return incident_json(session, incident)
 
 
 # --- publication, correction, withdrawal -------------------------------------------------------
@@ -175,7 +175,7 @@ def correct_incident(
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require_role(session, actor, "publisher")
-        incident = _incident(session, incident_id, for_update=True)
+        incident = incident_row(session, incident_id, for_update=True)
         if incident.visibility != "public":
             raise RejectedInputError(
                 f"Incident {incident.id} is not published: a correction is a public notice "
@@ -206,7 +206,7 @@ def correct_incident(
         incident.updated_at = now
         mark_public_change(incident, now)
         session.flush()
-        shown = _show(session, incident)
+        shown = incident_json(session, incident)
         shown["public_history"] = _history_json(public_history(session, incident.id))
         return shown
 
@@ -270,5 +270,5 @@ def _history_json(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def get_public_history(ws: Workspace, incident_id: int) -> list[dict[str, Any]]:
     """:func:`public_history` as JSON-ready dicts (times as ISO 8601 text)."""
     with ws.sessions() as session:
-        incident = _incident(session, incident_id)
+        incident = incident_row(session, incident_id)
         return _history_json(public_history(session, incident.id))
