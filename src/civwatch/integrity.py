@@ -17,12 +17,12 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts import integrity as accounts
 from civwatch.config import Settings
 from civwatch.custody.bindings import (
+    AnySelect,
     Declarations,
     Problem,
     Progress,
@@ -37,10 +37,8 @@ from civwatch.custody.log import KeptHead
 from civwatch.custody.signing import public_key_bytes
 from civwatch.errors import CivwatchError, IntegrityError
 from civwatch.evidence import integrity as evidence
-from civwatch.evidence.models import EvidenceItem
 from civwatch.incidents import integrity as incidents
 from civwatch.publish import integrity as publish
-from civwatch.publish.models import Redaction
 from civwatch.workspace import HEADS_FILE, Workspace
 
 #: Each domain's declarations, in the order they are checked.
@@ -50,6 +48,8 @@ DOMAINS: tuple[Callable[[], Declarations], ...] = (
     publish.declarations,
     accounts.declarations,
 )
+#: Each domain's blobs (originals, redacted copies): its table and a query of them.
+BLOBS: tuple[Callable[[], tuple[str, AnySelect]], ...] = (evidence.blobs, publish.blobs)
 
 
 def declarations() -> Declarations:
@@ -82,14 +82,14 @@ def _consistent_snapshot(session: Session) -> None:
 
 def _blobs(session: Session) -> Iterator[tuple[str, str]]:
     """(what, SHA-256) of every blob the database names: originals and redacted copies."""
-    for row in rows_of(session, select(EvidenceItem.sha256.label("sha256"))):
-        yield "evidence_item", row["sha256"]
-    for row in rows_of(session, select(Redaction.derivative_sha256.label("sha256"))):
-        yield "media_redaction", row["sha256"]
+    for blobs in BLOBS:
+        table, query = blobs()
+        for row in rows_of(session, query):
+            yield table, row["sha256"]
 
 
 def _rehash(ws: Workspace, session: Session, progress: Progress | None) -> Iterator[Problem]:
-    total = session.scalar(select(EvidenceItem.id).order_by(EvidenceItem.id.desc()).limit(1)) or 0
+    total = evidence.blob_count(session)
     for done, (table, sha256) in enumerate(_blobs(session), 1):
         if not isinstance(sha256, str):
             continue  # the row checks name it

@@ -10,9 +10,9 @@ import pytest
 
 from civwatch.errors import NotFoundError, RejectedInputError
 from civwatch.geo.gazetteer import Gazetteer
+from civwatch.incidents import published as published_rows
 from civwatch.incidents.service import create_incident
 from civwatch.incidents.workflow import review_incident, set_incident_status
-from civwatch.publish import public as public_module
 from civwatch.publish.public import (
     PUBLIC_FIELDS,
     PublicFilter,
@@ -232,10 +232,10 @@ def test_a_dense_viewport_gives_the_same_markers_read_by_id(
                 return out
 
     by_index = pages(2)
-    monkeypatch.setattr(public_module, "DENSE", 3)
+    monkeypatch.setattr(published_rows, "DENSE", 3)
     assert country.bbox is not None
     with team.sessions() as session:  # the probe now finds the box dense
-        assert public_module._dense(session, [], country.bbox)
+        assert published_rows.dense(session, [], country.bbox)
     by_id = pages(2)
     assert by_id == by_index == [made[::-1][0:2], made[::-1][2:4], made[::-1][4:]]
     odesa_only = PublicFilter.parse(bbox="29,45,32,47.5")

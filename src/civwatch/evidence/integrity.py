@@ -152,6 +152,17 @@ def _match_values(row: Row, entry: Entry) -> Iterable[str]:
         yield f"transform in the database ({row['transform']!r}) differs from the entry's"
 
 
+def blobs() -> tuple[str, AnySelect]:
+    """The blobs this domain names: its table, and a query of their SHA-256 (``sha256``)."""
+    return "evidence_item", select(EvidenceItem.sha256.label("sha256"))
+
+
+def blob_count(session: Session) -> int:
+    """About how many blobs :func:`blobs` names (for progress; never less than 0)."""
+    last = session.scalar(select(EvidenceItem.id).order_by(EvidenceItem.id.desc()).limit(1))
+    return int(last or 0)
+
+
 def declarations() -> Declarations:
     """The evidence domain's bindings."""
     return Declarations(

@@ -43,7 +43,7 @@ from civwatch.custody.bindings import (
     merge_by,
     rows_of,
 )
-from civwatch.evidence.models import EvidenceItem
+from civwatch.evidence.records import with_item_sha256
 from civwatch.incidents import casualties
 from civwatch.incidents.models import (
     EvidenceLink,
@@ -128,9 +128,7 @@ def _transitions(model: type[IncidentTransition] | type[ItemTransition]) -> AnyS
     )
     if model is IncidentTransition:
         return query.add_columns(IncidentTransition.incident_id.label("incident"))
-    return query.add_columns(EvidenceItem.sha256.label("sha256")).outerjoin(
-        EvidenceItem, EvidenceItem.id == ItemTransition.item_id
-    )
+    return with_item_sha256(query, ItemTransition.item_id)
 
 
 _TRANSITION_FIELDS = fields(
@@ -150,22 +148,20 @@ def _visibility(row: Row, entry: Entry) -> Iterable[str]:
 
 def _links() -> AnySelect:
     previous = aliased(EvidenceLink)
-    return (
-        select(
-            EvidenceLink.id.label("id"),
-            EvidenceLink.custody_leaf.label("leaf"),
-            EvidenceLink.incident_id.label("incident"),
-            EvidenceItem.sha256.label("sha256"),
-            EvidenceLink.role.label("role"),
-            EvidenceLink.note.label("note"),
-            EvidenceLink.linked.label("linked"),
-            EvidenceLink.actor.label("actor"),
-            EvidenceLink.at.label("at"),
-            previous.custody_leaf.label("superseded entry"),
-            previous.role.label("superseded role"),
-        )
-        .outerjoin(EvidenceItem, EvidenceItem.id == EvidenceLink.item_id)
-        .outerjoin(previous, previous.id == EvidenceLink.supersedes_id)
+    query = select(
+        EvidenceLink.id.label("id"),
+        EvidenceLink.custody_leaf.label("leaf"),
+        EvidenceLink.incident_id.label("incident"),
+        EvidenceLink.role.label("role"),
+        EvidenceLink.note.label("note"),
+        EvidenceLink.linked.label("linked"),
+        EvidenceLink.actor.label("actor"),
+        EvidenceLink.at.label("at"),
+        previous.custody_leaf.label("superseded entry"),
+        previous.role.label("superseded role"),
+    )
+    return with_item_sha256(query, EvidenceLink.item_id).outerjoin(
+        previous, previous.id == EvidenceLink.supersedes_id
     )
 
 
@@ -182,20 +178,18 @@ def _link_values(row: Row, entry: Entry) -> Iterable[str]:
 def _records() -> AnySelect:
     previous = aliased(VerificationRecord)
     r = VerificationRecord
-    return (
-        select(
-            r.id.label("id"),
-            r.custody_leaf.label("leaf"),
-            EvidenceItem.sha256.label("sha256"),
-            r.kind.label("kind"),
-            r.content.label("content"),
-            r.content_sha256.label("content_sha256"),
-            r.author.label("author"),
-            r.at.label("at"),
-            previous.custody_leaf.label("superseded entry"),
-        )
-        .outerjoin(EvidenceItem, EvidenceItem.id == r.item_id)
-        .outerjoin(previous, previous.id == r.supersedes_id)
+    query = select(
+        r.id.label("id"),
+        r.custody_leaf.label("leaf"),
+        r.kind.label("kind"),
+        r.content.label("content"),
+        r.content_sha256.label("content_sha256"),
+        r.author.label("author"),
+        r.at.label("at"),
+        previous.custody_leaf.label("superseded entry"),
+    )
+    return with_item_sha256(query, r.item_id).outerjoin(
+        previous, previous.id == r.supersedes_id
     )
 
 
@@ -206,17 +200,17 @@ def _record_content(row: Row, entry: Entry) -> Iterable[str]:
 
 def _decisions() -> AnySelect:
     d = SuggestionDecision
-    return select(
+    query = select(
         d.id.label("id"),
         d.custody_leaf.label("leaf"),
-        EvidenceItem.sha256.label("sha256"),
         d.incident_id.label("incident"),
         d.decision.label("decision"),
         d.score.label("score"),
         d.reason.label("reason"),
         d.actor.label("actor"),
         d.at.label("at"),
-    ).outerjoin(EvidenceItem, EvidenceItem.id == d.item_id)
+    )
+    return with_item_sha256(query, d.item_id)
 
 
 def _terms() -> AnySelect:

@@ -110,6 +110,11 @@ def _status_changes(entry: Entry) -> Iterable[tuple[Hashable, Any]]:
     return [(entry.get("redaction"), "approved"), *((s, "superseded") for s in superseded)]
 
 
+def blobs() -> tuple[str, AnySelect]:
+    """The blobs this domain names: its table, and a query of their SHA-256 (``sha256``)."""
+    return "media_redaction", select(Redaction.derivative_sha256.label("sha256"))
+
+
 def declarations() -> Declarations:
     """The publishing domain's bindings and logged states.
 

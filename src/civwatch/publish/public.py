@@ -29,18 +29,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from civwatch.errors import NotFoundError, RejectedInputError
-from civwatch.incidents.aggregate import IncidentFilter, filtered
-from civwatch.incidents.geojson import DENSE, BBox, parse_bbox
-from civwatch.incidents.models import (
-    Incident,
-    IncidentObject,
-    IncidentWeapon,
-)
+from civwatch.incidents.aggregate import IncidentFilter
+from civwatch.incidents.geojson import BBox, parse_bbox
 from civwatch.incidents.public_location import coarsened_location
+from civwatch.incidents.published import MAP_COLUMNS, PublishedQuery, published_query, terms_of
 from civwatch.incidents.service import current_links, extra_terms, independent_sources
 from civwatch.incidents.vocabulary import resolve
 from civwatch.publish import publication
@@ -86,31 +81,6 @@ AREAS_SHOWN = {
 #: for such rows, and the coarsened point then decides.
 PUBLIC_URL = "/public/incidents/{id}"
 
-_COLUMNS = (
-    Incident.id,
-    Incident.title,
-    Incident.narrative,
-    Incident.start_at,
-    Incident.end_at,
-    Incident.time_precision,
-    Incident.lat,
-    Incident.lon,
-    Incident.radius_m,
-    Incident.settlement,
-    Incident.raion,
-    Incident.oblast,
-    Incident.incident_type,
-    Incident.casualties,
-    Incident.perpetrator,
-    Incident.perpetrator_confidence,
-    Incident.ihl_concerns,
-    Incident.public_location_precision,
-    Incident.public_lat,
-    Incident.public_lon,
-    Incident.public_place,
-)
-
-
 @dataclass(frozen=True)
 class PublicFilter:
     """What a public reader may filter published incidents by (None: no restriction)."""
@@ -147,53 +117,18 @@ class PublicFilter:
         )
 
 
-@dataclass
-class _Query:
-    conditions: list[ColumnElement[bool]] = field(default_factory=list)
-    described: dict[str, Any] = field(default_factory=dict)
-
-
-def _in_box(lat: Any, lon: Any, box: BBox, margin: float) -> ColumnElement[bool]:
-    """``(lat, lon)`` columns in ``box`` widened by ``margin`` degrees on every side."""
-    lat_ok: ColumnElement[bool] = lat.between(box.south - margin, box.north + margin)
-    west, east = box.west - margin, box.east + margin
-    if box.crosses_antimeridian:
-        return and_(lat_ok, or_(lon >= west, lon <= east))
-    if east - west >= 360.0:
-        return lat_ok
-    if west < -180.0:
-        return and_(lat_ok, or_(lon >= west + 360.0, lon <= east))
-    if east > 180.0:
-        return and_(lat_ok, or_(lon >= west, lon <= east - 360.0))
-    return and_(lat_ok, lon.between(west, east))
-
-
-def _box_prefilter(box: BBox, *, index: bool = True) -> ColumnElement[bool]:
-    """Incidents whose coarsened point lies in ``box`` (never the exact point). Every
-    incident stores its coarsened point (set on each edit; migration 0003 filled older
-    rows), so the test is on those columns alone and uses their index.
-
-    ``index=False`` words it so that no index on the latitude is used (see :func:`_dense`).
-    """
-    lat = Incident.public_lat if index else Incident.public_lat + 0
-    return _in_box(lat, Incident.public_lon, box, 0.0)
-
-
-def _dense(session: Session, conditions: Sequence[ColumnElement[bool]], box: BBox) -> bool:
-    """Whether ``box`` holds at least :data:`DENSE` points matching ``conditions`` (counted
-    through the point index, stopping there). A dense box is read newest first by id,
-    stopping after a page; through the point index, the database would sort every point in
-    view first (a country view: up to 300 ms per request, measured)."""
-    probe = select(Incident.id).where(*conditions, _box_prefilter(box)).limit(DENSE).subquery()
-    return (session.scalar(select(func.count()).select_from(probe)) or 0) >= DENSE
-
-
 def _point_in(box: BBox, lat: float, lon: float) -> bool:
     if not box.south <= lat <= box.north:
         return False
     if box.crosses_antimeridian:
         return lon >= box.west or lon <= box.east
     return box.west <= lon <= box.east
+
+
+@dataclass
+class _Query:
+    rows: PublishedQuery
+    described: dict[str, Any] = field(default_factory=dict)
 
 
 def _build(session: Session, flt: PublicFilter) -> _Query:
@@ -207,28 +142,17 @@ def _build(session: Session, flt: PublicFilter) -> _Query:
         start_from=flt.start_from,
         start_to=flt.start_to,
     )
-    query = _Query()
     described = checked.as_json()
     described.pop("statuses", None)
     described.pop("visibility", None)
-    # The base rule, whatever the filter: verified and public only.
-    query.conditions.append(Incident.status == "verified")
-    query.conditions.append(Incident.visibility == "public")
-    inner = filtered(select(Incident.id), checked).whereclause
-    if inner is not None:
-        query.conditions.append(inner)
+    weapon = None
     if flt.weapon is not None:
         weapon = resolve("weapon", flt.weapon, extra_terms(session, "weapon"))
-        query.conditions.append(
-            Incident.id.in_(select(IncidentWeapon.incident_id).where(IncidentWeapon.term == weapon))
-        )
         described["weapon"] = weapon
+    rows = published_query(session, checked, weapon=weapon, bbox=flt.bbox)
     if flt.bbox is not None:
-        dense = _dense(session, query.conditions, flt.bbox)
-        query.conditions.append(_box_prefilter(flt.bbox, index=not dense))
         described["bbox"] = flt.bbox.as_list()
-    query.described = {k: v for k, v in described.items() if v is not None}
-    return query
+    return _Query(rows, {k: v for k, v in described.items() if v is not None})
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -277,19 +201,6 @@ def public_histories(session: Session, ids: Sequence[int]) -> dict[int, list[dic
     return out
 
 
-def _terms(session: Session, table: type[Any], ids: Sequence[int]) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = defaultdict(list)
-    if ids:
-        # Core execution (no ORM row processing): exports call this for 100,000 incidents.
-        for incident_id, term in session.connection().execute(
-            select(table.incident_id, table.term)
-            .where(table.incident_id.in_(ids))
-            .order_by(table.incident_id, table.term)
-        ):
-            found[incident_id].append(term)
-    return found
-
-
 def _sources(session: Session, ids: Sequence[int]) -> dict[int, int]:
     """Independent sources per incident (items in one media cluster count once)."""
     items: dict[int, list[int]] = defaultdict(list)
@@ -311,10 +222,11 @@ def _location(row: Any) -> dict[str, Any]:
 def _project(
     session: Session, rows: Sequence[Any], locations: Mapping[int, dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
-    """Public dicts for ``rows`` (of ``_COLUMNS``), reading their terms and history in bulk."""
+    """Public dicts for ``rows`` (of :data:`civwatch.incidents.published.COLUMNS`), reading
+    their terms and history in bulk."""
     ids = [r.id for r in rows]
-    weapons = _terms(session, IncidentWeapon, ids)
-    objects = _terms(session, IncidentObject, ids)
+    weapons = terms_of(session, "weapon", ids)
+    objects = terms_of(session, "object", ids)
     sources = _sources(session, ids)
     histories = public_histories(session, ids)
     out = []
@@ -353,10 +265,6 @@ def _project(
     return out
 
 
-def _select(query: _Query) -> Any:
-    return select(*_COLUMNS).where(*query.conditions)
-
-
 def _check_page(limit: int, cursor: int | None) -> None:
     if isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
         raise RejectedInputError(f"limit must be 1-{MAX_LIMIT} (default {DEFAULT_LIMIT}).")
@@ -372,11 +280,8 @@ def _page(
     locations: dict[int, dict[str, Any]] = {}
     after = cursor
     while len(kept) <= limit:
-        stmt = _select(query)
-        if after is not None:
-            stmt = stmt.where(Incident.id < after)
         want = limit + 1 - len(kept)
-        rows = session.execute(stmt.order_by(Incident.id.desc()).limit(want)).all()
+        rows = session.execute(query.rows.newest_first(before=after, limit=want)).all()
         for row in rows:
             if box is not None:
                 location = _location(row)
@@ -421,7 +326,7 @@ def public_incident(ws: Workspace, incident_id: int) -> dict[str, Any]:
     """One published incident; NotFoundError for anything not verified and public."""
     with ws.sessions() as session:
         query = _build(session, PublicFilter())
-        row = session.execute(_select(query).where(Incident.id == incident_id)).first()
+        row = session.execute(query.rows.one(incident_id)).first()
         if row is None:
             raise NotFoundError(f"No published incident {incident_id}.")
         return _project(session, [row])[0]
@@ -449,12 +354,7 @@ def _batches(ws: Workspace, flt: PublicFilter, batch_size: int) -> Iterator[dict
         while True:
             rows = (
                 session.connection()
-                .execute(
-                    _select(query)
-                    .where(Incident.id > after)
-                    .order_by(Incident.id)
-                    .limit(batch_size)
-                )
+                .execute(query.rows.oldest_first(after=after, limit=batch_size))
                 .all()
             )
             if not rows:
@@ -474,24 +374,6 @@ def _batches(ws: Workspace, flt: PublicFilter, batch_size: int) -> Iterator[dict
 
 
 # --- the public map ---------------------------------------------------------------------------
-
-_MAP_COLUMNS = (
-    Incident.id,
-    Incident.title,
-    Incident.start_at,
-    Incident.incident_type,
-    Incident.casualties,
-    Incident.lat,
-    Incident.lon,
-    Incident.settlement,
-    Incident.raion,
-    Incident.oblast,
-    Incident.public_location_precision,
-    Incident.public_lat,
-    Incident.public_lon,
-    Incident.public_place,
-)
-
 
 def map_feature(row: Any, location: Mapping[str, Any]) -> dict[str, Any]:
     """A map marker: an RFC 7946 Point at the coarsened location with a few public fields."""
@@ -528,11 +410,9 @@ def public_map(
         after = cursor
         more = False
         while not more:
-            stmt = select(*_MAP_COLUMNS).where(*query.conditions)
-            if after is not None:
-                stmt = stmt.where(Incident.id < after)
             want = limit + 1 - len(features)
-            rows = session.execute(stmt.order_by(Incident.id.desc()).limit(want)).all()
+            stmt = query.rows.newest_first(before=after, limit=want, columns=MAP_COLUMNS)
+            rows = session.execute(stmt).all()
             for row in rows:
                 location = _location(row)
                 if flt.bbox is not None and not _point_in(
