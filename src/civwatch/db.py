@@ -116,6 +116,19 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def read_snapshot(session: Session) -> None:
+    """Make the rest of ``session``'s transaction read one snapshot of the database, so
+    that what it reads in several queries fits together. Call it before the session's
+    first statement, for reading only: REPEATABLE READ on PostgreSQL (a read-only
+    transaction never fails to serialise; a writer appending custody entries keeps READ
+    COMMITTED, see ``CustodyLog.lock``), an explicit BEGIN on SQLite (pysqlite starts no
+    transaction for reads). The transaction ends when the session closes or commits."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    else:
+        session.connection().exec_driver_sql("BEGIN")
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: committed when the block ends, rolled back if it raises."""

@@ -35,6 +35,7 @@ from civwatch.custody.bindings import (
 )
 from civwatch.custody.log import KeptHead
 from civwatch.custody.signing import public_key_bytes
+from civwatch.db import read_snapshot
 from civwatch.errors import CivwatchError, IntegrityError
 from civwatch.evidence import integrity as evidence
 from civwatch.incidents import integrity as incidents
@@ -69,15 +70,6 @@ def _kept_heads(ws: Workspace, problems: list[Problem]) -> list[KeptHead]:
         else:
             kept.append(KeptHead(where, line.head))
     return kept
-
-
-def _consistent_snapshot(session: Session) -> None:
-    """Read everything from one snapshot, so appends made meanwhile cannot show up as rows
-    pointing past the log read earlier."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-    else:  # pysqlite starts no transaction for reads: begin one, holding one snapshot
-        session.connection().exec_driver_sql("BEGIN")
 
 
 def _blobs(session: Session) -> Iterator[tuple[str, str]]:
@@ -162,7 +154,7 @@ def verify_workspace(
     public_key = public_key_bytes(ws.signing_key)
     everything = declarations()
     with ws.sessions() as session:
-        _consistent_snapshot(session)
+        read_snapshot(session)
         limit = ws.custody.size(session)
         workers = _workers(processes, limit)
         if workers == 1:
@@ -210,7 +202,7 @@ def _do_task(number: int, task: Task, limit: int, kept: list[KeptHead]) -> TaskR
             counters[number] = done
 
     with ws.sessions() as session:
-        _consistent_snapshot(session)
+        read_snapshot(session)
         return run_task(
             session,
             ws.custody,

@@ -246,3 +246,22 @@ def test_a_bad_filter_fails_before_an_export_starts(team: Workspace) -> None:
     with pytest.raises(RejectedInputError):
         iter_public_incidents(team, PublicFilter.parse(weapon="slingshot"))
     _ = publish  # the helper publishes through the real workflow (see published.py)
+
+
+@pytest.mark.db
+def test_an_export_reads_one_state_while_incidents_are_withdrawn_meanwhile(
+    team: Workspace, places: Gazetteer, tmp_path: Path
+) -> None:
+    """An open data export streams published incidents in batches; an incident withdrawn
+    while the export runs is still in it (it was public when the export began): the whole
+    export is one state of the database."""
+    sha = verified_item(team, tmp_path / "v")
+    first, second, third = (
+        published_incident(team, places, sha, title=f"Strike {n}") for n in range(3)
+    )
+    stream = iter_public_incidents(team, batch_size=1)
+    seen = [next(stream)["id"]]
+    withdraw_incident(team, third, reason="a wrong date", actor="pat")
+    seen += [i["id"] for i in stream]
+    assert seen == [first, second, third]
+    assert [i["id"] for i in iter_public_incidents(team, batch_size=1)] == [first, second]

@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from civwatch.db import read_snapshot
 from civwatch.errors import NotFoundError, RejectedInputError
 from civwatch.incidents.aggregate import IncidentFilter
 from civwatch.incidents.geojson import BBox, parse_bbox
@@ -312,6 +313,7 @@ def public_incidents(
     flt = filters or PublicFilter()
     _check_page(limit, cursor)
     with ws.sessions() as session:
+        read_snapshot(session)
         query = _build(session, flt)
         incidents, next_cursor = _page(session, query, flt.bbox, limit, cursor)
     return {
@@ -325,6 +327,7 @@ def public_incidents(
 def public_incident(ws: Workspace, incident_id: int) -> dict[str, Any]:
     """One published incident; NotFoundError for anything not verified and public."""
     with ws.sessions() as session:
+        read_snapshot(session)
         query = _build(session, PublicFilter())
         row = session.execute(query.rows.one(incident_id)).first()
         if row is None:
@@ -338,8 +341,8 @@ def iter_public_incidents(
     """Every published incident (oldest first), read in batches for streaming exports.
 
     The filter is checked at once (a bad filter raises here, before any output is
-    written); the batches are then read in one session, so an export sees one state of
-    the database.
+    written); the batches are then read in one snapshot (:func:`civwatch.db.read_snapshot`),
+    so an export sees one state of the database however long it streams.
     """
     flt = filters or PublicFilter()
     with ws.sessions() as session:
@@ -348,7 +351,8 @@ def iter_public_incidents(
 
 
 def _batches(ws: Workspace, flt: PublicFilter, batch_size: int) -> Iterator[dict[str, Any]]:
-    with ws.sessions() as session, session.begin():
+    with ws.sessions() as session:
+        read_snapshot(session)
         query = _build(session, flt)
         after = 0
         while True:
@@ -405,6 +409,7 @@ def public_map(
     flt = filters or PublicFilter()
     _check_page(limit, cursor)
     with ws.sessions() as session:
+        read_snapshot(session)
         query = _build(session, flt)
         features: list[dict[str, Any]] = []
         after = cursor
