@@ -16,6 +16,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from sqlalchemy import event
 
 from civwatch.errors import (
     IntegrityError,
@@ -124,6 +125,42 @@ def test_package_without_originals_verifies_with_only_the_standard_library(
     hash_entry = bag / "custody" / "entries" / f"{item['hashes']['custody_leaf']:010d}.json"
     assert json.loads(hash_entry.read_bytes())["act"] == "hash"
     assert item["media"]["included"] is False
+
+
+@pytest.mark.db
+def test_a_package_is_one_state_even_when_evidence_is_verified_while_it_is_read(
+    case: Case, tmp_path: Path
+) -> None:
+    """The second photo is verified (records, proposal, approval: all committed) while the
+    package is being read, just after the incident's own evidence list was read. The package
+    shows one state of the incident: the incident and each item agree on its verification,
+    and the package still verifies."""
+    second = case.shas[1]
+    changed: list[str] = []
+
+    def verify_meanwhile(conn: object, cursor: object, statement: str, *_: object) -> None:
+        if not changed and "item_verification" in statement:
+            changed.append(second)  # first: verifying runs statements that come back here
+            helpers.verify_item(case.ws, second, author="ivan", reviewer="vera")
+
+    event.listen(case.ws.engine, "after_cursor_execute", verify_meanwhile)
+    try:
+        bag = tmp_path / "pkg"
+        build_package(case.ws, case.incident_id, bag, actor="ivan", recipient=None)
+    finally:
+        event.remove(case.ws.engine, "after_cursor_execute", verify_meanwhile)
+    assert changed == [second]
+    incident = json.loads((bag / "data" / "incident" / "incident.json").read_text())
+    listed = {e["sha256"]: e["verification_status"] for e in incident["evidence"]}
+    shown = {
+        sha: json.loads((bag / "data" / "items" / sha / "item.json").read_text())[
+            "verification"
+        ]["status"]
+        for sha in case.shas
+    }
+    assert listed == shown == {case.shas[0]: "verified", second: "unverified"}
+    proc = run_verify(bag, *key_of(case.ws), isolated=True)
+    assert proc.returncode == 0, proc.stdout
 
 
 def test_summary_is_self_contained_and_escapes_what_users_typed(case: Case, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ transaction. Rows come back typed as read-only records (:class:`ItemRecord`,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -19,9 +19,40 @@ from sqlalchemy.orm import QueryableAttribute, Session
 from civwatch.errors import NotFoundError
 from civwatch.evidence.models import EvidenceItem, MediaHash, MediaHashing, Sighting
 
+AnySelect = Select[*tuple[Any, ...]]
+
+
+class SightingRecord(Protocol):
+    """One sighting of an item as other domains read it."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def item_id(self) -> int: ...
+    @property
+    def collected_at(self) -> datetime: ...
+    @property
+    def collected_by(self) -> str: ...
+    @property
+    def original_name(self) -> str: ...
+    @property
+    def source_url(self) -> str | None: ...
+    @property
+    def platform(self) -> str | None: ...
+    @property
+    def account(self) -> str | None: ...
+    @property
+    def post_id(self) -> str | None: ...
+    @property
+    def caption(self) -> str | None: ...
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def custody_leaf(self) -> int: ...
+
 
 class ItemRecord(Protocol):
-    """An evidence item as other domains read it."""
+    """An evidence item as other domains read it (its sightings loaded with it)."""
 
     @property
     def id(self) -> int: ...
@@ -40,20 +71,17 @@ class ItemRecord(Protocol):
     @property
     def metadata_(self) -> dict[str, Any]: ...
     @property
+    def exiftool(self) -> dict[str, Any]: ...
+    @property
+    def c2pa(self) -> dict[str, Any] | None: ...
+    @property
+    def warnings(self) -> list[str]: ...
+    @property
     def ingest_leaf(self) -> int: ...
     @property
     def extraction_leaf(self) -> int | None: ...
-
-
-class SightingRecord(Protocol):
-    """One sighting of an item as other domains read it."""
-
     @property
-    def item_id(self) -> int: ...
-    @property
-    def caption(self) -> str | None: ...
-    @property
-    def published_at(self) -> datetime | None: ...
+    def sightings(self) -> Sequence[SightingRecord]: ...
 
 
 class MediaHashRecord(Protocol):
@@ -95,16 +123,12 @@ def items_by_id(session: Session, item_ids: Sequence[int]) -> dict[int, ItemReco
     }
 
 
-def item_ids_by_sha256(session: Session, item_ids: Sequence[int]) -> dict[int, str]:
+def sha256_by_id(session: Session, item_ids: Iterable[int]) -> dict[int, str]:
     """The SHA-256 of each item of ``item_ids`` that exists, by id."""
-    if not item_ids:
-        return {}
     return {
         row.id: row.sha256
         for row in session.execute(
-            select(EvidenceItem.id, EvidenceItem.sha256).where(
-                EvidenceItem.id.in_(list(item_ids))
-            )
+            select(EvidenceItem.id, EvidenceItem.sha256).where(EvidenceItem.id.in_(set(item_ids)))
         )
     }
 
@@ -135,19 +159,7 @@ def newest_item_ids(session: Session, limit: int) -> list[int]:
     )
 
 
-def all_item_sha256(session: Session) -> Select[tuple[str]]:
-    """A query of every stored item's SHA-256 (labelled ``sha256``), for checks that
-    stream it."""
-    return select(EvidenceItem.sha256.label("sha256"))
-
-
-def last_item_id(session: Session) -> int:
-    """The largest item id (0 when there is none)."""
-    found = session.scalar(select(EvidenceItem.id).order_by(EvidenceItem.id.desc()).limit(1))
-    return int(found or 0)
-
-
-def with_item_sha256(query: Select[Any], item_id: QueryableAttribute[int]) -> Select[Any]:
+def with_item_sha256(query: AnySelect, item_id: QueryableAttribute[int]) -> AnySelect:
     """``query`` with the SHA-256 of the item ``item_id`` names added as the column
     ``sha256`` (NULL when there is no such item), for records other domains keep of items."""
     return query.add_columns(EvidenceItem.sha256.label("sha256")).outerjoin(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from civwatch.errors import NotFoundError, RejectedInputError
-from civwatch.evidence.models import EvidenceItem, Sighting
+from civwatch.evidence.models import EvidenceItem
+from civwatch.evidence.records import ItemRecord, SightingRecord
 from civwatch.workspace import Workspace
 
 
@@ -19,28 +20,33 @@ def _hash_prefix(sha256: str) -> str:
     return value
 
 
+def item_by_sha256(session: Session, sha256: str) -> EvidenceItem:
+    """The item whose SHA-256 is ``sha256`` or starts with it (at least 8 digits), with
+    its sightings, read in the caller's session."""
+    prefix = _hash_prefix(sha256)
+    query = select(EvidenceItem).options(selectinload(EvidenceItem.sightings))
+    if len(prefix) == 64:
+        item = session.scalars(query.where(EvidenceItem.sha256 == prefix)).first()
+    else:
+        if len(prefix) < 8:
+            raise RejectedInputError("Give at least 8 hex digits of the SHA-256.")
+        found = session.scalars(query.where(EvidenceItem.sha256.startswith(prefix)).limit(2)).all()
+        if len(found) > 1:
+            raise RejectedInputError(f"{prefix} matches several items: give more digits.")
+        item = found[0] if found else None
+    if item is None:
+        raise NotFoundError(f"No evidence item with SHA-256 {prefix}.")
+    return item
+
+
 def find_item(ws: Workspace, sha256: str) -> EvidenceItem:
     """The item whose SHA-256 is ``sha256`` or starts with it (at least 8 digits)."""
-    prefix = _hash_prefix(sha256)
     with ws.sessions() as session:
-        query = select(EvidenceItem).options(selectinload(EvidenceItem.sightings))
-        if len(prefix) == 64:
-            item = session.scalars(query.where(EvidenceItem.sha256 == prefix)).first()
-        else:
-            if len(prefix) < 8:
-                raise RejectedInputError("Give at least 8 hex digits of the SHA-256.")
-            found = session.scalars(
-                query.where(EvidenceItem.sha256.startswith(prefix)).limit(2)
-            ).all()
-            if len(found) > 1:
-                raise RejectedInputError(f"{prefix} matches several items: give more digits.")
-            item = found[0] if found else None
-        if item is None:
-            raise NotFoundError(f"No evidence item with SHA-256 {prefix}.")
-        return item
+        return item_by_sha256(session, sha256)
 
 
-def sighting_json(s: Sighting) -> dict[str, Any]:
+def sighting_json(s: SightingRecord) -> dict[str, Any]:
+    """A sighting as the command line and the API show it."""
     return {
         "collected_at": s.collected_at.isoformat(),
         "collected_by": s.collected_by,
@@ -55,7 +61,7 @@ def sighting_json(s: Sighting) -> dict[str, Any]:
     }
 
 
-def item_json(item: EvidenceItem, *, full: bool = True) -> dict[str, Any]:
+def item_json(item: ItemRecord, *, full: bool = True) -> dict[str, Any]:
     """The item as the command line and the API show it."""
     doc: dict[str, Any] = {
         "sha256": item.sha256,

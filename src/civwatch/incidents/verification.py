@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from civwatch.accounts.service import require_role
 from civwatch.db import utcnow
 from civwatch.errors import NotFoundError, RejectedInputError
-from civwatch.evidence.models import EvidenceItem
+from civwatch.evidence.records import ItemRecord, item_in_session
 from civwatch.evidence.service import find_item
 from civwatch.geo import check_location, check_time, validation
 from civwatch.incidents import entries
@@ -205,7 +205,7 @@ def _state(session: Session, item_id: int) -> ItemVerification:
 def _item_transition(
     ws: Workspace,
     session: Session,
-    item: EvidenceItem,
+    item: ItemRecord,
     state: ItemVerification,
     step: Step,
     actor: str,
@@ -246,7 +246,7 @@ def _item_transition(
         _withdraw_unsupported(ws, session, item, actor)
 
 
-def _withdraw_unsupported(ws: Workspace, session: Session, item: EvidenceItem, actor: str) -> None:
+def _withdraw_unsupported(ws: Workspace, session: Session, item: ItemRecord, actor: str) -> None:
     """Withdraw every public incident that ``item`` was the last verified evidence of, in
     the caller's transaction: a public incident never stays up without verified evidence.
     (Withdrawing protects the public record better than refusing: the item is reopened
@@ -283,7 +283,7 @@ def add_record(
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require_role(session, actor, *WRITERS)
-        item = session.get_one(EvidenceItem, found.id)
+        item = item_in_session(session, found.id)
         checked = check_record(session, kind, content)
         kind = choose(kind, RECORD_KINDS, "verification record kind")
         state = _state(session, item.id)
@@ -355,7 +355,7 @@ def set_item_status(
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require_role(session, actor, *WRITERS)
-        item = session.get_one(EvidenceItem, found.id)
+        item = item_in_session(session, found.id)
         state = _state(session, item.id)
         what = f"Item {item.sha256[:12]}"
         step = plan(what, state.status, target, "unverified")
@@ -372,7 +372,7 @@ def set_item_status(
                 )
         _item_transition(ws, session, item, state, step, user.username, text)
         session.flush()
-        return _view(session, item)
+        return verification_json(session, item)
 
 
 def review_item(
@@ -383,7 +383,7 @@ def review_item(
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require_role(session, actor, "verifier")
-        item = session.get_one(EvidenceItem, found.id)
+        item = item_in_session(session, found.id)
         state = _state(session, item.id)
         what = f"item {item.sha256[:12]}"
         step = review_step(what, state.status, state.proposed_status, decision)
@@ -398,7 +398,7 @@ def review_item(
         )
         _item_transition(ws, session, item, state, step, user.username, text)
         session.flush()
-        return _view(session, item)
+        return verification_json(session, item)
 
 
 def record_json(r: VerificationRecord, superseded: bool = False) -> dict[str, Any]:
@@ -415,7 +415,7 @@ def record_json(r: VerificationRecord, superseded: bool = False) -> dict[str, An
     }
 
 
-def metadata_checks(item: EvidenceItem, records: list[VerificationRecord]) -> list[dict[str, Any]]:
+def metadata_checks(item: ItemRecord, records: list[VerificationRecord]) -> list[dict[str, Any]]:
     """EXIF position and time against the verified place and time, flagged beyond limits."""
     checks: list[dict[str, Any]] = []
     meta = item.metadata_ or {}
@@ -459,7 +459,9 @@ def metadata_checks(item: EvidenceItem, records: list[VerificationRecord]) -> li
     return checks
 
 
-def _view(session: Session, item: EvidenceItem) -> dict[str, Any]:
+def verification_json(session: Session, item: ItemRecord) -> dict[str, Any]:
+    """An item's verification read in the caller's session: status, records (superseded
+    ones marked), checks, history."""
     state = session.get(ItemVerification, item.id)
     records = list(
         session.scalars(
@@ -501,4 +503,4 @@ def item_verification(ws: Workspace, sha256: str) -> dict[str, Any]:
     """An item's verification: status, records (superseded ones marked), checks, history."""
     found = find_item(ws, sha256)
     with ws.sessions() as session:
-        return _view(session, session.get_one(EvidenceItem, found.id))
+        return verification_json(session, item_in_session(session, found.id))

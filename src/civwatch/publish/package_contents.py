@@ -27,18 +27,18 @@ from sqlalchemy.orm import Session
 
 from civwatch import __version__
 from civwatch.custody.browse import first_index, stored_entries
+from civwatch.db import read_snapshot
 from civwatch.errors import IntegrityError, RejectedInputError
-from civwatch.evidence.models import EvidenceItem, MediaHash, MediaHashing
-from civwatch.evidence.service import find_item, item_json
-from civwatch.incidents.models import (
-    EvidenceLink,
-    IncidentRevision,
-    IncidentTransition,
-    ItemTransition,
-    SuggestionDecision,
+from civwatch.evidence.records import ItemRecord, hashing_recorded, media_hashes, sha256_by_id
+from civwatch.evidence.service import item_by_sha256, item_json
+from civwatch.incidents.records import (
+    decision_leaves,
+    link_history,
+    revision_docs,
+    row_ids_by_leaf,
 )
-from civwatch.incidents.service import get_incident
-from civwatch.incidents.verification import item_verification
+from civwatch.incidents.service import incident_json, incident_row
+from civwatch.incidents.verification import verification_json
 from civwatch.publish import redaction
 from civwatch.publish.models import Redaction
 from civwatch.publish.verify_package import (
@@ -99,7 +99,7 @@ class PackageItem:
     """One evidence item of the package, as read from the database."""
 
     sha256: str
-    record: EvidenceItem
+    record: ItemRecord
     link: dict[str, Any]
     verification: dict[str, Any]
     hashes: list[dict[str, Any]]
@@ -173,19 +173,20 @@ def disclosable(entry: bytes) -> str | None:
 # --------------------------------------------------------------------------- media
 
 
-def redacted_media(ws: Workspace, incident_id: int, items: Iterable[str]) -> dict[str, MediaFile]:
+def redacted_media(
+    ws: Workspace, session: Session, incident_id: int, items: Iterable[str]
+) -> dict[str, MediaFile]:
     """The approved redacted copies of the items' media, by original SHA-256, each bound to
     the custody entry that approved it (the one that made it is proved alongside).
     Items without an approved redaction are listed without media (the summary says so)."""
     wanted = set(items)
-    with ws.sessions() as session:
-        published = redaction.published_media(session, incident_id)
-        rows = {
-            r.id: r
-            for r in session.scalars(
-                select(Redaction).where(Redaction.id.in_([m["redaction_id"] for m in published]))
-            )
-        }
+    published = redaction.published_media(session, incident_id)
+    rows = {
+        r.id: r
+        for r in session.scalars(
+            select(Redaction).where(Redaction.id.in_([m["redaction_id"] for m in published]))
+        )
+    }
     found: dict[str, MediaFile] = {}
     for m in published:
         if m["original_sha256"] not in wanted or m["approval_leaf"] is None:
@@ -211,7 +212,7 @@ def redacted_media(ws: Workspace, incident_id: int, items: Iterable[str]) -> dic
     return found
 
 
-def _original(ws: Workspace, item: EvidenceItem) -> MediaFile:
+def _original(ws: Workspace, item: ItemRecord) -> MediaFile:
     return MediaFile(
         kind="original",
         sha256=item.sha256,
@@ -235,9 +236,6 @@ def _iso(value: datetime) -> str:
 
 
 def _hashes(session: Session, item_id: int) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        select(MediaHash).where(MediaHash.item_id == item_id).order_by(MediaHash.id)
-    )
     return [
         {
             "id": h.id,
@@ -248,7 +246,7 @@ def _hashes(session: Session, item_id: int) -> list[dict[str, Any]]:
             "hash": bytes(h.bits).hex(),
             "quality": h.quality,
         }
-        for h in rows
+        for h in media_hashes(session, item_id)
     ]
 
 
@@ -257,48 +255,33 @@ def _with_ids(records: list[dict[str, Any]], ids: dict[int, int]) -> list[dict[s
     return [{"id": ids.get(r["custody_leaf"]), **r} for r in records]
 
 
-def _leaf_ids(session: Session, model: Any, *where: Any) -> dict[int, int]:
-    return {
-        int(leaf): int(row_id)
-        for leaf, row_id in session.execute(select(model.custody_leaf, model.id).where(*where))
-    }
-
-
-def _hash_leaf(session: Session, item: EvidenceItem) -> int | None:
+def _hash_leaf(session: Session, item: ItemRecord) -> int | None:
     """The ``hash`` entry that recorded the item's perceptual hashes (after its ingest)."""
-    if session.get(MediaHashing, item.id) is None:
+    if not hashing_recorded(session, item.id):
         return None
     needles = [b'"act":"hash"', f'"sha256":"{item.sha256}"'.encode()]
     return first_index(session, needles, start=item.ingest_leaf + 1)
 
 
 def gather(ws: Workspace, incident_id: int, include_originals: bool) -> Contents:
-    """Read what a package of the incident carries, and the custody entries it names."""
-    incident = get_incident(ws, incident_id)
-    if not incident["evidence"]:
-        raise RejectedInputError(
-            f"Incident {incident_id} has no evidence linked to it: there is nothing to package."
-        )
+    """Read what a package of the incident carries, and the custody entries it names, from
+    one snapshot of the database (:func:`civwatch.db.read_snapshot`): a package is one
+    state of its incident, whatever changes while it is read."""
     with ws.sessions() as session:
-        links = session.scalars(
-            select(EvidenceLink)
-            .where(EvidenceLink.incident_id == incident_id)
-            .order_by(EvidenceLink.id)
-        ).all()
-        item_shas = dict(
-            session.execute(
-                select(EvidenceItem.id, EvidenceItem.sha256).where(
-                    EvidenceItem.id.in_({lk.item_id for lk in links})
-                )
-            ).all()
-        )
+        read_snapshot(session)
+        incident = incident_json(session, incident_row(session, incident_id))
+        if not incident["evidence"]:
+            raise RejectedInputError(
+                f"Incident {incident_id} has no evidence linked to it: there is nothing to "
+                "package."
+            )
+        links = link_history(session, incident_id)
+        item_shas = sha256_by_id(session, {lk.item_id for lk in links})
         incident["history"] = _with_ids(
-            incident["history"],
-            _leaf_ids(session, IncidentTransition, IncidentTransition.incident_id == incident_id),
+            incident["history"], row_ids_by_leaf(session, "transition", incident_id)
         )
         incident["revisions"] = _with_ids(
-            incident["revisions"],
-            _leaf_ids(session, IncidentRevision, IncidentRevision.incident_id == incident_id),
+            incident["revisions"], row_ids_by_leaf(session, "revision", incident_id)
         )
         incident["evidence_links_history"] = [
             {
@@ -316,41 +299,27 @@ def gather(ws: Workspace, incident_id: int, include_originals: bool) -> Contents
         leaves = {h["custody_leaf"] for h in incident["history"]}
         leaves |= {r["custody_leaf"] for r in incident["revisions"]}
         leaves |= {lk.custody_leaf for lk in links}
-        leaves |= set(
-            session.scalars(
-                select(SuggestionDecision.custody_leaf).where(
-                    SuggestionDecision.incident_id == incident_id
-                )
-            )
-        )
-        revisions = [
-            (r.revision, r.doc, r.doc_sha256, r.custody_leaf)
-            for r in session.scalars(
-                select(IncidentRevision)
-                .where(IncidentRevision.incident_id == incident_id)
-                .order_by(IncidentRevision.revision)
-            )
-        ]
-        contents = Contents(incident, revisions, leaves)
+        leaves |= decision_leaves(session, incident_id)
+        contents = Contents(incident, revision_docs(session, incident_id), leaves)
         for link in incident["evidence"]:
-            contents.items.append(_gather_item(ws, session, link))
-    redacted = redacted_media(ws, incident_id, [i.sha256 for i in contents.items])
-    for item in contents.items:
-        item.media = _original(ws, item.record) if include_originals else redacted.get(item.sha256)
-        if item.media is not None:
-            item.leaves |= {item.media.leaf, *item.media.also}
-    with ws.sessions() as session:
+            contents.items.append(_gather_item(session, link))
+        redacted = redacted_media(ws, session, incident_id, [i.sha256 for i in contents.items])
+        for item in contents.items:
+            item.media = (
+                _original(ws, item.record) if include_originals else redacted.get(item.sha256)
+            )
+            if item.media is not None:
+                item.leaves |= {item.media.leaf, *item.media.also}
         stored = stored_entries(session, sorted(contents.all_leaves()))
     contents.entries = {e.index: e.entry for e in stored}
     return contents
 
 
-def _gather_item(ws: Workspace, session: Session, link: dict[str, Any]) -> PackageItem:
-    record = find_item(ws, link["sha256"])
-    verification = item_verification(ws, record.sha256)
+def _gather_item(session: Session, link: dict[str, Any]) -> PackageItem:
+    record = item_by_sha256(session, link["sha256"])
+    verification = verification_json(session, record)
     verification["history"] = _with_ids(
-        verification["history"],
-        _leaf_ids(session, ItemTransition, ItemTransition.item_id == record.id),
+        verification["history"], row_ids_by_leaf(session, "item-transition", record.id)
     )
     leaves = {record.ingest_leaf, *(s.custody_leaf for s in record.sightings)}
     if record.extraction_leaf is not None:
