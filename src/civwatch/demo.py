@@ -213,19 +213,15 @@ def _demo_incidents(ws: Workspace, photos: list[Path], base: datetime) -> int:
     demo team does not exist or the incidents are already there)."""
     import hashlib
 
-    from sqlalchemy import func, select
-
     from civwatch.accounts.bootstrap import DEMO_INVESTIGATOR, DEMO_PUBLISHER, DEMO_VERIFIER
-    from civwatch.accounts.models import User
+    from civwatch.accounts.service import list_users
     from civwatch.incidents import service, verification, workflow
-    from civwatch.incidents.models import Incident
+    from civwatch.incidents.records import titled_count
     from civwatch.publish import redaction
 
+    team = {u["username"] for u in list_users(ws, include_disabled=False)}
     with ws.sessions() as session:
-        team = set(session.scalars(select(User.username).where(User.active.is_(True))))
-        done = session.scalar(
-            select(func.count(Incident.id)).where(Incident.title.startswith("SYNTHETIC DEMO"))
-        )
+        done = titled_count(session, "SYNTHETIC DEMO")
     if done or not {DEMO_INVESTIGATOR, DEMO_VERIFIER, DEMO_PUBLISHER} <= team:
         return 0
     inv, ver, pub = DEMO_INVESTIGATOR, DEMO_VERIFIER, DEMO_PUBLISHER

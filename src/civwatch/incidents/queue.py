@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civwatch.evidence.models import EvidenceItem, Sighting
+from civwatch.evidence.records import items_by_id, items_published_between, newest_item_ids
 from civwatch.geo import bounding_box
 from civwatch.incidents.changes import diff
 from civwatch.incidents.models import (
@@ -126,13 +126,14 @@ def review_queue(ws: Workspace, viewer: str, *, limit: int = QUEUE_LIMIT) -> dic
                 "own": change.actor == viewer or viewer in authors[incident.id],
             }
             out["own_changes" if entry["own"] else "changes"].append(entry)
-        states = session.execute(
-            select(ItemVerification, EvidenceItem)
-            .join(EvidenceItem, EvidenceItem.id == ItemVerification.item_id)
+        in_review = session.scalars(
+            select(ItemVerification)
             .where(ItemVerification.status == "in_review")
             .order_by(ItemVerification.updated_at, ItemVerification.item_id)
             .limit(limit)
         ).all()
+        reviewed_items = items_by_id(session, [s.item_id for s in in_review])
+        states = [(s, reviewed_items[s.item_id]) for s in in_review]
         item_ids = [item.id for _, item in states]
         item_submits = _latest_submits_items(session, item_ids)
         authored = (
@@ -189,19 +190,14 @@ def _item_candidates(session: Session, incident: Incident) -> list[int]:
         .limit(MAX_ITEM_CANDIDATES)
     ).all()
     add(set(geolocated))
-    published = session.scalars(
-        select(Sighting.item_id)
-        .where(
-            Sighting.published_at.between(
-                incident.start_at - SEARCH_GAP, incident.end_at + SEARCH_GAP + POSTED_WITHIN
-            )
-        )
-        .limit(MAX_ITEM_CANDIDATES)
-    ).all()
+    published = items_published_between(
+        session,
+        incident.start_at - SEARCH_GAP,
+        incident.end_at + SEARCH_GAP + POSTED_WITHIN,
+        limit=MAX_ITEM_CANDIDATES,
+    )
     add(set(published))
-    recent = session.scalars(
-        select(EvidenceItem.id).order_by(EvidenceItem.id.desc()).limit(RECENT_ITEMS)
-    ).all()
+    recent = newest_item_ids(session, RECENT_ITEMS)
     add(set(recent))
     return found
 
@@ -223,10 +219,7 @@ def suggested_items(
             )
         )
         candidates = [i for i in _item_candidates(session, incident) if i not in dismissed]
-        items = {
-            item.id: item
-            for item in session.scalars(select(EvidenceItem).where(EvidenceItem.id.in_(candidates)))
-        }
+        items = items_by_id(session, candidates)
         scored: list[dict[str, Any]] = []
         for item_id in candidates:
             item = items[item_id]

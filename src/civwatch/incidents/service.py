@@ -23,7 +23,7 @@ from civwatch.errors import (
     PermissionDeniedError,
     RejectedInputError,
 )
-from civwatch.evidence.models import EvidenceItem
+from civwatch.evidence.records import ItemRecord, item_in_session, items_by_id
 from civwatch.evidence.service import find_item
 from civwatch.geo import validation
 from civwatch.geo.coarsening import SETTLEMENT_SEARCH_M
@@ -502,7 +502,7 @@ def link_in_session(
     ws: Workspace,
     session: Session,
     incident: Incident,
-    item: EvidenceItem,
+    item: ItemRecord,
     role: str,
     note: str,
     actor: str,
@@ -558,7 +558,7 @@ def link_evidence(
         ws.custody.lock(session)
         user = require_role(session, actor, *WRITERS)
         incident = incident_row(session, incident_id)
-        item = session.get_one(EvidenceItem, found.id)
+        item = item_in_session(session, found.id)
         now = utcnow()
         link_in_session(ws, session, incident, item, role, note, user.username, now)
         if incident.visibility == "public":
@@ -628,12 +628,7 @@ def incident_json(session: Session, incident: Incident) -> dict[str, Any]:
     """An incident as the team sees it: its document, state, public location, linked
     evidence with each item's verification, transitions, revisions and any open change."""
     links = current_links(session, [incident.id])
-    items = {
-        i.id: i
-        for i in session.scalars(
-            select(EvidenceItem).where(EvidenceItem.id.in_([lk.item_id for lk in links]))
-        )
-    }
+    items = items_by_id(session, [lk.item_id for lk in links])
     states = {
         v.item_id: v.status
         for v in session.scalars(

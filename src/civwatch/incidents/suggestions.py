@@ -16,13 +16,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.service import require_role
 from civwatch.db import utcnow
 from civwatch.errors import RejectedInputError
-from civwatch.evidence.models import EvidenceItem, MediaMatch, Sighting
+from civwatch.evidence.records import ItemRecord, item_in_session, match_pairs, sightings_of
 from civwatch.evidence.service import find_item
 from civwatch.geo import bounding_box, haversine_m
 from civwatch.incidents import entries
@@ -92,11 +92,7 @@ def cluster_members(session: Session, item_id: int) -> set[int]:
     members = {item_id}
     frontier = {item_id}
     while frontier:
-        rows = session.execute(
-            select(MediaMatch.item_id, MediaMatch.other_id).where(
-                or_(MediaMatch.item_id.in_(frontier), MediaMatch.other_id.in_(frontier))
-            )
-        ).all()
+        rows = match_pairs(session, frontier)
         frontier = {n for row in rows for n in row if n not in members}
         members |= frontier
     return members
@@ -112,7 +108,7 @@ def _parse_capture(value: str) -> datetime | None:
     return moment.astimezone(UTC)
 
 
-def basis_for(session: Session, item: EvidenceItem) -> Basis:
+def basis_for(session: Session, item: ItemRecord) -> Basis:
     basis = Basis()
     newer = select(VerificationRecord.supersedes_id).where(
         VerificationRecord.supersedes_id.is_not(None)
@@ -136,7 +132,7 @@ def basis_for(session: Session, item: EvidenceItem) -> Basis:
     elif meta.get("gps_lat") is not None and meta.get("gps_lon") is not None:
         basis.lat, basis.lon = float(meta["gps_lat"]), float(meta["gps_lon"])
         basis.precision_m, basis.place_from = EXIF_PRECISION_M, "EXIF GPS"
-    sightings = list(session.scalars(select(Sighting).where(Sighting.item_id == item.id)))
+    sightings = sightings_of(session, item.id)
     if chrono:
         basis.start = datetime.fromisoformat(chrono[-1]["window_start"])
         basis.end = datetime.fromisoformat(chrono[-1]["window_end"])
@@ -256,12 +252,12 @@ def suggest_incidents(
         raise RejectedInputError("limit must be 1-100.")
     found = find_item(ws, sha256)
     with ws.sessions() as session:
-        item = session.get_one(EvidenceItem, found.id)
+        item = item_in_session(session, found.id)
         return suggestions_in_session(session, item, limit=limit, min_score=min_score)
 
 
 def suggestions_in_session(
-    session: Session, item: EvidenceItem, *, limit: int = 10, min_score: float = MIN_SCORE
+    session: Session, item: ItemRecord, *, limit: int = 10, min_score: float = MIN_SCORE
 ) -> dict[str, Any]:
     basis = basis_for(session, item)
     others = [m for m in basis.cluster if m != item.id]
@@ -304,7 +300,7 @@ def decide(
         ws.custody.lock(session)
         user = require_role(session, actor, *WRITERS)
         incident = incident_row(session, incident_id)
-        item = session.get_one(EvidenceItem, found.id)
+        item = item_in_session(session, found.id)
         if incident.id in {
             lk.incident_id for lk in current_links(session, [incident.id]) if lk.item_id == item.id
         }:

@@ -15,12 +15,12 @@ else, whatever their role, is refused; reads and refusals are in the audit log (
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Literal, Protocol
 
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
-from civwatch.accounts.models import User
 from civwatch.accounts.permissions import Permission, allows
 from civwatch.incidents.models import (
     EvidenceLink,
@@ -53,7 +53,16 @@ def incident_team(session: Session, incident_id: int) -> frozenset[str]:
     return frozenset(session.scalars(acts))
 
 
-def internal_access(session: Session, incident: Incident, user: User) -> Access | None:
+class Member(Protocol):
+    """What access decisions read of an account (an ``accounts`` user)."""
+
+    @property
+    def username(self) -> str: ...
+    @property
+    def roles(self) -> Sequence[str]: ...
+
+
+def internal_access(session: Session, incident: Incident, user: Member) -> Access | None:
     """Why ``user`` (who holds an incident-writing role) may see the internal fields of
     ``incident``, or None when they may not."""
     if user.username in incident_team(session, incident.id):

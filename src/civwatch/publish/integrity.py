@@ -23,7 +23,7 @@ from civwatch.custody.bindings import (
 )
 from civwatch.custody.models import CustodyTreeHead
 from civwatch.geo.coarsening import DEFAULT_PRECISION
-from civwatch.incidents.models import Incident
+from civwatch.incidents.records import precision_query
 from civwatch.publish.models import Correction, PackageExport, Redaction
 
 _WHO_WHEN = (("actor", "actor"), ("at", "at", "time"))
@@ -201,10 +201,7 @@ def declarations() -> Declarations:
                 what="public location precision",
                 acts=("incident-precision",),
                 changes=lambda e: [(e.get("incident"), e.get("to"))],
-                query=lambda: select(
-                    Incident.id.label("id"),
-                    Incident.public_location_precision.label("precision"),
-                ),
+                query=precision_query,
                 row_value=lambda row: (row["id"], row["precision"]),
                 default=DEFAULT_PRECISION,
             ),

@@ -33,8 +33,8 @@ from civwatch.errors import PermissionDeniedError, RejectedInputError
 from civwatch.geo.coarsening import DEFAULT_PRECISION, PRECISIONS
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents import entries
-from civwatch.incidents.models import IncidentTransition
 from civwatch.incidents.public_location import place_publicly
+from civwatch.incidents.records import visibility_transitions
 from civwatch.incidents.service import (
     WRITERS,
     gazetteer_for,
@@ -119,14 +119,12 @@ def _note(text: Any, what: str, *, required: bool = True) -> str | None:
 
 def unredacted_media(session: Session, incident_id: int) -> list[str]:
     """SHA-256 of linked media items with no approved redaction: they stay unpublished."""
-    from civwatch.evidence.models import EvidenceItem
+    from civwatch.evidence.records import items_by_id
     from civwatch.incidents.service import current_links
     from civwatch.publish.redaction import approved_by_item
 
     links = current_links(session, [incident_id])
-    items = session.scalars(
-        select(EvidenceItem).where(EvidenceItem.id.in_([lk.item_id for lk in links]))
-    ).all()
+    items = list(items_by_id(session, [lk.item_id for lk in links]).values())
     approved = approved_by_item(session, [i.id for i in items])
     return sorted(
         i.sha256
@@ -227,20 +225,7 @@ def public_histories(session: Session, ids: Sequence[int]) -> dict[int, list[dic
         return {}
     events: dict[int, list[tuple[datetime, int, str, str]]] = defaultdict(list)
     public: dict[int, bool] = defaultdict(bool)
-    for t in session.connection().execute(
-        select(
-            IncidentTransition.incident_id,
-            IncidentTransition.act,
-            IncidentTransition.reason,
-            IncidentTransition.at,
-            IncidentTransition.custody_leaf,
-        )
-        .where(
-            IncidentTransition.incident_id.in_(list(ids)),
-            IncidentTransition.act.in_(("publish", "unpublish", "reopen")),
-        )
-        .order_by(IncidentTransition.id)
-    ):
+    for t in visibility_transitions(session, ids):
         if t.act == "publish":
             public[t.incident_id] = True
             events[t.incident_id].append((t.at, t.custody_leaf, "published", t.reason or ""))

@@ -49,11 +49,14 @@ from civwatch.errors import (
     RejectedInputError,
     UnhashableMediaError,
 )
-from civwatch.evidence.models import EvidenceItem
 from civwatch.evidence.service import find_item
 from civwatch.incidents import entries
-from civwatch.incidents.models import EvidenceLink
-from civwatch.incidents.service import WRITERS, current_links, mark_public_items
+from civwatch.incidents.service import (
+    WRITERS,
+    current_links,
+    current_links_of_items,
+    mark_public_items,
+)
 from civwatch.matching.decoding import DEFAULT_MAX_PIXELS, decode_image
 from civwatch.media.exiftool import ExiftoolProcess, parse_json_output
 from civwatch.publish.models import Redaction
@@ -648,12 +651,7 @@ def check_clean(path: Path, exiftool: str = "exiftool", timeout_s: float = 30.0)
 
 
 def _linked_incidents(session: Session, item_id: int) -> list[int]:
-    ids = session.scalars(
-        select(EvidenceLink.incident_id).where(EvidenceLink.item_id == item_id).distinct()
-    ).all()
-    return sorted(
-        {lk.incident_id for lk in current_links(session, list(ids)) if lk.item_id == item_id}
-    )
+    return sorted({lk.incident_id for lk in current_links_of_items(session, [item_id])})
 
 
 def redaction_json(r: Redaction) -> dict[str, Any]:
@@ -901,9 +899,20 @@ def published_media(session: Session, incident_id: int) -> list[dict[str, Any]]:
     return out
 
 
-def derivative_item(ws: Workspace, redaction_id: int) -> EvidenceItem:
-    """A transient ``EvidenceItem``-shaped view of a derivative, for ``media_response``
-    (never added to a session)."""
+@dataclass(frozen=True)
+class DerivativeFile:
+    """A redacted copy as a file to download: its hash in the vault, size, type and the
+    name it is offered under."""
+
+    sha256: str
+    size: int
+    media_type: str
+    original_name: str
+
+
+def derivative_item(ws: Workspace, redaction_id: int) -> DerivativeFile:
+    """The redacted copy ``redaction_id`` as a file to download (for ``media_response``
+    and ``civwatch redaction save``)."""
     with ws.sessions() as session:
         r = _redaction(session, redaction_id)
         suffix = (
@@ -911,7 +920,7 @@ def derivative_item(ws: Workspace, redaction_id: int) -> EvidenceItem:
             if r.media_type == "video/mp4"
             else (".png" if r.media_type == "image/png" else ".jpg")
         )
-        return EvidenceItem(
+        return DerivativeFile(
             sha256=r.derivative_sha256,
             size=r.size,
             media_type=r.media_type,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Protocol
 from urllib.parse import quote
 
 from starlette.responses import StreamingResponse
 
-from civwatch.evidence.models import EvidenceItem
 from civwatch.workspace import Workspace
 
 #: Types sent as themselves; anything else (HTML, SVG, scripts, unknown) as octet-stream.
@@ -26,6 +26,19 @@ MEDIA_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 CHUNK = 256 * 1024
 
 
+class Download(Protocol):
+    """A stored file offered for download (an evidence item or a redacted copy)."""
+
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def media_type(self) -> str: ...
+    @property
+    def original_name(self) -> str: ...
+
+
 def download_type(media_type: str) -> str:
     return media_type if media_type.startswith(PASSED_TYPES) else "application/octet-stream"
 
@@ -41,7 +54,7 @@ def content_disposition(name: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def media_response(ws: Workspace, item: EvidenceItem) -> StreamingResponse:
+def media_response(ws: Workspace, item: Download) -> StreamingResponse:
     def chunks() -> Iterator[bytes]:
         with ws.vault.open(item.sha256) as f:
             while block := f.read(CHUNK):
