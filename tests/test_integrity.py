@@ -639,6 +639,7 @@ def test_a_user_added_locally_given_an_actor_is_named(rich: Rich) -> None:
 
 
 @on_sqlite_only
+@pytest.mark.raw_custody_entries
 def test_an_entry_stored_as_text_is_named_not_a_crash(rich: Rich, cli_env: dict[str, str]) -> None:
     attack(rich.ws, "UPDATE custody_leaves SET entry = CAST(entry AS TEXT) WHERE idx = 0")
     proc = run_cli(cli_env, "verify", "--no-rehash")
@@ -672,6 +673,7 @@ def test_garbage_in_columns_is_named_not_a_crash(rich: Rich, cli_env: dict[str, 
     assert any(p["custody_index"] == 3 and "leaf hash" in p["message"] for p in problems)
 
 
+@pytest.mark.raw_custody_entries
 def test_an_entry_that_is_not_an_object_is_named(rich: Rich) -> None:
     ws = rich.ws
     with ws.sessions() as session:

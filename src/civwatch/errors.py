@@ -61,6 +61,14 @@ class IntegrityError(CivwatchError):
     kind = "integrity"
 
 
+class EntryLayoutError(CivwatchError):
+    """A custody entry about to be written does not fit the layout its act declares (a
+    fault in civwatch, never in what a user gave)."""
+
+    status_code = 500
+    kind = "custody-entry-layout"
+
+
 class ProofError(CivwatchError):
     """A Merkle proof does not verify, or cannot be produced for the given sizes."""
 

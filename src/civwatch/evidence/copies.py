@@ -22,8 +22,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import IntegrityError, UnhashableMediaError
+from civwatch.evidence.acts import HASH, MATCH
 from civwatch.evidence.models import EvidenceItem, MediaHash, MediaHashing, MediaMatch
 from civwatch.matching.features import CANDIDATE_DISTANCE, ImageDescriptor, describe, is_copy
 from civwatch.matching.index import HashIndex, IndexStamp
@@ -273,34 +275,34 @@ def _record(ws: Workspace, finder: CopyFinder, item_id: int, sha256: str, media:
         status = (
             "not-media" if media.kind == "other" else "unhashable" if media.unhashable else "hashed"
         )
-        entries: list[dict[str, Any]] = [
-            {
-                "v": 1,
-                "act": "hash",
-                "sha256": sha256,
-                "at": now.isoformat(timespec="microseconds"),
-                "algorithm": PDQ_ALGORITHM,
-                "version": PDQ_VERSION,
-                "status": status,
-                "reason": media.unhashable,
-                "count": len(rows),
-                "hashes_sha256": _hashes_digest(rows),
-            }
+        logged = [
+            entries.build(
+                HASH,
+                None,
+                now,
+                sha256=sha256,
+                algorithm=PDQ_ALGORITHM,
+                version=PDQ_VERSION,
+                status=status,
+                reason=media.unhashable,
+                count=len(rows),
+                hashes_sha256=_hashes_digest(rows),
+            )
         ]
-        entries += [
-            {
-                "v": 1,
-                "act": "match",
-                "sha256": sha256,
-                "other": c.sha256,
-                "distance": c.distance,
-                "transform": c.transform,
-                "method": c.method,
-                "at": now.isoformat(timespec="microseconds"),
-            }
+        logged += [
+            entries.build(
+                MATCH,
+                None,
+                now,
+                sha256=sha256,
+                other=c.sha256,
+                distance=c.distance,
+                transform=c.transform,
+                method=c.method,
+            )
             for c in copies
         ]
-        ws.custody.append(session, entries)
+        ws.custody.append(session, logged)
         session.add(
             MediaHashing(item_id=item_id, status=status, reason=media.unhashable, hashed_at=now)
         )

@@ -38,10 +38,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.service import require_role
+from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import NotFoundError, PermissionDeniedError, RejectedInputError
 from civwatch.geo.gazetteer import Gazetteer, Place
-from civwatch.incidents import entries
 from civwatch.incidents.models import Incident, IncidentTransition
 from civwatch.incidents.service import (
     SETTLEMENT_SEARCH_M,
@@ -52,6 +52,7 @@ from civwatch.incidents.service import (
     mark_public_change,
 )
 from civwatch.incidents.vocabulary import choose
+from civwatch.publish.acts import INCIDENT_CORRECTION, INCIDENT_PRECISION
 from civwatch.publish.models import Correction
 from civwatch.workspace import Workspace
 
@@ -260,9 +261,9 @@ def set_location_precision(
         if incident.visibility == "public":
             mark_public_change(incident, now)
         entries.append(
-            ws,
+            ws.custody,
             session,
-            "incident-precision",
+            INCIDENT_PRECISION,
             user.username,
             now,
             incident=incident.id,
@@ -355,9 +356,9 @@ def correct_incident(
         now = utcnow()
         apply_waiting(ws, session, incident, user.username, now, on="correction")
         leaf = entries.append(
-            ws,
+            ws.custody,
             session,
-            "incident-correction",
+            INCIDENT_CORRECTION,
             user.username,
             now,
             incident=incident.id,

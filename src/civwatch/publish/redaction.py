@@ -41,6 +41,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.service import require_role
+from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import (
     ConfigurationError,
@@ -51,11 +52,11 @@ from civwatch.errors import (
 )
 from civwatch.evidence.models import EvidenceItem
 from civwatch.evidence.service import find_item
-from civwatch.incidents import entries
 from civwatch.incidents.models import EvidenceLink
 from civwatch.incidents.service import WRITERS, current_links, mark_public_items
 from civwatch.matching.decoding import DEFAULT_MAX_PIXELS, decode_image
 from civwatch.media.exiftool import ExiftoolProcess, parse_json_output
+from civwatch.publish.acts import REDACTION_APPROVE, REDACTION_CREATE
 from civwatch.publish.models import Redaction
 from civwatch.workspace import Workspace
 
@@ -759,9 +760,9 @@ def create_redaction(
         session.add(record)
         session.flush()
         record.custody_leaf = entries.append(
-            ws,
+            ws.custody,
             session,
-            "redaction-create",
+            REDACTION_CREATE,
             user.username,
             now,
             redaction=record.id,
@@ -818,9 +819,9 @@ def approve_redaction(
             )
         ).all()
         leaf = entries.append(
-            ws,
+            ws.custody,
             session,
-            "redaction-approve",
+            REDACTION_APPROVE,
             user.username,
             now,
             redaction=record.id,
