@@ -10,16 +10,16 @@ are cached under the data folder by SHA-256 and size.
 from __future__ import annotations
 
 import io
-import os
 import subprocess
-import tempfile
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import BinaryIO
 
 from PIL import Image
 
 from civwatch.errors import RejectedInputError, UnhashableMediaError
+from civwatch.files import write_atomic
 from civwatch.matching.decoding import DEFAULT_MAX_PIXELS, decode_image
 
 #: The longest side of a preview, in pixels.
@@ -119,13 +119,7 @@ def cached_preview(
     else:
         with open_original() as original:
             data, kind = image_preview(original, max_pixels=max_pixels)
-    cache_dir.mkdir(parents=True, exist_ok=True)
     suffix = ".png" if kind == "image/png" else ".jpg"
-    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".preview-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        Path(tmp).replace(cache_dir / f"{sha256}-{PREVIEW_SIDE}{suffix}")
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)  # a cache that cannot be written is only slower
+    with suppress(OSError):  # a cache that cannot be written is only slower
+        write_atomic(cache_dir / f"{sha256}-{PREVIEW_SIDE}{suffix}", data)
     return data, kind

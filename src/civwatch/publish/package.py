@@ -54,6 +54,7 @@ from civwatch.custody.browse import stored_entries
 from civwatch.custody.signing import key_fingerprint
 from civwatch.db import utcnow
 from civwatch.errors import IntegrityError, RejectedInputError
+from civwatch.files import fsync_tree, move_into_place
 from civwatch.publish import bagit_writer
 from civwatch.publish.acts import EXPORT
 from civwatch.publish.bagit_writer import one_line
@@ -262,7 +263,9 @@ def build_package(
             bagit.Bag(str(tmp)).validate(processes=1)
         except bagit.BagValidationError as err:
             raise IntegrityError(f"The package failed its own BagIt check: {err}") from err
-        tmp.rename(target)
+        # Every file is synced as written; the folders too, before the package appears.
+        fsync_tree(tmp)
+        move_into_place(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
