@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     )
     exiftool_path: str = Field(default="exiftool", description="The exiftool executable.")
     ffprobe_path: str = Field(default="ffprobe", description="The ffprobe executable.")
+    ffmpeg_path: str = Field(
+        default="ffmpeg", description="The ffmpeg executable (video previews, hashes, redaction)."
+    )
     extractor_timeout_s: float = Field(
         default=30.0, gt=0, description="Seconds one file may take in exiftool or ffprobe."
     )

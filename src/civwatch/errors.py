@@ -27,6 +27,10 @@ class ConfigurationError(CivwatchError):
     kind = "configuration"
 
 
+class ToolMissingError(ConfigurationError):
+    """An external program (exiftool, ffprobe, ffmpeg) the settings name cannot be run."""
+
+
 class NotInitialisedError(ConfigurationError):
     """The data folder has not been created with ``civwatch init``."""
 

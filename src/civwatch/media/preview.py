@@ -18,9 +18,11 @@ from typing import BinaryIO
 
 from PIL import Image
 
+from civwatch.config import Settings
 from civwatch.errors import RejectedInputError, UnhashableMediaError
 from civwatch.files import write_atomic
 from civwatch.matching.decoding import DEFAULT_MAX_PIXELS, decode_image
+from civwatch.media import tools
 
 #: The longest side of a preview, in pixels.
 PREVIEW_SIDE = 1024
@@ -68,8 +70,11 @@ def image_preview(
     return _encode(upright)
 
 
-def video_poster(path: Path, side: int = PREVIEW_SIDE, ffmpeg: str = "ffmpeg") -> tuple[bytes, str]:
-    """One frame of the video (a second in, or the first), as a JPEG without metadata."""
+def video_poster(
+    path: Path, side: int = PREVIEW_SIDE, *, ffmpeg: str, max_pixels: int
+) -> tuple[bytes, str]:
+    """One frame of the video (a second in, or the first), as a JPEG without metadata;
+    ``ffmpeg`` as resolved by ``media.tools``, the frame decoded under ``max_pixels``."""
     for seek in ("1", "0"):
         command = [
             ffmpeg, "-nostdin", "-v", "error", "-ss", seek, "-i", str(path),
@@ -83,10 +88,8 @@ def video_poster(path: Path, side: int = PREVIEW_SIDE, ffmpeg: str = "ffmpeg") -
             )
         except subprocess.TimeoutExpired as err:
             raise RejectedInputError("Taking a frame of this video took too long.") from err
-        except FileNotFoundError as err:
-            raise RejectedInputError("ffmpeg is not installed: no video preview.") from err
         if done.returncode == 0 and done.stdout:
-            return image_preview(io.BytesIO(done.stdout), side)
+            return image_preview(io.BytesIO(done.stdout), side, max_pixels=max_pixels)
     raise RejectedInputError("No frame of this video could be decoded for a preview.")
 
 
@@ -97,11 +100,11 @@ def cached_preview(
     source: Path | None,
     open_original: Callable[[], BinaryIO],
     *,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
+    settings: Settings,
 ) -> tuple[bytes, str]:
-    """The preview of an item, made once and kept in ``cache_dir`` (atomic writes).
-
-    ``max_pixels`` is the pixel limit (``Settings.max_image_pixels``)."""
+    """The preview of an item, made once and kept in ``cache_dir`` (atomic writes), under
+    the settings' pixel limit and with their ffmpeg."""
+    max_pixels = settings.max_image_pixels
     if not previewable(media_type):
         raise RejectedInputError(
             f"There is no preview of {media_type} files; download the original instead."
@@ -113,7 +116,9 @@ def cached_preview(
     if media_type.startswith("video/"):
         if source is None:
             raise RejectedInputError("Video previews need the originals on local disk.")
-        data, kind = video_poster(source)
+        data, kind = video_poster(
+            source, ffmpeg=tools.ffmpeg(settings), max_pixels=settings.max_image_pixels
+        )
     elif source is not None:
         data, kind = image_preview(source, max_pixels=max_pixels)
     else:

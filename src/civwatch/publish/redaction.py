@@ -44,7 +44,6 @@ from civwatch.accounts.service import require_role
 from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import (
-    ConfigurationError,
     NotFoundError,
     PermissionDeniedError,
     RejectedInputError,
@@ -56,6 +55,7 @@ from civwatch.incidents.models import EvidenceLink
 from civwatch.incidents.service import WRITERS, current_links, mark_public_items
 from civwatch.matching.decoding import DEFAULT_MAX_PIXELS, decode_image
 from civwatch.media.exiftool import ExiftoolProcess, parse_json_output
+from civwatch.media.tools import EXIFTOOL, FFMPEG, resolve
 from civwatch.publish.acts import REDACTION_APPROVE, REDACTION_CREATE
 from civwatch.publish.models import Redaction
 from civwatch.workspace import Workspace
@@ -393,13 +393,6 @@ def redact_image(
 # --- video ---------------------------------------------------------------------------------
 
 
-def _ffmpeg() -> str:
-    found = shutil.which("ffmpeg")
-    if found is None:
-        raise ConfigurationError("ffmpeg is needed to redact video: install it (Debian: ffmpeg).")
-    return found
-
-
 def _probe(source: Path, ffprobe: str, timeout_s: float) -> tuple[int, int, float, float, bool]:
     """Displayed width, height, frame rate, duration and whether there is audio."""
     from civwatch.media.video import ProbeFailed
@@ -476,10 +469,11 @@ def redact_video(
     *,
     blur_faces: bool = True,
     ffprobe: str = "ffprobe",
+    ffmpeg: str = "ffmpeg",
     timeout_s: float = 30.0,
 ) -> RedactedMedia:
     """Re-encode a video without metadata, faces and ``regions`` blurred (see the module)."""
-    ffmpeg = _ffmpeg()
+    ffmpeg = resolve(FFMPEG, ffmpeg)
     width, height, fps, _duration, audio = _probe(source, ffprobe, timeout_s)
     # H.264 in 4:2:0 needs even sides: the last row/column is dropped when odd.
     width, height = width - width % 2, height - height % 2
@@ -619,7 +613,7 @@ def read_metadata(
     path: Path, exiftool: str = "exiftool", timeout_s: float = 30.0
 ) -> dict[str, Any]:
     """Everything exiftool reads in ``path`` (``-G1 -a -u``, JSON)."""
-    with ExiftoolProcess(exiftool) as tool:
+    with ExiftoolProcess(resolve(EXIFTOOL, exiftool)) as tool:
         stdout, _ = tool.execute([str(path).encode()], timeout_s)
     found = parse_json_output(stdout)
     return found[0] if found else {}
@@ -726,6 +720,7 @@ def create_redaction(
                 regions,
                 blur_faces=blur_faces,
                 ffprobe=settings.ffprobe_path,
+                ffmpeg=settings.ffmpeg_path,
                 timeout_s=settings.extractor_timeout_s,
             )
         made.metadata_left = check_clean(
