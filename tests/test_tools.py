@@ -80,3 +80,38 @@ def test_no_module_writes_the_environment() -> None:
         for line in _environment_writes(ast.parse(path.read_text(), str(path)))
     ]
     assert written == []
+
+
+def test_an_oversize_image_is_refused_under_the_settings_limit(tmp_path: Path) -> None:
+    """The preview of an image goes through the one guarded decoder with the data folder's
+    own limit: a file declaring more pixels than ``max_image_pixels`` is never decoded,
+    and a damaged one is refused, each with a sentence saying why."""
+    from PIL import Image
+
+    from civwatch.errors import RejectedInputError
+
+    picture = tmp_path / "wide.png"
+    Image.new("RGB", (400, 300), "gray").save(picture)
+    strict = Settings(data_dir=tmp_path, max_image_pixels=100_000)
+    with pytest.raises(
+        RejectedInputError, match="400 x 300 pixels, more than the limit of 100,000"
+    ):
+        cached_preview(
+            tmp_path / "cache", "ab" * 32, "image/png", picture, picture.open, settings=strict
+        )
+    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").iterdir())
+    data, kind = cached_preview(
+        tmp_path / "cache",
+        "ab" * 32,
+        "image/png",
+        picture,
+        picture.open,
+        settings=Settings(data_dir=tmp_path),
+    )
+    assert kind in ("image/png", "image/jpeg") and data
+    damaged = tmp_path / "cut.png"
+    damaged.write_bytes(picture.read_bytes()[:60])
+    with pytest.raises(RejectedInputError, match="There is no preview of this image"):
+        cached_preview(
+            tmp_path / "cache", "cd" * 32, "image/png", damaged, damaged.open, settings=strict
+        )

@@ -21,7 +21,7 @@ from PIL import Image
 from civwatch.config import Settings
 from civwatch.errors import RejectedInputError, UnhashableMediaError
 from civwatch.files import write_atomic
-from civwatch.matching.decoding import DEFAULT_MAX_PIXELS, decode_image
+from civwatch.matching.decoding import decode_image
 from civwatch.media import tools
 
 #: The longest side of a preview, in pixels.
@@ -52,7 +52,7 @@ def _encode(image: Image.Image) -> tuple[bytes, str]:
 
 
 def image_preview(
-    source: BinaryIO | Path, side: int = PREVIEW_SIDE, *, max_pixels: int = DEFAULT_MAX_PIXELS
+    source: BinaryIO | Path, side: int = PREVIEW_SIDE, *, max_pixels: int
 ) -> tuple[bytes, str]:
     """A downscaled copy of the image (first frame), re-encoded without metadata.
 

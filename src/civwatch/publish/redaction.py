@@ -53,7 +53,7 @@ from civwatch.evidence.models import EvidenceItem
 from civwatch.evidence.service import find_item
 from civwatch.incidents.models import EvidenceLink
 from civwatch.incidents.service import WRITERS, current_links, mark_public_items
-from civwatch.matching.decoding import DEFAULT_MAX_PIXELS, decode_image
+from civwatch.matching.decoding import decode_image
 from civwatch.media.exiftool import ExiftoolProcess, parse_json_output
 from civwatch.media.tools import EXIFTOOL, FFMPEG, resolve
 from civwatch.publish.acts import REDACTION_APPROVE, REDACTION_CREATE
@@ -324,7 +324,7 @@ def redact_image(
     regions: Sequence[Mapping[str, Any]] | None = None,
     *,
     blur_faces: bool = True,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_pixels: int,
 ) -> RedactedMedia:
     """Decode, orient, blur faces and ``regions``, re-encode without metadata.
 
