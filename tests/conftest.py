@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from civwatch.config import Settings
+from tests.support import custody_schema
 
 if TYPE_CHECKING:
     from civwatch.workspace import Workspace
@@ -33,18 +34,37 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.db)
 
 
+def _check_custody_entries(request: pytest.FixtureRequest, url: str) -> None:
+    """Every custody entry the test wrote must fit its act's JSON Schema (unless the test
+    is marked as writing entries of its own)."""
+    if request.node.get_closest_marker(custody_schema.MARKER) is not None:
+        return
+    found = custody_schema.check_database(url)
+    if found:
+        pytest.fail(
+            "Custody entries that do not fit the schema of their act "
+            "(docs/custody-log.md, section 8):\n" + "\n".join(found),
+            pytrace=False,
+        )
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database for this test."""
+def database_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, empty database for this test; when the test ends, every custody entry in
+    it is checked against the schema of its act."""
     if not SERVER_URL:
-        yield f"sqlite:///{tmp_path / 'civwatch.db'}"
+        url = f"sqlite:///{tmp_path / 'civwatch.db'}"
+        yield url
+        _check_custody_entries(request, url)
         return
     name = f"cw_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+        url = make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+        yield url
+        _check_custody_entries(request, url)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -61,6 +61,7 @@ from civwatch.workspace import Workspace
 from tests.conftest import SERVER_URL, run_cli
 from tests.incidents import helpers
 from tests.incidents.helpers import GEO, incident_doc, ingest_photo, verify_item
+from tests.support.old_entries import ingest_as_layout_1
 
 on_sqlite_only = pytest.mark.skipif(
     bool(SERVER_URL), reason="SQLite lets a column hold a value of another type"
@@ -639,6 +640,7 @@ def test_a_user_added_locally_given_an_actor_is_named(rich: Rich) -> None:
 
 
 @on_sqlite_only
+@pytest.mark.raw_custody_entries
 def test_an_entry_stored_as_text_is_named_not_a_crash(rich: Rich, cli_env: dict[str, str]) -> None:
     attack(rich.ws, "UPDATE custody_leaves SET entry = CAST(entry AS TEXT) WHERE idx = 0")
     proc = run_cli(cli_env, "verify", "--no-rehash")
@@ -672,6 +674,7 @@ def test_garbage_in_columns_is_named_not_a_crash(rich: Rich, cli_env: dict[str, 
     assert any(p["custody_index"] == 3 and "leaf hash" in p["message"] for p in problems)
 
 
+@pytest.mark.raw_custody_entries
 def test_an_entry_that_is_not_an_object_is_named(rich: Rich) -> None:
     ws = rich.ws
     with ws.sessions() as session:
@@ -715,3 +718,32 @@ def test_worker_processes_find_what_one_process_finds(rich: Rich) -> None:
     alone = sorted(map(str, verify_workspace(ws, rehash=False, processes=1)))
     shared = sorted(map(str, verify_workspace(ws, rehash=False, processes=2)))
     assert alone == shared and len(alone) >= 3
+
+
+# --- entries written in an older layout ---------------------------------------------------------
+
+
+def test_entries_of_the_older_layout_still_verify_and_are_still_checked(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """A log written partly before the one entry layout verifies clean, beside entries of
+    today's layout; and a row changed against an old entry is still named."""
+    ws = workspace
+    new = ingest_photo(ws, tmp_path / "new", seed=1, caption="today")
+    old = ingest_as_layout_1(ws, tmp_path / "old")
+    hash_pending(ws)
+    with ws.sessions() as session:
+        layouts = {
+            (doc["act"], doc["v"])
+            for doc in (json.loads(e) for e in session.scalars(select(CustodyLeaf.entry)))
+        }
+    assert {("ingest", 1), ("sighting", 1), ("extract", 1), ("ingest", 2)} <= layouts
+    assert [str(p) for p in verify_workspace(ws)] == []
+    attack(
+        ws,
+        update(Sighting).where(Sighting.collected_by == "taras").values(collected_by="mallory"),
+        update(EvidenceItem).where(EvidenceItem.sha256 == old).values(collected_by="mallory"),
+        update(EvidenceItem).where(EvidenceItem.sha256 == new).values(collected_by="mallory"),
+    )
+    messages = [p.message for p in problems_of(ws)]
+    assert sum("collected_by in the database ('mallory')" in m for m in messages) == 3, messages

@@ -20,6 +20,10 @@ GIB = 1024**3
 DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
 
 
+#: The default pixel limit of ``Settings.max_image_pixels``: the one place it is spelled.
+DEFAULT_MAX_IMAGE_PIXELS = 200_000_000
+
+
 class Settings(BaseSettings):
     """Where civwatch keeps its data and the limits it enforces."""
 
@@ -49,11 +53,14 @@ class Settings(BaseSettings):
     )
     exiftool_path: str = Field(default="exiftool", description="The exiftool executable.")
     ffprobe_path: str = Field(default="ffprobe", description="The ffprobe executable.")
+    ffmpeg_path: str = Field(
+        default="ffmpeg", description="The ffmpeg executable (video previews, hashes, redaction)."
+    )
     extractor_timeout_s: float = Field(
         default=30.0, gt=0, description="Seconds one file may take in exiftool or ffprobe."
     )
     max_image_pixels: int = Field(
-        default=200_000_000,
+        default=DEFAULT_MAX_IMAGE_PIXELS,
         ge=1,
         description="Images declaring more pixels than this are never decoded in full.",
     )

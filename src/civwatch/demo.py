@@ -21,6 +21,7 @@ from PIL.ExifTags import GPS, IFD, Base
 
 from civwatch.evidence.collect import Candidate
 from civwatch.evidence.ingest import Ingest, SourceInfo
+from civwatch.files import write_atomic
 from civwatch.workspace import Workspace
 
 DEMO_NOTE = "SYNTHETIC DEMO DATA: a generated image, not a real event."
@@ -283,6 +284,4 @@ def _demo_incidents(ws: Workspace, photos: list[Path], base: datetime) -> int:
 
 def _write_once(path: Path, data: bytes) -> None:
     if not path.exists() or path.read_bytes() != data:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        write_atomic(path, data, mode=0o644)

@@ -27,6 +27,10 @@ class ConfigurationError(CivwatchError):
     kind = "configuration"
 
 
+class ToolMissingError(ConfigurationError):
+    """An external program (exiftool, ffprobe, ffmpeg) the settings name cannot be run."""
+
+
 class NotInitialisedError(ConfigurationError):
     """The data folder has not been created with ``civwatch init``."""
 
@@ -59,6 +63,14 @@ class IntegrityError(CivwatchError):
 
     status_code = 500
     kind = "integrity"
+
+
+class EntryLayoutError(CivwatchError):
+    """A custody entry about to be written does not fit the layout its act declares (a
+    fault in civwatch, never in what a user gave)."""
+
+    status_code = 500
+    kind = "custody-entry-layout"
 
 
 class ProofError(CivwatchError):

@@ -15,6 +15,9 @@ from civwatch.db import transaction
 
 from .conftest import REPO
 
+#: These tests write entries of their own, not those of civwatch's acts.
+pytestmark = pytest.mark.raw_custody_entries
+
 
 def _doc_code() -> dict[str, Any]:
     text = (REPO / "docs" / "custody-log.md").read_text()

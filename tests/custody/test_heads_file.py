@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from civwatch.custody import CustodyLog, sign_tree_head
 from civwatch.custody.heads_file import HeadsFile, head_line, record_on_commit
 
+#: These tests write entries of their own, not those of civwatch's acts.
+pytestmark = pytest.mark.raw_custody_entries
+
 
 def test_a_committed_head_is_kept_and_a_rolled_back_one_is_not(
     sessions: sessionmaker[Session], key: Ed25519PrivateKey, tmp_path: Path

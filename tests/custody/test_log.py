@@ -27,6 +27,9 @@ from civwatch.custody.models import CUSTODY_TABLES, CustodyLeaf, CustodyNode
 from civwatch.db import Base, make_engine, session_factory, transaction
 from civwatch.errors import IntegrityError, ProofError, RejectedInputError
 
+#: These tests write entries of their own, not those of civwatch's acts.
+pytestmark = pytest.mark.raw_custody_entries
+
 BATCHES = [1, 2, 3, 5, 8, 1, 13, 1, 4, 2]  # 40 entries, batch edges all over the tree
 
 

@@ -13,6 +13,9 @@ from civwatch.custody.models import CustodyLeaf, CustodyNode, CustodyState, Cust
 from civwatch.db import transaction
 from civwatch.errors import IntegrityError
 
+#: These tests write entries of their own, not those of civwatch's acts.
+pytestmark = pytest.mark.raw_custody_entries
+
 SIZE = 21
 
 

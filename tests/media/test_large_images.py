@@ -78,7 +78,7 @@ _PREVIEW = """
 import sys
 from pathlib import Path
 from civwatch.media.preview import image_preview
-data, kind = image_preview(Path(sys.argv[1]))
+data, kind = image_preview(Path(sys.argv[1]), max_pixels=200_000_000)
 Path(sys.argv[2]).write_bytes(data)
 print(kind)
 """
@@ -101,7 +101,9 @@ import json, sys
 from pathlib import Path
 from civwatch.publish.redaction import redact_image
 region = {"x": 10400, "y": 1000, "w": 2000, "h": 2000}  # pixels of the full picture
-made = redact_image(Path(sys.argv[1]), Path(sys.argv[2]), [region], blur_faces=True)
+made = redact_image(
+    Path(sys.argv[1]), Path(sys.argv[2]), [region], blur_faces=True, max_pixels=200_000_000
+)
 print(json.dumps({"path": str(made.path), "size": [made.width, made.height],
                   "regions": made.regions, "actions": made.actions}))
 """

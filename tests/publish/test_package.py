@@ -265,7 +265,7 @@ def _entry_file(bag: Path, act: str) -> Path:
 
 def _edit_entry(bag: Path) -> str:
     path = _entry_file(bag, "ingest")
-    path.write_bytes(path.read_bytes().replace(b'"collected_by":"test"', b'"collected_by":"tess"'))
+    path.write_bytes(path.read_bytes().replace(b'"actor":"test"', b'"actor":"tess"'))
     return f"entry {int(path.stem)}"
 
 

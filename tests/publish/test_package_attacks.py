@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from civwatch.db import Base
 from civwatch.errors import IntegrityError
+from civwatch.evidence.copies import hash_pending
 from civwatch.evidence.models import EvidenceItem, MediaHash, Sighting
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.models import (
@@ -31,6 +32,7 @@ from civwatch.incidents.models import (
     ItemVerification,
     VerificationRecord,
 )
+from civwatch.incidents.service import link_evidence
 from civwatch.incidents.workflow import set_incident_status
 from civwatch.publish import verify_package
 from civwatch.publish.models import PackageExport
@@ -48,6 +50,7 @@ from tests.publish.packaging import (
     rewrite_tag_manifest,
     run_verify,
 )
+from tests.support.old_entries import ingest_as_layout_1
 
 
 @pytest.fixture
@@ -436,3 +439,40 @@ def test_key_files_and_fingerprints_are_read_as_published() -> None:
     assert verify_package.key_from_bytes(raw) == raw
     assert verify_package.normalise_fingerprint(" AB" * 32) == "ab" * 32
     assert verify_package.normalise_fingerprint("ab" * 8) is None
+
+
+def test_entries_of_the_older_layout_are_packaged_and_verified(case: Case, tmp_path: Path) -> None:
+    """An item recorded before the one entry layout (its ingest and sighting entries name
+    ``collected_by``) goes into a package beside today's items: the writer checks it
+    against its old entries and refuses a changed collector; the package carries the old
+    entries as they are and its own verify.py accepts them, and catches a forged one."""
+    ws = case.ws
+    old = ingest_as_layout_1(ws, tmp_path / "old")
+    hash_pending(ws)
+    link_evidence(ws, case.incident_id, old, actor="ivan")
+
+    row = _first(ws, EvidenceItem, EvidenceItem.sha256 == old)
+    with changed(ws, row, collected_by="mallory"), pytest.raises(IntegrityError) as caught:
+        build_package(ws, case.incident_id, tmp_path / "refused", actor="ivan")
+    assert "evidence_item" in caught.value.message and "custody entry" in caught.value.message
+    assert not (tmp_path / "refused").exists()
+
+    bag = tmp_path / "pkg"
+    result = build_package(ws, case.incident_id, bag, actor="ivan")
+    assert old in result.items
+    item = json.loads((bag / "data" / "items" / old / "item.json").read_text())
+    ingest = json.loads(
+        (bag / "custody" / "entries" / f"{item['custody']['ingest_leaf']:010d}.json").read_bytes()
+    )
+    assert ingest["v"] == 1 and ingest["collected_by"] == "olena" and "actor" not in ingest
+    proc = run_verify(bag, "--key", hashlib.sha256(public_key(ws)).hexdigest(), isolated=True)
+    assert proc.returncode == 0, proc.stdout
+
+    # A package whose item says another collector than its old-layout entry is caught.
+    path = bag / "data" / "items" / old / "item.json"
+    doc = json.loads(path.read_text())
+    path.write_text(json.dumps({**doc, "collected_by": "eve"}))
+    rewrite_manifests(bag)
+    proc = run_verify(bag, "--key", hashlib.sha256(public_key(ws)).hexdigest(), isolated=True)
+    assert proc.returncode == 1, proc.stdout
+    assert "its collector is 'eve', but its custody entry recorded 'olena'" in proc.stdout

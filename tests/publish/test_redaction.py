@@ -18,6 +18,7 @@ from skimage import data
 from skimage.transform import resize
 from sqlalchemy import select
 
+from civwatch.config import DEFAULT_MAX_IMAGE_PIXELS as LIMIT
 from civwatch.custody.models import CustodyLeaf
 from civwatch.errors import PermissionDeniedError, RejectedInputError
 from civwatch.evidence.ingest import SourceInfo, ingest_paths
@@ -92,7 +93,7 @@ def test_a_real_face_is_blurred_and_the_rest_barely_changes(tmp_path: Path) -> N
     tags = read_metadata(source)
     assert {"GPS:GPSLatitude", "IFD0:Make", "IFD0:Model", "ExifIFD:SerialNumber"} <= set(tags)
     assert any(k.startswith("XMP") for k in tags)
-    made = redact_image(source, tmp_path)
+    made = redact_image(source, tmp_path, max_pixels=LIMIT)
     assert source.read_bytes() == before  # the original is never touched
     assert made.faces, "the astronaut's face was not found"
     fx, fy, fw, fh = FACE
@@ -158,6 +159,7 @@ def test_orientation_is_applied_and_manual_regions_blurred(tmp_path: Path) -> No
             {"x": 0.5, "y": 0.8, "w": 0.2, "h": 0.1, "unit": "fraction"},
         ],
         blur_faces=False,
+        max_pixels=LIMIT,
     )
     assert "EXIF orientation 6 applied" in made.actions
     assert made.faces == [] and "face detection not asked for" in made.actions
@@ -188,7 +190,7 @@ def test_bad_regions_are_refused_clearly(
 ) -> None:
     source = astronaut_jpeg(tmp_path / "a.jpg")
     with pytest.raises(RejectedInputError, match=message):
-        redact_image(source, tmp_path, regions, blur_faces=False)
+        redact_image(source, tmp_path, regions, blur_faces=False, max_pixels=LIMIT)
 
 
 def test_damaged_and_oversized_images_are_refused(tmp_path: Path) -> None:
@@ -196,14 +198,14 @@ def test_damaged_and_oversized_images_are_refused(tmp_path: Path) -> None:
     truncated = tmp_path / "truncated.jpg"
     truncated.write_bytes(whole[: len(whole) // 2])
     with pytest.raises(RejectedInputError, match="truncated or damaged"):
-        redact_image(truncated, tmp_path)
+        redact_image(truncated, tmp_path, max_pixels=LIMIT)
     bomb = tmp_path / "bomb.png"
     bomb.write_bytes(huge_png_header())
     with pytest.raises(
         RejectedInputError,
         match="100000 x 100000 pixels, more than the limit of 200,000,000; it is not decoded",
     ):
-        redact_image(bomb, tmp_path)
+        redact_image(bomb, tmp_path, max_pixels=LIMIT)
     (tmp_path / "sixty.png").write_bytes(png_declaring(60_000, 60_000))
     with pytest.raises(
         RejectedInputError, match="60000 pixels, more than the limit of 100,000,000"

@@ -14,6 +14,7 @@ from civwatch.accounts.models import User
 from civwatch.accounts.passwords import generate_password
 from civwatch.accounts.service import add_user
 from civwatch.errors import CivwatchError
+from civwatch.files import write_atomic
 from civwatch.workspace import Workspace
 
 DEMO_ADMIN = "demo-admin"
@@ -74,13 +75,13 @@ def ensure_demo_admin(ws: Workspace) -> dict[str, Any] | None:
                 creds[key] = issue_token(ws, username, role=role, name=DEMO_TOKEN_NAME)["token"]
             except CivwatchError:  # the account was disabled or changed since: no token
                 continue
-    tmp = path.with_suffix(".tmp")
-    tmp.touch(mode=0o600)
-    tmp.write_text(
-        "# civwatch demo credentials: for the demo only, never for real evidence\n"
-        + "".join(f"{k}: {creds[k]}\n" for k in _KEYS)
+    write_atomic(
+        path,
+        (
+            "# civwatch demo credentials: for the demo only, never for real evidence\n"
+            + "".join(f"{k}: {creds[k]}\n" for k in _KEYS)
+        ).encode(),
     )
-    tmp.replace(path)
     return creds
 
 

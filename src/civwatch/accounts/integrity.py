@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from civwatch.accounts.acts import USER_ADD, USER_DISABLE
 from civwatch.accounts.models import User
 from civwatch.custody.bindings import AnySelect, Binding, Declarations, LogState, as_bool, fields
 
@@ -28,7 +29,7 @@ def declarations() -> Declarations:
             Binding(
                 table="user_account",
                 stage="users",
-                acts=("user-add",),
+                acts=(USER_ADD.name,),
                 query=_users,
                 row_key=lambda row: row["username"],
                 entry_key=lambda entry: entry.get("username"),
@@ -45,8 +46,8 @@ def declarations() -> Declarations:
             LogState(
                 table="user_account",
                 what="active",
-                acts=("user-add", "user-disable"),
-                changes=lambda e: [(e.get("username"), e.get("act") == "user-add")],
+                acts=(USER_ADD.name, USER_DISABLE.name),
+                changes=lambda e: [(e.get("username"), e.get("act") == USER_ADD.name)],
                 query=lambda: select(
                     User.id.label("id"),
                     User.username.label("username"),

@@ -17,13 +17,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts import audit
+from civwatch.accounts.acts import USER_ADD, USER_DISABLE
 from civwatch.accounts.models import User
 from civwatch.accounts.roles import ROLES
+from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import NotFoundError, PermissionDeniedError, RejectedInputError
 from civwatch.workspace import Workspace
 
-ENTRY_VERSION = 1
 #: The audit log's ``client`` of an act done on the data folder's own machine, without a user.
 LOCAL_CLIENT = "local"
 #: What a local act's audit record says about who did it.
@@ -129,20 +130,16 @@ def add_user(
         if session.scalars(select(User.id).where(User.username == name)).first() is not None:
             raise RejectedInputError(f"There is already a user {name!r}.")
         now = utcnow()
-        ws.custody.append(
+        entries.append(
+            ws.custody,
             session,
-            [
-                {
-                    "v": ENTRY_VERSION,
-                    "act": "user-add",
-                    "username": name,
-                    "display_name": display,
-                    "roles": role_list,
-                    "actor": actor,
-                    **({"local": True} if local else {}),
-                    "at": now.isoformat(),
-                }
-            ],
+            USER_ADD,
+            actor,
+            now,
+            username=name,
+            display_name=display,
+            roles=role_list,
+            **({"local": True} if local else {}),
         )
         if local:
             record_local(session, "user-add", name, roles=role_list)
@@ -174,18 +171,14 @@ def disable_user(
             raise RejectedInputError("You cannot disable yourself; ask another admin.")
         if user.active:
             user.active = False
-            ws.custody.append(
+            entries.append(
+                ws.custody,
                 session,
-                [
-                    {
-                        "v": ENTRY_VERSION,
-                        "act": "user-disable",
-                        "username": user.username,
-                        "actor": None if admin is None else admin.username,
-                        **({"local": True} if local else {}),
-                        "at": utcnow().isoformat(),
-                    }
-                ],
+                USER_DISABLE,
+                None if admin is None else admin.username,
+                utcnow(),
+                username=user.username,
+                **({"local": True} if local else {}),
             )
             if local:
                 record_local(session, "user-disable", user.username)

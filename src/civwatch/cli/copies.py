@@ -32,7 +32,7 @@ def hash_command(path: FileArg, data_dir: DataDir = None, as_json: AsJson = Fals
     """PDQ hash of an image (and its views), or of a video's frames at 1 fps."""
     from civwatch.evidence.copies import hash_file
 
-    doc = hash_file(path, max_pixels=settings_for(data_dir).max_image_pixels)
+    doc = hash_file(path, settings=settings_for(data_dir))
     if as_json:
         emit(doc)
     elif "pdq" in doc:

@@ -2,7 +2,9 @@
 one pass that checks them all.
 
 Engine level: it knows tables only as the SQL and labelled columns a domain gives it, and
-entries only as JSON objects with an ``"act"``. A domain declares, per table:
+entries only as JSON objects with an ``"act"``, read under today's field names (an entry
+of an older layout is renamed by ``custody.entries.current``, so a declaration names each
+field once and checks old and new entries alike). A domain declares, per table:
 
 * a :class:`Binding`: each row records the entry at its leaf column (or, for a table with
   no leaf column, the entry found by a key both carry); the entry's fields must equal the
@@ -36,6 +38,7 @@ import rfc8785
 from sqlalchemy import Select, Table, func, select
 from sqlalchemy.orm import Session
 
+from civwatch.custody.entries import current
 from civwatch.custody.log import CustodyLog, KeptHead
 from civwatch.custody.models import CustodyLeaf
 
@@ -363,7 +366,8 @@ def stream(session: Session, query: AnySelect) -> Iterator[Row]:
 
 
 def _parse(raw: Any) -> Entry | str:
-    """An entry's JSON object, or why it is none."""
+    """An entry's JSON object under today's field names (``entries.current``: fields an
+    older layout named otherwise are renamed), or why it is none."""
     if isinstance(raw, memoryview | bytearray):
         raw = bytes(raw)
     if not isinstance(raw, bytes):
@@ -372,7 +376,7 @@ def _parse(raw: Any) -> Entry | str:
         doc = loads(raw)
     except (ValueError, UnicodeDecodeError):
         return "is not JSON"
-    return doc if isinstance(doc, dict) else "is not a JSON object"
+    return current(doc) if isinstance(doc, dict) else "is not a JSON object"
 
 
 def _act_of(entry: bytes) -> str | None:

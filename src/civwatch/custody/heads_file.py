@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from civwatch.custody.signing import TreeHead
 from civwatch.errors import IntegrityError
+from civwatch.files import append_durable
 
 #: ``session.info`` key under which :meth:`CustodyLog.sign_head` leaves the heads it
 #: signed (or handed back) in a transaction, for :func:`record_on_commit`.
@@ -99,23 +99,7 @@ class HeadsFile:
             self._last = line
 
     def _append(self, line: bytes) -> None:
-        created = not self.path.exists()
-        if created:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            written = os.write(fd, line)  # one write: concurrent appenders never interleave
-            if written != len(line):
-                raise OSError(f"only {written} of {len(line)} bytes were written")
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if created:
-            dir_fd = os.open(self.path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+        append_durable(self.path, line)
 
     def read(self) -> Iterator[HeadLine]:
         """Every line, in order; a line that holds no head says why. Nothing if the file

@@ -11,7 +11,6 @@ A tree head signature covers exactly :func:`tree_head_message`::
 from __future__ import annotations
 
 import hashlib
-import os
 import stat
 import struct
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from civwatch.errors import ConfigurationError, ProofError, RejectedInputError
+from civwatch.files import write_new
 
 TREE_HEAD_PREFIX = b"civwatch-custody-tree-head-v1\n"
 _U64 = struct.Struct(">QQ")
@@ -119,22 +119,11 @@ def create_signing_key(path: Path, password: bytes | None = None) -> Ed25519Priv
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
     )
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        write_new(path, pem)
     except FileExistsError as err:
         raise RejectedInputError(
             f"{path} already exists; civwatch never overwrites a signing key."
         ) from err
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, pem)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
     return key
 
 

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import RejectedInputError
+from civwatch.evidence.acts import UNPACK
 from civwatch.evidence.names import safe_name
 from civwatch.evidence.service import find_item
 from civwatch.workspace import Workspace
@@ -99,19 +101,15 @@ def unpack_item(ws: Workspace, sha256: str, dest: Path, *, actor: str) -> Unpack
                         result.written.append(str(target))
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        ws.custody.append(
+        entries.append(
+            ws.custody,
             session,
-            [
-                {
-                    "v": 1,
-                    "act": "unpack",
-                    "sha256": item.sha256,
-                    "by": actor,
-                    "at": utcnow().isoformat(timespec="microseconds"),
-                    "written": len(result.written),
-                    "refused": len(result.refused),
-                }
-            ],
+            UNPACK,
+            actor,
+            utcnow(),
+            sha256=item.sha256,
+            written=len(result.written),
+            refused=len(result.refused),
         )
     return result
 

@@ -22,8 +22,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from civwatch.config import Settings
+from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import IntegrityError, UnhashableMediaError
+from civwatch.evidence.acts import HASH, MATCH
 from civwatch.evidence.models import EvidenceItem, MediaHash, MediaHashing, MediaMatch
 from civwatch.matching.features import CANDIDATE_DISTANCE, ImageDescriptor, describe, is_copy
 from civwatch.matching.index import HashIndex, IndexStamp
@@ -80,8 +83,10 @@ class Copy:
         }
 
 
-def read_media(path: Path, media_type: str, *, max_pixels: int) -> Media:
-    """Hash a file: images by view, videos by frame; the reason when it cannot be done."""
+def read_media(path: Path, media_type: str, *, settings: Settings) -> Media:
+    """Hash a file: images by view, videos by frame; the reason when it cannot be done.
+    Images are decoded under the settings' pixel limit, videos with their ffmpeg."""
+    max_pixels = settings.max_image_pixels
     if media_type.startswith("image/"):
         try:
             return Media("image", image=describe(path, max_pixels=max_pixels))
@@ -89,7 +94,7 @@ def read_media(path: Path, media_type: str, *, max_pixels: int) -> Media:
             return Media("image", unhashable=exc.message)
     if media_type.startswith("video/"):
         try:
-            return Media("video", frames=video_frame_hashes(path))
+            return Media("video", frames=video_frame_hashes(path, ffmpeg=settings.ffmpeg_path))
         except UnhashableMediaError as exc:
             return Media("video", unhashable=exc.message)
     return Media("other", unhashable=f"{media_type} is not an image or a video")
@@ -244,7 +249,7 @@ def hash_pending(
     for n, (item_id, sha256, media_type) in enumerate(pending, 1):
         path = ws.vault.local_path(sha256)
         media = (
-            read_media(path, media_type, max_pixels=ws.settings.max_image_pixels)
+            read_media(path, media_type, settings=ws.settings)
             if path is not None
             else Media("other", unhashable="blob is not local")
         )
@@ -273,34 +278,34 @@ def _record(ws: Workspace, finder: CopyFinder, item_id: int, sha256: str, media:
         status = (
             "not-media" if media.kind == "other" else "unhashable" if media.unhashable else "hashed"
         )
-        entries: list[dict[str, Any]] = [
-            {
-                "v": 1,
-                "act": "hash",
-                "sha256": sha256,
-                "at": now.isoformat(timespec="microseconds"),
-                "algorithm": PDQ_ALGORITHM,
-                "version": PDQ_VERSION,
-                "status": status,
-                "reason": media.unhashable,
-                "count": len(rows),
-                "hashes_sha256": _hashes_digest(rows),
-            }
+        logged = [
+            entries.build(
+                HASH,
+                None,
+                now,
+                sha256=sha256,
+                algorithm=PDQ_ALGORITHM,
+                version=PDQ_VERSION,
+                status=status,
+                reason=media.unhashable,
+                count=len(rows),
+                hashes_sha256=_hashes_digest(rows),
+            )
         ]
-        entries += [
-            {
-                "v": 1,
-                "act": "match",
-                "sha256": sha256,
-                "other": c.sha256,
-                "distance": c.distance,
-                "transform": c.transform,
-                "method": c.method,
-                "at": now.isoformat(timespec="microseconds"),
-            }
+        logged += [
+            entries.build(
+                MATCH,
+                None,
+                now,
+                sha256=sha256,
+                other=c.sha256,
+                distance=c.distance,
+                transform=c.transform,
+                method=c.method,
+            )
             for c in copies
         ]
-        ws.custody.append(session, entries)
+        ws.custody.append(session, logged)
         session.add(
             MediaHashing(item_id=item_id, status=status, reason=media.unhashable, hashed_at=now)
         )
@@ -339,7 +344,7 @@ def match_file(
     ws: Workspace, path: Path, *, max_distance: int = DEFAULT_MAX_DISTANCE
 ) -> list[dict[str, Any]]:
     """Stored items that ``path`` is a copy of, best first; ``path`` is not ingested."""
-    media = read_media(path, sniff_media_type(path), max_pixels=ws.settings.max_image_pixels)
+    media = read_media(path, sniff_media_type(path), settings=ws.settings)
     if media.unhashable is not None:
         raise UnhashableMediaError(f"{path.name} cannot be hashed: {media.unhashable}")
     finder = CopyFinder(ws, max_distance=max_distance)
@@ -347,9 +352,9 @@ def match_file(
         return [c.as_json() for c in finder.find(session, media)]
 
 
-def hash_file(path: Path, *, max_pixels: int) -> dict[str, Any]:
+def hash_file(path: Path, *, settings: Settings) -> dict[str, Any]:
     """``civwatch hash``: the PDQ hash of an image, or the frame hashes of a video."""
-    media = read_media(path, sniff_media_type(path), max_pixels=max_pixels)
+    media = read_media(path, sniff_media_type(path), settings=settings)
     if media.unhashable is not None:
         raise UnhashableMediaError(f"{path.name} cannot be hashed: {media.unhashable}")
     if media.image is not None:

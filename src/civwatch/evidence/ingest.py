@@ -22,8 +22,10 @@ import rfc8785
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import CivwatchError, RejectedInputError
+from civwatch.evidence.acts import EXTRACT, INGEST, SIGHTING
 from civwatch.evidence.collect import Candidate, Refusal, find_files
 from civwatch.evidence.models import EvidenceItem, Sighting
 from civwatch.evidence.names import safe_name
@@ -33,8 +35,6 @@ from civwatch.workspace import Workspace
 
 Status = Literal["ingested", "duplicate", "rejected"]
 
-#: Version of the custody entry layout written by this module.
-ENTRY_VERSION = 1
 #: Files stored ahead of the one being recorded (bounds memory and temporary disk).
 STORE_AHEAD = 8
 #: A group commit happens after this many files or this many seconds, whichever comes first.
@@ -219,11 +219,9 @@ class Ingest:
         fingerprint = sighting_fingerprint(
             sha, p.name, p.candidate.relative, self.collector, self.source
         )
-        sighting_doc = {
+        seen_as = {
             "sha256": sha,
             "original_name": p.name,
-            "collected_at": _iso(now),
-            "collected_by": self.collector,
             "source": self.source.as_entry(),
             "fingerprint": fingerprint,
         }
@@ -234,8 +232,8 @@ class Ingest:
                 )
             ).first()
             if seen is None:
-                (leaf,) = self.ws.custody.append(
-                    session, [{"v": ENTRY_VERSION, "act": "sighting", **sighting_doc}]
+                leaf = entries.append(
+                    self.ws.custody, session, SIGHTING, self.collector, now, **seen_as
                 )
                 session.add(self._sighting(item.id, p, now, fingerprint, leaf))
             return IngestOutcome(p.display_path, "duplicate", sha, warnings=p.name_warnings)
@@ -247,21 +245,17 @@ class Ingest:
         c2pa = metadata.pop("c2pa", None)
         exiftool = _strip_nul(ex.exiftool)
         warnings = _strip_nul([*p.name_warnings, *ex.warnings, *ex.errors])
-        ingest_entry = {
-            "v": ENTRY_VERSION,
-            "act": "ingest",
-            "size": p.blob.size,
-            "media_type": p.media_type,
-            **sighting_doc,
-        }
-        extract_entry = {
-            "v": ENTRY_VERSION,
-            "act": "extract",
-            "sha256": sha,
-            "at": _iso(now),
-            "extractor": extractor_name(exiftool),
-            "metadata_sha256": metadata_digest(metadata, exiftool, c2pa, warnings),
-        }
+        ingest_entry = entries.build(
+            INGEST, self.collector, now, size=p.blob.size, media_type=p.media_type, **seen_as
+        )
+        extract_entry = entries.build(
+            EXTRACT,
+            None,
+            now,
+            sha256=sha,
+            extractor=extractor_name(exiftool),
+            metadata_sha256=metadata_digest(metadata, exiftool, c2pa, warnings),
+        )
         ingest_leaf, extract_leaf = self.ws.custody.append(session, [ingest_entry, extract_entry])
         item = EvidenceItem(
             sha256=sha,

@@ -1,6 +1,10 @@
 """What ``civwatch verify`` checks of the evidence domain: every item, sighting, perceptual
 hashing and match against the custody entry that recorded it (acts ``ingest``,
-``extract``, ``sighting``, ``hash``, ``match``; ``unpack`` keeps no row)."""
+``extract``, ``sighting``, ``hash``, ``match``; ``unpack`` keeps no row).
+
+Entries are compared under today's field names: the engine renames those of older layouts
+(``custody.entries.current``), so an ``ingest`` entry of layout 1 names its collector
+``actor`` here too."""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from civwatch.custody.bindings import (
     rows_of,
 )
 from civwatch.errors import CivwatchError
+from civwatch.evidence.acts import EXTRACT, HASH, INGEST, MATCH, SIGHTING, UNPACK
 from civwatch.evidence.copies import _hashes_digest
 from civwatch.evidence.models import EvidenceItem, MediaHash, MediaHashing, MediaMatch, Sighting
 from civwatch.matching.pdq import PdqHash
@@ -170,21 +175,21 @@ def declarations() -> Declarations:
             Binding(
                 table="evidence_item",
                 stage="evidence items (ingest)",
-                acts=("ingest",),
+                acts=(INGEST.name,),
                 query=_items_ingest,
                 fields=fields(
                     "sha256",
                     ("size", "size", "number"),
                     "media_type",
                     "original_name",
-                    "collected_by",
-                    ("collected_at", "collected_at", "time"),
+                    ("actor", "collected_by"),
+                    ("at", "collected_at", "time"),
                 ),
             ),
             Binding(
                 table="evidence_item",
                 stage="evidence items (extraction)",
-                acts=("extract",),
+                acts=(EXTRACT.name,),
                 query=_items_extract,
                 fields=fields("sha256", ("at", "collected_at", "time")),
                 check=_extraction,
@@ -192,13 +197,13 @@ def declarations() -> Declarations:
             Binding(
                 table="evidence_sighting",
                 stage="sightings",
-                acts=("ingest", "sighting"),
+                acts=(INGEST.name, SIGHTING.name),
                 query=_sightings,
                 fields=fields(
                     "sha256",
                     "fingerprint",
-                    "collected_by",
-                    ("collected_at", "collected_at", "time"),
+                    ("actor", "collected_by"),
+                    ("at", "collected_at", "time"),
                     "original_name",
                     ("source.url", "source url"),
                     ("source.platform", "platform"),
@@ -211,7 +216,7 @@ def declarations() -> Declarations:
             Binding(
                 table="media_hashing",
                 stage="perceptual hashes",
-                acts=("hash",),
+                acts=(HASH.name,),
                 rows=_hashing_rows,
                 row_key=lambda row: row["sha256"],
                 entry_key=lambda entry: entry.get("sha256"),
@@ -227,7 +232,7 @@ def declarations() -> Declarations:
             Binding(
                 table="media_match",
                 stage="matches",
-                acts=("match",),
+                acts=(MATCH.name,),
                 query=_matches,
                 row_key=lambda row: (row["sha256"], row["other"]),
                 entry_key=lambda entry: (entry.get("sha256"), entry.get("other")),
@@ -235,5 +240,5 @@ def declarations() -> Declarations:
                 check=_match_values,
             ),
         ],
-        rowless_acts={"unpack"},
+        rowless_acts={UNPACK.name},
     )

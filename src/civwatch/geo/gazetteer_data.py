@@ -18,8 +18,6 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-import os
-import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from importlib import metadata, resources
@@ -27,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from civwatch.errors import ConfigurationError
+from civwatch.files import atomic_writer
 from civwatch.geo.names import fold, is_cyrillic, is_indexable, latin_variants, loose
 from civwatch.geo.regions import UKRAINE_ADMIN1
 
@@ -228,18 +227,8 @@ def load_table(cache_dir: Path | None = None, countries: tuple[str, ...] = COUNT
 
 
 def _write_atomic(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
-                gz.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
-            raw.flush()
-            os.fsync(raw.fileno())
-        temp.replace(path)
-        for stale in path.parent.glob(f"gazetteer-v*-{path.name.split('-', 2)[2]}"):
-            if stale != path:
-                stale.unlink(missing_ok=True)
-    finally:
-        temp.unlink(missing_ok=True)
+    with atomic_writer(path) as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+        gz.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+    for stale in path.parent.glob(f"gazetteer-v*-{path.name.split('-', 2)[2]}"):
+        if stale != path:
+            stale.unlink(missing_ok=True)

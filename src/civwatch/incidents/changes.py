@@ -30,7 +30,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from civwatch.incidents import entries
+from civwatch.custody import entries
+from civwatch.incidents.acts import CHANGE_APPLY, CHANGE_DECISIONS, CHANGE_PROPOSE
 from civwatch.incidents.models import Incident, IncidentChangeDecision, IncidentRevision
 from civwatch.incidents.public_location import place_publicly
 from civwatch.incidents.service import (
@@ -100,9 +101,9 @@ def propose(
     number = next_revision(session, incident.id)
     sha = entries.digest(doc)
     leaf = entries.append(
-        ws,
+        ws.custody,
         session,
-        "incident-change-propose",
+        CHANGE_PROPOSE,
         actor,
         now,
         incident=incident.id,
@@ -139,9 +140,9 @@ def decide(
     """Record a reviewer's approval or rejection of a pending change (the caller has checked
     the reviewer). An approved change of an incident that is not public is applied at once."""
     leaf = entries.append(
-        ws,
+        ws.custody,
         session,
-        f"incident-change-{decision}",
+        CHANGE_DECISIONS[decision],
         actor,
         now,
         incident=incident.id,
@@ -181,9 +182,9 @@ def apply(
     withdrawal, the act that applies it)."""
     before = incident_doc(session, incident)
     leaf = entries.append(
-        ws,
+        ws.custody,
         session,
-        "incident-change-apply",
+        CHANGE_APPLY,
         actor,
         now,
         incident=incident.id,

@@ -18,10 +18,11 @@ from typing import Any
 from sqlalchemy import select
 
 from civwatch.accounts.service import require_role
+from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import CivwatchError, RejectedInputError
 from civwatch.geo import bounding_box, validation, within_radius
-from civwatch.incidents import entries
+from civwatch.incidents.acts import PLACES_IMPORT
 from civwatch.incidents.models import Incident, ProtectedPlace
 from civwatch.incidents.service import extra_terms, incident_row
 from civwatch.incidents.vocabulary import resolve
@@ -108,9 +109,9 @@ def import_places(ws: Workspace, path: Path, *, source: str, actor: str | None) 
                 batch = []
         session.add_all(batch)
         entries.append(
-            ws,
+            ws.custody,
             session,
-            "places-import",
+            PLACES_IMPORT,
             user.username,
             now,
             source=source,

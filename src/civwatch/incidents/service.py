@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from civwatch.accounts import audit
 from civwatch.accounts.service import require_role
+from civwatch.custody import entries
+from civwatch.custody.entries import Act
 from civwatch.db import utcnow
 from civwatch.errors import (
     ConflictError,
@@ -28,7 +30,16 @@ from civwatch.evidence.service import find_item
 from civwatch.geo import validation
 from civwatch.geo.coarsening import SETTLEMENT_SEARCH_M
 from civwatch.geo.gazetteer import Gazetteer, default_gazetteer
-from civwatch.incidents import casualties, entries, team
+from civwatch.incidents import casualties, team
+from civwatch.incidents.acts import (
+    EVIDENCE_LINK,
+    EVIDENCE_UNLINK,
+    INCIDENT_CREATE,
+    INCIDENT_UPDATE,
+    INTERNAL_NOTES,
+    WITNESS_ADD,
+    WITNESS_REMOVE,
+)
 from civwatch.incidents.models import (
     EvidenceLink,
     Incident,
@@ -224,11 +235,11 @@ def _record_revision(
     doc: dict[str, Any],
     actor: str,
     now: datetime,
-    act: str,
+    act: Act,
 ) -> None:
     sha = entries.digest(doc)
     leaf = entries.append(
-        ws,
+        ws.custody,
         session,
         act,
         actor,
@@ -276,7 +287,7 @@ def create_incident(
         session.add(incident)
         apply_doc(session, incident, checked)
         place_publicly(incident, places)
-        _record_revision(ws, session, incident, checked, user.username, now, "incident-create")
+        _record_revision(ws, session, incident, checked, user.username, now, INCIDENT_CREATE)
         session.flush()
         return incident_json(session, incident)
 
@@ -338,7 +349,7 @@ def update_incident(
         apply_doc(session, incident, checked)
         if LOCATION_FIELDS & set(changes):
             place_publicly(incident, places)
-        _record_revision(ws, session, incident, checked, user.username, now, "incident-update")
+        _record_revision(ws, session, incident, checked, user.username, now, INCIDENT_UPDATE)
         session.flush()
         return incident_json(session, incident)
 
@@ -517,9 +528,9 @@ def link_in_session(
             f"Item {item.sha256[:12]} is already linked to incident {incident.id} as {role}."
         )
     leaf = entries.append(
-        ws,
+        ws.custody,
         session,
-        "evidence-link",
+        EVIDENCE_LINK,
         actor,
         now,
         incident=incident.id,
@@ -594,9 +605,9 @@ def unlink_evidence(
         if incident.visibility == "public":
             mark_public_change(incident, now)  # its count of sources is public
         leaf = entries.append(
-            ws,
+            ws.custody,
             session,
-            "evidence-unlink",
+            EVIDENCE_UNLINK,
             user.username,
             now,
             incident=incident.id,
@@ -872,9 +883,9 @@ def set_internal_notes(
             raise RejectedInputError("These internal notes are already recorded.")
         now = utcnow()
         entries.append(
-            ws,
+            ws.custody,
             session,
-            "incident-internal-notes",
+            INTERNAL_NOTES,
             user.username,
             now,
             incident=incident.id,
@@ -922,9 +933,9 @@ def add_witness(
         session.add(witness)
         session.flush()
         witness.custody_leaf = entries.append(
-            ws,
+            ws.custody,
             session,
-            "incident-witness-add",
+            WITNESS_ADD,
             user.username,
             now,
             incident=incident.id,
@@ -954,9 +965,9 @@ def remove_witness(
         if witness is None or witness.incident_id != incident.id:
             raise NotFoundError(f"Incident {incident.id} has no witness {witness_id}.")
         entries.append(
-            ws,
+            ws.custody,
             session,
-            "incident-witness-remove",
+            WITNESS_REMOVE,
             user.username,
             utcnow(),
             incident=incident.id,

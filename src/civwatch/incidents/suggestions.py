@@ -20,12 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.service import require_role
+from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import RejectedInputError
 from civwatch.evidence.records import ItemRecord, item_in_session, match_pairs, sightings_of
 from civwatch.evidence.service import find_item
 from civwatch.geo import bounding_box, haversine_m
-from civwatch.incidents import entries
+from civwatch.incidents.acts import SUGGESTION_DECISIONS
 from civwatch.incidents.models import EvidenceLink, Incident, SuggestionDecision, VerificationRecord
 from civwatch.incidents.service import (
     WRITERS,
@@ -313,9 +314,9 @@ def decide(
         value = score(basis, incident, clustered)["score"]
         now = utcnow()
         leaf = entries.append(
-            ws,
+            ws.custody,
             session,
-            "suggestion-confirm" if decision == "confirmed" else "suggestion-dismiss",
+            SUGGESTION_DECISIONS["confirm" if decision == "confirmed" else "dismiss"],
             user.username,
             now,
             sha256=item.sha256,

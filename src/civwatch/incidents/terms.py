@@ -7,9 +7,10 @@ from typing import Any
 from sqlalchemy import select
 
 from civwatch.accounts.service import require_role
+from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import RejectedInputError
-from civwatch.incidents import entries
+from civwatch.incidents.acts import VOCABULARY_ADD
 from civwatch.incidents.models import VocabularyTerm
 from civwatch.incidents.service import extra_terms
 from civwatch.incidents.vocabulary import BUILTIN, KINDS, choose, resolve, slug
@@ -51,7 +52,14 @@ def add_term(
             raise RejectedInputError(f"The {kind} vocabulary already has {existing!r}.")
         now = utcnow()
         leaf = entries.append(
-            ws, session, "vocabulary-add", user.username, now, kind=kind, code=new_code, label=label
+            ws.custody,
+            session,
+            VOCABULARY_ADD,
+            user.username,
+            now,
+            kind=kind,
+            code=new_code,
+            label=label,
         )
         session.add(
             VocabularyTerm(

@@ -17,12 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.service import require_role
+from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import NotFoundError, RejectedInputError
 from civwatch.evidence.records import ItemRecord, item_in_session
 from civwatch.evidence.service import find_item
 from civwatch.geo import check_location, check_time, validation
-from civwatch.incidents import entries
+from civwatch.incidents.acts import ITEM_STEPS, VERIFICATION_RECORD
 from civwatch.incidents.models import ItemTransition, ItemVerification, VerificationRecord
 from civwatch.incidents.service import (
     WRITERS,
@@ -213,9 +214,9 @@ def _item_transition(
 ) -> None:
     now = utcnow()
     leaf = entries.append(
-        ws,
+        ws.custody,
         session,
-        f"item-{step.act}",
+        ITEM_STEPS[step.act],
         actor,
         now,
         sha256=item.sha256,
@@ -321,9 +322,9 @@ def add_record(
             )
         sha = entries.digest(checked)
         leaf = entries.append(
-            ws,
+            ws.custody,
             session,
-            "verification-record",
+            VERIFICATION_RECORD,
             user.username,
             now,
             sha256=item.sha256,

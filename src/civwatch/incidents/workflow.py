@@ -25,9 +25,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.service import require_role
+from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import PermissionDeniedError, RejectedInputError
-from civwatch.incidents import changes, entries
+from civwatch.incidents import changes
+from civwatch.incidents.acts import INCIDENT_STEPS
 from civwatch.incidents.models import (
     Incident,
     IncidentRevision,
@@ -233,9 +235,9 @@ def _transition(
     if visibility is not None:
         extra["visibility"] = visibility
     leaf = entries.append(
-        ws,
+        ws.custody,
         session,
-        f"incident-{step.act}",
+        INCIDENT_STEPS[step.act],
         actor,
         now,
         incident=incident.id,

@@ -7,23 +7,16 @@ survives a crash or a restart until its job has run. The job removes its spool w
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from civwatch.files import fsync_folder, sync
+
 CHUNK = 1024 * 1024
 _TOKEN_CHARS = frozenset("0123456789abcdef")
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -81,19 +74,18 @@ class Spool:
                     refused = f"larger than the {max_size}-byte limit per file"
                     break
                 out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
+            sync(out)
         if refused:
             (folder / name).unlink()
-        _fsync_dir(folder)
+        fsync_folder(folder)
         spooled = SpooledFile(n, name, refused)
         self.files.append(spooled)
         return spooled
 
     def seal(self) -> None:
         """Make the folder entries durable (call once every file is added)."""
-        _fsync_dir(self.folder)
-        _fsync_dir(self.folder.parent)
+        fsync_folder(self.folder)
+        fsync_folder(self.folder.parent)
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -9,13 +9,9 @@ caller's integer ids.
 - ``features``: ``describe`` (region hashes + local features), ``is_copy``
 """
 
-import os
-
 # faiss's OpenMP threads spin while they wait by default; on a shared 2-core machine that
-# starves everything else (a 1M-hash scan went from ~7 ms to ~32 ms under load). This is a
-# tuning default for the C library, set before faiss loads it; an explicit value wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
+# starves everything else (a 1M-hash scan went from ~7 ms to ~32 ms under load). No module
+# sets the environment: run civwatch with OMP_WAIT_POLICY=PASSIVE (docs/admins.md).
 from civwatch.matching.index import HashIndex, IndexStamp
 from civwatch.matching.pdq import PdqHash, dihedral_hashes, hamming, pdq_hash
 

@@ -30,11 +30,12 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageOps
 
+from civwatch.config import DEFAULT_MAX_IMAGE_PIXELS
 from civwatch.errors import UnhashableMediaError
 
 #: Largest image (in pixels, as declared by its header) that is decoded at all, unless the
-#: caller passes ``Settings.max_image_pixels``.
-DEFAULT_MAX_PIXELS = 200_000_000
+#: caller passes ``Settings.max_image_pixels`` (every caller holding settings does).
+DEFAULT_MAX_PIXELS = DEFAULT_MAX_IMAGE_PIXELS
 #: Most pixels a decode produces: a larger image is decoded reduced, or not at all.
 MAX_DECODED_PIXELS = 16_000_000
 #: Smallest side, in pixels, of an image that can be given a meaningful hash.
@@ -196,14 +197,10 @@ def _rewind(source: FileSource) -> None:
 
 def _header(source: FileSource, *, count_frames: bool) -> _Header:
     """Format, size and frames as declared, read from the header only."""
-    _rewind(source)
     try:
-        with warnings.catch_warnings():
-            # The size is checked against our own limit, after this.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(source) as image:
-                frames = int(getattr(image, "n_frames", 1)) if count_frames else 1
-                return _Header(image.format or "", image.width, image.height, frames)
+        with _opened(source) as image:
+            frames = int(getattr(image, "n_frames", 1)) if count_frames else 1
+            return _Header(image.format or "", image.width, image.height, frames)
     except Image.DecompressionBombError:
         # Over Pillow's own guard: libvips reads the declared size, for the message (or,
         # under a higher configured limit, a reduced decode).
@@ -224,18 +221,28 @@ def _check_size(width: int, height: int, max_pixels: int) -> None:
         raise UnhashableMediaError(f"The image declares {width} x {height} pixels; it is empty.")
 
 
-def _decode_whole(source: FileSource, header: _Header, *, orient: bool) -> DecodedImage:
+@contextmanager
+def _opened(source: FileSource) -> Iterator[Image.Image]:
+    """The one place Pillow opens an untrusted image. Its decompression-bomb *warning* is
+    silenced because the size the image declares is checked against the caller's limit
+    (``Settings.max_image_pixels``, :func:`_check_size`) before any pixel is decoded; past
+    Pillow's own hard limit it still raises ``DecompressionBombError``."""
     _rewind(source)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         with Image.open(source) as image:
-            image.load()
-            orientation = int(image.getexif().get(0x0112, 1) or 1)
-            if orient:
-                ImageOps.exif_transpose(image, in_place=True)
-            return DecodedImage(
-                image, header.format, header.width, header.height, 1, header.frames, orientation
-            )
+            yield image
+
+
+def _decode_whole(source: FileSource, header: _Header, *, orient: bool) -> DecodedImage:
+    with _opened(source) as image:
+        image.load()
+        orientation = int(image.getexif().get(0x0112, 1) or 1)
+        if orient:
+            ImageOps.exif_transpose(image, in_place=True)
+        return DecodedImage(
+            image, header.format, header.width, header.height, 1, header.frames, orientation
+        )
 
 
 @contextmanager

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from civwatch.errors import IntegrityError, RejectedInputError
+from civwatch.files import atomic_writer
 from civwatch.matching.pdq import DEFAULT_MAX_DISTANCE, HASH_BYTES
 
 _MAGIC: Final = b"CWHIDX1\n"
@@ -155,18 +156,10 @@ class HashIndex:
         ids_digest = _ids_digest(ids)
         body_digest = hashlib.sha256(ids.tobytes() + codes.tobytes()).digest()
         header = _HEADER.pack(_MAGIC, ids.size, bytes.fromhex(ids_digest), body_digest)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as out:
-                out.write(header)
-                out.write(ids.tobytes())
-                out.write(codes.tobytes())
-                out.flush()
-                os.fsync(out.fileno())
-            tmp.replace(target)
-        finally:
-            tmp.unlink(missing_ok=True)
-        _fsync_dir(target.parent)
+        with atomic_writer(target) as out:
+            out.write(header)
+            out.write(ids.tobytes())
+            out.write(codes.tobytes())
         return IndexStamp(count=int(ids.size), ids_digest=ids_digest)
 
     @classmethod
@@ -208,11 +201,3 @@ class HashIndex:
             return np.empty((0, HASH_BYTES), dtype=np.uint8)
         codes = self._index.reconstruct_n(0, int(self._ids.size))
         return np.ascontiguousarray(codes, dtype=np.uint8)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

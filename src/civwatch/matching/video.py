@@ -27,6 +27,7 @@ from civwatch.matching.pdq import (
     PdqHash,
     pdq_from_rgb,
 )
+from civwatch.media.tools import FFMPEG, resolve
 
 #: Side of the square frames are scaled to before hashing.
 FRAME_SIDE: Final = 512
@@ -56,6 +57,7 @@ def video_frame_hashes(
     source = Path(path)
     if not source.is_file():
         raise UnhashableMediaError(f"The file {source.name} does not exist.")
+    ffmpeg = resolve(FFMPEG, ffmpeg)
     frame_bytes = FRAME_SIDE * FRAME_SIDE * 3
     # The first frame, then each frame at least 1/fps seconds after the last one taken
     # (as vPDQ does); ffmpeg's fps filter would take frames from mid-interval instead.

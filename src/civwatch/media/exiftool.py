@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from typing import IO, Any
 
 from civwatch.errors import ConfigurationError
+from civwatch.media.tools import EXIFTOOL, resolve
 
 COMMON_ARGS: tuple[str, ...] = (
     "-j",
@@ -79,16 +80,12 @@ class ExiftoolProcess:
     def start(self) -> None:
         if self.running:
             return
-        if _DIE_WITH_PARENT and shutil.which(self.executable) is None:
-            raise ConfigurationError(
-                f"exiftool could not be started ({self.executable}: not found); "
-                "install it or set CIVWATCH_EXIFTOOL_PATH."
-            )
+        executable = resolve(EXIFTOOL, self.executable)
         try:
             self._proc = subprocess.Popen(
                 [
                     *_DIE_WITH_PARENT,
-                    self.executable,
+                    executable,
                     *("-stay_open", "True", "-@", "-", "-common_args", *COMMON_ARGS),
                 ],
                 stdin=subprocess.PIPE,

@@ -12,7 +12,7 @@ import zlib
 from pathlib import Path
 from typing import BinaryIO
 
-from civwatch.matching.decoding import DEFAULT_MAX_PIXELS, MAX_DECODED_PIXELS, decodes_reduced
+from civwatch.matching.decoding import MAX_DECODED_PIXELS, decodes_reduced
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
@@ -92,9 +92,7 @@ def _jpeg_size(handle: BinaryIO) -> tuple[int, int] | None:
     return None
 
 
-def structural_warnings(
-    path: Path, media_type: str, *, max_image_pixels: int = DEFAULT_MAX_PIXELS
-) -> list[str]:
+def structural_warnings(path: Path, media_type: str, *, max_image_pixels: int) -> list[str]:
     """Short sentences about damage seen in the file's structure, and about an image that
     will not be decoded (over ``max_image_pixels``, or too large for a format that cannot be
     decoded reduced); empty when it looks whole."""

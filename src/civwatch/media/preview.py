@@ -10,17 +10,19 @@ are cached under the data folder by SHA-256 and size.
 from __future__ import annotations
 
 import io
-import os
 import subprocess
-import tempfile
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import BinaryIO
 
 from PIL import Image
 
+from civwatch.config import Settings
 from civwatch.errors import RejectedInputError, UnhashableMediaError
-from civwatch.matching.decoding import DEFAULT_MAX_PIXELS, decode_image
+from civwatch.files import write_atomic
+from civwatch.matching.decoding import decode_image
+from civwatch.media import tools
 
 #: The longest side of a preview, in pixels.
 PREVIEW_SIDE = 1024
@@ -50,7 +52,7 @@ def _encode(image: Image.Image) -> tuple[bytes, str]:
 
 
 def image_preview(
-    source: BinaryIO | Path, side: int = PREVIEW_SIDE, *, max_pixels: int = DEFAULT_MAX_PIXELS
+    source: BinaryIO | Path, side: int = PREVIEW_SIDE, *, max_pixels: int
 ) -> tuple[bytes, str]:
     """A downscaled copy of the image (first frame), re-encoded without metadata.
 
@@ -68,8 +70,11 @@ def image_preview(
     return _encode(upright)
 
 
-def video_poster(path: Path, side: int = PREVIEW_SIDE, ffmpeg: str = "ffmpeg") -> tuple[bytes, str]:
-    """One frame of the video (a second in, or the first), as a JPEG without metadata."""
+def video_poster(
+    path: Path, side: int = PREVIEW_SIDE, *, ffmpeg: str, max_pixels: int
+) -> tuple[bytes, str]:
+    """One frame of the video (a second in, or the first), as a JPEG without metadata;
+    ``ffmpeg`` as resolved by ``media.tools``, the frame decoded under ``max_pixels``."""
     for seek in ("1", "0"):
         command = [
             ffmpeg, "-nostdin", "-v", "error", "-ss", seek, "-i", str(path),
@@ -83,10 +88,8 @@ def video_poster(path: Path, side: int = PREVIEW_SIDE, ffmpeg: str = "ffmpeg") -
             )
         except subprocess.TimeoutExpired as err:
             raise RejectedInputError("Taking a frame of this video took too long.") from err
-        except FileNotFoundError as err:
-            raise RejectedInputError("ffmpeg is not installed: no video preview.") from err
         if done.returncode == 0 and done.stdout:
-            return image_preview(io.BytesIO(done.stdout), side)
+            return image_preview(io.BytesIO(done.stdout), side, max_pixels=max_pixels)
     raise RejectedInputError("No frame of this video could be decoded for a preview.")
 
 
@@ -97,11 +100,11 @@ def cached_preview(
     source: Path | None,
     open_original: Callable[[], BinaryIO],
     *,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
+    settings: Settings,
 ) -> tuple[bytes, str]:
-    """The preview of an item, made once and kept in ``cache_dir`` (atomic writes).
-
-    ``max_pixels`` is the pixel limit (``Settings.max_image_pixels``)."""
+    """The preview of an item, made once and kept in ``cache_dir`` (atomic writes), under
+    the settings' pixel limit and with their ffmpeg."""
+    max_pixels = settings.max_image_pixels
     if not previewable(media_type):
         raise RejectedInputError(
             f"There is no preview of {media_type} files; download the original instead."
@@ -113,19 +116,15 @@ def cached_preview(
     if media_type.startswith("video/"):
         if source is None:
             raise RejectedInputError("Video previews need the originals on local disk.")
-        data, kind = video_poster(source)
+        data, kind = video_poster(
+            source, ffmpeg=tools.ffmpeg(settings), max_pixels=settings.max_image_pixels
+        )
     elif source is not None:
         data, kind = image_preview(source, max_pixels=max_pixels)
     else:
         with open_original() as original:
             data, kind = image_preview(original, max_pixels=max_pixels)
-    cache_dir.mkdir(parents=True, exist_ok=True)
     suffix = ".png" if kind == "image/png" else ".jpg"
-    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".preview-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        Path(tmp).replace(cache_dir / f"{sha256}-{PREVIEW_SIDE}{suffix}")
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)  # a cache that cannot be written is only slower
+    with suppress(OSError):  # a cache that cannot be written is only slower
+        write_atomic(cache_dir / f"{sha256}-{PREVIEW_SIDE}{suffix}", data)
     return data, kind

@@ -7,17 +7,22 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from civwatch.media.tools import FFPROBE, resolve
+
 
 class ProbeFailed(Exception):
     """ffprobe could not read the file, timed out, or is not installed."""
 
 
 def ffprobe(path: Path, *, executable: str = "ffprobe", timeout_s: float = 30.0) -> dict[str, Any]:
-    """ffprobe's JSON description (format and streams) of the file at ``path``."""
+    """ffprobe's JSON description (format and streams) of the file at ``path``.
+    ``executable`` is resolved by :func:`civwatch.media.tools.resolve`
+    (``ToolMissingError`` if it cannot be run)."""
+    program = resolve(FFPROBE, executable)
     try:
         done = subprocess.run(
             [
-                executable,
+                program,
                 "-v",
                 "error",
                 "-print_format",

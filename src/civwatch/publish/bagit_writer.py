@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import zipfile
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -23,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from civwatch import __version__
 from civwatch.custody.signing import TreeHead, key_fingerprint
 from civwatch.errors import IntegrityError
+from civwatch.files import sync, write_durable
 from civwatch.publish.package_contents import (
     Composed,
     MediaFile,
@@ -35,15 +35,6 @@ CHUNK = 1 << 20
 PACKAGE_FILE = "civwatch-package.json"
 
 
-def write_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` (folders made as needed) and flush it to disk."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-
-
 def _copy_media(media: MediaFile, path: Path) -> None:
     digest = hashlib.sha256()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,8 +42,7 @@ def _copy_media(media: MediaFile, path: Path) -> None:
         for block in iter(lambda: source.read(CHUNK), b""):
             digest.update(block)
             out.write(block)
-        out.flush()
-        os.fsync(out.fileno())
+        sync(out)
     if digest.hexdigest() != media.sha256:
         raise IntegrityError(
             f"The stored copy of item {media.sha256[:16]} no longer has its SHA-256 "
@@ -94,7 +84,7 @@ def write_payload(root: Path, composed: Composed, progress: Progress | None = No
     """The files under data/: the composed documents and records, then the media (each
     copied from the vault and re-hashed on the way)."""
     for rel, data in composed.files.items():
-        write_file(root / rel, data)
+        write_durable(root / rel, data)
     for rel, media in composed.media.items():
         if progress is not None:
             progress(f"media {media.sha256[:16]}")
@@ -106,15 +96,15 @@ def write_bag_files(root: Path, now: datetime, info: Mapping[str, str]) -> tuple
     payload manifest; returns (Payload-Oxum, SHA-256 of the payload manifest)."""
     manifest, total, count = _manifest(root, files_under(root / "data"))
     oxum = f"{total}.{count}"
-    write_file(root / "bagit.txt", b"BagIt-Version: 0.97\nTag-File-Character-Encoding: UTF-8\n")
+    write_durable(root / "bagit.txt", b"BagIt-Version: 0.97\nTag-File-Character-Encoding: UTF-8\n")
     fields = {
         "Bag-Software-Agent": f"civwatch {__version__}",
         "Bagging-Date": now.date().isoformat(),
         "Payload-Oxum": oxum,
         **{k: one_line(v) for k, v in info.items()},
     }
-    write_file(root / "bag-info.txt", "".join(f"{k}: {v}\n" for k, v in fields.items()).encode())
-    write_file(root / "manifest-sha256.txt", manifest)
+    write_durable(root / "bag-info.txt", "".join(f"{k}: {v}\n" for k, v in fields.items()).encode())
+    write_durable(root / "manifest-sha256.txt", manifest)
     return oxum, hashlib.sha256(manifest).hexdigest()
 
 
@@ -133,7 +123,7 @@ def write_custody(
         raw = entry_bytes[leaf]
         proof_rel = f"custody/proofs/{leaf:010d}.json"
         hashed = hashlib.sha256(b"\x00" + raw).hexdigest()
-        write_file(
+        write_durable(
             root / proof_rel,
             pretty(
                 {
@@ -147,21 +137,21 @@ def write_custody(
         why = disclosable(raw)
         if why is None:
             rel = f"custody/entries/{leaf:010d}.json"
-            write_file(root / rel, raw)
+            write_durable(root / rel, raw)
             act = json.loads(raw).get("act")
             listed.append({"leaf": leaf, "act": act, "file": rel, "proof": proof_rel})
         else:
             withheld.append({"leaf": leaf, "leaf_hash": hashed, "proof": proof_rel, "reason": why})
     fingerprint = key_fingerprint(head.public_key)
     public = Ed25519PublicKey.from_public_bytes(head.public_key)
-    write_file(root / "custody" / "public-key.ed25519", head.public_key)
-    write_file(
+    write_durable(root / "custody" / "public-key.ed25519", head.public_key)
+    write_durable(
         root / "custody" / "public-key.pem",
         public.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ),
     )
-    write_file(
+    write_durable(
         root / "custody" / "tree-head.json",
         pretty(
             {
@@ -176,11 +166,11 @@ def write_custody(
             }
         ),
     )
-    write_file(root / PACKAGE_FILE, pretty({**package, "entries": listed, "withheld": withheld}))
+    write_durable(root / PACKAGE_FILE, pretty({**package, "entries": listed, "withheld": withheld}))
     here = resources.files("civwatch.publish")
-    write_file(root / "verify.py", here.joinpath("verify_package.py").read_bytes())
+    write_durable(root / "verify.py", here.joinpath("verify_package.py").read_bytes())
     readme = here.joinpath("templates/package_README.txt").read_text(encoding="utf-8")
-    write_file(
+    write_durable(
         root / "README.txt",
         readme.replace("{incident}", str(package["incident"]))
         .replace("{fingerprint}", fingerprint)
@@ -193,7 +183,7 @@ def write_custody(
         if data not in p.parents and not p.name.startswith("tagmanifest-")
     ]
     manifest, _, _ = _manifest(root, tags)
-    write_file(root / "tagmanifest-sha256.txt", manifest)
+    write_durable(root / "tagmanifest-sha256.txt", manifest)
     return len(listed), len(withheld)
 
 

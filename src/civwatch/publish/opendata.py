@@ -25,9 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -36,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from civwatch.errors import RejectedInputError
+from civwatch.files import atomic_writer
 from civwatch.geo.regions import UKRAINE_ADMIN1
 from civwatch.incidents.vocabulary import BUILTIN
 from civwatch.publish.public import PublicFilter, iter_public_incidents
@@ -559,19 +558,10 @@ def export_to(
             yield incident
 
     target = path.resolve()
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     written = 0
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for chunk in FORMATS[fmt].write(counting(), base_url, **options):
-                data = chunk.encode("utf-8")
-                out.write(data)
-                written += len(data)
-            out.flush()
-            os.fsync(out.fileno())
-        Path(temp).chmod(0o644)
-        Path(temp).replace(target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(target, mode=0o644) as out:
+        for chunk in FORMATS[fmt].write(counting(), base_url, **options):
+            data = chunk.encode("utf-8")
+            out.write(data)
+            written += len(data)
     return ExportResult(target, fmt, counted, written)

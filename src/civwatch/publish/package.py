@@ -49,12 +49,14 @@ from typing import Any
 import bagit
 
 from civwatch.accounts.service import require_role
+from civwatch.custody import entries
 from civwatch.custody.browse import stored_entries
 from civwatch.custody.signing import key_fingerprint
 from civwatch.db import utcnow
 from civwatch.errors import IntegrityError, RejectedInputError
-from civwatch.incidents import entries
+from civwatch.files import fsync_tree, move_into_place
 from civwatch.publish import bagit_writer
+from civwatch.publish.acts import EXPORT
 from civwatch.publish.bagit_writer import one_line
 from civwatch.publish.bagit_writer import write_zip as write_zip
 from civwatch.publish.models import PackageExport
@@ -214,7 +216,9 @@ def build_package(
         with ws.sessions() as session, session.begin():
             ws.custody.lock(session)
             user = require_role(session, actor, *EXPORTERS)
-            export_leaf = entries.append(ws, session, "export", user.username, now, **recorded)
+            export_leaf = entries.append(
+                ws.custody, session, EXPORT, user.username, now, **recorded
+            )
             # Kept in the heads file when this transaction commits, before the package
             # exists (custody/heads_file.py): a log cut back below it is found later.
             head = ws.custody.sign_head(session, ws.signing_key)
@@ -259,7 +263,9 @@ def build_package(
             bagit.Bag(str(tmp)).validate(processes=1)
         except bagit.BagValidationError as err:
             raise IntegrityError(f"The package failed its own BagIt check: {err}") from err
-        tmp.rename(target)
+        # Every file is synced as written; the folders too, before the package appears.
+        fsync_tree(tmp)
+        move_into_place(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -27,10 +27,13 @@ from sqlalchemy.orm import Session
 
 from civwatch import __version__
 from civwatch.custody.browse import first_index, stored_entries
+from civwatch.custody.entries import registered
 from civwatch.db import read_snapshot
 from civwatch.errors import IntegrityError, RejectedInputError
+from civwatch.evidence import acts as evidence_acts
 from civwatch.evidence.records import ItemRecord, hashing_recorded, media_hashes, sha256_by_id
 from civwatch.evidence.service import item_by_sha256, item_json
+from civwatch.incidents import acts as incidents_acts
 from civwatch.incidents.records import (
     decision_leaves,
     link_history,
@@ -39,6 +42,7 @@ from civwatch.incidents.records import (
 )
 from civwatch.incidents.service import incident_json, incident_row
 from civwatch.incidents.verification import verification_json
+from civwatch.publish import acts as publish_acts
 from civwatch.publish import redaction
 from civwatch.publish.models import Redaction
 from civwatch.publish.verify_package import (
@@ -49,17 +53,11 @@ from civwatch.publish.verify_package import (
 )
 from civwatch.workspace import Workspace
 
-#: Kinds of custody entry whose content goes into a package; any other entry about the
-#: incident or its items is "withheld": its leaf hash and proof only.
-INCLUDED_ACT_PREFIXES = (
-    "item-",
-    "incident-",
-    "evidence-",
-    "verification-",
-    "suggestion-",
-    "redaction-",
-)
-INCLUDED_ACTS = frozenset({"ingest", "extract", "sighting", "hash", "match", "unpack", "export"})
+#: The domains whose custody acts a package may carry. Which ones it does is each act's
+#: ``packaged`` in the registry of ``custody/entries.py`` (these modules register them);
+#: the content of any other entry about the incident or its items is "withheld": its leaf
+#: hash and proof only.
+PACKAGED_DOMAINS = (evidence_acts.ACTS, incidents_acts.ACTS, publish_acts.ACTS)
 #: What a package never contains, as the summary and README say.
 EXCLUDED = (
     "Anything about witnesses or people at risk: the protection registry, their cases, "
@@ -165,7 +163,8 @@ def disclosable(entry: bytes) -> str | None:
     except ValueError:
         return "not a JSON entry"
     act = doc.get("act") if isinstance(doc, dict) else None
-    if isinstance(act, str) and (act in INCLUDED_ACTS or act.startswith(INCLUDED_ACT_PREFIXES)):
+    known = registered(act) if isinstance(act, str) else None
+    if known is not None and known.packaged:
         return None
     return "an entry of a kind that is not known to be about evidence (content withheld)"
 

@@ -28,11 +28,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.service import require_role
+from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import PermissionDeniedError, RejectedInputError
 from civwatch.geo.coarsening import DEFAULT_PRECISION, PRECISIONS
 from civwatch.geo.gazetteer import Gazetteer
-from civwatch.incidents import entries
 from civwatch.incidents.public_location import place_publicly
 from civwatch.incidents.records import visibility_transitions
 from civwatch.incidents.service import (
@@ -43,6 +43,7 @@ from civwatch.incidents.service import (
     mark_public_change,
 )
 from civwatch.incidents.vocabulary import choose
+from civwatch.publish.acts import INCIDENT_CORRECTION, INCIDENT_PRECISION
 from civwatch.publish.models import Correction
 from civwatch.workspace import Workspace
 
@@ -89,9 +90,9 @@ def set_location_precision(
         if incident.visibility == "public":
             mark_public_change(incident, now)
         entries.append(
-            ws,
+            ws.custody,
             session,
-            "incident-precision",
+            INCIDENT_PRECISION,
             user.username,
             now,
             incident=incident.id,
@@ -182,9 +183,9 @@ def correct_incident(
         now = utcnow()
         apply_waiting(ws, session, incident, user.username, now, on="correction")
         leaf = entries.append(
-            ws,
+            ws.custody,
             session,
-            "incident-correction",
+            INCIDENT_CORRECTION,
             user.username,
             now,
             incident=incident.id,

@@ -41,24 +41,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.service import require_role
+from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import (
-    ConfigurationError,
     NotFoundError,
     PermissionDeniedError,
     RejectedInputError,
     UnhashableMediaError,
 )
 from civwatch.evidence.service import find_item
-from civwatch.incidents import entries
 from civwatch.incidents.service import (
     WRITERS,
     current_links,
     current_links_of_items,
     mark_public_items,
 )
-from civwatch.matching.decoding import DEFAULT_MAX_PIXELS, decode_image
+from civwatch.matching.decoding import decode_image
 from civwatch.media.exiftool import ExiftoolProcess, parse_json_output
+from civwatch.media.tools import EXIFTOOL, FFMPEG, resolve
+from civwatch.publish.acts import REDACTION_APPROVE, REDACTION_CREATE
 from civwatch.publish.models import Redaction
 from civwatch.workspace import Workspace
 
@@ -326,7 +327,7 @@ def redact_image(
     regions: Sequence[Mapping[str, Any]] | None = None,
     *,
     blur_faces: bool = True,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_pixels: int,
 ) -> RedactedMedia:
     """Decode, orient, blur faces and ``regions``, re-encode without metadata.
 
@@ -393,13 +394,6 @@ def redact_image(
 
 
 # --- video ---------------------------------------------------------------------------------
-
-
-def _ffmpeg() -> str:
-    found = shutil.which("ffmpeg")
-    if found is None:
-        raise ConfigurationError("ffmpeg is needed to redact video: install it (Debian: ffmpeg).")
-    return found
 
 
 def _probe(source: Path, ffprobe: str, timeout_s: float) -> tuple[int, int, float, float, bool]:
@@ -478,10 +472,11 @@ def redact_video(
     *,
     blur_faces: bool = True,
     ffprobe: str = "ffprobe",
+    ffmpeg: str = "ffmpeg",
     timeout_s: float = 30.0,
 ) -> RedactedMedia:
     """Re-encode a video without metadata, faces and ``regions`` blurred (see the module)."""
-    ffmpeg = _ffmpeg()
+    ffmpeg = resolve(FFMPEG, ffmpeg)
     width, height, fps, _duration, audio = _probe(source, ffprobe, timeout_s)
     # H.264 in 4:2:0 needs even sides: the last row/column is dropped when odd.
     width, height = width - width % 2, height - height % 2
@@ -621,7 +616,7 @@ def read_metadata(
     path: Path, exiftool: str = "exiftool", timeout_s: float = 30.0
 ) -> dict[str, Any]:
     """Everything exiftool reads in ``path`` (``-G1 -a -u``, JSON)."""
-    with ExiftoolProcess(exiftool) as tool:
+    with ExiftoolProcess(resolve(EXIFTOOL, exiftool)) as tool:
         stdout, _ = tool.execute([str(path).encode()], timeout_s)
     found = parse_json_output(stdout)
     return found[0] if found else {}
@@ -723,6 +718,7 @@ def create_redaction(
                 regions,
                 blur_faces=blur_faces,
                 ffprobe=settings.ffprobe_path,
+                ffmpeg=settings.ffmpeg_path,
                 timeout_s=settings.extractor_timeout_s,
             )
         made.metadata_left = check_clean(
@@ -757,9 +753,9 @@ def create_redaction(
         session.add(record)
         session.flush()
         record.custody_leaf = entries.append(
-            ws,
+            ws.custody,
             session,
-            "redaction-create",
+            REDACTION_CREATE,
             user.username,
             now,
             redaction=record.id,
@@ -816,9 +812,9 @@ def approve_redaction(
             )
         ).all()
         leaf = entries.append(
-            ws,
+            ws.custody,
             session,
-            "redaction-approve",
+            REDACTION_APPROVE,
             user.username,
             now,
             redaction=record.id,

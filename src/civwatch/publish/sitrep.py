@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,6 +23,7 @@ from markupsafe import Markup
 
 from civwatch import __version__
 from civwatch.errors import RejectedInputError
+from civwatch.files import write_atomic
 from civwatch.jobs.registry import Schedule, register_schedule
 from civwatch.publish import charts, feeds
 from civwatch.publish.public import iter_public_incidents
@@ -164,27 +163,13 @@ def file_name(first: date, last: date, fmt: str) -> str:
     return f"sitrep-{first.isoformat()}-to-{last.isoformat()}.{fmt}"
 
 
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".sitrep-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_report(ws: Workspace, first: date, last: date, out: Path, *, base_url: str = "") -> Path:
     """Write the report to ``out``: PDF if it ends in .pdf, HTML if .html or .htm."""
     suffix = out.suffix.lower()
     if suffix not in (".html", ".htm", ".pdf"):
         raise RejectedInputError(f"{out.name}: the report file must end in .html or .pdf.")
     html = render_html(build_report(ws, first, last, base_url=base_url))
-    _write(out, render_pdf(html) if suffix == ".pdf" else html.encode("utf-8"))
+    write_atomic(out, render_pdf(html) if suffix == ".pdf" else html.encode("utf-8"))
     return out
 
 
@@ -196,7 +181,7 @@ def write_weekly_report(ws: Workspace, *, today: date | None = None) -> list[Pat
     written = []
     for fmt, data in (("html", html.encode("utf-8")), ("pdf", render_pdf(html))):
         path = folder / file_name(first, last, fmt)
-        _write(path, data)
+        write_atomic(path, data)
         written.append(path)
     return written
 

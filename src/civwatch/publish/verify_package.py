@@ -816,6 +816,27 @@ def binding_findings(
     return found
 
 
+#: Fields that custody entries of an older layout named otherwise, by act and layout
+#: version: {old name: today's name}. civwatch declares them with each act
+#: (``custody/entries.py``); this copy lets the script read both without civwatch.
+RENAMED_FIELDS = {
+    "ingest": {1: {"collected_at": "at", "collected_by": "actor"}},
+    "sighting": {1: {"collected_at": "at", "collected_by": "actor"}},
+    "unpack": {1: {"by": "actor"}},
+}
+
+
+def current_layout(entry: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The entry under today's field names (an entry of an older layout renamed)."""
+    act, version = entry.get("act"), entry.get("v")
+    if not isinstance(act, str) or type(version) is not int:
+        return entry
+    renamed = RENAMED_FIELDS.get(act, {}).get(version)
+    if not renamed:
+        return entry
+    return {renamed.get(key, key): value for key, value in entry.items()}
+
+
 TRANSITION_FIELDS = (
     ("from", "from", "starting status", "value"),
     ("to", "to", "resulting status", "value"),
@@ -826,8 +847,8 @@ TRANSITION_FIELDS = (
 )
 SIGHTING_FIELDS = (
     ("original_name", "original_name", "original name", "value"),
-    ("collected_by", "collected_by", "collector", "value"),
-    ("collected_at", "collected_at", "collection time", "time"),
+    ("actor", "collected_by", "collector", "value"),
+    ("at", "collected_at", "collection time", "time"),
     ("source.url", "source_url", "source URL", "value"),
     ("source.platform", "platform", "platform", "value"),
     ("source.account", "account", "account", "value"),
@@ -856,7 +877,7 @@ class _Records:
     ) -> None:
         self.load = load
         self.payload = payload
-        self.proven = proven
+        self.proven = {leaf: current_layout(entry) for leaf, entry in proven.items()}
         self.found: list[Finding] = []
 
     def fail(self, message: str, **where: Any) -> None:
@@ -1156,9 +1177,10 @@ def _check_item(r: _Records, spec: Mapping[str, Any], incident: Mapping[str, Any
         r.fail(f"it is not the document of item {sha[:16]} that {PACKAGE_FILE} names.", **here)
     entry = r.entry(ingest, "evidence_item", file, ("ingest",))
     if entry is not None:
-        fields = ("sha256", "size", "media_type", "original_name", "collected_by")
+        fields = ("sha256", "size", "media_type", "original_name")
         pairs = [(k, doc.get(k), k.replace("_", " "), "value") for k in fields]
-        pairs.append(("collected_at", doc.get("collected_at"), "collection time", "time"))
+        pairs.append(("actor", doc.get("collected_by"), "collector", "value"))
+        pairs.append(("at", doc.get("collected_at"), "collection time", "time"))
         r.agree(ingest, entry, pairs, "evidence_item", file)
     for sighting in _records(doc.get("sightings")):
         entry = r.entry(sighting, "evidence_sighting", file, ("ingest", "sighting"))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from civwatch.errors import NotFoundError, RejectedInputError, StorageFullError
+from civwatch.files import move_into_place, sync
 from civwatch.vault.store import CHUNK_SIZE, BlobStore, StoredBlob
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -23,14 +24,6 @@ def check_sha256(sha256: str) -> str:
     if not _HEX64.match(sha256):
         raise RejectedInputError(f"{sha256!r} is not a SHA-256 (64 lower-case hex digits).")
     return sha256
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class LocalBlobStore(BlobStore):
@@ -80,8 +73,7 @@ class LocalBlobStore(BlobStore):
                     out.write(chunk)
                 if size == 0:
                     raise RejectedInputError("empty file (0 bytes)")
-                out.flush()
-                os.fsync(out.fileno())
+                sync(out)
             sha256 = digest.hexdigest()
             final = self._path(sha256)
             if final.exists():
@@ -89,8 +81,7 @@ class LocalBlobStore(BlobStore):
                 return StoredBlob(sha256=sha256, size=size, created=False)
             final.parent.mkdir(parents=True, exist_ok=True)
             tmp.chmod(0o444)
-            tmp.replace(final)
-            _fsync_dir(final.parent)
+            move_into_place(tmp, final)
             return StoredBlob(sha256=sha256, size=size, created=True)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):

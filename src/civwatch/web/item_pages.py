@@ -169,7 +169,7 @@ def item_preview(w: WS, _: Reader, sha256: str) -> Response:
         item.media_type,
         w.vault.local_path(item.sha256),
         lambda: w.vault.open(item.sha256),
-        max_pixels=w.settings.max_image_pixels,
+        settings=w.settings,
     )
     return Response(
         data,
