@@ -6,7 +6,9 @@ that user's API token (``CIVWATCH_TOKEN`` or ``--token-file FILE``, see
 :func:`civwatch.cli.common.acting`); ``init`` and ``user ...`` administer the data folder
 without one. Errors are one red line on stderr and a
 non-zero exit: 1 for a failure, 2 for a usage error. Each domain's commands live in a
-module of this package and are registered here.
+module of this package, listed in :class:`Root`: a command's module is imported only when
+that command runs (:mod:`civwatch.cli.lazy`), so that ``civwatch --help`` and light commands
+start fast.
 """
 
 from __future__ import annotations
@@ -14,46 +16,161 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.markup import escape
 
-from civwatch.cli import (
-    copies,
-    custody,
-    evidence,
-    geo,
-    incidents,
-    jobs,
-    opendata,
-    package,
-    publish,
-    serve,
-    sitrep,
-    users,
-)
-from civwatch.cli.common import err
+from civwatch.cli.lazy import LazyCommand, LazyGroup
 from civwatch.errors import CivwatchError
 
+
+class Root(LazyGroup):
+    """``civwatch``: each command and where it is defined, in the order of ``--help``."""
+
+    table = (
+        LazyCommand(
+            "init",
+            "civwatch.cli.evidence:app",
+            "Create the data folder, its database and the custody signing key (and, with "
+            "--admin, its first admin).",
+        ),
+        LazyCommand(
+            "ingest",
+            "civwatch.cli.evidence:app",
+            "Ingest files into the vault, recording each act in the custody log.",
+        ),
+        LazyCommand(
+            "show",
+            "civwatch.cli.evidence:app",
+            "Show one evidence item: its metadata and sightings.",
+        ),
+        LazyCommand(
+            "verify",
+            "civwatch.cli.evidence:app",
+            "Check every record against the custody entry that recorded it, the log against "
+            "its signed heads (also those kept in the heads file) and, unless --no-rehash, "
+            "every blob.",
+        ),
+        LazyCommand(
+            "unpack",
+            "civwatch.cli.evidence:app",
+            "Unpack a stored ZIP into a folder (members leaving the folder are refused).",
+        ),
+        LazyCommand(
+            "hash",
+            "civwatch.cli.copies:app",
+            "PDQ hash of an image (and its views), or of a video's frames at 1 fps.",
+        ),
+        LazyCommand(
+            "match",
+            "civwatch.cli.copies:app",
+            "Stored items that FILE is a copy of, best first (FILE is not ingested).",
+        ),
+        LazyCommand(
+            "cluster",
+            "civwatch.cli.copies:app",
+            "The item's copies, its first sighting and every sighting in time order.",
+        ),
+        LazyCommand(
+            "find-copies",
+            "civwatch.cli.copies:app",
+            "Hash every item not yet hashed and record its copies among stored items.",
+        ),
+        LazyCommand(
+            "serve",
+            "civwatch.cli.serve:app",
+            "Serve civwatch over HTTP, with workers for its background jobs.",
+        ),
+        LazyCommand(
+            "package",
+            "civwatch.cli.package:app",
+            "Build a BagIt evidence package of an incident that a court can check with the "
+            "verify.py inside it. The export is recorded in the custody log as the act of the "
+            "user whose API token is given (CIVWATCH_TOKEN or --token-file).",
+        ),
+        LazyCommand(
+            "export",
+            "civwatch.cli.opendata:app",
+            "Write every published incident as GeoJSON, CSV, KML or TimeMap JSON.",
+        ),
+        LazyCommand(
+            "sitrep",
+            "civwatch.cli.sitrep:app",
+            "Write a situation report: totals, charts, newly published incidents, attacks on "
+            "protected objects and the methodology note, over published incidents only.",
+        ),
+        LazyCommand(
+            "worker",
+            "civwatch.cli.jobs:app",
+            "Run background jobs until stopped (Ctrl-C or SIGTERM: running jobs finish first).",
+        ),
+        LazyCommand(
+            "custody",
+            "civwatch.cli.custody:custody_app",
+            "The custody log: tree heads and proofs.",
+            group=True,
+        ),
+        LazyCommand(
+            "demo", "civwatch.cli.serve:demo_app", "The synthetic demo data set.", group=True
+        ),
+        LazyCommand(
+            "geo", "civwatch.cli.geo:app", "Gazetteer, sun position and shadow times.", group=True
+        ),
+        LazyCommand(
+            "user",
+            "civwatch.cli.users:app",
+            "Users, their roles and API tokens (the data folder's holder administers them).",
+            group=True,
+        ),
+        LazyCommand(
+            "incident",
+            "civwatch.cli.incidents:incident_app",
+            "Incidents: record, link, verify, count.",
+            group=True,
+        ),
+        LazyCommand(
+            "verify-item",
+            "civwatch.cli.incidents:verify_app",
+            "Verification records and two-person review of evidence items.",
+            group=True,
+        ),
+        LazyCommand(
+            "jobs",
+            "civwatch.cli.jobs:jobs_app",
+            "Background jobs (uploads, copy finding).",
+            group=True,
+        ),
+        LazyCommand(
+            "publish",
+            "civwatch.cli.publish:publish_app",
+            "Publish verified incidents, correct or withdraw them, set the public location.",
+            group=True,
+        ),
+        LazyCommand(
+            "redact",
+            "civwatch.cli.publish:redact_app",
+            "Redacted copies of evidence for publication: faces and regions blurred, metadata "
+            "removed; a publisher approves each one.",
+            group=True,
+        ),
+    )
+
+
 app = typer.Typer(
+    cls=Root,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     help="civwatch: evidence of attacks on civilians, preserved and provable.",
 )
-for commands in (evidence.app, copies.app, serve.app, package.app, opendata.app, sitrep.app):
-    app.registered_commands += commands.registered_commands
-app.add_typer(custody.custody_app, name="custody")
-app.add_typer(serve.demo_app, name="demo")
-app.add_typer(geo.app, name="geo")
-app.add_typer(users.app, name="user")
-incidents.register(app)
-jobs.register(app)
-publish.register(app)
 
 
 def main() -> None:
     """Entry point: civwatch errors become one red line and exit status 1."""
     try:
-        app(standalone_mode=True)
+        # get_group: the root has no commands of its own until one is loaded to run.
+        typer.main.get_group(app)(standalone_mode=True)
     except CivwatchError as exc:
+        from rich.markup import escape
+
+        from civwatch.cli.common import err
+
         err.print(f"[bold red]error:[/] {escape(exc.message)}")
         sys.exit(1)

@@ -18,17 +18,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from civwatch.accounts.permissions import Permission
-from civwatch.config import Settings, load_settings
 from civwatch.errors import NotAuthenticatedError, RejectedInputError
-from civwatch.workspace import Workspace
+
+if TYPE_CHECKING:
+    # Imported where used: `civwatch --help` and the commands that need no database start
+    # without loading the settings, the database layer or the accounts.
+    from civwatch.accounts.permissions import Permission
+    from civwatch.config import Settings
+    from civwatch.workspace import Workspace
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -123,11 +127,15 @@ def acting(ws: Workspace, permission: Permission, token_file: Path | None) -> st
 
 
 def settings_for(data_dir: Path | None) -> Settings:
+    from civwatch.config import load_settings
+
     return load_settings(data_dir=data_dir)
 
 
 @contextmanager
 def workspace(data_dir: Path | None) -> Iterator[Workspace]:
+    from civwatch.workspace import Workspace
+
     ws = Workspace.open(settings_for(data_dir))
     try:
         yield ws

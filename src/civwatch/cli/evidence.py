@@ -19,7 +19,6 @@ from civwatch.cli.common import (
     settings_for,
     workspace,
 )
-from civwatch.workspace import Workspace
 
 app = typer.Typer()
 
@@ -41,6 +40,8 @@ def init(
 ) -> None:
     """Create the data folder, its database and the custody signing key (and, with
     --admin, its first admin)."""
+    from civwatch.workspace import Workspace
+
     ws, created = Workspace.init(settings_for(data_dir))
     try:
         doc: dict[str, Any] = {

@@ -30,12 +30,6 @@ incident_app.add_typer(places_app, name="places")
 incident_app.add_typer(vocab_app, name="vocab")
 
 
-def register(app: typer.Typer) -> None:
-    """Add ``incident`` and ``verify-item`` to the main command."""
-    app.add_typer(incident_app, name="incident")
-    app.add_typer(verify_app, name="verify-item")
-
-
 def _summary_line(d: dict[str, Any]) -> str:
     killed = d.get("killed")
     k = "?" if not killed else f"{killed['min']}-{killed['max']}"

@@ -110,9 +110,3 @@ def jobs_show(
         extra = f"; copy of {copies['count']} other item(s)" if copies.get("count") else ""
         error = f" — {o['error']}" if o.get("error") else ""
         out.print(f"  {escape(o['path'])}: {o['status']}{escape(error)}{extra}")
-
-
-def register(root: typer.Typer) -> None:
-    """Add ``civwatch worker`` and ``civwatch jobs ...`` to the root command."""
-    root.registered_commands += app.registered_commands
-    root.add_typer(jobs_app, name="jobs")

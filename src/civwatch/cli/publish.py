@@ -27,12 +27,6 @@ redact_app = typer.Typer(
 Note = Annotated[str | None, typer.Option(help="A note kept with the act.")]
 
 
-def register(app: typer.Typer) -> None:
-    """Add ``publish`` and ``redact`` to the main command."""
-    app.add_typer(publish_app, name="publish")
-    app.add_typer(redact_app, name="redact")
-
-
 def _incident_line(doc: dict[str, Any], as_json: bool) -> None:
     if as_json:
         emit(doc)

@@ -8,7 +8,6 @@ import typer
 from rich.markup import escape
 
 from civwatch.cli.common import AsJson, DataDir, emit, err, out, settings_for, workspace
-from civwatch.workspace import Workspace
 
 app = typer.Typer()
 demo_app = typer.Typer(no_args_is_help=True, help="The synthetic demo data set.")
@@ -102,6 +101,7 @@ def serve(
     from civwatch.jobs.queue import Workers, queue_for, queue_store
     from civwatch.web.app import create_app
     from civwatch.web.server import check_port, serve_processes, tune_gc, uvicorn_options
+    from civwatch.workspace import Workspace
 
     extensions.load()
     settings = settings_for(data_dir)
