@@ -370,37 +370,6 @@ def review(
 
 
 @incident_app.command()
-def publish(
-    incident_id: IncidentId,
-    token_file: TokenFile = None,
-    data_dir: DataDir = None,
-    as_json: AsJson = False,
-) -> None:
-    """Make a verified incident public."""
-    from civwatch.incidents.workflow import set_visibility
-
-    with workspace(data_dir) as ws:
-        actor = acting(ws, Permission.PUBLISH, token_file)
-        _show(set_visibility(ws, incident_id, "public", actor=actor), as_json)
-
-
-@incident_app.command()
-def unpublish(
-    incident_id: IncidentId,
-    reason: Reason = None,
-    token_file: TokenFile = None,
-    data_dir: DataDir = None,
-    as_json: AsJson = False,
-) -> None:
-    """Take a public incident back to internal."""
-    from civwatch.incidents.workflow import set_visibility
-
-    with workspace(data_dir) as ws:
-        actor = acting(ws, Permission.PUBLISH, token_file)
-        _show(set_visibility(ws, incident_id, "internal", actor=actor, reason=reason), as_json)
-
-
-@incident_app.command()
 def stats(
     by: Annotated[str | None, typer.Option(help="Also a time series: day or week.")] = None,
     status_: Annotated[

@@ -15,7 +15,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts import audit
-from civwatch.accounts.service import require_role
+from civwatch.accounts.permissions import Permission
+from civwatch.accounts.service import require
 from civwatch.db import utcnow
 from civwatch.errors import (
     ConflictError,
@@ -49,7 +50,6 @@ from civwatch.incidents.vocabulary import (
 )
 from civwatch.workspace import Workspace
 
-WRITERS = ("investigator", "verifier")
 MAX_TITLE = 300
 MAX_TEXT = 50_000
 #: Largest precision radius accepted for an incident's location.
@@ -266,7 +266,7 @@ def create_incident(
         places = gazetteer_for(ws)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         checked = check_doc(session, doc, places)
         now = utcnow()
         incident = Incident(
@@ -306,7 +306,7 @@ def update_incident(
         places = gazetteer_for(ws)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         incident = _incident(session, incident_id, for_update=True)
         if expected_revision is not None and incident.revision != expected_revision:
             raise ConflictError(
@@ -558,7 +558,7 @@ def link_evidence(
     found = find_item(ws, sha256)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         incident = _incident(session, incident_id)
         item = session.get_one(EvidenceItem, found.id)
         now = utcnow()
@@ -577,7 +577,7 @@ def unlink_evidence(
     found = find_item(ws, sha256)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         incident = _incident(session, incident_id, for_update=True)
         previous = _latest_link(session, incident.id, found.id)
         if previous is None or not previous.linked:
@@ -821,7 +821,7 @@ def internal_access(ws: Workspace, incident_id: int, actor: str | None) -> team.
     on it; "review": they review it), or None (see :mod:`civwatch.incidents.team`)."""
     with ws.sessions() as session:
         try:
-            user = require_role(session, actor, *WRITERS)
+            user = require(session, actor, Permission.INCIDENTS_WRITE)
         except PermissionDeniedError:
             return None
         return team.internal_access(session, _incident(session, incident_id), user)
@@ -833,7 +833,7 @@ def _internal_access(
     """Who acts and why they may reach the internal fields; a refusal (not on the team) is
     recorded in the audit log under ``action`` and raised. Checked before any lock."""
     with ws.sessions() as session:
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         access = team.internal_access(session, _incident(session, incident_id), user)
     if access is None:
         audit.record_now(
@@ -872,7 +872,7 @@ def set_internal_notes(
     _, access = _internal_access(ws, incident_id, actor, "incident-internal-notes", client)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         incident = _incident(session, incident_id, for_update=True)
         if incident.internal_notes == text:
             raise RejectedInputError("These internal notes are already recorded.")
@@ -919,7 +919,7 @@ def add_witness(
     _internal_access(ws, incident_id, actor, "incident-witness-add", client)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         incident = _incident(session, incident_id, for_update=True)
         now = utcnow()
         witness = Witness(
@@ -954,7 +954,7 @@ def remove_witness(
     _, access = _internal_access(ws, incident_id, actor, "incident-witness-remove", client)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         incident = _incident(session, incident_id, for_update=True)
         witness = session.get(Witness, witness_id)
         if witness is None or witness.incident_id != incident.id:

@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from civwatch.accounts.service import require_role
+from civwatch.accounts.permissions import Permission
+from civwatch.accounts.service import require
 from civwatch.db import utcnow
 from civwatch.errors import RejectedInputError
 from civwatch.evidence.models import EvidenceItem, MediaMatch, Sighting
@@ -28,7 +29,6 @@ from civwatch.geo import bounding_box, haversine_m
 from civwatch.incidents import entries
 from civwatch.incidents.models import EvidenceLink, Incident, SuggestionDecision, VerificationRecord
 from civwatch.incidents.service import (
-    WRITERS,
     _incident,
     current_links,
     link_in_session,
@@ -302,7 +302,7 @@ def decide(
     found = find_item(ws, sha256)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         incident = _incident(session, incident_id)
         item = session.get_one(EvidenceItem, found.id)
         if incident.id in {

@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civwatch.accounts.service import require_role
+from civwatch.accounts.permissions import Permission
+from civwatch.accounts.service import require
 from civwatch.db import utcnow
 from civwatch.errors import NotFoundError, RejectedInputError
 from civwatch.evidence.models import EvidenceItem
@@ -25,7 +26,6 @@ from civwatch.geo import check_location, check_time, validation
 from civwatch.incidents import entries
 from civwatch.incidents.models import ItemTransition, ItemVerification, VerificationRecord
 from civwatch.incidents.service import (
-    WRITERS,
     extra_terms,
     incidents_of_item,
     verified_item_ids,
@@ -282,7 +282,7 @@ def add_record(
     found = find_item(ws, sha256)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         item = session.get_one(EvidenceItem, found.id)
         checked = check_record(session, kind, content)
         kind = choose(kind, RECORD_KINDS, "verification record kind")
@@ -354,7 +354,7 @@ def set_item_status(
     found = find_item(ws, sha256)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         item = session.get_one(EvidenceItem, found.id)
         state = _state(session, item.id)
         what = f"Item {item.sha256[:12]}"
@@ -382,7 +382,7 @@ def review_item(
     found = find_item(ws, sha256)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, "verifier")
+        user = require(session, actor, Permission.REVIEW)
         item = session.get_one(EvidenceItem, found.id)
         state = _state(session, item.id)
         what = f"item {item.sha256[:12]}"

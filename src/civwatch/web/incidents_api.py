@@ -30,6 +30,7 @@ from civwatch.incidents import (
 )
 from civwatch.incidents import vocabulary as vocab
 from civwatch.incidents.terms import add_term, list_terms
+from civwatch.publish import publication
 from civwatch.web.answer_cache import cached_answer
 from civwatch.web.auth import audit_action, require
 from civwatch.web.deps import MAX_ROW_ID, WS, RowId
@@ -164,7 +165,9 @@ class VisibilityChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
     visibility: Literal["internal", "public"]
     reason: str | None = Field(
-        default=None, max_length=workflow.MAX_REASON, description="Required to unpublish"
+        default=None,
+        max_length=publication.MAX_NOTE,
+        description="The public note of a publication; required to withdraw (shown publicly)",
     )
 
 
@@ -534,16 +537,21 @@ def incidents_review(
     return shown
 
 
-@router.post("/incidents/{incident_id}/visibility", tags=["incidents"])
+@router.post("/incidents/{incident_id}/visibility", tags=["incidents"], deprecated=True)
 def incidents_visibility(
     request: Request, w: WS, who: Publisher, incident_id: RowId, body: VisibilityChange
 ) -> dict[str, Any]:
-    """Publish a verified incident (public), or unpublish it (internal, with a reason)."""
-    shown = workflow.set_visibility(
-        w, incident_id, body.visibility, actor=who.username, reason=body.reason
+    """Deprecated: use `POST /incidents/{incident_id}/publish` and
+    `POST /incidents/{incident_id}/withdraw`, which this calls (same checks, same answers,
+    same audit records)."""
+    if body.visibility == "public":
+        shown = publication.publish_incident(w, incident_id, actor=who.username, note=body.reason)
+        _audit(request, w, who, "incident-publish", f"incident:{incident_id}")
+        return shown
+    shown = publication.withdraw_incident(
+        w, incident_id, reason=body.reason or "", actor=who.username
     )
-    act = "incident-publish" if body.visibility == "public" else "incident-unpublish"
-    _audit(request, w, who, act, f"incident:{incident_id}")
+    _audit(request, w, who, "incident-withdraw", f"incident:{incident_id}")
     return shown
 
 
