@@ -75,6 +75,8 @@ def _show(doc: dict[str, Any], as_json: bool) -> None:
 
 
 def _doc(
+    *,
+    new: bool,
     title: str | None,
     narrative: str | None,
     start: str | None,
@@ -93,13 +95,15 @@ def _doc(
     confidence: str | None,
     concern: list[str] | None,
 ) -> dict[str, Any]:
+    """The options given, checked as one incident input (the API's and the form's)."""
     from civwatch.incidents.casualties import parse_figures
+    from civwatch.incidents.input import incident_fields
 
     given: dict[str, Any] = {
         "title": title,
         "narrative": narrative,
-        "start": parse_time(start, "--start"),
-        "end": parse_time(end, "--end"),
+        "start": start,
+        "end": end,
         "time_precision": precision,
         "lat": lat,
         "lon": lon,
@@ -114,7 +118,7 @@ def _doc(
         "perpetrator_confidence": confidence,
         "ihl_concerns": concern or None,
     }
-    return {k: v for k, v in given.items() if v is not None}
+    return incident_fields({k: v for k, v in given.items() if v is not None}, new=new)
 
 
 Title = Annotated[str | None, typer.Option(help="Short title.")]
@@ -170,27 +174,28 @@ def create(
     """Record a new incident (status reported, internal)."""
     from civwatch.incidents.service import create_incident
 
-    doc = _doc(
-        title,
-        narrative,
-        start,
-        end,
-        precision,
-        lat,
-        lon,
-        radius_m,
-        settlement,
-        oblast,
-        incident_type,
-        weapon,
-        object_,
-        figure,
-        perpetrator,
-        confidence,
-        concern,
-    )
     with workspace(data_dir) as ws:
         actor = acting(ws, Permission.INCIDENTS_WRITE, token_file)
+        doc = _doc(
+            new=True,
+            title=title,
+            narrative=narrative,
+            start=start,
+            end=end,
+            precision=precision,
+            lat=lat,
+            lon=lon,
+            radius_m=radius_m,
+            settlement=settlement,
+            oblast=oblast,
+            incident_type=incident_type,
+            weapon=weapon,
+            object_=object_,
+            figure=figure,
+            perpetrator=perpetrator,
+            confidence=confidence,
+            concern=concern,
+        )
         _show(create_incident(ws, doc, actor=actor), as_json)
 
 
@@ -221,27 +226,28 @@ def update(
     """Record a new revision of an incident (lists given replace the old ones)."""
     from civwatch.incidents.service import update_incident
 
-    doc = _doc(
-        title,
-        narrative,
-        start,
-        end,
-        precision,
-        lat,
-        lon,
-        radius_m,
-        settlement,
-        oblast,
-        incident_type,
-        weapon,
-        object_,
-        figure,
-        perpetrator,
-        confidence,
-        concern,
-    )
     with workspace(data_dir) as ws:
         actor = acting(ws, Permission.INCIDENTS_WRITE, token_file)
+        doc = _doc(
+            new=False,
+            title=title,
+            narrative=narrative,
+            start=start,
+            end=end,
+            precision=precision,
+            lat=lat,
+            lon=lon,
+            radius_m=radius_m,
+            settlement=settlement,
+            oblast=oblast,
+            incident_type=incident_type,
+            weapon=weapon,
+            object_=object_,
+            figure=figure,
+            perpetrator=perpetrator,
+            confidence=confidence,
+            concern=concern,
+        )
         _show(update_incident(ws, incident_id, doc, actor=actor), as_json)
 
 

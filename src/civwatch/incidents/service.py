@@ -29,6 +29,7 @@ from civwatch.evidence.service import find_item
 from civwatch.geo import validation
 from civwatch.geo.gazetteer import Gazetteer, default_gazetteer
 from civwatch.incidents import casualties, entries, team
+from civwatch.incidents.input import MAX_RADIUS_M, MAX_TEXT, MAX_TITLE
 from civwatch.incidents.models import (
     EvidenceLink,
     Incident,
@@ -50,10 +51,6 @@ from civwatch.incidents.vocabulary import (
 )
 from civwatch.workspace import Workspace
 
-MAX_TITLE = 300
-MAX_TEXT = 50_000
-#: Largest precision radius accepted for an incident's location.
-MAX_RADIUS_M = 100_000.0
 #: How far the gazetteer may look for the settlement of an incident's point.
 SETTLEMENT_SEARCH_M = 30_000.0
 #: Fields whose change moves the public location (see ``publish.publication.coarsen``).

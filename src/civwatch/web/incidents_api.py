@@ -29,6 +29,7 @@ from civwatch.incidents import (
     workflow,
 )
 from civwatch.incidents import vocabulary as vocab
+from civwatch.incidents.input import MAX_TEXT, IncidentChangesInput, NewIncidentInput
 from civwatch.incidents.terms import add_term, list_terms
 from civwatch.publish import publication
 from civwatch.web.answer_cache import cached_answer
@@ -55,87 +56,13 @@ _audit = audit_action
 # --- request bodies ----------------------------------------------------------------------------
 
 
-class Figure(BaseModel):
-    """A number of people as a range (max = min when exact), with its source."""
-
-    model_config = ConfigDict(extra="forbid")
-    min: int = Field(ge=0, le=100_000, description="At least this many people")
-    max: int | None = Field(default=None, ge=0, le=100_000, description="At most (default: min)")
-    source: str | None = Field(default=None, max_length=500, description="Who reported it")
-
-
-class CasualtyFigure(Figure):
-    groups: dict[str, Figure] | None = Field(
-        default=None,
-        max_length=len(vocab.CASUALTY_GROUPS),
-        description=f"Breakdown by group: {', '.join(vocab.CASUALTY_GROUPS)}",
-    )
-
-
-class IncidentFields(BaseModel):
-    """An incident's content; terms are vocabulary codes or labels (see /incidents/facets)."""
-
-    model_config = ConfigDict(extra="forbid")
-    title: str | None = Field(default=None, max_length=service.MAX_TITLE)
-    narrative: str | None = Field(default=None, max_length=service.MAX_TEXT)
-    start: datetime | None = Field(default=None, description="When it began (with a zone)")
-    end: datetime | None = Field(default=None, description="When it ended (default: start)")
-    time_precision: str | None = Field(
-        default=None, max_length=32, description=", ".join(vocab.TIME_PRECISIONS)
-    )
-    lat: float | None = Field(default=None, ge=-90, le=90, description="Latitude, WGS 84")
-    lon: float | None = Field(default=None, ge=-180, le=180, description="Longitude, WGS 84")
-    radius_m: float | None = Field(
-        default=None, ge=0, le=service.MAX_RADIUS_M, description="Precision of the place, m"
-    )
-    settlement: str | None = Field(default=None, max_length=255, description="Default: nearest")
-    raion: str | None = Field(default=None, max_length=255)
-    oblast: str | None = Field(default=None, max_length=255)
-    incident_type: str | None = Field(default=None, max_length=255)
-    weapons: list[str] | None = Field(default=None, max_length=50)
-    objects: list[str] | None = Field(default=None, max_length=50)
-    casualties: dict[str, CasualtyFigure] | None = Field(
-        default=None, max_length=2, description="killed and/or injured"
-    )
-    perpetrator: str | None = Field(default=None, max_length=255)
-    perpetrator_confidence: str | None = Field(
-        default=None, max_length=32, description=", ".join(vocab.CONFIDENCES)
-    )
-    ihl_concerns: list[str] | None = Field(default=None, max_length=20)
-
-    def doc(self) -> dict[str, Any]:
-        """The fields given (explicit nulls included), as the service takes them."""
-        return self.model_dump(exclude_unset=True, exclude_none=False)
-
-
-class NewIncident(IncidentFields):
-    title: str = Field(min_length=1, max_length=service.MAX_TITLE)
-    start: datetime = Field(description="When it began (with a zone)")
-    lat: float = Field(ge=-90, le=90, description="Latitude, WGS 84")
-    lon: float = Field(ge=-180, le=180, description="Longitude")
-    incident_type: str = Field(min_length=1, max_length=255)
-
-
-class IncidentChanges(IncidentFields):
-    revision: int | None = Field(
-        default=None,
-        ge=1,
-        description="The revision you edited; if the incident has changed since, 409",
-    )
-
-    def doc(self) -> dict[str, Any]:
-        changes = super().doc()
-        changes.pop("revision", None)
-        return changes
-
-
 class LinkRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     sha256: str = Field(pattern="^[0-9a-fA-F]{64}$", description="The evidence item")
     role: str = Field(
         default="corroborating", max_length=32, description=", ".join(vocab.LINK_ROLES)
     )
-    note: str = Field(default="", max_length=service.MAX_TEXT)
+    note: str = Field(default="", max_length=MAX_TEXT)
 
 
 class Reason(BaseModel):
@@ -465,7 +392,9 @@ def incidents_places(
 
 
 @router.post("/incidents", tags=["incidents"], status_code=201)
-def incidents_create(request: Request, w: WS, who: Writer, body: NewIncident) -> dict[str, Any]:
+def incidents_create(
+    request: Request, w: WS, who: Writer, body: NewIncidentInput
+) -> dict[str, Any]:
     """Record a new incident (status reported, visibility internal)."""
     created = service.create_incident(w, body.doc(), actor=who.username)
     _audit(request, w, who, "incident-create", f"incident:{created['id']}")
@@ -474,7 +403,7 @@ def incidents_create(request: Request, w: WS, who: Writer, body: NewIncident) ->
 
 @router.patch("/incidents/{incident_id}", tags=["incidents"], responses=CONFLICT)
 def incidents_update(
-    request: Request, w: WS, who: Writer, incident_id: RowId, body: IncidentChanges
+    request: Request, w: WS, who: Writer, incident_id: RowId, body: IncidentChangesInput
 ) -> dict[str, Any]:
     """Record a new revision with the fields given (not while the incident is in review)."""
     updated = service.update_incident(
