@@ -125,6 +125,43 @@ class NewTerm(BaseModel):
     code: str | None = Field(default=None, max_length=64, description="Default: from the label")
 
 
+# --- answers --------------------------------------------------------------------------------
+
+
+class TermAnswer(BaseModel):
+    """A term of a controlled vocabulary."""
+
+    kind: str = Field(description=", ".join(vocab.KINDS))
+    code: str
+    label: str
+    builtin: bool = Field(description="Shipped with civwatch (else added by an admin)")
+
+
+class CodeLabel(BaseModel):
+    """A vocabulary term as a form offers it."""
+
+    code: str
+    label: str
+
+
+class FacetsAnswer(BaseModel):
+    """The values the filters and forms take."""
+
+    statuses: list[str]
+    item_statuses: list[str]
+    outcomes: list[str]
+    visibilities: list[str]
+    time_precisions: list[str]
+    link_roles: list[str]
+    record_kinds: list[str]
+    casualty_groups: list[str]
+    incident_types: list[CodeLabel]
+    weapons: list[CodeLabel]
+    objects: list[CodeLabel]
+    ihl_concerns: list[CodeLabel]
+    oblasts: list[str]
+
+
 # --- filters shared by the list, the map and the aggregates -------------------------------------
 
 Status = Annotated[str | None, Query(max_length=64, description=", ".join(vocab.INCIDENT_STATUSES))]
@@ -281,7 +318,7 @@ def incidents_map(
     return cached_answer(request, w, make, "application/geo+json", public=False)
 
 
-@router.get("/incidents/facets", tags=["incidents"])
+@router.get("/incidents/facets", tags=["incidents"], response_model=FacetsAnswer)
 def incidents_facets(w: WS, _: Reader) -> dict[str, Any]:
     """The values the filters and forms take: statuses, terms of every vocabulary, oblasts."""
     terms: dict[str, list[dict[str, str]]] = {kind: [] for kind in vocab.KINDS}
@@ -577,7 +614,7 @@ def item_suggestion_decide(
 # --- vocabularies -------------------------------------------------------------------------------
 
 
-@router.get("/vocabulary", tags=["incidents"])
+@router.get("/vocabulary", tags=["incidents"], response_model=list[TermAnswer])
 def vocabulary_list(
     w: WS,
     _: Reader,
@@ -587,7 +624,7 @@ def vocabulary_list(
     return list_terms(w, kind or None)
 
 
-@router.post("/vocabulary", tags=["incidents"], status_code=201)
+@router.post("/vocabulary", tags=["incidents"], status_code=201, response_model=TermAnswer)
 def vocabulary_add(request: Request, w: WS, who: Curator, body: NewTerm) -> dict[str, Any]:
     """Add a term to a vocabulary (terms are never removed)."""
     term = add_term(w, body.kind, body.label, code=body.code, actor=who.username)
