@@ -21,8 +21,6 @@ NOT_YET_TYPED = {
     ("POST", "/api/v1/users/{username}/disable"),
     ("GET", "/api/v1/incidents"),
     ("POST", "/api/v1/incidents"),
-    ("GET", "/api/v1/incidents/totals"),
-    ("GET", "/api/v1/incidents/series"),
     ("GET", "/api/v1/incidents/{incident_id}"),
     ("PATCH", "/api/v1/incidents/{incident_id}"),
     ("GET", "/api/v1/incidents/{incident_id}/places"),

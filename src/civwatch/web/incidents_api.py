@@ -162,6 +162,54 @@ class FacetsAnswer(BaseModel):
     oblasts: list[str]
 
 
+class FilterAnswer(BaseModel):
+    """The filter an aggregate was computed over, as understood."""
+
+    statuses: list[str] | None
+    visibility: str | None
+    oblast: str | None
+    incident_type: str | None
+    object: str | None
+    from_: str | None = Field(alias="from", description="Start at or after (ISO 8601)")
+    to: str | None = Field(description="Start before (ISO 8601)")
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class RangeTotal(BaseModel):
+    """Casualties summed as a range over the incidents that give a figure."""
+
+    incidents_with_figure: int
+    min: int = Field(description="Sum of the minima")
+    max: int = Field(description="Sum of the maxima")
+
+
+class TotalsAnswer(BaseModel):
+    """Incidents counted and casualties summed as ranges."""
+
+    filter: FilterAnswer
+    incidents: int
+    killed: RangeTotal
+    injured: RangeTotal
+
+
+class PeriodTotals(BaseModel):
+    """One day or week of a series."""
+
+    period: str = Field(description="A UTC day or the Monday of an ISO week")
+    incidents: int
+    killed: RangeTotal
+    injured: RangeTotal
+
+
+class SeriesAnswer(BaseModel):
+    """Incidents and casualty ranges per day or week."""
+
+    filter: FilterAnswer
+    period: Literal["day", "week"]
+    series: list[PeriodTotals]
+
+
 # --- filters shared by the list, the map and the aggregates -------------------------------------
 
 Status = Annotated[str | None, Query(max_length=64, description=", ".join(vocab.INCIDENT_STATUSES))]
@@ -370,7 +418,7 @@ def incidents_list(
     )
 
 
-@router.get("/incidents/totals", tags=["incidents"])
+@router.get("/incidents/totals", tags=["incidents"], response_model=TotalsAnswer)
 def incidents_totals(
     w: WS,
     _: Reader,
@@ -388,7 +436,7 @@ def incidents_totals(
     )
 
 
-@router.get("/incidents/series", tags=["incidents"])
+@router.get("/incidents/series", tags=["incidents"], response_model=SeriesAnswer)
 def incidents_series(
     w: WS,
     _: Reader,
