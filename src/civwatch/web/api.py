@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
@@ -36,6 +36,27 @@ CustodyReader = Annotated[Principal, Depends(require(Permission.CUSTODY_READ))]
 SignedIn = Annotated[Principal, Depends(require(Permission.SIGNED_IN))]
 Admin = Annotated[Principal, Depends(require(Permission.USERS_MANAGE))]
 Auditor = Annotated[Principal, Depends(require(Permission.AUDIT_READ))]
+
+
+class MeAnswer(BaseModel):
+    """Who is signed in."""
+
+    username: str
+    display_name: str
+    roles: list[str]
+    via: Literal["session", "token"] = Field(description="Signed in (session) or an API token")
+
+
+class HeadAnswer(BaseModel):
+    """The newest signed tree head of the custody log (absent before the first one)."""
+
+    current_size: int = Field(description="Entries in the log now (may be ahead of the head)")
+    public_key: str = Field(description="Ed25519 public key, base64")
+    key_fingerprint: str
+    tree_size: int | None = Field(default=None, description="Entries the head covers")
+    root_hash: str | None = Field(default=None, description="RFC 9162 root hash, hex")
+    timestamp: int | None = Field(default=None, description="When signed, ms since 1970 UTC")
+    signature: str | None = Field(default=None, description="Ed25519 signature, base64")
 
 
 class TokenRequest(BaseModel):
@@ -178,13 +199,18 @@ async def evidence_media(
     return media_response(w, item)
 
 
-@router.get("/custody/head", tags=["custody"])
+@router.get(
+    "/custody/head",
+    tags=["custody"],
+    response_model=HeadAnswer,
+    response_model_exclude_unset=True,
+)
 def custody_head(w: WS, _: CustodyReader) -> dict[str, Any]:
     """The newest signed custody tree head."""
     return tree_head_json(w)
 
 
-@router.get("/me", tags=["accounts"])
+@router.get("/me", tags=["accounts"], response_model=MeAnswer)
 def me(who: SignedIn) -> dict[str, Any]:
     """Who you are signed in as, and with which roles."""
     return {
