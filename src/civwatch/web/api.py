@@ -59,6 +59,23 @@ class HeadAnswer(BaseModel):
     signature: str | None = Field(default=None, description="Ed25519 signature, base64")
 
 
+class TokenAnswer(BaseModel):
+    """An API token, without its secret."""
+
+    id: int
+    name: str
+    role: str = Field(description="The one role the token acts with")
+    created_at: str = Field(description="ISO 8601")
+    last_used_at: str | None = Field(description="ISO 8601")
+    revoked_at: str | None = Field(description="ISO 8601; a revoked token no longer works")
+
+
+class NewTokenAnswer(TokenAnswer):
+    """A new API token, with its secret (shown this once)."""
+
+    token: str = Field(description="The secret: send it as 'Authorization: Bearer ...'")
+
+
 class TokenRequest(BaseModel):
     name: str = Field(min_length=1, max_length=255, description="What the token is for.")
     role: str = Field(description="One of your roles; the token acts with this role only.")
@@ -221,19 +238,19 @@ def me(who: SignedIn) -> dict[str, Any]:
     }
 
 
-@router.get("/tokens", tags=["accounts"])
+@router.get("/tokens", tags=["accounts"], response_model=list[TokenAnswer])
 def tokens_list(w: WS, who: SignedIn) -> list[dict[str, Any]]:
     """Your API tokens (without their secrets)."""
     return list_tokens(w, who)
 
 
-@router.post("/tokens", tags=["accounts"], status_code=201)
+@router.post("/tokens", tags=["accounts"], status_code=201, response_model=NewTokenAnswer)
 def tokens_create(w: WS, who: SignedIn, body: TokenRequest) -> dict[str, Any]:
     """A new API token; its secret is in this answer only."""
     return create_token(w, who, body.name, body.role)
 
 
-@router.delete("/tokens/{token_id}", tags=["accounts"])
+@router.delete("/tokens/{token_id}", tags=["accounts"], response_model=TokenAnswer)
 def tokens_revoke(w: WS, who: SignedIn, token_id: RowId) -> dict[str, Any]:
     """Revoke one of your API tokens."""
     return revoke_token(w, who, token_id)
