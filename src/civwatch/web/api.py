@@ -76,6 +76,26 @@ class NewTokenAnswer(TokenAnswer):
     token: str = Field(description="The secret: send it as 'Authorization: Bearer ...'")
 
 
+class UserAnswer(BaseModel):
+    """A user of this civwatch."""
+
+    username: str
+    display_name: str
+    roles: list[str]
+    active: bool = Field(description="False once disabled")
+    created_at: str = Field(description="ISO 8601")
+    created_by: str | None = Field(description="The admin who added them (none: locally)")
+
+
+class NewUserAnswer(UserAnswer):
+    """A new user, with what only this answer shows."""
+
+    password: str | None = Field(default=None, description="Generated, when none was given")
+    totp_secret: str | None = Field(
+        default=None, description="For roles that sign in with a second factor"
+    )
+
+
 class TokenRequest(BaseModel):
     name: str = Field(min_length=1, max_length=255, description="What the token is for.")
     role: str = Field(description="One of your roles; the token acts with this role only.")
@@ -256,7 +276,7 @@ def tokens_revoke(w: WS, who: SignedIn, token_id: RowId) -> dict[str, Any]:
     return revoke_token(w, who, token_id)
 
 
-@router.get("/users", tags=["accounts"])
+@router.get("/users", tags=["accounts"], response_model=list[UserAnswer])
 def users_list(w: WS, _: Admin) -> list[dict[str, Any]]:
     """Every user with their roles."""
     return list_users(w)
@@ -271,7 +291,13 @@ class NewUser(BaseModel):
     )
 
 
-@router.post("/users", tags=["accounts"], status_code=201)
+@router.post(
+    "/users",
+    tags=["accounts"],
+    status_code=201,
+    response_model=NewUserAnswer,
+    response_model_exclude_unset=True,
+)
 def users_add(request: Request, w: WS, who: Admin, body: NewUser) -> dict[str, Any]:
     """Add a user; a generated password and, for admins and protection officers, a TOTP
     secret are in this answer only."""
@@ -298,7 +324,7 @@ def users_add(request: Request, w: WS, who: Admin, body: NewUser) -> dict[str, A
     return shown
 
 
-@router.post("/users/{username}/disable", tags=["accounts"])
+@router.post("/users/{username}/disable", tags=["accounts"], response_model=UserAnswer)
 def users_disable(request: Request, w: WS, who: Admin, username: str) -> dict[str, Any]:
     """Disable a user: their sessions and tokens stop working at once."""
     from civwatch.accounts.service import disable_user
