@@ -218,7 +218,7 @@ def _demo_incidents(ws: Workspace, photos: list[Path], base: datetime) -> int:
     from civwatch.accounts.service import list_users
     from civwatch.incidents import service, verification, workflow
     from civwatch.incidents.records import titled_count
-    from civwatch.publish import redaction
+    from civwatch.publish import publication, redaction
 
     team = {u["username"] for u in list_users(ws, include_disabled=False)}
     with ws.sessions() as session:
@@ -278,7 +278,7 @@ def _demo_incidents(ws: Workspace, photos: list[Path], base: datetime) -> int:
         sign = {"x": 0, "y": 860, "w": 320, "h": 100}
         draft = redaction.create_redaction(ws, sha, [sign], graphic=killed[1] >= 3, actor=inv)
         redaction.approve_redaction(ws, draft["id"], actor=pub, note="Demo: preview checked.")
-        workflow.set_visibility(ws, incident, "public", actor=pub)
+        publication.publish_incident(ws, incident, actor=pub)
     return len(DEMO_INCIDENTS)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from civwatch.accounts import add_user, disable_user, get_user, list_users, require_role
+from civwatch.accounts import add_user, disable_user, get_user, list_users, require
 from civwatch.accounts.audit import list_audit
+from civwatch.accounts.permissions import Permission
 from civwatch.custody.models import CustodyLeaf
 from civwatch.errors import PermissionDeniedError, RejectedInputError
 from civwatch.workspace import Workspace
@@ -48,10 +49,10 @@ def test_disabled_users_cannot_act(team: Workspace) -> None:
     assert get_user(team, "ivan")["active"] is False
     with team.sessions() as session:
         with pytest.raises(PermissionDeniedError, match="disabled"):
-            require_role(session, "ivan", "investigator")
+            require(session, "ivan", Permission.INCIDENTS_WRITE)
         with pytest.raises(PermissionDeniedError, match="No user 'ghost'"):
-            require_role(session, "ghost")
+            require(session, "ghost", Permission.SIGNED_IN)
         with pytest.raises(PermissionDeniedError, match="verifier role"):
-            require_role(session, "pat", "verifier")
+            require(session, "pat", Permission.REVIEW)
     with pytest.raises(RejectedInputError, match="cannot disable yourself"):
         disable_user(team, "ada", actor="ada")

@@ -151,7 +151,7 @@ def test_evidence_to_verified_incident(
     ok(ivan, "incident", "status", inc, "verified")
     assert "does not allow review" in refused(ivan, "incident", "review", inc, "approve")
     ok(vera, "incident", "review", inc, "approve")
-    shown = ok(pat, "incident", "publish", inc)
+    shown = ok(pat, "publish", "incident", inc)
     assert (shown["status"], shown["visibility"]) == ("verified", "public")
     assert shown["independent_sources"] == 1
     assert [h["act"] for h in shown["history"]] == ["start", "submit", "approve", "publish"]

@@ -18,7 +18,8 @@ from civwatch.incidents.verification import (
     review_item,
     set_item_status,
 )
-from civwatch.incidents.workflow import review_incident, set_incident_status, set_visibility
+from civwatch.incidents.workflow import review_incident, set_incident_status
+from civwatch.publish.publication import publish_incident
 from civwatch.workspace import Workspace
 from tests.incidents.helpers import (
     CHRONO,
@@ -147,7 +148,7 @@ def test_incident_from_reported_to_verified_and_published(
     sha = verified_item(team, tmp_path / "in")
     link_evidence(team, inc, sha, role="primary", actor="ivan")
     with pytest.raises(RejectedInputError, match="only verified incidents"):
-        set_visibility(team, inc, "public", actor="pat")
+        publish_incident(team, inc, actor="pat")
     set_incident_status(team, inc, "verified", actor="viktor")
     with pytest.raises(PermissionDeniedError, match="cannot review it"):
         review_incident(team, inc, "approve", actor="viktor")
@@ -157,8 +158,8 @@ def test_incident_from_reported_to_verified_and_published(
         set_incident_status(team, inc, "unverifiable", actor="ivan")
     review_incident(team, inc, "approve", actor="vera")
     with pytest.raises(PermissionDeniedError, match="publisher role"):
-        set_visibility(team, inc, "public", actor="vera")
-    shown = set_visibility(team, inc, "public", actor="pat")
+        publish_incident(team, inc, actor="vera")
+    shown = publish_incident(team, inc, actor="pat")
     assert (shown["status"], shown["visibility"]) == ("verified", "public")
     assert [h["act"] for h in shown["history"]] == ["start", "submit", "approve", "publish"]
     reopened = set_incident_status(

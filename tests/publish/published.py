@@ -23,7 +23,8 @@ from civwatch.incidents.service import (
     set_internal_notes,
 )
 from civwatch.incidents.verification import add_record, review_item, set_item_status
-from civwatch.incidents.workflow import review_incident, set_incident_status, set_visibility
+from civwatch.incidents.workflow import review_incident, set_incident_status
+from civwatch.publish.publication import publish_incident
 from civwatch.workspace import Workspace
 from tests.incidents.helpers import incident_doc
 from tests.support.files import photo
@@ -117,7 +118,7 @@ def publish(ws: Workspace, incident_id: int, sha256: str, *, note: str = "") -> 
     link_evidence(ws, incident_id, sha256, role="primary", actor="ivan")
     set_incident_status(ws, incident_id, "verified", actor="viktor")
     review_incident(ws, incident_id, "approve", actor="vera")
-    set_visibility(ws, incident_id, "public", actor="pat", reason=note or None)
+    publish_incident(ws, incident_id, actor="pat", note=note or None)
 
 
 def published_incident(ws: Workspace, places: Gazetteer, sha256: str, **doc: Any) -> int:
@@ -165,7 +166,7 @@ def marked_incident(ws: Workspace, places: Gazetteer, folder: Path) -> Marked:
     link_evidence(ws, inc, sha, role="primary", note=f"link note {MARKER}", actor="ivan")
     set_incident_status(ws, inc, "verified", actor="viktor")
     review_incident(ws, inc, "approve", actor="vera")
-    set_visibility(ws, inc, "public", actor="pat")
+    publish_incident(ws, inc, actor="pat")
     return Marked(
         inc,
         sha,

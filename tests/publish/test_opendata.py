@@ -17,7 +17,6 @@ import pytest
 
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.service import create_incident
-from civwatch.incidents.workflow import set_visibility
 from civwatch.publish.opendata import (
     CSV_COLUMNS,
     FORMATS,
@@ -28,6 +27,7 @@ from civwatch.publish.opendata import (
     timemap_sources,
 )
 from civwatch.publish.public import PublicFilter, iter_public_incidents, public_incident
+from civwatch.publish.publication import withdraw_incident
 from civwatch.workspace import Workspace
 from tests.conftest import run_cli
 from tests.incidents.helpers import incident_doc, seed_cache
@@ -61,7 +61,7 @@ def dataset(team: Workspace, places: Gazetteer, tmp_path: Path) -> dict[str, Any
         team, incident_doc(title="Internal only"), actor="ivan", places=places
     )
     withdrawn = published_incident(team, places, sha, title="Withdrawn later")
-    set_visibility(team, withdrawn, "internal", actor="pat", reason="figures disputed")
+    withdraw_incident(team, withdrawn, reason="figures disputed", actor="pat")
     public_ids = {marked.incident_id, odesa, lviv}
     return {
         "marked": marked,

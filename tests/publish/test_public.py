@@ -25,6 +25,7 @@ from civwatch.publish.public import (
 from civwatch.publish.publication import (
     correct_incident,
     public_history,
+    publish_incident,
     set_location_precision,
     withdraw_incident,
 )
@@ -117,14 +118,12 @@ def test_history_in_bulk_matches_the_publication_history(
     correct_incident(team, a, "The injured were 4 to 9, not 3.", actor="pat")
     b = published_incident(team, places, sha, title="Out and in again")
     withdraw_incident(team, b, reason="checking the figures", actor="pat")
-    from civwatch.incidents.workflow import set_visibility
-
-    set_visibility(team, b, "public", actor="pat", reason="figures confirmed")
+    publish_incident(team, b, actor="pat", note="figures confirmed")
     c = published_incident(team, places, sha, title="Reopened")
     set_incident_status(team, c, "under_verification", actor="ivan", reason="new video")
     set_incident_status(team, c, "verified", actor="viktor")
     review_incident(team, c, "approve", actor="vera")
-    set_visibility(team, c, "public", actor="pat")
+    publish_incident(team, c, actor="pat")
     ids = [a, b, c]
     with team.sessions() as session:
         bulk = public_histories(session, ids)

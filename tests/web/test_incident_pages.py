@@ -15,11 +15,17 @@ from fastapi.testclient import TestClient
 
 from civwatch.accounts import add_user
 from civwatch.accounts.auth import set_password
-from civwatch.incidents.service import create_incident, get_incident, update_incident
+from civwatch.incidents.service import (
+    create_incident,
+    get_incident,
+    list_incidents,
+    update_incident,
+)
 from civwatch.incidents.verification import add_record, review_item, set_item_status
 from civwatch.incidents.workflow import set_incident_status
 from civwatch.web import incident_pages
 from civwatch.web.app import create_app
+from tests.conftest import run_cli
 from tests.incidents.helpers import KHARKIV, incident_doc, ingest_photo, seed_cache
 from tests.web.conftest import BASE, PASSWORD, Team, bearer, sign_in
 
@@ -525,3 +531,82 @@ def test_bearer_token_reads_pages(crew: Team) -> None:
         page = c.get(f"/incidents/{link_target['id']}", headers=bearer(crew.tokens["viewer"]))
     assert page.status_code == 200 and "Missile strike on a hospital" in page.text
     assert f'action="/incidents/{link_target["id"]}/' not in page.text  # no form for a viewer
+
+
+#: The same bad incident input as the form, the API and the command line spell it, and the
+#: one sentence all three refuse it with.
+SAME_REFUSALS = [
+    (
+        {"lat": "95"},
+        {"lat": 95},
+        ["--lat", "95"],
+        "The latitude 95 is not a number from -90 to 90 (such as 49.99).",
+    ),
+    (
+        {"start": "9 March"},
+        {"start": "9 March"},
+        ["--start", "9 March"],
+        "The start '9 March' is not a date and time with its time zone, such as "
+        "2022-03-09T14:05:00+02:00.",
+    ),
+    (
+        {"killed": "5-2"},
+        {"casualties": {"killed": {"min": 5, "max": 2}}},
+        ["--figure", "killed=5-2"],
+        "The range 5-2 is inverted: the minimum must not exceed the maximum.",
+    ),
+    (
+        {"title": "x" * 301},
+        {"title": "x" * 301},
+        ["--title", "x" * 301],
+        "The title must be text of at most 300 characters.",
+    ),
+    (
+        {"title": ""},
+        {"title": ""},
+        ["--title", ""],
+        "The title must not be empty.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("form", "body", "options", "sentence"), SAME_REFUSALS)
+def test_the_same_bad_incident_is_refused_alike_by_form_api_and_command(
+    crew: Team,
+    clients: Sessions,
+    cli_env: dict[str, str],
+    form: dict[str, str],
+    body: dict[str, Any],
+    options: list[str],
+    sentence: str,
+) -> None:
+    page = _post(clients["investigator"], "/incidents", {**FORM, **form})
+    assert page.status_code == 422
+    assert _alert(page.text) == f"The incident was not recorded: {sentence}"
+    c, _ = clients["investigator"]
+    good = {
+        "title": "Shelling of a market in Kharkiv",
+        "start": "2022-03-10T12:00:00+00:00",
+        "lat": 49.9935,
+        "lon": 36.2304,
+        "incident_type": "shelling",
+    }
+    api = c.post(
+        "/api/v1/incidents",
+        json={**good, **body},
+        headers=bearer(crew.tokens["investigator"]),
+    )
+    assert api.status_code == 422 and api.json()["detail"] == sentence
+    env = {**cli_env, "CIVWATCH_TOKEN": crew.tokens["investigator"]}
+    given = {
+        "--title": good["title"],
+        "--start": good["start"],
+        "--lat": "49.9935",
+        "--lon": "36.2304",
+        "--type": "shelling",
+        **dict(zip(options[::2], options[1::2], strict=True)),
+    }
+    proc = run_cli(env, "incident", "create", *[part for pair in given.items() for part in pair])
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert sentence in " ".join(proc.stderr.split()), proc.stderr
+    assert list_incidents(crew.ws)["total"] == 0

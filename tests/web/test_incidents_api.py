@@ -132,9 +132,7 @@ def test_the_investigator_workflow_end_to_end(
         client.post(f"{API}/incidents/{iid}/review", json={"decision": "approve"}, headers=ver)
     )
     assert shown["status"] == "verified"
-    shown = _ok(
-        client.post(f"{API}/incidents/{iid}/visibility", json={"visibility": "public"}, headers=pub)
-    )
+    shown = _ok(client.post(f"{API}/incidents/{iid}/publish", headers=pub))
     assert shown["visibility"] == "public"
     assert [h["act"] for h in shown["history"]] == ["start", "submit", "approve", "publish"]
     assert [h["actor"] for h in shown["history"]][-2:] == ["verifier", "publisher"]
@@ -199,21 +197,11 @@ def test_roles_and_the_two_person_rule_are_enforced(
     )
     assert shown["status"] == "unverifiable"
     _problem(
-        client.post(
-            f"{API}/incidents/{iid}/visibility",
-            json={"visibility": "public"},
-            headers=_as(team, "publisher"),
-        ),
+        client.post(f"{API}/incidents/{iid}/publish", headers=_as(team, "publisher")),
         422,
         "only verified incidents are published",
     )
-    _problem(
-        client.post(
-            f"{API}/incidents/{iid}/visibility", json={"visibility": "public"}, headers=ver
-        ),
-        403,
-        "publish",
-    )
+    _problem(client.post(f"{API}/incidents/{iid}/publish", headers=ver), 403, "publish")
 
 
 def test_an_update_names_its_revision_and_a_stale_one_is_refused(
@@ -443,6 +431,40 @@ def test_suggestions_are_confirmed_or_dismissed(
     )
     linked = _ok(client.get(f"{API}/incidents/{iid}", headers=inv))["evidence"]
     assert [e["sha256"] for e in linked] == [sha]
+
+
+def test_the_old_visibility_route_is_a_deprecated_alias_of_the_publication_service(
+    team: Team, client: TestClient, tmp_path: Path, places: Gazetteer
+) -> None:
+    """One publish path: the documented `/visibility` route calls the publication service,
+    so it answers, limits and audits as `/publish` and `/withdraw` do (it audited a
+    withdrawal as "incident-unpublish" and left out the media still to redact)."""
+    from civwatch.incidents.service import link_evidence
+    from civwatch.incidents.workflow import review_incident, set_incident_status
+    from tests.incidents.helpers import verify_item
+
+    pub = _as(team, "publisher")
+    iid = create_incident(team.ws, incident_doc(), actor="investigator", places=places)["id"]
+    sha = verify_item(
+        team.ws, _upload_photo(client, team, tmp_path), author="investigator", reviewer="verifier"
+    )
+    link_evidence(team.ws, iid, sha, role="primary", actor="investigator")
+    for target in ("under_verification", "verified"):
+        set_incident_status(team.ws, iid, target, actor="investigator")
+    review_incident(team.ws, iid, "approve", actor="verifier")
+    url = f"{API}/incidents/{iid}/visibility"
+    published = _ok(client.post(url, json={"visibility": "public", "reason": "first"}, headers=pub))
+    assert published["visibility"] == "public" and published["unredacted_media"] == [sha]
+    _problem(client.post(url, json={"visibility": "internal"}, headers=pub), 422, "The reason")
+    too_long = {"visibility": "internal", "reason": "x" * 5001}
+    assert client.post(url, json=too_long, headers=pub).status_code == 422
+    withdrawn = _ok(client.post(url, json={"visibility": "internal", "reason": "x"}, headers=pub))
+    assert withdrawn["visibility"] == "internal"
+    audit = client.get(f"{API}/audit", params={"limit": 100}, headers=_as(team, "admin")).json()
+    actions = [a["action"] for a in audit if a["target"] == f"incident:{iid}"]
+    assert actions == ["incident-withdraw", "incident-publish"]  # newest first
+    schema = client.get(f"{API}/openapi.json").json()
+    assert schema["paths"]["/api/v1/incidents/{incident_id}/visibility"]["post"]["deprecated"]
 
 
 def test_the_schema_documents_every_route_and_its_problems(client: TestClient) -> None:

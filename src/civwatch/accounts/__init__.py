@@ -8,7 +8,7 @@ from civwatch.accounts.service import (
     disable_user,
     get_user,
     list_users,
-    require_role,
+    require,
     user_json,
 )
 
@@ -19,6 +19,6 @@ __all__ = [
     "disable_user",
     "get_user",
     "list_users",
-    "require_role",
+    "require",
     "user_json",
 ]

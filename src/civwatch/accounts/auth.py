@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from civwatch.accounts import audit, passwords, throttle, totp
 from civwatch.accounts.devices import forget_devices, trusted_device
 from civwatch.accounts.models import ApiToken, SignInDevice, User, WebSession
-from civwatch.accounts.permissions import TOTP_REQUIRED_ROLES
+from civwatch.accounts.permissions import TOTP_REQUIRED_ROLES, Permission
 from civwatch.accounts.principal import Principal
-from civwatch.accounts.service import require_role
+from civwatch.accounts.service import require
 from civwatch.db import utcnow
 from civwatch.errors import (
     CivwatchError,
@@ -103,7 +103,7 @@ def set_password(
         if user is None:
             raise NotFoundError(f"No user {username!r}.")
         if actor is not None and actor != user.username:
-            require_role(session, actor, "admin")
+            require(session, actor, Permission.USERS_MANAGE)
         reset = user.password_hash is not None
         user.password_hash = hashed
         throttle.clear(user)
@@ -128,7 +128,7 @@ def reset_totp(
         if user is None:
             raise NotFoundError(f"No user {username!r}.")
         if actor is not None:
-            require_role(session, actor, "admin")
+            require(session, actor, Permission.USERS_MANAGE)
         user.totp_secret = secret
         user.totp_last_step = None
         ended = _end_sign_ins(session, user.id, keep_session=keep_session)

@@ -12,6 +12,7 @@ from civwatch.accounts.auth import set_password
 from civwatch.accounts.local import add_first_admin, issue_token
 from civwatch.accounts.models import User
 from civwatch.accounts.passwords import generate_password
+from civwatch.accounts.roles import ADMIN, INVESTIGATOR, PUBLISHER, VERIFIER
 from civwatch.accounts.service import add_user
 from civwatch.errors import CivwatchError
 from civwatch.files import write_atomic
@@ -23,9 +24,9 @@ DEMO_VERIFIER = "demo-verifier"
 DEMO_PUBLISHER = "demo-publisher"
 #: The demo team besides the admin: (username, display name, role), none needs a code.
 DEMO_TEAM = (
-    (DEMO_INVESTIGATOR, "Demo investigator (for the demo only)", "investigator"),
-    (DEMO_VERIFIER, "Demo verifier (for the demo only)", "verifier"),
-    (DEMO_PUBLISHER, "Demo publisher (for the demo only)", "publisher"),
+    (DEMO_INVESTIGATOR, "Demo investigator (for the demo only)", INVESTIGATOR),
+    (DEMO_VERIFIER, "Demo verifier (for the demo only)", VERIFIER),
+    (DEMO_PUBLISHER, "Demo publisher (for the demo only)", PUBLISHER),
 )
 DEMO_CREDENTIALS_FILE = "demo-credentials.txt"
 
@@ -87,6 +88,6 @@ def ensure_demo_admin(ws: Workspace) -> dict[str, Any] | None:
 
 def _tokens(creds: dict[str, Any]) -> list[tuple[str, str, str]]:
     """The demo tokens ``creds`` should hold: (key, whose token, for which role)."""
-    return [("token", str(creds["username"]), "admin")] + [
+    return [("token", str(creds["username"]), ADMIN)] + [
         (f"{role}_token", str(creds[role]), role) for _, _, role in DEMO_TEAM if creds.get(role)
     ]

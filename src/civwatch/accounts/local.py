@@ -30,6 +30,7 @@ from civwatch.accounts.models import ApiToken, User
 from civwatch.accounts.passwords import generate_password
 from civwatch.accounts.permissions import PERMISSIONS, Permission, allows
 from civwatch.accounts.principal import Principal
+from civwatch.accounts.roles import ADMIN
 from civwatch.accounts.service import LOCAL_CLIENT, add_user, record_local
 from civwatch.db import utcnow
 from civwatch.errors import (
@@ -147,10 +148,10 @@ def add_first_admin(ws: Workspace, username: str, display_name: str) -> dict[str
                 "This data folder already has users: add more with `civwatch user add`."
             )
     password = generate_password()
-    user = add_user(ws, username, display_name, ["admin"], actor=None, local=True)
+    user = add_user(ws, username, display_name, [ADMIN], actor=None, local=True)
     set_password(ws, user["username"], password, actor=None)
     second = reset_totp(ws, user["username"], actor=None)
-    token = issue_token(ws, user["username"], role="admin", name=DEFAULT_TOKEN_NAME)
+    token = issue_token(ws, user["username"], role=ADMIN, name=DEFAULT_TOKEN_NAME)
     return {
         **user,
         "password": password,

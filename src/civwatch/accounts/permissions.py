@@ -1,7 +1,10 @@
 """The permission table: the one place that says which role may do what.
 
-Every web route declares one :class:`Permission`; a test walks every route with every
-role and checks the answer against :data:`PERMISSIONS`.
+Every web route and every command that acts as a user declares one :class:`Permission`,
+and every authorisation decision of the domain code asks this table for one (through
+:func:`civwatch.accounts.service.require` or :func:`allows`); no other module names a
+role. A test walks every route with every role, another every acting command, and checks
+the answers against :data:`PERMISSIONS`.
 """
 
 from __future__ import annotations
@@ -9,9 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
-ALL_ROLES = frozenset(
-    {"admin", "investigator", "verifier", "publisher", "protection_officer", "viewer"}
+from civwatch.accounts.roles import (
+    ADMIN,
+    INVESTIGATOR,
+    PROTECTION_OFFICER,
+    PUBLISHER,
+    ROLES,
+    VERIFIER,
 )
+
+ALL_ROLES = frozenset(ROLES)
 
 
 class Permission(StrEnum):
@@ -49,24 +59,32 @@ PERMISSIONS: dict[Permission, frozenset[str]] = {
     Permission.PUBLIC: ALL_ROLES,
     Permission.SIGNED_IN: ALL_ROLES,
     Permission.EVIDENCE_READ: ALL_ROLES,
-    Permission.EVIDENCE_DOWNLOAD: frozenset({"admin", "investigator", "verifier", "publisher"}),
-    Permission.EVIDENCE_UPLOAD: frozenset({"investigator"}),
+    Permission.EVIDENCE_DOWNLOAD: frozenset({ADMIN, INVESTIGATOR, VERIFIER, PUBLISHER}),
+    Permission.EVIDENCE_UPLOAD: frozenset({INVESTIGATOR}),
     Permission.CUSTODY_READ: ALL_ROLES,
     Permission.INCIDENTS_READ: ALL_ROLES,
-    Permission.INCIDENTS_WRITE: frozenset({"investigator", "verifier"}),
-    Permission.REVIEW: frozenset({"verifier"}),
-    Permission.INTERNAL_REVIEW: frozenset({"verifier"}),
-    Permission.PUBLISH: frozenset({"publisher"}),
-    Permission.EXPORT: frozenset({"investigator", "verifier", "publisher"}),
-    Permission.REFERENCE_MANAGE: frozenset({"admin"}),
-    Permission.USERS_MANAGE: frozenset({"admin"}),
-    Permission.AUDIT_READ: frozenset({"admin"}),
+    Permission.INCIDENTS_WRITE: frozenset({INVESTIGATOR, VERIFIER}),
+    Permission.REVIEW: frozenset({VERIFIER}),
+    Permission.INTERNAL_REVIEW: frozenset({VERIFIER}),
+    Permission.PUBLISH: frozenset({PUBLISHER}),
+    Permission.EXPORT: frozenset({INVESTIGATOR, VERIFIER, PUBLISHER}),
+    Permission.REFERENCE_MANAGE: frozenset({ADMIN}),
+    Permission.USERS_MANAGE: frozenset({ADMIN}),
+    Permission.AUDIT_READ: frozenset({ADMIN}),
 }
 
 #: Roles that must sign in with a second factor (TOTP).
-TOTP_REQUIRED_ROLES = frozenset({"admin", "protection_officer"})
+TOTP_REQUIRED_ROLES = frozenset({ADMIN, PROTECTION_OFFICER})
 
 
 def allows(roles: Iterable[str], permission: Permission) -> bool:
     """Whether a holder of ``roles`` may do what ``permission`` names."""
     return bool(PERMISSIONS[permission] & set(roles))
+
+
+def holders(*permissions: Permission) -> list[str]:
+    """The roles that allow any of ``permissions``, sorted (for messages)."""
+    found: set[str] = set()
+    for permission in permissions:
+        found |= PERMISSIONS[permission]
+    return sorted(found)

@@ -1,17 +1,30 @@
-"""The roles a user can hold, and what each is for."""
+"""The roles a user can hold, and what each is for.
+
+This module and :mod:`civwatch.accounts.permissions` are the only places in the code that
+name a role: everything else asks the permission table for a
+:class:`~civwatch.accounts.permissions.Permission` (a test fails on a role name written
+anywhere else).
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
 Role = Literal["admin", "investigator", "verifier", "publisher", "protection_officer", "viewer"]
 
+ADMIN: Final = "admin"
+INVESTIGATOR: Final = "investigator"
+VERIFIER: Final = "verifier"
+PUBLISHER: Final = "publisher"
+PROTECTION_OFFICER: Final = "protection_officer"
+VIEWER: Final = "viewer"
+
 #: Every role, with the acts it allows.
 ROLES: dict[str, str] = {
-    "admin": "add and disable users, extend the vocabularies",
-    "investigator": "create incidents, link evidence, write verification records, propose statuses",
-    "verifier": "write verification records and review (approve or reject) other people's work",
-    "publisher": "make verified incidents public",
-    "protection_officer": "work on protection cases (another part of civwatch)",
-    "viewer": "read",
+    ADMIN: "add and disable users, extend the vocabularies",
+    INVESTIGATOR: "create incidents, link evidence, write verification records, propose statuses",
+    VERIFIER: "write verification records and review (approve or reject) other people's work",
+    PUBLISHER: "make verified incidents public",
+    PROTECTION_OFFICER: "work on protection cases (another part of civwatch)",
+    VIEWER: "read",
 }

@@ -1,4 +1,5 @@
-"""Adding, listing and disabling users, and checking that an actor may do something.
+"""Adding, listing and disabling users, and checking that an actor may do something
+(:func:`require`: the domain code's one question to the permission table).
 
 Adding or disabling a user is recorded in the custody log, so who held which role when
 can be shown later. The first user of an empty database may be added without an actor
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from civwatch.accounts import audit
 from civwatch.accounts.acts import USER_ADD, USER_DISABLE
 from civwatch.accounts.models import User
+from civwatch.accounts.permissions import Permission, allows, holders
 from civwatch.accounts.roles import ROLES
 from civwatch.custody import entries
 from civwatch.db import utcnow
@@ -75,8 +77,13 @@ def record_local(session: Session, action: str, username: str, **detail: Any) ->
     )
 
 
-def require_role(session: Session, username: str | None, *roles: str) -> User:
-    """The active user ``username`` holding one of ``roles`` (any role when none given)."""
+def require(
+    session: Session, username: str | None, permission: Permission, *alternatives: Permission
+) -> User:
+    """The active user ``username``, whose roles allow ``permission`` (or one of the
+    ``alternatives``): the permission table, :mod:`civwatch.accounts.permissions`,
+    decides. Otherwise a refusal naming the roles that would allow it."""
+    permissions = (permission, *alternatives)
     if not username:
         raise PermissionDeniedError(
             "Say who is acting: give that user's API token (set CIVWATCH_TOKEN, or use "
@@ -87,11 +94,12 @@ def require_role(session: Session, username: str | None, *roles: str) -> User:
         raise PermissionDeniedError(f"No user {username!r}: an admin must add them first.")
     if not user.active:
         raise PermissionDeniedError(f"User {username!r} is disabled and cannot act.")
-    if roles and not set(roles) & set(user.roles):
-        needed = " or ".join(roles)
+    if not any(allows(user.roles, p) for p in permissions):
+        needed = " or ".join(holders(*permissions))
+        wanted = " or ".join(p.value for p in permissions)
         raise PermissionDeniedError(
-            f"User {username!r} does not hold the {needed} role this needs "
-            f"(holds: {', '.join(user.roles) or 'none'})."
+            f"User {username!r} does not hold the {needed} role this needs ({wanted}; "
+            f"holds: {', '.join(user.roles) or 'none'})."
         )
     return user
 
@@ -118,7 +126,7 @@ def add_user(
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         count = session.scalar(select(func.count()).select_from(User)) or 0
-        if count == 0 and "admin" not in role_list:
+        if count == 0 and not allows(role_list, Permission.USERS_MANAGE):
             raise RejectedInputError(
                 "The first user must be an admin (give --role admin), so that someone "
                 "can add the others."
@@ -126,7 +134,7 @@ def add_user(
         if local or (count == 0 and actor is None):
             actor = None
         else:
-            require_role(session, actor, "admin")
+            require(session, actor, Permission.USERS_MANAGE)
         if session.scalars(select(User.id).where(User.username == name)).first() is not None:
             raise RejectedInputError(f"There is already a user {name!r}.")
         now = utcnow()
@@ -163,7 +171,7 @@ def disable_user(
     tokens). By the admin ``actor``, or ``local`` by whoever holds the data folder."""
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        admin = None if local else require_role(session, actor, "admin")
+        admin = None if local else require(session, actor, Permission.USERS_MANAGE)
         user = session.scalars(select(User).where(User.username == username)).first()
         if user is None:
             raise NotFoundError(f"No user {username!r}.")

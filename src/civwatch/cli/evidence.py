@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
+from civwatch.accounts.roles import ADMIN
 from civwatch.cli.common import (
     AsJson,
     DataDir,
@@ -52,7 +53,7 @@ def init(
         if admin is not None:
             from civwatch.accounts.local import add_first_admin
 
-            doc["admin"] = add_first_admin(ws, admin, name)
+            doc[ADMIN] = add_first_admin(ws, admin, name)
     finally:
         ws.close()
     if as_json:
@@ -60,8 +61,8 @@ def init(
         return
     verb = "Created" if created else "Checked"
     out.print(f"{verb} civwatch data folder {escape(doc['data_dir'])}")
-    if "admin" in doc:
-        _print_first_admin(doc["admin"])
+    if ADMIN in doc:  # the first admin, under its role's name
+        _print_first_admin(doc[ADMIN])
 
 
 def _print_first_admin(made: dict[str, Any]) -> None:

@@ -69,6 +69,8 @@ def _show(doc: dict[str, Any], as_json: bool) -> None:
 
 
 def _doc(
+    *,
+    new: bool,
     title: str | None,
     narrative: str | None,
     start: str | None,
@@ -87,13 +89,15 @@ def _doc(
     confidence: str | None,
     concern: list[str] | None,
 ) -> dict[str, Any]:
+    """The options given, checked as one incident input (the API's and the form's)."""
     from civwatch.incidents.casualties import parse_figures
+    from civwatch.incidents.input import incident_fields
 
     given: dict[str, Any] = {
         "title": title,
         "narrative": narrative,
-        "start": parse_time(start, "--start"),
-        "end": parse_time(end, "--end"),
+        "start": start,
+        "end": end,
         "time_precision": precision,
         "lat": lat,
         "lon": lon,
@@ -108,7 +112,7 @@ def _doc(
         "perpetrator_confidence": confidence,
         "ihl_concerns": concern or None,
     }
-    return {k: v for k, v in given.items() if v is not None}
+    return incident_fields({k: v for k, v in given.items() if v is not None}, new=new)
 
 
 Title = Annotated[str | None, typer.Option(help="Short title.")]
@@ -164,27 +168,28 @@ def create(
     """Record a new incident (status reported, internal)."""
     from civwatch.incidents.service import create_incident
 
-    doc = _doc(
-        title,
-        narrative,
-        start,
-        end,
-        precision,
-        lat,
-        lon,
-        radius_m,
-        settlement,
-        oblast,
-        incident_type,
-        weapon,
-        object_,
-        figure,
-        perpetrator,
-        confidence,
-        concern,
-    )
     with workspace(data_dir) as ws:
         actor = acting(ws, Permission.INCIDENTS_WRITE, token_file)
+        doc = _doc(
+            new=True,
+            title=title,
+            narrative=narrative,
+            start=start,
+            end=end,
+            precision=precision,
+            lat=lat,
+            lon=lon,
+            radius_m=radius_m,
+            settlement=settlement,
+            oblast=oblast,
+            incident_type=incident_type,
+            weapon=weapon,
+            object_=object_,
+            figure=figure,
+            perpetrator=perpetrator,
+            confidence=confidence,
+            concern=concern,
+        )
         _show(create_incident(ws, doc, actor=actor), as_json)
 
 
@@ -215,27 +220,28 @@ def update(
     """Record a new revision of an incident (lists given replace the old ones)."""
     from civwatch.incidents.service import update_incident
 
-    doc = _doc(
-        title,
-        narrative,
-        start,
-        end,
-        precision,
-        lat,
-        lon,
-        radius_m,
-        settlement,
-        oblast,
-        incident_type,
-        weapon,
-        object_,
-        figure,
-        perpetrator,
-        confidence,
-        concern,
-    )
     with workspace(data_dir) as ws:
         actor = acting(ws, Permission.INCIDENTS_WRITE, token_file)
+        doc = _doc(
+            new=False,
+            title=title,
+            narrative=narrative,
+            start=start,
+            end=end,
+            precision=precision,
+            lat=lat,
+            lon=lon,
+            radius_m=radius_m,
+            settlement=settlement,
+            oblast=oblast,
+            incident_type=incident_type,
+            weapon=weapon,
+            object_=object_,
+            figure=figure,
+            perpetrator=perpetrator,
+            confidence=confidence,
+            concern=concern,
+        )
         _show(update_incident(ws, incident_id, doc, actor=actor), as_json)
 
 
@@ -361,37 +367,6 @@ def review(
     with workspace(data_dir) as ws:
         actor = acting(ws, Permission.REVIEW, token_file)
         _show(review_incident(ws, incident_id, decision, actor=actor, reason=reason), as_json)
-
-
-@incident_app.command()
-def publish(
-    incident_id: IncidentId,
-    token_file: TokenFile = None,
-    data_dir: DataDir = None,
-    as_json: AsJson = False,
-) -> None:
-    """Make a verified incident public."""
-    from civwatch.incidents.workflow import set_visibility
-
-    with workspace(data_dir) as ws:
-        actor = acting(ws, Permission.PUBLISH, token_file)
-        _show(set_visibility(ws, incident_id, "public", actor=actor), as_json)
-
-
-@incident_app.command()
-def unpublish(
-    incident_id: IncidentId,
-    reason: Reason = None,
-    token_file: TokenFile = None,
-    data_dir: DataDir = None,
-    as_json: AsJson = False,
-) -> None:
-    """Take a public incident back to internal."""
-    from civwatch.incidents.workflow import set_visibility
-
-    with workspace(data_dir) as ws:
-        actor = acting(ws, Permission.PUBLISH, token_file)
-        _show(set_visibility(ws, incident_id, "internal", actor=actor, reason=reason), as_json)
 
 
 @incident_app.command()

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
+from civwatch.accounts.roles import ADMIN, INVESTIGATOR, PUBLISHER, VERIFIER
 from civwatch.cli.common import AsJson, DataDir, emit, err, out, settings_for, workspace
 
 app = typer.Typer()
@@ -15,9 +16,9 @@ demo_app = typer.Typer(no_args_is_help=True, help="The synthetic demo data set."
 
 #: The demo team as the sign-in note lists it, with what each may do.
 DEMO_ROLES = (
-    ("investigator", "uploads and builds incidents"),
-    ("verifier", "approves verification"),
-    ("publisher", "publishes and approves redactions"),
+    (INVESTIGATOR, "uploads and builds incidents"),
+    (VERIFIER, "approves verification"),
+    (PUBLISHER, "publishes and approves redactions"),
 )
 
 
@@ -56,7 +57,7 @@ def _print_demo_accounts(admin: dict[str, Any]) -> None:
             if admin.get(role)
         )
     )
-    tokens = [("admin", admin["username"], admin.get("token"))] + [
+    tokens = [(ADMIN, admin["username"], admin.get("token"))] + [
         (role, admin[role], admin.get(f"{role}_token")) for role, _ in DEMO_ROLES if admin.get(role)
     ]
     out.print(

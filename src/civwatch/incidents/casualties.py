@@ -53,14 +53,20 @@ class PeopleRange:
         return str(self.low) if self.low == self.high else f"{self.low}-{self.high}"
 
 
-def parse_range(text: str) -> PeopleRange:
-    """ "3" -> 3-3, "3-5" -> 3-5; negative or inverted ranges are clear errors."""
+def range_bounds(text: str) -> tuple[int, int]:
+    """ "3" -> (3, 3), "3-5" -> (3, 5), as written: the numbers are not checked (see
+    :class:`PeopleRange`)."""
     match = _RANGE.match(text) if isinstance(text, str) else None
     if match is None:
         raise RejectedInputError(f"{text!r} is not a number of people or a range such as 3 or 3-5.")
     low = int(match.group(1))
     high = int(match.group(2)) if match.group(2) is not None else low
-    return PeopleRange(low, high)
+    return low, high
+
+
+def parse_range(text: str) -> PeopleRange:
+    """ "3" -> 3-3, "3-5" -> 3-5; negative or inverted ranges are clear errors."""
+    return PeopleRange(*range_bounds(text))
 
 
 def sum_ranges(ranges: Iterable[PeopleRange]) -> PeopleRange:

@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from civwatch.accounts.service import require_role
+from civwatch.accounts.permissions import Permission
+from civwatch.accounts.service import require
 from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import CivwatchError, RejectedInputError
@@ -30,7 +31,6 @@ from civwatch.workspace import Workspace
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_RADIUS_M = 50_000.0
-IMPORTERS = ("admin", "investigator", "protection_officer")
 _COLUMNS = ("id", "name", "kind", "lat", "lon")
 _BATCH = 2000
 
@@ -62,7 +62,7 @@ def import_places(ws: Workspace, path: Path, *, source: str, actor: str | None) 
     rejected: list[dict[str, Any]] = []
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, *IMPORTERS)
+        user = require(session, actor, Permission.REFERENCE_MANAGE)
         extra = extra_terms(session, "object")
         known = set(
             session.scalars(

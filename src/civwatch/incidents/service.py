@@ -15,7 +15,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts import audit
-from civwatch.accounts.service import require_role
+from civwatch.accounts.permissions import Permission
+from civwatch.accounts.service import require
 from civwatch.custody import entries
 from civwatch.custody.entries import Act
 from civwatch.db import utcnow
@@ -40,6 +41,7 @@ from civwatch.incidents.acts import (
     WITNESS_ADD,
     WITNESS_REMOVE,
 )
+from civwatch.incidents.input import MAX_RADIUS_M, MAX_TEXT, MAX_TITLE
 from civwatch.incidents.models import (
     EvidenceLink,
     Incident,
@@ -62,11 +64,6 @@ from civwatch.incidents.vocabulary import (
 )
 from civwatch.workspace import Workspace
 
-WRITERS = ("investigator", "verifier")
-MAX_TITLE = 300
-MAX_TEXT = 50_000
-#: Largest precision radius accepted for an incident's location.
-MAX_RADIUS_M = 100_000.0
 #: Fields whose change moves the public location (see ``geo.coarsening.coarsen``).
 LOCATION_FIELDS = frozenset({"lat", "lon", "settlement", "raion", "oblast"})
 #: Fields an incident document holds, in display order. Internal fields (notes, witnesses)
@@ -273,7 +270,7 @@ def create_incident(
         places = gazetteer_for(ws)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         checked = check_doc(session, doc, places)
         now = utcnow()
         incident = Incident(
@@ -313,7 +310,7 @@ def update_incident(
         places = gazetteer_for(ws)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         incident = incident_row(session, incident_id, for_update=True)
         if expected_revision is not None and incident.revision != expected_revision:
             raise ConflictError(
@@ -567,7 +564,7 @@ def link_evidence(
     found = find_item(ws, sha256)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         incident = incident_row(session, incident_id)
         item = item_in_session(session, found.id)
         now = utcnow()
@@ -586,7 +583,7 @@ def unlink_evidence(
     found = find_item(ws, sha256)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         incident = incident_row(session, incident_id, for_update=True)
         previous = _latest_link(session, incident.id, found.id)
         if previous is None or not previous.linked:
@@ -826,7 +823,7 @@ def internal_access(ws: Workspace, incident_id: int, actor: str | None) -> team.
     on it; "review": they review it), or None (see :mod:`civwatch.incidents.team`)."""
     with ws.sessions() as session:
         try:
-            user = require_role(session, actor, *WRITERS)
+            user = require(session, actor, Permission.INCIDENTS_WRITE)
         except PermissionDeniedError:
             return None
         return team.internal_access(session, incident_row(session, incident_id), user)
@@ -838,7 +835,7 @@ def _internal_access(
     """Who acts and why they may reach the internal fields; a refusal (not on the team) is
     recorded in the audit log under ``action`` and raised. Checked before any lock."""
     with ws.sessions() as session:
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         access = team.internal_access(session, incident_row(session, incident_id), user)
     if access is None:
         audit.record_now(
@@ -877,7 +874,7 @@ def set_internal_notes(
     _, access = _internal_access(ws, incident_id, actor, "incident-internal-notes", client)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         incident = incident_row(session, incident_id, for_update=True)
         if incident.internal_notes == text:
             raise RejectedInputError("These internal notes are already recorded.")
@@ -924,7 +921,7 @@ def add_witness(
     _internal_access(ws, incident_id, actor, "incident-witness-add", client)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         incident = incident_row(session, incident_id, for_update=True)
         now = utcnow()
         witness = Witness(
@@ -959,7 +956,7 @@ def remove_witness(
     _, access = _internal_access(ws, incident_id, actor, "incident-witness-remove", client)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         incident = incident_row(session, incident_id, for_update=True)
         witness = session.get(Witness, witness_id)
         if witness is None or witness.incident_id != incident.id:

@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civwatch.accounts.service import require_role
+from civwatch.accounts.permissions import Permission
+from civwatch.accounts.service import require
 from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import RejectedInputError
@@ -29,7 +30,6 @@ from civwatch.geo import bounding_box, haversine_m
 from civwatch.incidents.acts import SUGGESTION_DECISIONS
 from civwatch.incidents.models import EvidenceLink, Incident, SuggestionDecision, VerificationRecord
 from civwatch.incidents.service import (
-    WRITERS,
     current_links,
     incident_row,
     link_in_session,
@@ -299,7 +299,7 @@ def decide(
     found = find_item(ws, sha256)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         incident = incident_row(session, incident_id)
         item = item_in_session(session, found.id)
         if incident.id in {

@@ -6,7 +6,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from civwatch.accounts.service import require_role
+from civwatch.accounts.permissions import Permission
+from civwatch.accounts.service import require
 from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import RejectedInputError
@@ -42,7 +43,7 @@ def add_term(
         raise RejectedInputError("A term code is 1-64 letters, digits and underscores.")
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, "admin")
+        user = require(session, actor, Permission.REFERENCE_MANAGE)
         extra = extra_terms(session, kind)
         for probe in (new_code, label):
             try:

@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civwatch.accounts.service import require_role
+from civwatch.accounts.permissions import Permission
+from civwatch.accounts.service import require
 from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import NotFoundError, RejectedInputError
@@ -26,7 +27,6 @@ from civwatch.geo import check_location, check_time, validation
 from civwatch.incidents.acts import ITEM_STEPS, VERIFICATION_RECORD
 from civwatch.incidents.models import ItemTransition, ItemVerification, VerificationRecord
 from civwatch.incidents.service import (
-    WRITERS,
     extra_terms,
     incidents_of_item,
     verified_item_ids,
@@ -283,7 +283,7 @@ def add_record(
     found = find_item(ws, sha256)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         item = item_in_session(session, found.id)
         checked = check_record(session, kind, content)
         kind = choose(kind, RECORD_KINDS, "verification record kind")
@@ -355,7 +355,7 @@ def set_item_status(
     found = find_item(ws, sha256)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         item = item_in_session(session, found.id)
         state = _state(session, item.id)
         what = f"Item {item.sha256[:12]}"
@@ -383,7 +383,7 @@ def review_item(
     found = find_item(ws, sha256)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, "verifier")
+        user = require(session, actor, Permission.REVIEW)
         item = item_in_session(session, found.id)
         state = _state(session, item.id)
         what = f"item {item.sha256[:12]}"

@@ -11,8 +11,10 @@ entry.
 
 An edit to a concluded incident is a proposed change (:mod:`civwatch.incidents.changes`);
 :func:`review_incident` decides on it too. A public incident always has verified evidence:
-publishing needs it, and a withdrawal (:func:`withdraw_in_session`) follows at once when
-its last verified item stops being verified.
+publishing needs it (:func:`publish_in_session`), and a withdrawal
+(:func:`withdraw_in_session`) follows at once when its last verified item stops being
+verified. Publishing and withdrawing are done through the publication service,
+:mod:`civwatch.publish.publication`, which calls these two inside its transaction.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civwatch.accounts.service import require_role
+from civwatch.accounts.permissions import Permission
+from civwatch.accounts.service import require
 from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import PermissionDeniedError, RejectedInputError
@@ -37,7 +40,6 @@ from civwatch.incidents.models import (
     VerificationRecord,
 )
 from civwatch.incidents.service import (
-    WRITERS,
     current_links,
     incident_json,
     incident_row,
@@ -277,7 +279,7 @@ def set_incident_status(
     target = choose(target, INCIDENT_STATUSES, "incident status")
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         incident = incident_row(session, incident_id, for_update=True)
         what = f"Incident {incident.id}"
         step = plan(what, incident.status, target, "reported")
@@ -322,7 +324,7 @@ def review_incident(
     concluded incident with a change in review, the decision is on that change."""
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, "verifier")
+        user = require(session, actor, Permission.REVIEW)
         incident = incident_row(session, incident_id, for_update=True)
         what = f"incident {incident.id}"
         authors = incident_authors(session, incident.id)
@@ -379,46 +381,32 @@ def withdraw_in_session(
     mark_public_change(incident, incident.updated_at)
 
 
-def set_visibility(
-    ws: Workspace,
-    incident_id: int,
-    visibility: str,
-    *,
-    actor: str | None,
-    reason: str | None = None,
-) -> dict[str, Any]:
-    """Publish a verified incident, or take one back to internal (with a reason)."""
-    visibility = choose(visibility, ("internal", "public"), "visibility")
-    with ws.sessions() as session, session.begin():
-        ws.custody.lock(session)
-        user = require_role(session, actor, "publisher")
-        incident = incident_row(session, incident_id, for_update=True)
-        if incident.visibility == visibility:
-            raise RejectedInputError(f"Incident {incident.id} is already {visibility}.")
-        if visibility == "public" and incident.status != "verified":
-            raise RejectedInputError(
-                f"Incident {incident.id} is {incident.status}: only verified incidents are "
-                "published."
-            )
-        act = "publish" if visibility == "public" else "unpublish"
-        text = _reason(reason, act == "unpublish", act)
-        if act == "unpublish":
-            withdraw_in_session(ws, session, incident, user.username, text)
-        else:
-            _needs_verified_evidence(session, incident, "publishing it")
-            _transition(
-                ws,
-                session,
-                incident,
-                Step(act, incident.status),
-                user.username,
-                text,
-                visibility=visibility,
-            )
-            incident.visibility = visibility
-            mark_public_change(incident, incident.updated_at)
-        session.flush()
-        return incident_json(session, incident)
+def publish_in_session(
+    ws: Workspace, session: Session, incident: Incident, actor: str, note: str | None
+) -> None:
+    """Put a verified incident on the public site inside the caller's transaction: the
+    publication is a transition (act "publish", ``note`` shown in its public history) and
+    a public change. Refused unless the incident is verified, internal and has verified
+    evidence. The publication service (:func:`civwatch.publish.publication.publish_incident`)
+    is the one caller: it checks who acts."""
+    if incident.visibility == "public":
+        raise RejectedInputError(f"Incident {incident.id} is already public.")
+    if incident.status != "verified":
+        raise RejectedInputError(
+            f"Incident {incident.id} is {incident.status}: only verified incidents are published."
+        )
+    _needs_verified_evidence(session, incident, "publishing it")
+    _transition(
+        ws,
+        session,
+        incident,
+        Step("publish", incident.status),
+        actor,
+        note,
+        visibility="public",
+    )
+    incident.visibility = "public"
+    mark_public_change(incident, incident.updated_at)
 
 
 ITEM_INITIAL = ITEM_STATUSES[0]

@@ -48,7 +48,8 @@ from typing import Any
 
 import bagit
 
-from civwatch.accounts.service import require_role
+from civwatch.accounts.permissions import Permission
+from civwatch.accounts.service import require
 from civwatch.custody import entries
 from civwatch.custody.browse import stored_entries
 from civwatch.custody.signing import key_fingerprint
@@ -72,7 +73,6 @@ from civwatch.publish.verify_package import FORMAT
 from civwatch.workspace import Workspace
 
 #: Roles that may export (the same as ``Permission.EXPORT`` on the web).
-EXPORTERS = ("investigator", "verifier", "publisher")
 MAX_RECIPIENT = 500
 
 
@@ -177,7 +177,7 @@ def build_package(
     recipient = _recipient(recipient)
     target = _check_target(out)
     with ws.sessions() as session:
-        exporter = require_role(session, actor, *EXPORTERS).username
+        exporter = require(session, actor, Permission.EXPORT).username
     contents = gather(ws, incident_id, include_originals)
     media = "originals" if include_originals else "none"
     if not include_originals and any(i.media is not None for i in contents.items):
@@ -215,7 +215,7 @@ def build_package(
         }
         with ws.sessions() as session, session.begin():
             ws.custody.lock(session)
-            user = require_role(session, actor, *EXPORTERS)
+            user = require(session, actor, Permission.EXPORT)
             export_leaf = entries.append(
                 ws.custody, session, EXPORT, user.username, now, **recorded
             )

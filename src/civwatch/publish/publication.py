@@ -1,9 +1,10 @@
 """Publishing incidents: what location the public sees, publication, correction and
 withdrawal, and the public history of an incident.
 
-Publication and withdrawal are the incident's visibility transitions
-(:func:`civwatch.incidents.workflow.set_visibility`: only verified incidents with verified
-evidence are published, both acts are custody entries). A correction is how a published
+Publication and withdrawal (:func:`publish_incident`, :func:`withdraw_incident`: the one
+way to publish, for the API, the pages and the command line alike) are the incident's
+visibility transitions: only verified incidents with verified evidence are published, and
+both acts are custody entries. A correction is how a published
 incident changes in public: it applies the change a second verifier approved (edits to a
 concluded incident wait for review, see :mod:`civwatch.incidents.changes`) and adds a
 notice ("corrected on DATE: TEXT") that keeps the incident public and keeps the earlier
@@ -27,7 +28,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civwatch.accounts.service import require_role
+from civwatch.accounts.permissions import Permission, allows
+from civwatch.accounts.service import require
 from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import PermissionDeniedError, RejectedInputError
@@ -36,7 +38,6 @@ from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.public_location import place_publicly
 from civwatch.incidents.records import visibility_transitions
 from civwatch.incidents.service import (
-    WRITERS,
     gazetteer_for,
     incident_json,
     incident_row,
@@ -70,7 +71,7 @@ def set_location_precision(
         places = gazetteer_for(ws)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, "publisher", *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE, Permission.PUBLISH)
         incident = incident_row(session, incident_id, for_update=True)
         before = incident.public_location_precision or DEFAULT_PRECISION
         if before == precision:
@@ -78,7 +79,7 @@ def set_location_precision(
                 f"Incident {incident.id} is already shown at {precision} precision."
             )
         finer = PRECISIONS.index(precision) < PRECISIONS.index(before)
-        if finer and "publisher" not in user.roles:
+        if finer and not allows(user.roles, Permission.PUBLISH):
             raise PermissionDeniedError(
                 f"Only a publisher may make the public location more precise ({before} -> "
                 f"{precision}); you may make it coarser."
@@ -137,27 +138,42 @@ def unredacted_media(session: Session, incident_id: int) -> list[str]:
 def publish_incident(
     ws: Workspace, incident_id: int, *, actor: str | None, note: str | None = None
 ) -> dict[str, Any]:
-    """Publish a verified incident. The answer lists linked media that have no approved
-    redaction (``unredacted_media``): those are not shown until one is approved."""
-    from civwatch.incidents.workflow import set_visibility
+    """Publish a verified incident with verified evidence (a publisher; ``note`` is shown
+    in its public history). This is the one way an incident is published. The answer
+    lists linked media that have no approved redaction (``unredacted_media``): those are
+    not shown until one is approved."""
+    from civwatch.incidents.workflow import publish_in_session
 
-    shown = set_visibility(
-        ws, incident_id, "public", actor=actor, reason=_note(note, "The note", required=False)
-    )
-    with ws.sessions() as session:
-        shown["unredacted_media"] = unredacted_media(session, incident_id)
-    return shown
+    text = _note(note, "The note", required=False)
+    with ws.sessions() as session, session.begin():
+        ws.custody.lock(session)
+        user = require(session, actor, Permission.PUBLISH)
+        incident = incident_row(session, incident_id, for_update=True)
+        publish_in_session(ws, session, incident, user.username, text)
+        session.flush()
+        shown = incident_json(session, incident)
+        shown["unredacted_media"] = unredacted_media(session, incident.id)
+        return shown
 
 
 def withdraw_incident(
     ws: Workspace, incident_id: int, *, reason: str, actor: str | None
 ) -> dict[str, Any]:
-    """Take a published incident off the public site, saying why (kept in its history)."""
-    from civwatch.incidents.workflow import set_visibility
+    """Take a published incident off the public site (a publisher), saying why: the
+    reason is kept in its public history. This is the one way a publisher withdraws one
+    (a reopening, or its last verified evidence losing its status, also withdraws it)."""
+    from civwatch.incidents.workflow import withdraw_in_session
 
-    return set_visibility(
-        ws, incident_id, "internal", actor=actor, reason=_note(reason, "The reason")
-    )
+    text = _note(reason, "The reason")
+    with ws.sessions() as session, session.begin():
+        ws.custody.lock(session)
+        user = require(session, actor, Permission.PUBLISH)
+        incident = incident_row(session, incident_id, for_update=True)
+        if incident.visibility != "public":
+            raise RejectedInputError(f"Incident {incident.id} is already internal.")
+        withdraw_in_session(ws, session, incident, user.username, text)
+        session.flush()
+        return incident_json(session, incident)
 
 
 def correct_incident(
@@ -173,7 +189,7 @@ def correct_incident(
     text = _note(note, "The correction")
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, "publisher")
+        user = require(session, actor, Permission.PUBLISH)
         incident = incident_row(session, incident_id, for_update=True)
         if incident.visibility != "public":
             raise RejectedInputError(

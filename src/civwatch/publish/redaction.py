@@ -40,7 +40,8 @@ from PIL import Image, ImageCms
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civwatch.accounts.service import require_role
+from civwatch.accounts.permissions import Permission
+from civwatch.accounts.service import require
 from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import (
@@ -51,7 +52,6 @@ from civwatch.errors import (
 )
 from civwatch.evidence.service import find_item
 from civwatch.incidents.service import (
-    WRITERS,
     current_links,
     current_links_of_items,
     mark_public_items,
@@ -688,7 +688,7 @@ def create_redaction(
     """Make a draft redacted derivative of an evidence item linked to an incident."""
     item = find_item(ws, sha256)
     with ws.sessions() as session:
-        user = require_role(session, actor, *WRITERS)
+        user = require(session, actor, Permission.INCIDENTS_WRITE)
         if not _linked_incidents(session, item.id):
             raise RejectedInputError(
                 f"Item {item.sha256[:12]} is not linked to any incident: only evidence of an "
@@ -794,7 +794,7 @@ def approve_redaction(
     text = (note or "").strip()[:5000] or None
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        user = require_role(session, actor, "publisher")
+        user = require(session, actor, Permission.PUBLISH)
         record = _redaction(session, redaction_id, for_update=True)
         if record.status != "draft":
             raise RejectedInputError(

@@ -33,7 +33,7 @@ from civwatch.accounts.auth import (
     valid_totp_secret,
 )
 from civwatch.accounts.passwords import generate_password
-from civwatch.accounts.permissions import Permission
+from civwatch.accounts.permissions import TOTP_REQUIRED_ROLES, Permission
 from civwatch.accounts.principal import Principal
 from civwatch.accounts.roles import ROLES
 from civwatch.accounts.service import disable_user, list_users
@@ -97,6 +97,7 @@ def _users_page(
         {
             "users": users,
             "roles": ROLES,
+            "totp_roles": TOTP_REQUIRED_ROLES,
             "shown": shown,
             "error": error,
             "form": form or {},

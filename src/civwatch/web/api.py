@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
@@ -36,6 +36,64 @@ CustodyReader = Annotated[Principal, Depends(require(Permission.CUSTODY_READ))]
 SignedIn = Annotated[Principal, Depends(require(Permission.SIGNED_IN))]
 Admin = Annotated[Principal, Depends(require(Permission.USERS_MANAGE))]
 Auditor = Annotated[Principal, Depends(require(Permission.AUDIT_READ))]
+
+
+class MeAnswer(BaseModel):
+    """Who is signed in."""
+
+    username: str
+    display_name: str
+    roles: list[str]
+    via: Literal["session", "token"] = Field(description="Signed in (session) or an API token")
+
+
+class HeadAnswer(BaseModel):
+    """The newest signed tree head of the custody log (absent before the first one)."""
+
+    current_size: int = Field(description="Entries in the log now (may be ahead of the head)")
+    public_key: str = Field(description="Ed25519 public key, base64")
+    key_fingerprint: str
+    tree_size: int | None = Field(default=None, description="Entries the head covers")
+    root_hash: str | None = Field(default=None, description="RFC 9162 root hash, hex")
+    timestamp: int | None = Field(default=None, description="When signed, ms since 1970 UTC")
+    signature: str | None = Field(default=None, description="Ed25519 signature, base64")
+
+
+class TokenAnswer(BaseModel):
+    """An API token, without its secret."""
+
+    id: int
+    name: str
+    role: str = Field(description="The one role the token acts with")
+    created_at: str = Field(description="ISO 8601")
+    last_used_at: str | None = Field(description="ISO 8601")
+    revoked_at: str | None = Field(description="ISO 8601; a revoked token no longer works")
+
+
+class NewTokenAnswer(TokenAnswer):
+    """A new API token, with its secret (shown this once)."""
+
+    token: str = Field(description="The secret: send it as 'Authorization: Bearer ...'")
+
+
+class UserAnswer(BaseModel):
+    """A user of this civwatch."""
+
+    username: str
+    display_name: str
+    roles: list[str]
+    active: bool = Field(description="False once disabled")
+    created_at: str = Field(description="ISO 8601")
+    created_by: str | None = Field(description="The admin who added them (none: locally)")
+
+
+class NewUserAnswer(UserAnswer):
+    """A new user, with what only this answer shows."""
+
+    password: str | None = Field(default=None, description="Generated, when none was given")
+    totp_secret: str | None = Field(
+        default=None, description="For roles that sign in with a second factor"
+    )
 
 
 class TokenRequest(BaseModel):
@@ -178,13 +236,18 @@ async def evidence_media(
     return media_response(w, item)
 
 
-@router.get("/custody/head", tags=["custody"])
+@router.get(
+    "/custody/head",
+    tags=["custody"],
+    response_model=HeadAnswer,
+    response_model_exclude_unset=True,
+)
 def custody_head(w: WS, _: CustodyReader) -> dict[str, Any]:
     """The newest signed custody tree head."""
     return tree_head_json(w)
 
 
-@router.get("/me", tags=["accounts"])
+@router.get("/me", tags=["accounts"], response_model=MeAnswer)
 def me(who: SignedIn) -> dict[str, Any]:
     """Who you are signed in as, and with which roles."""
     return {
@@ -195,25 +258,25 @@ def me(who: SignedIn) -> dict[str, Any]:
     }
 
 
-@router.get("/tokens", tags=["accounts"])
+@router.get("/tokens", tags=["accounts"], response_model=list[TokenAnswer])
 def tokens_list(w: WS, who: SignedIn) -> list[dict[str, Any]]:
     """Your API tokens (without their secrets)."""
     return list_tokens(w, who)
 
 
-@router.post("/tokens", tags=["accounts"], status_code=201)
+@router.post("/tokens", tags=["accounts"], status_code=201, response_model=NewTokenAnswer)
 def tokens_create(w: WS, who: SignedIn, body: TokenRequest) -> dict[str, Any]:
     """A new API token; its secret is in this answer only."""
     return create_token(w, who, body.name, body.role)
 
 
-@router.delete("/tokens/{token_id}", tags=["accounts"])
+@router.delete("/tokens/{token_id}", tags=["accounts"], response_model=TokenAnswer)
 def tokens_revoke(w: WS, who: SignedIn, token_id: RowId) -> dict[str, Any]:
     """Revoke one of your API tokens."""
     return revoke_token(w, who, token_id)
 
 
-@router.get("/users", tags=["accounts"])
+@router.get("/users", tags=["accounts"], response_model=list[UserAnswer])
 def users_list(w: WS, _: Admin) -> list[dict[str, Any]]:
     """Every user with their roles."""
     return list_users(w)
@@ -228,7 +291,13 @@ class NewUser(BaseModel):
     )
 
 
-@router.post("/users", tags=["accounts"], status_code=201)
+@router.post(
+    "/users",
+    tags=["accounts"],
+    status_code=201,
+    response_model=NewUserAnswer,
+    response_model_exclude_unset=True,
+)
 def users_add(request: Request, w: WS, who: Admin, body: NewUser) -> dict[str, Any]:
     """Add a user; a generated password and, for admins and protection officers, a TOTP
     secret are in this answer only."""
@@ -255,7 +324,7 @@ def users_add(request: Request, w: WS, who: Admin, body: NewUser) -> dict[str, A
     return shown
 
 
-@router.post("/users/{username}/disable", tags=["accounts"])
+@router.post("/users/{username}/disable", tags=["accounts"], response_model=UserAnswer)
 def users_disable(request: Request, w: WS, who: Admin, username: str) -> dict[str, Any]:
     """Disable a user: their sessions and tokens stop working at once."""
     from civwatch.accounts.service import disable_user

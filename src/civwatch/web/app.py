@@ -29,6 +29,7 @@ from civwatch.accounts.permissions import Permission
 from civwatch.accounts.throttle import ClientThrottle
 from civwatch.config import Settings
 from civwatch.errors import CivwatchError, NotAuthenticatedError
+from civwatch.incidents.input import rejection_message
 from civwatch.web import (
     admin_pages,
     api,
@@ -93,6 +94,9 @@ def _error(request: Request, exc: Exception) -> Response:
 
 def _validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    sentences = rejection_message(exc.errors())
+    if sentences is not None:  # a model that words its refusals (one incident input)
+        return problem_json(request, 422, "rejected-input", sentences)
     errors = [
         f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors()
     ]

@@ -28,6 +28,7 @@ from civwatch.errors import CivwatchError, RejectedInputError
 from civwatch.geo.coarsening import PRECISIONS
 from civwatch.geo.regions import UKRAINE_ADMIN1
 from civwatch.incidents import aggregate, casualties, queue, service, suggestions, workflow
+from civwatch.incidents.input import incident_fields
 from civwatch.incidents.terms import list_terms
 from civwatch.incidents.vocabulary import (
     CONFIDENCES,
@@ -120,30 +121,27 @@ def _day(value: str, what: str) -> datetime | None:
         raise RejectedInputError(f"{what} {value!r} is not a date such as 2022-03-09.") from None
 
 
-def _moment(value: str, what: str) -> datetime | None:
-    """A date and time from a form; without a zone it is taken as UTC (the form says so)."""
-    value = value.strip()
+def _moment(value: str) -> datetime | str | None:
+    """A date and time from a form; without a zone it is taken as UTC (the form says so).
+    What does not read as one is passed on as typed, for the incident input to refuse."""
     if not value:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise RejectedInputError(
-            f"{what} {value!r} is not a date and time such as 2022-03-09T11:05."
-        ) from None
+        return value
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _number(value: str, what: str, *, required: bool = True) -> float | None:
-    value = value.strip().replace(",", ".")
+def _number(value: str) -> float | str | None:
+    """A number from a form (a decimal comma is a point); what does not read as one is
+    passed on as typed, for the incident input to refuse."""
     if not value:
-        if required:
-            raise RejectedInputError(f"{what} is required.")
         return None
     try:
-        return float(value)
+        return float(value.replace(",", "."))
     except ValueError:
-        raise RejectedInputError(f"{what} {value!r} is not a number such as 49.99.") from None
+        return value
 
 
 def _figure(text: str, source: str, kind: str) -> dict[str, Any] | None:
@@ -153,10 +151,10 @@ def _figure(text: str, source: str, kind: str) -> dict[str, Any] | None:
             raise RejectedInputError(f"A source for the {kind} needs a number or range too.")
         return None
     try:
-        people = casualties.parse_range(text)
+        low, high = casualties.range_bounds(text)  # the incident input checks the numbers
     except RejectedInputError as exc:
         raise RejectedInputError(f"{kind.capitalize()}: {exc.message}") from None
-    return {"min": people.low, "max": people.high, "source": source.strip() or None}
+    return {"min": low, "max": high, "source": source.strip() or None}
 
 
 def range_text(figure: dict[str, Any] | None) -> str:
@@ -366,7 +364,8 @@ def incidents_list(
 
 
 def _doc_from_form(form: FormData) -> dict[str, Any]:
-    """An incident document from the incident form (values checked by the service)."""
+    """An incident document from the incident form, checked as one incident input (the
+    API's and the command line's); the service checks the terms and the place."""
 
     def text(name: str) -> str:
         value = form.get(name, "")
@@ -380,17 +379,15 @@ def _doc_from_form(form: FormData) -> dict[str, Any]:
         figure = _figure(text(kind), text(f"{kind}_source"), kind)
         if figure is not None:
             figures[kind] = figure
-    start = _moment(text("start"), "The start")
-    end = _moment(text("end"), "The end")
-    return {
+    given = {
         "title": text("title"),
         "narrative": text("narrative"),
-        "start": start,
-        "end": end,
+        "start": _moment(text("start")),
+        "end": _moment(text("end")),
         "time_precision": text("time_precision") or "exact",
-        "lat": _number(text("lat"), "The latitude"),
-        "lon": _number(text("lon"), "The longitude"),
-        "radius_m": _number(text("radius_m"), "The precision radius", required=False) or 0.0,
+        "lat": _number(text("lat")),
+        "lon": _number(text("lon")),
+        "radius_m": _number(text("radius_m")) or 0.0,
         "settlement": text("settlement") or None,
         "oblast": text("oblast") or None,
         "incident_type": text("incident_type"),
@@ -401,6 +398,7 @@ def _doc_from_form(form: FormData) -> dict[str, Any]:
         "perpetrator_confidence": text("perpetrator_confidence") or None,
         "ihl_concerns": many("ihl_concerns"),
     }
+    return incident_fields(given, new=True)
 
 
 def _revision(form: FormData) -> int | None:

@@ -29,7 +29,9 @@ from civwatch.incidents import (
     workflow,
 )
 from civwatch.incidents import vocabulary as vocab
+from civwatch.incidents.input import MAX_TEXT, IncidentChangesInput, NewIncidentInput
 from civwatch.incidents.terms import add_term, list_terms
+from civwatch.publish import publication
 from civwatch.web.answer_cache import cached_answer
 from civwatch.web.auth import audit_action, require
 from civwatch.web.deps import MAX_ROW_ID, WS, RowId
@@ -54,87 +56,13 @@ _audit = audit_action
 # --- request bodies ----------------------------------------------------------------------------
 
 
-class Figure(BaseModel):
-    """A number of people as a range (max = min when exact), with its source."""
-
-    model_config = ConfigDict(extra="forbid")
-    min: int = Field(ge=0, le=100_000, description="At least this many people")
-    max: int | None = Field(default=None, ge=0, le=100_000, description="At most (default: min)")
-    source: str | None = Field(default=None, max_length=500, description="Who reported it")
-
-
-class CasualtyFigure(Figure):
-    groups: dict[str, Figure] | None = Field(
-        default=None,
-        max_length=len(vocab.CASUALTY_GROUPS),
-        description=f"Breakdown by group: {', '.join(vocab.CASUALTY_GROUPS)}",
-    )
-
-
-class IncidentFields(BaseModel):
-    """An incident's content; terms are vocabulary codes or labels (see /incidents/facets)."""
-
-    model_config = ConfigDict(extra="forbid")
-    title: str | None = Field(default=None, max_length=service.MAX_TITLE)
-    narrative: str | None = Field(default=None, max_length=service.MAX_TEXT)
-    start: datetime | None = Field(default=None, description="When it began (with a zone)")
-    end: datetime | None = Field(default=None, description="When it ended (default: start)")
-    time_precision: str | None = Field(
-        default=None, max_length=32, description=", ".join(vocab.TIME_PRECISIONS)
-    )
-    lat: float | None = Field(default=None, ge=-90, le=90, description="Latitude, WGS 84")
-    lon: float | None = Field(default=None, ge=-180, le=180, description="Longitude, WGS 84")
-    radius_m: float | None = Field(
-        default=None, ge=0, le=service.MAX_RADIUS_M, description="Precision of the place, m"
-    )
-    settlement: str | None = Field(default=None, max_length=255, description="Default: nearest")
-    raion: str | None = Field(default=None, max_length=255)
-    oblast: str | None = Field(default=None, max_length=255)
-    incident_type: str | None = Field(default=None, max_length=255)
-    weapons: list[str] | None = Field(default=None, max_length=50)
-    objects: list[str] | None = Field(default=None, max_length=50)
-    casualties: dict[str, CasualtyFigure] | None = Field(
-        default=None, max_length=2, description="killed and/or injured"
-    )
-    perpetrator: str | None = Field(default=None, max_length=255)
-    perpetrator_confidence: str | None = Field(
-        default=None, max_length=32, description=", ".join(vocab.CONFIDENCES)
-    )
-    ihl_concerns: list[str] | None = Field(default=None, max_length=20)
-
-    def doc(self) -> dict[str, Any]:
-        """The fields given (explicit nulls included), as the service takes them."""
-        return self.model_dump(exclude_unset=True, exclude_none=False)
-
-
-class NewIncident(IncidentFields):
-    title: str = Field(min_length=1, max_length=service.MAX_TITLE)
-    start: datetime = Field(description="When it began (with a zone)")
-    lat: float = Field(ge=-90, le=90, description="Latitude, WGS 84")
-    lon: float = Field(ge=-180, le=180, description="Longitude")
-    incident_type: str = Field(min_length=1, max_length=255)
-
-
-class IncidentChanges(IncidentFields):
-    revision: int | None = Field(
-        default=None,
-        ge=1,
-        description="The revision you edited; if the incident has changed since, 409",
-    )
-
-    def doc(self) -> dict[str, Any]:
-        changes = super().doc()
-        changes.pop("revision", None)
-        return changes
-
-
 class LinkRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     sha256: str = Field(pattern="^[0-9a-fA-F]{64}$", description="The evidence item")
     role: str = Field(
         default="corroborating", max_length=32, description=", ".join(vocab.LINK_ROLES)
     )
-    note: str = Field(default="", max_length=service.MAX_TEXT)
+    note: str = Field(default="", max_length=MAX_TEXT)
 
 
 class Reason(BaseModel):
@@ -164,7 +92,9 @@ class VisibilityChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
     visibility: Literal["internal", "public"]
     reason: str | None = Field(
-        default=None, max_length=workflow.MAX_REASON, description="Required to unpublish"
+        default=None,
+        max_length=publication.MAX_NOTE,
+        description="The public note of a publication; required to withdraw (shown publicly)",
     )
 
 
@@ -193,6 +123,91 @@ class NewTerm(BaseModel):
     kind: str = Field(max_length=32, description=", ".join(vocab.KINDS))
     label: str = Field(min_length=1, max_length=255)
     code: str | None = Field(default=None, max_length=64, description="Default: from the label")
+
+
+# --- answers --------------------------------------------------------------------------------
+
+
+class TermAnswer(BaseModel):
+    """A term of a controlled vocabulary."""
+
+    kind: str = Field(description=", ".join(vocab.KINDS))
+    code: str
+    label: str
+    builtin: bool = Field(description="Shipped with civwatch (else added by an admin)")
+
+
+class CodeLabel(BaseModel):
+    """A vocabulary term as a form offers it."""
+
+    code: str
+    label: str
+
+
+class FacetsAnswer(BaseModel):
+    """The values the filters and forms take."""
+
+    statuses: list[str]
+    item_statuses: list[str]
+    outcomes: list[str]
+    visibilities: list[str]
+    time_precisions: list[str]
+    link_roles: list[str]
+    record_kinds: list[str]
+    casualty_groups: list[str]
+    incident_types: list[CodeLabel]
+    weapons: list[CodeLabel]
+    objects: list[CodeLabel]
+    ihl_concerns: list[CodeLabel]
+    oblasts: list[str]
+
+
+class FilterAnswer(BaseModel):
+    """The filter an aggregate was computed over, as understood."""
+
+    statuses: list[str] | None
+    visibility: str | None
+    oblast: str | None
+    incident_type: str | None
+    object: str | None
+    from_: str | None = Field(alias="from", description="Start at or after (ISO 8601)")
+    to: str | None = Field(description="Start before (ISO 8601)")
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class RangeTotal(BaseModel):
+    """Casualties summed as a range over the incidents that give a figure."""
+
+    incidents_with_figure: int
+    min: int = Field(description="Sum of the minima")
+    max: int = Field(description="Sum of the maxima")
+
+
+class TotalsAnswer(BaseModel):
+    """Incidents counted and casualties summed as ranges."""
+
+    filter: FilterAnswer
+    incidents: int
+    killed: RangeTotal
+    injured: RangeTotal
+
+
+class PeriodTotals(BaseModel):
+    """One day or week of a series."""
+
+    period: str = Field(description="A UTC day or the Monday of an ISO week")
+    incidents: int
+    killed: RangeTotal
+    injured: RangeTotal
+
+
+class SeriesAnswer(BaseModel):
+    """Incidents and casualty ranges per day or week."""
+
+    filter: FilterAnswer
+    period: Literal["day", "week"]
+    series: list[PeriodTotals]
 
 
 # --- filters shared by the list, the map and the aggregates -------------------------------------
@@ -351,7 +366,7 @@ def incidents_map(
     return cached_answer(request, w, make, "application/geo+json", public=False)
 
 
-@router.get("/incidents/facets", tags=["incidents"])
+@router.get("/incidents/facets", tags=["incidents"], response_model=FacetsAnswer)
 def incidents_facets(w: WS, _: Reader) -> dict[str, Any]:
     """The values the filters and forms take: statuses, terms of every vocabulary, oblasts."""
     terms: dict[str, list[dict[str, str]]] = {kind: [] for kind in vocab.KINDS}
@@ -403,7 +418,7 @@ def incidents_list(
     )
 
 
-@router.get("/incidents/totals", tags=["incidents"])
+@router.get("/incidents/totals", tags=["incidents"], response_model=TotalsAnswer)
 def incidents_totals(
     w: WS,
     _: Reader,
@@ -421,7 +436,7 @@ def incidents_totals(
     )
 
 
-@router.get("/incidents/series", tags=["incidents"])
+@router.get("/incidents/series", tags=["incidents"], response_model=SeriesAnswer)
 def incidents_series(
     w: WS,
     _: Reader,
@@ -462,7 +477,9 @@ def incidents_places(
 
 
 @router.post("/incidents", tags=["incidents"], status_code=201)
-def incidents_create(request: Request, w: WS, who: Writer, body: NewIncident) -> dict[str, Any]:
+def incidents_create(
+    request: Request, w: WS, who: Writer, body: NewIncidentInput
+) -> dict[str, Any]:
     """Record a new incident (status reported, visibility internal)."""
     created = service.create_incident(w, body.doc(), actor=who.username)
     _audit(request, w, who, "incident-create", f"incident:{created['id']}")
@@ -471,7 +488,7 @@ def incidents_create(request: Request, w: WS, who: Writer, body: NewIncident) ->
 
 @router.patch("/incidents/{incident_id}", tags=["incidents"], responses=CONFLICT)
 def incidents_update(
-    request: Request, w: WS, who: Writer, incident_id: RowId, body: IncidentChanges
+    request: Request, w: WS, who: Writer, incident_id: RowId, body: IncidentChangesInput
 ) -> dict[str, Any]:
     """Record a new revision with the fields given (not while the incident is in review)."""
     updated = service.update_incident(
@@ -534,16 +551,21 @@ def incidents_review(
     return shown
 
 
-@router.post("/incidents/{incident_id}/visibility", tags=["incidents"])
+@router.post("/incidents/{incident_id}/visibility", tags=["incidents"], deprecated=True)
 def incidents_visibility(
     request: Request, w: WS, who: Publisher, incident_id: RowId, body: VisibilityChange
 ) -> dict[str, Any]:
-    """Publish a verified incident (public), or unpublish it (internal, with a reason)."""
-    shown = workflow.set_visibility(
-        w, incident_id, body.visibility, actor=who.username, reason=body.reason
+    """Deprecated: use `POST /incidents/{incident_id}/publish` and
+    `POST /incidents/{incident_id}/withdraw`, which this calls (same checks, same answers,
+    same audit records)."""
+    if body.visibility == "public":
+        shown = publication.publish_incident(w, incident_id, actor=who.username, note=body.reason)
+        _audit(request, w, who, "incident-publish", f"incident:{incident_id}")
+        return shown
+    shown = publication.withdraw_incident(
+        w, incident_id, reason=body.reason or "", actor=who.username
     )
-    act = "incident-publish" if body.visibility == "public" else "incident-unpublish"
-    _audit(request, w, who, act, f"incident:{incident_id}")
+    _audit(request, w, who, "incident-withdraw", f"incident:{incident_id}")
     return shown
 
 
@@ -640,7 +662,7 @@ def item_suggestion_decide(
 # --- vocabularies -------------------------------------------------------------------------------
 
 
-@router.get("/vocabulary", tags=["incidents"])
+@router.get("/vocabulary", tags=["incidents"], response_model=list[TermAnswer])
 def vocabulary_list(
     w: WS,
     _: Reader,
@@ -650,7 +672,7 @@ def vocabulary_list(
     return list_terms(w, kind or None)
 
 
-@router.post("/vocabulary", tags=["incidents"], status_code=201)
+@router.post("/vocabulary", tags=["incidents"], status_code=201, response_model=TermAnswer)
 def vocabulary_add(request: Request, w: WS, who: Curator, body: NewTerm) -> dict[str, Any]:
     """Add a term to a vocabulary (terms are never removed)."""
     term = add_term(w, body.kind, body.label, code=body.code, actor=who.username)

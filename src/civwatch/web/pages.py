@@ -27,6 +27,15 @@ from civwatch.web.deps import WS, tree_head_json
 from civwatch.web.limits import streamed_upload
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def _can(principal: Principal | None, permission: str) -> bool:
+    """In templates, ``can(principal, "publish")``: whether the roles in force allow the
+    named permission (the permission table decides, never a role name in a template)."""
+    return principal is not None and allows(principal.roles, Permission(permission))
+
+
+TEMPLATES.env.globals["can"] = _can
 SIGNIN_CSRF_COOKIE = "civwatch_signin"
 PAGE_SIZE = 50
 

@@ -28,7 +28,7 @@ IncidentReader = Annotated[Principal, Depends(require(Permission.INCIDENTS_READ)
 Reader = Annotated[Principal, Depends(require(Permission.EVIDENCE_READ))]
 Downloader = Annotated[Principal, Depends(require(Permission.EVIDENCE_DOWNLOAD))]
 
-Text = Annotated[str, Field(max_length=5000)]
+Text = Annotated[str, Field(max_length=publication.MAX_NOTE)]
 
 
 class PrecisionRequest(BaseModel):

@@ -1,0 +1,214 @@
+"""Every command that acts as a user, with a token of every role (and none): it is allowed
+exactly when the permission table allows the permission the command declares, and the
+domain function behind it asks the table for a permission held by the same roles (so
+neither the command nor a direct call of the domain lets anyone else in).
+
+The route walk (tests/web/test_permissions.py) does the same for the web; this covers the
+domain functions through the command line. Commands run in this process (Typer's
+CliRunner), found by walking the command tree: a new command with ``--token-file`` must be
+given a sample call here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+from typer.testing import CliRunner
+
+from civwatch.accounts import add_user
+from civwatch.accounts.permissions import ALL_ROLES, Permission, allows, holders
+from civwatch.accounts.roles import PROTECTION_OFFICER
+from civwatch.cli import app
+from civwatch.errors import NotAuthenticatedError, PermissionDeniedError
+from civwatch.geo.gazetteer import Gazetteer
+from civwatch.incidents.service import create_incident, link_evidence
+from civwatch.workspace import Workspace
+from tests.incidents.helpers import TEAM, incident_doc, ingest_photo, seed_cache
+from tests.support.permissions import Asked, watch_requirements
+from tests.support.tokens import token_of
+
+#: How to call each acting command ({inc}, {sha}, {redaction}, {csv}, {tmp}, {role} are
+#: filled in). Inputs are valid, so that an allowed role reaches the domain's own check.
+SAMPLES: dict[str, list[str]] = {
+    "package": ["{inc}", "--out", "{tmp}/package-{role}"],
+    "incident create": [
+        "--title",
+        "Walked strike",
+        "--start",
+        "2022-03-09T14:00:00+03:00",
+        "--lat",
+        "49.994",
+        "--lon",
+        "36.231",
+        "--type",
+        "missile strike",
+    ],
+    "incident update": ["{inc}", "--narrative", "Walked by {role}."],
+    "incident link": ["{inc}", "{sha}", "--note", "walk"],
+    "incident unlink": ["{inc}", "{sha}", "--reason", "walk"],
+    "incident status": ["{inc}", "under_verification"],
+    "incident review": ["{inc}", "approve"],
+    "incident confirm": ["{sha}", "{inc}"],
+    "incident dismiss": ["{sha}", "{inc}", "--reason", "walk"],
+    "incident places import": ["{csv}", "--source", "walk {role}"],
+    "incident vocab add": ["weapon", "Walk launcher {role}"],
+    "verify-item source": ["{sha}", "--account", "@walk"],
+    "verify-item geolocation": [
+        "{sha}",
+        "--lat",
+        "49.9935",
+        "--lon",
+        "36.2304",
+        "--precision-m",
+        "30",
+        "--method",
+        "walk",
+    ],
+    "verify-item chronolocation": [
+        "{sha}",
+        "--window-start",
+        "2022-03-09T10:00:00+00:00",
+        "--window-end",
+        "2022-03-09T12:00:00+00:00",
+        "--method",
+        "walk",
+    ],
+    "verify-item content": ["{sha}", "--weapon", "Iskander-M"],
+    "verify-item status": ["{sha}", "verified"],
+    "verify-item review": ["{sha}", "approve"],
+    "publish incident": ["{inc}"],
+    "publish withdraw": ["{inc}", "--reason", "walk"],
+    "publish correct": ["{inc}", "Walked."],
+    "publish precision": ["{inc}", "oblast"],
+    "redact create": ["{sha}", "--no-faces"],
+    "redact approve": ["{redaction}"],
+}
+
+
+#: Commands that declare one of several permissions the domain function accepts: the domain
+#: lets more roles in than the command does, on purpose (with the reason).
+NARROWER_THAN_THE_DOMAIN = {
+    "publish precision": "investigators and verifiers may make the public location coarser "
+    "through the domain function; every interface leaves the precision to publishers "
+    "(docs/publishers.md)",
+}
+
+
+def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
+    if hasattr(command, "commands"):
+        for name, sub in command.commands.items():
+            yield from _commands(sub, (*path, name))
+    else:
+        yield " ".join(path), command
+
+
+def acting_commands() -> dict[str, Any]:
+    """Every command that acts as a user (it takes ``--token-file``), by its words."""
+    return {
+        words: command
+        for words, command in _commands(typer.main.get_command(app))
+        if any(p.name == "token_file" for p in command.params)
+    }
+
+
+def test_every_acting_command_has_a_sample_call() -> None:
+    assert set(acting_commands()) == set(SAMPLES), "add new acting commands to SAMPLES"
+
+
+@pytest.fixture
+def walk(
+    team: Workspace, gazetteer_cache: Path, places: Gazetteer, tmp_path: Path
+) -> dict[str, str]:
+    """Values for the samples: an incident with a linked photo and a redaction draft."""
+    seed_cache(gazetteer_cache, team.data_dir)
+    add_user(team, "olga", "Olga", [PROTECTION_OFFICER], actor="ada")
+    inc = create_incident(team, incident_doc(), actor="ivan", places=places)["id"]
+    sha = ingest_photo(team, tmp_path / "photos")
+    link_evidence(team, inc, sha, actor="ivan")
+    from civwatch.publish.redaction import create_redaction
+
+    draft = create_redaction(team, sha, [], blur_faces=False, actor="ivan")
+    csv_file = tmp_path / "places.csv"
+    csv_file.write_text("id,name,kind,lat,lon\nh1,Hospital,hospital,49.99,36.23\n", "utf-8")
+    return {
+        "inc": str(inc),
+        "sha": sha,
+        "redaction": str(draft["id"]),
+        "csv": str(csv_file),
+        "tmp": str(tmp_path),
+    }
+
+
+def _single_role_users() -> dict[str, str]:
+    users = {roles[0]: name for name, roles in TEAM.items() if len(roles) == 1}
+    return {**users, PROTECTION_OFFICER: "olga"}
+
+
+def test_every_acting_command_with_every_role_follows_the_table(
+    team: Workspace,
+    walk: dict[str, str],
+    cli_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import civwatch.accounts.local as local
+
+    users = _single_role_users()
+    assert set(users) == ALL_ROLES
+    tokens = {role: token_of(team, username) for role, username in users.items()}
+    asked = watch_requirements(monkeypatch)
+    declared: list[Permission] = []
+    real_token_principal = local.token_principal
+
+    def token_principal(ws: Workspace, secret: str, permission: Permission, **kw: Any) -> Any:
+        declared.append(permission)
+        return real_token_principal(ws, secret, permission, **kw)
+
+    monkeypatch.setattr(local, "token_principal", token_principal)
+    runner = CliRunner()
+    wrong: list[str] = []
+    for words in acting_commands():
+        permission: Permission | None = None
+        domain: list[Asked] = []
+        for role in [None, *sorted(ALL_ROLES)]:
+            asked.clear()
+            declared.clear()
+            values = {**walk, "role": role or "nobody"}
+            args = [*words.split(), *(a.format(**values) for a in SAMPLES[words])]
+            env = {**cli_env, "CIVWATCH_TOKEN": tokens[role] if role else ""}
+            result = runner.invoke(app, args, env=env)
+            refused_at_the_door = isinstance(
+                result.exception, (PermissionDeniedError, NotAuthenticatedError)
+            ) and not any(a for a in asked)
+            refused = refused_at_the_door or any(a.refused for a in asked)
+            if role is None:
+                if not refused:
+                    wrong.append(f"{words} without a token: not refused ({result.exception!r})")
+                continue
+            assert len(declared) == 1, (words, role, result.output, result.exception)
+            permission = declared[0]
+            allowed = allows({role}, permission)
+            if allowed == refused:
+                wrong.append(
+                    f"{words} as {role}: {'refused' if refused else 'allowed'}, but the table "
+                    f"{'allows' if allowed else 'refuses'} {permission.value} "
+                    f"({result.exception!r})"
+                )
+            if allowed:
+                domain.extend(asked)
+        if not domain:
+            wrong.append(f"{words}: the domain asked no permission of the table")
+        assert permission is not None
+        for a in domain:
+            same = holders(*a.permissions) == holders(permission)
+            if words in NARROWER_THAN_THE_DOMAIN:
+                same = permission in a.permissions
+            if not same:
+                wrong.append(
+                    f"{words} declares {permission.value} but the domain asks for "
+                    f"{' or '.join(p.value for p in a.permissions)}"
+                )
+    assert not wrong, "\n".join(wrong)
