@@ -23,6 +23,7 @@ from civwatch.accounts import add_user
 from civwatch.accounts.permissions import ALL_ROLES, Permission, allows, holders
 from civwatch.accounts.roles import PROTECTION_OFFICER
 from civwatch.cli import app
+from civwatch.cli.lazy import LazyGroup
 from civwatch.errors import NotAuthenticatedError, PermissionDeniedError
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.service import create_incident, link_evidence
@@ -99,7 +100,11 @@ NARROWER_THAN_THE_DOMAIN = {
 
 
 def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
-    if hasattr(command, "commands"):
+    if isinstance(command, LazyGroup):
+        # The root loads its commands when they run: load each to walk it.
+        for name in list(command.commands):
+            yield from _commands(command.load(name), (*path, name))
+    elif hasattr(command, "commands"):
         for name, sub in command.commands.items():
             yield from _commands(sub, (*path, name))
     else:

@@ -162,11 +162,16 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _root() -> None:
+    """The root takes no options of its own; with this callback typer builds it as a group
+    (so ``typer.main.get_command(app)``, used by typer's test runner, works too)."""
+
+
 def main() -> None:
     """Entry point: civwatch errors become one red line and exit status 1."""
     try:
-        # get_group: the root has no commands of its own until one is loaded to run.
-        typer.main.get_group(app)(standalone_mode=True)
+        typer.main.get_command(app)(standalone_mode=True)
     except CivwatchError as exc:
         from rich.markup import escape
 
