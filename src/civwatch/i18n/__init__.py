@@ -33,8 +33,8 @@ from civwatch.i18n.catalogues import (
     translations,
 )
 from civwatch.i18n.messages import (
-    Message,
     N_,
+    Message,
     _,
     current_language,
     gettext,

@@ -38,7 +38,10 @@ def as_datetime(value: Any) -> datetime | None:
     elif isinstance(value, date):
         at = datetime(value.year, value.month, value.day)
     else:
-        at = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        text = str(value)
+        if len(text) == 7:  # a month, "2022-04"
+            text += "-01"
+        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
 
 
@@ -52,12 +55,18 @@ def in_ukraine(place: Mapping[str, Any] | None) -> bool:
     return str(place.get("oblast") or "") in _UKRAINIAN_REGIONS
 
 
+#: The Babel locale that writes dates and numbers for a language, where it is not the
+#: language itself: English pages write dates day first ("9 March 2022"), as in Europe.
+FORMAT_LOCALES = {"en": "en_GB"}
+
+
 def _language(language: str | None) -> str:
-    return language or current_language()
+    chosen = language or current_language()
+    return FORMAT_LOCALES.get(chosen, chosen)
 
 
 def format_date(value: Any, *, kyiv: bool = False, language: str | None = None) -> str:
-    """"9 березня 2022 р." / "March 9, 2022" (the day in Kyiv when ``kyiv``)."""
+    """ "9 березня 2022 р." / "9 March 2022" (the day in Kyiv when ``kyiv``)."""
     at = as_datetime(value)
     if at is None:
         return ""
@@ -66,7 +75,7 @@ def format_date(value: Any, *, kyiv: bool = False, language: str | None = None) 
 
 
 def format_short_date(value: Any, *, language: str | None = None) -> str:
-    """"9 бер. 2022 р." / "Mar 9, 2022" (UTC)."""
+    """ "9 бер. 2022 р." / "9 Mar 2022" (UTC)."""
     at = as_datetime(value)
     if at is None:
         return ""
@@ -74,7 +83,7 @@ def format_short_date(value: Any, *, language: str | None = None) -> str:
 
 
 def format_month(value: Any, *, language: str | None = None) -> str:
-    """"березень 2022 р." / "March 2022" (UTC)."""
+    """ "березень 2022 р." / "March 2022" (UTC)."""
     at = as_datetime(value)
     if at is None:
         return ""
@@ -82,7 +91,7 @@ def format_month(value: Any, *, language: str | None = None) -> str:
 
 
 def format_short_month(value: Any, *, language: str | None = None) -> str:
-    """"бер. 2022 р." / "Mar 2022" (UTC), for chart labels."""
+    """ "бер. 2022 р." / "Mar 2022" (UTC), for chart labels."""
     at = as_datetime(value)
     if at is None:
         return ""
@@ -95,10 +104,10 @@ def format_datetime(value: Any, *, kyiv: bool = False, language: str | None = No
     at = as_datetime(value)
     if at is None:
         return ""
-    lang = _language(language)
+    lang = language or current_language()
     zone = KYIV if kyiv else UTC
-    day = format_skeleton("yMMMMd", at, tzinfo=zone, locale=lang)
-    time = format_skeleton("Hm", at, tzinfo=zone, locale=lang)
+    day = format_skeleton("yMMMMd", at, tzinfo=zone, locale=_language(lang))
+    time = format_skeleton("Hm", at, tzinfo=zone, locale=_language(lang))
     if kyiv:
         return _("%(date)s, %(time)s Kyiv time", date=day, time=time).in_language(lang)
     return _("%(date)s, %(time)s UTC", date=day, time=time).in_language(lang)
@@ -133,7 +142,7 @@ def format_number(value: Any, *, language: str | None = None) -> str:
 
 
 def format_range(low: Any, high: Any = None, *, language: str | None = None) -> str:
-    """"3" or "3–5" (en dash) with the numbers formatted for the language."""
+    """ "3" or "3–5" (en dash) with the numbers formatted for the language."""
     if low is None:
         return ""
     if high is None or high == low:
@@ -150,13 +159,13 @@ def format_figure(figure: Mapping[str, Any] | None, *, language: str | None = No
 
 def format_size(size: Any, *, language: str | None = None) -> str:
     """A file size in bytes as "2,4 МБ" / "2.4 MB" (powers of 1000)."""
-    lang = _language(language)
+    lang = language or current_language()
     number = float(size or 0)
     step = 0
     while number >= 1000 and step < len(_SIZE_UNITS) - 1:
         number /= 1000
         step += 1
-    shown = format_decimal(round(number, 1 if step else 0), locale=lang)
+    shown = format_decimal(round(number, 1 if step else 0), locale=_language(lang))
     return _(_SIZE_UNITS[step], size=shown).in_language(lang)
 
 

@@ -32,7 +32,7 @@ def use_language(language: str) -> Iterator[str]:
         _LANGUAGE.reset(token)
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+def N_(message: str) -> str:
     """Mark ``message`` for the catalogue without translating it (for module-level tables;
     translate where it is shown)."""
     return message

@@ -28,6 +28,7 @@ from civwatch.i18n import available_languages, current_language, language_name, 
 from civwatch.web import labels
 from civwatch.web.auth import audit_action, client_of, require, session_cookie_name
 from civwatch.web.deps import WS, tree_head_json
+from civwatch.web.js_messages import js_messages_json
 from civwatch.web.language import safe_next
 from civwatch.web.limits import streamed_upload
 
@@ -64,6 +65,7 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
     context["version"] = __version__
     here = _here(request)
     context["language"] = current_language()
+    context["js_messages"] = js_messages_json(current_language())
     context["language_links"] = [
         {
             "code": code,
