@@ -115,7 +115,7 @@ def latin_words(html: str) -> list[str]:
 
 
 def test_the_public_site_in_ukrainian_has_no_english_left(client: TestClient) -> None:
-    for path in ("/public", "/public/timeline", "/signin"):
+    for path in ("/public", "/public/timeline", "/public/methodology", "/signin"):
         page = client.get(path, params={"lang": "uk"})
         assert page.status_code == 200, path
         assert '<html lang="uk"' in page.text, path
