@@ -7,7 +7,8 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 BIN := $(VENV)/bin
 
-.PHONY: run test test-sqlite test-postgres lint typecheck bench clean-data
+LOCALE := src/civwatch/locale
+.PHONY: run test test-sqlite test-postgres lint typecheck bench clean-data catalogues extract
 
 $(BIN)/civwatch: pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("civwatch needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -16,8 +17,18 @@ $(BIN)/civwatch: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+## Compile the message catalogues (.po -> .mo; the .mo files are never committed)
+catalogues: $(BIN)/civwatch
+	$(BIN)/pybabel compile --statistics -D civwatch -d $(LOCALE)
+
+## Extract every marked string and merge it into each language's catalogue
+extract: $(BIN)/civwatch
+	$(BIN)/pybabel extract -F pyproject.toml -o $(LOCALE)/civwatch.pot --project civwatch \
+	  --sort-by-file --add-comments TRANSLATORS: --no-wrap src/civwatch
+	$(BIN)/pybabel update -D civwatch -i $(LOCALE)/civwatch.pot -d $(LOCALE) --no-wrap --previous
+
 ## Serve civwatch with the demo data set on http://127.0.0.1:8000
-run: $(BIN)/civwatch
+run: $(BIN)/civwatch catalogues
 	scripts/system-deps run
 	$(BIN)/civwatch init --data-dir $(DATA)
 	$(BIN)/civwatch demo load --data-dir $(DATA)
@@ -26,7 +37,7 @@ run: $(BIN)/civwatch
 	$(BIN)/civwatch serve --data-dir $(DATA) --host $(HOST) --port $(PORT)
 
 ## The whole test suite: on SQLite, then the database tests again on PostgreSQL
-test: $(BIN)/civwatch
+test: $(BIN)/civwatch catalogues
 	scripts/system-deps test
 	$(MAKE) --no-print-directory lint typecheck test-sqlite test-postgres
 

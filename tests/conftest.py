@@ -78,6 +78,9 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         min_free_disk=0,
         extractor_timeout_s=20,
+        # Tests read pages in English unless they ask for another language (the shipped
+        # default is Ukrainian: see tests/web/test_languages.py).
+        default_language="en",
     )
 
 
@@ -99,6 +102,7 @@ def cli_env(settings: Settings) -> dict[str, str]:
     env["CIVWATCH_DATA_DIR"] = str(settings.data_dir)
     env["CIVWATCH_DATABASE_URL"] = settings.resolved_database_url
     env["CIVWATCH_MIN_FREE_DISK"] = "0"
+    env["CIVWATCH_DEFAULT_LANGUAGE"] = "en"
     env["COLUMNS"] = "200"
     return env
 

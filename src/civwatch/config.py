@@ -130,6 +130,26 @@ class Settings(BaseSettings):
             raise ValueError("public_base_url must be a plain address: no user, query or fragment.")
         return value
 
+    default_language: str = Field(
+        default="uk",
+        description="Language of the public site (and every page) for a reader who chose "
+        "none and whose browser asks for none civwatch has: a code with a catalogue in "
+        "civwatch/locale (uk, en).",
+    )
+    team_default_language: str = Field(
+        default="",
+        description="The same for the team's pages (sign-in, inbox, incidents, admin), e.g. "
+        "en for an international team; empty: default_language.",
+    )
+
+    @field_validator("default_language", "team_default_language")
+    @classmethod
+    def _language_code(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value and not (value.replace("_", "").isalpha() and len(value) <= 16):
+            raise ValueError("a language is a code such as uk or en.")
+        return value
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -36,3 +36,6 @@ CALLS.update(
         ("GET", "/sitrep"): {"params": {"from": "2022-03-01", "to": "2022-03-31"}},
     }
 )
+
+#: The language switch (issue 13): remembers a choice in a cookie, back to a local page.
+CALLS.update({("GET", "/language"): {"params": {"lang": "uk", "next": "/public"}}})

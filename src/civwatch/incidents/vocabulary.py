@@ -14,54 +14,57 @@ import unicodedata
 from typing import Final
 
 from civwatch.errors import RejectedInputError
+from civwatch.i18n import N_, gettext
 
-#: kind -> code -> label, shipped with civwatch.
+#: kind -> code -> label, shipped with civwatch. Labels are English, marked for the
+#: catalogues: :func:`term_label` gives them in the reader's language. Codes never change
+#: (open data and the API use them).
 BUILTIN: Final[dict[str, dict[str, str]]] = {
     "incident_type": {
-        "missile_strike": "Missile strike",
-        "air_strike": "Air strike",
-        "shelling": "Artillery or rocket shelling",
-        "cluster_munition": "Cluster munition attack",
-        "drone_attack": "Drone attack",
-        "ground_attack": "Ground attack",
-        "landmine_erw": "Landmine or explosive remnant of war",
-        "other": "Other",
+        "missile_strike": N_("Missile strike"),
+        "air_strike": N_("Air strike"),
+        "shelling": N_("Artillery or rocket shelling"),
+        "cluster_munition": N_("Cluster munition attack"),
+        "drone_attack": N_("Drone attack"),
+        "ground_attack": N_("Ground attack"),
+        "landmine_erw": N_("Landmine or explosive remnant of war"),
+        "other": N_("Other"),
     },
     "weapon": {
-        "iskander_m": "Iskander-M",
-        "kalibr": "Kalibr",
-        "kh_101": "Kh-101",
-        "kh_22": "Kh-22",
-        "s_300": "S-300 used against ground targets",
-        "bm_21_grad": "BM-21 Grad",
-        "bm_27_uragan": "BM-27 Uragan",
-        "bm_30_smerch": "BM-30 Smerch",
-        "tochka_u": "Tochka-U",
-        "shahed_136": "Shahed-136/Geran-2",
-        "lancet": "Lancet",
+        "iskander_m": N_("Iskander-M"),
+        "kalibr": N_("Kalibr"),
+        "kh_101": N_("Kh-101"),
+        "kh_22": N_("Kh-22"),
+        "s_300": N_("S-300 used against ground targets"),
+        "bm_21_grad": N_("BM-21 Grad"),
+        "bm_27_uragan": N_("BM-27 Uragan"),
+        "bm_30_smerch": N_("BM-30 Smerch"),
+        "tochka_u": N_("Tochka-U"),
+        "shahed_136": N_("Shahed-136/Geran-2"),
+        "lancet": N_("Lancet"),
     },
     "object": {
-        "hospital": "Hospital or clinic",
-        "school": "School",
-        "kindergarten": "Kindergarten",
-        "residential": "Residential building",
-        "shelter": "Shelter",
-        "energy": "Energy infrastructure",
-        "water": "Water supply",
-        "humanitarian": "Humanitarian site",
-        "cultural": "Cultural property",
-        "market": "Market or shop",
-        "railway_station": "Railway station",
-        "worship": "Place of worship",
-        "other": "Other",
+        "hospital": N_("Hospital or clinic"),
+        "school": N_("School"),
+        "kindergarten": N_("Kindergarten"),
+        "residential": N_("Residential building"),
+        "shelter": N_("Shelter"),
+        "energy": N_("Energy infrastructure"),
+        "water": N_("Water supply"),
+        "humanitarian": N_("Humanitarian site"),
+        "cultural": N_("Cultural property"),
+        "market": N_("Market or shop"),
+        "railway_station": N_("Railway station"),
+        "worship": N_("Place of worship"),
+        "other": N_("Other"),
     },
     "ihl_concern": {
-        "indiscriminate_attack": "Indiscriminate attack",
-        "protected_object": "Attack on a protected object",
-        "prohibited_weapon": "Prohibited weapon",
-        "disproportionate_attack": "Disproportionate attack",
-        "no_precautions": "Failure to take feasible precautions",
-        "other": "Other",
+        "indiscriminate_attack": N_("Indiscriminate attack"),
+        "protected_object": N_("Attack on a protected object"),
+        "prohibited_weapon": N_("Prohibited weapon"),
+        "disproportionate_attack": N_("Disproportionate attack"),
+        "no_precautions": N_("Failure to take feasible precautions"),
+        "other": N_("Other"),
     },
 }
 KINDS: Final = tuple(BUILTIN)
@@ -93,6 +96,78 @@ CASUALTY_GROUPS: Final = ("children", "women", "older_people", "health_workers")
 RECORD_KINDS: Final = ("source", "geolocation", "chronolocation", "content")
 RELIABILITIES: Final = ("reliable", "usually_reliable", "unclear", "unreliable")
 LEVELS: Final = ("high", "medium", "low")
+
+#: Labels of the fixed scales, by scale and code (English, marked for the catalogues; shown
+#: through :func:`term_label`).
+SCALE_LABELS: Final[dict[str, dict[str, str]]] = {
+    "status": {
+        "reported": N_("reported"),
+        "unverified": N_("unverified"),
+        "under_verification": N_("under verification"),
+        "in_review": N_("in review"),
+        "verified": N_("verified"),
+        "unverifiable": N_("unverifiable"),
+        "false_or_misattributed": N_("false or misattributed"),
+    },
+    "visibility": {"internal": N_("internal"), "public": N_("public")},
+    "time_precision": {
+        "exact": N_("exact time"),
+        "hour": N_("to the hour"),
+        "day": N_("to the day"),
+        "approximate": N_("approximate"),
+    },
+    "confidence": {
+        "confirmed": N_("confirmed"),
+        "likely": N_("likely"),
+        "unclear": N_("unclear"),
+    },
+    "link_role": {
+        "primary": N_("primary"),
+        "corroborating": N_("corroborating"),
+        "context": N_("context"),
+    },
+    "casualty_kind": {"killed": N_("killed"), "injured": N_("injured")},
+    "casualty_group": {
+        "children": N_("children"),
+        "women": N_("women"),
+        "older_people": N_("older people"),
+        "health_workers": N_("health workers"),
+    },
+    "record_kind": {
+        "source": N_("source"),
+        "geolocation": N_("geolocation"),
+        "chronolocation": N_("chronolocation"),
+        "content": N_("content"),
+    },
+    "reliability": {
+        "reliable": N_("reliable"),
+        "usually_reliable": N_("usually reliable"),
+        "unclear": N_("unclear"),
+        "unreliable": N_("unreliable"),
+    },
+    "level": {"high": N_("high"), "medium": N_("medium"), "low": N_("low")},
+    "location_precision": {
+        "exact": N_("exact point"),
+        "settlement": N_("settlement"),
+        "raion": N_("district (raion)"),
+        "oblast": N_("region (oblast)"),
+    },
+}
+
+
+def term_label(kind: str, code: str | None, extra: dict[str, str] | None = None) -> str:
+    """The label of ``code`` in a vocabulary (``BUILTIN``) or scale (``SCALE_LABELS``) for
+    the reader's language; a term an admin added (``extra``: code -> label) keeps its one
+    label; an unknown code is shown as words ("bm_21" -> "Bm 21"). Empty code: ""."""
+    if not code:
+        return ""
+    known_label = BUILTIN.get(kind, {}).get(code) or SCALE_LABELS.get(kind, {}).get(code)
+    if known_label:
+        return gettext(known_label)
+    if extra and code in extra:
+        return extra[code]
+    return code.replace("_", " ").capitalize()
+
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 

@@ -39,6 +39,7 @@ from civwatch.accounts.roles import ROLES
 from civwatch.accounts.service import disable_user, list_users
 from civwatch.accounts.totp import provisioning_uri
 from civwatch.errors import CivwatchError, RejectedInputError
+from civwatch.i18n import N_, _, gettext
 from civwatch.web.auth import client_of, require, session_cookie_name
 from civwatch.web.deps import WS, RowId
 from civwatch.web.pages import device_cookie_name, render
@@ -50,13 +51,17 @@ Admin = Annotated[Principal, Depends(require(Permission.USERS_MANAGE))]
 SignedIn = Annotated[Principal, Depends(require(Permission.SIGNED_IN))]
 
 DONE = {
-    "disabled": "The user is disabled: their sessions and tokens stopped working.",
-    "password": "Your password is changed, and you are signed out everywhere else.",
-    "password-tokens": "Your password is changed: you are signed out everywhere else and "
-    "your API tokens are revoked.",
-    "totp": "Your new second factor is in force; the old one no longer works, and you are "
-    "signed out everywhere else.",
-    "revoked": "The token is revoked.",
+    "disabled": N_("The user is disabled: their sessions and tokens stopped working."),
+    "password": N_("Your password is changed, and you are signed out everywhere else."),
+    "password-tokens": N_(
+        "Your password is changed: you are signed out everywhere else and "
+        "your API tokens are revoked."
+    ),
+    "totp": N_(
+        "Your new second factor is in force; the old one no longer works, and you are "
+        "signed out everywhere else."
+    ),
+    "revoked": N_("The token is revoked."),
 }
 
 
@@ -101,7 +106,7 @@ def _users_page(
             "shown": shown,
             "error": error,
             "form": form or {},
-            "done": DONE.get(done or ""),
+            "done": gettext(DONE[done]) if done in DONE else None,
         },
         status,
     )
@@ -172,7 +177,7 @@ async def admin_add_user(
             w, username, display_name, roles or [], password or None, actor=who.username
         )
         return {
-            "title": f"User {added['username']} added",
+            "title": _("User %(user)s added", user=added["username"]),
             "username": added["username"],
             "password": added.get("password"),
             "totp": _secret_panel(
@@ -204,7 +209,7 @@ async def admin_reset_totp(request: Request, w: WS, who: Admin, username: str) -
         keep = _own_session(request, who, username)
         enrolment = reset_totp(w, username, actor=who.username, keep_session=keep)
         return {
-            "title": f"New second factor for {username}",
+            "title": _("New second factor for %(user)s", user=username),
             "username": username,
             "totp": _secret_panel(enrolment),
             "note": ended_note(username, enrolment, own=keep is not None),
@@ -229,7 +234,7 @@ async def admin_set_password(
         keep = _own_session(request, who, username)
         ended = set_password(w, username, chosen, actor=who.username, keep_session=keep)
         return {
-            "title": f"Password of {username} set",
+            "title": _("Password of %(user)s set", user=username),
             "username": username,
             "password": None if password else chosen,
             "note": ended_note(username, ended, own=keep is not None),
@@ -262,7 +267,7 @@ def _account_page(
             "enrolment": _secret_panel(enrolment),
             "new_token": new_token,
             "error": error,
-            "done": DONE.get(done or ""),
+            "done": gettext(DONE[done]) if done in DONE else None,
             "via_session": who.via == "session",
         },
         status,
@@ -304,7 +309,7 @@ async def account_password(
 
     def call() -> Response:
         if new != repeat:
-            raise RejectedInputError("The two new passwords differ: type the same one twice.")
+            raise RejectedInputError(_("The two new passwords differ: type the same one twice."))
         change_own_password(
             w,
             who.username,

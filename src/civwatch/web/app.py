@@ -29,6 +29,7 @@ from civwatch.accounts.permissions import Permission
 from civwatch.accounts.throttle import ClientThrottle
 from civwatch.config import Settings
 from civwatch.errors import CivwatchError, NotAuthenticatedError
+from civwatch.i18n import N_, _, gettext, localise
 from civwatch.incidents.input import rejection_message
 from civwatch.web import (
     admin_pages,
@@ -38,6 +39,7 @@ from civwatch.web import (
     incidents_api,
     item_pages,
     jobs_api,
+    language,
     packages_api,
     pages,
     public_pages,
@@ -71,6 +73,39 @@ VENDOR_ASSETS = {
 }
 
 
+#: The heading of an error page, by the error's kind (``CivwatchError.kind``).
+ERROR_TITLES = {
+    "error": N_("Something went wrong"),
+    "configuration": N_("civwatch is not set up correctly"),
+    "not-initialised": N_("The data folder is not set up"),
+    "not-found": N_("Not found"),
+    "rejected-input": N_("This cannot be accepted"),
+    "storage-full": N_("The disk is full"),
+    "integrity": N_("Stored data does not match its record"),
+    "proof": N_("The proof does not check out"),
+    "unhashable-media": N_("This file cannot be compared"),
+    "permission-denied": N_("Not allowed"),
+    "conflict": N_("Changed in the meantime"),
+    "not-authenticated": N_("Please sign in"),
+    "too-many-attempts": N_("Too many attempts"),
+}
+#: The heading of an error page for an HTTP status the routes did not answer themselves.
+STATUS_TITLES = {
+    400: N_("Bad request"),
+    404: N_("Not found"),
+    405: N_("Not allowed here"),
+    413: N_("Too large"),
+    415: N_("Unsupported type"),
+    422: N_("This cannot be accepted"),
+}
+
+
+def error_title(exc: CivwatchError) -> str:
+    """The heading of the page that shows ``exc``, in the reader's language."""
+    title = ERROR_TITLES.get(exc.kind)
+    return gettext(title) if title else exc.kind.replace("-", " ").capitalize()
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -86,9 +121,11 @@ def _error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, NotAuthenticatedError) and request.method == "GET":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
-    title = exc.kind.replace("-", " ").capitalize()
     return pages.render(
-        request, "error.html", {"title": title, "detail": exc.message}, exc.status_code
+        request,
+        "error.html",
+        {"title": error_title(exc), "detail": localise(exc.message)},
+        exc.status_code,
     )
 
 
@@ -118,10 +155,19 @@ def _http(request: Request, exc: Exception) -> Response:
     if not _is_api(request):
         # A person at a browser (the no-JavaScript upload form, a mistyped address) reads
         # a page, not a problem document.
+        page_detail = {
+            400: _("The form could not be read: please send it again from its page."),
+            404: _("There is no such page."),
+            405: _("This page cannot be used that way."),
+        }
+        title = STATUS_TITLES.get(exc.status_code)
         return pages.render(
             request,
             "error.html",
-            {"title": HTTPStatus(exc.status_code).phrase, "detail": message},
+            {
+                "title": gettext(title) if title else HTTPStatus(exc.status_code).phrase,
+                "detail": page_detail.get(exc.status_code, localise(message)),
+            },
             exc.status_code,
         )
     return problem_json(request, exc.status_code, kind, message, headers=exc.headers)
@@ -149,6 +195,7 @@ ROUTERS = (
     custody_pages.router,
     admin_pages.router,
     public_pages.router,
+    language.router,
 )
 
 
@@ -208,6 +255,9 @@ def create_app(settings: Settings, *, secure_cookies: bool = True) -> FastAPI:
         if not request.url.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+    # Outermost: every answer, error pages included, is in the reader's language.
+    app.add_middleware(language.LanguageMiddleware, settings=settings)
 
     for router in ROUTERS:
         app.include_router(router)

@@ -5,41 +5,50 @@ person reading may decide on it (see :mod:`civwatch.incidents.changes`)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
+
+from civwatch.geo.place_names import place_name
+from civwatch.i18n import N_, _, current_language, gettext
+from civwatch.i18n.formatting import format_datetime, format_number
+from civwatch.incidents.vocabulary import term_label
 
 #: Names of the incident's fields as the pages show them.
 FIELD_LABELS = {
-    "title": "Title",
-    "narrative": "Narrative",
-    "start": "Start",
-    "end": "End",
-    "time_precision": "Time precision",
-    "lat": "Latitude",
-    "lon": "Longitude",
-    "radius_m": "Precision radius",
-    "settlement": "Settlement",
-    "raion": "Raion",
-    "oblast": "Oblast",
-    "incident_type": "Type",
-    "weapons": "Weapons",
-    "objects": "Affected objects",
-    "casualties": "Casualties",
-    "perpetrator": "Perpetrator",
-    "perpetrator_confidence": "Perpetrator confidence",
-    "ihl_concerns": "IHL concerns",
+    "title": N_("Title"),
+    "narrative": N_("Narrative"),
+    "start": N_("Start"),
+    "end": N_("End"),
+    "time_precision": N_("Time precision"),
+    "lat": N_("Latitude"),
+    "lon": N_("Longitude"),
+    "radius_m": N_("Precision radius"),
+    "settlement": N_("Settlement"),
+    "raion": N_("Raion"),
+    "oblast": N_("Oblast"),
+    "incident_type": N_("Type"),
+    "weapons": N_("Weapons"),
+    "objects": N_("Affected objects"),
+    "casualties": N_("Casualties"),
+    "perpetrator": N_("Perpetrator"),
+    "perpetrator_confidence": N_("Perpetrator confidence"),
+    "ihl_concerns": N_("IHL concerns"),
 }
 #: Why the reader may not decide, by their part in the incident (whole sentences).
 YOUR_PART = {
-    "proposer": "You proposed this change: another verifier must approve or reject it.",
-    "created": "You recorded this incident: another verifier must approve or reject the change.",
-    "revision": "You wrote a revision of this incident: another verifier must approve or "
-    "reject the change.",
-    "records": "You wrote verification records of evidence linked to this incident: another "
-    "verifier must approve or reject the change.",
+    "proposer": N_("You proposed this change: another verifier must approve or reject it."),
+    "created": N_(
+        "You recorded this incident: another verifier must approve or reject the change."
+    ),
+    "revision": N_(
+        "You wrote a revision of this incident: another verifier must approve or reject the change."
+    ),
+    "records": N_(
+        "You wrote verification records of evidence linked to this incident: another "
+        "verifier must approve or reject the change."
+    ),
 }
 KIND_LIST_FIELDS = {"weapons": "weapon", "objects": "object", "ihl_concerns": "ihl_concern"}
-NOT_RECORDED = "not recorded"
+NOT_RECORDED = N_("not recorded")
 
 
 def _casualties_text(value: Mapping[str, Any], range_text: Callable[[Any], str]) -> str:
@@ -49,17 +58,26 @@ def _casualties_text(value: Mapping[str, Any], range_text: Callable[[Any], str])
         if not figure:
             continue
         source = figure.get("source")
-        line = f"{range_text(figure)} {kind}"
+        line: str = (
+            _("%(range)s killed", range=range_text(figure))
+            if kind == "killed"
+            else _("%(range)s injured", range=range_text(figure))
+        )
         if source:
-            line = f"{line} (source: {source})"
+            line = _("%(figure)s (source: %(source)s)", figure=line, source=source)
         groups = figure.get("groups") or {}
         if groups:
             parts = ", ".join(
-                f"{range_text(g)} {name.replace('_', ' ')}" for name, g in sorted(groups.items())
+                _(
+                    "%(range)s %(group)s",
+                    group=term_label("casualty_group", name),
+                    range=range_text(g),
+                )
+                for name, g in sorted(groups.items())
             )
-            line = f"{line}; of whom {parts}"
+            line = _("%(figure)s; of whom %(groups)s", figure=line, groups=parts)
         lines.append(line)
-    return "; ".join(lines) or NOT_RECORDED
+    return "; ".join(lines) or gettext(NOT_RECORDED)
 
 
 def value_text(
@@ -71,14 +89,15 @@ def value_text(
 ) -> str:
     """A field's value in words, as the facts of the incident page show it."""
     if value is None or value == "" or value == [] or value == {}:
-        return NOT_RECORDED
+        return gettext(NOT_RECORDED)
     if field in ("start", "end"):
-        moment = datetime.fromisoformat(str(value)).astimezone(UTC)
-        return moment.strftime("%Y-%m-%d %H:%M UTC")
+        return format_datetime(value)
     if field in ("lat", "lon"):
         return f"{float(value):.5f}"
     if field == "radius_m":
-        return f"{float(value):g} m"
+        return _("%(metres)s m", metres=format_number(float(value)))
+    if field in ("settlement", "raion", "oblast"):
+        return place_name(str(value), current_language())
     if field == "time_precision":
         return labels.get(str(value), str(value))
     if field == "incident_type":
@@ -101,7 +120,9 @@ def change_rows(
     return [
         {
             "field": d["field"],
-            "label": FIELD_LABELS.get(d["field"], d["field"]),
+            "label": gettext(FIELD_LABELS[d["field"]])
+            if d["field"] in FIELD_LABELS
+            else d["field"],
             "before": value_text(d["field"], d["before"], term_labels, labels, range_text),
             "after": value_text(d["field"], d["after"], term_labels, labels, range_text),
         }

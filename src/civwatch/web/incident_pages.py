@@ -26,7 +26,10 @@ from civwatch.accounts.principal import Principal
 from civwatch.db import utcnow
 from civwatch.errors import CivwatchError, RejectedInputError
 from civwatch.geo.coarsening import PRECISIONS
+from civwatch.geo.place_names import place_name
 from civwatch.geo.regions import UKRAINE_ADMIN1
+from civwatch.i18n import N_, _, current_language, gettext
+from civwatch.i18n.formatting import format_age, format_figure
 from civwatch.incidents import aggregate, casualties, queue, service, suggestions, workflow
 from civwatch.incidents.input import incident_fields
 from civwatch.incidents.terms import list_terms
@@ -37,6 +40,7 @@ from civwatch.incidents.vocabulary import (
     OUTCOMES,
     TIME_PRECISIONS,
     VISIBILITIES,
+    term_label,
 )
 from civwatch.media.preview import previewable
 from civwatch.publish import publication, redaction
@@ -62,63 +66,93 @@ Text = Annotated[str, Query(max_length=255)]
 
 #: What a redirect after a successful form says (keys only travel in the URL: no user text).
 DONE = {
-    "created": "The incident was recorded.",
-    "updated": "The changes were recorded as a new revision.",
-    "proposed": "Your change waits for a second verifier's review: until it is approved, the "
-    "incident keeps the content that was approved before.",
-    "change-approved": "You approved the change: it is now the incident's content.",
-    "change-waiting": "You approved the change. The incident is public: it changes in public "
-    "when a publisher publishes the change as a correction.",
-    "change-rejected": "You rejected the change: the incident keeps the content that was "
-    "approved before.",
-    "linked": "The evidence item was linked.",
-    "unlinked": "The evidence item was unlinked; the link stays in the history.",
-    "status": "The verification status changed.",
-    "approved": "You approved the proposed outcome.",
-    "rejected": "You rejected the proposed outcome; the incident is back under verification.",
-    "published": "The incident is now public.",
-    "unpublished": "The incident was withdrawn from the public site; the reason is in its "
-    "public history.",
-    "precision": "The public location precision changed.",
-    "corrected": "The correction notice is on the public page.",
-    "confirmed": "The suggestion was confirmed: the item is linked.",
-    "dismissed": "The suggestion was dismissed: it will not be offered again.",
+    "created": N_("The incident was recorded."),
+    "updated": N_("The changes were recorded as a new revision."),
+    "proposed": N_(
+        "Your change waits for a second verifier's review: until it is approved, the "
+        "incident keeps the content that was approved before."
+    ),
+    "change-approved": N_("You approved the change: it is now the incident's content."),
+    "change-waiting": N_(
+        "You approved the change. The incident is public: it changes in public "
+        "when a publisher publishes the change as a correction."
+    ),
+    "change-rejected": N_(
+        "You rejected the change: the incident keeps the content that was approved before."
+    ),
+    "linked": N_("The evidence item was linked."),
+    "unlinked": N_("The evidence item was unlinked; the link stays in the history."),
+    "status": N_("The verification status changed."),
+    "approved": N_("You approved the proposed outcome."),
+    "rejected": N_("You rejected the proposed outcome; the incident is back under verification."),
+    "published": N_("The incident is now public."),
+    "unpublished": N_(
+        "The incident was withdrawn from the public site; the reason is in its public history."
+    ),
+    "precision": N_("The public location precision changed."),
+    "corrected": N_("The correction notice is on the public page."),
+    "confirmed": N_("The suggestion was confirmed: the item is linked."),
+    "dismissed": N_("The suggestion was dismissed: it will not be offered again."),
 }
 LABELS = {
-    "reported": "reported",
-    "under_verification": "under verification",
-    "in_review": "in review",
-    "verified": "verified",
-    "unverifiable": "unverifiable",
-    "false_or_misattributed": "false or misattributed",
-    "internal": "internal",
-    "public": "public",
-    "exact": "exact time",
-    "hour": "to the hour",
-    "day": "to the day",
-    "approximate": "approximate",
+    "reported": N_("reported"),
+    "under_verification": N_("under verification"),
+    "in_review": N_("in review"),
+    "verified": N_("verified"),
+    "unverifiable": N_("unverifiable"),
+    "false_or_misattributed": N_("false or misattributed"),
+    "internal": N_("internal"),
+    "public": N_("public"),
+    "exact": N_("exact time"),
+    "hour": N_("to the hour"),
+    "day": N_("to the day"),
+    "approximate": N_("approximate"),
 }
 #: How the list of revisions names a revision that is not (yet) the incident's content.
 REVISION_STATES = {
-    "pending": "proposed, in review",
-    "approved": "approved, waiting for publication as a correction",
-    "rejected": "rejected",
+    "pending": N_("proposed, in review"),
+    "approved": N_("approved, waiting for publication as a correction"),
+    "rejected": N_("rejected"),
 }
-OBLASTS = sorted(english for english, _ in UKRAINE_ADMIN1.values())
+OBLASTS = sorted(english for english, _uk in UKRAINE_ADMIN1.values())
+#: Why the reader may not review an incident, by their part in it (whole sentences).
+OWN_PART = {
+    "submitter": N_(
+        "You submitted this incident for review and cannot review it: a second verifier must."
+    ),
+    "created": N_(
+        "You recorded this incident and cannot approve or reject it: a second verifier must."
+    ),
+    "revision": N_(
+        "You wrote a revision of this incident and cannot approve or reject it: a second "
+        "verifier must."
+    ),
+    "records": N_(
+        "You wrote verification records of evidence linked to this incident and cannot "
+        "approve or reject it: a second verifier must."
+    ),
+    "proposer": N_(
+        "You proposed the change to this incident and cannot approve or reject it: a second "
+        "verifier must."
+    ),
+}
 
 
 # --- small parsers -----------------------------------------------------------------------------
 
 
 def _day(value: str, what: str) -> datetime | None:
-    """A YYYY-MM-DD date from a form as midnight UTC (None when empty)."""
+    """A YYYY-MM-DD date from a form as midnight UTC (None when empty); ``what`` names the
+    field in the refusal."""
     value = value.strip()
     if not value:
         return None
     try:
         return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
     except ValueError:
-        raise RejectedInputError(f"{what} {value!r} is not a date such as 2022-03-09.") from None
+        raise RejectedInputError(
+            _("%(what)s “%(value)s” is not a date such as 2022-03-09.", what=what, value=value)
+        ) from None
 
 
 def _moment(value: str) -> datetime | str | None:
@@ -148,21 +182,27 @@ def _figure(text: str, source: str, kind: str) -> dict[str, Any] | None:
     text = text.strip()
     if not text:
         if source.strip():
-            raise RejectedInputError(f"A source for the {kind} needs a number or range too.")
+            raise RejectedInputError(
+                _("A source for the killed needs a number or range too.")
+                if kind == "killed"
+                else _("A source for the injured needs a number or range too.")
+            )
         return None
     try:
         low, high = casualties.range_bounds(text)  # the incident input checks the numbers
     except RejectedInputError as exc:
-        raise RejectedInputError(f"{kind.capitalize()}: {exc.message}") from None
+        raise RejectedInputError(
+            _("Killed: %(problem)s", problem=exc.message)
+            if kind == "killed"
+            else _("Injured: %(problem)s", problem=exc.message)
+        ) from None
     return {"min": low, "max": high, "source": source.strip() or None}
 
 
 def range_text(figure: dict[str, Any] | None) -> str:
-    """'2–4' (en dash) or '3' for a figure {min, max}; '' for none."""
-    if not figure:
-        return ""
-    low, high = figure["min"], figure["max"]
-    return str(low) if low == high else f"{low}–{high}"
+    """'2–4' (en dash) or '3' for a figure {min, max}, numbers written for the reader's
+    language; '' for none."""
+    return format_figure(figure)
 
 
 def _form_time(iso: str | None) -> str:
@@ -191,8 +231,8 @@ class Filters:
 
     def __post_init__(self) -> None:
         try:
-            start = _day(self.start, "The 'from' date")
-            end = _day(self.end, "The 'to' date")
+            start = _day(self.start, _("The “from” date"))
+            end = _day(self.end, _("The “to” date"))
         except RejectedInputError as exc:
             self.error = exc.message
             start = end = None
@@ -260,7 +300,8 @@ def vocabularies(ws: Workspace) -> dict[str, list[tuple[str, str]]]:
     """kind -> [(code, label)] for the selects and checkboxes of the forms."""
     out: dict[str, list[tuple[str, str]]] = {}
     for term in list_terms(ws):
-        out.setdefault(term["kind"], []).append((term["code"], term["label"]))
+        shown = term_label(term["kind"], term["code"]) if term["builtin"] else term["label"]
+        out.setdefault(term["kind"], []).append((term["code"], shown))
     for terms in out.values():
         terms.sort(key=lambda t: (t[0] == "other", t[1].casefold()))
     return out
@@ -279,9 +320,9 @@ def _common(ws: Workspace, who: Principal) -> dict[str, Any]:
         "location_precisions": PRECISIONS,
         "outcomes": OUTCOMES,
         "link_roles": LINK_ROLES,
-        "oblasts": OBLASTS,
-        "labels": LABELS,
-        "revision_states": REVISION_STATES,
+        "oblasts": [(o, place_name(o, current_language())) for o in OBLASTS],
+        "labels": {code: gettext(text) for code, text in LABELS.items()},
+        "revision_states": {code: gettext(text) for code, text in REVISION_STATES.items()},
         "range_text": range_text,
         "can_write": allows(who.roles, Permission.INCIDENTS_WRITE),
         "can_review": allows(who.roles, Permission.REVIEW),
@@ -409,7 +450,9 @@ def _revision(form: FormData) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise RejectedInputError(f"{raw[:20]!r} is not a revision number.") from None
+        raise RejectedInputError(
+            _("“%(value)s” is not a revision number.", value=raw[:20])
+        ) from None
 
 
 def _entered(form: FormData) -> dict[str, Any]:
@@ -592,8 +635,8 @@ def review_queue(request: Request, w: WS, who: Reader) -> Response:
         {
             **_common(w, who),
             "queue": found,
-            "field_labels": FIELD_LABELS,
-            "age": lambda since: queue.age(since, now),
+            "field_labels": {field: gettext(text) for field, text in FIELD_LABELS.items()},
+            "age": lambda since: format_age(since, now=now),
         },
     )
 
@@ -642,10 +685,8 @@ def _incident_page(
             and incident["status"] == "in_review"
             and submitter != who.username
             and who.username not in authors,
-            "own_part": workflow.NOT_YOURS[authors[who.username]].format(
-                reviewer="You", what="this incident"
-            )
-            if who.username in authors
+            "own_part": gettext(OWN_PART[authors[who.username]])
+            if authors.get(who.username) in OWN_PART
             else None,
             "change": change,
             "change_rows": []
@@ -655,11 +696,11 @@ def _incident_page(
             and change is not None
             and change["state"] == "pending"
             and part is None,
-            "change_part": None if part is None else YOUR_PART[part],
+            "change_part": None if part is None else gettext(YOUR_PART[part]),
             "suggested": suggested,
             "internal_access": service.internal_access(ws, incident_id, who.username),
             "previewable": previewable,
-            "done": DONE.get(done),
+            "done": gettext(DONE[done]) if done in DONE else None,
             "error": error,
             "error_form": error_form,
             "form": edit_form,
@@ -938,7 +979,7 @@ async def incident_visibility(
             "incident-publish",
             "published",
             _refuse,
-            "Choose to publish (visibility public) or to withdraw (visibility internal).",
+            _("Choose to publish (visibility public) or to withdraw (visibility internal)."),
         )
     return await _act(
         request,

@@ -21,6 +21,7 @@ from civwatch.errors import CivwatchError, NotFoundError, RejectedInputError
 from civwatch.evidence.clusters import item_cluster
 from civwatch.evidence.proofs import item_entries
 from civwatch.evidence.service import find_item, item_json
+from civwatch.i18n import N_, _, gettext
 from civwatch.incidents.item_links import item_incidents
 from civwatch.incidents.verification import (
     RECORD_FIELDS,
@@ -46,13 +47,16 @@ Publisher = Annotated[Principal, Depends(require(Permission.PUBLISH))]
 
 #: Messages shown after a form succeeded (the page is reached by a redirect).
 DONE = {
-    "record": "Verification record added.",
-    "status": "Verification status changed.",
-    "review": "Review decision recorded.",
-    "redaction": "A draft redacted copy was made. Check it below; a publisher other than "
-    "you must approve it before the public sees it.",
-    "redaction-approved": "You approved the redacted copy: it is what the public will see "
-    "of this item.",
+    "record": N_("Verification record added."),
+    "status": N_("Verification status changed."),
+    "review": N_("Review decision recorded."),
+    "redaction": N_(
+        "A draft redacted copy was made. Check it below; a publisher other than "
+        "you must approve it before the public sees it."
+    ),
+    "redaction-approved": N_(
+        "You approved the redacted copy: it is what the public will see of this item."
+    ),
 }
 #: Fields of the form that are numbers, times (UTC when no offset is given) and lists.
 NUMBERS = {"lat", "lon", "precision_m"}
@@ -138,7 +142,7 @@ def _view(
             "levels": LEVELS,
             "outcomes": OUTCOMES,
             "error": error,
-            "done": DONE.get(done or ""),
+            "done": gettext(DONE[done]) if done in DONE else None,
         },
         status,
     )
@@ -156,12 +160,15 @@ def item_page(
 
 
 @router.get("/evidence/{sha256}/preview")
-def item_preview(w: WS, _: Reader, sha256: str) -> Response:
+def item_preview(w: WS, _reader: Reader, sha256: str) -> Response:
     """A downscaled image without metadata (never the original bytes)."""
     item = find_item(w, sha256)
     if not previewable(item.media_type):
         raise RejectedInputError(
-            f"There is no preview of {item.media_type} files; download the original instead."
+            _(
+                "There is no preview of %(type)s files; download the original instead.",
+                type=item.media_type,
+            )
         )
     data, kind = cached_preview(
         w.data_dir / "cache" / "previews",
@@ -250,7 +257,9 @@ async def item_add_record(request: Request, w: WS, who: Writer, sha256: str) -> 
     def call(form: Any) -> dict[str, Any]:
         kind = _text(form, "kind") or ""
         if kind not in RECORD_FIELDS:
-            raise RejectedInputError(f"Choose a record kind: {', '.join(RECORD_KINDS)}.")
+            raise RejectedInputError(
+                _("Choose a record kind: %(kinds)s.", kinds=", ".join(RECORD_KINDS))
+            )
         supersedes = _text(form, "supersedes")
         return add_record(
             w,
@@ -303,7 +312,7 @@ def parse_region_lines(text: str) -> list[dict[str, float]]:
     """Manual blur regions typed one per line as ``x,y,w,h`` (pixels of the picture as
     shown); blank lines are skipped. Bounds are checked by the redaction service."""
     if len(text) > MAX_REGIONS_TEXT:
-        raise RejectedInputError("The list of regions is too long.")
+        raise RejectedInputError(_("The list of regions is too long."))
     regions = []
     for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
@@ -316,8 +325,12 @@ def parse_region_lines(text: str) -> list[dict[str, float]]:
             values = []
         if len(values) != 4:
             raise RejectedInputError(
-                f"Region line {number} ({line[:40]!r}) must be four numbers x,y,w,h in "
-                "pixels, such as 120,80,200,150."
+                _(
+                    "Region line %(number)s (“%(line)s”) must be four numbers x,y,w,h in "
+                    "pixels, such as 120,80,200,150.",
+                    number=number,
+                    line=line[:40],
+                )
             )
         regions.append(dict(zip(("x", "y", "w", "h"), values, strict=True)))
     return regions
@@ -354,7 +367,13 @@ async def item_redaction_approve(
 
     def call(form: Any) -> dict[str, Any]:
         if redaction.get_redaction(w, redaction_id)["original_sha256"] != found.sha256:
-            raise NotFoundError(f"Item {found.sha256[:12]} has no redaction {redaction_id}.")
+            raise NotFoundError(
+                _(
+                    "Item %(sha)s has no redaction %(id)s.",
+                    sha=found.sha256[:12],
+                    id=redaction_id,
+                )
+            )
         done = redaction.approve_redaction(
             w, redaction_id, actor=who.username, note=_text(form, "note")
         )

@@ -6,10 +6,12 @@ import hmac
 import secrets
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -22,11 +24,25 @@ from civwatch.accounts.throttle import ClientThrottle
 from civwatch.errors import CivwatchError, NotAuthenticatedError
 from civwatch.evidence.ingest import SourceInfo
 from civwatch.evidence.search import EvidenceFilter, search_items
+from civwatch.i18n import available_languages, current_language, language_name, templating
+from civwatch.web import labels
 from civwatch.web.auth import audit_action, client_of, require, session_cookie_name
 from civwatch.web.deps import WS, tree_head_json
+from civwatch.web.js_messages import js_messages_json
+from civwatch.web.language import safe_next
 from civwatch.web.limits import streamed_upload
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+TEMPLATES = Jinja2Templates(
+    env=labels.install(
+        templating.configure(
+            Environment(
+                loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                autoescape=select_autoescape(),
+            )
+        )
+    )
+)
+
 
 
 def _can(principal: Principal | None, permission: str) -> bool:
@@ -47,17 +63,29 @@ Reader = Annotated[Principal, Depends(require(Permission.EVIDENCE_READ))]
 Uploader = Annotated[Principal, Depends(require(Permission.EVIDENCE_UPLOAD))]
 
 
+def _here(request: Request) -> str:
+    """This page's path and query without ``lang``: where the language switch returns."""
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "lang"])
+    return request.url.path + (f"?{query}" if query else "")
+
+
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    """A page in the request's language, with the language switch's links."""
     context.setdefault("principal", getattr(request.state, "principal", None))
     context["version"] = __version__
+    here = _here(request)
+    context["language"] = current_language()
+    context["js_messages"] = js_messages_json(current_language())
+    context["language_links"] = [
+        {
+            "code": code,
+            "name": language_name(code),
+            "href": "/language?" + urlencode({"lang": code, "next": here}),
+            "current": code == current_language(),
+        }
+        for code in available_languages()
+    ]
     return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
-
-
-def safe_next(value: str | None) -> str:
-    """Only a path on this site (never '//host' or a scheme) may follow a sign-in."""
-    if value and value.startswith("/") and not value.startswith(("//", "/\\")):
-        return value
-    return "/"
 
 
 def device_cookie_name(request: Request) -> str:

@@ -22,9 +22,18 @@ from starlette.responses import Response, StreamingResponse
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
 from civwatch.errors import CivwatchError, NotFoundError, RejectedInputError
+from civwatch.geo.place_names import place_label, place_name
 from civwatch.geo.regions import UKRAINE_ADMIN1
+from civwatch.i18n import N_, _, current_language, gettext, localise
+from civwatch.i18n.formatting import (
+    as_datetime,
+    format_date,
+    format_datetime,
+    format_month,
+    in_ukraine,
+)
 from civwatch.incidents.service import extra_terms
-from civwatch.incidents.vocabulary import BUILTIN
+from civwatch.incidents.vocabulary import BUILTIN, term_label
 from civwatch.publish import charts, feeds, sitrep
 from civwatch.publish.public import (
     MAX_LIMIT,
@@ -37,6 +46,7 @@ from civwatch.publish.sharecard import share_card
 from civwatch.web.answer_cache import cached_answer, etag_matches, revalidated
 from civwatch.web.auth import require
 from civwatch.web.deps import MAX_ROW_ID, WS, RowId
+from civwatch.web.labels import publication_event
 from civwatch.web.media import MEDIA_CSP, download_type
 from civwatch.web.pages import render
 from civwatch.workspace import Workspace
@@ -48,12 +58,14 @@ Publisher = Annotated[Principal, Depends(require(Permission.PUBLISH))]
 PAGE_SIZE = 50
 #: Where the map fetches markers for its viewport (the public map API, GeoJSON).
 MAP_ENDPOINT = "/api/v1/public/map"
+#: How precisely a public location is shown ("location shown to ...").
 PRECISION_TEXT = {
-    "exact": "the exact place",
-    "settlement": "the settlement",
-    "raion": "the district (raion)",
-    "oblast": "the region (oblast)",
+    "exact": N_("the exact place"),
+    "settlement": N_("the settlement"),
+    "raion": N_("the district (raion)"),
+    "oblast": N_("the region (oblast)"),
 }
+CASUALTY_ROWS = {"killed": N_("Killed"), "injured": N_("Injured")}
 Text = Annotated[str, Query(max_length=100)]
 
 
@@ -61,35 +73,38 @@ Text = Annotated[str, Query(max_length=100)]
 
 
 def _when(value: Any) -> datetime:
-    at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
-
-
-def _day(at: datetime) -> str:
-    return at.strftime("%-d %B %Y")
+    at = as_datetime(value)
+    assert at is not None
+    return at
 
 
 def _when_text(incident: Mapping[str, Any]) -> str:
-    start = _when(incident["start"])
+    """When an incident started, as precisely as it is known, in Kyiv time for Ukraine."""
+    kyiv = in_ukraine(incident)
     precision = incident.get("time_precision")
     if precision in ("exact", "hour"):
-        return start.strftime("%-d %B %Y, %H:%M UTC")
+        return format_datetime(incident["start"], kyiv=kyiv)
+    day = format_date(incident["start"], kyiv=kyiv)
     if precision == "approximate":
-        return f"around {_day(start)}"
-    return _day(start)
+        return _("around %(day)s", day=day)
+    return day
 
 
 def place_text(incident: Mapping[str, Any]) -> str:
+    """Where an incident happened, as the public may know it, in the reader's language."""
+    language = current_language()
     location = incident.get("location") or {}
     place = location.get("place")
     if place:
-        return str(place)
+        return place_label(str(place), language)
     parts = [incident.get(k) for k in ("settlement", "raion", "oblast")]
-    return ", ".join(str(p) for p in parts if p) or "Ukraine"
+    named = [place_name(str(p), language) for p in parts if p]
+    return ", ".join(named) or gettext(N_("Ukraine"))
 
 
 def present(incident: Mapping[str, Any]) -> dict[str, Any]:
-    """A public incident with the texts its pages show (nothing added from elsewhere)."""
+    """A public incident with the texts its pages show (nothing added from elsewhere), in
+    the reader's language."""
     start = _when(incident["start"])
     casualties = incident.get("casualties") or {}
     rows = []
@@ -97,26 +112,30 @@ def present(incident: Mapping[str, Any]) -> dict[str, Any]:
         figure = casualties.get(kind)
         if not figure:
             continue
-        rows.append({"label": kind.capitalize(), "figure": figure, "source": figure.get("source")})
+        kind_label = gettext(CASUALTY_ROWS[kind])
+        rows.append({"label": kind_label, "figure": figure, "source": figure.get("source")})
         for group, g in sorted((figure.get("groups") or {}).items()):
-            label = f"{kind.capitalize()}: {group.replace('_', ' ')}"
+            label = _(
+                "%(kind)s: %(group)s",
+                kind=kind_label,
+                group=term_label("casualty_group", group),
+            )
             rows.append({"label": label, "figure": g, "source": g.get("source")})
     location = incident.get("location") or {}
     history = incident.get("history") or []
     return {
         **incident,
         "start_iso": start.isoformat(),
-        "start_text": _day(start),
+        "start_text": format_date(start, kyiv=in_ukraine(incident)),
         "when_text": _when_text(incident),
         "place_text": place_text(incident),
-        "type_label": charts.term_label("incident_type", incident.get("incident_type")),
-        "weapon_labels": [charts.term_label("weapon", w) for w in incident.get("weapons") or ()],
-        "object_labels": [charts.term_label("object", o) for o in incident.get("objects") or ()],
-        "ihl_labels": [
-            charts.term_label("ihl_concern", c) for c in incident.get("ihl_concerns") or ()
-        ],
-        "location_precision_text": PRECISION_TEXT.get(
-            str(location.get("precision")), str(location.get("precision") or "")
+        "type_label": term_label("incident_type", incident.get("incident_type"))
+        or gettext(N_("Not known")),
+        "weapon_labels": [term_label("weapon", w) for w in incident.get("weapons") or ()],
+        "object_labels": [term_label("object", o) for o in incident.get("objects") or ()],
+        "ihl_labels": [term_label("ihl_concern", c) for c in incident.get("ihl_concerns") or ()],
+        "location_precision_text": gettext(
+            PRECISION_TEXT.get(str(location.get("precision")), str(location.get("precision") or ""))
         ),
         "casualty_rows": rows,
         "corrected": any(h.get("kind") == "corrected" for h in history),
@@ -124,16 +143,16 @@ def present(incident: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _history(incident: Mapping[str, Any]) -> list[dict[str, Any]]:
-    kinds = {"published": "Published", "corrected": "Corrected", "withdrawn": "Withdrawn"}
+    kyiv = in_ukraine(incident)
     out = []
     for h in incident.get("history") or ():
         at = _when(h["at"])
         out.append(
             {
                 "kind": h.get("kind"),
-                "kind_text": kinds.get(str(h.get("kind")), str(h.get("kind"))),
+                "kind_text": publication_event(h.get("kind")),
                 "at_iso": at.isoformat(),
-                "at_text": _day(at),
+                "at_text": format_date(at, kyiv=kyiv),
                 "note": h.get("note") or "",
             }
         )
@@ -143,13 +162,14 @@ def _history(incident: Mapping[str, Any]) -> list[dict[str, Any]]:
 # -- filters ----------------------------------------------------------------------------
 
 
-def _date(value: str, what: str) -> date | None:
+def _date(value: str, refusal: str) -> date | None:
+    """A YYYY-MM-DD date, or None for an empty field; ``refusal`` says what is wrong."""
     if not value:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise RejectedInputError(f"{what} must be a date such as 2024-03-01.") from None
+        raise RejectedInputError(refusal) from None
 
 
 class Filters:
@@ -174,10 +194,10 @@ class Filters:
         }
 
     def public(self) -> PublicFilter:
-        first = _date(self.values["from"], "'From'")
-        last = _date(self.values["to"], "'To'")
+        first = _date(self.values["from"], _("“From” must be a date such as 2024-03-01."))
+        last = _date(self.values["to"], _("“To” must be a date such as 2024-03-01."))
         if first and last and last < first:
-            raise RejectedInputError("'To' is before 'From': the period ends before it starts.")
+            raise RejectedInputError(_("“To” is before “From”: the period ends before it starts."))
         return PublicFilter.parse(
             start_from=datetime(first.year, first.month, first.day, tzinfo=UTC) if first else None,
             start_to=(
@@ -203,12 +223,17 @@ def _choices(ws: Workspace) -> dict[str, list[tuple[str, str]]]:
     """Options of the filter form: oblasts, and the vocabulary terms (built in and added)."""
     with ws.sessions() as session:
         extra = {kind: extra_terms(session, kind) for kind in ("incident_type", "weapon", "object")}
+    language = current_language()
     out = {
-        "oblast": sorted((name, name) for name, _ in UKRAINE_ADMIN1.values()),
+        "oblast": sorted(
+            ((name, place_name(name, language)) for name, _uk in UKRAINE_ADMIN1.values()),
+            key=lambda t: t[1].casefold(),
+        ),
     }
     for field, kind in (("type", "incident_type"), ("weapon", "weapon"), ("object", "object")):
-        terms = {**BUILTIN[kind], **extra[kind]}
-        out[field] = sorted(terms.items(), key=lambda t: t[1].casefold())
+        codes = {**BUILTIN[kind], **extra[kind]}
+        labelled = [(code, term_label(kind, code, extra[kind])) for code in codes]
+        out[field] = sorted(labelled, key=lambda t: t[1].casefold())
     return out
 
 
@@ -222,9 +247,13 @@ def _page(
 
 
 def _failed(request: Request, ws: Workspace, exc: CivwatchError) -> Response:
-    title = "Not found" if isinstance(exc, NotFoundError) else "This request cannot be shown"
+    title = _("Not found") if isinstance(exc, NotFoundError) else _("This request cannot be shown")
     return _page(
-        request, ws, "public_error.html", {"title": title, "detail": exc.message}, exc.status_code
+        request,
+        ws,
+        "public_error.html",
+        {"title": title, "detail": localise(exc.message)},
+        exc.status_code,
     )
 
 
@@ -309,7 +338,7 @@ def public_timeline(request: Request, w: WS, _: Anyone, f: PageFilters) -> Respo
     for i in incidents:
         key = i["start_iso"][:7]
         if not months or months[-1]["key"] != key:
-            label = _when(i["start"]).strftime("%B %Y")
+            label = format_month(i["start"])
             months.append({"key": key, "label": label, "incidents": []})
         months[-1]["incidents"].append(i)
     return _page(
@@ -327,7 +356,7 @@ def public_timeline(request: Request, w: WS, _: Anyone, f: PageFilters) -> Respo
 
 
 @router.get("/public/incidents/{incident_id}", response_class=HTMLResponse)
-def public_incident_page(request: Request, w: WS, _: Anyone, incident_id: RowId) -> Response:
+def public_incident_page(request: Request, w: WS, _anyone: Anyone, incident_id: RowId) -> Response:
     """One published incident: facts, casualty ranges with sources, corrections, media."""
     try:
         incident = public_incident(w, incident_id)
@@ -344,7 +373,7 @@ def public_incident_page(request: Request, w: WS, _: Anyone, incident_id: RowId)
             "graphic": m["graphic"],
             "width": m["width"],
             "height": m["height"],
-            "alt": f"Photo {n + 1} of {shown['title']} (faces blurred)",
+            "alt": _("Photo %(n)s of %(title)s (faces blurred)", n=n + 1, title=shown["title"]),
         }
         for n, m in enumerate(_published_media(w, incident_id))
     ]
@@ -358,7 +387,12 @@ def public_incident_page(request: Request, w: WS, _: Anyone, incident_id: RowId)
             "corrections": [h for h in history if h["kind"] == "corrected"],
             "summary": " ".join(summary[:3])[:300],
             "page_url": page_url,
-            "card_url": f"{page_url}/card.png",
+            "card_url": f"{page_url}/card.png"
+            + (
+                ""
+                if current_language() == w.settings.default_language
+                else f"?lang={current_language()}"
+            ),
             "media": media,
             "section": "/public",
         },
@@ -475,16 +509,19 @@ def public_feed_json(request: Request, w: WS, _: Anyone) -> Response:
 def situation_report(
     request: Request,
     w: WS,
-    _: Publisher,
+    _publisher: Publisher,
     from_: Annotated[str, Query(alias="from", max_length=10)] = "",
     to: Annotated[str, Query(max_length=10)] = "",
     format: Annotated[str, Query(max_length=8)] = "html",
 ) -> Response:
     """A situation report (default: last week) as HTML or PDF, for publishers."""
     try:
-        start, end = sitrep.period(_date(from_, "'from'"), _date(to, "'to'"))
+        start, end = sitrep.period(
+            _date(from_, _("“from” must be a date such as 2024-03-01.")),
+            _date(to, _("“to” must be a date such as 2024-03-01.")),
+        )
         if format not in ("html", "pdf"):
-            raise RejectedInputError("format must be html or pdf.")
+            raise RejectedInputError(_("The format must be html or pdf."))
         report = sitrep.build_report(w, start, end)
         html = sitrep.render_html(report)
     except CivwatchError as exc:

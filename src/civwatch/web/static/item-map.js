@@ -17,5 +17,5 @@
   // A vector marker: no image to fetch, visible on a plain background when offline.
   L.circleMarker([lat, lon], { radius: 9, weight: 3, color: "#a4161a", fillOpacity: 0.5 })
     .addTo(map)
-    .bindTooltip("Location in the file's metadata (not verified)");
+    .bindTooltip(window.civwatchT ? window.civwatchT.t("metadata-location") : "");
 })();

@@ -2,7 +2,8 @@
 // Without JavaScript the job page refreshes itself instead.
 "use strict";
 (function () {
-  const STATE_WORDS = { queued: "waiting", running: "running", done: "done", failed: "failed" };
+  const T = window.civwatchT;
+  const stateWord = (state) => T.label("job_state", state);
 
   function code(text) {
     const c = document.createElement("code");
@@ -30,15 +31,16 @@
     const name = document.createElement("strong");
     name.textContent = o.path;
     li.appendChild(name);
-    li.appendChild(document.createTextNode(": " + o.status + (o.error ? " — " + o.error : "")));
-    if (o.status === "ingested") { li.append(" "); li.appendChild(flag("new")); }
-    if (o.status === "duplicate") { li.append(" "); li.appendChild(flag("already held")); }
+    li.appendChild(document.createTextNode(": " + T.label("upload_outcome", o.status) +
+      (o.error ? " — " + o.error : "")));
+    if (o.status === "ingested") { li.append(" "); li.appendChild(flag(T.t("new"))); }
+    if (o.status === "duplicate") { li.append(" "); li.appendChild(flag(T.t("already-held"))); }
     if (o.copies && o.copies.count > 0) {
       const n = o.copies.count;
       li.append(" ");
-      li.appendChild(flag("copy of " + n + " other item" + (n === 1 ? "" : "s") +
-        (o.copies.first_seen ? ", first seen " +
-          o.copies.first_seen.seen_at.slice(0, 16).replace("T", " ") : "")));
+      li.appendChild(flag(T.tn("copies", n) + (o.copies.first_seen ? T.t("first-seen", {
+        when: o.copies.first_seen.seen_at.slice(0, 16).replace("T", " ") + " " + T.t("utc"),
+      }) : "")));
       (o.copies.of || []).forEach((sha) => {
         li.append(" ");
         li.appendChild(link("/api/v1/evidence/" + sha, code(sha)));
@@ -47,7 +49,7 @@
     if (o.sha256) {
       li.append(" · ");
       const item = document.createElement("span");
-      item.append("item ");
+      item.append(T.t("item") + " ");
       item.appendChild(code(o.sha256));
       li.appendChild(link("/api/v1/evidence/" + o.sha256, item));
     }
@@ -61,7 +63,7 @@
       fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
         .then((r) => r.json().then((doc) => ({ ok: r.ok, doc: doc })))
         .then(({ ok, doc }) => {
-          if (!ok) { failed((doc && doc.detail) || "The job cannot be shown."); return; }
+          if (!ok) { failed((doc && doc.detail) || T.t("job-unavailable")); return; }
           show(doc);
           if (doc.state !== "done" && doc.state !== "failed") {
             delay = Math.min(delay * 1.3, 2000);
@@ -76,7 +78,7 @@
     poll();
   }
 
-  window.civwatchJobs = { outcomeLine: outcomeLine, follow: follow, STATE_WORDS: STATE_WORDS };
+  window.civwatchJobs = { outcomeLine: outcomeLine, follow: follow, stateWord: stateWord };
 
   // The job page: update it in place.
   const box = document.getElementById("job");
@@ -84,14 +86,16 @@
   const refresh = box.querySelector(".job-refresh");
   if (refresh) refresh.hidden = true;
   follow(box.dataset.jobUrl, (job) => {
-    box.querySelector(".job-state").textContent = STATE_WORDS[job.state] || job.state;
+    box.querySelector(".job-state").textContent = stateWord(job.state);
     const message = box.querySelector(".job-message");
     message.textContent = job.message;
     message.classList.toggle("error", job.state === "failed");
     const bar = box.querySelector(".job-progress");
     bar.max = job.total > 0 ? job.total : 1;
     bar.value = job.total > 0 ? job.done : (job.state === "done" ? 1 : 0);
-    box.querySelector(".job-count").textContent = job.done + " of " + job.total + " done.";
+    box.querySelector(".job-count").textContent = T.t("done-of", {
+      done: T.number(job.done), total: T.number(job.total),
+    });
     const list = box.querySelector(".job-outcomes");
     list.replaceChildren(...(job.result.outcomes || []).map(outcomeLine));
   }, (message) => {

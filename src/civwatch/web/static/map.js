@@ -5,7 +5,8 @@
   "use strict";
   var box = document.getElementById("incident-map");
   var status = document.getElementById("map-status");
-  if (!box || typeof L === "undefined" || !L.markerClusterGroup) { return; }
+  var T = window.civwatchT;
+  if (!box || !T || typeof L === "undefined" || !L.markerClusterGroup) { return; }
   var MAX_PAGES = 5;
   var LIMIT = 1000;
   box.hidden = false;
@@ -24,20 +25,19 @@
     return figure.min === figure.max ? String(figure.min) : figure.min + "\u2013" + figure.max;
   }
 
-  function label(value) { return String(value || "").replace(/_/g, " "); }
 
   function popup(p) {
     var root = el("div", null, "map-popup");
-    var title = el("a", p.title || "Incident " + p.id);
+    var title = el("a", p.title || T.t("incident", { id: p.id }));
     // only a local path is followed: the API gives "/incidents/<id>"
     title.href = (typeof p.url === "string" && /^\/incidents\/\d+$/.test(p.url)) ? p.url : "/incidents/" + Number(p.id);
     var heading = el("p"); heading.appendChild(title); root.appendChild(heading);
-    root.appendChild(el("p", String(p.start || "").slice(0, 16).replace("T", " ") + " UTC" + (p.oblast ? " \u00b7 " + p.oblast : "")));
+    root.appendChild(el("p", String(p.start || "").slice(0, 16).replace("T", " ") + " " + T.t("utc") + (p.oblast ? " \u00b7 " + T.label("oblast", p.oblast) : "")));
     var parts = [];
-    if (p.killed) { parts.push(range(p.killed) + " killed"); }
-    if (p.injured) { parts.push(range(p.injured) + " injured"); }
-    root.appendChild(el("p", parts.length ? parts.join(", ") : "no casualty figures"));
-    root.appendChild(el("p", label(p.incident_type) + " \u00b7 " + label(p.status) + " \u00b7 " + label(p.visibility)));
+    if (p.killed) { parts.push(T.t("killed", { range: range(p.killed) })); }
+    if (p.injured) { parts.push(T.t("injured", { range: range(p.injured) })); }
+    root.appendChild(el("p", parts.length ? parts.join(", ") : T.t("no-figures")));
+    root.appendChild(el("p", T.label("incident_type", p.incident_type) + " \u00b7 " + T.label("status", p.status) + " \u00b7 " + T.label("visibility", p.visibility)));
     return root;
   }
 
@@ -61,8 +61,8 @@
       .then(function (response) {
         if (!response.ok) {
           return response.json().then(function (problem) {
-            throw new Error(problem.detail || ("the server answered " + response.status));
-          }, function () { throw new Error("the server answered " + response.status); });
+            throw new Error(problem.detail || T.t("server-answered", { status: response.status }));
+          }, function () { throw new Error(T.t("server-answered", { status: response.status })); });
         }
         return response.json();
       })
@@ -79,10 +79,10 @@
         cluster.addLayers(markers);
         shown += markers.length;
         if (doc.next && page < MAX_PAGES) {
-          say("Loading incidents\u2026 " + shown + " so far");
+          say(T.tn("loading-so-far", shown));
           return fetchPage(doc.next, gen, page + 1, shown);
         }
-        say(shown + " incident" + (shown === 1 ? "" : "s") + " in this part of the map" + (doc.next ? " (the first " + shown + "; zoom in to see all)" : "") + ".");
+        say(T.tn(doc.next ? "in-view-first" : "in-view", shown));
       });
   }
 
@@ -95,9 +95,9 @@
     var bbox = [west, south, east, north].map(function (v) { return v.toFixed(5); }).join(",");
     var url = base + (base.indexOf("?") === -1 ? "?" : (/[?&]$/.test(base) ? "" : "&")) + "bbox=" + bbox + "&limit=" + LIMIT;
     cluster.clearLayers();
-    say("Loading incidents\u2026");
+    say(T.t("loading"));
     fetchPage(url, gen, 1, 0).catch(function (err) {
-      if (gen === generation) { say("The map could not load incidents: " + err.message); }
+      if (gen === generation) { say(T.t("map-failed", { error: err.message })); }
     });
   }
 

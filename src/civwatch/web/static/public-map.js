@@ -5,7 +5,8 @@
   "use strict";
   var box = document.getElementById("map");
   var status = document.getElementById("map-status");
-  if (!box || typeof L === "undefined" || !L.markerClusterGroup) { return; }
+  var T = window.civwatchT;
+  if (!box || !T || typeof L === "undefined" || !L.markerClusterGroup) { return; }
   var MAX_PAGES = 5;
   var LIMIT = 1000;
   box.hidden = false;
@@ -25,17 +26,18 @@
 
   function popup(p) {
     var root = el("div");
-    var link = el("a", p.title || "Incident " + p.id);
+    var link = el("a", p.title || T.t("incident", { id: p.id }));
     link.href = "/public/incidents/" + Number(p.id);  // only our own incident pages
     var heading = el("p"); heading.appendChild(link); root.appendChild(heading);
     var place = (p.location && p.location.place) || p.place || p.oblast || "";
-    root.appendChild(el("p", String(p.start || "").slice(0, 10) + (place ? " \u00b7 " + place : "")));
+    var shownPlace = String(place).split(", ").map(function (part) { return T.label("oblast", part); }).join(", ");
+    root.appendChild(el("p", String(p.start || "").slice(0, 10) + (place ? " \u00b7 " + shownPlace : "")));
     var c = p.casualties || {};
     var parts = [];
     var killed = range(c.killed || p.killed), injured = range(c.injured || p.injured);
-    if (killed) { parts.push("killed: " + killed); }
-    if (injured) { parts.push("injured: " + injured); }
-    root.appendChild(el("p", parts.length ? parts.join(" \u00b7 ") : "casualties not known"));
+    if (killed) { parts.push(T.t("killed", { range: killed })); }
+    if (injured) { parts.push(T.t("injured", { range: injured })); }
+    root.appendChild(el("p", parts.length ? parts.join(" \u00b7 ") : T.t("not-known")));
     return root;
   }
 
@@ -62,7 +64,7 @@
   function fetchPage(url, gen, page, shown) {
     return fetch(url, { headers: { "Accept": "application/geo+json, application/json" } })
       .then(function (response) {
-        if (!response.ok) { throw new Error("the server answered " + response.status); }
+        if (!response.ok) { throw new Error(T.t("server-answered", { status: response.status })); }
         return response.json();
       })
       .then(function (doc) {
@@ -80,7 +82,7 @@
         shown += markers.length;
         var more = nextUrl(doc, url);
         if (more && page < MAX_PAGES) { return fetchPage(more, gen, page + 1, shown); }
-        say(shown + " incident" + (shown === 1 ? "" : "s") + " in this part of the map" + (more ? " (the first " + shown + "; zoom in to see all)" : "") + ".");
+        say(T.tn(more ? "in-view-first" : "in-view", shown));
         box.dataset.markers = String(shown);
       });
   }
@@ -93,9 +95,9 @@
       .map(function (v) { return v.toFixed(4); }).join(",");
     var url = endpoint + "?bbox=" + bbox + "&limit=" + LIMIT + (query ? "&" + query : "");
     cluster.clearLayers();
-    say("Loading incidents\u2026");
+    say(T.t("loading"));
     fetchPage(url, gen, 1, 0).catch(function (err) {
-      if (gen === generation) { say("The map could not load incidents (" + err.message + "); the list below shows them."); }
+      if (gen === generation) { say(T.t("public-map-failed", { error: err.message })); }
     });
   }
 

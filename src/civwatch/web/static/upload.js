@@ -5,7 +5,8 @@
 (function () {
   const form = document.querySelector("form.upload");
   const jobs = window.civwatchJobs;
-  if (!form || !jobs || !window.FormData || !window.XMLHttpRequest || !window.DOMParser) return;
+  const T = window.civwatchT;
+  if (!form || !jobs || !T || !window.FormData || !window.XMLHttpRequest || !window.DOMParser) return;
   const input = form.querySelector("input[type=file]");
   const status = document.getElementById("upload-status");
   const bar = status.querySelector(".upload-transfer");
@@ -42,19 +43,19 @@
   function jobLink(job) {
     const a = document.createElement("a");
     a.href = job.page;
-    a.textContent = "job " + job.id;
+    a.textContent = T.t("job", { id: job.id });
     return a;
   }
 
   function showJob(job) {
     jobLine.hidden = false;
-    jobLine.replaceChildren("Processing (", jobLink(job), "): " + job.message);
+    jobLine.replaceChildren(T.t("processing") + " ", jobLink(job), " — " + job.message);
     jobBar.hidden = false;
     jobBar.max = job.total > 0 ? job.total : 1;
     jobBar.value = job.total > 0 ? job.done : (job.state === "done" ? 1 : 0);
     list.replaceChildren(...(job.result.outcomes || []).map(jobs.outcomeLine));
     if (job.state === "done" || job.state === "failed") {
-      text.textContent = job.state === "done" ? "Upload result" : "The upload job failed";
+      text.textContent = job.state === "done" ? T.t("upload-result") : T.t("upload-failed-job");
       refreshList();
     }
   }
@@ -72,31 +73,31 @@
     jobLine.hidden = true;
     jobBar.hidden = true;
     bar.value = 0;
-    text.textContent = "Uploading…";
+    text.textContent = T.t("uploading");
     xhr.upload.addEventListener("progress", (p) => {
       if (p.lengthComputable) {
         bar.value = p.loaded / p.total;
-        text.textContent = "Uploading: " + Math.round(100 * p.loaded / p.total) + "%";
+        text.textContent = T.t("uploading-percent", { percent: Math.round(100 * p.loaded / p.total) });
       }
     });
     xhr.upload.addEventListener("load", () => {
-      text.textContent = "Sent; waiting for the server to confirm…";
+      text.textContent = T.t("sent");
     });
     xhr.addEventListener("load", () => {
       bar.value = 1;
       let doc = null;
       try { doc = JSON.parse(xhr.responseText); } catch (err) { doc = null; }
       if ((xhr.status === 202 || xhr.status === 200) && doc && doc.url) {
-        text.textContent = "Received; storing and checking in the background…";
+        text.textContent = T.t("received");
         form.reset();
         showJob(doc);
         jobs.follow(doc.url, showJob, (message) => { jobLine.textContent = message; });
       } else {
-        text.textContent = (doc && doc.detail) || ("Upload failed (" + xhr.status + ").");
+        text.textContent = (doc && doc.detail) || T.t("upload-failed", { status: xhr.status });
       }
     });
     xhr.addEventListener("error", () => {
-      text.textContent = "The upload was interrupted: check the connection and try again.";
+      text.textContent = T.t("interrupted");
     });
     xhr.send(data);
   });
