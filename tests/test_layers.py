@@ -94,8 +94,17 @@ def all_uses() -> list[Use]:
     return [use for path in sorted(SRC.rglob("*.py")) for use in uses(path)]
 
 
+#: The gettext names (``_`` marks and translates, ``N_`` only marks) are public by convention.
+GETTEXT_NAMES = {"_", "N_"}
+
+
 def private(name: str | None) -> bool:
-    return name is not None and name.startswith("_") and not name.startswith("__")
+    return (
+        name is not None
+        and name not in GETTEXT_NAMES
+        and name.startswith("_")
+        and not name.startswith("__")
+    )
 
 
 def imported_module(use: Use) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
+from civwatch.i18n.messages import N_
+
 Role = Literal["admin", "investigator", "verifier", "publisher", "protection_officer", "viewer"]
 
 ADMIN: Final = "admin"
@@ -27,4 +29,14 @@ ROLES: dict[str, str] = {
     PUBLISHER: "make verified incidents public",
     PROTECTION_OFFICER: "work on protection cases (another part of civwatch)",
     VIEWER: "read",
+}
+
+#: A role's name as the pages show it, marked for the catalogues.
+ROLE_LABELS: dict[str, str] = {
+    ADMIN: N_("admin"),
+    INVESTIGATOR: N_("investigator"),
+    VERIFIER: N_("verifier"),
+    PUBLISHER: N_("publisher"),
+    PROTECTION_OFFICER: N_("protection officer"),
+    VIEWER: N_("viewer"),
 }

@@ -7,17 +7,11 @@ from __future__ import annotations
 
 from jinja2 import Environment
 
+from civwatch.accounts import roles
 from civwatch.i18n import N_, SOURCE_LANGUAGE, current_language, gettext
 from civwatch.incidents.vocabulary import term_label
 
-ROLE_LABELS = {
-    "admin": N_("admin"),
-    "investigator": N_("investigator"),
-    "verifier": N_("verifier"),
-    "publisher": N_("publisher"),
-    "protection_officer": N_("protection officer"),
-    "viewer": N_("viewer"),
-}
+ROLE_LABELS = roles.ROLE_LABELS
 JOB_STATES = {
     "queued": N_("waiting"),
     "running": N_("running"),
@@ -43,9 +37,9 @@ PUBLICATION_EVENTS = {
 }
 #: Outcomes of one file of an upload.
 UPLOAD_OUTCOMES = {
-    "ingested": N_("stored"),
+    "ingested": N_("ingested"),
     "duplicate": N_("duplicate"),
-    "rejected": N_("refused"),
+    "rejected": N_("rejected"),
 }
 
 #: Fields of an item's normalised metadata.
