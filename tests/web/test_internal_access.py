@@ -22,7 +22,8 @@ from civwatch.accounts.auth import create_token, set_password
 from civwatch.accounts.models import AuditRecord, User
 from civwatch.accounts.principal import Principal
 from civwatch.geo.gazetteer import Gazetteer
-from civwatch.incidents.service import add_witness, create_incident, link_evidence
+from civwatch.incidents.internal_fields import add_witness
+from civwatch.incidents.service import create_incident, link_evidence
 from civwatch.incidents.workflow import set_incident_status
 from civwatch.workspace import Workspace
 from tests.incidents.helpers import incident_doc, ingest_photo, verify_item
