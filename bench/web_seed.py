@@ -31,9 +31,9 @@ import httpx2 as httpx
 from sqlalchemy import select, text
 
 from civwatch.accounts import add_user
-from civwatch.accounts.auth import create_token
 from civwatch.accounts.models import User
 from civwatch.accounts.principal import Principal
+from civwatch.accounts.tokens import create_token
 from civwatch.config import Settings
 from civwatch.workspace import Workspace
 

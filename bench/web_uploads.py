@@ -37,8 +37,8 @@ import httpx2 as httpx
 from sqlalchemy import func, select
 
 from civwatch.accounts import add_user
-from civwatch.accounts.auth import create_token
 from civwatch.accounts.principal import Principal
+from civwatch.accounts.tokens import create_token
 from civwatch.config import Settings
 from civwatch.evidence.models import EvidenceItem, Sighting
 from civwatch.workspace import Workspace

@@ -53,8 +53,8 @@ def test_demo_loads_once_with_published_incidents(
 def test_each_demo_account_has_a_token_shown_with_how_to_use_it(
     workspace: Workspace, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from civwatch.accounts.auth import resolve_token
     from civwatch.accounts.bootstrap import DEMO_CREDENTIALS_FILE, ensure_demo_admin
+    from civwatch.accounts.tokens import resolve_token
     from civwatch.cli.serve import _print_demo_accounts
 
     creds = ensure_demo_admin(workspace)

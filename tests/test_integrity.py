@@ -26,6 +26,7 @@ from civwatch.evidence.copies import hash_pending
 from civwatch.evidence.ingest import SourceInfo, ingest_paths
 from civwatch.evidence.models import EvidenceItem, Sighting
 from civwatch.geo.gazetteer import Gazetteer
+from civwatch.incidents.internal_fields import add_witness, remove_witness, set_internal_notes
 from civwatch.incidents.models import (
     Incident,
     IncidentChangeDecision,
@@ -37,11 +38,8 @@ from civwatch.incidents.models import (
 )
 from civwatch.incidents.places import import_places
 from civwatch.incidents.service import (
-    add_witness,
     create_incident,
     link_evidence,
-    remove_witness,
-    set_internal_notes,
     unlink_evidence,
     update_incident,
 )

@@ -216,7 +216,7 @@ def _demo_incidents(ws: Workspace, photos: list[Path], base: datetime) -> int:
 
     from civwatch.accounts.bootstrap import DEMO_INVESTIGATOR, DEMO_PUBLISHER, DEMO_VERIFIER
     from civwatch.accounts.service import list_users
-    from civwatch.incidents import service, verification, workflow
+    from civwatch.incidents import document, service, verification, workflow
     from civwatch.incidents.records import titled_count
     from civwatch.publish import publication, redaction
 
@@ -226,7 +226,7 @@ def _demo_incidents(ws: Workspace, photos: list[Path], base: datetime) -> int:
     if done or not {DEMO_INVESTIGATOR, DEMO_VERIFIER, DEMO_PUBLISHER} <= team:
         return 0
     inv, ver, pub = DEMO_INVESTIGATOR, DEMO_VERIFIER, DEMO_PUBLISHER
-    places = service.gazetteer_for(ws)
+    places = document.gazetteer_for(ws)
     for n, (kind, weapon, target, killed, stage) in enumerate(DEMO_INCIDENTS):
         place = PLACES[n]
         sha = hashlib.sha256(photos[n].read_bytes()).hexdigest()

@@ -13,19 +13,14 @@ from sqlalchemy import select, update
 
 from civwatch.accounts import add_user
 from civwatch.accounts.audit import list_audit
-from civwatch.accounts.auth import (
-    authenticate,
-    create_token,
-    reset_totp,
-    resolve_session,
-    resolve_token,
-    set_password,
-    start_session,
-)
+from civwatch.accounts.auth import authenticate
 from civwatch.accounts.bootstrap import DEMO_CREDENTIALS_FILE, ensure_demo_admin
+from civwatch.accounts.browser_sessions import resolve_session, start_session
+from civwatch.accounts.credentials import reset_totp, set_password
 from civwatch.accounts.models import User
 from civwatch.accounts.passwords import hash_password, verify_password
 from civwatch.accounts.principal import Principal
+from civwatch.accounts.tokens import create_token, resolve_token
 from civwatch.accounts.totp import matching_step
 from civwatch.db import utcnow
 from civwatch.errors import NotAuthenticatedError, PermissionDeniedError, RejectedInputError

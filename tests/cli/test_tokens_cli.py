@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import select, update
 
 from civwatch.accounts.audit import list_audit
-from civwatch.accounts.auth import authenticate, revoke_token
+from civwatch.accounts.auth import authenticate
 from civwatch.accounts.models import ApiToken, User
 from civwatch.accounts.principal import Principal
+from civwatch.accounts.tokens import revoke_token
 from civwatch.config import Settings
 from civwatch.incidents.service import list_incidents
 from civwatch.incidents.verification import add_record, item_verification

@@ -15,17 +15,17 @@ from sqlalchemy import select
 from civwatch.custody.models import CustodyLeaf
 from civwatch.errors import NotFoundError, PermissionDeniedError, RejectedInputError
 from civwatch.geo.gazetteer import Gazetteer
+from civwatch.incidents.document import incident_doc
 from civwatch.incidents.models import Incident, IncidentRevision
 from civwatch.incidents.service import (
     create_incident,
     get_incident,
-    incident_doc,
     link_evidence,
-    public_version,
     unlink_evidence,
     update_incident,
 )
 from civwatch.incidents.verification import add_record, set_item_status
+from civwatch.incidents.versions import public_version
 from civwatch.incidents.workflow import review_incident, set_incident_status
 from civwatch.publish.public import public_incident, public_map
 from civwatch.publish.publication import (

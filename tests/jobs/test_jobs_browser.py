@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
-from civwatch.accounts.auth import set_password
+from civwatch.accounts.credentials import set_password
 from civwatch.accounts.service import add_user
 from civwatch.workspace import Workspace
 from tests.support.browser import CHROMIUM

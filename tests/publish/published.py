@@ -16,12 +16,8 @@ from typing import Any
 from civwatch.evidence.collect import Candidate
 from civwatch.evidence.ingest import Ingest, SourceInfo
 from civwatch.geo.gazetteer import Gazetteer
-from civwatch.incidents.service import (
-    add_witness,
-    create_incident,
-    link_evidence,
-    set_internal_notes,
-)
+from civwatch.incidents.internal_fields import add_witness, set_internal_notes
+from civwatch.incidents.service import create_incident, link_evidence
 from civwatch.incidents.verification import add_record, review_item, set_item_status
 from civwatch.incidents.workflow import review_incident, set_incident_status
 from civwatch.publish.publication import publish_incident

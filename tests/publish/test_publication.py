@@ -14,16 +14,13 @@ from civwatch.errors import NotFoundError, PermissionDeniedError, RejectedInputE
 from civwatch.geo.coarsening import coarsen
 from civwatch.geo.distance import haversine_m
 from civwatch.geo.gazetteer import Gazetteer
-from civwatch.incidents.service import (
+from civwatch.incidents.internal_fields import (
     add_witness,
-    create_incident,
-    get_incident,
     internal_fields,
-    link_evidence,
     remove_witness,
     set_internal_notes,
-    update_incident,
 )
+from civwatch.incidents.service import create_incident, get_incident, link_evidence, update_incident
 from civwatch.incidents.workflow import review_incident, set_incident_status
 from civwatch.publish.publication import (
     correct_incident,

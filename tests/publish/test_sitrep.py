@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from huey import MemoryHuey
 from sqlalchemy import select
 
-from civwatch.accounts.auth import create_token
 from civwatch.accounts.models import User
 from civwatch.accounts.principal import Principal
+from civwatch.accounts.tokens import create_token
 from civwatch.errors import RejectedInputError
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.publish import sitrep

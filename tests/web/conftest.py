@@ -11,9 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from civwatch.accounts import add_user
-from civwatch.accounts.auth import create_token, reset_totp, set_password
+from civwatch.accounts.credentials import reset_totp, set_password
 from civwatch.accounts.permissions import ALL_ROLES
 from civwatch.accounts.principal import Principal
+from civwatch.accounts.tokens import create_token
 from civwatch.web.app import create_app
 from civwatch.workspace import Workspace
 from tests.incidents.helpers import gazetteer_cache, places  # noqa: F401

@@ -41,7 +41,7 @@ def test_sign_in_with_totp_upload_three_files_and_see_the_copy(
     creds = ensure_demo_admin(workspace)
     assert creds is not None
     add_user(workspace, "ivan", "Ivan Investigator", ["investigator"], actor="demo-admin")
-    from civwatch.accounts.auth import set_password
+    from civwatch.accounts.credentials import set_password
 
     set_password(workspace, "ivan", "ivan's long password", actor="demo-admin")
     original = photo(tmp_path / "strike-kharkiv.jpg", seed=5)

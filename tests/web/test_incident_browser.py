@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from civwatch.accounts.auth import set_password
+from civwatch.accounts.credentials import set_password
 from civwatch.accounts.service import add_user
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.service import create_incident

@@ -12,12 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from civwatch.incidents.service import (
-    create_incident,
-    get_incident,
-    link_evidence,
-    update_incident,
-)
+from civwatch.incidents.service import create_incident, get_incident, link_evidence, update_incident
 from civwatch.incidents.workflow import review_incident, set_incident_status
 from civwatch.publish.public import public_incident
 from civwatch.publish.publication import publish_incident

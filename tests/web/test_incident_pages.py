@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from civwatch.accounts import add_user
-from civwatch.accounts.auth import set_password
+from civwatch.accounts.credentials import set_password
 from civwatch.incidents.service import (
     create_incident,
     get_incident,

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from civwatch.accounts import add_user
-from civwatch.accounts.auth import create_token
 from civwatch.accounts.models import User
 from civwatch.accounts.principal import Principal
+from civwatch.accounts.tokens import create_token
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.service import create_incident
 from tests.incidents.helpers import KHARKIV, incident_doc, ingest_photo, seed_cache

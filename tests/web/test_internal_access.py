@@ -18,11 +18,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from civwatch.accounts import add_user
-from civwatch.accounts.auth import create_token, set_password
+from civwatch.accounts.credentials import set_password
 from civwatch.accounts.models import AuditRecord, User
 from civwatch.accounts.principal import Principal
+from civwatch.accounts.tokens import create_token
 from civwatch.geo.gazetteer import Gazetteer
-from civwatch.incidents.service import add_witness, create_incident, link_evidence
+from civwatch.incidents.internal_fields import add_witness
+from civwatch.incidents.service import create_incident, link_evidence
 from civwatch.incidents.workflow import set_incident_status
 from civwatch.workspace import Workspace
 from tests.incidents.helpers import incident_doc, ingest_photo, verify_item

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from civwatch.accounts.auth import set_password
+from civwatch.accounts.credentials import set_password
 from civwatch.accounts.service import add_user
 from civwatch.evidence.collect import Candidate
 from civwatch.evidence.ingest import Ingest, SourceInfo

@@ -234,9 +234,9 @@ def test_the_team_map_is_kept_until_an_incident_changes(
 def _token(ws: Workspace, username: str) -> str:
     from sqlalchemy import select
 
-    from civwatch.accounts.auth import create_token
     from civwatch.accounts.models import User
     from civwatch.accounts.principal import Principal
+    from civwatch.accounts.tokens import create_token
 
     with ws.sessions() as session:
         user = session.scalars(select(User).where(User.username == username)).one()

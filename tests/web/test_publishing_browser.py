@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from civwatch.accounts.auth import set_password
+from civwatch.accounts.credentials import set_password
 from civwatch.accounts.service import add_user
 from civwatch.evidence.ingest import SourceInfo, ingest_paths
 from civwatch.geo.gazetteer import Gazetteer

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from civwatch.accounts import add_user
-from civwatch.accounts.auth import set_password
+from civwatch.accounts.credentials import set_password
 from civwatch.accounts.models import AuditRecord
 from civwatch.evidence.ingest import SourceInfo, ingest_paths
 from civwatch.incidents.service import create_incident, get_incident, link_evidence

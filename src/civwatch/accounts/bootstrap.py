@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from civwatch.accounts.auth import set_password
+from civwatch.accounts.credentials import set_password
 from civwatch.accounts.local import add_first_admin, issue_token
 from civwatch.accounts.models import User
 from civwatch.accounts.passwords import generate_password

@@ -6,7 +6,7 @@ and second factors, and disable users. Each such act is recorded in the audit lo
 client ``local`` and no actor (and, for acts in the custody log, with ``"local": true``).
 
 Everything else the command line does as a user needs that user's API token, resolved
-exactly as the API resolves it (:func:`civwatch.accounts.auth.resolve_token`); when it is
+exactly as the API resolves it (:func:`civwatch.accounts.tokens.resolve_token`); when it is
 refused, :func:`token_principal` says why in one sentence.
 """
 
@@ -18,20 +18,14 @@ from typing import Any
 from sqlalchemy import select
 
 from civwatch.accounts import audit
-from civwatch.accounts.auth import (
-    TOKEN_PREFIX,
-    _sha,
-    reset_totp,
-    resolve_token,
-    set_password,
-    token_json,
-)
+from civwatch.accounts.credentials import reset_totp, set_password
 from civwatch.accounts.models import ApiToken, User
-from civwatch.accounts.passwords import generate_password
+from civwatch.accounts.passwords import generate_password, secret_digest
 from civwatch.accounts.permissions import PERMISSIONS, Permission, allows
 from civwatch.accounts.principal import Principal
 from civwatch.accounts.roles import ADMIN
 from civwatch.accounts.service import LOCAL_CLIENT, add_user, record_local
+from civwatch.accounts.tokens import TOKEN_PREFIX, resolve_token, token_json
 from civwatch.db import utcnow
 from civwatch.errors import (
     NotAuthenticatedError,
@@ -89,7 +83,7 @@ def issue_token(
         token = ApiToken(
             user_id=user.id,
             name=label,
-            token_sha256=_sha(secret),
+            token_sha256=secret_digest(secret),
             role=scope,
             created_at=utcnow(),
         )
@@ -172,7 +166,7 @@ def _why_refused(ws: Workspace, secret: str) -> str:
         row = session.execute(
             select(ApiToken, User)
             .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_sha256 == _sha(secret))
+            .where(ApiToken.token_sha256 == secret_digest(secret))
         ).first()
     if row is None:
         return "This API token is unknown here: it belongs to another data folder, or was mistyped."

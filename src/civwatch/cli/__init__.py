@@ -127,7 +127,7 @@ class Root(LazyGroup):
         ),
         LazyCommand(
             "verify-item",
-            "civwatch.cli.incidents:verify_app",
+            "civwatch.cli.verify_items:verify_app",
             "Verification records and two-person review of evidence items.",
             group=True,
         ),

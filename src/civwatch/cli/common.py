@@ -57,6 +57,9 @@ TokenFile = Annotated[
         show_default=False,
     ),
 ]
+IncidentId = Annotated[int, typer.Argument(help="Incident number.")]
+Sha = Annotated[str, typer.Argument(help="Evidence SHA-256 (or 8+ leading digits).")]
+Reason = Annotated[str | None, typer.Option(help="Why (needed to reject, reopen, unlink).")]
 
 #: A token file larger than this is not a token (tokens are about 50 characters).
 MAX_TOKEN_FILE = 4096
@@ -171,6 +174,17 @@ def b64(data: bytes) -> str:
 
 
 # --- init, ingest, show, verify --------------------------------------------------------------
+
+
+def incident_line(d: dict[str, Any]) -> str:
+    """One line about an incident (its short form): number, start, status and visibility,
+    title, settlement and the range of people killed; markup in the text is escaped."""
+    killed = d.get("killed")
+    k = "?" if not killed else f"{killed['min']}-{killed['max']}"
+    return (
+        f"#{d['id']}  {d['start'][:16]}  \\[{d['status']}/{d['visibility']}]  "
+        f"{escape(d['title'])}  ({escape(str(d.get('settlement') or ''))}; killed {k})"
+    )
 
 
 def parse_time(value: str | None, option: str) -> datetime | None:

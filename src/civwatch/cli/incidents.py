@@ -1,49 +1,49 @@
-"""Commands on incidents (``civwatch incident ...``) and on the verification of evidence
-items (``civwatch verify-item ...``). Acts are done as the user of the API token given in
+"""Commands on incidents (``civwatch incident ...``): record, revise, link, move through
+verification, count, and evidence suggested for them; protected places and vocabularies
+are its subcommands ``places`` and ``vocab`` (:mod:`civwatch.cli.places`,
+:mod:`civwatch.cli.vocab`), the verification of evidence items is
+:mod:`civwatch.cli.verify_items`. Acts are done as the user of the API token given in
 ``CIVWATCH_TOKEN`` (or with ``--token-file FILE``), with the permission its role allows."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from civwatch.accounts.permissions import Permission
-from civwatch.cli.common import AsJson, DataDir, TokenFile, acting, emit, out, parse_time, workspace
-
-Reason = Annotated[str | None, typer.Option(help="Why (needed to reject, reopen, unlink).")]
-IncidentId = Annotated[int, typer.Argument(help="Incident number.")]
-Sha = Annotated[str, typer.Argument(help="Evidence SHA-256 (or 8+ leading digits).")]
-Supersedes = Annotated[int | None, typer.Option(help="Number of the record this one corrects.")]
-Notes = Annotated[str | None, typer.Option(help="Method notes.")]
+from civwatch.cli.common import (
+    AsJson,
+    DataDir,
+    IncidentId,
+    Reason,
+    Sha,
+    TokenFile,
+    acting,
+    emit,
+    incident_line,
+    out,
+    parse_time,
+    workspace,
+)
+from civwatch.cli.places import places_app
+from civwatch.cli.suggestions import suggestions_app
+from civwatch.cli.vocab import vocab_app
 
 incident_app = typer.Typer(no_args_is_help=True, help="Incidents: record, link, verify, count.")
-verify_app = typer.Typer(
-    no_args_is_help=True, help="Verification records and two-person review of evidence items."
-)
-places_app = typer.Typer(no_args_is_help=True, help="Protected places (hospitals, schools...).")
-vocab_app = typer.Typer(no_args_is_help=True, help="Controlled vocabularies.")
+# suggest, confirm and dismiss are commands of ``incident`` itself (listed before the groups)
+incident_app.add_typer(suggestions_app)
 incident_app.add_typer(places_app, name="places")
 incident_app.add_typer(vocab_app, name="vocab")
-
-
-def _summary_line(d: dict[str, Any]) -> str:
-    killed = d.get("killed")
-    k = "?" if not killed else f"{killed['min']}-{killed['max']}"
-    return (
-        f"#{d['id']}  {d['start'][:16]}  \\[{d['status']}/{d['visibility']}]  "
-        f"{escape(d['title'])}  ({escape(str(d.get('settlement') or ''))}; killed {k})"
-    )
 
 
 def _show(doc: dict[str, Any], as_json: bool) -> None:
     if as_json:
         emit(doc)
         return
-    out.print(f"[bold]{_summary_line(doc)}[/]")
+    out.print(f"[bold]{incident_line(doc)}[/]")
     if doc.get("proposed_status"):
         out.print(f"in review, proposed: {doc['proposed_status']}")
     change = doc.get("change")
@@ -290,7 +290,7 @@ def list_(
         emit(page["incidents"])
         return
     for d in page["incidents"]:
-        out.print(_summary_line(d))
+        out.print(incident_line(d))
     out.print(f"{len(page['incidents'])} of {page['total']} incident(s)")
 
 
@@ -416,355 +416,3 @@ def stats(
             f"{row['killed']['min']}-{row['killed']['max']}  injured "
             f"{row['injured']['min']}-{row['injured']['max']}"
         )
-
-
-@incident_app.command()
-def suggest(
-    sha256: Sha,
-    limit: Annotated[int, typer.Option(help="Most suggestions.")] = 10,
-    data_dir: DataDir = None,
-    as_json: AsJson = False,
-) -> None:
-    """Incidents an evidence item may belong to, scored and explained (nothing is linked)."""
-    from civwatch.incidents.suggestions import suggest_incidents
-
-    with workspace(data_dir) as ws:
-        doc = suggest_incidents(ws, sha256, limit=limit)
-    if as_json:
-        emit(doc)
-        return
-    if not doc["suggestions"]:
-        out.print("No incident fits this item.")
-    for s in doc["suggestions"]:
-        out.print(f"{s['score']:.2f}  {_summary_line(s['incident'])}")
-        for reason in s["reasons"]:
-            out.print(f"      {escape(reason)}")
-
-
-@incident_app.command()
-def confirm(
-    sha256: Sha,
-    incident_id: IncidentId,
-    role: Annotated[str, typer.Option(help="primary, corroborating or context.")] = "corroborating",
-    note: Annotated[str | None, typer.Option(help="Why it belongs.")] = None,
-    token_file: TokenFile = None,
-    data_dir: DataDir = None,
-    as_json: AsJson = False,
-) -> None:
-    """Confirm a suggestion: link the item to the incident."""
-    from civwatch.incidents.suggestions import decide
-
-    with workspace(data_dir) as ws:
-        actor = acting(ws, Permission.INCIDENTS_WRITE, token_file)
-        doc = decide(ws, sha256, incident_id, "confirmed", actor=actor, role=role, reason=note)
-    emit(doc) if as_json else out.print(f"linked to incident {incident_id}")
-
-
-@incident_app.command()
-def dismiss(
-    sha256: Sha,
-    incident_id: IncidentId,
-    reason: Reason = None,
-    token_file: TokenFile = None,
-    data_dir: DataDir = None,
-    as_json: AsJson = False,
-) -> None:
-    """Dismiss a suggestion: it is not offered again for this item."""
-    from civwatch.incidents.suggestions import decide
-
-    with workspace(data_dir) as ws:
-        actor = acting(ws, Permission.INCIDENTS_WRITE, token_file)
-        doc = decide(ws, sha256, incident_id, "dismissed", actor=actor, reason=reason)
-    emit(doc) if as_json else out.print(f"dismissed incident {incident_id}")
-
-
-@places_app.command("import")
-def places_import(
-    path: Annotated[Path, typer.Argument(help="CSV with header id,name,kind,lat,lon.")],
-    source: Annotated[str, typer.Option(help="Name of the list, e.g. 'health ministry 2024'.")],
-    token_file: TokenFile = None,
-    data_dir: DataDir = None,
-    as_json: AsJson = False,
-) -> None:
-    """Import protected places; rows already imported from the source are skipped."""
-    from civwatch.incidents.places import import_places
-
-    with workspace(data_dir) as ws:
-        actor = acting(ws, Permission.REFERENCE_MANAGE, token_file)
-        doc = import_places(ws, path, source=source, actor=actor)
-    if as_json:
-        emit(doc)
-    else:
-        out.print(
-            f"{doc['imported']} imported, {doc['already_present']} already present, "
-            f"{len(doc['rejected'])} rejected"
-        )
-        for r in doc["rejected"]:
-            out.print(f"  line {r['line']}: {escape(r['reason'])}")
-    raise typer.Exit(1 if doc["rejected"] else 0)
-
-
-@places_app.command("near")
-def places_near(
-    incident_id: IncidentId,
-    radius_m: Annotated[
-        float, typer.Option(help="Radius beyond the location's precision, m.")
-    ] = 500,
-    kind: Annotated[list[str] | None, typer.Option(help="Only these kinds (repeat).")] = None,
-    data_dir: DataDir = None,
-    as_json: AsJson = False,
-) -> None:
-    """Protected places near an incident, nearest first."""
-    from civwatch.incidents.places import places_near_incident
-
-    with workspace(data_dir) as ws:
-        doc = places_near_incident(ws, incident_id, radius_m, kinds=kind)
-    if as_json:
-        emit(doc)
-        return
-    for p in doc["places"]:
-        out.print(f"{p['distance_m']:>8} m  {p['kind']}  {escape(p['name'])}")
-    out.print(f"{len(doc['places'])} place(s) within {doc['radius_m']:g} m")
-
-
-@vocab_app.command("list")
-def vocab_list(
-    kind: Annotated[
-        str | None, typer.Argument(help="incident_type, weapon, object, ihl_concern")
-    ] = None,
-    data_dir: DataDir = None,
-    as_json: AsJson = False,
-) -> None:
-    """Known terms."""
-    from civwatch.incidents.terms import list_terms
-
-    with workspace(data_dir) as ws:
-        terms = list_terms(ws, kind)
-    if as_json:
-        emit(terms)
-        return
-    for t in terms:
-        out.print(f"{t['kind']:<14} {t['code']:<24} {escape(t['label'])}")
-
-
-@vocab_app.command("add")
-def vocab_add(
-    kind: Annotated[str, typer.Argument(help="incident_type, weapon, object, ihl_concern")],
-    label: Annotated[str, typer.Argument(help="The term as people write it, e.g. Kh-59.")],
-    code: Annotated[str | None, typer.Option(help="Code (default: from the label).")] = None,
-    token_file: TokenFile = None,
-    data_dir: DataDir = None,
-    as_json: AsJson = False,
-) -> None:
-    """Add a term to a vocabulary (admin)."""
-    from civwatch.incidents.terms import add_term
-
-    with workspace(data_dir) as ws:
-        actor = acting(ws, Permission.REFERENCE_MANAGE, token_file)
-        doc = add_term(ws, kind, label, code=code, actor=actor)
-    emit(doc) if as_json else out.print(f"added {doc['kind']} {doc['code']}")
-
-
-# --- verify-item ---------------------------------------------------------------------------
-
-
-def _item_view(doc: dict[str, Any], as_json: bool) -> None:
-    if as_json:
-        emit(doc)
-        return
-    proposed = f" (proposed {doc['proposed_status']})" if doc.get("proposed_status") else ""
-    out.print(f"[bold]{doc['sha256']}[/] {doc['status']}{proposed}")
-    for r in doc["records"]:
-        mark = " [dim](superseded)[/]" if r["superseded"] else ""
-        out.print(f"  #{r['id']} {r['kind']} by {r['author']} at {r['at'][:19]}{mark}")
-    for c in doc["checks"]:
-        colour = "yellow" if c["flagged"] else "green"
-        out.print(f"  [{colour}]{c['check']}[/]: {escape(c['explanation'])}")
-    for h in doc["history"]:
-        reason = f": {escape(h['reason'])}" if h["reason"] else ""
-        out.print(f"  {h['at'][:19]} {h['actor']} {h['act']} {h['from']} -> {h['to']}{reason}")
-
-
-def _record(
-    data_dir: Path | None,
-    sha256: str,
-    kind: str,
-    content: dict[str, Any],
-    token_file: Path | None,
-    supersedes: int | None,
-    as_json: bool,
-) -> None:
-    from civwatch.incidents.verification import add_record
-
-    with workspace(data_dir) as ws:
-        actor = acting(ws, Permission.INCIDENTS_WRITE, token_file)
-        doc = add_record(
-            ws,
-            sha256,
-            kind,
-            {k: v for k, v in content.items() if v is not None},
-            actor=actor,
-            supersedes=supersedes,
-        )
-    emit(doc) if as_json else out.print(f"record #{doc['id']} ({kind}) added")
-
-
-@verify_app.command()
-def source(
-    sha256: Sha,
-    account: Annotated[str, typer.Option(help="Account that published it.")],
-    platform: Annotated[str | None, typer.Option(help="Platform.")] = None,
-    url: Annotated[str | None, typer.Option(help="Where it was first published.")] = None,
-    first_seen: Annotated[str | None, typer.Option(help="When first seen (ISO).")] = None,
-    reliability: Annotated[
-        str | None, typer.Option(help="reliable, usually_reliable, unclear, unreliable.")
-    ] = None,
-    notes: Notes = None,
-    supersedes: Supersedes = None,
-    token_file: TokenFile = None,
-    data_dir: DataDir = None,
-    as_json: AsJson = False,
-) -> None:
-    """Record the item's source: account, first seen, reliability."""
-    when = parse_time(first_seen, "--first-seen")
-    content = {
-        "account": account,
-        "platform": platform,
-        "url": url,
-        "first_seen": when.isoformat() if when else None,
-        "reliability": reliability,
-        "notes": notes,
-    }
-    _record(data_dir, sha256, "source", content, token_file, supersedes, as_json)
-
-
-@verify_app.command()
-def geolocation(
-    sha256: Sha,
-    lat: Annotated[float, typer.Option(help="Verified latitude.")],
-    lon: Annotated[float, typer.Option(help="Verified longitude.")],
-    precision_m: Annotated[float, typer.Option(help="Precision, metres.")],
-    method: Annotated[str, typer.Option(help="How it was geolocated.")],
-    claimed_place: Annotated[str | None, typer.Option(help="The place as claimed.")] = None,
-    reference: Annotated[
-        list[str] | None, typer.Option(help="Reference imagery or landmark (repeat).")
-    ] = None,
-    confidence: Annotated[str | None, typer.Option(help="high, medium or low.")] = None,
-    notes: Notes = None,
-    supersedes: Supersedes = None,
-    token_file: TokenFile = None,
-    data_dir: DataDir = None,
-    as_json: AsJson = False,
-) -> None:
-    """Record where the item shows."""
-    content = {
-        "lat": lat,
-        "lon": lon,
-        "precision_m": precision_m,
-        "method": method,
-        "claimed_place": claimed_place,
-        "references": reference or [],
-        "confidence": confidence,
-        "notes": notes,
-    }
-    _record(data_dir, sha256, "geolocation", content, token_file, supersedes, as_json)
-
-
-@verify_app.command()
-def chronolocation(
-    sha256: Sha,
-    window_start: Annotated[str, typer.Option(help="Earliest time it can show (ISO).")],
-    window_end: Annotated[str, typer.Option(help="Latest time it can show (ISO).")],
-    method: Annotated[str, typer.Option(help="How the time was established.")],
-    claimed_time: Annotated[str | None, typer.Option(help="Time as claimed (ISO).")] = None,
-    metadata_time: Annotated[str | None, typer.Option(help="Time in metadata (ISO).")] = None,
-    notes: Notes = None,
-    supersedes: Supersedes = None,
-    token_file: TokenFile = None,
-    data_dir: DataDir = None,
-    as_json: AsJson = False,
-) -> None:
-    """Record when the item was made, as a time window."""
-    content: dict[str, Any] = {"method": method, "notes": notes}
-    for key, value, option in (
-        ("window_start", window_start, "--window-start"),
-        ("window_end", window_end, "--window-end"),
-        ("claimed_time", claimed_time, "--claimed-time"),
-        ("metadata_time", metadata_time, "--metadata-time"),
-    ):
-        when = parse_time(value, option)
-        content[key] = when.isoformat() if when else None
-    _record(data_dir, sha256, "chronolocation", content, token_file, supersedes, as_json)
-
-
-@verify_app.command()
-def content(
-    sha256: Sha,
-    weapon: Annotated[str | None, typer.Option(help="Weapon identified.")] = None,
-    remnants: Annotated[str | None, typer.Option(help="Munition remnants seen.")] = None,
-    damage: Annotated[str | None, typer.Option(help="Damage seen.")] = None,
-    injuries: Annotated[str | None, typer.Option(help="Injuries seen.")] = None,
-    notes: Notes = None,
-    supersedes: Supersedes = None,
-    token_file: TokenFile = None,
-    data_dir: DataDir = None,
-    as_json: AsJson = False,
-) -> None:
-    """Record what the item shows: weapon, remnants, damage, injuries."""
-    doc = {
-        "weapon": weapon,
-        "munition_remnants": remnants,
-        "damage": damage,
-        "injuries": injuries,
-        "notes": notes,
-    }
-    _record(data_dir, sha256, "content", doc, token_file, supersedes, as_json)
-
-
-@verify_app.command("status")
-def item_status(
-    sha256: Sha,
-    target: Annotated[
-        str,
-        typer.Argument(
-            help="An outcome to propose for review (verified, unverifiable, "
-            "false_or_misattributed) or under_verification to reopen."
-        ),
-    ],
-    reason: Reason = None,
-    token_file: TokenFile = None,
-    data_dir: DataDir = None,
-    as_json: AsJson = False,
-) -> None:
-    """Submit an item's verification for review, or reopen it."""
-    from civwatch.incidents.verification import set_item_status
-
-    with workspace(data_dir) as ws:
-        actor = acting(ws, Permission.INCIDENTS_WRITE, token_file)
-        _item_view(set_item_status(ws, sha256, target, actor=actor, reason=reason), as_json)
-
-
-@verify_app.command("review")
-def item_review(
-    sha256: Sha,
-    decision: Annotated[str, typer.Argument(help="approve or reject.")],
-    reason: Reason = None,
-    token_file: TokenFile = None,
-    data_dir: DataDir = None,
-    as_json: AsJson = False,
-) -> None:
-    """Approve or reject the proposed outcome (a verifier who wrote none of the records)."""
-    from civwatch.incidents.verification import review_item
-
-    with workspace(data_dir) as ws:
-        actor = acting(ws, Permission.REVIEW, token_file)
-        _item_view(review_item(ws, sha256, decision, actor=actor, reason=reason), as_json)
-
-
-@verify_app.command("show")
-def item_show(sha256: Sha, data_dir: DataDir = None, as_json: AsJson = False) -> None:
-    """An item's verification: status, records, metadata checks, history."""
-    from civwatch.incidents.verification import item_verification
-
-    with workspace(data_dir) as ws:
-        _item_view(item_verification(ws, sha256), as_json)

@@ -12,8 +12,18 @@ import typer
 from rich.markup import escape
 
 from civwatch.accounts.permissions import Permission
-from civwatch.cli.common import AsJson, DataDir, TokenFile, acting, emit, fail, out, workspace
-from civwatch.cli.incidents import IncidentId, Sha
+from civwatch.cli.common import (
+    AsJson,
+    DataDir,
+    IncidentId,
+    Sha,
+    TokenFile,
+    acting,
+    emit,
+    fail,
+    out,
+    workspace,
+)
 
 publish_app = typer.Typer(
     no_args_is_help=True,

@@ -62,7 +62,8 @@ def add(
     act on the command line they need an API token: `civwatch user token NAME`.
     """
     from civwatch.accounts import add_user
-    from civwatch.accounts.auth import needs_totp, reset_totp, set_password
+    from civwatch.accounts.auth import needs_totp
+    from civwatch.accounts.credentials import reset_totp, set_password
     from civwatch.accounts.passwords import generate_password
 
     password: str | None = None
@@ -186,7 +187,7 @@ def set_password_(
 ) -> None:
     """Set a user's password (read from stdin, or generated and shown once). Replacing one
     ends every session of the user and revokes every API token of theirs."""
-    from civwatch.accounts.auth import ended_note
+    from civwatch.accounts.credentials import ended_note
     from civwatch.accounts.local import set_password_locally
     from civwatch.accounts.passwords import generate_password
 

@@ -20,6 +20,7 @@ from civwatch.errors import RejectedInputError
 from civwatch.geo import validation
 from civwatch.geo.regions import UKRAINE_ADMIN1
 from civwatch.incidents.models import Incident, IncidentObject
+from civwatch.incidents.terms import extra_terms
 from civwatch.incidents.vocabulary import INCIDENT_STATUSES, VISIBILITIES, choose, resolve, slug
 from civwatch.workspace import Workspace
 
@@ -67,8 +68,6 @@ class IncidentFilter:
         include_false: bool = False,
     ) -> IncidentFilter:
         """A checked filter: unknown terms and inverted time ranges are clear errors."""
-        from civwatch.incidents.service import extra_terms
-
         checked_statuses = (
             tuple(sorted({choose(s, INCIDENT_STATUSES, "status") for s in statuses}))
             if statuses

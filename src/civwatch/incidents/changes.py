@@ -32,15 +32,15 @@ from sqlalchemy.orm import Session
 
 from civwatch.custody import entries
 from civwatch.incidents.acts import CHANGE_APPLY, CHANGE_DECISIONS, CHANGE_PROPOSE
-from civwatch.incidents.models import Incident, IncidentChangeDecision, IncidentRevision
-from civwatch.incidents.public_location import place_publicly
-from civwatch.incidents.service import (
+from civwatch.incidents.document import (
     FIELDS,
     LOCATION_FIELDS,
     apply_doc,
     gazetteer_for,
     incident_doc,
 )
+from civwatch.incidents.models import Incident, IncidentChangeDecision, IncidentRevision
+from civwatch.incidents.public_location import place_publicly
 from civwatch.workspace import Workspace
 
 #: Statuses whose content changes only through review: the conclusions.

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from civwatch.errors import RejectedInputError
 from civwatch.incidents.aggregate import AnySelect, IncidentFilter, filtered
 from civwatch.incidents.models import Incident, IncidentWeapon
-from civwatch.incidents.service import extra_terms
+from civwatch.incidents.terms import extra_terms
 from civwatch.incidents.vocabulary import resolve
 from civwatch.workspace import Workspace
 

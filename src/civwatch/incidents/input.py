@@ -8,7 +8,7 @@ holding ``3-5``) and hands it to :func:`incident_fields`, which checks it with
 :class:`~civwatch.errors.RejectedInputError` with whole English sentences. The API takes the
 same models as its request bodies: its validation handler turns their errors into the same
 sentences (:func:`rejection_message`), so the same bad input is refused with the same words
-everywhere. The service (:func:`civwatch.incidents.service.check_doc`) still checks what
+everywhere. The service (:func:`civwatch.incidents.document.check_doc`) still checks what
 needs the database: vocabulary terms, the gazetteer, times in the future.
 """
 

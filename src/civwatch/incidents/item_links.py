@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from civwatch.evidence.service import find_item
 from civwatch.incidents.models import EvidenceLink, Incident
-from civwatch.incidents.service import summary_json
+from civwatch.incidents.view import summary_json
 from civwatch.workspace import Workspace
 
 

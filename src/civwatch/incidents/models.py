@@ -109,7 +109,7 @@ class Incident(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: When what the public sees of this incident last changed (published, corrected,
     #: withdrawn, its public location or media changed); None if never public. Set only by
-    #: :func:`civwatch.incidents.service.mark_public_change`; internal work never moves it.
+    #: :func:`civwatch.incidents.versions.mark_public_change`; internal work never moves it.
     public_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 

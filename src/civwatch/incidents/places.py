@@ -25,7 +25,8 @@ from civwatch.errors import CivwatchError, RejectedInputError
 from civwatch.geo import bounding_box, validation, within_radius
 from civwatch.incidents.acts import PLACES_IMPORT
 from civwatch.incidents.models import Incident, ProtectedPlace
-from civwatch.incidents.service import extra_terms, incident_row
+from civwatch.incidents.terms import extra_terms
+from civwatch.incidents.view import incident_row
 from civwatch.incidents.vocabulary import resolve
 from civwatch.workspace import Workspace
 

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from civwatch.evidence.records import items_by_id, items_published_between, newest_item_ids
 from civwatch.geo import bounding_box
 from civwatch.incidents.changes import diff
+from civwatch.incidents.document import incident_doc
+from civwatch.incidents.links import current_links
 from civwatch.incidents.models import (
     Incident,
     IncidentRevision,
@@ -28,7 +30,6 @@ from civwatch.incidents.models import (
     SuggestionDecision,
     VerificationRecord,
 )
-from civwatch.incidents.service import current_links, incident_doc, incident_row, summary_json
 from civwatch.incidents.suggestions import (
     MIN_SCORE,
     POSTED_WITHIN,
@@ -39,6 +40,7 @@ from civwatch.incidents.suggestions import (
     cluster_members,
     score,
 )
+from civwatch.incidents.view import incident_row, summary_json
 from civwatch.incidents.workflow import authors_of
 from civwatch.workspace import Workspace
 

@@ -1,9 +1,9 @@
 """What other domains may read of the incidents domain's records, in their own session.
 
 Publishing (packages, public history, ``civwatch verify`` of precision changes) reads
-incident records through these functions and :mod:`civwatch.incidents.service`, never
-through the incident tables, and in the caller's session, so that a package or a public
-answer is read from one snapshot.
+incident records through these functions, :mod:`civwatch.incidents.view` and
+:mod:`civwatch.incidents.links`, never through the incident tables, and in the caller's
+session, so that a package or a public answer is read from one snapshot.
 """
 
 from __future__ import annotations

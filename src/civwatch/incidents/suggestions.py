@@ -28,14 +28,10 @@ from civwatch.evidence.records import ItemRecord, item_in_session, match_pairs, 
 from civwatch.evidence.service import find_item
 from civwatch.geo import bounding_box, haversine_m
 from civwatch.incidents.acts import SUGGESTION_DECISIONS
+from civwatch.incidents.links import current_links, link_in_session
 from civwatch.incidents.models import EvidenceLink, Incident, SuggestionDecision, VerificationRecord
-from civwatch.incidents.service import (
-    current_links,
-    incident_row,
-    link_in_session,
-    summary_json,
-)
 from civwatch.incidents.text import cosine, text_key, trigrams
+from civwatch.incidents.view import incident_row, summary_json
 from civwatch.workspace import Workspace
 
 WEIGHTS = {"distance": 0.35, "time": 0.25, "cluster": 0.25, "caption": 0.15}

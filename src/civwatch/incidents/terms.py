@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.service import require
@@ -13,9 +14,16 @@ from civwatch.db import utcnow
 from civwatch.errors import RejectedInputError
 from civwatch.incidents.acts import VOCABULARY_ADD
 from civwatch.incidents.models import VocabularyTerm
-from civwatch.incidents.service import extra_terms
 from civwatch.incidents.vocabulary import BUILTIN, KINDS, choose, resolve, slug
 from civwatch.workspace import Workspace
+
+
+def extra_terms(session: Session, kind: str) -> dict[str, str]:
+    """The terms admins added to the vocabulary ``kind``: code -> label."""
+    rows = session.execute(
+        select(VocabularyTerm.code, VocabularyTerm.label).where(VocabularyTerm.kind == kind)
+    ).all()
+    return {code: label for code, label in rows}
 
 
 def list_terms(ws: Workspace, kind: str | None = None) -> list[dict[str, Any]]:

@@ -25,12 +25,9 @@ from civwatch.evidence.records import ItemRecord, item_in_session
 from civwatch.evidence.service import find_item
 from civwatch.geo import check_location, check_time, validation
 from civwatch.incidents.acts import ITEM_STEPS, VERIFICATION_RECORD
+from civwatch.incidents.links import incidents_of_item, verified_item_ids
 from civwatch.incidents.models import ItemTransition, ItemVerification, VerificationRecord
-from civwatch.incidents.service import (
-    extra_terms,
-    incidents_of_item,
-    verified_item_ids,
-)
+from civwatch.incidents.terms import extra_terms
 from civwatch.incidents.vocabulary import (
     ITEM_STATUSES,
     LEVELS,

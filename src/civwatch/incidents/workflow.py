@@ -33,19 +33,15 @@ from civwatch.db import utcnow
 from civwatch.errors import PermissionDeniedError, RejectedInputError
 from civwatch.incidents import changes
 from civwatch.incidents.acts import INCIDENT_STEPS
+from civwatch.incidents.links import current_links, verified_item_ids
 from civwatch.incidents.models import (
     Incident,
     IncidentRevision,
     IncidentTransition,
     VerificationRecord,
 )
-from civwatch.incidents.service import (
-    current_links,
-    incident_json,
-    incident_row,
-    mark_public_change,
-    verified_item_ids,
-)
+from civwatch.incidents.versions import mark_public_change
+from civwatch.incidents.view import incident_json, incident_row
 from civwatch.incidents.vocabulary import INCIDENT_STATUSES, ITEM_STATUSES, OUTCOMES, choose
 from civwatch.workspace import Workspace
 

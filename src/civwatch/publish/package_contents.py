@@ -40,8 +40,8 @@ from civwatch.incidents.records import (
     revision_docs,
     row_ids_by_leaf,
 )
-from civwatch.incidents.service import incident_json, incident_row
 from civwatch.incidents.verification import verification_json
+from civwatch.incidents.view import incident_json, incident_row
 from civwatch.publish import acts as publish_acts
 from civwatch.publish import redaction
 from civwatch.publish.models import Redaction

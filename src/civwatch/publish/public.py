@@ -35,9 +35,10 @@ from civwatch.db import read_snapshot
 from civwatch.errors import NotFoundError, RejectedInputError
 from civwatch.incidents.aggregate import IncidentFilter
 from civwatch.incidents.geojson import BBox, parse_bbox
+from civwatch.incidents.links import current_links, independent_sources
 from civwatch.incidents.public_location import coarsened_location
 from civwatch.incidents.published import MAP_COLUMNS, PublishedQuery, published_query, terms_of
-from civwatch.incidents.service import current_links, extra_terms, independent_sources
+from civwatch.incidents.terms import extra_terms
 from civwatch.incidents.vocabulary import resolve
 from civwatch.publish import publication
 from civwatch.workspace import Workspace

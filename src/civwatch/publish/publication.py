@@ -9,7 +9,7 @@ incident changes in public: it applies the change a second verifier approved (ed
 concluded incident wait for review, see :mod:`civwatch.incidents.changes`) and adds a
 notice ("corrected on DATE: TEXT") that keeps the incident public and keeps the earlier
 notices. Every act that changes what the public sees stamps the incident with
-:func:`civwatch.incidents.service.mark_public_change`, the public version cached public
+:func:`civwatch.incidents.versions.mark_public_change`, the public version cached public
 answers are checked on.
 
 The location the public sees is coarsened per incident (``public_location_precision``:
@@ -35,14 +35,11 @@ from civwatch.db import utcnow
 from civwatch.errors import PermissionDeniedError, RejectedInputError
 from civwatch.geo.coarsening import DEFAULT_PRECISION, PRECISIONS
 from civwatch.geo.gazetteer import Gazetteer
+from civwatch.incidents.document import gazetteer_for
 from civwatch.incidents.public_location import place_publicly
 from civwatch.incidents.records import visibility_transitions
-from civwatch.incidents.service import (
-    gazetteer_for,
-    incident_json,
-    incident_row,
-    mark_public_change,
-)
+from civwatch.incidents.versions import mark_public_change
+from civwatch.incidents.view import incident_json, incident_row
 from civwatch.incidents.vocabulary import choose
 from civwatch.publish.acts import INCIDENT_CORRECTION, INCIDENT_PRECISION
 from civwatch.publish.models import Correction
@@ -122,7 +119,7 @@ def _note(text: Any, what: str, *, required: bool = True) -> str | None:
 def unredacted_media(session: Session, incident_id: int) -> list[str]:
     """SHA-256 of linked media items with no approved redaction: they stay unpublished."""
     from civwatch.evidence.records import items_by_id
-    from civwatch.incidents.service import current_links
+    from civwatch.incidents.links import current_links
     from civwatch.publish.redaction import approved_by_item
 
     links = current_links(session, [incident_id])

@@ -51,11 +51,8 @@ from civwatch.errors import (
     UnhashableMediaError,
 )
 from civwatch.evidence.service import find_item
-from civwatch.incidents.service import (
-    current_links,
-    current_links_of_items,
-    mark_public_items,
-)
+from civwatch.incidents.links import current_links, current_links_of_items
+from civwatch.incidents.versions import mark_public_items
 from civwatch.matching.decoding import decode_image
 from civwatch.media.exiftool import ExiftoolProcess, parse_json_output
 from civwatch.media.tools import EXIFTOOL, FFMPEG, resolve

@@ -17,17 +17,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from civwatch.accounts import audit
-from civwatch.accounts.auth import (
+from civwatch.accounts.auth import needs_totp
+from civwatch.accounts.credentials import (
     change_own_password,
     confirm_totp,
-    create_token,
     ended_note,
     enrol_user,
-    list_tokens,
-    needs_totp,
     new_totp_enrolment,
     reset_totp,
-    revoke_token,
     set_password,
     user_security,
     valid_totp_secret,
@@ -37,6 +34,7 @@ from civwatch.accounts.permissions import TOTP_REQUIRED_ROLES, Permission
 from civwatch.accounts.principal import Principal
 from civwatch.accounts.roles import ROLES
 from civwatch.accounts.service import disable_user, list_users
+from civwatch.accounts.tokens import create_token, list_tokens, revoke_token
 from civwatch.accounts.totp import provisioning_uri
 from civwatch.errors import CivwatchError, RejectedInputError
 from civwatch.i18n import N_, _, gettext

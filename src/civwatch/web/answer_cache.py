@@ -9,10 +9,10 @@ index lookup). Browsers and proxies get an ETag and ``Cache-Control: no-cache``:
 keep a copy but must ask again each time, and are answered 304 when nothing changed.
 
 There are two versions. Public answers are made at
-:func:`civwatch.incidents.service.public_version`, which moves only when something public
+:func:`civwatch.incidents.versions.public_version`, which moves only when something public
 changes (a publication, a withdrawal, a correction...), so neither their ETags nor their
 freshness reveal that the team is working on anything. The team's answers are made at
-:func:`civwatch.incidents.service.incidents_version`, which moves with every change.
+:func:`civwatch.incidents.versions.incidents_version`, which moves with every change.
 
 Only answers that are the same for everyone allowed to ask are kept here; the route's
 permission check runs before the cache is consulted. Each server process has its own
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
-from civwatch.incidents.service import incidents_version, public_version
+from civwatch.incidents.versions import incidents_version, public_version
 from civwatch.workspace import Workspace
 
 #: Bytes of answers one process keeps at most.

@@ -11,10 +11,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, StreamingResponse
 
 from civwatch.accounts import audit
-from civwatch.accounts.auth import create_token, list_tokens, revoke_token
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
 from civwatch.accounts.service import list_users
+from civwatch.accounts.tokens import create_token, list_tokens, revoke_token
 from civwatch.evidence.ingest import SourceInfo
 from civwatch.evidence.search import EvidenceFilter, search_items
 from civwatch.evidence.service import find_item, get_item
@@ -301,7 +301,8 @@ class NewUser(BaseModel):
 def users_add(request: Request, w: WS, who: Admin, body: NewUser) -> dict[str, Any]:
     """Add a user; a generated password and, for admins and protection officers, a TOTP
     secret are in this answer only."""
-    from civwatch.accounts.auth import needs_totp, reset_totp, set_password
+    from civwatch.accounts.auth import needs_totp
+    from civwatch.accounts.credentials import reset_totp, set_password
     from civwatch.accounts.passwords import check_policy, generate_password
     from civwatch.accounts.service import add_user
 

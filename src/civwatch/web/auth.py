@@ -19,9 +19,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
 from civwatch.accounts import audit
-from civwatch.accounts.auth import resolve_session, resolve_token
+from civwatch.accounts.browser_sessions import resolve_session
 from civwatch.accounts.permissions import Permission, allows
 from civwatch.accounts.principal import Principal
+from civwatch.accounts.tokens import resolve_token
 from civwatch.errors import NotAuthenticatedError, PermissionDeniedError
 from civwatch.workspace import Workspace
 

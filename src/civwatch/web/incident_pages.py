@@ -30,7 +30,15 @@ from civwatch.geo.place_names import place_name
 from civwatch.geo.regions import UKRAINE_ADMIN1
 from civwatch.i18n import N_, _, current_language, gettext
 from civwatch.i18n.formatting import format_age, format_figure
-from civwatch.incidents import aggregate, casualties, queue, service, suggestions, workflow
+from civwatch.incidents import (
+    aggregate,
+    casualties,
+    internal_fields,
+    queue,
+    service,
+    suggestions,
+    workflow,
+)
 from civwatch.incidents.input import incident_fields
 from civwatch.incidents.terms import list_terms
 from civwatch.incidents.vocabulary import (
@@ -698,7 +706,7 @@ def _incident_page(
             and part is None,
             "change_part": None if part is None else gettext(YOUR_PART[part]),
             "suggested": suggested,
-            "internal_access": service.internal_access(ws, incident_id, who.username),
+            "internal_access": internal_fields.internal_access(ws, incident_id, who.username),
             "previewable": previewable,
             "done": gettext(DONE[done]) if done in DONE else None,
             "error": error,
@@ -739,7 +747,7 @@ def _publishing(ws: Workspace, incident: dict[str, Any]) -> dict[str, Any]:
 def incident_internal_page(request: Request, w: WS, who: Writer, incident_id: RowId) -> Response:
     """The witnesses and internal notes, for the people who work on the incident and its
     reviewers while it waits for review: each opening (and refusal) is audited."""
-    internal = service.internal_fields(
+    internal = internal_fields.internal_fields(
         w, incident_id, actor=who.username, client=client_of(request)
     )
     return render(

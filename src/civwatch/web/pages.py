@@ -16,7 +16,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from civwatch import __version__
-from civwatch.accounts.auth import authenticate, end_session, start_session
+from civwatch.accounts.auth import authenticate
+from civwatch.accounts.browser_sessions import end_session, start_session
 from civwatch.accounts.devices import DEVICE_LIFETIME, remember_device
 from civwatch.accounts.permissions import Permission, allows
 from civwatch.accounts.principal import Principal

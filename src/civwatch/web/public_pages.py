@@ -32,7 +32,7 @@ from civwatch.i18n.formatting import (
     format_month,
     in_ukraine,
 )
-from civwatch.incidents.service import extra_terms
+from civwatch.incidents.terms import extra_terms
 from civwatch.incidents.vocabulary import BUILTIN, term_label
 from civwatch.publish import charts, feeds, sitrep
 from civwatch.publish.public import (

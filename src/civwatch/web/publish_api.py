@@ -13,7 +13,7 @@ from starlette.responses import StreamingResponse
 from civwatch.accounts import audit
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
-from civwatch.incidents import service as incidents
+from civwatch.incidents import internal_fields as incidents
 from civwatch.publish import publication, redaction
 from civwatch.web.auth import audit_action, client_of, require
 from civwatch.web.deps import WS, RowId
