@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from civwatch.accounts import integrity as accounts
 from civwatch.config import Settings
+from civwatch.custody.audit import KeptHead
 from civwatch.custody.bindings import (
     AnySelect,
     Declarations,
@@ -33,7 +34,6 @@ from civwatch.custody.bindings import (
     rows_of,
     run_task,
 )
-from civwatch.custody.log import KeptHead
 from civwatch.custody.signing import public_key_bytes
 from civwatch.db import read_snapshot
 from civwatch.errors import CivwatchError, IntegrityError

@@ -38,8 +38,9 @@ import rfc8785
 from sqlalchemy import Select, Table, func, select
 from sqlalchemy.orm import Session
 
+from civwatch.custody.audit import KeptHead
 from civwatch.custody.entries import current
-from civwatch.custody.log import CustodyLog, KeptHead
+from civwatch.custody.log import CustodyLog
 from civwatch.custody.models import CustodyLeaf
 
 Row = dict[str, Any]
