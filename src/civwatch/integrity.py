@@ -22,18 +22,9 @@ from sqlalchemy.orm import Session
 from civwatch.accounts import integrity as accounts
 from civwatch.config import Settings
 from civwatch.custody.audit import KeptHead
-from civwatch.custody.bindings import (
-    AnySelect,
-    Declarations,
-    Problem,
-    Progress,
-    Task,
-    TaskResult,
-    combine,
-    plan,
-    rows_of,
-    run_task,
-)
+from civwatch.custody.bindings import AnySelect, Declarations, Problem, Progress
+from civwatch.custody.check_tasks import Task, TaskResult, combine, plan, run_task
+from civwatch.custody.row_stream import rows_of
 from civwatch.custody.signing import public_key_bytes
 from civwatch.db import read_snapshot
 from civwatch.errors import CivwatchError, IntegrityError

@@ -40,9 +40,8 @@ from civwatch.custody.bindings import (
     canonical_digest,
     digest_matches,
     fields,
-    merge_by,
-    rows_of,
 )
+from civwatch.custody.row_stream import merge_by, rows_of
 from civwatch.evidence.records import with_item_sha256
 from civwatch.incidents import casualties
 from civwatch.incidents.models import (
