@@ -1,7 +1,7 @@
 """``civwatch verify``: everything civwatch vouches for, checked against the custody log.
 
 Each domain declares what its tables record (``<domain>/integrity.py``); the custody
-engine (``custody/bindings.py``) runs the one pass over the log and the rows. This module
+engine (``custody/check_tasks.py``) runs the one pass over the log and the rows. This module
 only gathers the declarations, the heads kept outside the database and the blobs.
 
 To check one more table, add a :class:`~civwatch.custody.bindings.Binding` (or a
