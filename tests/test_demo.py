@@ -10,7 +10,8 @@ import pytest
 from civwatch.demo import DEMO_INCIDENTS, load_demo
 from civwatch.incidents.service import list_incidents
 from civwatch.integrity import verify_workspace
-from civwatch.publish.redaction import check_clean, list_redactions, published_media
+from civwatch.media.metadata_check import check_clean
+from civwatch.publish.redaction import list_redactions, published_media
 from civwatch.workspace import Workspace
 from tests.incidents.helpers import seed_cache
 

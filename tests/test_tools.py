@@ -12,9 +12,9 @@ from civwatch.config import Settings
 from civwatch.errors import CivwatchError, ConfigurationError, ToolMissingError
 from civwatch.matching.video import video_frame_hashes
 from civwatch.media import tools
+from civwatch.media.metadata_check import check_clean
 from civwatch.media.preview import cached_preview
 from civwatch.media.video import ffprobe
-from civwatch.publish.redaction import check_clean
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "civwatch"
 

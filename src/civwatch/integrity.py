@@ -1,7 +1,7 @@
 """``civwatch verify``: everything civwatch vouches for, checked against the custody log.
 
 Each domain declares what its tables record (``<domain>/integrity.py``); the custody
-engine (``custody/bindings.py``) runs the one pass over the log and the rows. This module
+engine (``custody/check_tasks.py``) runs the one pass over the log and the rows. This module
 only gathers the declarations, the heads kept outside the database and the blobs.
 
 To check one more table, add a :class:`~civwatch.custody.bindings.Binding` (or a
@@ -21,19 +21,10 @@ from sqlalchemy.orm import Session
 
 from civwatch.accounts import integrity as accounts
 from civwatch.config import Settings
-from civwatch.custody.bindings import (
-    AnySelect,
-    Declarations,
-    Problem,
-    Progress,
-    Task,
-    TaskResult,
-    combine,
-    plan,
-    rows_of,
-    run_task,
-)
-from civwatch.custody.log import KeptHead
+from civwatch.custody.audit import KeptHead
+from civwatch.custody.bindings import AnySelect, Declarations, Problem, Progress
+from civwatch.custody.check_tasks import Task, TaskResult, combine, plan, run_task
+from civwatch.custody.row_stream import rows_of
 from civwatch.custody.signing import public_key_bytes
 from civwatch.db import read_snapshot
 from civwatch.errors import CivwatchError, IntegrityError

@@ -4,7 +4,8 @@ row whose companions were deleted is still seen (and named) rather than skipped.
 
 from __future__ import annotations
 
-from civwatch.custody.bindings import Row, merge_by
+from civwatch.custody.bindings import Row
+from civwatch.custody.row_stream import merge_by
 
 
 def _rows(*keys: object) -> list[Row]:

@@ -99,7 +99,7 @@ def test_preview_of_a_13000_pixel_png_is_made_under_300_mib(huge: Path, tmp_path
 _REDACT = """
 import json, sys
 from pathlib import Path
-from civwatch.publish.redaction import redact_image
+from civwatch.media.redact_pixels import redact_image
 region = {"x": 10400, "y": 1000, "w": 2000, "h": 2000}  # pixels of the full picture
 made = redact_image(
     Path(sys.argv[1]), Path(sys.argv[2]), [region], blur_faces=True, max_pixels=200_000_000

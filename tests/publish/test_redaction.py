@@ -24,17 +24,14 @@ from civwatch.errors import PermissionDeniedError, RejectedInputError
 from civwatch.evidence.ingest import SourceInfo, ingest_paths
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.service import create_incident, link_evidence
+from civwatch.media.faces import detect_faces
+from civwatch.media.metadata_check import check_clean, metadata_problems, read_metadata
+from civwatch.media.redact_pixels import redact_image, redact_video
 from civwatch.publish.redaction import (
     approve_redaction,
-    check_clean,
     create_redaction,
-    detect_faces,
     list_redactions,
-    metadata_problems,
     published_media,
-    read_metadata,
-    redact_image,
-    redact_video,
 )
 from civwatch.workspace import Workspace
 from tests.incidents import helpers

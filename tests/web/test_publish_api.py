@@ -17,7 +17,7 @@ from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.service import create_incident, link_evidence
 from civwatch.incidents.verification import add_record, review_item, set_item_status
 from civwatch.incidents.workflow import review_incident, set_incident_status
-from civwatch.publish.redaction import check_clean
+from civwatch.media.metadata_check import check_clean
 from civwatch.web.app import declared_routes
 from tests.incidents.helpers import CHRONO, GEO, incident_doc
 from tests.publish.test_redaction import astronaut_jpeg

@@ -22,9 +22,8 @@ from civwatch.custody.bindings import (
     as_json,
     digest_matches,
     fields,
-    merge_by,
-    rows_of,
 )
+from civwatch.custody.row_stream import merge_by, rows_of
 from civwatch.errors import CivwatchError
 from civwatch.evidence.acts import EXTRACT, HASH, INGEST, MATCH, SIGHTING, UNPACK
 from civwatch.evidence.copies import _hashes_digest
