@@ -35,6 +35,7 @@ from civwatch.web import (
     admin_pages,
     api,
     custody_pages,
+    incident_lists,
     incident_pages,
     incidents_api,
     item_pages,
@@ -191,6 +192,7 @@ ROUTERS = (
     public_pages.api_router,
     pages.router,
     item_pages.router,
+    incident_lists.router,  # before incident_pages: /incidents/map is not /incidents/{id}
     incident_pages.router,
     custody_pages.router,
     admin_pages.router,
