@@ -43,7 +43,10 @@ from civwatch.web import (
     language,
     packages_api,
     pages,
+    public_api,
+    public_incident_pages,
     public_pages,
+    public_reports,
     publish_api,
 )
 from civwatch.web.answer_cache import AnswerCache
@@ -189,7 +192,7 @@ ROUTERS = (
     jobs_api.router,
     publish_api.router,
     packages_api.router,
-    public_pages.api_router,
+    public_api.router,
     pages.router,
     item_pages.router,
     incident_lists.router,  # before incident_pages: /incidents/map is not /incidents/{id}
@@ -197,6 +200,8 @@ ROUTERS = (
     custody_pages.router,
     admin_pages.router,
     public_pages.router,
+    public_incident_pages.router,
+    public_reports.router,
     language.router,
 )
 
