@@ -23,7 +23,7 @@ from civwatch.incidents.service import (
 )
 from civwatch.incidents.verification import add_record, review_item, set_item_status
 from civwatch.incidents.workflow import set_incident_status
-from civwatch.web import incident_pages
+from civwatch.web import incident_lists
 from civwatch.web.app import create_app
 from tests.conftest import run_cli
 from tests.incidents.helpers import KHARKIV, incident_doc, ingest_photo, seed_cache
@@ -151,7 +151,7 @@ def test_list_shows_ranges_filters_and_pages(
     assert "is not a date such as 2022-03-09" in _alert(bad.text)
     unknown = c.get("/incidents", params={"incident_type": "meteor"})
     assert unknown.status_code == 422 and "Unknown incident type" in _alert(unknown.text)
-    monkeypatch.setattr(incident_pages, "PAGE_SIZE", 1)
+    monkeypatch.setattr(incident_lists, "PAGE_SIZE", 1)
     first = c.get("/incidents", params={"oblast": "", "visibility": "internal"})
     assert "Page 1 of 2" in first.text and "Missile strike on a hospital" not in first.text
     link = re.search(r'href="(/incidents\?[^"]*page=2[^"]*)"', first.text)

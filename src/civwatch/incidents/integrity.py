@@ -39,7 +39,6 @@ from civwatch.custody.bindings import (
     digest_matches,
     fields,
 )
-from civwatch.custody.row_stream import merge_by, rows_of
 from civwatch.evidence.records import with_item_sha256
 from civwatch.incidents.integrity_states import (
     DECIDED,

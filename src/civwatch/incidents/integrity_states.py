@@ -23,9 +23,8 @@ from civwatch.custody.bindings import (
     Row,
     as_json,
     as_time,
-    merge_by,
-    rows_of,
 )
+from civwatch.custody.row_stream import merge_by, rows_of
 from civwatch.incidents import casualties
 from civwatch.incidents.models import (
     Incident,

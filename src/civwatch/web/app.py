@@ -35,6 +35,7 @@ from civwatch.web import (
     admin_pages,
     api,
     custody_pages,
+    incident_lists,
     incident_pages,
     incidents_api,
     item_pages,
@@ -42,7 +43,10 @@ from civwatch.web import (
     language,
     packages_api,
     pages,
+    public_api,
+    public_incident_pages,
     public_pages,
+    public_reports,
     publish_api,
 )
 from civwatch.web.answer_cache import AnswerCache
@@ -188,13 +192,16 @@ ROUTERS = (
     jobs_api.router,
     publish_api.router,
     packages_api.router,
-    public_pages.api_router,
+    public_api.router,
     pages.router,
     item_pages.router,
+    incident_lists.router,  # before incident_pages: /incidents/map is not /incidents/{id}
     incident_pages.router,
     custody_pages.router,
     admin_pages.router,
     public_pages.router,
+    public_incident_pages.router,
+    public_reports.router,
     language.router,
 )
 
