@@ -547,6 +547,15 @@ from civwatch.db import utcnow  # noqa: E402
 from civwatch.incidents.geojson import parse_bbox  # noqa: E402
 from civwatch.publish import opendata  # noqa: E402
 from civwatch.publish.public import DEFAULT_LIMIT, public_map  # noqa: E402
+from civwatch.web.answers import GeoJSONResponse  # noqa: E402
+from civwatch.web.answers_public import (  # noqa: E402
+    ExportCollection,
+    MarkerPage,
+    PublicIncident,
+    PublicIncidentPage,
+    TimemapAssociation,
+    TimemapSource,
+)
 from civwatch.web.problems import PROBLEM_RESPONSES  # noqa: E402
 
 api_router = APIRouter(prefix="/api/v1/public", tags=["open data"], responses=PROBLEM_RESPONSES)
@@ -603,9 +612,7 @@ def _next(request: Request, cursor: int | None) -> str | None:
 
 
 @api_router.get(
-    "/incidents.geojson",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"application/geo+json": {}}}},
+    "/incidents.geojson", response_class=GeoJSONResponse, response_model=ExportCollection
 )
 def open_data_geojson(w: WS, _: Anyone, f: PageFilters, bbox: Bbox = "") -> StreamingResponse:
     """Every published incident as a GeoJSON FeatureCollection (RFC 7946), streamed."""
@@ -648,20 +655,20 @@ def timemap_events(w: WS, _: Anyone, f: PageFilters, bbox: Bbox = "") -> Streami
     return StreamingResponse(_encoded(chunks), media_type="application/json")
 
 
-@api_router.get("/timemap/associations")
+@api_router.get("/timemap/associations", response_model=list[TimemapAssociation])
 def timemap_associations(w: WS, _: Anyone, f: PageFilters, bbox: Bbox = "") -> Response:
     """TimeMap associations: a filter per incident type, weapon, object and oblast used."""
     return _json(opendata.timemap_associations(iter_public_incidents(w, _api_filter(f, bbox))))
 
 
-@api_router.get("/timemap/sources")
+@api_router.get("/timemap/sources", response_model=dict[str, TimemapSource])
 def timemap_sources(w: WS, _: Anyone, f: PageFilters, bbox: Bbox = "") -> Response:
     """TimeMap sources: the public record of each incident and its casualty sources."""
     incidents = iter_public_incidents(w, _api_filter(f, bbox))
     return _json(opendata.timemap_sources(incidents, _link_base(w)))
 
 
-@api_router.get("/map", responses={200: {"content": {"application/geo+json": {}}}})
+@api_router.get("/map", response_class=GeoJSONResponse, response_model=MarkerPage)
 def public_map_markers(
     request: Request,
     w: WS,
@@ -684,7 +691,7 @@ def public_map_markers(
     return cached_answer(request, w, make, "application/geo+json", public=True)
 
 
-@api_router.get("/incidents")
+@api_router.get("/incidents", response_model=PublicIncidentPage)
 def public_incident_list(
     request: Request,
     w: WS,
@@ -700,7 +707,7 @@ def public_incident_list(
     return _json(doc)
 
 
-@api_router.get("/incidents/{incident_id}")
+@api_router.get("/incidents/{incident_id}", response_model=PublicIncident)
 def public_incident_record(w: WS, _: Anyone, incident_id: RowId) -> Response:
     """One published incident with all its public fields (404 if not published)."""
     return _json(public_incident(w, incident_id))
