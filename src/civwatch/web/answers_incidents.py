@@ -95,6 +95,59 @@ class SeriesAnswer(Answer):
     series: list[PeriodTotals]
 
 
+class TeamMapFilter(FilterAnswer):
+    """The filter a team map page was computed over, as understood."""
+
+    weapon: str | None = Field(default=None, description="Only when asked")
+    bbox: list[float] | None = Field(
+        default=None,
+        min_length=4,
+        max_length=4,
+        description="west, south, east, north (only when asked)",
+    )
+
+
+class TeamMarkerProperties(Answer):
+    """What the team's map shows of an incident."""
+
+    id: int
+    title: str
+    start: str = Field(description="ISO 8601, UTC")
+    status: str
+    visibility: str
+    incident_type: str
+    oblast: str | None
+    killed: MinMax | None
+    injured: MinMax | None
+    url: str = Field(description="The incident's page, relative to the site")
+
+
+class TeamPoint(Answer):
+    """An RFC 7946 Point at the exact location: [longitude, latitude]."""
+
+    type: Literal["Point"]
+    coordinates: list[float] = Field(min_length=2, max_length=2)
+
+
+class TeamMarker(Answer):
+    """An incident on the team's map (a GeoJSON Feature)."""
+
+    type: Literal["Feature"]
+    id: int
+    geometry: TeamPoint
+    properties: TeamMarkerProperties
+
+
+class TeamMapPage(Answer):
+    """Incidents as GeoJSON points for a viewport (an RFC 7946 FeatureCollection)."""
+
+    type: Literal["FeatureCollection"]
+    filter: TeamMapFilter
+    number_returned: int
+    next: str | None = Field(description="URL of the next page")
+    features: list[TeamMarker]
+
+
 # --- an incident --------------------------------------------------------------------------------
 
 

@@ -183,3 +183,23 @@ class TimemapSource(Answer):
     url: str
     description: str
     date: str = Field(description="MM/DD/YYYY of publication, as TimeMap reads it")
+
+
+class TimemapEvent(Answer):
+    """A published incident as a TimeMap event (date and time in UTC, as TimeMap reads
+    them; coordinates as text)."""
+
+    id: str
+    title: str
+    description: str
+    date: str = Field(description="MM/DD/YYYY")
+    time: str = Field(description="HH:mm")
+    time_precision: str
+    location: str
+    latitude: str
+    longitude: str
+    type: str
+    category: str
+    associations: list[str] = Field(description="Ids of its TimemapAssociations")
+    sources: list[str] = Field(description="Ids of its TimemapSources")
+    url: str

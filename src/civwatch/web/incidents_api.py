@@ -33,7 +33,7 @@ from civwatch.incidents.input import MAX_TEXT, IncidentChangesInput, NewIncident
 from civwatch.incidents.terms import add_term, list_terms
 from civwatch.publish import publication
 from civwatch.web.answer_cache import cached_answer
-from civwatch.web.answers import EXACT
+from civwatch.web.answers import EXACT, GeoJSONResponse
 from civwatch.web.answers_evidence import (
     RecordView,
     SuggestionDecided,
@@ -47,6 +47,7 @@ from civwatch.web.answers_incidents import (
     PlacesAnswer,
     PublishedIncident,
     SeriesAnswer,
+    TeamMapPage,
     TermAnswer,
     TotalsAnswer,
 )
@@ -179,68 +180,12 @@ def _filters(
 
 # --- reading ----------------------------------------------------------------------------------
 
-FEATURE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["type", "features", "next"],
-    "properties": {
-        "type": {"const": "FeatureCollection"},
-        "features": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["type", "id", "geometry", "properties"],
-                "properties": {
-                    "type": {"const": "Feature"},
-                    "id": {"type": "integer"},
-                    "geometry": {
-                        "type": "object",
-                        "properties": {
-                            "type": {"const": "Point"},
-                            "coordinates": {
-                                "type": "array",
-                                "items": {"type": "number"},
-                                "minItems": 2,
-                                "maxItems": 2,
-                                "description": "[longitude, latitude]",
-                            },
-                        },
-                    },
-                    "properties": {
-                        "type": "object",
-                        "required": ["id", "title", "start", "status", "visibility", "url"],
-                        "properties": {
-                            "id": {"type": "integer"},
-                            "title": {"type": "string"},
-                            "start": {"type": "string", "format": "date-time"},
-                            "status": {"type": "string"},
-                            "visibility": {"type": "string"},
-                            "incident_type": {"type": "string"},
-                            "oblast": {"type": ["string", "null"]},
-                            "killed": {"type": ["object", "null"]},
-                            "injured": {"type": ["object", "null"]},
-                            "url": {"type": "string"},
-                        },
-                    },
-                },
-            },
-        },
-        "next": {"type": ["string", "null"], "description": "URL of the next page"},
-        "number_returned": {"type": "integer"},
-        "filter": {"type": "object"},
-    },
-}
-
 
 @router.get(
     "/incidents.geojson",
     tags=["incidents"],
-    response_class=Response,
-    responses={
-        200: {
-            "description": "RFC 7946 FeatureCollection of incident points",
-            "content": {"application/geo+json": {"schema": FEATURE_SCHEMA}},
-        }
-    },
+    response_class=GeoJSONResponse,
+    response_model=TeamMapPage,
 )
 def incidents_map(
     request: Request,

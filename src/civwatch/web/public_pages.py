@@ -554,6 +554,7 @@ from civwatch.web.answers_public import (  # noqa: E402
     PublicIncident,
     PublicIncidentPage,
     TimemapAssociation,
+    TimemapEvent,
     TimemapSource,
 )
 from civwatch.web.problems import PROBLEM_RESPONSES  # noqa: E402
@@ -647,7 +648,11 @@ def open_data_kml(w: WS, _: Anyone, f: PageFilters, bbox: Bbox = "") -> Streamin
     return _download(w, "kml", _api_filter(f, bbox))
 
 
-@api_router.get("/timemap/events", response_class=StreamingResponse)
+@api_router.get(
+    "/timemap/events",
+    response_class=StreamingResponse,
+    responses={200: {"model": list[TimemapEvent], "description": "A JSON array, streamed"}},
+)
 def timemap_events(w: WS, _: Anyone, f: PageFilters, bbox: Bbox = "") -> StreamingResponse:
     """Published incidents as Forensic Architecture TimeMap events (its EVENTS endpoint)."""
     incidents = iter_public_incidents(w, _api_filter(f, bbox))
