@@ -18,6 +18,8 @@ from civwatch.accounts.tokens import create_token, list_tokens, revoke_token
 from civwatch.evidence.ingest import SourceInfo
 from civwatch.evidence.search import EvidenceFilter, search_items
 from civwatch.evidence.service import find_item, get_item
+from civwatch.web.answers import EXACT, Answer
+from civwatch.web.answers_evidence import ItemPage, ItemView
 from civwatch.web.auth import audit_action, client_of, require
 from civwatch.web.deps import MAX_ROW_ID, WS, RowId, tree_head_json
 from civwatch.web.jobs_api import JobDocument, prefer_wait, wait_for_job
@@ -96,22 +98,26 @@ class NewUserAnswer(UserAnswer):
     )
 
 
+class AuditRecord(Answer):
+    """Something a person did or tried, as the audit log keeps it."""
+
+    id: int
+    at: str = Field(description="ISO 8601")
+    actor: str | None = Field(description="None: not signed in, or the system")
+    action: str
+    target: str | None
+    outcome: str = Field(description="ok, or why it was refused")
+    client: str | None = Field(description="The computer's address")
+    # each action records its own details (counts, names, reasons): a free JSON object
+    detail: dict[str, Any]
+
+
 class TokenRequest(BaseModel):
     name: str = Field(min_length=1, max_length=255, description="What the token is for.")
     role: str = Field(description="One of your roles; the token acts with this role only.")
 
 
-@router.get(
-    "/evidence",
-    tags=["evidence"],
-    responses={
-        200: {
-            "description": "A page of items: total (capped, see total_is_lower_bound), items, "
-            "next_cursor",
-            "content": {"application/json": {"schema": {"type": "object"}}},
-        }
-    },
-)
+@router.get("/evidence", tags=["evidence"], response_model=ItemPage)
 def evidence_list(
     w: WS,
     _: Reader,
@@ -203,7 +209,7 @@ def upload(
     return job
 
 
-@router.get("/evidence/{sha256}", tags=["evidence"])
+@router.get("/evidence/{sha256}", tags=["evidence"], response_model=ItemView, **EXACT)
 def evidence_item(w: WS, _: Reader, sha256: str) -> dict[str, Any]:
     """One item with its metadata, sightings and copies."""
     return get_item(w, sha256)
@@ -341,7 +347,7 @@ def users_disable(request: Request, w: WS, who: Admin, username: str) -> dict[st
     return user
 
 
-@router.get("/audit", tags=["accounts"])
+@router.get("/audit", tags=["accounts"], response_model=list[AuditRecord])
 def audit_list(
     w: WS,
     _: Auditor,

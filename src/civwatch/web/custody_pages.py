@@ -14,6 +14,12 @@ from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
 from civwatch.errors import CivwatchError, RejectedInputError
 from civwatch.evidence.proofs import consistency, entry_proof, item_proof, search_custody
+from civwatch.web.answers_evidence import (
+    ConsistencyProof,
+    CustodyEntries,
+    InclusionProof,
+    ItemProof,
+)
 from civwatch.web.auth import require
 from civwatch.web.deps import MAX_LEAF_INDEX, WS, tree_head_json
 from civwatch.web.pages import render
@@ -43,12 +49,14 @@ def _download(doc: dict[str, Any], name: str) -> Response:
     )
 
 
+#: The proofs are sent as file downloads (the route returns the response itself, so the model
+#: documents the file and is not applied to it).
 _JSON_FILE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/json": {}}, "description": "A proof document"}
+    200: {"description": "A proof document, as a JSON file download"}
 }
 
 
-@api_router.get("/custody/entries", tags=["custody"])
+@api_router.get("/custody/entries", tags=["custody"], response_model=CustodyEntries)
 def custody_entries(
     w: WS,
     _: CustodyReader,
@@ -63,7 +71,7 @@ def custody_entries(
 
 
 @api_router.get(
-    "/custody/proof/{index}", tags=["custody"], response_class=Response, responses=_JSON_FILE
+    "/custody/proof/{index}", tags=["custody"], response_model=InclusionProof, responses=_JSON_FILE
 )
 def custody_entry_proof(
     w: WS,
@@ -79,7 +87,7 @@ def custody_entry_proof(
 
 
 @api_router.get(
-    "/custody/consistency", tags=["custody"], response_class=Response, responses=_JSON_FILE
+    "/custody/consistency", tags=["custody"], response_model=ConsistencyProof, responses=_JSON_FILE
 )
 def custody_consistency(
     w: WS,
@@ -96,7 +104,7 @@ def custody_consistency(
 
 
 @api_router.get(
-    "/evidence/{sha256}/proof", tags=["custody"], response_class=Response, responses=_JSON_FILE
+    "/evidence/{sha256}/proof", tags=["custody"], response_model=ItemProof, responses=_JSON_FILE
 )
 def evidence_proof(w: WS, _: CustodyReader, sha256: str) -> Response:
     """Inclusion proofs of every custody entry of an item against one signed tree head,

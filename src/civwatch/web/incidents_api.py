@@ -33,6 +33,24 @@ from civwatch.incidents.input import MAX_TEXT, IncidentChangesInput, NewIncident
 from civwatch.incidents.terms import add_term, list_terms
 from civwatch.publish import publication
 from civwatch.web.answer_cache import cached_answer
+from civwatch.web.answers import EXACT, GeoJSONResponse
+from civwatch.web.answers_evidence import (
+    RecordView,
+    SuggestionDecided,
+    SuggestionsAnswer,
+    VerificationView,
+)
+from civwatch.web.answers_incidents import (
+    FacetsAnswer,
+    IncidentPage,
+    IncidentView,
+    PlacesAnswer,
+    PublishedIncident,
+    SeriesAnswer,
+    TeamMapPage,
+    TermAnswer,
+    TotalsAnswer,
+)
 from civwatch.web.auth import audit_action, require
 from civwatch.web.deps import MAX_ROW_ID, WS, RowId
 from civwatch.web.problems import PROBLEM_RESPONSES, problem_doc
@@ -125,91 +143,6 @@ class NewTerm(BaseModel):
     code: str | None = Field(default=None, max_length=64, description="Default: from the label")
 
 
-# --- answers --------------------------------------------------------------------------------
-
-
-class TermAnswer(BaseModel):
-    """A term of a controlled vocabulary."""
-
-    kind: str = Field(description=", ".join(vocab.KINDS))
-    code: str
-    label: str
-    builtin: bool = Field(description="Shipped with civwatch (else added by an admin)")
-
-
-class CodeLabel(BaseModel):
-    """A vocabulary term as a form offers it."""
-
-    code: str
-    label: str
-
-
-class FacetsAnswer(BaseModel):
-    """The values the filters and forms take."""
-
-    statuses: list[str]
-    item_statuses: list[str]
-    outcomes: list[str]
-    visibilities: list[str]
-    time_precisions: list[str]
-    link_roles: list[str]
-    record_kinds: list[str]
-    casualty_groups: list[str]
-    incident_types: list[CodeLabel]
-    weapons: list[CodeLabel]
-    objects: list[CodeLabel]
-    ihl_concerns: list[CodeLabel]
-    oblasts: list[str]
-
-
-class FilterAnswer(BaseModel):
-    """The filter an aggregate was computed over, as understood."""
-
-    statuses: list[str] | None
-    visibility: str | None
-    oblast: str | None
-    incident_type: str | None
-    object: str | None
-    from_: str | None = Field(alias="from", description="Start at or after (ISO 8601)")
-    to: str | None = Field(description="Start before (ISO 8601)")
-
-    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
-
-
-class RangeTotal(BaseModel):
-    """Casualties summed as a range over the incidents that give a figure."""
-
-    incidents_with_figure: int
-    min: int = Field(description="Sum of the minima")
-    max: int = Field(description="Sum of the maxima")
-
-
-class TotalsAnswer(BaseModel):
-    """Incidents counted and casualties summed as ranges."""
-
-    filter: FilterAnswer
-    incidents: int
-    killed: RangeTotal
-    injured: RangeTotal
-
-
-class PeriodTotals(BaseModel):
-    """One day or week of a series."""
-
-    period: str = Field(description="A UTC day or the Monday of an ISO week")
-    incidents: int
-    killed: RangeTotal
-    injured: RangeTotal
-
-
-class SeriesAnswer(BaseModel):
-    """Incidents and casualty ranges per day or week."""
-
-    filter: FilterAnswer
-    period: Literal["day", "week"]
-    series: list[PeriodTotals]
-
-
 # --- filters shared by the list, the map and the aggregates -------------------------------------
 
 Status = Annotated[str | None, Query(max_length=64, description=", ".join(vocab.INCIDENT_STATUSES))]
@@ -247,68 +180,12 @@ def _filters(
 
 # --- reading ----------------------------------------------------------------------------------
 
-FEATURE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["type", "features", "next"],
-    "properties": {
-        "type": {"const": "FeatureCollection"},
-        "features": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["type", "id", "geometry", "properties"],
-                "properties": {
-                    "type": {"const": "Feature"},
-                    "id": {"type": "integer"},
-                    "geometry": {
-                        "type": "object",
-                        "properties": {
-                            "type": {"const": "Point"},
-                            "coordinates": {
-                                "type": "array",
-                                "items": {"type": "number"},
-                                "minItems": 2,
-                                "maxItems": 2,
-                                "description": "[longitude, latitude]",
-                            },
-                        },
-                    },
-                    "properties": {
-                        "type": "object",
-                        "required": ["id", "title", "start", "status", "visibility", "url"],
-                        "properties": {
-                            "id": {"type": "integer"},
-                            "title": {"type": "string"},
-                            "start": {"type": "string", "format": "date-time"},
-                            "status": {"type": "string"},
-                            "visibility": {"type": "string"},
-                            "incident_type": {"type": "string"},
-                            "oblast": {"type": ["string", "null"]},
-                            "killed": {"type": ["object", "null"]},
-                            "injured": {"type": ["object", "null"]},
-                            "url": {"type": "string"},
-                        },
-                    },
-                },
-            },
-        },
-        "next": {"type": ["string", "null"], "description": "URL of the next page"},
-        "number_returned": {"type": "integer"},
-        "filter": {"type": "object"},
-    },
-}
-
 
 @router.get(
     "/incidents.geojson",
     tags=["incidents"],
-    response_class=Response,
-    responses={
-        200: {
-            "description": "RFC 7946 FeatureCollection of incident points",
-            "content": {"application/geo+json": {"schema": FEATURE_SCHEMA}},
-        }
-    },
+    response_class=GeoJSONResponse,
+    response_model=TeamMapPage,
 )
 def incidents_map(
     request: Request,
@@ -389,7 +266,7 @@ def incidents_facets(w: WS, _: Reader) -> dict[str, Any]:
     }
 
 
-@router.get("/incidents", tags=["incidents"])
+@router.get("/incidents", tags=["incidents"], response_model=IncidentPage)
 def incidents_list(
     w: WS,
     _: Reader,
@@ -455,13 +332,13 @@ def incidents_series(
     )
 
 
-@router.get("/incidents/{incident_id}", tags=["incidents"])
+@router.get("/incidents/{incident_id}", tags=["incidents"], response_model=IncidentView, **EXACT)
 def incidents_get(w: WS, _: Reader, incident_id: RowId) -> dict[str, Any]:
     """One incident: content, linked evidence, independent sources, history, revisions."""
     return service.get_incident(w, incident_id)
 
 
-@router.get("/incidents/{incident_id}/places", tags=["incidents"])
+@router.get("/incidents/{incident_id}/places", tags=["incidents"], response_model=PlacesAnswer)
 def incidents_places(
     w: WS,
     _: Reader,
@@ -476,7 +353,9 @@ def incidents_places(
 # --- writing ----------------------------------------------------------------------------------
 
 
-@router.post("/incidents", tags=["incidents"], status_code=201)
+@router.post(
+    "/incidents", tags=["incidents"], status_code=201, response_model=IncidentView, **EXACT
+)
 def incidents_create(
     request: Request, w: WS, who: Writer, body: NewIncidentInput
 ) -> dict[str, Any]:
@@ -486,7 +365,13 @@ def incidents_create(
     return created
 
 
-@router.patch("/incidents/{incident_id}", tags=["incidents"], responses=CONFLICT)
+@router.patch(
+    "/incidents/{incident_id}",
+    tags=["incidents"],
+    responses=CONFLICT,
+    response_model=IncidentView,
+    **EXACT,
+)
 def incidents_update(
     request: Request, w: WS, who: Writer, incident_id: RowId, body: IncidentChangesInput
 ) -> dict[str, Any]:
@@ -505,7 +390,9 @@ def incidents_update(
     return updated
 
 
-@router.post("/incidents/{incident_id}/evidence", tags=["incidents"])
+@router.post(
+    "/incidents/{incident_id}/evidence", tags=["incidents"], response_model=IncidentView, **EXACT
+)
 def incidents_link(
     request: Request, w: WS, who: Writer, incident_id: RowId, body: LinkRequest
 ) -> dict[str, Any]:
@@ -517,7 +404,12 @@ def incidents_link(
     return shown
 
 
-@router.post("/incidents/{incident_id}/evidence/{sha256}/unlink", tags=["incidents"])
+@router.post(
+    "/incidents/{incident_id}/evidence/{sha256}/unlink",
+    tags=["incidents"],
+    response_model=IncidentView,
+    **EXACT,
+)
 def incidents_unlink(
     request: Request, w: WS, who: Writer, incident_id: RowId, sha256: str, body: Reason
 ) -> dict[str, Any]:
@@ -527,7 +419,9 @@ def incidents_unlink(
     return shown
 
 
-@router.post("/incidents/{incident_id}/status", tags=["incidents"])
+@router.post(
+    "/incidents/{incident_id}/status", tags=["incidents"], response_model=IncidentView, **EXACT
+)
 def incidents_status(
     request: Request, w: WS, who: Writer, incident_id: RowId, body: StatusChange
 ) -> dict[str, Any]:
@@ -539,7 +433,9 @@ def incidents_status(
     return shown
 
 
-@router.post("/incidents/{incident_id}/review", tags=["incidents"])
+@router.post(
+    "/incidents/{incident_id}/review", tags=["incidents"], response_model=IncidentView, **EXACT
+)
 def incidents_review(
     request: Request, w: WS, who: Reviewer, incident_id: RowId, body: ReviewDecision
 ) -> dict[str, Any]:
@@ -551,7 +447,13 @@ def incidents_review(
     return shown
 
 
-@router.post("/incidents/{incident_id}/visibility", tags=["incidents"], deprecated=True)
+@router.post(
+    "/incidents/{incident_id}/visibility",
+    tags=["incidents"],
+    deprecated=True,
+    response_model=PublishedIncident | IncidentView,
+    **EXACT,
+)
 def incidents_visibility(
     request: Request, w: WS, who: Publisher, incident_id: RowId, body: VisibilityChange
 ) -> dict[str, Any]:
@@ -572,13 +474,20 @@ def incidents_visibility(
 # --- verification of evidence items -------------------------------------------------------------
 
 
-@router.get("/evidence/{sha256}/verification", tags=["verification"])
+@router.get(
+    "/evidence/{sha256}/verification", tags=["verification"], response_model=VerificationView
+)
 def item_verification(w: WS, _: Reader, sha256: str) -> dict[str, Any]:
     """An item's verification: status, records (superseded ones marked), checks, history."""
     return verification.item_verification(w, sha256)
 
 
-@router.post("/evidence/{sha256}/verification/records", tags=["verification"], status_code=201)
+@router.post(
+    "/evidence/{sha256}/verification/records",
+    tags=["verification"],
+    status_code=201,
+    response_model=RecordView,
+)
 def item_record_add(
     request: Request, w: WS, who: Writer, sha256: str, body: NewRecord
 ) -> dict[str, Any]:
@@ -598,7 +507,11 @@ def item_record_add(
     return record
 
 
-@router.post("/evidence/{sha256}/verification/status", tags=["verification"])
+@router.post(
+    "/evidence/{sha256}/verification/status",
+    tags=["verification"],
+    response_model=VerificationView,
+)
 def item_status(
     request: Request, w: WS, who: Writer, sha256: str, body: StatusChange
 ) -> dict[str, Any]:
@@ -610,7 +523,11 @@ def item_status(
     return shown
 
 
-@router.post("/evidence/{sha256}/verification/review", tags=["verification"])
+@router.post(
+    "/evidence/{sha256}/verification/review",
+    tags=["verification"],
+    response_model=VerificationView,
+)
 def item_review(
     request: Request, w: WS, who: Reviewer, sha256: str, body: ReviewDecision
 ) -> dict[str, Any]:
@@ -622,7 +539,9 @@ def item_review(
     return shown
 
 
-@router.get("/evidence/{sha256}/suggestions", tags=["verification"])
+@router.get(
+    "/evidence/{sha256}/suggestions", tags=["verification"], response_model=SuggestionsAnswer
+)
 def item_suggestions(
     w: WS,
     _: Reader,
@@ -634,7 +553,11 @@ def item_suggestions(
     return suggestions.suggest_incidents(w, sha256, limit=limit, min_score=min_score)
 
 
-@router.post("/evidence/{sha256}/suggestions/{incident_id}", tags=["verification"])
+@router.post(
+    "/evidence/{sha256}/suggestions/{incident_id}",
+    tags=["verification"],
+    response_model=SuggestionDecided,
+)
 def item_suggestion_decide(
     request: Request, w: WS, who: Writer, sha256: str, incident_id: RowId, body: SuggestionDecision
 ) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from civwatch.publish.package import (
     package_plan,
     write_zip,
 )
+from civwatch.web.answers_incidents import PackagePlan
 from civwatch.web.auth import client_of, require
 from civwatch.web.deps import WS, RowId
 from civwatch.web.problems import PROBLEM_RESPONSES
@@ -35,7 +36,7 @@ router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 Exporter = Annotated[Principal, Depends(require(Permission.EXPORT))]
 
 
-@router.get("/incidents/{incident_id}/package", tags=["packages"])
+@router.get("/incidents/{incident_id}/package", tags=["packages"], response_model=PackagePlan)
 def package_preview(w: WS, _: Exporter, incident_id: RowId) -> dict[str, Any]:
     """What an evidence package of the incident would hold (nothing is recorded)."""
     return package_plan(w, incident_id)

@@ -30,6 +30,16 @@ from civwatch.publish.public import (
     public_map,
 )
 from civwatch.web.answer_cache import cached_answer
+from civwatch.web.answers import GeoJSONResponse
+from civwatch.web.answers_public import (
+    ExportCollection,
+    MarkerPage,
+    PublicIncident,
+    PublicIncidentPage,
+    TimemapAssociation,
+    TimemapEvent,
+    TimemapSource,
+)
 from civwatch.web.deps import MAX_ROW_ID, WS, RowId
 from civwatch.web.problems import PROBLEM_RESPONSES
 from civwatch.web.public_view import Anyone, Filters, PageFilters, link_base
@@ -89,9 +99,7 @@ def _next(request: Request, cursor: int | None) -> str | None:
 
 
 @router.get(
-    "/incidents.geojson",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"application/geo+json": {}}}},
+    "/incidents.geojson", response_class=GeoJSONResponse, response_model=ExportCollection
 )
 def open_data_geojson(w: WS, _: Anyone, f: PageFilters, bbox: Bbox = "") -> StreamingResponse:
     """Every published incident as a GeoJSON FeatureCollection (RFC 7946), streamed."""
@@ -126,7 +134,11 @@ def open_data_kml(w: WS, _: Anyone, f: PageFilters, bbox: Bbox = "") -> Streamin
     return _download(w, "kml", _api_filter(f, bbox))
 
 
-@router.get("/timemap/events", response_class=StreamingResponse)
+@router.get(
+    "/timemap/events",
+    response_class=StreamingResponse,
+    responses={200: {"model": list[TimemapEvent], "description": "A JSON array, streamed"}},
+)
 def timemap_events(w: WS, _: Anyone, f: PageFilters, bbox: Bbox = "") -> StreamingResponse:
     """Published incidents as Forensic Architecture TimeMap events (its EVENTS endpoint)."""
     incidents = iter_public_incidents(w, _api_filter(f, bbox))
@@ -134,20 +146,20 @@ def timemap_events(w: WS, _: Anyone, f: PageFilters, bbox: Bbox = "") -> Streami
     return StreamingResponse(_encoded(chunks), media_type="application/json")
 
 
-@router.get("/timemap/associations")
+@router.get("/timemap/associations", response_model=list[TimemapAssociation])
 def timemap_associations(w: WS, _: Anyone, f: PageFilters, bbox: Bbox = "") -> Response:
     """TimeMap associations: a filter per incident type, weapon, object and oblast used."""
     return _json(opendata.timemap_associations(iter_public_incidents(w, _api_filter(f, bbox))))
 
 
-@router.get("/timemap/sources")
+@router.get("/timemap/sources", response_model=dict[str, TimemapSource])
 def timemap_sources(w: WS, _: Anyone, f: PageFilters, bbox: Bbox = "") -> Response:
     """TimeMap sources: the public record of each incident and its casualty sources."""
     incidents = iter_public_incidents(w, _api_filter(f, bbox))
     return _json(opendata.timemap_sources(incidents, link_base(w)))
 
 
-@router.get("/map", responses={200: {"content": {"application/geo+json": {}}}})
+@router.get("/map", response_class=GeoJSONResponse, response_model=MarkerPage)
 def public_map_markers(
     request: Request,
     w: WS,
@@ -170,7 +182,7 @@ def public_map_markers(
     return cached_answer(request, w, make, "application/geo+json", public=True)
 
 
-@router.get("/incidents")
+@router.get("/incidents", response_model=PublicIncidentPage)
 def public_incident_list(
     request: Request,
     w: WS,
@@ -186,7 +198,7 @@ def public_incident_list(
     return _json(doc)
 
 
-@router.get("/incidents/{incident_id}")
+@router.get("/incidents/{incident_id}", response_model=PublicIncident)
 def public_incident_record(w: WS, _: Anyone, incident_id: RowId) -> Response:
     """One published incident with all its public fields (404 if not published)."""
     return _json(public_incident(w, incident_id))

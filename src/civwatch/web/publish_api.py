@@ -15,6 +15,15 @@ from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
 from civwatch.incidents import internal_fields as incidents
 from civwatch.publish import publication, redaction
+from civwatch.web.answers import EXACT, PublicHistoryEntry
+from civwatch.web.answers_evidence import RedactionView
+from civwatch.web.answers_incidents import (
+    CorrectedIncident,
+    IncidentView,
+    InternalFields,
+    PublishedIncident,
+    Witness,
+)
 from civwatch.web.auth import audit_action, client_of, require
 from civwatch.web.deps import WS, RowId
 from civwatch.web.media import media_response
@@ -83,7 +92,12 @@ class RedactionRequest(BaseModel):
 # --- publication ---------------------------------------------------------------------------
 
 
-@router.put("/incidents/{incident_id}/location-precision", tags=["publishing"])
+@router.put(
+    "/incidents/{incident_id}/location-precision",
+    tags=["publishing"],
+    response_model=IncidentView,
+    **EXACT,
+)
 def precision_set(
     request: Request, w: WS, who: Publisher, incident_id: RowId, body: PrecisionRequest
 ) -> dict[str, Any]:
@@ -102,7 +116,12 @@ def precision_set(
     return done
 
 
-@router.post("/incidents/{incident_id}/publish", tags=["publishing"])
+@router.post(
+    "/incidents/{incident_id}/publish",
+    tags=["publishing"],
+    response_model=PublishedIncident,
+    **EXACT,
+)
 def incident_publish(
     request: Request, w: WS, who: Publisher, incident_id: RowId, body: NoteRequest | None = None
 ) -> dict[str, Any]:
@@ -114,7 +133,13 @@ def incident_publish(
     return done
 
 
-@router.post("/incidents/{incident_id}/corrections", tags=["publishing"], status_code=201)
+@router.post(
+    "/incidents/{incident_id}/corrections",
+    tags=["publishing"],
+    status_code=201,
+    response_model=CorrectedIncident,
+    **EXACT,
+)
 def incident_correct(
     request: Request, w: WS, who: Publisher, incident_id: RowId, body: CorrectionRequest
 ) -> dict[str, Any]:
@@ -124,7 +149,12 @@ def incident_correct(
     return done
 
 
-@router.post("/incidents/{incident_id}/withdraw", tags=["publishing"])
+@router.post(
+    "/incidents/{incident_id}/withdraw",
+    tags=["publishing"],
+    response_model=IncidentView,
+    **EXACT,
+)
 def incident_withdraw(
     request: Request, w: WS, who: Publisher, incident_id: RowId, body: WithdrawRequest
 ) -> dict[str, Any]:
@@ -134,7 +164,11 @@ def incident_withdraw(
     return done
 
 
-@router.get("/incidents/{incident_id}/public-history", tags=["publishing"])
+@router.get(
+    "/incidents/{incident_id}/public-history",
+    tags=["publishing"],
+    response_model=list[PublicHistoryEntry],
+)
 def incident_public_history(w: WS, _: IncidentReader, incident_id: RowId) -> list[dict[str, Any]]:
     """Publication, corrections and withdrawals, as the public sees them."""
     return publication.get_public_history(w, incident_id)
@@ -143,14 +177,16 @@ def incident_public_history(w: WS, _: IncidentReader, incident_id: RowId) -> lis
 # --- internal fields -----------------------------------------------------------------------
 
 
-@router.get("/incidents/{incident_id}/internal", tags=["incidents"])
+@router.get("/incidents/{incident_id}/internal", tags=["incidents"], response_model=InternalFields)
 def internal_get(request: Request, w: WS, who: Writer, incident_id: RowId) -> dict[str, Any]:
     """Internal notes and witnesses (never published or exported), for the people who work
     on the incident and its reviewers while it waits for review; each read is audited."""
     return incidents.internal_fields(w, incident_id, actor=who.username, client=client_of(request))
 
 
-@router.put("/incidents/{incident_id}/internal-notes", tags=["incidents"])
+@router.put(
+    "/incidents/{incident_id}/internal-notes", tags=["incidents"], response_model=InternalFields
+)
 def internal_notes_set(
     request: Request, w: WS, who: Writer, incident_id: RowId, body: InternalNotesRequest
 ) -> dict[str, Any]:
@@ -162,7 +198,12 @@ def internal_notes_set(
     return done
 
 
-@router.post("/incidents/{incident_id}/witnesses", tags=["incidents"], status_code=201)
+@router.post(
+    "/incidents/{incident_id}/witnesses",
+    tags=["incidents"],
+    status_code=201,
+    response_model=Witness,
+)
 def witness_add(
     request: Request, w: WS, who: Writer, incident_id: RowId, body: WitnessRequest
 ) -> dict[str, Any]:
@@ -182,7 +223,11 @@ def witness_add(
     return done
 
 
-@router.delete("/incidents/{incident_id}/witnesses/{witness_id}", tags=["incidents"])
+@router.delete(
+    "/incidents/{incident_id}/witnesses/{witness_id}",
+    tags=["incidents"],
+    response_model=InternalFields,
+)
 def witness_remove(
     request: Request, w: WS, who: Writer, incident_id: RowId, witness_id: RowId
 ) -> dict[str, Any]:
@@ -199,7 +244,12 @@ def witness_remove(
 # --- redaction -----------------------------------------------------------------------------
 
 
-@router.post("/evidence/{sha256}/redactions", tags=["publishing"], status_code=201)
+@router.post(
+    "/evidence/{sha256}/redactions",
+    tags=["publishing"],
+    status_code=201,
+    response_model=RedactionView,
+)
 def redaction_create(
     request: Request, w: WS, who: Writer, sha256: str, body: RedactionRequest
 ) -> dict[str, Any]:
@@ -216,13 +266,15 @@ def redaction_create(
     return done
 
 
-@router.get("/evidence/{sha256}/redactions", tags=["publishing"])
+@router.get(
+    "/evidence/{sha256}/redactions", tags=["publishing"], response_model=list[RedactionView]
+)
 def redaction_list(w: WS, _: Reader, sha256: str) -> list[dict[str, Any]]:
     """Every redaction of an item, newest first."""
     return redaction.list_redactions(w, sha256)
 
 
-@router.get("/redactions/{redaction_id}", tags=["publishing"])
+@router.get("/redactions/{redaction_id}", tags=["publishing"], response_model=RedactionView)
 def redaction_get(w: WS, _: Reader, redaction_id: RowId) -> dict[str, Any]:
     """One redaction: what was done, by whom, its status."""
     return redaction.get_redaction(w, redaction_id)
@@ -250,7 +302,9 @@ async def redaction_preview(
     return media_response(w, item)
 
 
-@router.post("/redactions/{redaction_id}/approve", tags=["publishing"])
+@router.post(
+    "/redactions/{redaction_id}/approve", tags=["publishing"], response_model=RedactionView
+)
 def redaction_approve(
     request: Request, w: WS, who: Publisher, redaction_id: RowId, body: NoteRequest | None = None
 ) -> dict[str, Any]:
