@@ -18,12 +18,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from civwatch.accounts import add_user
-from civwatch.accounts.auth import create_token
 from civwatch.accounts.models import User
 from civwatch.accounts.principal import Principal
+from civwatch.accounts.tokens import create_token
 from civwatch.evidence.service import get_item
 from civwatch.geo.gazetteer import Gazetteer
-from civwatch.incidents.service import get_incident, internal_fields, update_incident
+from civwatch.incidents.internal_fields import internal_fields
+from civwatch.incidents.service import get_incident, update_incident
 from civwatch.incidents.verification import item_verification
 from civwatch.publish.public import PublicFilter, public_incident, public_incidents
 from civwatch.web.answers_public import PublicIncident, PublicIncidentPage
