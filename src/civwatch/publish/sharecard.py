@@ -122,7 +122,7 @@ def draw_card(lines: Mapping[str, Any]) -> bytes:
         draw.text((margin, y), line, font=font(32), fill=INK)
         y += 42
     figures_face = font(40, bold=True)
-    figures = _wrap(draw, "   ".join(lines["figures"]), figures_face, width, 1)[0]
+    figures = _wrap(draw, " · ".join(lines["figures"]), figures_face, width, 1)[0]
     draw.text((margin, SIZE[1] - 110), figures, font=figures_face, fill=ACCENT)
     note = _wrap(draw, lines["note"], font(22), width, 1)[0]
     draw.text((margin, SIZE[1] - 52), note, font=font(22), fill=MUTED)
