@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -273,6 +274,20 @@ def test_cli_writes_html_and_pdf(
         check=True,
     )
     assert pdf.read_bytes().startswith(b"%PDF-")
+    both = run_cli(
+        cli_env,
+        *("sitrep", "--from", "2022-03-01", "--to", "2022-03-31"),
+        *("--out", str(tmp_path / "march.html"), "--lang", "all", "--json"),
+        check=True,
+    )
+    assert sorted(Path(p).name for p in json.loads(both.stdout)["files"]) == [
+        "march.en.html",
+        "march.uk.html",
+    ]
+    assert '<html lang="uk">' in (tmp_path / "march.uk.html").read_text()
+    assert 'href="march.en.html"' in (tmp_path / "march.uk.html").read_text()
+    unknown = run_cli(cli_env, "sitrep", "--out", str(out), "--lang", "xx")
+    assert unknown.returncode == 2 and "--lang must be one of" in unknown.stderr
     bad = run_cli(cli_env, "sitrep", "--from", "March", "--to", "2022-03-31", "--out", str(out))
     assert bad.returncode == 2 and "must be a date" in bad.stderr
     wrong = run_cli(
