@@ -43,12 +43,16 @@ def font_file(bold: bool = False) -> Path | None:
     return None
 
 
-def font(size: int, *, bold: bool = False) -> Font:
-    """The typeface at ``size`` px (Pillow's built-in font if none is installed)."""
-    path = font_file(bold)
+@cache
+def _face(path: Path | None, size: int) -> Font:
     if path is not None:
         return ImageFont.truetype(str(path), size)
     return ImageFont.load_default(size)
+
+
+def font(size: int, *, bold: bool = False) -> Font:
+    """The typeface at ``size`` px (Pillow's built-in font if none is installed)."""
+    return _face(font_file(bold), size)
 
 
 def text_width(text: str, size: int, *, bold: bool = False) -> float:
