@@ -150,6 +150,9 @@ def test_report_in_ukrainian(team: Workspace, reported: dict[str, int]) -> None:
     assert len(svgs) == 5 and all('lang="uk"' in s for s in svgs)
     assert ">Загиблі за місяцями<" in svgs[1] and ">бер. 2022 р.<" in svgs[1]
     assert ">щонайменше<" in svgs[1] and ">Харківська область<" in svgs[3]
+    # a long label takes two lines rather than losing its end
+    assert ">Артилерійський або реактивний<" in svgs[4] and ">обстріл<" in svgs[4]
+    assert "…" not in "".join(svgs)
     # the twin in English is linked, named in its own language
     assert 'href="march.en.html" hreflang="en" lang="en">English</a>' in html
     # no English left in the words a reader sees: only the incidents' titles (user text),

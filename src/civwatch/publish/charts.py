@@ -216,9 +216,29 @@ def _svg(title: str, height: int) -> ET.Element:
     return svg
 
 
+def _two_lines(text: str, size: int, width: float) -> tuple[str, str]:
+    """``text`` broken at the last space that lets its first line fit ``width``."""
+    words = text.split()
+    for n in range(len(words) - 1, 0, -1):
+        head = " ".join(words[:n])
+        if text_width(head, size) <= width:
+            return head, " ".join(words[n:])
+    return text, ""
+
+
 def _label(svg: ET.Element, text: str, y: int) -> None:
-    """A group's label left of its bar, cut to the room there (Ukrainian names run long)."""
-    _el(svg, "text", fit(text, 12, LABEL_W - 10), x=4, y=y + 16, fill="#111111")
+    """A group's label left of its bar: on one line, or on two smaller lines when it is too
+    long (Ukrainian names run long), cut with "…" only when even two do not hold it."""
+    room = LABEL_W - 10
+    if text_width(text, 12) <= room:
+        _el(svg, "text", text, x=4, y=y + 16, fill="#111111")
+        return
+    first, rest = _two_lines(text, 11, room)
+    if not rest:
+        _el(svg, "text", fit(text, 12, room), x=4, y=y + 16, fill="#111111")
+        return
+    _el(svg, "text", fit(first, 11, room), x=4, y=y + 11, fill="#111111", font_size=11)
+    _el(svg, "text", fit(rest, 11, room), x=4, y=y + 23, fill="#111111", font_size=11)
 
 
 #: How a chart's description names each figure, per kind (for screen readers).
