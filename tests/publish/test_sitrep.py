@@ -173,7 +173,16 @@ def test_ukrainian_pdf_has_extractable_text_in_a_cyrillic_font(
     from fontTools.ttLib import TTFont
     from pypdf import PdfReader
 
-    out = sitrep.write_report(team, *MARCH, tmp_path / "march.uk.pdf", language="uk")
+    written = sitrep.write_reports(team, *MARCH, tmp_path / "march.pdf")
+    assert [p.name for p in written] == ["march.en.pdf", "march.uk.pdf"]
+    out = written[1]
+    # links stay as written: the twin beside the file, never a path on the writing machine
+    links = [
+        str(a.get_object()["/A"]["/URI"])
+        for page in PdfReader(out).pages
+        for a in page.get("/Annots") or ()
+    ]
+    assert "march.en.pdf" in links and not any(link.startswith("file:") for link in links)
     text = re.sub(r"\s+", " ", _pdf_text(out.read_bytes()))
     for phrase in ("Звіт про ситуацію", "Напади на об’єкти під особливим захистом", "Методологія"):
         assert phrase in text

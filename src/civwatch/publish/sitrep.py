@@ -189,7 +189,8 @@ def _build(ws: Workspace, first: date, last: date, base_url: str, language: str)
         "published": [_row(i) for i in published],
         "corrected": [_row(i) for i in corrected],
         "protected": [_row(i) for i in protected],
-        "base_url": base_url.rstrip("/"),
+        # links to incident pages: on the public site when its address is configured
+        "base_url": (base_url or ws.settings.public_base_url).rstrip("/"),
     }
 
 
@@ -221,10 +222,16 @@ def web_alternates(first: date, last: date, file_format: str) -> dict[str, str]:
 
 
 def render_pdf(html: str) -> bytes:
-    """The report as PDF (WeasyPrint; needs the Pango libraries of the system)."""
+    """The report as PDF (WeasyPrint; needs the Pango libraries of the system).
+
+    The report loads nothing (its style is inline, its charts ``data:`` images), so no base
+    address is given: relative links (the twin in another language, incident pages when no
+    public address is configured) stay relative in the PDF, and a reader resolves them
+    beside the file or on the site it came from, never as a path on the machine that
+    wrote it."""
     from weasyprint import HTML
 
-    pdf: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    pdf: bytes = HTML(string=html).write_pdf()
     return pdf
 
 
