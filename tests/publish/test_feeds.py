@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from civwatch.geo.gazetteer import Gazetteer
-from civwatch.publish import charts, sharecard
+from civwatch.publish import charts, fonts, sharecard
 from civwatch.publish.feeds import JSON_FEED_VERSION, atom_feed, json_feed
 from civwatch.publish.public import iter_public_incidents, public_incident
 from civwatch.publish.publication import correct_incident, withdraw_incident
@@ -126,14 +126,14 @@ def test_share_card_without_dejavu_uses_pillows_font(
     published: dict[str, int],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(sharecard, "FONT_DIRS", ())
-    sharecard._font_file.cache_clear()
+    monkeypatch.setattr(fonts, "FONT_DIRS", ())
+    fonts.font_file.cache_clear()
     try:
         incident = public_incident(team, published["tricky"])
         png = sharecard.draw_card(sharecard.card_lines(incident, "Org"))
         assert Image.open(io.BytesIO(png)).size == (1200, 630)
     finally:
-        sharecard._font_file.cache_clear()
+        fonts.font_file.cache_clear()
 
 
 def test_charts_show_ranges_as_ranges(team: Workspace, published: dict[str, int]) -> None:  # noqa: F811

@@ -266,6 +266,24 @@ def test_open_graph_and_share_card(site: Site, client: TestClient) -> None:
     assert client.get(urlsplit(metas["og:image"]).path).content == card.content  # cached
 
 
+def test_share_card_is_in_the_language_of_the_page(site: Site, client: TestClient) -> None:
+    from civwatch.publish.sharecard import draw_card
+
+    incident = public_incident(site.ws, site.other)
+    organisation = site.ws.settings.organisation_name
+    cards = {}
+    for language in ("uk", "en"):
+        page = client.get(f"/public/incidents/{site.other}?lang={language}").text
+        image = urlsplit(parse(page).metas["og:image"])
+        card = client.get(image.path + (f"?{image.query}" if image.query else ""))
+        assert card.status_code == 200
+        # the very card of that language: its words, date and place in it
+        assert card.content == draw_card(card_lines(incident, organisation, language))
+        cards[language] = card.content
+    assert cards["uk"] != cards["en"]
+    assert card_lines(incident, organisation, "uk")["place"].startswith("Херсон")
+
+
 def _blob(ws: Workspace, sha256: str) -> bytes:
     with ws.vault.open(sha256) as f:
         return f.read()

@@ -38,17 +38,42 @@ def sitrep(
     base_url: Annotated[
         str, typer.Option(help="Address of the public site, for links to incident pages.")
     ] = "",
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of the report (uk, en), or 'all': one file per language beside "
+            "--out (r.uk.pdf, r.en.pdf), each linking the others. Default: the deployment's "
+            "CIVWATCH_DEFAULT_LANGUAGE.",
+        ),
+    ] = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
     """Write a situation report: totals, charts, newly published incidents, attacks on
     protected objects and the methodology note, over published incidents only."""
-    from civwatch.publish.sitrep import period, write_report
+    from civwatch.i18n import available_languages
+    from civwatch.publish.sitrep import period, write_report, write_reports
 
     start, end = period(_day(first, "--from"), _day(last, "--to"))
+    offered = available_languages()
+    if lang is not None and lang != "all" and lang not in offered:
+        fail(f"--lang must be one of {', '.join(offered)} or all.", 2)
     with workspace(data_dir) as ws:
-        written = write_report(ws, start, end, out_file, base_url=base_url)
+        if lang == "all":
+            written = write_reports(ws, start, end, out_file, base_url=base_url)
+        else:
+            language = lang or ws.settings.default_language
+            written = [write_report(ws, start, end, out_file, base_url=base_url, language=language)]
     if as_json:
-        emit({"from": start.isoformat(), "to": end.isoformat(), "out": str(written)})
+        emit(
+            {
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "out": str(written[0]),
+                "files": [str(p) for p in written],
+            }
+        )
         return
-    out.print(f"Situation report {start} to {end} written to {escape(str(written))}")
+    for path in written:
+        out.print(f"Situation report {start} to {end} written to {escape(str(path))}")

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton, format_timedelta
+from babel.dates import format_interval, format_skeleton, format_timedelta
 from babel.numbers import format_decimal
 
 from civwatch.geo.regions import UKRAINE_ADMIN1
@@ -72,6 +72,12 @@ def format_date(value: Any, *, kyiv: bool = False, language: str | None = None) 
         return ""
     zone = KYIV if kyiv else UTC
     return str(format_skeleton("yMMMMd", at, tzinfo=zone, locale=_language(language)))
+
+
+def format_date_range(first: date, last: date, *, language: str | None = None) -> str:
+    """Two days as one range, as the language writes it: "4–10 березня 2024 р." /
+    "4–10 March 2024" (both days included; calendar days, no time zone)."""
+    return str(format_interval(first, last, "yMMMMd", locale=_language(language)))
 
 
 def format_short_date(value: Any, *, language: str | None = None) -> str:

@@ -19,7 +19,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from civwatch.incidents.vocabulary import BUILTIN
+from civwatch.geo.place_names import place_name
+from civwatch.i18n import N_, _, current_language, ngettext
+from civwatch.i18n.formatting import format_number, format_range, format_short_month
+from civwatch.incidents import vocabulary
+from civwatch.publish.fonts import fit, text_width
 
 SVG_NS = "http://www.w3.org/2000/svg"
 Kind = Literal["killed", "injured"]
@@ -43,10 +47,11 @@ COLOURS = {"killed": ("#8c1d18", "#e3a8a4"), "injured": ("#7a4d00", "#f0c987")}
 
 
 def term_label(kind: str, code: str | None) -> str:
-    """The label of a vocabulary code ("missile_strike" -> "Missile strike")."""
+    """The label of a vocabulary code in the language in force ("missile_strike" ->
+    "Missile strike" / "Ракетний удар"); "Not known" for none."""
     if not code:
-        return "Not known"
-    return BUILTIN.get(kind, {}).get(code, code.replace("_", " ").capitalize())
+        return _("Not known")
+    return vocabulary.term_label(kind, code)
 
 
 @dataclass
@@ -68,7 +73,8 @@ class Range:
 
     @property
     def text(self) -> str:
-        return str(self.low) if self.low == self.high else f"{self.low}–{self.high}"
+        """ "6" or "6–10", the numbers written for the language in force."""
+        return format_range(self.low, self.high)
 
 
 @dataclass
@@ -116,7 +122,7 @@ def _group(
 
 
 def _month_label(key: str) -> str:
-    return datetime.strptime(key, "%Y-%m").strftime("%b %Y")
+    return format_short_month(key)
 
 
 def by_month(incidents: Iterable[Mapping[str, Any]]) -> list[Group]:
@@ -141,7 +147,11 @@ def _by_count(groups: dict[str, Group]) -> list[Group]:
 def by_oblast(incidents: Iterable[Mapping[str, Any]]) -> list[Group]:
     """Per oblast, most incidents first."""
     return _by_count(
-        _group(incidents, lambda i: str(i.get("oblast") or ""), lambda k: k or "Not known")
+        _group(
+            incidents,
+            lambda i: str(i.get("oblast") or ""),
+            lambda k: place_name(k, current_language()) or _("Not known"),
+        )
     )
 
 
@@ -158,7 +168,7 @@ def by_type(incidents: Iterable[Mapping[str, Any]]) -> list[Group]:
 
 def totals(incidents: Iterable[Mapping[str, Any]]) -> Group:
     """All incidents together."""
-    total = Group("all", "All incidents")
+    total = Group("all", _("All incidents"))
     for incident in incidents:
         total.add(incident)
     return total
@@ -172,7 +182,7 @@ def is_protected(incident: Mapping[str, Any]) -> bool:
 # -- drawing ---------------------------------------------------------------------------
 
 ROW = 26
-LABEL_W = 170
+LABEL_W = 210
 BAR_W = 330
 VALUE_W = 110
 WIDTH = LABEL_W + BAR_W + VALUE_W
@@ -188,15 +198,7 @@ def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: Any) -> 
     return node
 
 
-def _clip(text: str, limit: int = 24) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def range_chart(title: str, groups: list[Group], kind: Kind) -> str:
-    """A horizontal bar chart of the ``kind`` ranges of each group, as SVG text."""
-    solid, light = COLOURS[kind]
-    height = TOP + ROW * max(len(groups), 1) + 30
-    scale_max = max((g.figure(kind).high for g in groups), default=0) or 1
+def _svg(title: str, height: int) -> ET.Element:
     ET.register_namespace("", SVG_NS)
     svg = ET.Element(
         f"{{{SVG_NS}}}svg",
@@ -205,27 +207,78 @@ def range_chart(title: str, groups: list[Group], kind: Kind) -> str:
             "height": str(height),
             "viewBox": f"0 0 {WIDTH} {height}",
             "role": "img",
+            "lang": current_language(),
             "font-family": "DejaVu Sans, Verdana, sans-serif",
             "font-size": "12",
         },
     )
     _el(svg, "title", title)
-    described = "; ".join(f"{g.label}: {g.figure(kind).text} {kind}" for g in groups)
-    _el(svg, "desc", described or "No incidents in this selection.")
+    return svg
+
+
+def _two_lines(text: str, size: int, width: float) -> tuple[str, str]:
+    """``text`` broken at the last space that lets its first line fit ``width``."""
+    words = text.split()
+    for n in range(len(words) - 1, 0, -1):
+        head = " ".join(words[:n])
+        if text_width(head, size) <= width:
+            return head, " ".join(words[n:])
+    return text, ""
+
+
+def _label(svg: ET.Element, text: str, y: int) -> None:
+    """A group's label left of its bar: on one line, or on two smaller lines when it is too
+    long (Ukrainian names run long), cut with "…" only when even two do not hold it."""
+    room = LABEL_W - 10
+    if text_width(text, 12) <= room:
+        _el(svg, "text", text, x=4, y=y + 16, fill="#111111")
+        return
+    first, rest = _two_lines(text, 11, room)
+    if not rest:
+        _el(svg, "text", fit(text, 12, room), x=4, y=y + 16, fill="#111111")
+        return
+    _el(svg, "text", fit(first, 11, room), x=4, y=y + 11, fill="#111111", font_size=11)
+    _el(svg, "text", fit(rest, 11, room), x=4, y=y + 23, fill="#111111", font_size=11)
+
+
+#: How a chart's description names each figure, per kind (for screen readers).
+_DESCRIBED = {
+    "killed": N_("%(group)s: %(figure)s killed"),
+    "injured": N_("%(group)s: %(figure)s injured"),
+}
+
+
+def range_chart(title: str, groups: list[Group], kind: Kind) -> str:
+    """A horizontal bar chart of the ``kind`` ranges of each group, as SVG text, its words
+    in the language in force."""
+    solid, light = COLOURS[kind]
+    height = TOP + ROW * max(len(groups), 1) + 30
+    scale_max = max((g.figure(kind).high for g in groups), default=0) or 1
+    svg = _svg(title, height)
+    nothing = _("No incidents in this selection.")
+    described = "; ".join(
+        _(_DESCRIBED[kind], group=g.label, figure=g.figure(kind).text) for g in groups
+    )
+    _el(svg, "desc", described or nothing)
     _el(svg, "rect", width=WIDTH, height=height, fill="#ffffff")
-    _el(svg, "text", title, x=4, y=18, font_size=14, font_weight="bold", fill="#111111")
+    _el(svg, "text", fit(title, 14, WIDTH - 8), x=4, y=18, font_size=14, font_weight="bold")
+    # TRANSLATORS: legend of a chart's solid bar: the sum of the lowest credible figures.
+    at_least = _("at least")
+    # TRANSLATORS: legend of a chart's light bar: up to the sum of the highest figures.
+    up_to = _("up to (range)")
     _el(svg, "rect", x=LABEL_W, y=24, width=12, height=10, fill=solid)
-    _el(svg, "text", "at least", x=LABEL_W + 16, y=33, fill="#333333")
-    _el(svg, "rect", x=LABEL_W + 80, y=24, width=12, height=10, fill=light)
-    _el(svg, "text", "up to (range)", x=LABEL_W + 96, y=33, fill="#333333")
+    _el(svg, "text", at_least, x=LABEL_W + 16, y=33, fill="#333333")
+    second = LABEL_W + 16 + int(text_width(at_least, 12)) + 14
+    _el(svg, "rect", x=second, y=24, width=12, height=10, fill=light)
+    _el(svg, "text", up_to, x=second + 16, y=33, fill="#333333")
     if not groups:
-        _el(svg, "text", "No incidents in this selection.", x=4, y=TOP + 16, fill="#333333")
+        _el(svg, "text", nothing, x=4, y=TOP + 16, fill="#333333")
     for n, group in enumerate(groups):
         y = TOP + n * ROW
         figure = group.figure(kind)
         low_w = BAR_W * figure.low / scale_max
         high_w = BAR_W * figure.high / scale_max
-        _el(svg, "text", _clip(group.label), x=4, y=y + 16, fill="#111111")
+        _label(svg, group.label, y)
         if high_w > low_w:
             _el(
                 svg,
@@ -238,12 +291,12 @@ def range_chart(title: str, groups: list[Group], kind: Kind) -> str:
             )
         if low_w > 0:
             _el(svg, "rect", x=LABEL_W, y=y + 4, width=f"{low_w:.1f}", height=16, fill=solid)
-        value = f"{figure.text}" if figure.incidents else "not known"
+        value = figure.text if figure.incidents else _("not known")
         _el(svg, "text", value, x=LABEL_W + BAR_W + 6, y=y + 16, fill="#111111")
     _el(
         svg,
         "text",
-        "Bars add the lowest and highest credible figure of each incident.",
+        fit(_("Bars add the lowest and highest credible figure of each incident."), 11, WIDTH - 8),
         x=4,
         y=height - 8,
         fill="#444444",
@@ -253,34 +306,40 @@ def range_chart(title: str, groups: list[Group], kind: Kind) -> str:
 
 
 def count_chart(title: str, groups: list[Group]) -> str:
-    """A horizontal bar chart of the number of incidents of each group, as SVG text."""
+    """A horizontal bar chart of the number of incidents of each group, as SVG text, its
+    words in the language in force."""
     height = TOP + ROW * max(len(groups), 1) + 10
     scale_max = max((g.incidents for g in groups), default=0) or 1
-    ET.register_namespace("", SVG_NS)
-    svg = ET.Element(
-        f"{{{SVG_NS}}}svg",
-        {
-            "width": str(WIDTH),
-            "height": str(height),
-            "viewBox": f"0 0 {WIDTH} {height}",
-            "role": "img",
-            "font-family": "DejaVu Sans, Verdana, sans-serif",
-            "font-size": "12",
-        },
+    svg = _svg(title, height)
+    described = "; ".join(
+        ngettext(
+            "%(group)s: %(num)s incident",
+            "%(group)s: %(num)s incidents",
+            g.incidents,
+            group=g.label,
+            num=format_number(g.incidents),
+        )
+        for g in groups
     )
-    _el(svg, "title", title)
-    _el(svg, "desc", "; ".join(f"{g.label}: {g.incidents}" for g in groups) or "No incidents.")
+    _el(svg, "desc", described or _("No incidents in this selection."))
     _el(svg, "rect", width=WIDTH, height=height, fill="#ffffff")
-    _el(svg, "text", title, x=4, y=18, font_size=14, font_weight="bold", fill="#111111")
+    _el(svg, "text", fit(title, 14, WIDTH - 8), x=4, y=18, font_size=14, font_weight="bold")
     if not groups:
-        _el(svg, "text", "No incidents in this selection.", x=4, y=TOP + 16, fill="#333333")
+        _el(svg, "text", _("No incidents in this selection."), x=4, y=TOP + 16, fill="#333333")
     for n, group in enumerate(groups):
         y = TOP + n * ROW
-        _el(svg, "text", _clip(group.label), x=4, y=y + 16, fill="#111111")
+        _label(svg, group.label, y)
         w = BAR_W * group.incidents / scale_max
         if w > 0:
             _el(svg, "rect", x=LABEL_W, y=y + 4, width=f"{w:.1f}", height=16, fill="#1f4e79")
-        _el(svg, "text", str(group.incidents), x=LABEL_W + BAR_W + 6, y=y + 16, fill="#111111")
+        _el(
+            svg,
+            "text",
+            format_number(group.incidents),
+            x=LABEL_W + BAR_W + 6,
+            y=y + 16,
+            fill="#111111",
+        )
     return ET.tostring(svg, encoding="unicode")
 
 
@@ -298,30 +357,25 @@ class Chart:
     groups: list[Group]
 
 
+#: The charts of a dashboard: (title, what is counted, grouping).
+_CHARTS: tuple[
+    tuple[str, Kind | None, Callable[[Iterable[Mapping[str, Any]]], list[Group]]], ...
+] = (
+    (N_("Incidents per month"), None, by_month),
+    (N_("People killed per month"), "killed", by_month),
+    (N_("People injured per month"), "injured", by_month),
+    (N_("People killed per oblast"), "killed", by_oblast),
+    (N_("People killed per type of attack"), "killed", by_type),
+)
+
+
 def dashboard(incidents: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Totals and the charts of the casualty dashboard (and situation reports)."""
-    month, oblast, itype = by_month(incidents), by_oblast(incidents), by_type(incidents)
-    charts = [
-        Chart("Incidents per month", data_uri(count_chart("Incidents per month", month)), month),
-        Chart(
-            "People killed per month",
-            data_uri(range_chart("People killed per month", month, "killed")),
-            month,
-        ),
-        Chart(
-            "People injured per month",
-            data_uri(range_chart("People injured per month", month, "injured")),
-            month,
-        ),
-        Chart(
-            "People killed per oblast",
-            data_uri(range_chart("People killed per oblast", oblast, "killed")),
-            oblast,
-        ),
-        Chart(
-            "People killed per type of attack",
-            data_uri(range_chart("People killed per type of attack", itype, "killed")),
-            itype,
-        ),
-    ]
+    """Totals and the charts of the casualty dashboard (and situation reports), their
+    titles, labels and figures in the language in force."""
+    charts = []
+    for marked, kind, grouping in _CHARTS:
+        title = _(marked)
+        groups = grouping(incidents)
+        svg = count_chart(title, groups) if kind is None else range_chart(title, groups, kind)
+        charts.append(Chart(title, data_uri(svg), groups))
     return {"totals": totals(incidents), "charts": charts}

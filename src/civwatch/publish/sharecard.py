@@ -2,10 +2,12 @@
 
 The card shows the title, date, place, casualty figures as ranges and the organisation's
 name, all taken from the public projection (:mod:`civwatch.publish.public`), so nothing
-internal can reach it. Text is set in DejaVu Sans when the system has it (Debian
-``fonts-dejavu-core``), else in Pillow's built-in font. A card is a derivative: it is made
-once per content and kept in ``<data>/cache/sharecards/`` under the SHA-256 of what it
-shows, so a correction makes a new card and an unchanged incident reuses the old one.
+internal can reach it. Its words, date and place names are in the language in force (the
+page's: ``card.png?lang=uk``). Text is set in a typeface with Cyrillic letters
+(:mod:`civwatch.publish.fonts`: DejaVu Sans from Debian ``fonts-dejavu-core``). A card is a
+derivative: it is made once per content and kept in ``<data>/cache/sharecards/`` under the
+SHA-256 of what it shows (its language included), so a correction makes a new card and an
+unchanged incident reuses the old one.
 """
 
 from __future__ import annotations
@@ -14,46 +16,25 @@ import hashlib
 import io
 import json
 from collections.abc import Mapping
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from civwatch.files import write_atomic
-from civwatch.publish.charts import start_of
+from civwatch.geo.place_names import place_label, place_name
+from civwatch.i18n import _, current_language, use_language
+from civwatch.i18n.formatting import format_date, format_figure, in_ukraine
+from civwatch.publish.fonts import Font, font
 
 SIZE = (1200, 630)
 #: Bump when the drawing changes, so cached cards are redrawn.
-CARD_VERSION = 1
-FONT_DIRS = (
-    Path("/usr/share/fonts/truetype/dejavu"),
-    Path("/usr/share/fonts/dejavu"),
-    Path("/usr/local/share/fonts"),
-)
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+CARD_VERSION = 2
 
 BACKGROUND = (250, 248, 244)
 INK = (17, 17, 17)
 ACCENT = (140, 29, 24)
 MUTED = (70, 70, 70)
-
-
-@cache
-def _font_file(bold: bool) -> Path | None:
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    for folder in FONT_DIRS:
-        if (folder / name).is_file():
-            return folder / name
-    return None
-
-
-def font(size: int, *, bold: bool = False) -> Font:
-    """DejaVu Sans at ``size`` px, or Pillow's default font if DejaVu is not installed."""
-    path = _font_file(bold)
-    if path is not None:
-        return ImageFont.truetype(str(path), size)
-    return ImageFont.load_default(size)
 
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, face: Font, width: int, lines: int) -> list[str]:
@@ -82,37 +63,44 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, face: Font, width: int, lines: i
 
 
 def figure_text(figure: Mapping[str, Any] | None) -> str | None:
-    """ "3", "3–5", or None when there is no figure."""
-    if not figure or figure.get("min") is None:
-        return None
-    low = int(figure["min"])
-    given = figure.get("max")
-    high = low if given is None else int(given)
-    return str(low) if low == high else f"{low}–{high}"
+    """ "3", "3–5" (numbers written for the language in force), or None without a figure."""
+    return format_figure(figure) or None
 
 
-def card_lines(incident: Mapping[str, Any], organisation: str) -> dict[str, Any]:
-    """What a card shows, as text (the cache key is made from this)."""
-    when = start_of(incident)
+def _place(incident: Mapping[str, Any], language: str) -> str:
     location = incident.get("location") or {}
-    place = location.get("place") or ", ".join(
-        p for p in (incident.get("settlement"), incident.get("oblast")) if p
-    )
-    casualties = incident.get("casualties") or {}
-    figures = []
-    for kind in ("killed", "injured"):
-        text = figure_text(casualties.get(kind))
-        if text is not None:
-            figures.append(f"{kind.capitalize()}: {text}")
-    return {
-        "v": CARD_VERSION,
-        "title": str(incident.get("title") or ""),
-        "date": when.strftime("%-d %B %Y"),
-        "place": str(place or ""),
-        "figures": figures or ["Casualties: not known"],
-        "organisation": organisation,
-        "id": incident.get("id"),
-    }
+    if location.get("place"):
+        return place_label(str(location["place"]), language)
+    parts = (incident.get("settlement"), incident.get("oblast"))
+    return ", ".join(place_name(str(p), language) for p in parts if p)
+
+
+def card_lines(
+    incident: Mapping[str, Any], organisation: str, language: str | None = None
+) -> dict[str, Any]:
+    """What a card shows, as text in ``language`` (default: the one in force); the cache
+    key is made from this."""
+    with use_language(language or current_language()) as lang:
+        casualties = incident.get("casualties") or {}
+        killed = figure_text(casualties.get("killed"))
+        injured = figure_text(casualties.get("injured"))
+        figures = []
+        if killed is not None:
+            figures.append(_("Killed: %(figure)s", figure=killed))
+        if injured is not None:
+            figures.append(_("Injured: %(figure)s", figure=injured))
+        return {
+            "v": CARD_VERSION,
+            "lang": lang,
+            "title": str(incident.get("title") or ""),
+            "date": format_date(incident.get("start"), kyiv=in_ukraine(incident)),
+            "place": _place(incident, lang),
+            "figures": [str(f) for f in figures] or [str(_("Casualties: not known"))],
+            "organisation": organisation,
+            "kicker": str(_("Verified incident report")),
+            "note": str(_("Figures are ranges: the lowest and highest credible count.")),
+            "id": incident.get("id"),
+        }
 
 
 def draw_card(lines: Mapping[str, Any]) -> bytes:
@@ -122,7 +110,7 @@ def draw_card(lines: Mapping[str, Any]) -> bytes:
     draw.rectangle((0, 0, 24, SIZE[1]), fill=ACCENT)
     margin, width = 72, SIZE[0] - 72 - 60
     draw.text((margin, 48), lines["organisation"], font=font(30, bold=True), fill=ACCENT)
-    draw.text((margin, 92), "Verified incident report", font=font(24), fill=MUTED)
+    draw.text((margin, 92), lines["kicker"], font=font(24), fill=MUTED)
     title_face = font(54, bold=True)
     y = 150
     for line in _wrap(draw, lines["title"], title_face, width, 3):
@@ -134,21 +122,21 @@ def draw_card(lines: Mapping[str, Any]) -> bytes:
         draw.text((margin, y), line, font=font(32), fill=INK)
         y += 42
     figures_face = font(40, bold=True)
-    draw.text((margin, SIZE[1] - 110), "   ".join(lines["figures"]), font=figures_face, fill=ACCENT)
-    draw.text(
-        (margin, SIZE[1] - 52),
-        "Figures are ranges: the lowest and highest credible count.",
-        font=font(22),
-        fill=MUTED,
-    )
+    figures = _wrap(draw, " · ".join(lines["figures"]), figures_face, width, 1)[0]
+    draw.text((margin, SIZE[1] - 110), figures, font=figures_face, fill=ACCENT)
+    note = _wrap(draw, lines["note"], font(22), width, 1)[0]
+    draw.text((margin, SIZE[1] - 52), note, font=font(22), fill=MUTED)
     buffer = io.BytesIO()
     image.save(buffer, "PNG", optimize=True)
     return buffer.getvalue()
 
 
-def share_card(data_dir: Path, incident: Mapping[str, Any], organisation: str) -> bytes:
-    """The card of a public incident, drawn once per content and then read from the cache."""
-    lines = card_lines(incident, organisation)
+def share_card(
+    data_dir: Path, incident: Mapping[str, Any], organisation: str, language: str | None = None
+) -> bytes:
+    """The card of a public incident in ``language`` (default: the one in force), drawn
+    once per content and then read from the cache."""
+    lines = card_lines(incident, organisation, language)
     key = hashlib.sha256(json.dumps(lines, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     folder = data_dir / "cache" / "sharecards"
     path = folder / f"{key}.png"

@@ -109,7 +109,7 @@ def situation_report(
         if format not in ("html", "pdf"):
             raise RejectedInputError(_("The format must be html or pdf."))
         report = sitrep.build_report(w, start, end)
-        html = sitrep.render_html(report)
+        html = sitrep.render_html(report, sitrep.web_alternates(start, end, format))
     except CivwatchError as exc:
         return failure_page(request, w, exc)
     name = sitrep.file_name(start, end, format)
