@@ -70,7 +70,7 @@ def test_page_shows_the_item_and_renders_hostile_text_inert(
     assert f'src="/evidence/{hostile}/preview"' in page
     assert f'href="/api/v1/evidence/{hostile}/media"' in page
     assert f'href="/api/v1/evidence/{hostile}/proof"' in page
-    assert "<td>ingest</td>" in page and "<td>extract</td>" in page
+    assert 'data-label="Act">ingest</td>' in page and 'data-label="Act">extract</td>' in page
     assert "All metadata read by exiftool" in page
     assert "No known copies" in page and "Not linked to any incident" in page
     assert "script-src 'self'" in r.headers["content-security-policy"]
