@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from civwatch.i18n import use_language
 from civwatch.incidents.service import create_incident, get_incident, link_evidence, update_incident
 from civwatch.incidents.workflow import review_incident, set_incident_status
 from civwatch.publish.public import public_incident
 from civwatch.publish.publication import publish_incident
+from civwatch.web.incident_changes import value_text
 from tests.incidents.helpers import incident_doc
 from tests.web import test_incident_pages as pages
 from tests.web.conftest import Team, bearer
@@ -217,3 +219,11 @@ def test_the_api_shows_the_change_and_decides_on_it(crew: Team, tmp_path: Path) 
         )
         assert decided.status_code == 200, decided.text
         assert decided.json()["title"] == "Retitled" and decided.json()["change"] is None
+
+
+def test_the_change_table_names_the_attribution_confidence_in_the_readers_language() -> None:
+    """The diff of a change shows the confidence of the attribution as a word of the page's
+    language ("імовірно"), not as its stored code ("likely")."""
+    with use_language("uk"):
+        shown = value_text("perpetrator_confidence", "likely", {}, {}, str)
+    assert shown == "імовірно"

@@ -81,6 +81,15 @@ def test_public_site_in_a_browser(site: Site, server: str, tmp_path: Path) -> No
         page.goto(server + "/public/methodology")
         expect(page.get_by_role("heading", name="Two-person review")).to_be_visible()
 
+        # the map's own controls speak the page's language too (Leaflet's are English)
+        in_uk = browser.new_context(viewport={"width": 1280, "height": 900})
+        in_uk.on("request", watch)
+        uk_page = in_uk.new_page()
+        uk_page.goto(server + "/public?lang=uk")
+        zoom_in = uk_page.locator(".leaflet-control-zoom-in")
+        expect(zoom_in).to_have_attribute("title", "Збільшити", timeout=15_000)
+        expect(uk_page.locator(".leaflet-control-zoom-out")).to_have_attribute("title", "Зменшити")
+
         # an incident page on a phone: graphic media stays hidden until asked for
         phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
         phone.on("request", watch)

@@ -102,6 +102,8 @@ def value_text(
         return labels.get(str(value), str(value))
     if field == "incident_type":
         return term_labels.get("incident_type", {}).get(str(value), str(value))
+    if field == "perpetrator_confidence":
+        return term_label("confidence", str(value))
     if field in KIND_LIST_FIELDS:
         known = term_labels.get(KIND_LIST_FIELDS[field], {})
         return ", ".join(known.get(v, v) for v in value)

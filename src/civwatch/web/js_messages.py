@@ -56,6 +56,8 @@ def _messages() -> dict[str, Message]:
             error="%(error)s",
         ),
         "utc": _("UTC"),
+        "zoom-in": _("Zoom in"),
+        "zoom-out": _("Zoom out"),
         "metadata-location": _("Location in the file's metadata (not verified)"),
     }
 

@@ -42,7 +42,8 @@
   }
 
   // maxZoom: clustering needs it, and with no tile layer nothing else sets it
-  var map = L.map(box, { keyboard: true, worldCopyJump: true, maxZoom: 18, minZoom: 3 });
+  var map = L.map(box, { zoomControl: false, keyboard: true, worldCopyJump: true, maxZoom: 18, minZoom: 3 });
+  L.control.zoom({ zoomInTitle: T.t("zoom-in"), zoomOutTitle: T.t("zoom-out") }).addTo(map);
   var tiles = box.getAttribute("data-tiles");
   if (tiles) {
     L.tileLayer(tiles, { attribution: box.getAttribute("data-attribution") || "", maxZoom: 19 }).addTo(map);

@@ -42,7 +42,8 @@
   }
 
   // maxZoom: clustering needs one even without a tile layer (offline, plain background)
-  var map = L.map(box, { keyboard: true, worldCopyJump: true, maxZoom: 18 });
+  var map = L.map(box, { zoomControl: false, keyboard: true, worldCopyJump: true, maxZoom: 18 });
+  L.control.zoom({ zoomInTitle: T.t("zoom-in"), zoomOutTitle: T.t("zoom-out") }).addTo(map);
   map.attributionControl.setPrefix(false);  // no link to another site unless tiles need credit
   var tiles = box.getAttribute("data-tiles");
   if (tiles) {
