@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from civwatch.accounts.auth import set_password
+from civwatch.accounts.credentials import set_password
 from civwatch.accounts.service import add_user
 from civwatch.evidence.ingest import SourceInfo, ingest_paths
 from civwatch.workspace import Workspace
