@@ -4,8 +4,11 @@
 ``Accept-Language``, then the deployment's default: ``default_language`` for the public
 site, ``team_default_language`` or else ``default_language`` for the team's pages), puts
 it in force for everything the request runs (:func:`civwatch.i18n.use_language`) and says
-it in ``Content-Language``. ``GET /language?lang=uk&next=/public`` remembers a choice in
-the cookie and goes back to ``next`` (a path on this site only).
+it in ``Content-Language``. A page asked for with a known ``?lang=`` remembers it in the
+cookie, so a link such as ``/public?lang=uk`` keeps its reader in Ukrainian on the next pages
+(the API follows ``?lang=`` for one answer and sets no cookie). ``GET
+/language?lang=uk&next=/public`` (the switch on every page, plain links) remembers a choice
+in the cookie and goes back to ``next`` (a path on this site only).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from civwatch.web.auth import require
 PUBLIC_PREFIXES = ("/public", "/api/v1/public")
 #: How long the language cookie is kept (a year).
 COOKIE_AGE = 365 * 24 * 3600
+#: Paths answered to programs: ``?lang=`` holds for one answer, no cookie is set.
+API_PREFIX = "/api/"
 
 router = APIRouter(include_in_schema=False)
 Anyone = Annotated[Principal | None, Depends(require(Permission.PUBLIC))]
@@ -44,7 +49,14 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 def request_language(scope: Scope, settings: Settings) -> str:
     """The language of one HTTP request (see the module's docstring)."""
+    return _choice(scope, settings)[0]
+
+
+def _choice(scope: Scope, settings: Settings) -> tuple[str, str | None]:
+    """The request's language, and the language to remember in the cookie (a known
+    ``?lang=`` on a page that differs from the cookie), if any."""
     query = parse_qs((scope.get("query_string") or b"").decode("latin-1"))
+    asked = known((query.get("lang") or [None])[-1])
     cookie = None
     if raw := _header(scope, b"cookie"):
         jar: SimpleCookie = SimpleCookie()
@@ -58,11 +70,28 @@ def request_language(scope: Scope, settings: Settings) -> str:
     default = settings.default_language
     if not path.startswith(PUBLIC_PREFIXES):
         default = settings.team_default_language or default
-    return choose_language(
-        explicit=((query.get("lang") or [None])[-1], cookie),
+    language = choose_language(
+        explicit=(asked, cookie),
         accept_language=_header(scope, b"accept-language"),
         default=default,
     )
+    page = not path.startswith(API_PREFIX) and path != "/language"
+    remember = asked if asked and asked != cookie and page else None
+    return language, remember
+
+
+def language_cookie(language: str, *, secure: bool) -> str:
+    """The ``Set-Cookie`` value that remembers ``language`` for a year on this site."""
+    jar: SimpleCookie = SimpleCookie()
+    jar[LANGUAGE_COOKIE] = language
+    morsel = jar[LANGUAGE_COOKIE]
+    morsel["max-age"] = str(COOKIE_AGE)
+    morsel["path"] = "/"
+    morsel["httponly"] = True
+    morsel["samesite"] = "lax"
+    if secure:
+        morsel["secure"] = True
+    return morsel.OutputString()
 
 
 class LanguageMiddleware:
@@ -77,13 +106,21 @@ class LanguageMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        language = request_language(scope, self.settings)
+        language, remember = _choice(scope, self.settings)
         scope.setdefault("state", {})["language"] = language
+        app = scope.get("app")
+        secure = bool(getattr(getattr(app, "state", None), "secure_cookies", True))
 
         async def send_with_language(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers") or [])
                 headers.append((b"content-language", language.encode()))
+                # the same address answers in another language for another reader: a
+                # shared cache must keep one copy per language choice
+                headers.append((b"vary", b"Accept-Language, Cookie"))
+                if remember:
+                    cookie = language_cookie(remember, secure=secure)
+                    headers.append((b"set-cookie", cookie.encode("latin-1")))
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -118,13 +155,5 @@ def choose(
     response = RedirectResponse(target, status_code=303)
     if chosen := known(lang):
         secure: bool = request.app.state.secure_cookies
-        response.set_cookie(
-            LANGUAGE_COOKIE,
-            chosen,
-            max_age=COOKIE_AGE,
-            httponly=True,
-            secure=secure,
-            samesite="lax",
-            path="/",
-        )
+        response.headers.append("set-cookie", language_cookie(chosen, secure=secure))
     return response
