@@ -42,9 +42,10 @@ def unmarked_errors(package: str) -> list[str]:
     for path in sorted((SRC / package).rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and node.args and _error_name(node):
-                if _unmarked(node.args[0]):
-                    where = path.relative_to(SRC.parent)
-                    found.append(f"{where}:{node.lineno} {_error_name(node)}")
+                if not _unmarked(node.args[0]):
+                    continue
+                where = path.relative_to(SRC.parent)
+                found.append(f"{where}:{node.lineno} {_error_name(node)}")
     return found
 
 
