@@ -28,11 +28,12 @@ from civwatch.errors import (
     NotAuthenticatedError,
     PermissionDeniedError,
 )
+from civwatch.i18n import N_, _
 from civwatch.workspace import Workspace
 
 #: The one answer to every refused sign-in: wrong password or code, unknown or disabled
 #: user, or an account pausing after failed attempts (which must not be told apart).
-BAD_SIGN_IN = (
+BAD_SIGN_IN = N_(
     "Wrong username, password or code. After repeated failures an account also pauses "
     "sign-ins for a while: try again later, or from a browser you signed in from before."
 )
@@ -166,9 +167,11 @@ def _conclude_sign_in(
         return error
 
     if user is None or not user.active:
-        return refuse(NotAuthenticatedError(BAD_SIGN_IN), "failed", "unknown or disabled")
+        return refuse(NotAuthenticatedError(_(BAD_SIGN_IN)), "failed", "unknown or disabled")
     if not check.held:
-        return refuse(NotAuthenticatedError(BAD_SIGN_IN), "failed", "paused after failed attempts")
+        return refuse(
+            NotAuthenticatedError(_(BAD_SIGN_IN)), "failed", "paused after failed attempts"
+        )
     # (and the password did not change while it was checked)
     ok = verified is not None and user.password_hash == check.password_hash
     step = -1
@@ -178,15 +181,18 @@ def _conclude_sign_in(
     elif ok and needs_totp(user.roles):
         return refuse(
             PermissionDeniedError(
-                "Your role needs a second factor and none is set up: ask an admin to run "
-                f"`civwatch user reset-totp {user.username}`."
+                _(
+                    "Your role needs a second factor and none is set up: ask an admin to "
+                    "run `civwatch user reset-totp %(username)s`.",
+                    username=user.username,
+                )
             ),
             "denied",
             "no second factor enrolled",
         )
     if not ok:
         return refuse(
-            NotAuthenticatedError(BAD_SIGN_IN), "failed", "wrong password or code", "failed"
+            NotAuthenticatedError(_(BAD_SIGN_IN)), "failed", "wrong password or code", "failed"
         )
     settle(session, check, "ok")
     if step >= 0:

@@ -26,6 +26,7 @@ from civwatch.errors import (
     RejectedInputError,
     TooManyAttemptsError,
 )
+from civwatch.i18n import N_, _, localise, ngettext
 from civwatch.workspace import Workspace
 
 
@@ -73,7 +74,7 @@ def set_password(
     with ws.sessions() as session, session.begin():
         user = user_named(session, username)
         if user is None:
-            raise NotFoundError(f"No user {username!r}.")
+            raise NotFoundError(_("No user %(username)s.", username=repr(username)))
         if actor is not None and actor != user.username:
             require(session, actor, Permission.USERS_MANAGE)
         reset = user.password_hash is not None
@@ -98,7 +99,7 @@ def reset_totp(
     with ws.sessions() as session, session.begin():
         user = user_named(session, username)
         if user is None:
-            raise NotFoundError(f"No user {username!r}.")
+            raise NotFoundError(_("No user %(username)s.", username=repr(username)))
         if actor is not None:
             require(session, actor, Permission.USERS_MANAGE)
         user.totp_secret = secret
@@ -182,7 +183,7 @@ def _own_check(
     with how long to wait (they are signed in: nothing to hide)."""
     check = begin_check(ws, username, device)
     if check.user_id is None:
-        raise NotFoundError(f"No user {username!r}.")
+        raise NotFoundError(_("No user %(username)s.", username=repr(username)))
     if not check.held:
         wait = throttle.wait_seconds(check.paused_until, utcnow())
         audit.record_now(
@@ -195,12 +196,17 @@ def _own_check(
             detail={"reason": "paused after failed attempts"},
         )
         raise TooManyAttemptsError(
-            f"Too many wrong passwords were tried on this account: try again in {wait} seconds."
+            ngettext(
+                "Too many wrong passwords were tried on this account: try again in %(num)s second.",
+                "Too many wrong passwords were tried on this account: try again in "
+                "%(num)s seconds.",
+                wait,
+            )
         )
     return check, passwords.verify_password(check.password_hash, password)
 
 
-WRONG_CURRENT_PASSWORD = "Your current password is not right."  # noqa: S105 - a message
+WRONG_CURRENT_PASSWORD = N_("Your current password is not right.")
 
 
 def change_own_password(
@@ -253,7 +259,7 @@ def change_own_password(
             client=client,
             detail={"reason": "wrong current password"},
         )
-    raise RejectedInputError(WRONG_CURRENT_PASSWORD)
+    raise RejectedInputError(_(WRONG_CURRENT_PASSWORD))
 
 
 def new_totp_enrolment(username: str) -> dict[str, str]:
@@ -285,7 +291,7 @@ def confirm_totp(
     ones they do it from). Returns what ended."""
     secret = secret.strip().upper()
     if not valid_totp_secret(secret):
-        raise RejectedInputError("The setup form expired or was changed: start the setup again.")
+        raise RejectedInputError(_("The setup form expired or was changed: start the setup again."))
     step = totp.matching_step(secret, code, None)
     check, ok = _own_check(ws, username, password, device, "totp-enrol", client)
     with ws.sessions() as session, session.begin():
@@ -294,11 +300,13 @@ def confirm_totp(
         settle(session, check, "ok" if ok else "failed")
         failure = None
         if not ok:
-            failure = RejectedInputError(WRONG_CURRENT_PASSWORD)
+            failure = RejectedInputError(_(WRONG_CURRENT_PASSWORD))
         elif step < 0:
             failure = RejectedInputError(
-                "That code does not match the new secret: check the authenticator app's "
-                "clock and enter the code it shows now."
+                _(
+                    "That code does not match the new secret: check the authenticator app's "
+                    "clock and enter the code it shows now."
+                )
             )
         elif user is not None:
             user.totp_secret = secret
@@ -320,6 +328,6 @@ def confirm_totp(
             target=f"user:{username}",
             outcome="failed",
             client=client,
-            detail={"reason": failure.message if failure else "no such user"},
+            detail={"reason": localise(failure.message, "en") if failure else "no such user"},
         )
-    raise failure or NotFoundError(f"No user {username!r}.")
+    raise failure or NotFoundError(_("No user %(username)s.", username=repr(username)))

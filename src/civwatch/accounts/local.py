@@ -33,6 +33,7 @@ from civwatch.errors import (
     PermissionDeniedError,
     RejectedInputError,
 )
+from civwatch.i18n import _, localise
 from civwatch.workspace import Workspace
 
 #: The name of a token issued on the command line when none is given.
@@ -43,7 +44,7 @@ def _user(ws: Workspace, username: str) -> User:
     with ws.sessions() as session:
         user = session.scalars(select(User).where(User.username == username.strip())).first()
         if user is None:
-            raise NotFoundError(f"No user {username!r}.")
+            raise NotFoundError(_("No user %(username)s.", username=repr(username)))
         session.expunge(user)
         return user
 
@@ -52,14 +53,23 @@ def _token_role(user: User, role: str | None) -> str:
     if role is not None:
         if role not in user.roles:
             raise RejectedInputError(
-                f"User {user.username!r} does not hold the {role!r} role (holds: "
-                f"{', '.join(user.roles)}): a token acts with one of its owner's roles."
+                _(
+                    "User %(username)s does not hold the %(role)s role (holds: %(roles)s): "
+                    "a token acts with one of its owner's roles.",
+                    username=repr(user.username),
+                    role=repr(role),
+                    roles=", ".join(user.roles),
+                )
             )
         return role
     if len(user.roles) != 1:
         raise RejectedInputError(
-            f"User {user.username!r} holds the roles {', '.join(user.roles)}: say which one "
-            "the token acts with (--role ROLE)."
+            _(
+                "User %(username)s holds the roles %(roles)s: say which one the token "
+                "acts with (--role ROLE).",
+                username=repr(user.username),
+                roles=", ".join(user.roles),
+            )
         )
     return str(user.roles[0])
 
@@ -71,11 +81,14 @@ def issue_token(
     whoever holds the data folder. The secret is in the answer once and never again."""
     label = (name if name is not None else DEFAULT_TOKEN_NAME).strip()
     if not 1 <= len(label) <= 255:
-        raise RejectedInputError("Give the token a name of 1-255 characters (what it is for).")
+        raise RejectedInputError(_("Give the token a name of 1-255 characters (what it is for)."))
     user = _user(ws, username)
     if not user.active:
         raise RejectedInputError(
-            f"User {user.username!r} is disabled: their tokens would not work."
+            _(
+                "User %(username)s is disabled: their tokens would not work.",
+                username=repr(user.username),
+            )
         )
     scope = _token_role(user, role)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -99,7 +112,13 @@ def revoke_token_locally(ws: Workspace, username: str, token_id: int) -> dict[st
     with ws.sessions() as session, session.begin():
         token = session.get(ApiToken, token_id)
         if token is None or token.user_id != user.id:
-            raise NotFoundError(f"User {user.username!r} has no API token {token_id}.")
+            raise NotFoundError(
+                _(
+                    "User %(username)s has no API token %(token_id)s.",
+                    username=repr(user.username),
+                    token_id=token_id,
+                )
+            )
         if token.revoked_at is None:
             token.revoked_at = utcnow()
             record_local(session, "token-revoke", user.username, token=token.id)
@@ -139,7 +158,7 @@ def add_first_admin(ws: Workspace, username: str, display_name: str) -> dict[str
     with ws.sessions() as session:
         if session.scalars(select(User.id).limit(1)).first() is not None:
             raise RejectedInputError(
-                "This data folder already has users: add more with `civwatch user add`."
+                _("This data folder already has users: add more with `civwatch user add`.")
             )
     password = generate_password()
     user = add_user(ws, username, display_name, [ADMIN], actor=None, local=True)
@@ -158,9 +177,10 @@ def add_first_admin(ws: Workspace, username: str, display_name: str) -> dict[str
 def _why_refused(ws: Workspace, secret: str) -> str:
     """Why :func:`resolve_token` refused ``secret``, in one sentence for its holder."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 128:
-        return (
-            f"This is not a civwatch API token (they start with {TOKEN_PREFIX}): give the "
-            "token that `civwatch user token NAME` printed."
+        return _(
+            "This is not a civwatch API token (they start with %(prefix)s): give the "
+            "token that `civwatch user token NAME` printed.",
+            prefix=TOKEN_PREFIX,
         )
     with ws.sessions() as session:
         row = session.execute(
@@ -169,18 +189,26 @@ def _why_refused(ws: Workspace, secret: str) -> str:
             .where(ApiToken.token_sha256 == secret_digest(secret))
         ).first()
     if row is None:
-        return "This API token is unknown here: it belongs to another data folder, or was mistyped."
+        return _(
+            "This API token is unknown here: it belongs to another data folder, or was mistyped."
+        )
     token, user = row
     if token.revoked_at is not None:
-        return (
-            f"This API token of user {user.username!r} was revoked on "
-            f"{token.revoked_at.isoformat(timespec='minutes')}: ask for a new one."
+        return _(
+            "This API token of user %(username)s was revoked on %(revoked)s: ask for a new one.",
+            username=repr(user.username),
+            revoked=token.revoked_at.isoformat(timespec="minutes"),
         )
     if not user.active:
-        return f"This API token's user {user.username!r} is disabled and cannot act."
-    return (
-        f"This API token is for the {token.role!r} role, which user {user.username!r} no longer "
-        "holds: ask for a token of a role they hold."
+        return _(
+            "This API token's user %(username)s is disabled and cannot act.",
+            username=repr(user.username),
+        )
+    return _(
+        "This API token is for the %(role)s role, which user %(username)s no longer holds: "
+        "ask for a token of a role they hold.",
+        role=repr(token.role),
+        username=repr(user.username),
     )
 
 
@@ -202,7 +230,7 @@ def token_principal(
             target=target,
             outcome="failed",
             client=LOCAL_CLIENT,
-            detail={"reason": reason},
+            detail={"reason": localise(reason, "en")},
         )
         raise NotAuthenticatedError(reason)
     if permission is not Permission.SIGNED_IN and not allows(principal.roles, permission):
@@ -217,8 +245,14 @@ def token_principal(
             detail={"permission": permission.value},
         )
         raise PermissionDeniedError(
-            f"This API token of user {principal.username!r} acts with the {role!r} role, which "
-            f"does not allow {permission.value}: that needs a token for the "
-            f"{' or '.join(sorted(PERMISSIONS[permission]))} role."
+            _(
+                "This API token of user %(username)s acts with the %(role)s role, "
+                "which does not allow %(permission)s: that needs a token for the %(roles)s "
+                "role.",
+                username=repr(principal.username),
+                role=repr(role),
+                permission=permission.value,
+                roles=" or ".join(sorted(PERMISSIONS[permission])),
+            )
         )
     return principal

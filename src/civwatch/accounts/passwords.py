@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from civwatch.errors import RejectedInputError
+from civwatch.i18n import _, ngettext
 
 MIN_LENGTH = 12
 MAX_LENGTH = 1024
@@ -22,11 +23,23 @@ _DUMMY_HASH = _HASHER.hash("civwatch-no-such-user")
 def check_policy(password: str) -> str:
     """The password if acceptable, else a :class:`RejectedInputError` saying why."""
     if len(password) < MIN_LENGTH:
-        raise RejectedInputError(f"A password needs at least {MIN_LENGTH} characters.")
+        raise RejectedInputError(
+            ngettext(
+                "A password needs at least %(num)s character.",
+                "A password needs at least %(num)s characters.",
+                MIN_LENGTH,
+            )
+        )
     if len(password) > MAX_LENGTH:
-        raise RejectedInputError(f"A password is at most {MAX_LENGTH} characters.")
+        raise RejectedInputError(
+            ngettext(
+                "A password is at most %(num)s character.",
+                "A password is at most %(num)s characters.",
+                MAX_LENGTH,
+            )
+        )
     if password.strip() != password or not password.strip():
-        raise RejectedInputError("A password may not start or end with spaces.")
+        raise RejectedInputError(_("A password may not start or end with spaces."))
     return password
 
 

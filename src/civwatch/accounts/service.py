@@ -25,6 +25,7 @@ from civwatch.accounts.roles import ROLES
 from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import NotFoundError, PermissionDeniedError, RejectedInputError
+from civwatch.i18n import _
 from civwatch.workspace import Workspace
 
 #: The audit log's ``client`` of an act done on the data folder's own machine, without a user.
@@ -38,8 +39,11 @@ def _username(value: str) -> str:
     name = value.strip() if isinstance(value, str) else ""
     if not _USERNAME.match(name):
         raise RejectedInputError(
-            f"{value!r} is not a valid username: use 2-64 lower-case letters, digits, "
-            "'.', '_' or '-', starting with a letter or digit."
+            _(
+                "%(username)s is not a valid username: use 2-64 lower-case letters, "
+                "digits, '.', '_' or '-', starting with a letter or digit.",
+                username=repr(value),
+            )
         )
     return name
 
@@ -47,10 +51,16 @@ def _username(value: str) -> str:
 def _roles(values: Iterable[str]) -> list[str]:
     roles = sorted({v.strip() for v in values})
     if not roles:
-        raise RejectedInputError(f"Give at least one role: {', '.join(ROLES)}.")
+        raise RejectedInputError(_("Give at least one role: %(roles)s.", roles=", ".join(ROLES)))
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
-        raise RejectedInputError(f"Unknown role {unknown[0]!r}; the roles are: {', '.join(ROLES)}.")
+        raise RejectedInputError(
+            _(
+                "Unknown role %(role)s; the roles are: %(roles)s.",
+                role=repr(unknown[0]),
+                roles=", ".join(ROLES),
+            )
+        )
     return roles
 
 
@@ -86,20 +96,32 @@ def require(
     permissions = (permission, *alternatives)
     if not username:
         raise PermissionDeniedError(
-            "Say who is acting: give that user's API token (set CIVWATCH_TOKEN, or use "
-            "--token-file FILE)."
+            _(
+                "Say who is acting: give that user's API token (set CIVWATCH_TOKEN, or "
+                "use --token-file FILE).",
+            )
         )
     user = session.scalars(select(User).where(User.username == username.strip())).first()
     if user is None:
-        raise PermissionDeniedError(f"No user {username!r}: an admin must add them first.")
+        raise PermissionDeniedError(
+            _("No user %(username)s: an admin must add them first.", username=repr(username))
+        )
     if not user.active:
-        raise PermissionDeniedError(f"User {username!r} is disabled and cannot act.")
+        raise PermissionDeniedError(
+            _("User %(username)s is disabled and cannot act.", username=repr(username))
+        )
     if not any(allows(user.roles, p) for p in permissions):
         needed = " or ".join(holders(*permissions))
         wanted = " or ".join(p.value for p in permissions)
         raise PermissionDeniedError(
-            f"User {username!r} does not hold the {needed} role this needs ({wanted}; "
-            f"holds: {', '.join(user.roles) or 'none'})."
+            _(
+                "User %(username)s does not hold the %(needed)s role this needs "
+                "(%(wanted)s; holds: %(roles)s).",
+                username=repr(username),
+                needed=needed,
+                wanted=wanted,
+                roles=", ".join(user.roles) or "none",
+            )
         )
     return user
 
@@ -122,21 +144,23 @@ def add_user(
     role_list = _roles(roles)
     display = (display_name or "").strip() or name
     if len(display) > 255:
-        raise RejectedInputError("A display name is at most 255 characters.")
+        raise RejectedInputError(_("A display name is at most 255 characters."))
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         count = session.scalar(select(func.count()).select_from(User)) or 0
         if count == 0 and not allows(role_list, Permission.USERS_MANAGE):
             raise RejectedInputError(
-                "The first user must be an admin (give --role admin), so that someone "
-                "can add the others."
+                _(
+                    "The first user must be an admin (give --role admin), so that someone "
+                    "can add the others.",
+                )
             )
         if local or (count == 0 and actor is None):
             actor = None
         else:
             require(session, actor, Permission.USERS_MANAGE)
         if session.scalars(select(User.id).where(User.username == name)).first() is not None:
-            raise RejectedInputError(f"There is already a user {name!r}.")
+            raise RejectedInputError(_("There is already a user %(name)s.", name=repr(name)))
         now = utcnow()
         entries.append(
             ws.custody,
@@ -174,9 +198,9 @@ def disable_user(
         admin = None if local else require(session, actor, Permission.USERS_MANAGE)
         user = session.scalars(select(User).where(User.username == username)).first()
         if user is None:
-            raise NotFoundError(f"No user {username!r}.")
+            raise NotFoundError(_("No user %(username)s.", username=repr(username)))
         if admin is not None and user.id == admin.id:
-            raise RejectedInputError("You cannot disable yourself; ask another admin.")
+            raise RejectedInputError(_("You cannot disable yourself; ask another admin."))
         if user.active:
             user.active = False
             entries.append(
@@ -197,7 +221,7 @@ def get_user(ws: Workspace, username: str) -> dict[str, Any]:
     with ws.sessions() as session:
         user = session.scalars(select(User).where(User.username == username)).first()
         if user is None:
-            raise NotFoundError(f"No user {username!r}.")
+            raise NotFoundError(_("No user %(username)s.", username=repr(username)))
         return user_json(user)
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from civwatch.accounts.models import SignInDevice, SignInFailure, User
 from civwatch.db import utcnow
 from civwatch.errors import TooManyAttemptsError
+from civwatch.i18n import ngettext
 from civwatch.workspace import Workspace
 
 #: Failures in a row that pause nothing yet; the longest pause; how long failures count.
@@ -118,8 +119,11 @@ class ClientThrottle:
             ).one()
         if count >= self.limit:
             raise TooManyAttemptsError(
-                "Too many failed sign-ins from this address: try again in "
-                f"{wait_seconds(first + self.window, now)} seconds."
+                ngettext(
+                    "Too many failed sign-ins from this address: try again in %(num)s second.",
+                    "Too many failed sign-ins from this address: try again in %(num)s seconds.",
+                    wait_seconds(first + self.window, now),
+                )
             )
 
     def failed(self, client: str) -> None:

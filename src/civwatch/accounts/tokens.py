@@ -20,6 +20,7 @@ from civwatch.accounts.passwords import secret_digest
 from civwatch.accounts.principal import Principal
 from civwatch.db import utcnow
 from civwatch.errors import NotFoundError, PermissionDeniedError, RejectedInputError
+from civwatch.i18n import _
 from civwatch.workspace import Workspace
 
 TOKEN_PREFIX = "cw_"  # noqa: S105 - a marker, not a secret
@@ -46,11 +47,14 @@ def create_token(ws: Workspace, principal: Principal, name: str, role: str) -> d
     the answer once and never again."""
     name = (name or "").strip()
     if not 1 <= len(name) <= 255:
-        raise RejectedInputError("Give the token a name of 1-255 characters (what it is for).")
+        raise RejectedInputError(_("Give the token a name of 1-255 characters (what it is for)."))
     if role not in principal.roles:
         raise PermissionDeniedError(
-            f"You cannot make a token with the {role!r} role: you hold "
-            f"{', '.join(sorted(principal.roles))}."
+            _(
+                "You cannot make a token with the %(role)s role: you hold %(roles)s.",
+                role=repr(role),
+                roles=", ".join(sorted(principal.roles)),
+            )
         )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with ws.sessions() as session, session.begin():
@@ -87,7 +91,7 @@ def revoke_token(ws: Workspace, principal: Principal, token_id: int) -> dict[str
     with ws.sessions() as session, session.begin():
         token = session.get(ApiToken, token_id)
         if token is None or token.user_id != principal.user_id:
-            raise NotFoundError(f"You have no API token {token_id}.")
+            raise NotFoundError(_("You have no API token %(token_id)s.", token_id=token_id))
         if token.revoked_at is None:
             token.revoked_at = utcnow()
             audit.record(

@@ -33,6 +33,7 @@ from civwatch.custody.stored import (
     paged,
 )
 from civwatch.errors import ProofError
+from civwatch.i18n import _
 
 _PROGRESS_EVERY = 1 << 16
 
@@ -116,20 +117,30 @@ class _Verification:
         else:
             stored_size, last = state
         if not isinstance(last, int | None):
-            self._problem(f"The last leaf's index {last!r} is not a whole number.")
+            self._problem(
+                _("The last leaf's index %(index)s is not a whole number.", index=repr(last))
+            )
             last = None
         stored_leaves = 0 if last is None else int(last) + 1
         if stored_size is not None and not isinstance(stored_size, int):
-            self._problem(f"The log's state row holds {stored_size!r}, not a number of entries.")
+            self._problem(
+                _(
+                    "The log's state row holds %(value)s, not a number of entries.",
+                    value=repr(stored_size),
+                )
+            )
             stored_size = stored_leaves
         size = max(stored_leaves, 0 if stored_size is None else int(stored_size))
         if stored_size is None:
             if size:
-                self._problem("The log's state row is missing.")
+                self._problem(_("The log's state row is missing."))
         elif int(stored_size) != stored_leaves:
             self._problem(
-                f"The log records {stored_size} entries but its last stored leaf is "
-                f"{stored_leaves - 1}."
+                _(
+                    "The log records %(size)s entries but its last stored leaf is %(last)s.",
+                    size=stored_size,
+                    last=stored_leaves - 1,
+                )
             )
         return size
 
@@ -154,15 +165,18 @@ class _Verification:
             if entry is not None:
                 if sha256(b"\x00" + entry).digest() != stored_hash:
                     self._problem(
-                        f"Leaf {index}: the stored entry bytes do not match its leaf hash "
-                        "(the entry was altered).",
+                        _(
+                            "Leaf %(index)s: the stored entry bytes do not match its leaf hash "
+                            "(the entry was altered).",
+                            index=index,
+                        ),
                         index,
                     )
                 if visit is not None:
                     visit(index, entry)
             value, level, position = stored_hash, 0, 2 * index
             while stack and stack[-1][0] == level:
-                _, left, left_tainted = stack.pop()
+                _level, left, left_tainted = stack.pop()
                 value = sha256(b"\x01" + left + value).digest()
                 position -= 1 << level
                 level += 1
@@ -172,12 +186,10 @@ class _Verification:
                     next_node = next(nodes, None)
                 stored = waiting.pop(position, None)
                 if stored is None:
-                    self._report_node(position, "is missing")
+                    self._report_node(position, altered=False)
                     tainted = True
                 elif stored != value and not tainted:
-                    self._report_node(
-                        position, "the stored hash does not match the leaves below it (altered)"
-                    )
+                    self._report_node(position, altered=True)
                     tainted = True
             stack.append((level, value, tainted))
             done = index + 1
@@ -210,14 +222,22 @@ class _Verification:
             entry, stored_hash = as_bytes(raw_entry), as_bytes(raw_hash)
             if entry is None:
                 self._problem(
-                    f"Leaf {index}: its entry is stored as {_kind(raw_entry)}, not as bytes "
-                    "(the row was altered).",
+                    _(
+                        "Leaf %(index)s: its entry is stored as %(kind)s, not as bytes "
+                        "(the row was altered).",
+                        index=index,
+                        kind=_kind(raw_entry),
+                    ),
                     index,
                 )
             if stored_hash is None:
                 self._problem(
-                    f"Leaf {index}: its leaf hash is stored as {_kind(raw_hash)}, not as 32 "
-                    "bytes (the row was altered).",
+                    _(
+                        "Leaf %(index)s: its leaf hash is stored as %(kind)s, not as 32 bytes "
+                        "(the row was altered).",
+                        index=index,
+                        kind=_kind(raw_hash),
+                    ),
                     index,
                 )
                 stored_hash = b""
@@ -229,16 +249,33 @@ class _Verification:
 
     def _report_missing(self, start: int, end: int) -> None:
         if end - start == 1:
-            self._problem(f"Leaf {start} is missing from the log.", start)
+            self._problem(_("Leaf %(index)s is missing from the log.", index=start), start)
         else:
-            self._problem(f"Leaves {start} to {end - 1} are missing from the log.", start)
+            self._problem(
+                _(
+                    "Leaves %(first)s to %(last)s are missing from the log.",
+                    first=start,
+                    last=end - 1,
+                ),
+                start,
+            )
 
-    def _report_node(self, position: int, what: str) -> None:
+    def _report_node(self, position: int, *, altered: bool) -> None:
         level, index = node_at(position)
-        first, last = index << level, ((index + 1) << level) - 1
-        sep = " " if what.startswith("is ") else ": "
+        place = {"level": level, "index": index, "first": index << level}
+        place["last"] = ((index + 1) << level) - 1
         self._problem(
-            f"Node (level {level}, index {index}) over leaves {first} to {last}{sep}{what}."
+            _(
+                "Node (level %(level)s, index %(index)s) over leaves %(first)s to %(last)s: "
+                "the stored hash does not match the leaves below it (altered).",
+                **place,
+            )
+            if altered
+            else _(
+                "Node (level %(level)s, index %(index)s) over leaves %(first)s to %(last)s "
+                "is missing.",
+                **place,
+            )
         )
 
     def _report_extra_nodes(self, leftover: Mapping[int, Any], size: int) -> None:
@@ -256,8 +293,13 @@ class _Verification:
             else:
                 level, index = -1, position
             self._problem(
-                f"Node (level {level}, index {index}) does not belong to a log of {size} "
-                "entries (added from outside)."
+                _(
+                    "Node (level %(level)s, index %(index)s) does not belong to a log of "
+                    "%(size)s entries (added from outside).",
+                    level=level,
+                    index=index,
+                    size=size,
+                )
             )
 
     def _heads(self, size: int) -> list[_DueHead]:
@@ -275,38 +317,58 @@ class _Verification:
             HEADS.c.public_key,
         ]
         for head_id, *values in fetch_raw(self.session, select(*columns).order_by(HEADS.c.id)):
-            what = f"Tree head #{head_id}"
             try:
                 head = head_of(*values)
             except TypeError as err:
-                self._problem(f"{what} is malformed ({err}).")
+                self._problem(
+                    _("Tree head #%(id)s is malformed (%(reason)s).", id=head_id, reason=err)
+                )
                 continue
-            what = f"{what} (size {head.tree_size}, signed {describe_time(head.timestamp_ms)})"
+            what = _(
+                "Tree head #%(id)s (size %(size)s, signed %(time)s)",
+                id=head_id,
+                size=head.tree_size,
+                time=describe_time(head.timestamp_ms),
+            )
             stored.add((head.tree_size, head.root_hash, head.timestamp_ms, head.signature))
-            if self._check_head(what, head, size, "the log has only {size} entries."):
+            too_big = _("the log has only %(size)s entries.", size=size)
+            if self._check_head(what, head, size, too_big):
                 due.append(_DueHead(what, head.tree_size, head.root_hash))
             if previous is not None and head.tree_size < previous[1]:
                 self._problem(
-                    f"{what} covers fewer entries than the earlier head #{previous[0]} "
-                    f"(size {previous[1]})."
+                    _(
+                        "%(head)s covers fewer entries than the earlier head #%(id)s "
+                        "(size %(size)s).",
+                        head=what,
+                        id=previous[0],
+                        size=previous[1],
+                    )
                 )
             previous = (head_id, head.tree_size)
         for kept in self.kept_heads:
             head = kept.head
-            what = (
-                f"The signed head of size {head.tree_size} ({kept.where}, signed "
-                f"{describe_time(head.timestamp_ms)})"
+            # TRANSLATORS: %(where)s says where the head was kept (e.g. a file's path).
+            what = _(
+                "The signed head of size %(size)s (%(where)s, signed %(time)s)",
+                size=head.tree_size,
+                where=kept.where,
+                time=describe_time(head.timestamp_ms),
             )
-            cut = (
-                "the log now holds only {size} entries: entries it covered were removed "
-                "(the log was cut back)."
+            cut = _(
+                "the log now holds only %(size)s entries: entries it covered were removed "
+                "(the log was cut back).",
+                size=size,
             )
             if self._check_head(what, head, size, cut):
                 due.append(_DueHead(what, head.tree_size, head.root_hash))
             key = (head.tree_size, head.root_hash, head.timestamp_ms, head.signature)
             if key not in stored:
                 self._problem(
-                    f"{what} is missing from the database's table of signed heads (it was deleted)."
+                    _(
+                        "%(head)s is missing from the database's table of signed heads (it was "
+                        "deleted).",
+                        head=what,
+                    )
                 )
         due.sort(key=lambda d: -d.tree_size)
         return due
@@ -316,17 +378,21 @@ class _Verification:
         try:
             verify_tree_head(head, self.public_key)
         except ProofError as err:
-            self._problem(f"{what}: {err.message}")
+            # TRANSLATORS: a tree head, then what is wrong with it.
+            self._problem(_("%(head)s: %(problem)s", head=what, problem=err.message))
         if head.tree_size > size:
-            self._problem(f"{what}: {too_big.format(size=size)}", size)
+            self._problem(_("%(head)s: %(problem)s", head=what, problem=too_big), size)
             return False
         return True
 
     def _check_root(self, head: _DueHead, root: bytes) -> None:
         if head.root_hash != root:
             self._problem(
-                f"{head.what}: its root hash does not match the log's entries "
-                "(the head or the entries were altered).",
+                _(
+                    "%(head)s: its root hash does not match the log's entries (the head or "
+                    "the entries were altered).",
+                    head=head.what,
+                ),
                 head.tree_size - 1 if head.tree_size else None,
             )
 
@@ -343,6 +409,6 @@ def _kind(value: Any) -> str:
 def _stack_root(stack: Sequence[tuple[int, bytes, bool]]) -> bytes:
     """The root of the tree whose right-edge complete subtrees are ``stack``."""
     root = stack[-1][1]
-    for _, value, _ in reversed(stack[:-1]):
+    for _level, value, _tainted in reversed(stack[:-1]):
         root = node_hash(value, root)
     return root

@@ -35,6 +35,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from civwatch.custody.entries import current
+from civwatch.i18n import SOURCE_LANGUAGE, _, localise
 
 Row = dict[str, Any]
 #: A SELECT of any columns.
@@ -56,24 +57,31 @@ class Problem:
 
     @property
     def target(self) -> str:
-        """The row or entry concerned, in words."""
+        """The row or entry concerned, in words (in the language in force; table names
+        are as they are)."""
         if self.table == "custody log":
-            return "custody log" if self.leaf is None else f"custody entry {self.leaf}"
+            if self.leaf is None:
+                return _("custody log")
+            return _("custody entry %(leaf)s", leaf=self.leaf)
         if self.row is None:
-            return self.table if self.leaf is None else f"{self.table} (custody entry {self.leaf})"
-        return f"{self.table} row {self.row}"
+            if self.leaf is None:
+                return self.table
+            # TRANSLATORS: %(table)s is the name of a database table, as it is.
+            return _("%(table)s (custody entry %(leaf)s)", table=self.table, leaf=self.leaf)
+        return _("%(table)s row %(row)s", table=self.table, row=self.row)
 
     def __str__(self) -> str:
-        return f"{self.target}: {self.message}"
+        # TRANSLATORS: the row or entry concerned, then what is wrong with it.
+        return _("%(target)s: %(problem)s", target=self.target, problem=self.message)
 
     def as_json(self) -> dict[str, Any]:
-        """The problem as the ``--json`` output lists it."""
+        """The problem as the ``--json`` output lists it (machine-readable: English)."""
         return {
             "table": self.table,
             "row": self.row,
             "custody_index": self.leaf,
-            "message": self.message,
-            "target": self.target,
+            "message": localise(self.message, SOURCE_LANGUAGE),
+            "target": localise(self.target, SOURCE_LANGUAGE),
         }
 
 
@@ -229,18 +237,24 @@ def entry_value(entry: Entry, path: tuple[str, ...]) -> Any:
     return value
 
 
+#: Why :func:`parse_entry` found no entry (codes, read by the messages of row checks).
+NOT_JSON = "is not JSON"
+NOT_OBJECT = "is not a JSON object"
+STORED_AS = "is stored as "
+
+
 def parse_entry(raw: Any) -> Entry | str:
     """An entry's JSON object under today's field names (``entries.current``: fields an
     older layout named otherwise are renamed), or why it is none."""
     if isinstance(raw, memoryview | bytearray):
         raw = bytes(raw)
     if not isinstance(raw, bytes):
-        return f"is stored as {'text' if isinstance(raw, str) else type(raw).__name__}"
+        return STORED_AS + ("text" if isinstance(raw, str) else type(raw).__name__)
     try:
         doc = loads(raw)
     except (ValueError, UnicodeDecodeError):
-        return "is not JSON"
-    return current(doc) if isinstance(doc, dict) else "is not a JSON object"
+        return NOT_JSON
+    return current(doc) if isinstance(doc, dict) else NOT_OBJECT
 
 
 def canonical_digest(doc: Mapping[str, Any]) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from civwatch.custody.models import CustodyLeaf, CustodyTreeHead
 from civwatch.custody.signing import TreeHead
 from civwatch.errors import RejectedInputError
+from civwatch.i18n import _
 
 _COLUMNS = (CustodyLeaf.idx, CustodyLeaf.entry, CustodyLeaf.leaf_hash, CustodyLeaf.appended_at_ms)
 
@@ -47,7 +48,7 @@ def _conditions(session: Session, contains: Sequence[bytes], start: int) -> list
     for needle in contains:
         if not needle or any(c in needle for c in b"%_\\"):
             raise RejectedInputError(
-                "A custody search term must be non-empty and may not contain %, _ or \\."
+                _("A custody search term must be non-empty and may not contain %, _ or \\.")
             )
         conditions.append(_contains(session, needle))
     return conditions
@@ -68,7 +69,9 @@ def find_entries(
     are scanned, so give ``start`` when the caller knows where to begin (an item's ingest).
     """
     if not 1 <= limit <= MAX_PAGE or offset < 0 or start < 0:
-        raise RejectedInputError(f"limit must be 1-{MAX_PAGE}; offset and start 0 or more.")
+        raise RejectedInputError(
+            _("limit must be 1-%(most)s; offset and start 0 or more.", most=MAX_PAGE)
+        )
     conditions = _conditions(session, contains, start)
     total = session.scalar(select(func.count()).select_from(CustodyLeaf).where(*conditions)) or 0
     rows = session.execute(

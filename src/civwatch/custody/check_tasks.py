@@ -23,6 +23,7 @@ from civwatch.custody.bindings import Declarations, Problem, Progress
 from civwatch.custody.log import CustodyLog
 from civwatch.custody.log_findings import LogFindings, read_log
 from civwatch.custody.row_checks import RowChecker, RowFindings
+from civwatch.i18n import _
 
 #: Rows of one binding checked by one task (a bigger table is split by id ranges).
 TASK_ROWS = 100_000
@@ -149,7 +150,11 @@ def combine(declarations: Declarations, limit: int, results: Sequence[TaskResult
                         Problem(
                             table,
                             None,
-                            f"Custody entry {leaf} is claimed by two rows of {table}.",
+                            _(
+                                "Custody entry %(leaf)s is claimed by two rows of %(table)s.",
+                                leaf=leaf,
+                                table=table,
+                            ),
                             leaf,
                         )
                     )
@@ -172,8 +177,12 @@ def combine(declarations: Declarations, limit: int, results: Sequence[TaskResult
                 Problem(
                     b.table,
                     None,
-                    f"Custody entry {leaf} records a row of {b.table} that is missing from "
-                    "the database (deleted?).",
+                    _(
+                        "Custody entry %(leaf)s records a row of %(table)s that is missing "
+                        "from the database (deleted?).",
+                        leaf=leaf,
+                        table=b.table,
+                    ),
                     leaf,
                 )
             )
@@ -183,8 +192,11 @@ def combine(declarations: Declarations, limit: int, results: Sequence[TaskResult
                     Problem(
                         b.table,
                         by_leaf[index][leaf],
-                        f"Custody entry {remover} records that this row was removed, but it "
-                        "is still here.",
+                        _(
+                            "Custody entry %(leaf)s records that this row was removed, but it "
+                            "is still here.",
+                            leaf=remover,
+                        ),
                         leaf,
                     )
                 )

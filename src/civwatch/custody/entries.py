@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from civwatch.custody.log import CustodyLog
 from civwatch.errors import EntryLayoutError
+from civwatch.i18n import _
 
 #: A JSON Schema (draft 2020-12), as a mapping.
 Schema = dict[str, Any]
@@ -161,7 +162,7 @@ def all_acts() -> list[Act]:
 def timestamp(at: datetime) -> str:
     """The ``at`` of an entry: ISO 8601 in UTC with microseconds (an aware time only)."""
     if at.tzinfo is None:
-        raise EntryLayoutError("A custody entry's time must say its time zone.")
+        raise EntryLayoutError(_("A custody entry's time must say its time zone."))
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
@@ -170,17 +171,26 @@ def build(act: Act, actor: str | None, at: datetime, **subject: Any) -> dict[str
     the act does not declare, a required field left out, and an actor the act does not
     allow."""
     if _ACTS.get(act.name) is not act:
-        raise EntryLayoutError(f"The custody act {act.name!r} is not registered.")
+        raise EntryLayoutError(
+            _("The custody act %(name)s is not registered.", name=repr(act.name))
+        )
     unknown = set(subject) - set(act.subject)
     missing = act.required - set(subject)
     if unknown or missing:
         raise EntryLayoutError(
-            f"A {act.name} custody entry does not fit its layout: unknown fields "
-            f"{sorted(unknown)}, missing fields {sorted(missing)}."
+            _(
+                "A %(name)s custody entry does not fit its layout: unknown fields "
+                "%(unknown)s, missing fields %(missing)s.",
+                name=act.name,
+                unknown=sorted(unknown),
+                missing=sorted(missing),
+            )
         )
     if (actor is None) != (act.actor is Actor.CIVWATCH) and act.actor is not Actor.PERSON_OR_NONE:
         who = "no actor" if act.actor is Actor.CIVWATCH else "an actor"
-        raise EntryLayoutError(f"A {act.name} custody entry must name {who}.")
+        raise EntryLayoutError(
+            _("A %(name)s custody entry must name %(who)s.", name=act.name, who=who)
+        )
     return {"v": act.version, "act": act.name, "actor": actor, "at": timestamp(at), **subject}
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from civwatch.custody.signing import TreeHead
 from civwatch.errors import IntegrityError
 from civwatch.files import append_durable
+from civwatch.i18n import _
 
 #: ``session.info`` key under which :meth:`CustodyLog.sign_head` leaves the heads it
 #: signed (or handed back) in a transaction, for :func:`record_on_commit`.
@@ -92,9 +93,14 @@ class HeadsFile:
                 self._append(line)
             except OSError as err:
                 raise IntegrityError(
-                    f"The signed tree head of size {head.tree_size} could not be kept in "
-                    f"{self.path}: {err.strerror or err}. Free the disk or fix the folder's "
-                    "permissions, then try again."
+                    _(
+                        "The signed tree head of size %(tree_size)s could not be kept in "
+                        "%(path)s: %(reason)s. Free the disk or fix the folder's permissions, "
+                        "then try again.",
+                        tree_size=head.tree_size,
+                        path=self.path,
+                        reason=err.strerror or err,
+                    )
                 ) from err
             self._last = line
 

@@ -45,6 +45,7 @@ from civwatch.custody.stored import (
     head_from_row,
 )
 from civwatch.errors import IntegrityError, ProofError, RejectedInputError
+from civwatch.i18n import _
 
 _STREAM_ROWS = 20_000
 
@@ -55,7 +56,7 @@ def encode_entry(entry: Mapping[str, Any]) -> bytes:
         return rfc8785.dumps(entry)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as err:
         raise RejectedInputError(
-            f"This custody entry cannot be written as canonical JSON: {err}"
+            _("This custody entry cannot be written as canonical JSON: %(err)s", err=err)
         ) from err
 
 
@@ -172,7 +173,11 @@ class CustodyLog:
         for position, entry in enumerate(entries):
             if not isinstance(entry, bytes):
                 raise RejectedInputError(
-                    f"Custody entry {position} is {type(entry).__name__}, not bytes."
+                    _(
+                        "Custody entry %(position)s is %(kind)s, not bytes.",
+                        position=position,
+                        kind=type(entry).__name__,
+                    )
                 )
         size = self.lock(session)
         stack = self._frontier(session, size)
@@ -207,8 +212,13 @@ class CustodyLog:
         if missing:
             level, index = missing[0]
             raise IntegrityError(
-                f"The custody log is damaged: the hash of subtree (level {level}, index "
-                f"{index}) is missing, so nothing more can be appended. Run a verification."
+                _(
+                    "The custody log is damaged: the hash of subtree (level %(level)s, "
+                    "index %(index)s) is missing, so nothing more can be appended. Run a "
+                    "verification.",
+                    level=level,
+                    index=index,
+                )
             )
         return [(level, found[(level, index)]) for level, index in wanted]
 
@@ -227,20 +237,31 @@ class CustodyLog:
             latest = head_from_row(latest_row)
             if latest.tree_size > size:
                 raise IntegrityError(
-                    f"The log has {size} leaves but was signed at {latest.tree_size}: "
-                    "entries have been removed. Refusing to sign."
+                    _(
+                        "The log has %(size)s leaves but was signed at %(tree_size)s: entries "
+                        "have been removed. Refusing to sign.",
+                        size=size,
+                        tree_size=latest.tree_size,
+                    )
                 )
             if latest.root_hash != self.root(session, latest.tree_size):
                 raise IntegrityError(
-                    f"The log no longer matches the tree head signed at size "
-                    f"{latest.tree_size}: its history was changed. Refusing to sign."
+                    _(
+                        "The log no longer matches the tree head signed at size %(tree_size)s: "
+                        "its history was changed. Refusing to sign.",
+                        tree_size=latest.tree_size,
+                    )
                 )
             if latest.tree_size == size and latest.public_key == signer:
                 return _handed_out(session, latest)
             if timestamp_ms is not None and timestamp_ms < latest.timestamp_ms:
                 raise RejectedInputError(
-                    f"A tree head cannot be dated {describe_time(timestamp_ms)}, before the "
-                    f"latest head ({describe_time(latest.timestamp_ms)})."
+                    _(
+                        "A tree head cannot be dated %(time)s, before the latest head "
+                        "(%(latest)s).",
+                        time=describe_time(timestamp_ms),
+                        latest=describe_time(latest.timestamp_ms),
+                    )
                 )
         when = self._clock_ms() if timestamp_ms is None else timestamp_ms
         if latest_row is not None:
@@ -271,7 +292,11 @@ class CustodyLog:
 
     def _never_had(self, session: Session, tree_size: int) -> ProofError:
         return ProofError(
-            f"The custody log has {self.size(session)} entries; it never had a tree of {tree_size}."
+            _(
+                "The custody log has %(size)s entries; it never had a tree of %(tree_size)s.",
+                size=self.size(session),
+                tree_size=tree_size,
+            )
         )
 
     def _hash_ranges(
@@ -306,7 +331,12 @@ class CustodyLog:
         end = size if end is None else end
         if not 0 <= start <= end <= size:
             raise ProofError(
-                f"Entries {start} to {end} are not in the custody log of {size} entries."
+                _(
+                    "Entries %(start)s to %(end)s are not in the custody log of %(size)s entries.",
+                    start=start,
+                    end=end,
+                    size=size,
+                )
             )
         query = (
             select(LEAVES.c.idx, LEAVES.c.entry)

@@ -23,6 +23,7 @@ from civwatch.custody.bindings import (
     parse_entry,
 )
 from civwatch.custody.log import CustodyLog
+from civwatch.i18n import _
 
 _ACT_PREFIX = b'{"act":"'
 
@@ -119,7 +120,12 @@ class _LogReader:
                         Problem(
                             "custody log",
                             None,
-                            f"Custody entry {index} ({act}) is malformed: {err}.",
+                            _(
+                                "Custody entry %(index)s (%(act)s) is malformed: %(reason)s.",
+                                index=index,
+                                act=act,
+                                reason=err,
+                            ),
                             index,
                         )
                     )

@@ -21,6 +21,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Protocol
 
 from civwatch.errors import ProofError
+from civwatch.i18n import _
 
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
@@ -72,7 +73,13 @@ def root_of(leaf_hashes: Sequence[bytes]) -> bytes:
 
 def _check_hash(value: bytes, what: str) -> None:
     if len(value) != HASH_SIZE:
-        raise ProofError(f"The {what} is {len(value)} bytes long; a SHA-256 hash has 32.")
+        raise ProofError(
+            _(
+                "The %(what)s is %(length)s bytes long; a SHA-256 hash has 32.",
+                what=what,
+                length=len(value),
+            )
+        )
 
 
 def verify_inclusion(
@@ -84,13 +91,18 @@ def verify_inclusion(
     Raises :class:`ProofError` saying why when the proof does not hold.
     """
     if tree_size < 0 or leaf_index < 0:
-        raise ProofError("Leaf index and tree size cannot be negative.")
+        raise ProofError(_("Leaf index and tree size cannot be negative."))
     if leaf_index >= tree_size:
         raise ProofError(
-            f"Leaf {leaf_index} cannot be in a tree of {tree_size} leaves "
-            f"(indexes run from 0 to {tree_size - 1})."
+            _(
+                "Leaf %(leaf_index)s cannot be in a tree of %(tree_size)s leaves "
+                "(indexes run from 0 to %(last)s).",
+                leaf_index=leaf_index,
+                tree_size=tree_size,
+                last=tree_size - 1,
+            )
             if tree_size
-            else f"Leaf {leaf_index} cannot be in an empty tree."
+            else _("Leaf %(leaf_index)s cannot be in an empty tree.", leaf_index=leaf_index)
         )
     _check_hash(leaf_hash, "leaf hash")
     for i, element in enumerate(proof):
@@ -99,8 +111,13 @@ def verify_inclusion(
     for element in proof:
         if sn == 0:
             raise ProofError(
-                f"The audit path has {len(proof)} hashes, more than a proof for leaf "
-                f"{leaf_index} in a tree of {tree_size} leaves can have."
+                _(
+                    "The audit path has %(count)s hashes, more than a proof for leaf "
+                    "%(leaf_index)s in a tree of %(tree_size)s leaves can have.",
+                    count=len(proof),
+                    leaf_index=leaf_index,
+                    tree_size=tree_size,
+                )
             )
         if fn & 1 or fn == sn:
             r = node_hash(element, r)
@@ -113,13 +130,23 @@ def verify_inclusion(
         sn >>= 1
     if sn != 0:
         raise ProofError(
-            f"The audit path has {len(proof)} hashes, fewer than a proof for leaf "
-            f"{leaf_index} in a tree of {tree_size} leaves needs."
+            _(
+                "The audit path has %(count)s hashes, fewer than a proof for leaf "
+                "%(leaf_index)s in a tree of %(tree_size)s leaves needs.",
+                count=len(proof),
+                leaf_index=leaf_index,
+                tree_size=tree_size,
+            )
         )
     if r != root:
         raise ProofError(
-            f"The inclusion proof for leaf {leaf_index} does not lead to the root hash of "
-            f"the tree of {tree_size} leaves: the entry, the proof or the root is not genuine."
+            _(
+                "The inclusion proof for leaf %(leaf_index)s does not lead to the root "
+                "hash of the tree of %(tree_size)s leaves: the entry, the proof or the "
+                "root is not genuine.",
+                leaf_index=leaf_index,
+                tree_size=tree_size,
+            )
         )
 
 
@@ -134,23 +161,41 @@ def verify_consistency(
     Raises :class:`ProofError` saying why when the proof does not hold.
     """
     if size1 < 0 or size2 < 0:
-        raise ProofError("Tree sizes cannot be negative.")
+        raise ProofError(_("Tree sizes cannot be negative."))
     if size1 > size2:
         raise ProofError(
-            f"A tree of {size1} leaves cannot be an earlier state of a tree of {size2} leaves."
+            _(
+                "A tree of %(size1)s leaves cannot be an earlier state of a tree of "
+                "%(size2)s leaves.",
+                size1=size1,
+                size2=size2,
+            )
         )
     if size1 == 0:
-        raise ProofError("A consistency proof from the empty tree proves nothing; give size1 > 0.")
+        raise ProofError(
+            _(
+                "A consistency proof from the empty tree proves nothing; give size1 > 0.",
+            )
+        )
     if size1 == size2:
         if proof:
-            raise ProofError("Both trees have the same size, so the proof must be empty.")
+            raise ProofError(_("Both trees have the same size, so the proof must be empty."))
         if root1 != root2:
             raise ProofError(
-                f"Two different root hashes were given for the same tree of {size1} leaves."
+                _(
+                    "Two different root hashes were given for the same tree of %(size1)s leaves.",
+                    size1=size1,
+                )
             )
         return
     if not proof:
-        raise ProofError(f"A consistency proof from size {size1} to {size2} cannot be empty.")
+        raise ProofError(
+            _(
+                "A consistency proof from size %(size1)s to %(size2)s cannot be empty.",
+                size1=size1,
+                size2=size2,
+            )
+        )
     for i, element in enumerate(proof):
         _check_hash(element, f"consistency proof element {i}")
 
@@ -165,8 +210,12 @@ def verify_consistency(
     for element in path[1:]:
         if sn == 0:
             raise ProofError(
-                f"The consistency proof from size {size1} to {size2} has more hashes "
-                "than it can have."
+                _(
+                    "The consistency proof from size %(size1)s to %(size2)s has more "
+                    "hashes than it can have.",
+                    size1=size1,
+                    size2=size2,
+                )
             )
         if fn & 1 or fn == sn:
             fr = node_hash(element, fr)
@@ -180,17 +229,30 @@ def verify_consistency(
         sn >>= 1
     if sn != 0:
         raise ProofError(
-            f"The consistency proof from size {size1} to {size2} has fewer hashes than it needs."
+            _(
+                "The consistency proof from size %(size1)s to %(size2)s has fewer "
+                "hashes than it needs.",
+                size1=size1,
+                size2=size2,
+            )
         )
     if fr != root1:
         raise ProofError(
-            f"The consistency proof does not lead to the given root of the tree of {size1} "
-            "leaves: the earlier tree was not a prefix of the later one, or a hash is wrong."
+            _(
+                "The consistency proof does not lead to the given root of the tree of "
+                "%(size1)s leaves: the earlier tree was not a prefix of the later one, "
+                "or a hash is wrong.",
+                size1=size1,
+            )
         )
     if sr != root2:
         raise ProofError(
-            f"The consistency proof does not lead to the given root of the tree of {size2} "
-            "leaves: the later tree does not extend the earlier one, or a hash is wrong."
+            _(
+                "The consistency proof does not lead to the given root of the tree of "
+                "%(size2)s leaves: the later tree does not extend the earlier one, or "
+                "a hash is wrong.",
+                size2=size2,
+            )
         )
 
 
@@ -283,16 +345,27 @@ def consistency_ranges(first: int, second: int) -> list[LeafRange]:
 def _check_index(index: int, size: int) -> None:
     if not 0 <= index < size:
         raise ProofError(
-            f"There is no leaf {index} in a tree of {size} leaves"
-            + (f" (indexes run from 0 to {size - 1})." if size else ".")
+            _(
+                "There is no leaf %(index)s in a tree of %(size)s leaves (indexes run "
+                "from 0 to %(last)s).",
+                index=index,
+                size=size,
+                last=size - 1,
+            )
+            if size
+            else _("There is no leaf %(index)s in a tree of 0 leaves.", index=index)
         )
 
 
 def _check_sizes(first: int, second: int) -> None:
     if not 0 < first <= second:
         raise ProofError(
-            f"No consistency proof exists from size {first} to size {second}: "
-            "the first size must be at least 1 and at most the second."
+            _(
+                "No consistency proof exists from size %(first)s to size %(second)s: "
+                "the first size must be at least 1 and at most the second.",
+                first=first,
+                second=second,
+            )
         )
 
 
@@ -305,8 +378,12 @@ def hash_ranges(source: SubtreeSource, ranges: Sequence[LeafRange]) -> list[byte
     if missing:
         level, index = min(missing)
         raise ProofError(
-            f"The log is missing the stored hash of subtree (level {level}, index {index}); "
-            "run a full verification of the log."
+            _(
+                "The log is missing the stored hash of subtree (level %(level)s, index "
+                "%(index)s); run a full verification of the log.",
+                level=level,
+                index=index,
+            )
         )
     hashes: list[bytes] = []
     for (start, end), plan in zip(ranges, plans, strict=True):
@@ -381,5 +458,11 @@ class MemoryTree:
 
     def _checked_size(self, size: int) -> int:
         if not 0 <= size <= len(self):
-            raise ProofError(f"The tree has {len(self)} leaves; it never had {size}.")
+            raise ProofError(
+                _(
+                    "The tree has %(leaves)s leaves; it never had %(size)s.",
+                    leaves=len(self),
+                    size=size,
+                )
+            )
         return size

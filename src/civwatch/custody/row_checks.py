@@ -15,7 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civwatch.custody.bindings import (
+    NOT_JSON,
+    NOT_OBJECT,
     SAME,
+    STORED_AS,
     Binding,
     Declarations,
     Entry,
@@ -31,6 +34,7 @@ from civwatch.custody.bindings import (
 from civwatch.custody.log import CustodyLog
 from civwatch.custody.row_stream import STREAM_ROWS, stream
 from civwatch.custody.stored import LEAVES
+from civwatch.i18n import _
 
 _FETCH_CHUNK = 1_000
 
@@ -185,45 +189,74 @@ class RowChecker:
                 self._problem(
                     table,
                     row,
-                    f"No custody entry ({' or '.join(b.acts)}) records this row "
-                    "(added from outside, or its entry was removed).",
+                    _(
+                        "No custody entry (%(acts)s) records this row (added from outside, "
+                        "or its entry was removed).",
+                        acts=" or ".join(b.acts),
+                    ),
                 )
             elif not b.optional_leaf:
-                self._problem(table, row, "The row names no custody entry (its leaf is empty).")
+                self._problem(table, row, _("The row names no custody entry (its leaf is empty)."))
             return
         if not isinstance(leaf, int) or isinstance(leaf, bool):
-            self._problem(table, row, f"Its custody leaf {leaf!r} is not an entry number.")
+            self._problem(
+                table,
+                row,
+                _("Its custody leaf %(leaf)s is not an entry number.", leaf=repr(leaf)),
+            )
             return
         if leaf < 0 or leaf >= self.size:
             self._problem(
                 table,
                 row,
-                f"It points at custody entry {leaf}, beyond the end of the log "
-                f"({self.size} entries): the log was cut back, or the row was added from "
-                "outside.",
+                _(
+                    "It points at custody entry %(leaf)s, beyond the end of the log "
+                    "(%(size)s entries): the log was cut back, or the row was added from "
+                    "outside.",
+                    leaf=leaf,
+                    size=self.size,
+                ),
                 leaf,
             )
             return
         if raw is None:
-            self._problem(table, row, f"Its custody entry {leaf} is missing from the log.", leaf)
+            self._problem(
+                table,
+                row,
+                _("Its custody entry %(leaf)s is missing from the log.", leaf=leaf),
+                leaf,
+            )
             return
         byte, bit = leaf >> 3, 1 << (leaf & 7)
         if has[byte] & bit:
             self._problem(
-                table, row, f"Custody entry {leaf} is also claimed by another row of {table}.", leaf
+                table,
+                row,
+                _(
+                    "Custody entry %(leaf)s is also claimed by another row of %(table)s.",
+                    leaf=leaf,
+                    table=table,
+                ),
+                leaf,
             )
         has[byte] |= bit
         if by_leaf is not None:
             by_leaf[leaf] = _row_id(row)
         entry = parse_entry(raw)
         if isinstance(entry, str):
-            self._problem(table, row, f"Its custody entry {leaf} {entry}.", leaf)
+            self._problem(table, row, _unreadable_entry(leaf, entry), leaf)
             return
         try:
             self._compare(b, row, leaf, entry)
         except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as err:
             self._problem(
-                table, row, f"The row holds a malformed value and cannot be checked ({err}).", leaf
+                table,
+                row,
+                _(
+                    "The row holds a malformed value and cannot be checked (%(reason)s).",
+                    reason=err,
+                ),
+                leaf,
             )
 
     def _compare(self, b: Binding, row: Row, leaf: int, entry: Entry) -> None:
@@ -234,8 +267,13 @@ class RowChecker:
             self._problem(
                 b.table,
                 row,
-                f"Custody entry {leaf} is a {act!r} entry, not the {wanted!r} entry that "
-                "recorded this row.",
+                _(
+                    "Custody entry %(leaf)s is a %(act)s entry, not the %(wanted)s entry that "
+                    "recorded this row.",
+                    leaf=leaf,
+                    act=repr(act),
+                    wanted=repr(wanted),
+                ),
                 leaf,
             )
             return
@@ -253,13 +291,22 @@ class RowChecker:
             self._problem(
                 b.table,
                 row,
-                f"{column} in the database ({_shown(stored)}) differs from custody "
-                f"entry {leaf} ({_shown(logged)}).",
+                # TRANSLATORS: %(column)s is the name of a database column, as it is.
+                _(
+                    "%(column)s in the database (%(stored)s) differs from custody entry "
+                    "%(leaf)s (%(logged)s).",
+                    column=column,
+                    stored=_shown(stored),
+                    leaf=leaf,
+                    logged=_shown(logged),
+                ),
                 leaf,
             )
         if b.check is not None:
             for message in b.check(row, entry):
-                self._problem(b.table, row, f"{message} (custody entry {leaf}).", leaf)
+                # TRANSLATORS: a difference between a row and its custody entry, then the entry.
+                found = _("%(problem)s (custody entry %(leaf)s).", problem=message, leaf=leaf)
+                self._problem(b.table, row, found, leaf)
 
     def check_state(
         self, s: LogState, values: dict[Hashable, tuple[Any, int]], progress: Progress | None
@@ -271,18 +318,30 @@ class RowChecker:
             try:
                 key, value = s.row_value(row)
             except (TypeError, ValueError, KeyError, AttributeError) as err:
-                self._problem(s.table, row, f"The row holds a malformed value ({err}).")
+                self._problem(
+                    s.table, row, _("The row holds a malformed value (%(reason)s).", reason=err)
+                )
                 continue
             logged, leaf = pending.pop(key, (s.default, None))
             if value != logged:
-                where = (
-                    "no custody entry changed it"
+                # TRANSLATORS: %(what)s is the name of a database column, as it is.
+                found = (
+                    _(
+                        "%(what)s is %(value)s in the database, but no custody entry changed it.",
+                        what=s.what,
+                        value=_shown(value),
+                    )
                     if leaf is None
-                    else f"custody entry {leaf} set it to {_shown(logged)}"
+                    else _(
+                        "%(what)s is %(value)s in the database, but custody entry %(leaf)s set "
+                        "it to %(logged)s.",
+                        what=s.what,
+                        value=_shown(value),
+                        leaf=leaf,
+                        logged=_shown(logged),
+                    )
                 )
-                self._problem(
-                    s.table, row, f"{s.what} is {_shown(value)} in the database, but {where}.", leaf
-                )
+                self._problem(s.table, row, found, leaf)
             if progress is not None and done % STREAM_ROWS == 0:
                 progress(s.what, done, 0)
         for key, (logged, leaf) in pending.items():
@@ -290,11 +349,31 @@ class RowChecker:
                 Problem(
                     s.table,
                     None,
-                    f"Custody entry {leaf} set the {s.what} of {key!r} to {_shown(logged)}, "
-                    "but no such row exists (deleted?).",
+                    _(
+                        "Custody entry %(leaf)s set the %(what)s of %(key)s to %(logged)s, but "
+                        "no such row exists (deleted?).",
+                        leaf=leaf,
+                        what=s.what,
+                        key=repr(key),
+                        logged=_shown(logged),
+                    ),
                     leaf,
                 )
             )
+
+
+def _unreadable_entry(leaf: int, reason: str) -> str:
+    """Why the custody entry ``leaf`` of a row cannot be read (``reason`` from
+    :func:`parse_entry`), in a sentence."""
+    if reason == NOT_JSON:
+        return _("Its custody entry %(leaf)s is not JSON.", leaf=leaf)
+    if reason == NOT_OBJECT:
+        return _("Its custody entry %(leaf)s is not a JSON object.", leaf=leaf)
+    return _(
+        "Its custody entry %(leaf)s is stored as %(kind)s.",
+        leaf=leaf,
+        kind=reason.removeprefix(STORED_AS),
+    )
 
 
 def _row_id(row: Row) -> str | None:

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from civwatch.errors import ConfigurationError, ProofError, RejectedInputError
 from civwatch.files import write_new
+from civwatch.i18n import _
 
 TREE_HEAD_PREFIX = b"civwatch-custody-tree-head-v1\n"
 _U64 = struct.Struct(">QQ")
@@ -45,9 +46,11 @@ class TreeHead:
 def tree_head_message(tree_size: int, timestamp_ms: int, root_hash: bytes) -> bytes:
     """The exact byte string a tree head signature covers (see the module docstring)."""
     if not (0 <= tree_size < 2**64 and 0 <= timestamp_ms < 2**64):
-        raise RejectedInputError("Tree size and timestamp must fit in an unsigned 64-bit number.")
+        raise RejectedInputError(
+            _("Tree size and timestamp must fit in an unsigned 64-bit number.")
+        )
     if len(root_hash) != 32:
-        raise RejectedInputError("A tree head's root hash must be 32 bytes (SHA-256).")
+        raise RejectedInputError(_("A tree head's root hash must be 32 bytes (SHA-256)."))
     return TREE_HEAD_PREFIX + _U64.pack(tree_size, timestamp_ms) + root_hash
 
 
@@ -80,7 +83,7 @@ def _as_public_key(public_key: Ed25519PublicKey | bytes) -> Ed25519PublicKey:
     try:
         return Ed25519PublicKey.from_public_bytes(public_key)
     except ValueError as err:
-        raise ProofError("The public key is not a 32-byte Ed25519 key.") from err
+        raise ProofError(_("The public key is not a 32-byte Ed25519 key.")) from err
 
 
 def verify_tree_head(head: TreeHead, public_key: Ed25519PublicKey | bytes) -> None:
@@ -89,18 +92,26 @@ def verify_tree_head(head: TreeHead, public_key: Ed25519PublicKey | bytes) -> No
     expected = public_key_bytes(key)
     if head.public_key != expected:
         raise ProofError(
-            f"The tree head of size {head.tree_size} names signing key "
-            f"{key_fingerprint(head.public_key)}, not the expected key {key_fingerprint(expected)}."
+            _(
+                "The tree head of size %(tree_size)s names signing key %(fingerprint)s, not "
+                "the expected key %(expected)s.",
+                tree_size=head.tree_size,
+                fingerprint=key_fingerprint(head.public_key),
+                expected=key_fingerprint(expected),
+            )
         )
     try:
         key.verify(head.signature, head.message())
     except InvalidSignature as err:
         raise ProofError(
-            f"The signature on the tree head of size {head.tree_size} does not verify: "
-            "the head was altered or not signed by this key."
+            _(
+                "The signature on the tree head of size %(tree_size)s does not verify: "
+                "the head was altered or not signed by this key.",
+                tree_size=head.tree_size,
+            )
         ) from err
     except RejectedInputError as err:
-        raise ProofError(f"The tree head is malformed: {err.message}") from err
+        raise ProofError(_("The tree head is malformed: %(reason)s", reason=err.message)) from err
 
 
 def create_signing_key(path: Path, password: bytes | None = None) -> Ed25519PrivateKey:
@@ -122,7 +133,7 @@ def create_signing_key(path: Path, password: bytes | None = None) -> Ed25519Priv
         write_new(path, pem)
     except FileExistsError as err:
         raise RejectedInputError(
-            f"{path} already exists; civwatch never overwrites a signing key."
+            _("%(path)s already exists; civwatch never overwrites a signing key.", path=path)
         ) from err
     return key
 
@@ -137,20 +148,33 @@ def load_signing_key(path: Path, password: bytes | None = None) -> Ed25519Privat
         mode = path.stat().st_mode
         data = path.read_bytes()
     except FileNotFoundError as err:
-        raise ConfigurationError(f"The signing key {path} does not exist.") from err
+        raise ConfigurationError(_("The signing key %(path)s does not exist.", path=path)) from err
     except OSError as err:
-        raise ConfigurationError(f"The signing key {path} cannot be read: {err.strerror}.") from err
+        raise ConfigurationError(
+            _(
+                "The signing key %(path)s cannot be read: %(reason)s.",
+                path=path,
+                reason=err.strerror,
+            )
+        ) from err
     if stat.S_IMODE(mode) & 0o077:
         raise ConfigurationError(
-            f"The signing key {path} can be read by other users (mode "
-            f"{stat.S_IMODE(mode):04o}); run: chmod 600 {path}"
+            _(
+                "The signing key %(path)s can be read by other users (mode %(mode)s); "
+                "run: chmod 600 %(path)s",
+                path=path,
+                mode=f"{stat.S_IMODE(mode):04o}",
+            )
         )
     try:
         key = serialization.load_pem_private_key(data, password=password)
     except (ValueError, TypeError, UnsupportedAlgorithm) as err:
         raise ConfigurationError(
-            f"{path} is not a readable PEM private key (wrong password or damaged file)."
+            _(
+                "%(path)s is not a readable PEM private key (wrong password or damaged file).",
+                path=path,
+            )
         ) from err
     if not isinstance(key, Ed25519PrivateKey):
-        raise ConfigurationError(f"{path} holds a key, but not an Ed25519 key.")
+        raise ConfigurationError(_("%(path)s holds a key, but not an Ed25519 key.", path=path))
     return key

@@ -19,6 +19,7 @@ from civwatch.errors import RejectedInputError
 from civwatch.evidence.acts import UNPACK
 from civwatch.evidence.names import safe_name
 from civwatch.evidence.service import find_item
+from civwatch.i18n import _, localise
 from civwatch.workspace import Workspace
 
 CHUNK = 1024 * 1024
@@ -62,9 +63,17 @@ def unpack_item(ws: Workspace, sha256: str, dest: Path, *, actor: str) -> Unpack
     """Unpack the ZIP item ``sha256`` into ``dest`` (created; must be empty)."""
     item = find_item(ws, sha256)
     if item.media_type not in ZIP_TYPES:
-        raise RejectedInputError(f"Item {item.sha256} is {item.media_type}, not a ZIP archive.")
+        raise RejectedInputError(
+            _(
+                "Item %(sha256)s is %(media_type)s, not a ZIP archive.",
+                sha256=item.sha256,
+                media_type=item.media_type,
+            )
+        )
     if dest.exists() and any(dest.iterdir()):
-        raise RejectedInputError(f"{dest} is not empty: unpack into a new or empty folder.")
+        raise RejectedInputError(
+            _("%(dest)s is not empty: unpack into a new or empty folder.", dest=dest)
+        )
     dest.mkdir(parents=True, exist_ok=True)
     root = dest.resolve()
     # One limit serves per member and for the whole archive: a bomb stops there.
@@ -74,7 +83,7 @@ def unpack_item(ws: Workspace, sha256: str, dest: Path, *, actor: str) -> Unpack
         try:
             archive = zipfile.ZipFile(blob)
         except zipfile.BadZipFile as exc:
-            raise RejectedInputError(f"The archive cannot be read: {exc}.") from None
+            raise RejectedInputError(_("The archive cannot be read: %(exc)s.", exc=exc)) from None
         with archive:
             for info in archive.infolist():
                 shown = safe_name(info.filename)[0]
@@ -125,14 +134,14 @@ def _extract(
                 written += len(chunk)
                 if written > limit:
                     raise RejectedInputError(
-                        "over the size limit (per file, and for the archive in all)"
+                        _("over the size limit (per file, and for the archive in all)")
                     )
                 dst.write(chunk)
     except FileExistsError:
         return "a member of the same name was already written"
     except RejectedInputError as exc:
         out.unlink(missing_ok=True)
-        return f"{exc.message} (stopped at {written} bytes)"
+        return f"{localise(exc.message, 'en')} (stopped at {written} bytes)"
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
         out.unlink(missing_ok=True)
         return f"cannot be extracted: {exc}"

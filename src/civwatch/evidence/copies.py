@@ -28,6 +28,7 @@ from civwatch.db import utcnow
 from civwatch.errors import IntegrityError, UnhashableMediaError
 from civwatch.evidence.acts import HASH, MATCH
 from civwatch.evidence.models import EvidenceItem, MediaHash, MediaHashing, MediaMatch
+from civwatch.i18n import _, localise
 from civwatch.matching.features import CANDIDATE_DISTANCE, ImageDescriptor, describe, is_copy
 from civwatch.matching.index import HashIndex, IndexStamp
 from civwatch.matching.pdq import DEFAULT_MAX_DISTANCE, PDQ_ALGORITHM, PDQ_VERSION, PdqHash
@@ -225,6 +226,12 @@ class CopyFinder:
         )
 
 
+def _english(reason: str | None) -> str | None:
+    """A reason as it is recorded (custody entry, table): in English, whatever the
+    language of the request that hashed the file."""
+    return None if reason is None else localise(reason, "en")
+
+
 def _hashes_digest(rows: Iterable[tuple[str, float | None, PdqHash]]) -> str:
     text = "\n".join(f"{view}\t{t}\t{h.hex}\t{h.quality}" for view, t, h in rows)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -287,7 +294,7 @@ def _record(ws: Workspace, finder: CopyFinder, item_id: int, sha256: str, media:
                 algorithm=PDQ_ALGORITHM,
                 version=PDQ_VERSION,
                 status=status,
-                reason=media.unhashable,
+                reason=_english(media.unhashable),
                 count=len(rows),
                 hashes_sha256=_hashes_digest(rows),
             )
@@ -307,7 +314,9 @@ def _record(ws: Workspace, finder: CopyFinder, item_id: int, sha256: str, media:
         ]
         ws.custody.append(session, logged)
         session.add(
-            MediaHashing(item_id=item_id, status=status, reason=media.unhashable, hashed_at=now)
+            MediaHashing(
+                item_id=item_id, status=status, reason=_english(media.unhashable), hashed_at=now
+            )
         )
         added = [
             MediaHash(
@@ -346,7 +355,13 @@ def match_file(
     """Stored items that ``path`` is a copy of, best first; ``path`` is not ingested."""
     media = read_media(path, sniff_media_type(path), settings=ws.settings)
     if media.unhashable is not None:
-        raise UnhashableMediaError(f"{path.name} cannot be hashed: {media.unhashable}")
+        raise UnhashableMediaError(
+            _(
+                "%(name)s cannot be hashed: %(unhashable)s",
+                name=path.name,
+                unhashable=media.unhashable,
+            )
+        )
     finder = CopyFinder(ws, max_distance=max_distance)
     with ws.sessions() as session:
         return [c.as_json() for c in finder.find(session, media)]
@@ -356,7 +371,13 @@ def hash_file(path: Path, *, settings: Settings) -> dict[str, Any]:
     """``civwatch hash``: the PDQ hash of an image, or the frame hashes of a video."""
     media = read_media(path, sniff_media_type(path), settings=settings)
     if media.unhashable is not None:
-        raise UnhashableMediaError(f"{path.name} cannot be hashed: {media.unhashable}")
+        raise UnhashableMediaError(
+            _(
+                "%(name)s cannot be hashed: %(unhashable)s",
+                name=path.name,
+                unhashable=media.unhashable,
+            )
+        )
     if media.image is not None:
         whole = media.image.hash_of("whole")
         assert whole is not None

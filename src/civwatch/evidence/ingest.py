@@ -29,6 +29,7 @@ from civwatch.evidence.acts import EXTRACT, INGEST, SIGHTING
 from civwatch.evidence.collect import Candidate, Refusal, find_files
 from civwatch.evidence.models import EvidenceItem, Sighting
 from civwatch.evidence.names import safe_name
+from civwatch.i18n import _, localise
 from civwatch.media.extract import Extraction, MetadataExtractor
 from civwatch.vault import StoredBlob
 from civwatch.workspace import Workspace
@@ -60,8 +61,11 @@ class SourceInfo:
             value = getattr(self, name)
             if value is not None and "\x00" in value:
                 raise RejectedInputError(
-                    f"The source {name.replace('_', ' ')} contains a NUL character "
-                    "(\\x00); remove it and send it again."
+                    _(
+                        "The source %(field)s contains a NUL character (\\x00); remove it and "
+                        "send it again.",
+                        field=name.replace("_", " "),
+                    )
                 )
 
     def as_entry(self) -> dict[str, Any]:
@@ -90,7 +94,7 @@ class IngestOutcome:
             "path": self.path,
             "status": self.status,
             "sha256": self.sha256,
-            "error": self.error,
+            "error": None if self.error is None else localise(self.error, "en"),
             "warnings": self.warnings,
         }
 
@@ -182,22 +186,24 @@ class Ingest:
     def _store(self, candidate: Candidate) -> StoredBlob:
         st = candidate.path.stat()
         if st.st_size > self.max_size:
-            raise RejectedInputError(f"larger than the {self.max_size}-byte limit per file")
+            raise RejectedInputError(
+                _("larger than the %(max_size)s-byte limit per file", max_size=self.max_size)
+            )
         if st.st_size == 0:
-            raise RejectedInputError("empty file (0 bytes)")
+            raise RejectedInputError(_("empty file (0 bytes)"))
         try:
             with candidate.path.open("rb") as f:
                 return self.ws.vault.put(f, max_size=self.max_size)
         except PermissionError as exc:
-            raise RejectedInputError(f"cannot be read: {exc.strerror}") from None
+            raise RejectedInputError(_("cannot be read: %(reason)s", reason=exc.strerror)) from None
         except IsADirectoryError:
-            raise RejectedInputError("is a folder, not a file") from None
+            raise RejectedInputError(_("is a folder, not a file")) from None
 
     # -- stage 2: extraction (calling thread, exiftool in its own process) -----------------
     def _extract(self, pending: _Pending, extractor: MetadataExtractor) -> None:
         path = self.ws.vault.local_path(pending.blob.sha256)
         if path is None:
-            raise CivwatchError("metadata extraction needs a local copy of the blob")
+            raise CivwatchError(_("metadata extraction needs a local copy of the blob"))
         pending.extraction = extractor.extract(path, original_name=pending.name)
         pending.media_type = pending.extraction.media_type
 
@@ -239,7 +245,9 @@ class Ingest:
             return IngestOutcome(p.display_path, "duplicate", sha, warnings=p.name_warnings)
 
         if p.extraction is None or p.media_type is None:
-            raise CivwatchError(f"{p.display_path}: recorded before extraction")
+            raise CivwatchError(
+                _("%(display_path)s: recorded before extraction", display_path=p.display_path)
+            )
         ex = p.extraction
         metadata = _strip_nul(dict(ex.normalised))
         c2pa = metadata.pop("c2pa", None)

@@ -28,6 +28,7 @@ from civwatch.errors import CivwatchError
 from civwatch.evidence.acts import EXTRACT, HASH, INGEST, MATCH, SIGHTING, UNPACK
 from civwatch.evidence.copies import _hashes_digest
 from civwatch.evidence.models import EvidenceItem, MediaHash, MediaHashing, MediaMatch, Sighting
+from civwatch.i18n import _
 from civwatch.matching.pdq import PdqHash
 
 
@@ -67,7 +68,7 @@ def _extraction(row: Row, entry: Entry) -> Iterable[str]:
         "warnings": as_json(row["warnings"]),
     }
     if not digest_matches(doc, entry.get("metadata_sha256")):
-        yield "The extracted metadata differs from what its extraction entry recorded"
+        yield _("The extracted metadata differs from what its extraction entry recorded")
 
 
 def _sightings() -> AnySelect:
@@ -150,10 +151,16 @@ def _match_values(row: Row, entry: Entry) -> Iterable[str]:
     # evidence.copies stores an unknown distance as 0 and no transform as "original".
     distance = entry.get("distance")
     if row["distance"] != (0 if distance is None else distance):
-        yield f"distance in the database ({row['distance']!r}) differs from the entry's"
+        yield _(
+            "distance in the database (%(value)s) differs from the entry's",
+            value=repr(row["distance"]),
+        )
     transform = entry.get("transform")
     if row["transform"] != (transform or "original"):
-        yield f"transform in the database ({row['transform']!r}) differs from the entry's"
+        yield _(
+            "transform in the database (%(value)s) differs from the entry's",
+            value=repr(row["transform"]),
+        )
 
 
 def blobs() -> tuple[str, AnySelect]:

@@ -23,6 +23,7 @@ from civwatch.custody.browse import (
 from civwatch.custody.signing import TreeHead, key_fingerprint, public_key_bytes
 from civwatch.errors import IntegrityError, ProofError, RejectedInputError
 from civwatch.evidence.service import find_item
+from civwatch.i18n import _
 from civwatch.workspace import Workspace
 
 PROOF_FORMAT = "civwatch-custody-proof-v1"
@@ -111,8 +112,11 @@ def search_custody(
         act = act.strip()
         if not _ACT.match(act):
             raise RejectedInputError(
-                f"{act!r} is not an act name: use lower-case letters, digits and '-', "
-                "e.g. ingest, sighting, verification-record."
+                _(
+                    "%(act)s is not an act name: use lower-case letters, digits and '-', "
+                    "e.g. ingest, sighting, verification-record.",
+                    act=repr(act),
+                )
             )
         contains.append(b'"act":"' + act.encode() + b'"')
     with ws.sessions() as session:
@@ -152,8 +156,11 @@ def _proofs(ws: Workspace, indexes: list[int], head: TreeHead) -> list[dict[str,
             proof = ws.custody.inclusion_proof(session, e.index, head.tree_size)
             if proof.root_hash != head.root_hash or proof.leaf_hash != e.leaf_hash:
                 raise IntegrityError(
-                    f"The custody log no longer leads to the head signed at size "
-                    f"{head.tree_size}: run `civwatch verify`."
+                    _(
+                        "The custody log no longer leads to the head signed at size "
+                        "%(tree_size)s: run `civwatch verify`.",
+                        tree_size=head.tree_size,
+                    )
                 )
             out.append(
                 {
@@ -173,7 +180,9 @@ def item_proof(ws: Workspace, sha256: str) -> dict[str, Any]:
     with ws.sessions() as session:
         indexes = entry_indexes(session, [_item_needle(item.sha256)], start=item.ingest_leaf)
     if not indexes:
-        raise IntegrityError(f"Item {item.sha256} has no custody entries: run `civwatch verify`.")
+        raise IntegrityError(
+            _("Item %(sha256)s has no custody entries: run `civwatch verify`.", sha256=item.sha256)
+        )
     head = covering_head(ws, indexes[-1] + 1)
     return {
         "format": PROOF_FORMAT,
@@ -188,11 +197,17 @@ def entry_proof(ws: Workspace, index: int, tree_size: int | None = None) -> dict
     """The inclusion proof of entry ``index``: in the tree of ``tree_size`` entries (with its
     signed head when one was signed at that size), or against the newest signed head."""
     if index < 0:
-        raise RejectedInputError("An entry index is 0 or more.")
+        raise RejectedInputError(_("An entry index is 0 or more."))
     with ws.sessions() as session:
         size = ws.custody.size(session)
     if index >= size:
-        raise ProofError(f"The custody log has {size} entries; there is no entry {index}.")
+        raise ProofError(
+            _(
+                "The custody log has %(size)s entries; there is no entry %(index)s.",
+                size=size,
+                index=index,
+            )
+        )
     if tree_size is None:
         head: TreeHead | None = covering_head(ws, index + 1)
         assert head is not None
@@ -200,7 +215,14 @@ def entry_proof(ws: Workspace, index: int, tree_size: int | None = None) -> dict
     else:
         if not index < tree_size <= size:
             raise ProofError(
-                f"Entry {index} is in trees of {index + 1} to {size} entries, not {tree_size}."
+                _(
+                    "Entry %(index)s is in trees of %(first)s to %(size)s entries, not "
+                    "%(tree_size)s.",
+                    index=index,
+                    first=index + 1,
+                    size=size,
+                    tree_size=tree_size,
+                )
             )
         with ws.sessions() as session:
             head = head_of_size(session, tree_size)
@@ -233,12 +255,22 @@ def consistency(ws: Workspace, first: int, second: int | None = None) -> dict[st
         second = covering_head(ws, 1).tree_size
     if not 0 < first <= second:
         raise ProofError(
-            f"A consistency proof needs 0 < first <= second (got {first} and {second})."
+            _(
+                "A consistency proof needs 0 < first <= second (got %(first)s and %(second)s).",
+                first=first,
+                second=second,
+            )
         )
     with ws.sessions() as session:
         size = ws.custody.size(session)
         if second > size:
-            raise ProofError(f"The custody log has {size} entries; it never had {second}.")
+            raise ProofError(
+                _(
+                    "The custody log has %(size)s entries; it never had %(second)s.",
+                    size=size,
+                    second=second,
+                )
+            )
         proof = ws.custody.consistency_proof(session, first, second)
         heads = [head_of_size(session, first), head_of_size(session, second)]
     return {

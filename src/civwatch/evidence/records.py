@@ -18,6 +18,7 @@ from sqlalchemy.orm import QueryableAttribute, Session
 
 from civwatch.errors import NotFoundError
 from civwatch.evidence.models import EvidenceItem, MediaHash, MediaHashing, MediaMatch, Sighting
+from civwatch.i18n import _
 
 AnySelect = Select[*tuple[Any, ...]]
 
@@ -107,7 +108,7 @@ def item_in_session(session: Session, item_id: int) -> ItemRecord:
     """The item ``item_id``, read in the caller's session."""
     item = session.get(EvidenceItem, item_id)
     if item is None:
-        raise NotFoundError(f"No evidence item {item_id}.")
+        raise NotFoundError(_("No evidence item %(item_id)s.", item_id=item_id))
     return item
 
 
@@ -117,9 +118,7 @@ def items_by_id(session: Session, item_ids: Sequence[int]) -> dict[int, ItemReco
         return {}
     return {
         item.id: item
-        for item in session.scalars(
-            select(EvidenceItem).where(EvidenceItem.id.in_(list(item_ids)))
-        )
+        for item in session.scalars(select(EvidenceItem).where(EvidenceItem.id.in_(list(item_ids))))
     }
 
 
@@ -145,9 +144,7 @@ def items_published_between(
     (at most ``limit``)."""
     return list(
         session.scalars(
-            select(Sighting.item_id)
-            .where(Sighting.published_at.between(start, end))
-            .limit(limit)
+            select(Sighting.item_id).where(Sighting.published_at.between(start, end)).limit(limit)
         )
     )
 

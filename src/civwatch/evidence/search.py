@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, defer, selectinload
 from civwatch.errors import RejectedInputError
 from civwatch.evidence.models import PG_SIGHTING_DOCUMENT, EvidenceItem, Sighting
 from civwatch.evidence.service import item_json
+from civwatch.i18n import _
 from civwatch.workspace import Workspace
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -72,7 +73,7 @@ def search_terms(query: str) -> list[str]:
     """The words of a query (letters and digits in any script), lower-cased."""
     terms = [t.lower() for t in _WORD.findall(query)]
     if len(terms) > MAX_TERMS:
-        raise RejectedInputError(f"Search with at most {MAX_TERMS} words.")
+        raise RejectedInputError(_("Search with at most %(num)s words.", num=MAX_TERMS))
     return terms
 
 
@@ -311,7 +312,9 @@ def _cursor(value: str | None) -> int | None:
     if value is None or value == "":
         return None
     if not value.isdigit() or len(value) > 12:
-        raise RejectedInputError("The page cursor is not valid: start again from the first page.")
+        raise RejectedInputError(
+            _("The page cursor is not valid: start again from the first page.")
+        )
     return int(value)
 
 
@@ -330,7 +333,7 @@ def search_items(
     passed back as ``cursor``.
     """
     if not 1 <= limit <= 1000 or offset < 0:
-        raise RejectedInputError("limit must be 1-1000 and offset 0 or more.")
+        raise RejectedInputError(_("limit must be 1-1000 and offset 0 or more."))
     before = _cursor(cursor)
     with ws.sessions() as session:
         newest = 0

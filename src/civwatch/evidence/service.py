@@ -10,13 +10,16 @@ from sqlalchemy.orm import Session, selectinload
 from civwatch.errors import NotFoundError, RejectedInputError
 from civwatch.evidence.models import EvidenceItem
 from civwatch.evidence.records import ItemRecord, SightingRecord
+from civwatch.i18n import _
 from civwatch.workspace import Workspace
 
 
 def _hash_prefix(sha256: str) -> str:
     value = sha256.strip().lower()
     if not value or any(c not in "0123456789abcdef" for c in value) or len(value) > 64:
-        raise RejectedInputError(f"{sha256!r} is not a SHA-256 or a prefix of one (hex digits).")
+        raise RejectedInputError(
+            _("%(sha256)s is not a SHA-256 or a prefix of one (hex digits).", sha256=repr(sha256))
+        )
     return value
 
 
@@ -29,13 +32,15 @@ def item_by_sha256(session: Session, sha256: str) -> EvidenceItem:
         item = session.scalars(query.where(EvidenceItem.sha256 == prefix)).first()
     else:
         if len(prefix) < 8:
-            raise RejectedInputError("Give at least 8 hex digits of the SHA-256.")
+            raise RejectedInputError(_("Give at least 8 hex digits of the SHA-256."))
         found = session.scalars(query.where(EvidenceItem.sha256.startswith(prefix)).limit(2)).all()
         if len(found) > 1:
-            raise RejectedInputError(f"{prefix} matches several items: give more digits.")
+            raise RejectedInputError(
+                _("%(prefix)s matches several items: give more digits.", prefix=prefix)
+            )
         item = found[0] if found else None
     if item is None:
-        raise NotFoundError(f"No evidence item with SHA-256 {prefix}.")
+        raise NotFoundError(_("No evidence item with SHA-256 %(prefix)s.", prefix=prefix))
     return item
 
 
@@ -95,7 +100,7 @@ def get_item(ws: Workspace, sha256: str) -> dict[str, Any]:
 def list_items(ws: Workspace, *, limit: int = 50, offset: int = 0) -> dict[str, Any]:
     """A page of items, newest first, with the total count."""
     if not 1 <= limit <= 1000 or offset < 0:
-        raise RejectedInputError("limit must be 1-1000 and offset 0 or more.")
+        raise RejectedInputError(_("limit must be 1-1000 and offset 0 or more."))
     with ws.sessions() as session:
         total = session.scalar(select(func.count()).select_from(EvidenceItem)) or 0
         items = session.scalars(

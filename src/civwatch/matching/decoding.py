@@ -32,6 +32,7 @@ from PIL import Image, ImageOps
 
 from civwatch.config import DEFAULT_MAX_IMAGE_PIXELS
 from civwatch.errors import UnhashableMediaError
+from civwatch.i18n import _
 
 #: Largest image (in pixels, as declared by its header) that is decoded at all, unless the
 #: caller passes ``Settings.max_image_pixels`` (every caller holding settings does).
@@ -161,25 +162,38 @@ def decode_image(
                 return _decode_reduced(source, header, loader, factor, orient=orient)
         if min_side is not None and header.width * header.height > MAX_DECODED_PIXELS:
             raise UnhashableMediaError(
-                f"The image is {header.width} x {header.height} pixels in {header.format}, a "
-                f"format that cannot be decoded reduced, and more than {MAX_DECODED_PIXELS:,} "
-                "pixels are never decoded at once; it is not decoded."
+                _(
+                    "The image is %(width)s x %(height)s pixels in %(format)s, a format "
+                    "that cannot be decoded reduced, and more than %(limit)s "
+                    "pixels are never decoded at once; it is not decoded.",
+                    width=header.width,
+                    height=header.height,
+                    format=header.format,
+                    limit=f"{MAX_DECODED_PIXELS:,}",
+                )
             )
         return _decode_whole(source, header, orient=orient)
     except UnhashableMediaError:
         raise
     except FileNotFoundError as err:
         raise UnhashableMediaError(
-            f"The file {Path(err.filename or '').name} does not exist."
+            _("The file %(name)s does not exist.", name=Path(err.filename or "").name)
         ) from err
     except _DECODE_ERRORS as err:
         if not isinstance(source, str | os.PathLike):
             raise UnhashableMediaError(
-                f"The image could not be decoded ({_reason(err)}); it may be truncated or damaged."
+                _(
+                    "The image could not be decoded (%(reason)s); it may be truncated or damaged.",
+                    reason=_reason(err),
+                )
             ) from err
         raise UnhashableMediaError(
-            f"The file {Path(source).name} could not be decoded as an image ({_reason(err)}); "
-            "it may be truncated or damaged."
+            _(
+                "The file %(name)s could not be decoded as an image (%(reason)s); it "
+                "may be truncated or damaged.",
+                name=Path(source).name,
+                reason=_reason(err),
+            )
         ) from err
     finally:
         _rewind(source)
@@ -214,11 +228,22 @@ def _header(source: FileSource, *, count_frames: bool) -> _Header:
 def _check_size(width: int, height: int, max_pixels: int) -> None:
     if width * height > max_pixels:
         raise UnhashableMediaError(
-            f"The image declares {width} x {height} pixels, more than the limit of "
-            f"{max_pixels:,}; it is not decoded."
+            _(
+                "The image declares %(width)s x %(height)s pixels, more than the limit "
+                "of %(max_pixels)s; it is not decoded.",
+                width=width,
+                height=height,
+                max_pixels=f"{max_pixels:,}",
+            )
         )
     if min(width, height) < 1:
-        raise UnhashableMediaError(f"The image declares {width} x {height} pixels; it is empty.")
+        raise UnhashableMediaError(
+            _(
+                "The image declares %(width)s x %(height)s pixels; it is empty.",
+                width=width,
+                height=height,
+            )
+        )
 
 
 @contextmanager
@@ -351,8 +376,13 @@ def load_rgb(
 def _check_hashable(width: int, height: int) -> None:
     if min(width, height) < MIN_SIDE:
         raise UnhashableMediaError(
-            f"The image is {width}x{height} pixels, too small for a perceptual hash "
-            f"(at least {MIN_SIDE} pixels a side are needed)."
+            _(
+                "The image is %(width)sx%(height)s pixels, too small for a perceptual "
+                "hash (at least %(side)s pixels a side are needed).",
+                width=width,
+                height=height,
+                side=MIN_SIDE,
+            )
         )
 
 
@@ -364,13 +394,15 @@ def _rgb_from_pil(image: Image.Image) -> RGBArray:
 
 def _rgb_from_array(array: NDArray[np.uint8]) -> RGBArray:
     if array.dtype != np.uint8:
-        raise UnhashableMediaError("Pixel arrays must be 8-bit (uint8).")
+        raise UnhashableMediaError(_("Pixel arrays must be 8-bit (uint8)."))
     if array.ndim == 2:
         array = np.repeat(array[:, :, None], 3, axis=2)
     elif array.ndim == 3 and array.shape[2] in (3, 4):
         array = array[:, :, :3]
     else:
-        raise UnhashableMediaError(f"A pixel array of shape {array.shape} is not an image.")
+        raise UnhashableMediaError(
+            _("A pixel array of shape %(shape)s is not an image.", shape=array.shape)
+        )
     height, width = array.shape[:2]
     _check_hashable(width, height)
     return np.ascontiguousarray(array)

@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from civwatch.errors import IntegrityError, RejectedInputError
 from civwatch.files import atomic_writer
+from civwatch.i18n import _
 from civwatch.matching.pdq import DEFAULT_MAX_DISTANCE, HASH_BYTES
 
 _MAGIC: Final = b"CWHIDX1\n"
@@ -59,10 +60,12 @@ def as_bits_array(bits: Sequence[bytes] | NDArray[np.uint8]) -> NDArray[np.uint8
         array = np.ascontiguousarray(bits, dtype=np.uint8)
     else:
         if any(len(b) != HASH_BYTES for b in bits):
-            raise RejectedInputError("Every hash in the index has 32 bytes.")
+            raise RejectedInputError(_("Every hash in the index has 32 bytes."))
         array = np.frombuffer(b"".join(bits), dtype=np.uint8).reshape(-1, HASH_BYTES)
     if array.ndim != 2 or array.shape[1] != HASH_BYTES:
-        raise RejectedInputError(f"Hashes must be an (n, 32) byte array, not {array.shape}.")
+        raise RejectedInputError(
+            _("Hashes must be an (n, 32) byte array, not %(shape)s.", shape=array.shape)
+        )
     return array
 
 
@@ -109,14 +112,20 @@ class HashIndex:
         id_array = np.asarray(ids, dtype=np.int64).reshape(-1)
         codes = as_bits_array(bits)
         if id_array.size != codes.shape[0]:
-            raise RejectedInputError(f"{id_array.size} ids were given for {codes.shape[0]} hashes.")
+            raise RejectedInputError(
+                _(
+                    "%(ids)s ids were given for %(hashes)s hashes.",
+                    ids=id_array.size,
+                    hashes=codes.shape[0],
+                )
+            )
         if id_array.size == 0:
             return
         if np.unique(id_array).size != id_array.size:
-            raise RejectedInputError("The same id was given twice to the hash index.")
+            raise RejectedInputError(_("The same id was given twice to the hash index."))
         with self._lock:
             if self._ids.size and np.isin(id_array, self._ids).any():
-                raise RejectedInputError("An id given to the hash index is already in it.")
+                raise RejectedInputError(_("An id given to the hash index is already in it."))
             self._index.add(codes)
             self._ids = np.concatenate([self._ids, id_array])
 
@@ -130,7 +139,12 @@ class HashIndex:
         Each list is ordered by distance, then id.
         """
         if not 0 <= max_distance <= HASH_BYTES * 8:
-            raise RejectedInputError(f"A Hamming distance must be 0-256, not {max_distance}.")
+            raise RejectedInputError(
+                _(
+                    "A Hamming distance must be 0-256, not %(max_distance)s.",
+                    max_distance=max_distance,
+                )
+            )
         queries = as_bits_array(bits_list)
         if queries.shape[0] == 0:
             return []
@@ -168,17 +182,25 @@ class HashIndex:
         source = Path(path)
         data = source.read_bytes()
         if len(data) < _HEADER.size:
-            raise IntegrityError(f"The hash index {source.name} is truncated; rebuild it.")
+            raise IntegrityError(
+                _("The hash index %(name)s is truncated; rebuild it.", name=source.name)
+            )
         magic, count, ids_digest, body_digest = _HEADER.unpack_from(data)
         if magic != _MAGIC:
-            raise IntegrityError(f"{source.name} is not a civwatch hash index; rebuild it.")
+            raise IntegrityError(
+                _("%(name)s is not a civwatch hash index; rebuild it.", name=source.name)
+            )
         body = memoryview(data)[_HEADER.size :]
         if len(body) != count * (8 + HASH_BYTES) or hashlib.sha256(body).digest() != body_digest:
-            raise IntegrityError(f"The hash index {source.name} is damaged; rebuild it.")
+            raise IntegrityError(
+                _("The hash index %(name)s is damaged; rebuild it.", name=source.name)
+            )
         ids = np.frombuffer(body[: count * 8], dtype="<i8").astype(np.int64)
         codes = np.frombuffer(body[count * 8 :], dtype=np.uint8).reshape(-1, HASH_BYTES)
         if _ids_digest(ids) != ids_digest.hex():
-            raise IntegrityError(f"The hash index {source.name} is damaged; rebuild it.")
+            raise IntegrityError(
+                _("The hash index %(name)s is damaged; rebuild it.", name=source.name)
+            )
         return cls.build(ids, codes)
 
     @staticmethod

@@ -14,6 +14,7 @@ import pdqhash
 from numpy.typing import NDArray
 
 from civwatch.errors import RejectedInputError, UnhashableMediaError
+from civwatch.i18n import _
 from civwatch.matching.decoding import DEFAULT_MAX_PIXELS, ImageSource, RGBArray, load_rgb
 
 PDQ_ALGORITHM: Final = "pdq"
@@ -49,9 +50,13 @@ class PdqHash:
 
     def __post_init__(self) -> None:
         if len(self.bits) != HASH_BYTES:
-            raise RejectedInputError(f"A PDQ hash has 32 bytes, not {len(self.bits)}.")
+            raise RejectedInputError(
+                _("A PDQ hash has 32 bytes, not %(length)s.", length=len(self.bits))
+            )
         if not 0 <= self.quality <= 100:
-            raise RejectedInputError(f"PDQ quality must be 0-100, not {self.quality}.")
+            raise RejectedInputError(
+                _("PDQ quality must be 0-100, not %(quality)s.", quality=self.quality)
+            )
 
     @property
     def hex(self) -> str:
@@ -69,7 +74,9 @@ class PdqHash:
         try:
             bits = bytes.fromhex(text.strip())
         except ValueError as err:
-            raise RejectedInputError(f"{text!r} is not a hexadecimal PDQ hash.") from err
+            raise RejectedInputError(
+                _("%(text)s is not a hexadecimal PDQ hash.", text=repr(text))
+            ) from err
         return cls(bits=bits, quality=quality)
 
 
@@ -78,7 +85,7 @@ def hamming(a: PdqHash | bytes, b: PdqHash | bytes) -> int:
     a_bits = a.bits if isinstance(a, PdqHash) else a
     b_bits = b.bits if isinstance(b, PdqHash) else b
     if len(a_bits) != len(b_bits):
-        raise RejectedInputError("Only hashes of the same length can be compared.")
+        raise RejectedInputError(_("Only hashes of the same length can be compared."))
     return (int.from_bytes(a_bits, "big") ^ int.from_bytes(b_bits, "big")).bit_count()
 
 
@@ -137,5 +144,5 @@ def _reject_blank(rgb: RGBArray) -> None:
     flat = rgb.reshape(-1, 3)
     if bool((flat == flat[0]).all()):
         raise UnhashableMediaError(
-            "The image is a single uniform colour; it has no perceptual hash."
+            _("The image is a single uniform colour; it has no perceptual hash.")
         )

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from civwatch.errors import UnhashableMediaError
+from civwatch.i18n import _
 from civwatch.matching.pdq import (
     DEFAULT_MAX_DISTANCE,
     HASH_BYTES,
@@ -56,7 +57,7 @@ def video_frame_hashes(
     """
     source = Path(path)
     if not source.is_file():
-        raise UnhashableMediaError(f"The file {source.name} does not exist.")
+        raise UnhashableMediaError(_("The file %(name)s does not exist.", name=source.name))
     ffmpeg = resolve(FFMPEG, ffmpeg)
     frame_bytes = FRAME_SIDE * FRAME_SIDE * 3
     # The first frame, then each frame at least 1/fps seconds after the last one taken
@@ -78,7 +79,11 @@ def video_frame_hashes(
             while True:
                 if time.monotonic() > deadline:
                     raise UnhashableMediaError(
-                        f"Decoding {source.name} took longer than {timeout:.0f} s; stopped."
+                        _(
+                            "Decoding %(name)s took longer than %(timeout)s s; stopped.",
+                            name=source.name,
+                            timeout=f"{timeout:.0f}",
+                        )
                     )
                 chunk = process.stdout.read(frame_bytes)
                 if len(chunk) < frame_bytes:
@@ -101,9 +106,14 @@ def video_frame_hashes(
         errors.seek(0)
         message = errors.read(500).decode("utf-8", "replace").strip()
     if not frames:
-        reason = f": {message}" if message else ""
         raise UnhashableMediaError(
-            f"No frame of {source.name} could be decoded and hashed{reason}."
+            _(
+                "No frame of %(name)s could be decoded and hashed: %(reason)s.",
+                name=source.name,
+                reason=message,
+            )
+            if message
+            else _("No frame of %(name)s could be decoded and hashed.", name=source.name)
         )
     return frames
 

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from typing import IO, Any
 
 from civwatch.errors import ConfigurationError
+from civwatch.i18n import _
 from civwatch.media.tools import EXIFTOOL, resolve
 
 COMMON_ARGS: tuple[str, ...] = (
@@ -95,8 +96,12 @@ class ExiftoolProcess:
             )
         except OSError as exc:
             raise ConfigurationError(
-                f"exiftool could not be started ({self.executable}: {exc.strerror}); "
-                "install it or set CIVWATCH_EXIFTOOL_PATH."
+                _(
+                    "exiftool could not be started (%(executable)s: %(reason)s); install "
+                    "it or set CIVWATCH_EXIFTOOL_PATH.",
+                    executable=self.executable,
+                    reason=exc.strerror,
+                )
             ) from exc
         # With -stay_open, exiftool keeps waiting after its stdin closes: make sure it
         # ends when this object is collected or the interpreter exits without close().

@@ -18,6 +18,7 @@ from typing import Any
 
 from civwatch.config import Settings
 from civwatch.errors import NotFoundError, RejectedInputError
+from civwatch.i18n import _, localise
 from civwatch.media.credentials import may_hold_manifest, read_credentials
 from civwatch.media.exiftool import (
     ExiftoolCrashed,
@@ -144,9 +145,9 @@ class MetadataExtractor:
     def _job(self, path: Path, original_name: str | None, media_type: str | None) -> _Job:
         path = Path(path)
         if not path.exists():
-            raise NotFoundError(f"There is no file at {path}.")
+            raise NotFoundError(_("There is no file at %(path)s.", path=path))
         if not path.is_file():
-            raise RejectedInputError(f"{path} is not a regular file.")
+            raise RejectedInputError(_("%(path)s is not a regular file.", path=path))
         job = _Job(path=path, original_name=original_name, media_type=media_type)
         job.arg, job.link = self._exiftool_arg(path)
         return job
@@ -159,7 +160,7 @@ class MetadataExtractor:
                 path=Path(path),
                 original_name=original_name,
                 media_type=None,
-                errors=[exc.message],
+                errors=[localise(exc.message, "en")],
                 readable=False,
             )
 

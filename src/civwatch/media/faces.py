@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from civwatch.errors import RejectedInputError
+from civwatch.i18n import _
 
 #: Working size (longer side, pixels) for face detection in photos.
 DETECT_SIDE = 1024
@@ -47,45 +48,73 @@ def parse_regions(raw: Sequence[Mapping[str, Any]] | None, width: int, height: i
     if not raw:
         return []
     if not isinstance(raw, Sequence) or isinstance(raw, str | bytes):
-        raise RejectedInputError("Regions must be a list of {x, y, w, h}.")
+        raise RejectedInputError(_("Regions must be a list of {x, y, w, h}."))
     if len(raw) > MAX_REGIONS:
-        raise RejectedInputError(f"At most {MAX_REGIONS} regions can be blurred by hand.")
+        raise RejectedInputError(
+            _("At most %(most)s regions can be blurred by hand.", most=MAX_REGIONS)
+        )
     boxes: list[Box] = []
     for number, region in enumerate(raw, 1):
         if not isinstance(region, Mapping):
-            raise RejectedInputError(f"Region {number} must be an object {{x, y, w, h}}.")
+            raise RejectedInputError(
+                _("Region %(number)s must be an object {x, y, w, h}.", number=number)
+            )
         unknown = set(region) - {"x", "y", "w", "h", "unit"}
         if unknown:
             raise RejectedInputError(
-                f"Region {number} has unknown field(s) {', '.join(sorted(unknown))}."
+                _(
+                    "Region %(number)s has unknown field(s) %(fields)s.",
+                    number=number,
+                    fields=", ".join(sorted(unknown)),
+                )
             )
         unit = region.get("unit", "px")
         if unit not in ("px", "fraction"):
-            raise RejectedInputError(f"Region {number}: unit must be 'px' or 'fraction'.")
+            raise RejectedInputError(
+                _("Region %(number)s: unit must be 'px' or 'fraction'.", number=number)
+            )
         values = []
         for key in ("x", "y", "w", "h"):
             value = region.get(key)
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise RejectedInputError(f"Region {number} needs a number {key}.")
+                raise RejectedInputError(
+                    _("Region %(number)s needs a number %(key)s.", number=number, key=key)
+                )
             if not math.isfinite(value):
-                raise RejectedInputError(f"Region {number}: {key} must be a finite number.")
+                raise RejectedInputError(
+                    _("Region %(number)s: %(key)s must be a finite number.", number=number, key=key)
+                )
             values.append(float(value))
         x, y, w, h = values
         if unit == "fraction":
             if not all(-1.0 <= v <= 2.0 for v in values):
                 raise RejectedInputError(
-                    f"Region {number}: fractions are between 0 and 1 of the picture."
+                    _(
+                        "Region %(number)s: fractions are between 0 and 1 of the picture.",
+                        number=number,
+                    )
                 )
             x, w = x * width, w * width
             y, h = y * height, h * height
         if w <= 0 or h <= 0:
-            raise RejectedInputError(f"Region {number} has no area (width and height > 0).")
+            raise RejectedInputError(
+                _("Region %(number)s has no area (width and height > 0).", number=number)
+            )
         x0, y0 = max(0, math.floor(x)), max(0, math.floor(y))
         x1, y1 = min(width, math.ceil(x + w)), min(height, math.ceil(y + h))
         if x1 <= x0 or y1 <= y0:
             raise RejectedInputError(
-                f"Region {number} ({x:g}, {y:g}, {w:g} x {h:g} px) lies outside the picture, "
-                f"which is {width} x {height} pixels."
+                _(
+                    "Region %(number)s (%(x)s, %(y)s, %(w)s x %(h)s px) lies outside the "
+                    "picture, which is %(width)s x %(height)s pixels.",
+                    number=number,
+                    x=f"{x:g}",
+                    y=f"{y:g}",
+                    w=f"{w:g}",
+                    h=f"{h:g}",
+                    width=width,
+                    height=height,
+                )
             )
         boxes.append((x0, y0, x1 - x0, y1 - y0))
     return boxes

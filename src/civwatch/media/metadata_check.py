@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from civwatch.errors import RejectedInputError
+from civwatch.i18n import _
 from civwatch.media.exiftool import ExiftoolProcess, parse_json_output
 from civwatch.media.tools import EXIFTOOL, resolve
 
@@ -64,7 +65,7 @@ def read_metadata(
 ) -> dict[str, Any]:
     """Everything exiftool reads in ``path`` (``-G1 -a -u``, JSON)."""
     with ExiftoolProcess(resolve(EXIFTOOL, exiftool)) as tool:
-        stdout, _ = tool.execute([str(path).encode()], timeout_s)
+        stdout, _stderr = tool.execute([str(path).encode()], timeout_s)
     found = parse_json_output(stdout)
     return found[0] if found else {}
 
@@ -73,13 +74,15 @@ def check_clean(path: Path, exiftool: str = "exiftool", timeout_s: float = 30.0)
     """exiftool's reading of a derivative; raises if anything identifying is left."""
     tags = read_metadata(path, exiftool, timeout_s)
     if not tags:
-        raise RejectedInputError("exiftool could not read the redacted file back.")
+        raise RejectedInputError(_("exiftool could not read the redacted file back."))
     left = metadata_problems(tags)
     if left:
         raise RejectedInputError(
-            "The redacted file still holds metadata that must not be published: "
-            + ", ".join(left[:20])
-            + "; the redaction was not kept."
+            _(
+                "The redacted file still holds metadata that must not be published: "
+                "%(fields)s; the redaction was not kept.",
+                fields=", ".join(left[:20]),
+            )
         )
     return {
         k: v

@@ -21,6 +21,7 @@ from PIL import Image
 from civwatch.config import Settings
 from civwatch.errors import RejectedInputError, UnhashableMediaError
 from civwatch.files import write_atomic
+from civwatch.i18n import _
 from civwatch.matching.decoding import decode_image
 from civwatch.media import tools
 
@@ -63,7 +64,10 @@ def image_preview(
         decoded = decode_image(source, max_pixels=max_pixels, min_side=side, orient=True)
     except UnhashableMediaError as err:
         raise RejectedInputError(
-            f"There is no preview of this image: {err.message} Download the original to see it."
+            _(
+                "There is no preview of this image: %(reason)s Download the original to see it.",
+                reason=err.message,
+            )
         ) from err
     upright = decoded.image
     upright.thumbnail((side, side), Image.Resampling.LANCZOS)
@@ -87,10 +91,10 @@ def video_poster(
                 command, capture_output=True, timeout=FFMPEG_TIMEOUT_S, check=False
             )
         except subprocess.TimeoutExpired as err:
-            raise RejectedInputError("Taking a frame of this video took too long.") from err
+            raise RejectedInputError(_("Taking a frame of this video took too long.")) from err
         if done.returncode == 0 and done.stdout:
             return image_preview(io.BytesIO(done.stdout), side, max_pixels=max_pixels)
-    raise RejectedInputError("No frame of this video could be decoded for a preview.")
+    raise RejectedInputError(_("No frame of this video could be decoded for a preview."))
 
 
 def cached_preview(
@@ -107,7 +111,10 @@ def cached_preview(
     max_pixels = settings.max_image_pixels
     if not previewable(media_type):
         raise RejectedInputError(
-            f"There is no preview of {media_type} files; download the original instead."
+            _(
+                "There is no preview of %(media_type)s files; download the original instead.",
+                media_type=media_type,
+            )
         )
     for suffix, kind in ((".jpg", "image/jpeg"), (".png", "image/png")):
         path = cache_dir / f"{sha256}-{PREVIEW_SIDE}{suffix}"
@@ -115,7 +122,7 @@ def cached_preview(
             return path.read_bytes(), kind
     if media_type.startswith("video/"):
         if source is None:
-            raise RejectedInputError("Video previews need the originals on local disk.")
+            raise RejectedInputError(_("Video previews need the originals on local disk."))
         data, kind = video_poster(
             source, ffmpeg=tools.ffmpeg(settings), max_pixels=settings.max_image_pixels
         )

@@ -30,6 +30,7 @@ import numpy as np
 from PIL import Image, ImageCms
 
 from civwatch.errors import RejectedInputError, UnhashableMediaError
+from civwatch.i18n import _
 from civwatch.matching.decoding import decode_image
 from civwatch.media.faces import RGB, Box, blur_boxes, detect_faces, grow, parse_regions
 from civwatch.media.tools import FFMPEG, resolve
@@ -175,7 +176,7 @@ def _probe(source: Path, ffprobe: str, timeout_s: float) -> tuple[int, int, floa
     try:
         probe = run_ffprobe(source, executable=ffprobe, timeout_s=timeout_s)
     except ProbeFailed as err:
-        raise RejectedInputError(f"The video could not be read ({err}).") from err
+        raise RejectedInputError(_("The video could not be read (%(err)s).", err=err)) from err
     streams = probe.get("streams", [])
     video = next(
         (
@@ -186,7 +187,7 @@ def _probe(source: Path, ffprobe: str, timeout_s: float) -> tuple[int, int, floa
         None,
     )
     if video is None or not isinstance(video.get("width"), int):
-        raise RejectedInputError("The file has no video stream that can be decoded.")
+        raise RejectedInputError(_("The file has no video stream that can be decoded."))
     width, height = int(video["width"]), int(video["height"])
     rotation = 0.0
     for side in video.get("side_data_list", []) or []:
@@ -195,7 +196,9 @@ def _probe(source: Path, ffprobe: str, timeout_s: float) -> tuple[int, int, floa
     if round(abs(rotation)) % 180 == 90:
         width, height = height, width
     try:
-        num, _, den = str(video.get("avg_frame_rate") or video.get("r_frame_rate")).partition("/")
+        num, _sep, den = str(video.get("avg_frame_rate") or video.get("r_frame_rate")).partition(
+            "/"
+        )
         fps = float(num) / float(den or 1)
     except (ValueError, ZeroDivisionError):
         fps = 0.0
@@ -207,12 +210,20 @@ def _probe(source: Path, ffprobe: str, timeout_s: float) -> tuple[int, int, floa
         duration = 0.0
     if width * height > MAX_VIDEO_PIXELS:
         raise RejectedInputError(
-            f"The video is {width} x {height}; redaction handles up to 3840 x 2160."
+            _(
+                "The video is %(width)s x %(height)s; redaction handles up to 3840 x 2160.",
+                width=width,
+                height=height,
+            )
         )
     if duration > MAX_VIDEO_SECONDS:
         raise RejectedInputError(
-            f"The video lasts {duration / 60:.0f} minutes; cut it to at most "
-            f"{MAX_VIDEO_SECONDS // 60} minutes before redacting."
+            _(
+                "The video lasts %(minutes)s minutes; cut it to at most %(most)s "
+                "minutes before redacting.",
+                minutes=f"{duration / 60:.0f}",
+                most=MAX_VIDEO_SECONDS // 60,
+            )
         )
     audio = any(s.get("codec_type") == "audio" for s in streams)
     return width, height, fps, duration, audio
@@ -311,7 +322,7 @@ def redact_video(
     if frames == 0 or code != 0:
         path.unlink(missing_ok=True)
         detail = message or ("no frame could be decoded" if frames == 0 else f"exit {code}")
-        raise RejectedInputError(f"The video could not be redacted ({detail}).")
+        raise RejectedInputError(_("The video could not be redacted (%(detail)s).", detail=detail))
     if blur_faces:
         actions.append(
             f"faces looked for in {VIDEO_SAMPLE_FPS:g} frames a second: {len(faces)} "

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from civwatch.config import Settings
 from civwatch.errors import ToolMissingError
+from civwatch.i18n import _
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,15 @@ def resolve(tool: Tool, configured: str) -> str:
     if found is not None:
         return found
     raise ToolMissingError(
-        f"{tool.name} could not be started: {configured!r} (set by {tool.setting}) does not "
-        f"exist or cannot be run. Install {tool.name} (Debian package {tool.package}) or "
-        f"set {tool.setting} to the full path of the program."
+        _(
+            "%(name)s could not be started: %(configured)s (set by %(setting)s) "
+            "does not exist or cannot be run. Install %(name)s (Debian package "
+            "%(package)s) or set %(setting)s to the full path of the program.",
+            name=tool.name,
+            configured=repr(configured),
+            setting=tool.setting,
+            package=tool.package,
+        )
     )
 
 

@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 from civwatch.errors import NotFoundError, RejectedInputError, StorageFullError
 from civwatch.files import move_into_place, sync
+from civwatch.i18n import _
 from civwatch.vault.store import CHUNK_SIZE, BlobStore, StoredBlob
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -22,7 +23,9 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 def check_sha256(sha256: str) -> str:
     """Return ``sha256`` if it is 64 lower-case hex digits; refuse anything else."""
     if not _HEX64.match(sha256):
-        raise RejectedInputError(f"{sha256!r} is not a SHA-256 (64 lower-case hex digits).")
+        raise RejectedInputError(
+            _("%(sha256)s is not a SHA-256 (64 lower-case hex digits).", sha256=repr(sha256))
+        )
     return sha256
 
 
@@ -48,8 +51,13 @@ class LocalBlobStore(BlobStore):
         free = shutil.disk_usage(self._tmp).free
         if free - incoming < self.min_free_disk:
             raise StorageFullError(
-                f"Not enough disk space in {self.root}: {free} bytes free, "
-                f"{self.min_free_disk} must stay free."
+                _(
+                    "Not enough disk space in %(folder)s: %(free)s bytes free, "
+                    "%(min_free_disk)s must stay free.",
+                    folder=self.root,
+                    free=free,
+                    min_free_disk=self.min_free_disk,
+                )
             )
 
     def put(self, source: BinaryIO, *, max_size: int) -> StoredBlob:
@@ -65,14 +73,16 @@ class LocalBlobStore(BlobStore):
                 while chunk := source.read(CHUNK_SIZE):
                     size += len(chunk)
                     if size > max_size:
-                        raise RejectedInputError(f"larger than the {max_size}-byte limit per file")
+                        raise RejectedInputError(
+                            _("larger than the %(max_size)s-byte limit per file", max_size=max_size)
+                        )
                     if size - checked > 256 * CHUNK_SIZE:
                         self._check_space(size - checked)
                         checked = size
                     digest.update(chunk)
                     out.write(chunk)
                 if size == 0:
-                    raise RejectedInputError("empty file (0 bytes)")
+                    raise RejectedInputError(_("empty file (0 bytes)"))
                 sync(out)
             sha256 = digest.hexdigest()
             final = self._path(sha256)
@@ -95,13 +105,13 @@ class LocalBlobStore(BlobStore):
         try:
             return self._path(sha256).open("rb")
         except FileNotFoundError:
-            raise NotFoundError(f"Blob {sha256} is not in the vault.") from None
+            raise NotFoundError(_("Blob %(sha256)s is not in the vault.", sha256=sha256)) from None
 
     def size(self, sha256: str) -> int:
         try:
             return self._path(sha256).stat().st_size
         except FileNotFoundError:
-            raise NotFoundError(f"Blob {sha256} is not in the vault.") from None
+            raise NotFoundError(_("Blob %(sha256)s is not in the vault.", sha256=sha256)) from None
 
     def local_path(self, sha256: str) -> Path:
         return self._path(sha256)

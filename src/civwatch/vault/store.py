@@ -10,6 +10,7 @@ from typing import BinaryIO
 from urllib.parse import unquote, urlparse
 
 from civwatch.errors import ConfigurationError
+from civwatch.i18n import _
 
 CHUNK_SIZE = 1024 * 1024
 
@@ -74,4 +75,6 @@ def open_blob_store(url: str, *, min_free_disk: int = 0) -> BlobStore:
         from civwatch.vault.local import LocalBlobStore
 
         return LocalBlobStore(Path(unquote(parsed.path)), min_free_disk=min_free_disk)
-    raise ConfigurationError(f"Unsupported blob store URL {url!r}: use file:///path/to/folder.")
+    raise ConfigurationError(
+        _("Unsupported blob store URL %(url)s: use file:///path/to/folder.", url=repr(url))
+    )
