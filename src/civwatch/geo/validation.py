@@ -7,15 +7,20 @@ from datetime import datetime
 from numbers import Real
 
 from civwatch.errors import RejectedInputError
+from civwatch.i18n import _
 
 
 def finite(value: object, what: str) -> float:
     """``value`` as a float, or a clear error if it is not a finite number."""
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise RejectedInputError(f"{what} must be a number, got {value!r}.")
+        raise RejectedInputError(
+            _("%(what)s must be a number, got %(value)s.", what=what, value=repr(value))
+        )
     number = float(value)
     if not math.isfinite(number):
-        raise RejectedInputError(f"{what} must be a finite number, got {value!r}.")
+        raise RejectedInputError(
+            _("%(what)s must be a finite number, got %(value)s.", what=what, value=repr(value))
+        )
     return number
 
 
@@ -23,7 +28,13 @@ def latitude(value: object, what: str = "Latitude") -> float:
     """A latitude in degrees, -90..90."""
     lat = finite(value, what)
     if not -90.0 <= lat <= 90.0:
-        raise RejectedInputError(f"{what} must be between -90 and 90 degrees, got {lat:g}.")
+        raise RejectedInputError(
+            _(
+                "%(what)s must be between -90 and 90 degrees, got %(lat)s.",
+                what=what,
+                lat=format(lat, "g"),
+            )
+        )
     return lat
 
 
@@ -31,7 +42,13 @@ def longitude(value: object, what: str = "Longitude") -> float:
     """A longitude in degrees, -180..180."""
     lon = finite(value, what)
     if not -180.0 <= lon <= 180.0:
-        raise RejectedInputError(f"{what} must be between -180 and 180 degrees, got {lon:g}.")
+        raise RejectedInputError(
+            _(
+                "%(what)s must be between -180 and 180 degrees, got %(lon)s.",
+                what=what,
+                lon=format(lon, "g"),
+            )
+        )
     return lon
 
 
@@ -44,7 +61,13 @@ def non_negative(value: object, what: str) -> float:
     """A finite number >= 0 (a radius, a threshold)."""
     number = finite(value, what)
     if number < 0:
-        raise RejectedInputError(f"{what} must not be negative, got {number:g}.")
+        raise RejectedInputError(
+            _(
+                "%(what)s must not be negative, got %(number)s.",
+                what=what,
+                number=format(number, "g"),
+            )
+        )
     return number
 
 
@@ -56,9 +79,15 @@ def bearing(value: object, what: str = "Bearing") -> float:
 def aware(when: object, what: str = "Time") -> datetime:
     """A timezone-aware datetime; naive times are refused because they are ambiguous."""
     if not isinstance(when, datetime):
-        raise RejectedInputError(f"{what} must be a date and time, got {when!r}.")
+        raise RejectedInputError(
+            _("%(what)s must be a date and time, got %(when)s.", what=what, when=repr(when))
+        )
     if when.tzinfo is None or when.utcoffset() is None:
         raise RejectedInputError(
-            f"{what} {when.isoformat()} has no timezone; give it in UTC or with an offset."
+            _(
+                "%(what)s %(when)s has no timezone; give it in UTC or with an offset.",
+                what=what,
+                when=when.isoformat(),
+            )
         )
     return when

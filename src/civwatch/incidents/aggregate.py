@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from civwatch.errors import RejectedInputError
 from civwatch.geo import validation
 from civwatch.geo.regions import UKRAINE_ADMIN1
+from civwatch.i18n import _
 from civwatch.incidents.models import Incident, IncidentObject
 from civwatch.incidents.terms import extra_terms
 from civwatch.incidents.vocabulary import INCIDENT_STATUSES, VISIBILITIES, choose, resolve, slug
@@ -78,7 +79,7 @@ class IncidentFilter:
         if start_to is not None:
             start_to = validation.aware(start_to, "The end of the period").astimezone(UTC)
         if start_from is not None and start_to is not None and start_to < start_from:
-            raise RejectedInputError("The period ends before it starts.")
+            raise RejectedInputError(_("The period ends before it starts."))
         return cls(
             statuses=checked_statuses,
             visibility=None

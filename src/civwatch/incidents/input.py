@@ -31,6 +31,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from civwatch.errors import RejectedInputError
+from civwatch.i18n import _
 from civwatch.incidents import vocabulary as vocab
 from civwatch.incidents.casualties import MAX_PEOPLE, PeopleRange
 
@@ -136,8 +137,14 @@ class FigureInput(BaseModel):
             return handler(value)
         except ValidationError:
             raise rejected(
-                f"A casualty count must be a whole number from 0 to {MAX_PEOPLE}, "
-                f"not {_shown(value)}."
+                _(
+                    (
+                        "A casualty count must be a whole number from 0 to %(most)s, not "
+                        "%(value)s."
+                    ),
+                    most=MAX_PEOPLE,
+                    value=_shown(value),
+                )
             ) from None
 
     @field_validator("source", mode="wrap")
@@ -147,7 +154,13 @@ class FigureInput(BaseModel):
             return handler(value)
         except ValidationError:
             raise rejected(
-                f"The source of a casualty figure must be text of at most {MAX_SOURCE} characters."
+                _(
+                    (
+                        "The source of a casualty figure must be text of at most %(limit)s "
+                        "characters."
+                    ),
+                    limit=MAX_SOURCE,
+                )
             ) from None
 
     @model_validator(mode="after")
@@ -226,12 +239,19 @@ class IncidentInput(BaseModel):
     def _known_fields(cls, data: Any) -> Any:
         if not isinstance(data, Mapping):
             raise rejected(
-                "An incident is given as named fields such as title, start, lat, lon and "
-                "incident_type."
+                _(
+                    "An incident is given as named fields such as title, start, lat, lon and "
+                    "incident_type."
+                )
             )
         unknown = set(data) - set(cls.model_fields)
         if unknown:
-            raise rejected(f"Unknown incident field(s): {', '.join(sorted(map(str, unknown)))}.")
+            raise rejected(
+                _(
+                    "Unknown incident field(s): %(names)s.",
+                    names=", ".join(sorted(map(str, unknown))),
+                )
+            )
         return data
 
     @field_validator("*", mode="wrap")

@@ -27,6 +27,7 @@ from civwatch.errors import RejectedInputError
 from civwatch.evidence.records import ItemRecord, item_in_session, match_pairs, sightings_of
 from civwatch.evidence.service import find_item
 from civwatch.geo import bounding_box, haversine_m
+from civwatch.i18n import _
 from civwatch.incidents.acts import SUGGESTION_DECISIONS
 from civwatch.incidents.links import current_links, link_in_session
 from civwatch.incidents.models import EvidenceLink, Incident, SuggestionDecision, VerificationRecord
@@ -246,7 +247,7 @@ def suggest_incidents(
 ) -> dict[str, Any]:
     """Incidents the item may belong to, best first (already linked or dismissed left out)."""
     if not 1 <= limit <= 100:
-        raise RejectedInputError("limit must be 1-100.")
+        raise RejectedInputError(_("limit must be 1-100."))
     found = find_item(ws, sha256)
     with ws.sessions() as session:
         item = item_in_session(session, found.id)
@@ -291,7 +292,7 @@ def decide(
 ) -> dict[str, Any]:
     """Confirm a suggestion (links the item with ``role``) or dismiss it."""
     if decision not in ("confirmed", "dismissed"):
-        raise RejectedInputError("A suggestion is either confirmed or dismissed.")
+        raise RejectedInputError(_("A suggestion is either confirmed or dismissed."))
     found = find_item(ws, sha256)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
@@ -302,7 +303,11 @@ def decide(
             lk.incident_id for lk in current_links(session, [incident.id]) if lk.item_id == item.id
         }:
             raise RejectedInputError(
-                f"Item {item.sha256[:12]} is already linked to incident {incident.id}."
+                _(
+                    "Item %(sha256)s is already linked to incident %(id)s.",
+                    sha256=item.sha256[:12],
+                    id=incident.id,
+                )
             )
         basis = basis_for(session, item)
         others = [m for m in basis.cluster if m != item.id]

@@ -31,6 +31,7 @@ from civwatch.accounts.service import require
 from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import PermissionDeniedError, RejectedInputError
+from civwatch.i18n import _
 from civwatch.incidents import changes
 from civwatch.incidents.acts import INCIDENT_STEPS
 from civwatch.incidents.links import current_links, verified_item_ids
@@ -61,27 +62,43 @@ class Step:
 def _reason(reason: str | None, needed: bool, act: str) -> str | None:
     text = (reason or "").strip()
     if needed and not text:
-        raise RejectedInputError(f"Say why ({act} needs a reason).")
+        raise RejectedInputError(_("Say why (%(act)s needs a reason).", act=act))
     if len(text) > MAX_REASON:
-        raise RejectedInputError(f"A reason is at most {MAX_REASON} characters.")
+        raise RejectedInputError(
+            _("A reason is at most %(limit)s characters.", limit=MAX_REASON)
+        )
     return text or None
 
 
 def plan(what: str, current: str, target: str, initial: str) -> Step:
     """The act that moves ``what`` from ``current`` towards ``target``, or a clear error."""
     if target == current:
-        raise RejectedInputError(f"{what} is already {current}.")
+        raise RejectedInputError(_("%(what)s is already %(current)s.", what=what, current=current))
     if target == initial:
-        raise RejectedInputError(f"{what} cannot go back to {initial}; reopen it instead.")
+        raise RejectedInputError(
+            _(
+                "%(what)s cannot go back to %(initial)s; reopen it instead.",
+                what=what,
+                initial=initial,
+            )
+        )
     if target == "in_review":
         raise RejectedInputError(
-            f"Say which outcome you propose for {what}: {', '.join(OUTCOMES)}; it then goes "
-            "to review."
+            _(
+                "Say which outcome you propose for %(what)s: %(names)s; it then goes to review.",
+                what=what,
+                names=", ".join(OUTCOMES),
+            )
         )
     if current == "in_review":
         raise RejectedInputError(
-            f"{what} is in review (proposed outcome pending): a verifier other than the one "
-            "who submitted it must approve or reject it first."
+            _(
+                (
+                    "%(what)s is in review (proposed outcome pending): a verifier other than the "
+                    "one who submitted it must approve or reject it first."
+                ),
+                what=what,
+            )
         )
     if target == "under_verification":
         if current == initial:
@@ -92,15 +109,29 @@ def plan(what: str, current: str, target: str, initial: str) -> Step:
             return Step("submit", "in_review", target)
         if current == initial:
             raise RejectedInputError(
-                f"{what} is {current}: it cannot become {target} without verification. "
-                "Start verification first (status under_verification), then submit it for "
-                "review."
+                _(
+                    (
+                        "%(what)s is %(current)s: it cannot become %(target)s without "
+                        "verification. Start verification first (status under_verification), "
+                        "then submit it for review."
+                    ),
+                    what=what,
+                    current=current,
+                    target=target,
+                )
             )
         raise RejectedInputError(
-            f"{what} is already {current}; reopen it (status under_verification, with a "
-            f"reason) before proposing {target}."
+            _(
+                (
+                    "%(what)s is already %(current)s; reopen it (status under_verification, with "
+                    "a reason) before proposing %(target)s."
+                ),
+                what=what,
+                current=current,
+                target=target,
+            )
         )
-    raise RejectedInputError(f"Unknown status {target!r}.")
+    raise RejectedInputError(_("Unknown status %(target)s.", target=repr(target)))
 
 
 #: Why someone may not decide on a piece of work, by the part they had in it.
@@ -184,8 +215,15 @@ def review_step(what: str, current: str, proposed: str | None, decision: str) ->
     decision = choose(decision, ("approve", "reject"), "review decision")
     if current != "in_review" or proposed is None:
         raise RejectedInputError(
-            f"{what} is {current}, not in review: there is nothing to {decision}. Submit it "
-            "for review first."
+            _(
+                (
+                    "%(what)s is %(current)s, not in review: there is nothing to %(decision)s. "
+                    "Submit it for review first."
+                ),
+                what=what,
+                current=current,
+                decision=decision,
+            )
         )
     if decision == "approve":
         return Step("approve", proposed, proposed)
@@ -211,8 +249,14 @@ def _verified_items(session: Session, incident: Incident) -> int:
 def _needs_verified_evidence(session: Session, incident: Incident, doing: str) -> None:
     if _verified_items(session, incident) == 0:
         raise RejectedInputError(
-            f"Incident {incident.id} has no linked evidence item that is verified: link "
-            f"evidence and have it verified (and reviewed) before {doing}."
+            _(
+                (
+                    "Incident %(id)s has no linked evidence item that is verified: link evidence "
+                    "and have it verified (and reviewed) before %(doing)s."
+                ),
+                id=incident.id,
+                doing=doing,
+            )
         )
 
 
@@ -285,8 +329,14 @@ def set_incident_status(
         change = changes.open_change(session, incident.id)
         if step.act == "reopen" and change is not None and change.state == "pending":
             raise RejectedInputError(
-                f"{what} has a change in review (revision {change.revision}): a verifier must "
-                "approve or reject it before the incident can be reopened."
+                _(
+                    (
+                        "%(what)s has a change in review (revision %(revision)s): a verifier "
+                        "must approve or reject it before the incident can be reopened."
+                    ),
+                    what=what,
+                    revision=change.revision,
+                )
             )
         made_internal = step.act == "reopen" and incident.visibility == "public"
         if made_internal:
@@ -329,9 +379,15 @@ def review_incident(
             change = changes.open_change(session, incident.id)
         if change is not None and change.state == "approved":
             raise RejectedInputError(
-                f"The change to {what} (revision {change.revision}) is approved already: it "
-                "waits for a publisher to publish it as a correction. There is nothing to "
-                "review."
+                _(
+                    (
+                        "The change to %(what)s (revision %(revision)s) is approved already: it "
+                        "waits for a publisher to publish it as a correction. There is nothing "
+                        "to review."
+                    ),
+                    what=what,
+                    revision=change.revision,
+                )
             )
         if change is not None:
             choice = choose(decision, ("approve", "reject"), "review decision")
@@ -386,10 +442,14 @@ def publish_in_session(
     evidence. The publication service (:func:`civwatch.publish.publication.publish_incident`)
     is the one caller: it checks who acts."""
     if incident.visibility == "public":
-        raise RejectedInputError(f"Incident {incident.id} is already public.")
+        raise RejectedInputError(_("Incident %(id)s is already public.", id=incident.id))
     if incident.status != "verified":
         raise RejectedInputError(
-            f"Incident {incident.id} is {incident.status}: only verified incidents are published."
+            _(
+                "Incident %(id)s is %(status)s: only verified incidents are published.",
+                id=incident.id,
+                status=incident.status,
+            )
         )
     _needs_verified_evidence(session, incident, "publishing it")
     _transition(

@@ -33,6 +33,7 @@ from civwatch.errors import IntegrityError, RejectedInputError
 from civwatch.evidence import acts as evidence_acts
 from civwatch.evidence.records import ItemRecord, hashing_recorded, media_hashes, sha256_by_id
 from civwatch.evidence.service import item_by_sha256, item_json
+from civwatch.i18n import _
 from civwatch.incidents import acts as incidents_acts
 from civwatch.incidents.records import (
     decision_leaves,
@@ -271,8 +272,10 @@ def gather(ws: Workspace, incident_id: int, include_originals: bool) -> Contents
         incident = incident_json(session, incident_row(session, incident_id))
         if not incident["evidence"]:
             raise RejectedInputError(
-                f"Incident {incident_id} has no evidence linked to it: there is nothing to "
-                "package."
+                _((
+                    "Incident %(incident_id)s has no evidence linked to it: there is nothing to "
+                    "package."
+                ), incident_id=incident_id)
             )
         links = link_history(session, incident_id)
         item_shas = sha256_by_id(session, {lk.item_id for lk in links})

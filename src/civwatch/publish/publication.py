@@ -35,6 +35,7 @@ from civwatch.db import utcnow
 from civwatch.errors import PermissionDeniedError, RejectedInputError
 from civwatch.geo.coarsening import DEFAULT_PRECISION, PRECISIONS
 from civwatch.geo.gazetteer import Gazetteer
+from civwatch.i18n import _
 from civwatch.incidents.document import gazetteer_for
 from civwatch.incidents.public_location import place_publicly
 from civwatch.incidents.records import visibility_transitions
@@ -73,13 +74,23 @@ def set_location_precision(
         before = incident.public_location_precision or DEFAULT_PRECISION
         if before == precision:
             raise RejectedInputError(
-                f"Incident {incident.id} is already shown at {precision} precision."
+                _(
+                    "Incident %(id)s is already shown at %(precision)s precision.",
+                    id=incident.id,
+                    precision=precision,
+                )
             )
         finer = PRECISIONS.index(precision) < PRECISIONS.index(before)
         if finer and not allows(user.roles, Permission.PUBLISH):
             raise PermissionDeniedError(
-                f"Only a publisher may make the public location more precise ({before} -> "
-                f"{precision}); you may make it coarser."
+                _(
+                    (
+                        "Only a publisher may make the public location more precise (%(before)s "
+                        "-> %(precision)s); you may make it coarser."
+                    ),
+                    before=before,
+                    precision=precision,
+                )
             )
         now = utcnow()
         incident.public_location_precision = precision
@@ -107,12 +118,14 @@ def set_location_precision(
 
 def _note(text: Any, what: str, *, required: bool = True) -> str | None:
     if text is not None and not isinstance(text, str):
-        raise RejectedInputError(f"{what} must be text.")
+        raise RejectedInputError(_("%(what)s must be text.", what=what))
     cleaned = (text or "").replace("\x00", "").strip()
     if required and not cleaned:
-        raise RejectedInputError(f"{what} must not be empty.")
+        raise RejectedInputError(_("%(what)s must not be empty.", what=what))
     if len(cleaned) > MAX_NOTE:
-        raise RejectedInputError(f"{what} is at most {MAX_NOTE} characters.")
+        raise RejectedInputError(
+            _("%(what)s is at most %(limit)s characters.", what=what, limit=MAX_NOTE)
+        )
     return cleaned or None
 
 
@@ -167,7 +180,7 @@ def withdraw_incident(
         user = require(session, actor, Permission.PUBLISH)
         incident = incident_row(session, incident_id, for_update=True)
         if incident.visibility != "public":
-            raise RejectedInputError(f"Incident {incident.id} is already internal.")
+            raise RejectedInputError(_("Incident %(id)s is already internal.", id=incident.id))
         withdraw_in_session(ws, session, incident, user.username, text)
         session.flush()
         return incident_json(session, incident)
@@ -190,8 +203,13 @@ def correct_incident(
         incident = incident_row(session, incident_id, for_update=True)
         if incident.visibility != "public":
             raise RejectedInputError(
-                f"Incident {incident.id} is not published: a correction is a public notice "
-                "on a published incident. Edit the incident instead."
+                _(
+                    (
+                        "Incident %(id)s is not published: a correction is a public notice on a "
+                        "published incident. Edit the incident instead."
+                    ),
+                    id=incident.id,
+                )
             )
         now = utcnow()
         apply_waiting(ws, session, incident, user.username, now, on="correction")

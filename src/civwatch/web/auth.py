@@ -24,6 +24,7 @@ from civwatch.accounts.permissions import Permission, allows
 from civwatch.accounts.principal import Principal
 from civwatch.accounts.tokens import resolve_token
 from civwatch.errors import NotAuthenticatedError, PermissionDeniedError
+from civwatch.i18n import _
 from civwatch.workspace import Workspace
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -66,7 +67,7 @@ def current_principal(request: Request) -> Principal | None:
     if header:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
-            raise NotAuthenticatedError("Send an API token as 'Authorization: Bearer TOKEN'.")
+            raise NotAuthenticatedError(_("Send an API token as 'Authorization: Bearer TOKEN'."))
         principal = resolve_token(ws, secret.strip())
         if principal is None:
             audit.record_now(
@@ -78,7 +79,7 @@ def current_principal(request: Request) -> Principal | None:
                 target=request.url.path,
             )
             raise NotAuthenticatedError(
-                "This API token is unknown, revoked, or its role was taken from its owner."
+                _("This API token is unknown, revoked, or its role was taken from its owner.")
             )
     elif cookie := request.cookies.get(session_cookie_name(request)):
         principal = resolve_session(ws, cookie)
@@ -153,8 +154,10 @@ def require(permission: Permission) -> PermissionCheck:
                 client=client_of(request),
             )
             raise PermissionDeniedError(
-                "This form or request lacks its security token (CSRF): reload the page "
-                "and try again."
+                _(
+                    "This form or request lacks its security token (CSRF): reload the page "
+                    "and try again."
+                )
             )
         if not may(principal, permission):
             raise await run_in_threadpool(refuse_role, request, principal, permission)

@@ -124,9 +124,9 @@ def custody_consistency_form(
     try:
         sizes = [int(v) if v.strip() else None for v in (first, second)]
     except ValueError:
-        raise RejectedInputError("Give the sizes as whole numbers, e.g. 10 and 25.") from None
+        raise RejectedInputError(_("Give the sizes as whole numbers, e.g. 10 and 25.")) from None
     if sizes[0] is None:
-        raise RejectedInputError("Give the earlier size (a whole number, 1 or more).")
+        raise RejectedInputError(_("Give the earlier size (a whole number, 1 or more)."))
     doc = consistency(w, sizes[0], sizes[1])
     return _download(doc, f"custody-consistency-{doc['first']}-{doc['second']}.json")
 

@@ -34,6 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from civwatch.accounts.permissions import Permission
 from civwatch.errors import NotAuthenticatedError
+from civwatch.i18n import _
 from civwatch.web.auth import SIGN_IN_FIRST, current_principal, may, refuse_role, route_permission
 from civwatch.web.uploads import MAX_FILES, upload_name
 
@@ -131,7 +132,9 @@ class UploadMeter(BodyMeter):
             self.files += 1
             self.name = upload_name(options[b"filename"].decode("utf-8", "replace"))
             if self.files > MAX_FILES:
-                raise BodyTooLarge(f"Upload at most {MAX_FILES} files at a time.")
+                raise BodyTooLarge(
+                    _("Upload at most %(most)s files at a time.", most=MAX_FILES)
+                )
 
     def _data(self, data: bytes, start: int, end: int) -> None:
         size = end - start
@@ -139,15 +142,26 @@ class UploadMeter(BodyMeter):
             self.fields += size
             if self.fields > self.limit:
                 raise BodyTooLarge(
-                    f"The fields of this upload (other than its files) are larger than the "
-                    f"limit of {self.limit} bytes."
+                    _(
+                        (
+                            "The fields of this upload (other than its files) are larger than "
+                            "the limit of %(limit)s bytes."
+                        ),
+                        limit=self.limit,
+                    )
                 )
             return
         self.part += size
         if self.part > self.max_file:
             raise BodyTooLarge(
-                f"The file {self.name!r} is larger than the limit of {self.max_file} bytes "
-                "per file: nothing of this upload was stored."
+                _(
+                    (
+                        "The file %(name)s is larger than the limit of %(max_file)s bytes per "
+                        "file: nothing of this upload was stored."
+                    ),
+                    name=repr(self.name),
+                    max_file=self.max_file,
+                )
             )
 
     def feed(self, chunk: bytes) -> None:

@@ -138,7 +138,13 @@ def public_media_file(
         public_incident(w, incident_id)
         found = _published_media(w, incident_id)
         if not 0 <= index < len(found):
-            raise NotFoundError(f"Incident {incident_id} has no published media number {index}.")
+            raise NotFoundError(
+                _(
+                    "Incident %(incident_id)s has no published media number %(index)s.",
+                    incident_id=incident_id,
+                    index=index,
+                )
+            )
     except CivwatchError as exc:
         return failure_page(request, w, exc)
     chosen = found[index]
