@@ -130,10 +130,8 @@ def normalise(figures: Mapping[str, Any] | None) -> dict[str, Any]:
             if gdoc["min"] > doc["max"]:
                 raise RejectedInputError(
                     _(
-                        (
-                            "%(kind_code)s.%(code)s is at least %(group_min)s, more than the at most "
-                            "%(total_max)s %(kind_code)s in total."
-                        ),
+                        "%(kind_code)s.%(code)s is at least %(group_min)s, more than the "
+                        "at most %(total_max)s %(kind_code)s in total.",
                         kind_code=kind_code,
                         code=code,
                         group_min=gdoc["min"],

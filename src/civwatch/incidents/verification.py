@@ -298,7 +298,7 @@ def add_record(
         checked = check_record(session, kind, content)
         kind = choose(kind, RECORD_KINDS, "verification record kind")
         state = _state(session, item.id)
-        what = f"Item {item.sha256[:12]}"
+        what = _("Item %(sha256)s", sha256=item.sha256[:12])
         if state.status == "in_review":
             raise RejectedInputError(
                 _(
@@ -398,7 +398,7 @@ def set_item_status(
         user = require(session, actor, Permission.INCIDENTS_WRITE)
         item = item_in_session(session, found.id)
         state = _state(session, item.id)
-        what = f"Item {item.sha256[:12]}"
+        what = _("Item %(sha256)s", sha256=item.sha256[:12])
         step = plan(what, state.status, target, "unverified")
         text = _reason(reason, step.act == "reopen", step.act)
         if step.act == "submit":
@@ -431,7 +431,7 @@ def review_item(
         user = require(session, actor, Permission.REVIEW)
         item = item_in_session(session, found.id)
         state = _state(session, item.id)
-        what = f"item {item.sha256[:12]}"
+        what = _("item %(sha256)s", sha256=item.sha256[:12])
         step = review_step(what, state.status, state.proposed_status, decision)
         text = _reason(reason, step.act == "reject", "a rejection")
         authors = set(

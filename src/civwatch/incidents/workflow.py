@@ -31,7 +31,7 @@ from civwatch.accounts.service import require
 from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import PermissionDeniedError, RejectedInputError
-from civwatch.i18n import _
+from civwatch.i18n import N_, _
 from civwatch.incidents import changes
 from civwatch.incidents.acts import INCIDENT_STEPS
 from civwatch.incidents.links import current_links, verified_item_ids
@@ -136,18 +136,30 @@ def plan(what: str, current: str, target: str, initial: str) -> Step:
 
 #: Why someone may not decide on a piece of work, by the part they had in it.
 NOT_YOURS = {
-    "submitter": "{reviewer} submitted {what} for review and cannot review it: a second "
-    "verifier must.",
-    "item-records": "{reviewer} wrote verification records for {what} and cannot approve or "
-    "reject them: a second verifier must.",
-    "created": "{reviewer} recorded {what} and cannot approve or reject it: a second "
-    "verifier must.",
-    "revision": "{reviewer} wrote a revision of {what} and cannot approve or reject it: a "
-    "second verifier must.",
-    "records": "{reviewer} wrote verification records of evidence linked to {what} and "
-    "cannot approve or reject it: a second verifier must.",
-    "proposer": "{reviewer} proposed the change to {what} and cannot approve or reject it: "
-    "a second verifier must.",
+    "submitter": N_(
+        "%(reviewer)s submitted %(what)s for review and cannot review it: a second "
+        "verifier must."
+    ),
+    "item-records": N_(
+        "%(reviewer)s wrote verification records for %(what)s and cannot approve or "
+        "reject them: a second verifier must."
+    ),
+    "created": N_(
+        "%(reviewer)s recorded %(what)s and cannot approve or reject it: a second "
+        "verifier must."
+    ),
+    "revision": N_(
+        "%(reviewer)s wrote a revision of %(what)s and cannot approve or reject it: a "
+        "second verifier must."
+    ),
+    "records": N_(
+        "%(reviewer)s wrote verification records of evidence linked to %(what)s and "
+        "cannot approve or reject it: a second verifier must."
+    ),
+    "proposer": N_(
+        "%(reviewer)s proposed the change to %(what)s and cannot approve or reject it: "
+        "a second verifier must."
+    ),
 }
 
 
@@ -160,10 +172,10 @@ def check_reviewer(
     :data:`NOT_YOURS`), which the refusal names.
     """
     if reviewer == submitter:
-        raise PermissionDeniedError(NOT_YOURS["submitter"].format(reviewer=reviewer, what=what))
+        raise PermissionDeniedError(_(NOT_YOURS["submitter"], reviewer=reviewer, what=what))
     part = authors.get(reviewer)
     if part is not None:
-        raise PermissionDeniedError(NOT_YOURS[part].format(reviewer=reviewer, what=what))
+        raise PermissionDeniedError(_(NOT_YOURS[part], reviewer=reviewer, what=what))
 
 
 def authors_of(session: Session, incident_ids: Sequence[int]) -> dict[int, dict[str, str]]:
@@ -321,7 +333,7 @@ def set_incident_status(
         ws.custody.lock(session)
         user = require(session, actor, Permission.INCIDENTS_WRITE)
         incident = incident_row(session, incident_id, for_update=True)
-        what = f"Incident {incident.id}"
+        what = _("Incident %(id)s", id=incident.id)
         step = plan(what, incident.status, target, "reported")
         text = _reason(reason, step.act == "reopen", step.act)
         if step.proposed == "verified":
@@ -372,7 +384,7 @@ def review_incident(
         ws.custody.lock(session)
         user = require(session, actor, Permission.REVIEW)
         incident = incident_row(session, incident_id, for_update=True)
-        what = f"incident {incident.id}"
+        what = _("incident %(id)s", id=incident.id)
         authors = incident_authors(session, incident.id)
         change = None
         if incident.status != "in_review":
