@@ -343,5 +343,5 @@ def incident_fields(given: Mapping[str, Any], *, new: bool) -> dict[str, Any]:
         return model.model_validate(dict(given)).doc()
     except ValidationError as exc:
         raise RejectedInputError(
-            rejection_message(exc.errors()) or "The incident's fields cannot be accepted."
+            rejection_message(exc.errors()) or _("The incident's fields cannot be accepted.")
         ) from None

@@ -24,11 +24,11 @@ from civwatch.accounts.permissions import Permission, allows
 from civwatch.accounts.principal import Principal
 from civwatch.accounts.tokens import resolve_token
 from civwatch.errors import NotAuthenticatedError, PermissionDeniedError
-from civwatch.i18n import _
+from civwatch.i18n import N_, _
 from civwatch.workspace import Workspace
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-SIGN_IN_FIRST = "Sign in first, or send an API token."
+SIGN_IN_FIRST = N_("Sign in first, or send an API token.")
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 
@@ -123,8 +123,14 @@ def refuse_role(
         client=client_of(request),
         detail={"permission": permission.value},
     )
+    # TRANSLATORS: %(roles)s lists role codes (e.g. "editor, viewer"); %(permission)s is the
+    # code of what was asked for (e.g. "incident:edit").
     return PermissionDeniedError(
-        f"Your roles ({', '.join(sorted(principal.roles))}) do not allow {permission.value}."
+        _(
+            "Your roles (%(roles)s) do not allow %(permission)s.",
+            roles=", ".join(sorted(principal.roles)),
+            permission=permission.value,
+        )
     )
 
 
@@ -139,7 +145,7 @@ def require(permission: Permission) -> PermissionCheck:
         if permission is Permission.PUBLIC:
             return principal
         if principal is None:
-            raise NotAuthenticatedError(SIGN_IN_FIRST)
+            raise NotAuthenticatedError(_(SIGN_IN_FIRST))
         ws: Workspace = request.app.state.workspace
         target = f"{request.method} {request.url.path}"
         unsafe = principal.via == "session" and request.method not in SAFE_METHODS

@@ -116,7 +116,7 @@ def evidence_proof(w: WS, _: CustodyReader, sha256: str) -> Response:
 @router.get("/custody/consistency")
 def custody_consistency_form(
     w: WS,
-    _: CustodyReader,
+    _reader: CustodyReader,
     first: Annotated[str, Query(max_length=20)] = "",
     second: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:

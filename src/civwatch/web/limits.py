@@ -59,8 +59,11 @@ def streamed_upload(endpoint: F) -> F:
 
 def _too_large(limit: int) -> BodyTooLarge:
     return BodyTooLarge(
-        f"The request body is larger than the limit of {limit} bytes. Send less at a time; "
-        "files go through the upload form or POST /api/v1/evidence."
+        _(
+            "The request body is larger than the limit of %(limit)s bytes. Send less at a "
+            "time; files go through the upload form or POST /api/v1/evidence.",
+            limit=limit,
+        )
     )
 
 
@@ -238,7 +241,7 @@ class RequestLimits:
         except NotAuthenticatedError as exc:
             return self.refuse(request, exc)
         if principal is None:
-            return self.refuse(request, NotAuthenticatedError(SIGN_IN_FIRST))
+            return self.refuse(request, NotAuthenticatedError(_(SIGN_IN_FIRST)))
         if not may(principal, permission):
             denied = await run_in_threadpool(refuse_role, request, principal, permission)
             return self.refuse(request, denied)

@@ -131,7 +131,7 @@ def public_share_card(request: Request, w: WS, _: Anyone, incident_id: RowId) ->
 
 @router.get("/public/incidents/{incident_id}/media/{index}")
 def public_media_file(
-    request: Request, w: WS, _: Anyone, incident_id: RowId, index: int
+    request: Request, w: WS, _reader: Anyone, incident_id: RowId, index: int
 ) -> Response:
     """A published (redacted, approved) photo or video of a published incident."""
     try:
