@@ -14,6 +14,7 @@ from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
 from civwatch.errors import CivwatchError, RejectedInputError
 from civwatch.evidence.proofs import consistency, entry_proof, item_proof, search_custody
+from civwatch.i18n import _
 from civwatch.web.answers_evidence import (
     ConsistencyProof,
     CustodyEntries,
