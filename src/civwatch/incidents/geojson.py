@@ -69,7 +69,7 @@ def _wrap(lon: float) -> float:
 def parse_bbox(text: str) -> BBox:
     """``west,south,east,north`` in degrees, checked, longitudes wrapped into -180..180."""
     parts = [p.strip() for p in (text or "").split(",")]
-    usage = (
+    usage = _(
         "Give bbox as four numbers west,south,east,north in degrees, e.g. bbox=22.1,44.3,40.2,52.4."
     )
     if len(parts) != 4:
