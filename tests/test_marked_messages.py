@@ -79,17 +79,30 @@ def findings(source: str, where: str) -> list[str]:
             name = _error_class(node.exc)
             if name and node.exc.args and _unmarked(node.exc.args[0]):
                 found.append(f"{where}:{node.lineno}: {name} with an unmarked message")
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            params = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
-            if any(p.arg == "_" for p in params):
-                for inner in ast.walk(node):
-                    if (
-                        isinstance(inner, ast.Call)
-                        and isinstance(inner.func, ast.Name)
-                        and inner.func.id == "_"
-                    ):
-                        found.append(f"{where}:{inner.lineno}: _() is the parameter `_` here")
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _hides_marker(node):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Call) and getattr(inner.func, "id", None) == "_":
+                    found.append(f"{where}:{inner.lineno}: `_` is a local name here, not _()")
     return found
+
+
+def _hides_marker(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A parameter or a local variable named ``_`` (``_, x = ...``) hides the marker in
+    ``function`` (a comprehension's own ``_`` does not)."""
+    params = function.args.posonlyargs + function.args.args + function.args.kwonlyargs
+    if any(p.arg == "_" for p in params):
+        return True
+    own = set()
+    for comp in ast.walk(function):
+        if isinstance(comp, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+            own.update(id(n) for g in comp.generators for n in ast.walk(g.target))
+    return any(
+        isinstance(n, ast.Name)
+        and n.id == "_"
+        and isinstance(n.ctx, ast.Store)
+        and id(n) not in own
+        for n in ast.walk(function)
+    )
 
 
 @pytest.mark.parametrize(
@@ -100,6 +113,7 @@ def findings(source: str, where: str) -> list[str]:
         'raise ConflictError("Changed by " + who)',
         'raise PermissionDeniedError("{who} may not.".format(who=w))',
         "def page(_: Anyone) -> None:\n    raise NotFoundError(_('No page.'))",
+        "def f() -> None:\n    _, b = pair()\n    raise NotFoundError(_('No %(b)s.', b=b))",
     ],
 )
 def test_the_scan_finds_a_message_written_in_place(source: str) -> None:
@@ -112,6 +126,7 @@ def test_the_scan_lets_marked_messages_and_other_exceptions_through() -> None:
         'raise RejectedInputError(ngettext("%(num)s file", "%(num)s files", n))\n'
         "raise ConflictError(message)\n"
         'raise ValueError("an internal fault, never shown to a user")\n'
+        "def f() -> int:\n    return sum(n for _, n in pairs()) or len(_('x'))\n"
     )
     assert findings(source, "example.py") == []
 

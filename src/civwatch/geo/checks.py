@@ -94,10 +94,10 @@ def check_location(
     claimed_precision_m: float = 0.0,
 ) -> LocationCheck:
     """Flag when the EXIF GPS point is more than ``threshold_m`` (+ claim precision) away."""
-    exif_lat, exif_lon = validation.point(exif[0], exif[1], "EXIF GPS")
-    claim_lat, claim_lon = validation.point(claimed[0], claimed[1], "Claimed place")
-    threshold = validation.non_negative(threshold_m, "Distance threshold")
-    precision = validation.non_negative(claimed_precision_m, "Claimed precision")
+    exif_lat, exif_lon = validation.point(exif[0], exif[1], _("EXIF GPS"))
+    claim_lat, claim_lon = validation.point(claimed[0], claimed[1], _("Claimed place"))
+    threshold = validation.non_negative(threshold_m, _("Distance threshold"))
+    precision = validation.non_negative(claimed_precision_m, _("Claimed precision"))
     distance = geodesic_m(exif_lat, exif_lon, claim_lat, claim_lon)
     allowed = threshold + precision
     flagged = distance > allowed

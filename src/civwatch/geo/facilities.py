@@ -70,8 +70,8 @@ def within_radius(points: Points, center: tuple[float, float], radius_m: float) 
 
     A bounding-box prefilter, then exact great-circle distances on what is left.
     """
-    lat, lon = validation.point(center[0], center[1], "Centre")
-    radius_m = validation.non_negative(radius_m, "Radius")
+    lat, lon = validation.point(center[0], center[1], _("Centre"))
+    radius_m = validation.non_negative(radius_m, _("Radius"))
     array = _as_array(points)
     box = bounding_box(lat, lon, radius_m)
     lats, lons = array[:, 0], array[:, 1]
@@ -98,8 +98,8 @@ class FacilityIndex:
 
     def within(self, center: tuple[float, float], radius_m: float) -> list[RadiusHit]:
         """Points within ``radius_m`` metres of ``center``, nearest first."""
-        lat, lon = validation.point(center[0], center[1], "Centre")
-        radius_m = validation.non_negative(radius_m, "Radius")
+        lat, lon = validation.point(center[0], center[1], _("Centre"))
+        radius_m = validation.non_negative(radius_m, _("Radius"))
         if len(self) == 0:
             return []
         angle = min(math.pi, radius_m / EARTH_RADIUS_M)

@@ -234,11 +234,11 @@ class Gazetteer:
         within ``max_distance_m`` (far from Ukraine and its neighbours, or out at sea).
         """
         lat, lon = validation.point(lat, lon)
-        limit = validation.non_negative(max_distance_m, "Maximum distance")
+        limit = validation.non_negative(max_distance_m, _("Maximum distance"))
         la, lo = math.radians(lat), math.radians(lon)
         vector = (math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la))
         count = min(_REVERSE_NEIGHBOURS, len(self.places))
-        _, found = self._tree.query(vector, k=count)
+        _distances, found = self._tree.query(vector, k=count)
         indices = np.atleast_1d(found).astype(np.intp)
         distances = _haversine_many(lat, lon, self._lat[indices], self._lon[indices])
         nearest_at = int(np.argmin(distances))

@@ -172,19 +172,21 @@ def shadow_times(
     lat, lon = validation.point(lat, lon)
     if not isinstance(day, date) or isinstance(day, datetime):
         raise RejectedInputError(_("Day must be a calendar date, got %(day)s.", day=repr(day)))
-    bearing = validation.bearing(bearing_deg, "Shadow bearing")
-    tolerance = validation.finite(tolerance_deg, "Bearing tolerance")
+    bearing = validation.bearing(bearing_deg, _("Shadow bearing"))
+    tolerance = validation.finite(tolerance_deg, _("Bearing tolerance"))
     if not 0.0 < tolerance <= 90.0:
         raise RejectedInputError(_("Bearing tolerance must be more than 0 and at most 90 degrees."))
     target_elevation: float | None = None
     elevation_tolerance = tolerance
     if length_ratio is not None:
-        ratio = validation.finite(length_ratio, "Shadow length ratio")
+        ratio = validation.finite(length_ratio, _("Shadow length ratio"))
         if ratio <= 0.0:
             raise RejectedInputError(_("Shadow length ratio must be more than 0."))
         target_elevation = math.degrees(math.atan(1.0 / ratio))
         if elevation_tolerance_deg is not None:
-            elevation_tolerance = validation.finite(elevation_tolerance_deg, "Elevation tolerance")
+            elevation_tolerance = validation.finite(
+                elevation_tolerance_deg, _("Elevation tolerance")
+            )
             if not 0.0 < elevation_tolerance <= 90.0:
                 raise RejectedInputError(
                     _("Elevation tolerance must be more than 0 and at most 90 degrees.")

@@ -24,8 +24,9 @@ def finite(value: object, what: str) -> float:
     return number
 
 
-def latitude(value: object, what: str = "Latitude") -> float:
-    """A latitude in degrees, -90..90."""
+def latitude(value: object, what: str | None = None) -> float:
+    """A latitude in degrees, -90..90 (``what`` names it in messages)."""
+    what = what or _("Latitude")
     lat = finite(value, what)
     if not -90.0 <= lat <= 90.0:
         raise RejectedInputError(
@@ -38,8 +39,9 @@ def latitude(value: object, what: str = "Latitude") -> float:
     return lat
 
 
-def longitude(value: object, what: str = "Longitude") -> float:
-    """A longitude in degrees, -180..180."""
+def longitude(value: object, what: str | None = None) -> float:
+    """A longitude in degrees, -180..180 (``what`` names it in messages)."""
+    what = what or _("Longitude")
     lon = finite(value, what)
     if not -180.0 <= lon <= 180.0:
         raise RejectedInputError(
@@ -52,9 +54,15 @@ def longitude(value: object, what: str = "Longitude") -> float:
     return lon
 
 
-def point(lat: object, lon: object, what: str = "Point") -> tuple[float, float]:
-    """A (latitude, longitude) pair, both checked."""
-    return latitude(lat, f"{what} latitude"), longitude(lon, f"{what} longitude")
+def point(lat: object, lon: object, what: str | None = None) -> tuple[float, float]:
+    """A (latitude, longitude) pair, both checked (``what`` names the point in messages)."""
+    what = what or _("Point")
+    # TRANSLATORS: %(what)s names a point, e.g. "Incident location"; the phrase starts a
+    # sentence such as "... must be between -90 and 90 degrees".
+    lat_name = _("%(what)s latitude", what=what)
+    # TRANSLATORS: as "%(what)s latitude", for the longitude.
+    lon_name = _("%(what)s longitude", what=what)
+    return latitude(lat, lat_name), longitude(lon, lon_name)
 
 
 def non_negative(value: object, what: str) -> float:
@@ -71,13 +79,14 @@ def non_negative(value: object, what: str) -> float:
     return number
 
 
-def bearing(value: object, what: str = "Bearing") -> float:
+def bearing(value: object, what: str | None = None) -> float:
     """A compass bearing in degrees, normalised to 0..360."""
-    return finite(value, what) % 360.0
+    return finite(value, what or _("Bearing")) % 360.0
 
 
-def aware(when: object, what: str = "Time") -> datetime:
+def aware(when: object, what: str | None = None) -> datetime:
     """A timezone-aware datetime; naive times are refused because they are ambiguous."""
+    what = what or _("Time")
     if not isinstance(when, datetime):
         raise RejectedInputError(
             _("%(what)s must be a date and time, got %(when)s.", what=what, when=repr(when))

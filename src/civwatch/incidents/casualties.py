@@ -116,7 +116,7 @@ def normalise(figures: Mapping[str, Any] | None) -> dict[str, Any]:
     """Checked, canonical casualty figures (unknown kinds or groups are clear errors)."""
     result: dict[str, Any] = {}
     for kind, value in (figures or {}).items():
-        kind_code = choose(kind, CASUALTY_KINDS, "casualty kind")
+        kind_code = choose(kind, CASUALTY_KINDS, _("casualty kind"))
         doc = _figure(value, kind_code)
         groups_in = value.get("groups") or {}
         if not isinstance(groups_in, Mapping):
@@ -125,7 +125,7 @@ def normalise(figures: Mapping[str, Any] | None) -> dict[str, Any]:
             )
         groups: dict[str, Any] = {}
         for group, gvalue in groups_in.items():
-            code = choose(group, CASUALTY_GROUPS, "casualty group")
+            code = choose(group, CASUALTY_GROUPS, _("casualty group"))
             gdoc = _figure(gvalue, f"{kind_code}.{code}")
             if gdoc["min"] > doc["max"]:
                 raise RejectedInputError(
@@ -162,13 +162,13 @@ def parse_figures(specs: Iterable[str]) -> dict[str, Any]:
                     spec=repr(spec),
                 )
             )
-        kind = choose(match.group(1), CASUALTY_KINDS, "casualty kind")
+        kind = choose(match.group(1), CASUALTY_KINDS, _("casualty kind"))
         r = parse_range(match.group(3))
         source = (match.group(4) or "").strip() or None
         figure = {"min": r.low, "max": r.high, "source": source}
         entry = raw.setdefault(kind, {})
         if match.group(2):
-            group = choose(match.group(2), CASUALTY_GROUPS, "casualty group")
+            group = choose(match.group(2), CASUALTY_GROUPS, _("casualty group"))
             entry.setdefault("groups", {})[group] = figure
         else:
             if "min" in entry:

@@ -108,12 +108,12 @@ def check_doc(session: Session, doc: Mapping[str, Any], places: Gazetteer | None
             _("Unknown incident field(s): %(names)s.", names=", ".join(sorted(unknown)))
         )
     out: dict[str, Any] = {}
-    out["title"] = clean_text(doc.get("title"), "The title", MAX_TITLE, required=True)
-    out["narrative"] = clean_text(doc.get("narrative"), "The narrative", MAX_TEXT)
+    out["title"] = clean_text(doc.get("title"), _("The title"), MAX_TITLE, required=True)
+    out["narrative"] = clean_text(doc.get("narrative"), _("The narrative"), MAX_TEXT)
     if doc.get("start") is None:
         raise RejectedInputError(_("Say when the incident happened (start time)."))
-    start = _time(doc["start"], "The start time")
-    end = start if doc.get("end") is None else _time(doc["end"], "The end time")
+    start = _time(doc["start"], _("The start time"))
+    end = start if doc.get("end") is None else _time(doc["end"], _("The end time"))
     if end < start:
         raise RejectedInputError(
             _(
@@ -128,12 +128,12 @@ def check_doc(session: Session, doc: Mapping[str, Any], places: Gazetteer | None
         )
     out["start"], out["end"] = iso(start), iso(end)
     out["time_precision"] = choose(
-        doc.get("time_precision") or "exact", TIME_PRECISIONS, "time precision"
+        doc.get("time_precision") or "exact", TIME_PRECISIONS, _("time precision")
     )
     if doc.get("lat") is None or doc.get("lon") is None:
         raise RejectedInputError(_("Say where the incident happened (latitude and longitude)."))
-    lat, lon = validation.point(doc["lat"], doc["lon"], "Incident location")
-    radius = validation.non_negative(doc.get("radius_m", 0.0) or 0.0, "The precision radius")
+    lat, lon = validation.point(doc["lat"], doc["lon"], _("Incident location"))
+    radius = validation.non_negative(doc.get("radius_m", 0.0) or 0.0, _("The precision radius"))
     if radius > MAX_RADIUS_M:
         raise RejectedInputError(
             _(
@@ -142,9 +142,9 @@ def check_doc(session: Session, doc: Mapping[str, Any], places: Gazetteer | None
             )
         )
     out["lat"], out["lon"], out["radius_m"] = lat, lon, radius
-    settlement = clean_text(doc.get("settlement"), "The settlement", 255) or None
-    raion = clean_text(doc.get("raion"), "The raion", 255) or None
-    oblast = clean_text(doc.get("oblast"), "The oblast", 255) or None
+    settlement = clean_text(doc.get("settlement"), _("The settlement"), 255) or None
+    raion = clean_text(doc.get("raion"), _("The raion"), 255) or None
+    oblast = clean_text(doc.get("oblast"), _("The oblast"), 255) or None
     if places is not None and (settlement is None or oblast is None):
         try:
             place = places.reverse(lat, lon, max_distance_m=SETTLEMENT_SEARCH_M)
@@ -163,14 +163,14 @@ def check_doc(session: Session, doc: Mapping[str, Any], places: Gazetteer | None
     out["weapons"] = _terms(session, "weapon", doc.get("weapons"))
     out["objects"] = _terms(session, "object", doc.get("objects"))
     out["casualties"] = casualties.normalise(doc.get("casualties"))
-    out["perpetrator"] = clean_text(doc.get("perpetrator"), "The perpetrator", 255) or None
+    out["perpetrator"] = clean_text(doc.get("perpetrator"), _("The perpetrator"), 255) or None
     confidence = doc.get("perpetrator_confidence")
     if out["perpetrator"] is None and confidence:
         raise RejectedInputError(_("A perpetrator confidence needs a perpetrator."))
     out["perpetrator_confidence"] = (
         None
         if out["perpetrator"] is None
-        else choose(confidence or "unclear", CONFIDENCES, "perpetrator confidence")
+        else choose(confidence or "unclear", CONFIDENCES, _("perpetrator confidence"))
     )
     out["ihl_concerns"] = _terms(session, "ihl_concern", doc.get("ihl_concerns"))
     return out

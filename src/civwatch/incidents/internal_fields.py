@@ -135,8 +135,8 @@ def set_internal_notes(
     ws: Workspace, incident_id: int, notes: str, *, actor: str | None, client: str | None = None
 ) -> dict[str, Any]:
     """Replace the incident's internal notes (logged as a digest)."""
-    text = clean_text(notes, "The internal notes", MAX_TEXT)
-    _, access = _internal_access(ws, incident_id, actor, "incident-internal-notes", client)
+    text = clean_text(notes, _("The internal notes"), MAX_TEXT)
+    _row, access = _internal_access(ws, incident_id, actor, "incident-internal-notes", client)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require(session, actor, Permission.INCIDENTS_WRITE)
@@ -173,16 +173,16 @@ def add_witness(
     """Record a witness of an incident (internal: never published or exported). Only the
     people who may see its witnesses may add one."""
     record: dict[str, Any] = {
-        "name": clean_text(name, "The witness's name", MAX_NAME, required=True),
-        "contact": clean_text(contact, "The contact", MAX_CONTACT),
-        "note": clean_text(note, "The note", MAX_TEXT),
+        "name": clean_text(name, _("The witness's name"), MAX_NAME, required=True),
+        "contact": clean_text(contact, _("The contact"), MAX_CONTACT),
+        "note": clean_text(note, _("The note"), MAX_TEXT),
         "lat": None,
         "lon": None,
     }
     if (lat is None) != (lon is None):
         raise RejectedInputError(_("Give both the latitude and the longitude of the witness."))
     if lat is not None and lon is not None:
-        record["lat"], record["lon"] = validation.point(lat, lon, "The witness's location")
+        record["lat"], record["lon"] = validation.point(lat, lon, _("The witness's location"))
     _internal_access(ws, incident_id, actor, "incident-witness-add", client)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
@@ -218,7 +218,7 @@ def remove_witness(
 ) -> dict[str, Any]:
     """Delete a witness record for good (the custody log keeps that it existed, not who);
     the answer, the remaining witnesses, is a read and audited as one."""
-    _, access = _internal_access(ws, incident_id, actor, "incident-witness-remove", client)
+    _row, access = _internal_access(ws, incident_id, actor, "incident-witness-remove", client)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require(session, actor, Permission.INCIDENTS_WRITE)

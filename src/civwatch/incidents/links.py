@@ -115,8 +115,8 @@ def link_in_session(
     now: datetime,
 ) -> EvidenceLink:
     """Link (or re-link with a new role or note) inside the caller's transaction."""
-    role = choose(role, LINK_ROLES, "link role")
-    note = clean_text(note, "The note", MAX_TEXT)
+    role = choose(role, LINK_ROLES, _("link role"))
+    note = clean_text(note, _("The note"), MAX_TEXT)
     previous = _latest_link(session, incident.id, item.id)
     if previous is not None and previous.linked and (previous.role, previous.note) == (role, note):
         raise RejectedInputError(

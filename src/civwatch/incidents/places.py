@@ -95,7 +95,7 @@ def import_places(ws: Workspace, path: Path, *, source: str, actor: str | None) 
                     raise RejectedInputError(_("no name"))
                 kind = resolve("object", row.get("kind") or "", extra)
                 lat, lon = validation.point(
-                    _number(row.get("lat")), _number(row.get("lon")), "Place"
+                    _number(row.get("lat")), _number(row.get("lon")), _("Place")
                 )
             except CivwatchError as exc:
                 rejected.append({"line": line, "reason": exc.message})
@@ -153,8 +153,8 @@ def places_near(
     ws: Workspace, lat: float, lon: float, radius_m: float, *, kinds: list[str] | None = None
 ) -> list[dict[str, Any]]:
     """Protected places within ``radius_m`` of a point, nearest first."""
-    lat, lon = validation.point(lat, lon, "Centre")
-    radius = validation.non_negative(radius_m, "Radius")
+    lat, lon = validation.point(lat, lon, _("Centre"))
+    radius = validation.non_negative(radius_m, _("Radius"))
     if radius > MAX_RADIUS_M:
         raise RejectedInputError(
             _("The radius is at most %(radius)s m.", radius=format(MAX_RADIUS_M, "g"))
@@ -193,7 +193,7 @@ def places_near_incident(
     with ws.sessions() as session:
         incident: Incident = incident_row(session, incident_id)
         lat, lon, precision = incident.lat, incident.lon, incident.radius_m
-    radius = validation.non_negative(radius_m, "Radius") + precision
+    radius = validation.non_negative(radius_m, _("Radius")) + precision
     return {
         "incident": incident_id,
         "radius_m": radius,

@@ -242,7 +242,7 @@ def unlink_evidence(
     ws: Workspace, incident_id: int, sha256: str, *, reason: str, actor: str | None
 ) -> dict[str, Any]:
     """Remove a link (recorded as a new row superseding it, with the reason)."""
-    reason = clean_text(reason, "The reason", MAX_TEXT, required=True)
+    reason = clean_text(reason, _("The reason"), MAX_TEXT, required=True)
     found = find_item(ws, sha256)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)

@@ -29,7 +29,7 @@ def extra_terms(session: Session, kind: str) -> dict[str, str]:
 
 def list_terms(ws: Workspace, kind: str | None = None) -> list[dict[str, Any]]:
     """Every term (built-in and added), by kind then code."""
-    kinds = KINDS if kind is None else (choose(kind, KINDS, "vocabulary"),)
+    kinds = KINDS if kind is None else (choose(kind, KINDS, _("vocabulary")),)
     out: list[dict[str, Any]] = []
     with ws.sessions() as session:
         for k in kinds:
@@ -43,7 +43,7 @@ def add_term(
     ws: Workspace, kind: str, label: str, *, code: str | None = None, actor: str | None
 ) -> dict[str, Any]:
     """Add a term to a vocabulary (admin only); its code is made from the label if not given."""
-    kind = choose(kind, KINDS, "vocabulary")
+    kind = choose(kind, KINDS, _("vocabulary"))
     label = (label or "").strip()
     if not label or len(label) > 255:
         raise RejectedInputError(_("A term needs a label of 1-255 characters."))

@@ -119,7 +119,7 @@ def _when(content: Mapping[str, Any], key: str, *, required: bool = False) -> st
 
 def check_record(session: Session, kind: str, content: Mapping[str, Any]) -> dict[str, Any]:
     """The record's content checked and canonical (unknown fields are refused)."""
-    kind = choose(kind, RECORD_KINDS, "verification record kind")
+    kind = choose(kind, RECORD_KINDS, _("verification record kind"))
     if not isinstance(content, Mapping):
         raise RejectedInputError(_("A verification record is an object of fields."))
     unknown = set(content) - set(RECORD_FIELDS[kind])
@@ -139,11 +139,11 @@ def check_record(session: Session, kind: str, content: Mapping[str, Any]) -> dic
         out["url"] = _text(content, "url")
         out["first_seen"] = _when(content, "first_seen")
         out["reliability"] = choose(
-            content.get("reliability") or "unclear", RELIABILITIES, "reliability"
+            content.get("reliability") or "unclear", RELIABILITIES, _("reliability")
         )
     elif kind == "geolocation":
-        lat, lon = validation.point(content.get("lat"), content.get("lon"), "Verified location")
-        precision = validation.non_negative(content.get("precision_m"), "Precision (metres)")
+        lat, lon = validation.point(content.get("lat"), content.get("lon"), _("Verified location"))
+        precision = validation.non_negative(content.get("precision_m"), _("Precision (metres)"))
         refs = content.get("references") or []
         if isinstance(refs, str) or not all(isinstance(r, str) for r in refs):
             raise RejectedInputError(_("References must be a list of texts."))
@@ -154,7 +154,7 @@ def check_record(session: Session, kind: str, content: Mapping[str, Any]) -> dic
             precision_m=precision,
             method=_text(content, "method", required=True),
             references=[r.strip() for r in refs if r.strip()],
-            confidence=choose(content.get("confidence") or "medium", LEVELS, "confidence"),
+            confidence=choose(content.get("confidence") or "medium", LEVELS, _("confidence")),
         )
     elif kind == "chronolocation":
         start = _when(content, "window_start", required=True)
@@ -296,7 +296,7 @@ def add_record(
         user = require(session, actor, Permission.INCIDENTS_WRITE)
         item = item_in_session(session, found.id)
         checked = check_record(session, kind, content)
-        kind = choose(kind, RECORD_KINDS, "verification record kind")
+        kind = choose(kind, RECORD_KINDS, _("verification record kind"))
         state = _state(session, item.id)
         what = _("Item %(sha256)s", sha256=item.sha256[:12])
         if state.status == "in_review":
@@ -391,7 +391,7 @@ def set_item_status(
     ws: Workspace, sha256: str, target: str, *, actor: str | None, reason: str | None = None
 ) -> dict[str, Any]:
     """Submit an item's verification for review with a proposed outcome, or reopen it."""
-    target = choose(target, ITEM_STATUSES, "item status")
+    target = choose(target, ITEM_STATUSES, _("item status"))
     found = find_item(ws, sha256)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)

@@ -224,7 +224,7 @@ def get_incident_authors(ws: Workspace, incident_id: int) -> dict[str, str]:
 
 
 def review_step(what: str, current: str, proposed: str | None, decision: str) -> Step:
-    decision = choose(decision, ("approve", "reject"), "review decision")
+    decision = choose(decision, ("approve", "reject"), _("review decision"))
     if current != "in_review" or proposed is None:
         raise RejectedInputError(
             _(
@@ -328,7 +328,7 @@ def set_incident_status(
     reason: str | None = None,
 ) -> dict[str, Any]:
     """Move an incident one step: start verification, submit an outcome, or reopen."""
-    target = choose(target, INCIDENT_STATUSES, "incident status")
+    target = choose(target, INCIDENT_STATUSES, _("incident status"))
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require(session, actor, Permission.INCIDENTS_WRITE)
@@ -402,7 +402,7 @@ def review_incident(
                 )
             )
         if change is not None:
-            choice = choose(decision, ("approve", "reject"), "review decision")
+            choice = choose(decision, ("approve", "reject"), _("review decision"))
             text = _reason(reason, choice == "reject", "a rejection")
             check_reviewer(what, user.username, None, {**authors, change.actor: "proposer"})
             changes.decide(ws, session, incident, change, choice, user.username, text, utcnow())

@@ -63,8 +63,8 @@ def set_location_precision(
     Investigators and verifiers may make it coarser; only a publisher may make it more
     precise (that exposes more, and is a publication decision).
     """
-    precision = choose(precision, PRECISIONS, "location precision")
-    note = _note(reason, "The reason", required=False)
+    precision = choose(precision, PRECISIONS, _("location precision"))
+    note = _note(reason, _("The reason"), required=False)
     if places is None:
         places = gazetteer_for(ws)
     with ws.sessions() as session, session.begin():
@@ -154,7 +154,7 @@ def publish_incident(
     not shown until one is approved."""
     from civwatch.incidents.workflow import publish_in_session
 
-    text = _note(note, "The note", required=False)
+    text = _note(note, _("The note"), required=False)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require(session, actor, Permission.PUBLISH)
@@ -174,7 +174,7 @@ def withdraw_incident(
     (a reopening, or its last verified evidence losing its status, also withdraws it)."""
     from civwatch.incidents.workflow import withdraw_in_session
 
-    text = _note(reason, "The reason")
+    text = _note(reason, _("The reason"))
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require(session, actor, Permission.PUBLISH)
@@ -196,7 +196,7 @@ def correct_incident(
     changes in public."""
     from civwatch.incidents.changes import apply_waiting
 
-    text = _note(note, "The correction")
+    text = _note(note, _("The correction"))
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require(session, actor, Permission.PUBLISH)

@@ -65,7 +65,7 @@ def current_principal(request: Request) -> Principal | None:
     principal: Principal | None = None
     header = request.headers.get("authorization", "")
     if header:
-        scheme, _, secret = header.partition(" ")
+        scheme, _space, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise NotAuthenticatedError(_("Send an API token as 'Authorization: Bearer TOKEN'."))
         principal = resolve_token(ws, secret.strip())

@@ -129,7 +129,7 @@ class UploadMeter(BodyMeter):
         self.header = b""
 
     def _headers_finished(self) -> None:
-        _, options = parse_options_header(self.disposition)
+        _value, options = parse_options_header(self.disposition)
         self.is_file = b"filename" in options
         if self.is_file:
             self.files += 1
