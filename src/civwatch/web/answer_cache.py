@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
+from civwatch.i18n import current_language
 from civwatch.incidents.versions import incidents_version, public_version
 from civwatch.workspace import Workspace
 
@@ -111,9 +112,11 @@ def cached_answer(
     with ws.sessions() as session:
         version = public_version(session) if public else incidents_version(session)
     cache: AnswerCache = request.app.state.answer_cache
-    # Keyed on the path and query only: answers never depend on the Host header, so a
-    # visitor varying it must not fill the cache with copies.
-    answer = cache.get(request.url.path + "?" + request.url.query, version, make)
+    # Keyed on the language, the path and the query only: answers never depend on the Host
+    # header, so a visitor varying it must not fill the cache with copies; they do speak
+    # the reader's language (feeds, charts), so each language has its own copy.
+    key = f"{current_language()} {request.url.path}?{request.url.query}"
+    answer = cache.get(key, version, make)
     return revalidated(request, answer.body, answer.etag, media_type)
 
 
