@@ -265,7 +265,11 @@ def public_histories(session: Session, ids: Sequence[int]) -> dict[int, list[dic
             public[t.incident_id] = False
             note = t.reason or ""
             if t.act == "reopen":
-                note = "Reopened for verification" + (f": {note}" if note else ".")
+                note = (
+                    _("Reopened for verification: %(note)s", note=note)
+                    if note
+                    else _("Reopened for verification.")
+                )
             events[t.incident_id].append((t.at, t.custody_leaf, "withdrawn", note))
     for c in session.connection().execute(
         select(Correction.incident_id, Correction.at, Correction.custody_leaf, Correction.note)
