@@ -68,10 +68,8 @@ class Workspace:
         if not (settings.data_dir / MARKER).is_file():
             raise NotInitialisedError(
                 _(
-                    (
-                        "%(data_dir)s is not a civwatch data folder: run `civwatch init "
-                        "--data-dir %(data_dir)s` first."
-                    ),
+                    "%(data_dir)s is not a civwatch data folder: run `civwatch init "
+                    "--data-dir %(data_dir)s` first.",
                     data_dir=settings.data_dir,
                 )
             )

@@ -254,10 +254,8 @@ class Gazetteer:
         if chosen is None or chosen[0] > limit:
             raise NotFoundError(
                 _(
-                    (
-                        "No settlement within %(limit)s km of %(lat)s, %(lon)s; the gazetteer "
-                        "covers %(names)s."
-                    ),
+                    "No settlement within %(limit)s km of %(lat)s, %(lon)s; the gazetteer "
+                    "covers %(names)s.",
                     limit=format(limit / 1000, "g"),
                     lat=format(lat, ".5f"),
                     lon=format(lon, ".5f"),

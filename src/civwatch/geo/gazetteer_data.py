@@ -71,10 +71,8 @@ def _source_versions() -> str:
     except metadata.PackageNotFoundError as err:
         raise ConfigurationError(
             _(
-                (
-                    "The gazetteer needs the Python package %(name)s; install civwatch's "
-                    "dependencies again."
-                ),
+                "The gazetteer needs the Python package %(name)s; install civwatch's "
+                "dependencies again.",
                 name=repr(err.name),
             )
         ) from err

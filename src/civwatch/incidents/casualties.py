@@ -53,10 +53,8 @@ class PeopleRange:
         if self.low > self.high:
             raise RejectedInputError(
                 _(
-                    (
-                        "The range %(low)s-%(high)s is inverted: the minimum must not exceed the "
-                        "maximum."
-                    ),
+                    "The range %(low)s-%(high)s is inverted: the minimum must not exceed the "
+                    "maximum.",
                     low=self.low,
                     high=self.high,
                 )
@@ -154,11 +152,9 @@ def parse_figures(specs: Iterable[str]) -> dict[str, Any]:
         if match is None:
             raise RejectedInputError(
                 _(
-                    (
-                        "%(spec)s is not a casualty figure; write "
-                        "KIND[.GROUP]=MIN[-MAX][@SOURCE], e.g. killed=3-5@Regional "
-                        "administration or injured.children=2."
-                    ),
+                    "%(spec)s is not a casualty figure; write "
+                    "KIND[.GROUP]=MIN[-MAX][@SOURCE], e.g. killed=3-5@Regional "
+                    "administration or injured.children=2.",
                     spec=repr(spec),
                 )
             )

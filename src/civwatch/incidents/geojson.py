@@ -108,10 +108,8 @@ def parse_bbox(text: str) -> BBox:
     if south > north:
         raise RejectedInputError(
             _(
-                (
-                    "bbox south %(south)s is north of north %(north)s: the order is "
-                    "west,south,east,north."
-                ),
+                "bbox south %(south)s is north of north %(north)s: the order is "
+                "west,south,east,north.",
                 south=format(south, "g"),
                 north=format(north, "g"),
             )
@@ -133,11 +131,9 @@ def parse_bbox(text: str) -> BBox:
             return BBox(west, south, east, north)  # crosses the antimeridian (RFC 7946 5.2)
         raise RejectedInputError(
             _(
-                (
-                    "bbox west %(west)s is east of east %(east)s. To cross the antimeridian give "
-                    "longitudes in -180..180 with west > east (e.g. 170,-50,-170,-30); otherwise "
-                    "the order is west,south,east,north."
-                ),
+                "bbox west %(west)s is east of east %(east)s. To cross the antimeridian give "
+                "longitudes in -180..180 with west > east (e.g. 170,-50,-170,-30); otherwise "
+                "the order is west,south,east,north.",
                 west=format(west, "g"),
                 east=format(east, "g"),
             )

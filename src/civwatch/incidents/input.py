@@ -180,10 +180,7 @@ class FigureInput(BaseModel):
         except ValidationError:
             raise rejected(
                 _(
-                    (
-                        "The source of a casualty figure must be text of at most %(limit)s "
-                        "characters."
-                    ),
+                    "The source of a casualty figure must be text of at most %(limit)s characters.",
                     limit=MAX_SOURCE,
                 )
             ) from None

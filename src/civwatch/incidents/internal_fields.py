@@ -109,12 +109,10 @@ def _internal_access(
         )
         raise PermissionDeniedError(
             _(
-                (
-                    "Only the people who work on incident %(incident_id)s (who recorded, edited "
-                    "or verified it, linked its evidence, moved its status or added its "
-                    "witnesses) may see or change its witnesses and internal notes; verifiers "
-                    "may while it waits for review. Ask its team to add you to the work."
-                ),
+                "Only the people who work on incident %(incident_id)s (who recorded, edited "
+                "or verified it, linked its evidence, moved its status or added its "
+                "witnesses) may see or change its witnesses and internal notes; verifiers "
+                "may while it waits for review. Ask its team to add you to the work.",
                 incident_id=incident_id,
             )
         )

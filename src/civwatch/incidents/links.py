@@ -179,11 +179,9 @@ def unlink_in_session(
     if incident.visibility == "public" and verified == {item.id}:
         raise RejectedInputError(
             _(
-                (
-                    "Item %(sha256)s is the last verified evidence of incident %(id)s, which is "
-                    "public: a public incident cannot stay up without verified evidence. Link "
-                    "another verified item first, or have a publisher withdraw the incident."
-                ),
+                "Item %(sha256)s is the last verified evidence of incident %(id)s, which is "
+                "public: a public incident cannot stay up without verified evidence. Link "
+                "another verified item first, or have a publisher withdraw the incident.",
                 sha256=item.sha256[:12],
                 id=incident.id,
             )

@@ -137,11 +137,9 @@ def update_incident(
         if expected_revision is not None and incident.revision != expected_revision:
             raise ConflictError(
                 _(
-                    (
-                        "Incident %(id)s is at revision %(revision)s, not %(expected_revision)s: "
-                        "someone changed it since you read it. Reload it and apply your change "
-                        "again."
-                    ),
+                    "Incident %(id)s is at revision %(revision)s, not %(expected_revision)s: "
+                    "someone changed it since you read it. Reload it and apply your change "
+                    "again.",
                     id=incident.id,
                     revision=incident.revision,
                     expected_revision=expected_revision,
@@ -150,10 +148,8 @@ def update_incident(
         if incident.status == "in_review":
             raise RejectedInputError(
                 _(
-                    (
-                        "Incident %(id)s is in review: a reviewer must approve or reject it "
-                        "before its content can change."
-                    ),
+                    "Incident %(id)s is in review: a reviewer must approve or reject it "
+                    "before its content can change.",
                     id=incident.id,
                 )
             )
@@ -191,11 +187,9 @@ def _refuse_while_change_open(session: Session, incident: Incident) -> None:
     if change.state == "pending":
         raise RejectedInputError(
             _(
-                (
-                    "Incident %(id)s has a change in review (revision %(revision)s, proposed by "
-                    "%(actor)s): a verifier must approve or reject it before the incident can "
-                    "change again."
-                ),
+                "Incident %(id)s has a change in review (revision %(revision)s, proposed by "
+                "%(actor)s): a verifier must approve or reject it before the incident can "
+                "change again.",
                 id=incident.id,
                 revision=change.revision,
                 actor=change.actor,
@@ -203,11 +197,9 @@ def _refuse_while_change_open(session: Session, incident: Incident) -> None:
         )
     raise RejectedInputError(
         _(
-            (
-                "Incident %(id)s has an approved change (revision %(revision)s) that waits for a "
-                "publisher to publish it as a correction: the incident can change again after "
-                "that."
-            ),
+            "Incident %(id)s has an approved change (revision %(revision)s) that waits for a "
+            "publisher to publish it as a correction: the incident can change again after "
+            "that.",
             id=incident.id,
             revision=change.revision,
         )

@@ -245,9 +245,7 @@ def score(basis: Basis, incident: Incident, cluster_incidents: set[int]) -> dict
         )
     if incident.id in cluster_incidents:
         parts["cluster"] = 1.0
-        reasons.append(
-            _("a copy of this media (same cluster) is already linked to the incident")
-        )
+        reasons.append(_("a copy of this media (same cluster) is already linked to the incident"))
     if basis.caption_key and incident.text_key:
         sim = cosine(trigrams(basis.caption_key), trigrams(incident.text_key))
         parts["caption"] = sim

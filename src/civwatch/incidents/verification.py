@@ -302,20 +302,16 @@ def add_record(
         if state.status == "in_review":
             raise RejectedInputError(
                 _(
-                    (
-                        "%(what)s is in review: a verifier must approve or reject it before "
-                        "records can be added."
-                    ),
+                    "%(what)s is in review: a verifier must approve or reject it before "
+                    "records can be added.",
                     what=what,
                 )
             )
         if state.status in FINAL:
             raise RejectedInputError(
                 _(
-                    (
-                        "%(what)s is %(status)s; reopen it (status under_verification, with a "
-                        "reason) before adding records."
-                    ),
+                    "%(what)s is %(status)s; reopen it (status under_verification, with a "
+                    "reason) before adding records.",
                     what=what,
                     status=state.status,
                 )
@@ -334,10 +330,8 @@ def add_record(
             if previous.kind != kind:
                 raise RejectedInputError(
                     _(
-                        (
-                            "Record %(supersedes)s is a %(kind)s record; a %(new_kind)s record "
-                            "cannot supersede it."
-                        ),
+                        "Record %(supersedes)s is a %(kind)s record; a %(new_kind)s record "
+                        "cannot supersede it.",
                         supersedes=supersedes,
                         kind=previous.kind,
                         new_kind=kind,
@@ -348,10 +342,8 @@ def add_record(
             ).first():
                 raise RejectedInputError(
                     _(
-                        (
-                            "Record %(supersedes)s is already superseded; supersede its newest "
-                            "version."
-                        ),
+                        "Record %(supersedes)s is already superseded; supersede its newest "
+                        "version.",
                         supersedes=supersedes,
                     )
                 )

@@ -214,10 +214,8 @@ def resolve(kind: str, value: str, extra: dict[str, str] | None = None) -> str:
     known = ", ".join(sorted(terms))
     raise RejectedInputError(
         _(
-            (
-                "Unknown %(kind)s %(value)s; known terms: %(known)s. An admin can add a term "
-                "with `civwatch incident vocab add`."
-            ),
+            "Unknown %(kind)s %(value)s; known terms: %(known)s. An admin can add a term "
+            "with `civwatch incident vocab add`.",
             kind=kind.replace("_", " "),
             value=repr(value),
             known=known,

@@ -64,9 +64,7 @@ def _reason(reason: str | None, needed: bool, act: str) -> str | None:
     if needed and not text:
         raise RejectedInputError(_("Say why (%(act)s needs a reason).", act=act))
     if len(text) > MAX_REASON:
-        raise RejectedInputError(
-            _("A reason is at most %(limit)s characters.", limit=MAX_REASON)
-        )
+        raise RejectedInputError(_("A reason is at most %(limit)s characters.", limit=MAX_REASON))
     return text or None
 
 
@@ -93,10 +91,8 @@ def plan(what: str, current: str, target: str, initial: str) -> Step:
     if current == "in_review":
         raise RejectedInputError(
             _(
-                (
-                    "%(what)s is in review (proposed outcome pending): a verifier other than the "
-                    "one who submitted it must approve or reject it first."
-                ),
+                "%(what)s is in review (proposed outcome pending): a verifier other than the "
+                "one who submitted it must approve or reject it first.",
                 what=what,
             )
         )
@@ -110,11 +106,9 @@ def plan(what: str, current: str, target: str, initial: str) -> Step:
         if current == initial:
             raise RejectedInputError(
                 _(
-                    (
-                        "%(what)s is %(current)s: it cannot become %(target)s without "
-                        "verification. Start verification first (status under_verification), "
-                        "then submit it for review."
-                    ),
+                    "%(what)s is %(current)s: it cannot become %(target)s without "
+                    "verification. Start verification first (status under_verification), "
+                    "then submit it for review.",
                     what=what,
                     current=current,
                     target=target,
@@ -122,10 +116,8 @@ def plan(what: str, current: str, target: str, initial: str) -> Step:
             )
         raise RejectedInputError(
             _(
-                (
-                    "%(what)s is already %(current)s; reopen it (status under_verification, with "
-                    "a reason) before proposing %(target)s."
-                ),
+                "%(what)s is already %(current)s; reopen it (status under_verification, with "
+                "a reason) before proposing %(target)s.",
                 what=what,
                 current=current,
                 target=target,
@@ -137,16 +129,14 @@ def plan(what: str, current: str, target: str, initial: str) -> Step:
 #: Why someone may not decide on a piece of work, by the part they had in it.
 NOT_YOURS = {
     "submitter": N_(
-        "%(reviewer)s submitted %(what)s for review and cannot review it: a second "
-        "verifier must."
+        "%(reviewer)s submitted %(what)s for review and cannot review it: a second verifier must."
     ),
     "item-records": N_(
         "%(reviewer)s wrote verification records for %(what)s and cannot approve or "
         "reject them: a second verifier must."
     ),
     "created": N_(
-        "%(reviewer)s recorded %(what)s and cannot approve or reject it: a second "
-        "verifier must."
+        "%(reviewer)s recorded %(what)s and cannot approve or reject it: a second verifier must."
     ),
     "revision": N_(
         "%(reviewer)s wrote a revision of %(what)s and cannot approve or reject it: a "
@@ -228,10 +218,8 @@ def review_step(what: str, current: str, proposed: str | None, decision: str) ->
     if current != "in_review" or proposed is None:
         raise RejectedInputError(
             _(
-                (
-                    "%(what)s is %(current)s, not in review: there is nothing to %(decision)s. "
-                    "Submit it for review first."
-                ),
+                "%(what)s is %(current)s, not in review: there is nothing to %(decision)s. "
+                "Submit it for review first.",
                 what=what,
                 current=current,
                 decision=decision,
@@ -262,10 +250,8 @@ def _needs_verified_evidence(session: Session, incident: Incident, doing: str) -
     if _verified_items(session, incident) == 0:
         raise RejectedInputError(
             _(
-                (
-                    "Incident %(id)s has no linked evidence item that is verified: link evidence "
-                    "and have it verified (and reviewed) before %(doing)s."
-                ),
+                "Incident %(id)s has no linked evidence item that is verified: link evidence "
+                "and have it verified (and reviewed) before %(doing)s.",
                 id=incident.id,
                 doing=doing,
             )
@@ -342,10 +328,8 @@ def set_incident_status(
         if step.act == "reopen" and change is not None and change.state == "pending":
             raise RejectedInputError(
                 _(
-                    (
-                        "%(what)s has a change in review (revision %(revision)s): a verifier "
-                        "must approve or reject it before the incident can be reopened."
-                    ),
+                    "%(what)s has a change in review (revision %(revision)s): a verifier "
+                    "must approve or reject it before the incident can be reopened.",
                     what=what,
                     revision=change.revision,
                 )
@@ -392,11 +376,9 @@ def review_incident(
         if change is not None and change.state == "approved":
             raise RejectedInputError(
                 _(
-                    (
-                        "The change to %(what)s (revision %(revision)s) is approved already: it "
-                        "waits for a publisher to publish it as a correction. There is nothing "
-                        "to review."
-                    ),
+                    "The change to %(what)s (revision %(revision)s) is approved already: it "
+                    "waits for a publisher to publish it as a correction. There is nothing "
+                    "to review.",
                     what=what,
                     revision=change.revision,
                 )

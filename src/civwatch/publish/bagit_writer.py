@@ -47,10 +47,8 @@ def _copy_media(media: MediaFile, path: Path) -> None:
     if digest.hexdigest() != media.sha256:
         raise IntegrityError(
             _(
-                (
-                    "The stored copy of item %(sha256)s no longer has its SHA-256 (damaged "
-                    "vault): run `civwatch verify`; no package was made."
-                ),
+                "The stored copy of item %(sha256)s no longer has its SHA-256 (damaged "
+                "vault): run `civwatch verify`; no package was made.",
                 sha256=media.sha256[:16],
             )
         )

@@ -84,10 +84,8 @@ def set_location_precision(
         if finer and not allows(user.roles, Permission.PUBLISH):
             raise PermissionDeniedError(
                 _(
-                    (
-                        "Only a publisher may make the public location more precise (%(before)s "
-                        "-> %(precision)s); you may make it coarser."
-                    ),
+                    "Only a publisher may make the public location more precise (%(before)s "
+                    "-> %(precision)s); you may make it coarser.",
                     before=before,
                     precision=precision,
                 )
@@ -204,10 +202,8 @@ def correct_incident(
         if incident.visibility != "public":
             raise RejectedInputError(
                 _(
-                    (
-                        "Incident %(id)s is not published: a correction is a public notice on a "
-                        "published incident. Edit the incident instead."
-                    ),
+                    "Incident %(id)s is not published: a correction is a public notice on a "
+                    "published incident. Edit the incident instead.",
                     id=incident.id,
                 )
             )

@@ -86,20 +86,16 @@ def create_redaction(
         if not _linked_incidents(session, item.id):
             raise RejectedInputError(
                 _(
-                    (
-                        "Item %(sha256)s is not linked to any incident: only evidence of an "
-                        "incident is redacted for publication."
-                    ),
+                    "Item %(sha256)s is not linked to any incident: only evidence of an "
+                    "incident is redacted for publication.",
                     sha256=item.sha256[:12],
                 )
             )
     if not item.media_type.startswith(("image/", "video/")):
         raise RejectedInputError(
             _(
-                (
-                    "Item %(sha256)s is %(media_type)s: only photos and videos can be redacted "
-                    "for publication."
-                ),
+                "Item %(sha256)s is %(media_type)s: only photos and videos can be redacted "
+                "for publication.",
                 sha256=item.sha256[:12],
                 media_type=item.media_type,
             )
@@ -214,10 +210,8 @@ def approve_redaction(
         if record.created_by == user.username:
             raise PermissionDeniedError(
                 _(
-                    (
-                        "%(username)s made redaction %(id)s and cannot approve it: a second "
-                        "person must check the preview."
-                    ),
+                    "%(username)s made redaction %(id)s and cannot approve it: a second "
+                    "person must check the preview.",
                     username=user.username,
                     id=record.id,
                 )

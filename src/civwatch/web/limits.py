@@ -135,9 +135,7 @@ class UploadMeter(BodyMeter):
             self.files += 1
             self.name = upload_name(options[b"filename"].decode("utf-8", "replace"))
             if self.files > MAX_FILES:
-                raise BodyTooLarge(
-                    _("Upload at most %(most)s files at a time.", most=MAX_FILES)
-                )
+                raise BodyTooLarge(_("Upload at most %(most)s files at a time.", most=MAX_FILES))
 
     def _data(self, data: bytes, start: int, end: int) -> None:
         size = end - start
@@ -146,10 +144,8 @@ class UploadMeter(BodyMeter):
             if self.fields > self.limit:
                 raise BodyTooLarge(
                     _(
-                        (
-                            "The fields of this upload (other than its files) are larger than "
-                            "the limit of %(limit)s bytes."
-                        ),
+                        "The fields of this upload (other than its files) are larger than "
+                        "the limit of %(limit)s bytes.",
                         limit=self.limit,
                     )
                 )
@@ -158,10 +154,8 @@ class UploadMeter(BodyMeter):
         if self.part > self.max_file:
             raise BodyTooLarge(
                 _(
-                    (
-                        "The file %(name)s is larger than the limit of %(max_file)s bytes per "
-                        "file: nothing of this upload was stored."
-                    ),
+                    "The file %(name)s is larger than the limit of %(max_file)s bytes per "
+                    "file: nothing of this upload was stored.",
                     name=repr(self.name),
                     max_file=self.max_file,
                 )

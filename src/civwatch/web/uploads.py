@@ -47,9 +47,7 @@ def receive_upload(
     if not files:
         raise RejectedInputError(_("Choose at least one file to upload."))
     if len(files) > MAX_FILES:
-        raise RejectedInputError(
-            _("Upload at most %(most)s files at a time.", most=MAX_FILES)
-        )
+        raise RejectedInputError(_("Upload at most %(most)s files at a time.", most=MAX_FILES))
     spool = Spool.create(ws.data_dir)
     try:
         for filename, stream in files:
