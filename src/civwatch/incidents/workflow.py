@@ -249,6 +249,8 @@ def _verified_items(session: Session, incident: Incident) -> int:
 def _needs_verified_evidence(session: Session, incident: Incident, doing: str) -> None:
     if _verified_items(session, incident) == 0:
         raise RejectedInputError(
+            # TRANSLATORS: %(doing)s is "proposing the incident as verified", "approving it as
+            # verified" or "publishing it" (each translated on its own).
             _(
                 "Incident %(id)s has no linked evidence item that is verified: link evidence "
                 "and have it verified (and reviewed) before %(doing)s.",
@@ -323,7 +325,7 @@ def set_incident_status(
         step = plan(what, incident.status, target, "reported")
         text = _reason(reason, step.act == "reopen", step.act)
         if step.proposed == "verified":
-            _needs_verified_evidence(session, incident, "proposing the incident as verified")
+            _needs_verified_evidence(session, incident, _("proposing the incident as verified"))
         change = changes.open_change(session, incident.id)
         if step.act == "reopen" and change is not None and change.state == "pending":
             raise RejectedInputError(
@@ -394,7 +396,7 @@ def review_incident(
         text = _reason(reason, step.act == "reject", "a rejection")
         check_reviewer(what, user.username, _submitter(session, incident.id), authors)
         if step.act == "approve" and step.to_status == "verified":
-            _needs_verified_evidence(session, incident, "approving it as verified")
+            _needs_verified_evidence(session, incident, _("approving it as verified"))
         _transition(ws, session, incident, step, user.username, text)
         session.flush()
         return incident_json(session, incident)
@@ -445,7 +447,7 @@ def publish_in_session(
                 status=incident.status,
             )
         )
-    _needs_verified_evidence(session, incident, "publishing it")
+    _needs_verified_evidence(session, incident, _("publishing it"))
     _transition(
         ws,
         session,
