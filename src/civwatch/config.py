@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from civwatch.errors import ConfigurationError
+from civwatch.i18n import _
 
 GIB = 1024**3
 #: Absolute links point here while no ``public_base_url`` is set: where ``civwatch serve``
@@ -184,4 +185,6 @@ def load_settings(**overrides: object) -> Settings:
             for e in exc.errors()
             if e["loc"]
         )
-        raise ConfigurationError(f"A setting is not valid. {problems}") from None
+        raise ConfigurationError(
+            _("A setting is not valid. %(problems)s", problems=problems)
+        ) from None

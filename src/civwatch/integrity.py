@@ -29,6 +29,7 @@ from civwatch.custody.signing import public_key_bytes
 from civwatch.db import read_snapshot
 from civwatch.errors import CivwatchError, IntegrityError
 from civwatch.evidence import integrity as evidence
+from civwatch.i18n import _
 from civwatch.incidents import integrity as incidents
 from civwatch.publish import integrity as publish
 from civwatch.workspace import HEADS_FILE, Workspace
@@ -234,12 +235,12 @@ def _in_processes(
         pending = {pool.submit(_do_task, 0, tasks[0], limit, kept): 0}
         tasks += plan(session, everything, limit)[1:]  # the first is the log pass
         if len(tasks) > MAX_TASKS:
-            raise IntegrityError("This workspace is too large to check in pieces.")
+            raise IntegrityError(_("This workspace is too large to check in pieces."))
         for number, task in enumerate(tasks[1:], 1):
             pending[pool.submit(_do_task, number, task, limit, kept)] = number
         board = _Board(tasks, progress)
         while pending:
-            finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            finished, _waiting = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
             for future in finished:
                 results.append(future.result())
                 number = pending.pop(future)

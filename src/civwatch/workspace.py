@@ -22,6 +22,7 @@ from civwatch.custody.log import CustodyLog
 from civwatch.custody.signing import TreeHead, create_signing_key, load_signing_key
 from civwatch.db import make_engine, migrate, schema_revision, session_factory
 from civwatch.errors import ConfigurationError, NotInitialisedError
+from civwatch.i18n import _
 from civwatch.vault import BlobStore, open_blob_store
 
 MARKER = "civwatch.json"
@@ -44,7 +45,9 @@ class Workspace:
         """Create (or complete) the data folder; returns the workspace and whether it was new."""
         data_dir = settings.data_dir
         if data_dir.exists() and not data_dir.is_dir():
-            raise ConfigurationError(f"{data_dir} exists and is not a folder.")
+            raise ConfigurationError(
+                _("%(data_dir)s exists and is not a folder.", data_dir=data_dir)
+            )
         data_dir.mkdir(parents=True, exist_ok=True)
         marker = data_dir / MARKER
         created = not marker.exists()
@@ -64,13 +67,19 @@ class Workspace:
         """Open an initialised data folder; a clear error says how to create one."""
         if not (settings.data_dir / MARKER).is_file():
             raise NotInitialisedError(
-                f"{settings.data_dir} is not a civwatch data folder: "
-                f"run `civwatch init --data-dir {settings.data_dir}` first."
+                _(
+                    "%(data_dir)s is not a civwatch data folder: run `civwatch init "
+                    "--data-dir %(data_dir)s` first.",
+                    data_dir=settings.data_dir,
+                )
             )
         ws = cls._connect(settings)
         if schema_revision(ws.engine) is None:
             raise NotInitialisedError(
-                f"The database of {settings.data_dir} has no schema: run `civwatch init` again."
+                _(
+                    "The database of %(data_dir)s has no schema: run `civwatch init` again.",
+                    data_dir=settings.data_dir,
+                )
             )
         return ws
 

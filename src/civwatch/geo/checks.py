@@ -16,6 +16,7 @@ from civwatch.errors import RejectedInputError
 from civwatch.geo import validation
 from civwatch.geo.distance import geodesic_m
 from civwatch.geo.sun import DEFAULT_TZ, zone
+from civwatch.i18n import _
 
 _EXIF_TIME = re.compile(
     r"^\s*(\d{4})[:\-](\d{2})[:\-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?"
@@ -31,7 +32,7 @@ def _parse_offset(text: str) -> timezone:
     digits = text[1:].replace(":", "")
     hours, minutes = int(digits[:2]), int(digits[2:])
     if hours > 14 or minutes > 59:
-        raise RejectedInputError(f"Time offset {text!r} is out of range.")
+        raise RejectedInputError(_("Time offset %(text)s is out of range.", text=repr(text)))
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
@@ -43,7 +44,9 @@ def parse_exif_datetime(value: str, offset: str | None = None) -> datetime:
     """
     match = _EXIF_TIME.match(value) if isinstance(value, str) else None
     if match is None:
-        raise RejectedInputError(f"Cannot read {value!r} as an EXIF date and time.")
+        raise RejectedInputError(
+            _("Cannot read %(value)s as an EXIF date and time.", value=repr(value))
+        )
     year, month, day, hour, minute, second, fraction, inline = match.groups()
     try:
         parsed = datetime(
@@ -56,12 +59,16 @@ def parse_exif_datetime(value: str, offset: str | None = None) -> datetime:
             int((fraction or "0").ljust(6, "0")),
         )
     except ValueError as err:
-        raise RejectedInputError(f"{value!r} is not a real date and time.") from err
+        raise RejectedInputError(
+            _("%(value)s is not a real date and time.", value=repr(value))
+        ) from err
     given = inline
     if offset is not None and offset.strip():
         offset_match = _OFFSET.match(offset)
         if offset_match is None:
-            raise RejectedInputError(f"Cannot read {offset!r} as a time offset.")
+            raise RejectedInputError(
+                _("Cannot read %(offset)s as a time offset.", offset=repr(offset))
+            )
         given = offset_match.group(1)
     return parsed.replace(tzinfo=_parse_offset(given)) if given else parsed
 
@@ -87,10 +94,10 @@ def check_location(
     claimed_precision_m: float = 0.0,
 ) -> LocationCheck:
     """Flag when the EXIF GPS point is more than ``threshold_m`` (+ claim precision) away."""
-    exif_lat, exif_lon = validation.point(exif[0], exif[1], "EXIF GPS")
-    claim_lat, claim_lon = validation.point(claimed[0], claimed[1], "Claimed place")
-    threshold = validation.non_negative(threshold_m, "Distance threshold")
-    precision = validation.non_negative(claimed_precision_m, "Claimed precision")
+    exif_lat, exif_lon = validation.point(exif[0], exif[1], _("EXIF GPS"))
+    claim_lat, claim_lon = validation.point(claimed[0], claimed[1], _("Claimed place"))
+    threshold = validation.non_negative(threshold_m, _("Distance threshold"))
+    precision = validation.non_negative(claimed_precision_m, _("Claimed precision"))
     distance = geodesic_m(exif_lat, exif_lon, claim_lat, claim_lon)
     allowed = threshold + precision
     flagged = distance > allowed
@@ -171,9 +178,11 @@ def check_time(
     """
     for value, what in ((exif_time, "EXIF capture time"), (claimed_time, "Claimed time")):
         if not isinstance(value, datetime):
-            raise RejectedInputError(f"{what} must be a date and time, got {value!r}.")
+            raise RejectedInputError(
+                _("%(what)s must be a date and time, got %(value)s.", what=what, value=repr(value))
+            )
     if not isinstance(threshold, timedelta) or threshold < timedelta(0):
-        raise RejectedInputError("Time threshold must be a non-negative duration.")
+        raise RejectedInputError(_("Time threshold must be a non-negative duration."))
     notes: list[str] = []
     if exif_time.tzinfo is None:
         exif_utc, note = _local_to_utc(exif_time, local_tz)

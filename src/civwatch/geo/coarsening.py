@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from civwatch.errors import NotFoundError, RejectedInputError
 from civwatch.geo.gazetteer import Gazetteer, Place
+from civwatch.i18n import _
 
 #: From the most to the least precise.
 PRECISIONS: Final = ("exact", "settlement", "raion", "oblast")
@@ -111,7 +112,11 @@ def coarsen(
     Without a gazetteer it can only be less precise, never more."""
     if precision not in PRECISIONS:
         raise RejectedInputError(
-            f"Unknown location precision {precision!r}; use one of: {', '.join(PRECISIONS)}."
+            _(
+                "Unknown location precision %(precision)s; use one of: %(names)s.",
+                precision=repr(precision),
+                names=", ".join(PRECISIONS),
+            )
         )
     if precision == "exact":
         return {

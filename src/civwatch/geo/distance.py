@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from geographiclib.geodesic import Geodesic  # type: ignore[import-untyped,unused-ignore]
 
 from civwatch.geo import validation
+from civwatch.i18n import _
 
 #: Mean Earth radius (IUGG), metres.
 EARTH_RADIUS_M = 6_371_008.8
@@ -22,8 +23,8 @@ _WGS84 = Geodesic.WGS84
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in metres between two points on a sphere."""
-    lat1, lon1 = validation.point(lat1, lon1, "First point")
-    lat2, lon2 = validation.point(lat2, lon2, "Second point")
+    lat1, lon1 = validation.point(lat1, lon1, _("First point"))
+    lat2, lon2 = validation.point(lat2, lon2, _("Second point"))
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
@@ -32,16 +33,16 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def geodesic_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Shortest distance in metres on the WGS84 ellipsoid."""
-    lat1, lon1 = validation.point(lat1, lon1, "First point")
-    lat2, lon2 = validation.point(lat2, lon2, "Second point")
+    lat1, lon1 = validation.point(lat1, lon1, _("First point"))
+    lat2, lon2 = validation.point(lat2, lon2, _("Second point"))
     result = _WGS84.Inverse(lat1, lon1, lat2, lon2, Geodesic.DISTANCE)
     return float(result["s12"])
 
 
 def bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Initial compass bearing (0 = north, 90 = east) from the first point to the second."""
-    lat1, lon1 = validation.point(lat1, lon1, "First point")
-    lat2, lon2 = validation.point(lat2, lon2, "Second point")
+    lat1, lon1 = validation.point(lat1, lon1, _("First point"))
+    lat2, lon2 = validation.point(lat2, lon2, _("Second point"))
     result = _WGS84.Inverse(lat1, lon1, lat2, lon2, Geodesic.AZIMUTH)
     return float(result["azi1"]) % 360.0
 
@@ -50,7 +51,7 @@ def destination(lat: float, lon: float, bearing: float, distance_m: float) -> tu
     """The point reached going ``distance_m`` metres from (lat, lon) on ``bearing`` (WGS84)."""
     lat, lon = validation.point(lat, lon)
     bearing = validation.bearing(bearing)
-    distance_m = validation.non_negative(distance_m, "Distance")
+    distance_m = validation.non_negative(distance_m, _("Distance"))
     result = _WGS84.Direct(lat, lon, bearing, distance_m)
     lon2 = (float(result["lon2"]) + 180.0) % 360.0 - 180.0
     return float(result["lat2"]), lon2
@@ -58,7 +59,7 @@ def destination(lat: float, lon: float, bearing: float, distance_m: float) -> tu
 
 def bearing_difference_deg(a: float, b: float) -> float:
     """Smallest angle between two bearings, 0..180 degrees."""
-    d = abs(validation.finite(a, "Bearing") - validation.finite(b, "Bearing")) % 360.0
+    d = abs(validation.finite(a, _("Bearing")) - validation.finite(b, _("Bearing"))) % 360.0
     return 360.0 - d if d > 180.0 else d
 
 
@@ -89,8 +90,8 @@ def bounding_box(lat: float, lon: float, radius_m: float) -> BoundingBox:
 
     A slightly generous prefilter: exact distances are checked afterwards.
     """
-    lat, lon = validation.point(lat, lon, "Centre")
-    radius_m = validation.non_negative(radius_m, "Radius")
+    lat, lon = validation.point(lat, lon, _("Centre"))
+    radius_m = validation.non_negative(radius_m, _("Radius"))
     # 0.5 % margin covers the sphere-versus-ellipsoid difference.
     angular = radius_m * 1.005 / EARTH_RADIUS_M
     dlat = math.degrees(angular)

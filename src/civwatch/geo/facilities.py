@@ -18,6 +18,7 @@ from scipy.spatial import cKDTree  # type: ignore[import-untyped,unused-ignore]
 from civwatch.errors import RejectedInputError
 from civwatch.geo import validation
 from civwatch.geo.distance import EARTH_RADIUS_M, bounding_box
+from civwatch.i18n import _
 
 Points = Sequence[tuple[float, float]] | NDArray[np.float64]
 
@@ -35,11 +36,11 @@ def _as_array(points: Points) -> NDArray[np.float64]:
     if array.size == 0:
         return np.empty((0, 2), dtype=np.float64)
     if array.ndim != 2 or array.shape[1] != 2:
-        raise RejectedInputError("Points must be (latitude, longitude) pairs.")
+        raise RejectedInputError(_("Points must be (latitude, longitude) pairs."))
     if not np.isfinite(array).all():
-        raise RejectedInputError("Every point needs finite latitude and longitude.")
+        raise RejectedInputError(_("Every point needs finite latitude and longitude."))
     if (np.abs(array[:, 0]) > 90).any() or (np.abs(array[:, 1]) > 180).any():
-        raise RejectedInputError("A point lies outside latitude -90..90 or longitude -180..180.")
+        raise RejectedInputError(_("A point lies outside latitude -90..90 or longitude -180..180."))
     return array
 
 
@@ -69,8 +70,8 @@ def within_radius(points: Points, center: tuple[float, float], radius_m: float) 
 
     A bounding-box prefilter, then exact great-circle distances on what is left.
     """
-    lat, lon = validation.point(center[0], center[1], "Centre")
-    radius_m = validation.non_negative(radius_m, "Radius")
+    lat, lon = validation.point(center[0], center[1], _("Centre"))
+    radius_m = validation.non_negative(radius_m, _("Radius"))
     array = _as_array(points)
     box = bounding_box(lat, lon, radius_m)
     lats, lons = array[:, 0], array[:, 1]
@@ -97,8 +98,8 @@ class FacilityIndex:
 
     def within(self, center: tuple[float, float], radius_m: float) -> list[RadiusHit]:
         """Points within ``radius_m`` metres of ``center``, nearest first."""
-        lat, lon = validation.point(center[0], center[1], "Centre")
-        radius_m = validation.non_negative(radius_m, "Radius")
+        lat, lon = validation.point(center[0], center[1], _("Centre"))
+        radius_m = validation.non_negative(radius_m, _("Radius"))
         if len(self) == 0:
             return []
         angle = min(math.pi, radius_m / EARTH_RADIUS_M)

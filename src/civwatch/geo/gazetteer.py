@@ -32,6 +32,7 @@ from civwatch.geo import validation
 from civwatch.geo.facilities import haversine_many as _haversine_many
 from civwatch.geo.gazetteer_data import COUNTRIES, PlaceTable, load_table
 from civwatch.geo.names import query_keys
+from civwatch.i18n import _
 
 MAX_NAME_LENGTH = 200
 MatchKind = Literal["exact", "prefix", "fuzzy"]
@@ -143,14 +144,21 @@ class Gazetteer:
     def search(self, name: str, limit: int = 10) -> list[Candidate]:
         """Places matching ``name`` (any of Ukrainian, Russian, Latin spellings), best first."""
         if not isinstance(name, str) or not name.strip():
-            raise RejectedInputError("Give a place name to look up.")
+            raise RejectedInputError(_("Give a place name to look up."))
         if len(name) > MAX_NAME_LENGTH:
-            raise RejectedInputError(f"A place name is at most {MAX_NAME_LENGTH} characters.")
+            raise RejectedInputError(
+                _(
+                    "A place name is at most %(limit)s characters.",
+                    limit=MAX_NAME_LENGTH,
+                )
+            )
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
-            raise RejectedInputError("The number of results must be between 1 and 100.")
+            raise RejectedInputError(_("The number of results must be between 1 and 100."))
         exact_keys, loose_keys = query_keys(name)
         if not exact_keys:
-            raise RejectedInputError(f"{name!r} has no letters or digits to look up.")
+            raise RejectedInputError(
+                _("%(name)s has no letters or digits to look up.", name=repr(name))
+            )
         found: dict[int, tuple[MatchKind, float, str]] = {}
 
         def offer(index: int, kind: MatchKind, score: float, key: str) -> None:
@@ -206,7 +214,7 @@ class Gazetteer:
                 bucket = self._buckets.get((key[0], length))
                 if not bucket:
                     continue
-                for stored, score, _ in process.extract(
+                for stored, score, _index in process.extract(
                     key, bucket, scorer=fuzz.ratio, limit=25, score_cutoff=_FUZZY_CUTOFF
                 ):
                     for index in self._loose[stored]:
@@ -226,11 +234,11 @@ class Gazetteer:
         within ``max_distance_m`` (far from Ukraine and its neighbours, or out at sea).
         """
         lat, lon = validation.point(lat, lon)
-        limit = validation.non_negative(max_distance_m, "Maximum distance")
+        limit = validation.non_negative(max_distance_m, _("Maximum distance"))
         la, lo = math.radians(lat), math.radians(lon)
         vector = (math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la))
         count = min(_REVERSE_NEIGHBOURS, len(self.places))
-        _, found = self._tree.query(vector, k=count)
+        _distances, found = self._tree.query(vector, k=count)
         indices = np.atleast_1d(found).astype(np.intp)
         distances = _haversine_many(lat, lon, self._lat[indices], self._lon[indices])
         nearest_at = int(np.argmin(distances))
@@ -245,8 +253,14 @@ class Gazetteer:
         chosen = inside or nearest
         if chosen is None or chosen[0] > limit:
             raise NotFoundError(
-                f"No settlement within {limit / 1000:g} km of {lat:.5f}, {lon:.5f}; the "
-                f"gazetteer covers {', '.join(COUNTRIES)}."
+                _(
+                    "No settlement within %(limit)s km of %(lat)s, %(lon)s; the gazetteer "
+                    "covers %(names)s.",
+                    limit=format(limit / 1000, "g"),
+                    lat=format(lat, ".5f"),
+                    lon=format(lon, ".5f"),
+                    names=", ".join(COUNTRIES),
+                )
             )
         return replace(chosen[1], distance_m=chosen[0])
 

@@ -28,6 +28,7 @@ from civwatch.errors import ConfigurationError
 from civwatch.files import atomic_writer
 from civwatch.geo.names import fold, is_cyrillic, is_indexable, latin_variants, loose
 from civwatch.geo.regions import UKRAINE_ADMIN1
+from civwatch.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,11 @@ def _source_versions() -> str:
         )
     except metadata.PackageNotFoundError as err:
         raise ConfigurationError(
-            f"The gazetteer needs the Python package {err.name!r}; install civwatch's "
-            "dependencies again."
+            _(
+                "The gazetteer needs the Python package %(name)s; install civwatch's "
+                "dependencies again.",
+                name=repr(err.name),
+            )
         ) from err
 
 

@@ -21,6 +21,7 @@ from astral.sun import zenith_and_azimuth
 from civwatch.errors import RejectedInputError
 from civwatch.geo import validation
 from civwatch.geo.distance import bearing_difference_deg
+from civwatch.i18n import _
 
 #: Timezone used for "local" times unless told otherwise.
 DEFAULT_TZ = "Europe/Kyiv"
@@ -31,7 +32,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as err:
-        raise RejectedInputError(f"Unknown timezone {name!r}.") from err
+        raise RejectedInputError(_("Unknown timezone %(name)s.", name=repr(name))) from err
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,26 +171,28 @@ def shadow_times(
     """
     lat, lon = validation.point(lat, lon)
     if not isinstance(day, date) or isinstance(day, datetime):
-        raise RejectedInputError(f"Day must be a calendar date, got {day!r}.")
-    bearing = validation.bearing(bearing_deg, "Shadow bearing")
-    tolerance = validation.finite(tolerance_deg, "Bearing tolerance")
+        raise RejectedInputError(_("Day must be a calendar date, got %(day)s.", day=repr(day)))
+    bearing = validation.bearing(bearing_deg, _("Shadow bearing"))
+    tolerance = validation.finite(tolerance_deg, _("Bearing tolerance"))
     if not 0.0 < tolerance <= 90.0:
-        raise RejectedInputError("Bearing tolerance must be more than 0 and at most 90 degrees.")
+        raise RejectedInputError(_("Bearing tolerance must be more than 0 and at most 90 degrees."))
     target_elevation: float | None = None
     elevation_tolerance = tolerance
     if length_ratio is not None:
-        ratio = validation.finite(length_ratio, "Shadow length ratio")
+        ratio = validation.finite(length_ratio, _("Shadow length ratio"))
         if ratio <= 0.0:
-            raise RejectedInputError("Shadow length ratio must be more than 0.")
+            raise RejectedInputError(_("Shadow length ratio must be more than 0."))
         target_elevation = math.degrees(math.atan(1.0 / ratio))
         if elevation_tolerance_deg is not None:
-            elevation_tolerance = validation.finite(elevation_tolerance_deg, "Elevation tolerance")
+            elevation_tolerance = validation.finite(
+                elevation_tolerance_deg, _("Elevation tolerance")
+            )
             if not 0.0 < elevation_tolerance <= 90.0:
                 raise RejectedInputError(
-                    "Elevation tolerance must be more than 0 and at most 90 degrees."
+                    _("Elevation tolerance must be more than 0 and at most 90 degrees.")
                 )
     if not 1 <= step_s <= 3600:
-        raise RejectedInputError("Step must be between 1 and 3600 seconds.")
+        raise RejectedInputError(_("Step must be between 1 and 3600 seconds."))
     local = zone(tz)
     observer = Observer(lat, lon, 0.0)
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from civwatch.errors import RejectedInputError
 from civwatch.geo import validation
 from civwatch.geo.regions import UKRAINE_ADMIN1
+from civwatch.i18n import _
 from civwatch.incidents.models import Incident, IncidentObject
 from civwatch.incidents.terms import extra_terms
 from civwatch.incidents.vocabulary import INCIDENT_STATUSES, VISIBILITIES, choose, resolve, slug
@@ -69,21 +70,21 @@ class IncidentFilter:
     ) -> IncidentFilter:
         """A checked filter: unknown terms and inverted time ranges are clear errors."""
         checked_statuses = (
-            tuple(sorted({choose(s, INCIDENT_STATUSES, "status") for s in statuses}))
+            tuple(sorted({choose(s, INCIDENT_STATUSES, _("status")) for s in statuses}))
             if statuses
             else None
         )
         if start_from is not None:
-            start_from = validation.aware(start_from, "The start of the period").astimezone(UTC)
+            start_from = validation.aware(start_from, _("The start of the period")).astimezone(UTC)
         if start_to is not None:
-            start_to = validation.aware(start_to, "The end of the period").astimezone(UTC)
+            start_to = validation.aware(start_to, _("The end of the period")).astimezone(UTC)
         if start_from is not None and start_to is not None and start_to < start_from:
-            raise RejectedInputError("The period ends before it starts.")
+            raise RejectedInputError(_("The period ends before it starts."))
         return cls(
             statuses=checked_statuses,
             visibility=None
             if visibility is None
-            else choose(visibility, VISIBILITIES, "visibility"),
+            else choose(visibility, VISIBILITIES, _("visibility")),
             oblast=None if oblast is None else resolve_oblast(oblast),
             incident_type=None
             if incident_type is None
@@ -182,7 +183,7 @@ def _bucket(session: Session, period: Period) -> Any:
 
 def time_series(ws: Workspace, period: str = "day", **filters: Any) -> dict[str, Any]:
     """Per day or per ISO week (starting Monday, UTC): incidents and casualty ranges."""
-    chosen: Period = "week" if choose(period, ("day", "week"), "period") == "week" else "day"
+    chosen: Period = "week" if choose(period, ("day", "week"), _("period")) == "week" else "day"
     with ws.sessions() as session:
         flt = IncidentFilter.build(session, **filters)
         bucket = _bucket(session, chosen).label("period")

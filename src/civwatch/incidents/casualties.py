@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from civwatch.errors import RejectedInputError
+from civwatch.i18n import _
 from civwatch.incidents.vocabulary import CASUALTY_GROUPS, CASUALTY_KINDS, choose
 
 #: Largest count accepted for one figure (a typo guard, not a statement about the world).
@@ -35,15 +36,28 @@ class PeopleRange:
     def __post_init__(self) -> None:
         for value in (self.low, self.high):
             if isinstance(value, bool) or not isinstance(value, int):
-                raise RejectedInputError(f"A casualty count must be a whole number, got {value!r}.")
+                raise RejectedInputError(
+                    _("A casualty count must be a whole number, got %(value)s.", value=repr(value))
+                )
             if value < 0:
-                raise RejectedInputError(f"A casualty count cannot be negative, got {value}.")
+                raise RejectedInputError(
+                    _("A casualty count cannot be negative, got %(value)s.", value=value)
+                )
             if value > MAX_PEOPLE:
-                raise RejectedInputError(f"A casualty count above {MAX_PEOPLE} looks like a typo.")
+                raise RejectedInputError(
+                    _(
+                        "A casualty count above %(most)s looks like a typo.",
+                        most=MAX_PEOPLE,
+                    )
+                )
         if self.low > self.high:
             raise RejectedInputError(
-                f"The range {self.low}-{self.high} is inverted: the minimum must not exceed "
-                "the maximum."
+                _(
+                    "The range %(low)s-%(high)s is inverted: the minimum must not exceed the "
+                    "maximum.",
+                    low=self.low,
+                    high=self.high,
+                )
             )
 
     def __add__(self, other: PeopleRange) -> PeopleRange:
@@ -58,7 +72,9 @@ def range_bounds(text: str) -> tuple[int, int]:
     :class:`PeopleRange`)."""
     match = _RANGE.match(text) if isinstance(text, str) else None
     if match is None:
-        raise RejectedInputError(f"{text!r} is not a number of people or a range such as 3 or 3-5.")
+        raise RejectedInputError(
+            _("%(text)s is not a number of people or a range such as 3 or 3-5.", text=repr(text))
+        )
     low = int(match.group(1))
     high = int(match.group(2)) if match.group(2) is not None else low
     return low, high
@@ -78,15 +94,19 @@ def sum_ranges(ranges: Iterable[PeopleRange]) -> PeopleRange:
 
 def _figure(value: Mapping[str, Any], where: str) -> dict[str, Any]:
     if not isinstance(value, Mapping):
-        raise RejectedInputError(f"{where} must be an object with min, max and source.")
+        raise RejectedInputError(
+            _("%(where)s must be an object with min, max and source.", where=where)
+        )
     low = value.get("min")
     high = value.get("max", low)
     if low is None:
-        raise RejectedInputError(f"{where} needs at least a minimum.")
+        raise RejectedInputError(_("%(where)s needs at least a minimum.", where=where))
     r = PeopleRange(low, high)
     source = value.get("source")
     if source is not None and (not isinstance(source, str) or len(source) > 500):
-        raise RejectedInputError(f"The source of {where} must be text of at most 500 characters.")
+        raise RejectedInputError(
+            _("The source of %(where)s must be text of at most 500 characters.", where=where)
+        )
     return {"min": r.low, "max": r.high, "source": (source or None) and source.strip()}
 
 
@@ -94,19 +114,27 @@ def normalise(figures: Mapping[str, Any] | None) -> dict[str, Any]:
     """Checked, canonical casualty figures (unknown kinds or groups are clear errors)."""
     result: dict[str, Any] = {}
     for kind, value in (figures or {}).items():
-        kind_code = choose(kind, CASUALTY_KINDS, "casualty kind")
+        kind_code = choose(kind, CASUALTY_KINDS, _("casualty kind"))
         doc = _figure(value, kind_code)
         groups_in = value.get("groups") or {}
         if not isinstance(groups_in, Mapping):
-            raise RejectedInputError(f"The groups of {kind_code} must be an object.")
+            raise RejectedInputError(
+                _("The groups of %(kind_code)s must be an object.", kind_code=kind_code)
+            )
         groups: dict[str, Any] = {}
         for group, gvalue in groups_in.items():
-            code = choose(group, CASUALTY_GROUPS, "casualty group")
+            code = choose(group, CASUALTY_GROUPS, _("casualty group"))
             gdoc = _figure(gvalue, f"{kind_code}.{code}")
             if gdoc["min"] > doc["max"]:
                 raise RejectedInputError(
-                    f"{kind_code}.{code} is at least {gdoc['min']}, more than the at most "
-                    f"{doc['max']} {kind_code} in total."
+                    _(
+                        "%(kind_code)s.%(code)s is at least %(group_min)s, more than the "
+                        "at most %(total_max)s %(kind_code)s in total.",
+                        kind_code=kind_code,
+                        code=code,
+                        group_min=gdoc["min"],
+                        total_max=doc["max"],
+                    )
                 )
             groups[code] = gdoc
         if groups:
@@ -123,25 +151,32 @@ def parse_figures(specs: Iterable[str]) -> dict[str, Any]:
         match = _FIGURE.match(spec)
         if match is None:
             raise RejectedInputError(
-                f"{spec!r} is not a casualty figure; write KIND[.GROUP]=MIN[-MAX][@SOURCE], "
-                "e.g. killed=3-5@Regional administration or injured.children=2."
+                _(
+                    "%(spec)s is not a casualty figure; write "
+                    "KIND[.GROUP]=MIN[-MAX][@SOURCE], e.g. killed=3-5@Regional "
+                    "administration or injured.children=2.",
+                    spec=repr(spec),
+                )
             )
-        kind = choose(match.group(1), CASUALTY_KINDS, "casualty kind")
+        kind = choose(match.group(1), CASUALTY_KINDS, _("casualty kind"))
         r = parse_range(match.group(3))
         source = (match.group(4) or "").strip() or None
         figure = {"min": r.low, "max": r.high, "source": source}
         entry = raw.setdefault(kind, {})
         if match.group(2):
-            group = choose(match.group(2), CASUALTY_GROUPS, "casualty group")
+            group = choose(match.group(2), CASUALTY_GROUPS, _("casualty group"))
             entry.setdefault("groups", {})[group] = figure
         else:
             if "min" in entry:
-                raise RejectedInputError(f"The {kind} total is given twice.")
+                raise RejectedInputError(_("The %(kind)s total is given twice.", kind=kind))
             entry.update(figure)
     for kind, entry in raw.items():
         if "min" not in entry:
             raise RejectedInputError(
-                f"A breakdown of {kind} needs the {kind} total too (e.g. {kind}=3-5)."
+                _(
+                    "A breakdown of %(kind)s needs the %(kind)s total too (e.g. %(kind)s=3-5).",
+                    kind=kind,
+                )
             )
     return normalise(raw)
 

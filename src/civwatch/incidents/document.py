@@ -20,6 +20,7 @@ from civwatch.errors import NotFoundError, RejectedInputError
 from civwatch.geo import validation
 from civwatch.geo.coarsening import SETTLEMENT_SEARCH_M
 from civwatch.geo.gazetteer import Gazetteer, default_gazetteer
+from civwatch.i18n import _
 from civwatch.incidents import casualties
 from civwatch.incidents.input import MAX_RADIUS_M, MAX_TEXT, MAX_TITLE
 from civwatch.incidents.models import Incident, IncidentObject, IncidentWeapon
@@ -72,12 +73,14 @@ def clean_text(value: Any, what: str, limit: int, *, required: bool = False) -> 
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise RejectedInputError(f"{what} must be text.")
+        raise RejectedInputError(_("%(what)s must be text.", what=what))
     cleaned = str(value).replace("\x00", "").strip()
     if required and not cleaned:
-        raise RejectedInputError(f"{what} must not be empty.")
+        raise RejectedInputError(_("%(what)s must not be empty.", what=what))
     if len(cleaned) > limit:
-        raise RejectedInputError(f"{what} is at most {limit} characters.")
+        raise RejectedInputError(
+            _("%(what)s is at most %(limit)s characters.", what=what, limit=limit)
+        )
     return cleaned
 
 
@@ -86,7 +89,9 @@ def _time(value: Any, what: str) -> datetime:
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            raise RejectedInputError(f"{what} {value!r} is not an ISO 8601 time.") from None
+            raise RejectedInputError(
+                _("%(what)s %(value)s is not an ISO 8601 time.", what=what, value=repr(value))
+            ) from None
     return validation.aware(value, what).astimezone(UTC)
 
 
@@ -99,34 +104,47 @@ def check_doc(session: Session, doc: Mapping[str, Any], places: Gazetteer | None
     """``doc`` checked and made canonical; settlement and oblast filled from ``places``."""
     unknown = set(doc) - set(FIELDS)
     if unknown:
-        raise RejectedInputError(f"Unknown incident field(s): {', '.join(sorted(unknown))}.")
+        raise RejectedInputError(
+            _("Unknown incident field(s): %(names)s.", names=", ".join(sorted(unknown)))
+        )
     out: dict[str, Any] = {}
-    out["title"] = clean_text(doc.get("title"), "The title", MAX_TITLE, required=True)
-    out["narrative"] = clean_text(doc.get("narrative"), "The narrative", MAX_TEXT)
+    out["title"] = clean_text(doc.get("title"), _("The title"), MAX_TITLE, required=True)
+    out["narrative"] = clean_text(doc.get("narrative"), _("The narrative"), MAX_TEXT)
     if doc.get("start") is None:
-        raise RejectedInputError("Say when the incident happened (start time).")
-    start = _time(doc["start"], "The start time")
-    end = start if doc.get("end") is None else _time(doc["end"], "The end time")
+        raise RejectedInputError(_("Say when the incident happened (start time)."))
+    start = _time(doc["start"], _("The start time"))
+    end = start if doc.get("end") is None else _time(doc["end"], _("The end time"))
     if end < start:
         raise RejectedInputError(
-            f"The end {end.isoformat()} is before the start {start.isoformat()}."
+            _(
+                "The end %(end)s is before the start %(start)s.",
+                end=end.isoformat(),
+                start=start.isoformat(),
+            )
         )
     if start > utcnow() + timedelta(days=1):
-        raise RejectedInputError(f"The start {start.isoformat()} is in the future.")
+        raise RejectedInputError(
+            _("The start %(start)s is in the future.", start=start.isoformat())
+        )
     out["start"], out["end"] = iso(start), iso(end)
     out["time_precision"] = choose(
-        doc.get("time_precision") or "exact", TIME_PRECISIONS, "time precision"
+        doc.get("time_precision") or "exact", TIME_PRECISIONS, _("time precision")
     )
     if doc.get("lat") is None or doc.get("lon") is None:
-        raise RejectedInputError("Say where the incident happened (latitude and longitude).")
-    lat, lon = validation.point(doc["lat"], doc["lon"], "Incident location")
-    radius = validation.non_negative(doc.get("radius_m", 0.0) or 0.0, "The precision radius")
+        raise RejectedInputError(_("Say where the incident happened (latitude and longitude)."))
+    lat, lon = validation.point(doc["lat"], doc["lon"], _("Incident location"))
+    radius = validation.non_negative(doc.get("radius_m", 0.0) or 0.0, _("The precision radius"))
     if radius > MAX_RADIUS_M:
-        raise RejectedInputError(f"The precision radius is at most {MAX_RADIUS_M:g} m.")
+        raise RejectedInputError(
+            _(
+                "The precision radius is at most %(radius)s m.",
+                radius=format(MAX_RADIUS_M, "g"),
+            )
+        )
     out["lat"], out["lon"], out["radius_m"] = lat, lon, radius
-    settlement = clean_text(doc.get("settlement"), "The settlement", 255) or None
-    raion = clean_text(doc.get("raion"), "The raion", 255) or None
-    oblast = clean_text(doc.get("oblast"), "The oblast", 255) or None
+    settlement = clean_text(doc.get("settlement"), _("The settlement"), 255) or None
+    raion = clean_text(doc.get("raion"), _("The raion"), 255) or None
+    oblast = clean_text(doc.get("oblast"), _("The oblast"), 255) or None
     if places is not None and (settlement is None or oblast is None):
         try:
             place = places.reverse(lat, lon, max_distance_m=SETTLEMENT_SEARCH_M)
@@ -138,21 +156,21 @@ def check_doc(session: Session, doc: Mapping[str, Any], places: Gazetteer | None
             raion = raion or place.raion
     out["settlement"], out["raion"], out["oblast"] = settlement, raion, oblast
     if not doc.get("incident_type"):
-        raise RejectedInputError("Say what kind of incident it was (incident type).")
+        raise RejectedInputError(_("Say what kind of incident it was (incident type)."))
     out["incident_type"] = resolve(
         "incident_type", doc["incident_type"], extra_terms(session, "incident_type")
     )
     out["weapons"] = _terms(session, "weapon", doc.get("weapons"))
     out["objects"] = _terms(session, "object", doc.get("objects"))
     out["casualties"] = casualties.normalise(doc.get("casualties"))
-    out["perpetrator"] = clean_text(doc.get("perpetrator"), "The perpetrator", 255) or None
+    out["perpetrator"] = clean_text(doc.get("perpetrator"), _("The perpetrator"), 255) or None
     confidence = doc.get("perpetrator_confidence")
     if out["perpetrator"] is None and confidence:
-        raise RejectedInputError("A perpetrator confidence needs a perpetrator.")
+        raise RejectedInputError(_("A perpetrator confidence needs a perpetrator."))
     out["perpetrator_confidence"] = (
         None
         if out["perpetrator"] is None
-        else choose(confidence or "unclear", CONFIDENCES, "perpetrator confidence")
+        else choose(confidence or "unclear", CONFIDENCES, _("perpetrator confidence"))
     )
     out["ihl_concerns"] = _terms(session, "ihl_concern", doc.get("ihl_concerns"))
     return out

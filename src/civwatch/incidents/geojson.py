@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from civwatch.errors import RejectedInputError
+from civwatch.i18n import _
 from civwatch.incidents.aggregate import AnySelect, IncidentFilter, filtered
 from civwatch.incidents.models import Incident, IncidentWeapon
 from civwatch.incidents.terms import extra_terms
@@ -68,32 +69,60 @@ def _wrap(lon: float) -> float:
 def parse_bbox(text: str) -> BBox:
     """``west,south,east,north`` in degrees, checked, longitudes wrapped into -180..180."""
     parts = [p.strip() for p in (text or "").split(",")]
-    usage = (
+    usage = _(
         "Give bbox as four numbers west,south,east,north in degrees, e.g. bbox=22.1,44.3,40.2,52.4."
     )
     if len(parts) != 4:
-        raise RejectedInputError(f"bbox has {len(parts)} value(s), not 4. {usage}")
+        raise RejectedInputError(
+            _("bbox has %(count)s value(s), not 4. %(usage)s", count=len(parts), usage=usage)
+        )
     values: list[float] = []
     for name, part in zip(("west", "south", "east", "north"), parts, strict=True):
         try:
             value = float(part)
         except ValueError:
-            raise RejectedInputError(f"bbox {name} {part!r} is not a number. {usage}") from None
+            raise RejectedInputError(
+                _(
+                    "bbox %(name)s %(part)s is not a number. %(usage)s",
+                    name=name,
+                    part=repr(part),
+                    usage=usage,
+                )
+            ) from None
         if not math.isfinite(value):
-            raise RejectedInputError(f"bbox {name} must be a finite number. {usage}")
+            raise RejectedInputError(
+                _("bbox %(name)s must be a finite number. %(usage)s", name=name, usage=usage)
+            )
         values.append(value)
     west, south, east, north = values
     for name, lat in (("south", south), ("north", north)):
         if not -90.0 <= lat <= 90.0:
-            raise RejectedInputError(f"bbox {name} {lat:g} is not a latitude (-90 to 90). {usage}")
+            raise RejectedInputError(
+                _(
+                    "bbox %(name)s %(lat)s is not a latitude (-90 to 90). %(usage)s",
+                    name=name,
+                    lat=format(lat, "g"),
+                    usage=usage,
+                )
+            )
     if south > north:
         raise RejectedInputError(
-            f"bbox south {south:g} is north of north {north:g}: the order is west,south,east,north."
+            _(
+                "bbox south %(south)s is north of north %(north)s: the order is "
+                "west,south,east,north.",
+                south=format(south, "g"),
+                north=format(north, "g"),
+            )
         )
     for name, lon in (("west", west), ("east", east)):
         if not -540.0 <= lon <= 540.0:
             raise RejectedInputError(
-                f"bbox {name} {lon:g} is not a longitude (-180 to 180). {usage}"
+                _(
+                    "bbox %(name)s %(lon)s is not a longitude (-180 to 180). %(usage)s",
+                    name=name,
+                    lon=format(lon, "g"),
+                    usage=usage,
+                )
             )
     if east - west >= 360.0:  # the whole world in longitude
         return BBox(-180.0, south, 180.0, north)
@@ -101,9 +130,13 @@ def parse_bbox(text: str) -> BBox:
         if -180.0 <= east <= 180.0 and -180.0 <= west <= 180.0:
             return BBox(west, south, east, north)  # crosses the antimeridian (RFC 7946 5.2)
         raise RejectedInputError(
-            f"bbox west {west:g} is east of east {east:g}. To cross the antimeridian give "
-            "longitudes in -180..180 with west > east (e.g. 170,-50,-170,-30); otherwise the "
-            "order is west,south,east,north."
+            _(
+                "bbox west %(west)s is east of east %(east)s. To cross the antimeridian give "
+                "longitudes in -180..180 with west > east (e.g. 170,-50,-170,-30); otherwise "
+                "the order is west,south,east,north.",
+                west=format(west, "g"),
+                east=format(east, "g"),
+            )
         )
     return BBox(_wrap(west), south, _wrap(east), north)
 
@@ -219,9 +252,15 @@ def _dense(session: Session, box: BBox) -> bool:
 
 def _query(session: Session, q: MapQuery) -> tuple[AnySelect, dict[str, Any]]:
     if isinstance(q.limit, bool) or not 1 <= q.limit <= MAX_LIMIT:
-        raise RejectedInputError(f"limit must be 1-{MAX_LIMIT} (default {DEFAULT_LIMIT}).")
+        raise RejectedInputError(
+            _(
+                "limit must be 1-%(most)s (default %(default)s).",
+                most=MAX_LIMIT,
+                default=DEFAULT_LIMIT,
+            )
+        )
     if q.cursor is not None and q.cursor < 0:
-        raise RejectedInputError("cursor must be 0 or more (take it from the 'next' link).")
+        raise RejectedInputError(_("cursor must be 0 or more (take it from the 'next' link)."))
     flt = IncidentFilter.build(
         session,
         statuses=q.statuses,

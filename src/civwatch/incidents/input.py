@@ -31,6 +31,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from civwatch.errors import RejectedInputError
+from civwatch.i18n import N_, _
 from civwatch.incidents import vocabulary as vocab
 from civwatch.incidents.casualties import MAX_PEOPLE, PeopleRange
 
@@ -74,50 +75,78 @@ def _sentence(field: str, value: Any) -> str:
     """Why ``value`` cannot be the incident's ``field``."""
     shown = _shown(value)
     numbers = {
-        "lat": f"The latitude {shown} is not a number from -90 to 90 (such as 49.99).",
-        "lon": f"The longitude {shown} is not a number from -180 to 180 (such as 36.23).",
-        "radius_m": f"The precision radius {shown} is not a number of metres from 0 to "
-        f"{MAX_RADIUS_M:g}.",
+        "lat": _(
+            "The latitude %(value)s is not a number from -90 to 90 (such as 49.99).", value=shown
+        ),
+        "lon": _(
+            "The longitude %(value)s is not a number from -180 to 180 (such as 36.23).",
+            value=shown,
+        ),
+        "radius_m": _(
+            "The precision radius %(value)s is not a number of metres from 0 to %(radius)s.",
+            value=shown,
+            radius=format(MAX_RADIUS_M, "g"),
+        ),
     }
     times = {
-        "start": f"The start {shown} is not a date and time with its time zone, such as "
-        "2022-03-09T14:05:00+02:00.",
-        "end": f"The end {shown} is not a date and time with its time zone, such as "
-        "2022-03-09T14:05:00+02:00.",
+        "start": _(
+            "The start %(value)s is not a date and time with its time zone, such as "
+            "2022-03-09T14:05:00+02:00.",
+            value=shown,
+        ),
+        "end": _(
+            "The end %(value)s is not a date and time with its time zone, such as "
+            "2022-03-09T14:05:00+02:00.",
+            value=shown,
+        ),
     }
     texts = {
-        "title": f"The title must be text of at most {MAX_TITLE} characters.",
-        "narrative": f"The narrative must be text of at most {MAX_TEXT} characters.",
-        "time_precision": f"The time precision must be one of {', '.join(vocab.TIME_PRECISIONS)}.",
-        "settlement": "The settlement must be text of at most 255 characters.",
-        "raion": "The raion must be text of at most 255 characters.",
-        "oblast": "The oblast must be text of at most 255 characters.",
-        "incident_type": "The incident type must be text of at most 255 characters.",
-        "perpetrator": "The perpetrator must be text of at most 255 characters.",
-        "perpetrator_confidence": "The perpetrator confidence must be one of "
-        f"{', '.join(vocab.CONFIDENCES)}.",
-        "weapons": "The weapons must be a list of at most 50 terms.",
-        "objects": "The objects affected must be a list of at most 50 terms.",
-        "ihl_concerns": "The IHL concerns must be a list of at most 20 terms.",
-        "casualties": "The casualties must be figures for killed and injured, each with a "
-        "minimum, a maximum and a source.",
-        "revision": f"The revision {shown} is not a revision number.",
+        "title": _("The title must be text of at most %(limit)s characters.", limit=MAX_TITLE),
+        "narrative": _(
+            "The narrative must be text of at most %(limit)s characters.", limit=MAX_TEXT
+        ),
+        "time_precision": _(
+            "The time precision must be one of %(names)s.",
+            names=", ".join(vocab.TIME_PRECISIONS),
+        ),
+        "settlement": _("The settlement must be text of at most 255 characters."),
+        "raion": _("The raion must be text of at most 255 characters."),
+        "oblast": _("The oblast must be text of at most 255 characters."),
+        "incident_type": _("The incident type must be text of at most 255 characters."),
+        "perpetrator": _("The perpetrator must be text of at most 255 characters."),
+        "perpetrator_confidence": _(
+            "The perpetrator confidence must be one of %(names)s.",
+            names=", ".join(vocab.CONFIDENCES),
+        ),
+        "weapons": _("The weapons must be a list of at most 50 terms."),
+        "objects": _("The objects affected must be a list of at most 50 terms."),
+        "ihl_concerns": _("The IHL concerns must be a list of at most 20 terms."),
+        "casualties": _(
+            "The casualties must be figures for killed and injured, each with a "
+            "minimum, a maximum and a source."
+        ),
+        "revision": _("The revision %(value)s is not a revision number.", value=shown),
     }
     return (
         numbers.get(field)
         or times.get(field)
         or texts.get(field)
-        or (f"The incident field {field} cannot take the value {shown}.")
+        # TRANSLATORS: %(field)s is the field's name in the API (title, lat, ...).
+        or _(
+            "The incident field %(field)s cannot take the value %(value)s.",
+            field=field,
+            value=shown,
+        )
     )
 
 
 #: What a new incident must say, with the sentence when it does not (as the service says it).
 REQUIRED = {
-    "title": "The title must not be empty.",
-    "start": "Say when the incident happened (start time).",
-    "lat": "Say where the incident happened (latitude and longitude).",
-    "lon": "Say where the incident happened (latitude and longitude).",
-    "incident_type": "Say what kind of incident it was (incident type).",
+    "title": N_("The title must not be empty."),
+    "start": N_("Say when the incident happened (start time)."),
+    "lat": N_("Say where the incident happened (latitude and longitude)."),
+    "lon": N_("Say where the incident happened (latitude and longitude)."),
+    "incident_type": N_("Say what kind of incident it was (incident type)."),
 }
 
 
@@ -136,8 +165,11 @@ class FigureInput(BaseModel):
             return handler(value)
         except ValidationError:
             raise rejected(
-                f"A casualty count must be a whole number from 0 to {MAX_PEOPLE}, "
-                f"not {_shown(value)}."
+                _(
+                    ("A casualty count must be a whole number from 0 to %(most)s, not %(value)s."),
+                    most=MAX_PEOPLE,
+                    value=_shown(value),
+                )
             ) from None
 
     @field_validator("source", mode="wrap")
@@ -147,7 +179,10 @@ class FigureInput(BaseModel):
             return handler(value)
         except ValidationError:
             raise rejected(
-                f"The source of a casualty figure must be text of at most {MAX_SOURCE} characters."
+                _(
+                    "The source of a casualty figure must be text of at most %(limit)s characters.",
+                    limit=MAX_SOURCE,
+                )
             ) from None
 
     @model_validator(mode="after")
@@ -176,8 +211,10 @@ class CasualtyInput(FigureInput):
         except ValidationError as exc:
             raise rejected(
                 rejection_message(exc.errors())
-                or "A breakdown by group gives a figure for each of "
-                f"{', '.join(vocab.CASUALTY_GROUPS)}."
+                or _(
+                    "A breakdown by group gives a figure for each of %(names)s.",
+                    names=", ".join(vocab.CASUALTY_GROUPS),
+                )
             ) from None
 
 
@@ -226,12 +263,19 @@ class IncidentInput(BaseModel):
     def _known_fields(cls, data: Any) -> Any:
         if not isinstance(data, Mapping):
             raise rejected(
-                "An incident is given as named fields such as title, start, lat, lon and "
-                "incident_type."
+                _(
+                    "An incident is given as named fields such as title, start, lat, lon and "
+                    "incident_type."
+                )
             )
         unknown = set(data) - set(cls.model_fields)
         if unknown:
-            raise rejected(f"Unknown incident field(s): {', '.join(sorted(map(str, unknown)))}.")
+            raise rejected(
+                _(
+                    "Unknown incident field(s): %(names)s.",
+                    names=", ".join(sorted(map(str, unknown))),
+                )
+            )
         return data
 
     @field_validator("*", mode="wrap")
@@ -269,7 +313,7 @@ class NewIncidentInput(IncidentInput):
             for field, sentence in REQUIRED.items():
                 value = data.get(field)
                 if value is None or (isinstance(value, str) and not value.strip()):
-                    raise rejected(sentence)
+                    raise rejected(_(sentence))
         return data
 
 
@@ -296,5 +340,5 @@ def incident_fields(given: Mapping[str, Any], *, new: bool) -> dict[str, Any]:
         return model.model_validate(dict(given)).doc()
     except ValidationError as exc:
         raise RejectedInputError(
-            rejection_message(exc.errors()) or "The incident's fields cannot be accepted."
+            rejection_message(exc.errors()) or _("The incident's fields cannot be accepted.")
         ) from None

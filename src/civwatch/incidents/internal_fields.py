@@ -21,6 +21,7 @@ from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import NotFoundError, PermissionDeniedError, RejectedInputError
 from civwatch.geo import validation
+from civwatch.i18n import _
 from civwatch.incidents import team
 from civwatch.incidents.acts import INTERNAL_NOTES, WITNESS_ADD, WITNESS_REMOVE
 from civwatch.incidents.document import clean_text, iso
@@ -107,10 +108,13 @@ def _internal_access(
             detail={"reason": "not on the team"},
         )
         raise PermissionDeniedError(
-            f"Only the people who work on incident {incident_id} (who recorded, edited or "
-            "verified it, linked its evidence, moved its status or added its witnesses) may "
-            "see or change its witnesses and internal notes; verifiers may while it waits "
-            "for review. Ask its team to add you to the work."
+            _(
+                "Only the people who work on incident %(incident_id)s (who recorded, edited "
+                "or verified it, linked its evidence, moved its status or added its "
+                "witnesses) may see or change its witnesses and internal notes; verifiers "
+                "may while it waits for review. Ask its team to add you to the work.",
+                incident_id=incident_id,
+            )
         )
     return user.username, access
 
@@ -129,14 +133,14 @@ def set_internal_notes(
     ws: Workspace, incident_id: int, notes: str, *, actor: str | None, client: str | None = None
 ) -> dict[str, Any]:
     """Replace the incident's internal notes (logged as a digest)."""
-    text = clean_text(notes, "The internal notes", MAX_TEXT)
-    _, access = _internal_access(ws, incident_id, actor, "incident-internal-notes", client)
+    text = clean_text(notes, _("The internal notes"), MAX_TEXT)
+    _row, access = _internal_access(ws, incident_id, actor, "incident-internal-notes", client)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require(session, actor, Permission.INCIDENTS_WRITE)
         incident = incident_row(session, incident_id, for_update=True)
         if incident.internal_notes == text:
-            raise RejectedInputError("These internal notes are already recorded.")
+            raise RejectedInputError(_("These internal notes are already recorded."))
         now = utcnow()
         entries.append(
             ws.custody,
@@ -167,16 +171,16 @@ def add_witness(
     """Record a witness of an incident (internal: never published or exported). Only the
     people who may see its witnesses may add one."""
     record: dict[str, Any] = {
-        "name": clean_text(name, "The witness's name", MAX_NAME, required=True),
-        "contact": clean_text(contact, "The contact", MAX_CONTACT),
-        "note": clean_text(note, "The note", MAX_TEXT),
+        "name": clean_text(name, _("The witness's name"), MAX_NAME, required=True),
+        "contact": clean_text(contact, _("The contact"), MAX_CONTACT),
+        "note": clean_text(note, _("The note"), MAX_TEXT),
         "lat": None,
         "lon": None,
     }
     if (lat is None) != (lon is None):
-        raise RejectedInputError("Give both the latitude and the longitude of the witness.")
+        raise RejectedInputError(_("Give both the latitude and the longitude of the witness."))
     if lat is not None and lon is not None:
-        record["lat"], record["lon"] = validation.point(lat, lon, "The witness's location")
+        record["lat"], record["lon"] = validation.point(lat, lon, _("The witness's location"))
     _internal_access(ws, incident_id, actor, "incident-witness-add", client)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
@@ -212,14 +216,20 @@ def remove_witness(
 ) -> dict[str, Any]:
     """Delete a witness record for good (the custody log keeps that it existed, not who);
     the answer, the remaining witnesses, is a read and audited as one."""
-    _, access = _internal_access(ws, incident_id, actor, "incident-witness-remove", client)
+    _row, access = _internal_access(ws, incident_id, actor, "incident-witness-remove", client)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require(session, actor, Permission.INCIDENTS_WRITE)
         incident = incident_row(session, incident_id, for_update=True)
         witness = session.get(Witness, witness_id)
         if witness is None or witness.incident_id != incident.id:
-            raise NotFoundError(f"Incident {incident.id} has no witness {witness_id}.")
+            raise NotFoundError(
+                _(
+                    "Incident %(id)s has no witness %(witness_id)s.",
+                    id=incident.id,
+                    witness_id=witness_id,
+                )
+            )
         entries.append(
             ws.custody,
             session,

@@ -18,6 +18,7 @@ from civwatch.custody import entries
 from civwatch.errors import RejectedInputError
 from civwatch.evidence.clusters import cluster_keys
 from civwatch.evidence.records import ItemRecord
+from civwatch.i18n import _
 from civwatch.incidents.acts import EVIDENCE_LINK, EVIDENCE_UNLINK
 from civwatch.incidents.document import clean_text
 from civwatch.incidents.input import MAX_TEXT
@@ -114,12 +115,17 @@ def link_in_session(
     now: datetime,
 ) -> EvidenceLink:
     """Link (or re-link with a new role or note) inside the caller's transaction."""
-    role = choose(role, LINK_ROLES, "link role")
-    note = clean_text(note, "The note", MAX_TEXT)
+    role = choose(role, LINK_ROLES, _("link role"))
+    note = clean_text(note, _("The note"), MAX_TEXT)
     previous = _latest_link(session, incident.id, item.id)
     if previous is not None and previous.linked and (previous.role, previous.note) == (role, note):
         raise RejectedInputError(
-            f"Item {item.sha256[:12]} is already linked to incident {incident.id} as {role}."
+            _(
+                "Item %(sha256)s is already linked to incident %(id)s as %(role)s.",
+                sha256=item.sha256[:12],
+                id=incident.id,
+                role=role,
+            )
         )
     leaf = entries.append(
         ws.custody,
@@ -163,15 +169,22 @@ def unlink_in_session(
     previous = _latest_link(session, incident.id, item.id)
     if previous is None or not previous.linked:
         raise RejectedInputError(
-            f"Item {item.sha256[:12]} is not linked to incident {incident.id}."
+            _(
+                "Item %(sha256)s is not linked to incident %(id)s.",
+                sha256=item.sha256[:12],
+                id=incident.id,
+            )
         )
     verified = verified_item_ids(session, [incident.id]).get(incident.id, set())
     if incident.visibility == "public" and verified == {item.id}:
         raise RejectedInputError(
-            f"Item {item.sha256[:12]} is the last verified evidence of incident "
-            f"{incident.id}, which is public: a public incident cannot stay up without "
-            "verified evidence. Link another verified item first, or have a publisher "
-            "withdraw the incident."
+            _(
+                "Item %(sha256)s is the last verified evidence of incident %(id)s, which is "
+                "public: a public incident cannot stay up without verified evidence. Link "
+                "another verified item first, or have a publisher withdraw the incident.",
+                sha256=item.sha256[:12],
+                id=incident.id,
+            )
         )
     leaf = entries.append(
         ws.custody,

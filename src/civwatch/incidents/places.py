@@ -23,6 +23,7 @@ from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import CivwatchError, RejectedInputError
 from civwatch.geo import bounding_box, validation, within_radius
+from civwatch.i18n import _
 from civwatch.incidents.acts import PLACES_IMPORT
 from civwatch.incidents.models import Incident, ProtectedPlace
 from civwatch.incidents.terms import extra_terms
@@ -40,24 +41,36 @@ def import_places(ws: Workspace, path: Path, *, source: str, actor: str | None) 
     """Import a CSV list of protected places under the name ``source``."""
     source = (source or "").strip()
     if not source or len(source) > 255:
-        raise RejectedInputError("Name the source of the list (1-255 characters).")
+        raise RejectedInputError(_("Name the source of the list (1-255 characters)."))
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise RejectedInputError(f"{path.name} is larger than {MAX_FILE_BYTES} bytes.")
+            raise RejectedInputError(
+                _(
+                    "%(name)s is larger than %(limit)s bytes.",
+                    name=path.name,
+                    limit=MAX_FILE_BYTES,
+                )
+            )
         data = path.read_bytes()
     except OSError as exc:
-        raise RejectedInputError(f"Cannot read {path.name}: {exc.strerror or exc}") from None
+        raise RejectedInputError(
+            _("Cannot read %(name)s: %(value)s", name=path.name, value=exc.strerror or exc)
+        ) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise RejectedInputError(f"{path.name} is not UTF-8 text.") from None
+        raise RejectedInputError(_("%(name)s is not UTF-8 text.", name=path.name)) from None
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in _COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise RejectedInputError(
-            f"{path.name} lacks the column(s) {', '.join(missing)}; the header must be "
-            f"{','.join(_COLUMNS)}."
+            _(
+                "%(name)s lacks the column(s) %(names)s; the header must be %(columns)s.",
+                name=path.name,
+                names=", ".join(missing),
+                columns=",".join(_COLUMNS),
+            )
         )
     imported = present = 0
     rejected: list[dict[str, Any]] = []
@@ -76,13 +89,13 @@ def import_places(ws: Workspace, path: Path, *, source: str, actor: str | None) 
             try:
                 external = (row.get("id") or "").strip()
                 if not external:
-                    raise RejectedInputError("no id")
+                    raise RejectedInputError(_("no id"))
                 name = (row.get("name") or "").strip()
                 if not name:
-                    raise RejectedInputError("no name")
+                    raise RejectedInputError(_("no name"))
                 kind = resolve("object", row.get("kind") or "", extra)
                 lat, lon = validation.point(
-                    _number(row.get("lat")), _number(row.get("lon")), "Place"
+                    _number(row.get("lat")), _number(row.get("lon")), _("Place")
                 )
             except CivwatchError as exc:
                 rejected.append({"line": line, "reason": exc.message})
@@ -133,17 +146,19 @@ def _number(value: str | None) -> float:
     try:
         return float((value or "").strip())
     except ValueError:
-        raise RejectedInputError(f"{value!r} is not a number") from None
+        raise RejectedInputError(_("%(value)s is not a number", value=repr(value))) from None
 
 
 def places_near(
     ws: Workspace, lat: float, lon: float, radius_m: float, *, kinds: list[str] | None = None
 ) -> list[dict[str, Any]]:
     """Protected places within ``radius_m`` of a point, nearest first."""
-    lat, lon = validation.point(lat, lon, "Centre")
-    radius = validation.non_negative(radius_m, "Radius")
+    lat, lon = validation.point(lat, lon, _("Centre"))
+    radius = validation.non_negative(radius_m, _("Radius"))
     if radius > MAX_RADIUS_M:
-        raise RejectedInputError(f"The radius is at most {MAX_RADIUS_M:g} m.")
+        raise RejectedInputError(
+            _("The radius is at most %(radius)s m.", radius=format(MAX_RADIUS_M, "g"))
+        )
     box = bounding_box(lat, lon, radius)
     with ws.sessions() as session:
         query = select(ProtectedPlace).where(
@@ -178,7 +193,7 @@ def places_near_incident(
     with ws.sessions() as session:
         incident: Incident = incident_row(session, incident_id)
         lat, lon, precision = incident.lat, incident.lon, incident.radius_m
-    radius = validation.non_negative(radius_m, "Radius") + precision
+    radius = validation.non_negative(radius_m, _("Radius")) + precision
     return {
         "incident": incident_id,
         "radius_m": radius,

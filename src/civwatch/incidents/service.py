@@ -26,6 +26,7 @@ from civwatch.errors import ConflictError, RejectedInputError
 from civwatch.evidence.records import item_in_session
 from civwatch.evidence.service import find_item
 from civwatch.geo.gazetteer import Gazetteer
+from civwatch.i18n import _
 from civwatch.incidents import changes as proposals
 from civwatch.incidents.acts import INCIDENT_CREATE, INCIDENT_UPDATE
 from civwatch.incidents.aggregate import IncidentFilter, filtered
@@ -126,7 +127,7 @@ def update_incident(
     check is made under the row lock, so two editors cannot both pass it.
     """
     if not changes:
-        raise RejectedInputError("Nothing to change.")
+        raise RejectedInputError(_("Nothing to change."))
     if places is None and (LOCATION_FIELDS & set(changes)):
         places = gazetteer_for(ws)
     with ws.sessions() as session, session.begin():
@@ -135,14 +136,22 @@ def update_incident(
         incident = incident_row(session, incident_id, for_update=True)
         if expected_revision is not None and incident.revision != expected_revision:
             raise ConflictError(
-                f"Incident {incident.id} is at revision {incident.revision}, not "
-                f"{expected_revision}: someone changed it since you read it. Reload it and "
-                "apply your change again."
+                _(
+                    "Incident %(id)s is at revision %(revision)s, not %(expected_revision)s: "
+                    "someone changed it since you read it. Reload it and apply your change "
+                    "again.",
+                    id=incident.id,
+                    revision=incident.revision,
+                    expected_revision=expected_revision,
+                )
             )
         if incident.status == "in_review":
             raise RejectedInputError(
-                f"Incident {incident.id} is in review: a reviewer must approve or reject it "
-                "before its content can change."
+                _(
+                    "Incident %(id)s is in review: a reviewer must approve or reject it "
+                    "before its content can change.",
+                    id=incident.id,
+                )
             )
         _refuse_while_change_open(session, incident)
         current = incident_doc(session, incident)
@@ -153,7 +162,7 @@ def update_incident(
                     merged[derived] = None
         checked = check_doc(session, merged, places)
         if checked == current:
-            raise RejectedInputError("These values are already recorded: nothing changed.")
+            raise RejectedInputError(_("These values are already recorded: nothing changed."))
         now = utcnow()
         if incident.status in proposals.CONCLUDED:
             # A conclusion changes only through review: the edit waits as a proposed change.
@@ -177,14 +186,23 @@ def _refuse_while_change_open(session: Session, incident: Incident) -> None:
         return
     if change.state == "pending":
         raise RejectedInputError(
-            f"Incident {incident.id} has a change in review (revision {change.revision}, "
-            f"proposed by {change.actor}): a verifier must approve or reject it before the "
-            "incident can change again."
+            _(
+                "Incident %(id)s has a change in review (revision %(revision)s, proposed by "
+                "%(actor)s): a verifier must approve or reject it before the incident can "
+                "change again.",
+                id=incident.id,
+                revision=change.revision,
+                actor=change.actor,
+            )
         )
     raise RejectedInputError(
-        f"Incident {incident.id} has an approved change (revision {change.revision}) that "
-        "waits for a publisher to publish it as a correction: the incident can change again "
-        "after that."
+        _(
+            "Incident %(id)s has an approved change (revision %(revision)s) that waits for a "
+            "publisher to publish it as a correction: the incident can change again after "
+            "that.",
+            id=incident.id,
+            revision=change.revision,
+        )
     )
 
 
@@ -216,7 +234,7 @@ def unlink_evidence(
     ws: Workspace, incident_id: int, sha256: str, *, reason: str, actor: str | None
 ) -> dict[str, Any]:
     """Remove a link (recorded as a new row superseding it, with the reason)."""
-    reason = clean_text(reason, "The reason", MAX_TEXT, required=True)
+    reason = clean_text(reason, _("The reason"), MAX_TEXT, required=True)
     found = find_item(ws, sha256)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
@@ -251,7 +269,7 @@ def list_incidents(
 ) -> dict[str, Any]:
     """A page of incidents, newest first, with the total matching count."""
     if not 1 <= limit <= 10_000 or offset < 0:
-        raise RejectedInputError("limit must be 1-10000 and offset 0 or more.")
+        raise RejectedInputError(_("limit must be 1-10000 and offset 0 or more."))
     with ws.sessions() as session:
         flt = IncidentFilter.build(
             session,

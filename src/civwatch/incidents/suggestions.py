@@ -27,6 +27,7 @@ from civwatch.errors import RejectedInputError
 from civwatch.evidence.records import ItemRecord, item_in_session, match_pairs, sightings_of
 from civwatch.evidence.service import find_item
 from civwatch.geo import bounding_box, haversine_m
+from civwatch.i18n import N_, _
 from civwatch.incidents.acts import SUGGESTION_DECISIONS
 from civwatch.incidents.links import current_links, link_in_session
 from civwatch.incidents.models import EvidenceLink, Incident, SuggestionDecision, VerificationRecord
@@ -125,24 +126,25 @@ def basis_for(session: Session, item: ItemRecord) -> Basis:
     meta = item.metadata_ or {}
     if geo:
         basis.lat, basis.lon = float(geo[-1]["lat"]), float(geo[-1]["lon"])
-        basis.precision_m, basis.place_from = float(geo[-1]["precision_m"]), "geolocation record"
+        basis.precision_m = float(geo[-1]["precision_m"])
+        basis.place_from = N_("geolocation record")
     elif meta.get("gps_lat") is not None and meta.get("gps_lon") is not None:
         basis.lat, basis.lon = float(meta["gps_lat"]), float(meta["gps_lon"])
-        basis.precision_m, basis.place_from = EXIF_PRECISION_M, "EXIF GPS"
+        basis.precision_m, basis.place_from = EXIF_PRECISION_M, N_("EXIF GPS")
     sightings = sightings_of(session, item.id)
     if chrono:
         basis.start = datetime.fromisoformat(chrono[-1]["window_start"])
         basis.end = datetime.fromisoformat(chrono[-1]["window_end"])
-        basis.time_from = "chronolocation record"
+        basis.time_from = N_("chronolocation record")
     elif meta.get("captured_at") and (moment := _parse_capture(str(meta["captured_at"]))):
         basis.start = basis.end = moment
-        basis.time_from = "EXIF capture time"
+        basis.time_from = N_("EXIF capture time")
     else:
         published = [s.published_at for s in sightings if s.published_at is not None]
         if published:
             basis.end = min(published)
             basis.start = basis.end - POSTED_WITHIN
-            basis.time_from = "earliest claimed publication"
+            basis.time_from = N_("earliest claimed publication")
     captions = " ".join(s.caption for s in sightings if s.caption)
     basis.caption_key = text_key(captions) if captions else ""
     basis.cluster = frozenset(cluster_members(session, item.id))
@@ -193,12 +195,18 @@ def _links_of_items(session: Session, item_ids: Iterable[int]) -> list[EvidenceL
 
 
 def _km(metres: float) -> str:
-    return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{metres:.0f} m"
+    if metres >= 1000:
+        return _("%(km)s km", km=f"{metres / 1000:.1f}")
+    return _("%(metres)s m", metres=f"{metres:.0f}")
 
 
 def _hours(delta: timedelta) -> str:
     hours = delta.total_seconds() / 3600
-    return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.1f} h"
+    if hours >= 48:
+        # TRANSLATORS: %(days)s is a decimal number such as 2.5.
+        return _("%(days)s days", days=f"{hours / 24:.1f}")
+    # TRANSLATORS: %(hours)s is a decimal number of hours such as 3.5.
+    return _("%(hours)s h", hours=f"{hours:.1f}")
 
 
 def score(basis: Basis, incident: Incident, cluster_incidents: set[int]) -> dict[str, Any]:
@@ -209,8 +217,15 @@ def score(basis: Basis, incident: Incident, cluster_incidents: set[int]) -> dict
         gap = haversine_m(basis.lat, basis.lon, incident.lat, incident.lon)
         d = max(0.0, gap - basis.precision_m - incident.radius_m)
         parts["distance"] = math.exp(-d / DISTANCE_SCALE_M)
+        # TRANSLATORS: %(source)s says where the item's place comes from, e.g. "EXIF GPS";
+        # %(beyond)s is the gap left after both places' uncertainty.
         reasons.append(
-            f"{_km(gap)} from the incident ({basis.place_from}; {_km(d)} beyond both precisions)"
+            _(
+                "%(distance)s from the incident (%(source)s; %(beyond)s beyond both precisions)",
+                distance=_km(gap),
+                source=_(basis.place_from or ""),
+                beyond=_km(d),
+            )
         )
     if basis.start is not None and basis.end is not None:
         if basis.end < incident.start_at:
@@ -220,18 +235,27 @@ def score(basis: Basis, incident: Incident, cluster_incidents: set[int]) -> dict
         else:
             tgap = timedelta(0)
         parts["time"] = math.exp(-tgap.total_seconds() / 3600 / TIME_SCALE_H)
+        source = _(basis.time_from or "")
         reasons.append(
-            f"time ({basis.time_from}) overlaps the incident's"
+            # TRANSLATORS: %(source)s says where the item's time comes from, e.g. "EXIF capture
+            # time"; the time window of the item overlaps the incident's time.
+            _("time (%(source)s) overlaps the incident's", source=source)
             if tgap == timedelta(0)
-            else f"{_hours(tgap)} apart in time ({basis.time_from})"
+            else _("%(gap)s apart in time (%(source)s)", gap=_hours(tgap), source=source)
         )
     if incident.id in cluster_incidents:
         parts["cluster"] = 1.0
-        reasons.append("a copy of this media (same cluster) is already linked to the incident")
+        reasons.append(_("a copy of this media (same cluster) is already linked to the incident"))
     if basis.caption_key and incident.text_key:
         sim = cosine(trigrams(basis.caption_key), trigrams(incident.text_key))
         parts["caption"] = sim
-        reasons.append(f"caption similarity {sim:.2f} with the incident's title and narrative")
+        reasons.append(
+            # TRANSLATORS: %(similarity)s is a number from 0.00 to 1.00.
+            _(
+                "caption similarity %(similarity)s with the incident's title and narrative",
+                similarity=f"{sim:.2f}",
+            )
+        )
     total = sum(WEIGHTS[k] * v for k, v in parts.items())
     return {
         "incident": summary_json(incident),
@@ -246,7 +270,7 @@ def suggest_incidents(
 ) -> dict[str, Any]:
     """Incidents the item may belong to, best first (already linked or dismissed left out)."""
     if not 1 <= limit <= 100:
-        raise RejectedInputError("limit must be 1-100.")
+        raise RejectedInputError(_("limit must be 1-100."))
     found = find_item(ws, sha256)
     with ws.sessions() as session:
         item = item_in_session(session, found.id)
@@ -291,7 +315,7 @@ def decide(
 ) -> dict[str, Any]:
     """Confirm a suggestion (links the item with ``role``) or dismiss it."""
     if decision not in ("confirmed", "dismissed"):
-        raise RejectedInputError("A suggestion is either confirmed or dismissed.")
+        raise RejectedInputError(_("A suggestion is either confirmed or dismissed."))
     found = find_item(ws, sha256)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
@@ -302,7 +326,11 @@ def decide(
             lk.incident_id for lk in current_links(session, [incident.id]) if lk.item_id == item.id
         }:
             raise RejectedInputError(
-                f"Item {item.sha256[:12]} is already linked to incident {incident.id}."
+                _(
+                    "Item %(sha256)s is already linked to incident %(id)s.",
+                    sha256=item.sha256[:12],
+                    id=incident.id,
+                )
             )
         basis = basis_for(session, item)
         others = [m for m in basis.cluster if m != item.id]

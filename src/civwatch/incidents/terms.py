@@ -12,6 +12,7 @@ from civwatch.accounts.service import require
 from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import RejectedInputError
+from civwatch.i18n import _
 from civwatch.incidents.acts import VOCABULARY_ADD
 from civwatch.incidents.models import VocabularyTerm
 from civwatch.incidents.vocabulary import BUILTIN, KINDS, choose, resolve, slug
@@ -28,7 +29,7 @@ def extra_terms(session: Session, kind: str) -> dict[str, str]:
 
 def list_terms(ws: Workspace, kind: str | None = None) -> list[dict[str, Any]]:
     """Every term (built-in and added), by kind then code."""
-    kinds = KINDS if kind is None else (choose(kind, KINDS, "vocabulary"),)
+    kinds = KINDS if kind is None else (choose(kind, KINDS, _("vocabulary")),)
     out: list[dict[str, Any]] = []
     with ws.sessions() as session:
         for k in kinds:
@@ -42,13 +43,13 @@ def add_term(
     ws: Workspace, kind: str, label: str, *, code: str | None = None, actor: str | None
 ) -> dict[str, Any]:
     """Add a term to a vocabulary (admin only); its code is made from the label if not given."""
-    kind = choose(kind, KINDS, "vocabulary")
+    kind = choose(kind, KINDS, _("vocabulary"))
     label = (label or "").strip()
     if not label or len(label) > 255:
-        raise RejectedInputError("A term needs a label of 1-255 characters.")
+        raise RejectedInputError(_("A term needs a label of 1-255 characters."))
     new_code = slug(code or label)
     if not new_code or len(new_code) > 64:
-        raise RejectedInputError("A term code is 1-64 letters, digits and underscores.")
+        raise RejectedInputError(_("A term code is 1-64 letters, digits and underscores."))
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require(session, actor, Permission.REFERENCE_MANAGE)
@@ -58,7 +59,13 @@ def add_term(
                 existing = resolve(kind, probe, extra)
             except RejectedInputError:
                 continue
-            raise RejectedInputError(f"The {kind} vocabulary already has {existing!r}.")
+            raise RejectedInputError(
+                _(
+                    "The %(kind)s vocabulary already has %(existing)s.",
+                    kind=kind,
+                    existing=repr(existing),
+                )
+            )
         now = utcnow()
         leaf = entries.append(
             ws.custody,

@@ -24,6 +24,7 @@ from civwatch.errors import NotFoundError, RejectedInputError
 from civwatch.evidence.records import ItemRecord, item_in_session
 from civwatch.evidence.service import find_item
 from civwatch.geo import check_location, check_time, validation
+from civwatch.i18n import _
 from civwatch.incidents.acts import ITEM_STEPS, VERIFICATION_RECORD
 from civwatch.incidents.links import incidents_of_item, verified_item_ids
 from civwatch.incidents.models import ItemTransition, ItemVerification, VerificationRecord
@@ -86,13 +87,15 @@ def _text(content: Mapping[str, Any], key: str, *, required: bool = False) -> st
     value = content.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise RejectedInputError(f"A record of this kind needs {key.replace('_', ' ')}.")
+            raise RejectedInputError(
+                _("A record of this kind needs %(key)s.", key=key.replace("_", " "))
+            )
         return None
     if not isinstance(value, str):
-        raise RejectedInputError(f"{key.replace('_', ' ').capitalize()} must be text.")
+        raise RejectedInputError(_("%(key)s must be text.", key=key.replace("_", " ").capitalize()))
     value = value.replace("\x00", "").strip()
     if len(value) > MAX_FIELD:
-        raise RejectedInputError(f"{key.replace('_', ' ').capitalize()} is too long.")
+        raise RejectedInputError(_("%(key)s is too long.", key=key.replace("_", " ").capitalize()))
     return value
 
 
@@ -100,26 +103,34 @@ def _when(content: Mapping[str, Any], key: str, *, required: bool = False) -> st
     value = content.get(key)
     if value is None or value == "":
         if required:
-            raise RejectedInputError(f"A record of this kind needs {key.replace('_', ' ')}.")
+            raise RejectedInputError(
+                _("A record of this kind needs %(key)s.", key=key.replace("_", " "))
+            )
         return None
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            raise RejectedInputError(f"{key} {value!r} is not an ISO 8601 time.") from None
+            raise RejectedInputError(
+                _("%(key)s %(value)s is not an ISO 8601 time.", key=key, value=repr(value))
+            ) from None
     return validation.aware(value, key.replace("_", " ").capitalize()).astimezone(UTC).isoformat()
 
 
 def check_record(session: Session, kind: str, content: Mapping[str, Any]) -> dict[str, Any]:
     """The record's content checked and canonical (unknown fields are refused)."""
-    kind = choose(kind, RECORD_KINDS, "verification record kind")
+    kind = choose(kind, RECORD_KINDS, _("verification record kind"))
     if not isinstance(content, Mapping):
-        raise RejectedInputError("A verification record is an object of fields.")
+        raise RejectedInputError(_("A verification record is an object of fields."))
     unknown = set(content) - set(RECORD_FIELDS[kind])
     if unknown:
         raise RejectedInputError(
-            f"A {kind} record has no field(s) {', '.join(sorted(unknown))}; it takes: "
-            f"{', '.join(RECORD_FIELDS[kind])}."
+            _(
+                "A %(kind)s record has no field(s) %(names)s; it takes: %(columns)s.",
+                kind=kind,
+                names=", ".join(sorted(unknown)),
+                columns=", ".join(RECORD_FIELDS[kind]),
+            )
         )
     out: dict[str, Any] = {"notes": _text(content, "notes")}
     if kind == "source":
@@ -128,14 +139,14 @@ def check_record(session: Session, kind: str, content: Mapping[str, Any]) -> dic
         out["url"] = _text(content, "url")
         out["first_seen"] = _when(content, "first_seen")
         out["reliability"] = choose(
-            content.get("reliability") or "unclear", RELIABILITIES, "reliability"
+            content.get("reliability") or "unclear", RELIABILITIES, _("reliability")
         )
     elif kind == "geolocation":
-        lat, lon = validation.point(content.get("lat"), content.get("lon"), "Verified location")
-        precision = validation.non_negative(content.get("precision_m"), "Precision (metres)")
+        lat, lon = validation.point(content.get("lat"), content.get("lon"), _("Verified location"))
+        precision = validation.non_negative(content.get("precision_m"), _("Precision (metres)"))
         refs = content.get("references") or []
         if isinstance(refs, str) or not all(isinstance(r, str) for r in refs):
-            raise RejectedInputError("References must be a list of texts.")
+            raise RejectedInputError(_("References must be a list of texts."))
         out.update(
             claimed_place=_text(content, "claimed_place"),
             lat=lat,
@@ -143,14 +154,14 @@ def check_record(session: Session, kind: str, content: Mapping[str, Any]) -> dic
             precision_m=precision,
             method=_text(content, "method", required=True),
             references=[r.strip() for r in refs if r.strip()],
-            confidence=choose(content.get("confidence") or "medium", LEVELS, "confidence"),
+            confidence=choose(content.get("confidence") or "medium", LEVELS, _("confidence")),
         )
     elif kind == "chronolocation":
         start = _when(content, "window_start", required=True)
         end = _when(content, "window_end", required=True)
         assert start is not None and end is not None
         if datetime.fromisoformat(end) < datetime.fromisoformat(start):
-            raise RejectedInputError("The time window ends before it starts.")
+            raise RejectedInputError(_("The time window ends before it starts."))
         out.update(
             claimed_time=_when(content, "claimed_time"),
             metadata_time=_when(content, "metadata_time"),
@@ -170,8 +181,10 @@ def check_record(session: Session, kind: str, content: Mapping[str, Any]) -> dic
         )
         if not any(out[k] for k in ("weapon", "munition_remnants", "damage", "injuries")):
             raise RejectedInputError(
-                "A content record needs at least one of weapon, munition remnants, damage, "
-                "injuries."
+                _(
+                    "A content record needs at least one of weapon, munition remnants, damage, "
+                    "injuries."
+                )
             )
     return {k: v for k, v in sorted(out.items())}
 
@@ -283,34 +296,56 @@ def add_record(
         user = require(session, actor, Permission.INCIDENTS_WRITE)
         item = item_in_session(session, found.id)
         checked = check_record(session, kind, content)
-        kind = choose(kind, RECORD_KINDS, "verification record kind")
+        kind = choose(kind, RECORD_KINDS, _("verification record kind"))
         state = _state(session, item.id)
-        what = f"Item {item.sha256[:12]}"
+        what = _("Item %(sha256)s", sha256=item.sha256[:12])
         if state.status == "in_review":
             raise RejectedInputError(
-                f"{what} is in review: a verifier must approve or reject it before records "
-                "can be added."
+                _(
+                    "%(what)s is in review: a verifier must approve or reject it before "
+                    "records can be added.",
+                    what=what,
+                )
             )
         if state.status in FINAL:
             raise RejectedInputError(
-                f"{what} is {state.status}; reopen it (status under_verification, with a "
-                "reason) before adding records."
+                _(
+                    "%(what)s is %(status)s; reopen it (status under_verification, with a "
+                    "reason) before adding records.",
+                    what=what,
+                    status=state.status,
+                )
             )
         previous: VerificationRecord | None = None
         if supersedes is not None:
             previous = session.get(VerificationRecord, supersedes)
             if previous is None or previous.item_id != item.id:
-                raise NotFoundError(f"{what} has no verification record {supersedes}.")
+                raise NotFoundError(
+                    _(
+                        "%(what)s has no verification record %(supersedes)s.",
+                        what=what,
+                        supersedes=supersedes,
+                    )
+                )
             if previous.kind != kind:
                 raise RejectedInputError(
-                    f"Record {supersedes} is a {previous.kind} record; a {kind} record "
-                    "cannot supersede it."
+                    _(
+                        "Record %(supersedes)s is a %(kind)s record; a %(new_kind)s record "
+                        "cannot supersede it.",
+                        supersedes=supersedes,
+                        kind=previous.kind,
+                        new_kind=kind,
+                    )
                 )
             if session.scalars(
                 select(VerificationRecord.id).where(VerificationRecord.supersedes_id == supersedes)
             ).first():
                 raise RejectedInputError(
-                    f"Record {supersedes} is already superseded; supersede its newest version."
+                    _(
+                        "Record %(supersedes)s is already superseded; supersede its newest "
+                        "version.",
+                        supersedes=supersedes,
+                    )
                 )
         now = utcnow()
         if state.status == "unverified":
@@ -348,25 +383,30 @@ def set_item_status(
     ws: Workspace, sha256: str, target: str, *, actor: str | None, reason: str | None = None
 ) -> dict[str, Any]:
     """Submit an item's verification for review with a proposed outcome, or reopen it."""
-    target = choose(target, ITEM_STATUSES, "item status")
+    target = choose(target, ITEM_STATUSES, _("item status"))
     found = find_item(ws, sha256)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require(session, actor, Permission.INCIDENTS_WRITE)
         item = item_in_session(session, found.id)
         state = _state(session, item.id)
-        what = f"Item {item.sha256[:12]}"
+        what = _("Item %(sha256)s", sha256=item.sha256[:12])
         step = plan(what, state.status, target, "unverified")
         text = _reason(reason, step.act == "reopen", step.act)
         if step.act == "submit":
             kinds = {r.kind for r in current_records(session, item.id)}
             if not kinds:
-                raise RejectedInputError(f"{what} has no verification records to review.")
+                raise RejectedInputError(
+                    _("%(what)s has no verification records to review.", what=what)
+                )
             missing = {"geolocation", "chronolocation"} - kinds
             if step.proposed == "verified" and missing:
                 raise RejectedInputError(
-                    f"{what} cannot be proposed as verified without a "
-                    f"{' and a '.join(sorted(missing))} record."
+                    _(
+                        "%(what)s cannot be proposed as verified without a %(names)s record.",
+                        what=what,
+                        names=" and a ".join(sorted(missing)),
+                    )
                 )
         _item_transition(ws, session, item, state, step, user.username, text)
         session.flush()
@@ -383,7 +423,7 @@ def review_item(
         user = require(session, actor, Permission.REVIEW)
         item = item_in_session(session, found.id)
         state = _state(session, item.id)
-        what = f"item {item.sha256[:12]}"
+        what = _("item %(sha256)s", sha256=item.sha256[:12])
         step = review_step(what, state.status, state.proposed_status, decision)
         text = _reason(reason, step.act == "reject", "a rejection")
         authors = set(

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from civwatch.errors import NotFoundError, RejectedInputError
 from civwatch.evidence.records import items_by_id
+from civwatch.i18n import _
 from civwatch.incidents.changes import change_json, open_change
 from civwatch.incidents.document import incident_doc, iso
 from civwatch.incidents.links import current_links, independent_sources
@@ -25,13 +26,15 @@ def incident_row(session: Session, incident_id: int, *, for_update: bool = False
     """The incident ``incident_id`` in ``session`` (locked for the transaction if
     ``for_update``); a clear error if there is no such incident."""
     if isinstance(incident_id, bool) or not isinstance(incident_id, int) or incident_id < 1:
-        raise RejectedInputError(f"{incident_id!r} is not an incident number.")
+        raise RejectedInputError(
+            _("%(incident_id)s is not an incident number.", incident_id=repr(incident_id))
+        )
     query = select(Incident).where(Incident.id == incident_id)
     if for_update:
         query = query.with_for_update()
     incident = session.scalars(query).first()
     if incident is None:
-        raise NotFoundError(f"No incident {incident_id}.")
+        raise NotFoundError(_("No incident %(incident_id)s.", incident_id=incident_id))
     return incident
 
 

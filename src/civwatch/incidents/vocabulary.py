@@ -14,7 +14,7 @@ import unicodedata
 from typing import Final
 
 from civwatch.errors import RejectedInputError
-from civwatch.i18n import N_, gettext
+from civwatch.i18n import N_, _, gettext
 
 #: kind -> code -> label, shipped with civwatch. Labels are English, marked for the
 #: catalogues: :func:`term_label` gives them in the reader's language. Codes never change
@@ -183,14 +183,27 @@ def choose(value: str, allowed: tuple[str, ...], what: str) -> str:
     """``value`` as one of a fixed scale (hyphens, spaces and case are forgiven)."""
     code = slug(value) if isinstance(value, str) else ""
     if code not in allowed:
-        raise RejectedInputError(f"Unknown {what} {value!r}; use one of: {', '.join(allowed)}.")
+        raise RejectedInputError(
+            _(
+                "Unknown %(what)s %(value)s; use one of: %(names)s.",
+                what=what,
+                value=repr(value),
+                names=", ".join(allowed),
+            )
+        )
     return code
 
 
 def resolve(kind: str, value: str, extra: dict[str, str] | None = None) -> str:
     """The code of the term ``value`` of ``kind`` (built-in or from ``extra``: code -> label)."""
     if kind not in BUILTIN:
-        raise RejectedInputError(f"Unknown vocabulary {kind!r}; use one of: {', '.join(KINDS)}.")
+        raise RejectedInputError(
+            _(
+                "Unknown vocabulary %(kind)s; use one of: %(names)s.",
+                kind=repr(kind),
+                names=", ".join(KINDS),
+            )
+        )
     terms = {**BUILTIN[kind], **(extra or {})}
     wanted = slug(value) if isinstance(value, str) else ""
     if wanted in terms:
@@ -200,6 +213,11 @@ def resolve(kind: str, value: str, extra: dict[str, str] | None = None) -> str:
             return code
     known = ", ".join(sorted(terms))
     raise RejectedInputError(
-        f"Unknown {kind.replace('_', ' ')} {value!r}; known terms: {known}. "
-        "An admin can add a term with `civwatch incident vocab add`."
+        _(
+            "Unknown %(kind)s %(value)s; known terms: %(known)s. An admin can add a term "
+            "with `civwatch incident vocab add`.",
+            kind=kind.replace("_", " "),
+            value=repr(value),
+            known=known,
+        )
     )

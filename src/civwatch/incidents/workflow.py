@@ -31,6 +31,7 @@ from civwatch.accounts.service import require
 from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import PermissionDeniedError, RejectedInputError
+from civwatch.i18n import N_, _
 from civwatch.incidents import changes
 from civwatch.incidents.acts import INCIDENT_STEPS
 from civwatch.incidents.links import current_links, verified_item_ids
@@ -61,27 +62,39 @@ class Step:
 def _reason(reason: str | None, needed: bool, act: str) -> str | None:
     text = (reason or "").strip()
     if needed and not text:
-        raise RejectedInputError(f"Say why ({act} needs a reason).")
+        raise RejectedInputError(_("Say why (%(act)s needs a reason).", act=act))
     if len(text) > MAX_REASON:
-        raise RejectedInputError(f"A reason is at most {MAX_REASON} characters.")
+        raise RejectedInputError(_("A reason is at most %(limit)s characters.", limit=MAX_REASON))
     return text or None
 
 
 def plan(what: str, current: str, target: str, initial: str) -> Step:
     """The act that moves ``what`` from ``current`` towards ``target``, or a clear error."""
     if target == current:
-        raise RejectedInputError(f"{what} is already {current}.")
+        raise RejectedInputError(_("%(what)s is already %(current)s.", what=what, current=current))
     if target == initial:
-        raise RejectedInputError(f"{what} cannot go back to {initial}; reopen it instead.")
+        raise RejectedInputError(
+            _(
+                "%(what)s cannot go back to %(initial)s; reopen it instead.",
+                what=what,
+                initial=initial,
+            )
+        )
     if target == "in_review":
         raise RejectedInputError(
-            f"Say which outcome you propose for {what}: {', '.join(OUTCOMES)}; it then goes "
-            "to review."
+            _(
+                "Say which outcome you propose for %(what)s: %(names)s; it then goes to review.",
+                what=what,
+                names=", ".join(OUTCOMES),
+            )
         )
     if current == "in_review":
         raise RejectedInputError(
-            f"{what} is in review (proposed outcome pending): a verifier other than the one "
-            "who submitted it must approve or reject it first."
+            _(
+                "%(what)s is in review (proposed outcome pending): a verifier other than the "
+                "one who submitted it must approve or reject it first.",
+                what=what,
+            )
         )
     if target == "under_verification":
         if current == initial:
@@ -92,31 +105,51 @@ def plan(what: str, current: str, target: str, initial: str) -> Step:
             return Step("submit", "in_review", target)
         if current == initial:
             raise RejectedInputError(
-                f"{what} is {current}: it cannot become {target} without verification. "
-                "Start verification first (status under_verification), then submit it for "
-                "review."
+                _(
+                    "%(what)s is %(current)s: it cannot become %(target)s without "
+                    "verification. Start verification first (status under_verification), "
+                    "then submit it for review.",
+                    what=what,
+                    current=current,
+                    target=target,
+                )
             )
         raise RejectedInputError(
-            f"{what} is already {current}; reopen it (status under_verification, with a "
-            f"reason) before proposing {target}."
+            _(
+                "%(what)s is already %(current)s; reopen it (status under_verification, with "
+                "a reason) before proposing %(target)s.",
+                what=what,
+                current=current,
+                target=target,
+            )
         )
-    raise RejectedInputError(f"Unknown status {target!r}.")
+    raise RejectedInputError(_("Unknown status %(target)s.", target=repr(target)))
 
 
 #: Why someone may not decide on a piece of work, by the part they had in it.
 NOT_YOURS = {
-    "submitter": "{reviewer} submitted {what} for review and cannot review it: a second "
-    "verifier must.",
-    "item-records": "{reviewer} wrote verification records for {what} and cannot approve or "
-    "reject them: a second verifier must.",
-    "created": "{reviewer} recorded {what} and cannot approve or reject it: a second "
-    "verifier must.",
-    "revision": "{reviewer} wrote a revision of {what} and cannot approve or reject it: a "
-    "second verifier must.",
-    "records": "{reviewer} wrote verification records of evidence linked to {what} and "
-    "cannot approve or reject it: a second verifier must.",
-    "proposer": "{reviewer} proposed the change to {what} and cannot approve or reject it: "
-    "a second verifier must.",
+    "submitter": N_(
+        "%(reviewer)s submitted %(what)s for review and cannot review it: a second verifier must."
+    ),
+    "item-records": N_(
+        "%(reviewer)s wrote verification records for %(what)s and cannot approve or "
+        "reject them: a second verifier must."
+    ),
+    "created": N_(
+        "%(reviewer)s recorded %(what)s and cannot approve or reject it: a second verifier must."
+    ),
+    "revision": N_(
+        "%(reviewer)s wrote a revision of %(what)s and cannot approve or reject it: a "
+        "second verifier must."
+    ),
+    "records": N_(
+        "%(reviewer)s wrote verification records of evidence linked to %(what)s and "
+        "cannot approve or reject it: a second verifier must."
+    ),
+    "proposer": N_(
+        "%(reviewer)s proposed the change to %(what)s and cannot approve or reject it: "
+        "a second verifier must."
+    ),
 }
 
 
@@ -129,10 +162,10 @@ def check_reviewer(
     :data:`NOT_YOURS`), which the refusal names.
     """
     if reviewer == submitter:
-        raise PermissionDeniedError(NOT_YOURS["submitter"].format(reviewer=reviewer, what=what))
+        raise PermissionDeniedError(_(NOT_YOURS["submitter"], reviewer=reviewer, what=what))
     part = authors.get(reviewer)
     if part is not None:
-        raise PermissionDeniedError(NOT_YOURS[part].format(reviewer=reviewer, what=what))
+        raise PermissionDeniedError(_(NOT_YOURS[part], reviewer=reviewer, what=what))
 
 
 def authors_of(session: Session, incident_ids: Sequence[int]) -> dict[int, dict[str, str]]:
@@ -181,11 +214,16 @@ def get_incident_authors(ws: Workspace, incident_id: int) -> dict[str, str]:
 
 
 def review_step(what: str, current: str, proposed: str | None, decision: str) -> Step:
-    decision = choose(decision, ("approve", "reject"), "review decision")
+    decision = choose(decision, ("approve", "reject"), _("review decision"))
     if current != "in_review" or proposed is None:
         raise RejectedInputError(
-            f"{what} is {current}, not in review: there is nothing to {decision}. Submit it "
-            "for review first."
+            _(
+                "%(what)s is %(current)s, not in review: there is nothing to %(decision)s. "
+                "Submit it for review first.",
+                what=what,
+                current=current,
+                decision=decision,
+            )
         )
     if decision == "approve":
         return Step("approve", proposed, proposed)
@@ -211,8 +249,14 @@ def _verified_items(session: Session, incident: Incident) -> int:
 def _needs_verified_evidence(session: Session, incident: Incident, doing: str) -> None:
     if _verified_items(session, incident) == 0:
         raise RejectedInputError(
-            f"Incident {incident.id} has no linked evidence item that is verified: link "
-            f"evidence and have it verified (and reviewed) before {doing}."
+            # TRANSLATORS: %(doing)s is "proposing the incident as verified", "approving it as
+            # verified" or "publishing it" (each translated on its own).
+            _(
+                "Incident %(id)s has no linked evidence item that is verified: link evidence "
+                "and have it verified (and reviewed) before %(doing)s.",
+                id=incident.id,
+                doing=doing,
+            )
         )
 
 
@@ -272,21 +316,25 @@ def set_incident_status(
     reason: str | None = None,
 ) -> dict[str, Any]:
     """Move an incident one step: start verification, submit an outcome, or reopen."""
-    target = choose(target, INCIDENT_STATUSES, "incident status")
+    target = choose(target, INCIDENT_STATUSES, _("incident status"))
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require(session, actor, Permission.INCIDENTS_WRITE)
         incident = incident_row(session, incident_id, for_update=True)
-        what = f"Incident {incident.id}"
+        what = _("Incident %(id)s", id=incident.id)
         step = plan(what, incident.status, target, "reported")
         text = _reason(reason, step.act == "reopen", step.act)
         if step.proposed == "verified":
-            _needs_verified_evidence(session, incident, "proposing the incident as verified")
+            _needs_verified_evidence(session, incident, _("proposing the incident as verified"))
         change = changes.open_change(session, incident.id)
         if step.act == "reopen" and change is not None and change.state == "pending":
             raise RejectedInputError(
-                f"{what} has a change in review (revision {change.revision}): a verifier must "
-                "approve or reject it before the incident can be reopened."
+                _(
+                    "%(what)s has a change in review (revision %(revision)s): a verifier "
+                    "must approve or reject it before the incident can be reopened.",
+                    what=what,
+                    revision=change.revision,
+                )
             )
         made_internal = step.act == "reopen" and incident.visibility == "public"
         if made_internal:
@@ -322,19 +370,23 @@ def review_incident(
         ws.custody.lock(session)
         user = require(session, actor, Permission.REVIEW)
         incident = incident_row(session, incident_id, for_update=True)
-        what = f"incident {incident.id}"
+        what = _("incident %(id)s", id=incident.id)
         authors = incident_authors(session, incident.id)
         change = None
         if incident.status != "in_review":
             change = changes.open_change(session, incident.id)
         if change is not None and change.state == "approved":
             raise RejectedInputError(
-                f"The change to {what} (revision {change.revision}) is approved already: it "
-                "waits for a publisher to publish it as a correction. There is nothing to "
-                "review."
+                _(
+                    "The change to %(what)s (revision %(revision)s) is approved already: it "
+                    "waits for a publisher to publish it as a correction. There is nothing "
+                    "to review.",
+                    what=what,
+                    revision=change.revision,
+                )
             )
         if change is not None:
-            choice = choose(decision, ("approve", "reject"), "review decision")
+            choice = choose(decision, ("approve", "reject"), _("review decision"))
             text = _reason(reason, choice == "reject", "a rejection")
             check_reviewer(what, user.username, None, {**authors, change.actor: "proposer"})
             changes.decide(ws, session, incident, change, choice, user.username, text, utcnow())
@@ -344,7 +396,7 @@ def review_incident(
         text = _reason(reason, step.act == "reject", "a rejection")
         check_reviewer(what, user.username, _submitter(session, incident.id), authors)
         if step.act == "approve" and step.to_status == "verified":
-            _needs_verified_evidence(session, incident, "approving it as verified")
+            _needs_verified_evidence(session, incident, _("approving it as verified"))
         _transition(ws, session, incident, step, user.username, text)
         session.flush()
         return incident_json(session, incident)
@@ -386,12 +438,16 @@ def publish_in_session(
     evidence. The publication service (:func:`civwatch.publish.publication.publish_incident`)
     is the one caller: it checks who acts."""
     if incident.visibility == "public":
-        raise RejectedInputError(f"Incident {incident.id} is already public.")
+        raise RejectedInputError(_("Incident %(id)s is already public.", id=incident.id))
     if incident.status != "verified":
         raise RejectedInputError(
-            f"Incident {incident.id} is {incident.status}: only verified incidents are published."
+            _(
+                "Incident %(id)s is %(status)s: only verified incidents are published.",
+                id=incident.id,
+                status=incident.status,
+            )
         )
-    _needs_verified_evidence(session, incident, "publishing it")
+    _needs_verified_evidence(session, incident, _("publishing it"))
     _transition(
         ws,
         session,

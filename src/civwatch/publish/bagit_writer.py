@@ -23,6 +23,7 @@ from civwatch import __version__
 from civwatch.custody.signing import TreeHead, key_fingerprint
 from civwatch.errors import IntegrityError
 from civwatch.files import sync, write_durable
+from civwatch.i18n import _
 from civwatch.publish.package_contents import (
     Composed,
     MediaFile,
@@ -45,8 +46,11 @@ def _copy_media(media: MediaFile, path: Path) -> None:
         sync(out)
     if digest.hexdigest() != media.sha256:
         raise IntegrityError(
-            f"The stored copy of item {media.sha256[:16]} no longer has its SHA-256 "
-            "(damaged vault): run `civwatch verify`; no package was made."
+            _(
+                "The stored copy of item %(sha256)s no longer has its SHA-256 (damaged "
+                "vault): run `civwatch verify`; no package was made.",
+                sha256=media.sha256[:16],
+            )
         )
 
 

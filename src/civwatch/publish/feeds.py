@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from civwatch.i18n import _, current_language
+from civwatch.i18n.formatting import format_date
 from civwatch.publish.charts import start_of, term_label
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -57,7 +59,39 @@ def newest_changes(
 
 
 def _date(at: datetime) -> str:
-    return at.strftime("%-d %B %Y")
+    return format_date(at)
+
+
+def _figures_text(killed: str | None, injured: str | None) -> str | None:
+    """The casualty ranges of an entry as one sentence, or None without a figure."""
+    if killed is not None and injured is not None:
+        return _(
+            "People killed: %(killed)s; injured: %(injured)s (ranges: lowest and highest "
+            "credible count).",
+            killed=killed,
+            injured=injured,
+        )
+    if killed is not None:
+        return _(
+            "People killed: %(killed)s (ranges: lowest and highest credible count).",
+            killed=killed,
+        )
+    if injured is not None:
+        return _(
+            "People injured: %(injured)s (ranges: lowest and highest credible count).",
+            injured=injured,
+        )
+    return None
+
+
+def feed_title(organisation: str) -> str:
+    """The title of the feeds, in the language in force."""
+    return _("%(organisation)s: verified incidents", organisation=organisation)
+
+
+def feed_subtitle() -> str:
+    """What the feeds hold, in the language in force."""
+    return _("Incidents newly published or corrected after verification.")
 
 
 def entry_text(incident: Mapping[str, Any]) -> str:
@@ -71,20 +105,18 @@ def entry_text(incident: Mapping[str, Any]) -> str:
         term_label("incident_type", incident.get("incident_type")),
     ]
     casualties = incident.get("casualties") or {}
-    figures = [
-        f"{kind}: {text}"
-        for kind in ("killed", "injured")
-        if (text := figure_text(casualties.get(kind))) is not None
-    ]
+    figures = _figures_text(
+        figure_text(casualties.get("killed")), figure_text(casualties.get("injured"))
+    )
     if figures:
-        parts.append(
-            "People " + "; ".join(figures) + " (ranges: lowest and highest credible count)."
-        )
+        parts.append(figures)
     if incident.get("narrative"):
         parts.append(str(incident["narrative"]))
     for change in changes(incident):
         if change["kind"] == "corrected":
-            parts.append(f"Corrected on {_date(change['at'])}: {change['note']}")
+            parts.append(
+                _("Corrected on %(date)s: %(note)s", date=_date(change["at"]), note=change["note"])
+            )
     return "\n\n".join(p for p in parts if p)
 
 
@@ -116,10 +148,10 @@ def atom_feed(
             node.text = text
         return node
 
-    feed = ET.Element(f"{{{ATOM_NS}}}feed", {"xml:lang": "en"})
+    feed = ET.Element(f"{{{ATOM_NS}}}feed", {"xml:lang": current_language()})
     el(feed, "id", f"{base}/public/feed.atom")
-    el(feed, "title", f"{organisation}: verified incidents")
-    el(feed, "subtitle", "Incidents newly published or corrected after verification.")
+    el(feed, "title", feed_title(organisation))
+    el(feed, "subtitle", feed_subtitle())
     newest = updated_at(chosen[0]) if chosen else EPOCH
     el(feed, "updated", newest.isoformat())
     author = el(feed, "author")
@@ -167,11 +199,11 @@ def json_feed(incidents: Iterable[Mapping[str, Any]], *, base_url: str, organisa
         )
     doc = {
         "version": JSON_FEED_VERSION,
-        "title": f"{organisation}: verified incidents",
-        "description": "Incidents newly published or corrected after verification.",
+        "title": feed_title(organisation),
+        "description": feed_subtitle(),
         "home_page_url": f"{base}/public",
         "feed_url": f"{base}/public/feed.json",
-        "language": "en",
+        "language": current_language(),
         "authors": [{"name": organisation}],
         "items": items,
     }

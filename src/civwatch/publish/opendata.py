@@ -36,6 +36,7 @@ from typing import Any
 from civwatch.errors import RejectedInputError
 from civwatch.files import atomic_writer
 from civwatch.geo.regions import UKRAINE_ADMIN1
+from civwatch.i18n import _
 from civwatch.incidents.vocabulary import BUILTIN
 from civwatch.publish.public import PublicFilter, iter_public_incidents
 from civwatch.workspace import Workspace
@@ -519,7 +520,11 @@ def export_chunks(
     """Every published incident (matching ``filters``) in format ``fmt``, streamed."""
     if fmt not in FORMATS:
         raise RejectedInputError(
-            f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}."
+            _(
+                "Unknown export format %(fmt)s; choose one of %(names)s.",
+                fmt=repr(fmt),
+                names=", ".join(FORMATS),
+            )
         )
     return FORMATS[fmt].write(iter_public_incidents(ws, filters), base_url, **options)
 
@@ -547,7 +552,11 @@ def export_to(
     crash leaves the old file or the new one, never half of one."""
     if fmt not in FORMATS:
         raise RejectedInputError(
-            f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}."
+            _(
+                "Unknown export format %(fmt)s; choose one of %(names)s.",
+                fmt=repr(fmt),
+                names=", ".join(FORMATS),
+            )
         )
     counted = 0
 

@@ -56,6 +56,7 @@ from civwatch.custody.signing import key_fingerprint
 from civwatch.db import utcnow
 from civwatch.errors import IntegrityError, RejectedInputError
 from civwatch.files import fsync_tree, move_into_place
+from civwatch.i18n import _
 from civwatch.publish import bagit_writer
 from civwatch.publish.acts import EXPORT
 from civwatch.publish.bagit_writer import one_line
@@ -138,7 +139,9 @@ def _recipient(value: str | None) -> str | None:
         return None
     cleaned = one_line(value.replace("\x00", ""))
     if len(cleaned) > MAX_RECIPIENT:
-        raise RejectedInputError(f"The recipient is at most {MAX_RECIPIENT} characters.")
+        raise RejectedInputError(
+            _("The recipient is at most %(limit)s characters.", limit=MAX_RECIPIENT)
+        )
     return cleaned or None
 
 
@@ -146,13 +149,16 @@ def _check_target(out: Path) -> Path:
     target = out.expanduser().absolute()
     if target.exists():
         if not target.is_dir():
-            raise RejectedInputError(f"{target} exists and is not a folder.")
+            raise RejectedInputError(_("%(target)s exists and is not a folder.", target=target))
         if any(target.iterdir()):
             raise RejectedInputError(
-                f"{target} is not empty: give a new or empty folder for the package."
+                _(
+                    "%(target)s is not empty: give a new or empty folder for the package.",
+                    target=target,
+                )
             )
     if not target.parent.is_dir():
-        raise RejectedInputError(f"The folder {target.parent} does not exist.")
+        raise RejectedInputError(_("The folder %(parent)s does not exist.", parent=target.parent))
     return target
 
 
@@ -262,7 +268,9 @@ def build_package(
         try:
             bagit.Bag(str(tmp)).validate(processes=1)
         except bagit.BagValidationError as err:
-            raise IntegrityError(f"The package failed its own BagIt check: {err}") from err
+            raise IntegrityError(
+                _("The package failed its own BagIt check: %(err)s", err=err)
+            ) from err
         # Every file is synced as written; the folders too, before the package appears.
         fsync_tree(tmp)
         move_into_place(tmp, target)

@@ -33,6 +33,7 @@ from civwatch.errors import IntegrityError, RejectedInputError
 from civwatch.evidence import acts as evidence_acts
 from civwatch.evidence.records import ItemRecord, hashing_recorded, media_hashes, sha256_by_id
 from civwatch.evidence.service import item_by_sha256, item_json
+from civwatch.i18n import _, ngettext
 from civwatch.incidents import acts as incidents_acts
 from civwatch.incidents.records import (
     decision_leaves,
@@ -271,8 +272,10 @@ def gather(ws: Workspace, incident_id: int, include_originals: bool) -> Contents
         incident = incident_json(session, incident_row(session, incident_id))
         if not incident["evidence"]:
             raise RejectedInputError(
-                f"Incident {incident_id} has no evidence linked to it: there is nothing to "
-                "package."
+                _((
+                    "Incident %(incident_id)s has no evidence linked to it: there is nothing to "
+                    "package."
+                ), incident_id=incident_id)
             )
         links = link_history(session, incident_id)
         item_shas = sha256_by_id(session, {lk.item_id for lk in links})
@@ -501,9 +504,19 @@ def check(contents: Contents, composed: Composed) -> None:
         return
     lines = [f"- {f.describe(with_file=False)}" for f in findings[:SHOWN_FINDINGS]]
     if len(findings) > SHOWN_FINDINGS:
-        lines.append(f"- and {len(findings) - SHOWN_FINDINGS} more")
+        more = len(findings) - SHOWN_FINDINGS
+        lines.append(ngettext("- and %(num)s more", "- and %(num)s more", more))
+    # TRANSLATORS: %(findings)s is a list of findings, one per line (kept in English).
     raise IntegrityError(
-        f"The evidence package of incident {contents.incident['id']} was not built: "
-        f"{len(findings)} record(s) it would carry do not match the custody entries that "
-        "recorded them (a sign of damage or tampering; run `civwatch verify`):\n" + "\n".join(lines)
+        ngettext(
+            "The evidence package of incident %(id)s was not built: %(num)s record it would "
+            "carry does not match the custody entry that recorded it (a sign of damage or "
+            "tampering; run `civwatch verify`):\n%(findings)s",
+            "The evidence package of incident %(id)s was not built: %(num)s records it would "
+            "carry do not match the custody entries that recorded them (a sign of damage or "
+            "tampering; run `civwatch verify`):\n%(findings)s",
+            len(findings),
+            id=contents.incident["id"],
+            findings="\n".join(lines),
+        )
     )

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from civwatch.db import read_snapshot
 from civwatch.errors import NotFoundError, RejectedInputError
+from civwatch.i18n import _
 from civwatch.incidents.aggregate import IncidentFilter
 from civwatch.incidents.geojson import BBox, parse_bbox
 from civwatch.incidents.links import current_links, independent_sources
@@ -269,9 +270,15 @@ def _project(
 
 def _check_page(limit: int, cursor: int | None) -> None:
     if isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
-        raise RejectedInputError(f"limit must be 1-{MAX_LIMIT} (default {DEFAULT_LIMIT}).")
+        raise RejectedInputError(
+            _(
+                "limit must be 1-%(most)s (default %(default)s).",
+                most=MAX_LIMIT,
+                default=DEFAULT_LIMIT,
+            )
+        )
     if cursor is not None and cursor < 1:
-        raise RejectedInputError("cursor must be 1 or more (take it from 'next_cursor').")
+        raise RejectedInputError(_("cursor must be 1 or more (take it from 'next_cursor')."))
 
 
 def _page(
@@ -332,7 +339,9 @@ def public_incident(ws: Workspace, incident_id: int) -> dict[str, Any]:
         query = _build(session, PublicFilter())
         row = session.execute(query.rows.one(incident_id)).first()
         if row is None:
-            raise NotFoundError(f"No published incident {incident_id}.")
+            raise NotFoundError(
+                _("No published incident %(incident_id)s.", incident_id=incident_id)
+            )
         return _project(session, [row])[0]
 
 

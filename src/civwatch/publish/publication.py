@@ -35,6 +35,7 @@ from civwatch.db import utcnow
 from civwatch.errors import PermissionDeniedError, RejectedInputError
 from civwatch.geo.coarsening import DEFAULT_PRECISION, PRECISIONS
 from civwatch.geo.gazetteer import Gazetteer
+from civwatch.i18n import _
 from civwatch.incidents.document import gazetteer_for
 from civwatch.incidents.public_location import place_publicly
 from civwatch.incidents.records import visibility_transitions
@@ -62,8 +63,8 @@ def set_location_precision(
     Investigators and verifiers may make it coarser; only a publisher may make it more
     precise (that exposes more, and is a publication decision).
     """
-    precision = choose(precision, PRECISIONS, "location precision")
-    note = _note(reason, "The reason", required=False)
+    precision = choose(precision, PRECISIONS, _("location precision"))
+    note = _note(reason, _("The reason"), required=False)
     if places is None:
         places = gazetteer_for(ws)
     with ws.sessions() as session, session.begin():
@@ -73,13 +74,21 @@ def set_location_precision(
         before = incident.public_location_precision or DEFAULT_PRECISION
         if before == precision:
             raise RejectedInputError(
-                f"Incident {incident.id} is already shown at {precision} precision."
+                _(
+                    "Incident %(id)s is already shown at %(precision)s precision.",
+                    id=incident.id,
+                    precision=precision,
+                )
             )
         finer = PRECISIONS.index(precision) < PRECISIONS.index(before)
         if finer and not allows(user.roles, Permission.PUBLISH):
             raise PermissionDeniedError(
-                f"Only a publisher may make the public location more precise ({before} -> "
-                f"{precision}); you may make it coarser."
+                _(
+                    "Only a publisher may make the public location more precise (%(before)s "
+                    "-> %(precision)s); you may make it coarser.",
+                    before=before,
+                    precision=precision,
+                )
             )
         now = utcnow()
         incident.public_location_precision = precision
@@ -107,12 +116,14 @@ def set_location_precision(
 
 def _note(text: Any, what: str, *, required: bool = True) -> str | None:
     if text is not None and not isinstance(text, str):
-        raise RejectedInputError(f"{what} must be text.")
+        raise RejectedInputError(_("%(what)s must be text.", what=what))
     cleaned = (text or "").replace("\x00", "").strip()
     if required and not cleaned:
-        raise RejectedInputError(f"{what} must not be empty.")
+        raise RejectedInputError(_("%(what)s must not be empty.", what=what))
     if len(cleaned) > MAX_NOTE:
-        raise RejectedInputError(f"{what} is at most {MAX_NOTE} characters.")
+        raise RejectedInputError(
+            _("%(what)s is at most %(limit)s characters.", what=what, limit=MAX_NOTE)
+        )
     return cleaned or None
 
 
@@ -141,7 +152,7 @@ def publish_incident(
     not shown until one is approved."""
     from civwatch.incidents.workflow import publish_in_session
 
-    text = _note(note, "The note", required=False)
+    text = _note(note, _("The note"), required=False)
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require(session, actor, Permission.PUBLISH)
@@ -161,13 +172,13 @@ def withdraw_incident(
     (a reopening, or its last verified evidence losing its status, also withdraws it)."""
     from civwatch.incidents.workflow import withdraw_in_session
 
-    text = _note(reason, "The reason")
+    text = _note(reason, _("The reason"))
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require(session, actor, Permission.PUBLISH)
         incident = incident_row(session, incident_id, for_update=True)
         if incident.visibility != "public":
-            raise RejectedInputError(f"Incident {incident.id} is already internal.")
+            raise RejectedInputError(_("Incident %(id)s is already internal.", id=incident.id))
         withdraw_in_session(ws, session, incident, user.username, text)
         session.flush()
         return incident_json(session, incident)
@@ -183,15 +194,18 @@ def correct_incident(
     changes in public."""
     from civwatch.incidents.changes import apply_waiting
 
-    text = _note(note, "The correction")
+    text = _note(note, _("The correction"))
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
         user = require(session, actor, Permission.PUBLISH)
         incident = incident_row(session, incident_id, for_update=True)
         if incident.visibility != "public":
             raise RejectedInputError(
-                f"Incident {incident.id} is not published: a correction is a public notice "
-                "on a published incident. Edit the incident instead."
+                _(
+                    "Incident %(id)s is not published: a correction is a public notice on a "
+                    "published incident. Edit the incident instead.",
+                    id=incident.id,
+                )
             )
         now = utcnow()
         apply_waiting(ws, session, incident, user.username, now, on="correction")
@@ -247,7 +261,11 @@ def public_histories(session: Session, ids: Sequence[int]) -> dict[int, list[dic
             public[t.incident_id] = False
             note = t.reason or ""
             if t.act == "reopen":
-                note = "Reopened for verification" + (f": {note}" if note else ".")
+                note = (
+                    _("Reopened for verification: %(note)s", note=note)
+                    if note
+                    else _("Reopened for verification.")
+                )
             events[t.incident_id].append((t.at, t.custody_leaf, "withdrawn", note))
     for c in session.connection().execute(
         select(Correction.incident_id, Correction.at, Correction.custody_leaf, Correction.note)

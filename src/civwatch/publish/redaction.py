@@ -28,6 +28,7 @@ from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import NotFoundError, PermissionDeniedError, RejectedInputError
 from civwatch.evidence.service import find_item
+from civwatch.i18n import _
 from civwatch.incidents.links import current_links, current_links_of_items
 from civwatch.incidents.versions import mark_public_items
 from civwatch.media.faces import MAX_REGIONS as MAX_REGIONS
@@ -84,13 +85,20 @@ def create_redaction(
         user = require(session, actor, Permission.INCIDENTS_WRITE)
         if not _linked_incidents(session, item.id):
             raise RejectedInputError(
-                f"Item {item.sha256[:12]} is not linked to any incident: only evidence of an "
-                "incident is redacted for publication."
+                _(
+                    "Item %(sha256)s is not linked to any incident: only evidence of an "
+                    "incident is redacted for publication.",
+                    sha256=item.sha256[:12],
+                )
             )
     if not item.media_type.startswith(("image/", "video/")):
         raise RejectedInputError(
-            f"Item {item.sha256[:12]} is {item.media_type}: only photos and videos can be "
-            "redacted for publication."
+            _(
+                "Item %(sha256)s is %(media_type)s: only photos and videos can be redacted "
+                "for publication.",
+                sha256=item.sha256[:12],
+                media_type=item.media_type,
+            )
         )
     source = ws.vault.local_path(item.sha256)
     settings = ws.settings
@@ -169,13 +177,15 @@ def create_redaction(
 
 def _redaction(session: Session, redaction_id: int, *, for_update: bool = False) -> Redaction:
     if isinstance(redaction_id, bool) or not isinstance(redaction_id, int) or redaction_id < 1:
-        raise RejectedInputError(f"{redaction_id!r} is not a redaction number.")
+        raise RejectedInputError(
+            _("%(redaction_id)s is not a redaction number.", redaction_id=repr(redaction_id))
+        )
     query = select(Redaction).where(Redaction.id == redaction_id)
     if for_update:
         query = query.with_for_update()
     found = session.scalars(query).first()
     if found is None:
-        raise NotFoundError(f"No redaction {redaction_id}.")
+        raise NotFoundError(_("No redaction %(redaction_id)s.", redaction_id=redaction_id))
     return found
 
 
@@ -191,12 +201,20 @@ def approve_redaction(
         record = _redaction(session, redaction_id, for_update=True)
         if record.status != "draft":
             raise RejectedInputError(
-                f"Redaction {record.id} is {record.status}: only a draft can be approved."
+                _(
+                    "Redaction %(id)s is %(status)s: only a draft can be approved.",
+                    id=record.id,
+                    status=record.status,
+                )
             )
         if record.created_by == user.username:
             raise PermissionDeniedError(
-                f"{user.username} made redaction {record.id} and cannot approve it: a second "
-                "person must check the preview."
+                _(
+                    "%(username)s made redaction %(id)s and cannot approve it: a second "
+                    "person must check the preview.",
+                    username=user.username,
+                    id=record.id,
+                )
             )
         now = utcnow()
         previous = session.scalars(

@@ -53,7 +53,7 @@ from civwatch.web.answer_cache import AnswerCache
 from civwatch.web.auth import route_permission
 from civwatch.web.deps import WS, get_workspace, tree_head_json
 from civwatch.web.limits import RequestLimits
-from civwatch.web.problems import problem_json, problem_response
+from civwatch.web.problems import problem_json, problem_response, problem_title
 from civwatch.workspace import Workspace
 
 __all__ = ["WS", "create_app", "get_workspace", "tree_head_json"]
@@ -77,22 +77,6 @@ VENDOR_ASSETS = {
 }
 
 
-#: The heading of an error page, by the error's kind (``CivwatchError.kind``).
-ERROR_TITLES = {
-    "error": N_("Something went wrong"),
-    "configuration": N_("civwatch is not set up correctly"),
-    "not-initialised": N_("The data folder is not set up"),
-    "not-found": N_("Not found"),
-    "rejected-input": N_("This cannot be accepted"),
-    "storage-full": N_("The disk is full"),
-    "integrity": N_("Stored data does not match its record"),
-    "proof": N_("The proof does not check out"),
-    "unhashable-media": N_("This file cannot be compared"),
-    "permission-denied": N_("Not allowed"),
-    "conflict": N_("Changed in the meantime"),
-    "not-authenticated": N_("Please sign in"),
-    "too-many-attempts": N_("Too many attempts"),
-}
 #: The heading of an error page for an HTTP status the routes did not answer themselves.
 STATUS_TITLES = {
     400: N_("Bad request"),
@@ -106,8 +90,7 @@ STATUS_TITLES = {
 
 def error_title(exc: CivwatchError) -> str:
     """The heading of the page that shows ``exc``, in the reader's language."""
-    title = ERROR_TITLES.get(exc.kind)
-    return gettext(title) if title else exc.kind.replace("-", " ").capitalize()
+    return problem_title(exc.kind)
 
 
 def _is_api(request: Request) -> bool:
@@ -141,19 +124,22 @@ def _validation(request: Request, exc: Exception) -> Response:
     errors = [
         f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors()
     ]
-    return problem_json(
-        request, 422, "rejected-input", "The request is not valid: " + "; ".join(errors)
-    )
+    # TRANSLATORS: %(errors)s lists each refused field as "where: what is wrong" (in English,
+    # as the validation library words it), separated by semicolons.
+    detail = _("The request is not valid: %(errors)s", errors="; ".join(errors))
+    return problem_json(request, 422, "rejected-input", detail)
 
 
 def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     kind = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "-")
     detail = {
-        400: "The request body could not be read: send valid JSON (Content-Type: "
-        "application/json) or form data, as the API schema describes.",
-        404: "No such page or API route.",
-        405: "This route does not take this method.",
+        400: _(
+            "The request body could not be read: send valid JSON (Content-Type: "
+            "application/json) or form data, as the API schema describes."
+        ),
+        404: _("No such page or API route."),
+        405: _("This route does not take this method."),
     }
     message = detail.get(exc.status_code, str(exc.detail))
     if not _is_api(request):

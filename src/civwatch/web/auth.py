@@ -24,10 +24,11 @@ from civwatch.accounts.permissions import Permission, allows
 from civwatch.accounts.principal import Principal
 from civwatch.accounts.tokens import resolve_token
 from civwatch.errors import NotAuthenticatedError, PermissionDeniedError
+from civwatch.i18n import N_, _
 from civwatch.workspace import Workspace
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-SIGN_IN_FIRST = "Sign in first, or send an API token."
+SIGN_IN_FIRST = N_("Sign in first, or send an API token.")
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 
@@ -64,9 +65,9 @@ def current_principal(request: Request) -> Principal | None:
     principal: Principal | None = None
     header = request.headers.get("authorization", "")
     if header:
-        scheme, _, secret = header.partition(" ")
+        scheme, _space, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
-            raise NotAuthenticatedError("Send an API token as 'Authorization: Bearer TOKEN'.")
+            raise NotAuthenticatedError(_("Send an API token as 'Authorization: Bearer TOKEN'."))
         principal = resolve_token(ws, secret.strip())
         if principal is None:
             audit.record_now(
@@ -78,7 +79,7 @@ def current_principal(request: Request) -> Principal | None:
                 target=request.url.path,
             )
             raise NotAuthenticatedError(
-                "This API token is unknown, revoked, or its role was taken from its owner."
+                _("This API token is unknown, revoked, or its role was taken from its owner.")
             )
     elif cookie := request.cookies.get(session_cookie_name(request)):
         principal = resolve_session(ws, cookie)
@@ -122,8 +123,14 @@ def refuse_role(
         client=client_of(request),
         detail={"permission": permission.value},
     )
+    # TRANSLATORS: %(roles)s lists role codes (e.g. "editor, viewer"); %(permission)s is the
+    # code of what was asked for (e.g. "incident:edit").
     return PermissionDeniedError(
-        f"Your roles ({', '.join(sorted(principal.roles))}) do not allow {permission.value}."
+        _(
+            "Your roles (%(roles)s) do not allow %(permission)s.",
+            roles=", ".join(sorted(principal.roles)),
+            permission=permission.value,
+        )
     )
 
 
@@ -138,7 +145,7 @@ def require(permission: Permission) -> PermissionCheck:
         if permission is Permission.PUBLIC:
             return principal
         if principal is None:
-            raise NotAuthenticatedError(SIGN_IN_FIRST)
+            raise NotAuthenticatedError(_(SIGN_IN_FIRST))
         ws: Workspace = request.app.state.workspace
         target = f"{request.method} {request.url.path}"
         unsafe = principal.via == "session" and request.method not in SAFE_METHODS
@@ -153,8 +160,10 @@ def require(permission: Permission) -> PermissionCheck:
                 client=client_of(request),
             )
             raise PermissionDeniedError(
-                "This form or request lacks its security token (CSRF): reload the page "
-                "and try again."
+                _(
+                    "This form or request lacks its security token (CSRF): reload the page "
+                    "and try again."
+                )
             )
         if not may(principal, permission):
             raise await run_in_threadpool(refuse_role, request, principal, permission)

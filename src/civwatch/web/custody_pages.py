@@ -14,6 +14,7 @@ from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
 from civwatch.errors import CivwatchError, RejectedInputError
 from civwatch.evidence.proofs import consistency, entry_proof, item_proof, search_custody
+from civwatch.i18n import _
 from civwatch.web.answers_evidence import (
     ConsistencyProof,
     CustodyEntries,
@@ -116,7 +117,7 @@ def evidence_proof(w: WS, _: CustodyReader, sha256: str) -> Response:
 @router.get("/custody/consistency")
 def custody_consistency_form(
     w: WS,
-    _: CustodyReader,
+    _reader: CustodyReader,
     first: Annotated[str, Query(max_length=20)] = "",
     second: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
@@ -124,9 +125,9 @@ def custody_consistency_form(
     try:
         sizes = [int(v) if v.strip() else None for v in (first, second)]
     except ValueError:
-        raise RejectedInputError("Give the sizes as whole numbers, e.g. 10 and 25.") from None
+        raise RejectedInputError(_("Give the sizes as whole numbers, e.g. 10 and 25.")) from None
     if sizes[0] is None:
-        raise RejectedInputError("Give the earlier size (a whole number, 1 or more).")
+        raise RejectedInputError(_("Give the earlier size (a whole number, 1 or more)."))
     doc = consistency(w, sizes[0], sizes[1])
     return _download(doc, f"custody-consistency-{doc['first']}-{doc['second']}.json")
 

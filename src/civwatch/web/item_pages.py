@@ -74,14 +74,20 @@ def _fields(form: Any, kind: str) -> dict[str, Any]:
         if not isinstance(raw, str) or not raw.strip():
             continue
         if len(raw) > MAX_FORM_FIELD:
-            raise RejectedInputError(f"{name.replace('_', ' ').capitalize()} is too long.")
+            raise RejectedInputError(
+                _("%(name)s is too long.", name=name.replace("_", " ").capitalize())
+            )
         value: Any = raw.strip()
         if name in NUMBERS:
             try:
                 value = float(value.replace(",", "."))
             except ValueError:
                 raise RejectedInputError(
-                    f"{name.replace('_', ' ').capitalize()} must be a number, got {raw!r}."
+                    _(
+                        "%(name)s must be a number, got %(raw)s.",
+                        name=name.replace("_", " ").capitalize(),
+                        raw=repr(raw),
+                    )
                 ) from None
         elif name in TIMES and len(value) <= 19 and "+" not in value and "Z" not in value:
             value = value + ("" if len(value) > 16 else ":00") + "+00:00"  # datetime-local

@@ -34,6 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from civwatch.accounts.permissions import Permission
 from civwatch.errors import NotAuthenticatedError
+from civwatch.i18n import _
 from civwatch.web.auth import SIGN_IN_FIRST, current_principal, may, refuse_role, route_permission
 from civwatch.web.uploads import MAX_FILES, upload_name
 
@@ -58,8 +59,11 @@ def streamed_upload(endpoint: F) -> F:
 
 def _too_large(limit: int) -> BodyTooLarge:
     return BodyTooLarge(
-        f"The request body is larger than the limit of {limit} bytes. Send less at a time; "
-        "files go through the upload form or POST /api/v1/evidence."
+        _(
+            "The request body is larger than the limit of %(limit)s bytes. Send less at a "
+            "time; files go through the upload form or POST /api/v1/evidence.",
+            limit=limit,
+        )
     )
 
 
@@ -125,13 +129,13 @@ class UploadMeter(BodyMeter):
         self.header = b""
 
     def _headers_finished(self) -> None:
-        _, options = parse_options_header(self.disposition)
+        _value, options = parse_options_header(self.disposition)
         self.is_file = b"filename" in options
         if self.is_file:
             self.files += 1
             self.name = upload_name(options[b"filename"].decode("utf-8", "replace"))
             if self.files > MAX_FILES:
-                raise BodyTooLarge(f"Upload at most {MAX_FILES} files at a time.")
+                raise BodyTooLarge(_("Upload at most %(most)s files at a time.", most=MAX_FILES))
 
     def _data(self, data: bytes, start: int, end: int) -> None:
         size = end - start
@@ -139,15 +143,22 @@ class UploadMeter(BodyMeter):
             self.fields += size
             if self.fields > self.limit:
                 raise BodyTooLarge(
-                    f"The fields of this upload (other than its files) are larger than the "
-                    f"limit of {self.limit} bytes."
+                    _(
+                        "The fields of this upload (other than its files) are larger than "
+                        "the limit of %(limit)s bytes.",
+                        limit=self.limit,
+                    )
                 )
             return
         self.part += size
         if self.part > self.max_file:
             raise BodyTooLarge(
-                f"The file {self.name!r} is larger than the limit of {self.max_file} bytes "
-                "per file: nothing of this upload was stored."
+                _(
+                    "The file %(name)s is larger than the limit of %(max_file)s bytes per "
+                    "file: nothing of this upload was stored.",
+                    name=repr(self.name),
+                    max_file=self.max_file,
+                )
             )
 
     def feed(self, chunk: bytes) -> None:
@@ -224,7 +235,7 @@ class RequestLimits:
         except NotAuthenticatedError as exc:
             return self.refuse(request, exc)
         if principal is None:
-            return self.refuse(request, NotAuthenticatedError(SIGN_IN_FIRST))
+            return self.refuse(request, NotAuthenticatedError(_(SIGN_IN_FIRST)))
         if not may(principal, permission):
             denied = await run_in_threadpool(refuse_role, request, principal, permission)
             return self.refuse(request, denied)

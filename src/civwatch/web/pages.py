@@ -25,7 +25,13 @@ from civwatch.accounts.throttle import ClientThrottle
 from civwatch.errors import CivwatchError, NotAuthenticatedError
 from civwatch.evidence.ingest import SourceInfo
 from civwatch.evidence.search import EvidenceFilter, search_items
-from civwatch.i18n import available_languages, current_language, language_name, templating
+from civwatch.i18n import (
+    available_languages,
+    current_language,
+    gettext,
+    language_name,
+    templating,
+)
 from civwatch.web import labels
 from civwatch.web.auth import audit_action, client_of, require, session_cookie_name
 from civwatch.web.deps import WS, tree_head_json
@@ -148,7 +154,7 @@ async def signin(
     if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
         return _signin_form(
             request,
-            error="The sign-in form expired: please try again.",
+            error=gettext("The sign-in form expired: please try again."),
             username=username,
             next_=next,
             status=400,

@@ -131,14 +131,20 @@ def public_share_card(request: Request, w: WS, _: Anyone, incident_id: RowId) ->
 
 @router.get("/public/incidents/{incident_id}/media/{index}")
 def public_media_file(
-    request: Request, w: WS, _: Anyone, incident_id: RowId, index: int
+    request: Request, w: WS, _reader: Anyone, incident_id: RowId, index: int
 ) -> Response:
     """A published (redacted, approved) photo or video of a published incident."""
     try:
         public_incident(w, incident_id)
         found = _published_media(w, incident_id)
         if not 0 <= index < len(found):
-            raise NotFoundError(f"Incident {incident_id} has no published media number {index}.")
+            raise NotFoundError(
+                _(
+                    "Incident %(incident_id)s has no published media number %(index)s.",
+                    incident_id=incident_id,
+                    index=index,
+                )
+            )
     except CivwatchError as exc:
         return failure_page(request, w, exc)
     chosen = found[index]

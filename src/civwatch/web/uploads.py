@@ -15,6 +15,7 @@ from typing import Any, BinaryIO
 from civwatch.errors import RejectedInputError
 from civwatch.evidence.ingest import SourceInfo
 from civwatch.evidence.jobs import UPLOAD
+from civwatch.i18n import _
 from civwatch.jobs import submit
 from civwatch.jobs.spool import Spool
 from civwatch.workspace import Workspace
@@ -44,9 +45,9 @@ def receive_upload(
 ) -> dict[str, Any]:
     """Spool ``(client file name, stream)`` pairs and queue their ingest; returns the job."""
     if not files:
-        raise RejectedInputError("Choose at least one file to upload.")
+        raise RejectedInputError(_("Choose at least one file to upload."))
     if len(files) > MAX_FILES:
-        raise RejectedInputError(f"Upload at most {MAX_FILES} files at a time.")
+        raise RejectedInputError(_("Upload at most %(most)s files at a time.", most=MAX_FILES))
     spool = Spool.create(ws.data_dir)
     try:
         for filename, stream in files:
