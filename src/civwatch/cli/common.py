@@ -214,6 +214,28 @@ def incident_line(d: dict[str, Any]) -> str:
     )
 
 
+def history_line(h: dict[str, Any]) -> str:
+    """One act of a record's history: when, who, the act and the statuses (codes), why."""
+    if h["reason"]:
+        # TRANSLATORS: an act in a history: time, who, the act (a code), the status before
+        # and after (codes), and the reason given.
+        return _(
+            "%(at)s %(actor)s %(act)s %(before)s -> %(after)s: %(reason)s",
+            at=h["at"][:19],
+            actor=h["actor"],
+            act=h["act"],
+            before=h["from"],
+            after=h["to"],
+            reason=escape(h["reason"]),
+        )
+    return f"{h['at'][:19]} {h['actor']} {h['act']} {h['from']} -> {h['to']}"
+
+
+def source_of(sighting: dict[str, Any]) -> str:
+    """Where a sighting was found, for a person: its address, else its platform."""
+    return str(sighting["source_url"] or sighting["platform"] or _("no source given"))
+
+
 #: A time as the options take it (shown in the messages about a wrong one).
 EXAMPLE_TIME = "2022-03-09T14:05:00+02:00"
 
