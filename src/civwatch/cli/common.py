@@ -26,7 +26,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from civwatch.errors import NotAuthenticatedError, RejectedInputError
-from civwatch.i18n import N_, _, localise
+from civwatch.i18n import N_, SOURCE_LANGUAGE, Message, _, localise
 
 if TYPE_CHECKING:
     # Imported where used: `civwatch --help` and the commands that need no database start
@@ -168,8 +168,21 @@ def workspace(data_dir: Path | None) -> Iterator[Workspace]:
         ws.close()
 
 
+def neutral(doc: Any) -> Any:
+    """``doc`` with every translated message in it rendered in English: machine output is
+    the same whatever the user's language."""
+    if isinstance(doc, Message):
+        return localise(doc, SOURCE_LANGUAGE)
+    if isinstance(doc, dict):
+        return {k: neutral(v) for k, v in doc.items()}
+    if isinstance(doc, list | tuple):
+        return [neutral(v) for v in doc]
+    return doc
+
+
 def emit(doc: Any) -> None:
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    """Print ``doc`` as one line of JSON on stdout (messages in it in English)."""
+    sys.stdout.write(json.dumps(neutral(doc), ensure_ascii=False) + "\n")
     sys.stdout.flush()
 
 

@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from civwatch.cli.common import AsJson, DataDir, emit, err, out, settings_for, workspace
-from civwatch.i18n import _, gettext, ngettext
+from civwatch.i18n import _, ngettext
 
 app = typer.Typer()
 jobs_app = typer.Typer(no_args_is_help=True, help="Background jobs (uploads, copy finding).")
@@ -65,7 +65,7 @@ def _row(job: dict[str, Any]) -> list[str]:
         job["owner"],
         job["state"],
         f"{job['done']}/{job['total']}",
-        escape(gettext(job["message"])),
+        escape(job["message"]),
     ]
 
 
@@ -117,7 +117,7 @@ def jobs_show(
             state=job["state"],
             done=job["done"],
             total=job["total"],
-            text=escape(gettext(job["message"])),
+            text=escape(job["message"]),
         )
     )
     for o in job["result"].get("outcomes", []):
