@@ -38,9 +38,7 @@ def _literal_text(node: ast.expr) -> str | None:
         return node.value
     if isinstance(node, ast.JoinedStr):
         return "".join(
-            v.value
-            for v in node.values
-            if isinstance(v, ast.Constant) and isinstance(v.value, str)
+            v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)
         )
     return None
 
@@ -57,16 +55,15 @@ def unmarked(source: str, *, printing: bool) -> list[tuple[int, str]]:
     """(line, what) of each unmarked user-facing text in a module's ``source``."""
     found = []
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args:
             error = _name(node.exc.func)
-            if error not in INTERNAL and node.exc.args:
-                if _literal_text(node.exc.args[0]) is not None:
-                    found.append((node.lineno, f"raise {error}(...) with an unmarked text"))
-        if printing and isinstance(node, ast.Call) and _name(node.func) in OUTPUT_CALLS:
-            if node.args:
-                text = _literal_text(node.args[0])
-                if text is not None and WORD.search(MARKUP.sub("", text)):
-                    found.append((node.lineno, f"{_name(node.func)}() of an unmarked text"))
+            if error not in INTERNAL and _literal_text(node.exc.args[0]) is not None:
+                found.append((node.lineno, f"raise {error}(...) with an unmarked text"))
+        if printing and isinstance(node, ast.Call) and node.args:
+            text = _literal_text(node.args[0])
+            words = text is not None and WORD.search(MARKUP.sub("", text))
+            if _name(node.func) in OUTPUT_CALLS and words:
+                found.append((node.lineno, f"{_name(node.func)}() of an unmarked text"))
     return found
 
 
