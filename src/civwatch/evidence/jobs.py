@@ -185,6 +185,6 @@ def _upload_title(total: int) -> str:
 
 def register() -> None:
     """Register the evidence domain's job kinds, and the lock copy finding takes."""
-    registry.register_kind(UPLOAD, N_("Upload"), ingest_upload, counted=_upload_title)
+    registry.register_kind(UPLOAD, N_("File upload"), ingest_upload, counted=_upload_title)
     registry.register_kind(FIND_COPIES, N_("Find copies"), find_copies)
     registry.register_lock(COPIES_LOCK)
