@@ -162,10 +162,16 @@ class Root(LazyGroup):
     def invoke(self, ctx: Context) -> Any:
         """Run the command in the user's language (chosen here, not for ``--help``, so the
         help starts without reading settings or catalogues)."""
+        from civwatch.cli.common import error_line
         from civwatch.cli.language import cli_language
+        from civwatch.errors import RejectedInputError
         from civwatch.i18n import use_language
 
-        self.language = cli_language(ctx.params.get("lang"))
+        try:
+            self.language = cli_language(ctx.params.get("lang"))
+        except RejectedInputError as exc:  # a --lang without a catalogue: a usage error
+            error_line(exc.message)
+            raise typer.Exit(2) from None
         with use_language(self.language):
             return super().invoke(ctx)
 

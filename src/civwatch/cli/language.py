@@ -11,10 +11,10 @@ are the same in every language.
 from __future__ import annotations
 
 from civwatch.errors import RejectedInputError
+from civwatch.i18n.catalogues import SOURCE_LANGUAGE
 
-#: The locale variables gettext reads for messages, strongest first (babel adds LC_CTYPE
-#: and LANG after them).
-LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES")
+#: The locale variables gettext reads for messages, strongest first.
+LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
 
 def catalogue_language(tag: str | None) -> str | None:
@@ -39,15 +39,31 @@ def _setting() -> str | None:
 
 
 def _locale() -> str | None:
-    from babel import default_locale
+    """The first language with a catalogue that the locale asks for, read as Python's
+    gettext reads it: the first of LOCALE_VARIABLES that is set, a colon-separated list
+    (``LANGUAGE=de:uk``), tried in order up to ``C``/``POSIX``, which is English.
 
-    return default_locale(LOCALE_VARIABLES)
+    (Not babel's ``default_locale``: it reads LC_CTYPE before LANG, and Python sets
+    LC_CTYPE=C.UTF-8 itself when LANG names a locale the system lacks, PEP 538.)"""
+    import os
+
+    for variable in LOCALE_VARIABLES:
+        value = os.environ.get(variable)
+        if not value:
+            continue
+        for tag in value.split(":"):
+            if tag.split(".")[0] in ("C", "POSIX"):
+                return SOURCE_LANGUAGE
+            if found := catalogue_language(tag):
+                return found
+        return None
+    return None
 
 
 def cli_language(option: str | None) -> str:
     """The language of this run: ``option`` (the value of ``--lang``, if given), else the
     setting, else the locale, else English."""
-    from civwatch.i18n import SOURCE_LANGUAGE, _, available_languages
+    from civwatch.i18n import _, available_languages
 
     if option is not None:
         found = catalogue_language(option)
@@ -59,4 +75,4 @@ def cli_language(option: str | None) -> str:
                 )
             )
         return found
-    return catalogue_language(_setting()) or catalogue_language(_locale()) or SOURCE_LANGUAGE
+    return catalogue_language(_setting()) or _locale() or SOURCE_LANGUAGE
