@@ -143,7 +143,14 @@ class Settings(BaseSettings):
         "en for an international team; empty: default_language.",
     )
 
-    @field_validator("default_language", "team_default_language")
+    language: str = Field(
+        default="",
+        description="Language of the command line's messages (uk, en); empty: the POSIX "
+        "locale's (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), else English. `civwatch --lang` "
+        "overrides it for one command.",
+    )
+
+    @field_validator("default_language", "team_default_language", "language")
     @classmethod
     def _language_code(cls, value: str) -> str:
         value = value.strip().lower()

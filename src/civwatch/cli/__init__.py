@@ -14,11 +14,15 @@ start fast.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from civwatch.cli.lazy import LazyCommand, LazyGroup
 from civwatch.errors import CivwatchError
+
+if TYPE_CHECKING:
+    from typer._click import Context
 
 
 class Root(LazyGroup):
@@ -152,6 +156,25 @@ class Root(LazyGroup):
         ),
     )
 
+    #: The language this run speaks (:mod:`civwatch.cli.language`), once a command runs.
+    language: str | None = None
+
+    def invoke(self, ctx: Context) -> Any:
+        """Run the command in the user's language (chosen here, not for ``--help``, so the
+        help starts without reading settings or catalogues)."""
+        from civwatch.cli.common import error_line
+        from civwatch.cli.language import cli_language
+        from civwatch.errors import RejectedInputError
+        from civwatch.i18n import use_language
+
+        try:
+            self.language = cli_language(ctx.params.get("lang"))
+        except RejectedInputError as exc:  # a --lang without a catalogue: a usage error
+            error_line(exc.message)
+            raise typer.Exit(2) from None
+        with use_language(self.language):
+            return super().invoke(ctx)
+
 
 app = typer.Typer(
     cls=Root,
@@ -163,19 +186,34 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root() -> None:
-    """The root takes no options of its own; with this callback typer builds it as a group
-    (so ``typer.main.get_command(app)``, used by typer's test runner, works too)."""
+def _root(
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="LANGUAGE",
+            help="Language of the messages (uk, en); default: CIVWATCH_LANGUAGE, else the "
+            "locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), else English.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """The root's only option is ``--lang``, read by :meth:`Root.invoke`; with this callback
+    typer builds the root as a group (so ``typer.main.get_command(app)``, used by typer's
+    test runner, works too)."""
 
 
 def main() -> None:
-    """Entry point: civwatch errors become one red line and exit status 1."""
+    """Entry point: civwatch errors become one red line, in the user's language, and exit
+    status 1."""
+    command = typer.main.get_command(app)
     try:
-        typer.main.get_command(app)(standalone_mode=True)
+        command(standalone_mode=True)
     except CivwatchError as exc:
-        from rich.markup import escape
+        from civwatch.cli.common import error_line
+        from civwatch.i18n import SOURCE_LANGUAGE, use_language
 
-        from civwatch.cli.common import err
-
-        err.print(f"[bold red]error:[/] {escape(exc.message)}")
+        language = getattr(command, "language", None) or SOURCE_LANGUAGE
+        with use_language(language):
+            error_line(exc.message)
         sys.exit(1)

@@ -26,6 +26,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from civwatch.errors import NotAuthenticatedError, RejectedInputError
+from civwatch.i18n import N_, SOURCE_LANGUAGE, Message, _, localise
 
 if TYPE_CHECKING:
     # Imported where used: `civwatch --help` and the commands that need no database start
@@ -63,14 +64,20 @@ Reason = Annotated[str | None, typer.Option(help="Why (needed to reject, reopen,
 
 #: A token file larger than this is not a token (tokens are about 50 characters).
 MAX_TOKEN_FILE = 4096
-ASK_FOR_CREDENTIAL = (
+ASK_FOR_CREDENTIAL = N_(
     "This command acts as a user: give that user's API token in CIVWATCH_TOKEN or with "
     "--token-file FILE (the data folder's holder issues one with `civwatch user token NAME`)."
 )
 
 
+def error_line(message: str) -> None:
+    """Print ``message`` as the one red error line on stderr, in the language in force."""
+    err.print(escape(_("error: %(problem)s", problem=localise(message))), style="red")
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[bold red]error:[/] {escape(message)}")
+    """Print the error line ``message`` and end the command with exit status ``code``."""
+    error_line(message)
     raise typer.Exit(code)
 
 
@@ -85,26 +92,39 @@ def read_token_file(path: Path) -> str:
             data = f.read(MAX_TOKEN_FILE + 1)
     except OSError as exc:
         raise RejectedInputError(
-            f"Cannot read the token file {path}: {exc.strerror or exc}."
+            _(
+                "Cannot read the token file %(path)s: %(reason)s.",
+                path=path,
+                reason=exc.strerror or exc,
+            )
         ) from None
     if os.name == "posix" and stat.S_ISREG(mode) and mode & 0o077:
         raise RejectedInputError(
-            f"The token file {path} is one that other users of this machine can read or "
-            f"change: make it private with `chmod 600 {path}`."
+            _(
+                "The token file %(path)s is one that other users of this machine can read or "
+                "change: make it private with `chmod 600 %(path)s`.",
+                path=path,
+            )
         )
     if len(data) > MAX_TOKEN_FILE:
         raise RejectedInputError(
-            f"The token file {path} is too large to hold an API token: give the file that "
-            "holds only the token."
+            _(
+                "The token file %(path)s is too large to hold an API token: give the file "
+                "that holds only the token.",
+                path=path,
+            )
         )
     try:
         secret = data.decode("utf-8").strip()
     except UnicodeDecodeError:
         raise RejectedInputError(
-            f"The token file {path} is not text: give the file that holds only the token."
+            _(
+                "The token file %(path)s is not text: give the file that holds only the token.",
+                path=path,
+            )
         ) from None
     if not secret:
-        raise RejectedInputError(f"The token file {path} is empty.")
+        raise RejectedInputError(_("The token file %(path)s is empty.", path=path))
     return secret
 
 
@@ -123,7 +143,7 @@ def acting(ws: Workspace, permission: Permission, token_file: Path | None) -> st
         given = ws.settings.token
         secret = "" if given is None else given.get_secret_value().strip()
     if not secret:
-        raise NotAuthenticatedError(ASK_FOR_CREDENTIAL)
+        raise NotAuthenticatedError(_(ASK_FOR_CREDENTIAL))
     return token_principal(
         ws, secret, permission, target=f"command line: {permission.value}"
     ).username
@@ -148,8 +168,21 @@ def workspace(data_dir: Path | None) -> Iterator[Workspace]:
         ws.close()
 
 
+def neutral(doc: Any) -> Any:
+    """``doc`` with every translated message in it rendered in English: machine output is
+    the same whatever the user's language."""
+    if isinstance(doc, Message):
+        return localise(doc, SOURCE_LANGUAGE)
+    if isinstance(doc, dict):
+        return {k: neutral(v) for k, v in doc.items()}
+    if isinstance(doc, list | tuple):
+        return [neutral(v) for v in doc]
+    return doc
+
+
 def emit(doc: Any) -> None:
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    """Print ``doc`` as one line of JSON on stdout (messages in it in English)."""
+    sys.stdout.write(json.dumps(neutral(doc), ensure_ascii=False) + "\n")
     sys.stdout.flush()
 
 
@@ -181,10 +214,43 @@ def incident_line(d: dict[str, Any]) -> str:
     title, settlement and the range of people killed; markup in the text is escaped."""
     killed = d.get("killed")
     k = "?" if not killed else f"{killed['min']}-{killed['max']}"
-    return (
-        f"#{d['id']}  {d['start'][:16]}  \\[{d['status']}/{d['visibility']}]  "
-        f"{escape(d['title'])}  ({escape(str(d.get('settlement') or ''))}; killed {k})"
+    # TRANSLATORS: one line about an incident: number, start time, [status/visibility]
+    # (codes), title, settlement, and the range of people killed ("3-5", or "?").
+    return _(
+        "#%(id)s  %(start)s  %(state)s  %(title)s  (%(settlement)s; killed %(killed)s)",
+        id=d["id"],
+        start=d["start"][:16],
+        state=escape(f"[{d['status']}/{d['visibility']}]"),
+        title=escape(d["title"]),
+        settlement=escape(str(d.get("settlement") or "")),
+        killed=k,
     )
+
+
+def history_line(h: dict[str, Any]) -> str:
+    """One act of a record's history: when, who, the act and the statuses (codes), why."""
+    if h["reason"]:
+        # TRANSLATORS: an act in a history: time, who, the act (a code), the status before
+        # and after (codes), and the reason given.
+        return _(
+            "%(at)s %(actor)s %(act)s %(before)s -> %(after)s: %(reason)s",
+            at=h["at"][:19],
+            actor=h["actor"],
+            act=h["act"],
+            before=h["from"],
+            after=h["to"],
+            reason=escape(h["reason"]),
+        )
+    return f"{h['at'][:19]} {h['actor']} {h['act']} {h['from']} -> {h['to']}"
+
+
+def source_of(sighting: dict[str, Any]) -> str:
+    """Where a sighting was found, for a person: its address, else its platform."""
+    return str(sighting["source_url"] or sighting["platform"] or _("no source given"))
+
+
+#: A time as the options take it (shown in the messages about a wrong one).
+EXAMPLE_TIME = "2022-03-09T14:05:00+02:00"
 
 
 def parse_time(value: str | None, option: str) -> datetime | None:
@@ -193,7 +259,21 @@ def parse_time(value: str | None, option: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        fail(f"{option} must be an ISO 8601 time such as 2022-03-09T14:05:00+02:00", 2)
+        fail(
+            _(
+                "%(option)s must be an ISO 8601 time such as %(example)s",
+                option=option,
+                example=EXAMPLE_TIME,
+            ),
+            2,
+        )
     if parsed.tzinfo is None:
-        fail(f"{option} must say its time zone, e.g. 2022-03-09T14:05:00+02:00", 2)
+        fail(
+            _(
+                "%(option)s must say its time zone, e.g. %(example)s",
+                option=option,
+                example=EXAMPLE_TIME,
+            ),
+            2,
+        )
     return parsed

@@ -16,8 +16,10 @@ from civwatch.cli.common import (
     out,
     progress_bar,
     settings_for,
+    source_of,
     workspace,
 )
+from civwatch.i18n import _, ngettext
 from civwatch.matching.pdq import DEFAULT_MAX_DISTANCE
 
 app = typer.Typer()
@@ -36,10 +38,18 @@ def hash_command(path: FileArg, data_dir: DataDir = None, as_json: AsJson = Fals
     if as_json:
         emit(doc)
     elif "pdq" in doc:
-        out.print(f"pdq {doc['pdq']} quality {doc['quality']}")
+        out.print(_("pdq %(hash)s quality %(quality)s", hash=doc["pdq"], quality=doc["quality"]))
     else:
         for frame in doc["frames"]:
-            out.print(f"{frame['t']:>9.3f}s  {frame['pdq']}  quality {frame['quality']}")
+            # TRANSLATORS: a video frame's time (seconds), its PDQ hash and its quality.
+            out.print(
+                _(
+                    "%(t)ss  %(hash)s  quality %(quality)s",
+                    t=f"{frame['t']:>9.3f}",
+                    hash=frame["pdq"],
+                    quality=frame["quality"],
+                )
+            )
 
 
 @app.command()
@@ -60,11 +70,18 @@ def match(
         emit(found)
         return
     if not found:
-        out.print("No stored copy found.")
+        out.print(_("No stored copy found."))
     for copy in found:
+        # TRANSLATORS: a stored copy: its SHA-256, Hamming distance, the transform found
+        # (a code, may be empty) and the matching method (a code).
         out.print(
-            f"{copy['sha256']}  distance {copy['distance']}  {copy['transform'] or ''}  "
-            f"({copy['method']})"
+            _(
+                "%(sha)s  distance %(distance)s  %(transform)s  (%(method)s)",
+                sha=copy["sha256"],
+                distance=copy["distance"],
+                transform=copy["transform"] or "",
+                method=copy["method"],
+            )
         )
 
 
@@ -83,10 +100,20 @@ def cluster(
         emit(doc)
         return
     first = doc["first_sighting"]
-    out.print(f"{doc['copies']} cop{'y' if doc['copies'] == 1 else 'ies'} of {doc['sha256']}")
+    out.print(
+        ngettext(
+            "%(num)s copy of %(sha)s", "%(num)s copies of %(sha)s", doc["copies"], sha=doc["sha256"]
+        )
+    )
     if first:
-        where = first["source_url"] or first["platform"] or "no source given"
-        out.print(f"first seen {first['seen_at']} ({first['seen_by']}) at {escape(where)}")
+        out.print(
+            _(
+                "first seen %(when)s (%(who)s) at %(where)s",
+                when=first["seen_at"],
+                who=first["seen_by"],
+                where=escape(source_of(first)),
+            )
+        )
     for s in doc["sightings"]:
         when = s["published_at"] or s["collected_at"]
         out.print(f"  {when}  {s['sha256'][:12]}  {escape(s['source_url'] or s['platform'] or '')}")
@@ -110,15 +137,23 @@ def run_find_copies(
     from civwatch.evidence.copies import hash_pending
 
     with workspace(data_dir) as ws, progress_bar() as bar:
-        task = bar.add_task("finding copies", total=None)
+        task = bar.add_task(_("finding copies"), total=None)
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
         summary = hash_pending(ws, progress=progress, max_distance=max_distance)
     if not quiet:
+        # TRANSLATORS: the summary of copy finding: items hashed, items that cannot be
+        # hashed, items that are not pictures or videos, copies found.
         err.print(
-            f"{summary['hashed']} hashed, {summary['unhashable']} unhashable, "
-            f"{summary['not_media']} not media, {summary['matches']} copies found"
+            _(
+                "%(hashed)s hashed, %(unhashable)s unhashable, %(not_media)s not media, "
+                "%(matches)s copies found",
+                hashed=summary["hashed"],
+                unhashable=summary["unhashable"],
+                not_media=summary["not_media"],
+                matches=summary["matches"],
+            )
         )
     return summary

@@ -9,6 +9,7 @@ from rich.markup import escape
 
 from civwatch.cli.common import AsJson, DataDir, b64, emit, fail, hex_, out, workspace
 from civwatch.custody.signing import key_fingerprint
+from civwatch.i18n import _, ngettext
 
 custody_app = typer.Typer(no_args_is_help=True, help="The custody log: tree heads and proofs.")
 
@@ -48,7 +49,15 @@ def custody_entries(
         size = ws.custody.size(session)
         stop = size if end is None else min(end, size)
         if start > stop:
-            fail(f"--start {start} is past the end of the log ({size} entries)", 2)
+            fail(
+                ngettext(
+                    "--start %(start)s is past the end of the log (%(num)s entry)",
+                    "--start %(start)s is past the end of the log (%(num)s entries)",
+                    size,
+                    start=start,
+                ),
+                2,
+            )
         for index, raw in ws.custody.entries(session, start, stop):
             if as_json:
                 emit({"index": index, "entry": b64(raw)})
@@ -68,7 +77,7 @@ def custody_prove(
     from civwatch.evidence.service import find_item
 
     if (index is None) == (item is None):
-        fail("give exactly one of --index or --item", 2)
+        fail(_("give exactly one of --index or --item"), 2)
     with workspace(data_dir) as ws:
         leaf = find_item(ws, item).ingest_leaf if item is not None else index
         assert leaf is not None

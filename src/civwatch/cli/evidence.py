@@ -18,8 +18,10 @@ from civwatch.cli.common import (
     parse_time,
     progress_bar,
     settings_for,
+    source_of,
     workspace,
 )
+from civwatch.i18n import _, ngettext
 
 app = typer.Typer()
 
@@ -59,24 +61,39 @@ def init(
     if as_json:
         emit(doc)
         return
-    verb = "Created" if created else "Checked"
-    out.print(f"{verb} civwatch data folder {escape(doc['data_dir'])}")
+    folder = escape(doc["data_dir"])
+    if created:
+        out.print(_("Created civwatch data folder %(folder)s", folder=folder))
+    else:
+        out.print(_("Checked civwatch data folder %(folder)s", folder=folder))
     if ADMIN in doc:  # the first admin, under its role's name
         _print_first_admin(doc[ADMIN])
 
 
 def _print_first_admin(made: dict[str, Any]) -> None:
-    out.print(f"First admin {escape(made['username'])}; each secret below is shown only once.")
-    out.print(f"  password: {escape(made['password'])}")
     out.print(
-        f"  TOTP secret (add it to an authenticator app): {made['totp_secret']} "
-        f"or as a link: {escape(made['totp_uri'])}"
+        _(
+            "First admin %(username)s; each secret below is shown only once.",
+            username=escape(made["username"]),
+        )
     )
-    out.print(f"  API token for the command line and the API: {made['token']}")
+    out.print(_("  password: %(password)s", password=escape(made["password"])))
     out.print(
-        "Act as them in this shell with: export CIVWATCH_TOKEN=<the token>. Add users with "
-        "`civwatch user add NAME --role ROLE` and give each a token with "
-        "`civwatch user token NAME`."
+        _(
+            "  TOTP secret (add it to an authenticator app): %(secret)s or as a link: %(uri)s",
+            secret=made["totp_secret"],
+            uri=escape(made["totp_uri"]),
+        )
+    )
+    out.print(_("  API token for the command line and the API: %(token)s", token=made["token"]))
+    out.print(
+        escape(
+            _(
+                "Act as them in this shell with: export CIVWATCH_TOKEN=<the token>. Add users "
+                "with `civwatch user add NAME --role ROLE` and give each a token with "
+                "`civwatch user token NAME`."
+            )
+        )
     )
 
 
@@ -114,7 +131,7 @@ def ingest(
     counts = {"ingested": 0, "duplicate": 0, "rejected": 0}
     with workspace(data_dir) as ws, progress_bar() as bar:
         found = list(find_files(paths))
-        task = bar.add_task("ingesting", total=sum(isinstance(f, Candidate) for f in found))
+        task = bar.add_task(_("ingesting"), total=sum(isinstance(f, Candidate) for f in found))
         for outcome in Ingest(ws, source=source, collector=collector).run(found):
             counts[outcome.status] += 1
             if outcome.status != "rejected":
@@ -122,16 +139,29 @@ def ingest(
             if as_json:
                 emit(outcome.as_json())
             elif outcome.status == "rejected":
-                err.print(f"[red]rejected[/] {escape(outcome.path)}: {escape(outcome.error or '')}")
+                # TRANSLATORS: a file refused by ingest, and why.
+                err.print(
+                    _(
+                        "[red]rejected[/] %(path)s: %(reason)s",
+                        path=escape(outcome.path),
+                        reason=escape(outcome.error or ""),
+                    )
+                )
             else:
                 colour = "green" if outcome.status == "ingested" else "yellow"
                 out.print(f"[{colour}]{outcome.status}[/] {outcome.sha256} {escape(outcome.path)}")
                 for warning in outcome.warnings:
-                    out.print(f"  [yellow]warning:[/] {escape(warning)}")
+                    out.print(_("  [yellow]warning:[/] %(warning)s", warning=escape(warning)))
     if not as_json:
+        # TRANSLATORS: the summary of an ingest: how many files were stored, were already
+        # stored, were refused.
         err.print(
-            f"{counts['ingested']} ingested, {counts['duplicate']} duplicate, "
-            f"{counts['rejected']} rejected"
+            _(
+                "%(ingested)s ingested, %(duplicate)s duplicate, %(rejected)s rejected",
+                ingested=counts["ingested"],
+                duplicate=counts["duplicate"],
+                rejected=counts["rejected"],
+            )
         )
     if copies and (counts["ingested"] or counts["duplicate"]):
         from civwatch.cli.copies import run_find_copies
@@ -155,8 +185,16 @@ def show(
         emit(doc)
         return
     meta = doc["metadata"]
-    out.print(f"[bold]{doc['sha256']}[/]  {doc['media_type']}  {doc['size']} bytes")
-    out.print(f"name: {escape(doc['original_name'])}")
+    out.print(
+        ngettext(
+            "[bold]%(sha)s[/]  %(type)s  %(num)s byte",
+            "[bold]%(sha)s[/]  %(type)s  %(num)s bytes",
+            doc["size"],
+            sha=doc["sha256"],
+            type=doc["media_type"],
+        )
+    )
+    out.print(_("name: %(name)s", name=escape(doc["original_name"])))
     for key in (
         "captured_at",
         "gps_lat",
@@ -172,18 +210,28 @@ def show(
         if meta.get(key) is not None:
             out.print(f"{key}: {escape(str(meta[key]))}")
     for warning in doc["warnings"]:
-        out.print(f"[yellow]warning:[/] {escape(warning)}")
+        out.print(_("[yellow]warning:[/] %(warning)s", warning=escape(warning)))
     first = doc["copies"]["first_seen"]
     if first is not None:
-        where = first["source_url"] or first["platform"] or "no source given"
         out.print(
-            f"{doc['copies']['count']} cop{'y' if doc['copies']['count'] == 1 else 'ies'}, "
-            f"first seen {first['seen_at']} at {escape(where)}"
+            ngettext(
+                "%(num)s copy, first seen %(when)s at %(where)s",
+                "%(num)s copies, first seen %(when)s at %(where)s",
+                doc["copies"]["count"],
+                when=first["seen_at"],
+                where=escape(source_of(first)),
+            )
         )
-    out.print(f"{len(doc['sightings'])} sighting(s):")
+    out.print(ngettext("%(num)s sighting:", "%(num)s sightings:", len(doc["sightings"])))
     for s in doc["sightings"]:
-        where = s["source_url"] or s["platform"] or "no source given"
-        out.print(f"  {s['collected_at']} by {escape(s['collected_by'])} from {escape(where)}")
+        out.print(
+            _(
+                "  %(when)s by %(who)s from %(where)s",
+                when=s["collected_at"],
+                who=escape(s["collected_by"]),
+                where=escape(source_of(s)),
+            )
+        )
 
 
 @app.command()
@@ -213,10 +261,16 @@ def verify(
         emit({"ok": not problems, "problems": [p.as_json() for p in problems]})
     elif problems:
         for p in problems:
-            err.print(f"[red]MISMATCH[/] {escape(str(p))}")
-        err.print(f"[bold red]{len(problems)} problem(s) found.[/]")
+            err.print(_("[red]MISMATCH[/] %(problem)s", problem=escape(str(p))))
+        err.print(
+            ngettext(
+                "[bold red]%(num)s problem found.[/]",
+                "[bold red]%(num)s problems found.[/]",
+                len(problems),
+            )
+        )
     else:
-        out.print("[green]All blobs, records and custody entries verify.[/]")
+        out.print(_("[green]All blobs, records and custody entries verify.[/]"))
     raise typer.Exit(1 if problems else 0)
 
 
@@ -239,6 +293,19 @@ def unpack(
     if as_json:
         emit(result.as_json())
         return
-    out.print(f"{len(result.written)} file(s) written to {escape(str(result.folder))}")
+    out.print(
+        ngettext(
+            "%(num)s file written to %(folder)s",
+            "%(num)s files written to %(folder)s",
+            len(result.written),
+            folder=escape(str(result.folder)),
+        )
+    )
     for member, reason in result.refused:
-        err.print(f"[yellow]refused[/] {escape(member)}: {escape(reason)}")
+        err.print(
+            _(
+                "[yellow]refused[/] %(member)s: %(reason)s",
+                member=escape(member),
+                reason=escape(reason),
+            )
+        )

@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 
 from civwatch.cli.common import AsJson, DataDir, emit, fail, out, parse_time, settings_for
+from civwatch.i18n import _
 
 if TYPE_CHECKING:
     from civwatch.geo.gazetteer import Gazetteer
@@ -39,11 +40,20 @@ def lookup(
         emit(docs)
         return
     if not docs:
-        fail(f"No place matches {name!r}.")
+        fail(_("No place matches %(name)s.", name=repr(name)))
     for d in docs:
+        # TRANSLATORS: a place found: name, coordinates, oblast, population, and what of it
+        # matched the name asked for (a code).
         out.print(
-            f"{escape(str(d['name']))}  {d['lat']:.5f}, {d['lon']:.5f}  "
-            f"{escape(str(d['oblast']))}  pop. {d['population']}  ({d['match']})"
+            _(
+                "%(name)s  %(lat)s, %(lon)s  %(oblast)s  pop. %(population)s  (%(match)s)",
+                name=escape(str(d["name"])),
+                lat=f"{d['lat']:.5f}",
+                lon=f"{d['lon']:.5f}",
+                oblast=escape(str(d["oblast"])),
+                population=d["population"],
+                match=d["match"],
+            )
         )
 
 
@@ -60,8 +70,12 @@ def reverse(
         emit(place)
     else:
         out.print(
-            f"{escape(str(place['name']))}, {escape(str(place['oblast']))} "
-            f"({place['distance_m']} m away)"
+            _(
+                "%(name)s, %(oblast)s (%(distance)s m away)",
+                name=escape(str(place["name"])),
+                oblast=escape(str(place["oblast"])),
+                distance=place["distance_m"],
+            )
         )
 
 
@@ -83,8 +97,14 @@ def sun(
         emit(doc)
     else:
         out.print(
-            f"azimuth {doc['azimuth_deg']}°, elevation {doc['elevation_deg']}°; shadow bearing "
-            f"{doc['shadow_bearing_deg']}°, length/height {doc['shadow_length_ratio']}"
+            _(
+                "azimuth %(azimuth)s°, elevation %(elevation)s°; shadow bearing %(bearing)s°, "
+                "length/height %(ratio)s",
+                azimuth=doc["azimuth_deg"],
+                elevation=doc["elevation_deg"],
+                bearing=doc["shadow_bearing_deg"],
+                ratio=doc["shadow_length_ratio"],
+            )
         )
 
 
@@ -107,15 +127,22 @@ def shadow(
     try:
         day = date.fromisoformat(date_)
     except ValueError:
-        fail("--date must be a date such as 2022-03-09", 2)
+        fail(_("--date must be a date such as %(example)s", example="2022-03-09"), 2)
     windows = [w.to_dict() for w in shadow_times(lat, lon, day, bearing, ratio, tolerance, tz=tz)]
     if as_json:
         emit({"date": day.isoformat(), "bearing_deg": bearing, "tz": tz, "windows": windows})
         return
     if not windows:
-        out.print("No time of that day fits.")
+        out.print(_("No time of that day fits."))
     for w in windows:
+        # TRANSLATORS: a window of local times, the same in UTC, and the best time in it.
         out.print(
-            f"{w['start_local']} - {w['end_local']} (UTC {w['start_utc']} - {w['end_utc']}), "
-            f"best {w['best_local']}"
+            _(
+                "%(start)s - %(end)s (UTC %(start_utc)s - %(end_utc)s), best %(best)s",
+                start=w["start_local"],
+                end=w["end_local"],
+                start_utc=w["start_utc"],
+                end_utc=w["end_utc"],
+                best=w["best_local"],
+            )
         )

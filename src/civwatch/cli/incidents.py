@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from civwatch.accounts.permissions import Permission
 from civwatch.cli.common import (
@@ -23,6 +22,7 @@ from civwatch.cli.common import (
     TokenFile,
     acting,
     emit,
+    history_line,
     incident_line,
     out,
     parse_time,
@@ -31,6 +31,7 @@ from civwatch.cli.common import (
 from civwatch.cli.places import places_app
 from civwatch.cli.suggestions import suggestions_app
 from civwatch.cli.vocab import vocab_app
+from civwatch.i18n import _, ngettext
 
 incident_app = typer.Typer(no_args_is_help=True, help="Incidents: record, link, verify, count.")
 # suggest, confirm and dismiss are commands of ``incident`` itself (listed before the groups)
@@ -45,27 +46,47 @@ def _show(doc: dict[str, Any], as_json: bool) -> None:
         return
     out.print(f"[bold]{incident_line(doc)}[/]")
     if doc.get("proposed_status"):
-        out.print(f"in review, proposed: {doc['proposed_status']}")
+        out.print(_("in review, proposed: %(status)s", status=doc["proposed_status"]))
     change = doc.get("change")
     if change:
-        fields = ", ".join(d["field"] for d in change["diff"])
+        # TRANSLATORS: a change to a concluded incident: its state (a code), the revision
+        # it proposes, who proposed it, and the fields it changes (codes).
         out.print(
-            f"change {change['state']} (revision {change['revision']} by "
-            f"{change['proposed_by']}): {fields}"
+            _(
+                "change %(state)s (revision %(revision)s by %(who)s): %(fields)s",
+                state=change["state"],
+                revision=change["revision"],
+                who=change["proposed_by"],
+                fields=", ".join(d["field"] for d in change["diff"]),
+            )
         )
+    # TRANSLATORS: an incident's type, weapons and objects affected (codes; "-": none).
     out.print(
-        f"type {doc['incident_type']}; weapons {', '.join(doc['weapons']) or '-'}; "
-        f"objects {', '.join(doc['objects']) or '-'}"
+        _(
+            "type %(type)s; weapons %(weapons)s; objects %(objects)s",
+            type=doc["incident_type"],
+            weapons=", ".join(doc["weapons"]) or "-",
+            objects=", ".join(doc["objects"]) or "-",
+        )
     )
+    # TRANSLATORS: the evidence items linked to an incident, then a second sentence with
+    # how many independent sources they come from.
     out.print(
-        f"{len(doc['evidence'])} evidence item(s), "
-        f"{doc['independent_sources']} independent source(s)"
+        ngettext(
+            "%(num)s evidence item, %(sources)s",
+            "%(num)s evidence items, %(sources)s",
+            len(doc["evidence"]),
+            sources=ngettext(
+                "%(num)s independent source",
+                "%(num)s independent sources",
+                doc["independent_sources"],
+            ),
+        )
     )
     for e in doc["evidence"]:
         out.print(f"  {e['sha256'][:16]} {e['role']} \\[{e['verification_status']}]")
     for h in doc["history"]:
-        reason = f": {escape(h['reason'])}" if h["reason"] else ""
-        out.print(f"  {h['at'][:19]} {h['actor']} {h['act']} {h['from']} -> {h['to']}{reason}")
+        out.print("  " + history_line(h))
 
 
 def _doc(
@@ -291,7 +312,14 @@ def list_(
         return
     for d in page["incidents"]:
         out.print(incident_line(d))
-    out.print(f"{len(page['incidents'])} of {page['total']} incident(s)")
+    out.print(
+        ngettext(
+            "%(shown)s of %(num)s incident",
+            "%(shown)s of %(num)s incidents",
+            page["total"],
+            shown=len(page["incidents"]),
+        )
+    )
 
 
 @incident_app.command()
@@ -405,14 +433,31 @@ def stats(
         emit(doc)
         return
     k, i = doc["killed"], doc["injured"]
+    # TRANSLATORS: casualty totals over the incidents counted: ranges of people killed and
+    # injured ("3-5"), and how many incidents gave a figure for each.
     out.print(
-        f"{doc['incidents']} incident(s): killed {k['min']}-{k['max']} "
-        f"(figures for {k['incidents_with_figure']}), injured {i['min']}-{i['max']} "
-        f"(figures for {i['incidents_with_figure']})"
+        ngettext(
+            "%(num)s incident: killed %(killed)s (figures for %(killed_figures)s), injured "
+            "%(injured)s (figures for %(injured_figures)s)",
+            "%(num)s incidents: killed %(killed)s (figures for %(killed_figures)s), injured "
+            "%(injured)s (figures for %(injured_figures)s)",
+            doc["incidents"],
+            killed=f"{k['min']}-{k['max']}",
+            killed_figures=k["incidents_with_figure"],
+            injured=f"{i['min']}-{i['max']}",
+            injured_figures=i["incidents_with_figure"],
+        )
     )
     for row in doc.get("series", []):
+        # TRANSLATORS: one period (a day or a week) of a time series.
         out.print(
-            f"  {row['period']}  {row['incidents']} incident(s)  killed "
-            f"{row['killed']['min']}-{row['killed']['max']}  injured "
-            f"{row['injured']['min']}-{row['injured']['max']}"
+            "  "
+            + ngettext(
+                "%(period)s  %(num)s incident  killed %(killed)s  injured %(injured)s",
+                "%(period)s  %(num)s incidents  killed %(killed)s  injured %(injured)s",
+                row["incidents"],
+                period=row["period"],
+                killed=f"{row['killed']['min']}-{row['killed']['max']}",
+                injured=f"{row['injured']['min']}-{row['injured']['max']}",
+            )
         )

@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from civwatch.cli.common import AsJson, DataDir, emit, err, out, settings_for, workspace
+from civwatch.i18n import _, ngettext
 
 app = typer.Typer()
 jobs_app = typer.Typer(no_args_is_help=True, help="Background jobs (uploads, copy finding).")
@@ -42,13 +43,17 @@ def worker(
     queue = queue_for(settings)
     running = Workers(queue, threads).start()
     err.print(
-        f"civwatch worker: {threads} thread{'' if threads == 1 else 's'} on "
-        f"{escape(queue_store(settings))}; Ctrl-C stops after the running jobs."
+        ngettext(
+            "civwatch worker: %(num)s thread on %(queue)s; Ctrl-C stops after the running jobs.",
+            "civwatch worker: %(num)s threads on %(queue)s; Ctrl-C stops after the running jobs.",
+            threads,
+            queue=escape(queue_store(settings)),
+        )
     )
     try:
         stop.wait()
     finally:
-        err.print("Stopping: waiting for running jobs…")
+        err.print(_("Stopping: waiting for running jobs…"))
         running.stop()
         queue.close()
 
@@ -80,11 +85,11 @@ def jobs_list(
     if as_json:
         emit(listing)
         return
-    table = Table("id", "kind", "owner", "state", "progress", "message")
+    table = Table(_("id"), _("kind"), _("owner"), _("state"), _("progress"), _("message"))
     for job in listing["jobs"]:
         table.add_row(*_row(job))
     out.print(table)
-    out.print(f"{listing['total']} job{'' if listing['total'] == 1 else 's'}.")
+    out.print(ngettext("%(num)s job.", "%(num)s jobs.", listing["total"]))
 
 
 @jobs_app.command("show")
@@ -101,12 +106,40 @@ def jobs_show(
     if as_json:
         emit(job)
         return
+    # TRANSLATORS: a job: its number, kind and owner, its state (a code), its progress
+    # and its message.
     out.print(
-        f"job {job['id']} ({job['kind']}, by {escape(job['owner'])}): {job['state']}, "
-        f"{job['done']} of {job['total']} — {escape(job['message'])}"
+        _(
+            "job %(id)s (%(kind)s, by %(owner)s): %(state)s, %(done)s of %(total)s — %(text)s",
+            id=job["id"],
+            kind=job["kind"],
+            owner=escape(job["owner"]),
+            state=job["state"],
+            done=job["done"],
+            total=job["total"],
+            text=escape(job["message"]),
+        )
     )
     for o in job["result"].get("outcomes", []):
-        copies = o.get("copies") or {}
-        extra = f"; copy of {copies['count']} other item(s)" if copies.get("count") else ""
-        error = f" — {o['error']}" if o.get("error") else ""
-        out.print(f"  {escape(o['path'])}: {o['status']}{escape(error)}{extra}")
+        out.print("  " + _outcome_line(o))
+
+
+def _outcome_line(o: dict[str, Any]) -> str:
+    """One file of an upload job: its name and status (a code), why it was refused, and how
+    many stored items it is a copy of."""
+    path, status = escape(o["path"]), o["status"]
+    copies = (o.get("copies") or {}).get("count")
+    if o.get("error"):
+        line = _(
+            "%(path)s: %(status)s — %(error)s", path=path, status=status, error=escape(o["error"])
+        )
+    else:
+        line = _("%(path)s: %(status)s", path=path, status=status)
+    if copies:
+        return ngettext(
+            "%(file)s; copy of %(num)s other item",
+            "%(file)s; copy of %(num)s other items",
+            copies,
+            file=line,
+        )
+    return line

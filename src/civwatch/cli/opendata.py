@@ -9,6 +9,8 @@ import typer
 from rich.markup import escape
 
 from civwatch.cli.common import AsJson, DataDir, emit, fail, out, workspace
+from civwatch.i18n import _, ngettext
+from civwatch.i18n.formatting import format_number
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -40,9 +42,16 @@ def export(
 
     fmt = fmt.strip().lower()
     if fmt not in FORMAT_NAMES:
-        fail(f"Unknown format {fmt!r}; choose one of {', '.join(FORMAT_NAMES)}.", 2)
+        fail(
+            _(
+                "Unknown format %(format)s; choose one of %(formats)s.",
+                format=repr(fmt),
+                formats=", ".join(FORMAT_NAMES),
+            ),
+            2,
+        )
     if not out_path.parent.is_dir():
-        fail(f"The folder {out_path.parent} does not exist.", 2)
+        fail(_("The folder %(folder)s does not exist.", folder=out_path.parent), 2)
     options: dict[str, Any] = {"bom": True} if bom and fmt == "csv" else {}
     with workspace(data_dir) as ws:
         result = export_to(ws, fmt, out_path, None, base_url=base_url, **options)
@@ -57,6 +66,14 @@ def export(
         )
         return
     out.print(
-        f"Wrote {result.incidents} published incident(s) as {fmt} to "
-        f"{escape(str(result.path))} ({result.bytes:,} bytes)."
+        ngettext(
+            "Wrote %(num)s published incident as %(format)s to %(path)s (%(size)s).",
+            "Wrote %(num)s published incidents as %(format)s to %(path)s (%(size)s).",
+            result.incidents,
+            format=fmt,
+            path=escape(str(result.path)),
+            size=ngettext(
+                "%(num)s byte", "%(num)s bytes", result.bytes, num=format_number(result.bytes)
+            ),
+        )
     )

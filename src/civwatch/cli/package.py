@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from civwatch.accounts.permissions import Permission
 from civwatch.cli.common import AsJson, DataDir, TokenFile, acting, emit, err, out, workspace
+from civwatch.i18n import _, ngettext
 
 app = typer.Typer()
 
@@ -48,7 +49,7 @@ def package(
     target = out_dir if out_dir is not None else Path.cwd() / package_name(incident_id)
     with workspace(data_dir) as ws:
         actor = acting(ws, Permission.EXPORT, token_file)
-        shown = err.status("Building the evidence package...") if err.is_terminal else None
+        shown = err.status(_("Building the evidence package...")) if err.is_terminal else None
         if shown is not None:
             shown.start()
         try:
@@ -59,7 +60,9 @@ def package(
                 actor=actor,
                 include_originals=include_originals,
                 recipient=recipient,
-                progress=None if shown is None else lambda what: shown.update(f"Packaging {what}"),
+                progress=None
+                if shown is None
+                else lambda what: shown.update(_("Packaging %(what)s", what=what)),
             )
         finally:
             if shown is not None:
@@ -67,16 +70,43 @@ def package(
     if as_json:
         emit(result.as_json())
         return
-    out.print(f"Evidence package of incident {incident_id}: {escape(str(result.path))}")
     out.print(
-        f"{len(result.items)} item(s), media: {result.media}; {result.entries} custody entries "
-        f"({result.withheld} withheld) proved against the tree head of size {result.tree_size}"
+        _(
+            "Evidence package of incident %(id)s: %(path)s",
+            id=incident_id,
+            path=escape(str(result.path)),
+        )
+    )
+    # TRANSLATORS: what an evidence package holds: items, which media (a code: none,
+    # redacted, originals), and the custody entries in it (some withheld: their content
+    # left out), each proved against a signed tree head of the given size.
+    out.print(
+        ngettext(
+            "%(num)s item, media: %(media)s; %(entries)s custody entries (%(withheld)s "
+            "withheld) proved against the tree head of size %(size)s",
+            "%(num)s items, media: %(media)s; %(entries)s custody entries (%(withheld)s "
+            "withheld) proved against the tree head of size %(size)s",
+            len(result.items),
+            media=result.media,
+            entries=result.entries,
+            withheld=result.withheld,
+            size=result.tree_size,
+        )
     )
     out.print(
-        f"export recorded as custody entry {result.export_leaf}; Payload-Oxum {result.payload_oxum}"
+        _(
+            "export recorded as custody entry %(leaf)s; Payload-Oxum %(oxum)s",
+            leaf=result.export_leaf,
+            oxum=result.payload_oxum,
+        )
     )
-    out.print(f"signing key fingerprint (SHA-256): {result.key_fingerprint}")
     out.print(
-        "give the recipient that fingerprint apart from the package; they check it with: "
-        f"python3 {escape(str(result.path / 'verify.py'))} --key {result.key_fingerprint}"
+        _("signing key fingerprint (SHA-256): %(fingerprint)s", fingerprint=result.key_fingerprint)
+    )
+    out.print(
+        _(
+            "give the recipient that fingerprint apart from the package; they check it with: "
+            "%(command)s",
+            command=escape(f"python3 {result.path / 'verify.py'} --key {result.key_fingerprint}"),
+        )
     )

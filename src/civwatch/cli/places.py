@@ -20,6 +20,7 @@ from civwatch.cli.common import (
     out,
     workspace,
 )
+from civwatch.i18n import _, ngettext
 
 places_app = typer.Typer(no_args_is_help=True, help="Protected places (hospitals, schools...).")
 
@@ -41,12 +42,20 @@ def places_import(
     if as_json:
         emit(doc)
     else:
+        # TRANSLATORS: the summary of an import of protected places: rows imported, rows
+        # already there, rows refused.
         out.print(
-            f"{doc['imported']} imported, {doc['already_present']} already present, "
-            f"{len(doc['rejected'])} rejected"
+            _(
+                "%(imported)s imported, %(present)s already present, %(rejected)s rejected",
+                imported=doc["imported"],
+                present=doc["already_present"],
+                rejected=len(doc["rejected"]),
+            )
         )
         for r in doc["rejected"]:
-            out.print(f"  line {r['line']}: {escape(r['reason'])}")
+            out.print(
+                "  " + _("line %(line)s: %(reason)s", line=r["line"], reason=escape(r["reason"]))
+            )
     raise typer.Exit(1 if doc["rejected"] else 0)
 
 
@@ -70,4 +79,11 @@ def places_near(
         return
     for p in doc["places"]:
         out.print(f"{p['distance_m']:>8} m  {p['kind']}  {escape(p['name'])}")
-    out.print(f"{len(doc['places'])} place(s) within {doc['radius_m']:g} m")
+    out.print(
+        ngettext(
+            "%(num)s place within %(radius)s m",
+            "%(num)s places within %(radius)s m",
+            len(doc["places"]),
+            radius=f"{doc['radius_m']:g}",
+        )
+    )

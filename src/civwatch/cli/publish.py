@@ -24,6 +24,7 @@ from civwatch.cli.common import (
     out,
     workspace,
 )
+from civwatch.i18n import _, ngettext
 
 publish_app = typer.Typer(
     no_args_is_help=True,
@@ -42,12 +43,23 @@ def _incident_line(doc: dict[str, Any], as_json: bool) -> None:
         emit(doc)
         return
     loc = doc["public_location"]
+    # TRANSLATORS: a published incident: number, [status/visibility] (codes), title, and
+    # the location the public sees: its precision (a code), place and coordinates.
     out.print(
-        f"#{doc['id']} \\[{doc['status']}/{doc['visibility']}] {escape(doc['title'])}; public "
-        f"location {loc['precision']}: {escape(loc['place'])} ({loc['lat']}, {loc['lon']})"
+        _(
+            "#%(id)s %(state)s %(title)s; public location %(precision)s: %(place)s "
+            "(%(lat)s, %(lon)s)",
+            id=doc["id"],
+            state=escape(f"[{doc['status']}/{doc['visibility']}]"),
+            title=escape(doc["title"]),
+            precision=loc["precision"],
+            place=escape(loc["place"]),
+            lat=loc["lat"],
+            lon=loc["lon"],
+        )
     )
     for sha in doc.get("unredacted_media", []):
-        out.print(f"  not shown until a redaction is approved: {sha[:16]}")
+        out.print("  " + _("not shown until a redaction is approved: %(sha)s", sha=sha[:16]))
 
 
 @publish_app.command("incident")
@@ -136,7 +148,13 @@ def _parse_region(text: str, fraction: bool) -> dict[str, Any]:
     try:
         x, y, w, h = (float(p) for p in parts)
     except ValueError:
-        fail(f"--region {text!r}: give X,Y,W,H (four numbers separated by commas).", 2)
+        fail(
+            _(
+                "--region %(region)s: give X,Y,W,H (four numbers separated by commas).",
+                region=repr(text),
+            ),
+            2,
+        )
     return {"x": x, "y": y, "w": w, "h": h, "unit": "fraction" if fraction else "px"}
 
 
@@ -145,9 +163,20 @@ def _redaction_lines(r: dict[str, Any], as_json: bool) -> None:
         emit(r)
         return
     flags = " graphic" if r["graphic"] else ""
+    # TRANSLATORS: a redaction: its number, [status] (a code, with "graphic" when shown
+    # behind a warning), the original item, its redacted copy, media type and size.
     out.print(
-        f"redaction {r['id']} \\[{r['status']}{flags}] of {r['original_sha256'][:16]} -> "
-        f"{r['derivative_sha256'][:16]} ({r['media_type']}, {r['width']}x{r['height']})"
+        _(
+            "redaction %(id)s %(state)s of %(original)s -> %(copy)s (%(type)s, "
+            "%(width)sx%(height)s)",
+            id=r["id"],
+            state=escape(f"[{r['status']}{flags}]"),
+            original=r["original_sha256"][:16],
+            copy=r["derivative_sha256"][:16],
+            type=r["media_type"],
+            width=r["width"],
+            height=r["height"],
+        )
     )
     for action in r["actions"]:
         out.print(f"  {escape(action)}")
@@ -217,9 +246,17 @@ def redact_save_cmd(
     from civwatch.publish.redaction import derivative_item
 
     if out_path.exists():
-        fail(f"{out_path} exists: choose a new file name.", 2)
+        fail(_("%(path)s exists: choose a new file name.", path=out_path), 2)
     with workspace(data_dir) as ws:
         item = derivative_item(ws, redaction_id)
         with ws.vault.open(item.sha256) as src, out_path.open("xb") as dst:
             shutil.copyfileobj(src, dst)
-    out.print(f"wrote {escape(str(out_path))} ({item.size} bytes, {item.media_type})")
+    out.print(
+        ngettext(
+            "wrote %(path)s (%(num)s byte, %(type)s)",
+            "wrote %(path)s (%(num)s bytes, %(type)s)",
+            item.size,
+            path=escape(str(out_path)),
+            type=item.media_type,
+        )
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -9,6 +10,7 @@ from rich.markup import escape
 
 from civwatch.accounts.roles import ADMIN, INVESTIGATOR, PUBLISHER, VERIFIER
 from civwatch.cli.common import AsJson, DataDir, emit, err, out, settings_for, workspace
+from civwatch.i18n import N_, _, ngettext
 
 app = typer.Typer()
 demo_app = typer.Typer(no_args_is_help=True, help="The synthetic demo data set.")
@@ -16,9 +18,9 @@ demo_app = typer.Typer(no_args_is_help=True, help="The synthetic demo data set."
 
 #: The demo team as the sign-in note lists it, with what each may do.
 DEMO_ROLES = (
-    (INVESTIGATOR, "uploads and builds incidents"),
-    (VERIFIER, "approves verification"),
-    (PUBLISHER, "publishes and approves redactions"),
+    (INVESTIGATOR, N_("uploads and builds incidents")),
+    (VERIFIER, N_("approves verification")),
+    (PUBLISHER, N_("publishes and approves redactions")),
 )
 
 
@@ -33,8 +35,12 @@ def demo_load(data_dir: DataDir = None, as_json: AsJson = False) -> None:
         emit(summary)
     else:
         out.print(
-            f"Demo data: {summary['items']} items, {summary['new']} new "
-            "(synthetic, clearly marked as such)."
+            ngettext(
+                "Demo data: %(num)s item, %(new)s new (synthetic, clearly marked as such).",
+                "Demo data: %(num)s items, %(new)s new (synthetic, clearly marked as such).",
+                summary["items"],
+                new=summary["new"],
+            )
         )
         admin = summary.get("demo_admin")
         if admin:
@@ -43,31 +49,73 @@ def demo_load(data_dir: DataDir = None, as_json: AsJson = False) -> None:
 
 def _print_demo_accounts(admin: dict[str, Any]) -> None:
     """The demo accounts: how to sign in on the web, and a token each for the command line."""
-    out.print(
-        "[bold]Demo sign-in, for the demo only[/] (never use these for real evidence):\n"
-        f"  username: {escape(str(admin['username']))}\n"
-        f"  password: {escape(str(admin['password']))}\n"
-        f"  TOTP secret: {escape(str(admin['totp_secret']))} "
-        "(add it to an authenticator app; for the demo, a current code: "
-        f"python -c \"import pyotp; print(pyotp.TOTP('{admin['totp_secret']}').now())\")"
-        + "".join(
-            f"\n  {role} ({why}, no code needed): {escape(str(admin[role]))} / "
-            f"{escape(str(admin[role + '_password']))}"
-            for role, why in DEMO_ROLES
-            if admin.get(role)
-        )
-    )
+    secret = admin["totp_secret"]
+    lines = [
+        _("[bold]Demo sign-in, for the demo only[/] (never use these for real evidence):"),
+        "  " + _("username: %(username)s", username=escape(str(admin["username"]))),
+        "  " + _("password: %(password)s", password=escape(str(admin["password"]))),
+        "  "
+        + _(
+            "TOTP secret: %(secret)s (add it to an authenticator app; for the demo, a current "
+            "code: %(command)s)",
+            secret=escape(str(admin["totp_secret"])),
+            command=escape(f"python -c \"import pyotp; print(pyotp.TOTP('{secret}').now())\""),
+        ),
+    ]
+    for role, why in DEMO_ROLES:
+        if admin.get(role):
+            # TRANSLATORS: a demo account: its role (a code), what it may do, then its user
+            # name and password.
+            lines.append(
+                "  "
+                + _(
+                    "%(role)s (%(why)s, no code needed): %(username)s / %(password)s",
+                    role=role,
+                    why=_(why),
+                    username=escape(str(admin[role])),
+                    password=escape(str(admin[role + "_password"])),
+                )
+            )
+    out.print("\n".join(lines))
     tokens = [(ADMIN, admin["username"], admin.get("token"))] + [
         (role, admin[role], admin.get(f"{role}_token")) for role, _ in DEMO_ROLES if admin.get(role)
     ]
     out.print(
-        "[bold]Demo API tokens, for the command line and the API[/] (the command acts as "
-        "the token's user; for the demo only):"
+        _(
+            "[bold]Demo API tokens, for the command line and the API[/] (the command acts as "
+            "the token's user; for the demo only):"
+        )
         + "".join(
             f"\n  {escape(str(username))} ({role}): export CIVWATCH_TOKEN={token}"
             for role, username, token in tokens
             if token
         )
+    )
+
+
+def _serving_line(folder: Path, address: str, processes: int, workers: int, queue: str) -> str:
+    """What ``civwatch serve`` says when it starts: the folder, the address, how many
+    server processes and job workers."""
+    values = {
+        "folder": escape(str(folder)),
+        "address": address,
+        "processes": processes,
+        "queue": escape(queue),
+    }
+    if processes > 1:
+        return ngettext(
+            "civwatch serving %(folder)s on %(address)s from %(processes)s processes; "
+            "%(num)s job worker on %(queue)s",
+            "civwatch serving %(folder)s on %(address)s from %(processes)s processes; "
+            "%(num)s job workers on %(queue)s",
+            workers,
+            **values,
+        )
+    return ngettext(
+        "civwatch serving %(folder)s on %(address)s; %(num)s job worker on %(queue)s",
+        "civwatch serving %(folder)s on %(address)s; %(num)s job workers on %(queue)s",
+        workers,
+        **values,
     )
 
 
@@ -111,15 +159,19 @@ def serve(
         check_port(host, port)
     except OSError as exc:  # the port is taken, or the address is not this machine's
         err.print(
-            f"[red]Cannot listen on {escape(host)}:{port}: {escape(exc.strerror or str(exc))}[/]"
+            _(
+                "Cannot listen on %(address)s: %(reason)s",
+                address=escape(f"{host}:{port}"),
+                reason=escape(exc.strerror or str(exc)),
+            ),
+            style="red",
         )
         raise typer.Exit(1) from None
     running = Workers(queue_for(settings), workers).start() if workers else None
     err.print(
-        f"civwatch serving {escape(str(settings.data_dir))} on http://{host}:{port}"
-        + (f" from {processes} processes" if processes > 1 else "")
-        + f"; {workers} job worker{'' if workers == 1 else 's'} on "
-        + escape(queue_store(settings))
+        _serving_line(
+            settings.data_dir, f"http://{host}:{port}", processes, workers, queue_store(settings)
+        )
     )
     try:
         if processes == 1:
@@ -127,7 +179,7 @@ def serve(
             tune_gc()
             uvicorn.run(app, host=host, port=port, **uvicorn_options(settings))
         elif serve_processes(settings, host, port, processes) != 0:
-            err.print("[red]A server process stopped unexpectedly; all were stopped.[/]")
+            err.print(_("A server process stopped unexpectedly; all were stopped."), style="red")
             raise typer.Exit(1)
     finally:
         if running is not None:

@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 
 from civwatch.cli.common import AsJson, DataDir, emit, fail, out, workspace
+from civwatch.i18n import _
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -20,7 +21,14 @@ def _day(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        fail(f"{option} must be a date such as 2024-03-04.", 2)
+        fail(
+            _(
+                "%(option)s must be a date such as %(example)s.",
+                option=option,
+                example="2024-03-04",
+            ),
+            2,
+        )
 
 
 @app.command()
@@ -58,7 +66,7 @@ def sitrep(
     start, end = period(_day(first, "--from"), _day(last, "--to"))
     offered = available_languages()
     if lang is not None and lang != "all" and lang not in offered:
-        fail(f"--lang must be one of {', '.join(offered)} or all.", 2)
+        fail(_("--lang must be one of %(languages)s or all.", languages=", ".join(offered)), 2)
     with workspace(data_dir) as ws:
         if lang == "all":
             written = write_reports(ws, start, end, out_file, base_url=base_url)
@@ -76,4 +84,11 @@ def sitrep(
         )
         return
     for path in written:
-        out.print(f"Situation report {start} to {end} written to {escape(str(path))}")
+        out.print(
+            _(
+                "Situation report %(first)s to %(last)s written to %(path)s",
+                first=start,
+                last=end,
+                path=escape(str(path)),
+            )
+        )

@@ -24,6 +24,7 @@ from civwatch.cli.common import (
     out,
     workspace,
 )
+from civwatch.i18n import _
 
 suggestions_app = typer.Typer()
 
@@ -44,7 +45,7 @@ def suggest(
         emit(doc)
         return
     if not doc["suggestions"]:
-        out.print("No incident fits this item.")
+        out.print(_("No incident fits this item."))
     for s in doc["suggestions"]:
         out.print(f"{s['score']:.2f}  {incident_line(s['incident'])}")
         for reason in s["reasons"]:
@@ -67,7 +68,7 @@ def confirm(
     with workspace(data_dir) as ws:
         actor = acting(ws, Permission.INCIDENTS_WRITE, token_file)
         doc = decide(ws, sha256, incident_id, "confirmed", actor=actor, role=role, reason=note)
-    emit(doc) if as_json else out.print(f"linked to incident {incident_id}")
+    emit(doc) if as_json else out.print(_("linked to incident %(id)s", id=incident_id))
 
 
 @suggestions_app.command()
@@ -85,4 +86,4 @@ def dismiss(
     with workspace(data_dir) as ws:
         actor = acting(ws, Permission.INCIDENTS_WRITE, token_file)
         doc = decide(ws, sha256, incident_id, "dismissed", actor=actor, reason=reason)
-    emit(doc) if as_json else out.print(f"dismissed incident {incident_id}")
+    emit(doc) if as_json else out.print(_("dismissed incident %(id)s", id=incident_id))

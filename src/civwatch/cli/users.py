@@ -17,6 +17,7 @@ from rich.markup import escape
 
 from civwatch.accounts.roles import ROLES
 from civwatch.cli.common import AsJson, DataDir, emit, err, out, workspace
+from civwatch.i18n import _
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -32,9 +33,15 @@ PasswordStdin = Annotated[
 
 
 def _line(user: dict[str, object]) -> str:
-    state = "" if user["active"] else " [red](disabled)[/]"
-    roles = escape("[" + ", ".join(user["roles"]) + "]")  # type: ignore[arg-type]
-    return f"{escape(str(user['username']))}  {escape(str(user['display_name']))}  {roles}{state}"
+    values = {
+        "username": escape(str(user["username"])),
+        "name": escape(str(user["display_name"])),
+        "roles": escape("[" + ", ".join(user["roles"]) + "]"),  # type: ignore[arg-type]
+    }
+    if user["active"]:
+        return "{username}  {name}  {roles}".format(**values)
+    # TRANSLATORS: a disabled user: login name, display name, [roles] (codes).
+    return _("%(username)s  %(name)s  %(roles)s [red](disabled)[/]", **values)
 
 
 def _read_password() -> str:
@@ -85,16 +92,21 @@ def add(
     if as_json:
         emit(shown)
         return
-    out.print(f"added {_line(user)}")
+    out.print(_("added %(user)s", user=_line(user)))
     if "password" in shown:
-        out.print(f"password (shown once): {escape(str(shown['password']))}")
+        out.print(_("password (shown once): %(password)s", password=escape(str(shown["password"]))))
     if second is not None:
         _print_totp(second)
 
 
 def _print_totp(second: dict[str, str]) -> None:
-    out.print(f"TOTP secret (shown once, add it to an authenticator app): {second['secret']}")
-    out.print(f"or as a link: {escape(second['uri'])}")
+    out.print(
+        _(
+            "TOTP secret (shown once, add it to an authenticator app): %(secret)s",
+            secret=second["secret"],
+        )
+    )
+    out.print(_("or as a link: %(uri)s", uri=escape(second["uri"])))
 
 
 @app.command("token")
@@ -124,14 +136,25 @@ def token(
         emit(made)
         return
     # The token alone on stdout (`civwatch user token NAME > FILE`), the notes on stderr.
+    # TRANSLATORS: a new API token: its number, its user, its role (a code) and what it
+    # is for (the name given to it).
     err.print(
-        f"API token {made['id']} of {escape(made['username'])} for the {made['role']} role "
-        f"({escape(made['name'])}), shown once:"
+        _(
+            "API token %(id)s of %(username)s for the %(role)s role (%(name)s), shown once:",
+            id=made["id"],
+            username=escape(made["username"]),
+            role=made["role"],
+            name=escape(made["name"]),
+        )
     )
     out.print(made["token"])
     err.print(
-        "To act as them: export CIVWATCH_TOKEN=<the token>, or keep it in a file only they "
-        "can read (chmod 600) and give --token-file FILE."
+        escape(
+            _(
+                "To act as them: export CIVWATCH_TOKEN=<the token>, or keep it in a file only "
+                "they can read (chmod 600) and give --token-file FILE."
+            )
+        )
     )
 
 
@@ -146,9 +169,20 @@ def tokens(username: Username, data_dir: DataDir = None, as_json: AsJson = False
         emit(listing)
         return
     for t in listing:
-        state = f"revoked {t['revoked_at'][:16]}" if t["revoked_at"] else "live"
-        used = (t["last_used_at"] or "never")[:16]
-        out.print(f"{t['id']}  {t['role']}  {escape(t['name'])}  {state}  last used {used}")
+        state = _("revoked %(when)s", when=t["revoked_at"][:16]) if t["revoked_at"] else _("live")
+        used = t["last_used_at"][:16] if t["last_used_at"] else _("never")
+        # TRANSLATORS: an API token: number, role (a code), name, state ("live" or
+        # "revoked TIME"), and when it was last used (a time, or "never").
+        out.print(
+            _(
+                "%(id)s  %(role)s  %(name)s  %(state)s  last used %(used)s",
+                id=t["id"],
+                role=t["role"],
+                name=escape(t["name"]),
+                state=state,
+                used=used,
+            )
+        )
 
 
 @app.command("revoke-token")
@@ -163,7 +197,9 @@ def revoke_token(
 
     with workspace(data_dir) as ws:
         done = revoke_token_locally(ws, username, token_id)
-    emit(done) if as_json else out.print(f"revoked API token {done['id']} ({done['role']})")
+    emit(done) if as_json else out.print(
+        _("revoked API token %(id)s (%(role)s)", id=done["id"], role=done["role"])
+    )
 
 
 @app.command("reset-totp")
@@ -195,7 +231,7 @@ def set_password_(
     with workspace(data_dir) as ws:
         ended = set_password_locally(ws, username, password)
     if not password_stdin:
-        out.print(f"password (shown once): {escape(password)}")
+        out.print(_("password (shown once): %(password)s", password=escape(password)))
     out.print(escape(ended_note(username, ended) or ""))
 
 
@@ -230,4 +266,4 @@ def disable(username: Username, data_dir: DataDir = None, as_json: AsJson = Fals
 
     with workspace(data_dir) as ws:
         user = disable_user(ws, username, actor=None, local=True)
-    emit(user) if as_json else out.print(f"disabled {_line(user)}")
+    emit(user) if as_json else out.print(_("disabled %(user)s", user=_line(user)))

@@ -20,10 +20,12 @@ from civwatch.cli.common import (
     TokenFile,
     acting,
     emit,
+    history_line,
     out,
     parse_time,
     workspace,
 )
+from civwatch.i18n import _
 
 Supersedes = Annotated[int | None, typer.Option(help="Number of the record this one corrects.")]
 Notes = Annotated[str | None, typer.Option(help="Method notes.")]
@@ -37,17 +39,30 @@ def _item_view(doc: dict[str, Any], as_json: bool) -> None:
     if as_json:
         emit(doc)
         return
-    proposed = f" (proposed {doc['proposed_status']})" if doc.get("proposed_status") else ""
-    out.print(f"[bold]{doc['sha256']}[/] {doc['status']}{proposed}")
+    if doc.get("proposed_status"):
+        out.print(
+            _(
+                "[bold]%(sha)s[/] %(status)s (proposed %(proposed)s)",
+                sha=doc["sha256"],
+                status=doc["status"],
+                proposed=doc["proposed_status"],
+            )
+        )
+    else:
+        out.print(f"[bold]{doc['sha256']}[/] {doc['status']}")
     for r in doc["records"]:
-        mark = " [dim](superseded)[/]" if r["superseded"] else ""
-        out.print(f"  #{r['id']} {r['kind']} by {r['author']} at {r['at'][:19]}{mark}")
+        # TRANSLATORS: a verification record: its number, kind (a code), author and time.
+        values = {"id": r["id"], "kind": r["kind"], "who": r["author"], "at": r["at"][:19]}
+        if r["superseded"]:
+            line = _("#%(id)s %(kind)s by %(who)s at %(at)s [dim](superseded)[/]", **values)
+        else:
+            line = _("#%(id)s %(kind)s by %(who)s at %(at)s", **values)
+        out.print("  " + line)
     for c in doc["checks"]:
         colour = "yellow" if c["flagged"] else "green"
         out.print(f"  [{colour}]{c['check']}[/]: {escape(c['explanation'])}")
     for h in doc["history"]:
-        reason = f": {escape(h['reason'])}" if h["reason"] else ""
-        out.print(f"  {h['at'][:19]} {h['actor']} {h['act']} {h['from']} -> {h['to']}{reason}")
+        out.print("  " + history_line(h))
 
 
 def _record(
@@ -71,7 +86,9 @@ def _record(
             actor=actor,
             supersedes=supersedes,
         )
-    emit(doc) if as_json else out.print(f"record #{doc['id']} ({kind}) added")
+    emit(doc) if as_json else out.print(
+        _("record #%(id)s (%(kind)s) added", id=doc["id"], kind=kind)
+    )
 
 
 @verify_app.command()

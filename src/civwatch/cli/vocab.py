@@ -18,6 +18,7 @@ from civwatch.cli.common import (
     out,
     workspace,
 )
+from civwatch.i18n import _
 
 vocab_app = typer.Typer(no_args_is_help=True, help="Controlled vocabularies.")
 
@@ -57,4 +58,6 @@ def vocab_add(
     with workspace(data_dir) as ws:
         actor = acting(ws, Permission.REFERENCE_MANAGE, token_file)
         doc = add_term(ws, kind, label, code=code, actor=actor)
-    emit(doc) if as_json else out.print(f"added {doc['kind']} {doc['code']}")
+    emit(doc) if as_json else out.print(
+        _("added %(kind)s %(code)s", kind=doc["kind"], code=doc["code"])
+    )

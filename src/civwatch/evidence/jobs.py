@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from civwatch.evidence.collect import Candidate, Refusal
 from civwatch.evidence.ingest import Ingest, IngestOutcome, SourceInfo
 from civwatch.evidence.names import safe_name
+from civwatch.i18n import N_, ngettext
 from civwatch.jobs import registry
 from civwatch.jobs.service import JobContext
 from civwatch.jobs.spool import Spool, SpooledFile
@@ -178,8 +179,12 @@ def find_copies(ctx: JobContext) -> dict[str, Any]:
     return {"summary": summary}
 
 
+def _upload_title(total: int) -> str:
+    return ngettext("Upload of %(num)s file", "Upload of %(num)s files", total)
+
+
 def register() -> None:
     """Register the evidence domain's job kinds, and the lock copy finding takes."""
-    registry.register_kind(UPLOAD, "Upload", ingest_upload)
-    registry.register_kind(FIND_COPIES, "Find copies", find_copies)
+    registry.register_kind(UPLOAD, N_("File upload"), ingest_upload, counted=_upload_title)
+    registry.register_kind(FIND_COPIES, N_("Find copies"), find_copies)
     registry.register_lock(COPIES_LOCK)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from civwatch.errors import CivwatchError
+from civwatch.i18n import N_, _
 from civwatch.jobs.service import JobContext, fail, get_job, job_json, list_jobs
 from civwatch.workspace import Workspace
 
@@ -37,14 +38,17 @@ def submit(
 
     queue = queue_for(ws.settings)
     if kind not in KINDS:
-        raise CivwatchError(f"There is no kind of job called {kind!r}.")
+        raise CivwatchError(_("There is no kind of job called %(kind)s.", kind=repr(kind)))
     job = create_job(ws, kind, owner, params, total=total)
     try:
         queue.enqueue(job.id)
     except Exception as exc:
-        fail(ws, job.id, "The job queue could not be reached; nothing was done.")
+        # Stored in English, as every job message is; shown translated (gettext).
+        fail(ws, job.id, N_("The job queue could not be reached; nothing was done."))
         raise QueueUnavailableError(
-            "The job queue cannot be reached right now: try again in a minute, "
-            "or tell an administrator."
+            _(
+                "The job queue cannot be reached right now: try again in a minute, "
+                "or tell an administrator."
+            )
         ) from exc
     return job_json(find_job(ws, job.id))

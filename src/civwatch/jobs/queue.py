@@ -26,9 +26,11 @@ from huey.exceptions import TaskLockedException
 
 from civwatch.config import Settings
 from civwatch.errors import CivwatchError, ConfigurationError
+from civwatch.i18n import _
 from civwatch.jobs import registry
 from civwatch.jobs.registry import Schedule
 from civwatch.jobs.service import (
+    DONE,
     HEARTBEAT_S,
     STALE_AFTER_S,
     Exclusive,
@@ -76,7 +78,10 @@ def make_huey(settings: Settings) -> Huey:
         # fsync: a job acknowledged to its owner survives a power cut.
         return SqliteHuey(QUEUE_NAME, filename=str(path), results=False, fsync=True, timeout=30)
     raise ConfigurationError(
-        f"CIVWATCH_QUEUE_URL must start with redis:// or sqlite:/// (given: {url!r})."
+        _(
+            "CIVWATCH_QUEUE_URL must start with redis:// or sqlite:/// (given: %(url)s).",
+            url=repr(url),
+        )
     )
 
 
@@ -285,7 +290,9 @@ def run_job(
         return "skipped"
     kind = registry.kind(job.kind)
     if kind is None:
-        fail(ws, job_id, f"This civwatch does not know jobs of kind {job.kind!r}.")
+        fail(
+            ws, job_id, _("This civwatch does not know jobs of kind %(kind)s.", kind=repr(job.kind))
+        )
         return "failed"
     ctx = JobContext(ws, job, exclusive)
     try:
@@ -293,7 +300,7 @@ def run_job(
             result = kind.run(ctx)
             if not ctx.finished:
                 with ws.sessions() as session, session.begin():
-                    ctx.finish(session, result or {}, "Done.")
+                    ctx.finish(session, result or {}, DONE)
     except CivwatchError as exc:
         fail(ws, job_id, exc.message)
         return "failed"
@@ -302,8 +309,11 @@ def run_job(
         fail(
             ws,
             job_id,
-            f"The job stopped on an unexpected error ({type(exc).__name__}); "
-            "what it finished is kept. Try again, or tell an administrator.",
+            _(
+                "The job stopped on an unexpected error (%(error)s); what it finished is kept. "
+                "Try again, or tell an administrator.",
+                error=type(exc).__name__,
+            ),
         )
         return "failed"
     return "done"

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from civwatch.i18n import gettext
 from civwatch.jobs.service import JobContext
 from civwatch.workspace import Workspace
 
@@ -22,6 +23,9 @@ from civwatch.workspace import Workspace
 JobFunction = Callable[[JobContext], dict[str, Any] | None]
 #: A scheduled task's function: does its work in the workspace, returns what it made.
 ScheduledFunction = Callable[[Workspace], Any]
+#: A job kind's title for a job of ``total`` steps, in the language in force
+#: (``ngettext("Upload of %(num)s file", "Upload of %(num)s files", total)``).
+CountedTitle = Callable[[int], str]
 
 
 @dataclass(frozen=True)
@@ -29,9 +33,12 @@ class JobKind:
     """A kind of job: its name (stored on each job), a title for its owner, its runner."""
 
     name: str
-    #: What the job does, for its owner ("Upload of 3 files").
+    #: What the job does, for its owner ("Find copies"): an English text marked with
+    #: ``N_``, translated where it is shown (:func:`job_title`).
     title: str
     run: JobFunction
+    #: The title of one job that counts its steps ("Upload of 3 files"), if the kind has one.
+    counted: CountedTitle | None = None
 
 
 @dataclass(frozen=True)
@@ -53,9 +60,14 @@ LOCKS: set[str] = set()
 _LOCK = threading.Lock()
 
 
-def register_kind(name: str, title: str, run: JobFunction) -> JobKind:
-    """Make ``run`` the runner of jobs of kind ``name`` (registering it again is harmless)."""
-    kind = JobKind(name, title, run)
+def register_kind(
+    name: str, title: str, run: JobFunction, counted: CountedTitle | None = None
+) -> JobKind:
+    """Make ``run`` the runner of jobs of kind ``name`` (registering it again is harmless).
+
+    ``title`` is marked with ``N_`` by the caller; ``counted`` makes the title of one job
+    from its number of steps, whole sentence and plural forms (with ``ngettext``)."""
+    kind = JobKind(name, title, run, counted)
     with _LOCK:
         KINDS[name] = kind
     return kind
@@ -89,3 +101,14 @@ def register_lock(name: str) -> None:
 def kind(name: str) -> JobKind | None:
     """The registered kind called ``name``, if any."""
     return KINDS.get(name)
+
+
+def job_title(job: Mapping[str, Any]) -> str:
+    """A job's title for its owner, in the language in force (a job of a kind this
+    civwatch does not know shows its kind's code)."""
+    found = KINDS.get(job["kind"])
+    if found is None:
+        return str(job["kind"])
+    if found.counted is not None:
+        return found.counted(int(job["total"]))
+    return gettext(found.title)

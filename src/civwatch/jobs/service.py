@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from civwatch.db import utcnow
 from civwatch.errors import NotFoundError
+from civwatch.i18n import N_, SOURCE_LANGUAGE, Message, _, localise
 from civwatch.jobs.models import Job
 from civwatch.workspace import Workspace
 
@@ -34,7 +35,8 @@ REPORT_EVERY_S = 0.25
 
 
 def job_json(job: Job) -> dict[str, Any]:
-    """What the owner sees of a job (never its parameters)."""
+    """What the owner sees of a job (never its parameters); its message in the language
+    in force."""
     return {
         "id": job.id,
         "kind": job.kind,
@@ -42,7 +44,7 @@ def job_json(job: Job) -> dict[str, Any]:
         "state": job.state,
         "done": job.done,
         "total": job.total,
-        "message": job.message,
+        "message": shown(job.message),
         "result": job.result or {},
         "attempts": job.attempts,
         "created_at": job.created_at.isoformat(),
@@ -60,7 +62,7 @@ def create_job(
     params: dict[str, Any],
     *,
     total: int = 0,
-    message: str = "Waiting for a worker.",
+    message: str = N_("Waiting for a worker."),
 ) -> Job:
     """A queued job, committed (so a worker that picks its message up finds it)."""
     now = utcnow()
@@ -88,7 +90,7 @@ def find_job(ws: Workspace, job_id: int, *, viewer: str | None = None) -> Job:
     with ws.sessions() as session:
         job = session.get(Job, job_id)
     if job is None or (viewer is not None and job.owner != viewer):
-        raise NotFoundError(f"There is no job {job_id} that you can see.")
+        raise NotFoundError(_("There is no job %(id)s that you can see.", id=job_id))
     return job
 
 
@@ -132,7 +134,7 @@ def claim(ws: Workspace, job_id: int, *, stale_after: float = STALE_AFTER_S) -> 
                 started_at=now,
                 updated_at=now,
                 attempts=Job.attempts + 1,
-                message="Started.",
+                message=N_("Started."),
             )
             .execution_options(synchronize_session=False)
         )
@@ -166,19 +168,39 @@ def _set(session: Session, job_id: int, **values: Any) -> None:
     )
 
 
-def finish(session: Session, job_id: int, result: dict[str, Any], message: str = "Done.") -> None:
+#: The message of a job that finished without saying more.
+DONE = N_("Done.")
+
+
+def finish(session: Session, job_id: int, result: dict[str, Any], message: str = DONE) -> None:
     """Mark done inside ``session``: committed together with the job's last writes."""
     _set(session, job_id, state="done", result=result, message=message, finished_at=utcnow())
 
 
 def fail(ws: Workspace, job_id: int, message: str) -> None:
+    """Mark the job failed with ``message``, stored in English (a translated message is
+    rendered again in English: the record stays language-neutral; see :func:`shown`)."""
     with ws.sessions() as session, session.begin():
-        _set(session, job_id, state="failed", message=message, finished_at=utcnow())
+        _set(
+            session,
+            job_id,
+            state="failed",
+            message=localise(message, SOURCE_LANGUAGE),
+            finished_at=utcnow(),
+        )
 
 
 def mark_queued(ws: Workspace, job_id: int, message: str) -> None:
+    """Set a queued job's message (stored in English)."""
     with ws.sessions() as session, session.begin():
-        _set(session, job_id, message=message)
+        _set(session, job_id, message=localise(message, SOURCE_LANGUAGE))
+
+
+def shown(message: str) -> str:
+    """A job's stored (English) message in the language in force: translated when it is
+    one of the catalogue's fixed messages ("Waiting for a worker.", "Done."...), else as
+    stored. A :class:`Message`, so machine output can render it in English again."""
+    return Message(message) if message else message
 
 
 _LOCAL_LOCKS: dict[str, threading.Lock] = {}
@@ -266,7 +288,7 @@ class JobContext:
             values = {"done": done, "total": self.total, "message": message, "result": result}
         _set(session, self.job_id, **values)
 
-    def finish(self, session: Session, result: dict[str, Any], message: str = "Done.") -> None:
+    def finish(self, session: Session, result: dict[str, Any], message: str = DONE) -> None:
         """Mark the job done in ``session``, so it commits with the task's last writes."""
         finish(session, self.job_id, result, message)
         self.result, self.message, self.finished = result, message, True

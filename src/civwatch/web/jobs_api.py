@@ -18,7 +18,7 @@ from civwatch.accounts.permissions import Permission, allows
 from civwatch.accounts.principal import Principal
 from civwatch.evidence.jobs import FIND_COPIES
 from civwatch.jobs import get_job, list_jobs, submit
-from civwatch.jobs.registry import KINDS
+from civwatch.jobs.registry import job_title
 from civwatch.web.auth import audit_action, require
 from civwatch.web.deps import MAX_ROW_ID, WS, RowId
 from civwatch.web.problems import PROBLEM_RESPONSES
@@ -121,12 +121,7 @@ def jobs_find_copies(request: Request, response: Response, w: WS, who: Uploader)
 
 
 def _title(job: dict[str, Any]) -> str:
-    kind = KINDS.get(job["kind"])
-    name = kind.title if kind else job["kind"]
-    if job["kind"] == "ingest-upload":
-        n = job["total"]
-        return f"{name} of {n} file{'' if n == 1 else 's'}"
-    return name
+    return job_title(job)
 
 
 @router.get("/jobs", response_class=HTMLResponse, include_in_schema=False)
