@@ -16,14 +16,20 @@ from typing import Any
 import pytest
 
 from civwatch.geo.gazetteer import Gazetteer
+from civwatch.i18n import gettext, use_language
 from civwatch.incidents.service import create_incident
+from civwatch.incidents.vocabulary import BUILTIN
 from civwatch.publish.opendata import (
     CSV_COLUMNS,
     FORMATS,
     export_chunks,
     export_to,
+    flat_record,
+    geojson_feature,
+    kml_placemark,
     safe_cell,
     timemap_associations,
+    timemap_event,
     timemap_sources,
 )
 from civwatch.publish.public import PublicFilter, iter_public_incidents, public_incident
@@ -149,11 +155,35 @@ def test_csv_read_back_with_gdal(team: Workspace, dataset: dict[str, Any], tmp_p
     assert odesa["notes"].startswith("'+SUM(1;2)\nsecond line")
     assert odesa["casualty_sources"] == "'@City council"
     assert odesa["fatalities_min"] == "" and odesa["injured_max"] == "2"
+    # codes are the keys; the label is English and a Ukrainian label sits beside it
+    for row in rows:
+        label = BUILTIN["incident_type"][row["event_type"]]
+        assert row["event_type_label"] == label
+        assert row["event_type_label_uk"] == gettext(label, "uk") != label
+        assert re.search("[а-яіїєґ]", row["event_type_label_uk"], re.I)
     assert not path.read_bytes().startswith(b"\xef\xbb\xbf")
     (tmp_path / "excel").mkdir()
     excel = _export(team, "csv", tmp_path / "excel", bom=True)
     assert excel.read_bytes().startswith(b"\xef\xbb\xbfevent_id,")
     assert "Feature Count: 3" in _ogrinfo(excel, *options)
+
+
+def test_open_data_is_the_same_whatever_the_language_in_force(
+    team: Workspace, dataset: dict[str, Any]
+) -> None:
+    """An export made during a Ukrainian request (or command) keeps English labels beside
+    the Ukrainian ones: a data set's columns do not change with its downloader."""
+
+    def made() -> list[Any]:
+        incidents = list(iter_public_incidents(team, PublicFilter()))
+        return [
+            (flat_record(i), geojson_feature(i), timemap_event(i), ET.tostring(kml_placemark(i)))
+            for i in incidents
+        ] + [timemap_associations(incidents)]
+
+    english = made()
+    with use_language("uk"):
+        assert made() == english and len(english) > 1
 
 
 def test_formula_cells_are_neutralised_and_numbers_kept() -> None:

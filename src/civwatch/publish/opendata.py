@@ -36,8 +36,8 @@ from typing import Any
 from civwatch.errors import RejectedInputError
 from civwatch.files import atomic_writer
 from civwatch.geo.regions import UKRAINE_ADMIN1
-from civwatch.i18n import _
-from civwatch.incidents.vocabulary import BUILTIN
+from civwatch.i18n import SOURCE_LANGUAGE, _, use_language
+from civwatch.incidents import vocabulary
 from civwatch.publish.public import PublicFilter, iter_public_incidents
 from civwatch.workspace import Workspace
 
@@ -67,6 +67,7 @@ CSV_COLUMNS = (
     "longitude",
     "event_type",
     "event_type_label",
+    "event_type_label_uk",
     "weapons",
     "objects_affected",
     "actor",
@@ -87,11 +88,12 @@ CSV_COLUMNS = (
 )
 
 
-def term_label(kind: str, code: str | None) -> str:
-    """A vocabulary code's label ("missile_strike" -> "Missile strike")."""
-    if not code:
-        return ""
-    return BUILTIN.get(kind, {}).get(code, code.replace("_", " ").capitalize())
+def term_label(kind: str, code: str | None, language: str = SOURCE_LANGUAGE) -> str:
+    """A vocabulary code's label in ``language`` ("missile_strike" -> "Missile strike",
+    "Ракетний удар" in ``uk``). Open data keeps the code as its key and English labels in
+    every column but the ``_uk`` ones, whatever the reader's language."""
+    with use_language(language):
+        return str(vocabulary.term_label(kind, code))
 
 
 def _country(incident: Mapping[str, Any]) -> str | None:
@@ -146,6 +148,7 @@ def flat_record(incident: Mapping[str, Any], base_url: str = "") -> dict[str, An
         "longitude": loc["lon"],
         "event_type": incident.get("incident_type"),
         "event_type_label": term_label("incident_type", incident.get("incident_type")),
+        "event_type_label_uk": term_label("incident_type", incident.get("incident_type"), "uk"),
         "weapons": list(incident.get("weapons") or ()),
         "objects_affected": list(incident.get("objects") or ()),
         "actor": incident.get("perpetrator"),

@@ -127,6 +127,7 @@ class ExportProperties(Answer):
     location: str | None
     event_type: str | None
     event_type_label: str
+    event_type_label_uk: str = Field(description="The label in Ukrainian")
     weapons: list[str]
     objects_affected: list[str]
     actor: str | None
