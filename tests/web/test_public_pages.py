@@ -228,6 +228,17 @@ def test_filters_narrow_every_view(site: Site, client: TestClient) -> None:
     assert unknown.status_code == 422 and "known terms" in unknown.text
 
 
+def test_a_total_with_no_figure_is_not_known_never_zero(site: Site, client: TestClient) -> None:
+    """No incident of the selection gives a figure: the totals say "not known" (and not
+    "0 from 0 incidents"), in either language."""
+    for language, words in (("en", "not known"), ("uk", "невідомо")):
+        page = client.get("/public/dashboard", params={"from": "2030-01-01", "lang": language})
+        totals = page.text.split('class="totals"', 1)[1].split("\n</div>", 1)[0]
+        assert totals.count(f"<strong>{words}</strong>") == 2, totals
+        people = totals.split("</div>", 1)[1]  # after the count of incidents (a known 0)
+        assert "<strong>0</strong>" not in people and "0 incidents" not in people
+
+
 def test_pages_of_the_list_follow_one_another(
     site: Site, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -73,7 +73,10 @@ class Range:
 
     @property
     def text(self) -> str:
-        """ "6" or "6–10", the numbers written for the language in force."""
+        """ "6" or "6–10", the numbers written for the language in force; "not known" when
+        no incident gave a figure (never 0)."""
+        if not self.incidents:
+            return _("not known")
         return format_range(self.low, self.high)
 
 
