@@ -133,24 +133,27 @@ class RecordView(Answer):
     custody_leaf: int
 
 
-class LocationCheck(Answer):
+class MetadataCheck(Answer):
+    """What every check of the file's own metadata against the verified facts says."""
+
+    flagged: bool = Field(description="Beyond what is allowed")
+    explanation: str
+
+
+class LocationCheck(MetadataCheck):
     """The file's GPS position against the verified place."""
 
     check: Literal["location"]
     distance_m: float = Field(description="How far apart")
     threshold_m: float = Field(description="How far apart is allowed")
-    flagged: bool = Field(description="Beyond what is allowed")
-    explanation: str
 
 
-class TimeCheck(Answer):
+class TimeCheck(MetadataCheck):
     """The file's capture time against the verified time."""
 
     check: Literal["time"]
     difference_s: float = Field(description="How far apart, in seconds")
     threshold_s: float = Field(description="How far apart is allowed")
-    flagged: bool = Field(description="Beyond what is allowed")
-    explanation: str
 
 
 class VerificationView(Answer):

@@ -47,14 +47,9 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def request_language(scope: Scope, settings: Settings) -> str:
-    """The language of one HTTP request (see the module's docstring)."""
-    return _choice(scope, settings)[0]
-
-
-def _choice(scope: Scope, settings: Settings) -> tuple[str, str | None]:
-    """The request's language, and the language to remember in the cookie (a known
-    ``?lang=`` on a page that differs from the cookie), if any."""
+def request_language(scope: Scope, settings: Settings) -> tuple[str, str | None]:
+    """The language of one HTTP request (see the module's docstring), and the language to
+    remember in the cookie (a known ``?lang=`` on a page that differs from the cookie)."""
     query = parse_qs((scope.get("query_string") or b"").decode("latin-1"))
     asked = known((query.get("lang") or [None])[-1])
     cookie = None
@@ -106,7 +101,7 @@ class LanguageMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        language, remember = _choice(scope, self.settings)
+        language, remember = request_language(scope, self.settings)
         scope.setdefault("state", {})["language"] = language
         app = scope.get("app")
         secure = bool(getattr(getattr(app, "state", None), "secure_cookies", True))
