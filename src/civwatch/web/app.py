@@ -47,6 +47,7 @@ from civwatch.web import (
     public_incident_pages,
     public_pages,
     public_reports,
+    protection_idle,
     publish_api,
 )
 from civwatch.web.answer_cache import AnswerCache
@@ -243,6 +244,7 @@ def create_app(settings: Settings, *, secure_cookies: bool = True) -> FastAPI:
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
+        protection_idle.finish(request, response)
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
         if not request.url.path.startswith("/static/"):

@@ -1,0 +1,136 @@
+"""The public request-for-help form at ``/help``: no account, no JavaScript, in Ukrainian
+and English.
+
+What a person writes goes straight to ``protection.help_requests.submit_help_request``,
+which encrypts it to the desk's public key before anything is stored (so it works while
+the desk is locked); the answer is only the reference to quote later, never what was
+written. Submissions are limited per client address (:class:`RateWindow`: the address is
+never stored). The form carries a double-submit CSRF token (a cookie and a field), as the
+sign-in form does, since the writer has no session.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from civwatch.accounts.permissions import Permission
+from civwatch.accounts.principal import Principal
+from civwatch.errors import CivwatchError
+from civwatch.i18n import N_, current_language, gettext, localise
+from civwatch.web.auth import client_of, require
+from civwatch.web.deps import WS
+from civwatch.web.protection_adapters import send_help_request
+from civwatch.web.public_view import public_page
+from civwatch.web.rate_window import RateWindow
+
+router = APIRouter(include_in_schema=False)
+Public = Annotated[Principal | None, Depends(require(Permission.PUBLIC))]
+
+HELP_CSRF_COOKIE = "civwatch_help"
+#: Requests for help one address may send per hour (per server process).
+HELP_LIMIT = 5
+HELP_WINDOW_S = 3600.0
+
+#: Who the request is about (the form's radio buttons).
+ABOUT = {
+    "self": N_("Myself"),
+    "other": N_("Someone else, on their behalf"),
+}
+
+TOO_MANY = N_(
+    "Too many requests were sent from this connection in the last hour. Please wait and try "
+    "again later; if you are in immediate danger, call 112."
+)
+FORM_EXPIRED = N_("The form expired: please check what you wrote and send it again.")
+
+
+def limiter(request: Request) -> RateWindow:
+    """The app's rate window for this form (one per app, made on first use)."""
+    state = request.app.state
+    if not hasattr(state, "help_rate"):
+        state.help_rate = RateWindow(HELP_LIMIT, HELP_WINDOW_S)
+    window: RateWindow = state.help_rate
+    return window
+
+
+def _form(
+    request: Request,
+    w: WS,
+    *,
+    form: dict[str, str] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    token = request.cookies.get(HELP_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    response = public_page(
+        request,
+        w,
+        "help.html",
+        {
+            "csrf_token": token,
+            "about_choices": [(code, gettext(label)) for code, label in ABOUT.items()],
+            "form": form or {"about": "self"},
+            "error": error,
+        },
+        status,
+    )
+    secure: bool = request.app.state.secure_cookies
+    response.set_cookie(
+        HELP_CSRF_COOKIE,
+        token,
+        max_age=6 * 3600,
+        httponly=True,
+        secure=secure,
+        samesite="strict",
+        path="/help",
+    )
+    return response
+
+
+@router.get("/help", response_class=HTMLResponse)
+def help_form(request: Request, w: WS, _: Public) -> Response:
+    """The request-for-help form."""
+    return _form(request, w)
+
+
+@router.post("/help", response_class=HTMLResponse)
+async def help_send(
+    request: Request,
+    w: WS,
+    _: Public,
+    csrf_token: Annotated[str, Form(max_length=128)],
+    situation: Annotated[str, Form(max_length=10000)],
+    about: Annotated[str, Form(max_length=16)] = "self",
+    name: Annotated[str, Form(max_length=300)] = "",
+    contact: Annotated[str, Form(max_length=500)] = "",
+    where: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Encrypt and keep one request for help; answer with its reference only."""
+    typed = {"about": about, "name": name, "contact": contact, "where": where}
+    typed["situation"] = situation
+    expected = request.cookies.get(HELP_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
+        return _form(request, w, form=typed, error=gettext(FORM_EXPIRED), status=400)
+    if not limiter(request).allow(client_of(request) or "unknown"):
+        return _form(request, w, form=typed, error=gettext(TOO_MANY), status=429)
+    fields: dict[str, Any] = {
+        "about": about if about in ABOUT else "self",
+        "name": name.strip(),
+        "contact": contact.strip(),
+        "where": where.strip(),
+        "situation": situation.strip(),
+    }
+    try:
+        reference = await run_in_threadpool(send_help_request, w, fields, current_language())
+    except CivwatchError as exc:
+        return _form(request, w, form=typed, error=localise(exc.message), status=exc.status_code)
+    response = public_page(request, w, "help_sent.html", {"reference": reference})
+    response.delete_cookie(HELP_CSRF_COOKIE, path="/help")
+    return response
