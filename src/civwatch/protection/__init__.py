@@ -1,0 +1,1 @@
+"""The protection desk (issue 14)."""
