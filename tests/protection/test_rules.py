@@ -3,6 +3,7 @@ and the vocabularies' labels in both languages."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -42,7 +43,7 @@ def test_ratings_off_the_scale_are_refused(likelihood: int, impact: int) -> None
 
 def test_a_case_works_through_its_states_in_order() -> None:
     path = ["intake", "assessment", "plan", "approved", "in-progress", "completed"]
-    for here, there in zip(path, path[1:], strict=False):
+    for here, there in itertools.pairwise(path):
         check_move(here, there)
     assert allowed_moves("completed") == frozenset()
     assert allowed_moves("withdrawn") == frozenset()
