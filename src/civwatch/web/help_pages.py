@@ -4,8 +4,8 @@ and English.
 What a person writes goes straight to ``protection.help_requests.submit_help_request``,
 which encrypts it to the desk's public key before anything is stored (so it works while
 the desk is locked); the answer is only the reference to quote later, never what was
-written. Submissions are limited per client address (:class:`RateWindow`: the address is
-never stored). The form carries a double-submit CSRF token (a cookie and a field), as the
+written. Submissions are limited per client address (``protection.help_limits``: the
+address is never stored). The form carries a double-submit CSRF token (a cookie and a field), as the
 sign-in form does, since the writer has no session.
 """
 
@@ -23,41 +23,33 @@ from starlette.responses import Response
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
 from civwatch.errors import CivwatchError
+from civwatch.protection.help_limits import AddressLimiter
 from civwatch.i18n import N_, current_language, gettext, localise
 from civwatch.web.auth import client_of, require
 from civwatch.web.deps import WS
 from civwatch.web.protection_adapters import send_help_request
 from civwatch.web.public_view import public_page
-from civwatch.web.rate_window import RateWindow
 
 router = APIRouter(include_in_schema=False)
 Public = Annotated[Principal | None, Depends(require(Permission.PUBLIC))]
 
 HELP_CSRF_COOKIE = "civwatch_help"
-#: Requests for help one address may send per hour (per server process).
-HELP_LIMIT = 5
-HELP_WINDOW_S = 3600.0
-
 #: Who the request is about (the form's radio buttons).
 ABOUT = {
     "self": N_("Myself"),
     "other": N_("Someone else, on their behalf"),
 }
 
-TOO_MANY = N_(
-    "Too many requests were sent from this connection in the last hour. Please wait and try "
-    "again later; if you are in immediate danger, call 112."
-)
 FORM_EXPIRED = N_("The form expired: please check what you wrote and send it again.")
 
 
-def limiter(request: Request) -> RateWindow:
-    """The app's rate window for this form (one per app, made on first use)."""
+def limiter(request: Request) -> AddressLimiter:
+    """The app's limit on this form (one per app, made on first use)."""
     state = request.app.state
-    if not hasattr(state, "help_rate"):
-        state.help_rate = RateWindow(HELP_LIMIT, HELP_WINDOW_S)
-    window: RateWindow = state.help_rate
-    return window
+    if not hasattr(state, "help_limiter"):
+        state.help_limiter = AddressLimiter()
+    found: AddressLimiter = state.help_limiter
+    return found
 
 
 def _form(
@@ -118,8 +110,6 @@ async def help_send(
     expected = request.cookies.get(HELP_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
         return _form(request, w, form=typed, error=gettext(FORM_EXPIRED), status=400)
-    if not limiter(request).allow(client_of(request) or "unknown"):
-        return _form(request, w, form=typed, error=gettext(TOO_MANY), status=429)
     fields: dict[str, Any] = {
         "about": about if about in ABOUT else "self",
         "name": name.strip(),
@@ -128,6 +118,7 @@ async def help_send(
         "situation": situation.strip(),
     }
     try:
+        limiter(request).check(client_of(request) or "unknown")
         reference = await run_in_threadpool(send_help_request, w, fields, current_language())
     except CivwatchError as exc:
         return _form(request, w, form=typed, error=localise(exc.message), status=exc.status_code)

@@ -1,0 +1,71 @@
+"""What the protection desk's pages and API share: their gates, and how a page answers.
+
+Every protection route depends on one of the gates below: ``require(Permission.X)`` (the
+route-level gate, 403 for a role without it) followed by the desk's idle timeout
+(:mod:`civwatch.web.protection_idle`). Which records a caller may see is the services'
+decision (need to know): a record out of reach is "not found" (404), never "forbidden".
+
+No personal value ever goes into a URL (paths carry ids only; searches are POSTed), a log
+line or an error message.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from civwatch.accounts.permissions import Permission
+from civwatch.accounts.principal import Principal
+from civwatch.i18n import N_, gettext
+from civwatch.protection.vocabulary import VOCABULARIES, label
+from civwatch.web.pages import render
+from civwatch.web.protection_idle import desk_gate
+
+DeskReader = Annotated[Principal, Depends(desk_gate(Permission.PROTECTION_READ))]
+DeskWriter = Annotated[Principal, Depends(desk_gate(Permission.PROTECTION_WRITE))]
+DeskLead = Annotated[Principal, Depends(desk_gate(Permission.PROTECTION_LEAD))]
+DeskLocker = Annotated[Principal, Depends(desk_gate(Permission.PROTECTION_LOCK))]
+DeskUnlocker = Annotated[Principal, Depends(desk_gate(Permission.PROTECTION_UNLOCK))]
+
+#: What a page says after a form did its work (``?done=CODE``: a code, never a value).
+DONE = {
+    "person": N_("The person is registered."),
+    "risk": N_("The risk assessment is recorded."),
+    "consent": N_("The consent is recorded."),
+    "case": N_("The case is opened."),
+    "transition": N_("The case moved to its new state."),
+    "assign": N_("The team is updated."),
+    "checkin": N_("The check-in is recorded."),
+    "referral": N_("The referral is sent: only the partner can open it."),
+    "partner": N_("The partner is added."),
+    "locked": N_("The desk is locked: every protection session and token is revoked."),
+    "unlocked": N_("The desk is unlocked."),
+    "help": N_("The request for help is registered as a person."),
+}
+
+
+def done_message(code: str | None) -> str | None:
+    """The message of a ``done`` code, in the reader's language (unknown codes: none)."""
+    return gettext(DONE[code]) if code in DONE else None
+
+
+def choices(vocabulary: str) -> list[tuple[str, str]]:
+    """(code, label) of a desk vocabulary, for a form's options."""
+    return [(code, label(vocabulary, code)) for code in VOCABULARIES[vocabulary]]
+
+
+def desk_page(
+    request: Request, name: str, context: dict[str, Any], status: int = 200
+) -> Response:
+    """A page of the desk, with the desk's labels at hand."""
+    context.setdefault("section", request.url.path)
+    context["vlabel"] = label
+    return render(request, name, context, status)
+
+
+def back_to(path: str, done: str) -> Response:
+    """After a form: see the record it changed, with what was done (no value in the URL)."""
+    return RedirectResponse(f"{path}?done={done}", status_code=303)
