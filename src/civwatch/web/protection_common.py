@@ -39,6 +39,8 @@ DONE = {
     "transition": N_("The case moved to its new state."),
     "assign": N_("The team is updated."),
     "checkin": N_("The check-in is recorded."),
+    "task": N_("The task is added."),
+    "checkpoint": N_("The checkpoint is added to the route."),
     "referral": N_("The referral is sent: only the partner can open it."),
     "partner": N_("The partner is added."),
     "locked": N_("The desk is locked: every protection session and token is revoked."),
