@@ -49,6 +49,60 @@ DONE = {
 }
 
 
+#: A person's fields as forms name them (what a referral shares, what the audit lists).
+FIELD_LABELS = {
+    "names": N_("Names"),
+    "birth": N_("Date or year of birth"),
+    "gender": N_("Gender"),
+    "citizenship": N_("Citizenship"),
+    "documents": N_("Identity documents"),
+    "contacts": N_("Contacts"),
+    "location": N_("Where they are now"),
+    "address": N_("Exact address"),
+    "groups": N_("Why they are at risk"),
+    "minority": N_("Which minority"),
+    "languages": N_("Languages"),
+    "needs": N_("Needs"),
+    "dependants": N_("Dependants"),
+    "notes": N_("Notes"),
+}
+
+
+def field_label(name: str) -> str:
+    """The label of a person's field in the reader's language (unknown: the name)."""
+    return gettext(FIELD_LABELS[name]) if name in FIELD_LABELS else name
+
+
+#: Acts of the protection audit log as "who has seen this record" names them.
+ACT_LABELS = {
+    "protection-read": N_("read"),
+    "protection-change": N_("changed"),
+    "protection-access": N_("emergency access"),
+    "person-delete": N_("deleted the person"),
+    "desk-lock": N_("locked the desk"),
+    "desk-unlock": N_("unlocked the desk"),
+}
+
+#: The parts of a request for help (the public form's fields).
+HELP_LABELS = {
+    "about": N_("Who needs help"),
+    "name": N_("Name"),
+    "contact": N_("A safe way to reach them"),
+    "where": N_("Where they are now"),
+    "situation": N_("What is happening, and what they need"),
+}
+
+
+def act_label(code: str) -> str:
+    """An audit act in the reader's language (a change's own code shown as it is)."""
+    return gettext(ACT_LABELS[code]) if code in ACT_LABELS else code
+
+
+def help_label(key: str) -> str:
+    """A part of a request for help, in the reader's language."""
+    return gettext(HELP_LABELS[key]) if key in HELP_LABELS else key
+
+
 def done_message(code: str | None) -> str | None:
     """The message of a ``done`` code, in the reader's language (unknown codes: none)."""
     return gettext(DONE[code]) if code in DONE else None
@@ -65,6 +119,9 @@ def desk_page(
     """A page of the desk, with the desk's labels at hand."""
     context.setdefault("section", request.url.path)
     context["vlabel"] = label
+    context["field_label"] = field_label
+    context["act_label"] = act_label
+    context["help_label"] = help_label
     return render(request, name, context, status)
 
 
