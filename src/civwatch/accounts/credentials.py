@@ -331,3 +331,30 @@ def confirm_totp(
             detail={"reason": localise(failure.message, "en") if failure else "no such user"},
         )
     raise failure or NotFoundError(_("No user %(username)s.", username=repr(username)))
+
+
+WRONG_PASSWORD = N_("Your password is not right: give it again to confirm this.")
+
+
+def confirm_password(
+    ws: Workspace, username: str, password: str, *, action: str, client: str | None = None
+) -> None:
+    """A signed-in user confirms a sensitive act (a referral, an export) by giving their
+    password again: checked as a sign-in is (a wrong one counts as a failed sign-in and
+    is audited under ``action``); RejectedInputError when it is not right."""
+    check, ok = _own_check(ws, username, password, None, action, client)
+    with ws.sessions() as session, session.begin():
+        user = session.get(User, check.user_id)
+        ok = ok and user is not None and user.active and user.password_hash == check.password_hash
+        settle(session, check, "ok" if ok else "failed")
+        audit.record(
+            session,
+            action,
+            actor=username,
+            target=f"user:{username}",
+            outcome="ok" if ok else "failed",
+            client=client,
+            detail={"step": "password confirmed" if ok else "wrong password"},
+        )
+    if not ok:
+        raise RejectedInputError(_(WRONG_PASSWORD))
