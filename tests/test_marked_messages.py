@@ -28,6 +28,7 @@ PACKAGES = [
     "web",
     "geo",
     "custody",
+    "crypto",
     "media",
     "accounts",
     "evidence",
