@@ -25,9 +25,11 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / "civwatch"
 PACKAGES = [
     "incidents",
     "publish",
+    "protection",
     "web",
     "geo",
     "custody",
+    "crypto",
     "media",
     "accounts",
     "evidence",

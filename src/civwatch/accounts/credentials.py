@@ -8,6 +8,7 @@ browsers and (for a password) revokes their API tokens; the answer says what end
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -54,6 +55,38 @@ def _end_sign_ins(
             execution_options={"synchronize_session": False},
         )
         done["tokens_revoked"] = int(revoked.rowcount)  # type: ignore[attr-defined]
+    return done
+
+
+def end_sign_ins_of_roles(
+    session: Session, roles: Iterable[str], *, actor: str | None
+) -> dict[str, int]:
+    """End every browser session of the users holding any of ``roles`` and revoke every
+    live API token acting with one of them (locking the protection desk), in the caller's
+    transaction; audited. Returns how many sessions ended and tokens were revoked."""
+    wanted = set(roles)
+    holders_ = [u.id for u in session.scalars(select(User)) if wanted & set(u.roles)]
+    ended = 0
+    if holders_:
+        result = session.execute(
+            delete(WebSession).where(WebSession.user_id.in_(holders_)),
+            execution_options={"synchronize_session": False},
+        )
+        ended = int(result.rowcount)  # type: ignore[attr-defined]
+    revoked = session.execute(
+        update(ApiToken)
+        .where(ApiToken.role.in_(sorted(wanted)), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    done = {"sessions_ended": ended, "tokens_revoked": int(revoked.rowcount)}  # type: ignore[attr-defined]
+    audit.record(
+        session,
+        "sign-ins-end",
+        actor=actor,
+        target="roles:" + ",".join(sorted(wanted)),
+        detail=done,
+    )
     return done
 
 
@@ -331,3 +364,30 @@ def confirm_totp(
             detail={"reason": localise(failure.message, "en") if failure else "no such user"},
         )
     raise failure or NotFoundError(_("No user %(username)s.", username=repr(username)))
+
+
+WRONG_PASSWORD = N_("Your password is not right: give it again to confirm this.")
+
+
+def confirm_password(
+    ws: Workspace, username: str, password: str, *, action: str, client: str | None = None
+) -> None:
+    """A signed-in user confirms a sensitive act (a referral, an export) by giving their
+    password again: checked as a sign-in is (a wrong one counts as a failed sign-in and
+    is audited under ``action``); RejectedInputError when it is not right."""
+    check, ok = _own_check(ws, username, password, None, action, client)
+    with ws.sessions() as session, session.begin():
+        user = session.get(User, check.user_id)
+        ok = ok and user is not None and user.active and user.password_hash == check.password_hash
+        settle(session, check, "ok" if ok else "failed")
+        audit.record(
+            session,
+            action,
+            actor=username,
+            target=f"user:{username}",
+            outcome="ok" if ok else "failed",
+            client=client,
+            detail={"step": "password confirmed" if ok else "wrong password"},
+        )
+    if not ok:
+        raise RejectedInputError(_(WRONG_PASSWORD))

@@ -9,10 +9,25 @@ review date has passed.
 
 from __future__ import annotations
 
-from typing import Final
+from datetime import date, timedelta
+from typing import Any, Final
 
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from civwatch.accounts.permissions import Permission
+from civwatch.accounts.principal import Principal
+from civwatch.crypto.envelope import seal_json, unseal_json
+from civwatch.db import utcnow
 from civwatch.errors import RejectedInputError
 from civwatch.i18n import _
+from civwatch.protection import access, audit
+from civwatch.protection.ids import new_id
+from civwatch.protection.keys import person_key_for
+from civwatch.protection.models import ProtectionPerson, ProtectionRiskAssessment
+from civwatch.protection.vocabulary import check_code
+from civwatch.workspace import Workspace
 
 #: Score (likelihood x impact) bands, highest first: a score at or above the bound has the level.
 LEVEL_BANDS: Final = ((20, "critical"), (10, "high"), (5, "medium"), (1, "low"))
@@ -36,3 +51,155 @@ def risk_level(likelihood: int, impact: int) -> str:
         if score >= bound:
             return level
     raise AssertionError(score)  # pragma: no cover - every score is >= 1
+
+
+#: When the next review falls by default, by level (a critical risk is looked at weekly).
+REVIEW_AFTER: Final = {
+    "critical": timedelta(days=7),
+    "high": timedelta(days=30),
+    "medium": timedelta(days=90),
+    "low": timedelta(days=180),
+}
+MAX_TEXT = 10_000
+#: The sealed parts of an assessment (one sealed JSON value, ``detail``).
+DETAIL_FIELDS: Final = ("threats", "sources", "indicators", "other")
+#: Every field of an assessment a reader is shown.
+READ_FIELDS: Final = ("likelihood", "impact", "level", "next_review", "detail")
+
+
+class RiskInput(BaseModel):
+    """A risk assessment as the API, the pages and the command line give it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    threats: list[str] = Field(min_length=1, max_length=20)
+    likelihood: int
+    impact: int
+    next_review: date | None = None
+    sources: str | None = None
+    indicators: str | None = None
+    other: str | None = None
+
+
+def _text(value: str | None) -> str | None:
+    text = (value or "").strip()
+    if len(text) > MAX_TEXT:
+        raise RejectedInputError(_("A text is at most %(limit)s characters.", limit=MAX_TEXT))
+    return text or None
+
+
+def add_assessment(
+    ws: Workspace, principal: Principal, person_id: str, data: RiskInput
+) -> str:
+    """Record a new risk assessment of a person the caller may read (never replacing an
+    earlier one); the person's level and next review follow it. Returns its id."""
+    threats = sorted({check_code("threat", t) for t in data.threats})
+    level = risk_level(data.likelihood, data.impact)
+    now = utcnow()
+    today = now.date()
+    next_review = data.next_review or today + REVIEW_AFTER[level]
+    if next_review < today:
+        raise RejectedInputError(
+            _("The next review cannot be in the past (%(day)s).", day=next_review.isoformat())
+        )
+    detail = {
+        "threats": threats,
+        "sources": _text(data.sources),
+        "indicators": _text(data.indicators),
+        "other": _text(data.other),
+    }
+    assessment_id = new_id("ra")
+    with ws.sessions() as session, session.begin():
+        access.authorise(session, principal, Permission.PROTECTION_WRITE)
+        person = access.require_person(session, principal, person_id)
+        key = person_key_for(ws, session, person_id)
+        session.add(
+            ProtectionRiskAssessment(
+                id=assessment_id,
+                person_id=person_id,
+                assessed_at=now,
+                assessor_id=principal.user_id,
+                likelihood=data.likelihood,
+                impact=data.impact,
+                level=level,
+                next_review=next_review,
+                detail=seal_json(key, detail, record=assessment_id, field="detail"),
+            )
+        )
+        person.risk_level = level
+        person.next_review = next_review
+        audit.record_change(
+            session, principal, "risk-add", person_id=person_id, fields=READ_FIELDS
+        )
+    return assessment_id
+
+
+def _assessment_json(row: ProtectionRiskAssessment, key: bytes) -> dict[str, Any]:
+    detail = (
+        {}
+        if row.detail is None
+        else unseal_json(key, row.detail, record=row.id, field="detail")
+    )
+    return {
+        "id": row.id,
+        "person_id": row.person_id,
+        "assessed_at": row.assessed_at.isoformat(),
+        "assessor_id": row.assessor_id,
+        "likelihood": row.likelihood,
+        "impact": row.impact,
+        "level": row.level,
+        "next_review": None if row.next_review is None else row.next_review.isoformat(),
+        **{name: detail.get(name) for name in DETAIL_FIELDS},
+    }
+
+
+def assessments(ws: Workspace, principal: Principal, person_id: str) -> list[dict[str, Any]]:
+    """Every risk assessment of a person the caller may read, newest first (the read is
+    recorded)."""
+    with ws.sessions() as session, session.begin():
+        access.authorise(session, principal, Permission.PROTECTION_READ)
+        access.require_person(session, principal, person_id)
+        key = person_key_for(ws, session, person_id)
+        rows = session.scalars(
+            select(ProtectionRiskAssessment)
+            .where(ProtectionRiskAssessment.person_id == person_id)
+            .order_by(ProtectionRiskAssessment.assessed_at.desc(), ProtectionRiskAssessment.id)
+        ).all()
+        found = [_assessment_json(row, key) for row in rows]
+        audit.record_read(
+            session, principal, person_id=person_id, case_id=None, fields=["risk_assessments"]
+        )
+    return found
+
+
+def due_person_ids(session: Session, today: date) -> list[tuple[str, str | None, date]]:
+    """Every person (not deleted) whose next review is due on ``today`` or overdue:
+    (id, level, next review), the most overdue first. No need-to-know filter: callers
+    filter with :mod:`civwatch.protection.access`."""
+    rows = session.execute(
+        select(ProtectionPerson.id, ProtectionPerson.risk_level, ProtectionPerson.next_review)
+        .where(
+            ProtectionPerson.next_review.is_not(None),
+            ProtectionPerson.next_review <= today,
+            ProtectionPerson.deleted_at.is_(None),
+        )
+        .order_by(ProtectionPerson.next_review, ProtectionPerson.id)
+    ).all()
+    return [(r[0], r[1], r[2]) for r in rows if r[2] is not None]
+
+
+def reviews_due(ws: Workspace, principal: Principal, today: date) -> list[dict[str, Any]]:
+    """The people the caller may read whose risk review is due or overdue on ``today``:
+    ids, levels and dates only, the most overdue first."""
+    with ws.sessions() as session, session.begin():
+        access.authorise(session, principal, Permission.PROTECTION_READ)
+        return [
+            {
+                "person_id": person_id,
+                "risk_level": level,
+                "next_review": review.isoformat(),
+                "days_overdue": (today - review).days,
+            }
+            for person_id, level, review in due_person_ids(session, today)
+            if access.can_read_person(session, principal, person_id)
+        ]

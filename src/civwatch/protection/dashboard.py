@@ -1,0 +1,104 @@
+"""The officer's dashboard: my cases, overdue check-ins, risk reviews due, new requests
+for help.
+
+Counts and ids, and no names except for the people of the caller's own cases (each name
+read is recorded like any read). One transaction answers the whole dashboard.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from civwatch.accounts.permissions import Permission
+from civwatch.accounts.principal import Principal
+from civwatch.errors import CivwatchError
+from civwatch.protection import access, audit
+from civwatch.protection.checkins import alerts_in
+from civwatch.protection.keys import person_key_for, person_values
+from civwatch.protection.models import ProtectionCase, ProtectionCaseMember, ProtectionHelpRequest
+from civwatch.protection.risk import due_person_ids
+from civwatch.workspace import Workspace
+
+#: How many ids of each list the dashboard gives (counts are whole).
+SHOWN = 50
+#: Cases in these states are no longer on the dashboard.
+CLOSED_STATES = ("completed", "withdrawn")
+
+
+def _display_name(names: Any) -> str | None:
+    """The name to show for a person: the first legal name, else the first one."""
+    if not isinstance(names, list) or not names:
+        return None
+    legal = [n for n in names if isinstance(n, dict) and n.get("kind") == "legal"]
+    first = (legal or names)[0]
+    return str(first.get("name")) if isinstance(first, dict) and first.get("name") else None
+
+
+def dashboard(ws: Workspace, principal: Principal, now: datetime) -> dict[str, Any]:
+    """What the caller should act on now (see the module's description)."""
+    with ws.sessions() as session, session.begin():
+        access.authorise(session, principal, Permission.PROTECTION_READ)
+        rows = session.execute(
+            select(ProtectionCase, ProtectionCaseMember.role)
+            .join(ProtectionCaseMember, ProtectionCaseMember.case_id == ProtectionCase.id)
+            .where(
+                ProtectionCaseMember.user_id == principal.user_id,
+                ProtectionCase.state.not_in(CLOSED_STATES),
+            )
+            .order_by(ProtectionCase.opened_at.desc(), ProtectionCase.id)
+        ).all()
+        names: dict[str, str | None] = {}
+        for case, _role in rows[:SHOWN]:
+            if case.person_id in names:
+                continue
+            try:
+                key = person_key_for(ws, session, case.person_id)
+            except CivwatchError:  # locked desk or deleted person: no name, the rest stands
+                names[case.person_id] = None
+                continue
+            value = person_values(session, key, case.person_id, ["names"]).get("names")
+            names[case.person_id] = _display_name(value)
+            audit.record_read(
+                session, principal, person_id=case.person_id, case_id=None, fields=("names",)
+            )
+        cases = [
+            {
+                "id": case.id,
+                "person_id": case.person_id,
+                "person_name": names.get(case.person_id),
+                "kind": case.kind,
+                "state": case.state,
+                "role": role,
+            }
+            for case, role in rows[:SHOWN]
+        ]
+        alerts = alerts_in(session, principal)
+        due = [
+            {"person_id": pid, "risk_level": level, "next_review": review.isoformat()}
+            for pid, level, review in due_person_ids(session, now.date())
+            if access.can_read_person(session, principal, pid)
+        ]
+        new_requests = session.execute(
+            select(ProtectionHelpRequest.id, ProtectionHelpRequest.reference)
+            .where(ProtectionHelpRequest.state == "new")
+            .order_by(ProtectionHelpRequest.received_at, ProtectionHelpRequest.id)
+            .limit(SHOWN)
+        ).all()
+        new_count = session.scalar(
+            select(func.count())
+            .select_from(ProtectionHelpRequest)
+            .where(ProtectionHelpRequest.state == "new")
+        )
+    return {
+        "at": now.isoformat(),
+        "cases": {"count": len(rows), "items": cases},
+        "alerts": {"count": len(alerts), "items": alerts[:SHOWN]},
+        "reviews_due": {"count": len(due), "items": due[:SHOWN]},
+        "help_requests": {
+            "count": int(new_count or 0),
+            "items": [{"id": i, "reference": r} for i, r in new_requests],
+        },
+    }
