@@ -25,6 +25,7 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / "civwatch"
 PACKAGES = [
     "incidents",
     "publish",
+    "protection",
     "web",
     "geo",
     "custody",

@@ -158,6 +158,36 @@ class Settings(BaseSettings):
             raise ValueError("a language is a code such as uk or en.")
         return value
 
+    protection_key_file: Path | None = Field(
+        default=None,
+        description="A file holding the protection desk's key (a secrets mount on a "
+        "server; mode 0600): the desk opens with it instead of a passphrase. "
+        "`civwatch protect init --key-file` creates it.",
+    )
+    protection_passphrase: SecretStr | None = Field(
+        default=None,
+        description="The protection desk's passphrase (12 characters or more): the desk's "
+        "key is derived from it (argon2id) when the desk is opened. Never stored.",
+    )
+    protection_idle_minutes: int = Field(
+        default=15,
+        ge=1,
+        description="Minutes without a request after which a protection page asks to sign "
+        "in again.",
+    )
+    protection_kdf_memory_kib: int | None = Field(
+        default=None,
+        ge=8,
+        description="Memory (KiB) of the argon2id derivation of a new desk's key; empty: "
+        "the strong default. Lower only for tests: the value is stored with the desk.",
+    )
+    protection_kdf_time_cost: int | None = Field(
+        default=None,
+        ge=1,
+        description="Passes of the argon2id derivation of a new desk's key; empty: the "
+        "strong default. Lower only for tests: the value is stored with the desk.",
+    )
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

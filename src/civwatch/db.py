@@ -1,8 +1,9 @@
 """The database: engine, sessions, the declarative base and migrations.
 
-SQLite (the default) runs in WAL mode with foreign keys on and ``synchronous=FULL`` so a
-committed transaction survives a crash; PostgreSQL is used as it is. Schema changes go
-through the Alembic migrations in ``civwatch/migrations``.
+SQLite (the default) runs in WAL mode with foreign keys on, ``synchronous=FULL`` so a
+committed transaction survives a crash and ``secure_delete`` so deleted content is
+overwritten; PostgreSQL is used as it is. Schema changes go through the Alembic
+migrations in ``civwatch/migrations``.
 """
 
 from __future__ import annotations
@@ -92,6 +93,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Deleted content is overwritten with zeros, not left in free pages: deleting a person
+    # at risk leaves nothing of their (sealed) values in the file (see civwatch.protection).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

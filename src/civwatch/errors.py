@@ -44,6 +44,12 @@ class NotFoundError(CivwatchError):
     kind = "not-found"
 
 
+class RecordNotFoundError(NotFoundError):
+    """A record does not exist, or lies outside what the caller may know of: both answer
+    the same, so that a refusal never tells that a record exists (the protection desk's
+    need to know)."""
+
+
 class RejectedInputError(CivwatchError):
     """Input from outside that cannot be accepted (empty, too large, unsafe)."""
 
@@ -93,6 +99,12 @@ class PermissionDeniedError(CivwatchError):
 
     status_code = 403
     kind = "permission-denied"
+
+
+class DeskKeyMismatchError(PermissionDeniedError):
+    """The passphrase or key file given for the protection desk is not the desk's."""
+
+    kind = "desk-key-mismatch"
 
 
 class ConflictError(CivwatchError):

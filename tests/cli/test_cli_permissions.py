@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from civwatch.accounts import add_user
 from civwatch.accounts.permissions import ALL_ROLES, Permission, allows, holders
-from civwatch.accounts.roles import PROTECTION_OFFICER
+from civwatch.accounts.roles import PROTECTION_LEAD, PROTECTION_OFFICER
 from civwatch.cli import app
 from civwatch.cli.lazy import LazyGroup
 from civwatch.errors import NotAuthenticatedError, PermissionDeniedError
@@ -131,6 +131,7 @@ def walk(
     """Values for the samples: an incident with a linked photo and a redaction draft."""
     seed_cache(gazetteer_cache, team.data_dir)
     add_user(team, "olga", "Olga", [PROTECTION_OFFICER], actor="ada")
+    add_user(team, "lesia", "Lesia", [PROTECTION_LEAD], actor="ada")
     inc = create_incident(team, incident_doc(), actor="ivan", places=places)["id"]
     sha = ingest_photo(team, tmp_path / "photos")
     link_evidence(team, inc, sha, actor="ivan")
@@ -150,7 +151,7 @@ def walk(
 
 def _single_role_users() -> dict[str, str]:
     users = {roles[0]: name for name, roles in TEAM.items() if len(roles) == 1}
-    return {**users, PROTECTION_OFFICER: "olga"}
+    return {**users, PROTECTION_OFFICER: "olga", PROTECTION_LEAD: "lesia"}
 
 
 def test_every_acting_command_with_every_role_follows_the_table(

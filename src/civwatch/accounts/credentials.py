@@ -8,6 +8,7 @@ browsers and (for a password) revokes their API tokens; the answer says what end
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -54,6 +55,38 @@ def _end_sign_ins(
             execution_options={"synchronize_session": False},
         )
         done["tokens_revoked"] = int(revoked.rowcount)  # type: ignore[attr-defined]
+    return done
+
+
+def end_sign_ins_of_roles(
+    session: Session, roles: Iterable[str], *, actor: str | None
+) -> dict[str, int]:
+    """End every browser session of the users holding any of ``roles`` and revoke every
+    live API token acting with one of them (locking the protection desk), in the caller's
+    transaction; audited. Returns how many sessions ended and tokens were revoked."""
+    wanted = set(roles)
+    holders_ = [u.id for u in session.scalars(select(User)) if wanted & set(u.roles)]
+    ended = 0
+    if holders_:
+        result = session.execute(
+            delete(WebSession).where(WebSession.user_id.in_(holders_)),
+            execution_options={"synchronize_session": False},
+        )
+        ended = int(result.rowcount)  # type: ignore[attr-defined]
+    revoked = session.execute(
+        update(ApiToken)
+        .where(ApiToken.role.in_(sorted(wanted)), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    done = {"sessions_ended": ended, "tokens_revoked": int(revoked.rowcount)}  # type: ignore[attr-defined]
+    audit.record(
+        session,
+        "sign-ins-end",
+        actor=actor,
+        target="roles:" + ",".join(sorted(wanted)),
+        detail=done,
+    )
     return done
 
 

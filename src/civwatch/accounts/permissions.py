@@ -15,6 +15,7 @@ from enum import StrEnum
 from civwatch.accounts.roles import (
     ADMIN,
     INVESTIGATOR,
+    PROTECTION_LEAD,
     PROTECTION_OFFICER,
     PUBLISHER,
     ROLES,
@@ -52,6 +53,17 @@ class Permission(StrEnum):
     REFERENCE_MANAGE = "reference.manage"
     USERS_MANAGE = "users.manage"
     AUDIT_READ = "audit.read"
+    #: The protection desk's pages and API at all (need to know decides which records:
+    #: see civwatch.protection.access).
+    PROTECTION_READ = "protection.read"
+    #: Add people at risk, cases, risk assessments, check-ins, referrals.
+    PROTECTION_WRITE = "protection.write"
+    #: Every record of the desk, duplicates, emergency access approval, consent overrides,
+    #: deleting a person, the partner registry.
+    PROTECTION_LEAD = "protection.lead"
+    #: Lock the desk at once (a laptop seized, an account compromised).
+    PROTECTION_LOCK = "protection.lock"
+    PROTECTION_UNLOCK = "protection.unlock"
 
 
 #: Roles holding each permission (PUBLIC and SIGNED_IN are checked without roles).
@@ -71,10 +83,18 @@ PERMISSIONS: dict[Permission, frozenset[str]] = {
     Permission.REFERENCE_MANAGE: frozenset({ADMIN}),
     Permission.USERS_MANAGE: frozenset({ADMIN}),
     Permission.AUDIT_READ: frozenset({ADMIN}),
+    Permission.PROTECTION_READ: frozenset({PROTECTION_OFFICER, PROTECTION_LEAD}),
+    Permission.PROTECTION_WRITE: frozenset({PROTECTION_OFFICER, PROTECTION_LEAD}),
+    Permission.PROTECTION_LEAD: frozenset({PROTECTION_LEAD}),
+    Permission.PROTECTION_LOCK: frozenset({PROTECTION_LEAD, ADMIN}),
+    Permission.PROTECTION_UNLOCK: frozenset({PROTECTION_LEAD}),
 }
 
 #: Roles that must sign in with a second factor (TOTP).
-TOTP_REQUIRED_ROLES = frozenset({ADMIN, PROTECTION_OFFICER})
+TOTP_REQUIRED_ROLES = frozenset({ADMIN, PROTECTION_OFFICER, PROTECTION_LEAD})
+
+#: Roles whose browser sessions and API tokens locking the protection desk revokes.
+PROTECTION_ROLES = frozenset({PROTECTION_OFFICER, PROTECTION_LEAD})
 
 
 def allows(roles: Iterable[str], permission: Permission) -> bool:

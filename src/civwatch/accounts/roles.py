@@ -12,13 +12,22 @@ from typing import Final, Literal
 
 from civwatch.i18n.messages import N_
 
-Role = Literal["admin", "investigator", "verifier", "publisher", "protection_officer", "viewer"]
+Role = Literal[
+    "admin",
+    "investigator",
+    "verifier",
+    "publisher",
+    "protection_officer",
+    "protection_lead",
+    "viewer",
+]
 
 ADMIN: Final = "admin"
 INVESTIGATOR: Final = "investigator"
 VERIFIER: Final = "verifier"
 PUBLISHER: Final = "publisher"
 PROTECTION_OFFICER: Final = "protection_officer"
+PROTECTION_LEAD: Final = "protection_lead"
 VIEWER: Final = "viewer"
 
 #: Every role, with the acts it allows.
@@ -27,7 +36,9 @@ ROLES: dict[str, str] = {
     INVESTIGATOR: "create incidents, link evidence, write verification records, propose statuses",
     VERIFIER: "write verification records and review (approve or reject) other people's work",
     PUBLISHER: "make verified incidents public",
-    PROTECTION_OFFICER: "work on protection cases (another part of civwatch)",
+    PROTECTION_OFFICER: "register people at risk and work on the protection cases of their team",
+    PROTECTION_LEAD: "lead the protection desk: every record of it, duplicates, emergency "
+    "access, consent overrides, deletions, partners, locking and unlocking the desk",
     VIEWER: "read",
 }
 
@@ -38,5 +49,6 @@ ROLE_LABELS: dict[str, str] = {
     VERIFIER: N_("verifier"),
     PUBLISHER: N_("publisher"),
     PROTECTION_OFFICER: N_("protection officer"),
+    PROTECTION_LEAD: N_("protection lead"),
     VIEWER: N_("viewer"),
 }

@@ -126,6 +126,33 @@ def require(
     return user
 
 
+def usernames_by_id(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """The usernames of the users ``ids`` (for answers that show who acted)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.id, User.username).where(User.id.in_(wanted)))
+    return {int(i): str(name) for i, name in rows}
+
+
+def active_user_id(session: Session, username: str) -> int:
+    """The id of the active user ``username``; NotFoundError otherwise."""
+    found = session.scalars(
+        select(User.id).where(User.username == username.strip(), User.active.is_(True))
+    ).first()
+    if found is None:
+        raise NotFoundError(_("No active user %(username)s.", username=repr(username)))
+    return int(found)
+
+
+def roles_of(session: Session, user_id: int) -> frozenset[str]:
+    """The roles the active user ``user_id`` holds now (none when disabled or unknown)."""
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        return frozenset()
+    return frozenset(user.roles)
+
+
 def add_user(
     ws: Workspace,
     username: str,
