@@ -35,6 +35,7 @@ from civwatch.web import (
     admin_pages,
     api,
     custody_pages,
+    help_pages,
     incident_lists,
     incident_pages,
     incidents_api,
@@ -47,7 +48,11 @@ from civwatch.web import (
     public_incident_pages,
     public_pages,
     public_reports,
+    protection_api,
+    protection_case_pages,
+    protection_desk_pages,
     protection_idle,
+    protection_pages,
     publish_api,
 )
 from civwatch.web.answer_cache import AnswerCache
@@ -180,6 +185,7 @@ ROUTERS = (
     publish_api.router,
     packages_api.router,
     public_api.router,
+    protection_api.router,
     pages.router,
     item_pages.router,
     incident_lists.router,  # before incident_pages: /incidents/map is not /incidents/{id}
@@ -189,6 +195,10 @@ ROUTERS = (
     public_pages.router,
     public_incident_pages.router,
     public_reports.router,
+    protection_pages.router,
+    protection_case_pages.router,
+    protection_desk_pages.router,
+    help_pages.router,
     language.router,
 )
 

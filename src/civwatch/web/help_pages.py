@@ -34,8 +34,8 @@ router = APIRouter(include_in_schema=False)
 Public = Annotated[Principal | None, Depends(require(Permission.PUBLIC))]
 
 HELP_CSRF_COOKIE = "civwatch_help"
-#: Who the request is about (the form's radio buttons).
-ABOUT = {
+#: Who writes the request (the form's radio buttons).
+WHO = {
     "self": N_("Myself"),
     "other": N_("Someone else, on their behalf"),
 }
@@ -67,8 +67,8 @@ def _form(
         "help.html",
         {
             "csrf_token": token,
-            "about_choices": [(code, gettext(label)) for code, label in ABOUT.items()],
-            "form": form or {"about": "self"},
+            "about_choices": [(code, gettext(label)) for code, label in WHO.items()],
+            "form": form or {"who": "self"},
             "error": error,
         },
         status,
@@ -98,28 +98,25 @@ async def help_send(
     w: WS,
     _: Public,
     csrf_token: Annotated[str, Form(max_length=128)],
-    situation: Annotated[str, Form(max_length=10000)],
-    about: Annotated[str, Form(max_length=16)] = "self",
-    name: Annotated[str, Form(max_length=300)] = "",
-    contact: Annotated[str, Form(max_length=500)] = "",
-    where: Annotated[str, Form(max_length=500)] = "",
+    about: Annotated[str, Form(max_length=20000)] = "",
+    needs: Annotated[str, Form(max_length=20000)] = "",
+    contact: Annotated[str, Form(max_length=2000)] = "",
+    location: Annotated[str, Form(max_length=2000)] = "",
+    who: Annotated[str, Form(max_length=16)] = "self",
 ) -> Response:
     """Encrypt and keep one request for help; answer with its reference only."""
-    typed = {"about": about, "name": name, "contact": contact, "where": where}
-    typed["situation"] = situation
+    typed = {"about": about, "needs": needs, "contact": contact, "location": location,
+             "who": who}
     expected = request.cookies.get(HELP_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
         return _form(request, w, form=typed, error=gettext(FORM_EXPIRED), status=400)
-    fields: dict[str, Any] = {
-        "about": about if about in ABOUT else "self",
-        "name": name.strip(),
-        "contact": contact.strip(),
-        "where": where.strip(),
-        "situation": situation.strip(),
-    }
+    fields = {"about": about, "needs": needs, "contact": contact, "location": location,
+              "on_behalf": who == "other"}
     try:
-        limiter(request).check(client_of(request) or "unknown")
-        reference = await run_in_threadpool(send_help_request, w, fields, current_language())
+        reference = await run_in_threadpool(
+            send_help_request, w, fields, current_language(), client_of(request),
+            limiter(request),
+        )
     except CivwatchError as exc:
         return _form(request, w, form=typed, error=localise(exc.message), status=exc.status_code)
     response = public_page(request, w, "help_sent.html", {"reference": reference})

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from civwatch.protection.person_input import PersonInput
 from civwatch.web import protection_adapters as desk
+from civwatch.web.answers import EXACT
 from civwatch.web.answers_protection import (
     AssessmentAnswer,
     AuditEventAnswer,
@@ -114,8 +116,8 @@ def dashboard(request: Request, w: WS, who: DeskReader) -> dict[str, Any]:
 
 
 @router.post("/persons", status_code=201, response_model=CreatedAnswer)
-def person_add(w: WS, who: DeskWriter, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-    """Register a person at risk (the body is the person input: names, contacts...)."""
+def person_add(w: WS, who: DeskWriter, body: PersonInput) -> dict[str, Any]:
+    """Register a person at risk (only ``names`` is required)."""
     return {"id": desk.add_person(w, who, body)}
 
 
@@ -127,7 +129,7 @@ def person_find(w: WS, who: DeskReader, body: FindBody) -> dict[str, Any]:
     return {"ids": [p["id"] for p in found]}
 
 
-@router.get("/persons/{person_id}", response_model=PersonAnswer)
+@router.get("/persons/{person_id}", response_model=PersonAnswer, **EXACT)
 def person_show(w: WS, who: DeskReader, person_id: PersonId) -> dict[str, Any]:
     """A person at risk (the read is recorded in the protection audit log)."""
     return desk.person_answer(desk.show_person(w, who, desk.check_id(person_id)))
@@ -222,14 +224,14 @@ def partners(w: WS, who: DeskReader) -> list[dict[str, Any]]:
     return desk.partners(w, who)
 
 
-@router.post("/lock", response_model=DeskStateAnswer)
+@router.post("/lock", response_model=DeskStateAnswer, **EXACT)
 def lock(w: WS, who: DeskLocker) -> dict[str, Any]:
     """Lock the desk now: protection sessions and tokens revoked, the key dropped."""
     desk.lock(w, who)
     return desk.desk_state(w)
 
 
-@router.post("/unlock", response_model=DeskStateAnswer)
+@router.post("/unlock", response_model=DeskStateAnswer, **EXACT)
 def unlock(w: WS, who: DeskUnlocker, body: UnlockBody) -> dict[str, Any]:
     """Unlock the desk (a lead; the passphrase unless a key file is configured)."""
     desk.unlock(w, who, body.passphrase)

@@ -85,11 +85,20 @@ ACT_LABELS = {
 
 #: The parts of a request for help (the public form's fields).
 HELP_LABELS = {
-    "about": N_("Who needs help"),
-    "name": N_("Name"),
+    "on_behalf": N_("Written by"),
+    "about": N_("Who needs help, and what is happening"),
+    "needs": N_("What they need"),
     "contact": N_("A safe way to reach them"),
-    "where": N_("Where they are now"),
-    "situation": N_("What is happening, and what they need"),
+    "location": N_("Where they are now"),
+}
+
+#: A person's needs (codes of the person input).
+NEED_LABELS = {
+    "medical": N_("medical care"),
+    "disability-access": N_("disability and access"),
+    "children": N_("children"),
+    "pets": N_("pets"),
+    "documents": N_("documents"),
 }
 
 
@@ -101,6 +110,11 @@ def act_label(code: str) -> str:
 def help_label(key: str) -> str:
     """A part of a request for help, in the reader's language."""
     return gettext(HELP_LABELS[key]) if key in HELP_LABELS else key
+
+
+def need_label(code: str) -> str:
+    """A need in the reader's language."""
+    return gettext(NEED_LABELS[code]) if code in NEED_LABELS else code
 
 
 def done_message(code: str | None) -> str | None:
@@ -122,6 +136,9 @@ def desk_page(
     context["field_label"] = field_label
     context["act_label"] = act_label
     context["help_label"] = help_label
+    context["need_label"] = need_label
+    if "partners" in context:
+        context["partner_names"] = {p["id"]: p["name"] for p in context["partners"]}
     return render(request, name, context, status)
 
 

@@ -81,7 +81,7 @@ def person_fields(form: Form) -> dict[str, Any]:
         if value := form.one(name):
             fields[name] = value
     if needs := form.one("needs"):
-        fields["needs"] = [needs]
+        fields["needs"] = {"note": needs}
     if languages := form.one("languages"):
         fields["languages"] = [p.strip() for p in languages.split(",") if p.strip()]
     return fields

@@ -111,7 +111,7 @@ def check_idle(request: Request, principal: Principal) -> None:
     digest = secret_digest(session_id)
     key = _key(ws)
     now = clock_of(request)
-    minutes: int = getattr(ws.settings, "protection_idle_minutes", 15)  # TODO after p-core
+    minutes = ws.settings.protection_idle_minutes
     last = _opened(key, digest, request.cookies.get(cookie_name(request)))
     if last is None:
         last = _session_started(ws, digest)
