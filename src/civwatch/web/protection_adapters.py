@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from civwatch.accounts.credentials import confirm_password
 from civwatch.accounts.principal import Principal
 from civwatch.errors import RecordNotFoundError, RejectedInputError
 from civwatch.i18n import _
@@ -211,10 +212,10 @@ def checkin(
 
 def refer(
     ws: Workspace, who: Principal, case_id: str, partner_id: str, fields: Sequence[str],
-    password: str,
+    password: str, client: str | None = None,
 ) -> dict[str, Any]:
     """Refer a case to a partner (the password checked again); the referral's id."""
-    referral_id = referrals.refer(ws, who, case_id, partner_id, fields, password)
+    referral_id = referrals.refer(ws, who, case_id, partner_id, fields, password, client=client)
     return {"id": referral_id}
 
 
@@ -296,8 +297,10 @@ def desk_state(ws: Workspace) -> dict[str, Any]:
     return desk_service.desk_state(ws)
 
 
-def lock(ws: Workspace, who: Principal) -> None:
-    """Lock the desk."""
+def lock(ws: Workspace, who: Principal, password: str, client: str | None = None) -> None:
+    """Lock the desk, the caller's password given again (a stolen session alone cannot
+    lock everyone out)."""
+    confirm_password(ws, who.username, password, action="protection-lock", client=client)
     desk_service.lock_desk(ws, who)
 
 

@@ -29,6 +29,7 @@ from civwatch.web.answers_protection import (
     ReferralCreatedAnswer,
     RiskCreatedAnswer,
 )
+from civwatch.web.auth import client_of
 from civwatch.web.deps import WS
 from civwatch.web.protection_common import (
     DeskLead,
@@ -103,6 +104,10 @@ class RiskBody(Body_):
     sources: str = Field(default="", max_length=5000)
     indicators: str = Field(default="", max_length=5000)
     next_review: str | None = Field(default=None, max_length=10, description="YYYY-MM-DD")
+
+
+class LockBody(Body_):
+    password: str = Field(max_length=1024, description="The caller's password, asked again")
 
 
 class UnlockBody(Body_):
@@ -205,11 +210,15 @@ def case_checkin(w: WS, who: DeskWriter, case_id: PersonId, body: CheckinBody) -
 
 
 @router.post("/cases/{case_id}/referrals", status_code=201, response_model=ReferralCreatedAnswer)
-def case_refer(w: WS, who: DeskWriter, case_id: PersonId, body: ReferralBody) -> dict[str, Any]:
+def case_refer(
+    request: Request, w: WS, who: DeskWriter, case_id: PersonId, body: ReferralBody
+) -> dict[str, Any]:
     """Refer the person to a partner: the consented fields only, encrypted to the partner;
     the caller's password is checked again."""
     case_id = desk.check_id(case_id)
-    return desk.refer(w, who, case_id, body.partner_id, body.fields, body.password)
+    return desk.refer(
+        w, who, case_id, body.partner_id, body.fields, body.password, client_of(request)
+    )
 
 
 @router.get("/cases/{case_id}/audit", response_model=list[AuditEventAnswer])
@@ -225,9 +234,10 @@ def partners(w: WS, who: DeskReader) -> list[dict[str, Any]]:
 
 
 @router.post("/lock", response_model=DeskStateAnswer, **EXACT)
-def lock(w: WS, who: DeskLocker) -> dict[str, Any]:
-    """Lock the desk now: protection sessions and tokens revoked, the key dropped."""
-    desk.lock(w, who)
+def lock(request: Request, w: WS, who: DeskLocker, body: LockBody) -> dict[str, Any]:
+    """Lock the desk now (the caller's password again): protection sessions and tokens
+    revoked, the key dropped."""
+    desk.lock(w, who, body.password, client_of(request))
     return desk.desk_state(w)
 
 

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from civwatch.errors import CivwatchError, NotFoundError
 from civwatch.i18n import localise
 from civwatch.web import protection_adapters as desk
+from civwatch.web.auth import client_of
 from civwatch.web.deps import WS
 from civwatch.web.protection_common import (
     DeskReader,
@@ -140,7 +141,7 @@ async def case_refer(request: Request, w: WS, who: DeskWriter, case_id: str) -> 
     partner_id, fields, password = form.one("partner_id"), form.many("fields"), form.one("password")
     return await run_in_threadpool(
         _act, request, w, who, case_id, "referral",
-        lambda: desk.refer(w, who, case_id, partner_id, fields, password),
+        lambda: desk.refer(w, who, case_id, partner_id, fields, password, client_of(request)),
     )
 
 

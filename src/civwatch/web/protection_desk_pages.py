@@ -13,6 +13,7 @@ from starlette.responses import Response
 from civwatch.errors import CivwatchError, NotFoundError
 from civwatch.i18n import localise
 from civwatch.web import protection_adapters as desk
+from civwatch.web.auth import client_of
 from civwatch.web.deps import WS
 from civwatch.web.protection_common import (
     DeskLead,
@@ -124,9 +125,18 @@ def lock_page(request: Request, w: WS, who: DeskLocker, done: str | None = None)
 
 
 @router.post("/protection/lock", response_class=HTMLResponse)
-def lock(request: Request, w: WS, who: DeskLocker) -> Response:
-    """Lock the desk: every protection session and token is revoked, the key dropped."""
-    desk.lock(w, who)
+def lock(
+    request: Request,
+    w: WS,
+    who: DeskLocker,
+    password: Annotated[str, Form(max_length=1024)] = "",
+) -> Response:
+    """Lock the desk (the caller's password again): every protection session and token is
+    revoked, the key dropped."""
+    try:
+        desk.lock(w, who, password, client_of(request))
+    except CivwatchError as exc:
+        return _lock_page(request, w, error=localise(exc.message), status=exc.status_code)
     # A lead's own session ends with the others: the answer is shown, not redirected to.
     request.state.principal = None
     return _lock_page(request, w, done="locked")
