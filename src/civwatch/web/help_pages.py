@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
@@ -23,8 +23,8 @@ from starlette.responses import Response
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
 from civwatch.errors import CivwatchError
-from civwatch.protection.help_limits import AddressLimiter
 from civwatch.i18n import N_, current_language, gettext, localise
+from civwatch.protection.help_limits import AddressLimiter
 from civwatch.web.auth import client_of, require
 from civwatch.web.deps import WS
 from civwatch.web.protection_adapters import send_help_request
@@ -105,16 +105,24 @@ async def help_send(
     who: Annotated[str, Form(max_length=16)] = "self",
 ) -> Response:
     """Encrypt and keep one request for help; answer with its reference only."""
-    typed = {"about": about, "needs": needs, "contact": contact, "location": location,
-             "who": who}
+    typed = {"about": about, "needs": needs, "contact": contact, "location": location, "who": who}
     expected = request.cookies.get(HELP_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
         return _form(request, w, form=typed, error=gettext(FORM_EXPIRED), status=400)
-    fields = {"about": about, "needs": needs, "contact": contact, "location": location,
-              "on_behalf": who == "other"}
+    fields = {
+        "about": about,
+        "needs": needs,
+        "contact": contact,
+        "location": location,
+        "on_behalf": who == "other",
+    }
     try:
         reference = await run_in_threadpool(
-            send_help_request, w, fields, current_language(), client_of(request),
+            send_help_request,
+            w,
+            fields,
+            current_language(),
+            client_of(request),
             limiter(request),
         )
     except CivwatchError as exc:

@@ -21,13 +21,12 @@ from civwatch.accounts.credentials import confirm_password
 from civwatch.accounts.principal import Principal
 from civwatch.errors import RecordNotFoundError, RejectedInputError
 from civwatch.i18n import _
-from civwatch.protection import cases as case_service
-from civwatch.protection import checkins, consent, partners as partner_service
-from civwatch.protection import desk as desk_service
-from civwatch.protection import help_requests, persons, referrals, risk
-from civwatch.protection import access
+from civwatch.protection import access, checkins, consent, help_requests, persons, referrals, risk
 from civwatch.protection import audit as desk_audit
+from civwatch.protection import cases as case_service
 from civwatch.protection import dashboard as dashboard_service
+from civwatch.protection import desk as desk_service
+from civwatch.protection import partners as partner_service
 from civwatch.protection.help_limits import AddressLimiter
 from civwatch.protection.person_input import PersonInput, person_input
 from civwatch.protection.vocabulary import CASE_STATES, label
@@ -114,7 +113,9 @@ def delete_person(ws: Workspace, who: Principal, person_id: str, reason: str) ->
 
 
 # -- risk ------------------------------------------------------------------------------------------
-def add_risk(ws: Workspace, who: Principal, person_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+def add_risk(
+    ws: Workspace, who: Principal, person_id: str, fields: dict[str, Any]
+) -> dict[str, Any]:
     """Record a risk assessment; its id and level."""
     try:
         data = risk.RiskInput.model_validate(fields)
@@ -138,9 +139,7 @@ def assessments(ws: Workspace, who: Principal, person_id: str) -> list[dict[str,
 
 
 # -- consent ---------------------------------------------------------------------------------------
-def record_consent(
-    ws: Workspace, who: Principal, person_id: str, fields: dict[str, Any]
-) -> str:
+def record_consent(ws: Workspace, who: Principal, person_id: str, fields: dict[str, Any]) -> str:
     """Record a consent given or revoked; its id."""
     return consent.record_consent(
         ws,
@@ -163,10 +162,12 @@ def open_case(ws: Workspace, who: Principal, person_id: str, kind: str) -> str:
 def show_case(ws: Workspace, who: Principal, case_id: str) -> dict[str, Any]:
     """A case as its page shows it, with the moves its state allows now."""
     case = case_service.show_case(ws, who, case_id)
-    suspended = [t["from_state"] for t in case.get("transitions", [])
-                 if t["to_state"] == "suspended"]
-    moves = case_service.allowed_moves(case["state"],
-                                       suspended_from=suspended[-1] if suspended else None)
+    suspended = [
+        t["from_state"] for t in case.get("transitions", []) if t["to_state"] == "suspended"
+    ]
+    moves = case_service.allowed_moves(
+        case["state"], suspended_from=suspended[-1] if suspended else None
+    )
     order = list(CASE_STATES)
     case["moves"] = sorted(moves, key=order.index)
     return case
@@ -191,8 +192,7 @@ def add_task(
     ws: Workspace, who: Principal, case_id: str, kind: str, title: str, due: str | None
 ) -> str:
     """Add a task to a case (owned by the caller)."""
-    return case_service.add_task(ws, who, case_id, kind, title, owner=who.username,
-                                 due=_day(due))
+    return case_service.add_task(ws, who, case_id, kind, title, owner=who.username, due=_day(due))
 
 
 def add_checkpoint(
@@ -203,7 +203,11 @@ def add_checkpoint(
 
 
 def checkin(
-    ws: Workspace, who: Principal, case_id: str, place: str, checkpoint_id: str | None,
+    ws: Workspace,
+    who: Principal,
+    case_id: str,
+    place: str,
+    checkpoint_id: str | None,
     note: str | None,
 ) -> str:
     """Record a check-in; its id."""
@@ -211,8 +215,13 @@ def checkin(
 
 
 def refer(
-    ws: Workspace, who: Principal, case_id: str, partner_id: str, fields: Sequence[str],
-    password: str, client: str | None = None,
+    ws: Workspace,
+    who: Principal,
+    case_id: str,
+    partner_id: str,
+    fields: Sequence[str],
+    password: str,
+    client: str | None = None,
 ) -> dict[str, Any]:
     """Refer a case to a partner (the password checked again); the referral's id."""
     referral_id = referrals.refer(ws, who, case_id, partner_id, fields, password, client=client)
@@ -238,7 +247,7 @@ def _moment(text: str | None) -> datetime | None:
     return (at.replace(tzinfo=KYIV) if at.tzinfo is None else at).astimezone(UTC)
 
 
-# -- partners, audit, requests for help, the desk ----------------------------------------------------
+# -- partners, audit, requests for help, the desk -------------------------------------------
 def partners(ws: Workspace, who: Any) -> list[dict[str, Any]]:
     """The active partner organisations."""
     return partner_service.list_partners(ws, who)
@@ -248,8 +257,9 @@ def add_partner(
     ws: Workspace, who: Principal, name: str, country: str, recipient: str, contact: str
 ) -> str:
     """Add a partner organisation (a lead)."""
-    return partner_service.add_partner(ws, who, name, recipient, country=country or None,
-                                       contact=contact or None)
+    return partner_service.add_partner(
+        ws, who, name, recipient, country=country or None, contact=contact or None
+    )
 
 
 def history(
@@ -266,7 +276,10 @@ def history(
 
 
 def send_help_request(
-    ws: Workspace, fields: dict[str, Any], language: str, client: str | None,
+    ws: Workspace,
+    fields: dict[str, Any],
+    language: str,
+    client: str | None,
     limiter: AddressLimiter,
 ) -> str:
     """Receive a request for help from the public form; its reference."""

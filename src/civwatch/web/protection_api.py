@@ -37,6 +37,8 @@ from civwatch.web.protection_common import (
     DeskReader,
     DeskUnlocker,
     DeskWriter,
+    RecordLead,
+    RecordReader,
 )
 from civwatch.web.protection_idle import clock_of
 
@@ -129,13 +131,14 @@ def person_add(w: WS, who: DeskWriter, body: PersonInput) -> dict[str, Any]:
 @router.post("/persons/find", response_model=FoundAnswer)
 def person_find(w: WS, who: DeskReader, body: FindBody) -> dict[str, Any]:
     """The ids of the persons matching, among those the caller may read."""
-    found = desk.find(w, who, name=body.name or "", phone=body.phone or "",
-                      document=body.document or "")
+    found = desk.find(
+        w, who, name=body.name or "", phone=body.phone or "", document=body.document or ""
+    )
     return {"ids": [p["id"] for p in found]}
 
 
 @router.get("/persons/{person_id}", response_model=PersonAnswer, **EXACT)
-def person_show(w: WS, who: DeskReader, person_id: PersonId) -> dict[str, Any]:
+def person_show(w: WS, who: RecordReader, person_id: PersonId) -> dict[str, Any]:
     """A person at risk (the read is recorded in the protection audit log)."""
     return desk.person_answer(desk.show_person(w, who, desk.check_id(person_id)))
 
@@ -149,7 +152,7 @@ def person_delete(w: WS, who: DeskLead, person_id: PersonId, body: DeleteBody) -
 
 
 @router.get("/persons/{person_id}/risk", response_model=list[AssessmentAnswer])
-def risk_list(w: WS, who: DeskReader, person_id: PersonId) -> list[dict[str, Any]]:
+def risk_list(w: WS, who: RecordReader, person_id: PersonId) -> list[dict[str, Any]]:
     """The person's risk assessments, newest first."""
     return desk.assessments(w, who, desk.check_id(person_id))
 
@@ -175,19 +178,21 @@ def case_open(w: WS, who: DeskWriter, person_id: PersonId, body: CaseOpenBody) -
 
 
 @router.get("/persons/{person_id}/audit", response_model=list[AuditEventAnswer])
-def person_audit(w: WS, who: DeskLead, person_id: PersonId) -> list[dict[str, Any]]:
+def person_audit(w: WS, who: RecordLead, person_id: PersonId) -> list[dict[str, Any]]:
     """Who read or changed this person's record, newest first (a lead)."""
     return desk.history(w, who, person_id=desk.check_id(person_id))
 
 
 @router.get("/cases/{case_id}", response_model=CaseAnswer)
-def case_show(w: WS, who: DeskReader, case_id: PersonId) -> dict[str, Any]:
+def case_show(w: WS, who: RecordReader, case_id: PersonId) -> dict[str, Any]:
     """A case: state, timeline, team, tasks, route, check-ins, referrals."""
     return desk.case_answer(desk.show_case(w, who, desk.check_id(case_id)))
 
 
 @router.post("/cases/{case_id}/transition", response_model=CaseAnswer)
-def case_transition(w: WS, who: DeskWriter, case_id: PersonId, body: TransitionBody) -> dict[str, Any]:
+def case_transition(
+    w: WS, who: DeskWriter, case_id: PersonId, body: TransitionBody
+) -> dict[str, Any]:
     """Move the case to another state (the allowed moves only)."""
     case_id = desk.check_id(case_id)
     desk.transition(w, who, case_id, body.to_state, body.reason)
@@ -222,7 +227,7 @@ def case_refer(
 
 
 @router.get("/cases/{case_id}/audit", response_model=list[AuditEventAnswer])
-def case_audit(w: WS, who: DeskLead, case_id: PersonId) -> list[dict[str, Any]]:
+def case_audit(w: WS, who: RecordLead, case_id: PersonId) -> list[dict[str, Any]]:
     """Who read or changed this case, newest first (a lead)."""
     return desk.history(w, who, case_id=desk.check_id(case_id))
 

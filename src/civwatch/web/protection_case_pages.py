@@ -18,8 +18,8 @@ from civwatch.web import protection_adapters as desk
 from civwatch.web.auth import client_of
 from civwatch.web.deps import WS
 from civwatch.web.protection_common import (
-    DeskReader,
     DeskWriter,
+    RecordReader,
     back_to,
     choices,
     desk_page,
@@ -31,8 +31,16 @@ from civwatch.workspace import Workspace
 router = APIRouter(include_in_schema=False)
 
 #: The fields of a person a referral may carry (each needs the person's consent).
-REFERRAL_FIELDS = ("names", "birth", "contacts", "location", "documents", "needs", "dependants",
-                   "languages")
+REFERRAL_FIELDS = (
+    "names",
+    "birth",
+    "contacts",
+    "location",
+    "documents",
+    "needs",
+    "dependants",
+    "languages",
+)
 
 
 def case_view(
@@ -64,22 +72,22 @@ def case_view(
     )
 
 
-def _act(request: Request, w: Workspace, who: Any, case_id: str, done: str,
-         call: Any) -> Response:
+def _act(request: Request, w: Workspace, who: Any, case_id: str, done: str, call: Any) -> Response:
     """Run one write on the case; its page again with the refusal, or a redirect to it."""
     try:
         call()
     except NotFoundError:
         raise
     except CivwatchError as exc:
-        return case_view(request, w, who, case_id, error=localise(exc.message),
-                         status=exc.status_code)
+        return case_view(
+            request, w, who, case_id, error=localise(exc.message), status=exc.status_code
+        )
     return back_to(f"/protection/cases/{case_id}", done)
 
 
 @router.get("/protection/cases/{case_id}", response_class=HTMLResponse)
 def case_page(
-    request: Request, w: WS, who: DeskReader, case_id: str, done: str | None = None
+    request: Request, w: WS, who: RecordReader, case_id: str, done: str | None = None
 ) -> Response:
     """A case: its state and timeline, team, tasks, route, check-ins and referrals."""
     return case_view(request, w, who, desk.check_id(case_id), done=done)
@@ -96,8 +104,14 @@ def case_transition(
 ) -> Response:
     """Move the case to another state (the allowed moves only)."""
     case_id = desk.check_id(case_id)
-    return _act(request, w, who, case_id, "transition",
-                lambda: desk.transition(w, who, case_id, to_state, reason))
+    return _act(
+        request,
+        w,
+        who,
+        case_id,
+        "transition",
+        lambda: desk.transition(w, who, case_id, to_state, reason),
+    )
 
 
 @router.post("/protection/cases/{case_id}/assign", response_class=HTMLResponse)
@@ -111,8 +125,14 @@ def case_assign(
 ) -> Response:
     """Add an officer to the case's team (or change their role in it)."""
     case_id = desk.check_id(case_id)
-    return _act(request, w, who, case_id, "assign",
-                lambda: desk.assign(w, who, case_id, username.strip(), role))
+    return _act(
+        request,
+        w,
+        who,
+        case_id,
+        "assign",
+        lambda: desk.assign(w, who, case_id, username.strip(), role),
+    )
 
 
 @router.post("/protection/cases/{case_id}/checkins", response_class=HTMLResponse)
@@ -127,9 +147,16 @@ def case_checkin(
 ) -> Response:
     """Record that the person reported being safe (at a checkpoint of the route)."""
     case_id = desk.check_id(case_id)
-    return _act(request, w, who, case_id, "checkin",
-                lambda: desk.checkin(w, who, case_id, place.strip(), checkpoint_id or None,
-                                     note.strip() or None))
+    return _act(
+        request,
+        w,
+        who,
+        case_id,
+        "checkin",
+        lambda: desk.checkin(
+            w, who, case_id, place.strip(), checkpoint_id or None, note.strip() or None
+        ),
+    )
 
 
 @router.post("/protection/cases/{case_id}/referrals", response_class=HTMLResponse)
@@ -140,7 +167,12 @@ async def case_refer(request: Request, w: WS, who: DeskWriter, case_id: str) -> 
     form = await read_form(request)
     partner_id, fields, password = form.one("partner_id"), form.many("fields"), form.one("password")
     return await run_in_threadpool(
-        _act, request, w, who, case_id, "referral",
+        _act,
+        request,
+        w,
+        who,
+        case_id,
+        "referral",
         lambda: desk.refer(w, who, case_id, partner_id, fields, password, client_of(request)),
     )
 
@@ -157,8 +189,14 @@ def case_task(
 ) -> Response:
     """Add a task to the case (its owner: the officer adding it)."""
     case_id = desk.check_id(case_id)
-    return _act(request, w, who, case_id, "task",
-                lambda: desk.add_task(w, who, case_id, kind, title.strip(), due or None))
+    return _act(
+        request,
+        w,
+        who,
+        case_id,
+        "task",
+        lambda: desk.add_task(w, who, case_id, kind, title.strip(), due or None),
+    )
 
 
 @router.post("/protection/cases/{case_id}/checkpoints", response_class=HTMLResponse)
@@ -172,5 +210,11 @@ def case_checkpoint(
 ) -> Response:
     """Add a checkpoint to the case's route, with the time the person is expected there."""
     case_id = desk.check_id(case_id)
-    return _act(request, w, who, case_id, "checkpoint",
-                lambda: desk.add_checkpoint(w, who, case_id, place.strip(), expected_at or None))
+    return _act(
+        request,
+        w,
+        who,
+        case_id,
+        "checkpoint",
+        lambda: desk.add_checkpoint(w, who, case_id, place.strip(), expected_at or None),
+    )

@@ -29,6 +29,9 @@ DeskWriter = Annotated[Principal, Depends(desk_gate(Permission.PROTECTION_WRITE)
 DeskLead = Annotated[Principal, Depends(desk_gate(Permission.PROTECTION_LEAD))]
 DeskLocker = Annotated[Principal, Depends(desk_gate(Permission.PROTECTION_LOCK))]
 DeskUnlocker = Annotated[Principal, Depends(desk_gate(Permission.PROTECTION_UNLOCK))]
+#: Reading one record: a role without the permission is told "not found" too.
+RecordReader = Annotated[Principal, Depends(desk_gate(Permission.PROTECTION_READ, hide=True))]
+RecordLead = Annotated[Principal, Depends(desk_gate(Permission.PROTECTION_LEAD, hide=True))]
 
 #: What a page says after a form did its work (``?done=CODE``: a code, never a value).
 DONE = {
@@ -127,9 +130,7 @@ def choices(vocabulary: str) -> list[tuple[str, str]]:
     return [(code, label(vocabulary, code)) for code in VOCABULARIES[vocabulary]]
 
 
-def desk_page(
-    request: Request, name: str, context: dict[str, Any], status: int = 200
-) -> Response:
+def desk_page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     """A page of the desk, with the desk's labels at hand."""
     context.setdefault("section", request.url.path)
     context["vlabel"] = label

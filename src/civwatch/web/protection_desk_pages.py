@@ -21,6 +21,8 @@ from civwatch.web.protection_common import (
     DeskReader,
     DeskUnlocker,
     DeskWriter,
+    RecordLead,
+    RecordReader,
     back_to,
     desk_page,
     done_message,
@@ -31,14 +33,24 @@ router = APIRouter(include_in_schema=False)
 
 
 def _partners_page(
-    request: Request, w: Workspace, who: object, *, error: str | None = None,
-    done: str | None = None, form: dict[str, str] | None = None, status: int = 200,
+    request: Request,
+    w: Workspace,
+    who: object,
+    *,
+    error: str | None = None,
+    done: str | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
 ) -> Response:
     return desk_page(
         request,
         "protection_partners.html",
-        {"partners": desk.partners(w, who), "error": error, "done": done_message(done),
-         "form": form or {}},
+        {
+            "partners": desk.partners(w, who),
+            "error": error,
+            "done": done_message(done),
+            "form": form or {},
+        },
         status,
     )
 
@@ -61,42 +73,50 @@ def partner_add(
 ) -> Response:
     """Add a partner (a lead), with the public key its packets are encrypted to."""
     try:
-        desk.add_partner(w, who, name.strip(), country.strip().upper(), age_recipient.strip(),
-                         contact.strip())
+        desk.add_partner(
+            w, who, name.strip(), country.strip().upper(), age_recipient.strip(), contact.strip()
+        )
     except CivwatchError as exc:
-        typed = {"name": name, "country": country, "age_recipient": age_recipient,
-                 "contact": contact}
-        return _partners_page(request, w, who, error=localise(exc.message), form=typed,
-                              status=exc.status_code)
+        typed = {
+            "name": name,
+            "country": country,
+            "age_recipient": age_recipient,
+            "contact": contact,
+        }
+        return _partners_page(
+            request, w, who, error=localise(exc.message), form=typed, status=exc.status_code
+        )
     return back_to("/protection/partners", "partner")
 
 
 @router.get("/protection/persons/{person_id}/audit", response_class=HTMLResponse)
-def person_audit(request: Request, w: WS, who: DeskLead, person_id: str) -> Response:
+def person_audit(request: Request, w: WS, who: RecordLead, person_id: str) -> Response:
     """Who has seen this person's record, and who changed it (a lead)."""
     person_id = desk.check_id(person_id)
     return desk_page(
         request,
         "protection_audit.html",
-        {"history": desk.history(w, who, person_id=person_id), "person_id": person_id,
-         "case_id": None},
+        {
+            "history": desk.history(w, who, person_id=person_id),
+            "person_id": person_id,
+            "case_id": None,
+        },
     )
 
 
 @router.get("/protection/cases/{case_id}/audit", response_class=HTMLResponse)
-def case_audit(request: Request, w: WS, who: DeskLead, case_id: str) -> Response:
+def case_audit(request: Request, w: WS, who: RecordLead, case_id: str) -> Response:
     """Who has seen this case, and who changed it (a lead)."""
     case_id = desk.check_id(case_id)
     return desk_page(
         request,
         "protection_audit.html",
-        {"history": desk.history(w, who, case_id=case_id), "person_id": None,
-         "case_id": case_id},
+        {"history": desk.history(w, who, case_id=case_id), "person_id": None, "case_id": case_id},
     )
 
 
 @router.get("/protection/help-requests/{request_id}", response_class=HTMLResponse)
-def help_request_page(request: Request, w: WS, who: DeskReader, request_id: str) -> Response:
+def help_request_page(request: Request, w: WS, who: RecordReader, request_id: str) -> Response:
     """One request for help, decrypted (needs the unlocked desk); it can be registered as
     a person."""
     opened = desk.open_help_request(w, who, desk.check_id(request_id))
@@ -110,11 +130,19 @@ def help_request_convert(request: Request, w: WS, who: DeskWriter, request_id: s
     return back_to(f"/protection/persons/{person_id}", "help")
 
 
-def _lock_page(request: Request, w: Workspace, *, error: str | None = None,
-               done: str | None = None, status: int = 200) -> Response:
+def _lock_page(
+    request: Request,
+    w: Workspace,
+    *,
+    error: str | None = None,
+    done: str | None = None,
+    status: int = 200,
+) -> Response:
     return desk_page(
-        request, "protection_lock.html",
-        {"state": desk.desk_state(w), "error": error, "done": done_message(done)}, status,
+        request,
+        "protection_lock.html",
+        {"state": desk.desk_state(w), "error": error, "done": done_message(done)},
+        status,
     )
 
 

@@ -30,7 +30,11 @@ class Form:
 
     def many(self, name: str) -> list[str]:
         """Every value of a repeated field (checkboxes), stripped, empty ones left out."""
-        return [v.strip()[:MAX_FIELD] for v in self._data.getlist(name) if isinstance(v, str) and v.strip()]
+        return [
+            v.strip()[:MAX_FIELD]
+            for v in self._data.getlist(name)
+            if isinstance(v, str) and v.strip()
+        ]
 
     def typed(self) -> dict[str, Any]:
         """What was typed, to fill the form again (never the password or the CSRF token)."""

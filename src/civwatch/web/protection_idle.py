@@ -18,6 +18,7 @@ API tokens (scripts, the command line) have no idle timeout: the desk's lock rev
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import secrets
@@ -25,7 +26,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from fastapi import Depends, Request
+from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -35,10 +36,17 @@ from civwatch.accounts.passwords import secret_digest
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
 from civwatch.db import utcnow
-from civwatch.errors import NotAuthenticatedError
+from civwatch.errors import NotAuthenticatedError, RecordNotFoundError
 from civwatch.files import write_new
 from civwatch.i18n import _
-from civwatch.web.auth import require, session_cookie_name
+from civwatch.web.auth import (
+    SAFE_METHODS,
+    current_principal,
+    may,
+    refuse_role,
+    require,
+    session_cookie_name,
+)
 from civwatch.workspace import Workspace
 
 KEY_FILE = Path("keys") / "web-protection-hmac.key"
@@ -59,10 +67,8 @@ def _key(ws: Workspace) -> bytes:
     path = ws.data_dir / KEY_FILE
     if not path.exists():
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        try:
+        with contextlib.suppress(FileExistsError):  # another server process made it first
             write_new(path, base64.b64encode(secrets.token_bytes(32)) + b"\n")
-        except FileExistsError:  # another server process made it first
-            pass
     return base64.b64decode(path.read_bytes().strip())
 
 
@@ -139,14 +145,25 @@ def finish(request: Request, response: Response) -> None:
     )
 
 
-def desk_gate(permission: Permission) -> Callable[..., Awaitable[Principal]]:
+def desk_gate(permission: Permission, *, hide: bool = False) -> Callable[..., Awaitable[Principal]]:
     """The dependency of every protection route: ``require(permission)`` (the route-level
-    gate the permission walk reads), then the desk's idle timeout."""
+    gate the permission walk reads), then the desk's idle timeout.
+
+    ``hide`` (the routes that read one record): a signed-in caller whose roles lack the
+    permission gets "not found", as a caller outside the record's team does, never
+    "forbidden" (the refusal is still in the audit log)."""
     gate = require(permission)
 
-    async def check(request: Request, principal: Principal | None = Depends(gate)) -> Principal:
-        assert principal is not None  # require() lets nobody through without a principal
-        await run_in_threadpool(check_idle, request, principal)
-        return principal
+    async def check(request: Request) -> Principal:
+        if hide and request.method in SAFE_METHODS:
+            principal = await run_in_threadpool(current_principal, request)
+            if principal is not None and not may(principal, permission):
+                await run_in_threadpool(refuse_role, request, principal, permission)
+                raise RecordNotFoundError(_("No such record."))
+        found = await gate(request)
+        assert found is not None  # require() lets nobody through without a principal
+        await run_in_threadpool(check_idle, request, found)
+        return found
 
+    check.permission = permission  # type: ignore[attr-defined]
     return check

@@ -8,6 +8,7 @@ Everything works without JavaScript; forms are plain POSTs with the session's CS
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -15,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from civwatch.accounts.principal import Principal
 from civwatch.errors import CivwatchError, NotFoundError
 from civwatch.i18n import localise
 from civwatch.web import protection_adapters as desk
@@ -22,6 +24,7 @@ from civwatch.web.deps import WS
 from civwatch.web.protection_common import (
     DeskReader,
     DeskWriter,
+    RecordReader,
     back_to,
     choices,
     desk_page,
@@ -76,7 +79,10 @@ def find(
 
 
 def _person_form(
-    request: Request, *, form: dict[str, Any] | None = None, error: str | None = None,
+    request: Request,
+    *,
+    form: dict[str, Any] | None = None,
+    error: str | None = None,
     status: int = 200,
 ) -> Response:
     return desk_page(
@@ -100,15 +106,14 @@ async def person_add(request: Request, w: WS, who: DeskWriter) -> Response:
     try:
         person_id = await run_in_threadpool(desk.add_person, w, who, person_fields(form))
     except CivwatchError as exc:
-        return _person_form(request, form=form.typed(), error=_refused(exc),
-                            status=exc.status_code)
+        return _person_form(request, form=form.typed(), error=_refused(exc), status=exc.status_code)
     return back_to(f"/protection/persons/{person_id}", "person")
 
 
 def person_view(
     request: Request,
     w: Workspace,
-    who: Any,
+    who: Principal,
     person_id: str,
     *,
     error: str | None = None,
@@ -134,9 +139,19 @@ def person_view(
     )
 
 
+async def _again(
+    request: Request, w: Workspace, who: Principal, person_id: str, exc: CivwatchError
+) -> Response:
+    """The person's page again, with the refusal of a form sent from it."""
+    error = _refused(exc)
+    return await run_in_threadpool(
+        partial(person_view, request, w, who, person_id, error=error, status=exc.status_code)
+    )
+
+
 @router.get("/protection/persons/{person_id}", response_class=HTMLResponse)
 def person_page(
-    request: Request, w: WS, who: DeskReader, person_id: str, done: str | None = None
+    request: Request, w: WS, who: RecordReader, person_id: str, done: str | None = None
 ) -> Response:
     """A person at risk: who they are, their risk, consents and cases."""
     return person_view(request, w, who, desk.check_id(person_id), done=done)
@@ -150,10 +165,7 @@ async def risk_add(request: Request, w: WS, who: DeskWriter, person_id: str) -> 
     try:
         await run_in_threadpool(desk.add_risk, w, who, person_id, risk_fields(form))
     except CivwatchError as exc:
-        return await run_in_threadpool(
-            lambda: person_view(request, w, who, person_id, error=_refused(exc),
-                                status=exc.status_code)
-        )
+        return await _again(request, w, who, person_id, exc)
     return back_to(f"/protection/persons/{person_id}", "risk")
 
 
@@ -165,10 +177,7 @@ async def consent_add(request: Request, w: WS, who: DeskWriter, person_id: str) 
     try:
         await run_in_threadpool(desk.record_consent, w, who, person_id, consent_fields(form))
     except CivwatchError as exc:
-        return await run_in_threadpool(
-            lambda: person_view(request, w, who, person_id, error=_refused(exc),
-                                status=exc.status_code)
-        )
+        return await _again(request, w, who, person_id, exc)
     return back_to(f"/protection/persons/{person_id}", "consent")
 
 
@@ -185,6 +194,5 @@ def case_open(
     try:
         case_id = desk.open_case(w, who, person_id, kind)
     except CivwatchError as exc:
-        return person_view(request, w, who, person_id, error=_refused(exc),
-                           status=exc.status_code)
+        return person_view(request, w, who, person_id, error=_refused(exc), status=exc.status_code)
     return back_to(f"/protection/cases/{case_id}", "case")
