@@ -128,5 +128,4 @@ async def help_send(
     except CivwatchError as exc:
         return _form(request, w, form=typed, error=localise(exc.message), status=exc.status_code)
     response = public_page(request, w, "help_sent.html", {"reference": reference})
-    response.delete_cookie(HELP_CSRF_COOKIE, path="/help")
     return response
