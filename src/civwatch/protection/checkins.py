@@ -188,7 +188,7 @@ def raise_overdue_alerts(
         for case_id, point_id in overdue(session, at):
             if (case_id, point_id) in known:
                 continue
-            alert_id = new_id("alert")
+            alert_id = new_id("al")
             try:
                 with session.begin_nested():
                     session.add(
