@@ -73,8 +73,7 @@ def files_holding(folder: Path, *texts: str) -> list[str]:
     byte order): ``"path: text"`` for each find."""
     found = []
     forms = {
-        text: [text.encode(enc) for enc in ("utf-8", "utf-16-le", "utf-16-be")]
-        for text in texts
+        text: [text.encode(enc) for enc in ("utf-8", "utf-16-le", "utf-16-be")] for text in texts
     }
     for path in sorted(folder.rglob("*")):
         if not path.is_file():

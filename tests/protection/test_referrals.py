@@ -20,8 +20,8 @@ from civwatch.protection import audit
 from civwatch.protection.cases import show_case
 from civwatch.protection.partners import add_partner, deactivate_partner, list_partners
 from civwatch.protection.referrals import (
-    referral_packet,
     refer,
+    referral_packet,
     revoke_referral,
     set_referral_state,
 )

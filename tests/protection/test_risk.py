@@ -109,6 +109,4 @@ def test_reviews_due_lists_the_overdue_ones_the_caller_may_read(
     assert reviews_due(desk, officer2, today + timedelta(days=31)) == []
     assert len(reviews_due(desk, principal("lead1"), today + timedelta(days=31))) == 2
     with pytest.raises(RecordNotFoundError):
-        add_assessment(
-            desk, officer2, soon, RiskInput(threats=["torture"], likelihood=1, impact=1)
-        )
+        add_assessment(desk, officer2, soon, RiskInput(threats=["torture"], likelihood=1, impact=1))

@@ -124,7 +124,10 @@ def risk_add(
             review = date.fromisoformat(next_review)
         except ValueError:
             raise RejectedInputError(
-                _("--next-review is a date such as 2026-03-01 (given: %(value)s).", value=next_review)
+                _(
+                    "--next-review is a date such as 2026-03-01 (given: %(value)s).",
+                    value=next_review,
+                )
             ) from None
     data = RiskInput(
         threats=threat,

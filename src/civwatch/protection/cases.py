@@ -578,4 +578,3 @@ def my_cases(ws: Workspace, principal: Principal) -> list[dict[str, Any]]:
             }
             for case, role in rows
         ]
-

@@ -11,7 +11,7 @@ limited per client address without storing the address.
 from __future__ import annotations
 
 import json
-from typing import Any, Final
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -184,7 +184,10 @@ def convert_to_person(
             raise _missing(request_id)
         if row.person_id is not None:
             raise ConflictError(
-                _("Request %(reference)s was already registered as a person.", reference=row.reference)
+                _(
+                    "Request %(reference)s was already registered as a person.",
+                    reference=row.reference,
+                )
             )
     person_id = add_person(ws, principal, person)
     with ws.sessions() as session, session.begin():
