@@ -189,7 +189,7 @@ def convert_to_person(
                     reference=row.reference,
                 )
             )
-    person_id = add_person(ws, principal, person)
+    person_id = str(add_person(ws, principal, person))
     with ws.sessions() as session, session.begin():
         row = session.get(ProtectionHelpRequest, request_id)
         assert row is not None
