@@ -32,7 +32,8 @@ from civwatch.protection.help_limits import (
 )
 from civwatch.protection.ids import new_id
 from civwatch.protection.models import ProtectionHelpRequest
-from civwatch.protection.persons import PersonInput, add_person
+from civwatch.protection.person_input import PersonInput
+from civwatch.protection.persons import add_person
 from civwatch.workspace import Workspace
 
 MAX_TEXT = 5000
