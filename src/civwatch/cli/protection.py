@@ -27,6 +27,7 @@ from civwatch.cli.common import (
     out,
     workspace,
 )
+from civwatch.cli.protection_cases import case_app, risk_app
 from civwatch.i18n import _, ngettext
 
 protect_app = typer.Typer(
@@ -35,9 +36,8 @@ protect_app = typer.Typer(
 )
 person_app = typer.Typer(no_args_is_help=True, help="People at risk on the protection desk.")
 protect_app.add_typer(person_app, name="person")
-# REGISTER HERE the cases and risk assessments of civwatch.cli.protection_cases (the
-# `case` and `risk` groups share `protect`): import its case_app and risk_app and add
-# them with protect_app.add_typer(case_app, name="case") and (risk_app, name="risk").
+protect_app.add_typer(case_app, name="case")
+protect_app.add_typer(risk_app, name="risk")
 
 PersonId = Annotated[str, typer.Argument(help="The person's id (per_...).")]
 PassphraseStdin = Annotated[
