@@ -187,6 +187,16 @@ class Settings(BaseSettings):
         description="Passes of the argon2id derivation of a new desk's key; empty: the "
         "strong default. Lower only for tests: the value is stored with the desk.",
     )
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="The SMTP server mail is sent through (smtp://user:password@host:port, "
+        "or smtps://...); empty: no mail is sent.",
+    )
+    protection_alert_to: str | None = Field(
+        default=None,
+        description="The protection desk's address for overdue check-in alerts (case ids "
+        "only, never a name); needs CIVWATCH_SMTP_URL.",
+    )
 
     @property
     def resolved_database_url(self) -> str:

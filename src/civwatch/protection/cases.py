@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from civwatch.accounts.permissions import Permission, allows
 from civwatch.accounts.principal import Principal
 from civwatch.accounts.service import active_user_id, roles_of, usernames_by_id
-from civwatch.crypto.envelope import seal, unseal
 from civwatch.db import utcnow
 from civwatch.errors import (
     ConflictError,
@@ -27,6 +26,7 @@ from civwatch.errors import (
 )
 from civwatch.i18n import _
 from civwatch.protection import access, audit, consent
+from civwatch.protection.crypto_fields import open_value, seal_value
 from civwatch.protection.ids import new_id
 from civwatch.protection.keys import person_key_for
 from civwatch.protection.models import (
@@ -112,16 +112,13 @@ def sealed_text(key: bytes, text: str | None, *, record: str, field: str) -> byt
     value = (text or "").strip()
     if len(value) > MAX_TEXT:
         raise RejectedInputError(_("A text is at most %(limit)s characters.", limit=MAX_TEXT))
-    if not value:
-        return None
-    return seal(key, value.encode("utf-8"), record=record, field=field)
+    return seal_value(key, value or None, record=record, field=field)
 
 
 def opened_text(key: bytes, value: bytes | None, *, record: str, field: str) -> str | None:
     """A text sealed with :func:`sealed_text`, opened (None when none was given)."""
-    if value is None:
-        return None
-    return unseal(key, value, record=record, field=field).decode("utf-8")
+    opened = open_value(key, value, record=record, field=field)
+    return None if opened is None else str(opened)
 
 
 def open_case(
@@ -578,4 +575,3 @@ def my_cases(ws: Workspace, principal: Principal) -> list[dict[str, Any]]:
             }
             for case, role in rows
         ]
-

@@ -148,12 +148,13 @@ def overdue(session: Session, now: datetime) -> list[tuple[str, str]]:
     ):
         routes.setdefault(case_id, []).append(RoutePoint(point_id, position, expected_at))
     reached: dict[str, set[str]] = {}
-    for case_id, point_id in session.execute(
+    for checked_case, checked_point in session.execute(
         select(ProtectionCheckin.case_id, ProtectionCheckin.checkpoint_id).where(
             ProtectionCheckin.case_id.in_(grace), ProtectionCheckin.checkpoint_id.is_not(None)
         )
     ):
-        reached.setdefault(case_id, set()).add(point_id)
+        if checked_point is not None:
+            reached.setdefault(checked_case, set()).add(checked_point)
     return [
         (case_id, point_id)
         for case_id in sorted(routes)
@@ -188,7 +189,7 @@ def raise_overdue_alerts(
         for case_id, point_id in overdue(session, at):
             if (case_id, point_id) in known:
                 continue
-            alert_id = new_id("alert")
+            alert_id = new_id("al")
             try:
                 with session.begin_nested():
                     session.add(

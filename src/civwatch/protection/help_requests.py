@@ -11,7 +11,7 @@ limited per client address without storing the address.
 from __future__ import annotations
 
 import json
-from typing import Any, Final
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -32,7 +32,8 @@ from civwatch.protection.help_limits import (
 )
 from civwatch.protection.ids import new_id
 from civwatch.protection.models import ProtectionHelpRequest
-from civwatch.protection.persons import PersonInput, add_person
+from civwatch.protection.person_input import PersonInput
+from civwatch.protection.persons import add_person
 from civwatch.workspace import Workspace
 
 MAX_TEXT = 5000
@@ -184,9 +185,12 @@ def convert_to_person(
             raise _missing(request_id)
         if row.person_id is not None:
             raise ConflictError(
-                _("Request %(reference)s was already registered as a person.", reference=row.reference)
+                _(
+                    "Request %(reference)s was already registered as a person.",
+                    reference=row.reference,
+                )
             )
-    person_id = add_person(ws, principal, person)
+    person_id = str(add_person(ws, principal, person))
     with ws.sessions() as session, session.begin():
         row = session.get(ProtectionHelpRequest, request_id)
         assert row is not None

@@ -1,18 +1,15 @@
-"""A person's data key and sealed fields, opened for one call (placeholder until the
-persons module's helpers are merged)."""
+"""A person's data key and sealed fields, opened for one call in the caller's session."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civwatch.crypto.envelope import unseal_json
 from civwatch.protection.crypto_fields import person_key
 from civwatch.protection.desk import desk_key
-from civwatch.protection.models import ProtectionPersonField
+from civwatch.protection.persons import _read_fields
 from civwatch.workspace import Workspace
 
 
@@ -25,15 +22,6 @@ def person_key_for(ws: Workspace, session: Session, person_id: str) -> bytes:
 def person_values(
     session: Session, key: bytes, person_id: str, fields: Sequence[str]
 ) -> dict[str, Any]:
-    """The person's ``fields`` (those they have), opened with their ``key``."""
-    rows = session.execute(
-        select(ProtectionPersonField.field, ProtectionPersonField.value).where(
-            ProtectionPersonField.person_id == person_id,
-            ProtectionPersonField.field.in_(list(fields)),
-        )
-    ).all()
-    return {
-        field: unseal_json(key, value, record=person_id, field=field)
-        for field, value in rows
-        if value is not None
-    }
+    """The person's ``fields`` (those they have), opened with their ``key``, without
+    recording a read (the caller records what it shows or sends)."""
+    return _read_fields(session, person_id, key, fields)

@@ -64,13 +64,9 @@ def add_partner(
     recipient = check_recipient(age_recipient.strip())
     code = (country or "").strip().upper() or None
     if code is not None and (len(code) != 2 or not code.isalpha()):
-        raise RejectedInputError(
-            _("A country is given by its two-letter code, such as PL or DE.")
-        )
+        raise RejectedInputError(_("A country is given by its two-letter code, such as PL or DE."))
     if contact is not None and len(contact) > MAX_CONTACT:
-        raise RejectedInputError(
-            _("A contact is at most %(limit)s characters.", limit=MAX_CONTACT)
-        )
+        raise RejectedInputError(_("A contact is at most %(limit)s characters.", limit=MAX_CONTACT))
     partner_id = new_id("prt")
     with ws.sessions() as session, session.begin():
         access.authorise(session, principal, Permission.PROTECTION_LEAD)

@@ -27,25 +27,12 @@ from civwatch.protection.ids import new_id
 from civwatch.protection.keys import person_key_for, person_values
 from civwatch.protection.models import ProtectionPartner, ProtectionReferral
 from civwatch.protection.partners import partner_missing
+from civwatch.protection.person_input import PERSON_FIELDS
 from civwatch.protection.vocabulary import label
 from civwatch.workspace import Workspace
 
-#: The person's fields a referral may carry.
-SHAREABLE: Final = (
-    "names",
-    "birth",
-    "gender",
-    "citizenship",
-    "documents",
-    "contacts",
-    "location",
-    "address",
-    "groups",
-    "minority",
-    "languages",
-    "needs",
-    "dependants",
-)
+#: The person's fields a referral may carry (the officers' notes never leave the desk).
+SHAREABLE: Final = tuple(f for f in PERSON_FIELDS if f != "notes")
 #: The moves of a referral's state (a revocation is :func:`revoke_referral`).
 MOVES: Final[dict[str, frozenset[str]]] = {
     "sent": frozenset({"accepted", "declined", "closed"}),

@@ -88,9 +88,7 @@ def _text(value: str | None) -> str | None:
     return text or None
 
 
-def add_assessment(
-    ws: Workspace, principal: Principal, person_id: str, data: RiskInput
-) -> str:
+def add_assessment(ws: Workspace, principal: Principal, person_id: str, data: RiskInput) -> str:
     """Record a new risk assessment of a person the caller may read (never replacing an
     earlier one); the person's level and next review follow it. Returns its id."""
     threats = sorted({check_code("threat", t) for t in data.threats})
@@ -128,17 +126,13 @@ def add_assessment(
         )
         person.risk_level = level
         person.next_review = next_review
-        audit.record_change(
-            session, principal, "risk-add", person_id=person_id, fields=READ_FIELDS
-        )
+        audit.record_change(session, principal, "risk-add", person_id=person_id, fields=READ_FIELDS)
     return assessment_id
 
 
 def _assessment_json(row: ProtectionRiskAssessment, key: bytes) -> dict[str, Any]:
     detail = (
-        {}
-        if row.detail is None
-        else unseal_json(key, row.detail, record=row.id, field="detail")
+        {} if row.detail is None else unseal_json(key, row.detail, record=row.id, field="detail")
     )
     return {
         "id": row.id,

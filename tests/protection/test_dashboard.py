@@ -1,0 +1,52 @@
+"""The officer's dashboard: my cases with names, alerts, reviews due, new requests; nothing
+of other teams' people."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from civwatch.protection import audit, cases
+from civwatch.protection.checkins import raise_overdue_alerts
+from civwatch.protection.dashboard import dashboard
+from civwatch.protection.help_limits import AddressLimiter
+from civwatch.protection.help_requests import HelpRequestInput, submit_help_request
+from civwatch.protection.risk import RiskInput, add_assessment
+from civwatch.workspace import Workspace
+from tests.protection.case_helpers import MARK_NAME, open_marked_case
+from tests.protection.conftest import PrincipalOf
+
+
+def test_the_dashboard_shows_my_work_and_nothing_of_other_teams(
+    desk: Workspace, principal: PrincipalOf
+) -> None:
+    officer1, officer2 = principal("officer1"), principal("officer2")
+    person_id, case_id = open_marked_case(desk, officer1)
+    cases.transition(desk, officer1, case_id, "assessment")
+    now = datetime.now(UTC)
+    cases.add_checkpoint(desk, officer1, case_id, "Chop", now - timedelta(hours=3))
+    raise_overdue_alerts(desk)
+    add_assessment(
+        desk,
+        officer1,
+        person_id,
+        RiskInput(threats=["detention"], likelihood=3, impact=3, next_review=now.date()),
+    )
+    reference = submit_help_request(
+        desk, HelpRequestInput(about="help"), "en", limiter=AddressLimiter()
+    )
+    mine = dashboard(desk, officer1, now + timedelta(days=1))
+    (case,) = mine["cases"]["items"]
+    assert (case["id"], case["person_name"], case["role"]) == (case_id, MARK_NAME, "lead")
+    assert mine["alerts"]["count"] == 1 and mine["reviews_due"]["count"] == 1
+    assert mine["help_requests"]["items"][0]["reference"] == reference
+    theirs = dashboard(desk, officer2, now + timedelta(days=1))
+    assert theirs["cases"]["count"] == 0 and theirs["alerts"]["count"] == 0
+    assert theirs["reviews_due"]["count"] == 0 and theirs["help_requests"]["count"] == 1
+    assert MARK_NAME not in repr(theirs)
+    with desk.sessions() as session:
+        reads = [
+            (h["actor"], h["fields"])
+            for h in audit.history(session, person_id=person_id)
+            if h["act"] == "protection-read"
+        ]
+    assert ("officer1", ["names"]) in reads
