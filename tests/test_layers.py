@@ -18,7 +18,19 @@ from tests.conftest import REPO
 
 SRC = REPO / "src" / "civwatch"
 ENGINES = frozenset(
-    {"vault", "custody", "media", "matching", "geo", "jobs", "db", "config", "errors", "workspace"}
+    {
+        "vault",
+        "custody",
+        "crypto",
+        "media",
+        "matching",
+        "geo",
+        "jobs",
+        "db",
+        "config",
+        "errors",
+        "workspace",
+    }
 )
 DOMAINS = frozenset({"accounts", "evidence", "incidents", "publish", "protection"})
 INTERFACES = frozenset({"web", "cli"})

@@ -29,6 +29,7 @@ PACKAGES = [
     "web",
     "geo",
     "custody",
+    "crypto",
     "media",
     "accounts",
     "evidence",

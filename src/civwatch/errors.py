@@ -126,3 +126,57 @@ class TooManyAttemptsError(CivwatchError):
 
     status_code = 429
     kind = "too-many-attempts"
+
+
+class DecryptionError(CivwatchError):
+    """A protected value cannot be opened: altered, truncated, moved to another record or
+    field, or the key is wrong. The message never carries any of the data."""
+
+    status_code = 500
+    kind = "decryption"
+
+
+class KeyFileError(ConfigurationError):
+    """The protection desk's key file is missing, unreadable, not a key, or readable by
+    others than its owner."""
+
+    kind = "key-file"
+
+
+class WeakPassphraseError(RejectedInputError):
+    """A passphrase for the protection desk is too weak to derive its key from."""
+
+    kind = "weak-passphrase"
+
+
+class InvalidPhoneError(RejectedInputError):
+    """A phone number that cannot exist (wrong length, unknown country code, not a number)."""
+
+    kind = "invalid-phone"
+
+
+class InvalidRecipientError(RejectedInputError):
+    """A public encryption key (an age recipient ``age1...``) that is not valid."""
+
+    kind = "invalid-recipient"
+
+
+class DeskLockedError(CivwatchError):
+    """The protection desk is locked: its key is not in memory until a lead unlocks it."""
+
+    status_code = 423
+    kind = "desk-locked"
+
+
+class DeskNotInitialisedError(CivwatchError):
+    """The protection desk has not been set up (``civwatch protect init``)."""
+
+    status_code = 409
+    kind = "desk-not-initialised"
+
+
+class ConsentMissingError(CivwatchError):
+    """An act on a person at risk needs a consent they have not given (or have revoked)."""
+
+    status_code = 409
+    kind = "consent-missing"

@@ -79,6 +79,9 @@ class ProtectionPerson(Base):
     next_review: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     deleted_by: Mapped[int | None] = mapped_column(ForeignKey(_USER), nullable=True)
+    #: Why the person was deleted, sealed with the desk's records key (it belongs to no
+    #: person any more: their key is gone).
+    deleted_reason: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class ProtectionPersonField(Base):

@@ -150,6 +150,7 @@ def upgrade() -> None:
         sa.Column("next_review", sa.Date(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("deleted_by", sa.Integer(), nullable=True),
+        sa.Column("deleted_reason", sa.LargeBinary(), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by"],
             ["user_account.id"],

@@ -1,0 +1,360 @@
+"""People at risk: registered, read, found, updated and deleted.
+
+Every field is sealed with the person's own data key (:mod:`.crypto_fields`); names,
+phone numbers and document numbers are also kept as blind indexes (keyed HMACs of their
+normalised tokens, :mod:`civwatch.crypto.blind`) so a person is found without decrypting
+anyone. Every read is recorded in the protection audit log in the same transaction
+(ids and field names only), and only the person's team and protection leads reach a
+person (:mod:`.access`). Deleting a person destroys their data key (crypto-shredding).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from civwatch.accounts.permissions import Permission
+from civwatch.accounts.principal import Principal
+from civwatch.crypto.blind import BlindIndexer, normalise_phone
+from civwatch.crypto.envelope import DeskKey
+from civwatch.db import is_sqlite, utcnow
+from civwatch.errors import RejectedInputError
+from civwatch.i18n import _
+from civwatch.protection import audit
+from civwatch.protection.access import authorise, readable_persons, require_person
+from civwatch.protection.crypto_fields import (
+    new_wrapped_key,
+    open_value,
+    person_key,
+    seal_value,
+)
+from civwatch.protection.desk import desk_key
+from civwatch.protection.ids import new_id
+from civwatch.protection.models import (
+    ProtectionAccessGrant,
+    ProtectionBlindIndex,
+    ProtectionCase,
+    ProtectionCaseTransition,
+    ProtectionCheckin,
+    ProtectionCheckpoint,
+    ProtectionHelpRequest,
+    ProtectionOverride,
+    ProtectionPerson,
+    ProtectionPersonField,
+    ProtectionReferral,
+    ProtectionRiskAssessment,
+    ProtectionTask,
+)
+from civwatch.protection.person_input import PERSON_FIELDS, PersonInput
+from civwatch.workspace import Workspace
+
+#: Blind index kinds a duplicate candidate can share with a person.
+_STRONG_KINDS = ("phone", "document")
+#: Distinct phonetic name keys two people must share to be duplicate candidates by name.
+_NAME_KEYS_FOR_DUPLICATE = 2
+_WORDS = re.compile(r"[\s,;]+")
+
+
+def _indexer(key: DeskKey) -> BlindIndexer:
+    return BlindIndexer(key.subkey("blind-index"))
+
+
+def _index_rows(indexer: BlindIndexer, values: dict[str, Any]) -> set[tuple[str, str]]:
+    """The blind index entries of a person's (plain) field values."""
+    found: set[tuple[str, str]] = set()
+    for name in values.get("names", []):
+        found |= indexer.name(name["name"])
+    for contact in values.get("contacts", []):
+        if contact["kind"] == "phone":
+            found.add(indexer.phone(contact["value"]))
+    for document in values.get("documents", []):
+        found.add(indexer.document(document["number"]))
+    return found
+
+
+def _write_fields(
+    session: Session, person_id: str, data_key: bytes, values: dict[str, Any]
+) -> None:
+    for field, value in values.items():
+        session.merge(
+            ProtectionPersonField(
+                person_id=person_id,
+                field=field,
+                value=seal_value(data_key, value, record=person_id, field=field),
+            )
+        )
+
+
+def _write_index(session: Session, person_id: str, rows: Iterable[tuple[str, str]]) -> None:
+    session.execute(delete(ProtectionBlindIndex).where(ProtectionBlindIndex.person_id == person_id))
+    session.add_all(
+        ProtectionBlindIndex(person_id=person_id, kind=kind, token=token)
+        for kind, token in sorted(set(rows))
+    )
+
+
+def _read_fields(
+    session: Session, person_id: str, data_key: bytes, fields: Sequence[str] | None
+) -> dict[str, Any]:
+    query = select(ProtectionPersonField).where(ProtectionPersonField.person_id == person_id)
+    if fields is not None:
+        query = query.where(ProtectionPersonField.field.in_(list(fields)))
+    return {
+        row.field: open_value(data_key, row.value, record=person_id, field=row.field)
+        for row in session.scalars(query)
+    }
+
+
+def _checked_fields(fields: Sequence[str] | None) -> list[str] | None:
+    if fields is None:
+        return None
+    unknown = sorted(set(fields) - set(PERSON_FIELDS))
+    if unknown:
+        raise RejectedInputError(
+            _(
+                "Unknown field %(field)s; a person's fields are: %(fields)s.",
+                field=repr(unknown[0]),
+                fields=", ".join(PERSON_FIELDS),
+            )
+        )
+    return list(fields)
+
+
+def add_person(ws: Workspace, principal: Principal, person: PersonInput) -> str:
+    """Register a person at risk (an officer or a lead, who is then on their team);
+    returns the new person's id."""
+    values = person.stored()
+    with ws.sessions() as session, session.begin():
+        authorise(session, principal, Permission.PROTECTION_WRITE)
+        key = desk_key(ws, session)
+        person_id = new_id("per")
+        data_key, wrapped = new_wrapped_key(key, person_id)
+        session.add(
+            ProtectionPerson(
+                id=person_id, wrapped_key=wrapped, created_at=utcnow(), created_by=principal.user_id
+            )
+        )
+        session.flush()
+        _write_fields(session, person_id, data_key, values)
+        _write_index(session, person_id, _index_rows(_indexer(key), values))
+        audit.record_change(
+            session, principal, "person-add", person_id=person_id, fields=sorted(values)
+        )
+    return person_id
+
+
+def show_person(
+    ws: Workspace, principal: Principal, person_id: str, fields: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """The person ``person_id`` decrypted (only ``fields`` when given), for their team or
+    a lead; "not found" for anyone else. The read is recorded with the fields returned."""
+    wanted = _checked_fields(fields)
+    with ws.sessions() as session, session.begin():
+        person = require_person(session, principal, person_id)
+        key = desk_key(ws, session)
+        values = _read_fields(session, person_id, person_key(session, key, person_id), wanted)
+        audit.record_read(
+            session, principal, person_id=person_id, case_id=None, fields=sorted(values)
+        )
+        return {
+            "id": person.id,
+            "created_at": person.created_at.isoformat(),
+            "risk_level": person.risk_level,
+            "next_review": None if person.next_review is None else person.next_review.isoformat(),
+            **values,
+        }
+
+
+def update_person(
+    ws: Workspace, principal: Principal, person_id: str, person: PersonInput, fields: Sequence[str]
+) -> None:
+    """Replace the ``fields`` of person ``person_id`` with those of ``person`` (a field
+    empty in ``person`` is removed); the blind indexes follow."""
+    names = _checked_fields(fields) or []
+    values = person.stored()
+    with ws.sessions() as session, session.begin():
+        authorise(session, principal, Permission.PROTECTION_WRITE)
+        require_person(session, principal, person_id)
+        key = desk_key(ws, session)
+        data_key = person_key(session, key, person_id)
+        changed = {f: values[f] for f in names if f in values}
+        removed = [f for f in names if f not in values]
+        if "names" in removed:
+            raise RejectedInputError(_("A person keeps at least one name."))
+        _write_fields(session, person_id, data_key, changed)
+        session.execute(
+            delete(ProtectionPersonField).where(
+                ProtectionPersonField.person_id == person_id,
+                ProtectionPersonField.field.in_(removed),
+            )
+        )
+        current = _read_fields(session, person_id, data_key, ["names", "contacts", "documents"])
+        _write_index(session, person_id, _index_rows(_indexer(key), current))
+        audit.record_change(session, principal, "person-update", person_id=person_id, fields=names)
+
+
+def _query_words(text: str) -> list[str]:
+    return [w for w in _WORDS.split(text.strip()) if w]
+
+
+def _matching(session: Session, tokens: Iterable[tuple[str, str]]) -> set[str]:
+    found: set[str] = set()
+    by_kind: dict[str, set[str]] = defaultdict(set)
+    for kind, token in tokens:
+        by_kind[kind].add(token)
+    for kind, wanted in by_kind.items():
+        found.update(
+            session.scalars(
+                select(ProtectionBlindIndex.person_id).where(
+                    ProtectionBlindIndex.kind == kind,
+                    ProtectionBlindIndex.token.in_(sorted(wanted)),
+                )
+            )
+        )
+    return found
+
+
+def find_persons(
+    ws: Workspace,
+    principal: Principal,
+    *,
+    name: str | None = None,
+    phone: str | None = None,
+    document: str | None = None,
+) -> list[str]:
+    """The ids of the people matching a name (every word, in Cyrillic or Latin, or
+    sounding alike), a phone number (any format) or a document number, among those the
+    caller may read. Nobody is decrypted; each match returned is recorded as a read."""
+    if not any(v and v.strip() for v in (name, phone, document)):
+        raise RejectedInputError(_("Give a name, a phone number or a document number to find."))
+    with ws.sessions() as session, session.begin():
+        authorise(session, principal, Permission.PROTECTION_READ)
+        indexer = _indexer(desk_key(ws, session))
+        groups: list[set[tuple[str, str]]] = []
+        if name and name.strip():
+            groups += [indexer.query_name(word) for word in _query_words(name)]
+        if phone and phone.strip():
+            groups.append({indexer.phone(normalise_phone(phone))})
+        if document and document.strip():
+            groups.append({indexer.document(document)})
+        matches: set[str] | None = None
+        for tokens in (g for g in groups if g):
+            found = _matching(session, tokens)
+            matches = found if matches is None else matches & found
+        candidates = sorted(matches or ())
+        ids = readable_persons(session, principal, candidates)
+        searched = [
+            f"search:{k}"
+            for k, v in (("name", name), ("phone", phone), ("document", document))
+            if v
+        ]
+        for person_id in ids:
+            audit.record_read(
+                session, principal, person_id=person_id, case_id=None, fields=searched
+            )
+        return ids
+
+
+def duplicate_candidates(
+    ws: Workspace, principal: Principal, person_id: str
+) -> list[dict[str, Any]]:
+    """Other people who may be ``person_id`` registered twice (a lead): the same phone or
+    document, or names alike (transliterated, misspelt). Ids and the kinds of index that
+    matched only, never a detail of the other record."""
+    with ws.sessions() as session, session.begin():
+        authorise(session, principal, Permission.PROTECTION_LEAD)
+        require_person(session, principal, person_id)
+        desk_key(ws, session)
+        own = session.execute(
+            select(ProtectionBlindIndex.kind, ProtectionBlindIndex.token).where(
+                ProtectionBlindIndex.person_id == person_id
+            )
+        ).all()
+        shared: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for kind, token in own:
+            others = session.scalars(
+                select(ProtectionBlindIndex.person_id).where(
+                    ProtectionBlindIndex.kind == kind,
+                    ProtectionBlindIndex.token == token,
+                    ProtectionBlindIndex.person_id != person_id,
+                )
+            )
+            for other in others:
+                shared[other][kind].add(token)
+        found = [
+            {"id": other, "matched": sorted(kinds)}
+            for other, kinds in sorted(shared.items())
+            if any(k in kinds for k in _STRONG_KINDS)
+            or len(kinds.get("phonetic", ())) >= _NAME_KEYS_FOR_DUPLICATE
+        ]
+        audit.record_read(
+            session, principal, person_id=person_id, case_id=None, fields=["duplicates"]
+        )
+        return found
+
+
+def _shred_rows(session: Session, person_id: str) -> None:
+    """Overwrite every value sealed with the person's key, in every table of the desk."""
+    cases = select(ProtectionCase.id).where(ProtectionCase.person_id == person_id)
+    shredding = [
+        (ProtectionOverride, ProtectionOverride.person_id == person_id, {"reason": None}),
+        (ProtectionAccessGrant, ProtectionAccessGrant.person_id == person_id, {"reason": None}),
+        (ProtectionCase, ProtectionCase.person_id == person_id, {"summary": None}),
+        (ProtectionCaseTransition, ProtectionCaseTransition.case_id.in_(cases), {"reason": None}),
+        (
+            ProtectionRiskAssessment,
+            ProtectionRiskAssessment.person_id == person_id,
+            {"detail": None},
+        ),
+        (ProtectionTask, ProtectionTask.case_id.in_(cases), {"title": None}),
+        (ProtectionCheckpoint, ProtectionCheckpoint.case_id.in_(cases), {"place": None}),
+        (ProtectionCheckin, ProtectionCheckin.case_id.in_(cases), {"place": None, "note": None}),
+        (ProtectionReferral, ProtectionReferral.case_id.in_(cases), {"packet": None}),
+        (ProtectionHelpRequest, ProtectionHelpRequest.person_id == person_id, {"packet": None}),
+    ]
+    for table, where, values in shredding:
+        session.execute(
+            update(table).where(where).values(**values),
+            execution_options={"synchronize_session": False},
+        )
+    session.execute(
+        delete(ProtectionPersonField).where(ProtectionPersonField.person_id == person_id)
+    )
+    session.execute(delete(ProtectionBlindIndex).where(ProtectionBlindIndex.person_id == person_id))
+
+
+def delete_person(ws: Workspace, principal: Principal, person_id: str, reason: str) -> None:
+    """Delete a person (a protection lead, with a reason): their data key is destroyed
+    and every value of theirs overwritten, so nothing of them decrypts again, from the
+    database, its WAL, a backup or an export (crypto-shredding). The reason is kept
+    sealed with the desk's records key."""
+    if not reason or not reason.strip():
+        raise RejectedInputError(_("Say why the person is deleted (--reason)."))
+    with ws.sessions() as session, session.begin():
+        authorise(session, principal, Permission.PROTECTION_LEAD)
+        person = require_person(session, principal, person_id)
+        key = desk_key(ws, session)
+        _shred_rows(session, person_id)
+        person.wrapped_key = None
+        person.deleted_at = utcnow()
+        person.deleted_by = principal.user_id
+        person.deleted_reason = key.seal_desk(
+            reason.strip().encode("utf-8"), record=person_id, field="deleted_reason"
+        )
+        audit.record_change(session, principal, "person-delete", person_id=person_id)
+    checkpoint_wal(ws)
+
+
+def checkpoint_wal(ws: Workspace) -> None:
+    """On SQLite, copy the WAL into the database and truncate it, so the pages that held
+    a deleted key are gone from the WAL file too (``secure_delete`` zeroes them in the
+    database file)."""
+    if not is_sqlite(ws.engine):
+        return
+    with ws.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
