@@ -37,6 +37,7 @@ from civwatch.errors import CivwatchError, IntegrityError
 from civwatch.evidence import integrity as evidence
 from civwatch.i18n import _
 from civwatch.incidents import integrity as incidents
+from civwatch.protection import integrity as protection
 from civwatch.publish import integrity as publish
 from civwatch.workspace import HEADS_FILE, PROTECTION_HEADS_FILE, PROTECTION_LOG, Workspace
 
@@ -48,7 +49,7 @@ DOMAINS: tuple[Callable[[], Declarations], ...] = (
     accounts.declarations,
 )
 #: The declarations about the protection audit log's entries (its own log).
-PROTECTION_DOMAINS: tuple[Callable[[], Declarations], ...] = ()
+PROTECTION_DOMAINS: tuple[Callable[[], Declarations], ...] = (protection.declarations,)
 #: Each domain's blobs (originals, redacted copies): its table and a query of them.
 BLOBS: tuple[Callable[[], tuple[str, AnySelect]], ...] = (evidence.blobs, publish.blobs)
 
