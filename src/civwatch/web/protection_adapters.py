@@ -170,12 +170,14 @@ def show_case(ws: Workspace, who: Principal, case_id: str) -> dict[str, Any]:
     )
     order = list(CASE_STATES)
     case["moves"] = sorted(moves, key=order.index)
+    names = persons.show_person(ws, who, case["person_id"], ["names"]).get("names") or []
+    case["person_name"] = names[0]["name"] if names else None
     return case
 
 
 def case_answer(case: dict[str, Any]) -> dict[str, Any]:
-    """A case as the API answers (the moves are the page's)."""
-    return {k: v for k, v in case.items() if k != "moves"}
+    """A case as the API answers (the moves and the name are the page's)."""
+    return {k: v for k, v in case.items() if k not in ("moves", "person_name")}
 
 
 def transition(ws: Workspace, who: Principal, case_id: str, to_state: str, reason: str) -> None:
