@@ -102,9 +102,9 @@ def person_cases(ws: Workspace, who: Principal, person_id: str) -> list[dict[str
     return [c for c in case_service.my_cases(ws, who) if c["person_id"] == person_id]
 
 
-def person_answer(person: dict[str, Any]) -> dict[str, Any]:
+def person_document(ws: Workspace, who: Principal, person_id: str) -> dict[str, Any]:
     """A person as the API answers: the service's document as it is."""
-    return person
+    return persons.show_person(ws, who, person_id)
 
 
 def delete_person(ws: Workspace, who: Principal, person_id: str, reason: str) -> None:
@@ -175,9 +175,9 @@ def show_case(ws: Workspace, who: Principal, case_id: str) -> dict[str, Any]:
     return case
 
 
-def case_answer(case: dict[str, Any]) -> dict[str, Any]:
-    """A case as the API answers (the moves and the name are the page's)."""
-    return {k: v for k, v in case.items() if k not in ("moves", "person_name")}
+def case_document(ws: Workspace, who: Principal, case_id: str) -> dict[str, Any]:
+    """A case as the API answers: the service's document as it is."""
+    return case_service.show_case(ws, who, case_id)
 
 
 def transition(ws: Workspace, who: Principal, case_id: str, to_state: str, reason: str) -> None:

@@ -140,7 +140,7 @@ def person_find(w: WS, who: DeskReader, body: FindBody) -> dict[str, Any]:
 @router.get("/persons/{person_id}", response_model=PersonAnswer, **EXACT)
 def person_show(w: WS, who: RecordReader, person_id: PersonId) -> dict[str, Any]:
     """A person at risk (the read is recorded in the protection audit log)."""
-    return desk.person_answer(desk.show_person(w, who, desk.check_id(person_id)))
+    return desk.person_document(w, who, desk.check_id(person_id))
 
 
 @router.post("/persons/{person_id}/delete", response_model=CreatedAnswer)
@@ -186,7 +186,7 @@ def person_audit(w: WS, who: RecordLead, person_id: PersonId) -> list[dict[str, 
 @router.get("/cases/{case_id}", response_model=CaseAnswer)
 def case_show(w: WS, who: RecordReader, case_id: PersonId) -> dict[str, Any]:
     """A case: state, timeline, team, tasks, route, check-ins, referrals."""
-    return desk.case_answer(desk.show_case(w, who, desk.check_id(case_id)))
+    return desk.case_document(w, who, desk.check_id(case_id))
 
 
 @router.post("/cases/{case_id}/transition", response_model=CaseAnswer)
@@ -196,7 +196,7 @@ def case_transition(
     """Move the case to another state (the allowed moves only)."""
     case_id = desk.check_id(case_id)
     desk.transition(w, who, case_id, body.to_state, body.reason)
-    return desk.case_answer(desk.show_case(w, who, case_id))
+    return desk.case_document(w, who, case_id)
 
 
 @router.post("/cases/{case_id}/assign", response_model=CaseAnswer)
@@ -204,7 +204,7 @@ def case_assign(w: WS, who: DeskWriter, case_id: PersonId, body: AssignBody) -> 
     """Add an officer to the case's team."""
     case_id = desk.check_id(case_id)
     desk.assign(w, who, case_id, body.username, body.role)
-    return desk.case_answer(desk.show_case(w, who, case_id))
+    return desk.case_document(w, who, case_id)
 
 
 @router.post("/cases/{case_id}/checkins", status_code=201, response_model=CreatedAnswer)
