@@ -179,13 +179,14 @@ def raise_overdue_alerts(
     at = now or utcnow()
     raised: list[tuple[str, str]] = []
     with ws.sessions() as session, session.begin():
-        known = set(
-            session.execute(
+        known = {
+            (case_id, point_id)
+            for case_id, point_id in session.execute(
                 select(ProtectionAlert.case_id, ProtectionAlert.checkpoint_id).where(
                     ProtectionAlert.kind == CHECKIN_OVERDUE
                 )
-            ).tuples()
-        )
+            )
+        }
         for case_id, point_id in overdue(session, at):
             if (case_id, point_id) in known:
                 continue
