@@ -90,8 +90,13 @@ def protection_samples(ws: Workspace) -> dict[str, str]:
 
 
 def desk_user(ws: Workspace, username: str, role: str) -> str:
-    """Add a desk user with :data:`PASSWORD` and a second factor; their TOTP secret."""
-    add_user(ws, username, username.title(), [role], actor=None)
+    """Add a desk user with :data:`PASSWORD` and a second factor; their TOTP secret (the
+    first user of a database is an admin, "root", added here when needed)."""
+    from civwatch.accounts.service import list_users
+
+    if not list_users(ws):
+        add_user(ws, "root", "Root", ["admin"], actor=None)
+    add_user(ws, username, username.title(), [role], actor=None, local=True)
     set_password(ws, username, PASSWORD, actor=None)
     secret: str = reset_totp(ws, username, actor=None)["secret"]
     return secret
