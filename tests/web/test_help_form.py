@@ -110,16 +110,19 @@ def test_the_form_speaks_ukrainian(client: TestClient) -> None:
     header = client.get("/help", headers={"Accept-Language": "uk-UA,uk;q=0.9,en;q=0.5"})
     assert "Попросити про допомогу" in header.text
     token = _token(client, "/help", headers={"Accept-Language": "uk"})
-    sent = client.post("/help", data={"about": "Потрібна допомога", "csrf_token": token},
-                       headers={"Accept-Language": "uk"})
+    sent = client.post(
+        "/help",
+        data={"about": "Потрібна допомога", "csrf_token": token},
+        headers={"Accept-Language": "uk"},
+    )
     assert sent.status_code == 200 and "Ваш номер звернення" in sent.text
 
 
 def test_the_form_works_without_javascript(client: TestClient) -> None:
     page = client.get("/help").text
-    form = page[page.index('<form method="post" action="/help"'):]
+    form = page[page.index('<form method="post" action="/help"') :]
     assert "<script" not in form.split("</form>")[0]
-    assert 'required' in form
+    assert "required" in form
 
 
 def test_a_request_without_the_form_s_token_is_refused_and_not_stored(

@@ -57,8 +57,9 @@ def test_an_officer_takes_a_person_to_a_referral_on_a_phone(
     desk_user(workspace, "lead1", "protection_lead")
     ensure_desk(workspace, "lead1")
     _identity, public = new_identity()
-    add_partner(workspace, principal_of(workspace, "lead1"), "Safe Harbour Warsaw", public,
-                country="PL")
+    add_partner(
+        workspace, principal_of(workspace, "lead1"), "Safe Harbour Warsaw", public, country="PL"
+    )
     shots = screenshot_dir(tmp_path)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])

@@ -58,8 +58,11 @@ class Desk:
     request_id: str
 
     def path(self, template: str) -> str:
-        values = {"person_id": self.person_id, "case_id": self.case_id,
-                  "request_id": self.request_id}
+        values = {
+            "person_id": self.person_id,
+            "case_id": self.case_id,
+            "request_id": self.request_id,
+        }
         return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], template)
 
 
@@ -131,8 +134,10 @@ def test_outside_the_team_writes_are_not_found_either(desk: Desk, client: TestCl
     outsider = _roles(desk)["officer2"]
     api = "/api/v1/protection"
     for path, body in (
-        (f"{api}/persons/{desk.person_id}/risk",
-         {"threats": ["detention"], "likelihood": 5, "impact": 5}),
+        (
+            f"{api}/persons/{desk.person_id}/risk",
+            {"threats": ["detention"], "likelihood": 5, "impact": 5},
+        ),
         (f"{api}/persons/{desk.person_id}/consent", {"purpose": "referral"}),
         (f"{api}/persons/{desk.person_id}/cases", {"kind": "relocation"}),
         (f"{api}/cases/{desk.case_id}/transition", {"to_state": "withdrawn"}),
@@ -186,10 +191,17 @@ def _partner_and_consent(desk: Desk) -> str:
     from civwatch.protection.partners import add_partner
 
     _secret, public = new_identity()
-    partner_id = add_partner(desk.ws, principal_of(desk.ws, "lead1"), "Safe Harbour", public,
-                             country="PL")
-    record_consent(desk.ws, principal_of(desk.ws, "officer1"), desk.person_id, "referral",
-                   partner_id=partner_id, how="written")
+    partner_id = add_partner(
+        desk.ws, principal_of(desk.ws, "lead1"), "Safe Harbour", public, country="PL"
+    )
+    record_consent(
+        desk.ws,
+        principal_of(desk.ws, "officer1"),
+        desk.person_id,
+        "referral",
+        partner_id=partner_id,
+        how="written",
+    )
     return partner_id
 
 
@@ -204,8 +216,12 @@ def test_a_referral_needs_the_password_again(desk: Desk, client: TestClient) -> 
         assert "password" in r.text.lower()
     api = f"/api/v1/protection/cases/{desk.case_id}/referrals"
     headers = {"X-CSRF-Token": csrf}
-    assert client.post(api, json={"partner_id": partner_id, "fields": ["names"]},
-                       headers=headers).status_code == 422
+    assert (
+        client.post(
+            api, json={"partner_id": partner_id, "fields": ["names"]}, headers=headers
+        ).status_code
+        == 422
+    )
     case = client.get(f"/api/v1/protection/cases/{desk.case_id}").json()
     assert case["referrals"] == []
     sent = client.post(page, data={**form, "password": PASSWORD}, follow_redirects=False)
@@ -215,9 +231,7 @@ def test_a_referral_needs_the_password_again(desk: Desk, client: TestClient) -> 
     assert [r["fields"] for r in case["referrals"]] == [["contacts", "names"]]
 
 
-def test_protection_pages_end_a_session_idle_for_15_minutes(
-    desk: Desk, client: TestClient
-) -> None:
+def test_protection_pages_end_a_session_idle_for_15_minutes(desk: Desk, client: TestClient) -> None:
     """Minutes on evidence pages do not keep the desk open; a protection request does."""
     start = utcnow()
     app = client.app
@@ -286,30 +300,47 @@ def test_no_personal_value_goes_into_a_url(desk: Desk, client: TestClient) -> No
 def test_the_flow_through_the_api(desk: Desk, client: TestClient) -> None:
     officer = _roles(desk)["officer1"]
     api = "/api/v1/protection"
-    made = client.post(f"{api}/persons", json={"names": [{"name": "Taras Flow"}],
-                                               "contacts": [{"kind": "signal",
-                                                             "value": "@taras"}]},
-                       headers=officer)
+    made = client.post(
+        f"{api}/persons",
+        json={
+            "names": [{"name": "Taras Flow"}],
+            "contacts": [{"kind": "signal", "value": "@taras"}],
+        },
+        headers=officer,
+    )
     assert made.status_code == 201, made.text
     person_id = made.json()["id"]
-    risk = client.post(f"{api}/persons/{person_id}/risk",
-                       json={"threats": ["detention"], "likelihood": 4, "impact": 5},
-                       headers=officer)
+    risk = client.post(
+        f"{api}/persons/{person_id}/risk",
+        json={"threats": ["detention"], "likelihood": 4, "impact": 5},
+        headers=officer,
+    )
     assert risk.status_code == 201 and risk.json()["level"] == "critical"
-    refused = client.post(f"{api}/persons/{person_id}/cases", json={"kind": "safe-exit"},
-                          headers=officer)
+    refused = client.post(
+        f"{api}/persons/{person_id}/cases", json={"kind": "safe-exit"}, headers=officer
+    )
     assert refused.status_code == 409  # no consent to case handling yet
-    assert client.post(f"{api}/persons/{person_id}/consent", json={"purpose": "case-handling"},
-                       headers=officer).status_code == 201
-    case = client.post(f"{api}/persons/{person_id}/cases", json={"kind": "safe-exit"},
-                       headers=officer)
+    assert (
+        client.post(
+            f"{api}/persons/{person_id}/consent", json={"purpose": "case-handling"}, headers=officer
+        ).status_code
+        == 201
+    )
+    case = client.post(
+        f"{api}/persons/{person_id}/cases", json={"kind": "safe-exit"}, headers=officer
+    )
     assert case.status_code == 201
     case_id = case.json()["id"]
-    moved = client.post(f"{api}/cases/{case_id}/transition", json={"to_state": "assessment"},
-                        headers=officer)
+    moved = client.post(
+        f"{api}/cases/{case_id}/transition", json={"to_state": "assessment"}, headers=officer
+    )
     assert moved.status_code == 200 and moved.json()["state"] == "assessment"
-    assert client.post(f"{api}/cases/{case_id}/checkins", json={"place": "Uzhhorod"},
-                       headers=officer).status_code == 201
+    assert (
+        client.post(
+            f"{api}/cases/{case_id}/checkins", json={"place": "Uzhhorod"}, headers=officer
+        ).status_code
+        == 201
+    )
     shown = client.get(f"{api}/cases/{case_id}", headers=officer).json()
     assert [c["place"] for c in shown["checkins"]] == ["Uzhhorod"]
     person = client.get(f"{api}/persons/{person_id}", headers=officer).json()

@@ -51,7 +51,6 @@ TEMPLATES = Jinja2Templates(
 )
 
 
-
 def _can(principal: Principal | None, permission: str) -> bool:
     """In templates, ``can(principal, "publish")``: whether the roles in force allow the
     named permission (the permission table decides, never a role name in a template)."""

@@ -98,9 +98,7 @@ def _next(request: Request, cursor: int | None) -> str | None:
     return f"{link_base(request.app.state.workspace)}{following.path}?{following.query}"
 
 
-@router.get(
-    "/incidents.geojson", response_class=GeoJSONResponse, response_model=ExportCollection
-)
+@router.get("/incidents.geojson", response_class=GeoJSONResponse, response_model=ExportCollection)
 def open_data_geojson(w: WS, _: Anyone, f: PageFilters, bbox: Bbox = "") -> StreamingResponse:
     """Every published incident as a GeoJSON FeatureCollection (RFC 7946), streamed."""
     return _download(w, "geojson", _api_filter(f, bbox))
