@@ -231,52 +231,6 @@ def test_a_referral_needs_the_password_again(desk: Desk, client: TestClient) -> 
     assert [r["fields"] for r in case["referrals"]] == [["contacts", "names"]]
 
 
-def test_protection_pages_end_a_session_idle_for_15_minutes(desk: Desk, client: TestClient) -> None:
-    """Minutes on evidence pages do not keep the desk open; a protection request does."""
-    start = utcnow()
-    app = client.app
-    app.state.clock = lambda: start  # type: ignore[attr-defined]
-    desk_session(client, "officer1", desk.totp["officer1"])
-    assert client.get("/protection").status_code == 200
-    for minutes in (14, 28):  # each protection request starts the 15 minutes again
-        app.state.clock = lambda m=minutes: start + timedelta(minutes=m)  # type: ignore[attr-defined]
-        assert client.get(f"/protection/cases/{desk.case_id}").status_code == 200
-    app.state.clock = lambda: start + timedelta(minutes=44)  # type: ignore[attr-defined]
-    r = client.get(f"/protection/persons/{desk.person_id}", follow_redirects=False)
-    assert r.status_code == 303
-    assert r.headers["location"].startswith("/signin?next=")
-    assert MARKER_NAME not in r.text
-    # the whole session ended: not only the desk
-    assert client.get("/account", follow_redirects=False).status_code == 303
-
-
-def test_the_idle_cookie_cannot_be_forged_or_dropped_to_stay_in(
-    desk: Desk, client: TestClient
-) -> None:
-    start = utcnow()
-    app = client.app
-    app.state.clock = lambda: start  # type: ignore[attr-defined]
-    desk_session(client, "officer1", desk.totp["officer1"])
-    assert client.get("/protection").status_code == 200
-    name = "civwatch_protection"
-    stamp = int((start + timedelta(minutes=20)).timestamp())
-    client.cookies.set(name, f"{stamp}.{'0' * 64}", domain="testserver", path="/")
-    app.state.clock = lambda: start + timedelta(minutes=20)  # type: ignore[attr-defined]
-    r = client.get("/protection", follow_redirects=False)
-    assert r.status_code == 303, "a forged time kept the desk open"
-
-
-def test_an_api_session_times_out_too(desk: Desk, client: TestClient) -> None:
-    start = utcnow()
-    client.app.state.clock = lambda: start  # type: ignore[attr-defined]
-    desk_session(client, "officer1", desk.totp["officer1"])
-    assert client.get("/api/v1/protection/dashboard").status_code == 200
-    client.app.state.clock = lambda: start + timedelta(minutes=16)  # type: ignore[attr-defined]
-    r = client.get("/api/v1/protection/dashboard")
-    assert r.status_code == 401
-    assert "15 minutes" in r.json()["detail"]
-
-
 def test_no_personal_value_goes_into_a_url(desk: Desk, client: TestClient) -> None:
     csrf = desk_session(client, "officer1", desk.totp["officer1"])
     r = client.post(
