@@ -68,7 +68,6 @@ def overdue_points(
         for p in sorted(points, key=lambda p: p.position)
         if p.expected_at is not None
         and p.expected_at + grace < now
-        and p.id not in reached
         and (furthest is None or p.position > furthest)
     ]
 
@@ -219,7 +218,7 @@ def notify(ws: Workspace, case_ids: Sequence[str], *, send: Sender | None = None
         return False
     cases = ", ".join(sorted(set(case_ids)))
     subject = ngettext(
-        "civwatch: a check-in is overdue",
+        "civwatch: %(num)s check-in is overdue",
         "civwatch: %(num)s check-ins are overdue",
         len(case_ids),
     )
