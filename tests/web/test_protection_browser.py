@@ -128,7 +128,7 @@ def test_an_officer_takes_a_person_to_a_referral_on_a_phone(
         case_url = page.url.split("?")[0]
         page.get_by_role("link", name="Українська").click()
         page.goto(server + "/protection")
-        expect(page.get_by_role("heading", name="Стіл захисту")).to_be_visible()
+        expect(page.get_by_role("heading", name="Служба захисту")).to_be_visible()
         page.screenshot(path=shots / "desk-dashboard-uk.png", full_page=True)
         page.goto(case_url)
         expect(page.get_by_role("heading", name="Виходи на зв'язок")).to_be_visible()
