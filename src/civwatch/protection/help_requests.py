@@ -216,6 +216,4 @@ def close_help_request(ws: Workspace, principal: Principal, request_id: str) -> 
             raise _missing(request_id)
         row.state = "closed"
         row.handled_by = principal.user_id
-        audit.record_change(
-            session, principal, "help-request-close", fields=("help_request",)
-        )
+        audit.record_change(session, principal, "help-request-close", fields=("help_request",))
