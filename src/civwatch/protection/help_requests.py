@@ -160,7 +160,7 @@ def open_help_request(ws: Workspace, principal: Principal, request_id: str) -> d
             principal,
             person_id=row.person_id,
             case_id=None,
-            fields=("help_request:" + row.id,),
+            fields=("help_request",),
         )
         return {
             "id": row.id,
@@ -202,7 +202,7 @@ def convert_to_person(
             principal,
             "help-request-convert",
             person_id=person_id,
-            fields=("help_request:" + request_id,),
+            fields=("help_request",),
         )
     return person_id
 
@@ -216,6 +216,4 @@ def close_help_request(ws: Workspace, principal: Principal, request_id: str) -> 
             raise _missing(request_id)
         row.state = "closed"
         row.handled_by = principal.user_id
-        audit.record_change(
-            session, principal, "help-request-close", fields=("help_request:" + request_id,)
-        )
+        audit.record_change(session, principal, "help-request-close", fields=("help_request",))
