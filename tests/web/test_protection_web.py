@@ -138,7 +138,7 @@ def test_outside_the_team_writes_are_not_found_either(desk: Desk, client: TestCl
             f"{api}/persons/{desk.person_id}/risk",
             {"threats": ["detention"], "likelihood": 5, "impact": 5},
         ),
-        (f"{api}/persons/{desk.person_id}/consent", {"purpose": "referral"}),
+        (f"{api}/persons/{desk.person_id}/consent", {"purpose": "case-handling"}),
         (f"{api}/persons/{desk.person_id}/cases", {"kind": "relocation"}),
         (f"{api}/cases/{desk.case_id}/transition", {"to_state": "withdrawn"}),
         (f"{api}/cases/{desk.case_id}/checkins", {"place": "Lviv"}),
