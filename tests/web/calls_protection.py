@@ -4,12 +4,15 @@ public request-for-help form (see CORE_CALLS there).
 Path ids come from the walk's samples (a person and a case the walk's protection officer
 registered and leads). Bodies are chosen so that no call of a role the table allows ends
 the walk early: locking the desk and referring are sent with a wrong password (422: a
-lock would revoke the walking officer's own token), deleting the person without a reason.
+lock would revoke the walking officer's own token), deleting the person without a reason;
+unlocking (an unlocked desk) with the right passphrase (a wrong one is refused with 403).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from tests.web.desk import PASSPHRASE
 
 WRONG = {"password": "not the password"}
 
@@ -47,7 +50,7 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/protection/lock"): {},
     ("POST", "/protection/lock"): {"data": WRONG},
     ("GET", "/protection/unlock"): {},
-    ("POST", "/protection/unlock"): {"data": {"passphrase": "not the passphrase"}},
+    ("POST", "/protection/unlock"): {"data": {"passphrase": PASSPHRASE}},
     ("GET", "/help"): {},
     ("POST", "/help"): {"data": {"about": "walk", "csrf_token": "none"}},
     # API
@@ -75,5 +78,5 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/protection/cases/{case_id}/audit"): {},
     ("GET", "/api/v1/protection/partners"): {},
     ("POST", "/api/v1/protection/lock"): {"json": WRONG},
-    ("POST", "/api/v1/protection/unlock"): {"json": {"passphrase": "not the passphrase"}},
+    ("POST", "/api/v1/protection/unlock"): {"json": {"passphrase": PASSPHRASE}},
 }

@@ -191,8 +191,13 @@ def test_every_write_through_a_session_needs_the_csrf_token(
 
 
 #: POST routes that store nothing: a TOTP secret offered for enrolment is only kept (and
-#: audited) once the user confirms it with a code.
-WRITES_NOTHING = {("POST", "/account/totp/new")}
+#: audited) once the user confirms it with a code; a search.
+WRITES_NOTHING = {
+    ("POST", "/account/totp/new"),
+    # a search of the desk: each person found is recorded as read (none in the walk)
+    ("POST", "/protection/find"),
+    ("POST", "/api/v1/protection/persons/find"),
+}
 
 
 def _audit_count(team: Team) -> int:

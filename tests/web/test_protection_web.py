@@ -8,13 +8,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from civwatch.config import Settings
-from civwatch.db import utcnow
 from civwatch.web.app import create_app
 from civwatch.workspace import Workspace
 from tests.web.calls_protection import CALLS
@@ -164,7 +162,7 @@ def test_a_locked_desk_answers_423_and_still_takes_requests_for_help(
     assert MARKER_NAME not in page.text
     uk = client.get(f"/protection/cases/{desk.case_id}?lang=uk", headers=officer)
     assert uk.status_code == 423
-    assert "<html lang=\"uk\"" in uk.text
+    assert '<html lang="uk"' in uk.text
     form = client.get("/help")
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
     assert token
