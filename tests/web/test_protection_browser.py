@@ -131,10 +131,21 @@ def test_an_officer_takes_a_person_to_a_referral_on_a_phone(
         expect(page.get_by_role("heading", name="Служба захисту")).to_be_visible()
         page.screenshot(path=shots / "desk-dashboard-uk.png", full_page=True)
         page.goto(case_url)
-        expect(page.get_by_role("heading", name="Виходи на зв'язок")).to_be_visible()
+        expect(page.get_by_role("heading", name="Відмітки про безпеку")).to_be_visible()
         page.screenshot(path=shots / "desk-case-uk.png", full_page=True)
         page.get_by_role("link", name="Олександр Шевченко").first.click()
         page.screenshot(path=shots / "desk-person-uk.png", full_page=True)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the person page is {width}px wide on a 390px screen"
+        # the public form, as a person at risk sees it on a phone (no account)
+        plain = browser.new_context(
+            java_script_enabled=False, viewport={"width": 390, "height": 844}
+        ).new_page()
+        plain.goto(server + "/help?lang=uk")
+        expect(plain.get_by_role("heading", name="Попросити про допомогу")).to_be_visible()
+        plain.screenshot(path=shots / "help-form-uk.png", full_page=True)
+        plain.get_by_label("Кому загрожує небезпека і що відбувається?").fill("Мені погрожують")
+        plain.get_by_role("button", name="Надіслати звернення").click()
+        expect(plain.get_by_text("Ваш номер звернення:")).to_be_visible()
+        plain.screenshot(path=shots / "help-sent-uk.png", full_page=True)
         browser.close()
