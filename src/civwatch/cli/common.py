@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     # Imported where used: `civwatch --help` and the commands that need no database start
     # without loading the settings, the database layer or the accounts.
     from civwatch.accounts.permissions import Permission
+    from civwatch.accounts.principal import Principal
     from civwatch.config import Settings
     from civwatch.workspace import Workspace
 
@@ -135,6 +136,12 @@ def acting(ws: Workspace, permission: Permission, token_file: Path | None) -> st
     Refusals (no token, an unknown, revoked or garbled one, a disabled owner, a role taken
     away or not allowing ``permission``) raise a one-sentence error, audited like the API's.
     """
+    return acting_principal(ws, permission, token_file).username
+
+
+def acting_principal(ws: Workspace, permission: Permission, token_file: Path | None) -> Principal:
+    """:func:`acting`, as the principal (user and role in force) services that decide by
+    role take (the protection desk's need to know)."""
     from civwatch.accounts.local import token_principal
 
     if token_file is not None:
@@ -144,9 +151,7 @@ def acting(ws: Workspace, permission: Permission, token_file: Path | None) -> st
         secret = "" if given is None else given.get_secret_value().strip()
     if not secret:
         raise NotAuthenticatedError(_(ASK_FOR_CREDENTIAL))
-    return token_principal(
-        ws, secret, permission, target=f"command line: {permission.value}"
-    ).username
+    return token_principal(ws, secret, permission, target=f"command line: {permission.value}")
 
 
 def settings_for(data_dir: Path | None) -> Settings:

@@ -13,7 +13,6 @@ token of the protection roles; a lead unlocks it with the passphrase or key file
 from __future__ import annotations
 
 import hmac
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +23,13 @@ from sqlalchemy.orm import Session
 from civwatch.accounts.credentials import end_sign_ins_of_roles
 from civwatch.accounts.permissions import PROTECTION_ROLES, Permission
 from civwatch.accounts.principal import Principal
-from civwatch.crypto import age_packets
+from civwatch.crypto.age_packets import new_identity
 from civwatch.crypto.desk_key import (
     KdfParams,
     check_passphrase,
     create_key_file,
     derive,
+    new_salt,
     read_key_file,
 )
 from civwatch.crypto.envelope import DeskKey
@@ -50,9 +50,9 @@ from civwatch.workspace import Workspace
 DESK_ID = 1
 KDF_PASSPHRASE = "argon2id"  # noqa: S105 (the derivation, not a secret)
 KDF_KEY_FILE = "key-file"
-#: The wrapping owner of the desk's age identity (requests for help are sealed to it).
-AGE_OWNER = "desk-age"
-SALT_BYTES = 16
+#: Where the desk's age identity (requests for help are encrypted to it) is sealed.
+AGE_RECORD = "desk"
+AGE_FIELD = "age_identity"
 
 
 @dataclass(frozen=True)
@@ -151,29 +151,30 @@ def init_desk(
     """Set up the protection desk (a protection lead, once): its key from ``passphrase``
     or in the new ``key_file`` (else from the settings), its age identity for requests
     for help. The desk is unlocked and its key held in this process."""
-    if passphrase is None and key_file is None:
-        passphrase = _configured_passphrase(ws)
-        key_file = None if passphrase else ws.settings.protection_key_file
-    if (passphrase is None) == (key_file is None):
-        raise RejectedInputError(
-            _("Give the desk either a passphrase or a key file (one of them, not both)."),
-        )
     with ws.sessions() as session, session.begin():
         authorise(session, actor, Permission.PROTECTION_LEAD)
+        if passphrase is None and key_file is None:
+            passphrase = _configured_passphrase(ws)
+            key_file = None if passphrase else ws.settings.protection_key_file
+        if (passphrase is None) == (key_file is None):
+            raise RejectedInputError(
+                _("Give the desk either a passphrase or a key file (one of them, not both)."),
+            )
         if session.get(ProtectionDesk, DESK_ID) is not None:
             raise ConflictError(_("The protection desk is set up already."))
         salt: bytes | None = None
         params: dict[str, Any] | None = None
         if passphrase is not None:
             check_passphrase(passphrase)
-            salt = os.urandom(SALT_BYTES)
+            salt = new_salt()
             kdf = _kdf_params(ws)
             key = derive(passphrase, salt, kdf)
             params = kdf.to_json()
         else:
             assert key_file is not None
-            key = create_key_file(key_file)
-        secret, public = age_packets.new_identity()
+            # A key file made beforehand (a server's secrets mount) is used as it is.
+            key = read_key_file(key_file) if key_file.exists() else create_key_file(key_file)
+        secret, public = new_identity()
         desk = ProtectionDesk(
             id=DESK_ID,
             kdf=KDF_PASSPHRASE if passphrase is not None else KDF_KEY_FILE,
@@ -181,7 +182,9 @@ def init_desk(
             kdf_params=params,
             key_verifier=key.verifier(),
             age_recipient=public,
-            age_identity=key.wrap(secret.encode("ascii"), owner=AGE_OWNER),
+            age_identity=key.seal_desk(
+                secret.encode("ascii"), record=AGE_RECORD, field=AGE_FIELD
+            ),
             locked=False,
             lock_epoch=0,
             changed_at=utcnow(),
@@ -286,4 +289,5 @@ def age_identity(ws: Workspace, session: Session) -> str:
     """The desk's secret age identity, unwrapped with the desk key (needs the desk
     unlocked)."""
     desk = _desk(session)
-    return desk_key(ws, session).unwrap(desk.age_identity, owner=AGE_OWNER).decode("ascii")
+    key = desk_key(ws, session)
+    return key.open_desk(desk.age_identity, record=AGE_RECORD, field=AGE_FIELD).decode("ascii")
