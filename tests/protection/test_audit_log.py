@@ -14,7 +14,7 @@ from sqlalchemy import Table, delete, insert, select, text, update
 from civwatch.custody.merkle import node_at
 from civwatch.custody.models import log_tables
 from civwatch.errors import RejectedInputError
-from civwatch.integrity import verify_workspace
+from civwatch.integrity import protection_declarations, verify_workspace
 from civwatch.protection import audit
 from civwatch.protection.ids import new_id
 from civwatch.protection.models import ProtectionAuditEvent
@@ -191,6 +191,18 @@ def test_a_workspace_with_protection_entries_verifies_clean(
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_every_act_of_the_protection_log_is_checked(desk_log: Desk) -> None:
+    acts = {json.loads(e)["act"] for e in _entries(desk_log.ws)}
+    assert acts - protection_declarations().known_acts() == set()
+    assert acts == {
+        "protection-read",
+        "protection-change",
+        "protection-access",
+        "person-delete",
+        "desk-lock",
+    }
+
+
 def _named(problems: list[Any], table: str, row: object = None) -> list[Any]:
     return [p for p in problems if p.table == table and (row is None or p.row == str(row))]
 
@@ -223,8 +235,12 @@ def test_an_edited_event_row_is_named(desk_log: Desk, cli_env: dict[str, str]) -
 def test_a_deleted_event_row_is_named(desk_log: Desk) -> None:
     ws = desk_log.ws
     _attack(ws, delete(EVENT).where(EVENT.c.leaf_idx == 2))
-    found = _named(problems_of(ws), EVENTS)
+    problems = problems_of(ws)
+    found = _named(problems, EVENTS)
     assert [p.leaf for p in found] == [2] and "missing" in found[0].message
+    # Worker processes check the protection log as the single process does.
+    shared = verify_workspace(ws, rehash=False, processes=2)
+    assert sorted(map(str, shared)) == sorted(map(str, problems))
 
 
 def test_an_event_row_added_from_outside_is_named(desk_log: Desk) -> None:
