@@ -422,7 +422,9 @@ def case_json(session: Session, case: ProtectionCase, key: bytes) -> dict[str, A
     referrals, alerts (sealed values opened with the person's ``key``)."""
     cid = case.id
     members = session.scalars(
-        select(ProtectionCaseMember).where(ProtectionCaseMember.case_id == cid)
+        select(ProtectionCaseMember)
+        .where(ProtectionCaseMember.case_id == cid)
+        .order_by(ProtectionCaseMember.added_at, ProtectionCaseMember.user_id)
     ).all()
     moves = session.scalars(
         select(ProtectionCaseTransition)
