@@ -223,8 +223,12 @@ def test_an_edited_event_row_is_named(desk_log: Desk, cli_env: dict[str, str]) -
 def test_a_deleted_event_row_is_named(desk_log: Desk) -> None:
     ws = desk_log.ws
     _attack(ws, delete(EVENT).where(EVENT.c.leaf_idx == 2))
-    found = _named(problems_of(ws), EVENTS)
+    problems = problems_of(ws)
+    found = _named(problems, EVENTS)
     assert [p.leaf for p in found] == [2] and "missing" in found[0].message
+    # Worker processes check the protection log as the single process does.
+    shared = verify_workspace(ws, rehash=False, processes=2)
+    assert sorted(map(str, shared)) == sorted(map(str, problems))
 
 
 def test_an_event_row_added_from_outside_is_named(desk_log: Desk) -> None:
