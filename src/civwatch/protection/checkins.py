@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from civwatch.accounts.permissions import Permission, allows
 from civwatch.accounts.principal import Principal
 from civwatch.db import utcnow
-from civwatch.errors import RecordNotFoundError, RejectedInputError
+from civwatch.errors import CivwatchError, RecordNotFoundError, RejectedInputError
 from civwatch.i18n import _, ngettext
 from civwatch.protection import access, audit
 from civwatch.protection.cases import FINAL_STATES, sealed_text
@@ -229,7 +229,8 @@ def notify(ws: Workspace, case_ids: Sequence[str], *, send: Sender | None = None
     )
     try:
         sender(str(subject), str(body))
-    except OSError:
+    except (OSError, CivwatchError):
+        # The alerts are on the dashboard already; a mail server down must not hide them.
         log.warning("the overdue check-in e-mail could not be sent", exc_info=True)
         return False
     return True
