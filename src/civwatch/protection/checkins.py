@@ -178,15 +178,17 @@ def raise_overdue_alerts(
     at = now or utcnow()
     raised: list[tuple[str, str]] = []
     with ws.sessions() as session, session.begin():
+        due = overdue(session, at)
         known = {
             (case_id, point_id)
             for case_id, point_id in session.execute(
                 select(ProtectionAlert.case_id, ProtectionAlert.checkpoint_id).where(
-                    ProtectionAlert.kind == CHECKIN_OVERDUE
+                    ProtectionAlert.kind == CHECKIN_OVERDUE,
+                    ProtectionAlert.case_id.in_({case_id for case_id, _point in due}),
                 )
             )
         }
-        for case_id, point_id in overdue(session, at):
+        for case_id, point_id in due:
             if (case_id, point_id) in known:
                 continue
             alert_id = new_id("al")

@@ -19,7 +19,7 @@ from civwatch.protection import access, audit
 from civwatch.protection.checkins import alerts_in
 from civwatch.protection.keys import person_key_for, person_values
 from civwatch.protection.models import ProtectionCase, ProtectionCaseMember, ProtectionHelpRequest
-from civwatch.protection.risk import due_person_ids
+from civwatch.protection.risk import reviews_due_in
 from civwatch.workspace import Workspace
 
 #: How many ids of each list the dashboard gives (counts are whole).
@@ -78,8 +78,7 @@ def dashboard(ws: Workspace, principal: Principal, now: datetime) -> dict[str, A
         alerts = alerts_in(session, principal)
         due = [
             {"person_id": pid, "risk_level": level, "next_review": review.isoformat()}
-            for pid, level, review in due_person_ids(session, now.date())
-            if access.can_read_person(session, principal, pid)
+            for pid, level, review in reviews_due_in(session, principal, now.date())
         ]
         new_requests = session.execute(
             select(ProtectionHelpRequest.id, ProtectionHelpRequest.reference)
