@@ -14,7 +14,7 @@ from sqlalchemy import Table, delete, insert, select, text, update
 from civwatch.custody.merkle import node_at
 from civwatch.custody.models import log_tables
 from civwatch.errors import RejectedInputError
-from civwatch.integrity import verify_workspace
+from civwatch.integrity import protection_declarations, verify_workspace
 from civwatch.protection import audit
 from civwatch.protection.ids import new_id
 from civwatch.protection.models import ProtectionAuditEvent
@@ -189,6 +189,18 @@ def test_a_workspace_with_protection_entries_verifies_clean(
     assert [json.loads(line)["tree_size"] for line in heads.read_text().splitlines()] == [8]
     proc = run_cli(cli_env, "verify", "--no-rehash", "--json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_every_act_of_the_protection_log_is_checked(desk_log: Desk) -> None:
+    acts = {json.loads(e)["act"] for e in _entries(desk_log.ws)}
+    assert acts - protection_declarations().known_acts() == set()
+    assert acts == {
+        "protection-read",
+        "protection-change",
+        "protection-access",
+        "person-delete",
+        "desk-lock",
+    }
 
 
 def _named(problems: list[Any], table: str, row: object = None) -> list[Any]:

@@ -118,3 +118,23 @@ def test_deleting_a_person_leaves_nothing_that_decrypts(
     assert find_persons(desk, lead, name=MARKER_NAME) == [kept]
     assert find_persons(desk, lead, phone=MARKER_PHONE) == [kept]
     assert show_person(desk, lead, kept)["names"][0]["name"] == MARKER_NAME
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"names": [{"name": "MARKERNAME" * 30}]},
+        {"names": [{"name": "Ok"}], "contacts": [{"kind": "phone", "value": "MARKER 12"}]},
+        {"names": [{"name": "Ok"}], "citizenship": ["MARKERLAND"]},
+        {"names": [{"name": "Ok"}], "birth": {"date": "MARKER-DAY"}},
+        {"names": [{"name": "Ok", "kind": "MARKERKIND"}]},
+        {"names": [{"name": "Ok"}], "groups": ["MARKERGROUP"]},
+    ],
+)
+def test_an_invalid_value_is_never_repeated_in_the_error(values: dict[str, object]) -> None:
+    from civwatch.errors import RejectedInputError
+    from civwatch.protection.person_input import person_input
+
+    with pytest.raises(RejectedInputError) as refused:
+        person_input(values)
+    assert "MARKER" not in str(refused.value)

@@ -182,9 +182,7 @@ def init_desk(
             kdf_params=params,
             key_verifier=key.verifier(),
             age_recipient=public,
-            age_identity=key.seal_desk(
-                secret.encode("ascii"), record=AGE_RECORD, field=AGE_FIELD
-            ),
+            age_identity=key.seal_desk(secret.encode("ascii"), record=AGE_RECORD, field=AGE_FIELD),
             locked=False,
             lock_epoch=0,
             changed_at=utcnow(),
