@@ -25,17 +25,19 @@ ABOUT = f"Я {MARK_NAME}, журналістка, мене шукають. Те�
 
 
 def test_a_request_sent_while_the_desk_is_locked_is_kept_only_as_ciphertext(
-    desk: Workspace, principal: PrincipalOf
+    desk: Workspace, principal: PrincipalOf, caplog: pytest.LogCaptureFixture
 ) -> None:
     lead = principal("lead1")
     lock_desk(desk, lead)
-    reference = submit_help_request(
-        desk,
-        HelpRequestInput(about=ABOUT, needs="виїзд", contact=MARK_PHONE),
-        "uk",
-        client=ADDRESS,
-        limiter=AddressLimiter(),
-    )
+    with caplog.at_level("DEBUG"):
+        reference = submit_help_request(
+            desk,
+            HelpRequestInput(about=ABOUT, needs="виїзд", contact=MARK_PHONE),
+            "uk",
+            client=ADDRESS,
+            limiter=AddressLimiter(),
+        )
+    assert not any(t in caplog.text for t in (MARK_NAME, MARK_PHONE, ADDRESS))
     desk.engine.dispose()  # every connection closed: what is on disk is all there is
     found = files_holding(desk.settings.data_dir, MARK_NAME, MARK_PHONE, ADDRESS, "журналістка")
     assert found == []
