@@ -307,3 +307,23 @@ def test_the_flow_through_the_api(desk: Desk, client: TestClient) -> None:
     seen = client.get(f"{api}/persons/{person_id}/audit", headers=lead).json()
     assert {"officer1"} <= {e["actor"] for e in seen}
     assert all(set(e) == {"actor", "at", "act", "fields"} for e in seen)
+
+
+def test_an_officer_opens_a_request_for_help_and_registers_its_person(
+    desk: Desk, client: TestClient
+) -> None:
+    csrf = desk_session(client, "officer2", desk.totp["officer2"])
+    board = client.get("/protection")
+    assert f"/protection/help-requests/{desk.request_id}" in board.text
+    page = client.get(f"/protection/help-requests/{desk.request_id}")
+    assert page.status_code == 200 and "Walk: someone needs help" in page.text
+    r = client.post(
+        f"/protection/help-requests/{desk.request_id}/person",
+        data={"csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    person = client.get(r.headers["location"])
+    assert person.status_code == 200  # officer2 registered them: on their team now
+    again = client.get(f"/protection/help-requests/{desk.request_id}")
+    assert r.headers["location"].split("?")[0] in again.text
