@@ -41,6 +41,7 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/protection/cases/{case_id}/tasks"): {"data": {"kind": "visa", "title": "Walk"}},
     ("POST", "/protection/cases/{case_id}/checkpoints"): {"data": {"place": "Walk border"}},
     ("GET", "/protection/cases/{case_id}/audit"): {},
+    ("POST", "/protection/referrals/{referral_id}/packet"): {"data": WRONG},
     ("GET", "/protection/partners"): {},
     ("POST", "/protection/partners"): {
         "data": {"name": "Walk partner", "country": "PL", "age_recipient": "age1nonsense"}
@@ -76,6 +77,7 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
         "json": {"partner_id": "prt_walkwalkwalk", "fields": ["names"], **WRONG}
     },
     ("GET", "/api/v1/protection/cases/{case_id}/audit"): {},
+    ("POST", "/api/v1/protection/referrals/{referral_id}/packet"): {"json": WRONG},
     ("GET", "/api/v1/protection/partners"): {},
     ("POST", "/api/v1/protection/lock"): {"json": WRONG},
     ("POST", "/api/v1/protection/unlock"): {"json": {"passphrase": PASSPHRASE}},

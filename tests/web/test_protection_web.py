@@ -5,6 +5,7 @@ minutes, and no personal value reaches a URL."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -228,6 +229,16 @@ def test_a_referral_needs_the_password_again(desk: Desk, client: TestClient) -> 
     assert sent.headers["location"] == f"/protection/cases/{desk.case_id}?done=referral"
     case = client.get(f"/api/v1/protection/cases/{desk.case_id}").json()
     assert [r["fields"] for r in case["referrals"]] == [["contacts", "names"]]
+    # the packet for the partner is an export: the password again
+    packet = f"/protection/referrals/{case['referrals'][0]['id']}/packet"
+    wrong = client.post(packet, data={"csrf_token": csrf, "password": "nope"})
+    assert wrong.status_code == 422
+    got = client.post(packet, data={"csrf_token": csrf, "password": PASSWORD})
+    assert got.status_code == 200
+    assert got.headers["content-type"] == "application/octet-stream"
+    assert got.content.startswith(b"age-encryption.org/v1")
+    assert hashlib.sha256(got.content).hexdigest() == case["referrals"][0]["packet_sha256"]
+    assert MARKER_NAME.encode() not in got.content
 
 
 def test_no_personal_value_goes_into_a_url(desk: Desk, client: TestClient) -> None:

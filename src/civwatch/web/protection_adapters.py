@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
+from starlette.responses import Response
 
 from civwatch.accounts.credentials import confirm_password
 from civwatch.accounts.principal import Principal
@@ -228,6 +229,27 @@ def refer(
     """Refer a case to a partner (the password checked again); the referral's id."""
     referral_id = referrals.refer(ws, who, case_id, partner_id, fields, password, client=client)
     return {"id": referral_id}
+
+
+def referral_packet(
+    ws: Workspace, who: Principal, referral_id: str, password: str, client: str | None = None
+) -> dict[str, Any]:
+    """A referral's packet (age ciphertext only the partner opens), to hand to the partner:
+    an export, so the caller's password is asked again."""
+    confirm_password(ws, who.username, password, action="protection-referral-packet", client=client)
+    return referrals.referral_packet(ws, who, referral_id)
+
+
+def packet_response(packet: dict[str, Any]) -> Response:
+    """The packet as a file to save (never shown in the browser)."""
+    return Response(
+        bytes(packet["packet"]),
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": f'attachment; filename="referral-{packet["id"]}.age"',
+            "X-Content-SHA256": str(packet["packet_sha256"]),
+        },
+    )
 
 
 def _day(text: str | None) -> date | None:

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import Response
 
 from civwatch.protection.person_input import PersonInput
 from civwatch.web import protection_adapters as desk
@@ -224,6 +225,25 @@ def case_refer(
     return desk.refer(
         w, who, case_id, body.partner_id, body.fields, body.password, client_of(request)
     )
+
+
+class PasswordBody(Body_):
+    password: str = Field(max_length=1024, description="The caller's password, asked again")
+
+
+@router.post(
+    "/referrals/{referral_id}/packet",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "age file"}},
+)
+def referral_packet(
+    request: Request, w: WS, who: DeskReader, referral_id: PersonId, body: PasswordBody
+) -> Response:
+    """A referral's packet, age-encrypted to the partner (an export: the password again)."""
+    packet = desk.referral_packet(
+        w, who, desk.check_id(referral_id), body.password, client_of(request)
+    )
+    return desk.packet_response(packet)
 
 
 @router.get("/cases/{case_id}/audit", response_model=list[AuditEventAnswer])

@@ -18,6 +18,7 @@ from civwatch.web import protection_adapters as desk
 from civwatch.web.auth import client_of
 from civwatch.web.deps import WS
 from civwatch.web.protection_common import (
+    DeskReader,
     DeskWriter,
     RecordReader,
     back_to,
@@ -218,3 +219,16 @@ def case_checkpoint(
         "checkpoint",
         lambda: desk.add_checkpoint(w, who, case_id, place.strip(), expected_at or None),
     )
+
+
+@router.post("/protection/referrals/{referral_id}/packet")
+def referral_packet(
+    request: Request,
+    w: WS,
+    who: DeskReader,
+    referral_id: str,
+    password: Annotated[str, Form(max_length=1024)] = "",
+) -> Response:
+    """The referral's encrypted packet as a file for the partner (the password again)."""
+    packet = desk.referral_packet(w, who, desk.check_id(referral_id), password, client_of(request))
+    return desk.packet_response(packet)
