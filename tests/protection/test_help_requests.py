@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from civwatch.errors import DeskLockedError, TooManyAttemptsError
+from civwatch.errors import ConflictError, DeskLockedError, TooManyAttemptsError
 from civwatch.protection.desk import lock_desk, unlock_desk
 from civwatch.protection.help_limits import AddressLimiter
 from civwatch.protection.help_requests import (
@@ -87,3 +87,5 @@ def test_a_request_becomes_a_registered_person(desk: Workspace, principal: Princ
     person_id = convert_to_person(desk, officer, request_id, person)
     (row,) = list_help_requests(desk, officer, states=("converted",))
     assert row["person_id"] == person_id
+    with pytest.raises(ConflictError, match="already registered"):
+        convert_to_person(desk, principal("officer2"), request_id, person)
