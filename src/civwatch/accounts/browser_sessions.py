@@ -7,7 +7,7 @@ database keeps only its SHA-256, so a copy of the database signs nobody in.
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 
@@ -76,3 +76,10 @@ def end_session(ws: Workspace, session_id: str) -> None:
     """End the session ``session_id`` (signing out)."""
     with ws.sessions() as session, session.begin():
         session.execute(delete(WebSession).where(WebSession.id_sha256 == secret_digest(session_id)))
+
+
+def session_started_at(ws: Workspace, session_id: str) -> datetime | None:
+    """When the session ``session_id`` began (signing in), or None if it is not live."""
+    with ws.sessions() as session:
+        row = session.get(WebSession, secret_digest(session_id))
+        return row.created_at if row is not None else None

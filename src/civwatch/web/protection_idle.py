@@ -30,8 +30,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from civwatch.accounts.browser_sessions import end_session
-from civwatch.accounts.models import WebSession
+from civwatch.accounts.browser_sessions import end_session, session_started_at
 from civwatch.accounts.passwords import secret_digest
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
@@ -101,12 +100,6 @@ def clock_of(request: Request) -> datetime:
     return clock()
 
 
-def _session_started(ws: Workspace, session_digest: str) -> datetime | None:
-    with ws.sessions() as session:
-        row = session.get(WebSession, session_digest)
-        return row.created_at if row is not None else None
-
-
 def check_idle(request: Request, principal: Principal) -> None:
     """End the session and refuse when its last protection request is too long ago;
     otherwise note this request as the last one (the cookie is set by :func:`finish`)."""
@@ -120,7 +113,7 @@ def check_idle(request: Request, principal: Principal) -> None:
     minutes = ws.settings.protection_idle_minutes
     last = _opened(key, digest, request.cookies.get(cookie_name(request)))
     if last is None:
-        last = _session_started(ws, digest)
+        last = session_started_at(ws, session_id)
     if last is None or now - last > timedelta(minutes=minutes):
         end_session(ws, session_id)
         request.state.principal = None
