@@ -1,4 +1,5 @@
-"""The desk's background work: watching routes for overdue check-ins.
+"""The desk's background work: watching routes for overdue check-ins, and signing the
+protection audit log's head when it grew.
 
 Every minute the queue's workers run :data:`CHECKINS` (registered by :func:`register`,
 which :func:`civwatch.extensions.load` calls when the app or a worker starts); the same
@@ -36,7 +37,20 @@ def check_routes_job(ctx: JobContext) -> dict[str, Any]:
 CHECKINS = registry.Schedule("civwatch.protection-checkins", check_routes, {"minute": "*"})
 
 
+def sign_audit_head(ws: Workspace) -> dict[str, Any]:
+    """Sign the protection audit log's head if entries were added since the last signed
+    head: reads and changes recorded through the web are covered by a signed head (kept
+    in ``custody/protection-heads.jsonl``) within a minute."""
+    head = ws.sign_head_if_grown(ws.protection_log)
+    return {"tree_size": None if head is None else head.tree_size}
+
+
+#: Every minute: the protection audit log's head, signed when the log grew.
+AUDIT_HEADS = registry.Schedule("civwatch.protection-audit-heads", sign_audit_head, {"minute": "*"})
+
+
 def register() -> None:
     """Register the route watch: the job kind and its schedule (every minute)."""
     registry.register_kind(CHECK_ROUTES, N_("Check routes for overdue check-ins"), check_routes_job)
     registry.register_schedule(CHECKINS.name, CHECKINS.run, **CHECKINS.when)
+    registry.register_schedule(AUDIT_HEADS.name, AUDIT_HEADS.run, **AUDIT_HEADS.when)
