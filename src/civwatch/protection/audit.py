@@ -143,6 +143,37 @@ def record_read(
     )
 
 
+def record_reads(
+    session: Session, actor: Principal, person_ids: Sequence[str], fields: Sequence[str]
+) -> None:
+    """Record that ``actor`` read the same ``fields`` of each of several people (a list
+    showing their names): one entry per person, as :func:`record_read` writes, appended
+    to the log in one step, so a page of names costs one append, not one per name."""
+    people = [p for p in dict.fromkeys(_id(p, "per_") for p in person_ids) if p is not None]
+    if not people:
+        return
+    names = _fields(fields)
+    at = utcnow()
+    built = [
+        entries.build(PROTECTION_READ, actor.username, at, person=person, case=None, fields=names)
+        for person in people
+    ]
+    leaves = LOG.append(session, built)
+    session.add_all(
+        ProtectionAuditEvent(
+            leaf_idx=leaf,
+            act=PROTECTION_READ.name,
+            actor_id=actor.user_id,
+            person_id=person,
+            case_id=None,
+            fields=names,
+            at=at,
+        )
+        for leaf, person in zip(leaves, people, strict=True)
+    )
+    session.flush()
+
+
 def record_change(
     session: Session,
     actor: Principal | None,

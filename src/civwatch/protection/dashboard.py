@@ -63,6 +63,7 @@ def _names(
             )
         ).all()
     )
+    shown = []
     for person_id in wanted:
         try:
             key = person_key(session, desk, person_id)
@@ -70,7 +71,8 @@ def _names(
             continue
         value = open_value(key, sealed.get(person_id), record=person_id, field="names")
         found[person_id] = _display_name(value)
-        audit.record_read(session, principal, person_id=person_id, case_id=None, fields=("names",))
+        shown.append(person_id)
+    audit.record_reads(session, principal, shown, ("names",))
     return found
 
 
