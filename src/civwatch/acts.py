@@ -19,6 +19,7 @@ from civwatch.custody import entries
 from civwatch.custody.entries import Act, Actor
 from civwatch.evidence import acts as evidence
 from civwatch.incidents import acts as incidents
+from civwatch.protection import acts as protection
 from civwatch.publish import acts as publish
 
 #: Each domain's acts, with the domain's name.
@@ -27,6 +28,8 @@ DOMAINS: dict[str, tuple[Act, ...]] = {
     "incidents": incidents.ACTS,
     "publish": publish.ACTS,
     "accounts": accounts.ACTS,
+    # Written to the protection audit log, a log of its own (docs/custody-log.md).
+    "protection": protection.ACTS,
 }
 
 _ACTOR_WORDS = {

@@ -1,12 +1,14 @@
-"""``civwatch verify``: everything civwatch vouches for, checked against the custody log.
+"""``civwatch verify``: everything civwatch vouches for, checked against the custody logs.
 
 Each domain declares what its tables record (``<domain>/integrity.py``); the custody
-engine (``custody/check_tasks.py``) runs the one pass over the log and the rows. This module
-only gathers the declarations, the heads kept outside the database and the blobs.
+engine (``custody/check_tasks.py``) runs the one pass over a log and the rows. This module
+only gathers the declarations, the heads kept outside the database and the blobs. Each log
+is checked the same way against its own declarations and heads file: the evidence custody
+log (:data:`DOMAINS`) and the protection desk's audit log (:data:`PROTECTION_DOMAINS`).
 
 To check one more table, add a :class:`~civwatch.custody.bindings.Binding` (or a
 ``LogState``) to its domain's ``declarations()``; a new domain adds its module to
-:data:`DOMAINS`.
+:data:`DOMAINS` (or, for the protection audit log, :data:`PROTECTION_DOMAINS`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -24,6 +28,8 @@ from civwatch.config import Settings
 from civwatch.custody.audit import KeptHead
 from civwatch.custody.bindings import AnySelect, Declarations, Problem, Progress
 from civwatch.custody.check_tasks import Task, TaskResult, combine, plan, run_task
+from civwatch.custody.heads_file import HeadsFile
+from civwatch.custody.log import CustodyLog
 from civwatch.custody.row_stream import rows_of
 from civwatch.custody.signing import public_key_bytes
 from civwatch.db import read_snapshot
@@ -31,8 +37,9 @@ from civwatch.errors import CivwatchError, IntegrityError
 from civwatch.evidence import integrity as evidence
 from civwatch.i18n import _
 from civwatch.incidents import integrity as incidents
+from civwatch.protection import integrity as protection
 from civwatch.publish import integrity as publish
-from civwatch.workspace import HEADS_FILE, Workspace
+from civwatch.workspace import HEADS_FILE, PROTECTION_HEADS_FILE, PROTECTION_LOG, Workspace
 
 #: Each domain's declarations, in the order they are checked.
 DOMAINS: tuple[Callable[[], Declarations], ...] = (
@@ -41,24 +48,64 @@ DOMAINS: tuple[Callable[[], Declarations], ...] = (
     publish.declarations,
     accounts.declarations,
 )
+#: The declarations about the protection audit log's entries (its own log).
+PROTECTION_DOMAINS: tuple[Callable[[], Declarations], ...] = (protection.declarations,)
 #: Each domain's blobs (originals, redacted copies): its table and a query of them.
 BLOBS: tuple[Callable[[], tuple[str, AnySelect]], ...] = (evidence.blobs, publish.blobs)
 
 
-def declarations() -> Declarations:
-    """Every domain's declarations together."""
+def _gathered(domains: Sequence[Callable[[], Declarations]]) -> Declarations:
     everything = Declarations()
-    for declare in DOMAINS:
+    for declare in domains:
         everything.extend(declare())
     return everything
 
 
-def _kept_heads(ws: Workspace, problems: list[Problem]) -> list[KeptHead]:
+def declarations() -> Declarations:
+    """Every domain's declarations about the evidence custody log, together."""
+    return _gathered(DOMAINS)
+
+
+def protection_declarations() -> Declarations:
+    """The declarations about the protection audit log."""
+    return _gathered(PROTECTION_DOMAINS)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """One log as ``civwatch verify`` checks it: the log, its heads file (and that file's
+    name in problems) and what its entries record."""
+
+    log: CustodyLog
+    heads: HeadsFile
+    heads_path: Path
+    heads_table: str
+    declarations: Declarations
+
+
+def _checked_logs(ws: Workspace) -> list[_Checked]:
+    return [
+        _Checked(ws.custody, ws.heads, HEADS_FILE, "heads file", declarations()),
+        _Checked(
+            ws.protection_log,
+            ws.protection_heads,
+            PROTECTION_HEADS_FILE,
+            "protection heads file",
+            protection_declarations(),
+        ),
+    ]
+
+
+def _log_named(ws: Workspace, name: str) -> CustodyLog:
+    return ws.protection_log if name == PROTECTION_LOG else ws.custody
+
+
+def _kept_heads(checked: _Checked, problems: list[Problem]) -> list[KeptHead]:
     kept: list[KeptHead] = []
-    for line in ws.heads.read():
-        where = f"{HEADS_FILE} line {line.line}"
+    for line in checked.heads.read():
+        where = f"{checked.heads_path} line {line.line}"
         if line.head is None:
-            problems.append(Problem("heads file", str(line.line), f"{where}: {line.error}."))
+            problems.append(Problem(checked.heads_table, str(line.line), f"{where}: {line.error}."))
         else:
             kept.append(KeptHead(where, line.head))
     return kept
@@ -134,43 +181,60 @@ def verify_workspace(
 ) -> list[Problem]:
     """Everything that does not match; an empty list means all is sound.
 
-    Checks the custody log (leaves, nodes, signed heads, and every head kept in the heads
-    file), every record against the entry that recorded it, every entry against its
-    record, every state against its history, and - with ``rehash`` - every blob. A large
-    workspace is checked by ``processes`` worker processes (default: one per core), each
-    task in its own snapshot; only entries that existed when the check began are compared
-    with rows.
+    Checks each log - the custody log and the protection audit log - (leaves, nodes,
+    signed heads, and every head kept in its heads file), every record against the entry
+    that recorded it, every entry against its record, every state against its history,
+    and - with ``rehash`` - every blob. A large log is checked by ``processes`` worker
+    processes (default: one per core), each task in its own snapshot; only entries that
+    existed when the check began are compared with rows.
     """
     problems: list[Problem] = []
-    kept = _kept_heads(ws, problems)
+    logs = _checked_logs(ws)
+    kept = [_kept_heads(checked, problems) for checked in logs]
     public_key = public_key_bytes(ws.signing_key)
-    everything = declarations()
     with ws.sessions() as session:
         read_snapshot(session)
-        limit = ws.custody.size(session)
-        workers = _workers(processes, limit)
-        if workers == 1:
-            tasks = plan(session, everything, limit)
-            board = _Board(tasks, progress)
-            results = [
-                run_task(
-                    session,
-                    ws.custody,
-                    public_key,
-                    everything,
-                    task,
-                    limit=limit,
-                    kept_heads=kept,
-                    progress=board.reporter(number),
-                )
-                for number, task in enumerate(tasks)
-            ]
-        else:
-            results = _in_processes(ws, session, everything, limit, kept, workers, progress)
-        problems += combine(everything, limit, results)
+        for checked, kept_heads in zip(logs, kept, strict=True):
+            problems += _check_log(
+                ws, session, checked, kept_heads, public_key, progress, processes
+            )
         if rehash:
             problems += _rehash(ws, session, progress)
     return problems
+
+
+def _check_log(
+    ws: Workspace,
+    session: Session,
+    checked: _Checked,
+    kept: list[KeptHead],
+    public_key: bytes,
+    progress: Progress | None,
+    processes: int | None,
+) -> list[Problem]:
+    """Everything wrong with one log and the rows its entries record."""
+    log, everything = checked.log, checked.declarations
+    limit = log.size(session)
+    workers = _workers(processes, limit)
+    if workers == 1:
+        tasks = plan(session, everything, limit, log_stage=log.tables.label)
+        board = _Board(tasks, progress)
+        results = [
+            run_task(
+                session,
+                log,
+                public_key,
+                everything,
+                task,
+                limit=limit,
+                kept_heads=kept,
+                progress=board.reporter(number),
+            )
+            for number, task in enumerate(tasks)
+        ]
+    else:
+        results = _in_processes(ws, session, checked, limit, kept, workers, progress)
+    return combine(everything, limit, results)
 
 
 # --- worker processes --------------------------------------------------------------------------
@@ -182,10 +246,14 @@ def _start_worker(settings: Settings, counters: Any) -> None:
     """Run once in each worker process: open the workspace, keep the shared counters."""
     _worker["ws"] = Workspace.open(settings)
     _worker["counters"] = counters
-    _worker["declarations"] = declarations()
+    _worker["declarations"] = {
+        checked.log.tables.name: checked.declarations for checked in _checked_logs(_worker["ws"])
+    }
 
 
-def _do_task(number: int, task: Task, limit: int, kept: list[KeptHead]) -> TaskResult:
+def _do_task(
+    number: int, task: Task, limit: int, kept: list[KeptHead], log_name: str
+) -> TaskResult:
     ws: Workspace = _worker["ws"]
     counters = _worker["counters"]
 
@@ -197,9 +265,9 @@ def _do_task(number: int, task: Task, limit: int, kept: list[KeptHead]) -> TaskR
         read_snapshot(session)
         return run_task(
             session,
-            ws.custody,
+            _log_named(ws, log_name),
             public_key_bytes(ws.signing_key),
-            _worker["declarations"],
+            _worker["declarations"][log_name],
             task,
             limit=limit,
             kept_heads=kept,
@@ -214,14 +282,16 @@ MAX_TASKS = 1 << 16
 def _in_processes(
     ws: Workspace,
     session: Session,
-    everything: Declarations,
+    checked: _Checked,
     limit: int,
     kept: list[KeptHead],
     workers: int,
     progress: Progress | None,
 ) -> list[TaskResult]:
-    """The tasks done by ``workers`` processes, biggest first; progress shown meanwhile.
-    The log pass, the longest task, starts while the other tasks are being planned."""
+    """The tasks of one log done by ``workers`` processes, biggest first; progress shown
+    meanwhile. The log pass, the longest task, starts while the other tasks are being
+    planned."""
+    name, label = checked.log.tables.name, checked.log.tables.label
     context = multiprocessing.get_context("spawn")
     counters = context.Array("q", MAX_TASKS, lock=False)
     results: list[TaskResult] = []
@@ -231,13 +301,14 @@ def _in_processes(
         initializer=_start_worker,
         initargs=(ws.settings, counters),
     ) as pool:
-        tasks = [Task("log", stage="custody log", rows=limit)]
-        pending = {pool.submit(_do_task, 0, tasks[0], limit, kept): 0}
-        tasks += plan(session, everything, limit)[1:]  # the first is the log pass
+        tasks = [Task("log", stage=label, rows=limit)]
+        pending = {pool.submit(_do_task, 0, tasks[0], limit, kept, name): 0}
+        # The first task of the plan is the log pass.
+        tasks += plan(session, checked.declarations, limit, log_stage=label)[1:]
         if len(tasks) > MAX_TASKS:
             raise IntegrityError(_("This workspace is too large to check in pieces."))
         for number, task in enumerate(tasks[1:], 1):
-            pending[pool.submit(_do_task, number, task, limit, kept)] = number
+            pending[pool.submit(_do_task, number, task, limit, kept, name)] = number
         board = _Board(tasks, progress)
         while pending:
             finished, _waiting = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)

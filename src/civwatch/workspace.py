@@ -1,4 +1,4 @@
-"""A civwatch data folder opened for work: its database, vault, custody log and key.
+"""A civwatch data folder opened for work: its database, vault, custody logs and key.
 
 ``Workspace.init`` creates one; ``Workspace.open`` opens an existing one. Domain service
 functions take a workspace so the CLI and the web layer share them.
@@ -19,6 +19,7 @@ from civwatch import __version__
 from civwatch.config import Settings
 from civwatch.custody.heads_file import HeadsFile, record_on_commit
 from civwatch.custody.log import CustodyLog
+from civwatch.custody.models import log_tables
 from civwatch.custody.signing import TreeHead, create_signing_key, load_signing_key
 from civwatch.db import make_engine, migrate, schema_revision, session_factory
 from civwatch.errors import ConfigurationError, NotInitialisedError
@@ -28,6 +29,14 @@ from civwatch.vault import BlobStore, open_blob_store
 MARKER = "civwatch.json"
 #: Every signed head that was signed or shown, one JSON line each (see custody/heads_file).
 HEADS_FILE = Path("custody") / "heads.jsonl"
+#: The protection desk's audit log: the prefix of its tables (``protection_audit_leaves``...).
+PROTECTION_LOG = "protection_audit"
+#: Every signed head of the protection audit log that was signed or shown.
+PROTECTION_HEADS_FILE = Path("custody") / "protection-heads.jsonl"
+
+
+def _protection_log() -> CustodyLog:
+    return CustodyLog(tables=log_tables(PROTECTION_LOG))
 
 
 @dataclass
@@ -38,7 +47,14 @@ class Workspace:
     vault: BlobStore
     #: The file of signed heads handed out (``<data>/custody/heads.jsonl``).
     heads: HeadsFile
+    #: The file of the protection audit log's signed heads
+    #: (``<data>/custody/protection-heads.jsonl``).
+    protection_heads: HeadsFile
+    #: The evidence custody log.
     custody: CustodyLog = field(default_factory=CustodyLog)
+    #: The protection desk's audit log: who read or changed which record (ids only), a log
+    #: of its own with its own tree, heads and heads file.
+    protection_log: CustodyLog = field(default_factory=_protection_log)
 
     @classmethod
     def init(cls, settings: Settings) -> tuple[Workspace, bool]:
@@ -88,43 +104,54 @@ class Workspace:
         engine = make_engine(settings.resolved_database_url)
         sessions = session_factory(engine)
         heads = HeadsFile(settings.data_dir / HEADS_FILE)
+        protection_heads = HeadsFile(settings.data_dir / PROTECTION_HEADS_FILE, PROTECTION_LOG)
         # Every head signed in a committed transaction (ingest, packages, proofs, the CLI)
         # is also kept outside the database, where cutting the log back cannot reach it.
-        record_on_commit(sessions, heads)
+        record_on_commit(sessions, heads, protection_heads)
         return cls(
             settings=settings,
             engine=engine,
             sessions=sessions,
             vault=open_blob_store(settings.resolved_blob_url, min_free_disk=settings.min_free_disk),
             heads=heads,
+            protection_heads=protection_heads,
         )
 
+    def heads_file(self, log: CustodyLog) -> HeadsFile:
+        """The file that keeps the signed heads of ``log`` (one of this workspace's logs)."""
+        return self.protection_heads if log.tables.name == PROTECTION_LOG else self.heads
+
     def show_head(self, head: TreeHead) -> TreeHead:
-        """Keep ``head`` in the heads file before it is shown to anyone; returns it."""
-        self.heads.record(head)
+        """Keep ``head`` in its log's heads file before it is shown to anyone; returns it."""
+        heads = self.protection_heads if head.log == PROTECTION_LOG else self.heads
+        heads.record(head)
         return head
 
     @cached_property
     def signing_key(self) -> Ed25519PrivateKey:
         return load_signing_key(self.settings.signing_key_path)
 
-    def sign_head(self) -> TreeHead:
-        """Sign the custody tree head now (unchanged if the log has not grown).
+    def sign_head(self, log: CustodyLog | None = None) -> TreeHead:
+        """Sign the tree head of ``log`` (default: the custody log) now (unchanged if the
+        log has not grown).
 
-        Called at the end of every run that appends to the log, so no batch of entries is
+        Called at the end of every run that appends to a log, so no batch of entries is
         left without a signed head covering it.
         """
+        chosen = self.custody if log is None else log
         with self.sessions() as session, session.begin():
-            return self.custody.sign_head(session, self.signing_key)
+            return chosen.sign_head(session, self.signing_key)
 
-    def sign_head_if_grown(self) -> TreeHead | None:
-        """Sign a new head only when the log has entries no signed head covers yet."""
+    def sign_head_if_grown(self, log: CustodyLog | None = None) -> TreeHead | None:
+        """Sign a new head of ``log`` (default: the custody log) only when it has entries
+        no signed head covers yet."""
+        chosen = self.custody if log is None else log
         with self.sessions() as session:
-            size = self.custody.size(session)
-            latest = self.custody.latest_head(session)
+            size = chosen.size(session)
+            latest = chosen.latest_head(session)
         if size == 0 or (latest is not None and latest.tree_size >= size):
             return latest
-        return self.sign_head()
+        return self.sign_head(chosen)
 
     @property
     def data_dir(self) -> Path:

@@ -67,8 +67,13 @@ def problems(stored: Iterable[tuple[int, bytes]]) -> list[str]:
     return found
 
 
-def stored_entries(database_url: str) -> list[tuple[int, bytes]]:
-    """Every custody entry in the database (none if it has no custody log)."""
+#: The leaves of each log: the evidence custody log and the protection audit log.
+LEAF_TABLES = ("custody_leaves", "protection_audit_leaves")
+
+
+def stored_entries(database_url: str, table: str = "custody_leaves") -> list[tuple[int, bytes]]:
+    """Every entry of the log whose leaves are ``table`` (none if the database has none)."""
+    query = f"SELECT idx, entry FROM {table} ORDER BY idx"
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         path = Path(url.database or "")
@@ -76,13 +81,13 @@ def stored_entries(database_url: str) -> list[tuple[int, bytes]]:
             return []
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
             try:
-                return list(db.execute("SELECT idx, entry FROM custody_leaves ORDER BY idx"))
+                return list(db.execute(query))
             except sqlite3.OperationalError:
                 return []
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(text("SELECT idx, entry FROM custody_leaves ORDER BY idx"))
+            rows = conn.execute(text(query))
             return [(int(i), bytes(e)) for i, e in rows]
     except DBAPIError:
         return []
@@ -93,7 +98,11 @@ def stored_entries(database_url: str) -> list[tuple[int, bytes]]:
 def check_database(database_url: str) -> list[str]:
     """The problems of every entry in the database, at most :data:`SHOWN` of them and a
     count of the rest."""
-    found = problems(stored_entries(database_url))
+    found = [
+        f"{table}: {problem}"
+        for table in LEAF_TABLES
+        for problem in problems(stored_entries(database_url, table))
+    ]
     if len(found) > SHOWN:
         found = [*found[:SHOWN], f"... and {len(found) - SHOWN} more"]
     return found

@@ -23,7 +23,7 @@ from civwatch.errors import PermissionDeniedError
 
 #: The packages whose modules may ask for permissions (imported whole before watching,
 #: since each module binds ``require`` by name).
-DOMAIN_PACKAGES = ("accounts", "evidence", "incidents", "publish", "jobs")
+DOMAIN_PACKAGES = ("accounts", "evidence", "incidents", "publish", "protection", "jobs")
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from civwatch.accounts import audit
 from civwatch.accounts.acts import USER_ADD, USER_DISABLE
@@ -133,6 +133,12 @@ def usernames_by_id(session: Session, ids: Iterable[int]) -> dict[int, str]:
         return {}
     rows = session.execute(select(User.id, User.username).where(User.id.in_(wanted)))
     return {int(i): str(name) for i, name in rows}
+
+
+def username_of(user_id: ColumnElement[Any] | QueryableAttribute[Any]) -> ScalarSelect[str]:
+    """The username of the user whose id is ``user_id`` (a column of another domain's
+    table), as a correlated subquery: for queries that show or check who acted."""
+    return select(User.username).where(User.id == user_id).scalar_subquery()
 
 
 def active_user_id(session: Session, username: str) -> int:

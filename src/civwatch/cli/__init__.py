@@ -148,6 +148,12 @@ class Root(LazyGroup):
             group=True,
         ),
         LazyCommand(
+            "protect",
+            "civwatch.cli.protection:protect_app",
+            "The protection desk: people at risk, their cases and risk, kept encrypted.",
+            group=True,
+        ),
+        LazyCommand(
             "redact",
             "civwatch.cli.publish:redact_app",
             "Redacted copies of evidence for publication: faces and regions blurred, metadata "

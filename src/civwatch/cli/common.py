@@ -167,8 +167,9 @@ def workspace(data_dir: Path | None) -> Iterator[Workspace]:
     ws = Workspace.open(settings_for(data_dir))
     try:
         yield ws
-        # Whatever the command appended to the custody log leaves with a signed head.
+        # Whatever the command appended to a log leaves with a signed head.
         ws.sign_head_if_grown()
+        ws.sign_head_if_grown(ws.protection_log)
     finally:
         ws.close()
 

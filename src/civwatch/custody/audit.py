@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -19,12 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civwatch.custody.merkle import EMPTY_ROOT, node_at, node_hash
+from civwatch.custody.models import LogTables
 from civwatch.custody.signing import TreeHead, verify_tree_head
 from civwatch.custody.stored import (
-    HEADS,
-    LEAVES,
-    NODES,
-    STATE,
     STATE_ID,
     as_bytes,
     describe_time,
@@ -58,18 +55,21 @@ def audit_log(
     session: Session,
     public_key: Ed25519PublicKey | bytes,
     *,
+    tables: LogTables,
     size_now: Callable[[Session], int],
     progress: Callable[[int, int], None] | None = None,
     visit: Callable[[int, bytes], None] | None = None,
     kept_heads: Sequence[KeptHead] = (),
 ) -> list[LogProblem]:
-    """Check the whole log in ``session``; return the problems found (none: sound).
+    """Check the whole log kept in ``tables`` in ``session``; return the problems found
+    (none: sound).
 
     See :meth:`civwatch.custody.log.CustodyLog.audit`. ``size_now(session)`` reads the
     log's size again at the end, so that nodes completed by entries appended while the
-    check ran are not blamed.
+    check ran are not blamed. A head (in the table or kept) must be signed as a head of
+    this log: one signed for another log does not verify.
     """
-    return _Verification(session, public_key, progress, visit, kept_heads, size_now).run()
+    return _Verification(session, public_key, tables, progress, visit, kept_heads, size_now).run()
 
 
 @dataclass
@@ -89,6 +89,7 @@ class _Verification:
         self,
         session: Session,
         public_key: Ed25519PublicKey | bytes,
+        tables: LogTables,
         progress: Callable[[int, int], None] | None,
         visit: Callable[[int, bytes], None] | None,
         kept_heads: Sequence[KeptHead],
@@ -96,6 +97,7 @@ class _Verification:
     ) -> None:
         self.session = session
         self.public_key = public_key
+        self.tables = tables
         self.progress = progress
         self.visit = visit
         self.kept_heads = kept_heads
@@ -107,9 +109,10 @@ class _Verification:
 
     def _size(self) -> int:
         session = self.session
-        last_leaf = select(func.max(LEAVES.c.idx)).scalar_subquery()
+        table = self.tables.state
+        last_leaf = select(func.max(self.tables.leaves.c.idx)).scalar_subquery()
         state = session.execute(
-            select(STATE.c.tree_size, last_leaf).where(STATE.c.id == STATE_ID)
+            select(table.c.tree_size, last_leaf).where(table.c.id == STATE_ID)
         ).first()
         if state is None:
             stored_size = None
@@ -157,7 +160,13 @@ class _Verification:
         # subtree already had a problem reported inside it; its parents are not blamed.
         stack: list[tuple[int, bytes, bool]] = []
         # Stored nodes arrive in position order; those read ahead of their check wait here.
-        nodes = paged(self.session, [NODES.c.position, NODES.c.hash], NODES.c.position, 2 * size)
+        stored_nodes = self.tables.nodes
+        nodes = paged(
+            self.session,
+            [stored_nodes.c.position, stored_nodes.c.hash],
+            stored_nodes.c.position,
+            2 * size,
+        )
         next_node = next(nodes, None)
         waiting: dict[int, Any] = {}
         for index, entry, stored_hash in self._every_leaf(size):
@@ -210,8 +219,9 @@ class _Verification:
         given as ``(index, None, b"")``, as is a leaf whose columns hold values of the
         wrong type (text where bytes belong, NULL)."""
         expected = 0
-        columns = [LEAVES.c.idx, LEAVES.c.entry, LEAVES.c.leaf_hash]
-        for index, raw_entry, raw_hash in paged(self.session, columns, LEAVES.c.idx, size):
+        leaves = self.tables.leaves
+        columns = [leaves.c.idx, leaves.c.entry, leaves.c.leaf_hash]
+        for index, raw_entry, raw_hash in paged(self.session, columns, leaves.c.idx, size):
             if not isinstance(index, int):
                 continue  # only whole numbers run 0, 1, 2, ...: its slot shows as missing
             if index != expected:
@@ -308,17 +318,18 @@ class _Verification:
         due: list[_DueHead] = []
         stored: set[tuple[int, bytes, int, bytes]] = set()
         previous: tuple[int, int] | None = None  # (id, size) of the previous database head
+        heads = self.tables.heads
         columns = [
-            HEADS.c.id,
-            HEADS.c.tree_size,
-            HEADS.c.root_hash,
-            HEADS.c.timestamp_ms,
-            HEADS.c.signature,
-            HEADS.c.public_key,
+            heads.c.id,
+            heads.c.tree_size,
+            heads.c.root_hash,
+            heads.c.timestamp_ms,
+            heads.c.signature,
+            heads.c.public_key,
         ]
-        for head_id, *values in fetch_raw(self.session, select(*columns).order_by(HEADS.c.id)):
+        for head_id, *values in fetch_raw(self.session, select(*columns).order_by(heads.c.id)):
             try:
-                head = head_of(*values)
+                head = head_of(*values, log=self.tables.name)
             except TypeError as err:
                 self._problem(
                     _("Tree head #%(id)s is malformed (%(reason)s).", id=head_id, reason=err)
@@ -346,7 +357,8 @@ class _Verification:
                 )
             previous = (head_id, head.tree_size)
         for kept in self.kept_heads:
-            head = kept.head
+            # Checked as a head of this log, whatever log its keeper said it was of.
+            head = replace(kept.head, log=self.tables.name)
             # TRANSLATORS: %(where)s says where the head was kept (e.g. a file's path).
             what = _(
                 "The signed head of size %(size)s (%(where)s, signed %(time)s)",

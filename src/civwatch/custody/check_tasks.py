@@ -54,9 +54,11 @@ class TaskResult:
     log: LogFindings | None = None
 
 
-def plan(session: Session, declarations: Declarations, size: int) -> list[Task]:
-    """The tasks of a full check, biggest first."""
-    tasks = [Task("log", cost=size * 4, stage="custody log", rows=size)]
+def plan(
+    session: Session, declarations: Declarations, size: int, *, log_stage: str = "custody log"
+) -> list[Task]:
+    """The tasks of a full check of a log (``log_stage`` names its pass), biggest first."""
+    tasks = [Task("log", cost=size * 4, stage=log_stage, rows=size)]
     for index, b in enumerate(declarations.bindings):
         stage = b.stage or b.table
         if b.row_key is not None or b.query is None:
@@ -100,7 +102,7 @@ def run_task(
     progress: Progress | None = None,
 ) -> TaskResult:
     """Do one task in ``session`` (one snapshot of the database)."""
-    checker = RowChecker(session, declarations)
+    checker = RowChecker(session, declarations, log)
     if task.kind == "binding":
         id_range = None if task.low is None or task.high is None else (task.low, task.high)
         checker.check_binding(task.index, progress, id_range)
@@ -228,7 +230,7 @@ def check_all(
             kept_heads=kept_heads,
             progress=progress,
         )
-        for task in plan(session, declarations, limit)
+        for task in plan(session, declarations, limit, log_stage=log.tables.label)
     ]
     return combine(declarations, limit, results)
 

@@ -10,8 +10,10 @@ back, or rewriting its history, is found even when every trace was removed from 
 database.
 
 Several processes may append at once: the file is opened with ``O_APPEND`` and each line is
-written with one ``write``, so lines never interleave. Engine level: it knows tree heads
-only, nothing of what the entries record.
+written with one ``write``, so lines never interleave. Each log has a file of its own (the
+evidence custody log ``<data>/custody/heads.jsonl``, the protection audit log
+``<data>/custody/protection-heads.jsonl``): a line does not say its log, the file does.
+Engine level: it knows tree heads only, nothing of what the entries record.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
-from civwatch.custody.signing import TreeHead
+from civwatch.custody.signing import CUSTODY_LOG, TreeHead
 from civwatch.errors import IntegrityError
 from civwatch.files import append_durable
 from civwatch.i18n import _
@@ -50,8 +52,9 @@ def head_line(head: TreeHead) -> bytes:
     return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("ascii") + b"\n"
 
 
-def _head_from_doc(doc: Any) -> TreeHead:
-    """The head a parsed line describes; ValueError, KeyError or TypeError if it is none."""
+def _head_from_doc(doc: Any, log: str) -> TreeHead:
+    """The head of ``log`` a parsed line describes; ValueError, KeyError or TypeError if it
+    is none."""
     if not isinstance(doc, dict):
         raise TypeError("not a JSON object")
     size, timestamp = doc["tree_size"], doc["timestamp_ms"]
@@ -62,7 +65,7 @@ def _head_from_doc(doc: Any) -> TreeHead:
     public_key = base64.b64decode(doc["public_key"], validate=True)
     if len(root) != 32:
         raise ValueError("root_hash is not 32 bytes")
-    return TreeHead(size, root, timestamp, signature, public_key)
+    return TreeHead(size, root, timestamp, signature, public_key, log)
 
 
 @dataclass(frozen=True)
@@ -75,16 +78,29 @@ class HeadLine:
 
 
 class HeadsFile:
-    """The append-only file of signed heads (``<data>/custody/heads.jsonl``)."""
+    """The append-only file of signed heads of one log (``<data>/custody/heads.jsonl`` for
+    the evidence custody log)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, log: str = CUSTODY_LOG) -> None:
         self.path = path
+        #: The log whose heads it keeps (the prefix of its tables).
+        self.log = log
         self._lock = threading.Lock()
         self._last: bytes | None = None
 
     def record(self, head: TreeHead) -> None:
         """Append ``head`` and flush it to disk (nothing if it is the last one recorded by
-        this process). Raises :class:`IntegrityError` if the file cannot be written."""
+        this process). Raises :class:`IntegrityError` if the file cannot be written, and
+        refuses a head of another log."""
+        if head.log != self.log:
+            raise IntegrityError(
+                _(
+                    "A signed head of the %(log)s log cannot be kept in %(path)s, the file of "
+                    "another log's heads.",
+                    log=head.log,
+                    path=self.path,
+                )
+            )
         line = head_line(head)
         with self._lock:
             if line == self._last:
@@ -120,19 +136,23 @@ class HeadsFile:
                     yield HeadLine(number, None, "the line is incomplete (cut off while written)")
                     continue
                 try:
-                    yield HeadLine(number, _head_from_doc(json.loads(raw)))
+                    yield HeadLine(number, _head_from_doc(json.loads(raw), self.log))
                 except (ValueError, KeyError, TypeError, binascii.Error) as err:
                     yield HeadLine(number, None, f"it is not a signed tree head ({err})")
 
 
-def record_on_commit(sessions: sessionmaker[Session], heads: HeadsFile) -> None:
-    """Keep in ``heads`` every head signed in a session of ``sessions`` once its transaction
-    commits (a rolled-back head was never handed out, and its entries never existed)."""
+def record_on_commit(sessions: sessionmaker[Session], *files: HeadsFile) -> None:
+    """Keep every head signed in a session of ``sessions``, once its transaction commits, in
+    the one of ``files`` that keeps its log's heads (a rolled-back head was never handed
+    out, and its entries never existed)."""
+    by_log = {heads.log: heads for heads in files}
 
     def committed(session: Session) -> None:
         pending = session.info.pop(SIGNED_HEADS_KEY, None)
         for head in pending or ():
-            heads.record(head)
+            heads = by_log.get(head.log)
+            if heads is not None:
+                heads.record(head)
 
     def rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
         session.info.pop(SIGNED_HEADS_KEY, None)

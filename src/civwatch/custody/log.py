@@ -1,7 +1,10 @@
 """The custody log: an append-only RFC 9162 Merkle tree kept in the database.
 
 :class:`CustodyLog` works inside the caller's SQLAlchemy session, so an evidence row and
-the custody entries that record it commit (or roll back) together. The check of the whole
+the custody entries that record it commit (or roll back) together. One database may hold
+several logs, each in tables of its own (:func:`~civwatch.custody.models.log_tables`): a
+:class:`CustodyLog` serves the log whose tables it is given (by default the evidence
+custody log), and never reads another's. The check of the whole
 log is in :mod:`civwatch.custody.audit`; the raw reads and writes of the tables, shared by
 both, in :mod:`civwatch.custody.stored`.
 """
@@ -12,11 +15,12 @@ import hashlib
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import bindparam, func, insert, select, union_all, update
+from sqlalchemy import CompoundSelect, bindparam, func, insert, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,12 +36,9 @@ from civwatch.custody.merkle import (
     node_position,
     range_subtrees,
 )
+from civwatch.custody.models import CUSTODY, LogTables, log_tables
 from civwatch.custody.signing import TreeHead, public_key_bytes, sign_tree_head
 from civwatch.custody.stored import (
-    HEADS,
-    LEAVES,
-    NODES,
-    STATE,
     STATE_ID,
     AnyRow,
     bulk_insert,
@@ -87,23 +88,28 @@ class ConsistencyProof:
     proof: list[bytes]
 
 
-_SUBTREE_QUERY = union_all(
-    select(
-        (LEAVES.c.idx * 2).label("position"),
-        LEAVES.c.leaf_hash.label("hash"),
-    ).where(LEAVES.c.idx.in_(bindparam("leaf_ids", expanding=True))),
-    select(NODES.c.position, NODES.c.hash).where(
-        NODES.c.position.in_(bindparam("positions", expanding=True))
-    ),
-)
+@cache
+def _subtree_query(tables: LogTables) -> CompoundSelect[*tuple[Any, ...]]:
+    """The one query that reads leaf hashes and stored nodes of a log by position."""
+    leaves, nodes = tables.leaves, tables.nodes
+    return union_all(
+        select(
+            (leaves.c.idx * 2).label("position"),
+            leaves.c.leaf_hash.label("hash"),
+        ).where(leaves.c.idx.in_(bindparam("leaf_ids", expanding=True))),
+        select(nodes.c.position, nodes.c.hash).where(
+            nodes.c.position.in_(bindparam("positions", expanding=True))
+        ),
+    )
 
 
 class _StoredSubtrees:
-    """Subtree hashes read from the custody tables (leaves for level 0, nodes above), all
-    in one indexed query."""
+    """Subtree hashes read from a log's tables (leaves for level 0, nodes above), all in
+    one indexed query."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, tables: LogTables) -> None:
         self.session = session
+        self.query = _subtree_query(tables)
 
     def subtree_hashes(self, nodes: Collection[NodeId]) -> Mapping[NodeId, bytes]:
         if not nodes:
@@ -111,20 +117,26 @@ class _StoredSubtrees:
         leaf_ids = [index for level, index in nodes if level == 0]
         positions = [node_position(level, index) for level, index in nodes if level > 0]
         rows = self.session.connection().execute(
-            _SUBTREE_QUERY, {"leaf_ids": leaf_ids, "positions": positions}
+            self.query, {"leaf_ids": leaf_ids, "positions": positions}
         )
         return {node_at(int(position)): bytes(value) for position, value in rows}
 
 
 class CustodyLog:
-    """The append-only custody log of one civwatch database.
+    """An append-only log of one civwatch database: by default the evidence custody log,
+    or the log whose ``tables`` are given (``log_tables("protection_audit")``).
 
     Every method takes the caller's session; none commits. Writers call :meth:`lock` (or
-    :meth:`append`, which calls it) so that concurrent appenders take turns.
+    :meth:`append`, which calls it) so that concurrent appenders take turns. Two logs take
+    turns separately: each has its own state row.
     """
 
-    def __init__(self, clock_ms: Callable[[], int] = _now_ms) -> None:
+    def __init__(
+        self, clock_ms: Callable[[], int] = _now_ms, *, tables: LogTables | None = None
+    ) -> None:
         self._clock_ms = clock_ms
+        #: The tables of the log this object serves.
+        self.tables = log_tables(CUSTODY) if tables is None else tables
 
     # ------------------------------------------------------------------ writing
 
@@ -137,25 +149,26 @@ class CustodyLog:
         default READ COMMITTED isolation: under REPEATABLE READ a waiting appender fails
         with a serialization error instead of continuing.)
         """
+        state = self.tables.state
         touch = (
-            update(STATE)
-            .where(STATE.c.id == STATE_ID)
-            .values(tree_size=STATE.c.tree_size)
-            .returning(STATE.c.tree_size)
+            update(state)
+            .where(state.c.id == STATE_ID)
+            .values(tree_size=state.c.tree_size)
+            .returning(state.c.tree_size)
         )
         size = session.execute(touch).scalar_one_or_none()
         if size is not None:
             return int(size)
-        # First use of this database: create the state row without racing another writer.
-        last = session.execute(select(func.max(LEAVES.c.idx))).scalar_one_or_none()
+        # First use of this log: create the state row without racing another writer.
+        last = session.execute(select(func.max(self.tables.leaves.c.idx))).scalar_one_or_none()
         values = {"id": STATE_ID, "tree_size": 0 if last is None else int(last) + 1}
         dialect = session.connection().dialect.name
         if dialect == "postgresql":
-            session.execute(postgresql.insert(STATE).values(values).on_conflict_do_nothing())
+            session.execute(postgresql.insert(state).values(values).on_conflict_do_nothing())
         elif dialect == "sqlite":
-            session.execute(sqlite.insert(STATE).values(values).on_conflict_do_nothing())
+            session.execute(sqlite.insert(state).values(values).on_conflict_do_nothing())
         else:
-            session.execute(insert(STATE).values(values))
+            session.execute(insert(state).values(values))
         return int(session.execute(touch).scalar_one())
 
     def append(self, session: Session, entries: Sequence[Mapping[str, Any]]) -> list[int]:
@@ -198,16 +211,17 @@ class CustodyLog:
                 level += 1
                 node_rows.append((position, value))
             stack.append((level, value))
-        bulk_insert(session, LEAVES, leaf_rows)
+        bulk_insert(session, self.tables.leaves, leaf_rows)
         if node_rows:
-            bulk_insert(session, NODES, node_rows)
-        session.execute(update(STATE).where(STATE.c.id == STATE_ID).values(tree_size=index))
+            bulk_insert(session, self.tables.nodes, node_rows)
+        state = self.tables.state
+        session.execute(update(state).where(state.c.id == STATE_ID).values(tree_size=index))
         return list(range(size, index))
 
     def _frontier(self, session: Session, size: int) -> list[tuple[int, bytes]]:
         """The complete subtrees of the current tree, largest first, as (level, hash)."""
         wanted = range_subtrees(0, size)
-        found = _StoredSubtrees(session).subtree_hashes(wanted)
+        found = _StoredSubtrees(session, self.tables).subtree_hashes(wanted)
         missing = [node for node in wanted if node not in found]
         if missing:
             level, index = missing[0]
@@ -234,7 +248,7 @@ class CustodyLog:
         latest_row = self._latest_head_row(session)
         signer = public_key_bytes(key)
         if latest_row is not None:
-            latest = head_from_row(latest_row)
+            latest = head_from_row(latest_row, self.tables.name)
             if latest.tree_size > size:
                 raise IntegrityError(
                     _(
@@ -266,9 +280,9 @@ class CustodyLog:
         when = self._clock_ms() if timestamp_ms is None else timestamp_ms
         if latest_row is not None:
             when = max(when, int(latest_row.timestamp_ms))
-        head = sign_tree_head(key, size, self.root(session, size), when)
+        head = sign_tree_head(key, size, self.root(session, size), when, self.tables.name)
         session.execute(
-            insert(HEADS).values(
+            insert(self.tables.heads).values(
                 tree_size=head.tree_size,
                 root_hash=head.root_hash,
                 timestamp_ms=head.timestamp_ms,
@@ -282,12 +296,13 @@ class CustodyLog:
 
     def size(self, session: Session) -> int:
         """How many entries the log holds."""
+        state = self.tables.state
         stored = session.execute(
-            select(STATE.c.tree_size).where(STATE.c.id == STATE_ID)
+            select(state.c.tree_size).where(state.c.id == STATE_ID)
         ).scalar_one_or_none()
         if stored is not None:
             return int(stored)
-        last = session.execute(select(func.max(LEAVES.c.idx))).scalar_one_or_none()
+        last = session.execute(select(func.max(self.tables.leaves.c.idx))).scalar_one_or_none()
         return 0 if last is None else int(last) + 1
 
     def _never_had(self, session: Session, tree_size: int) -> ProofError:
@@ -310,7 +325,7 @@ class CustodyLog:
         if tree_size < 0:
             raise self._never_had(session, tree_size)
         try:
-            return hash_ranges(_StoredSubtrees(session), ranges)
+            return hash_ranges(_StoredSubtrees(session, self.tables), ranges)
         except ProofError:
             if tree_size > self.size(session):
                 raise self._never_had(session, tree_size) from None
@@ -339,9 +354,9 @@ class CustodyLog:
                 )
             )
         query = (
-            select(LEAVES.c.idx, LEAVES.c.entry)
-            .where(LEAVES.c.idx >= start, LEAVES.c.idx < end)
-            .order_by(LEAVES.c.idx)
+            select(self.tables.leaves.c.idx, self.tables.leaves.c.entry)
+            .where(self.tables.leaves.c.idx >= start, self.tables.leaves.c.idx < end)
+            .order_by(self.tables.leaves.c.idx)
             .execution_options(yield_per=_STREAM_ROWS)
         )
         result = session.execute(query)
@@ -370,17 +385,19 @@ class CustodyLog:
         return ConsistencyProof(first, second, first_root, second_root, proof)
 
     def _latest_head_row(self, session: Session) -> AnyRow | None:
-        return session.execute(select(HEADS).order_by(HEADS.c.id.desc()).limit(1)).first()
+        return session.execute(
+            select(self.tables.heads).order_by(self.tables.heads.c.id.desc()).limit(1)
+        ).first()
 
     def latest_head(self, session: Session) -> TreeHead | None:
         """The most recently signed tree head, or None before the first signature."""
         row = self._latest_head_row(session)
-        return None if row is None else head_from_row(row)
+        return None if row is None else head_from_row(row, self.tables.name)
 
     def heads(self, session: Session) -> list[TreeHead]:
         """Every signed tree head, oldest first."""
-        rows = session.execute(select(HEADS).order_by(HEADS.c.id))
-        return [head_from_row(row) for row in rows]
+        rows = session.execute(select(self.tables.heads).order_by(self.tables.heads.c.id))
+        return [head_from_row(row, self.tables.name) for row in rows]
 
     # ------------------------------------------------------------------ checking
 
@@ -416,6 +433,7 @@ class CustodyLog:
         return audit_log(
             session,
             public_key,
+            tables=self.tables,
             size_now=self.size,
             progress=progress,
             visit=visit,

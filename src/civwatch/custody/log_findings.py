@@ -63,8 +63,9 @@ class LogFindings:
 class _LogReader:
     """The visitor of :meth:`CustodyLog.audit`: which entries need rows, keys, states."""
 
-    def __init__(self, declarations: Declarations, limit: int) -> None:
+    def __init__(self, declarations: Declarations, limit: int, label: str) -> None:
         self.limit = limit
+        self.label = label
         nbytes = (limit + 7) // 8
         self.found = LogFindings(limit)
         self.key_arrays: list[tuple[array[int], array[int]]] = []
@@ -118,7 +119,7 @@ class _LogReader:
                 except (TypeError, ValueError, KeyError, AttributeError) as err:
                     self.found.problems.append(
                         Problem(
-                            "custody log",
+                            self.label,
                             None,
                             _(
                                 "Custody entry %(index)s (%(act)s) is malformed: %(reason)s.",
@@ -183,14 +184,15 @@ def read_log(
 ) -> LogFindings:
     """Check the whole log (as :meth:`CustodyLog.audit` does) and learn, from its entries
     below ``limit``, which need rows, the keys of keyed bindings and the logged states."""
-    reader = _LogReader(declarations, limit)
+    label = log.tables.label
+    reader = _LogReader(declarations, limit, label)
 
     def log_progress(done: int, total: int) -> None:
         if progress is not None:
-            progress("custody log", done, total)
+            progress(label, done, total)
 
     for p in log.audit(
         session, public_key, log_progress, visit=reader.visit, kept_heads=kept_heads
     ):
-        reader.found.problems.append(Problem("custody log", None, p.message, p.index))
+        reader.found.problems.append(Problem(label, None, p.message, p.index))
     return reader.findings()

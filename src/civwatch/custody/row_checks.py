@@ -33,7 +33,6 @@ from civwatch.custody.bindings import (
 )
 from civwatch.custody.log import CustodyLog
 from civwatch.custody.row_stream import STREAM_ROWS, stream
-from civwatch.custody.stored import LEAVES
 from civwatch.i18n import _
 
 _FETCH_CHUNK = 1_000
@@ -69,13 +68,18 @@ def _field_plan(declared: Sequence[Field]) -> list[_FieldStep]:
 class RowChecker:
     """Checks rows of one snapshot: each binding's rows against their entries
     (:meth:`check_binding`) and each logged state against its rows (:meth:`check_state`);
-    what it finds gathers in :attr:`found`."""
+    what it finds gathers in :attr:`found`. The entries are those of ``log`` (default:
+    the evidence custody log)."""
 
-    def __init__(self, session: Session, declarations: Declarations) -> None:
+    def __init__(
+        self, session: Session, declarations: Declarations, log: CustodyLog | None = None
+    ) -> None:
         self.session = session
         self.declarations = declarations
+        log = CustodyLog() if log is None else log
+        self.leaves = log.tables.leaves
         #: The log's size in this snapshot: rows pointing at or past it are named.
-        self.size = CustodyLog().size(session)
+        self.size = log.size(session)
         self.found = RowFindings()
         self._plans: dict[int, list[_FieldStep]] = {}
 
@@ -116,8 +120,9 @@ class RowChecker:
             row_id = query.selected_columns["id"]
             query = query.where(row_id >= id_range[0], row_id < id_range[1])
         leaf_column = query.selected_columns["leaf"]
-        joined = query.add_columns(LEAVES.c.entry.label("_entry")).outerjoin(
-            LEAVES, LEAVES.c.idx == leaf_column
+        leaves = self.leaves
+        joined = query.add_columns(leaves.c.entry.label("_entry")).outerjoin(
+            leaves, leaves.c.idx == leaf_column
         )
         chunk: list[tuple[Row, Any, Any]] = []
         for row in stream(self.session, joined):
@@ -166,7 +171,7 @@ class RowChecker:
         entries: dict[int, Any] = {}
         if wanted:
             found_rows = self.session.connection().execute(
-                select(LEAVES.c.idx, LEAVES.c.entry).where(LEAVES.c.idx.in_(wanted))
+                select(self.leaves.c.idx, self.leaves.c.entry).where(self.leaves.c.idx.in_(wanted))
             )
             entries = {int(idx): entry for idx, entry in found_rows}
         return [

@@ -6,6 +6,10 @@ A tree head signature covers exactly :func:`tree_head_message`::
     tree_size                            (unsigned 64-bit, big-endian)
     timestamp_ms                         (unsigned 64-bit, big-endian, ms since 1970 UTC)
     root_hash                            (32 bytes, SHA-256)
+
+for the evidence custody log; another log (``log_tables(name)``) puts its own name in the
+first line (``b"civwatch-protection_audit-tree-head-v1\\n"``), so a head signed for one log
+never verifies as a head of another, though one key signs both.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from civwatch.errors import ConfigurationError, ProofError, RejectedInputError
 from civwatch.files import write_new
 from civwatch.i18n import _
 
+#: The name of the evidence custody log (the prefix of its tables).
+CUSTODY_LOG = "custody"
 TREE_HEAD_PREFIX = b"civwatch-custody-tree-head-v1\n"
 _U64 = struct.Struct(">QQ")
 
@@ -37,13 +43,24 @@ class TreeHead:
     timestamp_ms: int
     signature: bytes
     public_key: bytes
+    #: The log it is a head of (the prefix of its tables): part of what is signed.
+    log: str = CUSTODY_LOG
 
     def message(self) -> bytes:
         """The bytes the signature covers."""
-        return tree_head_message(self.tree_size, self.timestamp_ms, self.root_hash)
+        return tree_head_message(self.tree_size, self.timestamp_ms, self.root_hash, self.log)
 
 
-def tree_head_message(tree_size: int, timestamp_ms: int, root_hash: bytes) -> bytes:
+def tree_head_prefix(log: str = CUSTODY_LOG) -> bytes:
+    """The first line of what a head of ``log`` signs: ``civwatch-<log>-tree-head-v1``."""
+    if log == CUSTODY_LOG:
+        return TREE_HEAD_PREFIX
+    return b"civwatch-" + log.encode("ascii") + b"-tree-head-v1\n"
+
+
+def tree_head_message(
+    tree_size: int, timestamp_ms: int, root_hash: bytes, log: str = CUSTODY_LOG
+) -> bytes:
     """The exact byte string a tree head signature covers (see the module docstring)."""
     if not (0 <= tree_size < 2**64 and 0 <= timestamp_ms < 2**64):
         raise RejectedInputError(
@@ -51,7 +68,7 @@ def tree_head_message(tree_size: int, timestamp_ms: int, root_hash: bytes) -> by
         )
     if len(root_hash) != 32:
         raise RejectedInputError(_("A tree head's root hash must be 32 bytes (SHA-256)."))
-    return TREE_HEAD_PREFIX + _U64.pack(tree_size, timestamp_ms) + root_hash
+    return tree_head_prefix(log) + _U64.pack(tree_size, timestamp_ms) + root_hash
 
 
 def public_key_bytes(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
@@ -70,11 +87,15 @@ def key_fingerprint(public_key: bytes) -> str:
 
 
 def sign_tree_head(
-    key: Ed25519PrivateKey, tree_size: int, root_hash: bytes, timestamp_ms: int
+    key: Ed25519PrivateKey,
+    tree_size: int,
+    root_hash: bytes,
+    timestamp_ms: int,
+    log: str = CUSTODY_LOG,
 ) -> TreeHead:
-    """Sign the statement "the log had ``tree_size`` leaves and root ``root_hash``"."""
-    signature = key.sign(tree_head_message(tree_size, timestamp_ms, root_hash))
-    return TreeHead(tree_size, root_hash, timestamp_ms, signature, public_key_bytes(key))
+    """Sign the statement "the log ``log`` had ``tree_size`` leaves and root ``root_hash``"."""
+    signature = key.sign(tree_head_message(tree_size, timestamp_ms, root_hash, log))
+    return TreeHead(tree_size, root_hash, timestamp_ms, signature, public_key_bytes(key), log)
 
 
 def _as_public_key(public_key: Ed25519PublicKey | bytes) -> Ed25519PublicKey:

@@ -1,5 +1,7 @@
-"""The custody tables as stored: their handles, raw reads and writes straight through the
-driver, and stored values read back when a database may hold another type in a column.
+"""The custody tables as stored: raw reads and writes straight through the driver, and
+stored values read back when a database may hold another type in a column. The tables of a
+log are a :class:`~civwatch.custody.models.LogTables` (one log or another: the code is the
+same).
 
 Shared by :mod:`civwatch.custody.log` (appending, proofs, heads) and
 :mod:`civwatch.custody.audit` (the check of the whole log). Engine level.
@@ -9,18 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Dialect, Row, Select, Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from civwatch.custody.models import CustodyLeaf, CustodyNode, CustodyState, CustodyTreeHead
-from civwatch.custody.signing import TreeHead
+from civwatch.custody.signing import CUSTODY_LOG, TreeHead
 
-LEAVES = cast(Table, CustodyLeaf.__table__)
-NODES = cast(Table, CustodyNode.__table__)
-HEADS = cast(Table, CustodyTreeHead.__table__)
-STATE = cast(Table, CustodyState.__table__)
 #: The id of the log's single state row.
 STATE_ID = 1
 AnyRow = Row[*tuple[Any, ...]]
@@ -47,18 +44,28 @@ def as_bytes(value: Any) -> bytes | None:
     return None
 
 
-def head_from_row(row: AnyRow) -> TreeHead:
-    """The tree head a stored row of the heads table holds."""
-    return head_of(row.tree_size, row.root_hash, row.timestamp_ms, row.signature, row.public_key)
+def head_from_row(row: AnyRow, log: str = CUSTODY_LOG) -> TreeHead:
+    """The tree head a stored row of the heads table of ``log`` holds."""
+    return head_of(
+        row.tree_size, row.root_hash, row.timestamp_ms, row.signature, row.public_key, log=log
+    )
 
 
-def head_of(size: Any, root: Any, timestamp: Any, signature: Any, public_key: Any) -> TreeHead:
-    """A head from stored values; TypeError if one has the wrong type."""
+def head_of(
+    size: Any,
+    root: Any,
+    timestamp: Any,
+    signature: Any,
+    public_key: Any,
+    *,
+    log: str = CUSTODY_LOG,
+) -> TreeHead:
+    """A head of ``log`` from stored values; TypeError if one has the wrong type."""
     values = (as_bytes(root), as_bytes(signature), as_bytes(public_key))
     if not isinstance(size, int) or not isinstance(timestamp, int) or None in values:
         raise TypeError("a size or time that is not a whole number, or a hash that is not bytes")
     root_hash, sig, key = (v or b"" for v in values)
-    return TreeHead(size, root_hash, timestamp, sig, key)
+    return TreeHead(size, root_hash, timestamp, sig, key, log)
 
 
 def fetch_raw(session: Session, query: AnySelect) -> list[tuple[Any, ...]]:

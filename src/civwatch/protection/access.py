@@ -12,6 +12,7 @@ a refusal never tells that a record exists.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,14 +21,21 @@ from civwatch.accounts.permissions import Permission, allows
 from civwatch.accounts.principal import Principal
 from civwatch.accounts.service import require, roles_of
 from civwatch.db import utcnow
-from civwatch.errors import PermissionDeniedError, RecordNotFoundError
+from civwatch.errors import (
+    ConflictError,
+    PermissionDeniedError,
+    RecordNotFoundError,
+    RejectedInputError,
+)
 from civwatch.i18n import _
+from civwatch.protection.ids import new_id
 from civwatch.protection.models import (
     ProtectionAccessGrant,
     ProtectionCase,
     ProtectionCaseMember,
     ProtectionPerson,
 )
+from civwatch.workspace import Workspace
 
 #: How long an approved emergency access lasts by default.
 EMERGENCY_ACCESS_HOURS = 8
@@ -113,8 +121,9 @@ def readable_persons(session: Session, principal: Principal, person_ids: list[st
 
 
 def require_person(session: Session, principal: Principal, person_id: str) -> ProtectionPerson:
-    """The person ``person_id`` if the caller may read it; otherwise "not found"."""
-    authorise(session, principal, Permission.PROTECTION_READ)
+    """The person ``person_id`` if the caller may read it; otherwise "not found". The
+    caller has called :func:`authorise` for the act's own permission first (this checks
+    reach only, so a lead-only act asks the table for nothing else)."""
     if not can_read_person(session, principal, person_id):
         raise person_missing(person_id)
     person = session.get(ProtectionPerson, person_id)
@@ -123,8 +132,8 @@ def require_person(session: Session, principal: Principal, person_id: str) -> Pr
 
 
 def require_case(session: Session, principal: Principal, case_id: str) -> ProtectionCase:
-    """The case ``case_id`` if the caller may read its person; otherwise "not found"."""
-    authorise(session, principal, Permission.PROTECTION_READ)
+    """The case ``case_id`` if the caller may read its person; otherwise "not found"
+    (after :func:`authorise`, as :func:`require_person`)."""
     case = session.get(ProtectionCase, case_id)
     if case is None or not can_read_person(session, principal, case.person_id):
         raise case_missing(case_id)
@@ -134,3 +143,86 @@ def require_case(session: Session, principal: Principal, case_id: str) -> Protec
 def expiry(now: datetime, hours: int = EMERGENCY_ACCESS_HOURS) -> datetime:
     """When an emergency access approved at ``now`` ends."""
     return now + timedelta(hours=hours)
+
+
+def request_emergency_access(
+    ws: Workspace, principal: Principal, person_id: str, reason: str
+) -> str:
+    """An officer outside the person's team asks to read them, saying why (the reason is
+    sealed with the person's key); a lead must approve. Returns the request's id."""
+    from civwatch.protection import audit
+    from civwatch.protection.crypto_fields import person_key, seal_value
+    from civwatch.protection.desk import desk_key
+
+    if not reason or not reason.strip():
+        raise RejectedInputError(_("Say why you need to read this person's record."))
+    with ws.sessions() as session, session.begin():
+        authorise(session, principal, Permission.PROTECTION_WRITE)
+        person = session.get(ProtectionPerson, person_id)
+        if person is None or person.deleted_at is not None:
+            raise person_missing(person_id)
+        data_key = person_key(session, desk_key(ws, session), person_id)
+        grant_id = new_id("grant")
+        session.add(
+            ProtectionAccessGrant(
+                id=grant_id,
+                person_id=person_id,
+                user_id=principal.user_id,
+                reason=seal_value(data_key, reason.strip(), record=grant_id, field="reason"),
+                requested_at=utcnow(),
+            )
+        )
+        session.flush()
+        audit.record_change(
+            session, principal, "access-request", person_id=person_id, fields=["access"]
+        )
+    return grant_id
+
+
+def approve_emergency_access(
+    ws: Workspace, principal: Principal, grant_id: str, *, hours: int = EMERGENCY_ACCESS_HOURS
+) -> dict[str, Any]:
+    """A protection lead (never the one who asked) approves an emergency access for
+    ``hours``; it ends by itself then."""
+    from civwatch.protection import audit
+
+    if not 1 <= hours <= 72:
+        raise RejectedInputError(_("Emergency access lasts between 1 and 72 hours."))
+    with ws.sessions() as session, session.begin():
+        authorise(session, principal, Permission.PROTECTION_LEAD)
+        grant = session.get(ProtectionAccessGrant, grant_id)
+        if grant is None:
+            raise RecordNotFoundError(_("No access request %(id)s.", id=repr(grant_id)))
+        if grant.user_id == principal.user_id:
+            raise PermissionDeniedError(
+                _("Another protection lead must approve your own request for access.")
+            )
+        if grant.approved_at is not None or grant.revoked_at is not None:
+            raise ConflictError(_("This request for access has been decided already."))
+        now = utcnow()
+        grant.approved_by = principal.user_id
+        grant.approved_at = now
+        grant.expires_at = expiry(now, hours)
+        audit.record_change(
+            session, principal, "access-approve", person_id=grant.person_id, fields=["access"]
+        )
+        return {
+            "id": grant.id,
+            "person_id": grant.person_id,
+            "expires_at": grant.expires_at.isoformat(),
+        }
+
+
+def revoke_emergency_access(ws: Workspace, principal: Principal, grant_id: str) -> None:
+    """A protection lead ends an emergency access (or refuses the request) now."""
+    from civwatch.protection import audit
+
+    with ws.sessions() as session, session.begin():
+        authorise(session, principal, Permission.PROTECTION_LEAD)
+        grant = session.get(ProtectionAccessGrant, grant_id)
+        if grant is None:
+            raise RecordNotFoundError(_("No access request %(id)s.", id=repr(grant_id)))
+        grant.revoked_at = utcnow()
+        audit.record_change(
+            session, principal, "access-revoke", person_id=grant.person_id, fields=["access"]
+        )

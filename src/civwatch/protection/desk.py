@@ -13,7 +13,6 @@ token of the protection roles; a lead unlocks it with the passphrase or key file
 from __future__ import annotations
 
 import hmac
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from civwatch.crypto.desk_key import (
     check_passphrase,
     create_key_file,
     derive,
+    new_salt,
     read_key_file,
 )
 from civwatch.crypto.envelope import DeskKey
@@ -52,7 +52,6 @@ KDF_PASSPHRASE = "argon2id"  # noqa: S105 (the derivation, not a secret)
 KDF_KEY_FILE = "key-file"
 #: The wrapping owner of the desk's age identity (requests for help are sealed to it).
 AGE_OWNER = "desk-age"
-SALT_BYTES = 16
 
 
 @dataclass(frozen=True)
@@ -151,28 +150,29 @@ def init_desk(
     """Set up the protection desk (a protection lead, once): its key from ``passphrase``
     or in the new ``key_file`` (else from the settings), its age identity for requests
     for help. The desk is unlocked and its key held in this process."""
-    if passphrase is None and key_file is None:
-        passphrase = _configured_passphrase(ws)
-        key_file = None if passphrase else ws.settings.protection_key_file
-    if (passphrase is None) == (key_file is None):
-        raise RejectedInputError(
-            _("Give the desk either a passphrase or a key file (one of them, not both)."),
-        )
     with ws.sessions() as session, session.begin():
         authorise(session, actor, Permission.PROTECTION_LEAD)
+        if passphrase is None and key_file is None:
+            passphrase = _configured_passphrase(ws)
+            key_file = None if passphrase else ws.settings.protection_key_file
+        if (passphrase is None) == (key_file is None):
+            raise RejectedInputError(
+                _("Give the desk either a passphrase or a key file (one of them, not both)."),
+            )
         if session.get(ProtectionDesk, DESK_ID) is not None:
             raise ConflictError(_("The protection desk is set up already."))
         salt: bytes | None = None
         params: dict[str, Any] | None = None
         if passphrase is not None:
             check_passphrase(passphrase)
-            salt = os.urandom(SALT_BYTES)
+            salt = new_salt()
             kdf = _kdf_params(ws)
             key = derive(passphrase, salt, kdf)
             params = kdf.to_json()
         else:
             assert key_file is not None
-            key = create_key_file(key_file)
+            # A key file made beforehand (a server's secrets mount) is used as it is.
+            key = read_key_file(key_file) if key_file.exists() else create_key_file(key_file)
         secret, public = age_packets.new_identity()
         desk = ProtectionDesk(
             id=DESK_ID,

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from civwatch.custody.models import LogTables, log_tables
 from civwatch.db import Base, JSONDocument, UTCDateTime, utcnow
 
 #: Length of every protection id column (a prefix and a random url-safe token).
@@ -334,6 +335,11 @@ class ProtectionHelpRequest(Base):
     state: Mapped[str] = mapped_column(String(16), index=True)
     person_id: Mapped[str | None] = mapped_column(ForeignKey(_PERSON), nullable=True)
     handled_by: Mapped[int | None] = mapped_column(ForeignKey(_USER), nullable=True)
+
+
+#: The protection audit log's own tables (``protection_audit_leaves``, ``_nodes``,
+#: ``_tree_heads``, ``_state``): a custody log of its own, beside the evidence one.
+PROTECTION_AUDIT_LOG: LogTables = log_tables("protection_audit")
 
 
 class ProtectionAuditEvent(Base):

@@ -26,7 +26,12 @@ from civwatch.db import is_sqlite, utcnow
 from civwatch.errors import RejectedInputError
 from civwatch.i18n import _
 from civwatch.protection import audit
-from civwatch.protection.access import authorise, readable_persons, require_person
+from civwatch.protection.access import (
+    authorise,
+    person_missing,
+    readable_persons,
+    require_person,
+)
 from civwatch.protection.crypto_fields import (
     new_wrapped_key,
     open_value,
@@ -155,6 +160,7 @@ def show_person(
     a lead; "not found" for anyone else. The read is recorded with the fields returned."""
     wanted = _checked_fields(fields)
     with ws.sessions() as session, session.begin():
+        authorise(session, principal, Permission.PROTECTION_READ)
         person = require_person(session, principal, person_id)
         key = desk_key(ws, session)
         values = _read_fields(session, person_id, person_key(session, key, person_id), wanted)
@@ -296,6 +302,18 @@ def duplicate_candidates(
             session, principal, person_id=person_id, case_id=None, fields=["duplicates"]
         )
         return found
+
+
+def person_history(ws: Workspace, principal: Principal, person_id: str) -> list[dict[str, Any]]:
+    """Who has read or changed the person ``person_id`` (also once deleted), which
+    fields, when: newest first (a protection lead). Looking is recorded too."""
+    with ws.sessions() as session, session.begin():
+        authorise(session, principal, Permission.PROTECTION_LEAD)
+        if session.get(ProtectionPerson, person_id) is None:
+            raise person_missing(person_id)
+        entries = audit.history(session, person_id=person_id)
+        audit.record_read(session, principal, person_id=person_id, case_id=None, fields=["audit"])
+        return entries
 
 
 def _shred_rows(session: Session, person_id: str) -> None:

@@ -35,6 +35,7 @@ from civwatch.web import (
     admin_pages,
     api,
     custody_pages,
+    help_pages,
     incident_lists,
     incident_pages,
     incidents_api,
@@ -43,6 +44,11 @@ from civwatch.web import (
     language,
     packages_api,
     pages,
+    protection_api,
+    protection_case_pages,
+    protection_desk_pages,
+    protection_idle,
+    protection_pages,
     public_api,
     public_incident_pages,
     public_pages,
@@ -179,6 +185,7 @@ ROUTERS = (
     publish_api.router,
     packages_api.router,
     public_api.router,
+    protection_api.router,
     pages.router,
     item_pages.router,
     incident_lists.router,  # before incident_pages: /incidents/map is not /incidents/{id}
@@ -188,6 +195,10 @@ ROUTERS = (
     public_pages.router,
     public_incident_pages.router,
     public_reports.router,
+    protection_pages.router,
+    protection_case_pages.router,
+    protection_desk_pages.router,
+    help_pages.router,
     language.router,
 )
 
@@ -243,6 +254,7 @@ def create_app(settings: Settings, *, secure_cookies: bool = True) -> FastAPI:
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
+        protection_idle.finish(request, response)
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
         if not request.url.path.startswith("/static/"):

@@ -7,8 +7,8 @@ Revises: 0006
 Create Date: 2026-12-06 02:11:33
 
 The four tables of the protection audit log itself (``protection_audit_leaves``,
-``_nodes``, ``_tree_heads``, ``_state``) are the custody engine's (``log_tables``) and are
-added here by the branch that builds them.
+``_nodes``, ``_tree_heads``, ``_state``) are the custody engine's (``log_tables``), made
+here as 0001 made the custody log's.
 """
 
 from __future__ import annotations
@@ -25,7 +25,60 @@ branch_labels = None
 depends_on = None
 
 
+_LOG = "protection_audit"
+
+
+def _create_log_tables() -> None:
+    """The protection audit log's own tables: those of the custody log's first schema,
+    under the prefix ``protection_audit`` (``custody.models.log_tables``)."""
+    op.create_table(
+        f"{_LOG}_leaves",
+        sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("entry", sa.LargeBinary(), nullable=False),
+        sa.Column("leaf_hash", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("appended_at_ms", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("idx", name=op.f(f"pk_{_LOG}_leaves")),
+    )
+    op.create_table(
+        f"{_LOG}_nodes",
+        sa.Column("position", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("hash", sa.LargeBinary(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("position", name=op.f(f"pk_{_LOG}_nodes")),
+    )
+    op.create_table(
+        f"{_LOG}_state",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("tree_size", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{_LOG}_state")),
+    )
+    op.create_table(
+        f"{_LOG}_tree_heads",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("tree_size", sa.BigInteger(), nullable=False),
+        sa.Column("root_hash", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("timestamp_ms", sa.BigInteger(), nullable=False),
+        sa.Column("signature", sa.LargeBinary(length=64), nullable=False),
+        sa.Column("public_key", sa.LargeBinary(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{_LOG}_tree_heads")),
+    )
+    with op.batch_alter_table(f"{_LOG}_tree_heads", schema=None) as batch_op:
+        batch_op.create_index(f"ix_{_LOG}_tree_heads_tree_size", ["tree_size"], unique=False)
+
+
+def _drop_log_tables() -> None:
+    with op.batch_alter_table(f"{_LOG}_tree_heads", schema=None) as batch_op:
+        batch_op.drop_index(f"ix_{_LOG}_tree_heads_tree_size")
+    for name in ("tree_heads", "state", "nodes", "leaves"):
+        op.drop_table(f"{_LOG}_{name}")
+
+
 def upgrade() -> None:
+    _create_log_tables()
     op.create_table(
         "protection_audit_event",
         sa.Column("leaf_idx", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -611,3 +664,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_protection_audit_event_case_id"))
 
     op.drop_table("protection_audit_event")
+    _drop_log_tables()

@@ -1,0 +1,322 @@
+"""The one place the web layer calls the protection desk's services.
+
+Pages and API share these calls, so both keep the same rules: the services decide need to
+know ("not found" for a record out of reach), refuse while the desk is locked (423) and
+record every read. What is done here is only the web's part: reading a form's plain values
+into the services' inputs, and gathering what one page shows from several services (a
+person's page shows the person, their assessments, cases and consents).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from civwatch.accounts.credentials import confirm_password
+from civwatch.accounts.principal import Principal
+from civwatch.errors import RecordNotFoundError, RejectedInputError
+from civwatch.i18n import _
+from civwatch.protection import access, checkins, consent, help_requests, persons, referrals, risk
+from civwatch.protection import audit as desk_audit
+from civwatch.protection import cases as case_service
+from civwatch.protection import dashboard as dashboard_service
+from civwatch.protection import desk as desk_service
+from civwatch.protection import partners as partner_service
+from civwatch.protection.help_limits import AddressLimiter
+from civwatch.protection.person_input import PersonInput, person_input
+from civwatch.protection.vocabulary import CASE_STATES, label
+from civwatch.workspace import Workspace
+
+#: What an id in a path may look like (a prefix and url-safe random characters): anything
+#: else is "not found" before a service is asked.
+_ID = re.compile(r"^[a-z]{1,6}_[A-Za-z0-9_-]{8,40}$")
+KYIV = ZoneInfo("Europe/Kyiv")
+
+
+def check_id(value: str) -> str:
+    """``value`` if it has the shape of a desk id, else "not found" (as a missing id)."""
+    if not _ID.match(value):
+        raise RecordNotFoundError(_("No such record."))
+    return value
+
+
+def state_label(code: str) -> str:
+    """A case state's label in the reader's language."""
+    return label("case-state", code)
+
+
+# -- dashboard -------------------------------------------------------------------------------------
+def dashboard(ws: Workspace, who: Principal, now: datetime) -> dict[str, Any]:
+    """The officer's dashboard (see :mod:`civwatch.protection.dashboard`)."""
+    return dashboard_service.dashboard(ws, who, now)
+
+
+# -- persons ---------------------------------------------------------------------------------------
+def add_person(ws: Workspace, who: Principal, fields: dict[str, Any] | PersonInput) -> str:
+    """Register a person from the plain values of a form, or a JSON body's input."""
+    data = fields if isinstance(fields, PersonInput) else person_input(fields)
+    return persons.add_person(ws, who, data)
+
+
+def find(
+    ws: Workspace, who: Principal, *, name: str = "", phone: str = "", document: str = ""
+) -> list[dict[str, Any]]:
+    """The people matching, among those the caller may read: ids, with each one's first
+    name and risk level (the caller may read them; each read is recorded)."""
+    ids = persons.find_persons(
+        ws, who, name=name or None, phone=phone or None, document=document or None
+    )
+    found = []
+    for person_id in ids:
+        person = persons.show_person(ws, who, person_id, ["names"])
+        names = person.get("names") or []
+        found.append(
+            {
+                "id": person_id,
+                "name": names[0]["name"] if names else None,
+                "risk_level": person.get("risk_level"),
+            }
+        )
+    return found
+
+
+def show_person(ws: Workspace, who: Principal, person_id: str) -> dict[str, Any]:
+    """A person as their page shows them: their fields, risk assessments, cases and
+    consents (each read recorded by its service)."""
+    person = persons.show_person(ws, who, person_id)
+    person["assessments"] = risk.assessments(ws, who, person_id)
+    person["cases"] = person_cases(ws, who, person_id)
+    person["consents"] = consent.consents(ws, who, person_id)
+    return person
+
+
+def person_cases(ws: Workspace, who: Principal, person_id: str) -> list[dict[str, Any]]:
+    """The cases of the person the caller works on (ids, kinds, states). Adapter: the
+    services list a caller's own cases only (``my_cases``), so a lead outside a case's
+    team does not see it listed here (it is reached from the dashboard's alerts)."""
+    return [c for c in case_service.my_cases(ws, who) if c["person_id"] == person_id]
+
+
+def person_answer(person: dict[str, Any]) -> dict[str, Any]:
+    """A person as the API answers: the service's document as it is."""
+    return person
+
+
+def delete_person(ws: Workspace, who: Principal, person_id: str, reason: str) -> None:
+    """Delete a person for good (crypto-shredding; a lead)."""
+    persons.delete_person(ws, who, person_id, reason)
+
+
+# -- risk ------------------------------------------------------------------------------------------
+def add_risk(
+    ws: Workspace, who: Principal, person_id: str, fields: dict[str, Any]
+) -> dict[str, Any]:
+    """Record a risk assessment; its id and level."""
+    try:
+        data = risk.RiskInput.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors(include_input=False, include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"]) or "assessment"
+        raise RejectedInputError(
+            _(
+                "The assessment's %(field)s is not valid: %(problem)s.",
+                field=where,
+                problem=str(first["msg"]).removeprefix("Value error, ").rstrip("."),
+            )
+        ) from None
+    assessment_id = risk.add_assessment(ws, who, person_id, data)
+    return {"id": assessment_id, "level": risk.risk_level(data.likelihood, data.impact)}
+
+
+def assessments(ws: Workspace, who: Principal, person_id: str) -> list[dict[str, Any]]:
+    """A person's risk assessments, newest first."""
+    return risk.assessments(ws, who, person_id)
+
+
+# -- consent ---------------------------------------------------------------------------------------
+def record_consent(ws: Workspace, who: Principal, person_id: str, fields: dict[str, Any]) -> str:
+    """Record a consent given or revoked; its id."""
+    return consent.record_consent(
+        ws,
+        who,
+        person_id,
+        fields["purpose"],
+        given=bool(fields.get("given", True)),
+        how=fields.get("how") or "verbal",
+        partner_id=fields.get("partner_id"),
+        channel=fields.get("channel"),
+    )
+
+
+# -- cases -----------------------------------------------------------------------------------------
+def open_case(ws: Workspace, who: Principal, person_id: str, kind: str) -> str:
+    """Open a case; its id."""
+    return case_service.open_case(ws, who, person_id, kind)
+
+
+def show_case(ws: Workspace, who: Principal, case_id: str) -> dict[str, Any]:
+    """A case as its page shows it, with the moves its state allows now."""
+    case = case_service.show_case(ws, who, case_id)
+    suspended = [
+        t["from_state"] for t in case.get("transitions", []) if t["to_state"] == "suspended"
+    ]
+    moves = case_service.allowed_moves(
+        case["state"], suspended_from=suspended[-1] if suspended else None
+    )
+    order = list(CASE_STATES)
+    case["moves"] = sorted(moves, key=order.index)
+    return case
+
+
+def case_answer(case: dict[str, Any]) -> dict[str, Any]:
+    """A case as the API answers (the moves are the page's)."""
+    return {k: v for k, v in case.items() if k != "moves"}
+
+
+def transition(ws: Workspace, who: Principal, case_id: str, to_state: str, reason: str) -> None:
+    """Move a case to another state."""
+    case_service.transition(ws, who, case_id, to_state, reason or None)
+
+
+def assign(ws: Workspace, who: Principal, case_id: str, username: str, role: str) -> None:
+    """Add an officer to a case's team."""
+    case_service.assign(ws, who, case_id, username, role)
+
+
+def add_task(
+    ws: Workspace, who: Principal, case_id: str, kind: str, title: str, due: str | None
+) -> str:
+    """Add a task to a case (owned by the caller)."""
+    return case_service.add_task(ws, who, case_id, kind, title, owner=who.username, due=_day(due))
+
+
+def add_checkpoint(
+    ws: Workspace, who: Principal, case_id: str, place: str, expected_at: str | None
+) -> str:
+    """Add a checkpoint to a case's route; a time typed in a form is Kyiv time."""
+    return case_service.add_checkpoint(ws, who, case_id, place, _moment(expected_at))
+
+
+def checkin(
+    ws: Workspace,
+    who: Principal,
+    case_id: str,
+    place: str,
+    checkpoint_id: str | None,
+    note: str | None,
+) -> str:
+    """Record a check-in; its id."""
+    return checkins.record_checkin(ws, who, case_id, place, checkpoint_id, note)
+
+
+def refer(
+    ws: Workspace,
+    who: Principal,
+    case_id: str,
+    partner_id: str,
+    fields: Sequence[str],
+    password: str,
+    client: str | None = None,
+) -> dict[str, Any]:
+    """Refer a case to a partner (the password checked again); the referral's id."""
+    referral_id = referrals.refer(ws, who, case_id, partner_id, fields, password, client=client)
+    return {"id": referral_id}
+
+
+def _day(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise RejectedInputError(_("A date is written YYYY-MM-DD.")) from None
+
+
+def _moment(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise RejectedInputError(_("A time is written YYYY-MM-DD HH:MM.")) from None
+    return (at.replace(tzinfo=KYIV) if at.tzinfo is None else at).astimezone(UTC)
+
+
+# -- partners, audit, requests for help, the desk -------------------------------------------
+def partners(ws: Workspace, who: Any) -> list[dict[str, Any]]:
+    """The active partner organisations."""
+    return partner_service.list_partners(ws, who)
+
+
+def add_partner(
+    ws: Workspace, who: Principal, name: str, country: str, recipient: str, contact: str
+) -> str:
+    """Add a partner organisation (a lead)."""
+    return partner_service.add_partner(
+        ws, who, name, recipient, country=country or None, contact=contact or None
+    )
+
+
+def history(
+    ws: Workspace, who: Principal, *, person_id: str | None = None, case_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Who read or changed a person or a case, newest first (a lead; the record must
+    exist: "not found" otherwise)."""
+    with ws.sessions() as session:
+        if person_id is not None:
+            access.require_person(session, who, person_id)
+        if case_id is not None:
+            access.require_case(session, who, case_id)
+        return desk_audit.history(session, person_id=person_id, case_id=case_id)
+
+
+def send_help_request(
+    ws: Workspace,
+    fields: dict[str, Any],
+    language: str,
+    client: str | None,
+    limiter: AddressLimiter,
+) -> str:
+    """Receive a request for help from the public form; its reference."""
+    try:
+        data = help_requests.HelpRequestInput.model_validate(fields)
+    except ValidationError:
+        raise RejectedInputError(
+            _("Some of what you wrote is too long: please shorten it and send it again.")
+        ) from None
+    return help_requests.submit_help_request(ws, data, language, client=client, limiter=limiter)
+
+
+def open_help_request(ws: Workspace, who: Principal, request_id: str) -> dict[str, Any]:
+    """A request for help, decrypted (the read is recorded)."""
+    return help_requests.open_help_request(ws, who, request_id)
+
+
+def convert_help_request(ws: Workspace, who: Principal, request_id: str) -> str:
+    """Register the person a request is about: a person named after its reference, whose
+    details the officer then completes from the request."""
+    opened = help_requests.open_help_request(ws, who, request_id)
+    person = person_input({"names": [{"name": opened["reference"], "kind": "known-as"}]})
+    return help_requests.convert_to_person(ws, who, request_id, person)
+
+
+def desk_state(ws: Workspace) -> dict[str, Any]:
+    """Whether the desk is set up and locked."""
+    return desk_service.desk_state(ws)
+
+
+def lock(ws: Workspace, who: Principal, password: str, client: str | None = None) -> None:
+    """Lock the desk, the caller's password given again (a stolen session alone cannot
+    lock everyone out)."""
+    confirm_password(ws, who.username, password, action="protection-lock", client=client)
+    desk_service.lock_desk(ws, who)
+
+
+def unlock(ws: Workspace, who: Principal, passphrase: str | None) -> None:
+    """Unlock the desk."""
+    desk_service.unlock_desk(ws, who, passphrase)

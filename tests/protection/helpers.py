@@ -1,0 +1,74 @@
+"""What the protection tests share: a person filled with marker strings, and a scan of
+every file under a data folder for text in UTF-8 and UTF-16."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from civwatch.protection.person_input import PersonInput, person_input
+
+MARKER_NAME = "MARKERNAME-Ꙁ-7f3a"
+MARKER_NAME_CYR = "Маркерович"
+MARKER_PHONE = "+380 67 123 4567"
+MARKER_PHONE_E164 = "+380671234567"
+MARKER_DOC = "MARKERDOC77"
+MARKER_ADDRESS = "MARKERADDR Хрещатик 99"
+MARKER_NOTE = "MARKERNOTE seen at the checkpoint"
+MARKER_EMAIL = "markermail@example.org"
+#: Every marker, as typed and as stored.
+MARKERS = (
+    MARKER_NAME,
+    MARKER_NAME_CYR,
+    MARKER_PHONE,
+    MARKER_PHONE_E164,
+    "671234567",
+    MARKER_DOC,
+    "MARKERADDR",
+    "Хрещатик",
+    "MARKERNOTE",
+    "markermail",
+)
+
+
+def marker_person() -> PersonInput:
+    """A person whose every field holds a marker string."""
+    return person_input(
+        {
+            "names": [
+                {"name": MARKER_NAME, "kind": "legal"},
+                {"name": f"Олександр {MARKER_NAME_CYR}", "kind": "known-as"},
+            ],
+            "birth": {"year": 1987},
+            "gender": "MARKERGENDER",
+            "citizenship": ["UA"],
+            "documents": [{"kind": "passport", "number": MARKER_DOC, "expiry": "2031-01-01"}],
+            "contacts": [
+                {"kind": "phone", "value": MARKER_PHONE},
+                {"kind": "email", "value": MARKER_EMAIL},
+            ],
+            "location": {"oblast": "MARKEROBLAST", "hromada": "MARKERHROMADA"},
+            "address": MARKER_ADDRESS,
+            "groups": ["journalist", "human-rights-defender"],
+            "minority": "MARKERMINORITY",
+            "languages": ["uk", "crh"],
+            "needs": {"codes": ["medical"], "note": "MARKERNEEDS insulin"},
+            "dependants": [{"name": "MARKERCHILD", "relation": "daughter"}],
+            "notes": MARKER_NOTE,
+        }
+    )
+
+
+def encodings(text: str) -> list[bytes]:
+    """``text`` as UTF-8 and as UTF-16 (both byte orders)."""
+    return [text.encode("utf-8"), text.encode("utf-16-le"), text.encode("utf-16-be")]
+
+
+def files_holding(folder: Path, needles: list[bytes]) -> list[str]:
+    """Every file under ``folder`` holding one of ``needles``: 'path: needle'."""
+    found = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        for needle in needles:
+            if needle in data:
+                found.append(f"{path.relative_to(folder)}: {needle!r}")
+    return found
