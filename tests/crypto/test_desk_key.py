@@ -76,6 +76,10 @@ def test_parameters_round_trip_through_json() -> None:
         KdfParams.from_json({"algorithm": "scrypt", "time_cost": 1, "memory_kib": 8,
                              "parallelism": 1})
     with pytest.raises(ValueError):
+        KdfParams.from_json({"time_cost": 1, "memory_kib": 1024})
+    with pytest.raises(ValueError):
+        KdfParams.from_json("[1, 2]")
+    with pytest.raises(ValueError):
         KdfParams(time_cost=0)
     with pytest.raises(ValueError):
         KdfParams(memory_kib=8, parallelism=2)

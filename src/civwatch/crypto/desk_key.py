@@ -72,11 +72,14 @@ class KdfParams:
         value: Any = json.loads(data) if isinstance(data, str) else data
         if not isinstance(value, Mapping) or value.get("algorithm", "argon2id") != "argon2id":
             raise ValueError("not argon2id parameters")
-        return cls(
-            time_cost=value["time_cost"],
-            memory_kib=value["memory_kib"],
-            parallelism=value["parallelism"],
-        )
+        try:
+            return cls(
+                time_cost=value["time_cost"],
+                memory_kib=value["memory_kib"],
+                parallelism=value["parallelism"],
+            )
+        except KeyError as missing:
+            raise ValueError(f"argon2id parameters lack {missing}") from None
 
 
 def new_salt() -> bytes:
