@@ -15,10 +15,15 @@ from collections.abc import Callable
 from typing import Final
 
 from civwatch.evidence import jobs as evidence_jobs
+from civwatch.protection import jobs as protection_jobs
 from civwatch.publish import sitrep
 
 #: Each domain's registration, in the order of the domains.
-DOMAINS: Final[tuple[Callable[[], None], ...]] = (evidence_jobs.register, sitrep.register)
+DOMAINS: Final[tuple[Callable[[], None], ...]] = (
+    evidence_jobs.register,
+    sitrep.register,
+    protection_jobs.register,
+)
 
 _loaded = False
 _lock = threading.Lock()

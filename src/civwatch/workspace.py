@@ -117,10 +117,6 @@ class Workspace:
             protection_heads=protection_heads,
         )
 
-    def heads_file(self, log: CustodyLog) -> HeadsFile:
-        """The file that keeps the signed heads of ``log`` (one of this workspace's logs)."""
-        return self.protection_heads if log.tables.name == PROTECTION_LOG else self.heads
-
     def show_head(self, head: TreeHead) -> TreeHead:
         """Keep ``head`` in its log's heads file before it is shown to anyone; returns it."""
         heads = self.protection_heads if head.log == PROTECTION_LOG else self.heads

@@ -184,9 +184,6 @@ def test_every_acting_command_with_every_role_follows_the_table(
     runner = CliRunner()
     wrong: list[str] = []
     for words in acting_commands():
-        # Fresh tokens for each command: locking the protection desk revokes the tokens
-        # of the protection roles.
-        tokens = {role: token_of(team, username) for role, username in users.items()}
         permission: Permission | None = None
         domain: list[Asked] = []
         for role in [None, *sorted(ALL_ROLES)]:
@@ -194,7 +191,9 @@ def test_every_acting_command_with_every_role_follows_the_table(
             declared.clear()
             values = {**walk, "role": role or "nobody"}
             args = [*words.split(), *(a.format(**values) for a in SAMPLES[words])]
-            env = {**cli_env, "CIVWATCH_TOKEN": tokens[role] if role else ""}
+            # A fresh token for each call: locking the protection desk revokes the tokens
+            # of the protection roles.
+            env = {**cli_env, "CIVWATCH_TOKEN": token_of(team, users[role]) if role else ""}
             result = runner.invoke(app, args, env=env)
             refused_at_the_door = isinstance(
                 result.exception, (PermissionDeniedError, NotAuthenticatedError)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from pydantic import SecretStr
 
 from civwatch.accounts import add_user
 from civwatch.accounts.principal import Principal
@@ -31,7 +32,7 @@ def settings(settings: Settings) -> Settings:
     """The shared test settings, with the desk's passphrase and cheap argon2id."""
     return settings.model_copy(
         update={
-            "protection_passphrase": PASSPHRASE,
+            "protection_passphrase": SecretStr(PASSPHRASE),
             "protection_kdf_memory_kib": 1024,
             "protection_kdf_time_cost": 1,
         }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from civwatch.protection.person_input import PersonInput, person_input
+from civwatch.workspace import Workspace
 
 MARKER_NAME = "MARKERNAME-Ꙁ-7f3a"
 MARKER_NAME_CYR = "Маркерович"
@@ -63,12 +64,26 @@ def encodings(text: str) -> list[bytes]:
     return [text.encode("utf-8"), text.encode("utf-16-le"), text.encode("utf-16-be")]
 
 
-def files_holding(folder: Path, needles: list[bytes]) -> list[str]:
-    """Every file under ``folder`` holding one of ``needles``: 'path: needle'."""
+def stored_files(ws: Workspace) -> list[Path]:
+    """Every file under the data folder, and the SQLite database with its WAL and shared
+    memory files wherever the settings put it (the tests keep it beside the folder)."""
+    files = sorted(p for p in ws.data_dir.rglob("*") if p.is_file())
+    database = ws.engine.url.database
+    if ws.engine.dialect.name == "sqlite" and database:
+        files += [
+            Path(database + suffix)
+            for suffix in ("", "-wal", "-shm", "-journal")
+            if Path(database + suffix).is_file()
+        ]
+    return files
+
+
+def files_holding(ws: Workspace, needles: list[bytes]) -> list[str]:
+    """Every stored file (:func:`stored_files`) holding one of ``needles``: 'path: needle'."""
     found = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in stored_files(ws):
         data = path.read_bytes()
         for needle in needles:
             if needle in data:
-                found.append(f"{path.relative_to(folder)}: {needle!r}")
+                found.append(f"{path.name}: {needle!r}")
     return found

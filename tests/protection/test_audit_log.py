@@ -6,24 +6,26 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import Table, delete, insert, select, text, update
 
 from civwatch.custody.merkle import node_at
 from civwatch.custody.models import log_tables
 from civwatch.errors import RejectedInputError
-from civwatch.integrity import verify_workspace
+from civwatch.integrity import protection_declarations, verify_workspace
 from civwatch.protection import audit
 from civwatch.protection.ids import new_id
+from civwatch.protection.models import ProtectionAuditEvent
 from civwatch.workspace import Workspace
 from tests.conftest import run_cli
 
 from .conftest import PrincipalOf
 
 LEAVES = log_tables("protection_audit").leaves
-EVENTS = "protection_audit_event"
+EVENT = cast(Table, ProtectionAuditEvent.__table__)
+EVENTS = EVENT.name
 MARKER_NAME = "MARKERNAME-Ꙁ-7f3a"
 MARKER_PHONE = "+380671234567"
 MARKER_DOC = "MARKERDOC77"
@@ -37,7 +39,7 @@ def _entries(ws: Workspace) -> list[bytes]:
 
 def _raw_events(ws: Workspace) -> list[dict[str, Any]]:
     with ws.engine.connect() as conn:
-        rows = conn.execute(text(f"SELECT * FROM {EVENTS} ORDER BY leaf_idx"))
+        rows = conn.execute(select(EVENT).order_by(EVENT.c.leaf_idx))
         return [dict(row._mapping) for row in rows]
 
 
@@ -189,6 +191,18 @@ def test_a_workspace_with_protection_entries_verifies_clean(
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_every_act_of_the_protection_log_is_checked(desk_log: Desk) -> None:
+    acts = {json.loads(e)["act"] for e in _entries(desk_log.ws)}
+    assert acts - protection_declarations().known_acts() == set()
+    assert acts == {
+        "protection-read",
+        "protection-change",
+        "protection-access",
+        "person-delete",
+        "desk-lock",
+    }
+
+
 def _named(problems: list[Any], table: str, row: object = None) -> list[Any]:
     return [p for p in problems if p.table == table and (row is None or p.row == str(row))]
 
@@ -201,11 +215,11 @@ def test_an_edited_event_row_is_named(desk_log: Desk, cli_env: dict[str, str]) -
         officer2 = session.scalar(text("SELECT id FROM user_account WHERE username = 'officer2'"))
     _attack(
         ws,
-        text(f"UPDATE {EVENTS} SET actor_id = :who WHERE leaf_idx = 4").bindparams(who=officer2),
-        text(f"UPDATE {EVENTS} SET fields = :f WHERE leaf_idx = 2").bindparams(f='["names"]'),
-        text(
-            f"UPDATE {EVENTS} SET person_id = :p, act = 'person-add' WHERE leaf_idx = 3"
-        ).bindparams(p=desk_log.other),
+        update(EVENT).where(EVENT.c.leaf_idx == 4).values(actor_id=officer2),
+        update(EVENT).where(EVENT.c.leaf_idx == 2).values(fields=["names"]),
+        update(EVENT)
+        .where(EVENT.c.leaf_idx == 3)
+        .values(person_id=desk_log.other, act="person-add"),
     )
     problems = problems_of(ws)
     assert "actor" in " ".join(p.message for p in _named(problems, EVENTS, 4))
@@ -220,17 +234,19 @@ def test_an_edited_event_row_is_named(desk_log: Desk, cli_env: dict[str, str]) -
 
 def test_a_deleted_event_row_is_named(desk_log: Desk) -> None:
     ws = desk_log.ws
-    _attack(ws, text(f"DELETE FROM {EVENTS} WHERE leaf_idx = 2"))
-    found = _named(problems_of(ws), EVENTS)
+    _attack(ws, delete(EVENT).where(EVENT.c.leaf_idx == 2))
+    problems = problems_of(ws)
+    found = _named(problems, EVENTS)
     assert [p.leaf for p in found] == [2] and "missing" in found[0].message
+    # Worker processes check the protection log as the single process does.
+    shared = verify_workspace(ws, rehash=False, processes=2)
+    assert sorted(map(str, shared)) == sorted(map(str, problems))
 
 
 def test_an_event_row_added_from_outside_is_named(desk_log: Desk) -> None:
     ws = desk_log.ws
     row = {**_raw_events(ws)[2], "leaf_idx": 40, "person_id": desk_log.other}
-    columns = ", ".join(row)
-    values = ", ".join(f":{name}" for name in row)
-    _attack(ws, text(f"INSERT INTO {EVENTS} ({columns}) VALUES ({values})").bindparams(**row))
+    _attack(ws, insert(EVENT).values(**row))
     found = _named(problems_of(ws), EVENTS, 40)
     assert found and "beyond the end of the log" in found[0].message
 
@@ -275,7 +291,7 @@ def test_the_protection_log_cut_back_is_found_against_its_heads_file(desk_log: D
         delete(tables.heads),
         delete(tables.nodes).where(tables.nodes.c.position.in_(doomed)),
         update(tables.state).values(tree_size=keep),
-        text(f"DELETE FROM {EVENTS} WHERE leaf_idx >= {keep}"),
+        delete(EVENT).where(EVENT.c.leaf_idx >= keep),
     )
     log = [p.message for p in _named(problems_of(ws), "protection audit log")]
     assert any("size 8" in m and "cut back" in m for m in log), log

@@ -10,6 +10,7 @@ import pytest
 from civwatch.errors import (
     ConflictError,
     ConsentMissingError,
+    NotFoundError,
     PermissionDeniedError,
     RecordNotFoundError,
 )
@@ -124,8 +125,8 @@ def test_a_case_moves_through_its_states_with_every_move_recorded(
         ("in-progress", "completed"),
     ]
     assert doc["transitions"][1]["reason"] == "reason assessment"
-    changes = [h for h in _history(desk, case_id=case_id) if h["act"] == "protection-change"]
-    assert len(changes) == 1 + 7  # opening and each move
+    changes = [h["act"] for h in _history(desk, case_id=case_id) if h["act"] != "protection-read"]
+    assert changes == ["case-transition"] * 7 + ["case-open"]  # newest first
 
 
 def test_a_case_needs_consent_to_case_handling_unless_a_lead_overrides(
@@ -135,7 +136,7 @@ def test_a_case_needs_consent_to_case_handling_unless_a_lead_overrides(
 
     officer, lead = principal("officer1"), principal("lead1")
     person_id = add_marked_person(desk, officer)
-    give_consent(desk, officer, person_id, "referral")  # another purpose is not enough
+    give_consent(desk, officer, person_id, "relief-grant")  # another purpose is not enough
     with pytest.raises(ConsentMissingError):
         open_case(desk, officer, person_id, "safe-exit")
     assert cases.my_cases(desk, officer) == []
@@ -151,9 +152,56 @@ def test_a_team_member_added_reaches_the_case(desk: Workspace, principal: Princi
         show_case(desk, officer2, case_id)
     cases.assign(desk, officer1, case_id, "officer2")
     assert show_case(desk, officer2, case_id)["id"] == case_id
-    with pytest.raises(RecordNotFoundError, match="protection officer"):
+    with pytest.raises(NotFoundError, match="protection officer"):
         cases.assign(desk, officer1, case_id, "admin")  # not a protection role
     task_id = cases.add_task(desk, officer2, case_id, "visa", "visa appointment", owner="officer1")
     cases.complete_task(desk, officer1, task_id)
     (task,) = show_case(desk, officer1, case_id)["tasks"]
     assert task["title"] == "visa appointment" and task["owner"] == "officer1" and task["done_at"]
+
+
+def test_what_a_case_holds_is_never_on_disk_in_plaintext_nor_in_logs(
+    desk: Workspace, principal: PrincipalOf, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.protection.case_helpers import MARK_NOTE, MARK_PLACE, files_holding
+
+    officer = principal("officer1")
+    person_id = add_marked_person(desk, officer)
+    give_consent(desk, officer, person_id, "case-handling")
+    summary, reason, title = "MARKERSUMMARY-Ґ-1", "MARKERREASON-Є-2", "MARKERTASK-Ї-3"
+    with caplog.at_level("DEBUG"):
+        case_id = open_case(desk, officer, person_id, "relocation", summary=summary)
+        transition(desk, officer, case_id, "assessment", reason=reason)
+        cases.add_task(desk, officer, case_id, "documents", title)
+        when = datetime.now(UTC) - timedelta(hours=5)
+        cases.add_checkpoint(desk, officer, case_id, MARK_PLACE, when)
+        checkins.record_checkin(desk, officer, case_id, MARK_PLACE, note=MARK_NOTE)
+        checkins.raise_overdue_alerts(desk)
+        doc = show_case(desk, officer, case_id)
+    assert doc["summary"] == summary and doc["tasks"][0]["title"] == title
+    assert doc["transitions"][1]["reason"] == reason
+    markers = (MARK_NAME, summary, reason, title, MARK_PLACE, MARK_NOTE)
+    assert files_holding(desk.settings.data_dir, *markers) == []
+    assert not any(m in caplog.text for m in markers)
+
+
+def test_a_locked_desk_refuses_every_read_of_a_case(
+    desk: Workspace, principal: PrincipalOf
+) -> None:
+    from civwatch.errors import DeskLockedError
+    from civwatch.protection.dashboard import dashboard
+    from civwatch.protection.desk import lock_desk
+
+    officer = principal("officer1")
+    person_id, case_id = open_marked_case(desk, officer)
+    lock_desk(desk, principal("lead1"))
+    for attempt in (
+        lambda: show_case(desk, officer, case_id),
+        lambda: risk.assessments(desk, officer, person_id),
+        lambda: checkins.record_checkin(desk, officer, case_id, "Chop"),
+        lambda: transition(desk, officer, case_id, "assessment"),
+    ):
+        with pytest.raises(DeskLockedError):
+            attempt()
+    board = dashboard(desk, officer, datetime.now(UTC))
+    assert board["cases"]["items"][0]["person_name"] is None  # the rest of the board stands

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import SecretStr
 
 from civwatch import extensions
 from civwatch.errors import RecordNotFoundError, RejectedInputError
@@ -108,6 +109,31 @@ def test_the_notification_names_cases_only(desk: Workspace, principal: Principal
     assert MARK_PLACE not in body and MARK_NAME not in body
     # Without a sender and without SMTP configured, nothing is sent and nothing fails.
     assert checkins.notify(desk, [case_id]) is False
+
+    def down(subject: str, body: str) -> None:
+        raise ConnectionRefusedError(subject)
+
+    assert checkins.notify(desk, [case_id], send=down) is False  # a mail server down
+
+
+def test_the_mail_goes_through_the_configured_smtp_server(
+    desk: Workspace, principal: PrincipalOf
+) -> None:
+    ws = Workspace.open(
+        desk.settings.model_copy(
+            update={
+                "smtp_url": SecretStr("smtp://127.0.0.1:9"),
+                "protection_alert_to": "desk@example.org",
+            }
+        )
+    )
+    try:
+        sender = checkins.smtp_sender(ws)
+        assert sender is not None  # configured: a real sender (nothing listens on port 9)
+        assert checkins.notify(ws, ["case_x"], send=None) is False
+    finally:
+        ws.close()
+    assert checkins.smtp_sender(desk) is None
 
 
 def test_the_route_watch_runs_through_the_real_queue(

@@ -4,6 +4,7 @@ a locked desk answers no read, locking ends every protection session and token."
 from __future__ import annotations
 
 import pytest
+from pydantic import SecretStr
 
 from civwatch.accounts.browser_sessions import resolve_session, start_session
 from civwatch.accounts.tokens import create_token, resolve_token
@@ -67,7 +68,7 @@ def test_a_process_configured_with_a_wrong_passphrase_opens_nothing(
     person_id = add_person(desk, principal("officer1"), marker_person())
     forget_key(desk)
     desk.settings = desk.settings.model_copy(
-        update={"protection_passphrase": "not the desk passphrase at all"}
+        update={"protection_passphrase": SecretStr("not the desk passphrase at all")}
     )
     with pytest.raises(DeskKeyMismatchError):
         show_person(desk, principal("officer1"), person_id)

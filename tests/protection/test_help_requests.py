@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from civwatch.errors import DeskLockedError, TooManyAttemptsError
+from civwatch.errors import ConflictError, DeskLockedError, TooManyAttemptsError
 from civwatch.protection.desk import lock_desk, unlock_desk
 from civwatch.protection.help_limits import AddressLimiter
 from civwatch.protection.help_requests import (
@@ -25,17 +25,19 @@ ABOUT = f"Я {MARK_NAME}, журналістка, мене шукають. Те�
 
 
 def test_a_request_sent_while_the_desk_is_locked_is_kept_only_as_ciphertext(
-    desk: Workspace, principal: PrincipalOf
+    desk: Workspace, principal: PrincipalOf, caplog: pytest.LogCaptureFixture
 ) -> None:
     lead = principal("lead1")
     lock_desk(desk, lead)
-    reference = submit_help_request(
-        desk,
-        HelpRequestInput(about=ABOUT, needs="виїзд", contact=MARK_PHONE),
-        "uk",
-        client=ADDRESS,
-        limiter=AddressLimiter(),
-    )
+    with caplog.at_level("DEBUG"):
+        reference = submit_help_request(
+            desk,
+            HelpRequestInput(about=ABOUT, needs="виїзд", contact=MARK_PHONE),
+            "uk",
+            client=ADDRESS,
+            limiter=AddressLimiter(),
+        )
+    assert not any(t in caplog.text for t in (MARK_NAME, MARK_PHONE, ADDRESS))
     desk.engine.dispose()  # every connection closed: what is on disk is all there is
     found = files_holding(desk.settings.data_dir, MARK_NAME, MARK_PHONE, ADDRESS, "журналістка")
     assert found == []
@@ -85,3 +87,5 @@ def test_a_request_becomes_a_registered_person(desk: Workspace, principal: Princ
     person_id = convert_to_person(desk, officer, request_id, person)
     (row,) = list_help_requests(desk, officer, states=("converted",))
     assert row["person_id"] == person_id
+    with pytest.raises(ConflictError, match="already registered"):
+        convert_to_person(desk, principal("officer2"), request_id, person)

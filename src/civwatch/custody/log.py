@@ -128,7 +128,8 @@ class CustodyLog:
 
     Every method takes the caller's session; none commits. Writers call :meth:`lock` (or
     :meth:`append`, which calls it) so that concurrent appenders take turns. Two logs take
-    turns separately: each has its own state row.
+    turns separately: each has its own state row. A transaction that writes to two logs
+    locks the evidence custody log first, so that two such transactions cannot deadlock.
     """
 
     def __init__(

@@ -106,13 +106,18 @@ CASE_FIELDS: Final = (
 )
 
 
-def sealed_text(key: bytes, text: str | None, *, record: str, field: str) -> bytes | None:
-    """``text`` (stripped, at most :data:`MAX_TEXT` characters) sealed for ``record`` and
-    ``field`` with the person's ``key``; None when empty."""
+def checked_text(text: str | None) -> str | None:
+    """``text`` stripped (None when empty), refused over :data:`MAX_TEXT` characters."""
     value = (text or "").strip()
     if len(value) > MAX_TEXT:
         raise RejectedInputError(_("A text is at most %(limit)s characters.", limit=MAX_TEXT))
-    return seal_value(key, value or None, record=record, field=field)
+    return value or None
+
+
+def sealed_text(key: bytes, text: str | None, *, record: str, field: str) -> bytes | None:
+    """``text`` (:func:`checked_text`) sealed for ``record`` and ``field`` with the
+    person's ``key``; None when empty."""
+    return seal_value(key, checked_text(text), record=record, field=field)
 
 
 def opened_text(key: bytes, value: bytes | None, *, record: str, field: str) -> str | None:
@@ -422,7 +427,9 @@ def case_json(session: Session, case: ProtectionCase, key: bytes) -> dict[str, A
     referrals, alerts (sealed values opened with the person's ``key``)."""
     cid = case.id
     members = session.scalars(
-        select(ProtectionCaseMember).where(ProtectionCaseMember.case_id == cid)
+        select(ProtectionCaseMember)
+        .where(ProtectionCaseMember.case_id == cid)
+        .order_by(ProtectionCaseMember.added_at, ProtectionCaseMember.user_id)
     ).all()
     moves = session.scalars(
         select(ProtectionCaseTransition)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from civwatch.accounts.permissions import Permission, allows
 from civwatch.accounts.principal import Principal
 from civwatch.db import utcnow
-from civwatch.errors import RecordNotFoundError, RejectedInputError
+from civwatch.errors import CivwatchError, RecordNotFoundError, RejectedInputError
 from civwatch.i18n import _, ngettext
 from civwatch.protection import access, audit
 from civwatch.protection.cases import FINAL_STATES, sealed_text
@@ -68,7 +68,6 @@ def overdue_points(
         for p in sorted(points, key=lambda p: p.position)
         if p.expected_at is not None
         and p.expected_at + grace < now
-        and p.id not in reached
         and (furthest is None or p.position > furthest)
     ]
 
@@ -179,14 +178,17 @@ def raise_overdue_alerts(
     at = now or utcnow()
     raised: list[tuple[str, str]] = []
     with ws.sessions() as session, session.begin():
-        known = set(
-            session.execute(
+        due = overdue(session, at)
+        known = {
+            (case_id, point_id)
+            for case_id, point_id in session.execute(
                 select(ProtectionAlert.case_id, ProtectionAlert.checkpoint_id).where(
-                    ProtectionAlert.kind == CHECKIN_OVERDUE
+                    ProtectionAlert.kind == CHECKIN_OVERDUE,
+                    ProtectionAlert.case_id.in_({case_id for case_id, _point in due}),
                 )
-            ).tuples()
-        )
-        for case_id, point_id in overdue(session, at):
+            )
+        }
+        for case_id, point_id in due:
             if (case_id, point_id) in known:
                 continue
             alert_id = new_id("al")
@@ -218,7 +220,7 @@ def notify(ws: Workspace, case_ids: Sequence[str], *, send: Sender | None = None
         return False
     cases = ", ".join(sorted(set(case_ids)))
     subject = ngettext(
-        "civwatch: a check-in is overdue",
+        "civwatch: %(num)s check-in is overdue",
         "civwatch: %(num)s check-ins are overdue",
         len(case_ids),
     )
@@ -229,7 +231,8 @@ def notify(ws: Workspace, case_ids: Sequence[str], *, send: Sender | None = None
     )
     try:
         sender(str(subject), str(body))
-    except OSError:
+    except (OSError, CivwatchError):
+        # The alerts are on the dashboard already; a mail server down must not hide them.
         log.warning("the overdue check-in e-mail could not be sent", exc_info=True)
         return False
     return True

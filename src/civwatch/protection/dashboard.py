@@ -11,15 +11,22 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
 from civwatch.errors import CivwatchError
 from civwatch.protection import access, audit
 from civwatch.protection.checkins import alerts_in
-from civwatch.protection.keys import person_key_for, person_values
-from civwatch.protection.models import ProtectionCase, ProtectionCaseMember, ProtectionHelpRequest
-from civwatch.protection.risk import due_person_ids
+from civwatch.protection.crypto_fields import open_value, person_key
+from civwatch.protection.desk import desk_key
+from civwatch.protection.models import (
+    ProtectionCase,
+    ProtectionCaseMember,
+    ProtectionHelpRequest,
+    ProtectionPersonField,
+)
+from civwatch.protection.risk import reviews_due_in
 from civwatch.workspace import Workspace
 
 #: How many ids of each list the dashboard gives (counts are whole).
@@ -37,6 +44,36 @@ def _display_name(names: Any) -> str | None:
     return str(first.get("name")) if isinstance(first, dict) and first.get("name") else None
 
 
+def _names(
+    ws: Workspace, session: Session, principal: Principal, person_ids: list[str]
+) -> dict[str, str | None]:
+    """The display names of ``person_ids`` (the caller's own cases' people), each read
+    recorded; none while the desk is locked, none for a deleted person."""
+    wanted = list(dict.fromkeys(person_ids))
+    found: dict[str, str | None] = dict.fromkeys(wanted)
+    try:
+        desk = desk_key(ws, session)
+    except CivwatchError:  # locked or not set up: no names, the rest of the board stands
+        return found
+    sealed = dict(
+        session.execute(
+            select(ProtectionPersonField.person_id, ProtectionPersonField.value).where(
+                ProtectionPersonField.person_id.in_(wanted),
+                ProtectionPersonField.field == "names",
+            )
+        ).all()
+    )
+    for person_id in wanted:
+        try:
+            key = person_key(session, desk, person_id)
+        except CivwatchError:  # deleted meanwhile
+            continue
+        value = open_value(key, sealed.get(person_id), record=person_id, field="names")
+        found[person_id] = _display_name(value)
+        audit.record_read(session, principal, person_id=person_id, case_id=None, fields=("names",))
+    return found
+
+
 def dashboard(ws: Workspace, principal: Principal, now: datetime) -> dict[str, Any]:
     """What the caller should act on now (see the module's description)."""
     with ws.sessions() as session, session.begin():
@@ -50,20 +87,8 @@ def dashboard(ws: Workspace, principal: Principal, now: datetime) -> dict[str, A
             )
             .order_by(ProtectionCase.opened_at.desc(), ProtectionCase.id)
         ).all()
-        names: dict[str, str | None] = {}
-        for case, _role in rows[:SHOWN]:
-            if case.person_id in names:
-                continue
-            try:
-                key = person_key_for(ws, session, case.person_id)
-            except CivwatchError:  # locked desk or deleted person: no name, the rest stands
-                names[case.person_id] = None
-                continue
-            value = person_values(session, key, case.person_id, ["names"]).get("names")
-            names[case.person_id] = _display_name(value)
-            audit.record_read(
-                session, principal, person_id=case.person_id, case_id=None, fields=("names",)
-            )
+        shown = rows[:SHOWN]
+        names = _names(ws, session, principal, [case.person_id for case, _role in shown])
         cases = [
             {
                 "id": case.id,
@@ -73,13 +98,12 @@ def dashboard(ws: Workspace, principal: Principal, now: datetime) -> dict[str, A
                 "state": case.state,
                 "role": role,
             }
-            for case, role in rows[:SHOWN]
+            for case, role in shown
         ]
         alerts = alerts_in(session, principal)
         due = [
             {"person_id": pid, "risk_level": level, "next_review": review.isoformat()}
-            for pid, level, review in due_person_ids(session, now.date())
-            if access.can_read_person(session, principal, pid)
+            for pid, level, review in reviews_due_in(session, principal, now.date())
         ]
         new_requests = session.execute(
             select(ProtectionHelpRequest.id, ProtectionHelpRequest.reference)

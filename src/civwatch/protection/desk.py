@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from civwatch.accounts.credentials import end_sign_ins_of_roles
 from civwatch.accounts.permissions import PROTECTION_ROLES, Permission
 from civwatch.accounts.principal import Principal
-from civwatch.crypto import age_packets
+from civwatch.crypto.age_packets import new_identity
 from civwatch.crypto.desk_key import (
     KdfParams,
     check_passphrase,
@@ -50,8 +50,9 @@ from civwatch.workspace import Workspace
 DESK_ID = 1
 KDF_PASSPHRASE = "argon2id"  # noqa: S105 (the derivation, not a secret)
 KDF_KEY_FILE = "key-file"
-#: The wrapping owner of the desk's age identity (requests for help are sealed to it).
-AGE_OWNER = "desk-age"
+#: Where the desk's age identity (requests for help are encrypted to it) is sealed.
+AGE_RECORD = "desk"
+AGE_FIELD = "age_identity"
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ def init_desk(
             assert key_file is not None
             # A key file made beforehand (a server's secrets mount) is used as it is.
             key = read_key_file(key_file) if key_file.exists() else create_key_file(key_file)
-        secret, public = age_packets.new_identity()
+        secret, public = new_identity()
         desk = ProtectionDesk(
             id=DESK_ID,
             kdf=KDF_PASSPHRASE if passphrase is not None else KDF_KEY_FILE,
@@ -181,7 +182,7 @@ def init_desk(
             kdf_params=params,
             key_verifier=key.verifier(),
             age_recipient=public,
-            age_identity=key.wrap(secret.encode("ascii"), owner=AGE_OWNER),
+            age_identity=key.seal_desk(secret.encode("ascii"), record=AGE_RECORD, field=AGE_FIELD),
             locked=False,
             lock_epoch=0,
             changed_at=utcnow(),
@@ -286,4 +287,5 @@ def age_identity(ws: Workspace, session: Session) -> str:
     """The desk's secret age identity, unwrapped with the desk key (needs the desk
     unlocked)."""
     desk = _desk(session)
-    return desk_key(ws, session).unwrap(desk.age_identity, owner=AGE_OWNER).decode("ascii")
+    key = desk_key(ws, session)
+    return key.open_desk(desk.age_identity, record=AGE_RECORD, field=AGE_FIELD).decode("ascii")

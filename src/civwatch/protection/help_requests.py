@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from civwatch.accounts.permissions import Permission
@@ -160,7 +160,7 @@ def open_help_request(ws: Workspace, principal: Principal, request_id: str) -> d
             principal,
             person_id=row.person_id,
             case_id=None,
-            fields=("help_request:" + row.id,),
+            fields=("help_request",),
         )
         return {
             "id": row.id,
@@ -177,32 +177,52 @@ def convert_to_person(
     ws: Workspace, principal: Principal, request_id: str, person: PersonInput
 ) -> str:
     """Register the person a request is about (from what the officer read in it) and
-    link the request to them. Returns the person's id."""
+    link the request to them. Returns the person's id. The request is claimed first, so
+    two officers converting it at once register the person once."""
     with ws.sessions() as session, session.begin():
         access.authorise(session, principal, Permission.PROTECTION_WRITE)
         row = session.get(ProtectionHelpRequest, request_id)
         if row is None:
             raise _missing(request_id)
-        if row.person_id is not None:
-            raise ConflictError(
-                _(
-                    "Request %(reference)s was already registered as a person.",
-                    reference=row.reference,
-                )
+        before, reference = row.state, row.reference
+        claimed = session.execute(
+            update(ProtectionHelpRequest)
+            .where(
+                ProtectionHelpRequest.id == request_id,
+                ProtectionHelpRequest.person_id.is_(None),
+                ProtectionHelpRequest.state != "converted",
             )
-    person_id = str(add_person(ws, principal, person))
+            .values(state="converted", handled_by=principal.user_id),
+            execution_options={"synchronize_session": False},
+        )
+        if getattr(claimed, "rowcount", 0) != 1:
+            raise ConflictError(
+                _("Request %(reference)s was already registered as a person.", reference=reference)
+            )
+    try:
+        person_id = str(add_person(ws, principal, person))
+    except BaseException:
+        with ws.sessions() as session, session.begin():
+            session.execute(
+                update(ProtectionHelpRequest)
+                .where(ProtectionHelpRequest.id == request_id)
+                .values(state=before),
+                execution_options={"synchronize_session": False},
+            )
+        raise
     with ws.sessions() as session, session.begin():
-        row = session.get(ProtectionHelpRequest, request_id)
-        assert row is not None
-        row.state = "converted"
-        row.person_id = person_id
-        row.handled_by = principal.user_id
+        session.execute(
+            update(ProtectionHelpRequest)
+            .where(ProtectionHelpRequest.id == request_id)
+            .values(person_id=person_id),
+            execution_options={"synchronize_session": False},
+        )
         audit.record_change(
             session,
             principal,
             "help-request-convert",
             person_id=person_id,
-            fields=("help_request:" + request_id,),
+            fields=("help_request",),
         )
     return person_id
 
@@ -216,6 +236,4 @@ def close_help_request(ws: Workspace, principal: Principal, request_id: str) -> 
             raise _missing(request_id)
         row.state = "closed"
         row.handled_by = principal.user_id
-        audit.record_change(
-            session, principal, "help-request-close", fields=("help_request:" + request_id,)
-        )
+        audit.record_change(session, principal, "help-request-close", fields=("help_request",))

@@ -15,6 +15,8 @@ import json
 from collections.abc import Sequence
 from typing import Any, Final
 
+from sqlalchemy.orm import Session
+
 from civwatch.accounts.credentials import confirm_password
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
@@ -135,7 +137,9 @@ def refer(
     return referral_id
 
 
-def _reach(session: Any, principal: Principal, referral_id: str) -> tuple[ProtectionReferral, str]:
+def _reach(
+    session: Session, principal: Principal, referral_id: str
+) -> tuple[ProtectionReferral, str]:
     referral = session.get(ProtectionReferral, referral_id)
     if referral is None:
         raise referral_missing(referral_id)

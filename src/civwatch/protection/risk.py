@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.permissions import Permission
@@ -23,9 +23,16 @@ from civwatch.db import utcnow
 from civwatch.errors import RejectedInputError
 from civwatch.i18n import _
 from civwatch.protection import access, audit
+from civwatch.protection.cases import checked_text
 from civwatch.protection.ids import new_id
 from civwatch.protection.keys import person_key_for
-from civwatch.protection.models import ProtectionPerson, ProtectionRiskAssessment
+from civwatch.protection.models import (
+    ProtectionAccessGrant,
+    ProtectionCase,
+    ProtectionCaseMember,
+    ProtectionPerson,
+    ProtectionRiskAssessment,
+)
 from civwatch.protection.vocabulary import check_code
 from civwatch.workspace import Workspace
 
@@ -60,7 +67,6 @@ REVIEW_AFTER: Final = {
     "medium": timedelta(days=90),
     "low": timedelta(days=180),
 }
-MAX_TEXT = 10_000
 #: The sealed parts of an assessment (one sealed JSON value, ``detail``).
 DETAIL_FIELDS: Final = ("threats", "sources", "indicators", "other")
 #: Every field of an assessment a reader is shown.
@@ -81,13 +87,6 @@ class RiskInput(BaseModel):
     other: str | None = None
 
 
-def _text(value: str | None) -> str | None:
-    text = (value or "").strip()
-    if len(text) > MAX_TEXT:
-        raise RejectedInputError(_("A text is at most %(limit)s characters.", limit=MAX_TEXT))
-    return text or None
-
-
 def add_assessment(ws: Workspace, principal: Principal, person_id: str, data: RiskInput) -> str:
     """Record a new risk assessment of a person the caller may read (never replacing an
     earlier one); the person's level and next review follow it. Returns its id."""
@@ -102,9 +101,9 @@ def add_assessment(ws: Workspace, principal: Principal, person_id: str, data: Ri
         )
     detail = {
         "threats": threats,
-        "sources": _text(data.sources),
-        "indicators": _text(data.indicators),
-        "other": _text(data.other),
+        "sources": checked_text(data.sources),
+        "indicators": checked_text(data.indicators),
+        "other": checked_text(data.other),
     }
     assessment_id = new_id("ra")
     with ws.sessions() as session, session.begin():
@@ -166,11 +165,30 @@ def assessments(ws: Workspace, principal: Principal, person_id: str) -> list[dic
     return found
 
 
-def due_person_ids(session: Session, today: date) -> list[tuple[str, str | None, date]]:
-    """Every person (not deleted) whose next review is due on ``today`` or overdue:
-    (id, level, next review), the most overdue first. No need-to-know filter: callers
-    filter with :mod:`civwatch.protection.access`."""
-    rows = session.execute(
+def _near(user_id: int) -> ColumnElement[bool]:
+    """People a user may be on the team of: registered by them, on a case of theirs, or
+    under an access grant of theirs (:mod:`civwatch.protection.access` decides)."""
+    on_case = (
+        select(ProtectionCase.person_id)
+        .join(ProtectionCaseMember, ProtectionCaseMember.case_id == ProtectionCase.id)
+        .where(ProtectionCaseMember.user_id == user_id)
+    )
+    granted = select(ProtectionAccessGrant.person_id).where(
+        ProtectionAccessGrant.user_id == user_id
+    )
+    return or_(
+        ProtectionPerson.created_by == user_id,
+        ProtectionPerson.id.in_(on_case),
+        ProtectionPerson.id.in_(granted),
+    )
+
+
+def reviews_due_in(
+    session: Session, principal: Principal, today: date
+) -> list[tuple[str, str | None, date]]:
+    """The people the caller may read whose review is due on ``today`` or overdue: (id,
+    level, next review), the most overdue first, in the caller's session."""
+    query = (
         select(ProtectionPerson.id, ProtectionPerson.risk_level, ProtectionPerson.next_review)
         .where(
             ProtectionPerson.next_review.is_not(None),
@@ -178,8 +196,15 @@ def due_person_ids(session: Session, today: date) -> list[tuple[str, str | None,
             ProtectionPerson.deleted_at.is_(None),
         )
         .order_by(ProtectionPerson.next_review, ProtectionPerson.id)
-    ).all()
-    return [(r[0], r[1], r[2]) for r in rows if r[2] is not None]
+    )
+    lead = access.is_lead(session, principal)
+    if not lead:
+        query = query.where(_near(principal.user_id))
+    return [
+        (r[0], r[1], r[2])
+        for r in session.execute(query).all()
+        if r[2] is not None and (lead or access.can_read_person(session, principal, r[0]))
+    ]
 
 
 def reviews_due(ws: Workspace, principal: Principal, today: date) -> list[dict[str, Any]]:
@@ -194,6 +219,5 @@ def reviews_due(ws: Workspace, principal: Principal, today: date) -> list[dict[s
                 "next_review": review.isoformat(),
                 "days_overdue": (today - review).days,
             }
-            for person_id, level, review in due_person_ids(session, today)
-            if access.can_read_person(session, principal, person_id)
+            for person_id, level, review in reviews_due_in(session, principal, today)
         ]
