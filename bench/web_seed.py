@@ -131,12 +131,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(settings: Settings, processes: int) -> Iterator[str]:
+def serve(
+    settings: Settings, processes: int, env: dict[str, str] | None = None
+) -> Iterator[str]:
     """``civwatch serve --processes N`` on the data folder (no job workers: the benches
-    measure answers); yields its base URL once it answers."""
+    measure answers), with the settings in ``env`` added (``CIVWATCH_...`` variables);
+    yields its base URL once it answers."""
     port = free_port()
+    extra = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith("CIVWATCH_")}
     env["CIVWATCH_DATA_DIR"] = str(settings.data_dir)
+    if settings.database_url:
+        env["CIVWATCH_DATABASE_URL"] = settings.database_url
+    env.update(extra)
     command = [
         *(sys.executable, "-m", "civwatch", "serve", "--port", str(port)),
         *("--processes", str(processes), "--workers", "0"),
