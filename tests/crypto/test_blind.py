@@ -82,6 +82,7 @@ def test_name_tokens_fold_case_apostrophes_hyphens_and_script_mixups() -> None:
     assert name_tokens("Анна-Марія") == {"анна", "anna", "марія", "mariia", "mariya"}
     assert name_tokens("МАР’ЯНА") == name_tokens("мар'яна")
     assert name_tokens("Олександр") == name_tokens("Oлександр")  # a Latin O typed
+    assert name_tokens("Olеksandr") == {"oleksandr"}  # a Cyrillic е typed
     assert name_tokens("Олекса́ндр") == name_tokens("Олександр")  # a stress mark
     assert name_tokens("O. Шевченко, 1990") == name_tokens("Шевченко")  # initials, digits
     assert name_tokens("Jean-Luc O'Neill") == {"jean", "luc", "oneill"}

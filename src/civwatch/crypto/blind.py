@@ -42,10 +42,12 @@ _APOSTROPHES = str.maketrans("", "", APOSTROPHES)
 _WORD = re.compile(r"[^\W\d_]+")
 
 #: Latin letters that look like Cyrillic ones, for a word typed with both scripts mixed
-#: ("Oлена" with a Latin O): folded into the Cyrillic letter.
-_LATIN_TO_CYRILLIC = str.maketrans(
-    "AaBEeKkMHOoPpCcTXxIiy", "АаВЕеКкМНОоРрСсТХхІіу"
-)
+#: ("Oлена" with a Latin O, "Olеksandr" with a Cyrillic е): the look-alikes are folded
+#: into the script most of the word's letters are in.
+_LATIN_LOOKALIKES = "AaBEeKkMHOoPpCcTXxIiy"
+_CYRILLIC_LOOKALIKES = "АаВЕеКкМНОоРрСсТХхІіу"
+_LATIN_TO_CYRILLIC = str.maketrans(_LATIN_LOOKALIKES, _CYRILLIC_LOOKALIKES)
+_CYRILLIC_TO_LATIN = str.maketrans(_CYRILLIC_LOOKALIKES, _LATIN_LOOKALIKES)
 
 #: Russian-style transliteration (as in Russian passports before 2013 and in common use),
 #: covering the Ukrainian letters too: the spelling a name often has in foreign papers.
@@ -97,6 +99,18 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def _one_script(word: str) -> str:
+    """``word`` with the letters that look alike in Latin and Cyrillic written in the
+    script most of its letters are in (a tie goes to Cyrillic)."""
+    cyrillic = sum(1 for c in word if _is_cyrillic(c))
+    latin = sum(1 for c in word if c.isascii())
+    if not cyrillic or not latin:
+        return word
+    if cyrillic >= latin:
+        return word.translate(_LATIN_TO_CYRILLIC)
+    return word.translate(_CYRILLIC_TO_LATIN)
+
+
 def _ukrainian_latin(word: str) -> str:
     latin = str(translitua.translit(word.translate(_TO_UKRAINIAN), translitua.UkrainianKMU))
     return "".join(c for c in latin.casefold() if "a" <= c <= "z")
@@ -113,9 +127,8 @@ def name_tokens(full_name: str) -> set[str]:
     letters (initials) are left out: they would match too many people."""
     tokens: set[str] = set()
     for word in _words(full_name):
+        word = _one_script(word)
         cyrillic = any(_is_cyrillic(c) for c in word)
-        if cyrillic:
-            word = word.translate(_LATIN_TO_CYRILLIC)
         word = word.casefold()
         if len(word) < 2:
             continue
