@@ -45,16 +45,17 @@ def _display_name(names: Any) -> str | None:
 
 
 def _names(
-    ws: Workspace, session: Session, principal: Principal, person_ids: list[str]
-) -> dict[str, str | None]:
-    """The display names of ``person_ids`` (the caller's own cases' people), each read
-    recorded; none while the desk is locked, none for a deleted person."""
+    ws: Workspace, session: Session, person_ids: list[str]
+) -> tuple[dict[str, str | None], list[str]]:
+    """The display names of ``person_ids`` (the caller's own cases' people), and the ids
+    of those whose name was opened (for the caller to record as read); none while the
+    desk is locked, none for a deleted person."""
     wanted = list(dict.fromkeys(person_ids))
     found: dict[str, str | None] = dict.fromkeys(wanted)
     try:
         desk = desk_key(ws, session)
     except CivwatchError:  # locked or not set up: no names, the rest of the board stands
-        return found
+        return found, []
     sealed = dict(
         session.execute(
             select(ProtectionPersonField.person_id, ProtectionPersonField.value).where(
@@ -72,8 +73,7 @@ def _names(
         value = open_value(key, sealed.get(person_id), record=person_id, field="names")
         found[person_id] = _display_name(value)
         shown.append(person_id)
-    audit.record_reads(session, principal, shown, ("names",))
-    return found
+    return found, shown
 
 
 def dashboard(ws: Workspace, principal: Principal, now: datetime) -> dict[str, Any]:
@@ -90,7 +90,7 @@ def dashboard(ws: Workspace, principal: Principal, now: datetime) -> dict[str, A
             .order_by(ProtectionCase.opened_at.desc(), ProtectionCase.id)
         ).all()
         shown = rows[:SHOWN]
-        names = _names(ws, session, principal, [case.person_id for case, _role in shown])
+        names, opened = _names(ws, session, [case.person_id for case, _role in shown])
         cases = [
             {
                 "id": case.id,
@@ -118,6 +118,9 @@ def dashboard(ws: Workspace, principal: Principal, now: datetime) -> dict[str, A
             .select_from(ProtectionHelpRequest)
             .where(ProtectionHelpRequest.state == "new")
         )
+        # Recorded last, in the same transaction: SQLite's write lock is held only for the
+        # append and the commit, not for the board's reads (10 officers at once queue less).
+        audit.record_reads(session, principal, opened, ("names",))
     return {
         "at": now.isoformat(),
         "cases": {"count": len(rows), "items": cases},
