@@ -110,3 +110,45 @@ def test_reviews_due_lists_the_overdue_ones_the_caller_may_read(
     assert len(reviews_due(desk, principal("lead1"), today + timedelta(days=31))) == 2
     with pytest.raises(RecordNotFoundError):
         add_assessment(desk, officer2, soon, RiskInput(threats=["torture"], likelihood=1, impact=1))
+
+
+def test_reviews_due_follow_emergency_access_while_it_lasts(
+    desk: Workspace, principal: PrincipalOf
+) -> None:
+    """An officer's emergency access shows the person's due review while it lasts; a
+    grant waiting for approval, expired or revoked shows nothing."""
+    from sqlalchemy import update
+
+    from civwatch.protection.access import (
+        approve_emergency_access,
+        request_emergency_access,
+        revoke_emergency_access,
+    )
+    from civwatch.protection.models import ProtectionAccessGrant
+
+    officer1, officer2, lead = principal("officer1"), principal("officer2"), principal("lead1")
+    today = datetime.now(UTC).date()
+    person = add_marked_person(desk, officer1)
+    add_assessment(
+        desk,
+        officer1,
+        person,
+        RiskInput(threats=["torture"], likelihood=4, impact=5, next_review=today),
+    )
+    later = today + timedelta(days=1)
+    grant = request_emergency_access(desk, officer2, person, "covering for officer1 tonight")
+    assert reviews_due(desk, officer2, later) == []
+    approve_emergency_access(desk, lead, grant, hours=2)
+    assert [d["person_id"] for d in reviews_due(desk, officer2, later)] == [person]
+    with desk.sessions() as session, session.begin():
+        session.execute(
+            update(ProtectionAccessGrant)
+            .where(ProtectionAccessGrant.id == grant)
+            .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
+        )
+    assert reviews_due(desk, officer2, later) == []
+    grant = request_emergency_access(desk, officer2, person, "again")
+    approve_emergency_access(desk, lead, grant, hours=2)
+    assert len(reviews_due(desk, officer2, later)) == 1
+    revoke_emergency_access(desk, lead, grant)
+    assert reviews_due(desk, officer2, later) == []

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.permissions import Permission, allows
@@ -115,26 +115,47 @@ def can_read_person(session: Session, principal: Principal, person_id: str) -> b
     return _on_team(session, principal.user_id, person_id, utcnow())
 
 
-def readable_persons(session: Session, principal: Principal, person_ids: list[str]) -> list[str]:
-    """Those of ``person_ids`` the caller may read, in the given order (one query per 500
-    ids, whatever their number: searches check many at once)."""
-    roles = principal.roles & roles_of(session, principal.user_id)
-    if not allows(roles, Permission.PROTECTION_READ) or not person_ids:
-        return []
-    lead = allows(roles, Permission.PROTECTION_LEAD)
-    now = utcnow()
-    uid = principal.user_id
+def within_reach(user_id: int, now: datetime) -> ColumnElement[bool]:
+    """A condition on ``protection_person`` rows: the people user ``user_id`` is on the
+    team of (registered them, is a member of one of their cases, or holds an approved
+    access grant that has not expired and was not revoked). Leads reach everyone: their
+    callers leave the condition out. Deleted people are excluded by the caller."""
     on_cases = (
         select(ProtectionCase.person_id)
         .join(ProtectionCaseMember, ProtectionCaseMember.case_id == ProtectionCase.id)
-        .where(ProtectionCaseMember.user_id == uid)
+        .where(ProtectionCaseMember.user_id == user_id)
     )
     granted = select(ProtectionAccessGrant.person_id).where(
-        ProtectionAccessGrant.user_id == uid,
+        ProtectionAccessGrant.user_id == user_id,
         ProtectionAccessGrant.approved_at.is_not(None),
         ProtectionAccessGrant.revoked_at.is_(None),
         ProtectionAccessGrant.expires_at > now,
     )
+    return or_(
+        ProtectionPerson.created_by == user_id,
+        ProtectionPerson.id.in_(on_cases),
+        ProtectionPerson.id.in_(granted),
+    )
+
+
+def reach_filter(session: Session, principal: Principal) -> ColumnElement[bool] | None:
+    """The condition limiting ``protection_person`` rows to those ``principal`` may read:
+    None for a protection lead (every record), :func:`within_reach` for an officer; raises
+    nothing, and gives a condition matching no one to a caller without protection.read."""
+    roles = principal.roles & roles_of(session, principal.user_id)
+    if not allows(roles, Permission.PROTECTION_READ):
+        return false()
+    if allows(roles, Permission.PROTECTION_LEAD):
+        return None
+    return within_reach(principal.user_id, utcnow())
+
+
+def readable_persons(session: Session, principal: Principal, person_ids: list[str]) -> list[str]:
+    """Those of ``person_ids`` the caller may read, in the given order (one query per 500
+    ids, whatever their number: searches check many at once)."""
+    if not person_ids:
+        return []
+    reach = reach_filter(session, principal)
     found: set[str] = set()
     unique = sorted(set(person_ids))
     for start in range(0, len(unique), 500):
@@ -142,14 +163,8 @@ def readable_persons(session: Session, principal: Principal, person_ids: list[st
             ProtectionPerson.id.in_(unique[start : start + 500]),
             ProtectionPerson.deleted_at.is_(None),
         )
-        if not lead:
-            query = query.where(
-                or_(
-                    ProtectionPerson.created_by == uid,
-                    ProtectionPerson.id.in_(on_cases),
-                    ProtectionPerson.id.in_(granted),
-                )
-            )
+        if reach is not None:
+            query = query.where(reach)
         found.update(session.scalars(query))
     return [p for p in person_ids if p in found]
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.permissions import Permission
@@ -27,9 +27,6 @@ from civwatch.protection.cases import checked_text
 from civwatch.protection.ids import new_id
 from civwatch.protection.keys import person_key_for
 from civwatch.protection.models import (
-    ProtectionAccessGrant,
-    ProtectionCase,
-    ProtectionCaseMember,
     ProtectionPerson,
     ProtectionRiskAssessment,
 )
@@ -165,24 +162,6 @@ def assessments(ws: Workspace, principal: Principal, person_id: str) -> list[dic
     return found
 
 
-def _near(user_id: int) -> ColumnElement[bool]:
-    """People a user may be on the team of: registered by them, on a case of theirs, or
-    under an access grant of theirs (:mod:`civwatch.protection.access` decides)."""
-    on_case = (
-        select(ProtectionCase.person_id)
-        .join(ProtectionCaseMember, ProtectionCaseMember.case_id == ProtectionCase.id)
-        .where(ProtectionCaseMember.user_id == user_id)
-    )
-    granted = select(ProtectionAccessGrant.person_id).where(
-        ProtectionAccessGrant.user_id == user_id
-    )
-    return or_(
-        ProtectionPerson.created_by == user_id,
-        ProtectionPerson.id.in_(on_case),
-        ProtectionPerson.id.in_(granted),
-    )
-
-
 def reviews_due_in(
     session: Session, principal: Principal, today: date
 ) -> list[tuple[str, str | None, date]]:
@@ -197,14 +176,10 @@ def reviews_due_in(
         )
         .order_by(ProtectionPerson.next_review, ProtectionPerson.id)
     )
-    lead = access.is_lead(session, principal)
-    if not lead:
-        query = query.where(_near(principal.user_id))
-    return [
-        (r[0], r[1], r[2])
-        for r in session.execute(query).all()
-        if r[2] is not None and (lead or access.can_read_person(session, principal, r[0]))
-    ]
+    reach = access.reach_filter(session, principal)
+    if reach is not None:
+        query = query.where(reach)
+    return [(r[0], r[1], r[2]) for r in session.execute(query).all() if r[2] is not None]
 
 
 def reviews_due(ws: Workspace, principal: Principal, today: date) -> list[dict[str, Any]]:
