@@ -357,8 +357,9 @@ def _shred_rows(session: Session, person_id: str) -> None:
 
 def delete_person(ws: Workspace, principal: Principal, person_id: str, reason: str) -> None:
     """Delete a person (a protection lead, with a reason): their data key is destroyed
-    and every value of theirs overwritten, so nothing of them decrypts again, from the
-    database, its WAL, a backup or an export (crypto-shredding). The reason is kept
+    and every value of theirs overwritten, so nothing of them decrypts again from the
+    database, its WAL, or an export or backup made afterwards (crypto-shredding; a backup
+    made before still holds the wrapped key, see docs/protection-crypto.md). The reason is kept
     sealed with the desk's records key."""
     if not reason or not reason.strip():
         raise RejectedInputError(_("Say why the person is deleted (--reason)."))
