@@ -33,15 +33,24 @@ DEMO_PERSON_NOTE = (
     "SYNTHETIC DEMO: вигадана людина для показу захисного столу, не реальна особа. "
     "An invented person to show the protection desk, not a real one."
 )
+DEMO_NEEDS_NOTE = "SYNTHETIC DEMO: закордонний паспорт прострочено"
 #: The demo partner's secret age identity (it opens the demo referral's packet).
 DEMO_PARTNER_IDENTITY_FILE = "demo-partner-identity.txt"
 #: The case's route: (place, hours from loading when the person is expected there).
-#: The first is checked in; the second is missed by more than the grace period.
+#: The person left late: the departure is checked in at loading, and the next checkpoint,
+#: expected earlier on the old timetable, is missed by more than the grace period.
 DEMO_ROUTE = (
-    ("SYNTHETIC DEMO: Київ, автовокзал «Демо-Центральний»", -6),
-    ("SYNTHETIC DEMO: Житомир, АЗС на виїзді (вигадана)", -3),
-    ("SYNTHETIC DEMO: Рівне, хостел «Демо»", 4),
-    ("SYNTHETIC DEMO: пункт пропуску «Демо-Кордон»", 10),
+    ("SYNTHETIC DEMO: Київ, автовокзал «Демо-Центральний»", -4),
+    ("SYNTHETIC DEMO: Житомир, АЗС на виїзді (вигадана)", -2.5),
+    ("SYNTHETIC DEMO: Рівне, хостел «Демо»", 3),
+    ("SYNTHETIC DEMO: пункт пропуску «Демо-Кордон»", 9),
+)
+#: The case's moves from intake, each with the reason the officer gives.
+DEMO_MOVES = (
+    ("assessment", "SYNTHETIC DEMO: людина погодилася на оцінювання ризику."),
+    ("plan", "SYNTHETIC DEMO: ризик критичний, готуємо виїзд."),
+    ("approved", "SYNTHETIC DEMO: маршрут і житло в партнера погоджено."),
+    ("in-progress", "SYNTHETIC DEMO: людина вирушила в дорогу."),
 )
 
 
@@ -117,9 +126,7 @@ def load_demo_desk(ws: Workspace, creds: dict[str, Any] | None) -> dict[str, Any
             how="verbal",
             channel="signal" if purpose == "contact" else None,
         )
-    consent.record_consent(
-        ws, officer, journalist, "referral", how="written", partner_id=partner
-    )
+    consent.record_consent(ws, officer, journalist, "referral", how="written", partner_id=partner)
     case = cases.open_case(
         ws,
         officer,
@@ -127,8 +134,8 @@ def load_demo_desk(ws: Workspace, creds: dict[str, Any] | None) -> dict[str, Any
         "safe-exit",
         summary="SYNTHETIC DEMO: вигаданий безпечний виїзд через Житомир і Рівне.",
     )
-    for state in ("assessment", "plan", "approved", "in-progress"):
-        cases.transition(ws, officer, case, state, reason="SYNTHETIC DEMO")
+    for state, reason in DEMO_MOVES:
+        cases.transition(ws, officer, case, state, reason=reason)
     cases.assign(ws, officer, case, lead.username, "member")
     now = utcnow()
     done = cases.add_task(
@@ -152,9 +159,9 @@ def load_demo_desk(ws: Workspace, creds: dict[str, Any] | None) -> dict[str, Any
         ws,
         officer,
         case,
-        DEMO_ROUTE[0][0],
+        "SYNTHETIC DEMO: на автовокзалі, сідає в автобус",
         checkpoint_id=points[0],
-        note="SYNTHETIC DEMO: на зв'язку в Signal, усе гаразд.",
+        note="SYNTHETIC DEMO: виїжджає на 4 години пізніше, ніж планували; на зв'язку в Signal.",
     )
     referrals.refer(ws, officer, case, partner, ["languages", "names", "needs"], officer_password)
     # The route watch runs every minute beside the server; run it now so the missed
@@ -227,5 +234,5 @@ def _person(
     if phone:
         values["contacts"] = [{"kind": "phone", "value": phone}]
     if needs:
-        values["needs"] = {"codes": needs, "note": "SYNTHETIC DEMO"}
+        values["needs"] = {"codes": needs, "note": DEMO_NEEDS_NOTE}
     return add_person(ws, officer, person_input(values))

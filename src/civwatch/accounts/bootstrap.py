@@ -1,7 +1,8 @@
 """The demo team: a first admin, an investigator, a verifier and a publisher, each with a
 password and an API token, and a protection lead and a protection officer (each with a
-second factor too) with the demo desk's passphrase (for the demo only; the first admin of a real data folder comes
-from ``civwatch init --admin NAME``, see :mod:`civwatch.accounts.local`)."""
+second factor too) with the demo desk's passphrase (for the demo only; the first admin of
+a real data folder comes from ``civwatch init --admin NAME``, see
+:mod:`civwatch.accounts.local`)."""
 
 from __future__ import annotations
 
@@ -44,8 +45,8 @@ DEMO_PROTECTION_TEAM = (
     (DEMO_PROTECTION_OFFICER, "Demo protection officer (for the demo only)", PROTECTION_OFFICER),
 )
 #: The demo desk's passphrase in the credentials file: synthetic, for the demo data only.
-DEMO_PASSPHRASE_KEY = "protection_passphrase"
-DEMO_PASSPHRASE_PREFIX = "synthetic-demo-only-"
+DEMO_PASSPHRASE_KEY = "protection_passphrase"  # noqa: S105 - a label, not a secret
+DEMO_PASSPHRASE_PREFIX = "synthetic-demo-only-"  # noqa: S105 - the random part follows
 DEMO_CREDENTIALS_FILE = "demo-credentials.txt"
 
 
