@@ -9,10 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 
+from civwatch.accounts.auth import authenticate
 from civwatch.config import Settings
 from civwatch.demo import DEMO_INCIDENTS, load_demo
+from civwatch.errors import CivwatchError
 from civwatch.incidents.service import list_incidents
 from civwatch.integrity import verify_workspace
 from civwatch.media.metadata_check import check_clean
@@ -148,6 +151,12 @@ def test_each_demo_account_has_a_token_shown_with_how_to_use_it(
         secret = creds[f"{role}_totp_secret"]
         assert f"{creds[role]} / {creds[role + '_password']}" in shown
         assert f"pyotp.TOTP('{secret}').now()" in shown
+        password = str(creds[role + "_password"])
+        with pytest.raises(CivwatchError):
+            authenticate(workspace, str(creds[role]), password, None, client=None)
+        code = pyotp.TOTP(str(secret)).now()
+        who = authenticate(workspace, str(creds[role]), password, code, client=None)
+        assert who.roles == {role}
     assert str(creds["protection_passphrase"]) in shown and "/protection/unlock" in shown
 
     # A credentials file written before tokens existed gets them on the next load.
