@@ -59,6 +59,19 @@ def demo_load(data_dir: DataDir = None, as_json: AsJson = False) -> None:
                 new=summary["new"],
             )
         )
+        desk = summary.get("protection") or {}
+        if desk.get("desk"):
+            out.print(
+                ngettext(
+                    "Demo protection desk set up: %(num)s invented person at risk, a safe-exit "
+                    "case with a missed check-in, requests for help waiting (synthetic, "
+                    "clearly marked as such).",
+                    "Demo protection desk set up: %(num)s invented people at risk, a safe-exit "
+                    "case with a missed check-in, requests for help waiting (synthetic, "
+                    "clearly marked as such).",
+                    desk["persons"],
+                )
+            )
         admin = summary.get("demo_admin")
         if admin:
             _print_demo_accounts(admin)
