@@ -34,7 +34,11 @@ run: $(BIN)/civwatch catalogues
 	$(BIN)/civwatch demo load --data-dir $(DATA)
 	@echo "Command line, in another shell: export CIVWATCH_DATA_DIR=$(abspath $(DATA)) and one of the"
 	@echo "export CIVWATCH_TOKEN=... lines above; civwatch then acts as that demo account."
-	$(BIN)/civwatch serve --data-dir $(DATA) --host $(HOST) --port $(PORT)
+	@# The demo desk opens with the synthetic passphrase of the demo credentials (demo data
+	@# folders only; a real desk's key never lies beside its database).
+	passphrase=$$(sed -n 's/^protection_passphrase: //p' $(DATA)/demo-credentials.txt 2>/dev/null); \
+	  if [ -n "$$passphrase" ]; then export CIVWATCH_PROTECTION_PASSPHRASE="$$passphrase"; fi; \
+	  exec $(BIN)/civwatch serve --data-dir $(DATA) --host $(HOST) --port $(PORT)
 
 ## The whole test suite: on SQLite, then the database tests again on PostgreSQL
 test: $(BIN)/civwatch catalogues

@@ -1,19 +1,35 @@
 """The demo data set: loads twice without adding anything twice, and shows the whole
-workflow (published incidents, work waiting for review) under clearly demo-only names."""
+workflow (published incidents, work waiting for review, the protection desk with a case
+under way) under clearly demo-only names."""
 
 from __future__ import annotations
 
+import stat
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pyotp
 import pytest
 
+from civwatch.accounts.auth import authenticate
+from civwatch.config import Settings
 from civwatch.demo import DEMO_INCIDENTS, load_demo
+from civwatch.errors import CivwatchError
 from civwatch.incidents.service import list_incidents
 from civwatch.integrity import verify_workspace
 from civwatch.media.metadata_check import check_clean
 from civwatch.publish.redaction import list_redactions, published_media
 from civwatch.workspace import Workspace
 from tests.incidents.helpers import seed_cache
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Cheap argon2id for the demo desk's key in tests (the shipped demo uses the default)."""
+    return settings.model_copy(
+        update={"protection_kdf_memory_kib": 1024, "protection_kdf_time_cost": 1}
+    )
 
 
 def test_demo_loads_once_with_published_incidents(
@@ -27,6 +43,7 @@ def test_demo_loads_once_with_published_incidents(
     assert creds["verifier"] == "demo-verifier" and creds["publisher_password"]
     again = load_demo(workspace)
     assert again["new"] == 0 and again["incidents"] == 0
+    assert not any(again["protection"].values())
     listing = list_incidents(workspace, limit=100)
     assert listing["total"] == len(DEMO_INCIDENTS)
     published = list_incidents(workspace, visibility="public")["incidents"]
@@ -47,8 +64,53 @@ def test_demo_loads_once_with_published_incidents(
         copy.write_bytes(f.read())
     tags = check_clean(copy)  # raises if exiftool still reads place, time or device
     assert not any("GPS" in k for k in tags), tags
-    # Everything the demo recorded verifies against its custody entries (no false alarm).
+    _check_demo_desk(workspace, first)
+    # Everything the demo recorded verifies against its custody entries, the desk's
+    # protection audit log included (no false alarm).
     assert [str(p) for p in verify_workspace(workspace, rehash=False)] == []
+
+
+def _check_demo_desk(workspace: Workspace, first: dict[str, Any]) -> None:
+    """The demo desk: its team holds the desk roles with a second factor, the desk is set
+    up from the synthetic passphrase kept (mode 0600) in the credentials file, and the
+    officer's dashboard shows the case under way, the missed check-in, a review due and
+    the two requests for help."""
+    from civwatch.accounts.bootstrap import DEMO_CREDENTIALS_FILE, DEMO_PASSPHRASE_PREFIX
+    from civwatch.accounts.credentials import user_security
+    from civwatch.accounts.service import get_user
+    from civwatch.demo_desk import _principal
+    from civwatch.protection.dashboard import dashboard
+    from civwatch.protection.desk import desk_state
+
+    assert first["protection"] == {
+        "desk": True,
+        "persons": 3,
+        "cases": 1,
+        "alerts": 1,
+        "help_requests": 2,
+    }
+    security = user_security(workspace)
+    for username, role in (
+        ("demo-protection-lead", "protection_lead"),
+        ("demo-protection-officer", "protection_officer"),
+    ):
+        assert get_user(workspace, username)["roles"] == [role]
+        assert security[username]["second_factor"] and security[username]["has_password"]
+    creds = first["demo_admin"]
+    assert str(creds["protection_passphrase"]).startswith(DEMO_PASSPHRASE_PREFIX)
+    path = workspace.data_dir / DEMO_CREDENTIALS_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert f"protection_passphrase: {creds['protection_passphrase']}" in path.read_text()
+    state = desk_state(workspace)
+    assert state["initialised"] and not state["locked"] and state["kdf"] == "argon2id"
+    officer = _principal(workspace, "demo-protection-officer")
+    board = dashboard(workspace, officer, datetime.now(UTC))
+    (case,) = board["cases"]["items"]
+    assert case["person_name"] == "Демо Тестенко"
+    assert (case["kind"], case["state"], case["role"]) == ("safe-exit", "in-progress", "lead")
+    assert [a["case_id"] for a in board["alerts"]["items"]] == [case["id"]]
+    assert board["reviews_due"]["count"] == 1
+    assert board["help_requests"]["count"] == 2
 
 
 def test_each_demo_account_has_a_token_shown_with_how_to_use_it(
@@ -62,7 +124,14 @@ def test_each_demo_account_has_a_token_shown_with_how_to_use_it(
     assert creds is not None
     tokens = {
         key: creds[key]
-        for key in ("token", "investigator_token", "verifier_token", "publisher_token")
+        for key in (
+            "token",
+            "investigator_token",
+            "verifier_token",
+            "publisher_token",
+            "protection_lead_token",
+            "protection_officer_token",
+        )
     }
     acting = {k: resolve_token(workspace, str(t)) for k, t in tokens.items()}
     assert {k: (p.username, set(p.roles)) for k, p in acting.items() if p} == {
@@ -70,11 +139,25 @@ def test_each_demo_account_has_a_token_shown_with_how_to_use_it(
         "investigator_token": ("demo-investigator", {"investigator"}),
         "verifier_token": ("demo-verifier", {"verifier"}),
         "publisher_token": ("demo-publisher", {"publisher"}),
+        "protection_lead_token": ("demo-protection-lead", {"protection_lead"}),
+        "protection_officer_token": ("demo-protection-officer", {"protection_officer"}),
     }
     _print_demo_accounts(creds)
-    shown = capsys.readouterr().out
+    shown = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
     for token in tokens.values():
         assert f"export CIVWATCH_TOKEN={token}" in shown
+    # The desk's accounts sign in with a code: their secrets and a command printing one.
+    for role in ("protection_lead", "protection_officer"):
+        secret = creds[f"{role}_totp_secret"]
+        assert f"{creds[role]} / {creds[role + '_password']}" in shown
+        assert f"pyotp.TOTP('{secret}').now()" in shown
+        password = str(creds[role + "_password"])
+        with pytest.raises(CivwatchError):
+            authenticate(workspace, str(creds[role]), password, None, client=None)
+        code = pyotp.TOTP(str(secret)).now()
+        who = authenticate(workspace, str(creds[role]), password, code, client=None)
+        assert who.roles == {role}
+    assert str(creds["protection_passphrase"]) in shown and "/protection/unlock" in shown
 
     # A credentials file written before tokens existed gets them on the next load.
     path = workspace.data_dir / DEMO_CREDENTIALS_FILE

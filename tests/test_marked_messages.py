@@ -44,6 +44,7 @@ PACKAGES = [
     "config.py",
     "db.py",
     "demo.py",
+    "demo_desk.py",
     "errors.py",
     "extensions.py",
     "files.py",

@@ -183,6 +183,9 @@ def load_demo(ws: Workspace) -> dict[str, Any]:
     from civwatch.accounts.bootstrap import ensure_demo_admin
 
     credentials = ensure_demo_admin(ws)
+    from civwatch.demo_desk import load_demo_desk
+
+    protection = load_demo_desk(ws, credentials)
     originals = list(dict.fromkeys(p for p, _ in jobs if "repost" not in p.name))
     return {
         "items": len(seen),
@@ -191,6 +194,7 @@ def load_demo(ws: Workspace) -> dict[str, Any]:
         "incidents": _demo_incidents(ws, originals, base),
         "folder": str(folder),
         "demo_admin": credentials,
+        "protection": protection,
     }
 
 

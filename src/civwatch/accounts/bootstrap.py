@@ -1,6 +1,8 @@
 """The demo team: a first admin, an investigator, a verifier and a publisher, each with a
-password and an API token (for the demo only; the first admin of a real data folder comes
-from ``civwatch init --admin NAME``, see :mod:`civwatch.accounts.local`)."""
+password and an API token, and a protection lead and a protection officer (each with a
+second factor too) with the demo desk's passphrase (for the demo only; the first admin of
+a real data folder comes from ``civwatch init --admin NAME``, see
+:mod:`civwatch.accounts.local`)."""
 
 from __future__ import annotations
 
@@ -8,12 +10,19 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from civwatch.accounts.credentials import set_password
+from civwatch.accounts.credentials import reset_totp, set_password
 from civwatch.accounts.local import add_first_admin, issue_token
 from civwatch.accounts.models import User
 from civwatch.accounts.passwords import generate_password
-from civwatch.accounts.roles import ADMIN, INVESTIGATOR, PUBLISHER, VERIFIER
-from civwatch.accounts.service import add_user
+from civwatch.accounts.roles import (
+    ADMIN,
+    INVESTIGATOR,
+    PROTECTION_LEAD,
+    PROTECTION_OFFICER,
+    PUBLISHER,
+    VERIFIER,
+)
+from civwatch.accounts.service import add_user, list_users
 from civwatch.errors import CivwatchError
 from civwatch.files import write_atomic
 from civwatch.workspace import Workspace
@@ -28,6 +37,16 @@ DEMO_TEAM = (
     (DEMO_VERIFIER, "Demo verifier (for the demo only)", VERIFIER),
     (DEMO_PUBLISHER, "Demo publisher (for the demo only)", PUBLISHER),
 )
+DEMO_PROTECTION_LEAD = "demo-protection-lead"
+DEMO_PROTECTION_OFFICER = "demo-protection-officer"
+#: The demo protection desk's team: (username, display name, role), each signs in with a code.
+DEMO_PROTECTION_TEAM = (
+    (DEMO_PROTECTION_LEAD, "Demo protection lead (for the demo only)", PROTECTION_LEAD),
+    (DEMO_PROTECTION_OFFICER, "Demo protection officer (for the demo only)", PROTECTION_OFFICER),
+)
+#: The demo desk's passphrase in the credentials file: synthetic, for the demo data only.
+DEMO_PASSPHRASE_KEY = "protection_passphrase"  # noqa: S105 - a label, not a secret
+DEMO_PASSPHRASE_PREFIX = "synthetic-demo-only-"  # noqa: S105 - the random part follows
 DEMO_CREDENTIALS_FILE = "demo-credentials.txt"
 
 
@@ -39,6 +58,12 @@ _KEYS = (
     "totp_uri",
     "token",
     *(f"{role}{suffix}" for _, _, role in DEMO_TEAM for suffix in ("", "_password", "_token")),
+    *(
+        f"{role}{suffix}"
+        for _, _, role in DEMO_PROTECTION_TEAM
+        for suffix in ("", "_password", "_totp_secret", "_token")
+    ),
+    DEMO_PASSPHRASE_KEY,
 )
 
 
@@ -46,11 +71,13 @@ def ensure_demo_admin(ws: Workspace) -> dict[str, Any] | None:
     """For the demo only: a first admin, and an investigator, a verifier and a publisher
     (so one person can walk the whole workflow), when the database has no users yet; each
     with a password and an API token for their role (``token``, ``investigator_token``...).
+    A protection lead and a protection officer (with a TOTP secret each) and a synthetic
+    passphrase for the demo desk join them, also in a demo folder made before the desk.
 
     The credentials are also kept in ``DEMO_CREDENTIALS_FILE`` (mode 0600) in the data
-    folder so a later ``make run`` can show them again (a file from before tokens existed
-    gets them); returns them, or None when the database already had users and no demo
-    credentials file.
+    folder so a later ``make run`` can show them again (a file from before tokens or the
+    desk existed gets them); returns them, or None when the database already had users
+    and no demo credentials file.
     """
     path = ws.data_dir / DEMO_CREDENTIALS_FILE
     with ws.sessions() as session:
@@ -60,8 +87,6 @@ def ensure_demo_admin(ws: Workspace) -> dict[str, Any] | None:
             return None
         lines = dict(line.split(": ", 1) for line in path.read_text().splitlines() if ": " in line)
         creds = {k: lines.get(k) for k in _KEYS}
-        if all(creds[key] for key, _, _ in _tokens(creds)):
-            return creds
     else:
         made = add_first_admin(ws, DEMO_ADMIN, "Demo admin (for the demo only)")
         creds = {k: made.get(k) for k in _KEYS}
@@ -70,24 +95,48 @@ def ensure_demo_admin(ws: Workspace) -> dict[str, Any] | None:
             add_user(ws, username, display_name, [role], actor=DEMO_ADMIN)
             set_password(ws, username, password, actor=DEMO_ADMIN)
             creds.update({role: username, f"{role}_password": password})
+    before = dict(creds)
+    _ensure_protection_team(ws, creds)
     for key, username, role in _tokens(creds):
         if not creds[key]:
             try:
                 creds[key] = issue_token(ws, username, role=role, name=DEMO_TOKEN_NAME)["token"]
             except CivwatchError:  # the account was disabled or changed since: no token
                 continue
-    write_atomic(
-        path,
-        (
-            "# civwatch demo credentials: for the demo only, never for real evidence\n"
-            + "".join(f"{k}: {creds[k]}\n" for k in _KEYS)
-        ).encode(),
-    )
+    if creds != before or not count:
+        write_atomic(
+            path,
+            (
+                "# civwatch demo credentials: for the demo only, never for real evidence\n"
+                + "".join(f"{k}: {creds[k]}\n" for k in _KEYS)
+            ).encode(),
+        )
     return creds
+
+
+def _ensure_protection_team(ws: Workspace, creds: dict[str, Any]) -> None:
+    """The demo desk's lead and officer (password and second factor) and its synthetic
+    passphrase, added to ``creds`` where missing (accounts someone made by hand under
+    these names are left alone)."""
+    existing = {u["username"] for u in list_users(ws, include_disabled=True)}
+    for username, display_name, role in DEMO_PROTECTION_TEAM:
+        if creds.get(role) or username in existing:
+            continue
+        password = generate_password()
+        add_user(ws, username, display_name, [role], actor=DEMO_ADMIN)
+        set_password(ws, username, password, actor=DEMO_ADMIN)
+        second = reset_totp(ws, username, actor=DEMO_ADMIN)
+        creds.update(
+            {role: username, f"{role}_password": password, f"{role}_totp_secret": second["secret"]}
+        )
+    if not creds.get(DEMO_PASSPHRASE_KEY):
+        creds[DEMO_PASSPHRASE_KEY] = DEMO_PASSPHRASE_PREFIX + generate_password()
 
 
 def _tokens(creds: dict[str, Any]) -> list[tuple[str, str, str]]:
     """The demo tokens ``creds`` should hold: (key, whose token, for which role)."""
     return [("token", str(creds["username"]), ADMIN)] + [
-        (f"{role}_token", str(creds[role]), role) for _, _, role in DEMO_TEAM if creds.get(role)
+        (f"{role}_token", str(creds[role]), role)
+        for _, _, role in (*DEMO_TEAM, *DEMO_PROTECTION_TEAM)
+        if creds.get(role)
     ]

@@ -8,7 +8,14 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from civwatch.accounts.roles import ADMIN, INVESTIGATOR, PUBLISHER, VERIFIER
+from civwatch.accounts.roles import (
+    ADMIN,
+    INVESTIGATOR,
+    PROTECTION_LEAD,
+    PROTECTION_OFFICER,
+    PUBLISHER,
+    VERIFIER,
+)
 from civwatch.cli.common import AsJson, DataDir, emit, err, out, settings_for, workspace
 from civwatch.i18n import N_, _, ngettext
 
@@ -22,6 +29,16 @@ DEMO_ROLES = (
     (VERIFIER, N_("approves verification")),
     (PUBLISHER, N_("publishes and approves redactions")),
 )
+#: The demo protection desk's team, each signing in with a code too.
+DEMO_DESK_ROLES = (
+    (PROTECTION_LEAD, N_("every record of the desk, partners, locking and unlocking")),
+    (PROTECTION_OFFICER, N_("the dashboard, invented people at risk, a safe-exit case")),
+)
+
+
+def _code_command(secret: str) -> str:
+    """The one-line command that prints a current TOTP code of ``secret`` (demo only)."""
+    return f"python -c \"import pyotp; print(pyotp.TOTP('{secret}').now())\""
 
 
 @demo_app.command("load")
@@ -42,6 +59,19 @@ def demo_load(data_dir: DataDir = None, as_json: AsJson = False) -> None:
                 new=summary["new"],
             )
         )
+        desk = summary.get("protection") or {}
+        if desk.get("desk"):
+            out.print(
+                ngettext(
+                    "Demo protection desk set up: %(num)s invented person at risk, a safe-exit "
+                    "case with a missed check-in, requests for help waiting (synthetic, "
+                    "clearly marked as such).",
+                    "Demo protection desk set up: %(num)s invented people at risk, a safe-exit "
+                    "case with a missed check-in, requests for help waiting (synthetic, "
+                    "clearly marked as such).",
+                    desk["persons"],
+                )
+            )
         admin = summary.get("demo_admin")
         if admin:
             _print_demo_accounts(admin)
@@ -59,7 +89,7 @@ def _print_demo_accounts(admin: dict[str, Any]) -> None:
             "TOTP secret: %(secret)s (add it to an authenticator app; for the demo, a current "
             "code: %(command)s)",
             secret=escape(str(admin["totp_secret"])),
-            command=escape(f"python -c \"import pyotp; print(pyotp.TOTP('{secret}').now())\""),
+            command=escape(_code_command(secret)),
         ),
     ]
     for role, why in DEMO_ROLES:
@@ -76,9 +106,41 @@ def _print_demo_accounts(admin: dict[str, Any]) -> None:
                     password=escape(str(admin[role + "_password"])),
                 )
             )
+    for role, why in DEMO_DESK_ROLES:
+        if admin.get(role):
+            # TRANSLATORS: a demo account of the protection desk: its role (a code), what it
+            # may do, its user name and password, then its TOTP secret and a command.
+            lines.append(
+                "  "
+                + _(
+                    "%(role)s (%(why)s): %(username)s / %(password)s, TOTP secret %(secret)s "
+                    "(a current code: %(command)s)",
+                    role=role,
+                    why=_(why),
+                    username=escape(str(admin[role])),
+                    password=escape(str(admin[role + "_password"])),
+                    secret=escape(str(admin.get(role + "_totp_secret"))),
+                    command=escape(_code_command(str(admin.get(role + "_totp_secret")))),
+                )
+            )
+    passphrase = admin.get("protection_passphrase")
+    if passphrase and admin.get(PROTECTION_LEAD):
+        lines.append(
+            "  "
+            + _(
+                "Demo protection desk passphrase (synthetic, for this demo data only; a real "
+                "desk's passphrase is never written beside its database): %(passphrase)s. "
+                "`make run` gives it to the server, so the desk is open; after locking it, "
+                "sign in as %(lead)s and unlock it at /protection/unlock with this passphrase.",
+                passphrase=escape(str(passphrase)),
+                lead=escape(str(admin[PROTECTION_LEAD])),
+            )
+        )
     out.print("\n".join(lines))
     tokens = [(ADMIN, admin["username"], admin.get("token"))] + [
-        (role, admin[role], admin.get(f"{role}_token")) for role, _ in DEMO_ROLES if admin.get(role)
+        (role, admin[role], admin.get(f"{role}_token"))
+        for role, _ in (*DEMO_ROLES, *DEMO_DESK_ROLES)
+        if admin.get(role)
     ]
     out.print(
         _(
