@@ -135,3 +135,17 @@ def test_updates_follow_in_the_indexes_and_every_read_is_recorded(
     assert ["contacts", "names"] in [sorted(h["fields"]) for h in reads]
     assert {h["act"] for h in history} >= {"person-add", "person-update", "protection-read"}
     assert all(MARKER_NAME not in str(h) for h in history)
+
+
+def test_a_search_answers_the_best_matches_first_and_at_most_its_limit(
+    desk: Workspace, principal: PrincipalOf
+) -> None:
+    officer, lead = principal("officer1"), principal("lead1")
+    exact = add_person(desk, officer, _person(["Oleksandr Shevchenko"]))  # type: ignore[arg-type]
+    alike = add_person(desk, officer, _person(["Alexandr Schevchenko"]))  # type: ignore[arg-type]
+    assert find_persons(desk, officer, name="Oleksandr Shevchenko") == [exact, alike]
+    many = [add_person(desk, officer, _person([f"Ivan Melnyk {c}"])) for c in "abcdef"]  # type: ignore[arg-type]
+    found = find_persons(desk, lead, name="Іван Мельник", limit=4)
+    assert len(found) == 4 and set(found) <= set(many)
+    reads = [h for h in person_history(desk, lead, found[0]) if h["act"] == "protection-read"]
+    assert reads[-1]["fields"] == ["search:name"]

@@ -63,6 +63,8 @@ _STRONG_KINDS = ("phone", "document")
 #: Distinct phonetic name keys two people must share to be duplicate candidates by name.
 _NAME_KEYS_FOR_DUPLICATE = 2
 _WORDS = re.compile(r"[\s,;]+")
+#: The most ids a search answers with (the best matches): each is recorded as a read.
+FIND_LIMIT = 50
 
 
 def _indexer(key: DeskKey) -> BlindIndexer:
@@ -208,20 +210,22 @@ def _query_words(text: str) -> list[str]:
     return [w for w in _WORDS.split(text.strip()) if w]
 
 
-def _matching(session: Session, tokens: Iterable[tuple[str, str]]) -> set[str]:
-    found: set[str] = set()
+def _matching(session: Session, tokens: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """The people holding any of ``tokens``, with how many exact (not phonetic) tokens
+    each holds."""
+    found: dict[str, int] = defaultdict(int)
     by_kind: dict[str, set[str]] = defaultdict(set)
     for kind, token in tokens:
         by_kind[kind].add(token)
     for kind, wanted in by_kind.items():
-        found.update(
-            session.scalars(
-                select(ProtectionBlindIndex.person_id).where(
-                    ProtectionBlindIndex.kind == kind,
-                    ProtectionBlindIndex.token.in_(sorted(wanted)),
-                )
+        rows = session.scalars(
+            select(ProtectionBlindIndex.person_id).where(
+                ProtectionBlindIndex.kind == kind,
+                ProtectionBlindIndex.token.in_(sorted(wanted)),
             )
         )
+        for person_id in rows:
+            found[person_id] += 0 if kind == "phonetic" else 1
     return found
 
 
@@ -232,10 +236,12 @@ def find_persons(
     name: str | None = None,
     phone: str | None = None,
     document: str | None = None,
+    limit: int = FIND_LIMIT,
 ) -> list[str]:
     """The ids of the people matching a name (every word, in Cyrillic or Latin, or
     sounding alike), a phone number (any format) or a document number, among those the
-    caller may read. Nobody is decrypted; each match returned is recorded as a read."""
+    caller may read: exact spellings first, at most ``limit``. Nobody is decrypted; each
+    match returned is recorded as a read."""
     if not any(v and v.strip() for v in (name, phone, document)):
         raise RejectedInputError(_("Give a name, a phone number or a document number to find."))
     with ws.sessions() as session, session.begin():
@@ -248,16 +254,19 @@ def find_persons(
             groups.append({indexer.phone(normalise_phone(phone))})
         if document and document.strip():
             groups.append({indexer.document(document)})
-        matches: set[str] | None = None
+        scores: dict[str, int] | None = None
         for tokens in (g for g in groups if g):
             found = _matching(session, tokens)
-            matches = found if matches is None else matches & found
-        candidates = sorted(matches or ())
-        ids = readable_persons(session, principal, candidates)
+            if scores is None:
+                scores = dict(found)
+            else:
+                scores = {p: scores[p] + found[p] for p in scores.keys() & found.keys()}
+        ranked = sorted((scores or {}).items(), key=lambda item: (-item[1], item[0]))
+        ids = readable_persons(session, principal, [p for p, _score in ranked])[:limit]
         searched = [
-            f"search:{k}"
-            for k, v in (("name", name), ("phone", phone), ("document", document))
-            if v
+            f"search:{kind}"
+            for kind, given in (("name", name), ("phone", phone), ("document", document))
+            if given
         ]
         for person_id in ids:
             audit.record_read(
