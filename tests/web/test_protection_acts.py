@@ -1,0 +1,341 @@
+"""The desk's acts beyond the case: a person's cases as a lead sees them, editing a person,
+a request for help turned into the person the officer typed, emergency access asked and
+decided, duplicate candidates, deleting a person (the password again), acknowledging an
+alert. In the browser (plain forms) and through the API; need to know everywhere."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from civwatch.config import Settings
+from civwatch.web.app import create_app
+from civwatch.workspace import Workspace
+from tests.web.conftest import BASE, PASSWORD
+from tests.web.desk import (
+    MARKER_NAME,
+    MARKER_PHONE,
+    MARKER_PHONE_E164,
+    Desk,
+    cheap_kdf,
+    desk_roles,
+    desk_session,
+    make_desk,
+    overdue_alert,
+    person_with_case,
+    principal_of,
+)
+
+API = "/api/v1/protection"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return cheap_kdf(settings)
+
+
+@pytest.fixture
+def desk(workspace: Workspace) -> Desk:
+    return make_desk(workspace)
+
+
+@pytest.fixture
+def client(workspace: Workspace) -> Iterator[TestClient]:
+    with TestClient(create_app(workspace.settings), base_url=BASE) as c:
+        yield c
+
+
+def test_a_lead_outside_the_team_sees_the_persons_cases(desk: Desk, client: TestClient) -> None:
+    tokens = desk_roles(desk)
+    page = client.get(f"/protection/persons/{desk.person_id}", headers=tokens["lead1"])
+    assert page.status_code == 200
+    assert f"/protection/cases/{desk.case_id}" in page.text
+    answer = client.get(f"{API}/persons/{desk.person_id}/cases", headers=tokens["lead1"])
+    assert answer.status_code == 200, answer.text
+    assert [(c["id"], c["role"]) for c in answer.json()] == [(desk.case_id, None)]
+    mine = client.get(f"{API}/persons/{desk.person_id}/cases", headers=tokens["officer1"])
+    assert [c["role"] for c in mine.json()] == ["lead"]
+    for outsider in ("officer2", "admin1"):
+        r = client.get(f"{API}/persons/{desk.person_id}/cases", headers=tokens[outsider])
+        assert r.status_code == 404, (outsider, r.status_code)
+        assert desk.case_id not in r.text
+
+
+def test_an_officer_edits_a_person_in_the_browser_and_the_api(
+    desk: Desk, client: TestClient
+) -> None:
+    csrf = desk_session(client, "officer1", desk.totp["officer1"])
+    form = client.get(f"/protection/persons/{desk.person_id}/edit")
+    assert form.status_code == 200
+    assert f'value="{MARKER_NAME}"' in form.text and MARKER_PHONE_E164 in form.text
+    r = client.post(
+        f"/protection/persons/{desk.person_id}/edit",
+        data={
+            "csrf_token": csrf,
+            "name1": MARKER_NAME,
+            "name1_kind": "legal",
+            "name2": "Олена Зміна",
+            "name2_kind": "known-as",
+            "contact1_kind": "phone",
+            "contact1_value": MARKER_PHONE,
+            "contact2_kind": "signal",
+            "contact2_value": "@olena",
+            "groups": ["journalist", "activist"],
+            "address": "",
+            "notes": "Moved on Tuesday",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    assert r.headers["location"] == f"/protection/persons/{desk.person_id}?done=edited"
+    shown = client.get(f"{API}/persons/{desk.person_id}").json()
+    assert [n["name"] for n in shown["names"]] == [MARKER_NAME, "Олена Зміна"]
+    assert {c["kind"] for c in shown["contacts"]} == {"phone", "signal"}
+    assert shown["groups"] == ["journalist", "activist"] and shown["notes"] == "Moved on Tuesday"
+    # a form without a name is refused, what was typed comes back, nothing is lost
+    refused = client.post(
+        f"/protection/persons/{desk.person_id}/edit",
+        data={"csrf_token": csrf, "notes": "No name"},
+    )
+    assert refused.status_code == 422 and "No name" in refused.text
+    assert client.get(f"{API}/persons/{desk.person_id}").json()["notes"] == "Moved on Tuesday"
+    tokens = desk_roles(desk)
+    patched = client.patch(
+        f"{API}/persons/{desk.person_id}",
+        json={"notes": "Safe in Lviv", "gender": "female"},
+        headers=tokens["officer1"],
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["notes"] == "Safe in Lviv" and patched.json()["gender"] == "female"
+    assert [n["name"] for n in patched.json()["names"]] == [MARKER_NAME, "Олена Зміна"]
+    put = client.put(
+        f"{API}/persons/{desk.person_id}",
+        json={"names": [{"name": MARKER_NAME}]},
+        headers=tokens["officer1"],
+    )
+    assert put.status_code == 200 and set(put.json()) >= {"id", "names"}
+    assert "notes" not in put.json() and "contacts" not in put.json()
+    for outsider in ("officer2", "lead1"):
+        headers = tokens[outsider]
+        r = client.patch(f"{API}/persons/{desk.person_id}", json={"notes": "x"}, headers=headers)
+        assert r.status_code == (404 if outsider == "officer2" else 200), (outsider, r.text)
+    r = client.patch(
+        f"{API}/persons/{desk.person_id}", json={"notes": "x"}, headers=tokens["admin1"]
+    )
+    assert r.status_code == 403
+
+
+def test_a_request_for_help_becomes_the_person_the_officer_typed(
+    desk: Desk, client: TestClient
+) -> None:
+    from civwatch.protection.help_requests import open_help_request
+
+    reference = open_help_request(desk.ws, principal_of(desk.ws, "lead1"), desk.request_id)[
+        "reference"
+    ]
+    csrf = desk_session(client, "officer2", desk.totp["officer2"])
+    form = client.get(f"/protection/help-requests/{desk.request_id}/person")
+    assert form.status_code == 200
+    assert "Walk: someone needs help" in form.text  # the request, to read from
+    values = re.findall(r'<input[^>]*name="(?!csrf_token)[^"]+"[^>]*value="([^"]*)"', form.text)
+    assert all(v in ("", "legal", "known-as", "phone", "signal", "email") for v in values), values
+    assert reference not in re.sub(r"<h1>.*?</h1>|<title>.*?</title>", "", form.text, flags=re.S)
+    r = client.post(
+        f"/protection/help-requests/{desk.request_id}/person",
+        data={
+            "csrf_token": csrf,
+            "name1": "Ірина Запит",
+            "contact1_kind": "signal",
+            "contact1_value": "@iryna",
+            "groups": "activist",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    person_id = r.headers["location"].split("/")[-1].split("?")[0]
+    shown = client.get(f"{API}/persons/{person_id}").json()
+    assert [n["name"] for n in shown["names"]] == ["Ірина Запит"]
+    assert shown["groups"] == ["activist"]
+    assert reference not in str(shown)
+    again = client.post(
+        f"/protection/help-requests/{desk.request_id}/person",
+        data={"csrf_token": csrf, "name1": "Twice"},
+        follow_redirects=False,
+    )
+    assert again.status_code == 409
+
+
+def test_emergency_access_asked_approved_shown_with_its_expiry_and_ended(
+    desk: Desk, client: TestClient
+) -> None:
+    officer = TestClient(create_app(desk.ws.settings), base_url=BASE)
+    csrf = desk_session(officer, "officer2", desk.totp["officer2"])
+    assert officer.get(f"/protection/persons/{desk.person_id}").status_code == 404
+    empty = officer.post(
+        "/protection/access", data={"csrf_token": csrf, "person_id": desk.person_id}
+    )
+    assert empty.status_code == 422
+    asked = officer.post(
+        "/protection/access",
+        data={"csrf_token": csrf, "person_id": desk.person_id, "reason": "Her lawyer called"},
+        follow_redirects=False,
+    )
+    assert asked.status_code == 303 and "Her lawyer" not in asked.headers["location"]
+    mine = officer.get("/protection/access")
+    assert "waiting for a lead" in mine.text
+    lead_csrf = desk_session(client, "lead1", desk.totp["lead1"])
+    board = client.get("/protection/access")
+    assert "Her lawyer called" in board.text and "officer2" in board.text
+    grant_id = re.search(r"/protection/access/(grt_[\w-]+|[a-z]+_[\w-]+)/approve", board.text)
+    assert grant_id
+    done = client.post(
+        f"/protection/access/{grant_id.group(1)}/approve",
+        data={"csrf_token": lead_csrf, "hours": "2"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert officer.get(f"/protection/persons/{desk.person_id}").status_code == 200
+    shown = officer.get("/protection/access")
+    assert "approved until" in shown.text and "<time" in shown.text
+    api = client.get(f"{API}/access", headers=desk_roles(desk)["officer2"]).json()
+    assert api["mine"][0]["state"] == "approved" and api["mine"][0]["expires_at"]
+    assert api["mine"][0]["reason"] is None
+    ended = client.post(
+        f"/protection/access/{grant_id.group(1)}/revoke",
+        data={"csrf_token": lead_csrf},
+        follow_redirects=False,
+    )
+    assert ended.status_code == 303
+    assert officer.get(f"/protection/persons/{desk.person_id}").status_code == 404
+    # through the API: asked, refused; a lead cannot approve their own request
+    tokens = desk_roles(desk)
+    made = client.post(
+        f"{API}/access",
+        json={"person_id": desk.person_id, "reason": "Again"},
+        headers=tokens["officer2"],
+    )
+    assert made.status_code == 201, made.text
+    refused = client.post(f"{API}/access/{made.json()['id']}/revoke", headers=tokens["lead1"])
+    assert refused.status_code == 200 and refused.json()["state"] == "refused"
+    own = client.post(
+        f"{API}/access",
+        json={"person_id": desk.person_id, "reason": "Mine"},
+        headers=tokens["lead1"],
+    ).json()["id"]
+    assert (
+        client.post(f"{API}/access/{own}/approve", json={}, headers=tokens["lead1"]).status_code
+        == 403
+    )
+    assert (
+        client.post(f"{API}/access/{own}/approve", json={}, headers=tokens["officer1"]).status_code
+        == 403
+    )
+    assert client.get(f"{API}/access", headers=tokens["admin1"]).status_code == 403
+    officer.close()
+
+
+def test_duplicate_candidates_show_ids_and_kinds_only(desk: Desk, client: TestClient) -> None:
+    other_id, _case = person_with_case(desk.ws, "officer2", "Другий Маркер")
+    tokens = desk_roles(desk)
+    page = client.get(f"/protection/persons/{desk.person_id}/duplicates", headers=tokens["lead1"])
+    assert page.status_code == 200
+    assert other_id in page.text and "Другий Маркер" not in page.text
+    answer = client.get(f"{API}/persons/{desk.person_id}/duplicates", headers=tokens["lead1"])
+    assert answer.json() == [{"id": other_id, "matched": ["phone"]}]
+    for who in ("officer1", "officer2", "admin1"):
+        r = client.get(f"{API}/persons/{desk.person_id}/duplicates", headers=tokens[who])
+        assert r.status_code == 404, (who, r.status_code)
+        assert other_id not in r.text
+
+
+def test_deleting_a_person_needs_a_lead_a_reason_and_the_password(
+    desk: Desk, client: TestClient
+) -> None:
+    tokens = desk_roles(desk)
+    no_password = client.post(
+        f"{API}/persons/{desk.person_id}/delete", json={"reason": "Asked"}, headers=tokens["lead1"]
+    )
+    assert no_password.status_code == 422
+    csrf = desk_session(client, "lead1", desk.totp["lead1"])
+    page = client.get(f"/protection/persons/{desk.person_id}/delete")
+    assert page.status_code == 200 and 'type="password"' in page.text
+    for data in ({"reason": "Asked", "password": "wrong"}, {"reason": "", "password": PASSWORD}):
+        r = client.post(
+            f"/protection/persons/{desk.person_id}/delete", data={"csrf_token": csrf, **data}
+        )
+        assert r.status_code == 422, r.text
+        assert client.get(f"/protection/persons/{desk.person_id}").status_code == 200
+    gone = client.post(
+        f"/protection/persons/{desk.person_id}/delete",
+        data={"csrf_token": csrf, "reason": "She asked to be forgotten", "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert gone.status_code == 303 and gone.headers["location"] == "/protection?done=deleted"
+    assert client.get(f"/protection/persons/{desk.person_id}").status_code == 404
+    assert client.get(f"{API}/persons/{desk.person_id}", headers=tokens["lead1"]).status_code == 404
+    assert client.get(f"/protection/cases/{desk.case_id}").status_code == 404
+    for who in ("officer1", "admin1"):
+        assert (
+            client.get(
+                f"/protection/persons/{desk.person_id}/delete", headers=tokens[who]
+            ).status_code
+            == 404
+        )
+
+
+def test_an_alert_is_acknowledged_from_the_dashboard_and_never_by_an_outsider(
+    desk: Desk, client: TestClient
+) -> None:
+    alert_id = overdue_alert(desk.ws, "officer1", desk.case_id)
+    tokens = desk_roles(desk)
+    real = client.post(f"{API}/alerts/{alert_id}/acknowledge", headers=tokens["officer2"])
+    missing = client.post(
+        f"{API}/alerts/al_nothingnothingnothing/acknowledge", headers=tokens["officer2"]
+    )
+    assert real.status_code == missing.status_code == 404
+    assert desk.case_id not in real.text
+    assert real.json()["detail"].replace(alert_id, "X") == missing.json()["detail"].replace(
+        "al_nothingnothingnothing", "X"
+    )
+    csrf = desk_session(client, "officer1", desk.totp["officer1"])
+    board = client.get("/protection")
+    assert f'action="/protection/alerts/{alert_id}/acknowledge"' in board.text
+    case_page = client.get(f"/protection/cases/{desk.case_id}")
+    assert f'action="/protection/alerts/{alert_id}/acknowledge"' in case_page.text
+    r = client.post(
+        f"/protection/alerts/{alert_id}/acknowledge",
+        data={"csrf_token": csrf, "back": "case"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert r.headers["location"] == f"/protection/cases/{desk.case_id}?done=acknowledged"
+    assert alert_id not in client.get("/protection").text
+    assert client.get(f"{API}/dashboard").json()["alerts"]["count"] == 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/protection/access",
+        "/protection/persons/{person_id}/edit",
+        "/protection/persons/{person_id}/duplicates",
+        "/protection/persons/{person_id}/delete",
+        "/protection/help-requests/{request_id}/person",
+        f"{API}/persons/{{person_id}}/cases",
+        f"{API}/persons/{{person_id}}/duplicates",
+        f"{API}/access",
+    ],
+)
+def test_the_new_pages_answer_423_while_the_desk_is_locked(
+    desk: Desk, client: TestClient, path: str
+) -> None:
+    from civwatch.protection.desk import lock_desk
+
+    lock_desk(desk.ws, principal_of(desk.ws, "lead1"))
+    lead = desk_roles(desk)["lead1"]
+    r = client.get(desk.path(path), headers=lead)
+    assert r.status_code == 423, (path, r.status_code)
+    assert MARKER_NAME not in r.text
