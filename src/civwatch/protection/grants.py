@@ -19,8 +19,11 @@ from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
 from civwatch.accounts.service import usernames_by_id
 from civwatch.db import utcnow
+from civwatch.errors import RecordNotFoundError
+from civwatch.i18n import _
 from civwatch.protection import access, audit
 from civwatch.protection.crypto_fields import open_value
+from civwatch.protection.desk import desk_key
 from civwatch.protection.keys import person_key_for
 from civwatch.protection.models import ProtectionAccessGrant, ProtectionPerson
 from civwatch.workspace import Workspace
@@ -76,6 +79,7 @@ def access_requests(ws: Workspace, principal: Principal) -> dict[str, list[dict[
     now = utcnow()
     with ws.sessions() as session, session.begin():
         access.authorise(session, principal, Permission.PROTECTION_READ)
+        desk_key(ws, session)  # a locked desk answers nothing, not even ids
         alive = ProtectionPerson.deleted_at.is_(None)
         base = select(ProtectionAccessGrant).join(
             ProtectionPerson, ProtectionPerson.id == ProtectionAccessGrant.person_id
@@ -114,10 +118,23 @@ def access_requests(ws: Workspace, principal: Principal) -> dict[str, list[dict[
             },
         )
         return {
-            "mine": [
-                _row(session, ws, principal, g, names, now, with_reason=False) for g in mine
-            ],
+            "mine": [_row(session, ws, principal, g, names, now, with_reason=False) for g in mine],
             "to_decide": [
                 _row(session, ws, principal, g, names, now, with_reason=True) for g in others
             ],
         }
+
+
+def access_request(ws: Workspace, principal: Principal, grant_id: str) -> dict[str, Any]:
+    """One request for emergency access as a protection lead sees it once decided (its
+    state, who asked and when, until when: no reason)."""
+    now = utcnow()
+    with ws.sessions() as session, session.begin():
+        access.authorise(session, principal, Permission.PROTECTION_LEAD)
+        grant = session.get(ProtectionAccessGrant, grant_id)
+        if grant is None:
+            raise RecordNotFoundError(_("No access request %(id)s.", id=repr(grant_id)))
+        names = usernames_by_id(
+            session, {grant.user_id, *([grant.approved_by] if grant.approved_by else [])}
+        )
+        return _row(session, ws, principal, grant, names, now, with_reason=False)
