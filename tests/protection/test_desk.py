@@ -50,6 +50,16 @@ def test_only_a_lead_sets_up_the_desk_once_with_a_strong_passphrase(
         init_desk(team, passphrase=PASSPHRASE, actor=principal("lead1"))
 
 
+def list_audit_records(ws: Workspace) -> list[dict[str, object]]:
+    from sqlalchemy import select
+
+    from civwatch.accounts.audit import audit_json
+    from civwatch.accounts.models import AuditRecord
+
+    with ws.sessions() as session:
+        return [audit_json(r) for r in session.scalars(select(AuditRecord))]
+
+
 def test_wrong_passphrase_does_not_unlock(desk: Workspace, principal: PrincipalOf) -> None:
     lead = principal("lead1")
     lock_desk(desk, lead)
@@ -58,6 +68,8 @@ def test_wrong_passphrase_does_not_unlock(desk: Workspace, principal: PrincipalO
     assert desk_state(desk)["locked"] is True
     with pytest.raises(DeskLockedError):
         desk_key(desk)
+    failed = [a for a in list_audit_records(desk) if a["action"] == "desk-unlock"]
+    assert [(a["actor"], a["outcome"]) for a in failed] == [("lead1", "failed")]
     unlock_desk(desk, lead, PASSPHRASE)
     assert desk_state(desk)["locked"] is False
 

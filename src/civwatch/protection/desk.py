@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from civwatch.accounts.audit import record_now
 from civwatch.accounts.credentials import end_sign_ins_of_roles
 from civwatch.accounts.permissions import PROTECTION_ROLES, Permission
 from civwatch.accounts.principal import Principal
@@ -244,11 +245,17 @@ def unlock_desk(
     with ws.sessions() as session, session.begin():
         authorise(session, actor, Permission.PROTECTION_UNLOCK)
         desk = _desk(session, for_update=True)
-        key = _key_from(
-            desk,
-            passphrase if passphrase is not None else _configured_passphrase(ws),
-            key_file if key_file is not None else ws.settings.protection_key_file,
-        )
+        try:
+            key = _key_from(
+                desk,
+                passphrase if passphrase is not None else _configured_passphrase(ws),
+                key_file if key_file is not None else ws.settings.protection_key_file,
+            )
+        except DeskKeyMismatchError:
+            record_now(
+                ws, "desk-unlock", actor=actor.username, target="protection desk", outcome="failed"
+            )
+            raise
         desk.locked = False
         desk.changed_at = utcnow()
         desk.changed_by = actor.user_id
