@@ -104,6 +104,11 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("GET", "/api/v1/protection/cases/{case_id}/audit"): {},
     ("POST", "/api/v1/protection/referrals/{referral_id}/packet"): {"json": WRONG},
+    ("GET", "/api/v1/protection/help-requests"): {},
+    ("GET", "/api/v1/protection/help-requests/{request_id}"): {},
+    ("POST", "/api/v1/protection/help-requests/{request_id}/person"): {
+        "json": {"names": [{"name": "Walk Helped"}]}
+    },
     ("GET", "/api/v1/protection/partners"): {},
     ("POST", "/api/v1/protection/lock"): {"json": WRONG},
     ("POST", "/api/v1/protection/unlock"): {"json": {"passphrase": PASSPHRASE}},

@@ -165,6 +165,8 @@ def test_a_request_for_help_becomes_the_person_the_officer_typed(
     assert [n["name"] for n in shown["names"]] == ["Ірина Запит"]
     assert shown["groups"] == ["activist"]
     assert reference not in str(shown)
+    listed = client.get(f"{API}/help-requests", headers=desk_roles(desk)["officer1"]).json()
+    assert desk.request_id not in [r["id"] for r in listed]  # converted: handled
     again = client.post(
         f"/protection/help-requests/{desk.request_id}/person",
         data={"csrf_token": csrf, "name1": "Twice"},
@@ -321,6 +323,29 @@ def test_an_alert_is_acknowledged_from_the_dashboard_and_never_by_an_outsider(
     assert client.get(f"{API}/dashboard").json()["alerts"]["count"] == 0
 
 
+def test_a_request_for_help_through_the_api(desk: Desk, client: TestClient) -> None:
+    tokens = desk_roles(desk)
+    listed = client.get(f"{API}/help-requests", headers=tokens["officer2"])
+    assert [r["id"] for r in listed.json()] == [desk.request_id]
+    assert "about" not in listed.json()[0]
+    opened = client.get(f"{API}/help-requests/{desk.request_id}", headers=tokens["officer2"])
+    assert opened.json()["about"] == "Walk: someone needs help"
+    assert (
+        client.get(f"{API}/help-requests/{desk.request_id}", headers=tokens["admin1"]).status_code
+        == 404
+    )
+    assert client.get(f"{API}/help-requests", headers=tokens["admin1"]).status_code == 403
+    made = client.post(
+        f"{API}/help-requests/{desk.request_id}/person",
+        json={"names": [{"name": "Марта Запит"}], "groups": ["lawyer"]},
+        headers=tokens["officer2"],
+    )
+    assert made.status_code == 201, made.text
+    person = client.get(f"{API}/persons/{made.json()['id']}", headers=tokens["officer2"]).json()
+    assert [n["name"] for n in person["names"]] == ["Марта Запит"]
+    assert opened.json()["reference"] not in str(person)
+
+
 @pytest.mark.parametrize(
     "path",
     [
@@ -332,6 +357,8 @@ def test_an_alert_is_acknowledged_from_the_dashboard_and_never_by_an_outsider(
         f"{API}/persons/{{person_id}}/cases",
         f"{API}/persons/{{person_id}}/duplicates",
         f"{API}/access",
+        f"{API}/help-requests",
+        f"{API}/help-requests/{{request_id}}",
     ],
 )
 def test_the_new_pages_answer_423_while_the_desk_is_locked(

@@ -319,3 +319,24 @@ class AccessRequestsAnswer(Answer):
 
     mine: list[AccessGrantAnswer]
     to_decide: list[AccessGrantAnswer]
+
+
+class HelpRequestListed(Answer):
+    """A request for help waiting to be handled: its reference and times only."""
+
+    id: str
+    reference: str
+    received_at: str
+    language: str
+    state: str = Field(description="new or opened")
+    person_id: str | None
+
+
+class HelpRequestAnswer(HelpRequestListed):
+    """A request for help, decrypted (the read is recorded)."""
+
+    about: str | None = None
+    needs: str | None = None
+    contact: str | None = None
+    location: str | None = None
+    on_behalf: bool | None = None

@@ -406,6 +406,14 @@ def send_help_request(
     return help_requests.submit_help_request(ws, data, language, client=client, limiter=limiter)
 
 
+def help_request_list(ws: Workspace, who: Principal) -> list[dict[str, Any]]:
+    """Requests for help not yet handled (new or opened), oldest first: references and
+    times only; nothing while the desk is locked."""
+    with ws.sessions() as session:
+        desk_service.desk_key(ws, session)  # locked: 423, as every read of the desk
+    return help_requests.list_help_requests(ws, who)
+
+
 def open_help_request(ws: Workspace, who: Principal, request_id: str) -> dict[str, Any]:
     """A request for help, decrypted (the read is recorded)."""
     return help_requests.open_help_request(ws, who, request_id)

@@ -38,6 +38,8 @@ from civwatch.web.answers_protection import (
     DeskStateAnswer,
     DuplicateAnswer,
     FoundAnswer,
+    HelpRequestAnswer,
+    HelpRequestListed,
     PartnerAnswer,
     PersonAnswer,
     PersonCaseAnswer,
@@ -361,6 +363,27 @@ def alert_acknowledge(w: WS, who: DeskWriter, alert_id: PersonId) -> dict[str, A
     alert_id = desk.check_id(alert_id)
     desk.acknowledge_alert(w, who, alert_id)
     return {"id": alert_id}
+
+
+@router.get("/help-requests", response_model=list[HelpRequestListed])
+def help_request_list(w: WS, who: DeskReader) -> list[dict[str, Any]]:
+    """Requests for help not yet handled, oldest first (references and times only)."""
+    return desk.help_request_list(w, who)
+
+
+@router.get("/help-requests/{request_id}", response_model=HelpRequestAnswer)
+def help_request_show(w: WS, who: RecordReader, request_id: PersonId) -> dict[str, Any]:
+    """A request for help, decrypted (the desk must be unlocked; the read is recorded)."""
+    return desk.open_help_request(w, who, desk.check_id(request_id))
+
+
+@router.post("/help-requests/{request_id}/person", status_code=201, response_model=CreatedAnswer)
+def help_request_convert(
+    w: WS, who: DeskWriter, request_id: PersonId, body: PersonInput
+) -> dict[str, Any]:
+    """Register the person a request is about, as the officer writes them (nothing of the
+    request is copied); the request is linked to them."""
+    return {"id": desk.convert_help_request(w, who, desk.check_id(request_id), body)}
 
 
 @router.get("/partners", response_model=list[PartnerAnswer])
