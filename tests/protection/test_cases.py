@@ -205,3 +205,35 @@ def test_a_locked_desk_refuses_every_read_of_a_case(
             attempt()
     board = dashboard(desk, officer, datetime.now(UTC))
     assert board["cases"]["items"][0]["person_name"] is None  # the rest of the board stands
+
+
+def test_an_alert_out_of_reach_answers_as_a_missing_one_naming_no_case(
+    desk: Workspace, principal: PrincipalOf
+) -> None:
+    officer1, officer2 = principal("officer1"), principal("officer2")
+    _person_id, case_id = open_marked_case(desk, officer1)
+    cases.add_checkpoint(desk, officer1, case_id, "Chop", datetime.now(UTC) - timedelta(days=1))
+    (alert_id,) = checkins.raise_overdue_alerts(desk, send=lambda _s, _b: None)
+    with pytest.raises(RecordNotFoundError) as real:
+        checkins.acknowledge_alert(desk, officer2, alert_id)
+    with pytest.raises(RecordNotFoundError) as missing:
+        checkins.acknowledge_alert(desk, officer2, "al_nothingnothingnothing")
+    assert case_id not in str(real.value)
+    assert str(real.value).replace(alert_id, "X") == str(missing.value).replace(
+        "al_nothingnothingnothing", "X"
+    )
+
+
+def test_the_cases_of_a_person_are_listed_for_a_lead_outside_the_team(
+    desk: Workspace, principal: PrincipalOf
+) -> None:
+    officer1, officer2, lead = principal("officer1"), principal("officer2"), principal("lead1")
+    person_id, case_id = open_marked_case(desk, officer1)
+    assert [(c["id"], c["role"]) for c in cases.cases_of_person(desk, lead, person_id)] == [
+        (case_id, None)
+    ]
+    assert [c["role"] for c in cases.cases_of_person(desk, officer1, person_id)] == ["lead"]
+    with pytest.raises(RecordNotFoundError):
+        cases.cases_of_person(desk, officer2, person_id)
+    reads = [e for e in _history(desk, person_id=person_id) if e["fields"] == ["cases"]]
+    assert {e["actor"] for e in reads} == {"lead1", "officer1"}

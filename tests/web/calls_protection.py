@@ -2,9 +2,11 @@
 public request-for-help form (see CORE_CALLS there).
 
 Path ids come from the walk's samples (a person and a case the walk's protection officer
-registered and leads). Bodies are chosen so that no call of a role the table allows ends
+registered and leads, the alert overdue on it, the officer's request for emergency
+access). Bodies are chosen so that no call of a role the table allows ends
 the walk early: locking the desk and referring are sent with a wrong password (422: a
-lock would revoke the walking officer's own token), deleting the person without a reason;
+lock would revoke the walking officer's own token), deleting the person without a reason
+(refused before the password is even checked);
 unlocking (an unlocked desk) with the right passphrase (a wrong one is refused with 403).
 """
 
@@ -15,6 +17,8 @@ from typing import Any
 from tests.web.desk import PASSPHRASE
 
 WRONG = {"password": "not the password"}
+#: A person id of the right shape that nobody has (asking access to it: "not found").
+NOBODY = "per_walkwalkwalkwalk"
 
 CALLS: dict[tuple[str, str], dict[str, Any]] = {
     # pages
@@ -31,6 +35,16 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/protection/persons/{person_id}/cases"): {"data": {"kind": "relocation"}},
     ("GET", "/protection/persons/{person_id}/audit"): {},
+    ("GET", "/protection/persons/{person_id}/edit"): {},
+    ("POST", "/protection/persons/{person_id}/edit"): {"data": {"name1": "Walk Person"}},
+    ("GET", "/protection/persons/{person_id}/duplicates"): {},
+    ("GET", "/protection/persons/{person_id}/delete"): {},
+    ("POST", "/protection/persons/{person_id}/delete"): {"data": {"reason": "", **WRONG}},
+    ("GET", "/protection/access"): {},
+    ("POST", "/protection/access"): {"data": {"person_id": NOBODY, "reason": "Walk"}},
+    ("POST", "/protection/access/{grant_id}/approve"): {"data": {"hours": "2"}},
+    ("POST", "/protection/access/{grant_id}/revoke"): {},
+    ("POST", "/protection/alerts/{alert_id}/acknowledge"): {},
     ("GET", "/protection/cases/{case_id}"): {},
     ("POST", "/protection/cases/{case_id}/transition"): {"data": {"to_state": "assessment"}},
     ("POST", "/protection/cases/{case_id}/assign"): {"data": {"username": "nobody-here"}},
@@ -47,7 +61,8 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
         "data": {"name": "Walk partner", "country": "PL", "age_recipient": "age1nonsense"}
     },
     ("GET", "/protection/help-requests/{request_id}"): {},
-    ("POST", "/protection/help-requests/{request_id}/person"): {},
+    ("GET", "/protection/help-requests/{request_id}/person"): {},
+    ("POST", "/protection/help-requests/{request_id}/person"): {"data": {"name1": "Walk Helped"}},
     ("GET", "/protection/lock"): {},
     ("POST", "/protection/lock"): {"data": WRONG},
     ("GET", "/protection/unlock"): {},
@@ -59,7 +74,18 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/protection/persons"): {"json": {"names": [{"name": "Walk Person"}]}},
     ("POST", "/api/v1/protection/persons/find"): {"json": {"name": "Walker"}},
     ("GET", "/api/v1/protection/persons/{person_id}"): {},
-    ("POST", "/api/v1/protection/persons/{person_id}/delete"): {"json": {"reason": ""}},
+    ("PUT", "/api/v1/protection/persons/{person_id}"): {
+        "json": {"names": [{"name": "Walk Person"}]}
+    },
+    ("PATCH", "/api/v1/protection/persons/{person_id}"): {"json": {"notes": "Walk"}},
+    ("GET", "/api/v1/protection/persons/{person_id}/cases"): {},
+    ("GET", "/api/v1/protection/persons/{person_id}/duplicates"): {},
+    ("POST", "/api/v1/protection/persons/{person_id}/delete"): {"json": {"reason": "", **WRONG}},
+    ("GET", "/api/v1/protection/access"): {},
+    ("POST", "/api/v1/protection/access"): {"json": {"person_id": NOBODY, "reason": "Walk"}},
+    ("POST", "/api/v1/protection/access/{grant_id}/approve"): {"json": {"hours": 2}},
+    ("POST", "/api/v1/protection/access/{grant_id}/revoke"): {},
+    ("POST", "/api/v1/protection/alerts/{alert_id}/acknowledge"): {},
     ("GET", "/api/v1/protection/persons/{person_id}/risk"): {},
     ("POST", "/api/v1/protection/persons/{person_id}/risk"): {
         "json": {"threats": ["surveillance"], "likelihood": 2, "impact": 2}
@@ -78,6 +104,11 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("GET", "/api/v1/protection/cases/{case_id}/audit"): {},
     ("POST", "/api/v1/protection/referrals/{referral_id}/packet"): {"json": WRONG},
+    ("GET", "/api/v1/protection/help-requests"): {},
+    ("GET", "/api/v1/protection/help-requests/{request_id}"): {},
+    ("POST", "/api/v1/protection/help-requests/{request_id}/person"): {
+        "json": {"names": [{"name": "Walk Helped"}]}
+    },
     ("GET", "/api/v1/protection/partners"): {},
     ("POST", "/api/v1/protection/lock"): {"json": WRONG},
     ("POST", "/api/v1/protection/unlock"): {"json": {"passphrase": PASSPHRASE}},

@@ -3,6 +3,9 @@ case of a protection officer, a request for help; browser sessions of the desk's
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 import pyotp
 from fastapi.testclient import TestClient
 
@@ -10,6 +13,7 @@ from civwatch.accounts import add_user
 from civwatch.accounts.credentials import reset_totp, set_password
 from civwatch.accounts.principal import Principal
 from civwatch.accounts.tokens import create_token
+from civwatch.config import Settings
 from civwatch.workspace import Workspace
 from tests.web.conftest import PASSWORD, csrf_of
 
@@ -81,12 +85,44 @@ def help_request(ws: Workspace, about: str = "Walk: someone needs help") -> str:
     return str(found)
 
 
+def overdue_alert(ws: Workspace, officer: str, case_id: str) -> str:
+    """A checkpoint of the case expected two days ago with no check-in: the alert the
+    job raises for it (its id)."""
+    from datetime import timedelta
+
+    from civwatch.db import utcnow
+    from civwatch.protection.cases import add_checkpoint
+    from civwatch.protection.checkins import raise_overdue_alerts
+
+    add_checkpoint(
+        ws, principal_of(ws, officer), case_id, "Walk border", utcnow() - timedelta(days=2)
+    )
+    (alert_id,) = raise_overdue_alerts(ws, send=lambda _subject, _body: None)
+    return alert_id
+
+
+def access_request(ws: Workspace, officer: str, person_id: str) -> str:
+    """An emergency access ``officer`` asked for, to read ``person_id``; its id."""
+    from civwatch.protection.access import request_emergency_access
+
+    return request_emergency_access(
+        ws, principal_of(ws, officer), person_id, "Walk: the family called at night"
+    )
+
+
 def protection_samples(ws: Workspace) -> dict[str, str]:
     """Path values for the permission walk: the walk's protection officer registered the
-    person and leads the case (users as tests/web/conftest.py's team names them)."""
+    person and leads the case (users as tests/web/conftest.py's team names them); a
+    check-in on it is overdue; the officer asked for an emergency access."""
     ensure_desk(ws, "protection-lead")
     person_id, case_id = person_with_case(ws, "protection-officer", "Walk Person")
-    return {"person_id": person_id, "case_id": case_id, "request_id": help_request(ws)}
+    return {
+        "person_id": person_id,
+        "case_id": case_id,
+        "request_id": help_request(ws),
+        "alert_id": overdue_alert(ws, "protection-officer", case_id),
+        "grant_id": access_request(ws, "protection-officer", person_id),
+    }
 
 
 def desk_user(ws: Workspace, username: str, role: str) -> str:
@@ -123,3 +159,56 @@ def desk_session(c: TestClient, username: str, totp_secret: str) -> str:
     )
     assert r.status_code == 303, r.text
     return csrf_of(c.get("/account").text)
+
+
+def cheap_kdf(settings: Settings) -> Settings:
+    """Cheap argon2id for the desk's passphrase (the shipped default stays strong)."""
+    return settings.model_copy(
+        update={
+            "protection_passphrase": PASSPHRASE,
+            "protection_kdf_memory_kib": 1024,
+            "protection_kdf_time_cost": 1,
+        }
+    )
+
+
+@dataclass
+class Desk:
+    ws: Workspace
+    totp: dict[str, str]
+    person_id: str
+    case_id: str
+    request_id: str
+
+    def path(self, template: str) -> str:
+        values = {
+            "person_id": self.person_id,
+            "case_id": self.case_id,
+            "request_id": self.request_id,
+        }
+        return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], template)
+
+
+def make_desk(workspace: Workspace) -> Desk:
+    """officer1 registered a person (the marker name and phone) and leads their safe-exit
+    case; officer2 is an officer outside that team; lead1 a protection lead; admin1 an
+    admin. A request for help waits."""
+    totp = {
+        "officer1": desk_user(workspace, "officer1", "protection_officer"),
+        "officer2": desk_user(workspace, "officer2", "protection_officer"),
+        "lead1": desk_user(workspace, "lead1", "protection_lead"),
+        "admin1": desk_user(workspace, "admin1", "admin"),
+    }
+    ensure_desk(workspace, "lead1")
+    person_id, case_id = person_with_case(workspace, "officer1")
+    return Desk(workspace, totp, person_id, case_id, help_request(workspace))
+
+
+def desk_roles(desk: Desk) -> dict[str, dict[str, str]]:
+    """API token headers of the desk's users, each with their role."""
+    return {
+        "officer1": desk_token(desk.ws, "officer1", "protection_officer"),
+        "officer2": desk_token(desk.ws, "officer2", "protection_officer"),
+        "lead1": desk_token(desk.ws, "lead1", "protection_lead"),
+        "admin1": desk_token(desk.ws, "admin1", "admin"),
+    }

@@ -51,10 +51,11 @@ def test_an_officer_takes_a_person_to_a_referral_on_a_phone(
     from playwright.sync_api import expect, sync_playwright
 
     from civwatch.crypto.age_packets import new_identity
+    from civwatch.protection.access import request_emergency_access
     from civwatch.protection.partners import add_partner
 
     secret = desk_user(workspace, "olena", "protection_officer")
-    desk_user(workspace, "lead1", "protection_lead")
+    lead_secret = desk_user(workspace, "lead1", "protection_lead")
     ensure_desk(workspace, "lead1")
     _identity, public = new_identity()
     add_partner(
@@ -137,6 +138,32 @@ def test_an_officer_takes_a_person_to_a_referral_on_a_phone(
         page.screenshot(path=shots / "desk-person-uk.png", full_page=True)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the person page is {width}px wide on a 390px screen"
+        person_url = page.url.split("?")[0]
+        # the whole record changed from its long form (Ukrainian)
+        page.get_by_role("link", name="Змінити запис").click()
+        expect(page.get_by_label("Ім’я 2")).to_have_value("Oleksandr Shevchenko")
+        page.locator('textarea[name="notes"]').fill("Переїхав до родичів")
+        page.screenshot(path=shots / "desk-person-edit-uk.png", full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.get_by_role("button", name="Зберегти зміни").click()
+        expect(page.get_by_role("status")).to_contain_text("Запис про людину змінено.")
+        expect(page.get_by_text("Переїхав до родичів")).to_be_visible()
+        # a lead's pages: emergency access to decide, duplicates, deleting (not done here)
+        request_emergency_access(
+            workspace, principal_of(workspace, "olena"), person_url.rsplit("/", 1)[1], "Ніч"
+        )
+        lead = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        lead.goto(server + "/protection/access")
+        lead.get_by_label("Username").fill("lead1")
+        lead.get_by_label("Password").fill(PASSWORD)
+        lead.get_by_label("Authenticator code").fill(pyotp.TOTP(lead_secret).now())
+        lead.get_by_role("button", name="Sign in").click()
+        expect(lead.get_by_role("button", name="Approve")).to_be_visible()
+        lead.screenshot(path=shots / "desk-access-lead-en.png", full_page=True)
+        for part, shot in (("/duplicates", "desk-duplicates-en"), ("/delete", "desk-delete-en")):
+            lead.goto(person_url + part)
+            lead.screenshot(path=shots / f"{shot}.png", full_page=True)
+            assert lead.evaluate("document.documentElement.scrollWidth") <= 390, part
         # the public form, as a person at risk sees it on a phone (no account)
         plain = browser.new_context(
             java_script_enabled=False, viewport={"width": 390, "height": 844}

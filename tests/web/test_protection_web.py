@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,13 +20,12 @@ from tests.web.conftest import BASE, PASSWORD
 from tests.web.desk import (
     MARKER_NAME,
     MARKER_PHONE_E164,
-    PASSPHRASE,
+    Desk,
+    cheap_kdf,
+    desk_roles,
     desk_session,
     desk_token,
-    desk_user,
-    ensure_desk,
-    help_request,
-    person_with_case,
+    make_desk,
     principal_of,
 )
 
@@ -38,47 +36,12 @@ LOCKED = "The protection desk is locked. A protection lead must unlock it."
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    """Cheap argon2id for the desk's passphrase (the shipped default stays strong)."""
-    return settings.model_copy(
-        update={
-            "protection_passphrase": PASSPHRASE,
-            "protection_kdf_memory_kib": 1024,
-            "protection_kdf_time_cost": 1,
-        }
-    )
-
-
-@dataclass
-class Desk:
-    ws: Workspace
-    totp: dict[str, str]
-    person_id: str
-    case_id: str
-    request_id: str
-
-    def path(self, template: str) -> str:
-        values = {
-            "person_id": self.person_id,
-            "case_id": self.case_id,
-            "request_id": self.request_id,
-        }
-        return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], template)
+    return cheap_kdf(settings)
 
 
 @pytest.fixture
 def desk(workspace: Workspace) -> Desk:
-    """officer1 registered a person (the marker name and phone) and leads their safe-exit
-    case; officer2 is an officer outside that team; lead1 a protection lead; admin1 an
-    admin. A request for help waits."""
-    totp = {
-        "officer1": desk_user(workspace, "officer1", "protection_officer"),
-        "officer2": desk_user(workspace, "officer2", "protection_officer"),
-        "lead1": desk_user(workspace, "lead1", "protection_lead"),
-        "admin1": desk_user(workspace, "admin1", "admin"),
-    }
-    ensure_desk(workspace, "lead1")
-    person_id, case_id = person_with_case(workspace, "officer1")
-    return Desk(workspace, totp, person_id, case_id, help_request(workspace))
+    return make_desk(workspace)
 
 
 @pytest.fixture
@@ -88,12 +51,7 @@ def client(workspace: Workspace) -> Iterator[TestClient]:
 
 
 def _roles(desk: Desk) -> dict[str, dict[str, str]]:
-    return {
-        "officer1": desk_token(desk.ws, "officer1", "protection_officer"),
-        "officer2": desk_token(desk.ws, "officer2", "protection_officer"),
-        "lead1": desk_token(desk.ws, "lead1", "protection_lead"),
-        "admin1": desk_token(desk.ws, "admin1", "admin"),
-    }
+    return desk_roles(desk)
 
 
 def test_outside_the_team_every_read_route_is_not_found(desk: Desk, client: TestClient) -> None:
@@ -101,7 +59,7 @@ def test_outside_the_team_every_read_route_is_not_found(desk: Desk, client: Test
     wrong = []
     for template in READ_ROUTES:
         path = desk.path(template)
-        lead_only = path.endswith("/audit")
+        lead_only = path.endswith(("/audit", "/duplicates", "/delete"))
         # requests for help are the whole desk's (no team yet): any officer reads them
         outsiders = ("admin1",) if "help-requests" in path else ("officer2", "admin1")
         for who in outsiders:
@@ -328,9 +286,10 @@ def test_an_officer_opens_a_request_for_help_and_registers_its_person(
     assert f"/protection/help-requests/{desk.request_id}" in board.text
     page = client.get(f"/protection/help-requests/{desk.request_id}")
     assert page.status_code == 200 and "Walk: someone needs help" in page.text
+    assert f'href="/protection/help-requests/{desk.request_id}/person"' in page.text
     r = client.post(
         f"/protection/help-requests/{desk.request_id}/person",
-        data={"csrf_token": csrf},
+        data={"csrf_token": csrf, "name1": "Someone Helped"},
         follow_redirects=False,
     )
     assert r.status_code == 303

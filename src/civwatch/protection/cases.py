@@ -27,6 +27,7 @@ from civwatch.errors import (
 from civwatch.i18n import _
 from civwatch.protection import access, audit, consent
 from civwatch.protection.crypto_fields import open_value, seal_value
+from civwatch.protection.desk import desk_key
 from civwatch.protection.ids import new_id
 from civwatch.protection.keys import person_key_for
 from civwatch.protection.models import (
@@ -581,4 +582,42 @@ def my_cases(ws: Workspace, principal: Principal) -> list[dict[str, Any]]:
                 "opened_at": _iso(case.opened_at),
             }
             for case, role in rows
+        ]
+
+
+def cases_of_person(ws: Workspace, principal: Principal, person_id: str) -> list[dict[str, Any]]:
+    """Every case of a person the caller may read (their team, an emergency access, a
+    protection lead), newest first: ids, kinds, states and the caller's role on each (None
+    when not on its team). "Not found" when the person is out of reach, 423 while the desk
+    is locked; the read is recorded."""
+    with ws.sessions() as session, session.begin():
+        access.authorise(session, principal, Permission.PROTECTION_READ)
+        access.require_person(session, principal, person_id)
+        desk_key(ws, session)  # a locked desk answers nothing of a person
+        roles = dict(
+            session.execute(
+                select(ProtectionCaseMember.case_id, ProtectionCaseMember.role)
+                .join(ProtectionCase, ProtectionCase.id == ProtectionCaseMember.case_id)
+                .where(
+                    ProtectionCase.person_id == person_id,
+                    ProtectionCaseMember.user_id == principal.user_id,
+                )
+            ).all()
+        )
+        rows = session.scalars(
+            select(ProtectionCase)
+            .where(ProtectionCase.person_id == person_id)
+            .order_by(ProtectionCase.opened_at.desc(), ProtectionCase.id)
+        ).all()
+        audit.record_read(session, principal, person_id=person_id, case_id=None, fields=("cases",))
+        return [
+            {
+                "id": case.id,
+                "person_id": case.person_id,
+                "kind": case.kind,
+                "state": case.state,
+                "role": roles.get(case.id),
+                "opened_at": _iso(case.opened_at),
+            }
+            for case in rows
         ]

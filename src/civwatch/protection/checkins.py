@@ -290,10 +290,14 @@ def acknowledge_alert(ws: Workspace, principal: Principal, alert_id: str) -> Non
     """Mark an alert of a case the caller may reach as seen (it leaves the dashboard)."""
     with ws.sessions() as session, session.begin():
         access.authorise(session, principal, Permission.PROTECTION_WRITE)
+        missing = RecordNotFoundError(_("No alert %(id)s.", id=repr(alert_id)))
         alert = session.get(ProtectionAlert, alert_id)
         if alert is None:
-            raise RecordNotFoundError(_("No alert %(id)s.", id=repr(alert_id)))
-        case = access.require_case(session, principal, alert.case_id)
+            raise missing
+        try:
+            case = access.require_case(session, principal, alert.case_id)
+        except RecordNotFoundError:  # out of reach: answered as a missing alert, no case named
+            raise missing from None
         if alert.acknowledged_at is None:
             alert.acknowledged_at = utcnow()
             alert.acknowledged_by = principal.user_id

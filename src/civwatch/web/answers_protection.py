@@ -281,3 +281,62 @@ class DeskStateAnswer(Answer):
     kdf: str | None
     key_held: bool
     changed_at: str | None = None
+
+
+class PersonCaseAnswer(Answer):
+    """One case of a person: the caller's role on it (None when not on its team)."""
+
+    id: str
+    person_id: str
+    kind: str
+    state: str
+    role: str | None = Field(description="lead, member, or null when not on its team")
+    opened_at: str | None
+
+
+class DuplicateAnswer(Answer):
+    """Another record that may be the same person: its id and what matched only."""
+
+    id: str
+    matched: list[str] = Field(description="phone, document, name, phonetic")
+
+
+class AccessGrantAnswer(Answer):
+    """A request for emergency access."""
+
+    id: str
+    person_id: str
+    requested_by: str | None
+    requested_at: str
+    state: str = Field(description="pending, approved, expired, refused or ended")
+    approved_by: str | None
+    expires_at: str | None
+    reason: str | None = Field(description="For protection leads deciding; null otherwise")
+
+
+class AccessRequestsAnswer(Answer):
+    """The caller's requests, and for a lead those to decide or in force."""
+
+    mine: list[AccessGrantAnswer]
+    to_decide: list[AccessGrantAnswer]
+
+
+class HelpRequestListed(Answer):
+    """A request for help waiting to be handled: its reference and times only."""
+
+    id: str
+    reference: str
+    received_at: str
+    language: str
+    state: str = Field(description="new or opened")
+    person_id: str | None
+
+
+class HelpRequestAnswer(HelpRequestListed):
+    """A request for help, decrypted (the read is recorded)."""
+
+    about: str | None = None
+    needs: str | None = None
+    contact: str | None = None
+    location: str | None = None
+    on_behalf: bool | None = None

@@ -22,14 +22,23 @@ from civwatch.accounts.credentials import confirm_password
 from civwatch.accounts.principal import Principal
 from civwatch.errors import RecordNotFoundError, RejectedInputError
 from civwatch.i18n import _
-from civwatch.protection import access, checkins, consent, help_requests, persons, referrals, risk
+from civwatch.protection import (
+    access,
+    checkins,
+    consent,
+    grants,
+    help_requests,
+    persons,
+    referrals,
+    risk,
+)
 from civwatch.protection import audit as desk_audit
 from civwatch.protection import cases as case_service
 from civwatch.protection import dashboard as dashboard_service
 from civwatch.protection import desk as desk_service
 from civwatch.protection import partners as partner_service
 from civwatch.protection.help_limits import AddressLimiter
-from civwatch.protection.person_input import PersonInput, person_input
+from civwatch.protection.person_input import PERSON_FIELDS, PersonInput, person_input
 from civwatch.protection.vocabulary import CASE_STATES, label
 from civwatch.workspace import Workspace
 
@@ -97,10 +106,15 @@ def show_person(ws: Workspace, who: Principal, person_id: str) -> dict[str, Any]
 
 
 def person_cases(ws: Workspace, who: Principal, person_id: str) -> list[dict[str, Any]]:
-    """The cases of the person the caller works on (ids, kinds, states). Adapter: the
-    services list a caller's own cases only (``my_cases``), so a lead outside a case's
-    team does not see it listed here (it is reached from the dashboard's alerts)."""
-    return [c for c in case_service.my_cases(ws, who) if c["person_id"] == person_id]
+    """Every case of the person (the caller may read them: their team, an emergency
+    access, a lead), with the caller's role on each."""
+    return case_service.cases_of_person(ws, who, person_id)
+
+
+def show_name(ws: Workspace, who: Principal, person_id: str) -> str | None:
+    """The first name of a person (the read recorded), or None."""
+    names = persons.show_person(ws, who, person_id, ["names"]).get("names") or []
+    return str(names[0]["name"]) if names else None
 
 
 def person_document(ws: Workspace, who: Principal, person_id: str) -> dict[str, Any]:
@@ -108,9 +122,85 @@ def person_document(ws: Workspace, who: Principal, person_id: str) -> dict[str, 
     return persons.show_person(ws, who, person_id)
 
 
-def delete_person(ws: Workspace, who: Principal, person_id: str, reason: str) -> None:
-    """Delete a person for good (crypto-shredding; a lead)."""
+def update_person(
+    ws: Workspace,
+    who: Principal,
+    person_id: str,
+    fields: dict[str, Any] | PersonInput,
+    changed: Sequence[str] = PERSON_FIELDS,
+) -> None:
+    """Replace the ``changed`` fields of a person with those given (a field left empty is
+    removed; the others are kept as they are)."""
+    data = fields if isinstance(fields, PersonInput) else person_input(fields)
+    persons.update_person(ws, who, person_id, data, changed)
+
+
+def patch_person(ws: Workspace, who: Principal, person_id: str, given: dict[str, Any]) -> None:
+    """Change only the fields named in ``given`` (a JSON merge: null removes a field);
+    the person must keep a name."""
+    unknown = sorted(set(given) - set(PERSON_FIELDS))
+    if unknown:
+        raise RejectedInputError(_("Unknown field %(field)s of a person.", field=repr(unknown[0])))
+    # The input model needs a name: a stand-in, never stored unless "names" is given.
+    merged = {"names": [{"name": "-"}], **given}
+    update_person(
+        ws, who, person_id, {k: v for k, v in merged.items() if v is not None}, list(given)
+    )
+
+
+def delete_person(
+    ws: Workspace,
+    who: Principal,
+    person_id: str,
+    reason: str,
+    password: str,
+    client: str | None = None,
+) -> None:
+    """Delete a person for good (crypto-shredding; a lead, with a reason and the
+    password given again)."""
+    if not reason.strip():
+        raise RejectedInputError(_("Say why the person is deleted."))
+    confirm_password(ws, who.username, password, action="protection-person-delete", client=client)
     persons.delete_person(ws, who, person_id, reason)
+
+
+def duplicates(ws: Workspace, who: Principal, person_id: str) -> list[dict[str, Any]]:
+    """Other people who may be this person registered twice (a lead): ids and the kinds
+    of match only."""
+    return persons.duplicate_candidates(ws, who, person_id)
+
+
+# -- emergency access ------------------------------------------------------------------------------
+def access_requests(ws: Workspace, who: Principal) -> dict[str, list[dict[str, Any]]]:
+    """The caller's requests for emergency access and, for a lead, those to decide."""
+    return grants.access_requests(ws, who)
+
+
+def request_access(ws: Workspace, who: Principal, person_id: str, reason: str) -> str:
+    """Ask to read a person outside one's team, saying why; the request's id."""
+    return access.request_emergency_access(ws, who, person_id, reason)
+
+
+def approve_access(ws: Workspace, who: Principal, grant_id: str, hours: int) -> dict[str, Any]:
+    """Approve a request for ``hours`` (a lead, not the one who asked)."""
+    return access.approve_emergency_access(ws, who, grant_id, hours=hours)
+
+
+def access_request(ws: Workspace, who: Principal, grant_id: str) -> dict[str, Any]:
+    """One request for emergency access as a lead sees it once decided."""
+    return grants.access_request(ws, who, grant_id)
+
+
+def end_access(ws: Workspace, who: Principal, grant_id: str) -> dict[str, Any]:
+    """Refuse a request, or end an access in force (a lead); the request as it is now."""
+    access.revoke_emergency_access(ws, who, grant_id)
+    return grants.access_request(ws, who, grant_id)
+
+
+# -- alerts ----------------------------------------------------------------------------------------
+def acknowledge_alert(ws: Workspace, who: Principal, alert_id: str) -> None:
+    """Mark an alert of a case the caller may reach as seen (it leaves the dashboard)."""
+    checkins.acknowledge_alert(ws, who, alert_id)
 
 
 # -- risk ------------------------------------------------------------------------------------------
@@ -316,17 +406,26 @@ def send_help_request(
     return help_requests.submit_help_request(ws, data, language, client=client, limiter=limiter)
 
 
+def help_request_list(ws: Workspace, who: Principal) -> list[dict[str, Any]]:
+    """Requests for help not yet handled (new or opened), oldest first: references and
+    times only; nothing while the desk is locked."""
+    with ws.sessions() as session:
+        desk_service.desk_key(ws, session)  # locked: 423, as every read of the desk
+    return help_requests.list_help_requests(ws, who)
+
+
 def open_help_request(ws: Workspace, who: Principal, request_id: str) -> dict[str, Any]:
     """A request for help, decrypted (the read is recorded)."""
     return help_requests.open_help_request(ws, who, request_id)
 
 
-def convert_help_request(ws: Workspace, who: Principal, request_id: str) -> str:
-    """Register the person a request is about: a person named after its reference, whose
-    details the officer then completes from the request."""
-    opened = help_requests.open_help_request(ws, who, request_id)
-    person = person_input({"names": [{"name": opened["reference"], "kind": "known-as"}]})
-    return help_requests.convert_to_person(ws, who, request_id, person)
+def convert_help_request(
+    ws: Workspace, who: Principal, request_id: str, fields: dict[str, Any] | PersonInput
+) -> str:
+    """Register the person a request is about, from what the officer typed after reading
+    it (nothing of the request is copied: the officer writes what the work needs)."""
+    data = fields if isinstance(fields, PersonInput) else person_input(fields)
+    return help_requests.convert_to_person(ws, who, request_id, data)
 
 
 def desk_state(ws: Workspace) -> dict[str, Any]:

@@ -14,19 +14,35 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from civwatch.protection.person_input import PersonInput
+from civwatch.protection.person_input import (
+    Birth,
+    Contact,
+    Dependant,
+    Document,
+    Group,
+    Location,
+    Name,
+    Needs,
+    PersonInput,
+)
 from civwatch.web import protection_adapters as desk
 from civwatch.web.answers import EXACT
 from civwatch.web.answers_protection import (
+    AccessGrantAnswer,
+    AccessRequestsAnswer,
     AssessmentAnswer,
     AuditEventAnswer,
     CaseAnswer,
     CreatedAnswer,
     DashboardAnswer,
     DeskStateAnswer,
+    DuplicateAnswer,
     FoundAnswer,
+    HelpRequestAnswer,
+    HelpRequestListed,
     PartnerAnswer,
     PersonAnswer,
+    PersonCaseAnswer,
     ReferralCreatedAnswer,
     RiskCreatedAnswer,
 )
@@ -64,6 +80,35 @@ class FindBody(Body_):
 
 class DeleteBody(Body_):
     reason: str = Field(min_length=1, max_length=2000)
+    password: str = Field(max_length=1024, description="The caller's password, asked again")
+
+
+class PersonPatch(Body_):
+    """The fields to change (those given only; null removes a field, never the names)."""
+
+    names: list[Name] | None = Field(default=None, max_length=20)
+    birth: Birth | None = None
+    gender: str | None = Field(default=None, max_length=64)
+    citizenship: list[str] | None = Field(default=None, max_length=10)
+    documents: list[Document] | None = Field(default=None, max_length=20)
+    contacts: list[Contact] | None = Field(default=None, max_length=20)
+    location: Location | None = None
+    address: str | None = Field(default=None, max_length=1000)
+    groups: list[Group] | None = Field(default=None, max_length=10)
+    minority: str | None = Field(default=None, max_length=200)
+    languages: list[str] | None = Field(default=None, max_length=20)
+    needs: Needs | None = None
+    dependants: list[Dependant] | None = Field(default=None, max_length=20)
+    notes: str | None = Field(default=None, max_length=10000)
+
+
+class AccessBody(Body_):
+    person_id: str = Field(max_length=64)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ApproveBody(Body_):
+    hours: int = Field(default=8, ge=1, le=72, description="How long the access lasts")
 
 
 class CaseOpenBody(Body_):
@@ -144,11 +189,45 @@ def person_show(w: WS, who: RecordReader, person_id: PersonId) -> dict[str, Any]
     return desk.person_document(w, who, desk.check_id(person_id))
 
 
-@router.post("/persons/{person_id}/delete", response_model=CreatedAnswer)
-def person_delete(w: WS, who: DeskLead, person_id: PersonId, body: DeleteBody) -> dict[str, Any]:
-    """Delete a person for good (a lead): their data key is destroyed."""
+@router.put("/persons/{person_id}", response_model=PersonAnswer, **EXACT)
+def person_replace(
+    w: WS, who: DeskWriter, person_id: PersonId, body: PersonInput
+) -> dict[str, Any]:
+    """Replace a person's whole record (a field not given is removed); the person as now."""
     person_id = desk.check_id(person_id)
-    desk.delete_person(w, who, person_id, body.reason)
+    desk.update_person(w, who, person_id, body)
+    return desk.person_document(w, who, person_id)
+
+
+@router.patch("/persons/{person_id}", response_model=PersonAnswer, **EXACT)
+def person_patch(w: WS, who: DeskWriter, person_id: PersonId, body: PersonPatch) -> dict[str, Any]:
+    """Change the fields given only (null removes one); the person as now."""
+    person_id = desk.check_id(person_id)
+    desk.patch_person(w, who, person_id, body.model_dump(exclude_unset=True, mode="json"))
+    return desk.person_document(w, who, person_id)
+
+
+@router.get("/persons/{person_id}/cases", response_model=list[PersonCaseAnswer])
+def person_cases(w: WS, who: RecordReader, person_id: PersonId) -> list[dict[str, Any]]:
+    """Every case of the person, with the caller's role on each (the read is recorded)."""
+    return desk.person_cases(w, who, desk.check_id(person_id))
+
+
+@router.get("/persons/{person_id}/duplicates", response_model=list[DuplicateAnswer])
+def person_duplicates(w: WS, who: RecordLead, person_id: PersonId) -> list[dict[str, Any]]:
+    """Other records that may be this person registered twice (a lead): ids and the
+    kinds of match only."""
+    return desk.duplicates(w, who, desk.check_id(person_id))
+
+
+@router.post("/persons/{person_id}/delete", response_model=CreatedAnswer)
+def person_delete(
+    request: Request, w: WS, who: DeskLead, person_id: PersonId, body: DeleteBody
+) -> dict[str, Any]:
+    """Delete a person for good (a lead, the password again): their data key is
+    destroyed; the person answers "not found" afterwards."""
+    person_id = desk.check_id(person_id)
+    desk.delete_person(w, who, person_id, body.reason, body.password, client_of(request))
     return {"id": person_id}
 
 
@@ -250,6 +329,61 @@ def referral_packet(
 def case_audit(w: WS, who: RecordLead, case_id: PersonId) -> list[dict[str, Any]]:
     """Who read or changed this case, newest first (a lead)."""
     return desk.history(w, who, case_id=desk.check_id(case_id))
+
+
+@router.get("/access", response_model=AccessRequestsAnswer)
+def access_requests(w: WS, who: DeskReader) -> dict[str, Any]:
+    """Your requests for emergency access and, for a lead, those to decide or in force."""
+    return desk.access_requests(w, who)
+
+
+@router.post("/access", status_code=201, response_model=CreatedAnswer)
+def access_ask(w: WS, who: DeskWriter, body: AccessBody) -> dict[str, Any]:
+    """Ask to read a person outside your cases, saying why (a lead decides)."""
+    return {"id": desk.request_access(w, who, desk.check_id(body.person_id), body.reason)}
+
+
+@router.post("/access/{grant_id}/approve", response_model=AccessGrantAnswer)
+def access_approve(w: WS, who: DeskLead, grant_id: PersonId, body: ApproveBody) -> dict[str, Any]:
+    """Approve a request for some hours (a lead, not the one who asked)."""
+    grant_id = desk.check_id(grant_id)
+    desk.approve_access(w, who, grant_id, body.hours)
+    return desk.access_request(w, who, grant_id)
+
+
+@router.post("/access/{grant_id}/revoke", response_model=AccessGrantAnswer)
+def access_revoke(w: WS, who: DeskLead, grant_id: PersonId) -> dict[str, Any]:
+    """Refuse a request, or end an access in force (a lead)."""
+    return desk.end_access(w, who, desk.check_id(grant_id))
+
+
+@router.post("/alerts/{alert_id}/acknowledge", response_model=CreatedAnswer)
+def alert_acknowledge(w: WS, who: DeskWriter, alert_id: PersonId) -> dict[str, Any]:
+    """Acknowledge a check-in alert of a case you may reach (it leaves the dashboard)."""
+    alert_id = desk.check_id(alert_id)
+    desk.acknowledge_alert(w, who, alert_id)
+    return {"id": alert_id}
+
+
+@router.get("/help-requests", response_model=list[HelpRequestListed])
+def help_request_list(w: WS, who: DeskReader) -> list[dict[str, Any]]:
+    """Requests for help not yet handled, oldest first (references and times only)."""
+    return desk.help_request_list(w, who)
+
+
+@router.get("/help-requests/{request_id}", response_model=HelpRequestAnswer)
+def help_request_show(w: WS, who: RecordReader, request_id: PersonId) -> dict[str, Any]:
+    """A request for help, decrypted (the desk must be unlocked; the read is recorded)."""
+    return desk.open_help_request(w, who, desk.check_id(request_id))
+
+
+@router.post("/help-requests/{request_id}/person", status_code=201, response_model=CreatedAnswer)
+def help_request_convert(
+    w: WS, who: DeskWriter, request_id: PersonId, body: PersonInput
+) -> dict[str, Any]:
+    """Register the person a request is about, as the officer writes them (nothing of the
+    request is copied); the request is linked to them."""
+    return {"id": desk.convert_help_request(w, who, desk.check_id(request_id), body)}
 
 
 @router.get("/partners", response_model=list[PartnerAnswer])

@@ -32,6 +32,8 @@ DeskUnlocker = Annotated[Principal, Depends(desk_gate(Permission.PROTECTION_UNLO
 #: Reading one record: a role without the permission is told "not found" too.
 RecordReader = Annotated[Principal, Depends(desk_gate(Permission.PROTECTION_READ, hide=True))]
 RecordLead = Annotated[Principal, Depends(desk_gate(Permission.PROTECTION_LEAD, hide=True))]
+#: A form to change one record (a page read before the write).
+RecordWriter = Annotated[Principal, Depends(desk_gate(Permission.PROTECTION_WRITE, hide=True))]
 
 #: What a page says after a form did its work (``?done=CODE``: a code, never a value).
 DONE = {
@@ -49,6 +51,20 @@ DONE = {
     "locked": N_("The desk is locked: every protection session and token is revoked."),
     "unlocked": N_("The desk is unlocked."),
     "help": N_("The request for help is registered as a person."),
+    "edited": N_("The person's record is changed."),
+    "deleted": N_("The person is deleted: nothing of their record can be read again."),
+    "access-asked": N_("Your request is sent: a protection lead decides."),
+    "access-approved": N_("The emergency access is approved."),
+    "access-ended": N_("The emergency access is refused or ended."),
+    "acknowledged": N_("The alert is acknowledged."),
+}
+
+#: What a duplicate candidate shares with the person (kinds of blind index).
+MATCH_LABELS = {
+    "phone": N_("phone number"),
+    "document": N_("document number"),
+    "name": N_("a name spelt the same"),
+    "phonetic": N_("names that sound alike"),
 }
 
 
@@ -156,6 +172,7 @@ def desk_page(request: Request, name: str, context: dict[str, Any], status: int 
     context["act_label"] = act_label
     context["help_label"] = help_label
     context["need_label"] = need_label
+    context["match_labels"] = {k: gettext(v) for k, v in MATCH_LABELS.items()}
     if "partners" in context:
         context["partner_names"] = {p["id"]: p["name"] for p in context["partners"]}
     return render(request, name, context, status)

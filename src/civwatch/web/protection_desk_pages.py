@@ -20,7 +20,6 @@ from civwatch.web.protection_common import (
     DeskLocker,
     DeskReader,
     DeskUnlocker,
-    DeskWriter,
     RecordLead,
     RecordReader,
     back_to,
@@ -121,13 +120,6 @@ def help_request_page(request: Request, w: WS, who: RecordReader, request_id: st
     a person."""
     opened = desk.open_help_request(w, who, desk.check_id(request_id))
     return desk_page(request, "protection_help_request.html", {"request_": opened})
-
-
-@router.post("/protection/help-requests/{request_id}/person", response_class=HTMLResponse)
-def help_request_convert(request: Request, w: WS, who: DeskWriter, request_id: str) -> Response:
-    """Register the person a request for help is about; then their page."""
-    person_id = desk.convert_help_request(w, who, desk.check_id(request_id))
-    return back_to(f"/protection/persons/{person_id}", "help")
 
 
 def _lock_page(

@@ -57,37 +57,68 @@ def _number(text: str) -> int | None:
     return int(text) if text.isdigit() and len(text) < 6 else None
 
 
+#: How many rows of a repeated part (names, contacts, documents, dependants) a form may send.
+MAX_ROWS = 20
+
+
+def _rows(form: Form, prefix: str, parts: tuple[str, ...]) -> list[dict[str, str]]:
+    """The filled rows ``prefix1_part``, ``prefix2_part``... of a repeated part (a row
+    whose first part is empty is left out)."""
+    rows = []
+    for index in range(1, MAX_ROWS + 1):
+        row = {part: form.one(f"{prefix}{index}_{part}") for part in parts}
+        if row[parts[0]]:
+            rows.append({k: v for k, v in row.items() if v})
+    return rows
+
+
 def person_fields(form: Form) -> dict[str, Any]:
-    """The fields of the "register a person" form, as the person input names them."""
+    """The fields of the "register a person" and "change a person" forms, as the person
+    input names them (the short form's single phone, Signal, e-mail and document, and the
+    long form's numbered rows)."""
     names = []
-    for index in ("1", "2"):
+    for index in range(1, MAX_ROWS + 1):
         if name := form.one(f"name{index}"):
             names.append({"name": name, "kind": form.one(f"name{index}_kind") or "legal"})
-    contacts = []
-    for kind in ("phone", "signal", "email"):
-        if value := form.one(kind):
-            contacts.append({"kind": kind, "value": value})
+    contacts = [
+        {"kind": kind, "value": value}
+        for kind in ("phone", "signal", "email")
+        if (value := form.one(kind))
+    ]
+    contacts += [
+        {"kind": row.get("kind", "other"), "value": row["value"]}
+        for row in _rows(form, "contact", ("value", "kind"))
+    ]
     documents = []
     if number := form.one("document_number"):
         documents.append({"kind": form.one("document_kind") or "passport", "number": number})
-    location = {k: v for k in ("oblast", "hromada") if (v := form.one(k))}
+    documents += [
+        {"kind": row.get("kind", "other"), **row}
+        for row in _rows(form, "document", ("number", "kind", "expiry"))
+    ]
+    location = {k: v for k in ("oblast", "hromada", "katottg") if (v := form.one(k))}
     fields: dict[str, Any] = {
         "names": names,
         "contacts": contacts,
         "documents": documents,
         "groups": form.many("groups"),
+        "dependants": _rows(form, "dependant", ("name", "relation", "birth")),
     }
     if location:
         fields["location"] = location
-    if year := _number(form.one("birth_year")):
+    if birth := form.one("birth_date"):
+        fields["birth"] = {"date": birth}
+    elif year := _number(form.one("birth_year")):
         fields["birth"] = {"year": year}
-    for name in ("gender", "minority", "notes"):
+    for name in ("gender", "minority", "notes", "address"):
         if value := form.one(name):
             fields[name] = value
-    if needs := form.one("needs"):
-        fields["needs"] = {"note": needs}
-    if languages := form.one("languages"):
-        fields["languages"] = [p.strip() for p in languages.split(",") if p.strip()]
+    codes = form.many("need_codes")
+    if (needs := form.one("needs")) or codes:
+        fields["needs"] = {"codes": codes, **({"note": needs} if needs else {})}
+    for name in ("languages", "citizenship"):
+        if value := form.one(name):
+            fields[name] = [p.strip() for p in value.split(",") if p.strip()]
     return fields
 
 
@@ -111,4 +142,42 @@ def consent_fields(form: Form) -> dict[str, Any]:
         "how": form.one("how") or "verbal",
         "partner_id": form.one("partner_id") or None,
         "channel": form.one("channel") or None,
+    }
+
+
+def _with_blank(rows: Any, blank: dict[str, str], at_least: int = 1) -> list[dict[str, Any]]:
+    """``rows`` (those a person has) and empty ones to add more, ``at_least`` in all."""
+    kept = [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+    kept = kept[: MAX_ROWS - 1]
+    return kept + [dict(blank)] * max(1, at_least - len(kept))
+
+
+def form_values(person: dict[str, Any]) -> dict[str, Any]:
+    """What the long person form shows: a person's fields (their record, or what was
+    typed into the form), with an empty row of each repeated part to add one."""
+    birth = person.get("birth") or {}
+    location = person.get("location") or {}
+    needs = person.get("needs") or {}
+    names = _with_blank(person.get("names"), {"kind": "known-as"}, at_least=2)
+    if not person.get("names"):
+        names[0] = {"kind": "legal"}
+    return {
+        "names": names,
+        "contacts": _with_blank(person.get("contacts"), {"kind": "phone"}),
+        "documents": _with_blank(person.get("documents"), {"kind": "passport"}),
+        "dependants": _with_blank(person.get("dependants"), {}),
+        "birth_date": birth.get("date") or "",
+        "birth_year": "" if birth.get("date") else (birth.get("year") or ""),
+        "gender": person.get("gender") or "",
+        "citizenship": ", ".join(person.get("citizenship") or []),
+        "languages": ", ".join(person.get("languages") or []),
+        "oblast": location.get("oblast") or "",
+        "hromada": location.get("hromada") or "",
+        "katottg": location.get("katottg") or "",
+        "address": person.get("address") or "",
+        "groups": list(person.get("groups") or []),
+        "minority": person.get("minority") or "",
+        "need_codes": list(needs.get("codes") or []),
+        "needs": needs.get("note") or "",
+        "notes": person.get("notes") or "",
     }
