@@ -184,9 +184,9 @@ def _print_case(doc: dict[str, Any]) -> None:
             "  "
             + escape(
                 _(
-                    "Check-in %(id)s at %(at)s: %(place)s (recorded by %(by)s)",
+                    "Check-in %(id)s at %(at)s UTC: %(place)s (recorded by %(by)s)",
                     id=c["id"],
-                    at=c["at"],
+                    at=c["at"][:16].replace("T", " "),
                     place=c["place"],
                     by=c["recorded_by"],
                 )
@@ -210,9 +210,9 @@ def _print_case(doc: dict[str, Any]) -> None:
             out.print(
                 "  "
                 + _(
-                    "Alert %(id)s: a check-in is overdue (raised %(at)s).",
+                    "Alert %(id)s: a check-in is overdue (raised %(at)s UTC).",
                     id=a["id"],
-                    at=a["raised_at"],
+                    at=a["raised_at"][:16].replace("T", " "),
                 )
             )
 

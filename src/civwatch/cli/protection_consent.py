@@ -85,7 +85,7 @@ def consent_list(
     as_json: AsJson = False,
 ) -> None:
     """A person's consent decisions, newest first (recorded as read)."""
-    from civwatch.protection.consent import consents
+    from civwatch.protection.consent import PURPOSE_LABELS, consents
 
     with workspace(data_dir) as ws:
         actor = acting_principal(ws, Permission.PROTECTION_READ, token_file)
@@ -102,15 +102,22 @@ def consent_list(
         )
     )
     for r in rows:
-        target = r["partner_id"] or r["channel"] or ""
-        out.print(
-            "  "
-            + escape(
-                f"{r['at'][:19]}  {r['purpose']} {target}  "
-                + ("+" if r["given"] else "-")
-                + f"  {r['how']}  {r['recorded_by'] or '-'}"
+        values = {
+            "at": r["at"][:16].replace("T", " "),
+            "purpose": _(PURPOSE_LABELS.get(r["purpose"], r["purpose"])),
+            "target": r["partner_id"] or r["channel"] or "-",
+            "how": r["how"],
+            "by": r["recorded_by"] or "-",
+        }
+        if r["given"]:
+            # TRANSLATORS: a consent decision: when (UTC), the purpose, the partner or
+            # channel it is for ("-" if none), how it was given (a code), who recorded it.
+            line = _(
+                "%(at)s  given for %(purpose)s (%(target)s), %(how)s; recorded by %(by)s", **values
             )
-        )
+        else:
+            line = _("%(at)s  withdrawn for %(purpose)s (%(target)s); recorded by %(by)s", **values)
+        out.print("  " + escape(line))
 
 
 @consent_app.command("override")
@@ -180,9 +187,9 @@ def access_approve(
     else:
         out.print(
             _(
-                "Access %(id)s approved until %(expires)s.",
+                "Access %(id)s approved until %(expires)s UTC.",
                 id=grant_id,
-                expires=doc["expires_at"][:16],
+                expires=doc["expires_at"][:16].replace("T", " "),
             )
         )
 

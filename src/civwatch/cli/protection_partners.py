@@ -109,8 +109,8 @@ def refer_cmd(
         list[str],
         typer.Option(
             help="A field of the person to share (repeat): names, birth, gender, "
-            "citizenship, documents, contacts, location, groups, languages, needs, "
-            "dependants. Only fields the person agreed to share."
+            "citizenship, documents, contacts, location, address, groups, minority, "
+            "languages, needs, dependants. Only fields the person agreed to share."
         ),
     ],
     out_file: Annotated[

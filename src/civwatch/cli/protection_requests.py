@@ -36,6 +36,7 @@ def requests_list(
     Ids, references and when they came; what they say is read with `requests show`.
     """
     from civwatch.protection.help_requests import list_help_requests
+    from civwatch.protection.vocabulary import label
 
     with workspace(data_dir) as ws:
         actor = acting_principal(ws, Permission.PROTECTION_READ, token_file)
@@ -66,11 +67,11 @@ def requests_list(
         out.print(
             "  "
             + _(
-                "%(id)s  reference %(reference)s, received %(received)s (%(state)s)",
+                "%(id)s  reference %(reference)s, received %(received)s UTC (%(state)s)",
                 id=r["id"],
                 reference=r["reference"],
-                received=r["received_at"][:16],
-                state=r["state"],
+                received=r["received_at"][:16].replace("T", " "),
+                state=label("help-request-state", r["state"]),
             )
         )
 
@@ -93,10 +94,10 @@ def requests_show(
         return
     out.print(
         _(
-            "Request %(id)s, reference %(reference)s, received %(received)s.",
+            "Request %(id)s, reference %(reference)s, received %(received)s UTC.",
             id=doc["id"],
             reference=doc["reference"],
-            received=doc["received_at"][:16],
+            received=doc["received_at"][:16].replace("T", " "),
         )
     )
     if doc["on_behalf"]:
