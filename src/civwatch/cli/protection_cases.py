@@ -129,7 +129,7 @@ def case_list(
         out.print(
             "  "
             + _(
-                "%(id)s  %(kind)s, %(state)s (person %(person)s; you: %(role)s)",
+                "%(id)s  %(kind)s, %(state)s (person %(person)s; your role: %(role)s)",
                 id=case["id"],
                 kind=label("case-kind", case["kind"]),
                 state=label("case-state", case["state"]),
