@@ -121,7 +121,10 @@ def refer_cmd(
     ],
     password_stdin: Annotated[
         bool,
-        typer.Option("--password-stdin", help="Read your password from standard input."),
+        typer.Option(
+            "--password-stdin",
+            help="Read your password from standard input (needed: a referral asks for it again).",
+        ),
     ] = False,
     token_file: TokenFile = None,
     data_dir: DataDir = None,
