@@ -25,8 +25,16 @@ from civwatch.protection.help_requests import HelpRequestInput, submit_help_requ
 from civwatch.protection.models import ProtectionAuditEvent
 from civwatch.workspace import Workspace
 from tests.conftest import run_cli
-from tests.protection.case_helpers import MARK_NAME, MARK_PHONE, MARK_PLACE, PASSWORD, set_password
-from tests.protection.conftest import PASSPHRASE
+from tests.protection.case_helpers import (
+    MARK_NAME,
+    MARK_PHONE,
+    MARK_PLACE,
+    PASSWORD,
+    give_consent,
+    open_marked_case,
+    set_password,
+)
+from tests.protection.conftest import PASSPHRASE, PrincipalOf
 from tests.support.tokens import as_user
 
 
@@ -232,3 +240,48 @@ def test_from_a_request_for_help_to_a_referral_on_the_command_line(
         ).all()
     assert request_reads == [["help_request"]]
     assert all(MARK_NAME not in json.dumps(h, ensure_ascii=False) for h in history)
+
+
+def test_emergency_access_withdrawn_consent_and_a_revoked_referral_on_the_command_line(
+    desk: Workspace, principal: PrincipalOf, cli_env: dict[str, str]
+) -> None:
+    from civwatch.protection.partners import add_partner
+    from civwatch.protection.referrals import refer
+
+    env = {**cli_env, "CIVWATCH_PROTECTION_PASSPHRASE": PASSPHRASE}
+    officer, outsider, lead = (as_user(env, desk, u) for u in ("officer1", "officer2", "lead1"))
+    set_password(desk, "officer1")
+    person_id, case_id = open_marked_case(desk, principal("officer1"))
+    partner_id = add_partner(desk, principal("lead1"), "Safe Harbour", new_identity()[1])
+    give_consent(desk, principal("officer1"), person_id, "referral", partner_id=partner_id)
+    referral_id = refer(desk, principal("officer1"), case_id, partner_id, ["names"], PASSWORD)
+
+    asked = _json(
+        run_cli(
+            outsider, "protect", "access", "request", person_id, "--reason", "night duty", "--json"
+        )
+    )
+    _refused(run_cli(outsider, "protect", "access", "approve", asked["id"]), "protection_lead")
+    _json(run_cli(lead, "protect", "access", "approve", asked["id"], "--hours", "2", "--json"))
+    seen = _json(run_cli(outsider, "protect", "person", "show", person_id, "--json"))
+    assert seen["names"][0]["name"] == MARK_NAME
+    _json(run_cli(lead, "protect", "access", "revoke", asked["id"], "--json"))
+    _refused(run_cli(outsider, "protect", "person", "show", person_id), f"No person '{person_id}'")
+
+    withdrawn = run_cli(
+        officer, "protect", "consent", "add", person_id, "--purpose", "referral",
+        "--partner", partner_id, "--withdraw",
+    )  # fmt: skip
+    assert withdrawn.returncode == 0 and "withdrawn" in withdrawn.stdout, withdrawn.stderr
+    decisions = _json(run_cli(officer, "protect", "consent", "list", person_id, "--json"))
+    assert [(d["purpose"], d["given"]) for d in decisions][:1] == [("referral", False)]
+    _refused(
+        run_cli(officer, "protect", "consent", "override", person_id, "--purpose", "referral",
+                "--reason", "x"),
+        "protection_lead",
+    )  # fmt: skip
+
+    revoked = _json(run_cli(officer, "protect", "referral", "revoke", referral_id, "--json"))
+    assert revoked["state"] == "revoked"
+    case = _json(run_cli(officer, "protect", "case", "show", case_id, "--json"))
+    assert [r["state"] for r in case["referrals"]] == ["revoked"]
