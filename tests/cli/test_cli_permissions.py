@@ -20,10 +20,12 @@ import typer.main
 from typer.testing import CliRunner
 
 from civwatch.accounts import add_user
+from civwatch.accounts.local import set_password_locally
 from civwatch.accounts.permissions import ALL_ROLES, Permission, allows, holders
 from civwatch.accounts.roles import PROTECTION_LEAD, PROTECTION_OFFICER
 from civwatch.cli import app
 from civwatch.cli.lazy import LazyGroup
+from civwatch.crypto.age_packets import new_identity
 from civwatch.errors import NotAuthenticatedError, PermissionDeniedError
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.service import create_incident, link_evidence
@@ -32,8 +34,9 @@ from tests.incidents.helpers import TEAM, incident_doc, ingest_photo, seed_cache
 from tests.support.permissions import Asked, watch_requirements
 from tests.support.tokens import token_of
 
-#: How to call each acting command ({inc}, {sha}, {redaction}, {csv}, {tmp}, {role} are
-#: filled in). Inputs are valid, so that an allowed role reaches the domain's own check.
+#: How to call each acting command ({inc}, {sha}, {redaction}, {csv}, {tmp}, {age},
+#: {password}, {role} are filled in). Inputs are valid, so that an allowed role reaches the
+#: domain's own check.
 SAMPLES: dict[str, list[str]] = {
     "package": ["{inc}", "--out", "{tmp}/package-{role}"],
     "incident create": [
@@ -95,7 +98,57 @@ SAMPLES: dict[str, list[str]] = {
     "protect person find": ["--name", "Walk"],
     "protect person delete": ["per_walk", "--reason", "walk"],
     "protect audit": ["per_walk"],
+    "protect case open": ["per_walk", "--kind", "safe-exit"],
+    "protect case assign": ["case_walk", "olga"],
+    "protect case checkin": ["case_walk", "--place", "Walk", "--checkpoint", "cp_walk"],
+    "protect case list": [],
+    "protect case show": ["case_walk"],
+    "protect case move": ["case_walk", "--to", "assessment", "--reason", "walk"],
+    "protect case task": [
+        "case_walk",
+        "--kind",
+        "documents",
+        "--title",
+        "Walk",
+        "--due",
+        "2026-03-01",
+    ],
+    "protect case checkpoint": [
+        "case_walk",
+        "--place",
+        "Walk",
+        "--expected",
+        "2026-03-01T18:00:00+02:00",
+    ],
+    "protect risk add": ["per_walk", "--threat", "detention", "--likelihood", "3", "--impact", "3"],
+    "protect consent add": ["per_walk", "--purpose", "case-handling", "--how", "written"],
+    "protect consent list": ["per_walk"],
+    "protect consent override": ["per_walk", "--purpose", "case-handling", "--reason", "walk"],
+    "protect requests list": [],
+    "protect requests show": ["hr_walk"],
+    "protect requests convert": ["hr_walk", "--name", "Walk {role}"],
+    "protect requests close": ["hr_walk"],
+    "protect partner add": ["--name", "Walk {role}", "--country", "PL", "--age-key", "{age}"],
+    "protect partner list": [],
+    "protect refer": [
+        "case_walk",
+        "--partner",
+        "prt_walk",
+        "--field",
+        "names",
+        "--out",
+        "{tmp}/packet-{role}.age",
+        "--password-stdin",
+    ],
+    "protect referral revoke": ["ref_walk"],
+    "protect access request": ["per_walk", "--reason", "walk"],
+    "protect access approve": ["grant_walk", "--hours", "2"],
+    "protect access revoke": ["grant_walk"],
 }
+#: What a command reads on standard input (filled in like its sample).
+STDIN: dict[str, str] = {"protect refer": "{password}\n"}
+#: The password of the protection officer and lead of the walk (a referral asks for it).
+WALK_PASSWORD = "walk the long corridor slowly"
 
 
 #: Commands that declare one of several permissions the domain function accepts: the domain
@@ -140,6 +193,8 @@ def walk(
     seed_cache(gazetteer_cache, team.data_dir)
     add_user(team, "olga", "Olga", [PROTECTION_OFFICER], actor="ada")
     add_user(team, "lesia", "Lesia", [PROTECTION_LEAD], actor="ada")
+    for username in ("olga", "lesia"):
+        set_password_locally(team, username, WALK_PASSWORD)
     inc = create_incident(team, incident_doc(), actor="ivan", places=places)["id"]
     sha = ingest_photo(team, tmp_path / "photos")
     link_evidence(team, inc, sha, actor="ivan")
@@ -154,6 +209,8 @@ def walk(
         "redaction": str(draft["id"]),
         "csv": str(csv_file),
         "tmp": str(tmp_path),
+        "age": new_identity()[1],
+        "password": WALK_PASSWORD,
     }
 
 
@@ -194,7 +251,8 @@ def test_every_acting_command_with_every_role_follows_the_table(
             # A fresh token for each call: locking the protection desk revokes the tokens
             # of the protection roles.
             env = {**cli_env, "CIVWATCH_TOKEN": token_of(team, users[role]) if role else ""}
-            result = runner.invoke(app, args, env=env)
+            stdin = STDIN[words].format(**values) if words in STDIN else None
+            result = runner.invoke(app, args, env=env, input=stdin)
             refused_at_the_door = isinstance(
                 result.exception, (PermissionDeniedError, NotAuthenticatedError)
             ) and not any(a for a in asked)

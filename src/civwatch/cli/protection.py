@@ -28,6 +28,17 @@ from civwatch.cli.common import (
     workspace,
 )
 from civwatch.cli.protection_cases import case_app, risk_app
+from civwatch.cli.protection_consent import access_app, consent_app
+from civwatch.cli.protection_options import (
+    Documents,
+    Groups,
+    Names,
+    PersonId,
+    Phones,
+    person_from_options,
+)
+from civwatch.cli.protection_partners import partner_app, refer_cmd, referral_app
+from civwatch.cli.protection_requests import requests_app
 from civwatch.i18n import _, ngettext
 
 protect_app = typer.Typer(
@@ -38,8 +49,12 @@ person_app = typer.Typer(no_args_is_help=True, help="People at risk on the prote
 protect_app.add_typer(person_app, name="person")
 protect_app.add_typer(case_app, name="case")
 protect_app.add_typer(risk_app, name="risk")
+protect_app.add_typer(consent_app, name="consent")
+protect_app.add_typer(requests_app, name="requests")
+protect_app.add_typer(partner_app, name="partner")
+protect_app.add_typer(referral_app, name="referral")
+protect_app.add_typer(access_app, name="access")
 
-PersonId = Annotated[str, typer.Argument(help="The person's id (per_...).")]
 PassphraseStdin = Annotated[
     bool,
     typer.Option(
@@ -77,8 +92,10 @@ def init_cmd(
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
-    """Set up the protection desk (a protection lead, once): its key derived from a
-    passphrase (12 characters or more) or kept in a new key file."""
+    """Set up the protection desk (a protection lead, once).
+
+    Its key is derived from a passphrase (12 characters or more) or kept in a new key file.
+    """
     from civwatch.protection.desk import init_desk
 
     passphrase = _passphrase(passphrase_stdin)
@@ -95,8 +112,11 @@ def init_cmd(
 def lock_cmd(
     token_file: TokenFile = None, data_dir: DataDir = None, as_json: AsJson = False
 ) -> None:
-    """Lock the desk at once (a protection lead or an admin): every protection session
-    and token ends, the desk's key is dropped until a lead unlocks it."""
+    """Lock the desk at once (a protection lead or an admin).
+
+    Every protection session and token ends; the desk's key is dropped until a lead
+    unlocks it.
+    """
     from civwatch.protection.desk import lock_desk
 
     with workspace(data_dir) as ws:
@@ -138,38 +158,18 @@ def unlock_cmd(
 
 @person_app.command("add")
 def person_add(
-    name: Annotated[list[str], typer.Option(help="A name, in Cyrillic or Latin (repeat).")],
-    phone: Annotated[list[str] | None, typer.Option(help="A phone number (repeat).")] = None,
-    group: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="A profile group (repeat): human-rights-defender, journalist, lgbti, "
-            "minority, activist, lawyer, public-official, other."
-        ),
-    ] = None,
-    document: Annotated[
-        list[str] | None, typer.Option(help="An identity document: KIND:NUMBER (repeat).")
-    ] = None,
+    name: Names,
+    phone: Phones = None,
+    group: Groups = None,
+    document: Documents = None,
     token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
     """Register a person at risk; you are on their team from then on."""
-    from civwatch.protection.person_input import person_input
     from civwatch.protection.persons import add_person
 
-    documents = []
-    for given in document or []:
-        kind, _sep, number = given.rpartition(":")
-        documents.append({"kind": kind or "passport", "number": number})
-    person = person_input(
-        {
-            "names": [{"name": n} for n in name],
-            "contacts": [{"kind": "phone", "value": p} for p in phone or []],
-            "groups": group or [],
-            "documents": documents,
-        }
-    )
+    person = person_from_options(name, phone, group, document)
     with workspace(data_dir) as ws:
         actor = acting_principal(ws, Permission.PROTECTION_WRITE, token_file)
         person_id = add_person(ws, actor, person)
@@ -249,8 +249,10 @@ def person_delete(
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
-    """Delete a person for good (a protection lead): their key is destroyed, nothing of
-    them can be decrypted again."""
+    """Delete a person for good (a protection lead).
+
+    Their key is destroyed: nothing of them can be decrypted again.
+    """
     from civwatch.protection.persons import delete_person
 
     with workspace(data_dir) as ws:
@@ -285,3 +287,7 @@ def audit_cmd(
                 + ", ".join(entry["fields"])
             )
         )
+
+
+# After the desk's own commands, so that `civwatch protect --help` lists it after them.
+protect_app.command("refer")(refer_cmd)
