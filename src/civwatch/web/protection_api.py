@@ -48,6 +48,7 @@ from civwatch.web.answers_protection import (
 )
 from civwatch.web.auth import client_of
 from civwatch.web.deps import WS
+from civwatch.web.problems import PROBLEM_RESPONSES, problem_doc
 from civwatch.web.protection_common import (
     DeskLead,
     DeskLocker,
@@ -59,7 +60,13 @@ from civwatch.web.protection_common import (
 )
 from civwatch.web.protection_idle import clock_of
 
-router = APIRouter(prefix="/api/v1/protection", tags=["protection"])
+#: The errors every route of the desk may answer: civwatch's usual ones, and the desk's own.
+DESK_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **PROBLEM_RESPONSES,
+    409: problem_doc("The desk is not set up yet, or the act conflicts with the record's state"),
+    423: problem_doc("The protection desk is locked: a protection lead must unlock it"),
+}
+router = APIRouter(prefix="/api/v1/protection", tags=["protection"], responses=DESK_RESPONSES)
 
 PersonId = Annotated[str, Field(max_length=64)]
 
