@@ -3,6 +3,7 @@ opens where it was sealed and nowhere else."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -45,3 +46,10 @@ def test_the_phonetic_key_is_stable_and_ascii(word: str) -> None:
     key = phonetic_key(word)
     assert key.isascii() and phonetic_key(word.upper()) == key
     assert (key == "") == (word == "")
+
+
+@pytest.mark.parametrize("typed", ["Бab", "Ёab", "гab", "abЫ", "Iб"])
+def test_a_word_in_two_scripts_gives_no_initial(typed: str) -> None:
+    """Found by the property above: the transliteration of a word typed in two scripts
+    dropped the Latin letters and left a single letter, indexed as if it were a word."""
+    assert all(len(t) >= 2 for t in name_tokens(typed))

@@ -134,7 +134,10 @@ def name_tokens(full_name: str) -> set[str]:
             continue
         tokens.add(word)
         if cyrillic:
-            tokens.update(t for t in (_ukrainian_latin(word), _russian_latin(word)) if t)
+            # a transliteration may be shorter than its word (letters of another script
+            # typed in it are dropped): an initial is never indexed, whatever it came from
+            spelt = (_ukrainian_latin(word), _russian_latin(word))
+            tokens.update(t.casefold() for t in spelt if t and len(t) >= 2)
     return tokens
 
 
