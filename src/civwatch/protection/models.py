@@ -100,7 +100,9 @@ class ProtectionBlindIndex(Base):
     the person without decrypting anyone. Deleted with the person."""
 
     __tablename__ = "protection_blind_index"
-    __table_args__ = (Index("ix_protection_blind_index_kind_token", "kind", "token"),)
+    #: (kind, token) finds the people holding a token; person_id in the index answers a
+    #: search from the index alone (no row read per match: 100,000 people, p95 < 20 ms).
+    __table_args__ = (Index("ix_protection_blind_index_kind_token", "kind", "token", "person_id"),)
 
     person_id: Mapped[str] = mapped_column(ForeignKey(_PERSON), primary_key=True)
     #: name | phonetic | phone | document

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.permissions import Permission
@@ -62,6 +62,8 @@ from civwatch.workspace import Workspace
 _STRONG_KINDS = ("phone", "document")
 #: Distinct phonetic name keys two people must share to be duplicate candidates by name.
 _NAME_KEYS_FOR_DUPLICATE = 2
+#: Ids per IN list when narrowing a search.
+_BATCH = 500
 _WORDS = re.compile(r"[\s,;]+")
 #: The most ids a search answers with (the best matches): each is recorded as a read.
 FIND_LIMIT = 50
@@ -210,23 +212,51 @@ def _query_words(text: str) -> list[str]:
     return [w for w in _WORDS.split(text.strip()) if w]
 
 
-def _matching(session: Session, tokens: Iterable[tuple[str, str]]) -> dict[str, int]:
-    """The people holding any of ``tokens``, with how many exact (not phonetic) tokens
-    each holds."""
-    found: dict[str, int] = defaultdict(int)
+def _looked_up(group: set[tuple[str, str]]) -> ColumnElement[bool]:
+    """Index rows holding a token of ``group``: one (kind = k AND token IN (...)) per
+    kind, which the (kind, token) index answers."""
     by_kind: dict[str, set[str]] = defaultdict(set)
-    for kind, token in tokens:
+    for kind, token in group:
         by_kind[kind].add(token)
-    for kind, wanted in by_kind.items():
-        rows = session.scalars(
-            select(ProtectionBlindIndex.person_id).where(
-                ProtectionBlindIndex.kind == kind,
-                ProtectionBlindIndex.token.in_(sorted(wanted)),
-            )
+    index = ProtectionBlindIndex
+    return or_(
+        *(
+            and_(index.kind == kind, index.token.in_(sorted(tokens)))
+            for kind, tokens in sorted(by_kind.items())
         )
-        for person_id in rows:
-            found[person_id] += 0 if kind == "phonetic" else 1
-    return found
+    )
+
+
+def _matching(session: Session, groups: list[set[tuple[str, str]]]) -> dict[str, int]:
+    """The people holding a token of every group (a group: the tokens of one word, or of
+    the phone, or of the document), each with how many exact (not phonetic) tokens they
+    hold. The rarest group is read first, then each other group only among the people
+    left: with person_id in the (kind, token) index each check is an index seek, so a
+    common first name beside a rare surname costs the surname's entries, not the name's
+    thousands."""
+    index = ProtectionBlindIndex
+    sizes = [
+        session.scalar(select(func.count()).select_from(index).where(_looked_up(g))) or 0
+        for g in groups
+    ]
+    scores: dict[str, int] | None = None
+    for _size, group in sorted(zip(sizes, groups, strict=True), key=lambda pair: pair[0]):
+        found: dict[str, int] = defaultdict(int)
+        ids = None if scores is None else sorted(scores)
+        for start in range(0, 1 if ids is None else len(ids), _BATCH):
+            query = select(index.person_id, index.kind).where(_looked_up(group))
+            if ids is not None:
+                query = query.where(index.person_id.in_(ids[start : start + _BATCH]))
+            for person_id, kind in session.execute(query):
+                found[person_id] += int(kind != "phonetic")
+        scores = (
+            dict(found)
+            if scores is None
+            else {p: scores[p] + n for p, n in found.items() if p in scores}
+        )
+        if not scores:
+            break
+    return scores or {}
 
 
 def find_persons(
@@ -254,14 +284,9 @@ def find_persons(
             groups.append({indexer.phone(normalise_phone(phone))})
         if document and document.strip():
             groups.append({indexer.document(document)})
-        scores: dict[str, int] | None = None
-        for tokens in (g for g in groups if g):
-            found = _matching(session, tokens)
-            if scores is None:
-                scores = dict(found)
-            else:
-                scores = {p: scores[p] + found[p] for p in scores.keys() & found.keys()}
-        ranked = sorted((scores or {}).items(), key=lambda item: (-item[1], item[0]))
+        groups = [g for g in groups if g]
+        scores = _matching(session, groups) if groups else {}
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
         ids = readable_persons(session, principal, [p for p, _score in ranked])[:limit]
         searched = [
             f"search:{kind}"

@@ -220,7 +220,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("protection_blind_index", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_protection_blind_index_kind_token", ["kind", "token"], unique=False
+            "ix_protection_blind_index_kind_token", ["kind", "token", "person_id"], unique=False
         )
 
     op.create_table(
