@@ -26,7 +26,7 @@ from civwatch.protection.models import (
     ProtectionHelpRequest,
     ProtectionPersonField,
 )
-from civwatch.protection.risk import reviews_due_in
+from civwatch.protection.risk import reviews_due_count, reviews_due_in
 from civwatch.workspace import Workspace
 
 #: How many ids of each list the dashboard gives (counts are whole).
@@ -105,8 +105,9 @@ def dashboard(ws: Workspace, principal: Principal, now: datetime) -> dict[str, A
         alerts = alerts_in(session, principal)
         due = [
             {"person_id": pid, "risk_level": level, "next_review": review.isoformat()}
-            for pid, level, review in reviews_due_in(session, principal, now.date())
+            for pid, level, review in reviews_due_in(session, principal, now.date(), limit=SHOWN)
         ]
+        due_count = reviews_due_count(session, principal, now.date())
         new_requests = session.execute(
             select(ProtectionHelpRequest.id, ProtectionHelpRequest.reference)
             .where(ProtectionHelpRequest.state == "new")
@@ -125,7 +126,7 @@ def dashboard(ws: Workspace, principal: Principal, now: datetime) -> dict[str, A
         "at": now.isoformat(),
         "cases": {"count": len(rows), "items": cases},
         "alerts": {"count": len(alerts), "items": alerts[:SHOWN]},
-        "reviews_due": {"count": len(due), "items": due[:SHOWN]},
+        "reviews_due": {"count": due_count, "items": due},
         "help_requests": {
             "count": int(new_count or 0),
             "items": [{"id": i, "reference": r} for i, r in new_requests],

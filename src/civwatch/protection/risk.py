@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.permissions import Permission
@@ -162,24 +162,35 @@ def assessments(ws: Workspace, principal: Principal, person_id: str) -> list[dic
     return found
 
 
+def _due_where(session: Session, principal: Principal, today: date) -> list[Any]:
+    conditions: list[Any] = [
+        ProtectionPerson.next_review.is_not(None),
+        ProtectionPerson.next_review <= today,
+        ProtectionPerson.deleted_at.is_(None),
+    ]
+    reach = access.reach_filter(session, principal)
+    return conditions if reach is None else [*conditions, reach]
+
+
 def reviews_due_in(
-    session: Session, principal: Principal, today: date
+    session: Session, principal: Principal, today: date, *, limit: int | None = None
 ) -> list[tuple[str, str | None, date]]:
     """The people the caller may read whose review is due on ``today`` or overdue: (id,
-    level, next review), the most overdue first, in the caller's session."""
+    level, next review), the most overdue first (the first ``limit``), in the caller's
+    session."""
     query = (
         select(ProtectionPerson.id, ProtectionPerson.risk_level, ProtectionPerson.next_review)
-        .where(
-            ProtectionPerson.next_review.is_not(None),
-            ProtectionPerson.next_review <= today,
-            ProtectionPerson.deleted_at.is_(None),
-        )
+        .where(*_due_where(session, principal, today))
         .order_by(ProtectionPerson.next_review, ProtectionPerson.id)
+        .limit(limit)
     )
-    reach = access.reach_filter(session, principal)
-    if reach is not None:
-        query = query.where(reach)
     return [(r[0], r[1], r[2]) for r in session.execute(query).all() if r[2] is not None]
+
+
+def reviews_due_count(session: Session, principal: Principal, today: date) -> int:
+    """How many people the caller may read have a review due on ``today`` or overdue."""
+    query = select(func.count()).select_from(ProtectionPerson)
+    return int(session.scalar(query.where(*_due_where(session, principal, today))) or 0)
 
 
 def reviews_due(ws: Workspace, principal: Principal, today: date) -> list[dict[str, Any]]:
