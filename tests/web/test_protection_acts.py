@@ -180,7 +180,7 @@ def test_a_request_for_help_becomes_the_person_the_officer_typed(
 def test_emergency_access_asked_approved_shown_with_its_expiry_and_ended(
     desk: Desk, client: TestClient
 ) -> None:
-    officer = TestClient(create_app(desk.ws.settings), base_url=BASE)
+    officer = TestClient(client.app, base_url=BASE)  # the same app, its own cookies
     csrf = desk_session(officer, "officer2", desk.totp["officer2"])
     assert officer.get(f"/protection/persons/{desk.person_id}").status_code == 404
     empty = officer.post(
