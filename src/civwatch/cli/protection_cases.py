@@ -22,6 +22,7 @@ from civwatch.cli.common import (
 )
 from civwatch.cli.protection_options import CaseId, PersonId, parse_date
 from civwatch.i18n import _, ngettext
+from civwatch.i18n.formatting import format_datetime
 
 case_app = typer.Typer(no_args_is_help=True, help="Cases of the protection desk.")
 risk_app = typer.Typer(no_args_is_help=True, help="Risk assessments of people at risk.")
@@ -186,7 +187,7 @@ def _print_case(doc: dict[str, Any]) -> None:
                 _(
                     "Check-in %(id)s at %(at)s UTC: %(place)s (recorded by %(by)s)",
                     id=c["id"],
-                    at=c["at"][:16].replace("T", " "),
+                    at=format_datetime(c["at"]),
                     place=c["place"],
                     by=c["recorded_by"],
                 )
@@ -212,7 +213,7 @@ def _print_case(doc: dict[str, Any]) -> None:
                 + _(
                     "Alert %(id)s: a check-in is overdue (raised %(at)s UTC).",
                     id=a["id"],
-                    at=a["raised_at"][:16].replace("T", " "),
+                    at=format_datetime(a["raised_at"]),
                 )
             )
 

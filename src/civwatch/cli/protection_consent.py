@@ -13,6 +13,7 @@ from civwatch.accounts.permissions import Permission
 from civwatch.cli.common import AsJson, DataDir, TokenFile, acting_principal, emit, out, workspace
 from civwatch.cli.protection_options import PersonId
 from civwatch.i18n import _, ngettext
+from civwatch.i18n.formatting import format_datetime
 
 consent_app = typer.Typer(
     no_args_is_help=True, help="A person's consent, purpose by purpose (revocable)."
@@ -85,7 +86,8 @@ def consent_list(
     as_json: AsJson = False,
 ) -> None:
     """A person's consent decisions, newest first (recorded as read)."""
-    from civwatch.protection.consent import PURPOSE_LABELS, consents
+    from civwatch.protection.consent import consents
+    from civwatch.protection.vocabulary import label
 
     with workspace(data_dir) as ws:
         actor = acting_principal(ws, Permission.PROTECTION_READ, token_file)
@@ -103,8 +105,8 @@ def consent_list(
     )
     for r in rows:
         values = {
-            "at": r["at"][:16].replace("T", " "),
-            "purpose": _(PURPOSE_LABELS.get(r["purpose"], r["purpose"])),
+            "at": format_datetime(r["at"]),
+            "purpose": label("purpose", r["purpose"]),
             "target": r["partner_id"] or r["channel"] or "-",
             "how": r["how"],
             "by": r["recorded_by"] or "-",
@@ -189,7 +191,7 @@ def access_approve(
             _(
                 "Access %(id)s approved until %(expires)s UTC.",
                 id=grant_id,
-                expires=doc["expires_at"][:16].replace("T", " "),
+                expires=format_datetime(doc["expires_at"]),
             )
         )
 

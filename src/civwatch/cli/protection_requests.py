@@ -19,6 +19,7 @@ from civwatch.cli.protection_options import (
     person_from_options,
 )
 from civwatch.i18n import _, ngettext
+from civwatch.i18n.formatting import format_datetime
 
 requests_app = typer.Typer(
     no_args_is_help=True, help="Requests for help sent through the public form."
@@ -70,7 +71,7 @@ def requests_list(
                 "%(id)s  reference %(reference)s, received %(received)s UTC (%(state)s)",
                 id=r["id"],
                 reference=r["reference"],
-                received=r["received_at"][:16].replace("T", " "),
+                received=format_datetime(r["received_at"]),
                 state=label("help-request-state", r["state"]),
             )
         )
@@ -97,7 +98,7 @@ def requests_show(
             "Request %(id)s, reference %(reference)s, received %(received)s UTC.",
             id=doc["id"],
             reference=doc["reference"],
-            received=doc["received_at"][:16].replace("T", " "),
+            received=format_datetime(doc["received_at"]),
         )
     )
     if doc["on_behalf"]:

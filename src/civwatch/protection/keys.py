@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from civwatch.protection.crypto_fields import person_key
 from civwatch.protection.desk import desk_key
-from civwatch.protection.persons import _read_fields
+from civwatch.protection.persons import read_fields
 from civwatch.workspace import Workspace
 
 
@@ -24,4 +24,4 @@ def person_values(
 ) -> dict[str, Any]:
     """The person's ``fields`` (those they have), opened with their ``key``, without
     recording a read (the caller records what it shows or sends)."""
-    return _read_fields(session, person_id, key, fields)
+    return read_fields(session, person_id, key, fields)

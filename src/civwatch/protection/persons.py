@@ -107,9 +107,12 @@ def _write_index(session: Session, person_id: str, rows: Iterable[tuple[str, str
     )
 
 
-def _read_fields(
+def read_fields(
     session: Session, person_id: str, data_key: bytes, fields: Sequence[str] | None
 ) -> dict[str, Any]:
+    """The person's ``fields`` (all when None; those they have), opened with their
+    ``data_key``, in the caller's session. It records no read: the caller records what it
+    shows or sends."""
     query = select(ProtectionPersonField).where(ProtectionPersonField.person_id == person_id)
     if fields is not None:
         query = query.where(ProtectionPersonField.field.in_(list(fields)))
@@ -167,7 +170,7 @@ def show_person(
         authorise(session, principal, Permission.PROTECTION_READ)
         person = require_person(session, principal, person_id)
         key = desk_key(ws, session)
-        values = _read_fields(session, person_id, person_key(session, key, person_id), wanted)
+        values = read_fields(session, person_id, person_key(session, key, person_id), wanted)
         audit.record_read(
             session, principal, person_id=person_id, case_id=None, fields=sorted(values)
         )
@@ -203,7 +206,7 @@ def update_person(
                 ProtectionPersonField.field.in_(removed),
             )
         )
-        current = _read_fields(session, person_id, data_key, ["names", "contacts", "documents"])
+        current = read_fields(session, person_id, data_key, ["names", "contacts", "documents"])
         _write_index(session, person_id, _index_rows(_indexer(key), current))
         audit.record_change(session, principal, "person-update", person_id=person_id, fields=names)
 
