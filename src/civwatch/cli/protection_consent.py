@@ -86,8 +86,7 @@ def consent_list(
     as_json: AsJson = False,
 ) -> None:
     """A person's consent decisions, newest first (recorded as read)."""
-    from civwatch.protection.consent import consents
-    from civwatch.protection.vocabulary import label
+    from civwatch.protection.consent import PURPOSE_LABELS, consents
 
     with workspace(data_dir) as ws:
         actor = acting_principal(ws, Permission.PROTECTION_READ, token_file)
@@ -106,7 +105,7 @@ def consent_list(
     for r in rows:
         values = {
             "at": format_datetime(r["at"]),
-            "purpose": label("purpose", r["purpose"]),
+            "purpose": _(PURPOSE_LABELS.get(r["purpose"], r["purpose"])),
             "target": r["partner_id"] or r["channel"] or "-",
             "how": r["how"],
             "by": r["recorded_by"] or "-",

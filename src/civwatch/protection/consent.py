@@ -34,8 +34,8 @@ How = Literal["verbal", "written", "electronic"]
 PURPOSES: tuple[str, ...] = get_args(Purpose)
 HOWS: tuple[str, ...] = get_args(How)
 
-#: Each purpose as it reads inside a sentence ("consent to handling a case"); lists and
-#: forms show the purposes' titles from vocabulary.PURPOSES.
+#: Each purpose as it reads inside a sentence ("consent to handling a case", "given for
+#: handling a case"); pages' lists and forms show the titles of vocabulary.PURPOSES.
 PURPOSE_LABELS = {
     "case-handling": N_("handling a case"),
     "referral": N_("a referral to a partner"),
