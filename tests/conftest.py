@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from civwatch.config import Settings
@@ -48,21 +49,64 @@ def _check_custody_entries(request: pytest.FixtureRequest, url: str) -> None:
         )
 
 
+def _server_database(admin: Engine, name: str, template: str | None = None) -> str:
+    """Create database ``name`` on the test server (a copy of ``template`` if given)."""
+    clause = f' TEMPLATE "{template}"' if template else ""
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+    return make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database migrated to the newest revision once per test process: tests with a
+    workspace start from a copy of it instead of running every migration again (the
+    copy is what `Workspace.init` would have made; tests/test_migrations.py still
+    migrates empty databases)."""
+    from civwatch.db import make_engine, migrate
+
+    if not SERVER_URL:
+        path = tmp_path_factory.mktemp("schema") / "template.db"
+        engine = make_engine(f"sqlite:///{path}")
+        migrate(engine)
+        engine.dispose()
+        yield str(path)
+        return
+    admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
+    name = f"cw_template_{uuid.uuid4().hex[:12]}"
+    engine = make_engine(_server_database(admin, name))
+    migrate(engine)
+    engine.dispose()
+    try:
+        yield name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
 def database_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    """A fresh, empty database for this test; when the test ends, every custody entry in
-    it is checked against the schema of its act."""
+    """A fresh database for this test: empty, or already migrated when the test opens a
+    workspace (the same schema `Workspace.init` makes, made once per process); when the
+    test ends, every custody entry in it is checked against the schema of its act."""
+    template = (
+        request.getfixturevalue("_migrated_template")
+        if "workspace" in request.fixturenames
+        else None
+    )
     if not SERVER_URL:
-        url = f"sqlite:///{tmp_path / 'civwatch.db'}"
+        path = tmp_path / "civwatch.db"
+        if template:
+            shutil.copyfile(template, path)
+        url = f"sqlite:///{path}"
         yield url
         _check_custody_entries(request, url)
         return
     name = f"cw_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        url = make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+        url = _server_database(admin, name, template)
         yield url
         _check_custody_entries(request, url)
     finally:
