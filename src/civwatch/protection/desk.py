@@ -71,7 +71,8 @@ def _where(ws: Workspace) -> str:
     return ws.settings.resolved_database_url
 
 
-def _hold(ws: Workspace, epoch: int, key: DeskKey) -> None:
+def hold_key(ws: Workspace, epoch: int, key: DeskKey) -> None:
+    """Hold ``key`` in this process's memory as the desk key of ``ws`` at lock ``epoch``."""
     with _held_lock:
         _held[_where(ws)] = _Held(epoch, key)
 
@@ -82,8 +83,15 @@ def forget_key(ws: Workspace) -> None:
         _held.pop(_where(ws), None)
 
 
-def _desk(session: Session, *, for_update: bool = False) -> ProtectionDesk:
-    desk = session.get(ProtectionDesk, DESK_ID, with_for_update=for_update or None)
+def desk_row(
+    session: Session, *, for_update: bool = False, for_share: bool = False
+) -> ProtectionDesk:
+    """The desk's row (locked for update, or shared, when asked: on PostgreSQL);
+    DeskNotInitialisedError before it is set up."""
+    lock: bool | dict[str, bool] | None = (
+        True if for_update else {"read": True} if for_share else None
+    )
+    desk = session.get(ProtectionDesk, DESK_ID, with_for_update=lock)
     if desk is None:
         raise DeskNotInitialisedError(
             _(
@@ -142,6 +150,36 @@ def _key_from(desk: ProtectionDesk, passphrase: str | None, key_file: Path | Non
     return key
 
 
+@dataclass(frozen=True)
+class NewKey:
+    """A desk key just made, with what the desk stores to obtain it again."""
+
+    kdf: str
+    salt: bytes | None
+    params: dict[str, Any] | None
+    key: DeskKey
+
+
+def new_desk_key(
+    ws: Workspace, *, passphrase: str | None = None, key_file: Path | None = None
+) -> NewKey:
+    """A new desk key from ``passphrase`` (checked for strength; a fresh salt, the
+    settings' argon2id cost) or in ``key_file`` (created, mode 0600; a file made beforehand,
+    e.g. on a secrets mount, is used as it is). Exactly one of them is given."""
+    if (passphrase is None) == (key_file is None):
+        raise RejectedInputError(
+            _("Give the desk either a passphrase or a key file (one of them, not both)."),
+        )
+    if passphrase is not None:
+        check_passphrase(passphrase)
+        salt = new_salt()
+        kdf = _kdf_params(ws)
+        return NewKey(KDF_PASSPHRASE, salt, kdf.to_json(), derive(passphrase, salt, kdf))
+    assert key_file is not None
+    key = read_key_file(key_file) if key_file.exists() else create_key_file(key_file)
+    return NewKey(KDF_KEY_FILE, None, None, key)
+
+
 def init_desk(
     ws: Workspace,
     *,
@@ -157,30 +195,16 @@ def init_desk(
         if passphrase is None and key_file is None:
             passphrase = _configured_passphrase(ws)
             key_file = None if passphrase else ws.settings.protection_key_file
-        if (passphrase is None) == (key_file is None):
-            raise RejectedInputError(
-                _("Give the desk either a passphrase or a key file (one of them, not both)."),
-            )
         if session.get(ProtectionDesk, DESK_ID) is not None:
             raise ConflictError(_("The protection desk is set up already."))
-        salt: bytes | None = None
-        params: dict[str, Any] | None = None
-        if passphrase is not None:
-            check_passphrase(passphrase)
-            salt = new_salt()
-            kdf = _kdf_params(ws)
-            key = derive(passphrase, salt, kdf)
-            params = kdf.to_json()
-        else:
-            assert key_file is not None
-            # A key file made beforehand (a server's secrets mount) is used as it is.
-            key = read_key_file(key_file) if key_file.exists() else create_key_file(key_file)
+        made = new_desk_key(ws, passphrase=passphrase, key_file=key_file)
+        key = made.key
         secret, public = new_identity()
         desk = ProtectionDesk(
             id=DESK_ID,
-            kdf=KDF_PASSPHRASE if passphrase is not None else KDF_KEY_FILE,
-            salt=salt,
-            kdf_params=params,
+            kdf=made.kdf,
+            salt=made.salt,
+            kdf_params=made.params,
             key_verifier=key.verifier(),
             age_recipient=public,
             age_identity=key.seal_desk(secret.encode("ascii"), record=AGE_RECORD, field=AGE_FIELD),
@@ -192,19 +216,24 @@ def init_desk(
         session.add(desk)
         session.flush()
         audit.record_desk(session, actor, "desk-init")
-    _hold(ws, 0, key)
+    hold_key(ws, 0, key)
     return desk_state(ws)
 
 
-def desk_key(ws: Workspace, session: Session | None = None) -> DeskKey:
+def desk_key(
+    ws: Workspace, session: Session | None = None, *, for_writing: bool = False
+) -> DeskKey:
     """The desk key, for sealing and opening records: held in memory (derived once from
     the settings' key file or passphrase). DeskLockedError while the desk is locked,
     DeskNotInitialisedError before it is set up. Given ``session``, the desk's state is
-    read in it (the caller's transaction)."""
+    read in it (the caller's transaction). ``for_writing``: the caller wraps a data key,
+    seals a desk value or writes blind indexes with it, so the desk's row is held shared
+    until it commits: a key rotation waits for it, or it waits for the rotation and
+    takes the new key (never the old one after the rotation went past its rows)."""
     if session is None:
         with ws.sessions() as own:
             return desk_key(ws, own)
-    desk = _desk(session)
+    desk = desk_row(session, for_share=for_writing)
     if desk.locked:
         forget_key(ws)
         raise _locked()
@@ -213,7 +242,7 @@ def desk_key(ws: Workspace, session: Session | None = None) -> DeskKey:
     if held is not None and held.epoch == desk.lock_epoch:
         return held.key
     key = _key_from(desk, _configured_passphrase(ws), ws.settings.protection_key_file)
-    _hold(ws, desk.lock_epoch, key)
+    hold_key(ws, desk.lock_epoch, key)
     return key
 
 
@@ -222,7 +251,7 @@ def lock_desk(ws: Workspace, actor: Principal) -> dict[str, Any]:
     browser session and API token of the protection roles ends."""
     with ws.sessions() as session, session.begin():
         authorise(session, actor, Permission.PROTECTION_LOCK)
-        desk = _desk(session, for_update=True)
+        desk = desk_row(session, for_update=True)
         desk.locked = True
         desk.lock_epoch += 1
         desk.changed_at = utcnow()
@@ -244,7 +273,7 @@ def unlock_desk(
     settings'): a wrong one leaves it locked (DeskKeyMismatchError)."""
     with ws.sessions() as session, session.begin():
         authorise(session, actor, Permission.PROTECTION_UNLOCK)
-        desk = _desk(session, for_update=True)
+        desk = desk_row(session, for_update=True)
         try:
             key = _key_from(
                 desk,
@@ -261,7 +290,7 @@ def unlock_desk(
         desk.changed_by = actor.user_id
         epoch = desk.lock_epoch
         audit.record_desk(session, actor, "desk-unlock")
-    _hold(ws, epoch, key)
+    hold_key(ws, epoch, key)
     return desk_state(ws)
 
 
@@ -287,12 +316,12 @@ def age_recipient(ws: Workspace) -> str:
     """The desk's public age recipient (requests for help are encrypted to it; works
     while the desk is locked)."""
     with ws.sessions() as session:
-        return _desk(session).age_recipient
+        return desk_row(session).age_recipient
 
 
 def age_identity(ws: Workspace, session: Session) -> str:
     """The desk's secret age identity, unwrapped with the desk key (needs the desk
     unlocked)."""
-    desk = _desk(session)
+    desk = desk_row(session)
     key = desk_key(ws, session)
     return key.open_desk(desk.age_identity, record=AGE_RECORD, field=AGE_FIELD).decode("ascii")

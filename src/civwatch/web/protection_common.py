@@ -100,6 +100,7 @@ ACT_LABELS = {
     "person-delete": N_("deleted the person"),
     "desk-lock": N_("locked the desk"),
     "desk-unlock": N_("unlocked the desk"),
+    "desk-key-rotate": N_("replaced the desk's key"),
     "person-add": N_("registered the person"),
     "person-update": N_("changed the person's record"),
     "risk-add": N_("recorded a risk assessment"),
