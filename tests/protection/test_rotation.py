@@ -263,3 +263,45 @@ def test_a_rotation_killed_half_way_leaves_every_person_openable(
     # And the rotation can be run again to its end.
     rotate_key(desk, lead, new_passphrase=NEW_PASSPHRASE)
     assert find_persons(desk, officer, name="Melnyk") == [people[5]]
+
+
+def test_the_rotate_key_command_moves_the_desk_to_a_key_file(
+    team: Workspace, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    import json
+
+    from tests.conftest import run_cli
+    from tests.support.tokens import as_user
+
+    env = {
+        **cli_env,
+        "CIVWATCH_PROTECTION_KDF_MEMORY_KIB": "1024",
+        "CIVWATCH_PROTECTION_KDF_TIME_COST": "1",
+    }
+    lead, officer = as_user(env, team, "lead1"), as_user(env, team, "officer1")
+    run_cli(lead, "protect", "init", "--passphrase-stdin", input=PASSPHRASE + "\n", check=True)
+    for e in (lead, officer):
+        e["CIVWATCH_PROTECTION_PASSPHRASE"] = PASSPHRASE
+    added = run_cli(
+        officer, "protect", "person", "add", "--name", "Олена Коваленко", "--json", check=True
+    )
+    person_id = json.loads(added.stdout)["id"]
+    refused = run_cli(
+        officer, "protect", "rotate-key", "--new-passphrase-stdin", input=NEW_PASSPHRASE + "\n"
+    )
+    assert refused.returncode == 1 and "protection_lead role" in refused.stderr
+
+    key_path = tmp_path / "new-desk.key"
+    rotated = run_cli(lead, "protect", "rotate-key", "--new-key-file", str(key_path), check=True)
+    assert "old passphrase or key file opens nothing" in rotated.stdout
+    assert key_path.stat().st_mode & 0o077 == 0
+
+    # A process still given the old passphrase opens nothing; the new key file opens all.
+    old = run_cli(officer, "protect", "person", "show", person_id)
+    assert old.returncode == 1 and person_id not in old.stdout
+    del officer["CIVWATCH_PROTECTION_PASSPHRASE"]
+    officer["CIVWATCH_PROTECTION_KEY_FILE"] = str(key_path)
+    shown = run_cli(officer, "protect", "person", "show", person_id, "--json", check=True)
+    assert json.loads(shown.stdout)["names"][0]["name"] == "Олена Коваленко"
+    found = run_cli(officer, "protect", "person", "find", "--name", "Olena", "--json", check=True)
+    assert json.loads(found.stdout) == {"ids": [person_id]}

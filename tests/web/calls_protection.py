@@ -67,6 +67,7 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/protection/lock"): {"data": WRONG},
     ("GET", "/protection/unlock"): {},
     ("POST", "/protection/unlock"): {"data": {"passphrase": PASSPHRASE}},
+    ("POST", "/protection/rotate-key"): {"data": WRONG},
     ("GET", "/help"): {},
     ("POST", "/help"): {"data": {"about": "walk", "csrf_token": "none"}},
     # API

@@ -50,6 +50,10 @@ DONE = {
     "partner": N_("The partner is added."),
     "locked": N_("The desk is locked: every protection session and token is revoked."),
     "unlocked": N_("The desk is unlocked."),
+    "rotated": N_(
+        "The desk's key is replaced: the old passphrase opens nothing in the database any "
+        "more. Destroy the backups made before now."
+    ),
     "help": N_("The request for help is registered as a person."),
     "edited": N_("The person's record is changed."),
     "deleted": N_("The person is deleted: nothing of their record can be read again."),

@@ -1,0 +1,76 @@
+"""Replacing the desk's key from the lock page: a lead only, the lead's password again,
+the new passphrase typed twice; afterwards the old passphrase no longer unlocks the desk
+and the person still opens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from civwatch.config import Settings
+from civwatch.errors import DeskKeyMismatchError
+from civwatch.web.app import create_app
+from civwatch.workspace import Workspace
+from tests.web.conftest import BASE, PASSWORD
+from tests.web.desk import (
+    MARKER_NAME,
+    PASSPHRASE,
+    Desk,
+    cheap_kdf,
+    desk_session,
+    desk_token,
+    make_desk,
+    principal_of,
+)
+
+NEW = "seven amber lanterns over the bay"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return cheap_kdf(settings)
+
+
+@pytest.fixture
+def desk(workspace: Workspace) -> Desk:
+    return make_desk(workspace)
+
+
+@pytest.fixture
+def client(workspace: Workspace) -> Iterator[TestClient]:
+    with TestClient(create_app(workspace.settings), base_url=BASE) as c:
+        yield c
+
+
+def test_a_lead_replaces_the_desk_key_from_the_page(desk: Desk, client: TestClient) -> None:
+    from civwatch.protection.desk import lock_desk, unlock_desk
+
+    csrf = desk_session(client, "officer1", desk.totp["officer1"])
+    page = client.get("/protection/lock")
+    assert "/protection/rotate-key" not in page.text
+    officer = {"csrf_token": csrf, "password": PASSWORD, "passphrase": NEW, "passphrase_again": NEW}
+    assert client.post("/protection/rotate-key", data=officer).status_code in (403, 404)
+    client.cookies.clear()
+
+    csrf = desk_session(client, "lead1", desk.totp["lead1"])
+    assert "/protection/rotate-key" in client.get("/protection/lock").text
+    form = {"csrf_token": csrf, "password": PASSWORD, "passphrase": NEW, "passphrase_again": NEW}
+    wrong = client.post("/protection/rotate-key", data={**form, "password": "wrong"})
+    assert wrong.status_code == 422
+    differ = client.post("/protection/rotate-key", data={**form, "passphrase_again": NEW + "!"})
+    assert differ.status_code == 422 and "differ" in differ.text
+    no_csrf = client.post("/protection/rotate-key", data={**form, "csrf_token": "nope"})
+    assert no_csrf.status_code in (400, 403)
+    done = client.post("/protection/rotate-key", data=form)
+    assert done.status_code == 200 and "The desk&#39;s key is replaced" in done.text
+
+    officer_api = desk_token(desk.ws, "officer1", "protection_officer")
+    person = client.get(f"/api/v1/protection/persons/{desk.person_id}", headers=officer_api)
+    assert person.status_code == 200 and MARKER_NAME in person.text
+    lead = principal_of(desk.ws, "lead1")
+    lock_desk(desk.ws, lead)
+    with pytest.raises(DeskKeyMismatchError):
+        unlock_desk(desk.ws, lead, PASSPHRASE)
+    unlock_desk(desk.ws, lead, NEW)
