@@ -17,7 +17,8 @@ from typing import Any
 from tests.web.desk import PASSPHRASE
 
 WRONG = {"password": "not the password"}
-#: A person id of the right shape that nobody has (asking access to it: "not found").
+#: A person id of the right shape that nobody has (asking access to it is answered as for
+#: any person outside the asker's reach: a request is kept, a lead refuses it).
 NOBODY = "per_walkwalkwalkwalk"
 
 CALLS: dict[tuple[str, str], dict[str, Any]] = {
