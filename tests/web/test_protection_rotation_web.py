@@ -74,3 +74,29 @@ def test_a_lead_replaces_the_desk_key_from_the_page(desk: Desk, client: TestClie
     with pytest.raises(DeskKeyMismatchError):
         unlock_desk(desk.ws, lead, PASSPHRASE)
     unlock_desk(desk.ws, lead, NEW)
+
+
+def test_a_server_process_without_the_key_says_so_and_is_unlocked_there(
+    desk: Desk, client: TestClient
+) -> None:
+    """Another server process (simulated: this one forgets the key, and its settings name
+    no passphrase) answers truthfully that it does not hold the key, never half a page,
+    and a lead unlocks it there."""
+    from civwatch.protection.desk import forget_key
+
+    served: Workspace = client.app.state.workspace  # type: ignore[attr-defined]
+    served.settings = served.settings.model_copy(update={"protection_passphrase": None})
+    forget_key(served)
+    officer = desk_token(desk.ws, "officer1", "protection_officer")
+    page = client.get(f"/protection/persons/{desk.person_id}", headers=officer)
+    assert page.status_code == 423 and "not in this process" in page.text
+    assert MARKER_NAME not in page.text
+
+    csrf = desk_session(client, "lead1", desk.totp["lead1"])
+    lock_page = client.get("/protection/unlock")
+    assert "this server process does not hold its key" in lock_page.text
+    assert 'action="/protection/unlock"' in lock_page.text
+    done = client.post("/protection/unlock", data={"csrf_token": csrf, "passphrase": PASSPHRASE})
+    assert done.status_code == 200 and "The desk is unlocked." in done.text
+    page = client.get(f"/protection/persons/{desk.person_id}", headers=officer)
+    assert page.status_code == 200 and MARKER_NAME in page.text

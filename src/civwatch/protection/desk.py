@@ -122,6 +122,26 @@ def _configured_passphrase(ws: Workspace) -> str | None:
     return None if given is None else given.get_secret_value()
 
 
+def _opens_here(ws: Workspace, desk: ProtectionDesk) -> bool:
+    """Whether this process's settings name what opens the desk (its passphrase, or its
+    key file), so that it can take the key itself without a lead unlocking it here."""
+    if desk.kdf == KDF_KEY_FILE:
+        return ws.settings.protection_key_file is not None
+    return bool(_configured_passphrase(ws))
+
+
+def _not_here() -> DeskLockedError:
+    return DeskLockedError(
+        _(
+            "The protection desk is unlocked, but not in this process: civwatch may run "
+            "several server processes, and the one that answered does not hold the desk's "
+            "key. A protection lead unlocks it again on the desk's unlock page (each server "
+            "process once), or the server is given the desk's key file or passphrase in "
+            "its settings.",
+        )
+    )
+
+
 def _key_from(desk: ProtectionDesk, passphrase: str | None, key_file: Path | None) -> DeskKey:
     """The key ``desk`` is opened with, from what was given; checked against its verifier."""
     if desk.kdf == KDF_KEY_FILE:
@@ -241,6 +261,8 @@ def desk_key(
         held = _held.get(_where(ws))
     if held is not None and held.epoch == desk.lock_epoch:
         return held.key
+    if not _opens_here(ws, desk):
+        raise _not_here()
     key = _key_from(desk, _configured_passphrase(ws), ws.settings.protection_key_file)
     hold_key(ws, desk.lock_epoch, key)
     return key
@@ -295,19 +317,29 @@ def unlock_desk(
 
 
 def desk_state(ws: Workspace) -> dict[str, Any]:
-    """Whether the desk is set up and locked, how its key is obtained, and whether this
-    process holds the key (nothing secret)."""
+    """Whether the desk is set up and locked, how its key is obtained, whether this
+    process holds the key, and whether it can open the desk at all (``opens_here``: it
+    holds the key or its settings name the passphrase or key file; false in a server
+    process where a lead has not unlocked it yet). Nothing secret."""
     with ws.sessions() as session:
         desk = session.get(ProtectionDesk, DESK_ID)
         if desk is None:
-            return {"initialised": False, "locked": True, "kdf": None, "key_held": False}
+            return {
+                "initialised": False,
+                "locked": True,
+                "kdf": None,
+                "key_held": False,
+                "opens_here": False,
+            }
         with _held_lock:
             held = _held.get(_where(ws))
+        key_held = held is not None and held.epoch == desk.lock_epoch and not desk.locked
         return {
             "initialised": True,
             "locked": desk.locked,
             "kdf": desk.kdf,
-            "key_held": held is not None and held.epoch == desk.lock_epoch and not desk.locked,
+            "key_held": key_held,
+            "opens_here": not desk.locked and (key_held or _opens_here(ws, desk)),
             "changed_at": desk.changed_at.isoformat(),
         }
 
