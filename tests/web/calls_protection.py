@@ -114,4 +114,5 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/protection/partners"): {},
     ("POST", "/api/v1/protection/lock"): {"json": WRONG},
     ("POST", "/api/v1/protection/unlock"): {"json": {"passphrase": PASSPHRASE}},
+    ("POST", "/api/v1/protection/rotate-key"): {"json": {**WRONG, "passphrase": PASSPHRASE}},
 }

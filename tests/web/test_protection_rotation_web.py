@@ -100,3 +100,22 @@ def test_a_server_process_without_the_key_says_so_and_is_unlocked_there(
     assert done.status_code == 200 and "The desk is unlocked." in done.text
     page = client.get(f"/protection/persons/{desk.person_id}", headers=officer)
     assert page.status_code == 200 and MARKER_NAME in page.text
+
+
+def test_a_lead_replaces_the_desk_key_through_the_api(desk: Desk, client: TestClient) -> None:
+    tokens = {
+        "officer1": desk_token(desk.ws, "officer1", "protection_officer"),
+        "lead1": desk_token(desk.ws, "lead1", "protection_lead"),
+    }
+    body = {"password": PASSWORD, "passphrase": NEW}
+    officer = client.post("/api/v1/protection/rotate-key", json=body, headers=tokens["officer1"])
+    assert officer.status_code in (403, 404)
+    wrong = client.post(
+        "/api/v1/protection/rotate-key", json={**body, "password": "no"}, headers=tokens["lead1"]
+    )
+    assert wrong.status_code == 422
+    done = client.post("/api/v1/protection/rotate-key", json=body, headers=tokens["lead1"])
+    assert done.status_code == 200, done.text
+    assert done.json()["opens_here"] is True and done.json()["kdf"] == "argon2id"
+    person = client.get(f"/api/v1/protection/persons/{desk.person_id}", headers=tokens["officer1"])
+    assert person.status_code == 200 and MARKER_NAME in person.text
