@@ -93,6 +93,7 @@ SAMPLES: dict[str, list[str]] = {
     "protect init": ["--key-file", "{tmp}/desk-{role}.key"],
     "protect lock": [],
     "protect unlock": [],
+    "protect rotate-key": ["--new-key-file", "{tmp}/rotated-{role}.key"],
     "protect person add": ["--name", "Walk {role}", "--phone", "+380671234567"],
     "protect person show": ["per_walk"],
     "protect person find": ["--name", "Walk"],

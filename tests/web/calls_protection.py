@@ -17,7 +17,8 @@ from typing import Any
 from tests.web.desk import PASSPHRASE
 
 WRONG = {"password": "not the password"}
-#: A person id of the right shape that nobody has (asking access to it: "not found").
+#: A person id of the right shape that nobody has (asking access to it is answered as for
+#: any person outside the asker's reach: a request is kept, a lead refuses it).
 NOBODY = "per_walkwalkwalkwalk"
 
 CALLS: dict[tuple[str, str], dict[str, Any]] = {
@@ -67,6 +68,7 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/protection/lock"): {"data": WRONG},
     ("GET", "/protection/unlock"): {},
     ("POST", "/protection/unlock"): {"data": {"passphrase": PASSPHRASE}},
+    ("POST", "/protection/rotate-key"): {"data": WRONG},
     ("GET", "/help"): {},
     ("POST", "/help"): {"data": {"about": "walk", "csrf_token": "none"}},
     # API
@@ -112,4 +114,5 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/protection/partners"): {},
     ("POST", "/api/v1/protection/lock"): {"json": WRONG},
     ("POST", "/api/v1/protection/unlock"): {"json": {"passphrase": PASSPHRASE}},
+    ("POST", "/api/v1/protection/rotate-key"): {"json": {**WRONG, "passphrase": PASSPHRASE}},
 }

@@ -10,6 +10,7 @@ module prints about a person goes anywhere but stdout.
 
 from __future__ import annotations
 
+import getpass
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,6 +25,7 @@ from civwatch.cli.common import (
     TokenFile,
     acting_principal,
     emit,
+    fail,
     out,
     workspace,
 )
@@ -154,6 +156,66 @@ def unlock_cmd(
         emit(state)
     else:
         _state_line(state)
+
+
+NewKeyFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--new-key-file",
+        help="Move the desk to this key file (created, mode 0600, if it does not exist).",
+        dir_okay=False,
+    ),
+]
+NewPassphraseStdin = Annotated[
+    bool,
+    typer.Option(
+        "--new-passphrase-stdin",
+        help="Read the new passphrase from standard input (else it is asked for twice).",
+    ),
+]
+
+
+def _new_passphrase(from_stdin: bool) -> str:
+    """The new passphrase: one line of standard input, or typed twice without echo."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(_("New passphrase of the protection desk: "))
+    again = getpass.getpass(_("The same passphrase again: "))
+    if first != again:
+        fail(_("The two passphrases differ: the desk's key was not changed."))
+    return first
+
+
+@protect_app.command("rotate-key")
+def rotate_key_cmd(
+    new_key_file: NewKeyFile = None,
+    new_passphrase_stdin: NewPassphraseStdin = False,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Replace the desk's key with a new passphrase or key file (a protection lead).
+
+    The desk must be unlocked with its present key (CIVWATCH_PROTECTION_PASSPHRASE or
+    CIVWATCH_PROTECTION_KEY_FILE). Afterwards the old passphrase or key file opens nothing
+    in the database; backups made before still open with it and must be destroyed.
+    """
+    from civwatch.protection.rotation import rotate_key
+
+    passphrase = None if new_key_file is not None else _new_passphrase(new_passphrase_stdin)
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.PROTECTION_LEAD, token_file)
+        state = rotate_key(ws, actor, new_passphrase=passphrase, new_key_file=new_key_file)
+    if as_json:
+        emit(state)
+        return
+    out.print(
+        _(
+            "The protection desk's key is replaced: the old passphrase or key file opens "
+            "nothing in the database any more. Destroy the backups made before now, and give "
+            "every process of civwatch the new one."
+        )
+    )
 
 
 @person_app.command("add")

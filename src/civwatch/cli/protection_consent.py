@@ -128,16 +128,28 @@ def consent_override(
     reason: Annotated[
         str, typer.Option(help="Why the desk acts without consent (kept encrypted).")
     ],
+    partner: Annotated[
+        str | None, typer.Option(help="The partner (prt_...) a referral override is for.")
+    ] = None,
+    channel: Annotated[
+        str | None, typer.Option(help="The channel (phone, signal...) a contact override is for.")
+    ] = None,
     token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
-    """Act for a purpose without the person's consent (a protection lead, with a reason)."""
+    """Act for a purpose without the person's consent (a protection lead, with a reason).
+
+    An override of a referral names its partner (--partner), of contact its channel
+    (--channel): it holds for them only.
+    """
     from civwatch.protection.consent import override_consent
 
     with workspace(data_dir) as ws:
         actor = acting_principal(ws, Permission.PROTECTION_LEAD, token_file)
-        override_id = override_consent(ws, actor, person_id, purpose, reason)
+        override_id = override_consent(
+            ws, actor, person_id, purpose, reason, partner_id=partner, channel=channel
+        )
     if as_json:
         emit({"id": override_id, "person_id": person_id})
     else:

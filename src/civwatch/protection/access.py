@@ -198,7 +198,13 @@ def request_emergency_access(
     ws: Workspace, principal: Principal, person_id: str, reason: str
 ) -> str:
     """An officer outside the person's team asks to read them, saying why (the reason is
-    sealed with the person's key); a lead must approve. Returns the request's id."""
+    sealed with the person's key); a lead must approve. Returns the request's id.
+
+    An id that names no person (never registered, or deleted) is asked for all the same,
+    with the same work, the same answer and the same audit entry, so asking never tells
+    whether an id is a person: its reason is sealed with a key thrown away at once, and a
+    lead cannot approve it."""
+    from civwatch.crypto.envelope import new_data_key
     from civwatch.protection import audit
     from civwatch.protection.crypto_fields import person_key, seal_value
     from civwatch.protection.desk import desk_key
@@ -207,10 +213,13 @@ def request_emergency_access(
         raise RejectedInputError(_("Say why you need to read this person's record."))
     with ws.sessions() as session, session.begin():
         authorise(session, principal, Permission.PROTECTION_WRITE)
+        desk = desk_key(ws, session)
         person = session.get(ProtectionPerson, person_id)
-        if person is None or person.deleted_at is not None:
-            raise person_missing(person_id)
-        data_key = person_key(session, desk_key(ws, session), person_id)
+        if person is not None and person.deleted_at is None:
+            data_key = person_key(session, desk, person_id)
+        else:
+            # The same unwrapping as for a person, of a key nobody keeps.
+            data_key = desk.unwrap(desk.wrap(new_data_key(), owner=person_id), owner=person_id)
         grant_id = new_id("grant")
         session.add(
             ProtectionAccessGrant(
@@ -248,6 +257,9 @@ def approve_emergency_access(
             )
         if grant.approved_at is not None or grant.revoked_at is not None:
             raise ConflictError(_("This request for access has been decided already."))
+        person = session.get(ProtectionPerson, grant.person_id)
+        if person is None or person.deleted_at is not None:
+            raise ConflictError(_("This request names no person on the desk: refuse it instead."))
         now = utcnow()
         grant.approved_by = principal.user_id
         grant.approved_at = now

@@ -82,9 +82,18 @@ DESK_UNLOCK = register(
         actor=Actor.PERSON_OR_NONE,
     )
 )
+DESK_KEY_ROTATE = register(
+    Act(
+        "desk-key-rotate",
+        "The protection desk's key replaced by a protection lead: every data key re-wrapped "
+        "and the blind indexes made again with the new key; the old one opens nothing.",
+        {},
+        actor=Actor.PERSON_OR_NONE,
+    )
+)
 
 #: The acts on the desk itself, by name.
-DESK_ACTS = {act.name: act for act in (DESK_INIT, DESK_LOCK, DESK_UNLOCK)}
+DESK_ACTS = {act.name: act for act in (DESK_INIT, DESK_LOCK, DESK_UNLOCK, DESK_KEY_ROTATE)}
 #: The protection domain's acts (all in the protection audit log).
 ACTS = (
     PROTECTION_READ,
@@ -94,4 +103,5 @@ ACTS = (
     DESK_INIT,
     DESK_LOCK,
     DESK_UNLOCK,
+    DESK_KEY_ROTATE,
 )

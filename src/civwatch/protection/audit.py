@@ -236,7 +236,8 @@ def access_act(what: str) -> str:
 
 
 def record_desk(session: Session, actor: Principal | None, act: str) -> None:
-    """Record an act on the desk itself: "desk-init", "desk-lock" or "desk-unlock"."""
+    """Record an act on the desk itself: "desk-init", "desk-lock", "desk-unlock" or
+    "desk-key-rotate"."""
     chosen = DESK_ACTS.get(act)
     if chosen is None:
         raise RejectedInputError(

@@ -26,7 +26,7 @@ from civwatch.protection.access import authorise, require_person
 from civwatch.protection.crypto_fields import person_key, seal_value
 from civwatch.protection.desk import desk_key
 from civwatch.protection.ids import new_id
-from civwatch.protection.models import ProtectionConsent, ProtectionOverride
+from civwatch.protection.models import ProtectionConsent, ProtectionOverride, ProtectionPartner
 from civwatch.workspace import Workspace
 
 Purpose = Literal["case-handling", "referral", "relief-grant", "contact", "sensitive-storage"]
@@ -133,12 +133,16 @@ def consent_in_force(
 def _overridden(
     session: Session, person_id: str, purpose: str, partner_id: str | None, channel: str | None
 ) -> bool:
-    override = session.scalars(
-        select(ProtectionOverride)
-        .where(ProtectionOverride.person_id == person_id, ProtectionOverride.purpose == purpose)
-        .order_by(ProtectionOverride.at.desc())
-        .limit(1)
-    ).first()
+    """Whether a lead overrode the consent for ``purpose`` to this very partner or
+    channel (an override for another partner opens nothing here) since the last decision."""
+    query = select(ProtectionOverride).where(
+        ProtectionOverride.person_id == person_id, ProtectionOverride.purpose == purpose
+    )
+    if purpose == "referral":
+        query = query.where(ProtectionOverride.partner_id == partner_id)
+    if purpose == "contact":
+        query = query.where(ProtectionOverride.channel == channel)
+    override = session.scalars(query.order_by(ProtectionOverride.at.desc()).limit(1)).first()
     if override is None:
         return False
     last = _last_decision(session, person_id, purpose, partner_id, channel)
@@ -169,17 +173,32 @@ def require_consent(
 
 
 def override_consent(
-    ws: Workspace, principal: Principal, person_id: str, purpose: str, reason: str
+    ws: Workspace,
+    principal: Principal,
+    person_id: str,
+    purpose: str,
+    reason: str,
+    *,
+    partner_id: str | None = None,
+    channel: str | None = None,
 ) -> str:
     """A protection lead decides to act for ``purpose`` without the person's consent,
-    saying why (sealed with the person's key); recorded. Returns the override's id."""
-    if purpose not in PURPOSES:
-        _check(purpose, None, None)
+    saying why (sealed with the person's key); recorded. As narrow as a consent: a
+    referral's override names its partner, contact's its channel, and holds for them
+    only. Returns the override's id."""
+    _check(purpose, partner_id, channel)
     if not reason or not reason.strip():
         raise RejectedInputError(_("Say why the person's consent is overridden."))
     with ws.sessions() as session, session.begin():
         authorise(session, principal, Permission.PROTECTION_LEAD)
         require_person(session, principal, person_id)
+        if partner_id is not None and session.get(ProtectionPartner, partner_id) is None:
+            raise RejectedInputError(
+                _(
+                    "No partner %(id)s on the desk: an override names a partner of the registry.",
+                    id=repr(partner_id),
+                )
+            )
         data_key = person_key(session, desk_key(ws, session), person_id)
         override_id = new_id("ovr")
         session.add(
@@ -187,6 +206,8 @@ def override_consent(
                 id=override_id,
                 person_id=person_id,
                 purpose=purpose,
+                partner_id=partner_id if purpose == "referral" else None,
+                channel=channel if purpose == "contact" else None,
                 reason=seal_value(data_key, reason.strip(), record=override_id, field="reason"),
                 by=principal.user_id,
                 at=utcnow(),

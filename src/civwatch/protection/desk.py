@@ -71,7 +71,8 @@ def _where(ws: Workspace) -> str:
     return ws.settings.resolved_database_url
 
 
-def _hold(ws: Workspace, epoch: int, key: DeskKey) -> None:
+def hold_key(ws: Workspace, epoch: int, key: DeskKey) -> None:
+    """Hold ``key`` in this process's memory as the desk key of ``ws`` at lock ``epoch``."""
     with _held_lock:
         _held[_where(ws)] = _Held(epoch, key)
 
@@ -82,8 +83,15 @@ def forget_key(ws: Workspace) -> None:
         _held.pop(_where(ws), None)
 
 
-def _desk(session: Session, *, for_update: bool = False) -> ProtectionDesk:
-    desk = session.get(ProtectionDesk, DESK_ID, with_for_update=for_update or None)
+def desk_row(
+    session: Session, *, for_update: bool = False, for_share: bool = False
+) -> ProtectionDesk:
+    """The desk's row (locked for update, or shared, when asked: on PostgreSQL);
+    DeskNotInitialisedError before it is set up."""
+    lock: bool | dict[str, bool] | None = (
+        True if for_update else {"read": True} if for_share else None
+    )
+    desk = session.get(ProtectionDesk, DESK_ID, with_for_update=lock)
     if desk is None:
         raise DeskNotInitialisedError(
             _(
@@ -114,6 +122,26 @@ def _configured_passphrase(ws: Workspace) -> str | None:
     return None if given is None else given.get_secret_value()
 
 
+def _opens_here(ws: Workspace, desk: ProtectionDesk) -> bool:
+    """Whether this process's settings name what opens the desk (its passphrase, or its
+    key file), so that it can take the key itself without a lead unlocking it here."""
+    if desk.kdf == KDF_KEY_FILE:
+        return ws.settings.protection_key_file is not None
+    return bool(_configured_passphrase(ws))
+
+
+def _not_here() -> DeskLockedError:
+    return DeskLockedError(
+        _(
+            "The protection desk is unlocked, but not in this process: civwatch may run "
+            "several server processes, and the one that answered does not hold the desk's "
+            "key. A protection lead unlocks it again on the desk's unlock page (each server "
+            "process once), or the server is given the desk's key file or passphrase in "
+            "its settings.",
+        )
+    )
+
+
 def _key_from(desk: ProtectionDesk, passphrase: str | None, key_file: Path | None) -> DeskKey:
     """The key ``desk`` is opened with, from what was given; checked against its verifier."""
     if desk.kdf == KDF_KEY_FILE:
@@ -142,6 +170,36 @@ def _key_from(desk: ProtectionDesk, passphrase: str | None, key_file: Path | Non
     return key
 
 
+@dataclass(frozen=True)
+class NewKey:
+    """A desk key just made, with what the desk stores to obtain it again."""
+
+    kdf: str
+    salt: bytes | None
+    params: dict[str, Any] | None
+    key: DeskKey
+
+
+def new_desk_key(
+    ws: Workspace, *, passphrase: str | None = None, key_file: Path | None = None
+) -> NewKey:
+    """A new desk key from ``passphrase`` (checked for strength; a fresh salt, the
+    settings' argon2id cost) or in ``key_file`` (created, mode 0600; a file made beforehand,
+    e.g. on a secrets mount, is used as it is). Exactly one of them is given."""
+    if (passphrase is None) == (key_file is None):
+        raise RejectedInputError(
+            _("Give the desk either a passphrase or a key file (one of them, not both)."),
+        )
+    if passphrase is not None:
+        check_passphrase(passphrase)
+        salt = new_salt()
+        kdf = _kdf_params(ws)
+        return NewKey(KDF_PASSPHRASE, salt, kdf.to_json(), derive(passphrase, salt, kdf))
+    assert key_file is not None
+    key = read_key_file(key_file) if key_file.exists() else create_key_file(key_file)
+    return NewKey(KDF_KEY_FILE, None, None, key)
+
+
 def init_desk(
     ws: Workspace,
     *,
@@ -157,30 +215,16 @@ def init_desk(
         if passphrase is None and key_file is None:
             passphrase = _configured_passphrase(ws)
             key_file = None if passphrase else ws.settings.protection_key_file
-        if (passphrase is None) == (key_file is None):
-            raise RejectedInputError(
-                _("Give the desk either a passphrase or a key file (one of them, not both)."),
-            )
         if session.get(ProtectionDesk, DESK_ID) is not None:
             raise ConflictError(_("The protection desk is set up already."))
-        salt: bytes | None = None
-        params: dict[str, Any] | None = None
-        if passphrase is not None:
-            check_passphrase(passphrase)
-            salt = new_salt()
-            kdf = _kdf_params(ws)
-            key = derive(passphrase, salt, kdf)
-            params = kdf.to_json()
-        else:
-            assert key_file is not None
-            # A key file made beforehand (a server's secrets mount) is used as it is.
-            key = read_key_file(key_file) if key_file.exists() else create_key_file(key_file)
+        made = new_desk_key(ws, passphrase=passphrase, key_file=key_file)
+        key = made.key
         secret, public = new_identity()
         desk = ProtectionDesk(
             id=DESK_ID,
-            kdf=KDF_PASSPHRASE if passphrase is not None else KDF_KEY_FILE,
-            salt=salt,
-            kdf_params=params,
+            kdf=made.kdf,
+            salt=made.salt,
+            kdf_params=made.params,
             key_verifier=key.verifier(),
             age_recipient=public,
             age_identity=key.seal_desk(secret.encode("ascii"), record=AGE_RECORD, field=AGE_FIELD),
@@ -192,19 +236,24 @@ def init_desk(
         session.add(desk)
         session.flush()
         audit.record_desk(session, actor, "desk-init")
-    _hold(ws, 0, key)
+    hold_key(ws, 0, key)
     return desk_state(ws)
 
 
-def desk_key(ws: Workspace, session: Session | None = None) -> DeskKey:
+def desk_key(
+    ws: Workspace, session: Session | None = None, *, for_writing: bool = False
+) -> DeskKey:
     """The desk key, for sealing and opening records: held in memory (derived once from
     the settings' key file or passphrase). DeskLockedError while the desk is locked,
     DeskNotInitialisedError before it is set up. Given ``session``, the desk's state is
-    read in it (the caller's transaction)."""
+    read in it (the caller's transaction). ``for_writing``: the caller wraps a data key,
+    seals a desk value or writes blind indexes with it, so the desk's row is held shared
+    until it commits: a key rotation waits for it, or it waits for the rotation and
+    takes the new key (never the old one after the rotation went past its rows)."""
     if session is None:
         with ws.sessions() as own:
             return desk_key(ws, own)
-    desk = _desk(session)
+    desk = desk_row(session, for_share=for_writing)
     if desk.locked:
         forget_key(ws)
         raise _locked()
@@ -212,8 +261,10 @@ def desk_key(ws: Workspace, session: Session | None = None) -> DeskKey:
         held = _held.get(_where(ws))
     if held is not None and held.epoch == desk.lock_epoch:
         return held.key
+    if not _opens_here(ws, desk):
+        raise _not_here()
     key = _key_from(desk, _configured_passphrase(ws), ws.settings.protection_key_file)
-    _hold(ws, desk.lock_epoch, key)
+    hold_key(ws, desk.lock_epoch, key)
     return key
 
 
@@ -222,7 +273,7 @@ def lock_desk(ws: Workspace, actor: Principal) -> dict[str, Any]:
     browser session and API token of the protection roles ends."""
     with ws.sessions() as session, session.begin():
         authorise(session, actor, Permission.PROTECTION_LOCK)
-        desk = _desk(session, for_update=True)
+        desk = desk_row(session, for_update=True)
         desk.locked = True
         desk.lock_epoch += 1
         desk.changed_at = utcnow()
@@ -244,7 +295,7 @@ def unlock_desk(
     settings'): a wrong one leaves it locked (DeskKeyMismatchError)."""
     with ws.sessions() as session, session.begin():
         authorise(session, actor, Permission.PROTECTION_UNLOCK)
-        desk = _desk(session, for_update=True)
+        desk = desk_row(session, for_update=True)
         try:
             key = _key_from(
                 desk,
@@ -261,24 +312,34 @@ def unlock_desk(
         desk.changed_by = actor.user_id
         epoch = desk.lock_epoch
         audit.record_desk(session, actor, "desk-unlock")
-    _hold(ws, epoch, key)
+    hold_key(ws, epoch, key)
     return desk_state(ws)
 
 
 def desk_state(ws: Workspace) -> dict[str, Any]:
-    """Whether the desk is set up and locked, how its key is obtained, and whether this
-    process holds the key (nothing secret)."""
+    """Whether the desk is set up and locked, how its key is obtained, whether this
+    process holds the key, and whether it can open the desk at all (``opens_here``: it
+    holds the key or its settings name the passphrase or key file; false in a server
+    process where a lead has not unlocked it yet). Nothing secret."""
     with ws.sessions() as session:
         desk = session.get(ProtectionDesk, DESK_ID)
         if desk is None:
-            return {"initialised": False, "locked": True, "kdf": None, "key_held": False}
+            return {
+                "initialised": False,
+                "locked": True,
+                "kdf": None,
+                "key_held": False,
+                "opens_here": False,
+            }
         with _held_lock:
             held = _held.get(_where(ws))
+        key_held = held is not None and held.epoch == desk.lock_epoch and not desk.locked
         return {
             "initialised": True,
             "locked": desk.locked,
             "kdf": desk.kdf,
-            "key_held": held is not None and held.epoch == desk.lock_epoch and not desk.locked,
+            "key_held": key_held,
+            "opens_here": not desk.locked and (key_held or _opens_here(ws, desk)),
             "changed_at": desk.changed_at.isoformat(),
         }
 
@@ -287,12 +348,12 @@ def age_recipient(ws: Workspace) -> str:
     """The desk's public age recipient (requests for help are encrypted to it; works
     while the desk is locked)."""
     with ws.sessions() as session:
-        return _desk(session).age_recipient
+        return desk_row(session).age_recipient
 
 
 def age_identity(ws: Workspace, session: Session) -> str:
     """The desk's secret age identity, unwrapped with the desk key (needs the desk
     unlocked)."""
-    desk = _desk(session)
+    desk = desk_row(session)
     key = desk_key(ws, session)
     return key.open_desk(desk.age_identity, record=AGE_RECORD, field=AGE_FIELD).decode("ascii")

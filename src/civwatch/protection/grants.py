@@ -54,7 +54,8 @@ def _row(
     with_reason: bool,
 ) -> dict[str, Any]:
     reason = None
-    if with_reason and grant.reason is not None:
+    person = session.get(ProtectionPerson, grant.person_id)
+    if with_reason and grant.reason is not None and person is not None and person.wrapped_key:
         key = person_key_for(ws, session, grant.person_id)
         reason = open_value(key, grant.reason, record=grant.id, field="reason")
         audit.record_read(
@@ -80,8 +81,14 @@ def access_requests(ws: Workspace, principal: Principal) -> dict[str, list[dict[
     with ws.sessions() as session, session.begin():
         access.authorise(session, principal, Permission.PROTECTION_READ)
         desk_key(ws, session)  # a locked desk answers nothing, not even ids
-        alive = ProtectionPerson.deleted_at.is_(None)
-        base = select(ProtectionAccessGrant).join(
+        # A request goes with its person when they are deleted; one asked for an id that
+        # names no person (never registered, or deleted before) is listed as any other.
+        alive = or_(
+            ProtectionPerson.id.is_(None),
+            ProtectionPerson.deleted_at.is_(None),
+            ProtectionPerson.deleted_at < ProtectionAccessGrant.requested_at,
+        )
+        base = select(ProtectionAccessGrant).outerjoin(
             ProtectionPerson, ProtectionPerson.id == ProtectionAccessGrant.person_id
         )
         mine = session.scalars(

@@ -228,7 +228,8 @@ def convert_to_person(
 
 
 def close_help_request(ws: Workspace, principal: Principal, request_id: str) -> None:
-    """Close a request that needs nothing more from the desk."""
+    """Close a request that needs nothing more from the desk (recorded against the
+    person it is linked to, if any: ids only)."""
     with ws.sessions() as session, session.begin():
         access.authorise(session, principal, Permission.PROTECTION_WRITE)
         row = session.get(ProtectionHelpRequest, request_id)
@@ -236,4 +237,10 @@ def close_help_request(ws: Workspace, principal: Principal, request_id: str) -> 
             raise _missing(request_id)
         row.state = "closed"
         row.handled_by = principal.user_id
-        audit.record_change(session, principal, "help-request-close", fields=("help_request",))
+        audit.record_change(
+            session,
+            principal,
+            "help-request-close",
+            person_id=row.person_id,
+            fields=("help_request",),
+        )

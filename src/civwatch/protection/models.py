@@ -132,13 +132,19 @@ class ProtectionConsent(Base):
 
 
 class ProtectionOverride(Base):
-    """A protection lead's decision to act without a consent, with a sealed reason."""
+    """A protection lead's decision to act without a consent, with a sealed reason: as
+    narrow as the consent it stands for (a referral's names its partner, contact its
+    channel)."""
 
     __tablename__ = "protection_override"
 
     id: Mapped[str] = mapped_column(_Id, primary_key=True)
     person_id: Mapped[str] = mapped_column(ForeignKey(_PERSON), index=True)
     purpose: Mapped[str] = mapped_column(String(32))
+    partner_id: Mapped[str | None] = mapped_column(
+        ForeignKey("protection_partner.id"), nullable=True
+    )
+    channel: Mapped[str | None] = mapped_column(String(32), nullable=True)
     reason: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     by: Mapped[int] = mapped_column(ForeignKey(_USER))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -152,7 +158,9 @@ class ProtectionAccessGrant(Base):
     __table_args__ = (Index("ix_protection_access_grant_person_user", "person_id", "user_id"),)
 
     id: Mapped[str] = mapped_column(_Id, primary_key=True)
-    person_id: Mapped[str] = mapped_column(ForeignKey(_PERSON))
+    #: The person asked for; no foreign key: a request naming no person is kept like any
+    #: other, so that asking never tells an officer whether an id exists.
+    person_id: Mapped[str] = mapped_column(_Id)
     user_id: Mapped[int] = mapped_column(ForeignKey(_USER))
     reason: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

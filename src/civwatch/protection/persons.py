@@ -86,6 +86,20 @@ def _index_rows(indexer: BlindIndexer, values: dict[str, Any]) -> set[tuple[str,
     return found
 
 
+#: The fields a person's blind indexes are made from.
+INDEXED_FIELDS = ("names", "contacts", "documents")
+
+
+def blind_indexer(key: DeskKey) -> BlindIndexer:
+    """The blind indexer of the desk ``key`` (its key hangs on the desk key)."""
+    return _indexer(key)
+
+
+def index_entries(indexer: BlindIndexer, values: dict[str, Any]) -> set[tuple[str, str]]:
+    """The blind index entries (kind, token) of a person's opened :data:`INDEXED_FIELDS`."""
+    return _index_rows(indexer, values)
+
+
 def _write_fields(
     session: Session, person_id: str, data_key: bytes, values: dict[str, Any]
 ) -> None:
@@ -143,7 +157,7 @@ def add_person(ws: Workspace, principal: Principal, person: PersonInput) -> str:
     values = person.stored()
     with ws.sessions() as session, session.begin():
         authorise(session, principal, Permission.PROTECTION_WRITE)
-        key = desk_key(ws, session)
+        key = desk_key(ws, session, for_writing=True)
         person_id = new_id("per")
         data_key, wrapped = new_wrapped_key(key, person_id)
         session.add(
@@ -193,7 +207,7 @@ def update_person(
     with ws.sessions() as session, session.begin():
         authorise(session, principal, Permission.PROTECTION_WRITE)
         require_person(session, principal, person_id)
-        key = desk_key(ws, session)
+        key = desk_key(ws, session, for_writing=True)
         data_key = person_key(session, key, person_id)
         changed = {f: values[f] for f in names if f in values}
         removed = [f for f in names if f not in values]
@@ -394,7 +408,7 @@ def delete_person(ws: Workspace, principal: Principal, person_id: str, reason: s
     with ws.sessions() as session, session.begin():
         authorise(session, principal, Permission.PROTECTION_LEAD)
         person = require_person(session, principal, person_id)
-        key = desk_key(ws, session)
+        key = desk_key(ws, session, for_writing=True)
         _shred_rows(session, person_id)
         person.wrapped_key = None
         person.deleted_at = utcnow()

@@ -280,6 +280,11 @@ class DeskStateAnswer(Answer):
     locked: bool
     kdf: str | None
     key_held: bool
+    opens_here: bool = Field(
+        default=False,
+        description="whether the process that answered can open the desk (holds its key, "
+        "or its settings name the passphrase or key file)",
+    )
     changed_at: str | None = None
 
 

@@ -31,6 +31,7 @@ from civwatch.protection import (
     persons,
     referrals,
     risk,
+    rotation,
 )
 from civwatch.protection import audit as desk_audit
 from civwatch.protection import cases as case_service
@@ -438,6 +439,22 @@ def lock(ws: Workspace, who: Principal, password: str, client: str | None = None
     lock everyone out)."""
     confirm_password(ws, who.username, password, action="protection-lock", client=client)
     desk_service.lock_desk(ws, who)
+
+
+def rotate_key(
+    ws: Workspace,
+    who: Principal,
+    password: str,
+    passphrase: str,
+    again: str,
+    client: str | None = None,
+) -> None:
+    """Replace the desk's key with a new passphrase (a lead, the caller's password given
+    again, the new passphrase typed twice)."""
+    confirm_password(ws, who.username, password, action="protection-rotate-key", client=client)
+    if passphrase != again:
+        raise RejectedInputError(_("The two passphrases differ: the desk's key was not changed."))
+    rotation.rotate_key(ws, who, new_passphrase=passphrase)
 
 
 def unlock(ws: Workspace, who: Principal, passphrase: str | None) -> None:

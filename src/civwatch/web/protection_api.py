@@ -169,6 +169,10 @@ class UnlockBody(Body_):
     passphrase: str | None = Field(default=None, max_length=1024)
 
 
+class RotateKeyBody(LockBody):
+    passphrase: str = Field(max_length=1024, description="The desk's new passphrase")
+
+
 @router.get("/dashboard", response_model=DashboardAnswer)
 def dashboard(request: Request, w: WS, who: DeskReader) -> dict[str, Any]:
     """My cases, overdue check-ins and alerts, risk reviews due, new requests for help."""
@@ -404,6 +408,15 @@ def lock(request: Request, w: WS, who: DeskLocker, body: LockBody) -> dict[str, 
     """Lock the desk now (the caller's password again): protection sessions and tokens
     revoked, the key dropped."""
     desk.lock(w, who, body.password, client_of(request))
+    return desk.desk_state(w)
+
+
+@router.post("/rotate-key", response_model=DeskStateAnswer, **EXACT)
+def rotate_key(request: Request, w: WS, who: DeskLead, body: RotateKeyBody) -> dict[str, Any]:
+    """Replace the desk's key with a new passphrase (a lead, the desk unlocked, the caller's
+    password again): the old passphrase opens nothing in the database afterwards; backups
+    made before still open with it."""
+    desk.rotate_key(w, who, body.password, body.passphrase, body.passphrase, client_of(request))
     return desk.desk_state(w)
 
 

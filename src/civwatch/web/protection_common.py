@@ -50,6 +50,10 @@ DONE = {
     "partner": N_("The partner is added."),
     "locked": N_("The desk is locked: every protection session and token is revoked."),
     "unlocked": N_("The desk is unlocked."),
+    "rotated": N_(
+        "The desk's key is replaced: the old passphrase opens nothing in the database any "
+        "more. Destroy the backups made before now."
+    ),
     "help": N_("The request for help is registered as a person."),
     "edited": N_("The person's record is changed."),
     "deleted": N_("The person is deleted: nothing of their record can be read again."),
@@ -100,6 +104,7 @@ ACT_LABELS = {
     "person-delete": N_("deleted the person"),
     "desk-lock": N_("locked the desk"),
     "desk-unlock": N_("unlocked the desk"),
+    "desk-key-rotate": N_("replaced the desk's key"),
     "person-add": N_("registered the person"),
     "person-update": N_("changed the person's record"),
     "risk-add": N_("recorded a risk assessment"),

@@ -183,3 +183,21 @@ def unlock(
     except CivwatchError as exc:
         return _lock_page(request, w, error=localise(exc.message), status=exc.status_code)
     return back_to("/protection/unlock", "unlocked")
+
+
+@router.post("/protection/rotate-key", response_class=HTMLResponse)
+def rotate_key(
+    request: Request,
+    w: WS,
+    who: DeskLead,
+    password: Annotated[str, Form(max_length=1024)] = "",
+    passphrase: Annotated[str, Form(max_length=1024)] = "",
+    passphrase_again: Annotated[str, Form(max_length=1024)] = "",
+) -> Response:
+    """Replace the desk's key with a new passphrase (a lead, the desk unlocked): the old
+    passphrase opens nothing in the database afterwards."""
+    try:
+        desk.rotate_key(w, who, password, passphrase, passphrase_again, client_of(request))
+    except CivwatchError as exc:
+        return _lock_page(request, w, error=localise(exc.message), status=exc.status_code)
+    return back_to("/protection/lock", "rotated")
