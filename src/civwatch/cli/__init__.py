@@ -171,13 +171,14 @@ class Root(LazyGroup):
     def choose_language(self, option: str | None) -> str:
         """The language of this run (``option``: the ``--lang`` given, if any), kept in
         :attr:`language`; a ``--lang`` without a catalogue is a usage error (exit 2)."""
-        from civwatch.cli.common import error_line
         from civwatch.cli.language import cli_language
         from civwatch.errors import RejectedInputError
 
         try:
             self.language = cli_language(option)
         except RejectedInputError as exc:  # a --lang without a catalogue: a usage error
+            from civwatch.cli.common import error_line
+
             error_line(exc.message)
             raise typer.Exit(2) from None
         return self.language

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from typer._click import Command
@@ -74,10 +74,7 @@ def _translations(command: Command, language: str) -> list[tuple[Any, str, str]]
     """``(holder, attribute, text in language)`` for every help text of ``command``."""
     from civwatch.i18n import gettext
 
-    return [
-        (t.holder, t.attribute, gettext(shown(t.text), language))
-        for t in help_texts(command)
-    ]
+    return [(t.holder, t.attribute, gettext(shown(t.text), language)) for t in help_texts(command)]
 
 
 def translate(command: Command, language: str) -> None:
@@ -114,18 +111,23 @@ def every_help_text() -> Iterator[HelpText]:
         yield from help_texts(root.load(entry.name), f"civwatch {entry.name}")
 
 
+#: What a Babel extraction method yields: line, function name, message(s), comments.
+Found = tuple[int, str | None, str | tuple[str, ...], list[str]]
+
+
 def extract(
-    fileobj: BinaryIO,
-    keywords: Collection[str],
+    fileobj: IO[bytes],
+    keywords: Mapping[str, Any],
     comment_tags: Collection[str],
-    options: dict[str, Any],
-) -> Iterator[tuple[int, str | None, str, list[str]]]:
+    options: Any,
+) -> Iterator[Found]:
     """Babel extraction method (``civwatch.cli.help_texts:extract``): the Python messages of
     the file, then every help text of the command line once, with where it is shown as a
     comment for translators."""
     from babel.messages.extract import extract_python
 
-    yield from extract_python(fileobj, keywords, comment_tags, options)
+    # babel types extract_python's results as those of extract(): they are these.
+    yield from cast("Iterator[Found]", extract_python(fileobj, keywords, comment_tags, options))
     seen: set[str] = set()
     for text in every_help_text():
         msgid = shown(text.text)
