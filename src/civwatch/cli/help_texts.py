@@ -22,6 +22,8 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, cast
 
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
+
 if TYPE_CHECKING:
     from typer._click import Command
 
@@ -61,13 +63,29 @@ def help_texts(command: Command, path: str = "civwatch") -> Iterator[HelpText]:
             yield HelpText(command, attribute, text, path)
     context = command.context_class(command, info_name=path.rpartition(" ")[2])
     for param in command.get_params(context):
+        name = max(param.opts, key=len) if param.opts else str(param.name)
         text = getattr(param, "help", None)
         if text:
-            name = max(param.opts, key=len) if param.opts else str(param.name)
             yield HelpText(param, "help", text, f"{path} {name}")
+        yield from _panel(param, f"{path} {name}")
     subcommands: dict[str, Command] = getattr(command, "commands", {})
     for name, subcommand in subcommands.items():
+        yield from _panel(subcommand, f"{path} {name}")
         yield from help_texts(subcommand, f"{path} {name}")
+
+
+def _panel(holder: Any, where: str) -> Iterator[HelpText]:
+    """The title of the help's panel that lists ``holder`` (typer's ``rich_help_panel``; by
+    default "Arguments", "Options" or "Commands", which are typer's own untranslated
+    texts), unless it has a panel of its own."""
+    if getattr(holder, "rich_help_panel", None):  # typer leaves a false placeholder if none
+        return
+    if isinstance(holder, TyperArgument):
+        yield HelpText(holder, "rich_help_panel", "Arguments", where)
+    elif isinstance(holder, TyperOption):
+        yield HelpText(holder, "rich_help_panel", "Options", where)
+    elif isinstance(holder, (TyperCommand, TyperGroup)):
+        yield HelpText(holder, "rich_help_panel", "Commands", where)
 
 
 def _translations(command: Command, language: str) -> list[tuple[Any, str, str]]:
@@ -108,7 +126,7 @@ def every_help_text() -> Iterator[HelpText]:
     assert isinstance(root, Root)
     yield from help_texts(root)
     for entry in Root.table:
-        yield from help_texts(root.load(entry.name), f"civwatch {entry.name}")
+        yield from help_texts(root.build(entry.name), f"civwatch {entry.name}")
 
 
 #: What a Babel extraction method yields: line, function name, message(s), comments.

@@ -66,9 +66,13 @@ class LazyGroup(TyperGroup):
         each :meth:`variant`."""
         key = (self.variant(), name)
         if key not in self._loaded:
-            command = self._build(next(e for e in self.table if e.name == name))
-            self._loaded[key] = self.prepare(command, key[0])
+            self._loaded[key] = self.prepare(self.build(name), key[0])
         return self._loaded[key]
+
+    def build(self, name: str) -> Command:
+        """The real command ``name``, built afresh as its module defines it (not prepared,
+        not kept)."""
+        return self._build(next(e for e in self.table if e.name == name))
 
     def variant(self) -> str:
         """What a loaded command is built for, besides its name (a subclass's hook: the
