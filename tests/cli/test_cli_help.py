@@ -10,12 +10,12 @@ import re
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from babel.messages.pofile import read_po
+from typer._click import Parameter
 
 from civwatch.cli.help_texts import HelpText, every_help_text, shown
 from civwatch.i18n import gettext
@@ -63,61 +63,44 @@ def english_left(output: str, texts: list[HelpText]) -> list[str]:
     """The English help texts (those with a translation of their own) found in ``output``."""
     found = set()
     for text in texts:
-        for paragraph in shown(text.text).split("\n\n"):
-            if gettext(paragraph, "uk") != paragraph and paragraph in output:
-                found.add(paragraph)
+        msgid = shown(text.text)
+        if gettext(msgid, "uk") != msgid:
+            found.update(p for p in msgid.split("\n\n") if p in output)
     return sorted(found)
 
 
-def ukrainian(text: str) -> Iterator[str]:
-    """The paragraphs of ``text``'s Ukrainian translation, as the help shows them."""
-    yield from gettext(shown(text), "uk").split("\n\n")
+def ukrainian(text: HelpText) -> list[str]:
+    """The paragraphs of ``text``'s Ukrainian translation, as the help shows them (a command
+    listed in a group's help: its first paragraph)."""
+    translated = gettext(shown(text.text), "uk").split("\n\n")
+    return translated[:1] if text.attribute == "short_help" else translated
+
+
+def shown_by(texts: list[HelpText], path: str) -> list[HelpText]:
+    """The texts the help of ``civwatch ...`` (``path``) shows: its own, its options' and
+    arguments', and for the root the summaries of its commands."""
+    own = [t for t in texts if t.where == path and t.attribute == "help"]
+    params = [
+        t
+        for t in texts
+        if isinstance(t.holder, Parameter)
+        and t.attribute == "help"
+        and t.where.rpartition(" ")[0] == path
+    ]
+    summaries = [t for t in texts if t.attribute == "short_help"] if path == "civwatch" else []
+    return [*own[:1], *params, *summaries]
 
 
 @pytest.mark.parametrize(
-    ("env", "args", "expected"),
+    ("env", "args"),
     [
-        (
-            help_env(LANG="C"),
-            ["--lang", "uk", "--help"],
-            [
-                "civwatch: evidence of attacks on civilians, preserved and provable.",
-                "The protection desk: people at risk, their cases and risk, kept encrypted.",
-                "Show this message and exit.",
-            ],
-        ),
-        (
-            help_env(CIVWATCH_LANGUAGE="uk"),
-            ["--help"],
-            ["Serve civwatch over HTTP, with workers for its background jobs."],
-        ),
-        (
-            help_env(LANG="uk_UA.UTF-8"),
-            ["--help"],
-            ["Ingest files into the vault, recording each act in the custody log."],
-        ),
-        (
-            help_env(LANG="C"),
-            ["--lang", "uk", "custody", "--help"],
-            ["The custody log: tree heads and proofs.", "An inclusion proof for one entry."],
-        ),
-        (
-            help_env(LANG="C"),
-            ["--lang", "uk", "protect", "person", "add", "--help"],
-            [
-                "Register a person at risk; you are on their team from then on.",
-                "A name, in Cyrillic or Latin (repeat).",
-                "The civwatch data folder.",
-            ],
-        ),
-        (
-            help_env(LANG="uk_UA.UTF-8"),
-            ["incident", "places", "import", "--help"],
-            [
-                "Import protected places; rows already imported from the source are skipped.",
-                "CSV with header id,name,kind,lat,lon.",
-            ],
-        ),
+        (help_env(LANG="C"), ["--lang", "uk", "--help"]),
+        (help_env(CIVWATCH_LANGUAGE="uk"), ["--help"]),
+        (help_env(LANG="uk_UA.UTF-8"), ["--help"]),
+        (help_env(LANG="C"), ["--lang", "uk", "custody", "--help"]),
+        (help_env(LANG="C"), ["--lang", "uk", "protect", "person", "add", "--help"]),
+        (help_env(LANG="uk_UA.UTF-8"), ["incident", "places", "import", "--help"]),
+        (help_env(LANG="C"), ["--lang", "uk", "protect", "lock", "--help"]),
     ],
     ids=[
         "root --lang",
@@ -126,16 +109,21 @@ def ukrainian(text: str) -> Iterator[str]:
         "lazy group",
         "nested command",
         "nested argument",
+        "paragraphs",
     ],
 )
 def test_help_is_shown_in_ukrainian_with_no_english_help_left(
-    texts: list[HelpText], env: dict[str, str], args: list[str], expected: list[str]
+    texts: list[HelpText], env: dict[str, str], args: list[str]
 ) -> None:
     output = help_of(env, *args)
+    path = " ".join(["civwatch", *(a for a in args if a not in ("--lang", "uk", "--help"))])
+    expected = shown_by(texts, path)
+    assert len(expected) >= 3, path  # its help, --help, and more
     for text in expected:
         for paragraph in ukrainian(text):
             assert CYRILLIC.search(paragraph), text
             assert paragraph in output, (text, paragraph)
+    assert "Показати цю довідку й вийти." in output and "Параметри" in output
     assert english_left(output, texts) == []
 
 
