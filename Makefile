@@ -23,7 +23,7 @@ catalogues: $(BIN)/civwatch
 
 ## Extract every marked string and merge it into each language's catalogue
 extract: $(BIN)/civwatch
-	$(BIN)/pybabel extract -F pyproject.toml -o $(LOCALE)/civwatch.pot --project civwatch \
+	PYTHONPATH=src $(BIN)/pybabel extract -F pyproject.toml -o $(LOCALE)/civwatch.pot --project civwatch \
 	  --sort-by-file --add-comments TRANSLATORS: --no-wrap src/civwatch
 	$(BIN)/pybabel update -D civwatch -i $(LOCALE)/civwatch.pot -d $(LOCALE) --no-wrap --previous
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import os
 import pkgutil
 import subprocess
 import sys
@@ -68,18 +69,27 @@ def loaded(modules: set[str], packages: tuple[str, ...]) -> list[str]:
     )
 
 
-def test_help_imports_no_command_module_nor_heavy_library() -> None:
-    proc, modules = imported(None, "--help")
+@pytest.mark.parametrize("args", [["--help"], ["--lang", "uk", "--help"]])
+def test_help_imports_no_command_module_nor_heavy_library(args: list[str]) -> None:
+    env = {k: v for k, v in os.environ.items() if k.upper() != "CIVWATCH_LANGUAGE"}
+    proc, modules = imported({**env, "LANG": "C"}, *args)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "custody" in proc.stdout and "Serve civwatch over HTTP" in proc.stdout
+    assert "custody" in proc.stdout and "HTTP" in proc.stdout
     assert loaded(modules, HELP_ONLY) == []
-    # Only the root and its table: no command's module (civwatch.cli.incidents...).
+    # Only the root, its table and the catalogues its help is translated with: no command's
+    # module (civwatch.cli.incidents...).
     assert {m for m in modules if m.startswith("civwatch")} <= {
         "civwatch",
         "civwatch.__main__",
         "civwatch.cli",
         "civwatch.cli.lazy",
+        "civwatch.cli.help_texts",
+        "civwatch.cli.language",
         "civwatch.errors",
+        "civwatch.i18n",
+        "civwatch.i18n.catalogues",
+        "civwatch.i18n.messages",
+        "civwatch.i18n.negotiation",
     }
 
 

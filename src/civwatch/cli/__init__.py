@@ -22,7 +22,10 @@ from civwatch.cli.lazy import LazyCommand, LazyGroup
 from civwatch.errors import CivwatchError
 
 if TYPE_CHECKING:
-    from typer._click import Context
+    from typer._click import Command, Context, HelpFormatter
+
+#: Where :meth:`Root.parse_args` keeps the ``--lang`` given (``ctx.meta``).
+LANG_GIVEN = "civwatch.lang"
 
 
 class Root(LazyGroup):
@@ -165,21 +168,58 @@ class Root(LazyGroup):
     #: The language this run speaks (:mod:`civwatch.cli.language`), once a command runs.
     language: str | None = None
 
-    def invoke(self, ctx: Context) -> Any:
-        """Run the command in the user's language (chosen here, not for ``--help``, so the
-        help starts without reading settings or catalogues)."""
-        from civwatch.cli.common import error_line
+    def choose_language(self, option: str | None) -> str:
+        """The language of this run (``option``: the ``--lang`` given, if any), kept in
+        :attr:`language`; a ``--lang`` without a catalogue is a usage error (exit 2)."""
         from civwatch.cli.language import cli_language
         from civwatch.errors import RejectedInputError
-        from civwatch.i18n import use_language
 
         try:
-            self.language = cli_language(ctx.params.get("lang"))
+            self.language = cli_language(option)
         except RejectedInputError as exc:  # a --lang without a catalogue: a usage error
+            from civwatch.cli.common import error_line
+
             error_line(exc.message)
             raise typer.Exit(2) from None
-        with use_language(self.language):
+        return self.language
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        """Parse the root's options, noting ``--lang`` first: ``civwatch --lang uk --help``
+        prints the help while the root parses, before ``--lang`` is processed."""
+        opts, _, _ = self.make_parser(ctx).parse_args(args=list(args))
+        ctx.meta[LANG_GIVEN] = opts.get("lang")
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: Context) -> Any:
+        """Run the command in the user's language."""
+        from civwatch.i18n import use_language
+
+        with use_language(self.choose_language(ctx.params.get("lang"))):
             return super().invoke(ctx)
+
+    def variant(self) -> str:
+        """Commands are loaded for the language in force (their help is in it)."""
+        from civwatch.i18n import current_language
+
+        return current_language()
+
+    def prepare(self, command: Command, variant: str) -> Command:
+        """``command`` with its help texts in the language ``variant``
+        (:mod:`civwatch.cli.help_texts`)."""
+        from civwatch.cli.help_texts import translate
+
+        translate(command, variant)
+        return command
+
+    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
+        """The root's help (its own texts and its commands' summaries) in the user's
+        language."""
+        from civwatch.cli.help_texts import translated
+        from civwatch.i18n import use_language
+
+        language = self.choose_language(ctx.meta.get(LANG_GIVEN))
+        with use_language(language), translated(self, language):
+            super().format_help(ctx, formatter)
 
 
 app = typer.Typer(

@@ -28,7 +28,18 @@ def catalogue_language(tag: str | None) -> str | None:
     return known(primary)
 
 
+#: The setting that chooses the language (read through :class:`civwatch.config.Settings`).
+LANGUAGE_SETTING = "CIVWATCH_LANGUAGE"
+
+
 def _setting() -> str | None:
+    """The setting ``CIVWATCH_LANGUAGE``, if set. The settings are loaded only then: loading
+    them (pydantic) costs most of the time ``civwatch --help`` takes, and the help reads no
+    other setting."""
+    import os
+
+    if not any(name.upper() == LANGUAGE_SETTING for name in os.environ):
+        return None
     from civwatch.config import load_settings
     from civwatch.errors import ConfigurationError
 

@@ -55,17 +55,33 @@ class LazyGroup(TyperGroup):
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
-        self._loaded: dict[str, Command] = {}
+        self._loaded: dict[tuple[str, str], Command] = {}
         for entry in self.table:
             # Stand-ins that carry the name and the summary: enough to list and suggest.
             self.commands[entry.name] = TyperCommand(name=entry.name, short_help=entry.summary)
         self._listing = False
 
     def load(self, name: str) -> Command:
-        """The real command ``name`` (importing its module the first time)."""
-        if name not in self._loaded:
-            self._loaded[name] = self._build(next(e for e in self.table if e.name == name))
-        return self._loaded[name]
+        """The real command ``name`` (importing its module the first time), built once for
+        each :meth:`variant`."""
+        key = (self.variant(), name)
+        if key not in self._loaded:
+            self._loaded[key] = self.prepare(self.build(name), key[0])
+        return self._loaded[key]
+
+    def build(self, name: str) -> Command:
+        """The real command ``name``, built afresh as its module defines it (not prepared,
+        not kept)."""
+        return self._build(next(e for e in self.table if e.name == name))
+
+    def variant(self) -> str:
+        """What a loaded command is built for, besides its name (a subclass's hook: the
+        language its help is in); one variant here."""
+        return ""
+
+    def prepare(self, command: Command, variant: str) -> Command:
+        """``command`` made ready for ``variant`` once built (a subclass's hook)."""
+        return command
 
     def _build(self, entry: LazyCommand) -> Command:
         holder = _typer(entry.typer_app)
