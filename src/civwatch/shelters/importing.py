@@ -575,7 +575,7 @@ def _write_chunk(
             select(ShelterSource.source_id, ShelterSource.shelter_id).where(
                 ShelterSource.kind == kind, ShelterSource.source_id.in_(ids)
             )
-        ).tuples()
+        )
     }
     current = {
         row.id: (row.fingerprint, row.gone_from_source_at)
