@@ -139,23 +139,39 @@ def hromadas(session: Session) -> list[tuple[str, str]]:
     return sorted(names.items(), key=lambda item: (item[1].casefold(), item[0]))
 
 
-def registry_version(session: Session) -> int:
-    """A number that grows at every change of the registry's shelters."""
-    version = session.scalar(
-        select(ShelterRegistryState.version).where(ShelterRegistryState.id == 1)
+def registry_versions(session: Session) -> tuple[int, int]:
+    """Numbers that grow at every change of the registry's shelters, and of its confirmed
+    reports."""
+    row = session.execute(
+        select(ShelterRegistryState.version, ShelterRegistryState.reports_version).where(
+            ShelterRegistryState.id == 1
+        )
+    ).first()
+    return (0, 0) if row is None else (int(row[0]), int(row[1]))
+
+
+def _bump(session: Session, shelters: int, reports: int) -> None:
+    done = session.execute(
+        update(ShelterRegistryState)
+        .where(ShelterRegistryState.id == 1)
+        .values(
+            version=ShelterRegistryState.version + shelters,
+            reports_version=ShelterRegistryState.reports_version + reports,
+        )
+        .execution_options(synchronize_session=False)
     )
-    return int(version or 0)
+    if getattr(done, "rowcount", 0) == 0:
+        session.add(ShelterRegistryState(id=1, version=shelters, reports_version=reports))
+        session.flush()
 
 
 def registry_changed(session: Session) -> None:
     """Note, in the caller's transaction, that the registry's shelters changed (every
     process's nearest-shelter index is rebuilt at its next query)."""
-    done = session.execute(
-        update(ShelterRegistryState)
-        .where(ShelterRegistryState.id == 1)
-        .values(version=ShelterRegistryState.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(done, "rowcount", 0) == 0:
-        session.add(ShelterRegistryState(id=1, version=1))
-        session.flush()
+    _bump(session, 1, 0)
+
+
+def reports_changed(session: Session) -> None:
+    """Note, in the caller's transaction, that a report was confirmed (every process reads
+    the confirmed reports again at its next nearest-shelter query)."""
+    _bump(session, 0, 1)
