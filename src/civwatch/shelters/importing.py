@@ -282,7 +282,7 @@ def _read_osm(path: Path) -> Iterator[_Record | tuple[int, str]]:
     processor = (
         osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
         .with_locations()
-        .with_filter(osmium.filter.KeyFilter("amenity", "military"))
+        .with_filter(osmium.filter.TagFilter(("amenity", "shelter"), ("military", "bunker")))
     )
     for obj in processor:
         if not isinstance(obj, osmium.osm.Node | osmium.osm.Way):
