@@ -347,7 +347,23 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            # The reader cannot go on past such a line (a field over the csv module's
+            # limit; line_num still counts the lines before it): the file is refused.
+            raise RejectedInputError(
+                _(
+                    "%(name)s cannot be read at line %(line)s: %(error)s",
+                    name=path.name,
+                    line=reader.line_num + 1,
+                    error=str(error),
+                )
+            ) from error
         yield (
             reader.line_num,
             {(k or "").strip(): (v if isinstance(v, str) else "") for k, v in row.items()},
