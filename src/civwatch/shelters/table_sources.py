@@ -29,6 +29,10 @@ from civwatch.shelters.source_values import (
 #: The largest JSON or CSV file read (OSM extracts are streamed and have no limit).
 MAX_TABLE_BYTES: Final = 512 * 1024 * 1024
 
+#: The longest field of a CSV row read (the csv module's own limit is process-wide and
+#: other libraries raise it, so the import checks its own).
+MAX_FIELD_CHARS: Final = 128 * 1024
+
 #: The fields an import sets on a shelter (the fingerprint covers them).
 
 
@@ -80,6 +84,16 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                     error=str(error),
                 )
             ) from error
+        if any(isinstance(v, str) and len(v) > MAX_FIELD_CHARS for v in row.values()):
+            raise RejectedInputError(
+                _(
+                    "%(name)s cannot be read at line %(line)s: a field is longer than "
+                    "%(max)s characters.",
+                    name=path.name,
+                    line=reader.line_num,
+                    max=MAX_FIELD_CHARS,
+                )
+            )
         yield (
             reader.line_num,
             {(k or "").strip(): (v if isinstance(v, str) else "") for k, v in row.items()},
