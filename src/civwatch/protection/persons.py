@@ -15,12 +15,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, delete, exists, func, literal, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
-from civwatch.crypto.blind import BlindIndexer, normalise_phone
+from civwatch.crypto.blind import PHONETIC, BlindIndexer, normalise_phone
 from civwatch.crypto.envelope import DeskKey
 from civwatch.db import is_sqlite, utcnow
 from civwatch.errors import RejectedInputError
@@ -62,8 +62,10 @@ from civwatch.workspace import Workspace
 _STRONG_KINDS = ("phone", "document")
 #: Distinct phonetic name keys two people must share to be duplicate candidates by name.
 _NAME_KEYS_FOR_DUPLICATE = 2
-#: Ids per IN list when narrowing a search.
+#: Ids per IN list when scoring a search's matches.
 _BATCH = 500
+#: Index rows past which a searched word counts as common (see :func:`_rarest_first`).
+_COUNT_CAP = 5000
 _WORDS = re.compile(r"[\s,;]+")
 #: The most ids a search answers with (the best matches): each is recorded as a read.
 FIND_LIMIT = 50
@@ -215,13 +217,14 @@ def _query_words(text: str) -> list[str]:
     return [w for w in _WORDS.split(text.strip()) if w]
 
 
-def _looked_up(group: set[tuple[str, str]]) -> ColumnElement[bool]:
-    """Index rows holding a token of ``group``: one (kind = k AND token IN (...)) per
-    kind, which the (kind, token) index answers."""
+def _looked_up(
+    group: set[tuple[str, str]], index: type[ProtectionBlindIndex] = ProtectionBlindIndex
+) -> ColumnElement[bool]:
+    """Rows of ``index`` (the table or an alias of it) holding a token of ``group``: one
+    (kind = k AND token IN (...)) per kind, which the (kind, token) index answers."""
     by_kind: dict[str, set[str]] = defaultdict(set)
     for kind, token in group:
         by_kind[kind].add(token)
-    index = ProtectionBlindIndex
     return or_(
         *(
             and_(index.kind == kind, index.token.in_(sorted(tokens)))
@@ -230,36 +233,76 @@ def _looked_up(group: set[tuple[str, str]]) -> ColumnElement[bool]:
     )
 
 
+def _held_by(group: set[tuple[str, str]], person_id: Any) -> ColumnElement[bool]:
+    """The person ``person_id`` (a column) holds a token of ``group``: one EXISTS per kind,
+    each a seek of (kind, token, person_id) in the index (no row of the table is read)."""
+    by_kind: dict[str, set[str]] = defaultdict(set)
+    for kind, token in group:
+        by_kind[kind].add(token)
+    checks = []
+    for kind, tokens in sorted(by_kind.items()):
+        other = aliased(ProtectionBlindIndex)
+        checks.append(
+            exists().where(
+                other.kind == kind, other.token.in_(sorted(tokens)), other.person_id == person_id
+            )
+        )
+    return or_(*checks)
+
+
+def _rarest_first(
+    session: Session, groups: list[set[tuple[str, str]]]
+) -> list[set[tuple[str, str]]]:
+    """``groups`` ordered by how many index rows hold them, fewest first, counted in one
+    statement and each count stopped at :data:`_COUNT_CAP` (past it, a group is "common"
+    and which common one comes first matters little)."""
+    if len(groups) < 2:
+        return groups
+    counts = [
+        select(func.count())
+        .select_from(select(literal(1)).where(_looked_up(g)).limit(_COUNT_CAP).subquery())
+        .scalar_subquery()
+        for g in groups
+    ]
+    sizes = session.execute(select(*counts)).one()
+    ranked = sorted(zip(sizes, range(len(groups)), strict=True))
+    return [groups[i] for _size, i in ranked]
+
+
 def _matching(session: Session, groups: list[set[tuple[str, str]]]) -> dict[str, int]:
     """The people holding a token of every group (a group: the tokens of one word, or of
     the phone, or of the document), each with how many exact (not phonetic) tokens they
-    hold. The rarest group is read first, then each other group only among the people
-    left: with person_id in the (kind, token) index each check is an index seek, so a
-    common first name beside a rare surname costs the surname's entries, not the name's
-    thousands."""
+    hold. One statement finds them: the distinct people of the rarest group, each kept
+    only if an index seek finds a token of every other group (the next rarest first), so
+    a common first name beside a rare surname costs the surname's people, not the name's
+    thousands. A second reads the matched people's tokens of the query for the score."""
     index = ProtectionBlindIndex
-    sizes = [
-        session.scalar(select(func.count()).select_from(index).where(_looked_up(g))) or 0
-        for g in groups
-    ]
-    scores: dict[str, int] | None = None
-    for _size, group in sorted(zip(sizes, groups, strict=True), key=lambda pair: pair[0]):
-        found: dict[str, int] = defaultdict(int)
-        ids = None if scores is None else sorted(scores)
-        for start in range(0, 1 if ids is None else len(ids), _BATCH):
-            query = select(index.person_id, index.kind).where(_looked_up(group))
-            if ids is not None:
-                query = query.where(index.person_id.in_(ids[start : start + _BATCH]))
-            for person_id, kind in session.execute(query):
-                found[person_id] += int(kind != "phonetic")
-        scores = (
-            dict(found)
-            if scores is None
-            else {p: scores[p] + n for p, n in found.items() if p in scores}
-        )
-        if not scores:
-            break
-    return scores or {}
+    first, *rest = _rarest_first(session, groups)
+    if not rest:
+        rows = session.execute(
+            select(index.person_id, index.kind, index.token).where(_looked_up(first))
+        ).all()
+    else:
+        people = select(index.person_id).where(_looked_up(first)).distinct().subquery()
+        query = select(people.c.person_id).where(*(_held_by(g, people.c.person_id) for g in rest))
+        matched = sorted(session.scalars(query))
+        every = set().union(*groups)
+        rows = []
+        for start in range(0, len(matched), _BATCH):
+            rows += session.execute(
+                select(index.person_id, index.kind, index.token).where(
+                    index.person_id.in_(matched[start : start + _BATCH]), _looked_up(every)
+                )
+            ).all()
+    held: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for person_id, kind, token in rows:
+        held[person_id].add((kind, token))
+    scores: dict[str, int] = {}
+    for person_id, tokens in held.items():
+        shared = [tokens & group for group in groups]
+        if all(shared):
+            scores[person_id] = sum(kind != PHONETIC for s in shared for kind, _t in s)
+    return scores
 
 
 def find_persons(
@@ -296,10 +339,7 @@ def find_persons(
             for kind, given in (("name", name), ("phone", phone), ("document", document))
             if given
         ]
-        for person_id in ids:
-            audit.record_read(
-                session, principal, person_id=person_id, case_id=None, fields=searched
-            )
+        audit.record_reads(session, principal, ids, searched)
         return ids
 
 
