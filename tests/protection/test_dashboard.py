@@ -3,9 +3,12 @@ reviews due, new requests; nothing of other teams' people."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
 
 from civwatch.protection import audit, cases
+from civwatch.protection import dashboard as dashboard_module
 from civwatch.protection.checkins import raise_overdue_alerts
 from civwatch.protection.dashboard import dashboard
 from civwatch.protection.help_limits import AddressLimiter
@@ -76,3 +79,21 @@ def test_the_dashboard_shows_names_only_when_asked_and_records_each_one_shown(
     named = dashboard(desk, officer1, datetime.now(UTC), names=True)
     assert named["cases"]["items"][0]["person_name"] == MARK_NAME
     assert _name_reads(desk, person_id) == [("officer1", ["names"]), *before]
+
+
+def test_the_dashboard_counts_everything_and_lists_the_first_shown(
+    desk: Workspace, principal: PrincipalOf, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    officer1 = principal("officer1")
+    monkeypatch.setattr(dashboard_module, "SHOWN", 1)
+    for _ in range(2):
+        person_id, _case_id = open_marked_case(desk, officer1)
+        add_assessment(
+            desk,
+            officer1,
+            person_id,
+            RiskInput(threats=["detention"], likelihood=3, impact=3, next_review=date.today()),
+        )
+    board = dashboard(desk, officer1, datetime.now(UTC) + timedelta(days=1))
+    assert board["cases"]["count"] == 2 and len(board["cases"]["items"]) == 1
+    assert board["reviews_due"]["count"] == 2 and len(board["reviews_due"]["items"]) == 1

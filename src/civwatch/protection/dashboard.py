@@ -29,7 +29,7 @@ from civwatch.protection.models import (
     ProtectionHelpRequest,
     ProtectionPersonField,
 )
-from civwatch.protection.risk import reviews_due_count, reviews_due_in
+from civwatch.protection.risk import reviews_due_first
 from civwatch.workspace import Workspace
 
 #: How many ids of each list the dashboard gives (counts are whole).
@@ -100,10 +100,12 @@ def dashboard(
                 ProtectionCase.state.not_in(CLOSED_STATES),
             )
         )
-        case_count = session.scalar(select(func.count()).select_from(mine.subquery()))
         shown = session.execute(
-            mine.order_by(ProtectionCase.opened_at.desc(), ProtectionCase.id).limit(SHOWN)
+            mine.add_columns(func.count().over().label("total"))
+            .order_by(ProtectionCase.opened_at.desc(), ProtectionCase.id)
+            .limit(SHOWN)
         ).all()
+        case_count = shown[0].total if shown else 0
         found: dict[str, str | None] = {}
         opened: list[str] = []
         if names:
@@ -120,22 +122,22 @@ def dashboard(
             for row in shown
         ]
         alerts = alerts_in(session, principal)
+        first_due, due_count = reviews_due_first(session, principal, now.date(), SHOWN)
         due = [
             {"person_id": pid, "risk_level": level, "next_review": review.isoformat()}
-            for pid, level, review in reviews_due_in(session, principal, now.date(), limit=SHOWN)
+            for pid, level, review in first_due
         ]
-        due_count = reviews_due_count(session, principal, now.date())
         new_requests = session.execute(
-            select(ProtectionHelpRequest.id, ProtectionHelpRequest.reference)
+            select(
+                ProtectionHelpRequest.id,
+                ProtectionHelpRequest.reference,
+                func.count().over().label("total"),
+            )
             .where(ProtectionHelpRequest.state == "new")
             .order_by(ProtectionHelpRequest.received_at, ProtectionHelpRequest.id)
             .limit(SHOWN)
         ).all()
-        new_count = session.scalar(
-            select(func.count())
-            .select_from(ProtectionHelpRequest)
-            .where(ProtectionHelpRequest.state == "new")
-        )
+        new_count = new_requests[0].total if new_requests else 0
         # Recorded last, in the same transaction: SQLite's write lock is held only for the
         # append and the commit, not for the board's reads (10 officers at once queue less).
         if opened:
@@ -147,6 +149,6 @@ def dashboard(
         "reviews_due": {"count": due_count, "items": due},
         "help_requests": {
             "count": int(new_count or 0),
-            "items": [{"id": i, "reference": r} for i, r in new_requests],
+            "items": [{"id": r.id, "reference": r.reference} for r in new_requests],
         },
     }
