@@ -15,7 +15,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    delete,
+    func,
+    or_,
+    select,
+    union,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.permissions import Permission
@@ -219,56 +230,80 @@ def _query_words(text: str) -> list[str]:
     return [w for w in _WORDS.split(text.strip()) if w]
 
 
-def _looked_up(
-    group: set[tuple[str, str]], index: type[ProtectionBlindIndex] = ProtectionBlindIndex
-) -> ColumnElement[bool]:
-    """Rows of ``index`` (the table or an alias of it) holding a token of ``group``: one
-    (kind = k AND token IN (...)) per kind, which the (kind, token) index answers."""
+def _by_kind(group: set[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    """The tokens of ``group`` by kind: [(kind, [token, ...]), ...], in a stable order."""
     by_kind: dict[str, set[str]] = defaultdict(set)
     for kind, token in group:
         by_kind[kind].add(token)
+    return [(kind, sorted(tokens)) for kind, tokens in sorted(by_kind.items())]
+
+
+def _looked_up(group: set[tuple[str, str]]) -> ColumnElement[bool]:
+    """Index rows holding a token of ``group``: one (kind = k AND token IN (...)) per kind,
+    which the (kind, token) index answers."""
+    index = ProtectionBlindIndex
     return or_(
-        *(
-            and_(index.kind == kind, index.token.in_(sorted(tokens)))
-            for kind, tokens in sorted(by_kind.items())
-        )
+        *(and_(index.kind == kind, index.token.in_(tokens)) for kind, tokens in _by_kind(group))
     )
 
 
+def _per_kind(group: set[tuple[str, str]], *columns: Any) -> list[Select[Any]]:
+    """One select of ``person_id`` (and ``columns``) of the index per kind of token in
+    ``group``: each answered from the (kind, token, person_id) index alone, where an OR of
+    kinds would make PostgreSQL visit the table's rows."""
+    index = _INDEX_TABLE
+    return [
+        select(index.c.person_id, *columns).where(index.c.kind == kind, index.c.token.in_(tokens))
+        for kind, tokens in _by_kind(group)
+    ]
+
+
 def _held_by(group: set[tuple[str, str]], person_id: Any) -> ColumnElement[bool]:
-    """The person ``person_id`` (a column) holds a token of ``group``: one EXISTS per kind,
-    each a seek of (kind, token, person_id) in the index (no row of the table is read)."""
-    by_kind: dict[str, set[str]] = defaultdict(set)
-    for kind, token in group:
-        by_kind[kind].add(token)
+    """The person ``person_id`` (a column) holds a token of ``group``: per kind, a count of
+    the (kind, token, person_id) entries in the index, a few seeks (no row of the table is
+    read). A scalar count, not EXISTS: PostgreSQL, which cannot know that a common first
+    name holds thousands of entries, would read them all into a hash for an EXISTS."""
     checks = []
-    for kind, tokens in sorted(by_kind.items()):
+    for kind, tokens in _by_kind(group):
         other = _INDEX_TABLE.alias()
-        checks.append(
-            exists().where(
+        held = (
+            select(func.count())
+            .where(
                 other.c.kind == kind,
-                other.c.token.in_(sorted(tokens)),
+                other.c.token.in_(tokens),
                 other.c.person_id == person_id,
             )
+            .scalar_subquery()
         )
+        checks.append(held > 0)
     return or_(*checks)
 
 
 def _rarest_first(
     session: Session, groups: list[set[tuple[str, str]]]
 ) -> list[set[tuple[str, str]]]:
-    """``groups`` ordered by how many index rows hold them, fewest first, counted in one
-    statement and each count stopped at :data:`_COUNT_CAP` (past it, a group is "common"
-    and which common one comes first matters little)."""
+    """``groups`` ordered by how many index entries hold them, fewest first, counted in
+    one statement from the index alone (one count per kind of token, each stopped at
+    :data:`_COUNT_CAP`: past it a word is common, and which common one comes first
+    matters little)."""
     if len(groups) < 2:
         return groups
-    counts = [
-        select(func.count())
-        .select_from(select(literal(1)).where(_looked_up(g)).limit(_COUNT_CAP).subquery())
-        .scalar_subquery()
-        for g in groups
-    ]
-    sizes = session.execute(select(*counts)).one()
+    index = _INDEX_TABLE
+    counts = []
+    owner = []
+    for position, group in enumerate(groups):
+        for kind, tokens in _by_kind(group):
+            entries = (
+                select(index.c.person_id)
+                .where(index.c.kind == kind, index.c.token.in_(tokens))
+                .limit(_COUNT_CAP)
+                .subquery()
+            )
+            counts.append(select(func.count()).select_from(entries).scalar_subquery())
+            owner.append(position)
+    sizes = [0] * len(groups)
+    for position, size in zip(owner, session.execute(select(*counts)).one(), strict=True):
+        sizes[position] += int(size)
     ranked = sorted(zip(sizes, range(len(groups)), strict=True))
     return [groups[i] for _size, i in ranked]
 
@@ -284,10 +319,10 @@ def _matching(session: Session, groups: list[set[tuple[str, str]]]) -> dict[str,
     first, *rest = _rarest_first(session, groups)
     if not rest:
         rows = session.execute(
-            select(index.person_id, index.kind, index.token).where(_looked_up(first))
+            union_all(*_per_kind(first, _INDEX_TABLE.c.kind, _INDEX_TABLE.c.token))
         ).all()
     else:
-        people = select(index.person_id).where(_looked_up(first)).distinct().subquery()
+        people = union(*_per_kind(first)).subquery()
         query = select(people.c.person_id).where(*(_held_by(g, people.c.person_id) for g in rest))
         matched = sorted(session.scalars(query))
         every = set().union(*groups)
