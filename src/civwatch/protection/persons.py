@@ -76,7 +76,7 @@ _NAME_KEYS_FOR_DUPLICATE = 2
 #: Ids per IN list when scoring a search's matches.
 _BATCH = 500
 #: Index rows past which a searched word counts as common (see :func:`_rarest_first`).
-_COUNT_CAP = 5000
+_COUNT_CAP = 2000
 #: The blind index as a table (its aliases cost less to build than the ORM's).
 _INDEX_TABLE = ProtectionBlindIndex.__table__
 _WORDS = re.compile(r"[\s,;]+")
