@@ -13,7 +13,8 @@ next run. Measured, against the targets of issue 14:
   record, so every match is filtered and recorded as a read): p95 < 20 ms;
 - reading a person's fields decrypted vs the same fields in plaintext (ratio < 2x), and the
   whole ``show_person`` (need to know, decryption, the read recorded in the audit log);
-- an officer's dashboard over HTTP at 10 concurrent clients: p95 < 200 ms;
+- an officer's dashboard over HTTP at 10 concurrent clients: p95 < 200 ms (as it opens,
+  without names; with the names shown, each recorded as read, measured beside it);
 - unlocking the desk (argon2id with the shipped parameters): < 1 s.
 
 On PostgreSQL give ``--database-url`` (e.g. from ``scripts/pg-test-server start``).
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -411,21 +413,26 @@ def measure_reads(ws: Workspace, args: argparse.Namespace) -> float:
 
 
 def measure_dashboard(settings: Settings, ws: Workspace, args: argparse.Namespace) -> float:
+    """The dashboard as it opens (counts, ids, levels: nothing decrypted, nothing written),
+    then with the names of the officer's cases shown (each of the 50 decrypted and recorded
+    as read: a write transaction per view). The target is the first's p95, returned."""
     officer = _principal(ws, "officer7", "protection_officer", "token")
     bearer: str = create_token(ws, officer, "bench", "protection_officer")["token"]
+    board = "/api/v1/protection/dashboard"
+    found: dict[str, float] = {}
     with serve(
         settings, args.processes, env={"CIVWATCH_PROTECTION_PASSPHRASE": PASSPHRASE}
     ) as base:
-        load(base, bearer, ["/api/v1/protection/dashboard"], 2, 3)  # warm: processes unlock
-        samples, rps, errors = load(
-            base, bearer, ["/api/v1/protection/dashboard"], args.clients, args.seconds
-        )
-    q = statistics.quantiles(samples, n=100)[94]
-    print(
-        f"dashboard over HTTP, {args.clients} clients: {percentiles(samples)}  {rps:.1f} req/s"
-        f"  errors {len(errors)}{' ' + str(sorted(set(errors))) if errors else ''}"
-    )
-    return q
+        load(base, bearer, [board + "?names=true"], 2, 3)  # warm: processes unlock
+        for label, path in (("without names", board), ("names shown", board + "?names=true")):
+            samples, rps, errors = load(base, bearer, [path], args.clients, args.seconds)
+            found[label] = statistics.quantiles(samples, n=100)[94]
+            print(
+                f"dashboard over HTTP, {label}, {args.clients} clients: {percentiles(samples)}"
+                f"  {rps:.1f} req/s  errors {len(errors)}"
+                f"{' ' + str(sorted(set(errors))) if errors else ''}"
+            )
+    return found["without names"]
 
 
 def main() -> None:
@@ -440,6 +447,11 @@ def main() -> None:
     settings = prepared(args)
     ws = Workspace.open(settings)
     try:
+        # Statistics as the database is now: the audit log has grown since the seeding's
+        # ANALYZE, and SQLite would otherwise plan its lookups as if it had one row.
+        with ws.engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+        print(f"load average at start: {os.getloadavg()}")
         unlock = measure_unlock(ws)
         name_p95, phone_p95 = measure_search(ws, args)
         ratio = measure_reads(ws, args)
@@ -454,6 +466,7 @@ def main() -> None:
         ("unlock", unlock < TARGET_UNLOCK_S),
     ]
     print("targets: " + ", ".join(f"{what} {'met' if ok else 'MISSED'}" for what, ok in verdicts))
+    print(f"load average at end: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

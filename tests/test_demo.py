@@ -104,7 +104,7 @@ def _check_demo_desk(workspace: Workspace, first: dict[str, Any]) -> None:
     state = desk_state(workspace)
     assert state["initialised"] and not state["locked"] and state["kdf"] == "argon2id"
     officer = _principal(workspace, "demo-protection-officer")
-    board = dashboard(workspace, officer, datetime.now(UTC))
+    board = dashboard(workspace, officer, datetime.now(UTC), names=True)
     (case,) = board["cases"]["items"]
     assert case["person_name"] == "Демо Тестенко"
     assert (case["kind"], case["state"], case["role"]) == ("safe-exit", "in-progress", "lead")

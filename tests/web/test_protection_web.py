@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from civwatch.config import Settings
+from civwatch.protection.audit import history
 from civwatch.web.app import create_app
 from civwatch.workspace import Workspace
 from tests.web.calls_protection import CALLS
@@ -297,3 +298,28 @@ def test_an_officer_opens_a_request_for_help_and_registers_its_person(
     assert person.status_code == 200  # officer2 registered them: on their team now
     again = client.get(f"/protection/help-requests/{desk.request_id}")
     assert r.headers["location"].split("?")[0] in again.text
+
+
+def test_the_dashboard_names_people_only_when_asked_and_each_name_shown_is_recorded(
+    desk: Desk, client: TestClient
+) -> None:
+    def name_reads() -> int:
+        with desk.ws.sessions() as session:
+            return sum(
+                h["fields"] == ["names"] and h["actor"] == "officer1"
+                for h in history(session, person_id=desk.person_id)
+            )
+
+    csrf = desk_session(client, "officer1", desk.totp["officer1"])
+    assert csrf
+    board = client.get("/protection")
+    assert board.status_code == 200 and f"/protection/cases/{desk.case_id}" in board.text
+    assert MARKER_NAME not in board.text and 'href="/protection?names=1#cases"' in board.text
+    api = client.get("/api/v1/protection/dashboard", headers=_roles(desk)["officer1"])
+    assert api.json()["cases"]["items"][0]["person_name"] is None
+    assert name_reads() == 0
+    named = client.get("/protection?names=1")
+    assert MARKER_NAME in named.text and 'href="/protection#cases"' in named.text
+    api = client.get("/api/v1/protection/dashboard?names=true", headers=_roles(desk)["officer1"])
+    assert api.json()["cases"]["items"][0]["person_name"] == MARKER_NAME
+    assert name_reads() == 2

@@ -1,8 +1,11 @@
 """The officer's dashboard: my cases, overdue check-ins, risk reviews due, new requests
 for help.
 
-Counts and ids, and no names except for the people of the caller's own cases (each name
-read is recorded like any read). One transaction answers the whole dashboard.
+Counts and ids, and no names unless asked for (``names=True``): then the names of the people
+of the caller's own cases shown, each recorded as read in the same transaction, before the
+board is returned ("no read without its record"). Without names the board decrypts nothing
+and writes nothing, so officers' views do not queue on the database's write lock. One
+transaction answers the whole dashboard.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from civwatch.protection.models import (
     ProtectionHelpRequest,
     ProtectionPersonField,
 )
-from civwatch.protection.risk import reviews_due_count, reviews_due_in
+from civwatch.protection.risk import reviews_due_first
 from civwatch.workspace import Workspace
 
 #: How many ids of each list the dashboard gives (counts are whole).
@@ -76,59 +79,76 @@ def _names(
     return found, shown
 
 
-def dashboard(ws: Workspace, principal: Principal, now: datetime) -> dict[str, Any]:
-    """What the caller should act on now (see the module's description)."""
+def dashboard(
+    ws: Workspace, principal: Principal, now: datetime, *, names: bool = False
+) -> dict[str, Any]:
+    """What the caller should act on now (see the module's description); with ``names``,
+    the names of the people of the caller's cases shown, each recorded as read."""
     with ws.sessions() as session, session.begin():
         access.authorise(session, principal, Permission.PROTECTION_READ)
-        rows = session.execute(
-            select(ProtectionCase, ProtectionCaseMember.role)
+        mine = (
+            select(
+                ProtectionCase.id,
+                ProtectionCase.person_id,
+                ProtectionCase.kind,
+                ProtectionCase.state,
+                ProtectionCaseMember.role,
+            )
             .join(ProtectionCaseMember, ProtectionCaseMember.case_id == ProtectionCase.id)
             .where(
                 ProtectionCaseMember.user_id == principal.user_id,
                 ProtectionCase.state.not_in(CLOSED_STATES),
             )
+        )
+        shown = session.execute(
+            mine.add_columns(func.count().over().label("total"))
             .order_by(ProtectionCase.opened_at.desc(), ProtectionCase.id)
+            .limit(SHOWN)
         ).all()
-        shown = rows[:SHOWN]
-        names, opened = _names(ws, session, [case.person_id for case, _role in shown])
+        case_count = shown[0].total if shown else 0
+        found: dict[str, str | None] = {}
+        opened: list[str] = []
+        if names:
+            found, opened = _names(ws, session, [row.person_id for row in shown])
         cases = [
             {
-                "id": case.id,
-                "person_id": case.person_id,
-                "person_name": names.get(case.person_id),
-                "kind": case.kind,
-                "state": case.state,
-                "role": role,
+                "id": row.id,
+                "person_id": row.person_id,
+                "person_name": found.get(row.person_id),
+                "kind": row.kind,
+                "state": row.state,
+                "role": row.role,
             }
-            for case, role in shown
+            for row in shown
         ]
         alerts = alerts_in(session, principal)
+        first_due, due_count = reviews_due_first(session, principal, now.date(), SHOWN)
         due = [
             {"person_id": pid, "risk_level": level, "next_review": review.isoformat()}
-            for pid, level, review in reviews_due_in(session, principal, now.date(), limit=SHOWN)
+            for pid, level, review in first_due
         ]
-        due_count = reviews_due_count(session, principal, now.date())
         new_requests = session.execute(
-            select(ProtectionHelpRequest.id, ProtectionHelpRequest.reference)
+            select(
+                ProtectionHelpRequest.id,
+                ProtectionHelpRequest.reference,
+                func.count().over().label("total"),
+            )
             .where(ProtectionHelpRequest.state == "new")
             .order_by(ProtectionHelpRequest.received_at, ProtectionHelpRequest.id)
             .limit(SHOWN)
         ).all()
-        new_count = session.scalar(
-            select(func.count())
-            .select_from(ProtectionHelpRequest)
-            .where(ProtectionHelpRequest.state == "new")
-        )
+        new_count = new_requests[0].total if new_requests else 0
         # Recorded last, in the same transaction: SQLite's write lock is held only for the
         # append and the commit, not for the board's reads (10 officers at once queue less).
-        audit.record_reads(session, principal, opened, ("names",))
+        if opened:
+            audit.record_reads(session, principal, opened, ("names",))
     return {
         "at": now.isoformat(),
-        "cases": {"count": len(rows), "items": cases},
+        "cases": {"count": int(case_count or 0), "items": cases},
         "alerts": {"count": len(alerts), "items": alerts[:SHOWN]},
         "reviews_due": {"count": due_count, "items": due},
         "help_requests": {
             "count": int(new_count or 0),
-            "items": [{"id": i, "reference": r} for i, r in new_requests],
+            "items": [{"id": r.id, "reference": r.reference} for r in new_requests],
         },
     }

@@ -15,12 +15,23 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    delete,
+    func,
+    or_,
+    select,
+    union,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
-from civwatch.crypto.blind import BlindIndexer, normalise_phone
+from civwatch.crypto.blind import PHONETIC, BlindIndexer, normalise_phone
 from civwatch.crypto.envelope import DeskKey
 from civwatch.db import is_sqlite, utcnow
 from civwatch.errors import RejectedInputError
@@ -62,8 +73,12 @@ from civwatch.workspace import Workspace
 _STRONG_KINDS = ("phone", "document")
 #: Distinct phonetic name keys two people must share to be duplicate candidates by name.
 _NAME_KEYS_FOR_DUPLICATE = 2
-#: Ids per IN list when narrowing a search.
+#: Ids per IN list when scoring a search's matches.
 _BATCH = 500
+#: Index rows past which a searched word counts as common (see :func:`_rarest_first`).
+_COUNT_CAP = 2000
+#: The blind index as a table (its aliases cost less to build than the ORM's).
+_INDEX_TABLE = ProtectionBlindIndex.__table__
 _WORDS = re.compile(r"[\s,;]+")
 #: The most ids a search answers with (the best matches): each is recorded as a read.
 FIND_LIMIT = 50
@@ -229,51 +244,118 @@ def _query_words(text: str) -> list[str]:
     return [w for w in _WORDS.split(text.strip()) if w]
 
 
-def _looked_up(group: set[tuple[str, str]]) -> ColumnElement[bool]:
-    """Index rows holding a token of ``group``: one (kind = k AND token IN (...)) per
-    kind, which the (kind, token) index answers."""
+def _by_kind(group: set[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    """The tokens of ``group`` by kind: [(kind, [token, ...]), ...], in a stable order."""
     by_kind: dict[str, set[str]] = defaultdict(set)
     for kind, token in group:
         by_kind[kind].add(token)
+    return [(kind, sorted(tokens)) for kind, tokens in sorted(by_kind.items())]
+
+
+def _looked_up(group: set[tuple[str, str]]) -> ColumnElement[bool]:
+    """Index rows holding a token of ``group``: one (kind = k AND token IN (...)) per kind,
+    which the (kind, token) index answers."""
     index = ProtectionBlindIndex
     return or_(
-        *(
-            and_(index.kind == kind, index.token.in_(sorted(tokens)))
-            for kind, tokens in sorted(by_kind.items())
-        )
+        *(and_(index.kind == kind, index.token.in_(tokens)) for kind, tokens in _by_kind(group))
     )
+
+
+def _per_kind(group: set[tuple[str, str]], *columns: Any) -> list[Select[Any]]:
+    """One select of ``person_id`` (and ``columns``) of the index per kind of token in
+    ``group``: each answered from the (kind, token, person_id) index alone, where an OR of
+    kinds would make PostgreSQL visit the table's rows."""
+    index = _INDEX_TABLE
+    return [
+        select(index.c.person_id, *columns).where(index.c.kind == kind, index.c.token.in_(tokens))
+        for kind, tokens in _by_kind(group)
+    ]
+
+
+def _held_by(group: set[tuple[str, str]], person_id: Any) -> ColumnElement[bool]:
+    """The person ``person_id`` (a column) holds a token of ``group``: per kind, a count of
+    the (kind, token, person_id) entries in the index, a few seeks (no row of the table is
+    read). A scalar count, not EXISTS: PostgreSQL, which cannot know that a common first
+    name holds thousands of entries, would read them all into a hash for an EXISTS."""
+    checks = []
+    for kind, tokens in _by_kind(group):
+        other = _INDEX_TABLE.alias()
+        held = (
+            select(func.count())
+            .where(
+                other.c.kind == kind,
+                other.c.token.in_(tokens),
+                other.c.person_id == person_id,
+            )
+            .scalar_subquery()
+        )
+        checks.append(held > 0)
+    return or_(*checks)
+
+
+def _rarest_first(
+    session: Session, groups: list[set[tuple[str, str]]]
+) -> list[set[tuple[str, str]]]:
+    """``groups`` ordered by how many index entries hold them, fewest first, counted in
+    one statement from the index alone (one count per kind of token, each stopped at
+    :data:`_COUNT_CAP`: past it a word is common, and which common one comes first
+    matters little)."""
+    if len(groups) < 2:
+        return groups
+    index = _INDEX_TABLE
+    counts = []
+    owner = []
+    for position, group in enumerate(groups):
+        for kind, tokens in _by_kind(group):
+            entries = (
+                select(index.c.person_id)
+                .where(index.c.kind == kind, index.c.token.in_(tokens))
+                .limit(_COUNT_CAP)
+                .subquery()
+            )
+            counts.append(select(func.count()).select_from(entries).scalar_subquery())
+            owner.append(position)
+    sizes = [0] * len(groups)
+    for position, size in zip(owner, session.execute(select(*counts)).one(), strict=True):
+        sizes[position] += int(size)
+    ranked = sorted(zip(sizes, range(len(groups)), strict=True))
+    return [groups[i] for _size, i in ranked]
 
 
 def _matching(session: Session, groups: list[set[tuple[str, str]]]) -> dict[str, int]:
     """The people holding a token of every group (a group: the tokens of one word, or of
     the phone, or of the document), each with how many exact (not phonetic) tokens they
-    hold. The rarest group is read first, then each other group only among the people
-    left: with person_id in the (kind, token) index each check is an index seek, so a
-    common first name beside a rare surname costs the surname's entries, not the name's
-    thousands."""
+    hold. One statement finds them: the distinct people of the rarest group, each kept
+    only if an index seek finds a token of every other group (the next rarest first), so
+    a common first name beside a rare surname costs the surname's people, not the name's
+    thousands. A second reads the matched people's tokens of the query for the score."""
     index = ProtectionBlindIndex
-    sizes = [
-        session.scalar(select(func.count()).select_from(index).where(_looked_up(g))) or 0
-        for g in groups
-    ]
-    scores: dict[str, int] | None = None
-    for _size, group in sorted(zip(sizes, groups, strict=True), key=lambda pair: pair[0]):
-        found: dict[str, int] = defaultdict(int)
-        ids = None if scores is None else sorted(scores)
-        for start in range(0, 1 if ids is None else len(ids), _BATCH):
-            query = select(index.person_id, index.kind).where(_looked_up(group))
-            if ids is not None:
-                query = query.where(index.person_id.in_(ids[start : start + _BATCH]))
-            for person_id, kind in session.execute(query):
-                found[person_id] += int(kind != "phonetic")
-        scores = (
-            dict(found)
-            if scores is None
-            else {p: scores[p] + n for p, n in found.items() if p in scores}
-        )
-        if not scores:
-            break
-    return scores or {}
+    first, *rest = _rarest_first(session, groups)
+    if not rest:
+        rows = session.execute(
+            union_all(*_per_kind(first, _INDEX_TABLE.c.kind, _INDEX_TABLE.c.token))
+        ).all()
+    else:
+        people = union(*_per_kind(first)).subquery()
+        query = select(people.c.person_id).where(*(_held_by(g, people.c.person_id) for g in rest))
+        matched = sorted(session.scalars(query))
+        every = set().union(*groups)
+        rows = []
+        for start in range(0, len(matched), _BATCH):
+            rows += session.execute(
+                select(index.person_id, index.kind, index.token).where(
+                    index.person_id.in_(matched[start : start + _BATCH]), _looked_up(every)
+                )
+            ).all()
+    held: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for person_id, kind, token in rows:
+        held[person_id].add((kind, token))
+    scores: dict[str, int] = {}
+    for person_id, tokens in held.items():
+        shared = [tokens & group for group in groups]
+        if all(shared):
+            scores[person_id] = sum(kind != PHONETIC for s in shared for kind, _t in s)
+    return scores
 
 
 def find_persons(
@@ -310,10 +392,7 @@ def find_persons(
             for kind, given in (("name", name), ("phone", phone), ("document", document))
             if given
         ]
-        for person_id in ids:
-            audit.record_read(
-                session, principal, person_id=person_id, case_id=None, fields=searched
-            )
+        audit.record_reads(session, principal, ids, searched)
         return ids
 
 

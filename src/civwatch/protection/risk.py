@@ -187,10 +187,24 @@ def reviews_due_in(
     return [(r[0], r[1], r[2]) for r in session.execute(query).all() if r[2] is not None]
 
 
-def reviews_due_count(session: Session, principal: Principal, today: date) -> int:
-    """How many people the caller may read have a review due on ``today`` or overdue."""
-    query = select(func.count()).select_from(ProtectionPerson)
-    return int(session.scalar(query.where(*_due_where(session, principal, today))) or 0)
+def reviews_due_first(
+    session: Session, principal: Principal, today: date, limit: int
+) -> tuple[list[tuple[str, str | None, date]], int]:
+    """The first ``limit`` of :func:`reviews_due_in`, and how many there are in all, from
+    one statement (the count is a window over the same rows: the caller's reach is
+    evaluated once)."""
+    total = func.count().over().label("total")
+    query = (
+        select(
+            ProtectionPerson.id, ProtectionPerson.risk_level, ProtectionPerson.next_review, total
+        )
+        .where(*_due_where(session, principal, today))
+        .order_by(ProtectionPerson.next_review, ProtectionPerson.id)
+        .limit(limit)
+    )
+    rows = session.execute(query).all()
+    first = [(r[0], r[1], r[2]) for r in rows if r[2] is not None]
+    return first, int(rows[0].total) if rows else 0
 
 
 def reviews_due(ws: Workspace, principal: Principal, today: date) -> list[dict[str, Any]]:

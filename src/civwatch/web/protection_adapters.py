@@ -62,9 +62,12 @@ def state_label(code: str) -> str:
 
 
 # -- dashboard -------------------------------------------------------------------------------------
-def dashboard(ws: Workspace, who: Principal, now: datetime) -> dict[str, Any]:
-    """The officer's dashboard (see :mod:`civwatch.protection.dashboard`)."""
-    return dashboard_service.dashboard(ws, who, now)
+def dashboard(
+    ws: Workspace, who: Principal, now: datetime, *, names: bool = False
+) -> dict[str, Any]:
+    """The officer's dashboard (see :mod:`civwatch.protection.dashboard`); ``names``: the
+    names of the caller's cases' people too, each recorded as read."""
+    return dashboard_service.dashboard(ws, who, now, names=names)
 
 
 # -- persons ---------------------------------------------------------------------------------------

@@ -174,9 +174,10 @@ class RotateKeyBody(LockBody):
 
 
 @router.get("/dashboard", response_model=DashboardAnswer)
-def dashboard(request: Request, w: WS, who: DeskReader) -> dict[str, Any]:
-    """My cases, overdue check-ins and alerts, risk reviews due, new requests for help."""
-    return desk.dashboard(w, who, clock_of(request))
+def dashboard(request: Request, w: WS, who: DeskReader, names: bool = False) -> dict[str, Any]:
+    """My cases, overdue check-ins and alerts, risk reviews due, new requests for help;
+    with ``names=true`` the names of my cases' people too, each recorded as read."""
+    return desk.dashboard(w, who, clock_of(request), names=names)
 
 
 @router.post("/persons", status_code=201, response_model=CreatedAnswer)

@@ -45,12 +45,17 @@ def _refused(exc: CivwatchError) -> str:
 
 
 @router.get("/protection", response_class=HTMLResponse)
-def dashboard(request: Request, w: WS, who: DeskReader, done: str | None = None) -> Response:
+def dashboard(
+    request: Request, w: WS, who: DeskReader, done: str | None = None, names: bool = False
+) -> Response:
     """The officer's dashboard: my cases, overdue check-ins and alerts, risk reviews due,
-    new requests for help."""
-    board = desk.dashboard(w, who, clock_of(request))
+    new requests for help; the names of my cases' people only when asked (``?names=1``:
+    each name shown is recorded as read)."""
+    board = desk.dashboard(w, who, clock_of(request), names=names)
     return desk_page(
-        request, "protection_dashboard.html", {"board": board, "done": done_message(done)}
+        request,
+        "protection_dashboard.html",
+        {"board": board, "done": done_message(done), "names": names},
     )
 
 
