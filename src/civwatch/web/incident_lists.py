@@ -24,6 +24,7 @@ from civwatch.errors import CivwatchError, RejectedInputError
 from civwatch.i18n import _, gettext
 from civwatch.i18n.formatting import format_age
 from civwatch.incidents import aggregate, queue, service
+from civwatch.web import map_routes
 from civwatch.web.deps import WS
 from civwatch.web.incident_changes import FIELD_LABELS
 from civwatch.web.incident_context import Reader, Writer, incident_context
@@ -229,8 +230,7 @@ def incidents_map(
             "page": page,
             "pages": max(1, -(-listing["total"] // MAP_LIST_SIZE)),
             "geojson_url": "/api/v1/incidents.geojson?" + flt.api_params(),
-            "tile_url": settings.map_tile_url,
-            "tile_attribution": settings.map_tile_attribution,
+            **map_routes.background(settings),
             "start_bbox": ",".join(f"{v:g}" for v in MAP_START_BBOX),
         },
         status=422 if filter_error else 200,
