@@ -124,7 +124,28 @@ def test_record_verify_approve_publish_and_see_it_on_the_map(
         expect(page.locator("#new-title")).to_have_value("Missile strike on the regional hospital")
         expect(page.get_by_label("Iskander-M")).to_be_checked()
         page.screenshot(path=shots / "incident-new-error-phone.png", full_page=True)
-        page.locator("#new-lon").fill("36.2304")
+        # the place: clicked on the map, then found by its Russian name in the gazetteer
+        picker = page.locator("[data-place-map]").first
+        expect(picker).to_have_attribute("data-basemap", "offline", timeout=15_000)
+        box = picker.bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        lat, lon = (
+            float(page.locator("#new-lat").input_value()),
+            float(page.locator("#new-lon").input_value()),
+        )
+        assert 44 < lat < 53 and 22 < lon < 41, (lat, lon)  # somewhere in Ukraine
+        page.get_by_label("Find a place").fill("Харьков")
+        found = page.locator(".place-results button").first
+        expect(found).to_contain_text("Kharkiv", timeout=15_000)
+        expect(found).to_contain_text("Kharkiv Oblast")
+        found.click()
+        expect(page.locator("#new-lat")).to_have_value("49.98177")
+        expect(page.locator("#new-lon")).to_have_value("36.25475")
+        expect(page.locator("[data-place-status]").first).to_contain_text("Kharkiv chosen")
+        page.wait_for_timeout(500)  # the map flies to the place
+        tools = page.locator(".place-tools").first
+        tools.screenshot(path=shots / "incident-place-picker-phone.png")
         page.get_by_role("button", name="Record the incident").click()
         expect(page.get_by_role("status")).to_contain_text("The incident was recorded.")
         expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -191,6 +212,9 @@ def test_record_verify_approve_publish_and_see_it_on_the_map(
         assert popup.locator("img").count() == 0
         assert map_page.title() != "1"
         map_page.wait_for_timeout(500)  # the popup fades in
+        # the offline basemap: borders, rivers, and the cities' names (no tile server here)
+        expect(map_page.locator("#incident-map")).to_have_attribute("data-basemap", "offline")
+        expect(map_page.locator(".map-label", has_text="Kyiv")).to_be_visible()
         map_page.screenshot(path=shots / "incidents-map.png")
         # filters go to the API too: only verified ones
         map_page.goto(server + "/incidents/map?status=verified")
