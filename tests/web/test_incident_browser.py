@@ -127,9 +127,7 @@ def test_record_verify_approve_publish_and_see_it_on_the_map(
         # the place: clicked on the map, then found by its Russian name in the gazetteer
         picker = page.locator("[data-place-map]").first
         expect(picker).to_have_attribute("data-basemap", "offline", timeout=15_000)
-        box = picker.bounding_box()
-        assert box is not None
-        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        picker.click()  # in its middle
         lat, lon = (
             float(page.locator("#new-lat").input_value()),
             float(page.locator("#new-lon").input_value()),
@@ -146,6 +144,9 @@ def test_record_verify_approve_publish_and_see_it_on_the_map(
         page.wait_for_timeout(500)  # the map flies to the place
         tools = page.locator(".place-tools").first
         tools.screenshot(path=shots / "incident-place-picker-phone.png")
+        # typed coordinates still win (the exact spot of the hospital)
+        page.locator("#new-lat").fill("49.9935")
+        page.locator("#new-lon").fill("36.2304")
         page.get_by_role("button", name="Record the incident").click()
         expect(page.get_by_role("status")).to_contain_text("The incident was recorded.")
         expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -202,7 +203,7 @@ def test_record_verify_approve_publish_and_see_it_on_the_map(
         expect(clusters.first).to_be_visible()
         assert clusters.count() >= 1
         total = sum(int(t) for t in clusters.all_inner_texts())
-        lone = map_page.locator(".leaflet-marker-icon:not(.marker-cluster)")
+        lone = map_page.locator(".leaflet-marker-pane .leaflet-marker-icon:not(.marker-cluster)")
         assert total + lone.count() == 32
         lviv = map_page.locator(f'.leaflet-marker-icon[title="{XSS_TITLE}"]')
         expect(lviv).to_have_count(1)
@@ -223,6 +224,13 @@ def test_record_verify_approve_publish_and_see_it_on_the_map(
         map_page.goto(server + "/incidents/map")
         expect(map_page.locator("#map-status")).to_contain_text("incidents in this part")
         map_page.screenshot(path=shots / "incidents-map-phone.png", full_page=True)
+        # without the basemap's data (a proxy dropping it) the markers stay, on plain ground
+        map_page.route("**/map/basemap/**", lambda route: route.abort())
+        map_page.goto(server + "/incidents/map")
+        expect(map_page.locator("#map-status")).to_contain_text("incidents in this part")
+        expect(map_page.locator("#incident-map")).to_have_attribute("data-basemap", "failed")
+        map_page.screenshot(path=shots / "incidents-map-no-basemap-phone.png", full_page=True)
+        map_page.unroute("**/map/basemap/**")
         # without JavaScript the map page is a list with coordinates
         plain = browser.new_context(java_script_enabled=False, viewport=PHONE).new_page()
         _sign_in(plain, server, "ivan")

@@ -51,28 +51,45 @@
         layer.addTo(map);
       });
       box.dataset.basemap = "offline";
-    }).catch(function () { box.dataset.basemap = "failed"; });
+    }).catch(function () {
+      box.classList.remove("basemap-offline");  // markers on a plain background
+      box.dataset.basemap = "failed";
+    });
     getJSON("/map/basemap/labels.geojson").then(function (doc) {
-      var byZoom = {};
-      (doc.features || []).forEach(function (f) {
-        var z = Number(f.properties && f.properties.minzoom) || 9;
-        (byZoom[z] = byZoom[z] || []).push(f);
-      });
-      var groups = Object.keys(byZoom).map(function (z) {
-        return { zoom: Number(z), layer: L.geoJSON({ type: "FeatureCollection", features: byZoom[z] }, {
-          pointToLayer: function (f, latlng) { return label(f, latlng, language); }
-        }) };
+      // Biggest places first (the file's order); a label that would overlap one already
+      // shown is left out at this zoom, so names never print over each other.
+      var labels = (doc.features || []).filter(function (f) {
+        return f.geometry && f.geometry.type === "Point";
+      }).map(function (f) {
+        var c = f.geometry.coordinates;
+        return { feature: f, latlng: L.latLng(c[1], c[0]), zoom: Number(f.properties && f.properties.minzoom) || 9, marker: null };
       });
       function show() {
         var zoom = map.getZoom();
+        var view = map.getBounds().pad(0.2);
+        var taken = [];
         var shown = 0;
-        groups.forEach(function (g) {
-          if (zoom >= g.zoom) { if (!map.hasLayer(g.layer)) { g.layer.addTo(map); } shown += 1; }
-          else if (map.hasLayer(g.layer)) { map.removeLayer(g.layer); }
+        labels.forEach(function (item) {
+          var want = zoom >= item.zoom && view.contains(item.latlng);
+          if (want) {
+            var p = map.latLngToLayerPoint(item.latlng);
+            var name = String((language === "uk" ? item.feature.properties.name_uk : item.feature.properties.name) || "");
+            var half = name.length * (item.zoom <= 6 ? 4.6 : 4) + 4;
+            var rect = [p.x - half, p.y - 10, p.x + half, p.y + 10];
+            want = !taken.some(function (b) { return rect[0] < b[2] && b[0] < rect[2] && rect[1] < b[3] && b[1] < rect[3]; });
+            if (want) { taken.push(rect); }
+          }
+          if (want) {
+            if (!item.marker) { item.marker = label(item.feature, item.latlng, language); }
+            if (!map.hasLayer(item.marker)) { item.marker.addTo(map); }
+            shown += 1;
+          } else if (item.marker && map.hasLayer(item.marker)) {
+            map.removeLayer(item.marker);
+          }
         });
-        box.dataset.labelZooms = String(shown);
+        box.dataset.labelsShown = String(shown);
       }
-      map.on("zoomend", show);
+      map.on("zoomend moveend", show);
       show();
       box.dataset.labels = "1";
     }).catch(function () { box.dataset.labels = "failed"; });
