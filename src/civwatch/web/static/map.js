@@ -44,6 +44,7 @@
   // maxZoom: clustering needs it, and with no tile layer nothing else sets it
   var map = L.map(box, { zoomControl: false, keyboard: true, worldCopyJump: true, maxZoom: 18, minZoom: 3 });
   L.control.zoom({ zoomInTitle: T.t("zoom-in"), zoomOutTitle: T.t("zoom-out") }).addTo(map);
+  map.attributionControl.setPrefix(false);  // no link to another site
   if (window.civwatchBasemap) {
     window.civwatchBasemap(map, box);  // tiles, the PMTiles archive or the offline basemap
   } else {
