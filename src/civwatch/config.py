@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     map_tile_attribution: str = Field(
         default="", description="Credit line the tile provider asks for (shown on maps)."
     )
+    map_pmtiles_path: Path | None = Field(
+        default=None,
+        description="A PMTiles archive of vector map tiles (e.g. a Protomaps extract of "
+        "Ukraine) that civwatch serves itself and draws instead of the offline basemap; "
+        "empty: the offline basemap (or the tile URL, when one is set).",
+    )
     organisation_name: str = Field(
         default="civwatch", description="Who publishes: shown on public pages and share cards."
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 CALLS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/incidents.geojson"): {"params": {"bbox": "22,44,41,53"}},
+    ("GET", "/api/v1/places"): {"params": {"q": "Kharkiv", "limit": "3"}},
     ("GET", "/api/v1/incidents/facets"): {},
     ("GET", "/api/v1/incidents"): {},
     ("GET", "/api/v1/incidents/totals"): {},

@@ -21,6 +21,15 @@ CALLS.update(
     }
 )
 
+#: The maps' data (issue 15): the offline basemap, the PMTiles archive (404 unless configured).
+CALLS.update(
+    {
+        ("GET", "/map/basemap/labels.geojson"): {},
+        ("GET", "/map/basemap/{layer}.geojson"): {},
+        ("GET", "/map/tiles.pmtiles"): {},
+    }
+)
+
 #: The public site (H8): pages, share cards, published media, feeds; situation reports.
 CALLS.update(
     {

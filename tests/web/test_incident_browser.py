@@ -124,6 +124,29 @@ def test_record_verify_approve_publish_and_see_it_on_the_map(
         expect(page.locator("#new-title")).to_have_value("Missile strike on the regional hospital")
         expect(page.get_by_label("Iskander-M")).to_be_checked()
         page.screenshot(path=shots / "incident-new-error-phone.png", full_page=True)
+        # the place: clicked on the map, then found by its Russian name in the gazetteer
+        picker = page.locator("[data-place-map]").first
+        expect(picker).to_have_attribute("data-basemap", "offline", timeout=15_000)
+        picker.click()  # in its middle
+        lat, lon = (
+            float(page.locator("#new-lat").input_value()),
+            float(page.locator("#new-lon").input_value()),
+        )
+        assert 44 < lat < 53 and 22 < lon < 41, (lat, lon)  # somewhere in Ukraine
+        page.get_by_label("Find a place").fill("Харьков")
+        found = page.locator(".place-results button").first
+        # (a cold server reads the gazetteer's Ukrainian names first: several seconds)
+        expect(found).to_contain_text("Kharkiv", timeout=60_000)
+        expect(found).to_contain_text("Kharkiv Oblast")
+        found.click()
+        expect(page.locator("#new-lat")).to_have_value("49.98177")
+        expect(page.locator("#new-lon")).to_have_value("36.25475")
+        expect(page.locator("[data-place-status]").first).to_contain_text("Kharkiv chosen")
+        page.wait_for_timeout(500)  # the map flies to the place
+        tools = page.locator(".place-tools").first
+        tools.screenshot(path=shots / "incident-place-picker-phone.png")
+        # typed coordinates still win (the exact spot of the hospital)
+        page.locator("#new-lat").fill("49.9935")
         page.locator("#new-lon").fill("36.2304")
         page.get_by_role("button", name="Record the incident").click()
         expect(page.get_by_role("status")).to_contain_text("The incident was recorded.")
@@ -181,7 +204,7 @@ def test_record_verify_approve_publish_and_see_it_on_the_map(
         expect(clusters.first).to_be_visible()
         assert clusters.count() >= 1
         total = sum(int(t) for t in clusters.all_inner_texts())
-        lone = map_page.locator(".leaflet-marker-icon:not(.marker-cluster)")
+        lone = map_page.locator(".leaflet-marker-pane .leaflet-marker-icon:not(.marker-cluster)")
         assert total + lone.count() == 32
         lviv = map_page.locator(f'.leaflet-marker-icon[title="{XSS_TITLE}"]')
         expect(lviv).to_have_count(1)
@@ -191,6 +214,9 @@ def test_record_verify_approve_publish_and_see_it_on_the_map(
         assert popup.locator("img").count() == 0
         assert map_page.title() != "1"
         map_page.wait_for_timeout(500)  # the popup fades in
+        # the offline basemap: borders, rivers, and the cities' names (no tile server here)
+        expect(map_page.locator("#incident-map")).to_have_attribute("data-basemap", "offline")
+        expect(map_page.locator(".map-label", has_text="Kyiv")).to_be_visible()
         map_page.screenshot(path=shots / "incidents-map.png")
         # filters go to the API too: only verified ones
         map_page.goto(server + "/incidents/map?status=verified")
@@ -199,6 +225,13 @@ def test_record_verify_approve_publish_and_see_it_on_the_map(
         map_page.goto(server + "/incidents/map")
         expect(map_page.locator("#map-status")).to_contain_text("incidents in this part")
         map_page.screenshot(path=shots / "incidents-map-phone.png", full_page=True)
+        # without the basemap's data (a proxy dropping it) the markers stay, on plain ground
+        map_page.route("**/map/basemap/**", lambda route: route.abort())
+        map_page.goto(server + "/incidents/map")
+        expect(map_page.locator("#map-status")).to_contain_text("incidents in this part")
+        expect(map_page.locator("#incident-map")).to_have_attribute("data-basemap", "failed")
+        map_page.screenshot(path=shots / "incidents-map-no-basemap-phone.png", full_page=True)
+        map_page.unroute("**/map/basemap/**")
         # without JavaScript the map page is a list with coordinates
         plain = browser.new_context(java_script_enabled=False, viewport=PHONE).new_page()
         _sign_in(plain, server, "ivan")

@@ -66,7 +66,13 @@ def test_public_site_in_a_browser(site: Site, server: str, tmp_path: Path) -> No
         expect(map_box).to_be_visible()
         expect(map_box).to_have_attribute("data-markers", "2", timeout=15_000)
         expect(page.locator("#map-status")).to_contain_text("2 incidents in this part of the map")
+        # the offline basemap behind the markers: land, sea, borders, rivers, city names
+        expect(map_box).to_have_attribute("data-basemap", "offline", timeout=15_000)
+        # (the first answer builds the labels from the gazetteer: seconds on a cold server)
+        expect(page.locator("#map .map-label", has_text="Kyiv")).to_be_visible(timeout=60_000)
+        expect(page.locator("#map .map-label", has_text="Saltivka")).to_have_count(0)  # zoom 5
         page.screenshot(path=shots / "public-map.png", full_page=True)
+        map_box.screenshot(path=shots / "public-map-basemap.png")
         # filters: the list and the map follow them
         page.get_by_label("Oblast").select_option("Kherson Oblast")
         page.get_by_role("button", name="Show incidents").click()
@@ -89,6 +95,14 @@ def test_public_site_in_a_browser(site: Site, server: str, tmp_path: Path) -> No
         zoom_in = uk_page.locator(".leaflet-control-zoom-in")
         expect(zoom_in).to_have_attribute("title", "Збільшити", timeout=15_000)
         expect(uk_page.locator(".leaflet-control-zoom-out")).to_have_attribute("title", "Зменшити")
+        expect(uk_page.locator("#map .map-label", has_text="Київ")).to_be_visible()
+        # without the basemap's data (a proxy dropping it): markers on a plain background
+        bare = in_uk.new_page()
+        bare.route("**/map/basemap/**", lambda route: route.abort())
+        bare.goto(server + "/public?lang=uk")
+        expect(bare.locator("#map")).to_have_attribute("data-markers", "2", timeout=15_000)
+        expect(bare.locator("#map")).to_have_attribute("data-basemap", "failed")
+        bare.locator("#map").screenshot(path=shots / "public-map-no-basemap.png")
 
         # an incident page on a phone: graphic media stays hidden until asked for
         phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
@@ -96,6 +110,11 @@ def test_public_site_in_a_browser(site: Site, server: str, tmp_path: Path) -> No
         mobile = phone.new_page()
         responses: list[Response] = []
         mobile.on("response", lambda r: responses.append(r))
+        mobile.goto(server + "/public")
+        expect(mobile.locator("#map")).to_have_attribute("data-basemap", "offline", timeout=15_000)
+        expect(mobile.locator("#map .map-label", has_text="Kyiv")).to_be_visible()
+        mobile.locator("#map").screenshot(path=shots / "public-map-phone.png")
+        responses.clear()
         mobile.goto(server + f"/public/incidents/{site.marked.incident_id}")
         expect(mobile.get_by_role("heading", name="Strike on a school in Kharkiv")).to_be_visible()
         mobile.keyboard.press("Tab")  # the keyboard reaches the content by the skip link

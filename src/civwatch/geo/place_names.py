@@ -13,6 +13,7 @@ Cyrillic name in Latin letters.
 from __future__ import annotations
 
 import functools
+import threading
 import unicodedata
 from typing import Any
 
@@ -25,6 +26,8 @@ _UK_OBLAST = {english: ukrainian for english, ukrainian in UKRAINE_ADMIN1.values
 _EN_OBLAST = {ukrainian: english for english, ukrainian in UKRAINE_ADMIN1.values()}
 _UKRAINIAN_LETTERS = set("іїєґІЇЄҐ")
 _RUSSIAN_LETTERS = set("ыэъёЫЭЪЁ")
+#: Two requests arriving on a cold server wait for one build instead of making two.
+_BUILDING = threading.Lock()
 
 
 def _clean(name: str) -> str:
@@ -91,7 +94,8 @@ def ukrainian_name(name: str) -> str | None:
     letters, or None when it is not known."""
     if name in _UK_OBLAST:
         return _UK_OBLAST[name]
-    by_name, by_loose = _ukrainian_settlements()
+    with _BUILDING:
+        by_name, by_loose = _ukrainian_settlements()
     key = fold(name)
     return by_name.get(key) or by_loose.get(loose(key))
 

@@ -26,6 +26,7 @@ from civwatch.incidents.vocabulary import (
     VISIBILITIES,
     term_label,
 )
+from civwatch.web import map_routes
 from civwatch.web.auth import require
 from civwatch.workspace import Workspace
 
@@ -96,4 +97,5 @@ def incident_context(ws: Workspace, who: Principal) -> dict[str, Any]:
         "can_write": allows(who.roles, Permission.INCIDENTS_WRITE),
         "can_review": allows(who.roles, Permission.REVIEW),
         "can_publish": allows(who.roles, Permission.PUBLISH),
+        **map_routes.background(ws.settings),  # the place picker's map and the incident map
     }

@@ -217,7 +217,6 @@ def incidents_map(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     listing, filter_error = _listing(w, flt, limit=MAP_LIST_SIZE, offset=(page - 1) * MAP_LIST_SIZE)
-    settings = w.settings
     return render(
         request,
         "incidents_map.html",
@@ -229,8 +228,6 @@ def incidents_map(
             "page": page,
             "pages": max(1, -(-listing["total"] // MAP_LIST_SIZE)),
             "geojson_url": "/api/v1/incidents.geojson?" + flt.api_params(),
-            "tile_url": settings.map_tile_url,
-            "tile_attribution": settings.map_tile_attribution,
             "start_bbox": ",".join(f"{v:g}" for v in MAP_START_BBOX),
         },
         status=422 if filter_error else 200,

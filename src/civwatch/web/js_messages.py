@@ -59,6 +59,24 @@ def _messages() -> dict[str, Message]:
         "zoom-in": _("Zoom in"),
         "zoom-out": _("Zoom out"),
         "metadata-location": _("Location in the file's metadata (not verified)"),
+        "place-marker": _("The incident's place"),
+        "place-searching": _("Looking the name up in the gazetteer…"),
+        "place-none": _(
+            "No place called %(name)s in the gazetteer: check the spelling, or click the map.",
+            name="%(name)s",
+        ),
+        "place-failed": _("The place search failed: %(error)s", error="%(error)s"),
+        "place-chosen": _(
+            "%(name)s chosen: latitude %(lat)s, longitude %(lon)s.",
+            name="%(name)s",
+            lat="%(lat)s",
+            lon="%(lon)s",
+        ),
+        "place-set": _(
+            "Place set on the map: latitude %(lat)s, longitude %(lon)s.",
+            lat="%(lat)s",
+            lon="%(lon)s",
+        ),
     }
 
 
@@ -66,6 +84,9 @@ def _plurals() -> dict[str, Callable[[int], Message]]:
     return {
         "loading-so-far": lambda n: ngettext(
             "Loading incidents… %(num)s so far", "Loading incidents… %(num)s so far", n
+        ),
+        "places-found": lambda n: ngettext(
+            "%(num)s place found: choose one.", "%(num)s places found: choose one.", n
         ),
         "in-view": lambda n: ngettext(
             "%(num)s incident in this part of the map.",

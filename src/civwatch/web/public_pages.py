@@ -20,6 +20,7 @@ from starlette.responses import Response
 from civwatch.errors import CivwatchError
 from civwatch.i18n.formatting import format_month
 from civwatch.publish.public import MAX_LIMIT, public_incidents
+from civwatch.web import map_routes
 from civwatch.web.deps import MAX_ROW_ID, WS
 from civwatch.web.public_view import (
     Anyone,
@@ -66,8 +67,7 @@ def public_home(
             "next_url": f"/public?{f.query(cursor=nxt)}#list" if nxt else None,
             "first_url": f"/public?{f.query()}" if cursor else None,
             "map_endpoint": MAP_ENDPOINT,
-            "tile_url": w.settings.map_tile_url,
-            "tile_attribution": w.settings.map_tile_attribution,
+            **map_routes.background(w.settings),
         },
     )
 

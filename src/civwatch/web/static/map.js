@@ -44,11 +44,11 @@
   // maxZoom: clustering needs it, and with no tile layer nothing else sets it
   var map = L.map(box, { zoomControl: false, keyboard: true, worldCopyJump: true, maxZoom: 18, minZoom: 3 });
   L.control.zoom({ zoomInTitle: T.t("zoom-in"), zoomOutTitle: T.t("zoom-out") }).addTo(map);
-  var tiles = box.getAttribute("data-tiles");
-  if (tiles) {
-    L.tileLayer(tiles, { attribution: box.getAttribute("data-attribution") || "", maxZoom: 19 }).addTo(map);
+  map.attributionControl.setPrefix(false);  // no link to another site
+  if (window.civwatchBasemap) {
+    window.civwatchBasemap(map, box);  // tiles, the PMTiles archive or the offline basemap
   } else {
-    box.classList.add("plain");  // offline: markers on a plain background
+    box.classList.add("plain");  // markers on a plain background
   }
   var b = (box.getAttribute("data-bbox") || "22,44.2,40.3,52.4").split(",").map(Number);
   map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);

@@ -44,10 +44,9 @@
   // maxZoom: clustering needs one even without a tile layer (offline, plain background)
   var map = L.map(box, { zoomControl: false, keyboard: true, worldCopyJump: true, maxZoom: 18 });
   L.control.zoom({ zoomInTitle: T.t("zoom-in"), zoomOutTitle: T.t("zoom-out") }).addTo(map);
-  map.attributionControl.setPrefix(false);  // no link to another site unless tiles need credit
-  var tiles = box.getAttribute("data-tiles");
-  if (tiles) {
-    L.tileLayer(tiles, { attribution: box.getAttribute("data-attribution") || "", maxZoom: 19 }).addTo(map);
+  map.attributionControl.setPrefix(false);  // no link to another site
+  if (window.civwatchBasemap) {
+    window.civwatchBasemap(map, box);  // tiles, the PMTiles archive or the offline basemap
   }
   map.fitBounds([[44.2, 22.0], [52.4, 40.3]]);  // Ukraine
   var cluster = L.markerClusterGroup({ showCoverageOnHover: false });
