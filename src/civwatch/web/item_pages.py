@@ -31,7 +31,7 @@ from civwatch.incidents.verification import (
     set_item_status,
 )
 from civwatch.incidents.vocabulary import LEVELS, OUTCOMES, RECORD_KINDS, RELIABILITIES
-from civwatch.media.preview import PREVIEW_SIDE, cached_preview, previewable
+from civwatch.media.preview import PREVIEW_SIDE, THUMBNAIL_SIDE, cached_preview, previewable
 from civwatch.publish import redaction
 from civwatch.web.auth import client_of, require
 from civwatch.web.deps import WS, RowId
@@ -165,9 +165,12 @@ def item_page(
     return _view(request, w, who, sha256, done=done)
 
 
-@router.get("/evidence/{sha256}/preview")
-def item_preview(w: WS, _reader: Reader, sha256: str) -> Response:
-    """A downscaled image without metadata (never the original bytes)."""
+def _picture(request: Request, w: Workspace, sha256: str, side: int) -> Response:
+    """A downscaled image of the item without metadata (never the original bytes).
+
+    A browser must ask again before each use (``no-cache``); the ETag makes that cheap
+    (304), and the question goes through sign-in first, so a person using the browser
+    after the investigator signed out is never shown the picture from its cache."""
     item = find_item(w, sha256)
     if not previewable(item.media_type):
         raise RejectedInputError(
@@ -176,6 +179,16 @@ def item_preview(w: WS, _reader: Reader, sha256: str) -> Response:
                 type=item.media_type,
             )
         )
+    tag = f'"{item.sha256[:32]}-{side}"'
+    headers = {
+        "Content-Security-Policy": PREVIEW_CSP,
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-cache",
+        "ETag": tag,
+        "Cross-Origin-Resource-Policy": "same-origin",
+    }
+    if tag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
     data, kind = cached_preview(
         w.data_dir / "cache" / "previews",
         item.sha256,
@@ -183,21 +196,26 @@ def item_preview(w: WS, _reader: Reader, sha256: str) -> Response:
         w.vault.local_path(item.sha256),
         lambda: w.vault.open(item.sha256),
         settings=w.settings,
+        side=side,
     )
+    name = "preview.jpg" if kind == "image/jpeg" else "preview.png"
     return Response(
         data,
         media_type=kind,
-        headers={
-            "Content-Security-Policy": PREVIEW_CSP,
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, max-age=86400",
-            "ETag": f'"{item.sha256[:32]}-{PREVIEW_SIDE}"',
-            "Content-Disposition": 'inline; filename="preview.jpg"'
-            if kind == "image/jpeg"
-            else 'inline; filename="preview.png"',
-            "Cross-Origin-Resource-Policy": "same-origin",
-        },
+        headers={**headers, "Content-Disposition": f'inline; filename="{name}"'},
     )
+
+
+@router.get("/evidence/{sha256}/preview")
+def item_preview(request: Request, w: WS, _reader: Reader, sha256: str) -> Response:
+    """A downscaled image without metadata (never the original bytes)."""
+    return _picture(request, w, sha256, PREVIEW_SIDE)
+
+
+@router.get("/evidence/{sha256}/thumbnail")
+def item_thumbnail(request: Request, w: WS, _reader: Reader, sha256: str) -> Response:
+    """A thumbnail for lists and pickers, made from the preview."""
+    return _picture(request, w, sha256, THUMBNAIL_SIDE)
 
 
 async def _act(
