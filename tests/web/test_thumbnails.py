@@ -45,7 +45,9 @@ def test_thumbnail_is_small_clean_and_never_the_original(
     # someone not signed in gets no picture at all
     with TestClient(create_app(team.ws.settings), base_url=BASE) as stranger:
         r = stranger.get(f"/evidence/{sha}/thumbnail", follow_redirects=False)
-        assert r.status_code in (303, 401) and not r.headers.get("content-type", "").startswith("image/")
+        assert r.status_code in (303, 401) and not r.headers.get("content-type", "").startswith(
+            "image/"
+        )
 
 
 def test_signed_out_browser_cannot_replay_a_cached_picture(
