@@ -19,6 +19,7 @@ from civwatch.accounts.permissions import Permission, allows
 from civwatch.accounts.principal import Principal
 from civwatch.errors import CivwatchError, NotFoundError, RejectedInputError
 from civwatch.evidence.clusters import item_cluster
+from civwatch.evidence.copy_words import copies_in_words
 from civwatch.evidence.proofs import item_entries
 from civwatch.evidence.service import find_item, item_json
 from civwatch.i18n import N_, _, gettext
@@ -145,6 +146,7 @@ def _view(
             "tile_url": settings.map_tile_url,
             "tile_attribution": settings.map_tile_attribution,
             "cluster": cluster,
+            "copies": copies_in_words(cluster, item.sha256),
             "verification": verification,
             "current": [records[i] for i in verification["current_records"]],
             "superseded": [r for r in verification["records"] if r["superseded"]],
