@@ -91,3 +91,43 @@ def test_item_page_offers_the_suggested_incident_first(
     radios = re.findall(r'name="incident_id" value="(\d+)"( required checked)?', page)
     assert radios[0] == (str(near["id"]), " required checked")
     assert "Suggested for this item" in page
+
+
+def test_incident_page_links_ticked_items_found_by_search(
+    team: Team, client: TestClient, places: Gazetteer, tmp_path: Path
+) -> None:
+    school = _ingest(team, noise_jpeg(tmp_path / "school-yard.jpg", seed=1), "school yard")
+    roof = _ingest(team, noise_jpeg(tmp_path / "roof.jpg", seed=2), "school roof")
+    market = _ingest(team, noise_jpeg(tmp_path / "market.jpg", seed=3), "market")
+    incident = create_incident(team.ws, incident_doc(), actor="investigator", places=places)
+    auth = bearer(team.tokens["investigator"])
+    url = f"/incidents/{incident['id']}"
+    page = client.get(url, headers=auth).text
+    assert "The newest items: tick those to link" in page
+    assert page.count('name="pick"') == 3 and f"/evidence/{market}/thumbnail" in page
+    found = client.get(url, params={"evidence_q": "school"}, headers=auth).text
+    assert f'value="{school}"' in found and f'value="{roof}"' in found
+    assert f'value="{market}"' not in found
+    r = client.post(
+        f"{url}/evidence",
+        data={"pick": [school, roof], "role": "primary", "csrf_token": csrf_of(page)},
+        headers=auth,
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"].endswith("done=linked-many")
+    linked = {e["sha256"]: e["role"] for e in get_incident(team.ws, incident["id"])["evidence"]}
+    assert linked == {school: "primary", roof: "primary"}
+    after = client.get(f"{url}?done=linked-many", headers=auth).text
+    assert "The ticked evidence items were linked." in after
+    assert after.count('name="pick"') == 1  # the linked ones are not offered again
+    # the typed SHA-256 remains for those who have one
+    typed = client.post(
+        f"{url}/evidence",
+        data={"sha256": market[:12].upper(), "csrf_token": csrf_of(page)},
+        headers=auth,
+        follow_redirects=False,
+    )
+    assert typed.status_code == 303
+    assert len(get_incident(team.ws, incident["id"])["evidence"]) == 3
+    empty = client.post(f"{url}/evidence", data={"csrf_token": csrf_of(page)}, headers=auth)
+    assert empty.status_code == 422 and "Tick the items to link" in empty.text
