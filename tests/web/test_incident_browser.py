@@ -145,6 +145,7 @@ def test_record_verify_approve_publish_and_see_it_on_the_map(
         page.get_by_label("Role").select_option("primary")
         page.get_by_role("button", name="Link the ticked items").click()
         expect(page.get_by_role("status")).to_contain_text("The evidence item was linked.")
+        expect(page.locator(f'.evidence-list a[href="/evidence/{sha}"]').first).to_be_visible()
         expect(page.get_by_text("1 independent source")).to_be_visible()
         page.get_by_role("button", name="Start verification").click()
         page.get_by_label("verified", exact=True).check()

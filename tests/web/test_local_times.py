@@ -47,7 +47,7 @@ def test_times_entered_in_kyiv_time_are_stored_in_utc(
     assert stored["start"] == "2022-03-10T12:00:00+00:00"  # winter: UTC+2
     assert stored["end"] == "2022-07-01T10:30:00+00:00"  # summer: UTC+3
     page = client.get(f"/incidents/{incident_id}", headers=auth).text
-    edit = page[page.index('action="/incidents/%s/edit"' % incident_id) :]
+    edit = page[page.index(f'action="/incidents/{incident_id}/edit"') :]
     assert (
         'name="start" type="datetime-local" step="1" required value="2022-03-10T14:00:00"' in edit
     )
