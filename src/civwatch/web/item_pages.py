@@ -43,12 +43,14 @@ from civwatch.incidents.vocabulary import (
 )
 from civwatch.media.preview import PREVIEW_SIDE, THUMBNAIL_SIDE, cached_preview, previewable
 from civwatch.publish import redaction
+from civwatch.web import face_boxes
 from civwatch.web.auth import client_of, require
 from civwatch.web.deps import WS, RowId
 from civwatch.web.pages import render
 from civwatch.workspace import Workspace
 
 router = APIRouter(include_in_schema=False)
+router.include_router(face_boxes.router)
 
 Reader = Annotated[Principal, Depends(require(Permission.EVIDENCE_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.INCIDENTS_WRITE))]
