@@ -85,7 +85,8 @@ def test_item_page_map_preview_record_and_totp_setup(
         stage = page.get_by_role("img", name="The picture to redact: drag over an area to blur it")
         expect(stage).to_be_visible()
         assert loaded_width(stage) == 1024
-        expect(page.locator(".draw-status")).to_contain_text("face finder")
+        # the face finder runs on the server (seconds on a busy machine)
+        expect(page.locator(".draw-status")).to_contain_text("face finder", timeout=60_000)
         drawn = stage.bounding_box()
         assert drawn is not None
         page.mouse.move(drawn["x"] + 30, drawn["y"] + 30)
@@ -101,7 +102,7 @@ def test_item_page_map_preview_record_and_totp_setup(
         # a photo with a face: the finder's boxes are drawn, each can be removed
         page.goto(f"{server}/evidence/{face_sha}")
         faces = page.locator(".draw-stage .box.face")
-        expect(faces.first).to_be_visible()
+        expect(faces.first).to_be_visible(timeout=60_000)
         found = faces.count()
         page.locator("#redaction").screenshot(path=shots / "redaction-faces.png")
         page.get_by_role("button", name="Remove this face box").first.click()
