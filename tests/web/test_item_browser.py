@@ -87,6 +87,7 @@ def test_item_page_map_preview_record_and_totp_setup(
         assert loaded_width(stage) == 1024
         # the face finder runs on the server (seconds on a busy machine)
         expect(page.locator(".draw-status")).to_contain_text("face finder", timeout=60_000)
+        stage.scroll_into_view_if_needed()
         drawn = stage.bounding_box()
         assert drawn is not None
         page.mouse.move(drawn["x"] + 30, drawn["y"] + 30)
