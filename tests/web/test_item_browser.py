@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 from skimage import data
 
 from civwatch.accounts.credentials import set_password
 from civwatch.accounts.service import add_user
 from civwatch.evidence.collect import Candidate
+from civwatch.evidence.copies import hash_pending
 from civwatch.evidence.ingest import Ingest, SourceInfo
 from civwatch.workspace import Workspace
 from tests.support.browser import CHROMIUM, loaded_width
@@ -55,6 +56,14 @@ def test_item_page_map_preview_record_and_totp_setup(
         [Candidate(astronaut, astronaut.name)]
     )
     face_sha = face.sha256
+    with Image.open(path) as shot:
+        ImageOps.mirror(shot).save(tmp_path / "mirrored.jpg", "JPEG", quality=85)
+    list(
+        Ingest(workspace, source=SourceInfo(), collector="ivan").run(
+            [Candidate(tmp_path / "mirrored.jpg", "mirrored.jpg")]
+        )
+    )
+    hash_pending(workspace)
     shots = screenshot_dir(tmp_path)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -106,7 +115,7 @@ def test_item_page_map_preview_record_and_totp_setup(
         expect(faces.first).to_be_visible(timeout=60_000)
         found = faces.count()
         page.locator("#redaction").screenshot(path=shots / "redaction-faces.png")
-        page.get_by_role("button", name="Remove this face box").first.click()
+        page.get_by_role("button", name="Remove this face box").last.click()
         expect(faces).to_have_count(found - 1)
         page.set_viewport_size({"width": 390, "height": 844})
         page.locator("#redaction").screenshot(path=shots / "redaction-faces-phone.png")
@@ -118,6 +127,14 @@ def test_item_page_map_preview_record_and_totp_setup(
         page.screenshot(path=shots / "inbox-thumbnails-phone.png", full_page=True)
         page.set_viewport_size({"width": 1280, "height": 800})
         page.screenshot(path=shots / "inbox-thumbnails.png", full_page=True)
+        # the copies of strike.jpg read as words, with thumbnails
+        page.goto(f"{server}/evidence/{sha}")
+        copies = page.locator("section", has=page.locator("#copies-title"))
+        expect(copies).to_contain_text("mirrored.jpg: the same photo, mirrored")
+        expect(copies.get_by_role("img", name="Thumbnail of mirrored.jpg")).to_be_visible()
+        copies.screenshot(path=shots / "item-copies.png")
+        page.set_viewport_size({"width": 390, "height": 844})
+        copies.screenshot(path=shots / "item-copies-phone.png")
         page.goto(f"{server}/custody?item={sha[:10]}")
         expect(page.get_by_role("heading", name="Signed tree head")).to_be_visible()
         page.screenshot(path=shots / "custody-phone.png", full_page=True)

@@ -8,7 +8,7 @@ import io
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from PIL import Image
 
 from civwatch.accounts.permissions import Permission
@@ -22,7 +22,6 @@ from civwatch.web.auth import require
 from civwatch.web.deps import WS
 from civwatch.workspace import Workspace
 
-router = APIRouter(include_in_schema=False)
 Writer = Annotated[Principal, Depends(require(Permission.INCIDENTS_WRITE))]
 #: EXIF orientations that turn the picture a quarter: width and height swap.
 QUARTER_TURNS = frozenset({5, 6, 7, 8})
@@ -63,7 +62,7 @@ def face_boxes(w: Workspace, sha256: str) -> dict[str, Any]:
     }
 
 
-@router.get("/evidence/{sha256}/faces")
 def item_faces(w: WS, _writer: Writer, sha256: str) -> dict[str, Any]:
-    """The faces found in the picture, for the redaction form's preview."""
+    """The faces found in the picture, for the redaction form's preview
+    (``GET /evidence/{sha256}/faces``, registered by :mod:`civwatch.web.item_pages`)."""
     return face_boxes(w, sha256)

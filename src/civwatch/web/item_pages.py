@@ -50,7 +50,7 @@ from civwatch.web.pages import render
 from civwatch.workspace import Workspace
 
 router = APIRouter(include_in_schema=False)
-router.include_router(face_boxes.router)
+router.add_api_route("/evidence/{sha256}/faces", face_boxes.item_faces, methods=["GET"])
 
 Reader = Annotated[Principal, Depends(require(Permission.EVIDENCE_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.INCIDENTS_WRITE))]
