@@ -131,7 +131,10 @@ def test_item_page_map_preview_record_and_totp_setup(
         page.goto(f"{server}/evidence/{sha}")
         copies = page.locator("section", has=page.locator("#copies-title"))
         expect(copies).to_contain_text("mirrored.jpg: the same photo, mirrored")
-        expect(copies.get_by_role("img", name="Thumbnail of mirrored.jpg")).to_be_visible()
+        # (the thumbnail's link is hidden from screen readers: the name's link follows it)
+        copy_thumb = copies.locator('img[alt="Thumbnail of mirrored.jpg"]')
+        expect(copy_thumb).to_be_visible()
+        assert loaded_width(copy_thumb) == 160
         copies.screenshot(path=shots / "item-copies.png")
         page.set_viewport_size({"width": 390, "height": 844})
         copies.screenshot(path=shots / "item-copies-phone.png")
