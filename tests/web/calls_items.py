@@ -12,6 +12,9 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/custody"): {},
     ("GET", "/evidence/{sha256}"): {},
     ("GET", "/evidence/{sha256}/preview"): {},
+    ("GET", "/evidence/{sha256}/thumbnail"): {},
+    ("GET", "/evidence/{sha256}/faces"): {},
+    ("POST", "/evidence/{sha256}/incidents"): {"data": {"incident_id": "1"}},
     ("POST", "/evidence/{sha256}/records"): {
         "data": {"kind": "content", "damage": "windows broken"}
     },

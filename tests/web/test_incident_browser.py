@@ -28,7 +28,7 @@ from tests.incidents.helpers import (
     seed_cache,
     verify_item,
 )
-from tests.support.browser import CHROMIUM, watched_page
+from tests.support.browser import CHROMIUM, loaded_width, watched_page
 from tests.support.live import live_server, screenshot_dir
 
 pytest.importorskip("playwright.sync_api", reason="needs playwright (dev dependency)")
@@ -157,10 +157,18 @@ def test_record_verify_approve_publish_and_see_it_on_the_map(
         expect(page.get_by_text("Kharkiv Oblast").first).to_be_visible()
         incident_url = page.url.split("?")[0]
         # link the verified photo, start verification, propose "verified"
-        page.get_by_label("SHA-256 of the item").fill(sha[:12])
+        # the picker: the photo by its thumbnail, ticked; no hash to copy
+        picker = page.locator("#evidence-picker")
+        thumbnail = picker.get_by_role("img", name="Thumbnail of p21.jpg")
+        expect(thumbnail).to_be_visible()
+        assert loaded_width(thumbnail) == 160
+        picker.scroll_into_view_if_needed()
+        page.screenshot(path=shots / "incident-evidence-picker-phone.png", full_page=True)
+        picker.get_by_role("checkbox", name="p21.jpg").check()
         page.get_by_label("Role").select_option("primary")
-        page.get_by_role("button", name="Link the item").click()
+        page.get_by_role("button", name="Link the ticked items").click()
         expect(page.get_by_role("status")).to_contain_text("The evidence item was linked.")
+        expect(page.locator(f'.evidence-list a[href="/evidence/{sha}"]').first).to_be_visible()
         expect(page.get_by_text("1 independent source")).to_be_visible()
         page.get_by_role("button", name="Start verification").click()
         page.get_by_label("verified", exact=True).check()

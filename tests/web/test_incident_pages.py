@@ -424,6 +424,7 @@ def test_edit_form_records_a_revision_and_keeps_casualty_breakdowns(
     }
     assert form["title"] == incident["title"] and form["killed"] == "2-4"
     form.update(
+        time_zone="Europe/Kyiv",  # the select (not read above) the times are shown in
         narrative="Revised.",
         incident_type="missile_strike",
         time_precision="hour",

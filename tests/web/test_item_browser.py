@@ -4,15 +4,19 @@ record is added with the form, and a second factor is set up from the shown secr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyotp
 import pytest
+from PIL import Image, ImageOps
+from skimage import data
 
 from civwatch.accounts.credentials import set_password
 from civwatch.accounts.service import add_user
 from civwatch.evidence.collect import Candidate
+from civwatch.evidence.copies import hash_pending
 from civwatch.evidence.ingest import Ingest, SourceInfo
 from civwatch.workspace import Workspace
 from tests.support.browser import CHROMIUM, loaded_width
@@ -46,6 +50,20 @@ def test_item_page_map_preview_record_and_totp_setup(
         [Candidate(path, path.name)]
     )
     sha = outcome.sha256
+    astronaut = tmp_path / "astronaut.jpg"
+    Image.fromarray(data.astronaut()).save(astronaut, "JPEG", quality=90)
+    (face,) = Ingest(workspace, source=SourceInfo(), collector="ivan").run(
+        [Candidate(astronaut, astronaut.name)]
+    )
+    face_sha = face.sha256
+    with Image.open(path) as shot:
+        ImageOps.mirror(shot).save(tmp_path / "mirrored.jpg", "JPEG", quality=85)
+    list(
+        Ingest(workspace, source=SourceInfo(), collector="ivan").run(
+            [Candidate(tmp_path / "mirrored.jpg", "mirrored.jpg")]
+        )
+    )
+    hash_pending(workspace)
     shots = screenshot_dir(tmp_path)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -70,6 +88,56 @@ def test_item_page_map_preview_record_and_totp_setup(
         page.get_by_role("button", name="Add source record").click()
         expect(page.get_by_role("status")).to_contain_text("Verification record added.")
         expect(page.get_by_text("@kharkiv_news").first).to_be_visible()
+        # redaction: drag an area on the picture; it joins the typed list, and goes again
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.goto(f"{server}/evidence/{sha}")
+        stage = page.get_by_role("img", name="The picture to redact: drag over an area to blur it")
+        expect(stage).to_be_visible()
+        assert loaded_width(stage) == 1024
+        # the face finder runs on the server (seconds on a busy machine)
+        expect(page.locator(".draw-status")).to_contain_text("face finder", timeout=60_000)
+        stage.scroll_into_view_if_needed()
+        drawn = stage.bounding_box()
+        assert drawn is not None
+        page.mouse.move(drawn["x"] + 30, drawn["y"] + 30)
+        page.mouse.down()
+        page.mouse.move(drawn["x"] + 160, drawn["y"] + 110, steps=6)
+        page.mouse.up()
+        areas = page.get_by_label("Areas to blur by hand")
+        expect(areas).to_have_value(re.compile(r"^\d+,\d+,\d+,\d+$"))
+        expect(page.locator(".draw-stage .box.area")).to_have_count(1)
+        page.locator("#redaction").screenshot(path=shots / "redaction-draw.png")
+        page.get_by_role("button", name="Remove this area").click()
+        expect(areas).to_have_value("")
+        # a photo with a face: the finder's boxes are drawn, each can be removed
+        page.goto(f"{server}/evidence/{face_sha}")
+        faces = page.locator(".draw-stage .box.face")
+        expect(faces.first).to_be_visible(timeout=60_000)
+        found = faces.count()
+        page.locator("#redaction").screenshot(path=shots / "redaction-faces.png")
+        page.get_by_role("button", name="Remove this face box").last.click()
+        expect(faces).to_have_count(found - 1)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.locator("#redaction").screenshot(path=shots / "redaction-faces-phone.png")
+        # the inbox shows thumbnails (160 px from the preview), lazy-loaded, with alt text
+        page.goto(f"{server}/")
+        thumb = page.get_by_role("img", name="Thumbnail of strike.jpg")
+        expect(thumb).to_be_visible()
+        assert loaded_width(thumb) == 160
+        page.screenshot(path=shots / "inbox-thumbnails-phone.png", full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.screenshot(path=shots / "inbox-thumbnails.png", full_page=True)
+        # the copies of strike.jpg read as words, with thumbnails
+        page.goto(f"{server}/evidence/{sha}")
+        copies = page.locator("section", has=page.locator("#copies-title"))
+        expect(copies).to_contain_text("mirrored.jpg: the same photo, mirrored")
+        # (the thumbnail's link is hidden from screen readers: the name's link follows it)
+        copy_thumb = copies.locator('img[alt="Thumbnail of mirrored.jpg"]')
+        expect(copy_thumb).to_be_visible()
+        assert loaded_width(copy_thumb) == 160
+        copies.screenshot(path=shots / "item-copies.png")
+        page.set_viewport_size({"width": 390, "height": 844})
+        copies.screenshot(path=shots / "item-copies-phone.png")
         page.goto(f"{server}/custody?item={sha[:10]}")
         expect(page.get_by_role("heading", name="Signed tree head")).to_be_visible()
         page.screenshot(path=shots / "custody-phone.png", full_page=True)

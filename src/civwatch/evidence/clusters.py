@@ -80,7 +80,11 @@ def item_cluster(ws: Workspace, item: EvidenceItem) -> dict[str, Any]:
         "size": len(members),
         "copies": len(members) - 1,
         "members": [
-            {"sha256": items[m].sha256, "media_type": items[m].media_type}
+            {
+                "sha256": items[m].sha256,
+                "media_type": items[m].media_type,
+                "original_name": items[m].original_name,
+            }
             for m in sorted(members, key=lambda m: items[m].collected_at)
         ],
         "matches": [
@@ -90,6 +94,8 @@ def item_cluster(ws: Workspace, item: EvidenceItem) -> dict[str, Any]:
                 "distance": e.distance,
                 "transform": e.transform,
                 "method": e.method,
+                #: regions of the two pictures that matched, video frame shares...
+                "detail": dict(e.detail or {}),
             }
             for e in edges
         ],

@@ -27,6 +27,8 @@ from civwatch.media import tools
 
 #: The longest side of a preview, in pixels.
 PREVIEW_SIDE = 1024
+#: The longest side of a thumbnail (inbox, copies, review queue, pickers), in pixels.
+THUMBNAIL_SIDE = 160
 FFMPEG_TIMEOUT_S = 30.0
 #: Image types Pillow decodes for a preview (the sniffed type of the item).
 IMAGE_TYPES = frozenset(
@@ -105,9 +107,11 @@ def cached_preview(
     open_original: Callable[[], BinaryIO],
     *,
     settings: Settings,
+    side: int = PREVIEW_SIDE,
 ) -> tuple[bytes, str]:
     """The preview of an item, made once and kept in ``cache_dir`` (atomic writes), under
-    the settings' pixel limit and with their ffmpeg."""
+    the settings' pixel limit and with their ffmpeg. A smaller ``side`` (a thumbnail) is
+    made from the preview, never from the original."""
     max_pixels = settings.max_image_pixels
     if not previewable(media_type):
         raise RejectedInputError(
@@ -117,10 +121,15 @@ def cached_preview(
             )
         )
     for suffix, kind in ((".jpg", "image/jpeg"), (".png", "image/png")):
-        path = cache_dir / f"{sha256}-{PREVIEW_SIDE}{suffix}"
+        path = cache_dir / f"{sha256}-{side}{suffix}"
         if path.is_file():
             return path.read_bytes(), kind
-    if media_type.startswith("video/"):
+    if side < PREVIEW_SIDE:
+        preview, _kind = cached_preview(
+            cache_dir, sha256, media_type, source, open_original, settings=settings
+        )
+        data, kind = image_preview(io.BytesIO(preview), side, max_pixels=max_pixels)
+    elif media_type.startswith("video/"):
         if source is None:
             raise RejectedInputError(_("Video previews need the originals on local disk."))
         data, kind = video_poster(
@@ -133,5 +142,5 @@ def cached_preview(
             data, kind = image_preview(original, max_pixels=max_pixels)
     suffix = ".png" if kind == "image/png" else ".jpg"
     with suppress(OSError):  # a cache that cannot be written is only slower
-        write_atomic(cache_dir / f"{sha256}-{PREVIEW_SIDE}{suffix}", data)
+        write_atomic(cache_dir / f"{sha256}-{side}{suffix}", data)
     return data, kind

@@ -28,6 +28,7 @@ from civwatch.incidents.vocabulary import (
 )
 from civwatch.web import map_routes
 from civwatch.web.auth import require
+from civwatch.web.incident_forms import TIME_ZONES, utc_beside
 from civwatch.workspace import Workspace
 
 Reader = Annotated[Principal, Depends(require(Permission.INCIDENTS_READ))]
@@ -94,6 +95,8 @@ def incident_context(ws: Workspace, who: Principal) -> dict[str, Any]:
         "labels": {code: gettext(text) for code, text in LABELS.items()},
         "revision_states": {code: gettext(text) for code, text in REVISION_STATES.items()},
         "range_text": range_text,
+        "time_zones": {code: gettext(text) for code, text in TIME_ZONES.items()},
+        "utc_beside": utc_beside,
         "can_write": allows(who.roles, Permission.INCIDENTS_WRITE),
         "can_review": allows(who.roles, Permission.REVIEW),
         "can_publish": allows(who.roles, Permission.PUBLISH),

@@ -10,8 +10,9 @@ line) to refuse in the same words everywhere.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from starlette.datastructures import FormData
@@ -19,7 +20,8 @@ from starlette.datastructures import FormData
 from civwatch.accounts import audit
 from civwatch.accounts.principal import Principal
 from civwatch.errors import RejectedInputError
-from civwatch.i18n import _
+from civwatch.i18n import N_, _
+from civwatch.i18n.formatting import in_ukraine
 from civwatch.incidents import casualties
 from civwatch.incidents.input import incident_fields
 from civwatch.web.auth import client_of
@@ -27,6 +29,10 @@ from civwatch.workspace import Workspace
 
 #: Fields of the form that hold several values (checkboxes).
 MANY = ("weapons", "objects", "ihl_concerns")
+KYIV_ZONE = "Europe/Kyiv"
+#: Zones the form's times may be entered in: the place's local time, or UTC. Times are
+#: stored in UTC whatever the zone they were entered in.
+TIME_ZONES = {KYIV_ZONE: N_("Kyiv time (Europe/Kyiv)"), "UTC": N_("UTC")}
 
 
 # --- small parsers -----------------------------------------------------------------------------
@@ -46,16 +52,42 @@ def day(value: str, what: str) -> datetime | None:
         ) from None
 
 
-def _moment(value: str) -> datetime | str | None:
-    """A date and time from a form; without a zone it is taken as UTC (the form says so).
-    What does not read as one is passed on as typed, for the incident input to refuse."""
+def _moment(value: str, zone: tzinfo = UTC) -> datetime | str | None:
+    """A date and time from a form; without an offset it is read in ``zone`` (the one the
+    form's time zone field names) and made UTC. What does not read as one is passed on as
+    typed, for the incident input to refuse."""
     if not value:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return value
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
+
+
+def time_zone_of(form: FormData) -> tzinfo:
+    """The zone the form's times were entered in: one of :data:`TIME_ZONES`; UTC when the
+    field is missing (clients that post UTC, as the form did before it had the field)."""
+    name = field(form, "time_zone") or "UTC"
+    if name not in TIME_ZONES:
+        raise RejectedInputError(
+            _("Choose the time zone of the times: %(zones)s.", zones=", ".join(TIME_ZONES))
+        )
+    return UTC if name == "UTC" else ZoneInfo(name)
+
+
+def place_zone(incident: dict[str, Any] | None) -> str:
+    """The zone an incident's times are entered in on the form: Kyiv time for a place in
+    Ukraine (and for a new incident, whose place is not known yet), UTC elsewhere."""
+    return KYIV_ZONE if incident is None or in_ukraine(incident) else "UTC"
+
+
+def utc_beside(value: str, zone_name: str) -> str:
+    """The UTC time of a form's local time, to show beside the field ('' when empty or not
+    a time)."""
+    zone: tzinfo = ZoneInfo(zone_name) if zone_name in TIME_ZONES and zone_name != "UTC" else UTC
+    moment = _moment(value or "", zone)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if isinstance(moment, datetime) else ""
 
 
 def _number(value: str) -> float | str | None:
@@ -90,11 +122,12 @@ def _figure(text: str, source: str, kind: str) -> dict[str, Any] | None:
     return {"min": low, "max": high, "source": source.strip() or None}
 
 
-def _form_time(iso: str | None) -> str:
-    """An ISO time as a datetime-local value in UTC."""
+def _form_time(iso: str | None, zone_name: str = "UTC") -> str:
+    """An ISO time as a datetime-local value in the zone named."""
     if not iso:
         return ""
-    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    zone: tzinfo = UTC if zone_name == "UTC" else ZoneInfo(zone_name)
+    return datetime.fromisoformat(iso).astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 # --- the form ----------------------------------------------------------------------------------
@@ -116,6 +149,7 @@ def doc_from_form(form: FormData) -> dict[str, Any]:
     def many(name: str) -> list[str]:
         return [v for v in form.getlist(name) if isinstance(v, str) and v.strip()]
 
+    zone = time_zone_of(form)
     figures = {}
     for kind in ("killed", "injured"):
         figure = _figure(text(kind), text(f"{kind}_source"), kind)
@@ -124,8 +158,8 @@ def doc_from_form(form: FormData) -> dict[str, Any]:
     given = {
         "title": text("title"),
         "narrative": text("narrative"),
-        "start": _moment(text("start")),
-        "end": _moment(text("end")),
+        "start": _moment(text("start"), zone),
+        "end": _moment(text("end"), zone),
         "time_precision": text("time_precision") or "exact",
         "lat": _number(text("lat")),
         "lon": _number(text("lon")),
@@ -169,11 +203,13 @@ def entered(form: FormData) -> dict[str, Any]:
 def form_of(incident: dict[str, Any]) -> dict[str, Any]:
     """The incident form filled with an incident's current values."""
     figures = incident.get("casualties") or {}
+    zone = place_zone(incident)
     return {
         "title": incident["title"],
         "narrative": incident["narrative"],
-        "start": _form_time(incident["start"]),
-        "end": _form_time(incident["end"]),
+        "time_zone": zone,
+        "start": _form_time(incident["start"], zone),
+        "end": _form_time(incident["end"], zone),
         "time_precision": incident["time_precision"],
         "lat": str(incident["lat"]),
         "lon": str(incident["lon"]),

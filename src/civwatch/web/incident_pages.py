@@ -21,6 +21,7 @@ from starlette.responses import Response
 
 from civwatch.accounts.principal import Principal
 from civwatch.errors import CivwatchError, RejectedInputError
+from civwatch.evidence.search import EvidenceFilter, search_items
 from civwatch.i18n import N_, _, gettext
 from civwatch.incidents import internal_fields, queue, service, suggestions, workflow
 from civwatch.media.preview import previewable
@@ -50,6 +51,9 @@ from civwatch.workspace import Workspace
 router = APIRouter(include_in_schema=False)
 
 #: What a redirect after a successful form says (keys only travel in the URL: no user text).
+#: How many items the evidence picker offers, and most items linked with one submission.
+PICKER_SIZE = 12
+MAX_PICKED = 50
 DONE = {
     "created": N_("The incident was recorded."),
     "updated": N_("The changes were recorded as a new revision."),
@@ -66,6 +70,7 @@ DONE = {
         "You rejected the change: the incident keeps the content that was approved before."
     ),
     "linked": N_("The evidence item was linked."),
+    "linked-many": N_("The ticked evidence items were linked."),
     "unlinked": N_("The evidence item was unlinked; the link stays in the history."),
     "status": N_("The verification status changed."),
     "approved": N_("You approved the proposed outcome."),
@@ -116,6 +121,7 @@ def _incident_page(
     error_form: str = "",
     form: dict[str, Any] | None = None,
     status: int = 200,
+    evidence_q: str = "",
 ) -> Response:
     incident = service.get_incident(ws, incident_id)
     common = incident_context(ws, who)
@@ -126,8 +132,10 @@ def _incident_page(
     change = incident["change"]
     part = None if change is None else reader_part(change, authors, who.username)
     suggested: list[dict[str, Any]] = []
+    picker: dict[str, Any] = {}
     if common["can_write"]:
         suggested = queue.suggested_items(ws, incident_id)
+        picker = _evidence_choices(ws, incident, evidence_q)
     if error_form == "edit" and form is not None:
         # What the editor typed, now against the current revision: sending it again after
         # reading the error is a deliberate choice to overwrite.
@@ -159,6 +167,7 @@ def _incident_page(
             and part is None,
             "change_part": None if part is None else gettext(YOUR_PART[part]),
             "suggested": suggested,
+            **picker,
             "internal_access": internal_fields.internal_access(ws, incident_id, who.username),
             "previewable": previewable,
             "done": gettext(DONE[done]) if done in DONE else None,
@@ -169,6 +178,18 @@ def _incident_page(
         },
         status=status,
     )
+
+
+def _evidence_choices(ws: Workspace, incident: dict[str, Any], text: str) -> dict[str, Any]:
+    """The evidence picker's choices: the items matching the search (the newest without
+    one), leaving out those already linked."""
+    linked = {e["sha256"] for e in incident["evidence"]}
+    try:
+        found = search_items(ws, EvidenceFilter(text=text or None), limit=PICKER_SIZE + len(linked))
+    except CivwatchError as exc:
+        return {"evidence_q": text, "pick": [], "pick_error": exc.message}
+    pick = [i for i in found["items"] if i["sha256"] not in linked][:PICKER_SIZE]
+    return {"evidence_q": text, "pick": pick, "pick_error": None}
 
 
 def _publishing(ws: Workspace, incident: dict[str, Any]) -> dict[str, Any]:
@@ -217,8 +238,9 @@ def incident_page(
     who: Reader,
     incident_id: RowId,
     done: Annotated[str, Query(max_length=32)] = "",
+    evidence_q: Annotated[str, Query(max_length=500)] = "",
 ) -> Response:
-    return _incident_page(request, w, who, incident_id, done=done)
+    return _incident_page(request, w, who, incident_id, done=done, evidence_q=evidence_q.strip())
 
 
 async def _act(
@@ -279,23 +301,29 @@ async def incident_edit(request: Request, w: WS, who: Writer, incident_id: RowId
 
 @router.post("/incidents/{incident_id}/evidence", response_class=HTMLResponse)
 async def incident_link(request: Request, w: WS, who: Writer, incident_id: RowId) -> Response:
+    """Link the items ticked in the picker (and the one whose SHA-256 was typed, if any)."""
     form = await request.form()
-    return await _act(
-        request,
-        w,
-        who,
-        incident_id,
-        "link",
-        "incident-link",
-        "linked",
-        service.link_evidence,
-        w,
-        incident_id,
-        field(form, "sha256").lower(),
-        role=field(form, "role") or "corroborating",
-        note=field(form, "note"),
-        actor=who.username,
-    )
+    ticked = [v.strip().lower() for v in form.getlist("pick") if isinstance(v, str) and v.strip()]
+    typed = field(form, "sha256").lower()
+    chosen = list(dict.fromkeys([*ticked, *([typed] if typed else [])]))[:MAX_PICKED]
+
+    def link_all() -> dict[str, Any]:
+        if not chosen:
+            raise RejectedInputError(_("Tick the items to link, or type the SHA-256 of one."))
+        shown: dict[str, Any] = {}
+        for sha in chosen:
+            shown = service.link_evidence(
+                w,
+                incident_id,
+                sha,
+                role=field(form, "role") or "corroborating",
+                note=field(form, "note"),
+                actor=who.username,
+            )
+        return shown
+
+    done = "linked" if len(chosen) == 1 else "linked-many"
+    return await _act(request, w, who, incident_id, "link", "incident-link", done, link_all)
 
 
 @router.post("/incidents/{incident_id}/evidence/unlink", response_class=HTMLResponse)

@@ -19,10 +19,14 @@ from civwatch.accounts.permissions import Permission, allows
 from civwatch.accounts.principal import Principal
 from civwatch.errors import CivwatchError, NotFoundError, RejectedInputError
 from civwatch.evidence.clusters import item_cluster
+from civwatch.evidence.copy_words import copies_in_words
 from civwatch.evidence.proofs import item_entries
 from civwatch.evidence.service import find_item, item_json
 from civwatch.i18n import N_, _, gettext
 from civwatch.incidents.item_links import item_incidents
+from civwatch.incidents.service import link_evidence
+from civwatch.incidents.suggestions import suggest_incidents
+from civwatch.incidents.titles import incidents_titled
 from civwatch.incidents.verification import (
     RECORD_FIELDS,
     add_record,
@@ -30,15 +34,23 @@ from civwatch.incidents.verification import (
     review_item,
     set_item_status,
 )
-from civwatch.incidents.vocabulary import LEVELS, OUTCOMES, RECORD_KINDS, RELIABILITIES
-from civwatch.media.preview import PREVIEW_SIDE, cached_preview, previewable
+from civwatch.incidents.vocabulary import (
+    LEVELS,
+    LINK_ROLES,
+    OUTCOMES,
+    RECORD_KINDS,
+    RELIABILITIES,
+)
+from civwatch.media.preview import PREVIEW_SIDE, THUMBNAIL_SIDE, cached_preview, previewable
 from civwatch.publish import redaction
+from civwatch.web import face_boxes
 from civwatch.web.auth import client_of, require
 from civwatch.web.deps import WS, RowId
 from civwatch.web.pages import render
 from civwatch.workspace import Workspace
 
 router = APIRouter(include_in_schema=False)
+router.add_api_route("/evidence/{sha256}/faces", face_boxes.item_faces, methods=["GET"])
 
 Reader = Annotated[Principal, Depends(require(Permission.EVIDENCE_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.INCIDENTS_WRITE))]
@@ -47,6 +59,7 @@ Publisher = Annotated[Principal, Depends(require(Permission.PUBLISH))]
 
 #: Messages shown after a form succeeded (the page is reached by a redirect).
 DONE = {
+    "linked": N_("The item was linked to the incident."),
     "record": N_("Verification record added."),
     "status": N_("Verification status changed."),
     "review": N_("Review decision recorded."),
@@ -64,6 +77,8 @@ TIMES = {"first_seen", "claimed_time", "metadata_time", "window_start", "window_
 MAX_FORM_FIELD = 10_000
 PREVIEW_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 MAX_REGIONS_TEXT = 20_000
+#: How many incidents the "link to an incident" form lists besides the suggested ones.
+LINK_CHOICES = 12
 
 
 def _fields(form: Any, kind: str) -> dict[str, Any]:
@@ -107,6 +122,7 @@ def _view(
     status: int = 200,
     done: str | None = None,
     entered: dict[str, str] | None = None,
+    incident_q: str = "",
 ) -> Response:
     item = find_item(w, sha256)
     doc = item_json(item)
@@ -118,6 +134,8 @@ def _view(
     records = {r["id"]: r for r in verification["records"]}
     settings = w.settings
     lat, lon = meta.get("gps_lat"), meta.get("gps_lon")
+    linked = item_incidents(w, item.sha256)
+    can_write = allows(who.roles, Permission.INCIDENTS_WRITE)
     return render(
         request,
         "item.html",
@@ -130,14 +148,16 @@ def _view(
             "tile_url": settings.map_tile_url,
             "tile_attribution": settings.map_tile_attribution,
             "cluster": cluster,
+            "copies": copies_in_words(cluster, item.sha256),
             "verification": verification,
             "current": [records[i] for i in verification["current_records"]],
             "superseded": [r for r in verification["records"] if r["superseded"]],
             "entries": item_entries(w, item.sha256),
-            "incidents": item_incidents(w, item.sha256),
+            "incidents": linked,
+            **(_link_choices(w, item.sha256, linked, incident_q) if can_write else {}),
             "previewable": previewable(item.media_type),
             "can_download": allows(who.roles, Permission.EVIDENCE_DOWNLOAD),
-            "can_write": allows(who.roles, Permission.INCIDENTS_WRITE),
+            "can_write": can_write,
             "can_review": allows(who.roles, Permission.REVIEW),
             "can_publish": allows(who.roles, Permission.PUBLISH),
             "redactions": redaction.list_redactions(w, item.sha256),
@@ -154,6 +174,22 @@ def _view(
     )
 
 
+def _link_choices(
+    w: Workspace, sha256: str, linked: list[dict[str, Any]], incident_q: str
+) -> dict[str, Any]:
+    """What the "link to an incident" form offers: the incidents suggested for the item
+    first (scored, with reasons), then those whose title matches the search (the newest
+    without one); incidents the item is already linked to are left out."""
+    suggested = [] if incident_q else suggest_incidents(w, sha256, limit=5)["suggestions"]
+    taken = {lk["incident"]["id"] for lk in linked} | {s["incident"]["id"] for s in suggested}
+    return {
+        "incident_q": incident_q,
+        "link_suggested": suggested,
+        "link_found": incidents_titled(w, incident_q, limit=LINK_CHOICES, exclude=taken),
+        "link_roles": LINK_ROLES,
+    }
+
+
 @router.get("/evidence/{sha256}", response_class=HTMLResponse)
 def item_page(
     request: Request,
@@ -161,13 +197,39 @@ def item_page(
     who: Reader,
     sha256: str,
     done: Annotated[str | None, Query(max_length=20)] = None,
+    incident_q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
-    return _view(request, w, who, sha256, done=done)
+    return _view(request, w, who, sha256, done=done, incident_q=incident_q.strip())
 
 
-@router.get("/evidence/{sha256}/preview")
-def item_preview(w: WS, _reader: Reader, sha256: str) -> Response:
-    """A downscaled image without metadata (never the original bytes)."""
+@router.post("/evidence/{sha256}/incidents", response_class=HTMLResponse)
+async def item_link_incident(request: Request, w: WS, who: Writer, sha256: str) -> Response:
+    """Link the item to the incident chosen in the picker, with a role and a note."""
+
+    def call(form: Any) -> dict[str, Any]:
+        chosen = _text(form, "incident_id") or ""
+        if not chosen.strip().isdigit():
+            raise RejectedInputError(_("Choose the incident to link this item to."))
+        link_evidence(
+            w,
+            int(chosen),
+            sha256,
+            role=_text(form, "role") or "corroborating",
+            note=_text(form, "note") or "",
+            actor=who.username,
+        )
+        return {"sha256": sha256}
+
+    found = await run_in_threadpool(find_item, w, sha256)
+    return await _act(request, w, who, found.sha256, "incident-link", "linked", call, "incidents")
+
+
+def _picture(request: Request, w: Workspace, sha256: str, side: int) -> Response:
+    """A downscaled image of the item without metadata (never the original bytes).
+
+    A browser must ask again before each use (``no-cache``); the ETag makes that cheap
+    (304), and the question goes through sign-in first, so a person using the browser
+    after the investigator signed out is never shown the picture from its cache."""
     item = find_item(w, sha256)
     if not previewable(item.media_type):
         raise RejectedInputError(
@@ -176,6 +238,16 @@ def item_preview(w: WS, _reader: Reader, sha256: str) -> Response:
                 type=item.media_type,
             )
         )
+    tag = f'"{item.sha256[:32]}-{side}"'
+    headers = {
+        "Content-Security-Policy": PREVIEW_CSP,
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-cache",
+        "ETag": tag,
+        "Cross-Origin-Resource-Policy": "same-origin",
+    }
+    if tag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
     data, kind = cached_preview(
         w.data_dir / "cache" / "previews",
         item.sha256,
@@ -183,21 +255,26 @@ def item_preview(w: WS, _reader: Reader, sha256: str) -> Response:
         w.vault.local_path(item.sha256),
         lambda: w.vault.open(item.sha256),
         settings=w.settings,
+        side=side,
     )
+    name = "preview.jpg" if kind == "image/jpeg" else "preview.png"
     return Response(
         data,
         media_type=kind,
-        headers={
-            "Content-Security-Policy": PREVIEW_CSP,
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, max-age=86400",
-            "ETag": f'"{item.sha256[:32]}-{PREVIEW_SIDE}"',
-            "Content-Disposition": 'inline; filename="preview.jpg"'
-            if kind == "image/jpeg"
-            else 'inline; filename="preview.png"',
-            "Cross-Origin-Resource-Policy": "same-origin",
-        },
+        headers={**headers, "Content-Disposition": f'inline; filename="{name}"'},
     )
+
+
+@router.get("/evidence/{sha256}/preview")
+def item_preview(request: Request, w: WS, _reader: Reader, sha256: str) -> Response:
+    """A downscaled image without metadata (never the original bytes)."""
+    return _picture(request, w, sha256, PREVIEW_SIDE)
+
+
+@router.get("/evidence/{sha256}/thumbnail")
+def item_thumbnail(request: Request, w: WS, _reader: Reader, sha256: str) -> Response:
+    """A thumbnail for lists and pickers, made from the preview."""
+    return _picture(request, w, sha256, THUMBNAIL_SIDE)
 
 
 async def _act(

@@ -32,6 +32,7 @@ from civwatch.i18n import (
     language_name,
     templating,
 )
+from civwatch.media.preview import previewable
 from civwatch.web import labels
 from civwatch.web.auth import audit_action, client_of, require, session_cookie_name
 from civwatch.web.deps import WS, tree_head_json
@@ -58,6 +59,7 @@ def _can(principal: Principal | None, permission: str) -> bool:
 
 
 TEMPLATES.env.globals["can"] = _can
+TEMPLATES.env.globals["previewable"] = previewable
 SIGNIN_CSRF_COOKIE = "civwatch_signin"
 PAGE_SIZE = 50
 

@@ -1,0 +1,68 @@
+"""The faces the detector finds in an item's picture, as boxes for the redaction form to
+draw on the preview (each with a "remove" control): the same detector the redaction runs,
+on the preview (never the original sent anywhere), in pixels of the full-size picture."""
+
+from __future__ import annotations
+
+import io
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import Depends
+from PIL import Image
+
+from civwatch.accounts.permissions import Permission
+from civwatch.accounts.principal import Principal
+from civwatch.errors import RejectedInputError
+from civwatch.evidence.service import find_item
+from civwatch.i18n import _
+from civwatch.media.faces import detect_faces
+from civwatch.media.preview import IMAGE_TYPES, cached_preview
+from civwatch.web.auth import require
+from civwatch.web.deps import WS
+from civwatch.workspace import Workspace
+
+Writer = Annotated[Principal, Depends(require(Permission.INCIDENTS_WRITE))]
+#: EXIF orientations that turn the picture a quarter: width and height swap.
+QUARTER_TURNS = frozenset({5, 6, 7, 8})
+
+
+def _full_size(w: Workspace, sha256: str) -> tuple[int, int]:
+    """The picture's size as displayed (EXIF orientation applied), from its header."""
+    with w.vault.open(sha256) as original, Image.open(original) as image:
+        width, height = image.size
+        turned = image.getexif().get(0x0112) in QUARTER_TURNS
+    return (height, width) if turned else (width, height)
+
+
+def face_boxes(w: Workspace, sha256: str) -> dict[str, Any]:
+    """``{"width", "height", "faces": [{x, y, w, h}]}`` in pixels of the full picture."""
+    item = find_item(w, sha256)
+    if item.media_type not in IMAGE_TYPES:
+        raise RejectedInputError(_("Faces are shown on photos only."))
+    data, _kind = cached_preview(
+        w.data_dir / "cache" / "previews",
+        item.sha256,
+        item.media_type,
+        w.vault.local_path(item.sha256),
+        lambda: w.vault.open(item.sha256),
+        settings=w.settings,
+    )
+    with Image.open(io.BytesIO(data)) as preview:
+        rgb = np.ascontiguousarray(np.asarray(preview.convert("RGB"), dtype=np.uint8))
+    width, height = _full_size(w, item.sha256)
+    sx, sy = width / rgb.shape[1], height / rgb.shape[0]
+    return {
+        "width": width,
+        "height": height,
+        "faces": [
+            {"x": round(x * sx), "y": round(y * sy), "w": round(bw * sx), "h": round(bh * sy)}
+            for x, y, bw, bh in detect_faces(rgb)
+        ],
+    }
+
+
+def item_faces(w: WS, _writer: Writer, sha256: str) -> dict[str, Any]:
+    """The faces found in the picture, for the redaction form's preview
+    (``GET /evidence/{sha256}/faces``, registered by :mod:`civwatch.web.item_pages`)."""
+    return face_boxes(w, sha256)
