@@ -87,3 +87,11 @@ def test_serve_says_where_to_go_when_ready_and_stops_quietly_on_ctrl_c(
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     assert "Traceback" not in log.read_text() and "Error" not in log.read_text(), log.read_text()
+
+
+def test_stats_without_figures_say_not_known(cli_env: dict[str, str]) -> None:
+    """The tour's `civwatch incident stats` where no incident gave a figure: "not known",
+    never "0-0"."""
+    run_cli(cli_env, "init", check=True)
+    text = run_cli(cli_env, "incident", "stats", "--oblast", "Kharkiv", check=True).stdout
+    assert "killed not known" in text and "injured not known" in text and "0-0" not in text, text
