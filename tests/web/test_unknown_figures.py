@@ -52,7 +52,7 @@ def _visible(html: str) -> str:
 def test_no_output_writes_an_unknown_figure_as_zero(
     unknown: int, client: TestClient, workspace: Workspace, language: str
 ) -> None:
-    words = {"en": "not known", "uk": "невідомо"}[language]
+    words = {"en": "not known", "uk": "невідом"}[language]  # невідомо, невідома
     pages = {
         path: client.get(path, params={"lang": language})
         for path in (

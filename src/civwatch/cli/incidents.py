@@ -465,7 +465,7 @@ def stats(
                 "%(period)s  %(num)s incidents  killed %(killed)s  injured %(injured)s",
                 row["incidents"],
                 period=row["period"],
-                killed=_summed(row['killed']),
-                injured=_summed(row['injured']),
+                killed=_summed(row["killed"]),
+                injured=_summed(row["injured"]),
             )
         )

@@ -188,6 +188,7 @@ def _ready_text(folder: Path, address: str) -> str:
     for username, password, secret in accounts:
         if not username or not password:
             continue
+        line: str
         if secret:
             # TRANSLATORS: a demo account, its password, and a command printing its code.
             line = _(
