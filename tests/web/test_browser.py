@@ -56,6 +56,7 @@ def test_sign_in_with_totp_upload_three_files_and_see_the_copy(
         page.goto(server + "/")
         expect(page).to_have_url(server + "/signin?next=%2F")
         page.screenshot(path=shots / "signin.png", full_page=True)
+        expect(page.get_by_role("link", name="Public site")).to_have_attribute("href", "/public")
         # the admin needs the code from their authenticator
         page.get_by_label("Username").fill(str(creds["username"]))
         page.get_by_label("Password").fill(str(creds["password"]))
@@ -107,6 +108,16 @@ def test_sign_in_with_totp_upload_three_files_and_see_the_copy(
         expect(page.get_by_role("heading", name="1 item matching")).to_be_visible()
         page.set_viewport_size({"width": 390, "height": 844})
         page.screenshot(path=shots / "inbox-search-phone.png", full_page=True)
+        # on a phone the top menu folds behind "Menu" (a box: no JavaScript needed)
+        nav = page.get_by_role("navigation", name="Main")
+        expect(nav).to_be_hidden()
+        page.get_by_text("Menu", exact=True).click()
+        expect(nav.get_by_role("link", name="Custody log")).to_be_visible()
+        page.screenshot(path=shots / "menu-open-phone.png")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        expect(nav).to_be_visible()
+        assert page.locator('link[rel="icon"]').get_attribute("href") == "/static/favicon.svg"
+        assert page.request.get(server + "/static/favicon.svg").ok
         # without JavaScript the same form posts and the page shows the result
         plain = browser.new_context(java_script_enabled=False).new_page()
         plain.goto(server + "/signin")
