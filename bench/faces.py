@@ -12,10 +12,9 @@ The set:
 * without faces: the 100 non-face crops of the LFW sample pasted the same way, scikit-image's
   pictures of things (``coffee``, ``rocket``, ``chelsea`` the cat, ``horse``, ``brick``,
   ``grass``, ``gravel``, ``coins``, ``moon``, ``page``, ``text``, ``hubble_deep_field``,
-  ``retina``, ``motorcycle_left``, ``clock_motion``, ``chessboard_RGB``, ``color``,
-  ``logo``), and the eight synthetic street scenes of civwatch's demo (buildings, windows,
-  street signs: the case where the detector once reported "2 faces" on a photo of
-  buildings).
+  ``retina``, ``clock``, ``checkerboard``, ``colorwheel``, ``logo``), and the eight
+  synthetic street scenes of civwatch's demo (buildings, windows, street signs: the case
+  where the detector once reported "2 faces" on a photo of buildings).
 
 The set knows how many faces each picture has, not where: on a picture with one face the
 first detection counts as the face and any further one as a false alarm; every detection
@@ -53,10 +52,9 @@ NO_FACES = (
     "text",
     "hubble_deep_field",
     "retina",
-    "motorcycle_left",
-    "clock_motion",
-    "chessboard_RGB",
-    "color",
+    "clock",
+    "checkerboard",
+    "colorwheel",
     "logo",
 )
 
