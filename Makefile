@@ -32,8 +32,8 @@ run: $(BIN)/civwatch catalogues
 	scripts/system-deps run
 	$(BIN)/civwatch init --data-dir $(DATA)
 	$(BIN)/civwatch demo load --data-dir $(DATA)
-	@echo "Command line, in another shell: export CIVWATCH_DATA_DIR=$(abspath $(DATA)) and one of the"
-	@echo "export CIVWATCH_TOKEN=... lines above; civwatch then acts as that demo account."
+	@# When it answers, the server prints where to go, the demo accounts and the command
+	@# line's data folder (export CIVWATCH_TOKEN=... from above acts as a demo account).
 	@# The demo desk opens with the synthetic passphrase of the demo credentials (demo data
 	@# folders only; a real desk's key never lies beside its database).
 	passphrase=$$(sed -n 's/^protection_passphrase: //p' $(DATA)/demo-credentials.txt 2>/dev/null); \

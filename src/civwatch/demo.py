@@ -199,16 +199,17 @@ def load_demo(ws: Workspace) -> dict[str, Any]:
 
 
 #: What happened at each demo place (index into PLACES): incident type, weapon, object,
-#: killed (min, max), and how far the demo team took it.
-DEMO_INCIDENTS = (
-    ("missile_strike", "kh_101", "energy", (0, 0), "published"),
+#: killed (min, max; None when nobody knows: the pages then say "not known", never 0), and
+#: how far the demo team took it.
+DEMO_INCIDENTS: tuple[tuple[str, str | None, str, tuple[int, int] | None, str], ...] = (
+    ("missile_strike", "kh_101", "energy", None, "published"),
     ("missile_strike", "iskander_m", "hospital", (2, 4), "published"),
     ("drone_attack", "shahed_136", "residential", (1, 1), "published"),
     ("missile_strike", "kalibr", "cultural", (0, 0), "in_review"),
     ("shelling", "bm_21_grad", "market", (3, 7), "published"),
     ("cluster_munition", "bm_30_smerch", "residential", (1, 2), "in_review"),
     ("air_strike", None, "school", (0, 1), "under_verification"),
-    ("drone_attack", "lancet", "railway_station", (0, 0), "reported"),
+    ("drone_attack", "lancet", "railway_station", None, "reported"),
 )
 
 
@@ -246,7 +247,11 @@ def _demo_incidents(ws: Workspace, photos: list[Path], base: datetime) -> int:
             "incident_type": kind,
             "weapons": [weapon] if weapon else [],
             "objects": [target],
-            "casualties": {"killed": {"min": killed[0], "max": killed[1], "source": "Demo source"}},
+            "casualties": (
+                {"killed": {"min": killed[0], "max": killed[1], "source": "Demo source"}}
+                if killed
+                else {}
+            ),
         }
         incident = service.create_incident(ws, doc, actor=inv, places=places)["id"]
         service.link_evidence(ws, incident, sha, role="primary", actor=inv)
@@ -280,7 +285,8 @@ def _demo_incidents(ws: Workspace, photos: list[Path], base: datetime) -> int:
         # The public sees only a redacted copy: metadata stripped, faces looked for, and a
         # blurred strip where a street sign could be read; a second person approves it.
         sign = {"x": 0, "y": 860, "w": 320, "h": 100}
-        draft = redaction.create_redaction(ws, sha, [sign], graphic=killed[1] >= 3, actor=inv)
+        graphic = bool(killed and killed[1] >= 3)
+        draft = redaction.create_redaction(ws, sha, [sign], graphic=graphic, actor=inv)
         redaction.approve_redaction(ws, draft["id"], actor=pub, note="Demo: preview checked.")
         publication.publish_incident(ws, incident, actor=pub)
     return len(DEMO_INCIDENTS)

@@ -8,6 +8,8 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/admin/users"): {},
     ("POST", "/admin/users"): {"data": {"username": "walker", "roles": ["viewer"]}},
     ("POST", "/admin/users/{username}/disable"): {},
+    ("POST", "/admin/users/{username}/enable"): {},
+    ("POST", "/admin/users/{username}/roles"): {"data": {"roles": ["viewer"]}},
     ("POST", "/admin/users/{username}/totp"): {},
     ("POST", "/admin/users/{username}/password"): {},
     ("GET", "/account"): {},

@@ -56,6 +56,7 @@ def test_sign_in_with_totp_upload_three_files_and_see_the_copy(
         page.goto(server + "/")
         expect(page).to_have_url(server + "/signin?next=%2F")
         page.screenshot(path=shots / "signin.png", full_page=True)
+        expect(page.get_by_role("link", name="Public site")).to_have_attribute("href", "/public")
         # the admin needs the code from their authenticator
         page.get_by_label("Username").fill(str(creds["username"]))
         page.get_by_label("Password").fill(str(creds["password"]))
@@ -67,6 +68,18 @@ def test_sign_in_with_totp_upload_three_files_and_see_the_copy(
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_role("heading", name="Evidence inbox")).to_be_visible()
         expect(page.get_by_text("Add evidence")).to_have_count(0)  # admins do not upload
+        # the admin changes ivan's roles: a form per user, disabling looks destructive
+        page.goto(server + "/admin/users")
+        page.get_by_text("Change the roles of ivan").click()
+        page.get_by_role("group", name="Roles of ivan").get_by_label("verifier").check()
+        page.screenshot(path=shots / "admin-users-roles.png", full_page=True)
+        page.get_by_role("button", name="Save the roles of ivan").click()
+        expect(page.get_by_role("status")).to_contain_text("The roles are changed")
+        disable = page.get_by_role("button", name="Disable ivan")
+        assert disable.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(164, 22, 26)"
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(path=shots / "admin-users-phone.png", full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 900})
         page.get_by_role("button", name="Sign out").click()
         expect(page).to_have_url(server + "/signin")
         # an investigator uploads three files; the repost is flagged as a copy
@@ -75,6 +88,9 @@ def test_sign_in_with_totp_upload_three_files_and_see_the_copy(
         page.get_by_role("button", name="Sign in").click()
         page.get_by_label("Files").set_input_files([original, tmp_path / "repost.jpg", other])
         page.get_by_label("Caption or notes").fill("Strike on a school, <i>Kharkiv</i>")
+        page.get_by_label("Platform (e.g. Telegram)").fill("Telegram")
+        page.get_by_label("Account that published it").fill("@kharkiv_news")
+        page.get_by_label("Post id on the platform").fill("1234")
         page.get_by_role("button", name="Upload").click()
         result = page.get_by_role("status")
         expect(page.get_by_role("progressbar", name="Upload progress")).to_be_visible()
@@ -82,11 +98,26 @@ def test_sign_in_with_totp_upload_three_files_and_see_the_copy(
         expect(result).to_contain_text("copy of 1 other item")
         expect(result).to_contain_text("<b>odesa<b>.jpg")  # shown as text, not markup
         page.screenshot(path=shots / "inbox-uploaded.png", full_page=True)
+        # each file's outcome leads to its item page (not the JSON API), with the source
+        expect(result.locator('a[href^="/api/"]')).to_have_count(0)
+        result.get_by_role("link", name="item").first.click()
+        expect(page.get_by_role("cell", name="Telegram @kharkiv_news post 1234")).to_be_visible()
+        page.go_back()
         page.get_by_label("Search names, captions and sources").fill("odesa")
         page.get_by_role("button", name="Search").click()
         expect(page.get_by_role("heading", name="1 item matching")).to_be_visible()
         page.set_viewport_size({"width": 390, "height": 844})
         page.screenshot(path=shots / "inbox-search-phone.png", full_page=True)
+        # on a phone the top menu folds behind "Menu" (a box: no JavaScript needed)
+        nav = page.get_by_role("navigation", name="Main")
+        expect(nav).to_be_hidden()
+        page.get_by_text("Menu", exact=True).click()
+        expect(nav.get_by_role("link", name="Custody log")).to_be_visible()
+        page.screenshot(path=shots / "menu-open-phone.png")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        expect(nav).to_be_visible()
+        assert page.locator('link[rel="icon"]').get_attribute("href") == "/static/favicon.svg"
+        assert page.request.get(server + "/static/favicon.svg").ok
         # without JavaScript the same form posts and the page shows the result
         plain = browser.new_context(java_script_enabled=False).new_page()
         plain.goto(server + "/signin")

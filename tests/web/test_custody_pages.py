@@ -197,6 +197,13 @@ def test_custody_page_as_viewer(team: Team, client: TestClient, items: list[str]
     assert page.status_code == 200
     assert "Signed tree head" in page.text and "Public key (base64)" in page.text
     assert 'href="/api/v1/custody/proof/0"' in page.text
+    # the act filter lists every act this log can hold (not a box to guess names into)
+    chooser = page.text.split('<select id="act"', 1)[1].split("</select>", 1)[0]
+    for act in ("ingest", "redaction-approve", "incident-publish", "user-roles", "export"):
+        assert f'<option value="{act}"' in chooser, act
+    assert "protection-read" not in chooser  # the desk's acts are in its own log
+    picked = client.get("/custody", params={"act": "ingest"}).text
+    assert '<option value="ingest" selected>' in picked
     found = client.get("/custody", params={"item": items[0][:12]})
     assert f'href="/api/v1/evidence/{items[0]}/proof"' in found.text
     assert "/api/v1/custody/proof/" in found.text

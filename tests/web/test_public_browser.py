@@ -78,6 +78,8 @@ def test_public_site_in_a_browser(site: Site, server: str, tmp_path: Path) -> No
         page.get_by_role("button", name="Show incidents").click()
         expect(page.locator(".incidents li")).to_have_count(1)
         expect(page.locator(".incidents")).to_contain_text("Shelling of a market in Kherson")
+        # its injured figure is unknown: "not known", never 0
+        expect(page.locator(".incidents")).to_contain_text("Killed: 5 · Injured: not known")
         expect(map_box).to_have_attribute("data-markers", "1", timeout=15_000)
         page.screenshot(path=shots / "public-map-filtered.png", full_page=True)
         # a marker's popup leads to the incident page
@@ -148,6 +150,9 @@ def test_public_site_in_a_browser(site: Site, server: str, tmp_path: Path) -> No
         expect(plain.locator(".incidents li")).to_have_count(2)
         plain.get_by_role("link", name="Shelling of a market in Kherson").click()
         expect(plain.get_by_role("heading", name="Shelling of a market in Kherson")).to_be_visible()
+        injured = plain.locator("section[aria-labelledby=h-casualties] tr", has_text="Injured")
+        expect(injured).to_contain_text("not known")
+        plain.screenshot(path=shots / "public-incident-not-known-phone.png", full_page=True)
         plain.goto(server + "/public/timeline")
         expect(plain.get_by_role("heading", name="March 2022")).to_be_visible()
         plain.screenshot(path=shots / "public-timeline-nojs-phone.png", full_page=True)

@@ -1,4 +1,5 @@
-"""The custody acts of accounts: users added and disabled (``custody/entries.py``).
+"""The custody acts of accounts: users added, their roles changed, disabled and enabled
+again (``custody/entries.py``).
 
 The actor is null for the first admin of an empty database and for acts done on the data
 folder's own machine, which say ``"local": true``. Neither act goes into evidence
@@ -10,6 +11,12 @@ from civwatch.accounts.roles import ROLES
 from civwatch.custody.entries import NAME, TEXT, TRUE, Act, Actor, Schema, register
 
 _USER: dict[str, Schema] = {"username": NAME, "local": TRUE}
+_ROLES: Schema = {
+    "type": "array",
+    "items": {"enum": list(ROLES)},
+    "minItems": 1,
+    "uniqueItems": True,
+}
 
 USER_ADD = register(
     Act(
@@ -18,12 +25,7 @@ USER_ADD = register(
         {
             **_USER,
             "display_name": TEXT,
-            "roles": {
-                "type": "array",
-                "items": {"enum": list(ROLES)},
-                "minItems": 1,
-                "uniqueItems": True,
-            },
+            "roles": _ROLES,
         },
         actor=Actor.PERSON_OR_NONE,
         optional=("local",),
@@ -39,5 +41,24 @@ USER_DISABLE = register(
     )
 )
 
+USER_ROLES = register(
+    Act(
+        "user-roles",
+        "A user's roles changed: the roles they hold from now on.",
+        {**_USER, "roles": _ROLES},
+        actor=Actor.PERSON_OR_NONE,
+        optional=("local",),
+    )
+)
+USER_ENABLE = register(
+    Act(
+        "user-enable",
+        "A disabled user enabled again: they may act again with the roles they hold.",
+        _USER,
+        actor=Actor.PERSON_OR_NONE,
+        optional=("local",),
+    )
+)
+
 #: The accounts domain's acts.
-ACTS = (USER_ADD, USER_DISABLE)
+ACTS = (USER_ADD, USER_DISABLE, USER_ROLES, USER_ENABLE)

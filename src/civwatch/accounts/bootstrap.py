@@ -6,6 +6,7 @@ a real data folder comes from ``civwatch init --admin NAME``, see
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -67,6 +68,16 @@ _KEYS = (
 )
 
 
+def read_demo_credentials(data_dir: Path) -> dict[str, str] | None:
+    """The demo credentials kept in ``data_dir`` (``username``, ``password``,
+    ``investigator``...), or None when the folder holds no demo data."""
+    path = data_dir / DEMO_CREDENTIALS_FILE
+    if not path.is_file():
+        return None
+    lines = dict(line.split(": ", 1) for line in path.read_text().splitlines() if ": " in line)
+    return {k: lines[k] for k in _KEYS if k in lines}
+
+
 def ensure_demo_admin(ws: Workspace) -> dict[str, Any] | None:
     """For the demo only: a first admin, and an investigator, a verifier and a publisher
     (so one person can walk the whole workflow), when the database has no users yet; each
@@ -83,10 +94,10 @@ def ensure_demo_admin(ws: Workspace) -> dict[str, Any] | None:
     with ws.sessions() as session:
         count = session.scalar(select(func.count()).select_from(User)) or 0
     if count:
-        if not path.is_file():
+        kept = read_demo_credentials(ws.data_dir)
+        if kept is None:
             return None
-        lines = dict(line.split(": ", 1) for line in path.read_text().splitlines() if ": " in line)
-        creds = {k: lines.get(k) for k in _KEYS}
+        creds = {k: kept.get(k) for k in _KEYS}
     else:
         made = add_first_admin(ws, DEMO_ADMIN, "Demo admin (for the demo only)")
         creds = {k: made.get(k) for k in _KEYS}

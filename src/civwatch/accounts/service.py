@@ -48,7 +48,8 @@ def _username(value: str) -> str:
     return name
 
 
-def _roles(values: Iterable[str]) -> list[str]:
+def valid_roles(values: Iterable[str]) -> list[str]:
+    """``values`` as a sorted list of known roles, at least one; refused otherwise."""
     roles = sorted({v.strip() for v in values})
     if not roles:
         raise RejectedInputError(_("Give at least one role: %(roles)s.", roles=", ".join(ROLES)))
@@ -174,7 +175,7 @@ def add_user(
     admin, so that someone can add the others on the web.
     """
     name = _username(username)
-    role_list = _roles(roles)
+    role_list = valid_roles(roles)
     display = (display_name or "").strip() or name
     if len(display) > 255:
         raise RejectedInputError(_("A display name is at most 255 characters."))

@@ -397,6 +397,14 @@ def review(
         _show(review_incident(ws, incident_id, decision, actor=actor, reason=reason), as_json)
 
 
+def _summed(figure: dict[str, Any]) -> str:
+    """A summed range as the text output writes it: "not known" when no incident gave a
+    figure (never "0-0")."""
+    if not figure.get("incidents_with_figure", 1):
+        return _("not known")
+    return f"{figure['min']}-{figure['max']}"
+
+
 @incident_app.command()
 def stats(
     by: Annotated[str | None, typer.Option(help="Also a time series: day or week.")] = None,
@@ -442,9 +450,9 @@ def stats(
             "%(num)s incidents: killed %(killed)s (figures for %(killed_figures)s), injured "
             "%(injured)s (figures for %(injured_figures)s)",
             doc["incidents"],
-            killed=f"{k['min']}-{k['max']}",
+            killed=_summed(k),
             killed_figures=k["incidents_with_figure"],
-            injured=f"{i['min']}-{i['max']}",
+            injured=_summed(i),
             injured_figures=i["incidents_with_figure"],
         )
     )
@@ -457,7 +465,7 @@ def stats(
                 "%(period)s  %(num)s incidents  killed %(killed)s  injured %(injured)s",
                 row["incidents"],
                 period=row["period"],
-                killed=f"{row['killed']['min']}-{row['killed']['max']}",
-                injured=f"{row['injured']['min']}-{row['injured']['max']}",
+                killed=_summed(row["killed"]),
+                injured=_summed(row["injured"]),
             )
         )

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import shlex
+import socket
+import sys
+import threading
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
+from civwatch.accounts.bootstrap import DEMO_CREDENTIALS_FILE, read_demo_credentials
 from civwatch.accounts.roles import (
     ADMIN,
     INVESTIGATOR,
@@ -37,8 +43,10 @@ DEMO_DESK_ROLES = (
 
 
 def _code_command(secret: str) -> str:
-    """The one-line command that prints a current TOTP code of ``secret`` (demo only)."""
-    return f"python -c \"import pyotp; print(pyotp.TOTP('{secret}').now())\""
+    """The one-line command that prints a current TOTP code of ``secret`` (demo only): this
+    Python named in full, so it works in a fresh terminal where the venv is not active."""
+    program = f'import pyotp; print(pyotp.TOTP("{secret}").now())'
+    return f"{shlex.quote(sys.executable)} -c {shlex.quote(program)}"
 
 
 @demo_app.command("load")
@@ -155,6 +163,74 @@ def _print_demo_accounts(admin: dict[str, Any]) -> None:
     )
 
 
+def _ready_text(folder: Path, address: str) -> str:
+    """What ``civwatch serve`` says once it answers: where to go, the demo accounts when
+    the folder holds the demo data, and how to use the command line on the same folder."""
+    lines = [
+        _("[bold]civwatch is ready.[/] Public site: %(address)s/public", address=address),
+        "  " + _("Sign in: %(address)s/signin", address=address),
+    ]
+    kept = read_demo_credentials(folder) or {}
+    creds = {k: v for k, v in kept.items() if v and v != "None"}  # "None": never made
+    accounts = [
+        (creds.get(role), creds.get(f"{role}_password"), creds.get(f"{role}_totp_secret"))
+        for role in (INVESTIGATOR, VERIFIER, PUBLISHER, PROTECTION_LEAD, PROTECTION_OFFICER)
+    ]
+    if creds.get("username"):
+        accounts.insert(0, (creds["username"], creds.get("password"), creds.get("totp_secret")))
+        lines.append(
+            "  "
+            + _(
+                "Demo accounts (for the demo only; all of it is kept in %(file)s):",
+                file=escape(str(folder / DEMO_CREDENTIALS_FILE)),
+            )
+        )
+    for username, password, secret in accounts:
+        if not username or not password:
+            continue
+        line: str
+        if secret:
+            # TRANSLATORS: a demo account, its password, and a command printing its code.
+            line = _(
+                "%(username)s / %(password)s, with a code from: %(command)s",
+                username=escape(username),
+                password=escape(password),
+                command=escape(_code_command(secret)),
+            )
+        else:
+            line = f"{escape(username)} / {escape(password)}"
+        lines.append("    " + line)
+    lines.append(
+        "  "
+        + _(
+            "Command line, in another terminal: export CIVWATCH_DATA_DIR=%(folder)s, then "
+            "%(civwatch)s --help",
+            folder=escape(shlex.quote(str(folder.resolve()))),
+            civwatch=escape(shlex.quote(str(Path(sys.executable).with_name("civwatch")))),
+        )
+    )
+    return "\n".join(lines)
+
+
+def _announce_when_ready(host: str, port: int, text: str) -> None:
+    """Print ``text`` once the server accepts connections (from a thread, so the server
+    starts meanwhile); nothing if it never does within two minutes."""
+    # a server on every address is reached through this machine's own
+    local = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104
+
+    def wait() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((local, port), timeout=1):
+                    err.print(text)
+                    return
+            except OSError:
+                time.sleep(0.2)
+
+    threading.Thread(target=wait, name="civwatch-ready", daemon=True).start()
+
+
 def _serving_line(folder: Path, address: str, processes: int, workers: int, queue: str) -> str:
     """What ``civwatch serve`` says when it starts: the folder, the address, how many
     server processes and job workers."""
@@ -230,11 +306,9 @@ def serve(
         )
         raise typer.Exit(1) from None
     running = Workers(queue_for(settings), workers).start() if workers else None
-    err.print(
-        _serving_line(
-            settings.data_dir, f"http://{host}:{port}", processes, workers, queue_store(settings)
-        )
-    )
+    address = f"http://{host}:{port}"
+    err.print(_serving_line(settings.data_dir, address, processes, workers, queue_store(settings)))
+    _announce_when_ready(host, port, _ready_text(settings.data_dir, address))
     try:
         if processes == 1:
             app = create_app(settings)

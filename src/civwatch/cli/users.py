@@ -1,5 +1,5 @@
-"""Commands on users: add, token, tokens, revoke-token, set-password, reset-totp, disable,
-list, show.
+"""Commands on users: add, token, tokens, revoke-token, set-password, reset-totp, roles,
+disable, enable, list, show.
 
 These administer the data folder, so they need no API token: whoever holds the data folder
 administers it. Each change is recorded in the audit log as done from the local machine
@@ -267,3 +267,31 @@ def disable(username: Username, data_dir: DataDir = None, as_json: AsJson = Fals
     with workspace(data_dir) as ws:
         user = disable_user(ws, username, actor=None, local=True)
     emit(user) if as_json else out.print(_("disabled %(user)s", user=_line(user)))
+
+
+@app.command("roles")
+def roles(
+    username: Username,
+    role: Annotated[
+        list[str], typer.Option(help=f"A role they hold from now on (repeat): {', '.join(ROLES)}.")
+    ],
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Give a user exactly these roles (tokens for a role taken away stop working; the last
+    active admin keeps the admin role)."""
+    from civwatch.accounts.changes import set_roles
+
+    with workspace(data_dir) as ws:
+        user = set_roles(ws, username, role, actor=None, local=True)
+    emit(user) if as_json else out.print(_("roles set: %(user)s", user=_line(user)))
+
+
+@app.command("enable")
+def enable(username: Username, data_dir: DataDir = None, as_json: AsJson = False) -> None:
+    """Enable a disabled user again (they sign in again and make new API tokens)."""
+    from civwatch.accounts.changes import enable_user
+
+    with workspace(data_dir) as ws:
+        user = enable_user(ws, username, actor=None, local=True)
+    emit(user) if as_json else out.print(_("enabled %(user)s", user=_line(user)))

@@ -13,6 +13,7 @@ transaction as the files it reports, so after a crash the files this job stored 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -34,11 +35,14 @@ COPY_NAMES = 5
 
 
 def _source(doc: dict[str, Any]) -> SourceInfo:
+    published = doc.get("published_at")
     return SourceInfo(
         url=doc.get("url"),
         platform=doc.get("platform"),
         account=doc.get("account"),
+        post_id=doc.get("post_id"),
         caption=doc.get("caption"),
+        published_at=datetime.fromisoformat(published) if published else None,
     )
 
 

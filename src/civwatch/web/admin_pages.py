@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from civwatch.accounts import audit
 from civwatch.accounts.auth import needs_totp
+from civwatch.accounts.changes import enable_user, set_roles
 from civwatch.accounts.credentials import (
     change_own_password,
     confirm_totp,
@@ -60,6 +61,11 @@ DONE = {
         "signed out everywhere else."
     ),
     "revoked": N_("The token is revoked."),
+    "roles": N_("The roles are changed: tokens for a role taken away stopped working."),
+    "enabled": N_(
+        "The user is enabled again: they sign in anew; their earlier sessions and API "
+        "tokens stay ended."
+    ),
 }
 
 
@@ -125,9 +131,10 @@ async def _admin_act(
     form: dict[str, Any] | None = None,
     *,
     audited: bool = False,
+    done: str = "disabled",
 ) -> Response:
     """Run an admin's write; audit it (also when refused; ``audited``: the service records
-    its success itself); show the page with any secret."""
+    its success itself); show the page with any secret, else say it is ``done``."""
     try:
         shown = await run_in_threadpool(call)
     except CivwatchError as exc:
@@ -154,7 +161,7 @@ async def _admin_act(
             client=client_of(request),
         )
     if shown is None:
-        return RedirectResponse("/admin/users?done=disabled", status_code=303)
+        return RedirectResponse(f"/admin/users?done={done}", status_code=303)
     return await run_in_threadpool(lambda: _users_page(request, w, shown=shown))
 
 
@@ -197,6 +204,34 @@ async def admin_disable_user(request: Request, w: WS, who: Admin, username: str)
         disable_user(w, username, actor=who.username)
 
     return await _admin_act(request, w, who, "user-disable", f"user:{username}", call)
+
+
+@router.post("/admin/users/{username}/roles", response_class=HTMLResponse)
+async def admin_set_roles(
+    request: Request,
+    w: WS,
+    who: Admin,
+    username: str,
+    roles: Annotated[list[str] | None, Form(max_length=6)] = None,
+) -> Response:
+    """Give a user exactly the roles ticked (the last active admin keeps the admin role)."""
+
+    def call() -> None:
+        set_roles(w, username, roles or [], actor=who.username)
+
+    return await _admin_act(request, w, who, "user-roles", f"user:{username}", call, done="roles")
+
+
+@router.post("/admin/users/{username}/enable", response_class=HTMLResponse)
+async def admin_enable_user(request: Request, w: WS, who: Admin, username: str) -> Response:
+    """Enable a disabled user again; they sign in anew (old sessions and tokens stay ended)."""
+
+    def call() -> None:
+        enable_user(w, username, actor=who.username)
+
+    return await _admin_act(
+        request, w, who, "user-enable", f"user:{username}", call, done="enabled"
+    )
 
 
 @router.post("/admin/users/{username}/totp", response_class=HTMLResponse)

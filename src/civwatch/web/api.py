@@ -26,7 +26,7 @@ from civwatch.web.jobs_api import JobDocument, prefer_wait, wait_for_job
 from civwatch.web.limits import streamed_upload
 from civwatch.web.media import media_response
 from civwatch.web.problems import PROBLEM_RESPONSES
-from civwatch.web.uploads import receive_upload
+from civwatch.web.uploads import published_time, receive_upload
 from civwatch.workspace import Workspace
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
@@ -165,6 +165,11 @@ def evidence_upload(
     source_url: Annotated[str | None, Form(max_length=2000)] = None,
     platform: Annotated[str | None, Form(max_length=255)] = None,
     account: Annotated[str | None, Form(max_length=255)] = None,
+    post_id: Annotated[str | None, Form(max_length=255)] = None,
+    published_at: Annotated[
+        str | None,
+        Form(max_length=64, description="When the source published it (ISO 8601; UTC if no zone)"),
+    ] = None,
     caption: Annotated[str | None, Form(max_length=20000)] = None,
     prefer: Annotated[
         str | None,
@@ -183,7 +188,14 @@ def evidence_upload(
         w,
         who,
         files,
-        SourceInfo(source_url or None, platform or None, account or None, None, caption or None),
+        SourceInfo(
+            source_url or None,
+            platform or None,
+            account or None,
+            post_id or None,
+            caption or None,
+            published_time(published_at),
+        ),
     )
     response.headers["Location"] = job["url"]
     if wait := prefer_wait(prefer):

@@ -141,6 +141,15 @@ def _head(w: Workspace) -> dict[str, Any]:
     return head
 
 
+def _team_log_acts() -> list[str]:
+    """The acts that can stand in this log, by name (the protection desk keeps its own)."""
+    from civwatch.acts import DOMAINS
+
+    return sorted(
+        a.name for domain, acts in DOMAINS.items() if domain != "protection" for a in acts
+    )
+
+
 @router.get("/custody", response_class=HTMLResponse)
 def custody_page(
     request: Request,
@@ -167,6 +176,7 @@ def custody_page(
             "listing": listing,
             "item": item or "",
             "act": act or "",
+            "acts": _team_log_acts(),
             "page": page,
             "page_size": PAGE_SIZE,
             "error": error,

@@ -122,6 +122,8 @@ CUSTODY_ACTS = {
     "export": N_("evidence package exported"),
     "user-add": N_("user added"),
     "user-disable": N_("user disabled"),
+    "user-enable": N_("user enabled again"),
+    "user-roles": N_("roles of a user changed"),
 }
 
 

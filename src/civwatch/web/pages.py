@@ -251,12 +251,25 @@ def inbox_upload(
     who: Uploader,
     files: Annotated[list[UploadFile], File()],
     source_url: Annotated[str, Form(max_length=2000)] = "",
+    platform: Annotated[str, Form(max_length=255)] = "",
+    account: Annotated[str, Form(max_length=255)] = "",
+    post_id: Annotated[str, Form(max_length=255)] = "",
+    published_at: Annotated[str, Form(max_length=64)] = "",
     caption: Annotated[str, Form(max_length=20000)] = "",
 ) -> Response:
-    """The form without JavaScript: files received, then the job's page (it refreshes)."""
+    """The form without JavaScript: files received, then the job's page (it refreshes).
+    It takes what ``civwatch ingest`` takes: link, platform, account, post id, the time
+    the source published it, caption."""
     from civwatch.web.api import upload
+    from civwatch.web.uploads import published_time
 
-    job = upload(
-        request, w, who, files, SourceInfo(url=source_url or None, caption=caption or None)
+    source = SourceInfo(  # a refusal is the error page, in the reader's language
+        url=source_url or None,
+        platform=platform.strip() or None,
+        account=account.strip() or None,
+        post_id=post_id.strip() or None,
+        caption=caption or None,
+        published_at=published_time(published_at),
     )
+    job = upload(request, w, who, files, source)
     return RedirectResponse(job["page"], status_code=303)

@@ -85,9 +85,10 @@ def present(incident: Mapping[str, Any]) -> dict[str, Any]:
     rows = []
     for kind in ("killed", "injured"):
         figure = casualties.get(kind)
-        if not figure:
-            continue
         kind_label = gettext(CASUALTY_ROWS[kind])
+        if not figure:  # unknown: the row says "not known" rather than vanishing
+            rows.append({"label": kind_label, "figure": None, "source": None})
+            continue
         rows.append({"label": kind_label, "figure": figure, "source": figure.get("source")})
         for group, g in sorted((figure.get("groups") or {}).items()):
             label = _(

@@ -9,6 +9,7 @@ job (:func:`civwatch.evidence.jobs.ingest_upload`), whose progress the uploader 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
@@ -33,6 +34,25 @@ def upload_name(filename: str | None) -> str:
     while len(name.encode()) > MAX_NAME_BYTES:
         name = name[:-1]
     return name
+
+
+def published_time(text: str | None) -> datetime | None:
+    """When the source says it published the files, from a form: ISO 8601 with its zone,
+    or a browser's date and time without one (read as UTC, as the form says); None if
+    empty."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise RejectedInputError(
+            _(
+                "The publication time must be a date and time such as %(example)s.",
+                example="2024-06-04T10:30:00+03:00",
+            )
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def receive_upload(
@@ -60,7 +80,9 @@ def receive_upload(
                 "url": source.url,
                 "platform": source.platform,
                 "account": source.account,
+                "post_id": source.post_id,
                 "caption": source.caption,
+                "published_at": source.published_at.isoformat() if source.published_at else None,
             },
             "collector": collector,
             "client": client,

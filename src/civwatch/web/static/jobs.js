@@ -43,7 +43,7 @@
       }) : "")));
       (o.copies.of || []).forEach((sha) => {
         li.append(" ");
-        li.appendChild(link("/api/v1/evidence/" + sha, code(sha)));
+        li.appendChild(link("/evidence/" + sha, code(sha)));
       });
     }
     if (o.sha256) {
@@ -51,8 +51,15 @@
       const item = document.createElement("span");
       item.append(T.t("item") + " ");
       item.appendChild(code(o.sha256));
-      li.appendChild(link("/api/v1/evidence/" + o.sha256, item));
+      li.appendChild(link("/evidence/" + o.sha256, item));
     }
+    (o.warnings || []).forEach((w) => {  // truncated, type mismatch... as the CLI says
+      li.appendChild(document.createElement("br"));
+      const warn = document.createElement("span");
+      warn.className = "warn";
+      warn.textContent = "\u26a0 " + w;
+      li.appendChild(warn);
+    });
     return li;
   }
 
