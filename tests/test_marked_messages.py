@@ -26,6 +26,7 @@ PACKAGES = [
     "incidents",
     "publish",
     "protection",
+    "shelters",
     "web",
     "geo",
     "custody",

@@ -8,5 +8,6 @@ from civwatch.incidents import models as _incidents  # noqa: F401
 from civwatch.jobs import models as _jobs  # noqa: F401
 from civwatch.protection import models as _protection  # noqa: F401
 from civwatch.publish import models as _publish  # noqa: F401
+from civwatch.shelters import models as _shelters  # noqa: F401
 
 metadata = Base.metadata

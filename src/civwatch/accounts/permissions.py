@@ -19,6 +19,7 @@ from civwatch.accounts.roles import (
     PROTECTION_OFFICER,
     PUBLISHER,
     ROLES,
+    SHELTER_COORDINATOR,
     VERIFIER,
 )
 
@@ -64,6 +65,9 @@ class Permission(StrEnum):
     #: Lock the desk at once (a laptop seized, an account compromised).
     PROTECTION_LOCK = "protection.lock"
     PROTECTION_UNLOCK = "protection.unlock"
+    #: Import shelters, confirm or dismiss the public's reports, see a shelter's internal
+    #: fields (who holds the key, their contact), edit a shelter.
+    SHELTERS_COORDINATE = "shelters.coordinate"
 
 
 #: Roles holding each permission (PUBLIC and SIGNED_IN are checked without roles).
@@ -88,6 +92,7 @@ PERMISSIONS: dict[Permission, frozenset[str]] = {
     Permission.PROTECTION_LEAD: frozenset({PROTECTION_LEAD}),
     Permission.PROTECTION_LOCK: frozenset({PROTECTION_LEAD, ADMIN}),
     Permission.PROTECTION_UNLOCK: frozenset({PROTECTION_LEAD}),
+    Permission.SHELTERS_COORDINATE: frozenset({SHELTER_COORDINATOR, ADMIN}),
 }
 
 #: Roles that must sign in with a second factor (TOTP).

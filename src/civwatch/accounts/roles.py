@@ -19,6 +19,7 @@ Role = Literal[
     "publisher",
     "protection_officer",
     "protection_lead",
+    "shelter_coordinator",
     "viewer",
 ]
 
@@ -28,6 +29,7 @@ VERIFIER: Final = "verifier"
 PUBLISHER: Final = "publisher"
 PROTECTION_OFFICER: Final = "protection_officer"
 PROTECTION_LEAD: Final = "protection_lead"
+SHELTER_COORDINATOR: Final = "shelter_coordinator"
 VIEWER: Final = "viewer"
 
 #: Every role, with the acts it allows.
@@ -39,6 +41,8 @@ ROLES: dict[str, str] = {
     PROTECTION_OFFICER: "register people at risk and work on the protection cases of their team",
     PROTECTION_LEAD: "lead the protection desk: every record of it, duplicates, emergency "
     "access, consent overrides, deletions, partners, locking and unlocking the desk",
+    SHELTER_COORDINATOR: "import shelters, confirm or dismiss the public's reports on them, "
+    "see who holds a shelter's key",
     VIEWER: "read",
 }
 
@@ -50,5 +54,6 @@ ROLE_LABELS: dict[str, str] = {
     PUBLISHER: N_("publisher"),
     PROTECTION_OFFICER: N_("protection officer"),
     PROTECTION_LEAD: N_("protection lead"),
+    SHELTER_COORDINATOR: N_("shelter coordinator"),
     VIEWER: N_("viewer"),
 }

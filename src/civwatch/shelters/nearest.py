@@ -1,0 +1,261 @@
+"""The nearest shelters to a point, from a spatial index, never a scan.
+
+Shelters are points on a sphere of radius :data:`EARTH_RADIUS_M`; the index is a KD-tree
+(scipy's ``cKDTree``) over their 3D unit vectors. The straight-line (chord) distance
+between unit vectors grows with the great-circle distance, so the k nearest by chord are
+exactly the k nearest by haversine. One tree is kept per database engine (the workspace's)
+for each combination of filters (step-free, pets) and rebuilt when the registry's version
+(:func:`civwatch.shelters.registry.registry_version`) has changed. Statuses come from the
+reports at query time: "working only" widens k until enough working shelters are found.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import weakref
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree  # type: ignore[import-untyped,unused-ignore]
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from civwatch.errors import RejectedInputError
+from civwatch.i18n import _
+from civwatch.shelters.models import Shelter
+from civwatch.shelters.registry import registry_version
+from civwatch.shelters.status import ShownStatus, shown_statuses
+from civwatch.shelters.vocabulary import CLOSED_STATUSES, COMPASS_POINTS
+
+if TYPE_CHECKING:
+    from civwatch.workspace import Workspace
+
+#: The mean Earth radius (IUGG), as in the haversine formula civwatch.geo uses.
+EARTH_RADIUS_M: Final = 6_371_008.8
+#: The most shelters one query answers.
+MAX_LIMIT: Final = 100
+
+
+@dataclass(frozen=True)
+class Nearby:
+    """A shelter near the point asked about."""
+
+    id: str
+    name: str
+    lat: float
+    lon: float
+    distance_m: float
+    #: The initial bearing from the point to the shelter, degrees from north, clockwise.
+    bearing_deg: float
+    #: One of :data:`civwatch.shelters.vocabulary.COMPASS_POINTS` ("N", "NE", ...).
+    compass: str
+    status: ShownStatus
+    capacity: int | None
+    step_free: bool | None
+    pets: bool | None
+    type: str
+    address: str | None
+
+
+def unit_vectors(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The 3D unit vectors of points given in degrees."""
+    phi, lam = np.radians(lat), np.radians(lon)
+    cos_phi = np.cos(phi)
+    return np.column_stack((cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)))
+
+
+def chord_to_metres(chord: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Great-circle distances (metres) from chord lengths between unit vectors."""
+    return 2.0 * EARTH_RADIUS_M * np.arcsin(np.clip(chord / 2.0, 0.0, 1.0))
+
+
+def bearing(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The initial bearing (degrees, 0 = north, clockwise) from point 1 to point 2."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dl = math.radians(lon2 - lon1)
+    y = math.sin(dl) * math.cos(p2)
+    x = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
+    return (math.degrees(math.atan2(y, x)) + 360.0) % 360.0
+
+
+def compass(bearing_deg: float) -> str:
+    """The nearest of the eight compass points to a bearing."""
+    return COMPASS_POINTS[round(bearing_deg / 45.0) % 8]
+
+
+@dataclass
+class _Registry:
+    """The shelters in force (not gone from their source) of one registry version, and the
+    trees over them, built lazily per filter combination."""
+
+    version: int
+    ids: list[str]
+    names: list[str]
+    lat: NDArray[np.float64]
+    lon: NDArray[np.float64]
+    xyz: NDArray[np.float64]
+    step_free: NDArray[np.bool_]
+    pets: NDArray[np.bool_]
+    known_step_free: list[bool | None]
+    known_pets: list[bool | None]
+    capacity: list[int | None]
+    types: list[str]
+    addresses: list[str | None]
+    trees: dict[tuple[bool, bool], tuple[cKDTree, NDArray[np.intp]]] = field(default_factory=dict)
+
+    def tree(self, step_free: bool, pets: bool) -> tuple[cKDTree, NDArray[np.intp]]:
+        """The tree over the shelters passing the filters, and their rows."""
+        key = (step_free, pets)
+        if key not in self.trees:
+            mask = np.ones(len(self.ids), dtype=bool)
+            if step_free:
+                mask &= self.step_free
+            if pets:
+                mask &= self.pets
+            rows = np.flatnonzero(mask)
+            self.trees[key] = (cKDTree(self.xyz[rows]), rows)
+        return self.trees[key]
+
+
+def _load(session: Session, version: int) -> _Registry:
+    rows = session.execute(
+        select(
+            Shelter.id,
+            Shelter.name,
+            Shelter.lat,
+            Shelter.lon,
+            Shelter.step_free,
+            Shelter.facilities,
+            Shelter.capacity,
+            Shelter.type,
+            Shelter.address,
+        )
+        .where(Shelter.gone_from_source_at.is_(None))
+        .order_by(Shelter.id)
+    ).all()
+    lat = np.array([r.lat for r in rows], dtype=np.float64)
+    lon = np.array([r.lon for r in rows], dtype=np.float64)
+    pets: list[bool | None] = [(r.facilities or {}).get("pets") for r in rows]
+    return _Registry(
+        version=version,
+        ids=[r.id for r in rows],
+        names=[r.name for r in rows],
+        lat=lat,
+        lon=lon,
+        xyz=unit_vectors(lat, lon) if rows else np.zeros((0, 3)),
+        step_free=np.array([r.step_free is True for r in rows], dtype=bool),
+        pets=np.array([p is True for p in pets], dtype=bool),
+        known_step_free=[r.step_free for r in rows],
+        known_pets=pets,
+        capacity=[r.capacity for r in rows],
+        types=[r.type for r in rows],
+        addresses=[r.address for r in rows],
+    )
+
+
+_CACHE: weakref.WeakKeyDictionary[Engine, _Registry] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def _registry(ws: Workspace, session: Session) -> _Registry:
+    version = registry_version(session)
+    held = _CACHE.get(ws.engine)
+    if held is not None and held.version == version:
+        return held
+    with _LOCK:
+        held = _CACHE.get(ws.engine)
+        if held is None or held.version != version:
+            held = _load(session, version)
+            _CACHE[ws.engine] = held
+        return held
+
+
+def check_point(lat: float, lon: float) -> None:
+    """Refuse a point that is not a latitude and longitude in degrees."""
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise RejectedInputError(
+            _(
+                "%(lat)s, %(lon)s is not a position: give a latitude between -90 and 90 and a "
+                "longitude between -180 and 180, in degrees.",
+                lat=lat,
+                lon=lon,
+            )
+        )
+
+
+def nearest(
+    ws: Workspace,
+    lat: float,
+    lon: float,
+    *,
+    limit: int = 10,
+    step_free: bool = False,
+    pets: bool = False,
+    working_only: bool = True,
+    now: datetime | None = None,
+) -> list[Nearby]:
+    """The ``limit`` shelters nearest to (``lat``, ``lon``), nearest first: only step-free
+    ones (known so) if ``step_free``, only those taking pets if ``pets``, and, if
+    ``working_only``, none whose shown status is closed, locked or unusable. Shelters gone
+    from their source are never offered."""
+    check_point(lat, lon)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise RejectedInputError(
+            _("Ask for between 1 and %(max)s shelters, not %(limit)s.", max=MAX_LIMIT, limit=limit)
+        )
+    at = now or datetime.now(UTC)
+    point = unit_vectors(np.array([lat]), np.array([lon]))[0]
+    with ws.sessions() as session:
+        reg = _registry(ws, session)
+        tree, rows = reg.tree(step_free, pets)
+        total = len(rows)
+        if total == 0:
+            return []
+        found: list[Nearby] = []
+        k = min(total, limit if not working_only else limit + 8)
+        seen = 0
+        while True:
+            chords, idx = tree.query(point, k=k)
+            chords, idx = np.atleast_1d(chords), np.atleast_1d(idx)
+            fresh = [
+                (float(c), int(rows[i])) for c, i in zip(chords[seen:], idx[seen:], strict=True)
+            ]
+            statuses = shown_statuses(session, [reg.ids[r] for _c, r in fresh], at)
+            for chord, row in fresh:
+                status = statuses[reg.ids[row]]
+                if working_only and status.code in CLOSED_STATUSES:
+                    continue
+                found.append(_nearby(reg, row, chord, status, lat, lon))
+                if len(found) == limit:
+                    return found
+            seen = k
+            if k >= total:
+                return found
+            k = min(total, k * 4)
+
+
+def _nearby(
+    reg: _Registry, row: int, chord: float, status: ShownStatus, lat: float, lon: float
+) -> Nearby:
+    s_lat, s_lon = float(reg.lat[row]), float(reg.lon[row])
+    heading = bearing(lat, lon, s_lat, s_lon)
+    return Nearby(
+        id=reg.ids[row],
+        name=reg.names[row],
+        lat=s_lat,
+        lon=s_lon,
+        distance_m=float(chord_to_metres(np.array([chord]))[0]),
+        bearing_deg=heading,
+        compass=compass(heading),
+        status=status,
+        capacity=reg.capacity[row],
+        step_free=reg.known_step_free[row],
+        pets=reg.known_pets[row],
+        type=reg.types[row],
+        address=reg.addresses[row],
+    )
