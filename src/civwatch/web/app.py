@@ -56,6 +56,10 @@ from civwatch.web import (
     public_pages,
     public_reports,
     publish_api,
+    shelter_offline,
+    shelter_pages,
+    shelter_queue,
+    shelters_api,
 )
 from civwatch.web.answer_cache import AnswerCache
 from civwatch.web.auth import route_permission
@@ -188,6 +192,7 @@ ROUTERS = (
     packages_api.router,
     public_api.router,
     protection_api.router,
+    shelters_api.router,
     pages.router,
     item_pages.router,
     incident_lists.router,  # before incident_pages: /incidents/map is not /incidents/{id}
@@ -203,6 +208,10 @@ ROUTERS = (
     protection_record_pages.router,
     protection_access_pages.router,
     help_pages.router,
+    # before shelter_pages: /shelters/reports and /shelters/offline are not shelter ids
+    shelter_queue.router,
+    shelter_offline.router,
+    shelter_pages.router,
     language.router,
 )
 

@@ -95,9 +95,7 @@ def scale_bar(view: View) -> tuple[float, float]:
     return metres * WIDTH / view.span_m, metres
 
 
-def draw(
-    view: View, pins: Sequence[Pin], *, title: str, units: tuple[str, str], north: str
-) -> str:
+def draw(view: View, pins: Sequence[Pin], *, title: str, units: tuple[str, str], north: str) -> str:
     """The SVG document of ``pins`` seen in ``view``. ``units`` are the translated
     abbreviations of metres and kilometres (for the scale bar), ``north`` the letter of
     north (on the arrow)."""

@@ -19,7 +19,7 @@ import base64
 import json
 from datetime import UTC, datetime
 from pathlib import Path as FilePath
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from civwatch.errors import CivwatchError, RecordNotFoundError
-from civwatch.i18n import _, gettext, use_language
+from civwatch.i18n import _, use_language
 from civwatch.i18n.formatting import format_datetime
 from civwatch.shelters import vocabulary
 from civwatch.shelters.registry import hromadas
@@ -35,8 +35,8 @@ from civwatch.web.deps import WS
 from civwatch.web.public_view import failure_page
 from civwatch.web.shelter_bundle import bundle_payload, check_katottg, signed_bundle
 from civwatch.web.shelter_map import Pin, draw, fit
-from civwatch.web.shelter_pages import ARROW_LABELS, Public, shelter_page
-from civwatch.web.shelter_view import distance_text, fact_text
+from civwatch.web.shelter_pages import Public, shelter_page
+from civwatch.web.shelter_view import fact_text
 from civwatch.workspace import Workspace
 
 router = APIRouter(include_in_schema=False)
@@ -58,7 +58,7 @@ async def offline_page(request: Request, w: WS, _p: Public) -> Response:
     choices = await run_in_threadpool(_hromada_choices, w)
     texts = {
         "statuses": {c: vocabulary.label(c) for c in (*vocabulary.REPORT_STATUSES, "unknown")},
-        "directions": {c: vocabulary.label(c) for c in ARROW_LABELS},
+        "directions": {c: vocabulary.label(c) for c in vocabulary.COMPASS_POINTS},
         "m": _("%(metres)s m", metres="{n}"),
         "km": _("%(km)s km", km="{n}"),
         "places": _("places: %(n)s", n="{n}"),
@@ -90,13 +90,9 @@ def manifest(w: WS, _p: Public) -> Response:
         "display": "standalone",
         "background_color": "#fafaf7",
         "theme_color": "#13233a",
-        "icons": [
-            {"src": "/static/shelters-icon.svg", "sizes": "any", "type": "image/svg+xml"}
-        ],
+        "icons": [{"src": "/static/shelters-icon.svg", "sizes": "any", "type": "image/svg+xml"}],
     }
-    return Response(
-        json.dumps(doc, ensure_ascii=False), media_type="application/manifest+json"
-    )
+    return Response(json.dumps(doc, ensure_ascii=False), media_type="application/manifest+json")
 
 
 @router.get("/shelters/sw.js")
@@ -139,7 +135,7 @@ def print_html(ws: Workspace, katottg: str, now: datetime) -> str:
             "number": i,
             "type_label": vocabulary.label(str(s.get("type") or "other")),
             "status_label": vocabulary.label(s["status"]),
-            "step_free_text": fact_text((s.get("accessibility") or {}).get("step_free")),
+            "step_free_text": fact_text(s.get("step_free")),
         }
         for i, s in enumerate(shelters, start=1)
     ]
@@ -152,7 +148,6 @@ def print_html(ws: Workspace, katottg: str, now: datetime) -> str:
             "rows": rows,
             "map": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
             "language": PRINT_LANGUAGE,
-            "_": gettext,
         }
     )
 
@@ -179,6 +174,3 @@ async def printable(request: Request, w: WS, _p: Public, katottg: Katottg) -> Re
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="shelters-{katottg}.pdf"'},
     )
-
-
-__all__ = ["distance_text", "router"]

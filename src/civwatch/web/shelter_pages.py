@@ -26,6 +26,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from civwatch.accounts import audit
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
 from civwatch.errors import CivwatchError, RejectedInputError
@@ -233,10 +234,10 @@ async def nearest_map(request: Request, w: WS, _p: Public, asked: AskedFor) -> R
         pins.append(Pin(lat, lon, gettext(N_("You are here")), "here"))
     view = results_view(asked, found)
     metres, km, north = _map_units()
-    svg = draw(view, pins, title=_("Shelters near the chosen place"), units=(metres, km), north=north)
-    return Response(
-        svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"}
+    svg = draw(
+        view, pins, title=_("Shelters near the chosen place"), units=(metres, km), north=north
     )
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 def _shelter(ws: Workspace, shelter_id: str) -> dict[str, Any]:
@@ -327,6 +328,39 @@ async def report_form(request: Request, w: WS, _p: Public, shelter_id: ShelterId
     return _report_form(request, w, shelter)
 
 
+def receive_report(
+    request: Request,
+    ws: Workspace,
+    shelter_id: str,
+    status: str,
+    *,
+    accessibility: dict[str, bool] | None,
+    note: str | None,
+    photo: tuple[bytes, str] | None,
+    channel: str,
+) -> str:
+    """Keep a report from the public (the form or the API): limited per client address,
+    which is never stored; audited without who sent it or from where. Its id."""
+    report_limiter(request).check(client_of(request))
+    report_id = submit_report(
+        ws,
+        shelter_id,
+        status,
+        accessibility=accessibility,
+        note=note,
+        photo=photo,
+        channel=channel,
+    )
+    audit.record_now(
+        ws,
+        "shelters.report.received",
+        actor=None,
+        target=report_id,
+        detail={"shelter": shelter_id, "channel": channel},
+    )
+    return report_id
+
+
 def observed(form: dict[str, str]) -> dict[str, bool] | None:
     """The accessibility the reporter saw: "yes"/"no" per feature; unanswered ones left out."""
     seen = {}
@@ -377,9 +411,9 @@ async def report_send(
         if data:
             picture = (data, photo.filename)
     try:
-        report_limiter(request).check(client_of(request))
         await run_in_threadpool(
-            submit_report,
+            receive_report,
+            request,
             w,
             shelter_id,
             status,

@@ -65,16 +65,9 @@ def nearby_view(found: Nearby, now: datetime) -> dict[str, Any]:
     }
 
 
-def labelled(codes: Any) -> list[str]:
-    """Vocabulary codes (a list, or a mapping of code to true) as their labels."""
-    if isinstance(codes, Mapping):
-        codes = [code for code, value in codes.items() if value]
-    return [vocabulary.label(str(code)) for code in codes or ()]
-
-
 def shelter_view(public: Mapping[str, Any], status: ShownStatus, now: datetime) -> dict[str, Any]:
     """A shelter's public record (``public_shelter``) with its texts for the detail page."""
-    access = public.get("accessibility") or {}
+    facilities = public.get("facilities") or {}
     return {
         **public,
         "type_label": vocabulary.label(str(public.get("type") or "other")),
@@ -83,7 +76,12 @@ def shelter_view(public: Mapping[str, Any], status: ShownStatus, now: datetime) 
             format_number(public["capacity"]) if public.get("capacity") is not None else None
         ),
         "access_facts": [
-            (vocabulary.label(code), fact_text(access.get(code))) for code in vocabulary.ACCESSIBILITY
+            (vocabulary.label(code), fact_text(public.get(code.replace("-", "_"))))
+            for code in vocabulary.ACCESSIBILITY
         ],
-        "facility_labels": labelled(public.get("facilities")),
+        "facility_facts": [
+            (vocabulary.label(code), fact_text(facilities.get(code)))
+            for code in vocabulary.FACILITIES
+        ],
+        "opening": vocabulary.label(public["opening_kind"]) if public.get("opening_kind") else None,
     }
