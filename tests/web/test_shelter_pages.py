@@ -210,6 +210,7 @@ def test_malformed_reports_are_refused_with_the_form_kept(
 ) -> None:
     status, text = _report(client, sample.near, **data)
     assert status in (400, 422), text
+    assert 'role="alert"' in text  # the form again, saying what is wrong
     coordinator = bearer(team.tokens["shelter_coordinator"])
     assert client.get("/api/v1/shelters/reports", headers=coordinator).json() == []
 

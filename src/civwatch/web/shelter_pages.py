@@ -379,8 +379,8 @@ async def report_send(
     _p: Public,
     shelter_id: ShelterId,
     csrf_token: Annotated[str, Form(max_length=128)] = "",
-    status: Annotated[str, Form(max_length=32)] = "",
-    note: Annotated[str, Form(max_length=2000)] = "",
+    status: Annotated[str, Form(max_length=200)] = "",
+    note: Annotated[str, Form(max_length=20000)] = "",
     website: Annotated[str, Form(max_length=500)] = "",
     photo: UploadFile | None = None,
 ) -> Response:
