@@ -74,17 +74,24 @@ def bundle_payload(ws: Workspace, katottg: str, now: datetime | None = None) -> 
     }
 
 
+def signing_key(ws: Workspace) -> dict[str, str]:
+    """The public key bundles are signed with (base64) and its fingerprint."""
+    public = public_key_bytes(ws.signing_key)
+    return {
+        "public_key": base64.b64encode(public).decode("ascii"),
+        "key_fingerprint": key_fingerprint(public),
+    }
+
+
 def signed_bundle(ws: Workspace, katottg: str, now: datetime | None = None) -> dict[str, Any]:
     """The bundle as served: the signed text, its signature and the key that made it."""
     text = json.dumps(
         bundle_payload(ws, katottg, now), ensure_ascii=False, sort_keys=True, default=str
     )
     signature = ws.signing_key.sign(BUNDLE_PREFIX + text.encode("utf-8"))
-    public = public_key_bytes(ws.signing_key)
     return {
         "format": BUNDLE_FORMAT,
         "signed": text,
         "signature": base64.b64encode(signature).decode("ascii"),
-        "public_key": base64.b64encode(public).decode("ascii"),
-        "key_fingerprint": key_fingerprint(public),
+        **signing_key(ws),
     }

@@ -33,7 +33,12 @@ from civwatch.shelters import vocabulary
 from civwatch.shelters.registry import hromadas
 from civwatch.web.deps import WS
 from civwatch.web.public_view import failure_page
-from civwatch.web.shelter_bundle import bundle_payload, check_katottg, signed_bundle
+from civwatch.web.shelter_bundle import (
+    bundle_payload,
+    check_katottg,
+    signed_bundle,
+    signing_key,
+)
 from civwatch.web.shelter_map import Pin, draw, fit
 from civwatch.web.shelter_pages import Public, shelter_page
 from civwatch.web.shelter_view import fact_text
@@ -74,7 +79,12 @@ async def offline_page(request: Request, w: WS, _p: Public) -> Response:
         request,
         w,
         "shelters_offline.html",
-        {"page": "offline", "hromadas": choices, "texts": json.dumps(texts, ensure_ascii=False)},
+        {
+            "page": "offline",
+            "hromadas": choices,
+            "texts": json.dumps(texts, ensure_ascii=False),
+            **signing_key(w),
+        },
     )
 
 
