@@ -31,7 +31,8 @@ from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
 from civwatch.errors import CivwatchError, RejectedInputError
 from civwatch.geo.gazetteer import default_gazetteer
-from civwatch.i18n import N_, _, gettext, localise
+from civwatch.geo.place_names import place_name
+from civwatch.i18n import N_, _, current_language, gettext, localise
 from civwatch.protection.help_limits import AddressLimiter
 from civwatch.shelters import vocabulary
 from civwatch.shelters.nearest import nearest
@@ -55,6 +56,8 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(self)"
 REPORT_CSRF_COOKIE = "civwatch_shelter_report"
 #: How many shelters the page lists.
 RESULTS = 10
+#: The map shows the shelters found within this distance (or else the nearest one).
+MAP_REACH_M = 3000.0
 #: Ukraine, for the map shown before any position is known.
 COUNTRY_VIEW = View(48.4, 31.2, 1_300_000.0)
 FORM_EXPIRED = N_("The form expired: please choose the status and send it again.")
@@ -145,7 +148,7 @@ class Asked:
                 raise RejectedInputError(_(NO_PLACE, name=self.q))
             best = next((c for c in found if c.place.country_code == "UA"), found[0])
             self.position = (best.place.lat, best.place.lon)
-            self.place = best.place.name
+            self.place = place_name(best.place.name, current_language())
 
     def query(self, **extra: Any) -> str:
         """This search as a query string (links to a shelter keep the way back)."""
@@ -171,8 +174,8 @@ def results_view(asked: Asked, found: list[dict[str, Any]]) -> View:
     """The map's view: the position and the shelters found around it."""
     if asked.position is None:
         return COUNTRY_VIEW
-    points = [asked.position, *((f["lat"], f["lon"]) for f in found)]
-    return fit(points)
+    close = [f for f in found if f["distance_m"] <= MAP_REACH_M] or found[:1]
+    return fit([asked.position, *((f["lat"], f["lon"]) for f in close)])
 
 
 @router.get("/shelters", response_class=HTMLResponse)
@@ -229,7 +232,7 @@ async def nearest_map(request: Request, w: WS, _p: Public, asked: AskedFor) -> R
         near = await run_in_threadpool(
             nearest, w, lat, lon, limit=RESULTS, step_free=asked.step_free, pets=asked.pets
         )
-        found = [{"lat": f.lat, "lon": f.lon} for f in near]
+        found = [{"lat": f.lat, "lon": f.lon, "distance_m": f.distance_m} for f in near]
         pins = [Pin(f.lat, f.lon, str(i)) for i, f in enumerate(near, start=1)]
         pins.append(Pin(lat, lon, gettext(N_("You are here")), "here"))
     view = results_view(asked, found)

@@ -55,6 +55,7 @@ def nearby_view(found: Nearby, now: datetime) -> dict[str, Any]:
         "lat": found.lat,
         "lon": found.lon,
         "type": vocabulary.label(found.type),
+        "distance_m": found.distance_m,
         "distance": distance_text(found.distance_m),
         "direction": vocabulary.label(found.compass),
         "arrow": ARROWS.get(found.compass, ""),
