@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from civwatch.accounts import add_user
 from civwatch.accounts.local import set_password_locally
 from civwatch.accounts.permissions import ALL_ROLES, Permission, allows, holders
-from civwatch.accounts.roles import PROTECTION_LEAD, PROTECTION_OFFICER
+from civwatch.accounts.roles import PROTECTION_LEAD, PROTECTION_OFFICER, SHELTER_COORDINATOR
 from civwatch.cli import app
 from civwatch.cli.lazy import LazyGroup
 from civwatch.crypto.age_packets import new_identity
@@ -144,6 +144,9 @@ SAMPLES: dict[str, list[str]] = {
     "protect access request": ["per_walk", "--reason", "walk"],
     "protect access approve": ["grant_walk", "--hours", "2"],
     "protect access revoke": ["grant_walk"],
+    "shelters import": ["{shelters}"],
+    "shelters confirm": ["shr_walk"],
+    "shelters dismiss": ["shr_walk", "--reason", "walk"],
 }
 #: What a command reads on standard input (filled in like its sample).
 STDIN: dict[str, str] = {"protect refer": "{password}\n"}
@@ -193,6 +196,7 @@ def walk(
     seed_cache(gazetteer_cache, team.data_dir)
     add_user(team, "olga", "Olga", [PROTECTION_OFFICER], actor="ada")
     add_user(team, "lesia", "Lesia", [PROTECTION_LEAD], actor="ada")
+    add_user(team, "sofia", "Sofia", [SHELTER_COORDINATOR], actor="ada")
     for username in ("olga", "lesia"):
         set_password_locally(team, username, WALK_PASSWORD)
     inc = create_incident(team, incident_doc(), actor="ivan", places=places)["id"]
@@ -203,11 +207,14 @@ def walk(
     draft = create_redaction(team, sha, [], blur_faces=False, actor="ivan")
     csv_file = tmp_path / "places.csv"
     csv_file.write_text("id,name,kind,lat,lon\nh1,Hospital,hospital,49.99,36.23\n", "utf-8")
+    shelters_file = tmp_path / "shelters.csv"
+    shelters_file.write_text("id,name,lat,lon\ns1,Walk shelter,50.45,30.52\n", "utf-8")
     return {
         "inc": str(inc),
         "sha": sha,
         "redaction": str(draft["id"]),
         "csv": str(csv_file),
+        "shelters": str(shelters_file),
         "tmp": str(tmp_path),
         "age": new_identity()[1],
         "password": WALK_PASSWORD,
@@ -216,7 +223,12 @@ def walk(
 
 def _single_role_users() -> dict[str, str]:
     users = {roles[0]: name for name, roles in TEAM.items() if len(roles) == 1}
-    return {**users, PROTECTION_OFFICER: "olga", PROTECTION_LEAD: "lesia"}
+    return {
+        **users,
+        PROTECTION_OFFICER: "olga",
+        PROTECTION_LEAD: "lesia",
+        SHELTER_COORDINATOR: "sofia",
+    }
 
 
 def test_every_acting_command_with_every_role_follows_the_table(

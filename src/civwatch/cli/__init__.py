@@ -148,6 +148,12 @@ class Root(LazyGroup):
             group=True,
         ),
         LazyCommand(
+            "shelters",
+            "civwatch.cli.shelters:shelters_app",
+            "Shelters: import the registry, find the nearest working ones, report their state.",
+            group=True,
+        ),
+        LazyCommand(
             "protect",
             "civwatch.cli.protection:protect_app",
             "The protection desk: people at risk, their cases and risk, kept encrypted.",

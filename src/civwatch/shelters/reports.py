@@ -9,13 +9,16 @@ status only once a coordinator confirms it (:mod:`civwatch.shelters.status`).
 
 from __future__ import annotations
 
+import io
 import tempfile
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,8 +46,13 @@ if TYPE_CHECKING:
 #: The longest note a report may carry, and the largest photo.
 MAX_NOTE: Final = 2000
 MAX_PHOTO_BYTES: Final = 15 * 1024 * 1024
+#: The channel of a coordinator's own report (confirmed as it is made).
+COORDINATOR_CHANNEL: Final = "coordinator"
 #: The longest reason a coordinator may give for dismissing a report.
 MAX_REASON: Final = 1000
+#: The image formats a report's photo may have, and its largest size in pixels.
+PHOTO_FORMATS: Final = frozenset({"JPEG", "PNG", "WEBP"})
+MAX_PHOTO_PIXELS: Final = 50_000_000
 #: Who a photo sent with a report is collected by, in the evidence store.
 PHOTO_COLLECTOR: Final = "shelter-report"
 
@@ -108,14 +116,41 @@ def _accessibility(observed: Mapping[str, bool] | None) -> dict[str, bool] | Non
     return checked
 
 
-def _store_photo(ws: Workspace, photo: tuple[bytes, str], shelter_id: str) -> str:
-    data, name = photo
+def _check_photo(data: bytes) -> None:
+    """Refuse anything but a JPEG, PNG or WebP image of a sane size (a page, a program or a
+    decompression bomb sent as a "photo" is not kept)."""
     if not data:
         raise RejectedInputError(_("The photo is empty."))
     if len(data) > MAX_PHOTO_BYTES:
         raise RejectedInputError(
             _("The photo is too large: send one under %(mb)s MB.", mb=MAX_PHOTO_BYTES // 2**20)
         )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                kind = image.format
+                width, height = image.size
+                image.verify()
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as error:
+        raise RejectedInputError(
+            _("The photo is not an image civwatch can read (JPEG, PNG or WebP).")
+        ) from error
+    if kind not in PHOTO_FORMATS or width * height > MAX_PHOTO_PIXELS:
+        raise RejectedInputError(
+            _("The photo is not an image civwatch can read (JPEG, PNG or WebP).")
+        )
+
+
+def _store_photo(ws: Workspace, photo: tuple[bytes, str], shelter_id: str) -> str:
+    data, name = photo
+    _check_photo(data)
     safe = Path(name or "photo").name or "photo"
     spool = ws.settings.data_dir / "tmp"
     spool.mkdir(parents=True, exist_ok=True)
@@ -141,11 +176,21 @@ def submit_report(
     note: str | None = None,
     photo: tuple[bytes, str] | None = None,
     channel: str = "web",
+    actor: Principal | None = None,
 ) -> str:
-    """Record a report on the shelter ``shelter_id`` (pending until a coordinator decides);
-    returns the report's id. ``photo`` is (bytes, file name)."""
+    """Record a report on the shelter ``shelter_id``; returns the report's id. ``photo`` is
+    (bytes, file name). A report waits for a coordinator's decision, unless it is a
+    coordinator's own (channel "coordinator", which only ``actor`` holding
+    shelters.coordinate may use): that one counts at once."""
     code = check_code(REPORT_STATUSES, status)
     channel_code = check_code(tuple(CHANNEL_WEIGHTS), channel)
+    if channel_code == COORDINATOR_CHANNEL:
+        if actor is None:
+            raise PermissionDeniedError(
+                _("Only a shelter coordinator, signed in, reports as a coordinator.")
+            )
+        with ws.sessions() as session:
+            authorise(session, actor, Permission.SHELTERS_COORDINATE)
     observed = _accessibility(accessibility)
     text = _clean_text(note, MAX_NOTE, _("note"))
     with ws.sessions() as session:
@@ -153,7 +198,11 @@ def submit_report(
             raise RecordNotFoundError(_("There is no shelter %(id)s.", id=shelter_id))
     photo_sha256 = None if photo is None else _store_photo(ws, photo, shelter_id)
     report_id = new_id("shr_")
+    own = channel_code == COORDINATOR_CHANNEL and actor is not None
     with ws.sessions() as session, session.begin():
+        if own and actor is not None:
+            authorise(session, actor, Permission.SHELTERS_COORDINATE)
+        now = utcnow()
         session.add(
             ShelterReport(
                 id=report_id,
@@ -163,8 +212,10 @@ def submit_report(
                 note=text,
                 photo_sha256=photo_sha256,
                 channel=channel_code,
-                received_at=utcnow(),
-                state="pending",
+                received_at=now,
+                state="confirmed" if own else "pending",
+                decided_by=actor.user_id if own and actor is not None else None,
+                decided_at=now if own else None,
             )
         )
     return report_id
