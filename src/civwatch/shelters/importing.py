@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import orjson
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.permissions import Permission
@@ -37,6 +37,9 @@ from civwatch.shelters.vocabulary import FACILITIES, OPENING_KINDS, SHELTER_TYPE
 
 if TYPE_CHECKING:
     from civwatch.workspace import Workspace
+
+_SHELTERS: Final[Table] = Shelter.__table__  # type: ignore[assignment]
+_SOURCES: Final[Table] = ShelterSource.__table__  # type: ignore[assignment]
 
 FORMATS: Final = ("osm", "ua-opendata", "geojson", "csv")
 #: Ukraine's bounding box (south, west, north, east), a little wide: a point outside it is
@@ -634,12 +637,27 @@ def _write_chunk(
         changed.append(row)
         result.updated += 1
     if new_shelters:
-        session.execute(insert(Shelter), new_shelters)
-        session.execute(insert(ShelterSource), new_sources)
+        # Core executemany: one statement for the chunk (the ORM's bulk insert splits rows
+        # by the columns they leave empty, thousands of statements for a chunk).
+        session.connection().execute(insert(_SHELTERS), new_shelters)
+        session.connection().execute(insert(_SOURCES), new_sources)
     if changed:
-        session.execute(update(Shelter), changed)
+        session.connection().execute(
+            update(_SHELTERS).where(_SHELTERS.c.id == bindparam("b_id")),
+            [{**{k: v for k, v in row.items() if k != "id"}, "b_id": row["id"]} for row in changed],
+        )
     if seen:
-        session.execute(update(ShelterSource), seen)
+        session.connection().execute(
+            update(_SOURCES)
+            .where(_SOURCES.c.kind == bindparam("b_kind"))
+            .where(_SOURCES.c.source_id == bindparam("b_source_id"))
+            .values(
+                dataset=bindparam("dataset"),
+                last_import_id=bindparam("last_import_id"),
+                last_seen_at=bindparam("last_seen_at"),
+            ),
+            [{**row, "b_kind": row["kind"], "b_source_id": row["source_id"]} for row in seen],
+        )
 
 
 def import_file(

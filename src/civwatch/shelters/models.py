@@ -137,10 +137,12 @@ class ShelterImport(Base):
 
 
 class ShelterRegistryState(Base):
-    """One row (id 1): a number that grows at every change of the registry's shelters, so
-    each process knows when its nearest-shelter index is stale."""
+    """One row (id 1): numbers that grow at every change of the registry's shelters and of
+    its confirmed reports, so each process knows when what it holds in memory for the
+    nearest-shelter search is stale."""
 
     __tablename__ = "shelter_registry_state"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(Integer, default=0)
+    reports_version: Mapped[int] = mapped_column(Integer, default=0)

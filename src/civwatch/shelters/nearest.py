@@ -5,8 +5,10 @@ Shelters are points on a sphere of radius :data:`EARTH_RADIUS_M`; the index is a
 between unit vectors grows with the great-circle distance, so the k nearest by chord are
 exactly the k nearest by haversine. One tree is kept per database engine (the workspace's)
 for each combination of filters (step-free, pets) and rebuilt when the registry's version
-(:func:`civwatch.shelters.registry.registry_version`) has changed. Statuses come from the
-reports at query time: "working only" widens k until enough working shelters are found.
+(:func:`civwatch.shelters.registry.registry_versions`) has changed. The confirmed reports
+of the last :data:`~civwatch.shelters.status.HORIZON` are held too (read again when a report
+is confirmed), and each candidate's status is weighed at query time, so it ages as it should;
+"working only" widens k until enough working shelters are found.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import math
 import threading
 import weakref
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
@@ -27,9 +29,8 @@ from sqlalchemy.orm import Session
 
 from civwatch.errors import RejectedInputError
 from civwatch.i18n import _
-from civwatch.shelters.models import Shelter
-from civwatch.shelters.registry import registry_version
-from civwatch.shelters.status import ShownStatus, shown_statuses
+from civwatch.shelters.models import Shelter, ShelterRegistryState
+from civwatch.shelters.status import HORIZON, ShownStatus, confirmed_reports, weigh
 from civwatch.shelters.vocabulary import CLOSED_STATUSES, COMPASS_POINTS
 
 if TYPE_CHECKING:
@@ -106,6 +107,8 @@ class _Registry:
     capacity: list[int | None]
     types: list[str]
     addresses: list[str | None]
+    #: What the source states of each shelter (a disused one), and since when.
+    stated: list[tuple[str | None, datetime | None]]
     trees: dict[tuple[bool, bool], tuple[cKDTree, NDArray[np.intp]]] = field(default_factory=dict)
 
     def tree(self, step_free: bool, pets: bool) -> tuple[cKDTree, NDArray[np.intp]]:
@@ -123,56 +126,109 @@ class _Registry:
 
 
 def _load(session: Session, version: int) -> _Registry:
-    rows = session.execute(
-        select(
-            Shelter.id,
-            Shelter.name,
-            Shelter.lat,
-            Shelter.lon,
-            Shelter.step_free,
-            Shelter.facilities,
-            Shelter.capacity,
-            Shelter.type,
-            Shelter.address,
+    # Only the pets flag of the facilities, and the time only of shelters whose source
+    # states a status: decoding 200,000 JSON documents and timestamps took seconds.
+    pets_flag = Shelter.facilities["pets"].as_boolean()
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                Shelter.id,
+                Shelter.name,
+                Shelter.lat,
+                Shelter.lon,
+                Shelter.step_free,
+                pets_flag,
+                Shelter.capacity,
+                Shelter.type,
+                Shelter.address,
+            )
+            .where(Shelter.gone_from_source_at.is_(None))
+            .order_by(Shelter.id)
         )
-        .where(Shelter.gone_from_source_at.is_(None))
-        .order_by(Shelter.id)
-    ).all()
-    lat = np.array([r.lat for r in rows], dtype=np.float64)
-    lon = np.array([r.lon for r in rows], dtype=np.float64)
-    pets: list[bool | None] = [(r.facilities or {}).get("pets") for r in rows]
+        .all()
+    )
+    stated_by_id = {
+        shelter_id: (status, at)
+        for shelter_id, status, at in session.connection().execute(
+            select(Shelter.id, Shelter.registry_status, Shelter.updated_at).where(
+                Shelter.gone_from_source_at.is_(None), Shelter.registry_status.is_not(None)
+            )
+        )
+    }
+    ids, names, lat_list, lon_list, step_free, pets, capacity, types, addresses = (
+        [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(9)]
+    )
+    lat = np.array(lat_list, dtype=np.float64)
+    lon = np.array(lon_list, dtype=np.float64)
+    known_pets: list[bool | None] = [None if p is None else bool(p) for p in pets]
+    known_step_free: list[bool | None] = [None if v is None else bool(v) for v in step_free]
+    nothing: tuple[str | None, datetime | None] = (None, None)
     return _Registry(
         version=version,
-        ids=[r.id for r in rows],
-        names=[r.name for r in rows],
+        ids=ids,
+        names=names,
         lat=lat,
         lon=lon,
         xyz=unit_vectors(lat, lon) if rows else np.zeros((0, 3)),
-        step_free=np.array([r.step_free is True for r in rows], dtype=bool),
-        pets=np.array([p is True for p in pets], dtype=bool),
-        known_step_free=[r.step_free for r in rows],
-        known_pets=pets,
-        capacity=[r.capacity for r in rows],
-        types=[r.type for r in rows],
-        addresses=[r.address for r in rows],
+        step_free=np.array([v is True for v in known_step_free], dtype=bool),
+        pets=np.array([p is True for p in known_pets], dtype=bool),
+        known_step_free=known_step_free,
+        known_pets=known_pets,
+        capacity=capacity,
+        types=types,
+        addresses=addresses,
+        stated=[stated_by_id.get(i, nothing) for i in ids],
     )
 
 
+@dataclass
+class _Reports:
+    """The confirmed reports of the last HORIZON (and a day), by shelter."""
+
+    version: int
+    by_shelter: dict[str, list[tuple[str, str, datetime]]]
+
+
+def _load_reports(session: Session, version: int) -> _Reports:
+    since = datetime.now(UTC) - HORIZON - timedelta(days=1)
+    return _Reports(version, confirmed_reports(session, since))
+
+
 _CACHE: weakref.WeakKeyDictionary[Engine, _Registry] = weakref.WeakKeyDictionary()
+_REPORTS: weakref.WeakKeyDictionary[Engine, _Reports] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
-def _registry(ws: Workspace, session: Session) -> _Registry:
-    version = registry_version(session)
-    held = _CACHE.get(ws.engine)
-    if held is not None and held.version == version:
-        return held
-    with _LOCK:
-        held = _CACHE.get(ws.engine)
+_VERSIONS = select(
+    ShelterRegistryState.__table__.c.version, ShelterRegistryState.__table__.c.reports_version
+).where(ShelterRegistryState.__table__.c.id == 1)
+
+
+def _held(ws: Workspace) -> tuple[_Registry, _Reports]:
+    """The registry and the confirmed reports this process holds for ``ws``, read again
+    from the database if either changed since (one primary-key read, on a bare connection:
+    the check runs at every query)."""
+    with ws.engine.connect() as conn:
+        row = conn.execute(_VERSIONS).first()
+    version, reports_version = (0, 0) if row is None else (int(row[0]), int(row[1]))
+    held, reports = _CACHE.get(ws.engine), _REPORTS.get(ws.engine)
+    if (
+        held is not None
+        and held.version == version
+        and reports is not None
+        and reports.version == reports_version
+    ):
+        return held, reports
+    with _LOCK, ws.sessions() as session:
+        held, reports = _CACHE.get(ws.engine), _REPORTS.get(ws.engine)
         if held is None or held.version != version:
             held = _load(session, version)
             _CACHE[ws.engine] = held
-        return held
+        if reports is None or reports.version != reports_version:
+            reports = _load_reports(session, reports_version)
+            _REPORTS[ws.engine] = reports
+        return held, reports
 
 
 def check_point(lat: float, lon: float) -> None:
@@ -210,33 +266,31 @@ def nearest(
         )
     at = now or datetime.now(UTC)
     point = unit_vectors(np.array([lat]), np.array([lon]))[0]
-    with ws.sessions() as session:
-        reg = _registry(ws, session)
+    reg, reports = _held(ws)
+    with _LOCK:
         tree, rows = reg.tree(step_free, pets)
-        total = len(rows)
-        if total == 0:
-            return []
-        found: list[Nearby] = []
-        k = min(total, limit if not working_only else limit + 8)
-        seen = 0
-        while True:
-            chords, idx = tree.query(point, k=k)
-            chords, idx = np.atleast_1d(chords), np.atleast_1d(idx)
-            fresh = [
-                (float(c), int(rows[i])) for c, i in zip(chords[seen:], idx[seen:], strict=True)
-            ]
-            statuses = shown_statuses(session, [reg.ids[r] for _c, r in fresh], at)
-            for chord, row in fresh:
-                status = statuses[reg.ids[row]]
-                if working_only and status.code in CLOSED_STATUSES:
-                    continue
-                found.append(_nearby(reg, row, chord, status, lat, lon))
-                if len(found) == limit:
-                    return found
-            seen = k
-            if k >= total:
+    total = len(rows)
+    if total == 0:
+        return []
+    found: list[Nearby] = []
+    k = min(total, limit if not working_only else limit + 8)
+    seen = 0
+    while True:
+        chords, idx = tree.query(point, k=k)
+        chords, idx = np.atleast_1d(chords), np.atleast_1d(idx)
+        for chord, i in zip(chords[seen:], idx[seen:], strict=True):
+            row = int(rows[i])
+            shelter_id = reg.ids[row]
+            status = weigh(reports.by_shelter.get(shelter_id, ()), at, reg.stated[row])
+            if working_only and status.code in CLOSED_STATUSES:
+                continue
+            found.append(_nearby(reg, row, float(chord), status, lat, lon))
+            if len(found) == limit:
                 return found
-            k = min(total, k * 4)
+        seen = k
+        if k >= total:
+            return found
+        k = min(total, k * 4)
 
 
 def _nearby(
@@ -249,7 +303,7 @@ def _nearby(
         name=reg.names[row],
         lat=s_lat,
         lon=s_lon,
-        distance_m=float(chord_to_metres(np.array([chord]))[0]),
+        distance_m=2.0 * EARTH_RADIUS_M * math.asin(min(max(chord / 2.0, 0.0), 1.0)),
         bearing_deg=heading,
         compass=compass(heading),
         status=status,

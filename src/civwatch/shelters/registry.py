@@ -4,17 +4,22 @@ known, and a shelter as the public may see it (never its internal fields)."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from civwatch.errors import RecordNotFoundError
+from civwatch.db import utcnow
+from civwatch.errors import RecordNotFoundError, RejectedInputError
 from civwatch.i18n import _
 from civwatch.shelters.models import Shelter, ShelterRegistryState, ShelterSource
+
+if TYPE_CHECKING:
+    from civwatch.accounts.principal import Principal
+    from civwatch.workspace import Workspace
 
 #: Fields only coordinators see: who holds the key and how to reach them. No public output
 #: (page, API answer, offline bundle, PDF, log) carries them.
@@ -139,23 +144,126 @@ def hromadas(session: Session) -> list[tuple[str, str]]:
     return sorted(names.items(), key=lambda item: (item[1].casefold(), item[0]))
 
 
-def registry_version(session: Session) -> int:
-    """A number that grows at every change of the registry's shelters."""
-    version = session.scalar(
-        select(ShelterRegistryState.version).where(ShelterRegistryState.id == 1)
+def registry_versions(session: Session) -> tuple[int, int]:
+    """Numbers that grow at every change of the registry's shelters, and of its confirmed
+    reports."""
+    row = session.execute(
+        select(ShelterRegistryState.version, ShelterRegistryState.reports_version).where(
+            ShelterRegistryState.id == 1
+        )
+    ).first()
+    return (0, 0) if row is None else (int(row[0]), int(row[1]))
+
+
+def _bump(session: Session, shelters: int, reports: int) -> None:
+    done = session.execute(
+        update(ShelterRegistryState)
+        .where(ShelterRegistryState.id == 1)
+        .values(
+            version=ShelterRegistryState.version + shelters,
+            reports_version=ShelterRegistryState.reports_version + reports,
+        )
+        .execution_options(synchronize_session=False)
     )
-    return int(version or 0)
+    if getattr(done, "rowcount", 0) == 0:
+        session.add(ShelterRegistryState(id=1, version=shelters, reports_version=reports))
+        session.flush()
 
 
 def registry_changed(session: Session) -> None:
     """Note, in the caller's transaction, that the registry's shelters changed (every
     process's nearest-shelter index is rebuilt at its next query)."""
-    done = session.execute(
-        update(ShelterRegistryState)
-        .where(ShelterRegistryState.id == 1)
-        .values(version=ShelterRegistryState.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(done, "rowcount", 0) == 0:
-        session.add(ShelterRegistryState(id=1, version=1))
-        session.flush()
+    _bump(session, 1, 0)
+
+
+def reports_changed(session: Session) -> None:
+    """Note, in the caller's transaction, that a report was confirmed (every process reads
+    the confirmed reports again at its next nearest-shelter query)."""
+    _bump(session, 0, 1)
+
+
+#: The fields a coordinator may edit, and the kind of value each takes.
+EDITABLE: Final[dict[str, type]] = {
+    "name": str,
+    "name_en": str,
+    "address": str,
+    "capacity": int,
+    "underground": bool,
+    "level": str,
+    "step_free": bool,
+    "ramp": bool,
+    "lift": bool,
+    "accessible_toilet": bool,
+    "opening_kind": str,
+    "opening_hours": str,
+    "responsible_body": str,
+    "key_holder": str,
+    "key_holder_contact": str,
+}
+
+
+def check_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``changes`` to a shelter checked: known fields, values of their kind (None: unknown),
+    texts trimmed; a clear error otherwise."""
+    from civwatch.shelters.vocabulary import OPENING_KINDS, check_code
+
+    checked: dict[str, Any] = {}
+    for name, value in changes.items():
+        kind = EDITABLE.get(name)
+        if kind is None:
+            raise RejectedInputError(
+                _(
+                    "%(field)s cannot be edited; editable fields: %(fields)s.",
+                    field=repr(name),
+                    fields=", ".join(EDITABLE),
+                )
+            )
+        if value is None:
+            if name == "name":
+                value = ""
+            checked[name] = value
+            continue
+        if kind is int and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise RejectedInputError(_("Give %(field)s as a whole number.", field=name))
+        if kind is bool and not isinstance(value, bool):
+            raise RejectedInputError(_("Say yes or no for %(feature)s.", feature=repr(name)))
+        if kind is str:
+            if not isinstance(value, str):
+                raise RejectedInputError(_("Give %(field)s as text.", field=name))
+            value = " ".join(value.replace("\x00", "").split())[:1000] or None
+            if name == "opening_kind" and value is not None:
+                value = check_code(OPENING_KINDS, value)
+            if name == "name" and value is None:
+                value = ""
+        checked[name] = value
+    return checked
+
+
+def update_shelter(
+    ws: Workspace, actor: Principal, shelter_id: str, changes: Mapping[str, Any]
+) -> ShelterView:
+    """Edit a shelter (a coordinator or an admin); returns it as it now is. A later import
+    of its source sets again the fields the source gives."""
+    from civwatch.accounts import audit
+    from civwatch.accounts.permissions import Permission
+    from civwatch.shelters.reports import authorise
+
+    checked = check_changes(changes)
+    with ws.sessions() as session, session.begin():
+        authorise(session, actor, Permission.SHELTERS_COORDINATE)
+        row = session.get(Shelter, shelter_id, with_for_update=True)
+        if row is None:
+            raise RecordNotFoundError(_("There is no shelter %(id)s.", id=shelter_id))
+        for name, value in checked.items():
+            setattr(row, name, value)
+        row.updated_at = utcnow()
+        registry_changed(session)
+        audit.record(
+            session,
+            "shelters.edit",
+            actor=actor.username,
+            target=shelter_id,
+            detail={"fields": sorted(checked)},
+        )
+    with ws.sessions() as session:
+        return get_shelter(session, shelter_id)

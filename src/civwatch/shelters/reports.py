@@ -36,7 +36,7 @@ from civwatch.errors import (
 from civwatch.evidence.ingest import SourceInfo, ingest_paths
 from civwatch.i18n import _
 from civwatch.shelters.models import Shelter, ShelterReport
-from civwatch.shelters.registry import new_id
+from civwatch.shelters.registry import new_id, reports_changed
 from civwatch.shelters.status import CHANNEL_WEIGHTS
 from civwatch.shelters.vocabulary import ACCESSIBILITY, REPORT_STATUSES, check_code
 
@@ -218,6 +218,8 @@ def submit_report(
                 decided_at=now if own else None,
             )
         )
+        if own:
+            reports_changed(session)
     return report_id
 
 
@@ -241,6 +243,7 @@ def _decide(
         report.decided_by = actor.user_id
         report.decided_at = utcnow()
         report.reason = reason
+        reports_changed(session)
         audit.record(
             session,
             f"shelters.report.{state}",

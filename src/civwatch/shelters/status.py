@@ -131,6 +131,25 @@ def weigh(
     return ShownStatus("unknown", last, 0, "none")
 
 
+def confirmed_reports(
+    session: Session, since: datetime
+) -> dict[str, list[tuple[str, str, datetime]]]:
+    """Every confirmed report received since ``since``, by shelter: (status, channel,
+    received_at), for :func:`weigh`."""
+    found: dict[str, list[tuple[str, str, datetime]]] = {}
+    rows = session.execute(
+        select(
+            ShelterReport.shelter_id,
+            ShelterReport.status,
+            ShelterReport.channel,
+            ShelterReport.received_at,
+        ).where(ShelterReport.state == "confirmed", ShelterReport.received_at >= since)
+    )
+    for shelter_id, status, channel, received_at in rows:
+        found.setdefault(shelter_id, []).append((status, channel, received_at))
+    return found
+
+
 def shown_statuses(
     session: Session, shelter_ids: Iterable[str], now: datetime
 ) -> dict[str, ShownStatus]:

@@ -25,6 +25,7 @@ def upgrade() -> None:
         "shelter_registry_state",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("reports_version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_shelter_registry_state")),
     )
     op.create_table(
