@@ -4,11 +4,14 @@ coordinator's confirmation changes the shown status; page weight under 30 KB."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.support.files import noise_jpeg
 from tests.web.conftest import Team, bearer, csrf_of, sign_in
 from tests.web.shelter_samples import HERE, KYIV, Samples, shelters
 
@@ -281,3 +284,27 @@ def test_bundle_and_printable_list(client: TestClient, sample: Samples) -> None:
     assert client.get("/shelters/bundle/UA1.json").status_code == 422
     pdf = client.get(f"/shelters/print/{KYIV}.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_a_report_with_a_photo_keeps_it_as_evidence_and_refuses_a_non_image(
+    team: Team, client: TestClient, sample: Samples, tmp_path: Path
+) -> None:
+    photo = noise_jpeg(tmp_path / "entrance.jpg", size=(64, 48))
+    form = client.get(f"/shelters/{sample.near}/report")
+    r = client.post(
+        f"/shelters/{sample.near}/report",
+        data={"csrf_token": csrf_of(form.text), "status": "open"},
+        files={"photo": ("entrance.jpg", photo.read_bytes(), "image/jpeg")},
+    )
+    assert r.status_code == 200, r.text
+    coordinator = bearer(team.tokens["shelter_coordinator"])
+    (report,) = client.get("/api/v1/shelters/reports", headers=coordinator).json()
+    assert report["photo_sha256"] == hashlib.sha256(photo.read_bytes()).hexdigest()
+    r = client.post(
+        f"/shelters/{sample.near}/report",
+        data={"csrf_token": csrf_of(form.text), "status": "open", "note": "keep me"},
+        files={"photo": ("entrance.jpg", b"<html>not a picture</html>", "image/jpeg")},
+    )
+    assert r.status_code == 422 and 'role="alert"' in r.text
+    assert "keep me" in r.text  # what was typed is given back
+    assert len(client.get("/api/v1/shelters/reports", headers=coordinator).json()) == 1
