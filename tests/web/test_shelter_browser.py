@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -54,6 +55,11 @@ def test_a_phone_finds_the_nearest_shelter_with_and_without_a_network(
         if parts.scheme in ("http", "https") and parts.netloc != host:
             elsewhere.append(request.url)
 
+    def fits(page: Any) -> None:
+        """Nothing wider than the phone's screen: no sideways scrolling."""
+        wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert wide <= 0, f"{page.url} is {wide} px wider than the screen"
+
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         # a phone that shares its location, in Ukrainian
@@ -77,13 +83,16 @@ def test_a_phone_finds_the_nearest_shelter_with_and_without_a_network(
         expect(results.first).to_contain_text("Станція метро «Хрещатик»", timeout=15_000)
         expect(results.first).to_contain_text("невідомо — жодного повідомлення за 30 днів")
         expect(page.locator(".results")).not_to_contain_text("Укриття у школі № 1")  # locked
+        fits(page)
         page.screenshot(path=shots / "shelters-phone-nearest.png", full_page=True)
         # one shelter, and the report form (no account)
         results.first.locator("a.name").click()
         expect(page.get_by_role("heading", name="Станція метро «Хрещатик»")).to_be_visible()
+        fits(page)
         page.screenshot(path=shots / "shelter-phone-detail.png", full_page=True)
         page.get_by_role("link", name="Повідомити, що ви тут побачили").click()
         page.get_by_label("відчинено").check()
+        fits(page)
         page.screenshot(path=shots / "shelter-phone-report.png", full_page=True)
         page.get_by_role("button", name="Надіслати").click()
         expect(
@@ -96,6 +105,7 @@ def test_a_phone_finds_the_nearest_shelter_with_and_without_a_network(
         page.get_by_label("Київська міська громада").check()
         page.get_by_role("button", name="Зберегти на телефоні").click()
         expect(page.locator("#saved")).to_contain_text("Збережено на цьому телефоні: Київська")
+        fits(page)
         page.screenshot(path=shots / "shelters-phone-offline-saved.png", full_page=True)
         phone.set_offline(True)
         page.goto(server + f"/shelters?lat={HERE[0]}&lon={HERE[1]}")
