@@ -57,7 +57,9 @@ def test_a_phone_finds_the_nearest_shelter_with_and_without_a_network(
 
     def fits(page: Any) -> None:
         """Nothing wider than the phone's screen: no sideways scrolling."""
-        wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        wide = page.evaluate(
+            "Math.max(document.documentElement.scrollWidth, window.innerWidth) - screen.width"
+        )
         assert wide <= 0, f"{page.url} is {wide} px wider than the screen"
 
     with sync_playwright() as pw:
