@@ -148,3 +148,38 @@ def test_no_key_holder_in_the_server_log(server: str, tmp_path: Path) -> None:
             assert answer.status == 200
     log = (tmp_path / "server.log").read_text(errors="replace")
     assert KEY_HOLDER not in log and KEY_CONTACT not in log
+
+
+def test_a_coordinator_confirms_a_report_in_the_queue(
+    workspace: Workspace, server: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from civwatch.accounts import add_user
+    from civwatch.accounts.credentials import set_password
+    from civwatch.shelters.reports import submit_report
+
+    add_user(workspace, "admin", "Admin", ["admin"], actor=None)
+    add_user(workspace, "olena", "Олена", ["shelter_coordinator"], actor="admin")
+    set_password(workspace, "olena", "correct horse battery", actor="admin")
+    submit_report(workspace, "sh_pets", "locked", note="Двері замкнені, нікого немає")
+    shots = screenshot_dir(tmp_path)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_context(
+            viewport={"width": 1280, "height": 900}, locale="uk-UA"
+        ).new_page()
+        page.goto(server + "/signin?next=/shelters/reports")
+        page.locator("input[name=username]").fill("olena")
+        page.locator("input[name=password]").fill("correct horse battery")
+        page.locator("form button[type=submit]").first.click()
+        page.goto(server + "/shelters/reports")
+        report = page.locator(".shelter-report")
+        expect(report).to_contain_text("Двері замкнені, нікого немає")
+        expect(report).to_contain_text(KEY_HOLDER)  # the coordinator may call the key holder
+        page.screenshot(path=shots / "shelters-queue-desktop.png", full_page=True)
+        report.get_by_role("button", name="Підтвердити").click()
+        expect(page.locator("main")).to_contain_text("Немає повідомлень, що чекають на рішення.")
+        page.goto(server + f"/shelters?lat={HERE[0]}&lon={HERE[1]}")
+        expect(page.locator(".results")).not_to_contain_text("Паркінг ТРЦ «Глобус»")  # locked now
+        browser.close()
