@@ -12,11 +12,6 @@ from typing import Any
 
 import osmium
 
-#: Two bomb shelters near Kyiv's Maidan (a node and a way), one amenity=shelter that is a
-#: bus stop (not imported), one military bunker that is a bomb shelter, one with no
-#: usable point (outside Ukraine).
-KYIV = (50.4501, 30.5234)
-
 
 def write_osm(
     path: Path,

@@ -232,3 +232,23 @@ def test_ua_rows_sample_has_the_real_columns() -> None:
         "balanceHolderName",
         "responsiblePersonName",
     } <= set(ua_rows()[0])
+
+
+def test_a_csv_the_reader_chokes_on_is_refused_with_its_line(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """Attack: a 200 KB field made the csv module raise out of the import (a traceback, not
+    a message)."""
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"id,name,lat,lon\nx0,A,50.1,30.1\nx1," + b"A" * 200_000 + b",50.1,30.1\n")
+    with pytest.raises(RejectedInputError, match="line 3"):
+        import_file(workspace, path, "csv")
+    assert _count(workspace) == 0
+
+
+def test_a_nul_byte_is_dropped_not_stored(workspace: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "nul.csv"
+    path.write_bytes(b"id,name,lat,lon\nx2,B\x00B,50.2,30.2\n")
+    assert import_file(workspace, path, "csv").added == 1
+    (view,) = _by_source(workspace).values()
+    assert view.name == "BB"
