@@ -15,7 +15,7 @@ from sqlalchemy import select
 from civwatch.errors import RejectedInputError
 from civwatch.shelters.importing import import_file
 from civwatch.shelters.models import Shelter
-from civwatch.shelters.nearest import EARTH_RADIUS_M, nearest
+from civwatch.shelters.nearest import EARTH_RADIUS_M, nearest, warm
 from civwatch.shelters.reports import confirm_report, submit_report
 from civwatch.workspace import Workspace
 from tests.shelters.conftest import PrincipalOf
@@ -111,6 +111,7 @@ def test_the_index_follows_the_registry(workspace: Workspace, tmp_path: Path) ->
         write_csv(tmp_path / "a.csv", [{"id": "a", "name": "A", "lat": 50.1, "lon": 30.1}]),
     )
     assert [n.name for n in nearest(workspace, 50.0, 30.0)] == ["A"]
+    assert warm(workspace) == 1
     import_file(
         workspace,
         write_csv(tmp_path / "b.csv", [{"id": "b", "name": "B", "lat": 50.01, "lon": 30.01}]),
@@ -121,6 +122,7 @@ def test_the_index_follows_the_registry(workspace: Workspace, tmp_path: Path) ->
 
 
 def test_an_empty_registry_answers_an_empty_list(workspace: Workspace) -> None:
+    assert warm(workspace) == 0
     assert nearest(workspace, 50.45, 30.52) == []
 
 

@@ -77,3 +77,32 @@ def test_only_coordinators_and_admins_edit(
     assert update_shelter(crew, principal("ada"), shelter_id, {"capacity": 2}).capacity == 2
     with pytest.raises(RecordNotFoundError):
         update_shelter(crew, principal("sofia"), "sh_none", {"capacity": 3})
+
+
+def test_a_re_import_keeps_what_a_coordinator_set_and_the_source_does_not_give(
+    crew: Workspace, principal: PrincipalOf, tmp_path: Path
+) -> None:
+    from tests.shelters.samples import BOMB, write_osm
+
+    path = write_osm(tmp_path / "a.osm", [(7, 50.45, 30.52, {**BOMB, "capacity": "10"})])
+    import_file(crew, path)
+    with crew.sessions() as session:
+        shelter_id = str(session.scalars(select(Shelter.id)).one())
+    update_shelter(
+        crew,
+        principal("sofia"),
+        shelter_id,
+        {"katottg": "UA80000000000093317", "hromada": "Київ", "key_holder": "Двірник"},
+    )
+    write_osm(path, [(7, 50.45, 30.52, {**BOMB, "capacity": "20"})])
+    assert import_file(crew, path).updated == 1
+    with crew.sessions() as session:
+        from civwatch.shelters.registry import get_shelter, hromadas
+
+        view = get_shelter(session, shelter_id)
+        assert (view.capacity, view.katottg, view.key_holder) == (
+            20,
+            "UA80000000000093317",
+            "Двірник",
+        )
+        assert hromadas(session) == [("UA80000000000093317", "Київ")]

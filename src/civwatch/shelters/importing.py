@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import orjson
-from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.permissions import Permission
@@ -41,6 +41,9 @@ _SHELTERS: Final[Table] = Shelter.__table__  # type: ignore[assignment]
 _SOURCES: Final[Table] = ShelterSource.__table__  # type: ignore[assignment]
 
 FORMATS: Final = ("osm", "ua-opendata", "geojson", "csv")
+#: Fields a re-import leaves as they are when its source gives no value: who holds the key
+#: and the hromada, which coordinators may have set by hand (OSM gives neither).
+KEPT_UNLESS_GIVEN: Final = ("key_holder", "key_holder_contact", "katottg", "hromada")
 #: Records imported per round trip to the database.
 CHUNK: Final = 2000
 #: The fields an import sets on a shelter (the fingerprint covers them).
@@ -210,6 +213,8 @@ def _write_chunk(
             continue
         row = {"id": shelter_id, **values, "fingerprint": print_, "updated_at": now}
         row["gone_from_source_at"] = None
+        for name in KEPT_UNLESS_GIVEN:
+            row[f"keep_{name}"] = row.pop(name)
         changed.append(row)
         result.updated += 1
     if new_shelters:
@@ -219,7 +224,14 @@ def _write_chunk(
         session.connection().execute(insert(_SOURCES), new_sources)
     if changed:
         session.connection().execute(
-            update(_SHELTERS).where(_SHELTERS.c.id == bindparam("b_id")),
+            update(_SHELTERS)
+            .where(_SHELTERS.c.id == bindparam("b_id"))
+            .values(
+                {
+                    name: func.coalesce(bindparam(f"keep_{name}"), _SHELTERS.c[name])
+                    for name in KEPT_UNLESS_GIVEN
+                }
+            ),
             [{**{k: v for k, v in row.items() if k != "id"}, "b_id": row["id"]} for row in changed],
         )
     if seen:

@@ -231,6 +231,16 @@ def _held(ws: Workspace) -> tuple[_Registry, _Reports]:
         return held, reports
 
 
+def warm(ws: Workspace) -> int:
+    """Read the registry and the confirmed reports into this process and build the index
+    (a web process calls it at start, so no one waits for it at their first question);
+    returns how many shelters the index holds."""
+    reg, _reports = _held(ws)
+    with _LOCK:
+        tree, _rows = reg.tree(False, False)
+    return int(tree.n)
+
+
 def check_point(lat: float, lon: float) -> None:
     """Refuse a point that is not a latitude and longitude in degrees."""
     if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):

@@ -199,6 +199,8 @@ EDITABLE: Final[dict[str, type]] = {
     "responsible_body": str,
     "key_holder": str,
     "key_holder_contact": str,
+    "katottg": str,
+    "hromada": str,
 }
 
 

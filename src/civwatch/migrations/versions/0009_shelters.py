@@ -28,6 +28,8 @@ def upgrade() -> None:
         sa.Column("reports_version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_shelter_registry_state")),
     )
+    # The one row, made here so that two first changes at once never race to insert it.
+    op.execute("INSERT INTO shelter_registry_state (id, version, reports_version) VALUES (1, 0, 0)")
     op.create_table(
         "shelters",
         sa.Column("id", sa.String(length=40), nullable=False),
