@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -31,6 +32,7 @@ from civwatch.config import Settings
 from civwatch.errors import CivwatchError, NotAuthenticatedError
 from civwatch.i18n import N_, _, gettext, localise
 from civwatch.incidents.input import rejection_message
+from civwatch.shelters import nearest as shelter_index
 from civwatch.web import (
     admin_pages,
     api,
@@ -234,6 +236,8 @@ def create_app(settings: Settings, *, secure_cookies: bool = True) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # the shelters' index is built before the first question, not during it
+        await run_in_threadpool(shelter_index.warm, ws)
         try:
             yield
         finally:
