@@ -78,7 +78,7 @@ def _check_demo_desk(workspace: Workspace, first: dict[str, Any]) -> None:
     from civwatch.accounts.bootstrap import DEMO_CREDENTIALS_FILE, DEMO_PASSPHRASE_PREFIX
     from civwatch.accounts.credentials import user_security
     from civwatch.accounts.service import get_user
-    from civwatch.demo_desk import _principal
+    from civwatch.demo_desk import demo_principal
     from civwatch.protection.dashboard import dashboard
     from civwatch.protection.desk import desk_state
 
@@ -103,7 +103,7 @@ def _check_demo_desk(workspace: Workspace, first: dict[str, Any]) -> None:
     assert f"protection_passphrase: {creds['protection_passphrase']}" in path.read_text()
     state = desk_state(workspace)
     assert state["initialised"] and not state["locked"] and state["kdf"] == "argon2id"
-    officer = _principal(workspace, "demo-protection-officer")
+    officer = demo_principal(workspace, "demo-protection-officer")
     board = dashboard(workspace, officer, datetime.now(UTC), names=True)
     (case,) = board["cases"]["items"]
     assert case["person_name"] == "Демо Тестенко"

@@ -46,6 +46,7 @@ PACKAGES = [
     "db.py",
     "demo.py",
     "demo_desk.py",
+    "demo_shelters.py",
     "errors.py",
     "extensions.py",
     "files.py",

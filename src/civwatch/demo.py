@@ -186,6 +186,9 @@ def load_demo(ws: Workspace) -> dict[str, Any]:
     from civwatch.demo_desk import load_demo_desk
 
     protection = load_demo_desk(ws, credentials)
+    from civwatch.demo_shelters import load_demo_shelters
+
+    shelters = load_demo_shelters(ws, credentials["username"] if credentials else None)
     originals = list(dict.fromkeys(p for p, _ in jobs if "repost" not in p.name))
     return {
         "items": len(seen),
@@ -195,6 +198,7 @@ def load_demo(ws: Workspace) -> dict[str, Any]:
         "folder": str(folder),
         "demo_admin": credentials,
         "protection": protection,
+        "shelters": shelters,
     }
 
 

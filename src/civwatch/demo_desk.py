@@ -54,7 +54,7 @@ DEMO_MOVES = (
 )
 
 
-def _principal(ws: Workspace, username: str) -> Principal:
+def demo_principal(ws: Workspace, username: str) -> Principal:
     """``username`` acting as through a browser session (all their roles)."""
     user = get_user(ws, username)
     with ws.sessions() as session:
@@ -72,8 +72,8 @@ def load_demo_desk(ws: Workspace, creds: dict[str, Any] | None) -> dict[str, Any
     passphrase = creds.get(DEMO_PASSPHRASE_KEY)
     if not all(roles.values()) or not passphrase:
         return made
-    lead = _principal(ws, str(roles[PROTECTION_LEAD]))
-    officer = _principal(ws, str(roles[PROTECTION_OFFICER]))
+    lead = demo_principal(ws, str(roles[PROTECTION_LEAD]))
+    officer = demo_principal(ws, str(roles[PROTECTION_OFFICER]))
     officer_password = str(creds[f"{PROTECTION_OFFICER}_password"])
     init_desk(ws, passphrase=str(passphrase), actor=lead)
     made["desk"] = True

@@ -30,6 +30,7 @@ from tests.web import (
     calls_protection,
     calls_public,
     calls_publish,
+    calls_shelters,
 )
 from tests.web.conftest import Team, bearer, sign_in
 from tests.web.desk import protection_samples
@@ -76,6 +77,7 @@ CALLS = {
     **calls_packages.CALLS,
     **calls_public.CALLS,
     **calls_protection.CALLS,
+    **calls_shelters.CALLS,
 }
 
 
@@ -103,6 +105,7 @@ def samples(team: Team, tmp_path: Path, places: Gazetteer) -> dict[str, str]:
         "username": "viewer",
         "index": "0",
         **protection_samples(team.ws),
+        **calls_shelters.shelter_samples(team.ws),
     }
 
 

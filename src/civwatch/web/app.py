@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -31,6 +32,7 @@ from civwatch.config import Settings
 from civwatch.errors import CivwatchError, NotAuthenticatedError
 from civwatch.i18n import N_, _, gettext, localise
 from civwatch.incidents.input import rejection_message
+from civwatch.shelters import nearest as shelter_index
 from civwatch.web import (
     admin_pages,
     api,
@@ -57,6 +59,10 @@ from civwatch.web import (
     public_pages,
     public_reports,
     publish_api,
+    shelter_offline,
+    shelter_pages,
+    shelter_queue,
+    shelters_api,
 )
 from civwatch.web.answer_cache import AnswerCache
 from civwatch.web.auth import route_permission
@@ -191,6 +197,7 @@ ROUTERS = (
     map_routes.api_router,
     map_routes.router,
     protection_api.router,
+    shelters_api.router,
     pages.router,
     item_pages.router,
     incident_lists.router,  # before incident_pages: /incidents/map is not /incidents/{id}
@@ -206,6 +213,10 @@ ROUTERS = (
     protection_record_pages.router,
     protection_access_pages.router,
     help_pages.router,
+    # before shelter_pages: /shelters/reports and /shelters/offline are not shelter ids
+    shelter_queue.router,
+    shelter_offline.router,
+    shelter_pages.router,
     language.router,
 )
 
@@ -228,6 +239,8 @@ def create_app(settings: Settings, *, secure_cookies: bool = True) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # the shelters' index is built before the first question, not during it
+        await run_in_threadpool(shelter_index.warm, ws)
         try:
             yield
         finally:

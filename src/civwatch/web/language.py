@@ -31,6 +31,8 @@ from civwatch.web.auth import require
 
 #: Paths whose readers are the public (their default language is ``default_language``).
 PUBLIC_PREFIXES = ("/public", "/api/v1/public")
+#: Paths for people looking for a shelter: Ukrainian unless they chose otherwise.
+UKRAINIAN_FIRST = ("/shelters", "/api/v1/shelters")
 #: How long the language cookie is kept (a year).
 COOKIE_AGE = 365 * 24 * 3600
 #: Paths answered to programs: ``?lang=`` holds for one answer, no cookie is set.
@@ -63,7 +65,9 @@ def request_language(scope: Scope, settings: Settings) -> tuple[str, str | None]
             cookie = jar[LANGUAGE_COOKIE].value
     path = str(scope.get("path") or "")
     default = settings.default_language
-    if not path.startswith(PUBLIC_PREFIXES):
+    if path.startswith(UKRAINIAN_FIRST):
+        default = "uk"
+    elif not path.startswith(PUBLIC_PREFIXES):
         default = settings.team_default_language or default
     language = choose_language(
         explicit=(asked, cookie),
