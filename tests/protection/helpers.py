@@ -13,7 +13,7 @@ MARKER_NAME_CYR = "Маркерович"
 MARKER_PHONE = "+380 67 123 4567"
 MARKER_PHONE_E164 = "+380671234567"
 MARKER_DOC = "MARKERDOC77"
-MARKER_ADDRESS = "MARKERADDR Хрещатик 99"
+MARKER_ADDRESS = "MARKERADDR вул. Маркерна 99"
 MARKER_NOTE = "MARKERNOTE seen at the checkpoint"
 MARKER_EMAIL = "markermail@example.org"
 #: Every marker, as typed and as stored.
@@ -25,7 +25,7 @@ MARKERS = (
     "671234567",
     MARKER_DOC,
     "MARKERADDR",
-    "Хрещатик",
+    "Маркерна",
     "MARKERNOTE",
     "markermail",
 )

@@ -184,7 +184,7 @@ def test_record_verify_approve_publish_and_see_it_on_the_map(
         expect(reviewer.get_by_role("heading", name="Incidents to review (1)")).to_be_visible()
         reviewer.screenshot(path=shots / "review-queue-phone.png", full_page=True)
         reviewer.get_by_role("link", name="Missile strike on the regional hospital").click()
-        reviewer.get_by_label("Approve").check()
+        reviewer.get_by_role("radio", name="Approve").check()
         reviewer.get_by_role("button", name="Record my decision").click()
         expect(reviewer.get_by_role("status")).to_contain_text("You approved")
         # a publisher publishes it
@@ -273,7 +273,7 @@ def test_record_verify_approve_publish_and_see_it_on_the_map(
         expect(checker.get_by_role("heading", name="Changes to review (1)")).to_be_visible()
         checker.get_by_role("link", name="Missile strike on the regional hospital").click()
         checker.screenshot(path=shots / "incident-change-in-review.png", full_page=True)
-        checker.locator("#change").get_by_label("Approve").check()
+        checker.locator("#change").get_by_role("radio", name="Approve").check()
         checker.locator("#change").get_by_role("button", name="Record my decision").click()
         expect(checker.get_by_role("status")).to_contain_text("publishes the change as a")
         public_page = browser.new_context(java_script_enabled=False).new_page()
