@@ -49,7 +49,7 @@ test-sqlite:
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 test-postgres:
-	CIVWATCH_DATABASE_URL=$$(scripts/pg-test-server start) $(BIN)/pytest -n 2 -m db $(PYTEST_ARGS)
+	CIVWATCH_DATABASE_URL=$$(scripts/pg-test-server start) $(BIN)/pytest -n 2 -m "db and not browser" $(PYTEST_ARGS)
 
 lint:
 	$(BIN)/ruff check .

@@ -21,6 +21,7 @@ from tests.web.desk import PASSPHRASE, desk_user, ensure_desk, principal_of
 
 pytest.importorskip("playwright.sync_api", reason="needs playwright (dev dependency)")
 pytestmark = [
+    pytest.mark.browser,
     pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium"),
 ]

@@ -20,6 +20,7 @@ from tests.web.test_public_pages import PAGE_BUDGET, Site, site  # noqa: F401
 
 pytest.importorskip("playwright.sync_api", reason="needs playwright (dev dependency)")
 pytestmark = [
+    pytest.mark.browser,
     pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium"),
 ]

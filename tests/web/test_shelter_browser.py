@@ -20,6 +20,7 @@ from tests.web.shelter_samples import HERE, KEY_CONTACT, KEY_HOLDER, shelters
 
 pytest.importorskip("playwright.sync_api", reason="needs playwright (dev dependency)")
 pytestmark = [
+    pytest.mark.browser,
     pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium"),
 ]
