@@ -10,6 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import civwatch.models  # noqa: F401  (every table registers itself on Base.metadata)
+from civwatch.config import Settings
 from civwatch.db import Base, make_engine, migrate, schema_revision
 
 #: Built by the migrations on PostgreSQL only, not declared on the models (an expression
@@ -100,3 +101,39 @@ def test_migration_0003_keeps_its_meaning_when_the_live_coarsening_changes(
     monkeypatch.setattr(coarsening, "coarsen", other)
     row = _migrate_an_incident_made_before_0003(database_url)
     assert (row.public_lat, row.public_lon, row.public_place) == (50.45, 30.55, "Kyiv, Kyiv City")
+
+
+def test_the_schema_head_is_alembics_head() -> None:
+    """`Workspace.open` compares a database with SCHEMA_HEAD: a new migration moves it."""
+    from alembic.script import ScriptDirectory
+
+    from civwatch.db import MIGRATIONS_DIR, SCHEMA_HEAD
+
+    assert ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head() == SCHEMA_HEAD
+
+
+def test_a_data_folder_behind_the_code_is_refused_until_init_brings_it_up(
+    settings: Settings,
+) -> None:
+    """A data folder made by an older civwatch: every command (and the server, which builds
+    the shelter index at start) said "no such table"; it now names the command to run, and
+    `init` brings the schema up to date."""
+    from alembic import command
+    from alembic.config import Config
+
+    from civwatch.db import MIGRATIONS_DIR
+    from civwatch.errors import NotInitialisedError
+    from civwatch.workspace import Workspace
+
+    ws, _ = Workspace.init(settings)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = ws.engine
+    command.downgrade(config, "0008")
+    ws.close()
+    with pytest.raises(NotInitialisedError, match=r"revision 0008.*civwatch init"):
+        Workspace.open(settings)
+    ws, created = Workspace.init(settings)
+    ws.close()
+    assert not created
+    Workspace.open(settings).close()

@@ -21,7 +21,7 @@ from civwatch.custody.heads_file import HeadsFile, record_on_commit
 from civwatch.custody.log import CustodyLog
 from civwatch.custody.models import log_tables
 from civwatch.custody.signing import TreeHead, create_signing_key, load_signing_key
-from civwatch.db import make_engine, migrate, schema_revision, session_factory
+from civwatch.db import SCHEMA_HEAD, make_engine, migrate, schema_revision, session_factory
 from civwatch.errors import ConfigurationError, NotInitialisedError
 from civwatch.i18n import _
 from civwatch.vault import BlobStore, open_blob_store
@@ -90,11 +90,25 @@ class Workspace:
                 )
             )
         ws = cls._connect(settings)
-        if schema_revision(ws.engine) is None:
+        found = schema_revision(ws.engine)
+        if found is None:
+            ws.close()
             raise NotInitialisedError(
                 _(
                     "The database of %(data_dir)s has no schema: run `civwatch init` again.",
                     data_dir=settings.data_dir,
+                )
+            )
+        if found != SCHEMA_HEAD:
+            ws.close()
+            raise NotInitialisedError(
+                _(
+                    "The database of %(data_dir)s has the schema of revision %(found)s and "
+                    "this civwatch needs %(head)s: run `civwatch init --data-dir %(data_dir)s` "
+                    "to bring it up to date (it keeps everything).",
+                    data_dir=settings.data_dir,
+                    found=found,
+                    head=SCHEMA_HEAD,
                 )
             )
         return ws
