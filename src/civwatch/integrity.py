@@ -103,9 +103,15 @@ def _log_named(ws: Workspace, name: str) -> CustodyLog:
 def _kept_heads(checked: _Checked, problems: list[Problem]) -> list[KeptHead]:
     kept: list[KeptHead] = []
     for line in checked.heads.read():
-        where = f"{checked.heads_path} line {line.line}"
+        where = _("%(path)s line %(line)s", path=checked.heads_path, line=line.line)
         if line.head is None:
-            problems.append(Problem(checked.heads_table, str(line.line), f"{where}: {line.error}."))
+            problems.append(
+                Problem(
+                    checked.heads_table,
+                    str(line.line),
+                    _("%(where)s: %(error)s.", where=where, error=line.error),
+                )
+            )
         else:
             kept.append(KeptHead(where, line.head))
     return kept
@@ -127,13 +133,20 @@ def _rehash(ws: Workspace, session: Session, progress: Progress | None) -> Itera
         try:
             actual = ws.vault.rehash(sha256)
         except CivwatchError as exc:
-            yield Problem(table, None, f"Blob {sha256}: {exc.message}")
+            yield Problem(
+                table, None, _("Blob %(sha256)s: %(error)s", sha256=sha256, error=exc.message)
+            )
         else:
             if actual != sha256:
                 yield Problem(
                     table,
                     None,
-                    f"Blob {sha256}: the stored blob has changed: it now hashes to {actual}.",
+                    _(
+                        "Blob %(sha256)s: the stored blob has changed: "
+                        "it now hashes to %(actual)s.",
+                        sha256=sha256,
+                        actual=actual,
+                    ),
                 )
         if progress is not None:
             progress("blobs", done, max(done, total))

@@ -133,12 +133,16 @@ class HeadsFile:
         with handle:
             for number, raw in enumerate(handle, 1):
                 if not raw.endswith(b"\n"):
-                    yield HeadLine(number, None, "the line is incomplete (cut off while written)")
+                    yield HeadLine(
+                        number, None, _("the line is incomplete (cut off while written)")
+                    )
                     continue
                 try:
                     yield HeadLine(number, _head_from_doc(json.loads(raw), self.log))
                 except (ValueError, KeyError, TypeError, binascii.Error) as err:
-                    yield HeadLine(number, None, f"it is not a signed tree head ({err})")
+                    yield HeadLine(
+                        number, None, _("it is not a signed tree head (%(error)s)", error=err)
+                    )
 
 
 def record_on_commit(sessions: sessionmaker[Session], *files: HeadsFile) -> None:
