@@ -20,6 +20,7 @@ from civwatch.evidence.jobs import FIND_COPIES
 from civwatch.jobs import get_job, list_jobs, submit
 from civwatch.jobs.registry import job_title
 from civwatch.web.auth import audit_action, require
+from civwatch.web.capture_view import capture_context
 from civwatch.web.deps import MAX_ROW_ID, WS, RowId
 from civwatch.web.problems import PROBLEM_RESPONSES
 from civwatch.workspace import Workspace
@@ -158,7 +159,7 @@ def job_page(request: Request, w: WS, who: SignedIn, job_id: RowId) -> Response:
     return render(
         request,
         "job.html",
-        {"job": job, "finished": job["state"] in ("done", "failed")},
+        {"job": job, "finished": job["state"] in ("done", "failed"), **capture_context(job)},
     )
 
 
