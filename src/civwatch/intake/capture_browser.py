@@ -19,12 +19,14 @@ import asyncio
 import contextlib
 import socket
 import time
+import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from civwatch.errors import CivwatchError, ConfigurationError
 from civwatch.i18n import Message, _
@@ -40,6 +42,8 @@ AFTER_LOAD_MAX_S = 20.0
 FETCHERS = 6
 #: Warnings kept per capture (a page refused a thousand times says so once per kind).
 MAX_WARNINGS = 50
+#: Redirects followed from one request (browsers follow 20; captures need fewer).
+MAX_REDIRECTS = 10
 
 _SCROLL = """async ([maxHeight, stepMs, rounds]) => {
   const el = document.scrollingElement || document.documentElement;
@@ -93,6 +97,8 @@ class _State:
         self.warnings: list[Message] = []
         self.refused_navigation: Message | None = None
         self.failed_navigation: Message | None = None
+        #: Where the page's own request was redirected (load_page navigates there).
+        self.redirect_to: str | None = None
         self._said: set[str] = set()
 
     def warn(self, message: Message, once: str | None = None) -> None:
@@ -121,56 +127,110 @@ async def _handle(
     pool: ThreadPoolExecutor,
     main_frame: Callable[[], Any],
 ) -> None:
+    """One request of the page. Playwright calls a route only for the first request of a
+    redirect chain (the browser would send the next ones itself, and its dead-end proxy
+    would stop them), so redirects are followed here: a redirect of the page itself is
+    handed back to :func:`load_page`, which navigates to its target (so the page knows
+    its own address); any other is followed hop by hop, each hop checked and archived."""
     from playwright.async_api import Error as PlaywrightError
 
     request = route.request
     url: str = request.url
     navigation = request.is_navigation_request() and request.frame == main_frame()
+    headers = {k: v for k, v in (await request.all_headers()).items() if not k.startswith(":")}
+    method, body = request.method, request.post_data_buffer
+    for _hop in range(MAX_REDIRECTS + 1):
+        exchange = await _exchange(url, method, headers, body, state, policy, pool, navigation)
+        if exchange is None:
+            with contextlib.suppress(PlaywrightError):
+                await route.abort("blockedbyclient")
+            return
+        location = exchange.header("location")
+        if not (300 <= exchange.status < 400 and location):
+            break
+        url = urljoin(url, location.strip())
+        if navigation:
+            state.redirect_to = url
+            with contextlib.suppress(PlaywrightError):
+                await route.abort("aborted")
+            return
+        if exchange.status in (301, 302, 303) and method != "HEAD":
+            method, body = "GET", None
+    else:
+        state.warn(_("Too many redirects from %(url)s; it was not loaded.", url=request.url[:300]))
+        with contextlib.suppress(PlaywrightError):
+            await route.abort("failed")
+        return
+    try:
+        await route.fulfill(
+            status=exchange.status,
+            headers=exchange.browser_headers(),
+            body=exchange.browser_body(),
+        )
+    except PlaywrightError:
+        pass  # the page went away meanwhile
+    except (zlib.error, ValueError):  # a body that will not decode: the browser gets it raw
+        with contextlib.suppress(PlaywrightError):
+            await route.fulfill(status=exchange.status, body=exchange.raw_body)
+
+
+async def _exchange(
+    url: str,
+    method: str,
+    headers: dict[str, str],
+    body: bytes | None,
+    state: _State,
+    policy: AddressPolicy,
+    pool: ThreadPoolExecutor,
+    navigation: bool,
+) -> Exchange | None:
+    """Check ``url`` and make the request (recorded in the WARC); None when it is refused
+    or fails (a warning says why)."""
     loop = asyncio.get_running_loop()
 
-    async def refuse(message: Message, once: str | None = None) -> None:
+    def refuse(message: Message, once: str | None = None) -> None:
         state.warn(message, once)
         if navigation and state.refused_navigation is None:
             state.refused_navigation = message
-        with contextlib.suppress(PlaywrightError):
-            await route.abort("blockedbyclient")
 
     if state.requests >= state.limits.max_requests:
-        await refuse(
+        refuse(
             _(
                 "The capture reached its limit of %(most)s requests; later requests were refused.",
                 most=state.limits.max_requests,
             ),
             once="requests",
         )
-        return
-    if state.bytes >= state.limits.max_bytes or state.remaining() <= 0:
-        await refuse(
+        return None
+    if state.bytes >= state.limits.max_bytes:
+        refuse(
             _(
                 "The capture reached its limit of %(most)s bytes; later requests were refused.",
                 most=state.limits.max_bytes,
             ),
             once="bytes",
         )
-        return
+        return None
+    if state.remaining() <= 0:
+        refuse(_("The capture ran out of time; later requests were refused."), once="time")
+        return None
     state.requests += 1
     try:
         target = await loop.run_in_executor(pool, policy.pin, url)
     except CaptureRefusedError as exc:
-        await refuse(exc.message)
-        return
+        refuse(exc.message)
+        return None
     except CivwatchError as exc:  # a malformed address, or a scheme other than http(s)
-        await refuse(_("Refused %(url)s: %(reason)s", url=url[:300], reason=exc.message))
-        return
-    headers = {k: v for k, v in (await request.all_headers()).items() if not k.startswith(":")}
+        refuse(_("Refused %(url)s: %(reason)s", url=url[:300], reason=exc.message))
+        return None
     try:
         exchange = await loop.run_in_executor(
             pool,
             lambda: fetch(
                 target,
-                request.method,
+                method,
                 headers,
-                request.post_data_buffer,
+                body,
                 timeout=max(0.5, state.remaining()),
                 max_bytes=max(1, state.limits.max_bytes - state.bytes),
             ),
@@ -180,24 +240,13 @@ async def _handle(
         state.warn(message)
         if navigation and state.failed_navigation is None:
             state.failed_navigation = message
-        with contextlib.suppress(PlaywrightError):
-            await route.abort("failed")
-        return
+        return None
     state.bytes += len(exchange.raw_body)
     state.exchanges.append(exchange)
     if navigation:
         state.navigations.append(exchange)
     state.warc.add(exchange, datetime.now(UTC))
-    try:
-        await route.fulfill(
-            status=exchange.status,
-            headers=exchange.browser_headers(),
-            body=exchange.browser_body(),
-        )
-    except PlaywrightError:
-        pass  # the page went away meanwhile
-    except Exception:  # noqa: BLE001  (a body that will not decode: the browser gets it raw)
-        await route.fulfill(status=exchange.status, body=exchange.raw_body)
+    return exchange
 
 
 async def _abort_socket(ws: Any) -> None:
@@ -217,7 +266,6 @@ async def load_page(
     WARC into ``workdir``. Raises :class:`CaptureRefusedError` when the page itself is
     refused, :class:`CivwatchError` when it cannot be loaded at all."""
     from playwright.async_api import Error as PlaywrightError
-    from playwright.async_api import TimeoutError as PlaywrightTimeout
     from playwright.async_api import async_playwright
 
     started = time.monotonic()
@@ -270,34 +318,7 @@ async def load_page(
                 )
                 await context.route_web_socket("**/*", _abort_socket)
                 progress(_("Loading the page."))
-                nav_ms = max(1000.0, (deadline - time.monotonic() - after_load) * 1000)
-                try:
-                    await page.goto(url, wait_until="load", timeout=nav_ms)
-                except PlaywrightTimeout:
-                    state.warn(
-                        _(
-                            "The page had not finished loading after %(seconds)s seconds; it "
-                            "was captured as it stood then.",
-                            seconds=round(nav_ms / 1000),
-                        )
-                    )
-                except PlaywrightError as exc:
-                    if state.refused_navigation is not None:
-                        raise CaptureRefusedError(state.refused_navigation) from None
-                    if state.failed_navigation is not None:
-                        raise CivwatchError(state.failed_navigation) from None
-                    raise CivwatchError(
-                        _(
-                            "The page could not be loaded: %(reason)s",
-                            reason=str(exc).splitlines()[0][:300],
-                        )
-                    ) from None
-                if state.refused_navigation is not None and not state.navigations:
-                    raise CaptureRefusedError(state.refused_navigation)
-                if not state.navigations:
-                    raise CivwatchError(
-                        state.failed_navigation or _("The page could not be loaded.")
-                    )
+                await _navigate(page, url, state, deadline - after_load)
                 progress(_("Scrolling the page."))
                 height = await _scroll(page, state, limits)
                 shown = min(height, limits.max_height)
@@ -345,6 +366,53 @@ async def load_page(
         exchanges=state.exchanges,
         warnings=state.warnings,
     )
+
+
+async def _navigate(page: Any, url: str, state: _State, until: float) -> None:
+    """Load ``url`` in ``page`` and follow its redirects (each one a navigation), until the
+    page's load event or the time ``until`` (then it is captured as it stands)."""
+    from playwright.async_api import Error as PlaywrightError
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    target = url
+    for _hop in range(MAX_REDIRECTS + 1):
+        state.redirect_to = None
+        wait_ms = max(1000.0, (until - time.monotonic()) * 1000)
+        try:
+            await page.goto(target, wait_until="load", timeout=wait_ms)
+        except PlaywrightTimeout:
+            state.warn(
+                _(
+                    "The page had not finished loading after %(seconds)s seconds; it "
+                    "was captured as it stood then.",
+                    seconds=round(state.limits.timeout_s),
+                )
+            )
+            break
+        except PlaywrightError as exc:
+            if state.redirect_to is not None:
+                target = state.redirect_to
+                continue
+            if state.refused_navigation is not None:
+                raise CaptureRefusedError(state.refused_navigation) from None
+            if state.failed_navigation is not None:
+                raise CivwatchError(state.failed_navigation) from None
+            raise CivwatchError(
+                _(
+                    "The page could not be loaded: %(reason)s",
+                    reason=str(exc).splitlines()[0][:300],
+                )
+            ) from None
+        if state.redirect_to is None:
+            break
+        target = state.redirect_to
+    else:
+        raise CivwatchError(_("The page redirects too many times: %(url)s", url=url[:300]))
+    if state.refused_navigation is not None and not state.navigations:
+        raise CaptureRefusedError(state.refused_navigation)
+    final = state.navigations[-1] if state.navigations else None
+    if final is None or 300 <= final.status < 400:
+        raise CivwatchError(state.failed_navigation or _("The page could not be loaded."))
 
 
 async def _scroll(page: Any, state: _State, limits: CaptureLimits) -> int:
