@@ -84,7 +84,7 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             elif path == "/icon.png":
                 self._send(200, ICON, "image/png")
             elif path == "/slow.html":
-                body = b"<html><head><title>slow</title></head><body>still loading<img src='/hang.png'></body></html>"
+                body = b"<html><title>slow</title><body>loading<img src='/hang.png'></body></html>"
                 self._send(200, body, "text/html")
             elif path == "/hang.png":
                 deadline = time.monotonic() + HANG_S

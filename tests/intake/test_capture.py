@@ -171,7 +171,7 @@ def test_a_capture_refuses_a_user_who_may_not_add_evidence_before_any_browser(
 ) -> None:
     _team(workspace, ("vera", "viewer"))
     asked = len(site.asked)
-    with pytest.raises(PermissionDeniedError, match="evidence.upload"):
+    with pytest.raises(PermissionDeniedError, match=r"evidence\.upload"):
         capture_page(workspace, site.url("/page.html"), collector="vera")
     assert len(site.asked) == asked
 

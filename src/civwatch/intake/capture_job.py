@@ -18,13 +18,8 @@ from civwatch.jobs import registry
 from civwatch.jobs.service import JobContext
 
 CAPTURE = "web-capture"
-#: The names the job's page shows for each kind of item.
-KIND_NAMES = {
-    "wacz": N_("web archive (WACZ)"),
-    "screenshot": N_("full-page screenshot"),
-    "html": N_("page HTML"),
-    "media": N_("media file"),
-}
+#: What the job's page names an item that has no address of its own.
+FILE_NAMES = {"wacz": "capture.wacz", "screenshot": "screenshot.png"}
 
 
 def capture_job(ctx: JobContext) -> dict[str, Any]:
@@ -54,7 +49,7 @@ def capture_job(ctx: JobContext) -> dict[str, Any]:
         raise
     outcomes = [
         {
-            "path": item["url"] or KIND_NAMES[item["kind"]],
+            "path": item["url"] or FILE_NAMES.get(item["kind"], item["kind"]),
             "status": item["status"],
             "sha256": item["sha256"],
             "kind": item["kind"],
