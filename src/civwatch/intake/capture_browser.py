@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from civwatch.errors import CivwatchError, ConfigurationError
@@ -34,7 +34,10 @@ from civwatch.intake.capture_fetch import Exchange, FetchError, fetch
 from civwatch.intake.capture_ssrf import AddressPolicy, CaptureRefusedError
 from civwatch.intake.web_archive import WarcRecorder
 
-VIEWPORT = {"width": 1280, "height": 900}
+if TYPE_CHECKING:
+    from playwright.async_api import ViewportSize
+
+VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 #: Share of the capture's time kept for scrolling, the screenshot and the HTML.
 AFTER_LOAD_SHARE = 0.3
 AFTER_LOAD_MAX_S = 20.0
@@ -101,7 +104,10 @@ class _State:
         self.redirect_to: str | None = None
         self._said: set[str] = set()
 
-    def warn(self, message: Message, once: str | None = None) -> None:
+    def warn(self, message: str, once: str | None = None) -> None:
+        """Keep ``message`` (a marked message, shown again in any language) as a warning;
+        with ``once``, only the first warning of that kind."""
+        message = message if isinstance(message, Message) else Message(message)
         if once is not None:
             if once in self._said:
                 return
@@ -188,10 +194,11 @@ async def _exchange(
     or fails (a warning says why)."""
     loop = asyncio.get_running_loop()
 
-    def refuse(message: Message, once: str | None = None) -> None:
-        state.warn(message, once)
+    def refuse(message: str, once: str | None = None) -> None:
+        shown = message if isinstance(message, Message) else Message(message)
+        state.warn(shown, once)
         if navigation and state.refused_navigation is None:
-            state.refused_navigation = message
+            state.refused_navigation = shown
 
     if state.requests >= state.limits.max_requests:
         refuse(
