@@ -1,6 +1,6 @@
 """A small web site on 127.0.0.1 for capture tests: a page with a photo, a redirect to it,
-a picture on a private address and one behind a name that resolves to loopback (both
-refused), a redirect to the cloud metadata address, and a page that never finishes."""
+a picture on a private address, one behind a name that resolves to loopback and one
+redirected to the metadata service over IPv6 (all refused), a redirect to the cloud metadata address, and a page that never finishes."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ class Site:
             "<link rel='icon' href='/icon.png'></head><body><h1>Strike on a shelter</h1>"
             "<p>CAPTURE-MARKER-7731</p><img src='/photo.png' alt='photo'>"
             "<img src='http://10.255.255.1/secret.png' alt='private'>"
+            "<img src='/image-to-metadata' alt='redirected'>"
             f"<img src='http://localhost:{self.port}/photo.png?via=name' alt='by name'>"
             "<div style='height:2400px'></div><p>bottom</p></body></html>"
         ).encode()
@@ -78,6 +79,10 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             elif path == "/to-metadata":
                 self._send(
                     302, b"", "text/plain", Location="http://169.254.169.254/latest/meta-data/"
+                )
+            elif path == "/image-to-metadata":
+                self._send(
+                    302, b"", "text/plain", Location="http://[fd00:ec2::254]/latest/user-data"
                 )
             elif path == "/photo.png":
                 self._send(200, PHOTO, "image/png")

@@ -95,6 +95,7 @@ def test_a_page_is_captured_through_its_redirect_with_its_photo_archive_and_cust
     warnings = "\n".join(doc["warnings"])
     assert "10.255.255.1" in warnings and "private" in warnings
     assert "localhost" in warnings and "loopback" in warnings  # refused after resolution
+    assert "fd00:ec2::254" in warnings and "metadata" in warnings  # a picture's redirect
     assert not any("via=name" in p for p in site.asked)  # never fetched by name
 
     vault = workspace.vault
