@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,7 +102,10 @@ def _media_files(ws: Workspace, page: PageCapture, folder: Path) -> list[Capture
     for exchange in page.exchanges:
         if exchange.status != 200 or not exchange.media_type.startswith(MEDIA_PREFIXES):
             continue
-        body = exchange.browser_body()
+        try:
+            body = exchange.browser_body()
+        except zlib.error:  # a body that does not decode: kept in the WACZ only
+            continue
         if len(body) < max(1, smallest):
             continue
         digest = hashlib.sha256(body).hexdigest()
@@ -180,13 +184,10 @@ def _store(
     stored: list[tuple[CapturedFile, IngestOutcome]] = list(
         zip(files, run.run(Candidate(f.path, f.path.name) for f in files), strict=True)
     )
-    refused = [o for _f, o in stored if o.sha256 is None]
-    if any(f.kind != "media" for f, o in stored if o.sha256 is None):
+    lost = next((o for f, o in stored if o.sha256 is None and f.kind != "media"), None)
+    if lost is not None:  # the archive, screenshot or HTML: the capture is not complete
         raise CivwatchError(
-            _(
-                "The capture could not be stored: %(reason)s",
-                reason=localise(refused[0].error or "", SOURCE_LANGUAGE),
-            )
+            _("The capture could not be stored: %(reason)s", reason=lost.error or "")
         )
     warnings: list[Message] = list(page.warnings)
     for f, o in stored:
