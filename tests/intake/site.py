@@ -1,6 +1,7 @@
 """A small web site on 127.0.0.1 for capture tests: a page with a photo, a redirect to it,
 a picture on a private address, one behind a name that resolves to loopback and one
-redirected to the metadata service over IPv6 (all refused), a redirect to the cloud metadata address, and a page that never finishes."""
+redirected to the metadata service over IPv6 (all refused), a redirect to the cloud
+metadata address, and a page that never finishes."""
 
 from __future__ import annotations
 
