@@ -22,7 +22,7 @@ from PIL import Image
 
 from civwatch.accounts import add_user
 from civwatch.config import Settings
-from civwatch.errors import PermissionDeniedError
+from civwatch.errors import ConfigurationError, PermissionDeniedError
 from civwatch.i18n import localise
 from civwatch.intake.capture import capture_page
 from civwatch.intake.capture_ssrf import CaptureRefusedError
@@ -190,3 +190,13 @@ def test_the_command_refuses_malformed_and_private_addresses_and_strangers(
     assert ukrainian.returncode == 1 and "Відхилено" in ukrainian.stderr
     stranger = run_cli(cli_env, "capture", "http://10.0.0.1/")
     assert stranger.returncode == 1 and "CIVWATCH_TOKEN" in stranger.stderr
+
+
+def test_a_missing_browser_is_a_clear_configuration_error(workspace: Workspace, site: Site) -> None:
+    _team(workspace)
+    workspace.settings = workspace.settings.model_copy(
+        update={"capture_browser_path": "/nonexistent/chromium"}
+    )
+    with pytest.raises(ConfigurationError) as missing:
+        capture_page(workspace, site.url("/page.html"), collector="olena")
+    assert "CIVWATCH_CAPTURE_BROWSER_PATH" in localise(missing.value.message, "uk")
