@@ -40,7 +40,7 @@ class JobDocument(BaseModel):
     """A background job as its owner sees it."""
 
     id: int
-    kind: str = Field(description="'ingest-upload' or 'find-copies'")
+    kind: str = Field(description="'ingest-upload', 'find-copies' or 'web-capture'")
     owner: str
     state: Literal["queued", "running", "done", "failed"]
     done: int = Field(description="Units of work finished (files, items)")
@@ -48,7 +48,9 @@ class JobDocument(BaseModel):
     message: str = Field(description="What the job is doing now, or why it failed")
     result: dict[str, Any] = Field(
         description="Upload jobs: 'outcomes' (one per file: path, status ingested, "
-        "duplicate or rejected, sha256, error, copies) and, when done, 'summary'"
+        "duplicate or rejected, sha256, error, copies) and, when done, 'summary'; web "
+        "captures: 'capture' (the page and its items) and 'outcomes' (one per item), or "
+        "'error' when refused"
     )
     attempts: int
     created_at: str
