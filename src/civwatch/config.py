@@ -203,6 +203,52 @@ class Settings(BaseSettings):
         description="The protection desk's address for overdue check-in alerts (case ids "
         "only, never a name); needs CIVWATCH_SMTP_URL.",
     )
+    capture_allow_hosts: str = Field(
+        default="",
+        description="Hosts a web capture may reach although they resolve to private, "
+        "loopback or link-local addresses (comma-separated names or IP addresses, as written "
+        "in the URL); cloud metadata addresses are refused whatever this says. Empty: none.",
+    )
+    capture_browser_path: str = Field(
+        default="/usr/bin/chromium",
+        description="The Chromium (or Chrome) executable web captures run headless.",
+    )
+    capture_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="Longest a web capture may take, seconds: a page still loading then is "
+        "captured as it stands, with a warning.",
+    )
+    capture_max_bytes: int = Field(
+        default=200 * 1024 * 1024,
+        ge=1024,
+        description="Most bytes a web capture downloads in all (the page and everything it "
+        "loads); past it, further requests are refused with a warning.",
+    )
+    capture_max_requests: int = Field(
+        default=500,
+        ge=1,
+        description="Most requests a web capture makes; past it, further requests are "
+        "refused with a warning.",
+    )
+    capture_max_height: int = Field(
+        default=20000,
+        ge=100,
+        description="Tallest full-page screenshot of a web capture, pixels (a longer page is "
+        "cut there, with a warning).",
+    )
+    capture_media_min_bytes: int = Field(
+        default=10 * 1024,
+        ge=0,
+        description="Smallest image, video or sound a web capture keeps as an evidence item "
+        "of its own (icons and spacers are smaller); every response stays in the WACZ.",
+    )
+
+    @field_validator("capture_allow_hosts")
+    @classmethod
+    def _capture_hosts(cls, value: str) -> str:
+        return ",".join(h.strip().lower().strip("[]") for h in value.split(",") if h.strip())
 
     @property
     def resolved_database_url(self) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Final
 
 from civwatch.evidence import jobs as evidence_jobs
+from civwatch.intake import capture_job
 from civwatch.protection import jobs as protection_jobs
 from civwatch.publish import sitrep
 
@@ -23,6 +24,7 @@ DOMAINS: Final[tuple[Callable[[], None], ...]] = (
     evidence_jobs.register,
     sitrep.register,
     protection_jobs.register,
+    capture_job.register,
 )
 
 _loaded = False

@@ -22,6 +22,7 @@ from tests.incidents.helpers import GEO, incident_doc
 from tests.support.files import noise_jpeg
 from tests.web import (
     calls_admin,
+    calls_capture,
     calls_incident_pages,
     calls_incidents,
     calls_items,
@@ -78,6 +79,7 @@ CALLS = {
     **calls_public.CALLS,
     **calls_protection.CALLS,
     **calls_shelters.CALLS,
+    **calls_capture.CALLS,
 }
 
 

@@ -81,6 +81,12 @@ class Root(LazyGroup):
             "Hash every item not yet hashed and record its copies among stored items.",
         ),
         LazyCommand(
+            "capture",
+            "civwatch.cli.capture:app",
+            "Capture a web page as evidence: a WACZ web archive, a full-page screenshot, the "
+            "rendered HTML and the media it loads, as the user whose API token is given.",
+        ),
+        LazyCommand(
             "serve",
             "civwatch.cli.serve:app",
             "Serve civwatch over HTTP, with workers for its background jobs.",

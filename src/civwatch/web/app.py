@@ -36,6 +36,7 @@ from civwatch.shelters import nearest as shelter_index
 from civwatch.web import (
     admin_pages,
     api,
+    capture_pages,
     custody_pages,
     help_pages,
     incident_lists,
@@ -191,6 +192,7 @@ ROUTERS = (
     incidents_api.router,
     custody_pages.api_router,
     jobs_api.router,
+    capture_pages.api_router,
     publish_api.router,
     packages_api.router,
     public_api.router,
@@ -200,6 +202,7 @@ ROUTERS = (
     shelters_api.router,
     pages.router,
     item_pages.router,
+    capture_pages.router,
     incident_lists.router,  # before incident_pages: /incidents/map is not /incidents/{id}
     incident_pages.router,
     custody_pages.router,

@@ -20,6 +20,7 @@ from civwatch.evidence.jobs import FIND_COPIES
 from civwatch.jobs import get_job, list_jobs, submit
 from civwatch.jobs.registry import job_title
 from civwatch.web.auth import audit_action, require
+from civwatch.web.capture_view import capture_context
 from civwatch.web.deps import MAX_ROW_ID, WS, RowId
 from civwatch.web.problems import PROBLEM_RESPONSES
 from civwatch.workspace import Workspace
@@ -39,7 +40,7 @@ class JobDocument(BaseModel):
     """A background job as its owner sees it."""
 
     id: int
-    kind: str = Field(description="'ingest-upload' or 'find-copies'")
+    kind: str = Field(description="'ingest-upload', 'find-copies' or 'web-capture'")
     owner: str
     state: Literal["queued", "running", "done", "failed"]
     done: int = Field(description="Units of work finished (files, items)")
@@ -47,7 +48,9 @@ class JobDocument(BaseModel):
     message: str = Field(description="What the job is doing now, or why it failed")
     result: dict[str, Any] = Field(
         description="Upload jobs: 'outcomes' (one per file: path, status ingested, "
-        "duplicate or rejected, sha256, error, copies) and, when done, 'summary'"
+        "duplicate or rejected, sha256, error, copies) and, when done, 'summary'; web "
+        "captures: 'capture' (the page and its items) and 'outcomes' (one per item), or "
+        "'error' when refused"
     )
     attempts: int
     created_at: str
@@ -158,7 +161,7 @@ def job_page(request: Request, w: WS, who: SignedIn, job_id: RowId) -> Response:
     return render(
         request,
         "job.html",
-        {"job": job, "finished": job["state"] in ("done", "failed")},
+        {"job": job, "finished": job["state"] in ("done", "failed"), **capture_context(job)},
     )
 
 

@@ -31,6 +31,7 @@ PROBLEM_TITLES = {
     "not-authenticated": N_("Please sign in"),
     "too-many-attempts": N_("Too many attempts"),
     "queue-unavailable": N_("The job queue is not available"),
+    "capture-refused": N_("This address may not be captured"),
     # The kinds of the HTTP errors the routes do not answer themselves.
     "bad-request": N_("Bad request"),
     "method-not-allowed": N_("Not allowed here"),

@@ -1,0 +1,1 @@
+"""Intake channels: evidence brought in with its context (web captures, messaging exports)."""
