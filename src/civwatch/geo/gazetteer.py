@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import functools
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -451,25 +452,34 @@ def imported_file(cache_dir: Path) -> Path:
 
 
 def default_gazetteer(cache_dir: Path | None = None) -> Gazetteer:
-    """One shared gazetteer per cache folder, built on first use; a data folder's cache
-    folder (``<data>/cache``) brings the GeoNames dump imported into it
-    (``<data>/gazetteer/``), and a new import is picked up on the next call."""
-    if cache_dir is None:
-        return _shared(None, None)
-    imported = imported_file(cache_dir)
-    try:
-        stat = imported.stat()
-        stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
-    except OSError:
-        stamp = None
-    return _shared(cache_dir, stamp)
+    """The shared gazetteer, built on first use. A data folder's cache folder
+    (``<data>/cache``) brings the GeoNames dump imported into it (``<data>/gazetteer/``):
+    one gazetteer per such import, a new import picked up on the next call. Without an
+    import, every data folder of the process shares one gazetteer of the shipped data."""
+    stamp: tuple[int, int] | None = None
+    if cache_dir is not None:
+        try:
+            stat = imported_file(cache_dir).stat()
+            stamp = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            stamp = None
+    if stamp is None:
+        with _SHIPPED_LOCK:
+            if not _SHIPPED:
+                _SHIPPED.append(Gazetteer.load(cache_dir))
+            return _SHIPPED[0]
+    assert cache_dir is not None
+    return _with_import(cache_dir, stamp)
+
+
+#: The gazetteer of the shipped data (at most one), and the lock of its first build.
+_SHIPPED: list[Gazetteer] = []
+_SHIPPED_LOCK = threading.Lock()
 
 
 @functools.lru_cache(maxsize=4)
-def _shared(cache_dir: Path | None, stamp: tuple[int, int] | None) -> Gazetteer:
-    if cache_dir is None:
-        return Gazetteer.load(None)
-    return Gazetteer.load(cache_dir, imported_file(cache_dir) if stamp else None)
+def _with_import(cache_dir: Path, stamp: tuple[int, int]) -> Gazetteer:
+    return Gazetteer.load(cache_dir, imported_file(cache_dir))
 
 
 def katottg_for_point(
