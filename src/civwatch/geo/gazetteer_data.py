@@ -249,9 +249,20 @@ def load_table(
     )
 
 
+#: Tables built in this process, by countries: the shipped data is the same for every
+#: data folder, so a second data folder's cache is filled without building again.
+_BUILT: dict[tuple[str, ...], PlaceTable] = {}
+
+
+def _built(countries: tuple[str, ...], cache_dir: Path | None) -> PlaceTable:
+    if countries not in _BUILT:
+        _BUILT[countries] = build_table(countries, cache_dir)
+    return _BUILT[countries]
+
+
 def _shipped_table(cache_dir: Path | None, countries: tuple[str, ...]) -> PlaceTable:
     if cache_dir is None:
-        return build_table(countries)
+        return _built(countries, None)
     path = _cache_path(cache_dir, countries)
     source = _source_versions()
     try:
@@ -264,7 +275,7 @@ def _shipped_table(cache_dir: Path | None, countries: tuple[str, ...]) -> PlaceT
         pass
     except (OSError, EOFError, ValueError, KeyError, TypeError, IndexError) as err:
         log.warning("gazetteer cache %s is unreadable (%s); rebuilding", path, err)
-    table = build_table(countries, cache_dir)
+    table = _built(countries, cache_dir)
     _write_atomic(path, table_to_json(table))
     return table
 

