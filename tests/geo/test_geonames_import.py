@@ -160,3 +160,18 @@ def test_the_command_line_imports_and_looks_up(
 
     bad = run_cli(cli_env, "geo", "import-geonames", str(txt.parent / "missing.txt"))
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
+
+
+def test_a_zip_that_unpacks_past_the_limit_is_refused(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from civwatch.geo import geonames_dump
+
+    monkeypatch.setattr(geonames_dump, "MAX_TEXT_BYTES", 1_000_000)  # 1 MB for the test
+    archive = tmp_path / "UA.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("UA.txt", b"\n" * (2 * 1024 * 1024))  # 2 MB of text, a few KB packed
+    assert archive.stat().st_size < 20_000
+    with pytest.raises(RejectedInputError, match="more than"):
+        import_geonames(archive, data_dir, data_dir / "cache")
+    assert not (data_dir / IMPORTED_FILE).exists()

@@ -43,12 +43,13 @@ from civwatch.geo.gazetteer_data import (
     table_to_json,
 )
 from civwatch.i18n import _
+from civwatch.i18n.formatting import format_size
 
 log = logging.getLogger(__name__)
 
 #: Where an imported dump is kept, relative to the data folder.
 IMPORTED_FILE: Final = Path("gazetteer") / "geonames-ua.json.gz"
-MAX_TEXT_BYTES: Final = 2 * 1024**3
+MAX_TEXT_BYTES: Final = 2_000_000_000
 MAX_LINE_BYTES: Final = 64 * 1024
 FIELDS: Final = 19
 #: Feature codes of class P that are not settlements of their own.
@@ -127,9 +128,9 @@ class _Counting(io.RawIOBase):
         if self.read_bytes > self._limit:
             raise RejectedInputError(
                 _(
-                    "The GeoNames file holds more than %(limit)s GB of text; a country "
+                    "The GeoNames file holds more than %(limit)s of text; a country "
                     "dump is far smaller.",
-                    limit=self._limit // 1024**3,
+                    limit=format_size(self._limit),
                 )
             )
         self.sha256.update(data)
