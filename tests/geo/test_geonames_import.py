@@ -158,6 +158,8 @@ def test_the_command_line_imports_and_looks_up(
     shown = run_cli(cli_env, "geo", "import-geonames", str(txt), check=True).stdout
     assert "16 lines read" in shown and "5 lines that are not GeoNames records" in shown
 
+    near = run_cli(cli_env, "geo", "reverse", "48.5956", "38.0003", check=True).stdout
+    assert near.startswith("Bakhmut, Bakhmutska miska hromada, Bakhmutskyi raion, Donetsk")
     bad = run_cli(cli_env, "geo", "import-geonames", str(txt.parent / "missing.txt"))
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
 

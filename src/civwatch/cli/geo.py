@@ -54,15 +54,19 @@ def lookup(
         out.print(escape(_place_line(d)))
 
 
-def _place_line(d: dict[str, object]) -> str:
-    """One candidate as a line, names in the language in force."""
+def _named(d: dict[str, object], key: str) -> str:
+    """The name under ``key`` in the language in force (``key_uk`` in Ukrainian)."""
     from civwatch.i18n import current_language
 
-    uk = current_language() == "uk"
+    value = d.get(f"{key}_uk") if current_language() == "uk" else None
+    return str(value or d.get(key) or _("not known"))
+
+
+def _place_line(d: dict[str, object]) -> str:
+    """One candidate as a line, names in the language in force."""
 
     def named(key: str) -> str:
-        value = d.get(f"{key}_uk") if uk else None
-        return str(value or d.get(key) or _("not known"))
+        return _named(d, key)
 
     where = (
         f"{d['lat']:.5f}, {d['lon']:.5f}"
@@ -193,19 +197,22 @@ def reverse(
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
-    """The settlement at or nearest to a point, and its oblast."""
+    """The settlement at or nearest to a point, and its hromada, raion and oblast."""
     place = _gazetteer(data_dir).reverse(lat, lon).to_dict()
     if as_json:
         emit(place)
-    else:
-        out.print(
-            _(
-                "%(name)s, %(oblast)s (%(distance)s m away)",
-                name=escape(str(place["name"])),
-                oblast=escape(str(place["oblast"])),
-                distance=place["distance_m"],
-            )
+        return
+    units = [_named(place, key) for key in ("hromada", "raion") if place.get(key)]
+    out.print(
+        _(
+            "%(name)s, %(oblast)s (%(distance)s m away)",
+            name=escape(
+                _named(place, "settlement") if place.get("katottg") else str(place["name"])
+            ),
+            oblast=escape(", ".join([*units, _named(place, "oblast")])),
+            distance=place["distance_m"],
         )
+    )
 
 
 @app.command()
