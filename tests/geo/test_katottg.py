@@ -165,3 +165,13 @@ def test_a_hromada_is_named_by_its_kind(codifier: Codifier) -> None:
     )
     label = codifier.hierarchy(village.code).hromada_label("en")  # type: ignore[union-attr]
     assert label is not None and label.endswith(" silska hromada")
+
+
+def test_a_point_gets_its_raion_for_incidents(places: Gazetteer) -> None:
+    place = places.reverse(48.5956, 38.0003)
+    assert (place.raion, place.hromada, place.katottg) == (
+        "Bakhmutskyi raion",
+        "Bakhmutska miska hromada",
+        BAKHMUT,
+    )
+    assert places.reverse(52.2297, 21.0122).raion is None  # Warsaw: no codifier
