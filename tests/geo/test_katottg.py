@@ -157,11 +157,12 @@ def test_a_bad_point_is_refused(gazetteer_cache: Path) -> None:
 
 
 def test_a_hromada_is_named_by_its_kind(codifier: Codifier) -> None:
-    kinds = Counter(codifier.hromada_kind.values())
+    hromadas = [u.code for u in codifier.units.values() if u.category == "H"]
+    kinds = Counter(codifier.hromada_kind(code) for code in hromadas)
     assert set(kinds) == {"міська", "селищна", "сільська"}
     assert kinds["міська"] > 350 and kinds["сільська"] > 600
     village = next(
-        u for u in codifier.settlements if codifier.hromada_kind.get(u.parent or "") == "сільська"
+        u for u in codifier.settlements if codifier.hromada_kind(u.parent or "") == "сільська"
     )
     label = codifier.hierarchy(village.code).hromada_label("en")  # type: ignore[union-attr]
     assert label is not None and label.endswith(" silska hromada")

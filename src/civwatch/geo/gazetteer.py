@@ -181,14 +181,18 @@ class Gazetteer:
         self.places: list[Place] = []
         exact: dict[str, list[int]] = {}
         loose_ids: dict[str, list[int]] = {}
-        formers = former_names(codifier) if codifier else {}
+        formers = former_names(codifier) if codifier is not None else {}
         #: place index -> {folded former-name key: former name}
         self._former: dict[int, dict[str, str]] = {}
         #: KATOTTG code -> index of the place joined to it
         self._joined: dict[str, int] = {}
         for index, record in enumerate(table.places):
             names = table.admin1.get(f"{record.country_code}.{record.admin1_code}")
-            hierarchy = codifier.hierarchy(record.katottg) if codifier and record.katottg else None
+            hierarchy = (
+                codifier.hierarchy(record.katottg)
+                if codifier is not None and record.katottg
+                else None
+            )
             keys, loose_keys = list(record.keys), list(record.loose_keys)
             if hierarchy is not None:
                 self._joined[hierarchy.katottg] = index

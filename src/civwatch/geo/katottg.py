@@ -56,6 +56,8 @@ CATEGORY_WORDS: Final = {
     "B": "city district",
 }
 _LEVELS = 5
+_KINDS: Final = {"M": "міська", "T": "селищна", "X": "селищна", "C": "сільська"}
+_KIND_RANK: Final = {"M": 0, "T": 1, "X": 1, "C": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,7 @@ class Hierarchy:
         }
 
 
+@functools.lru_cache(maxsize=65536)
 def latin(name: str) -> str:
     """A Ukrainian name by the national transliteration (KMU 2010)."""
     return str(translitua.translit(name, translitua.UkrainianKMU))
@@ -174,21 +177,11 @@ class Codifier:
         self.source = source
         self.units = {unit.code: unit for unit in units}
         self.settlements = [u for u in units if u.category in SETTLEMENT_CATEGORIES]
-        # A hromada is a city's, a settlement's or a village's by its centre, which the
-        # codifier does not name; the centre is the settlement whose name the hromada's is
-        # made from ("Бахмут" of "Бахмутська"): the longest common beginning, a city first.
-        kinds = {"M": "міська", "T": "селищна", "X": "селищна", "C": "сільська"}
-        rank = {"M": 0, "T": 1, "X": 1, "C": 2}
-        centre: dict[str, tuple[int, int, str]] = {}
+        self._in_hromada: dict[str, list[Unit]] = {}
         for unit in self.settlements:
-            hromada = self.units.get(unit.parent or "")
-            if hromada is None or hromada.category != HROMADA or unit.category not in kinds:
-                continue
-            shared = _shared_beginning(fold(unit.name), fold(hromada.name))
-            score = (-shared, rank[unit.category], unit.category)
-            if hromada.code not in centre or score < centre[hromada.code]:
-                centre[hromada.code] = score
-        self.hromada_kind = {code: kinds[score[2]] for code, score in centre.items()}
+            if unit.parent is not None:
+                self._in_hromada.setdefault(unit.parent, []).append(unit)
+        self._kinds: dict[str, str] = {}
         by_name = {
             ukrainian.removesuffix(" область").removeprefix("місто "): code
             for code, (_english, ukrainian) in UKRAINE_ADMIN1.items()
@@ -236,7 +229,7 @@ class Codifier:
             raion=above.get(RAION),
             oblast=oblast,
             admin1_code=self.admin1_of[oblast.code],
-            hromada_kind=self.hromada_kind.get(above[HROMADA].code, "") if HROMADA in above else "",
+            hromada_kind=self.hromada_kind(above[HROMADA].code) if HROMADA in above else "",
         )
 
     def oblast_code(self, code: str) -> str:
@@ -245,6 +238,24 @@ class Codifier:
         while unit.parent is not None:
             unit = self.units[unit.parent]
         return unit.code
+
+    def hromada_kind(self, code: str) -> str:
+        """The kind, "міська", "селищна" or "сільська": a hromada is a city's, a settlement's or a
+        village's by its centre, which the codifier does not name; the centre is taken to
+        be the settlement whose name the hromada's is made from ("Бахмут" of "Бахмутська"),
+        the longest common beginning, a city first. "" for a code that is no hromada."""
+        if code not in self._kinds:
+            hromada = self.units.get(code)
+            best: tuple[int, int, str] | None = None
+            if hromada is not None and hromada.category == HROMADA:
+                name = fold(hromada.name)
+                for unit in self._in_hromada.get(code, ()):
+                    if unit.category in _KIND_RANK:
+                        shared = _shared_beginning(fold(unit.name), name)
+                        score = (-shared, _KIND_RANK[unit.category], unit.category)
+                        best = score if best is None or score < best else best
+            self._kinds[code] = _KINDS[best[2]] if best else ""
+        return self._kinds[code]
 
     def keys_of(self, code: str) -> tuple[str, ...]:
         """The folded names of a settlement (see :func:`settlement_keys`)."""
