@@ -117,9 +117,11 @@ def test_reverse_far_from_the_region_is_not_found(gazetteer: Gazetteer) -> None:
 
 def test_cache_gives_the_same_answers_and_loads_fast(gazetteer: Gazetteer, cache_dir: Path) -> None:
     assert list(cache_dir.glob("gazetteer-*.json.gz")), "the first load should fill the cache"
-    started = time.perf_counter()
+    # CPU time of this process: a loaded machine (other test workers) stretches the wall
+    # clock, not the work the load does.
+    started = time.process_time()
     again = default_gazetteer(cache_dir)
-    assert time.perf_counter() - started < 5.0
+    assert time.process_time() - started < 5.0
     assert default_gazetteer(cache_dir) is again, "one shared gazetteer per cache folder"
     assert again is not gazetteer
     assert len(again) == len(gazetteer) > 20_000
