@@ -31,8 +31,8 @@ import logging
 import math
 import threading
 import weakref
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
@@ -275,7 +275,7 @@ def _build(engine: Engine, index: _Index) -> None:
 def _build_aside(engine: Engine, index: _Index) -> None:
     try:
         _build(engine, index)
-    except Exception:  # noqa: BLE001 - the next check tries again; answers go on meanwhile
+    except Exception:
         logger.exception("the shelters' index could not be rebuilt")
     finally:
         index.building.release()
@@ -351,7 +351,7 @@ def watch(ws: Workspace, interval: float = WATCH_INTERVAL) -> Callable[[], None]
         while not stop.wait(interval):
             try:
                 _catch_up(engine, index, wait=True)
-            except Exception:  # noqa: BLE001 - a database away for a moment: try again
+            except Exception:
                 logger.exception("the shelters' index could not be checked")
 
     index.watching = stop
@@ -381,13 +381,12 @@ def _committed(session: Session) -> None:
         held = [
             (other, index)
             for other, index in _INDEXES.items()
-            if index.registry is not None
-            and other.url.render_as_string(hide_password=False) == url
+            if index.registry is not None and other.url.render_as_string(hide_password=False) == url
         ]
     for other, index in held:  # the web app's engine, when a test or a job changed it
         try:
             _catch_up(other, index, wait=True)
-        except Exception:  # noqa: BLE001 - the commit stands; the next check catches up
+        except Exception:
             logger.exception("the shelters' index could not catch up after a change")
 
 
