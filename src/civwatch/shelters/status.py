@@ -99,6 +99,10 @@ def _without_reports(code: str, language: str) -> str:
         )
 
 
+#: The status of a shelter with no report and no statement from its source.
+NOTHING_KNOWN: Final = ShownStatus("unknown", None, 0, "none")
+
+
 def report_weight(channel: str, received_at: datetime, now: datetime) -> float:
     """How much one confirmed report counts at ``now`` (0 beyond :data:`HORIZON` or for a
     report from the future)."""
@@ -117,6 +121,8 @@ def weigh(
 ) -> ShownStatus:
     """The shown status from confirmed reports ``(status, channel, received_at)`` and the
     registry's own statement ``(status, changed_at)``."""
+    if not reports and registry[0] is None:
+        return NOTHING_KNOWN  # most shelters, at every nearest-shelter answer
     totals: dict[str, float] = {}
     counts: dict[str, int] = {}
     newest: dict[str, datetime] = {}
