@@ -6,7 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from civwatch.accounts import add_user
-from civwatch.demo_shelters import DEMO_REPORTS, DEMO_SHELTERS, KHARKIV, KYIV, load_demo_shelters
+from civwatch.demo_shelters import (
+    DEMO_ADDRESSES,
+    DEMO_REPORTS,
+    DEMO_SHELTERS,
+    KHARKIV,
+    KYIV,
+    load_demo_shelters,
+)
 from civwatch.shelters.nearest import nearest
 from civwatch.shelters.registry import hromadas, shelters_in
 from civwatch.shelters.reports import pending_reports
@@ -34,3 +41,10 @@ def test_demo_shelters_load_once_with_confirmed_reports(workspace: Workspace) ->
     assert found[0].name == "Станція метро «Хрещатик»"
     assert found[0].status.code == "open" and found[0].status.confirmations == 2
     assert "Укриття у школі № 57" not in [f.name for f in found]
+    # every demo shelter has an address, which the nearest answer gives
+    assert found[0].address == "м. Київ, вул. Хрещатик, 19а"
+    assert all(f.address for f in found)
+    with workspace.sessions() as session:
+        every = shelters_in(session, [KYIV[0], KHARKIV[0]])
+    assert {s.id: s.address for s in every} and all(s.address for s in every)
+    assert set(DEMO_ADDRESSES) == {sid for sid, *_ in DEMO_SHELTERS}

@@ -206,6 +206,34 @@ DEMO_SHELTERS: Final[
         KHARKIV,
     ),
 )
+#: Where each demo shelter is, as a resident would write it (the metro stations by the
+#: street of their entrance).
+DEMO_ADDRESSES: Final[dict[str, str]] = {
+    "kyiv-01": "м. Київ, вул. Хрещатик, 19а",
+    "kyiv-02": "м. Київ, майдан Незалежності, 1",
+    "kyiv-03": "м. Київ, вул. Богдана Хмельницького, 7",
+    "kyiv-04": "м. Київ, вул. Володимирська, 40",
+    "kyiv-05": "м. Київ, вул. Велика Васильківська, 51",
+    "kyiv-06": "м. Київ, вул. Михайла Грушевського, 34",
+    "kyiv-07": "м. Київ, Поштова площа, 2",
+    "kyiv-08": "м. Київ, Контрактова площа, 1",
+    "kyiv-09": "м. Київ, бульвар Тараса Шевченка, 13",
+    "kyiv-10": "м. Київ, вул. Ярославів Вал, 36",
+    "kyiv-11": "м. Київ, майдан Незалежності, 1, паркінг −2",
+    "kyiv-12": "м. Київ, вул. Саксаганського, 41",
+    "kyiv-13": "м. Київ, площа Лесі Українки",
+    "kyiv-14": "м. Київ, вул. Лаврська, 9",
+    "kharkiv-01": "м. Харків, майдан Конституції, 2",
+    "kharkiv-02": "м. Харків, вул. Університетська, 10",
+    "kharkiv-03": "м. Харків, майдан Свободи, 4",
+    "kharkiv-04": "м. Харків, майдан Свободи, 5",
+    "kharkiv-05": "м. Харків, вул. Євгена Котляра, 2",
+    "kharkiv-06": "м. Харків, вул. Полтавський Шлях, 1",
+    "kharkiv-07": "м. Харків, Привокзальна площа, 1",
+    "kharkiv-08": "м. Харків, вул. Пушкінська, 50",
+    "kharkiv-09": "м. Харків, вул. Мироносицька, 21",
+    "kharkiv-10": "м. Харків, просп. Героїв Харкова, 180",
+}
 #: Reports from the public: (shelter, status, note, confirmed by the coordinator).
 DEMO_REPORTS: Final = (
     ("kyiv-01", "open", "SYNTHETIC DEMO: відчинено, людей небагато.", True),
@@ -233,6 +261,7 @@ def demo_geojson() -> dict[str, Any]:
                 "geometry": {"type": "Point", "coordinates": [lon, lat]},
                 "properties": {
                     "name": name,
+                    "address": DEMO_ADDRESSES[sid],
                     "type": kind,
                     "capacity": capacity,
                     "step_free": step_free,

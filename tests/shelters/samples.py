@@ -17,9 +17,11 @@ def write_osm(
     path: Path,
     nodes: Iterable[tuple[int, float, float, Mapping[str, str]]],
     ways: Iterable[tuple[int, list[int], Mapping[str, str]]] = (),
+    relations: Iterable[tuple[int, list[tuple[str, int, str]], Mapping[str, str]]] = (),
 ) -> Path:
     """An OSM extract at ``path`` (.osm for XML, .osm.pbf for PBF) with ``nodes``
-    (id, lat, lon, tags) and ``ways`` (id, node ids, tags)."""
+    (id, lat, lon, tags), ``ways`` (id, node ids, tags) and ``relations`` (id, members as
+    (type "n"/"w"/"r", id, role), tags)."""
     if path.exists():
         path.unlink()
     with osmium.SimpleWriter(str(path)) as writer:
@@ -30,6 +32,12 @@ def write_osm(
         for way_id, refs, tags in ways:
             writer.add_way(
                 osmium.osm.mutable.Way(id=way_id, nodes=refs, tags=dict(tags), version=1)
+            )
+        for relation_id, members, tags in relations:
+            writer.add_relation(
+                osmium.osm.mutable.Relation(
+                    id=relation_id, members=members, tags=dict(tags), version=1
+                )
             )
     return path
 
@@ -224,3 +232,33 @@ def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def relation_osm(path: Path) -> Path:
+    """Shelters mapped as multipolygon relations: a square block (100 m a side, untagged
+    outer way) with a square courtyard (an inner way) off its centre, the same building made
+    of two outer halves, and a relation whose member way is missing."""
+    square = [(20, 50.4000, 30.5000), (21, 50.4000, 30.5020), (22, 50.4018, 30.5020)]
+    square += [(23, 50.4018, 30.5000)]
+    hole = [(30, 50.4012, 30.5012), (31, 50.4012, 30.5018), (32, 50.4016, 30.5018)]
+    hole += [(33, 50.4016, 30.5012)]
+    halves = [(40, 50.41, 30.50), (41, 50.41, 30.51), (42, 50.411, 30.51), (43, 50.411, 30.50)]
+    nodes = [(i, lat, lon, {}) for i, lat, lon in square + hole + halves]
+    ways: list[tuple[int, list[int], Mapping[str, str]]] = [
+        (200, [20, 21, 22, 23, 20], {}),
+        (201, [30, 31, 32, 33, 30], {}),
+        (202, [40, 41, 42], {}),
+        (203, [42, 43, 40], {}),
+    ]
+    multipolygon = {"type": "multipolygon", **BOMB}
+    relations: list[tuple[int, list[tuple[str, int, str]], Mapping[str, str]]] = [
+        (
+            300,
+            [("w", 200, "outer"), ("w", 201, "inner")],
+            {**multipolygon, "name": "Сховище у дворі", "capacity": "400", "building": "yes"},
+        ),
+        (301, [("w", 202, "outer"), ("w", 203, "outer")], {**multipolygon, "name": "Дві половини"}),
+        (302, [("w", 999, "outer")], {**multipolygon, "name": "Без контуру"}),
+        (303, [("w", 200, "outer")], {"type": "multipolygon", "amenity": "parking"}),
+    ]
+    return write_osm(path, nodes, ways, relations)

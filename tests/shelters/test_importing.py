@@ -14,6 +14,7 @@ from civwatch.errors import PermissionDeniedError, RejectedInputError
 from civwatch.shelters.importing import import_file
 from civwatch.shelters.models import Shelter
 from civwatch.shelters.nearest import nearest
+from civwatch.shelters.osm_source import ring_centroid
 from civwatch.shelters.registry import get_shelter, hromadas, public_shelter, shelters_in
 from civwatch.workspace import Workspace
 from tests.shelters.conftest import PrincipalOf
@@ -22,6 +23,7 @@ from tests.shelters.samples import (
     KEY_HOLDER,
     KEY_PHONE,
     kyiv_osm,
+    relation_osm,
     ua_rows,
     write_csv,
     write_geojson,
@@ -67,6 +69,41 @@ def test_an_osm_extract_gives_its_bomb_shelters_and_reports_the_rest(
     school = found["osm:way/100"]
     assert school.lat == pytest.approx(50.4604, abs=1e-3)
     assert school.registry_status == "closed"  # access=no
+
+
+@pytest.mark.parametrize("name", ["blocks.osm", "blocks.osm.pbf"])
+def test_shelters_mapped_as_multipolygon_relations_are_read_at_their_centroid(
+    workspace: Workspace, tmp_path: Path, name: str
+) -> None:
+    path = relation_osm(tmp_path / name)
+    result = import_file(workspace, path)
+    assert (result.added, result.updated, result.unchanged) == (2, 0, 0)
+    # the relation without its way is reported, the car park is no shelter at all
+    assert [line for line, _reason in result.skipped] == [302]
+    assert "relation 302" in result.skipped[0][1] and "no outline" in result.skipped[0][1]
+    found = _by_source(workspace)
+    block = found["osm:relation/300"]
+    assert (block.name, block.capacity) == ("Сховище у дворі", 400)
+    # the courtyard (a hole off the centre) moves the centroid away from it
+    assert block.lat == pytest.approx(50.400864, abs=2e-6)
+    assert block.lon == pytest.approx(30.500964, abs=2e-6)
+    halves = found["osm:relation/301"]
+    assert (halves.lat, halves.lon) == (pytest.approx(50.4105), pytest.approx(30.505))
+    assert [n.name for n in nearest(workspace, 50.4009, 30.5010, limit=1)] == ["Сховище у дворі"]
+    again = import_file(workspace, path)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 2)
+
+
+def test_a_polygon_centroid_weighs_its_area_and_holes() -> None:
+    square = [(0.0, 0.0), (0.0, 2.0), (2.0, 2.0), (2.0, 0.0)]
+    assert ring_centroid([square], []) == (pytest.approx(1.0), pytest.approx(1.0, rel=1e-3))
+    # winding either way, a hole in the upper right corner pulls the centroid down left
+    hole = [(1.0, 1.0), (2.0, 1.0), (2.0, 2.0), (1.0, 2.0)]
+    lat, lon = ring_centroid([square[::-1]], [hole])  # type: ignore[misc]
+    assert lat == pytest.approx(5 / 6, rel=1e-3) and lon < 1.0
+    # a line encloses nothing: the mean of its corners; nothing at all: no centroid
+    assert ring_centroid([[(1.0, 1.0), (3.0, 1.0)]], []) == (2.0, 1.0)
+    assert ring_centroid([], []) is None
 
 
 def test_unknown_accessibility_stays_unknown(workspace: Workspace, tmp_path: Path) -> None:

@@ -98,3 +98,17 @@ def test_only_confirmed_reports_change_the_status(
     with crew.sessions() as session:
         shown = shown_status(session, shelter_id, datetime.now(UTC))
     assert (shown.code, shown.confirmations, shown.basis) == ("locked", 1, "reports")
+
+
+def test_every_channel_has_a_label_in_both_languages() -> None:
+    from civwatch.i18n import use_language
+    from civwatch.shelters.vocabulary import REPORT_CHANNELS, channel_label
+
+    assert set(REPORT_CHANNELS) == set(CHANNEL_WEIGHTS)
+    with use_language("uk"):
+        ukrainian = {code: channel_label(code) for code in REPORT_CHANNELS}
+    with use_language("en"):
+        english = {code: channel_label(code) for code in REPORT_CHANNELS}
+    assert english["web"] == "Website form" and ukrainian["web"] == "Форма на сайті"
+    assert all(ukrainian[code] not in (code, english[code]) for code in REPORT_CHANNELS)
+    assert channel_label("carrier-pigeon") == "carrier-pigeon"

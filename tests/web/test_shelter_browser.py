@@ -165,6 +165,7 @@ def test_a_coordinator_confirms_a_report_in_the_queue(
     add_user(workspace, "olena", "Олена", ["shelter_coordinator"], actor="admin")
     set_password(workspace, "olena", "correct horse battery", actor="admin")
     submit_report(workspace, "sh_pets", "locked", note="Двері замкнені, нікого немає")
+    submit_report(workspace, "sh_near", "open", note="Відчинено", channel="phone")
     shots = screenshot_dir(tmp_path)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -176,11 +177,17 @@ def test_a_coordinator_confirms_a_report_in_the_queue(
         page.locator("input[name=password]").fill("correct horse battery")
         page.locator("form button[type=submit]").first.click()
         page.goto(server + "/shelters/reports")
-        report = page.locator(".shelter-report")
-        expect(report).to_contain_text("Двері замкнені, нікого немає")
+        report = page.locator(".shelter-report").filter(has_text="Двері замкнені, нікого немає")
         expect(report).to_contain_text(KEY_HOLDER)  # the coordinator may call the key holder
+        # the channel each report came through, in words, never its code
+        expect(report.locator(".report-channel")).to_have_text("Форма на сайті")
+        call = page.locator(".shelter-report").filter(has_text="Відчинено")
+        expect(call.locator(".report-channel")).to_have_text("Дзвінок на гарячу лінію")
+        assert "web" not in page.locator(".report-channel").all_inner_texts()
         page.screenshot(path=shots / "shelters-queue-desktop.png", full_page=True)
         report.get_by_role("button", name="Підтвердити").click()
+        expect(page.locator(".shelter-report")).to_have_count(1)
+        page.locator(".shelter-report").get_by_role("button", name="Підтвердити").click()
         expect(page.locator("main")).to_contain_text("Немає повідомлень, що чекають на рішення.")
         page.goto(server + f"/shelters?lat={HERE[0]}&lon={HERE[1]}")
         expect(page.locator(".results")).not_to_contain_text("Паркінг ТРЦ «Глобус»")  # locked now

@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import TypeAdapter
+from sqlalchemy import event
 
+from civwatch.web.answers_shelters import NearbyShelter
 from tests.support.files import noise_jpeg
 from tests.web.conftest import Team, bearer, csrf_of, sign_in
 from tests.web.shelter_samples import HERE, KYIV, Samples, shelters
@@ -128,6 +131,40 @@ def test_detail_page_and_api(client: TestClient, sample: Samples) -> None:
     assert one["name"] == "Станція метро «Хрещатик»" and "key_holder" not in one
     for bad in ({"lat": "91", "lon": "0"}, {"lat": "x", "lon": "0"}, {"lat": "1"}):
         assert client.get("/api/v1/shelters/nearest", params=bad).status_code == 422
+
+
+def test_the_public_s_nearest_answer_reads_no_database(client: TestClient, sample: Samples) -> None:
+    engine = client.app.state.workspace.engine  # type: ignore[attr-defined]
+    connections: list[object] = []
+
+    def connected(connection: object) -> None:
+        connections.append(connection)
+
+    event.listen(engine, "engine_connect", connected)
+    try:
+        answers = [
+            client.get(
+                "/api/v1/shelters/nearest",
+                params={"lat": HERE[0], "lon": HERE[1], "step_free": step_free, "lang": lang},
+            )
+            for step_free in ("false", "true")
+            for lang in ("uk", "en")
+        ]
+    finally:
+        event.remove(engine, "engine_connect", connected)
+    assert connections == []  # no credential to look up, the index kept in memory
+    for answer in answers:
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "application/json"
+        assert answer.headers["cache-control"] == "no-store"
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        TypeAdapter(list[NearbyShelter]).validate_python(answer.json())  # the declared model
+    assert answers[0].json()[0]["id"] == sample.near
+    assert (
+        answers[0].json()[0]["status"]["sentence"] == "невідомо — жодного повідомлення за 30 днів"
+    )
+    assert answers[1].json()[0]["status"]["sentence"] == "unknown — no report in 30 days"
+    assert all(s["step_free"] is True for s in answers[2].json())
 
 
 def _report(client: TestClient, shelter: str, **data: str) -> tuple[int, str]:

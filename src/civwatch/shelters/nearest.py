@@ -4,18 +4,34 @@ Shelters are points on a sphere of radius :data:`EARTH_RADIUS_M`; the index is a
 (scipy's ``cKDTree``) over their 3D unit vectors. The straight-line (chord) distance
 between unit vectors grows with the great-circle distance, so the k nearest by chord are
 exactly the k nearest by haversine. One tree is kept per database engine (the workspace's)
-for each combination of filters (step-free, pets) and rebuilt when the registry's version
-(:func:`civwatch.shelters.registry.registry_versions`) has changed. The confirmed reports
-of the last :data:`~civwatch.shelters.status.HORIZON` are held too (read again when a report
-is confirmed), and each candidate's status is weighed at query time, so it ages as it should;
-"working only" widens k until enough working shelters are found.
+for each combination of filters (step-free, pets). The confirmed reports of the last
+:data:`~civwatch.shelters.status.HORIZON` are held too, and each candidate's status is
+weighed at query time, so it ages as it should; "working only" widens k until enough
+working shelters are found.
+
+Keeping up with the registry (its version and its reports' version,
+:func:`civwatch.shelters.registry.registry_versions`, grow at every change):
+
+- a transaction of this process that changes either brings this process's indexes up to
+  date as it commits, before the commit returns (an import, a coordinator's edit, a
+  confirmed report is shown by the very next answer);
+- a web process runs a watcher (:func:`watch`) that reads the versions every
+  :data:`WATCH_INTERVAL` and rebuilds what another process changed; its queries read no
+  database at all;
+- without a watcher (the command line), each query reads the versions first.
+
+A registry is rebuilt beside the one in use, which goes on answering until the new one,
+trees and all, takes its place: no answer waits for a rebuild, except the very first one of
+a process holding nothing yet. The confirmed reports are a small read and are read at once.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Final
@@ -23,13 +39,14 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree  # type: ignore[import-untyped,unused-ignore]
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from civwatch.errors import RejectedInputError
 from civwatch.i18n import _
 from civwatch.shelters.models import Shelter, ShelterRegistryState
+from civwatch.shelters.registry import CHANGED_KEY
 from civwatch.shelters.status import HORIZON, ShownStatus, confirmed_reports, weigh
 from civwatch.shelters.vocabulary import CLOSED_STATUSES, COMPASS_POINTS
 
@@ -40,6 +57,10 @@ if TYPE_CHECKING:
 EARTH_RADIUS_M: Final = 6_371_008.8
 #: The most shelters one query answers.
 MAX_LIMIT: Final = 100
+#: The filter combinations (step-free, pets) a tree is kept for.
+FILTERS: Final = ((False, False), (True, False), (False, True), (True, True))
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -112,7 +133,8 @@ class _Registry:
     trees: dict[tuple[bool, bool], tuple[cKDTree, NDArray[np.intp]]] = field(default_factory=dict)
 
     def tree(self, step_free: bool, pets: bool) -> tuple[cKDTree, NDArray[np.intp]]:
-        """The tree over the shelters passing the filters, and their rows."""
+        """The tree over the shelters passing the filters, and their rows (built once; a
+        registry in use has them all, see :func:`_build`)."""
         key = (step_free, pets)
         if key not in self.trees:
             mask = np.ones(len(self.ids), dtype=bool)
@@ -195,40 +217,114 @@ def _load_reports(session: Session, version: int) -> _Reports:
     return _Reports(version, confirmed_reports(session, since))
 
 
-_CACHE: weakref.WeakKeyDictionary[Engine, _Registry] = weakref.WeakKeyDictionary()
-_REPORTS: weakref.WeakKeyDictionary[Engine, _Reports] = weakref.WeakKeyDictionary()
+#: How often (seconds) a watching process asks the database whether the registry changed.
+WATCH_INTERVAL: Final = 1.0
+
+
+@dataclass
+class _Index:
+    """What this process holds for one database: the registry and its trees, the confirmed
+    reports, and how they are kept up to date."""
+
+    registry: _Registry | None = None
+    reports: _Reports | None = None
+    #: Held by whoever builds the registry (one build at a time; a query never waits on it
+    #: while a registry is held).
+    building: threading.Lock = field(default_factory=threading.Lock)
+    #: Set while a watcher keeps the index up to date: queries then read no database.
+    watching: threading.Event | None = None
+
+
+_INDEXES: weakref.WeakKeyDictionary[Engine, _Index] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
+_STATE = ShelterRegistryState.__table__
+_VERSIONS = select(_STATE.c.version, _STATE.c.reports_version).where(_STATE.c.id == 1)
 
-_VERSIONS = select(
-    ShelterRegistryState.__table__.c.version, ShelterRegistryState.__table__.c.reports_version
-).where(ShelterRegistryState.__table__.c.id == 1)
+
+def _index(engine: Engine) -> _Index:
+    with _LOCK:
+        index = _INDEXES.get(engine)
+        if index is None:
+            index = _INDEXES[engine] = _Index()
+        return index
+
+
+def _versions(engine: Engine) -> tuple[int, int]:
+    """The registry's and the reports' versions (one primary-key read, on a bare
+    connection)."""
+    with engine.connect() as conn:
+        row = conn.execute(_VERSIONS).first()
+    return (0, 0) if row is None else (int(row[0]), int(row[1]))
+
+
+def _build(engine: Engine, index: _Index) -> None:
+    """Read the registry into ``index`` if the database's version is newer than the one
+    held (the caller holds ``index.building``). The answers keep coming from the registry
+    held until the new one, trees and all, takes its place."""
+    version = _versions(engine)[0]
+    if index.registry is not None and index.registry.version == version:
+        return
+    with Session(engine) as session:
+        built = _load(session, version)
+    for key in FILTERS:
+        built.tree(*key)
+    index.registry = built
+
+
+def _build_aside(engine: Engine, index: _Index) -> None:
+    try:
+        _build(engine, index)
+    except Exception:
+        logger.exception("the shelters' index could not be rebuilt")
+    finally:
+        index.building.release()
+
+
+def _catch_up(engine: Engine, index: _Index, *, wait: bool) -> None:
+    """Bring ``index`` up to the database's versions: the confirmed reports at once (a
+    small read), the registry at once if none is held or ``wait``, else in a thread of its
+    own while the registry held goes on answering."""
+    registry_version, reports_version = _versions(engine)
+    reports = index.reports
+    if reports is None or reports.version != reports_version:
+        with Session(engine) as session:
+            index.reports = _load_reports(session, reports_version)
+    held = index.registry
+    if held is not None and held.version == registry_version:
+        return
+    if held is None or wait:
+        with index.building:  # after a build under way, builds only if still behind
+            _build(engine, index)
+    elif index.building.acquire(blocking=False):  # no build under way: start one
+        threading.Thread(
+            target=_build_aside, args=(engine, index), name="shelter-index", daemon=True
+        ).start()
 
 
 def _held(ws: Workspace) -> tuple[_Registry, _Reports]:
-    """The registry and the confirmed reports this process holds for ``ws``, read again
-    from the database if either changed since (one primary-key read, on a bare connection:
-    the check runs at every query)."""
-    with ws.engine.connect() as conn:
-        row = conn.execute(_VERSIONS).first()
-    version, reports_version = (0, 0) if row is None else (int(row[0]), int(row[1]))
-    held, reports = _CACHE.get(ws.engine), _REPORTS.get(ws.engine)
-    if (
-        held is not None
-        and held.version == version
-        and reports is not None
-        and reports.version == reports_version
-    ):
-        return held, reports
-    with _LOCK, ws.sessions() as session:
-        held, reports = _CACHE.get(ws.engine), _REPORTS.get(ws.engine)
-        if held is None or held.version != version:
-            held = _load(session, version)
-            _CACHE[ws.engine] = held
-        if reports is None or reports.version != reports_version:
-            reports = _load_reports(session, reports_version)
-            _REPORTS[ws.engine] = reports
-        return held, reports
+    """The registry and the confirmed reports this process holds for ``ws``: as the
+    watcher keeps them if one runs; else checked against the database's versions first."""
+    index = _index(ws.engine)
+    registry, reports = index.registry, index.reports
+    if index.watching is None or registry is None or reports is None:
+        _catch_up(ws.engine, index, wait=False)
+        registry, reports = index.registry, index.reports
+    assert registry is not None and reports is not None
+    return registry, reports
+
+
+def ready(ws: Workspace) -> bool:
+    """Whether :func:`nearest` would answer for ``ws`` from memory alone, without reading
+    the database (a watcher keeps the index up to date): the web calls it on its event loop
+    then, instead of handing it to a worker thread."""
+    index = _INDEXES.get(ws.engine)
+    return (
+        index is not None
+        and index.watching is not None
+        and index.registry is not None
+        and index.reports is not None
+    )
 
 
 def warm(ws: Workspace) -> int:
@@ -236,9 +332,71 @@ def warm(ws: Workspace) -> int:
     (a web process calls it at start, so no one waits for it at their first question);
     returns how many shelters the index holds."""
     reg, _reports = _held(ws)
-    with _LOCK:
-        tree, _rows = reg.tree(False, False)
+    tree, _rows = reg.tree(False, False)
     return int(tree.n)
+
+
+def watch(ws: Workspace, interval: float = WATCH_INTERVAL) -> Callable[[], None]:
+    """Keep this process's index for ``ws`` up to date from a thread of its own: every
+    ``interval`` seconds it reads the versions and rebuilds what changed beside the index in
+    use, which answers meanwhile; queries no longer read the database at all. A change
+    committed in this process is taken at its commit (see :func:`_committed`). Returns the
+    function that stops the watcher (the web app calls it at shutdown)."""
+    engine = ws.engine
+    index = _index(engine)
+    _catch_up(engine, index, wait=True)
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(interval):
+            try:
+                _catch_up(engine, index, wait=True)
+            except Exception:
+                logger.exception("the shelters' index could not be checked")
+
+    index.watching = stop
+    threading.Thread(target=run, name="shelter-index-watch", daemon=True).start()
+
+    def stop_watching() -> None:
+        stop.set()
+        if index.watching is stop:
+            index.watching = None
+
+    return stop_watching
+
+
+def _committed(session: Session) -> None:
+    """A transaction that changed the registry or its reports (marked by
+    :func:`civwatch.shelters.registry.registry_changed` or ``reports_changed``) committed:
+    every index this process holds for that database catches up before the commit returns,
+    so what this process answers next shows the change."""
+    if not session.info.pop(CHANGED_KEY, False):
+        return
+    bind = session.bind
+    if bind is None:
+        return
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    url = engine.url.render_as_string(hide_password=False)
+    with _LOCK:
+        held = [
+            (other, index)
+            for other, index in _INDEXES.items()
+            if index.registry is not None and other.url.render_as_string(hide_password=False) == url
+        ]
+    for other, index in held:  # the web app's engine, when a test or a job changed it
+        try:
+            _catch_up(other, index, wait=True)
+        except Exception:
+            logger.exception("the shelters' index could not catch up after a change")
+
+
+def _rolled_back(session: Session, _previous: object) -> None:
+    session.info.pop(CHANGED_KEY, None)
+
+
+if not event.contains(Session, "after_commit", _committed):
+    event.listen(Session, "after_commit", _committed)
+    event.listen(Session, "after_soft_rollback", _rolled_back)
 
 
 def check_point(lat: float, lon: float) -> None:
@@ -275,10 +433,10 @@ def nearest(
             _("Ask for between 1 and %(max)s shelters, not %(limit)s.", max=MAX_LIMIT, limit=limit)
         )
     at = now or datetime.now(UTC)
-    point = unit_vectors(np.array([lat]), np.array([lon]))[0]
+    phi, lam = math.radians(lat), math.radians(lon)
+    point = (math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi))
     reg, reports = _held(ws)
-    with _LOCK:
-        tree, rows = reg.tree(step_free, pets)
+    tree, rows = reg.tree(step_free, pets)
     total = len(rows)
     if total == 0:
         return []

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 #: Fields only coordinators see: who holds the key and how to reach them. No public output
 #: (page, API answer, offline bundle, PDF, log) carries them.
 INTERNAL_FIELDS: Final = frozenset({"key_holder", "key_holder_contact"})
+#: The mark a session carries once its transaction changed the registry or its reports: at
+#: its commit, the nearest-shelter indexes this process holds catch up
+#: (:mod:`civwatch.shelters.nearest`).
+CHANGED_KEY: Final = "civwatch.shelters.changed"
 
 
 @dataclass(frozen=True)
@@ -168,17 +172,19 @@ def _bump(session: Session, shelters: int, reports: int) -> None:
     if getattr(done, "rowcount", 0) == 0:
         session.add(ShelterRegistryState(id=1, version=shelters, reports_version=reports))
         session.flush()
+    session.info[CHANGED_KEY] = True
 
 
 def registry_changed(session: Session) -> None:
-    """Note, in the caller's transaction, that the registry's shelters changed (every
-    process's nearest-shelter index is rebuilt at its next query)."""
+    """Note, in the caller's transaction, that the registry's shelters changed: this
+    process's nearest-shelter indexes are rebuilt as it commits, other processes' when
+    their watcher (or next query) sees the new version."""
     _bump(session, 1, 0)
 
 
 def reports_changed(session: Session) -> None:
-    """Note, in the caller's transaction, that a report was confirmed (every process reads
-    the confirmed reports again at its next nearest-shelter query)."""
+    """Note, in the caller's transaction, that a report was confirmed: the confirmed
+    reports are read again as for :func:`registry_changed`."""
     _bump(session, 0, 1)
 
 

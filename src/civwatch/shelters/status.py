@@ -11,6 +11,7 @@ docs/shelters.md explains these figures to coordinators and the public.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +20,7 @@ from typing import Final, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civwatch.i18n import _, ngettext
+from civwatch.i18n import _, current_language, ngettext, use_language
 from civwatch.i18n.formatting import format_age
 from civwatch.shelters.models import Shelter, ShelterReport
 from civwatch.shelters.vocabulary import label
@@ -61,6 +62,8 @@ class ShownStatus:
     def sentence(self, now: datetime) -> str:
         """The status in a sentence, in the language in force ("open — confirmed by 3
         people, 40 minutes ago")."""
+        if self.at is None:
+            return _without_reports(self.code, current_language())
         status = label(self.code)
         if self.basis == "reports" and self.at is not None:
             return ngettext(
@@ -76,19 +79,28 @@ class ShownStatus:
                 status=status,
                 age=format_age(self.at, now=now),
             )
-        if self.at is not None:
-            return _(
-                "%(status)s — the last report, %(age)s ago, is too old to rely on",
-                status=status,
-                age=format_age(self.at, now=now),
-            )
-        days = HORIZON.days
+        return _(
+            "%(status)s — the last report, %(age)s ago, is too old to rely on",
+            status=status,
+            age=format_age(self.at, now=now),
+        )
+
+
+@functools.lru_cache(maxsize=128)
+def _without_reports(code: str, language: str) -> str:
+    """The sentence of a status with nothing behind it ("unknown — no report in 30 days",
+    most shelters'), in ``language``: worded once per status and language."""
+    with use_language(language):
         return ngettext(
             "%(status)s — no report in %(num)s day",
             "%(status)s — no report in %(num)s days",
-            days,
-            status=status,
+            HORIZON.days,
+            status=label(code),
         )
+
+
+#: The status of a shelter with no report and no statement from its source.
+NOTHING_KNOWN: Final = ShownStatus("unknown", None, 0, "none")
 
 
 def report_weight(channel: str, received_at: datetime, now: datetime) -> float:
@@ -109,6 +121,8 @@ def weigh(
 ) -> ShownStatus:
     """The shown status from confirmed reports ``(status, channel, received_at)`` and the
     registry's own statement ``(status, changed_at)``."""
+    if not reports and registry[0] is None:
+        return NOTHING_KNOWN  # most shelters, at every nearest-shelter answer
     totals: dict[str, float] = {}
     counts: dict[str, int] = {}
     newest: dict[str, datetime] = {}

@@ -76,7 +76,22 @@ _COMPASS: Final[dict[str, str]] = {
     "NW": N_("north-west"),
 }
 
+#: The channels a report comes through (their weights: civwatch.shelters.status).
+_CHANNELS: Final[dict[str, str]] = {
+    # TRANSLATORS: the channel of a shelter report: a coordinator's own, made on site
+    "coordinator": N_("Coordinator on site"),
+    # TRANSLATORS: the channel of a shelter report: staff took it in a call to the hotline
+    "phone": N_("Hotline call"),
+    # TRANSLATORS: the channel of a shelter report: the public report form on the website
+    "web": N_("Website form"),
+    # TRANSLATORS: the channel of a shelter report: the civwatch command line
+    "cli": N_("Command line"),
+    # TRANSLATORS: the channel of a shelter report: another application through the API
+    "api": N_("Another app (API)"),
+}
+
 SHELTER_TYPES: Final[tuple[str, ...]] = tuple(_TYPES)
+REPORT_CHANNELS: Final[tuple[str, ...]] = tuple(_CHANNELS)
 #: Statuses a report may give ("unknown" is only ever shown, never reported).
 REPORT_STATUSES: Final[tuple[str, ...]] = tuple(c for c in _STATUSES if c != "unknown")
 ACCESSIBILITY: Final[tuple[str, ...]] = tuple(_ACCESSIBILITY)
@@ -100,6 +115,13 @@ def label(code: str) -> str:
     """The label of ``code`` (any of the vocabularies above) in the language in force; an
     unknown code is shown as it is."""
     text = _LABELS.get(code)
+    return code if text is None else gettext(text)
+
+
+def channel_label(code: str) -> str:
+    """The label of a report channel (``web``, ``phone``...) in the language in force; an
+    unknown code is shown as it is."""
+    text = _CHANNELS.get(code)
     return code if text is None else gettext(text)
 
 

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import xstatic.pkg.leaflet
@@ -22,8 +21,10 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from civwatch import __version__, extensions
 from civwatch.accounts.permissions import Permission
@@ -102,6 +103,35 @@ STATUS_TITLES = {
     415: N_("Unsupported type"),
     422: N_("This cannot be accepted"),
 }
+
+
+class SecurityHeaders:
+    """Adds :data:`SECURITY_HEADERS` (and ``Cache-Control: no-store`` outside ``/static/``)
+    to every answer that has not set its own, and the protection desk's renewed idle cookie
+    (:func:`civwatch.web.protection_idle.finish`). A plain ASGI middleware: the answer is
+    passed on as it comes, not through a second task and stream per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = str(scope.get("path") or "").startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                protection_idle.finish(Request(scope), headers)
+                for key, value in SECURITY_HEADERS.items():
+                    if key not in headers:
+                        headers[key] = value
+                if not static and "cache-control" not in headers:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def error_title(exc: CivwatchError) -> str:
@@ -188,6 +218,8 @@ def _refusal(request: Request, exc: Exception) -> Response:
 
 #: Every router of the app: the routes they hold are all the app's routes.
 ROUTERS = (
+    # first: routes are matched in this order, and the nearest-shelter answer is the busiest
+    shelters_api.router,
     api.router,
     incidents_api.router,
     custody_pages.api_router,
@@ -199,7 +231,6 @@ ROUTERS = (
     map_routes.api_router,
     map_routes.router,
     protection_api.router,
-    shelters_api.router,
     pages.router,
     item_pages.router,
     capture_pages.router,
@@ -242,11 +273,13 @@ def create_app(settings: Settings, *, secure_cookies: bool = True) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # the shelters' index is built before the first question, not during it
-        await run_in_threadpool(shelter_index.warm, ws)
+        # the shelters' index is built before the first question, not during it, and kept
+        # up to date by a watcher, so the nearest-shelter answers read no database
+        stop_watching = await run_in_threadpool(shelter_index.watch, ws)
         try:
             yield
         finally:
+            stop_watching()
             ws.close()  # database connections go back before the process ends
 
     app = FastAPI(
@@ -274,15 +307,7 @@ def create_app(settings: Settings, *, secure_cookies: bool = True) -> FastAPI:
         refuse=_refusal,
     )
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        protection_idle.finish(request, response)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        if not request.url.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(SecurityHeaders)
 
     # Outermost: every answer, error pages included, is in the reader's language.
     app.add_middleware(language.LanguageMiddleware, settings=settings)

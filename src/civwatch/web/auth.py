@@ -87,6 +87,19 @@ def current_principal(request: Request) -> Principal | None:
     return principal
 
 
+async def principal_of(request: Request) -> Principal | None:
+    """:func:`current_principal`, read in a worker thread only when the request carries a
+    credential to look up (a request with none, as the public's are, needs no database)."""
+    if (
+        not hasattr(request.state, "principal")
+        and not request.headers.get("authorization")
+        and session_cookie_name(request) not in request.cookies
+    ):
+        request.state.principal = None
+        return None
+    return await run_in_threadpool(current_principal, request)
+
+
 async def _csrf_ok(request: Request, principal: Principal) -> bool:
     expected = principal.csrf_token or ""
     given = request.headers.get(CSRF_HEADER, "")
@@ -141,7 +154,7 @@ def require(permission: Permission) -> PermissionCheck:
     """
 
     async def check(request: Request) -> Principal | None:
-        principal = await run_in_threadpool(current_principal, request)
+        principal = await principal_of(request)
         if permission is Permission.PUBLIC:
             return principal
         if principal is None:

@@ -12,8 +12,9 @@ from civwatch.custody.signing import key_fingerprint
 from civwatch.workspace import Workspace
 
 
-def get_workspace(request: Request) -> Workspace:
-    """The workspace the app serves (one per app, opened by ``create_app``)."""
+async def get_workspace(request: Request) -> Workspace:
+    """The workspace the app serves (one per app, opened by ``create_app``). A coroutine:
+    FastAPI would hand a plain function to a worker thread, at every request."""
     workspace: Workspace = request.app.state.workspace
     return workspace
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 
 from civwatch.accounts.browser_sessions import end_session, session_started_at
@@ -127,15 +128,20 @@ def check_idle(request: Request, principal: Principal) -> None:
     setattr(request.state, _STATE_COOKIE, _seal(key, digest, now))
 
 
-def finish(request: Request, response: Response) -> None:
-    """Give the browser the renewed cookie of a protection request that passed."""
+def finish(request: Request, headers: MutableHeaders) -> None:
+    """Give the browser the renewed cookie of a protection request that passed (in the
+    ``headers`` of its answer)."""
     value: str | None = getattr(request.state, _STATE_COOKIE, None)
     if value is None:
         return
     secure: bool = request.app.state.secure_cookies
-    response.set_cookie(
+    holder = Response()
+    holder.set_cookie(
         cookie_name(request), value, httponly=True, secure=secure, samesite="strict", path="/"
     )
+    for name, cookie in holder.raw_headers:
+        if name == b"set-cookie":
+            headers.append("set-cookie", cookie.decode("latin-1"))
 
 
 def desk_gate(permission: Permission, *, hide: bool = False) -> Callable[..., Awaitable[Principal]]:

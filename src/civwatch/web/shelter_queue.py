@@ -47,6 +47,7 @@ def queue(ws: Workspace) -> list[dict[str, Any]]:
                 {
                     "report": report,
                     "status_label": vocabulary.label(report.status),
+                    "channel_label": vocabulary.channel_label(report.channel),
                     "seen": [
                         (vocabulary.label(code), seen)
                         for code, seen in report.accessibility.items()
