@@ -21,7 +21,7 @@ from civwatch.shelters.reports import confirm_report, submit_report
 from civwatch.workspace import Workspace
 
 KYIV: Final = ("UA80000000000093317", "Київська міська громада")
-KHARKIV: Final = ("UA63120270010096107", "Харківська міська громада")
+KHARKIV: Final = ("UA63120270000028556", "Харківська міська громада")
 DATASET: Final = "demo-shelters"
 
 #: (id, name, lat, lon, type, capacity, step_free, pets, hromada)

@@ -170,7 +170,9 @@ def test_the_ukrainian_open_data_schema(
     found = _by_source(workspace)
     sumska = found["ua-opendata:UA-SH-0001"]
     assert sumska.type == "shelter" and sumska.capacity == 300 and sumska.step_free is True
-    assert sumska.katottg == "UA63120270010096107"
+    # The source gives the city's own code; the registry keeps its hromada's, so the city's
+    # shelters and those placed by the nearest settlement land in one hromada.
+    assert sumska.katottg == "UA63120270000028556"
     assert sumska.address == "Харківська область, м. Харків, вул. Сумська, 10"
     assert sumska.responsible_body == "КП «Жилкомсервіс»"
     assert (sumska.key_holder, sumska.key_holder_contact) == (KEY_HOLDER, KEY_PHONE)
@@ -178,8 +180,8 @@ def test_the_ukrainian_open_data_schema(
     assert nauky.type == "simple" and nauky.lat == pytest.approx(50.005)
     assert nauky.capacity is None and nauky.step_free is False
     with workspace.sessions() as session:
-        assert hromadas(session) == [("UA63120270010096107", "Харківська міська громада")]
-        listed = shelters_in(session, ["UA63120270010096107"])
+        assert hromadas(session) == [("UA63120270000028556", "Харківська міська громада")]
+        listed = shelters_in(session, ["UA63120270000028556"])
     assert {v.id for v in listed} == {sumska.id, nauky.id}
 
 
@@ -234,6 +236,42 @@ def test_geojson_and_csv_with_the_documented_columns(workspace: Workspace, tmp_p
     )
     assert parking.opening_kind == "on-alert"
     assert found["csv:cg2"].type == "metro" and found["csv:cg2"].step_free is False
+
+
+def test_a_settlement_code_is_raised_to_its_hromada(workspace: Workspace, tmp_path: Path) -> None:
+    """Registries give a settlement's KATOTTG code as often as its hromada's: the registry
+    keeps the hromada's, so one hromada's list and bundle hold all its shelters. A code the
+    codifier does not hold, or one above hromadas, is kept as given."""
+    point = {"lat": 49.99, "lon": 36.23}
+    rows = [
+        {"id": "city", "name": "Сумська, 10", **point, "katottg": "UA63120270010096107"},
+        {
+            "id": "named",
+            "name": "Наукова",
+            **point,
+            "katottg": "UA63120270010096107",
+            "hromada": "Харківська громада",
+        },
+        {"id": "hromada", "name": "Пушкінська", **point, "katottg": "UA63120270000028556"},
+        {
+            "id": "kyiv",
+            "name": "Хрещатик",
+            "lat": 50.447,
+            "lon": 30.522,
+            "katottg": "UA80000000000093317",
+        },
+        {"id": "unknown", "name": "Невідомо", **point, "katottg": "UA99999999999999999"},
+        {"id": "oblast", "name": "Область", **point, "katottg": "UA63000000000041885"},
+    ]
+    assert import_file(workspace, write_geojson(tmp_path / "codes.geojson", rows)).added == 6
+    found = {k.split(":")[1]: v for k, v in _by_source(workspace).items()}
+    kharkiv = ("UA63120270000028556", "Харківська міська громада")
+    assert (found["city"].katottg, found["city"].hromada) == kharkiv
+    assert (found["named"].katottg, found["named"].hromada) == (kharkiv[0], "Харківська громада")
+    assert found["hromada"].katottg == kharkiv[0]
+    assert (found["kyiv"].katottg, found["kyiv"].hromada) == ("UA80000000000093317", "Київ")
+    assert found["unknown"].katottg == "UA99999999999999999" and found["unknown"].hromada is None
+    assert found["oblast"].katottg == "UA63000000000041885"
 
 
 def test_a_broken_file_is_refused_and_imports_nothing(workspace: Workspace, tmp_path: Path) -> None:

@@ -486,6 +486,15 @@ def _with_import(cache_dir: Path, stamp: tuple[int, int]) -> Gazetteer:
     return Gazetteer.load(cache_dir, imported_file(cache_dir))
 
 
+def hromada_of_code(code: str, cache_dir: Path | None = None) -> tuple[str, str] | None:
+    """The hromada a KATOTTG code lies in, as :func:`katottg_for_point` names it: a
+    settlement's code (as registries often give, "UA63120270010096107" for the city of
+    Kharkiv) answers with its hromada's; a hromada's with itself. None for a code the
+    codifier does not hold or one above hromadas."""
+    codifier = default_gazetteer(cache_dir).codifier
+    return None if codifier is None else codifier.hromada_of(code.strip().upper())
+
+
 def katottg_for_point(
     lat: float, lon: float, cache_dir: Path | None = None
 ) -> tuple[str, str] | None:

@@ -232,6 +232,23 @@ class Codifier:
             hromada_kind=self.hromada_kind(above[HROMADA].code) if HROMADA in above else "",
         )
 
+    def hromada_of(self, code: str) -> tuple[str, str] | None:
+        """The hromada a code lies in, as (its code, "Бахмутська міська громада"): a
+        settlement's hromada, or the hromada itself; a special city (Kyiv, Sevastopol)
+        answers with itself. None for a code the codifier does not hold, or a unit above
+        hromadas (a raion, an oblast)."""
+        unit = self.units.get(code)
+        if unit is None:
+            return None
+        if unit.category == HROMADA:
+            return unit.code, hromada_name(unit.name, "uk", self.hromada_kind(unit.code))
+        hierarchy = self.hierarchy(code)
+        if hierarchy is None:
+            return None
+        if hierarchy.hromada is None:
+            return hierarchy.settlement.code, hierarchy.settlement.name
+        return hierarchy.hromada.code, str(hierarchy.hromada_label("uk"))
+
     def oblast_code(self, code: str) -> str:
         """The code of the oblast (or special city) a unit lies in."""
         unit = self.units[code]

@@ -12,9 +12,11 @@ nothing half done, and running it again does it all. docs/shelters.md lists the 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -141,6 +143,22 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _in_hromada(
+    record: SourceRecord, hromada_of: Callable[[str], tuple[str, str] | None]
+) -> SourceRecord:
+    """The record with its KATOTTG code raised to its hromada's: registries often give the
+    settlement's code (the city of Kharkiv, not the Kharkiv hromada), and the per-hromada
+    lists and bundles would then split one hromada in two. The source's hromada name is
+    kept when it gives one; the codifier's fills it in when it gives none."""
+    code = record.values.get("katottg")
+    found = hromada_of(code) if code else None
+    if found is None or (found[0] == code and record.values.get("hromada")):
+        return record
+    values = {**record.values, "katottg": found[0]}
+    values["hromada"] = values.get("hromada") or found[1]
+    return dataclasses.replace(record, values=values)
+
+
 def _write_chunk(
     session: Session,
     kind: str,
@@ -149,8 +167,11 @@ def _write_chunk(
     records: list[SourceRecord],
     result: ImportResult,
     locate: Callable[[float, float], tuple[str, str] | None] | None = None,
+    hromada_of: Callable[[str], tuple[str, str] | None] | None = None,
 ) -> None:
     now = utcnow()
+    if hromada_of is not None:
+        records = [_in_hromada(r, hromada_of) for r in records]
     ids = [r.source_id for r in records]
     known: dict[str, str] = {
         source_id: shelter_id
@@ -298,13 +319,12 @@ def import_file(
         )
         session.flush()
         batch: list[SourceRecord] = []
-        locate = None
-        if chosen == "osm":
-            from functools import partial
+        # The gazetteer is read only for an import that needs it (once per process).
+        from civwatch.geo.gazetteer import hromada_of_code, katottg_for_point
 
-            from civwatch.geo.gazetteer import katottg_for_point
-
-            locate = partial(katottg_for_point, cache_dir=ws.data_dir / "cache")
+        cache = ws.data_dir / "cache"
+        locate = partial(katottg_for_point, cache_dir=cache) if chosen == "osm" else None
+        hromada_of = partial(hromada_of_code, cache_dir=cache)
         try:
             for item in _READERS[chosen](path):
                 if isinstance(item, tuple):
@@ -325,14 +345,25 @@ def import_file(
                 first_line[item.source_id] = item.line
                 batch.append(item)
                 if len(batch) >= CHUNK:
-                    _write_chunk(session, chosen, edition, result.import_id, batch, result, locate)
+                    _write_chunk(
+                        session,
+                        chosen,
+                        edition,
+                        result.import_id,
+                        batch,
+                        result,
+                        locate,
+                        hromada_of,
+                    )
                     batch = []
         except RuntimeError as error:  # pyosmium's error for a broken or foreign file
             raise RejectedInputError(
                 _("%(name)s cannot be read: %(error)s", name=path.name, error=str(error))
             ) from error
         if batch:
-            _write_chunk(session, chosen, edition, result.import_id, batch, result, locate)
+            _write_chunk(
+                session, chosen, edition, result.import_id, batch, result, locate, hromada_of
+            )
         result.marked_gone = _mark_gone(session, chosen, edition, result.import_id)
         record = session.get(ShelterImport, result.import_id)
         assert record is not None
