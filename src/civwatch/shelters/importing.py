@@ -303,6 +303,14 @@ def import_file(
     result = ImportResult(import_id=new_id("shi_"))
     digest = _sha256(path)
     first_line: dict[str, int] = {}
+    # The gazetteer (codes to hromadas, points to hromadas) is read once per process, and
+    # before the transaction: its first reading takes seconds, the write lock must not wait.
+    from civwatch.geo.gazetteer import default_gazetteer, hromada_of_code, katottg_for_point
+
+    cache = ws.data_dir / "cache"
+    default_gazetteer(cache)
+    locate = partial(katottg_for_point, cache_dir=cache) if chosen == "osm" else None
+    hromada_of = partial(hromada_of_code, cache_dir=cache)
     with ws.sessions() as session, session.begin():
         if actor is not None:
             authorise(session, actor, Permission.SHELTERS_COORDINATE)
@@ -319,12 +327,6 @@ def import_file(
         )
         session.flush()
         batch: list[SourceRecord] = []
-        # The gazetteer is read only for an import that needs it (once per process).
-        from civwatch.geo.gazetteer import hromada_of_code, katottg_for_point
-
-        cache = ws.data_dir / "cache"
-        locate = partial(katottg_for_point, cache_dir=cache) if chosen == "osm" else None
-        hromada_of = partial(hromada_of_code, cache_dir=cache)
         try:
             for item in _READERS[chosen](path):
                 if isinstance(item, tuple):
