@@ -151,6 +151,18 @@ def _iou(a: Box, b: Box) -> float:
     return inter / (a[2] * a[3] + b[2] * b[3] - inter)
 
 
+def split_removed(faces: Sequence[Box], removed: Sequence[Box]) -> tuple[list[Box], list[Box]]:
+    """``faces`` split into those kept and those a reviewer removed: a face is removed when
+    it overlaps a removed box (IoU above 0.3; the reviewer saw the finder's boxes on the
+    preview, and the same finder on the full picture draws them a few pixels apart). A
+    removed box that matches no face removes nothing."""
+    kept: list[Box] = []
+    dropped: list[Box] = []
+    for face in faces:
+        (dropped if any(_iou(face, r) > 0.3 for r in removed) else kept).append(face)
+    return kept, dropped
+
+
 def _cluster(boxes: list[Box], threshold: float = 0.3) -> list[Box]:
     """Boxes that overlap by more than ``threshold`` (IoU) joined into their union."""
     groups: list[list[Box]] = []

@@ -5,8 +5,9 @@ Everything comes from the public projection (:mod:`civwatch.publish.public`): a 
 a public document and shows nothing a public page would not. The HTML carries its style
 inline and its charts as ``data:`` images, so it can be mailed or archived as one file;
 the PDF is the same HTML laid out by WeasyPrint. Reports are made on demand (``civwatch
-sitrep``, the team's page ``/sitrep`` with its PDF and one-file downloads) and weekly by the task queue (:data:`WEEKLY`, registered by
-:func:`register`), which writes last week's report into ``<data>/reports/``.
+sitrep``, the team's page ``/sitrep`` with its PDF and one-file downloads) and weekly by
+the task queue (:data:`WEEKLY`, registered by :func:`register`), which writes
+last week's report into ``<data>/reports/``.
 
 A report is written in one language (Ukrainian or English: every catalogue present), its
 words, dates, numbers, vocabulary labels and place names all in it; a published report

@@ -430,6 +430,8 @@ async def item_redact(request: Request, w: WS, who: Writer, sha256: str) -> Resp
             parse_region_lines(_text(form, "regions") or ""),
             blur_faces=form.get("blur_faces") is not None,
             graphic=form.get("graphic") is not None,
+            # the face finder's boxes the reviewer removed on the preview (the script)
+            removed_faces=parse_region_lines(_text(form, "removed_faces") or ""),
             actor=who.username,
         )
         return {"sha256": made["original_sha256"], "redaction": made["id"]}
