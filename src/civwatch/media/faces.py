@@ -197,7 +197,7 @@ def second_look(grey: NDArray[np.float64], box: Box, *, votes: int = SECOND_LOOK
     until it sees none. A face keeps being seen as more neighbours are asked for (a whole
     face at every size gets 10 and more); window grids, gravel and façades fall away after
     one or two. The box is kept once the counts add up to ``votes``. Measured on
-    ``bench/faces.py``'s set: false alarms 76 -> 35, no face lost (docs/performance.md).
+    ``bench/faces.py``'s set: false alarms 76 -> 30, no face lost (docs/performance.md).
     """
     height, width = grey.shape
     x, y, w, h = box
@@ -242,7 +242,7 @@ def detect_faces(rgb: RGB, *, side: int = DETECT_SIDE) -> list[Box]:
     low vote threshold on it and on its mirror image, a face is kept when both passes see
     it, and then only if a closer look at it agrees (:func:`second_look`). Measured on
     ``bench/faces.py``'s 227 labelled pictures: recall 0.98, precision 0.57 without the
-    closer look, 0.74 with it (docs/performance.md).
+    closer look, 0.77 with it, recall unchanged (docs/performance.md).
     """
     import cv2
 
