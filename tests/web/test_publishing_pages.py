@@ -120,7 +120,9 @@ def test_redact_approve_publish_correct_and_withdraw_through_the_pages(
     page = publisher[0].get(item_url).text
     assert f"Redacted copy {rid}" in page and "draft, not approved" in page
     assert f'src="/api/v1/redactions/{rid}/preview"' in page
-    assert f"{draft['faces_found']} found and blurred" in page and "10,400 100×60" in page
+    n = draft["faces_found"]
+    assert (f"{n} face found and blurred" if n == 1 else f"{n} faces found and blurred") in page
+    assert "1 area: 10,400 100×60" in page
     assert f"Approve redacted copy {rid}" in page
     preview = publisher[0].get(f"/api/v1/redactions/{rid}/preview")
     assert preview.status_code == 200 and preview.headers["content-type"] == "image/jpeg"
