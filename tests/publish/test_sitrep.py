@@ -320,7 +320,12 @@ def test_publishers_get_reports_from_the_web(team: Workspace, reported: dict[str
             }
         params = {"from": "2022-03-01", "to": "2022-03-31"}
         assert client.get("/sitrep", params=params, headers=tokens["viewer"]).status_code == 403
-        r = client.get("/sitrep", params=params, headers=tokens["publisher"])
+        page = client.get("/sitrep", params=params, headers=tokens["publisher"])
+        # the app's page: navigation, the period form with its downloads, the report inside
+        assert page.status_code == 200 and "Shelling of a market in Kherson" in page.text
+        assert '<nav aria-label="Main">' in page.text and 'name="format" value="pdf"' in page.text
+        assert 'value="2022-03-01"' in page.text and "<style>" not in page.text
+        r = client.get("/sitrep", params={**params, "format": "html"}, headers=tokens["publisher"])
         assert r.status_code == 200 and "Shelling of a market in Kherson" in r.text
         style = re.search(r"<style>(.*?)</style>", r.text, re.S)
         assert style is not None
@@ -335,6 +340,9 @@ def test_publishers_get_reports_from_the_web(team: Workspace, reported: dict[str
             headers=tokens["publisher"],
         )
         assert bad.status_code == 422 and "before its first day" in bad.text
+        assert 'value="2022-03-31"' in bad.text  # the form comes back with what was typed
+        odd = client.get("/sitrep", params={"format": "docx"}, headers=tokens["publisher"])
+        assert odd.status_code == 422 and "page, html or pdf" in odd.text
 
 
 def test_web_report_speaks_the_readers_language_and_links_its_twin(
@@ -347,6 +355,7 @@ def test_web_report_speaks_the_readers_language_and_links_its_twin(
         who = Principal(uid, "pat", "pat", frozenset({"publisher"}), "session")
         auth = {"Authorization": "Bearer " + create_token(team, who, "t", "publisher")["token"]}
         params = {"from": "2022-03-01", "to": "2022-03-31"}
+        params = {**params, "format": "html"}
         english = client.get("/sitrep", params=params, headers={**auth, "Accept-Language": "en"})
         assert '<html lang="en">' in english.text and "Methodology" in english.text
         twin = "/sitrep?from=2022-03-01&amp;to=2022-03-31&amp;format=html&amp;lang=uk"

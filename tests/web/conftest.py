@@ -95,3 +95,20 @@ def sign_in(c: TestClient, username: str, password: str = PASSWORD, code: str = 
 
 def totp_now(secret: str) -> str:
     return pyotp.TOTP(secret).now()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    """One headless Chromium for all the browser tests of a module (each test opens its own
+    contexts): a launch costs seconds on a busy machine. Module-scoped, not session-scoped:
+    Playwright's sync API cannot start twice in one thread, and other browser test modules
+    start their own."""
+    pytest.importorskip("playwright.sync_api", reason="needs playwright (dev dependency)")
+    from playwright.sync_api import sync_playwright
+
+    from tests.support.browser import CHROMIUM
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()

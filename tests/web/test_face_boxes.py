@@ -46,6 +46,11 @@ def test_faces_are_boxes_in_pixels_of_the_full_picture(
         ]
         == []
     )
+    # the answer is kept: asked again, the finder does not run again
+    kept = list((team.ws.data_dir / "cache" / "previews").glob(f"{sha}.faces-*.json"))
+    assert len(kept) == 1
+    again = client.get(f"/evidence/{sha}/faces", headers=bearer(team.tokens["investigator"]))
+    assert again.json() == doc
     # a reader who cannot make drafts is not given the boxes
     viewer = client.get(f"/evidence/{sha}/faces", headers=bearer(team.tokens["viewer"]))
     assert viewer.status_code == 403

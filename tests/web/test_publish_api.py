@@ -126,6 +126,12 @@ def test_a_publication_over_http(
         headers=inv,
     )
     assert outside.status_code == 422 and "outside the picture" in outside.json()["detail"]
+    assert draft["removed_faces"] == []
+    for junk in ([{"x": "a", "y": 0, "w": 5, "h": 5}], "1,2,3,4", [{"x": 0}]):
+        bad = client.post(
+            f"/api/v1/evidence/{sha}/redactions", json={"removed_faces": junk}, headers=inv
+        )
+        assert bad.status_code == 422, bad.text
     preview = client.get(f"/api/v1/redactions/{draft['id']}/preview", headers=pub)
     assert preview.status_code == 200
     assert preview.headers["content-type"] == "image/jpeg"

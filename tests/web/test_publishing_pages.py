@@ -102,6 +102,10 @@ def test_redact_approve_publish_correct_and_withdraw_through_the_pages(
     assert not BLUR_FACES_TICKED.search(bad.text)  # it was left unticked
     outside = _post(investigator, item_url + "/redactions", {"regions": "900,900,10,10"})
     assert outside.status_code == 422 and "lies outside the picture" in _alert(outside.text)
+    # the face boxes the script says were removed are checked like the areas typed
+    junk = _post(investigator, item_url + "/redactions", {"removed_faces": "<b>1,2</b>"})
+    assert junk.status_code == 422 and "four numbers" in _alert(junk.text)
+    assert "<b>1,2</b>" not in junk.text
     # the draft: faces blurred, one region by hand
     made = _post(investigator, item_url + "/redactions", {"blur_faces": "1", "regions": REGION})
     assert made.status_code == 303, _alert(made.text)
@@ -116,7 +120,9 @@ def test_redact_approve_publish_correct_and_withdraw_through_the_pages(
     page = publisher[0].get(item_url).text
     assert f"Redacted copy {rid}" in page and "draft, not approved" in page
     assert f'src="/api/v1/redactions/{rid}/preview"' in page
-    assert f"{draft['faces_found']} found and blurred" in page and "10,400 100×60" in page
+    n = draft["faces_found"]
+    assert (f"{n} face found and blurred" if n == 1 else f"{n} faces found and blurred") in page
+    assert "1 area: 10,400 100×60" in page
     assert f"Approve redacted copy {rid}" in page
     preview = publisher[0].get(f"/api/v1/redactions/{rid}/preview")
     assert preview.status_code == 200 and preview.headers["content-type"] == "image/jpeg"

@@ -162,6 +162,8 @@ def _redaction_lines(r: dict[str, Any], as_json: bool) -> None:
     if as_json:
         emit(r)
         return
+    from civwatch.publish.redaction_words import action_text
+
     flags = " graphic" if r["graphic"] else ""
     # TRANSLATORS: a redaction: its number, [status] (a code, with "graphic" when shown
     # behind a warning), the original item, its redacted copy, media type and size.
@@ -179,7 +181,7 @@ def _redaction_lines(r: dict[str, Any], as_json: bool) -> None:
         )
     )
     for action in r["actions"]:
-        out.print(f"  {escape(action)}")
+        out.print(f"  {escape(action_text(action))}")
 
 
 @redact_app.command("create")

@@ -32,7 +32,15 @@ from PIL import Image, ImageCms
 from civwatch.errors import RejectedInputError, UnhashableMediaError
 from civwatch.i18n import _
 from civwatch.matching.decoding import decode_image
-from civwatch.media.faces import RGB, Box, blur_boxes, detect_faces, grow, parse_regions
+from civwatch.media.faces import (
+    RGB,
+    Box,
+    blur_boxes,
+    detect_faces,
+    grow,
+    parse_regions,
+    split_removed,
+)
 from civwatch.media.tools import FFMPEG, resolve
 from civwatch.media.video import ProbeFailed
 from civwatch.media.video import ffprobe as run_ffprobe
@@ -62,6 +70,8 @@ class RedactedMedia:
     height: int
     faces: list[dict[str, Any]]
     regions: list[dict[str, Any]]
+    #: Faces the finder found that the reviewer removed (not blurred), photos only.
+    removed_faces: list[dict[str, Any]] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
     metadata_left: dict[str, Any] = field(default_factory=dict)
 
@@ -103,12 +113,15 @@ def redact_image(
     *,
     blur_faces: bool = True,
     max_pixels: int,
+    removed_faces: Sequence[Mapping[str, Any]] | None = None,
 ) -> RedactedMedia:
     """Decode, orient, blur faces and ``regions``, re-encode without metadata.
 
     A large image is decoded reduced (at least ``PUBLISH_MIN_SIDE`` pixels on its shorter
     side, see ``decode_image``) and published at that size; ``regions`` in pixels are on
-    the picture as displayed at full size.
+    the picture as displayed at full size. ``removed_faces`` (same pixels) are the face
+    finder's boxes a reviewer removed: the faces found there are not blurred, and are
+    returned apart (``removed_faces``) so the record says what was found, kept and removed.
     """
     actions: list[str] = []
     try:
@@ -139,10 +152,18 @@ def redact_image(
             f"reduced from {full_width} x {full_height} to {width} x {height} pixels for "
             "publication"
         )
-    faces = detect_faces(rgb) if blur_faces else []
+    unwanted = [
+        _scaled(box, width / full_width, height / full_height)
+        for box in parse_regions(removed_faces, full_width, full_height)
+    ]
+    faces, removed = split_removed(detect_faces(rgb) if blur_faces else [], unwanted)
     rgb = blur_boxes(rgb, [*faces, *manual])
+    # Recorded in English, in these exact words: ``publish.redaction_words`` reads them back
+    # for the pages in the reader's language (with plural forms).
     if blur_faces:
         actions.append(f"{len(faces)} face(s) found and blurred")
+        if removed:
+            actions.append(f"{len(removed)} face box(es) removed by the reviewer, not blurred")
     else:
         actions.append("face detection not asked for")
     if manual:
@@ -164,6 +185,7 @@ def redact_image(
         height=height,
         faces=[_box_json(b) for b in faces],
         regions=[_box_json(b) for b in manual],
+        removed_faces=[_box_json(b) for b in removed],
         actions=actions,
     )
 

@@ -53,7 +53,8 @@ REDACTION_CREATE = register(
     Act(
         "redaction-create",
         "A redacted copy of an item made (a draft): the copy's SHA-256, what was done to it "
-        "(metadata removed, faces and regions blurred), whether it is graphic.",
+        "(metadata removed, faces and regions blurred), the face boxes the reviewer removed, "
+        "whether it is graphic.",
         {
             "redaction": ROW_ID,
             "sha256": SHA256,
@@ -63,10 +64,13 @@ REDACTION_CREATE = register(
             "actions": {"type": "array", "items": TEXT},
             "faces_found": COUNT,
             "face_boxes": _BOXES,
+            "removed_faces": _BOXES,
             "regions": _BOXES,
             "blur_faces": BOOL,
             "graphic": BOOL,
         },
+        # entries written before the reviewer could remove face boxes do not hold it
+        optional=("removed_faces",),
         packaged=True,
     )
 )

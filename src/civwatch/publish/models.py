@@ -56,6 +56,11 @@ class Redaction(Base):
     faces_found: Mapped[int] = mapped_column(Integer, default=0)
     #: Face boxes found ({x, y, w, h} in pixels of the derivative; for video also t0, t1).
     face_boxes: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
+    #: Face boxes found that the reviewer removed on the preview (not blurred), in pixels
+    #: of the derivative; None for redactions made before this was recorded.
+    removed_faces: Mapped[list[dict[str, Any]] | None] = mapped_column(
+        JSONDocument, nullable=True, default=list
+    )
     #: Manual regions blurred, in pixels of the derivative.
     regions: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
     #: Shown behind a warning screen on public pages.

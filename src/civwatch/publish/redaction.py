@@ -57,6 +57,7 @@ def redaction_json(r: Redaction) -> dict[str, Any]:
         "blur_faces": r.blur_faces,
         "faces_found": r.faces_found,
         "face_boxes": list(r.face_boxes),
+        "removed_faces": list(r.removed_faces or ()),
         "regions": list(r.regions),
         "graphic": r.graphic,
         "metadata_left": dict(r.metadata_left),
@@ -77,9 +78,16 @@ def create_redaction(
     *,
     blur_faces: bool = True,
     graphic: bool = False,
+    removed_faces: Sequence[Mapping[str, Any]] | None = None,
     actor: str | None,
 ) -> dict[str, Any]:
-    """Make a draft redacted derivative of an evidence item linked to an incident."""
+    """Make a draft redacted derivative of an evidence item linked to an incident.
+
+    ``regions`` are blurred by hand; ``removed_faces`` are face finder boxes the reviewer
+    removed on the preview (photos): the faces found there are left unblurred. The record
+    and its custody entry keep the three apart: faces found and blurred (``face_boxes``),
+    found and removed by the reviewer (``removed_faces``), areas drawn or typed by hand
+    (``regions``)."""
     item = find_item(ws, sha256)
     with ws.sessions() as session:
         user = require(session, actor, Permission.INCIDENTS_WRITE)
@@ -110,7 +118,12 @@ def create_redaction(
                 shutil.copyfileobj(f, out)
         if item.media_type.startswith("image/"):
             made = redact_image(
-                source, work, regions, blur_faces=blur_faces, max_pixels=settings.max_image_pixels
+                source,
+                work,
+                regions,
+                blur_faces=blur_faces,
+                max_pixels=settings.max_image_pixels,
+                removed_faces=removed_faces,
             )
         else:
             made = redact_video(
@@ -143,6 +156,7 @@ def create_redaction(
             blur_faces=blur_faces,
             faces_found=len(made.faces),
             face_boxes=made.faces,
+            removed_faces=made.removed_faces,
             regions=made.regions,
             graphic=bool(graphic),
             metadata_left=made.metadata_left,
@@ -167,6 +181,7 @@ def create_redaction(
             actions=made.actions,
             faces_found=len(made.faces),
             face_boxes=made.faces,
+            removed_faces=made.removed_faces,
             regions=made.regions,
             blur_faces=blur_faces,
             graphic=bool(graphic),

@@ -5,8 +5,9 @@ Everything comes from the public projection (:mod:`civwatch.publish.public`): a 
 a public document and shows nothing a public page would not. The HTML carries its style
 inline and its charts as ``data:`` images, so it can be mailed or archived as one file;
 the PDF is the same HTML laid out by WeasyPrint. Reports are made on demand (``civwatch
-sitrep``, ``GET /sitrep``) and weekly by the task queue (:data:`WEEKLY`, registered by
-:func:`register`), which writes last week's report into ``<data>/reports/``.
+sitrep``, the team's page ``/sitrep`` with its PDF and one-file downloads) and weekly by
+the task queue (:data:`WEEKLY`, registered by :func:`register`), which writes
+last week's report into ``<data>/reports/``.
 
 A report is written in one language (Ukrainian or English: every catalogue present), its
 words, dates, numbers, vocabulary labels and place names all in it; a published report
@@ -210,6 +211,16 @@ def render_html(report: Mapping[str, Any], alternates: Mapping[str, str] | None 
             alternates=others,
             css=Markup(REPORT_CSS),  # noqa: S704 - a file of this package, not user text
         )
+
+
+def render_body(report: Mapping[str, Any]) -> Markup:
+    """The report without its page around it (intro, totals, charts, tables, methodology),
+    in its language: what the team's report page (``/sitrep``) shows inside the app.
+    Everything in it is escaped by the template, charts are ``data:`` images."""
+    language = str(report.get("language") or current_language())
+    with use_language(language):
+        html = _ENV.get_template("sitrep_body.html").render(**report)
+    return Markup(html)  # noqa: S704 - rendered by an autoescaping template
 
 
 def web_alternates(first: date, last: date, file_format: str) -> dict[str, str]:

@@ -341,7 +341,10 @@ class RedactionView(Answer):
     actions: list[str] = Field(description="What was done, in words")
     blur_faces: bool
     faces_found: int
-    face_boxes: list[Box]
+    face_boxes: list[Box] = Field(description="Faces found and blurred")
+    removed_faces: list[Box] = Field(
+        description="Faces found that the reviewer removed (not blurred)"
+    )
     regions: list[Box] = Field(description="Blurred by hand")
     graphic: bool
     # what exiftool still reads in the copy: its tags, whatever they are

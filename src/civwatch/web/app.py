@@ -65,6 +65,7 @@ from civwatch.web import (
     shelter_pages,
     shelter_queue,
     shelters_api,
+    sitrep_pages,
 )
 from civwatch.web.answer_cache import AnswerCache
 from civwatch.web.auth import route_permission
@@ -241,6 +242,7 @@ ROUTERS = (
     public_pages.router,
     public_incident_pages.router,
     public_reports.router,
+    sitrep_pages.router,
     protection_pages.router,
     protection_case_pages.router,
     protection_desk_pages.router,

@@ -1,10 +1,17 @@
 """The faces the detector finds in an item's picture, as boxes for the redaction form to
 draw on the preview (each with a "remove" control): the same detector the redaction runs,
-on the preview (never the original sent anywhere), in pixels of the full-size picture."""
+on the preview (never the original sent anywhere), in pixels of the full-size picture.
+
+The finder takes seconds: its answer is kept beside the preview in the cache (named after
+the finder's settings, so a new finder looks again), and requests for the same item while
+it runs wait for that one run instead of starting their own (a page reloaded after a form
+asks again at once)."""
 
 from __future__ import annotations
 
 import io
+import json
+import threading
 from typing import Annotated, Any
 
 import numpy as np
@@ -15,8 +22,9 @@ from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
 from civwatch.errors import RejectedInputError
 from civwatch.evidence.service import find_item
+from civwatch.files import write_atomic
 from civwatch.i18n import _
-from civwatch.media.faces import detect_faces
+from civwatch.media.faces import SECOND_LOOK_SIDES, SECOND_LOOK_VOTES, detect_faces
 from civwatch.media.preview import IMAGE_TYPES, cached_preview
 from civwatch.web.auth import require
 from civwatch.web.deps import WS
@@ -25,6 +33,10 @@ from civwatch.workspace import Workspace
 Writer = Annotated[Principal, Depends(require(Permission.INCIDENTS_WRITE))]
 #: EXIF orientations that turn the picture a quarter: width and height swap.
 QUARTER_TURNS = frozenset({5, 6, 7, 8})
+#: Names the finder whose answers the cache holds: another finder looks again.
+FINDER = "lbp-look{}-{}".format("-".join(map(str, SECOND_LOOK_SIDES)), SECOND_LOOK_VOTES)
+#: One run of the finder at a time per item (a fixed set of locks, chosen by the hash).
+_RUNS = tuple(threading.Lock() for _ in range(64))
 
 
 def _full_size(w: Workspace, sha256: str) -> tuple[int, int]:
@@ -40,6 +52,19 @@ def face_boxes(w: Workspace, sha256: str) -> dict[str, Any]:
     item = find_item(w, sha256)
     if item.media_type not in IMAGE_TYPES:
         raise RejectedInputError(_("Faces are shown on photos only."))
+    kept = w.data_dir / "cache" / "previews" / f"{item.sha256}.faces-{FINDER}.json"
+    with _RUNS[int(item.sha256[:8], 16) % len(_RUNS)]:
+        try:
+            found: dict[str, Any] = json.loads(kept.read_bytes())
+            return found
+        except (OSError, ValueError):
+            pass
+        found = _find(w, item)
+        write_atomic(kept, json.dumps(found).encode())
+        return found
+
+
+def _find(w: Workspace, item: Any) -> dict[str, Any]:
     data, _kind = cached_preview(
         w.data_dir / "cache" / "previews",
         item.sha256,

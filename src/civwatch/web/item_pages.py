@@ -43,7 +43,7 @@ from civwatch.incidents.vocabulary import (
 )
 from civwatch.media.preview import PREVIEW_SIDE, THUMBNAIL_SIDE, cached_preview, previewable
 from civwatch.publish import redaction
-from civwatch.web import face_boxes
+from civwatch.web import face_boxes, map_routes
 from civwatch.web.auth import client_of, require
 from civwatch.web.deps import WS, RowId
 from civwatch.web.pages import render
@@ -145,8 +145,7 @@ def _view(
             "exiftool_json": json.dumps(exiftool, indent=1, ensure_ascii=False, sort_keys=True),
             "c2pa_json": None if c2pa is None else json.dumps(c2pa, indent=1, ensure_ascii=False),
             "location": None if lat is None or lon is None else {"lat": lat, "lon": lon},
-            "tile_url": settings.map_tile_url,
-            "tile_attribution": settings.map_tile_attribution,
+            **map_routes.background(settings),  # the EXIF location's map
             "cluster": cluster,
             "copies": copies_in_words(cluster, item.sha256),
             "verification": verification,
@@ -431,6 +430,8 @@ async def item_redact(request: Request, w: WS, who: Writer, sha256: str) -> Resp
             parse_region_lines(_text(form, "regions") or ""),
             blur_faces=form.get("blur_faces") is not None,
             graphic=form.get("graphic") is not None,
+            # the face finder's boxes the reviewer removed on the preview (the script)
+            removed_faces=parse_region_lines(_text(form, "removed_faces") or ""),
             actor=who.username,
         )
         return {"sha256": made["original_sha256"], "redaction": made["id"]}

@@ -98,6 +98,9 @@ def _plurals() -> dict[str, Callable[[int], Message]]:
             "%(num)s incidents in this part of the map (the first %(num)s; zoom in to see all).",
             n,
         ),
+        "faces-found": lambda n: ngettext(
+            "The face finder found %(num)s face.", "The face finder found %(num)s faces.", n
+        ),
         "copies": lambda n: ngettext(
             "copy of %(num)s other item", "copy of %(num)s other items", n
         ),

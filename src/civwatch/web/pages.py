@@ -33,6 +33,7 @@ from civwatch.i18n import (
     templating,
 )
 from civwatch.media.preview import previewable
+from civwatch.publish import redaction_words
 from civwatch.web import labels
 from civwatch.web.auth import audit_action, client_of, require, session_cookie_name
 from civwatch.web.deps import WS, tree_head_json
@@ -60,6 +61,10 @@ def _can(principal: Principal | None, permission: str) -> bool:
 
 TEMPLATES.env.globals["can"] = _can
 TEMPLATES.env.globals["previewable"] = previewable
+# A redaction's recorded steps and counts in the reader's words (with plural forms).
+TEMPLATES.env.globals["redaction_action"] = redaction_words.action_text
+TEMPLATES.env.globals["redaction_faces"] = redaction_words.faces_text
+TEMPLATES.env.globals["areas_text"] = redaction_words.areas_text
 SIGNIN_CSRF_COOKIE = "civwatch_signin"
 PAGE_SIZE = 50
 

@@ -1,5 +1,6 @@
 """Summaries of published incidents: the public dashboard of casualty totals and charts,
-the Atom and JSON feeds (no account needed), and the situation report for publishers.
+the Atom and JSON feeds (no account needed). The team's situation report is
+:mod:`civwatch.web.sitrep_pages`.
 
 Totals and feeds read incidents through :mod:`civwatch.publish.public` (an allow-list of
 published, verified incidents); feeds are kept in memory until something public changes
@@ -10,15 +11,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
-from civwatch.errors import CivwatchError, RejectedInputError
-from civwatch.i18n import _
-from civwatch.publish import charts, feeds, sitrep
+from civwatch.errors import CivwatchError
+from civwatch.publish import charts, feeds
 from civwatch.publish.public import iter_public_incidents
 from civwatch.web.answer_cache import cached_answer
 from civwatch.web.auth import require
@@ -29,7 +29,6 @@ from civwatch.web.public_view import (
     absolute_base,
     failure_page,
     filter_choices,
-    form_date,
     link_base,
     public_page,
 )
@@ -89,32 +88,3 @@ def public_feed_json(request: Request, w: WS, _: Anyone) -> Response:
         )
 
     return cached_answer(request, w, make, "application/feed+json; charset=utf-8", public=True)
-
-
-@router.get("/sitrep")
-def situation_report(
-    request: Request,
-    w: WS,
-    _publisher: Publisher,
-    from_: Annotated[str, Query(alias="from", max_length=10)] = "",
-    to: Annotated[str, Query(max_length=10)] = "",
-    format: Annotated[str, Query(max_length=8)] = "html",
-) -> Response:
-    """A situation report (default: last week) as HTML or PDF, for publishers."""
-    try:
-        start, end = sitrep.period(
-            form_date(from_, _("“from” must be a date such as 2024-03-01.")),
-            form_date(to, _("“to” must be a date such as 2024-03-01.")),
-        )
-        if format not in ("html", "pdf"):
-            raise RejectedInputError(_("The format must be html or pdf."))
-        report = sitrep.build_report(w, start, end)
-        html = sitrep.render_html(report, sitrep.web_alternates(start, end, format))
-    except CivwatchError as exc:
-        return failure_page(request, w, exc)
-    name = sitrep.file_name(start, end, format)
-    headers = {"Content-Disposition": f'inline; filename="{name}"'}
-    if format == "pdf":
-        return Response(sitrep.render_pdf(html), media_type="application/pdf", headers=headers)
-    headers["Content-Security-Policy"] = sitrep.REPORT_CSP
-    return Response(html, media_type="text/html; charset=utf-8", headers=headers)

@@ -86,6 +86,12 @@ class RedactionRequest(BaseModel):
         description="Areas to blur by hand, on the picture as displayed.",
     )
     blur_faces: bool = True
+    removed_faces: list[Region] = Field(
+        default_factory=list,
+        max_length=redaction.MAX_REGIONS,
+        description="Face finder boxes the reviewer removed (GET /evidence/{sha256}/faces): "
+        "the faces found there are not blurred, and the record says so.",
+    )
     graphic: bool = Field(default=False, description="Show behind a warning screen.")
 
 
@@ -260,6 +266,7 @@ def redaction_create(
         [r.model_dump() for r in body.regions],
         blur_faces=body.blur_faces,
         graphic=body.graphic,
+        removed_faces=[r.model_dump() for r in body.removed_faces],
         actor=who.username,
     )
     audit_action(request, w, who, "redaction-create", f"item:{sha256}", redaction=done["id"])

@@ -1,15 +1,16 @@
 // Redaction regions drawn on the picture: drag to add an area (written into the typed
 // x,y,w,h list, which stays the form's field and works without this script); the face
-// finder's boxes are drawn too, each with a remove control. If the reviewer removes one,
-// the form no longer asks the server to find faces: it sends the boxes kept as areas, so
-// exactly what the reviewer saw is blurred.
+// finder's boxes are drawn too, each with a remove control. A removed box is sent in the
+// form's "removed_faces" list: the server finds the faces again, leaves the ones the
+// reviewer removed unblurred, and the redaction record keeps apart the faces found and
+// blurred, the faces removed by the reviewer and the areas marked by hand.
 "use strict";
 (function () {
   const box = document.querySelector("[data-draw]");
   if (!box) { return; }
   const form = box.closest("form");
   const list = form.querySelector("textarea[name=regions]");
-  const blurFaces = form.querySelector("[data-blur-faces]");
+  const removedList = form.querySelector("textarea[name=removed_faces]");
   const stage = box.querySelector(".draw-stage");
   const img = stage.querySelector("img");
   const status = box.querySelector(".draw-status");
@@ -102,12 +103,14 @@
   });
   list.addEventListener("input", draw);
   form.addEventListener("submit", function () {
-    if (!faces.some(function (f) { return f.removed; })) { return; }
-    const kept = faces.filter(function (f) { return !f.removed; });
-    if (blurFaces) { blurFaces.checked = false; }
-    const extra = kept.map(function (f) { return [f.x, f.y, f.w, f.h].join(","); });
-    list.value = [list.value.trim()].concat(extra).filter(Boolean).join("\n");
+    if (!removedList) { return; }
+    removedList.value = faces.filter(function (f) { return f.removed; })
+      .map(function (f) { return [f.x, f.y, f.w, f.h].join(","); }).join("\n");
   });
+  function foundText(n) {
+    const words = window.civwatchT;
+    return n && words ? words.tn("faces-found", n) + " " + box.dataset.found : box.dataset.found;
+  }
   box.hidden = false;
   say(box.dataset.finding);
   fetch(box.dataset.faces, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -115,7 +118,7 @@
     .then(function (doc) {
       full = { width: doc.width, height: doc.height };
       faces = doc.faces.map(function (f) { return { x: f.x, y: f.y, w: f.w, h: f.h, removed: false }; });
-      say(faces.length ? box.dataset.found : box.dataset.none);
+      say(faces.length ? foundText(faces.length) : box.dataset.none);
       draw();
     })
     .catch(function () {
