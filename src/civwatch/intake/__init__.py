@@ -1,0 +1,2 @@
+"""Intake channels: how evidence and testimony come in (field testimony, messaging
+exports, web captures)."""
