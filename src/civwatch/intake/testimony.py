@@ -224,7 +224,7 @@ def record_testimony(ws: Workspace, principal: Principal, data: TestimonyInput) 
     if not _LANGUAGE.fullmatch(language):
         raise RejectedInputError(_("The language is a code of 2 or 3 letters (uk, en, crh)."))
     place = _short(data.taken_place, "taken_place")
-    flags = check_flags(list(data.flags))
+    flags = check_flags(data.flags)
     identity = data.witness.values()
     incidents = sorted(set(data.incidents))
     attachments = sorted({a.lower() for a in data.attachments if isinstance(a, str)})
