@@ -31,6 +31,7 @@ from tests.web import (
     calls_public,
     calls_publish,
     calls_shelters,
+    calls_testimony,
 )
 from tests.web.conftest import Team, bearer, sign_in
 from tests.web.desk import protection_samples
@@ -78,6 +79,7 @@ CALLS = {
     **calls_public.CALLS,
     **calls_protection.CALLS,
     **calls_shelters.CALLS,
+    **calls_testimony.CALLS,
 }
 
 
@@ -106,6 +108,7 @@ def samples(team: Team, tmp_path: Path, places: Gazetteer) -> dict[str, str]:
         "index": "0",
         **protection_samples(team.ws),
         **calls_shelters.shelter_samples(team.ws),
+        **calls_testimony.testimony_samples(team.ws, incident["id"]),
     }
 
 

@@ -63,6 +63,8 @@ from civwatch.web import (
     shelter_pages,
     shelter_queue,
     shelters_api,
+    testimony_api,
+    testimony_pages,
 )
 from civwatch.web.answer_cache import AnswerCache
 from civwatch.web.auth import route_permission
@@ -198,6 +200,7 @@ ROUTERS = (
     map_routes.router,
     protection_api.router,
     shelters_api.router,
+    testimony_api.router,
     pages.router,
     item_pages.router,
     incident_lists.router,  # before incident_pages: /incidents/map is not /incidents/{id}
@@ -217,6 +220,7 @@ ROUTERS = (
     shelter_queue.router,
     shelter_offline.router,
     shelter_pages.router,
+    testimony_pages.router,
     language.router,
 )
 
