@@ -36,7 +36,8 @@ def test_a_testimony_shows_the_witness_by_code_and_the_team_alone_opens_who_they
     # a protection lead reads it too; every read is in the protection audit log, by id
     t.witness_identity(field.ws, field.who("lead1"), made["id"])
     reads = [
-        h for h in t.identity_history(field.ws, field.who("ivan"), made["id"])
+        h
+        for h in t.identity_history(field.ws, field.who("ivan"), made["id"])
         if h["act"] == "protection-read"
     ]
     assert [h["actor"] for h in reads] == ["lead1", "ivan"]

@@ -74,6 +74,7 @@ def rewrap_held_keys(session: Session, old: DeskKey, new: DeskKey) -> int:
     changes = [
         {"owner": owner, "wrapped_key": new.wrap(old.unwrap(wrapped, owner=owner), owner=owner)}
         for owner, wrapped in rows
+        if wrapped is not None
     ]
     if changes:
         session.execute(update(ProtectionHeldKey), changes)

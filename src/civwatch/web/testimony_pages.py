@@ -70,8 +70,8 @@ def _choices() -> dict[str, Any]:
         "flag_choices": [(f, gettext(FLAG_LABELS[f])) for f in FLAGS],
         "purpose_choices": [(p, gettext(PURPOSE_LABELS[p])) for p in PURPOSES],
         "language_choices": [(c, gettext(LANGUAGE_LABELS[c])) for c in LANGUAGES],
-        "flag_label": lambda f: gettext(FLAG_LABELS.get(f, f)),
-        "purpose_label": lambda p: gettext(PURPOSE_LABELS.get(p, p)),
+        "flag_label": lambda f: gettext(FLAG_LABELS[f]) if f in FLAG_LABELS else f,
+        "purpose_label": lambda p: gettext(PURPOSE_LABELS[p]) if p in PURPOSE_LABELS else p,
     }
 
 
