@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -135,6 +136,7 @@ def test_the_package_verify_and_stored_files_hold_no_marker(
         env={
             "CIVWATCH_DATA_DIR": str(ws.data_dir),
             "PATH": "/usr/bin:/bin",
+            **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}),
             **(
                 {"CIVWATCH_DATABASE_URL": str(ws.settings.database_url)}
                 if ws.settings.database_url
