@@ -108,9 +108,8 @@
 
   function flush() {
     var queue = load(QUEUE, []);
-    if (!queue.length || !navigator.onLine) { showWaiting(); return Promise.resolve(); }
     var item = queue[0];
-    if (item.page !== pageId || !pageKey) {
+    if (item && (item.page !== pageId || !pageKey)) {
       // its key died with the page that queued it: back to the form, details typed again
       queue.shift();
       localStorage.setItem(QUEUE, JSON.stringify(queue));
@@ -119,6 +118,7 @@
       say(texts.retype);
       return Promise.resolve();
     }
+    if (!item || !navigator.onLine) { showWaiting(); return Promise.resolve(); }
     return open(item.identity).then(function (who) { return send(body(item.own, who)); })
       .then(function (response) {
         if (response.status === 401) { say(texts.signin); return; }
