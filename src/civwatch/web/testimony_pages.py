@@ -209,7 +209,12 @@ def testimony_offline_page(request: Request, _w: Writer) -> Response:
     return render(
         request,
         "testimony_offline.html",
-        {"form": {"language": "uk"}, "texts": json.dumps(texts, ensure_ascii=False), **_choices()},
+        {
+            "form": {"language": "uk"},
+            "offline": True,
+            "texts": json.dumps(texts, ensure_ascii=False),
+            **_choices(),
+        },
     )
 
 
