@@ -3,7 +3,7 @@ read recorded), risk flags hiding a testimony from everyone else, consent per pu
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -165,6 +165,7 @@ def test_the_desk_key_guards_the_identity_rotation_keeps_it_shredding_ends_it(
         ({"attachments": ["../../etc/passwd"]}, "SHA-256"),
         ({"attachments": ["0" * 64]}, "0000"),
         ({"taken_at": "yesterday"}, "when"),
+        ({"taken_at": datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14)))}, "when"),
         ({"witness": WitnessInput(name="x" * 301)}, "at most"),
         ({"witness": WitnessInput(contacts=["1", "2", "3", "4", "5", "6"])}, "contacts"),
         ({"witness": WitnessInput(birth_date="long ago")}, "date of birth"),

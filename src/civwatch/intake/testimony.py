@@ -172,7 +172,10 @@ def _taken_at(value: Any) -> datetime:
     when = value if value.tzinfo else value.replace(tzinfo=UTC)
     if when > utcnow() + timedelta(days=1):
         raise RejectedInputError(_("The testimony cannot have been taken in the future."))
-    return when.astimezone(UTC)
+    try:
+        return when.astimezone(UTC)
+    except OverflowError as err:  # the year 1 east of Greenwich
+        raise RejectedInputError(_("Say when the testimony was taken (date and time).")) from err
 
 
 def new_code(session: Session) -> str:
