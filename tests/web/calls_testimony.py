@@ -41,6 +41,10 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/api/v1/testimony/{testimony_id}/consents/{consent_id}/withdraw"): {},
     ("PUT", "/api/v1/testimony/{testimony_id}/flags"): {"json": {"flags": []}},
+    ("POST", "/testimony/{testimony_id}/team"): {"data": {"username": "verifier"}},
+    ("POST", "/testimony/{testimony_id}/witness/shred"): {},
+    ("POST", "/api/v1/testimony/{testimony_id}/team"): {"json": {"username": "verifier"}},
+    ("POST", "/api/v1/testimony/{testimony_id}/witness/shred"): {},
 }
 
 

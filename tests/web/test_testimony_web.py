@@ -74,6 +74,18 @@ def test_the_api_takes_testimony_and_only_the_team_reads_the_witness(
     assert r.status_code == 200
     shown = client.get(f"/api/v1/testimony/{made['id']}", headers=inv).json()
     assert shown["consents"][0]["withdrawn_at"] is not None
+    # the interviewer puts the verifier on the team: the flagged testimony and its witness
+    r = client.post(
+        f"/api/v1/testimony/{made['id']}/team", json={"username": "verifier"}, headers=inv
+    )
+    assert r.status_code == 200, r.text
+    assert client.get(f"/api/v1/testimony/{made['id']}", headers=ver).status_code == 200
+    assert client.get(f"/api/v1/testimony/{made['id']}/witness", headers=ver).json()["name"] == NAME
+    # destroying the identity: it never opens again, the code stays
+    r = client.post(f"/api/v1/testimony/{made['id']}/witness/shred", headers=inv)
+    assert r.status_code == 200
+    gone = client.get(f"/api/v1/testimony/{made['id']}/witness", headers=inv).json()
+    assert gone == {"witness": made["witness"], "shredded": True}
 
 
 @pytest.mark.parametrize(

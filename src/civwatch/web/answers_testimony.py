@@ -58,3 +58,8 @@ class ConsentRecorded(Answer):
 class FlagsSet(Answer):
     testimony: int
     flags: list[str]
+
+
+class Done(Answer):
+    testimony: int
+    done: str = Field(description="What was done: team-add or witness-shred")

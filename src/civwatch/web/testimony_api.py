@@ -21,6 +21,7 @@ from civwatch.intake.testimony import MAX_CONTACTS, MAX_SHORT, MAX_STATEMENT
 from civwatch.web.answers import EXACT
 from civwatch.web.answers_testimony import (
     ConsentRecorded,
+    Done,
     FlagsSet,
     TestimonyAnswer,
     TestimonyMade,
@@ -165,3 +166,34 @@ async def flags_set(
         audit_action, request, w, who, "testimony-flags", f"testimony:{testimony_id}"
     )
     return {"testimony": testimony_id, "flags": service.check_flags(list(body.flags))}
+
+
+class MemberBody(BaseModel):
+    """Whom to put on the testimony's team."""
+
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=64)
+
+
+@router.post("/{testimony_id}/team", response_model=Done)
+async def team_add(
+    request: Request, w: WS, who: Writer, testimony_id: RowId, body: MemberBody
+) -> Any:
+    """Put a user on the testimony's team (its interviewer or a protection lead): they
+    may then read it with its risk flags, and the witness's identity."""
+    await run_in_threadpool(service.add_member, w, who, testimony_id, body.username)
+    await run_in_threadpool(
+        audit_action, request, w, who, "testimony-team", f"testimony:{testimony_id}"
+    )
+    return {"testimony": testimony_id, "done": "team-add"}
+
+
+@router.post("/{testimony_id}/witness/shred", response_model=Done)
+async def witness_shred(request: Request, w: WS, who: Writer, testimony_id: RowId) -> Any:
+    """Destroy the witness's identity (crypto-shredding): it never opens again; the
+    testimony keeps the witness's code."""
+    await run_in_threadpool(service.shred_witness, w, who, testimony_id)
+    await run_in_threadpool(
+        audit_action, request, w, who, "testimony-witness-shred", f"testimony:{testimony_id}"
+    )
+    return {"testimony": testimony_id, "done": "witness-shred"}

@@ -305,3 +305,31 @@ async def testimony_flags_submit(
         audit_action, request, w, who, "testimony-flags", f"testimony:{testimony_id}"
     )
     return RedirectResponse(f"/testimony/{testimony_id}", status_code=303)
+
+
+@router.post("/testimony/{testimony_id}/team")
+async def testimony_team_submit(
+    request: Request,
+    w: WS,
+    who: Writer,
+    testimony_id: RowId,
+    username: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Put a user on the testimony's team."""
+    await run_in_threadpool(service.add_member, w, who, testimony_id, username)
+    await run_in_threadpool(
+        audit_action, request, w, who, "testimony-team", f"testimony:{testimony_id}"
+    )
+    return RedirectResponse(f"/testimony/{testimony_id}", status_code=303)
+
+
+@router.post("/testimony/{testimony_id}/witness/shred")
+async def testimony_witness_shred(
+    request: Request, w: WS, who: Writer, testimony_id: RowId
+) -> Response:
+    """Destroy the witness's identity (crypto-shredding)."""
+    await run_in_threadpool(service.shred_witness, w, who, testimony_id)
+    await run_in_threadpool(
+        audit_action, request, w, who, "testimony-witness-shred", f"testimony:{testimony_id}"
+    )
+    return RedirectResponse(f"/testimony/{testimony_id}", status_code=303)
