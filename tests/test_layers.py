@@ -195,7 +195,7 @@ DOMAIN_RANK = {
     "publish": 3,
     "protection": 3,
     "shelters": 3,
-    "intake": 3,
+    "intake": 4,
 }
 
 

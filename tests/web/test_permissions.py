@@ -32,6 +32,7 @@ from tests.web import (
     calls_public,
     calls_publish,
     calls_shelters,
+    calls_testimony,
 )
 from tests.web.conftest import Team, bearer, sign_in
 from tests.web.desk import protection_samples
@@ -80,6 +81,7 @@ CALLS = {
     **calls_protection.CALLS,
     **calls_shelters.CALLS,
     **calls_capture.CALLS,
+    **calls_testimony.CALLS,
 }
 
 
@@ -108,6 +110,7 @@ def samples(team: Team, tmp_path: Path, places: Gazetteer) -> dict[str, str]:
         "index": "0",
         **protection_samples(team.ws),
         **calls_shelters.shelter_samples(team.ws),
+        **calls_testimony.testimony_samples(team.ws, incident["id"]),
     }
 
 

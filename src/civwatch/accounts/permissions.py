@@ -68,6 +68,11 @@ class Permission(StrEnum):
     #: Import shelters, confirm or dismiss the public's reports, see a shelter's internal
     #: fields (who holds the key, their contact), edit a shelter.
     SHELTERS_COORDINATE = "shelters.coordinate"
+    #: Read field testimony (statements under the witness's code; one with risk flags only
+    #: on its team: see civwatch.intake.testimony). The witness's identity: its team only.
+    TESTIMONY_READ = "testimony.read"
+    #: Take testimony, record consent and risk flags.
+    TESTIMONY_WRITE = "testimony.write"
 
 
 #: Roles holding each permission (PUBLIC and SIGNED_IN are checked without roles).
@@ -93,6 +98,10 @@ PERMISSIONS: dict[Permission, frozenset[str]] = {
     Permission.PROTECTION_LOCK: frozenset({PROTECTION_LEAD, ADMIN}),
     Permission.PROTECTION_UNLOCK: frozenset({PROTECTION_LEAD}),
     Permission.SHELTERS_COORDINATE: frozenset({SHELTER_COORDINATOR, ADMIN}),
+    Permission.TESTIMONY_READ: frozenset(
+        {INVESTIGATOR, VERIFIER, PROTECTION_OFFICER, PROTECTION_LEAD}
+    ),
+    Permission.TESTIMONY_WRITE: frozenset({INVESTIGATOR, PROTECTION_OFFICER, PROTECTION_LEAD}),
 }
 
 #: Roles that must sign in with a second factor (TOTP).

@@ -169,6 +169,12 @@ class Root(LazyGroup):
             group=True,
         ),
         LazyCommand(
+            "testimony",
+            "civwatch.cli.testimony:app",
+            "Field testimony: take it down, list it by incident (the witness kept encrypted).",
+            group=True,
+        ),
+        LazyCommand(
             "redact",
             "civwatch.cli.publish:redact_app",
             "Redacted copies of evidence for publication: faces and regions blurred, metadata "

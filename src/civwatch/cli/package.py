@@ -9,7 +9,16 @@ import typer
 from rich.markup import escape
 
 from civwatch.accounts.permissions import Permission
-from civwatch.cli.common import AsJson, DataDir, TokenFile, acting, emit, err, out, workspace
+from civwatch.cli.common import (
+    AsJson,
+    DataDir,
+    TokenFile,
+    acting_principal,
+    emit,
+    err,
+    out,
+    workspace,
+)
 from civwatch.i18n import _, ngettext
 
 app = typer.Typer()
@@ -44,20 +53,21 @@ def package(
     """Build a BagIt evidence package of an incident that a court can check with the
     verify.py inside it. The export is recorded in the custody log as the act of the user
     whose API token is given (CIVWATCH_TOKEN or --token-file)."""
-    from civwatch.publish.package import build_package, package_name
+    from civwatch.intake.testimony_package import build_incident_package
+    from civwatch.publish.package import package_name
 
     target = out_dir if out_dir is not None else Path.cwd() / package_name(incident_id)
     with workspace(data_dir) as ws:
-        actor = acting(ws, Permission.EXPORT, token_file)
+        actor = acting_principal(ws, Permission.EXPORT, token_file)
         shown = err.status(_("Building the evidence package...")) if err.is_terminal else None
         if shown is not None:
             shown.start()
         try:
-            result = build_package(
+            result = build_incident_package(
                 ws,
+                actor,
                 incident_id,
                 target,
-                actor=actor,
                 include_originals=include_originals,
                 recipient=recipient,
                 progress=None

@@ -1,1 +1,2 @@
-"""Intake channels: evidence brought in with its context (web captures, messaging exports)."""
+"""Intake channels: how evidence and testimony come in (field testimony, messaging
+exports, web captures)."""

@@ -270,3 +270,43 @@ def history(
         {"actor": actor, "at": at.isoformat(), "act": act, "fields": list(fields or [])}
         for actor, at, act, fields in session.execute(query)
     ]
+
+
+#: The prefix of the ids of witnesses (testimony, :mod:`civwatch.intake`), whose
+#: identities the desk protects with a held key (:mod:`civwatch.protection.held_keys`).
+WITNESS_PREFIX = "wit_"
+
+
+def record_witness_read(
+    session: Session, actor: Principal, witness_id: str, fields: Sequence[str]
+) -> None:
+    """Record that ``actor`` read ``fields`` of a witness's identity (in the caller's
+    transaction), as a read of a person is recorded: :func:`history` with the witness's
+    id as ``person_id`` answers "who has seen this witness"."""
+    witness, names = _id(witness_id, WITNESS_PREFIX), _fields(fields)
+    _append(
+        session,
+        actor,
+        PROTECTION_READ,
+        {"person": witness, "case": None, "fields": names},
+        row_act=PROTECTION_READ.name,
+        person_id=witness,
+        fields=names,
+    )
+
+
+def record_witness_change(
+    session: Session, actor: Principal, what: str, witness_id: str, fields: Sequence[str] = ()
+) -> None:
+    """Record a change to a witness's protected identity (``what``: e.g. witness-add,
+    witness-delete), with the names of the fields changed."""
+    kind, witness, names = _what(what), _id(witness_id, WITNESS_PREFIX), _fields(fields)
+    _append(
+        session,
+        actor,
+        PROTECTION_CHANGE,
+        {"what": kind, "person": witness, "case": None, "fields": names},
+        row_act=kind,
+        person_id=witness,
+        fields=names,
+    )

@@ -366,3 +366,18 @@ class ProtectionAuditEvent(Base):
     case_id: Mapped[str | None] = mapped_column(_Id, nullable=True, index=True)
     fields: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProtectionHeldKey(Base):
+    """A data key the desk holds for a record of another domain (a witness of a testimony,
+    ``wit_...``): wrapped by the desk key like a person's, re-wrapped when the desk's key
+    is rotated, destroyed to crypto-shred the record. The other domain stores its sealed
+    values in its own tables and reaches the key only through :mod:`.held_keys`."""
+
+    __tablename__ = "protection_held_key"
+
+    owner: Mapped[str] = mapped_column(_Id, primary_key=True)
+    #: The data key wrapped by the desk key (bound to ``owner``); None once shredded.
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    shredded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -50,6 +50,7 @@ from civwatch.protection.desk import (
     hold_key,
     new_desk_key,
 )
+from civwatch.protection.held_keys import rewrap_held_keys
 from civwatch.protection.models import (
     ProtectionBlindIndex,
     ProtectionDesk,
@@ -190,6 +191,7 @@ def rotate_key(
             done, after = done + len(rows), rows[-1][0]
             if progress is not None:
                 progress(done, total)
+        rewrap_held_keys(session, old, new)  # witnesses' keys (civwatch.intake)
         identity = old.open_desk(desk.age_identity, record=AGE_RECORD, field=AGE_FIELD)
         desk.age_identity = new.seal_desk(identity, record=AGE_RECORD, field=AGE_FIELD)
         desk.kdf, desk.salt, desk.kdf_params = made.kdf, made.salt, made.params

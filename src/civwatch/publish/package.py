@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,6 +70,7 @@ from civwatch.publish.package_contents import (
     compose,
     gather,
     render_summary,
+    sha256_hex,
 )
 from civwatch.publish.verify_package import FORMAT
 from civwatch.workspace import Workspace
@@ -171,8 +173,13 @@ def build_package(
     include_originals: bool = False,
     recipient: str | None = None,
     progress: Progress | None = None,
+    supplements: Mapping[str, bytes] | None = None,
 ) -> PackageResult:
     """Build the evidence package of an incident in the folder ``out`` (new or empty).
+
+    ``supplements``: documents a domain above publishing adds under ``data/`` (file ->
+    bytes; e.g. ``data/testimony/...`` from :mod:`civwatch.intake`, which decides what may
+    leave): each is listed with its SHA-256 in the export entry's ``documents``.
 
     Refuses with an :class:`IntegrityError` naming each record that differs from the
     custody entry that recorded it, before anything is written. The export is recorded in
@@ -193,6 +200,11 @@ def build_package(
         ws, contents, exporter=exporter, recipient=recipient, now=now, media=media
     )
     composed = compose(contents, summary)
+    for rel, data in sorted((supplements or {}).items()):
+        if not rel.startswith("data/") or ".." in rel.split("/") or rel in composed.files:
+            raise RejectedInputError(_("A document added to a package has a bad name."))
+        composed.files[rel] = data
+        composed.documents[rel] = sha256_hex(data)
     check(contents, composed)
     leaves = contents.all_leaves()
     items = sorted(i.sha256 for i in contents.items)

@@ -66,6 +66,8 @@ from civwatch.web import (
     shelter_queue,
     shelters_api,
     sitrep_pages,
+    testimony_api,
+    testimony_pages,
 )
 from civwatch.web.answer_cache import AnswerCache
 from civwatch.web.auth import route_permission
@@ -232,6 +234,7 @@ ROUTERS = (
     map_routes.api_router,
     map_routes.router,
     protection_api.router,
+    testimony_api.router,
     pages.router,
     item_pages.router,
     capture_pages.router,
@@ -253,6 +256,7 @@ ROUTERS = (
     shelter_queue.router,
     shelter_offline.router,
     shelter_pages.router,
+    testimony_pages.router,
     language.router,
 )
 

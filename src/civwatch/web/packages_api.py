@@ -19,9 +19,9 @@ from starlette.background import BackgroundTask
 from civwatch.accounts import audit
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
+from civwatch.intake.testimony_package import build_incident_package
 from civwatch.publish.package import (
     MAX_RECIPIENT,
-    build_package,
     package_name,
     package_plan,
     write_zip,
@@ -73,11 +73,11 @@ def package_download(
     name = package_name(incident_id)
     work = Path(tempfile.mkdtemp(prefix=".export-", dir=w.data_dir))
     try:
-        result = build_package(
+        result = build_incident_package(
             w,
+            who,
             incident_id,
             work / name,
-            actor=who.username,
             include_originals=include_originals,
             recipient=recipient,
         )

@@ -1,0 +1,68 @@
+"""How the route walk in test_permissions.py calls the field testimony routes (issue 17)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from civwatch.intake.testimony import (
+    TestimonyInput,
+    WitnessInput,
+    give_consent,
+    record_testimony,
+)
+from civwatch.workspace import Workspace
+from tests.web.desk import principal_of
+
+TAKEN = "2024-05-02T09:30:00+03:00"
+_BODY = {"statement": "Walked.", "taken_at": TAKEN, "language": "uk"}
+
+CALLS: dict[tuple[str, str], dict[str, Any]] = {
+    ("GET", "/testimony"): {},
+    ("GET", "/testimony/new"): {},
+    ("POST", "/testimony/new"): {
+        "data": {"statement": "Walked.", "taken_at": "2024-05-02T09:30", "language": "uk"}
+    },
+    ("GET", "/testimony/offline"): {},
+    ("GET", "/testimony/sw.js"): {},
+    ("GET", "/testimony/{testimony_id}"): {},
+    ("GET", "/testimony/{testimony_id}/witness"): {},
+    ("POST", "/testimony/{testimony_id}/consent"): {
+        "data": {"purpose": "investigation", "given_on": "2024-05-02"}
+    },
+    ("POST", "/testimony/{testimony_id}/consent/{consent_id}/withdraw"): {},
+    ("POST", "/testimony/{testimony_id}/flags"): {"data": {"flags": []}},
+    ("POST", "/api/v1/testimony"): {"json": _BODY},
+    ("GET", "/api/v1/testimony"): {},
+    ("GET", "/api/v1/testimony/{testimony_id}"): {},
+    ("GET", "/api/v1/testimony/{testimony_id}/witness"): {},
+    ("POST", "/api/v1/testimony/{testimony_id}/consents"): {
+        "json": {"purpose": "investigation", "given_on": "2024-05-02"}
+    },
+    ("POST", "/api/v1/testimony/{testimony_id}/consents/{consent_id}/withdraw"): {},
+    ("PUT", "/api/v1/testimony/{testimony_id}/flags"): {"json": {"flags": []}},
+    ("POST", "/testimony/{testimony_id}/team"): {"data": {"username": "verifier"}},
+    ("POST", "/testimony/{testimony_id}/witness/shred"): {},
+    ("POST", "/api/v1/testimony/{testimony_id}/team"): {"json": {"username": "verifier"}},
+    ("POST", "/api/v1/testimony/{testimony_id}/witness/shred"): {},
+}
+
+
+def testimony_samples(ws: Workspace, incident_id: int) -> dict[str, str]:
+    """A testimony the walk's investigator took (with a witness), and a consent on it."""
+    from datetime import UTC, datetime
+
+    who = principal_of(ws, "investigator")
+    made = record_testimony(
+        ws,
+        who,
+        TestimonyInput(
+            statement="Walk statement.",
+            taken_at=datetime(2024, 5, 2, 6, 30, tzinfo=UTC),
+            language="uk",
+            incidents=[incident_id],
+            witness=WitnessInput(name="Walk Witness"),
+        ),
+    )
+    consent = give_consent(ws, who, made["id"], "investigation", given_on=date(2024, 5, 2))
+    return {"testimony_id": str(made["id"]), "consent_id": str(consent)}

@@ -1,0 +1,152 @@
+"""Nothing of a witness reaches an output but the identity page of their testimony's team.
+
+A testimony is taken through the web form with a marker string in every field of the
+witness, given a consent to share with a court, and a package is built for that court.
+Then every GET route of the app is walked as every role and as a stranger (pages, API,
+public site, open data, feeds, the custody browser, the admins' audit log...), `civwatch
+verify` runs, and the logs and every stored file (UTF-8 and UTF-16) are read: the markers
+appear only on ``/testimony/{id}/witness`` (page and API) for the team, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from civwatch.accounts.permissions import ALL_ROLES
+from civwatch.intake.testimony import give_consent
+from civwatch.intake.testimony_package import build_incident_package
+from civwatch.web.app import declared_routes
+from tests.protection.helpers import encodings, files_holding
+from tests.web.conftest import Team, bearer, sign_in
+from tests.web.desk import principal_of
+from tests.web.test_permissions import CALLS, samples  # noqa: F401  (the walk's fixture)
+
+MARKER_NAME = "WITNESSMARK-Ꙁ-3c9d"
+MARKER_PHONE = "+380 50 765 4321"
+MARKER_HOME = "HOMEMARK-Ꙃ-81aa"
+MARKER_BIRTH = "1931-07-04"
+ALL = (MARKER_NAME, MARKER_PHONE, MARKER_HOME, MARKER_BIRTH, "WITNESSMARK", "HOMEMARK")
+#: Who may see the identity: the interviewer (the walk's investigator) and protection leads.
+TEAM_ROLES = {"investigator", "protection_lead"}
+RECIPIENT = "Walk Court of Justice"
+
+
+def _identity_path(path: str) -> bool:
+    return path.endswith("/witness") and "/testimony/" in path
+
+
+@pytest.fixture
+def marked(team: Team, client: TestClient, samples: dict[str, str]) -> dict[str, str]:  # noqa: F811
+    """The walk's samples, and a testimony taken through the form with markers in every
+    field of its witness, consented to be shared with :data:`RECIPIENT`."""
+    token = sign_in(client, "investigator")
+    r = client.post(
+        "/testimony/new",
+        data={
+            "csrf_token": token,
+            "statement": "I saw the strike from the window.",
+            "taken_at": "2024-05-02T09:30",
+            "language": "uk",
+            "taken_place": "Kharkiv",
+            "incidents": samples["incident_id"],
+            "witness_name": MARKER_NAME,
+            "witness_contacts": MARKER_PHONE,
+            "witness_birth_date": MARKER_BIRTH,
+            "witness_residence": MARKER_HOME,
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    testimony_id = r.headers["location"].rsplit("/", 1)[1]
+    client.cookies.clear()
+    give_consent(
+        team.ws,
+        principal_of(team.ws, "investigator"),
+        int(testimony_id),
+        "share",
+        given_on=date(2024, 5, 2),
+        recipient=RECIPIENT,
+    )
+    return {**samples, "testimony_id": testimony_id}
+
+
+def _leaks(text: str) -> list[str]:
+    return [m for m in ALL if m in text]
+
+
+def test_no_output_but_the_teams_identity_page_shows_the_witness(
+    team: Team, client: TestClient, marked: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    wrong: list[str] = []
+    seen_by = set()
+    for role in (None, *sorted(ALL_ROLES)):
+        headers = bearer(team.tokens[role]) if role else {}
+        for method, path, _perm in declared_routes():
+            if method != "GET":
+                continue
+            spec = dict(CALLS[(method, path)])
+            url = re.sub(r"\{(\w+)\}", lambda m: marked.get(m.group(1), "999999"), path)
+            r = client.get(url, headers=headers, follow_redirects=False, **spec)
+            found = _leaks(r.content.decode("utf-8", "replace")) + _leaks(
+                json.dumps(dict(r.headers))
+            )
+            if found and _identity_path(path) and role in TEAM_ROLES:
+                seen_by.add(role)
+                continue
+            if found:
+                wrong.append(f"GET {path} as {role}: {found}")
+    assert seen_by == TEAM_ROLES, "the team never saw the witness: the walk reads nothing"
+    assert not wrong, "\n".join(wrong)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert not _leaks(logged), _leaks(logged)
+
+
+def test_the_package_verify_and_stored_files_hold_no_marker(
+    team: Team, marked: dict[str, str], tmp_path: Path
+) -> None:
+    ws = team.ws
+    result = build_incident_package(
+        ws,
+        principal_of(ws, "investigator"),
+        int(marked["incident_id"]),
+        tmp_path / "pkg",
+        recipient=RECIPIENT,
+    )
+    carried = sorted((tmp_path / "pkg" / "data" / "testimony").glob("*.json"))
+    assert len(carried) == 1 and "I saw the strike" in carried[0].read_text()
+    package = b"".join(p.read_bytes() for p in (tmp_path / "pkg").rglob("*") if p.is_file())
+    # bound by the export's custody entry, which lists each document with its SHA-256
+    assert carried[0].relative_to(tmp_path / "pkg").as_posix().encode() in package
+    assert result.export_leaf > 0
+    needles = [n for marker in ALL for n in encodings(marker)]
+    assert not [n for n in needles if n in package]
+    done = subprocess.run(
+        [sys.executable, "-m", "civwatch", "verify", "--json"],
+        env={
+            "CIVWATCH_DATA_DIR": str(ws.data_dir),
+            "PATH": "/usr/bin:/bin",
+            **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}),
+            **(
+                {"CIVWATCH_DATABASE_URL": str(ws.settings.database_url)}
+                if ws.settings.database_url
+                else {}
+            ),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not _leaks(done.stdout + done.stderr)
+    assert files_holding(ws, needles) == []
