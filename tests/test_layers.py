@@ -32,7 +32,9 @@ ENGINES = frozenset(
         "workspace",
     }
 )
-DOMAINS = frozenset({"accounts", "evidence", "incidents", "publish", "protection", "shelters"})
+DOMAINS = frozenset(
+    {"accounts", "evidence", "incidents", "intake", "publish", "protection", "shelters"}
+)
 INTERFACES = frozenset({"web", "cli"})
 #: Gathers every table for the migrations: the one module outside a domain that imports
 #: its models.
@@ -193,6 +195,7 @@ DOMAIN_RANK = {
     "publish": 3,
     "protection": 3,
     "shelters": 3,
+    "intake": 3,
 }
 
 

@@ -19,6 +19,7 @@ from civwatch.custody import entries
 from civwatch.custody.entries import Act, Actor
 from civwatch.evidence import acts as evidence
 from civwatch.incidents import acts as incidents
+from civwatch.intake import acts as intake
 from civwatch.protection import acts as protection
 from civwatch.publish import acts as publish
 
@@ -28,6 +29,7 @@ DOMAINS: dict[str, tuple[Act, ...]] = {
     "incidents": incidents.ACTS,
     "publish": publish.ACTS,
     "accounts": accounts.ACTS,
+    "intake": intake.ACTS,
     # Written to the protection audit log, a log of its own (docs/custody-log.md).
     "protection": protection.ACTS,
 }

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Final
 
 from civwatch.evidence import jobs as evidence_jobs
+from civwatch.intake import jobs as intake_jobs
 from civwatch.protection import jobs as protection_jobs
 from civwatch.publish import sitrep
 
@@ -23,6 +24,7 @@ DOMAINS: Final[tuple[Callable[[], None], ...]] = (
     evidence_jobs.register,
     sitrep.register,
     protection_jobs.register,
+    intake_jobs.register,
 )
 
 _loaded = False

@@ -1,0 +1,1 @@
+"""Intake channels: evidence brought in with its context (chat exports, web captures...)."""
