@@ -153,8 +153,7 @@ class Root(LazyGroup):
         LazyCommand(
             "import",
             "civwatch.cli.intake:import_app",
-            "Import chat exports (Telegram, WhatsApp): each message with its context and "
-            "custody.",
+            "Import chat exports (Telegram, WhatsApp): each message with its context and custody.",
             group=True,
         ),
         LazyCommand(

@@ -108,6 +108,7 @@ def import_messages(ctx: JobContext) -> dict[str, Any]:
             note(outcome)
             ctx.report(done=sum(counts.values()), message=IMPORTING, result=result())
         final = result()
+        ctx.report(done=sum(counts.values()), result=final, force=True)
         with ws.sessions() as session, session.begin():
             audit.record(
                 session,
