@@ -27,6 +27,7 @@ PACKAGES = [
     "publish",
     "protection",
     "shelters",
+    "intake",
     "web",
     "geo",
     "custody",
