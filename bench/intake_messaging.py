@@ -127,11 +127,11 @@ def main() -> None:
         export = root / "export" / "ChatExport"
         photos, texts = make_export(export, count)
         size = (export / "result.json").stat().st_size
+        cpu = platform.processor() or platform.machine()
+        print(f"machine: {platform.node()} {cpu}, python {platform.python_version()}")
         print(
-            f"machine: {platform.node()} {platform.processor() or platform.machine()}, python {platform.python_version()}"
-        )
-        print(
-            f"export: {count} messages ({photos} photos, {texts} text, {count // 50} service), result.json {size / 1e6:.1f} MB"
+            f"export: {count} messages ({photos} photos, {texts} text, {count // 50} service), "
+            f"result.json {size / 1e6:.1f} MB"
         )
         ref = run_child("ingest", root / "data-ref", export)
         imp = run_child("import", root / "data-import", export)
