@@ -197,3 +197,18 @@ def test_an_html_export_is_refused_with_what_to_do(workspace: Workspace, tmp_pat
     (export / "messages.html").write_text("<html></html>")
     with pytest.raises(RejectedInputError, match="Machine-readable JSON"):
         run(workspace, export)
+
+
+def test_a_value_no_canonical_json_holds_is_refused_clearly(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    export = telegram_export(tmp_path / "export")
+    doc = json.loads((export / "result.json").read_text())
+    doc["messages"][2]["reply_to_message_id"] = 2**60
+    (export / "result.json").write_text(json.dumps(doc))
+    with pytest.raises(RejectedInputError, match="Message 3 holds a value"):
+        run(workspace, export)
+    # what came before it stays, and the rest comes in once the export is fixed
+    doc["messages"][2]["reply_to_message_id"] = 2
+    (export / "result.json").write_text(json.dumps(doc))
+    assert [o.status for o in run(workspace, export)].count("missing-media") == 1

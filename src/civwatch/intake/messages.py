@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from civwatch.custody import entries
 from civwatch.db import utcnow
+from civwatch.errors import RejectedInputError
 from civwatch.evidence.ingest import Ingest, IngestOutcome, SourcedCandidate, SourceInfo
 from civwatch.i18n import N_, Message, _, localise
 from civwatch.intake.acts import MESSAGE_IMPORT
@@ -64,8 +65,23 @@ class ChatMessage:
     details: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def canonical(self) -> bytes:
+        """The message as canonical JSON (RFC 8785), or a clear refusal of a value no
+        canonical JSON can hold (an integer beyond 2^53, say)."""
+        try:
+            return rfc8785.dumps(self.document)
+        except (rfc8785.CanonicalizationError, ValueError, TypeError) as exc:
+            raise RejectedInputError(
+                _(
+                    "Message %(id)s holds a value that cannot be kept as JSON (%(reason)s).",
+                    id=self.message_id,
+                    reason=str(exc),
+                )
+            ) from None
+
+    @property
     def digest(self) -> str:
-        return hashlib.sha256(rfc8785.dumps(self.document)).hexdigest()
+        return hashlib.sha256(self.canonical).hexdigest()
 
 
 @dataclass
@@ -221,7 +237,7 @@ class MessageImport:
                         self.root / name,
                         f"{name}",
                         source=source,
-                        content=rfc8785.dumps(m.document),
+                        content=m.canonical,
                         name=name,
                         key=key,
                     )

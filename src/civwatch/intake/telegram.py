@@ -182,8 +182,8 @@ def _missing(value: str) -> str | None:
 def chat_message(chat: dict[str, Any], raw: dict[str, Any], tz: ZoneInfo) -> ChatMessage:
     """One message of ``chat`` as the import keeps it."""
     chat_id = chat.get("id")
-    key = str(chat_id) if chat_id is not None else str(chat.get("name") or "")
-    message_id = str(raw.get("id", ""))
+    key = (str(chat_id) if chat_id is not None else str(chat.get("name") or "")).replace("\x00", "")
+    message_id = str(raw.get("id", "")).replace("\x00", "")
     published = _time(raw.get("date_unixtime"), raw.get("date"), tz)
     media = next((raw[f] for f in MEDIA_FIELDS if isinstance(raw.get(f), str)), None)
     missing = _missing(media) if media is not None else None
