@@ -131,3 +131,19 @@ def test_a_zip_with_a_symlink_member_is_refused(workspace: Workspace, tmp_path: 
         zf.writestr(info, "/etc/passwd")
     with pytest.raises(RejectedInputError, match="symbolic link"):
         run(workspace, archive)
+
+
+def test_an_attachment_path_leaving_the_export_is_not_followed(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    export = whatsapp_ios(tmp_path / "chat")
+    chat = export / "_chat.txt"
+    chat.write_text(
+        chat.read_text().replace("00000012-PHOTO-2024-03-13-10-16-02.jpg", "../../../etc/passwd")
+    )
+    outcomes = run(workspace, export)
+    assert outcomes[2].status == "missing-media"
+    assert "leaves the export folder" in str(outcomes[2].warnings[0])
+    with workspace.sessions() as session:
+        names = set(session.scalars(select(EvidenceItem.original_name)).all())
+    assert "passwd" not in names

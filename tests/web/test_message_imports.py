@@ -62,6 +62,10 @@ def test_a_telegram_zip_is_imported_by_a_job_with_progress(
     }
     page = client.get(f"/jobs/{job_id}", headers=bearer(team.tokens["investigator"]))
     assert page.status_code == 200
+    assert "Kept as text: 1" in page.text and "Service messages skipped: 1" in page.text
+    assert "File not included" in page.text  # the missing-media warning, with its message
+    uk = client.get(f"/jobs/{job_id}?lang=uk", headers=bearer(team.tokens["investigator"]))
+    assert "Збережено як текст: 1" in uk.text
     # the same export again: a second job adds nothing
     again = _post(client, bearer(team.tokens["investigator"]), archive.read_bytes())
     run_job(ws, again)

@@ -250,7 +250,8 @@ def read_messages(
         seen[message_id] = seen.get(message_id, 0) + 1
         if seen[message_id] > 1:
             message_id = f"{message_id}-{seen[message_id]}"
-        if media is not None and not (folder / media).exists():
+        plain_name = media is not None and not any(c in media for c in "/\\")
+        if media is not None and plain_name and not (folder / media).exists():
             missing, media = _("%(file)s is not in the export", file=media), None
         yield ChatMessage(
             platform="whatsapp",
