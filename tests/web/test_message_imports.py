@@ -66,6 +66,7 @@ def test_a_telegram_zip_is_imported_by_a_job_with_progress(
     assert "File not included" in page.text  # the missing-media warning, with its message
     uk = client.get(f"/jobs/{job_id}?lang=uk", headers=bearer(team.tokens["investigator"]))
     assert "Збережено як текст: 1" in uk.text
+    assert "В експорті немає медіафайлу цього повідомлення" in uk.text
     # the same export again: a second job adds nothing
     again = _post(client, bearer(team.tokens["investigator"]), archive.read_bytes())
     run_job(ws, again)

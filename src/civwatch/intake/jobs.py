@@ -14,7 +14,7 @@ from typing import Any, BinaryIO
 from sqlalchemy.orm import Session
 
 from civwatch.errors import RejectedInputError
-from civwatch.i18n import N_, _, ngettext
+from civwatch.i18n import N_, _, available_languages, localise, ngettext
 from civwatch.intake.messages import MessageOutcome, summary
 from civwatch.intake.service import ExportFound, import_export, time_zone
 from civwatch.jobs import registry, submit
@@ -86,8 +86,15 @@ def import_messages(ctx: JobContext) -> dict[str, Any]:
     def note(outcome: MessageOutcome) -> None:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
         if outcome.warnings and len(warnings) < WARNINGS_KEPT:
+            # Each warning in every language, so the job page shows it in its reader's.
             warnings.append(
-                {"message_id": outcome.message_id, "warnings": [str(w) for w in outcome.warnings]}
+                {
+                    "message_id": outcome.message_id,
+                    "warnings": [
+                        {lang: localise(w, lang) for lang in available_languages()}
+                        for w in outcome.warnings
+                    ],
+                }
             )
 
     def recorded(session: Session, batch: list[MessageOutcome]) -> None:
