@@ -104,6 +104,8 @@ def test_importing_again_adds_nothing(workspace: Workspace, tmp_path: Path) -> N
     assert [o.sha256 for o in again[1:]] == [o.sha256 for o in first[1:]]
     assert len(acts(workspace)) == entries
     assert count(workspace, EvidenceItem) == items
+    # result.json itself names its folder
+    assert [o.status for o in run(workspace, export / "result.json")][1:] == ["duplicate"] * 4
 
 
 def test_an_edited_message_in_a_later_export_is_kept_as_well(

@@ -25,6 +25,7 @@ from civwatch.intake.messages import MessageImport, MessageOutcome, OnRecorded
 from civwatch.workspace import Workspace
 
 Platform = Literal["telegram", "whatsapp"]
+APP_NAMES: dict[Platform, str] = {"telegram": "Telegram", "whatsapp": "WhatsApp"}
 #: The time zone of an export's local times when it names none (WhatsApp, old Telegram).
 DEFAULT_TIME_ZONE = "Europe/Kyiv"
 
@@ -106,7 +107,9 @@ def import_export(
                 )
             )
         platform: Platform
-        if given.is_file() and unpacked is None:
+        if given.is_file() and given.name == telegram.RESULT:
+            folder = given.parent  # result.json given for its folder
+        if given.is_file() and unpacked is None and given.name != telegram.RESULT:
             platform, chat_text = "whatsapp", given
             folder = given.parent
         else:
@@ -117,8 +120,8 @@ def import_export(
                 _(
                     "%(path)s is a %(found)s export, not a %(expected)s one.",
                     path=given.name,
-                    found=platform.capitalize(),
-                    expected=expect.capitalize(),
+                    found=APP_NAMES[platform],
+                    expected=APP_NAMES[expect],
                 )
             )
         if platform == "telegram":
