@@ -272,13 +272,10 @@ def gather(ws: Workspace, incident_id: int, include_originals: bool) -> Contents
         incident = incident_json(session, incident_row(session, incident_id))
         if not incident["evidence"]:
             raise RejectedInputError(
-                _(
-                    (
-                        "Incident %(incident_id)s has no evidence linked to it: there is nothing to "
-                        "package."
-                    ),
-                    incident_id=incident_id,
-                )
+                _((
+                    "Incident %(incident_id)s has no evidence linked to it: there is nothing to "
+                    "package."
+                ), incident_id=incident_id)
             )
         links = link_history(session, incident_id)
         item_shas = sha256_by_id(session, {lk.item_id for lk in links})

@@ -84,7 +84,6 @@ AREAS_SHOWN = {
 #: for such rows, and the coarsened point then decides.
 PUBLIC_URL = "/public/incidents/{id}"
 
-
 @dataclass(frozen=True)
 class PublicFilter:
     """What a public reader may filter published incidents by (None: no restriction)."""
@@ -389,7 +388,6 @@ def _batches(ws: Workspace, flt: PublicFilter, batch_size: int) -> Iterator[dict
 
 
 # --- the public map ---------------------------------------------------------------------------
-
 
 def map_feature(row: Any, location: Mapping[str, Any]) -> dict[str, Any]:
     """A map marker: an RFC 7946 Point at the coarsened location with a few public fields."""
