@@ -19,7 +19,7 @@ from civwatch.custody import entries
 from civwatch.custody.entries import Act, Actor
 from civwatch.evidence import acts as evidence
 from civwatch.incidents import acts as incidents
-from civwatch.intake import acts as intake
+from civwatch.intake import message_acts as intake
 from civwatch.protection import acts as protection
 from civwatch.publish import acts as publish
 

@@ -1,1 +1,1 @@
-"""Intake channels: evidence brought in with its context (chat exports, web captures...)."""
+"""Intake channels: evidence brought in with its context (web captures, messaging exports)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from civwatch.custody.bindings import AnySelect, Binding, Declarations, fields
-from civwatch.intake.acts import MESSAGE_IMPORT
+from civwatch.intake.message_acts import MESSAGE_IMPORT
 from civwatch.intake.models import ImportedMessage
 
 

@@ -30,7 +30,7 @@ from civwatch.db import utcnow
 from civwatch.errors import RejectedInputError
 from civwatch.evidence.ingest import Ingest, IngestOutcome, SourcedCandidate, SourceInfo
 from civwatch.i18n import N_, Message, _, localise
-from civwatch.intake.acts import MESSAGE_IMPORT
+from civwatch.intake.message_acts import MESSAGE_IMPORT
 from civwatch.intake.models import ImportedMessage
 from civwatch.workspace import Workspace
 

@@ -1,4 +1,4 @@
-"""The custody acts of the intake domain (``custody/entries.py``)."""
+"""The custody act of chat export imports (``custody/entries.py``)."""
 
 from __future__ import annotations
 
