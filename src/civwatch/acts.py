@@ -20,7 +20,7 @@ from civwatch.custody.entries import Act, Actor
 from civwatch.evidence import acts as evidence
 from civwatch.incidents import acts as incidents
 from civwatch.intake import acts as intake
-from civwatch.intake import testimony_acts
+from civwatch.intake import message_acts, testimony_acts
 from civwatch.protection import acts as protection
 from civwatch.publish import acts as publish
 
@@ -28,7 +28,7 @@ from civwatch.publish import acts as publish
 DOMAINS: dict[str, tuple[Act, ...]] = {
     "evidence": evidence.ACTS,
     "incidents": incidents.ACTS,
-    "intake": (*intake.ACTS, *testimony_acts.ACTS),
+    "intake": (*intake.ACTS, *message_acts.ACTS, *testimony_acts.ACTS),
     "publish": publish.ACTS,
     "accounts": accounts.ACTS,
     # Written to the protection audit log, a log of its own (docs/custody-log.md).

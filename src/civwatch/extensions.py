@@ -16,6 +16,7 @@ from typing import Final
 
 from civwatch.evidence import jobs as evidence_jobs
 from civwatch.intake import capture_job
+from civwatch.intake import jobs as intake_jobs
 from civwatch.protection import jobs as protection_jobs
 from civwatch.publish import sitrep
 
@@ -25,6 +26,7 @@ DOMAINS: Final[tuple[Callable[[], None], ...]] = (
     sitrep.register,
     protection_jobs.register,
     capture_job.register,
+    intake_jobs.register,
 )
 
 _loaded = False

@@ -37,6 +37,7 @@ from civwatch.errors import CivwatchError, IntegrityError
 from civwatch.evidence import integrity as evidence
 from civwatch.i18n import _
 from civwatch.incidents import integrity as incidents
+from civwatch.intake import integrity as intake
 from civwatch.protection import integrity as protection
 from civwatch.publish import integrity as publish
 from civwatch.workspace import HEADS_FILE, PROTECTION_HEADS_FILE, PROTECTION_LOG, Workspace
@@ -47,6 +48,7 @@ DOMAINS: tuple[Callable[[], Declarations], ...] = (
     incidents.declarations,
     publish.declarations,
     accounts.declarations,
+    intake.declarations,
 )
 #: The declarations about the protection audit log's entries (its own log).
 PROTECTION_DOMAINS: tuple[Callable[[], Declarations], ...] = (protection.declarations,)

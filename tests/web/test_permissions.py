@@ -67,6 +67,7 @@ CORE_CALLS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/signout"): {},
     ("GET", "/"): {},
     ("POST", "/inbox/upload"): {"upload": True},
+    ("POST", "/inbox/import-messages"): {"upload": True},
 }
 CALLS = {
     **CORE_CALLS,

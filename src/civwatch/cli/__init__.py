@@ -157,6 +157,12 @@ class Root(LazyGroup):
             group=True,
         ),
         LazyCommand(
+            "import",
+            "civwatch.cli.intake:import_app",
+            "Import chat exports (Telegram, WhatsApp): each message with its context and custody.",
+            group=True,
+        ),
+        LazyCommand(
             "shelters",
             "civwatch.cli.shelters:shelters_app",
             "Shelters: import the registry, find the nearest working ones, report their state.",

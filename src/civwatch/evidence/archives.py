@@ -44,8 +44,9 @@ class Unpacked:
         }
 
 
-def _member_path(name: str) -> PurePosixPath | str:
-    """The safe relative path of a member, or the reason it is refused."""
+def member_path(name: str) -> PurePosixPath | str:
+    """The safe relative path of a ZIP member inside the folder it is unpacked to, or the
+    reason it is refused (a NUL, an absolute path, a `..` component, an empty name)."""
     if "\x00" in name:
         return "the name holds a NUL byte"
     path = PurePosixPath(name.replace("\\", "/"))
@@ -87,7 +88,7 @@ def unpack_item(ws: Workspace, sha256: str, dest: Path, *, actor: str) -> Unpack
         with archive:
             for info in archive.infolist():
                 shown = safe_name(info.filename)[0]
-                target = _member_path(info.filename)
+                target = member_path(info.filename)
                 mode = info.external_attr >> 16
                 if isinstance(target, str):
                     result.refused.append((shown, target))

@@ -10,6 +10,7 @@ already stored is found by its hash, a sighting already recorded is not recorded
 from __future__ import annotations
 
 import hashlib
+import io
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -79,6 +80,18 @@ class SourceInfo:
         }
 
 
+@dataclass(frozen=True)
+class SourcedCandidate(Candidate):
+    """A file with a source of its own, for imports whose files were each seen somewhere
+    else (the messages of a chat export), or content given as bytes (a message's text kept
+    as an item). ``key`` is the importer's own name for it, given back on its outcome."""
+
+    source: SourceInfo | None = None
+    content: bytes | None = None
+    name: str | None = None
+    key: str | None = None
+
+
 @dataclass
 class IngestOutcome:
     """What happened to one path."""
@@ -88,6 +101,8 @@ class IngestOutcome:
     sha256: str | None = None
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: The importer's key of a :class:`SourcedCandidate` (not shown).
+    key: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -183,7 +198,16 @@ class Ingest:
         self.on_commit = on_commit
 
     # -- stage 1: storing (worker threads) -------------------------------------------------
+    def _source_of(self, candidate: Candidate) -> SourceInfo:
+        if isinstance(candidate, SourcedCandidate) and candidate.source is not None:
+            return candidate.source
+        return self.source
+
     def _store(self, candidate: Candidate) -> StoredBlob:
+        if isinstance(candidate, SourcedCandidate) and candidate.content is not None:
+            if not candidate.content:
+                raise RejectedInputError(_("empty file (0 bytes)"))
+            return self.ws.vault.put(io.BytesIO(candidate.content), max_size=self.max_size)
         st = candidate.path.stat()
         if st.st_size > self.max_size:
             raise RejectedInputError(
@@ -222,13 +246,15 @@ class Ingest:
     def _record_one(self, session: Session, p: _Pending, now: datetime) -> IngestOutcome:
         sha = p.blob.sha256
         item = session.scalars(select(EvidenceItem).where(EvidenceItem.sha256 == sha)).first()
+        source = self._source_of(p.candidate)
+        key = p.candidate.key if isinstance(p.candidate, SourcedCandidate) else None
         fingerprint = sighting_fingerprint(
-            sha, p.name, p.candidate.relative, self.collector, self.source
+            sha, p.name, p.candidate.relative, self.collector, source
         )
         seen_as = {
             "sha256": sha,
             "original_name": p.name,
-            "source": self.source.as_entry(),
+            "source": source.as_entry(),
             "fingerprint": fingerprint,
         }
         if item is not None:
@@ -241,8 +267,10 @@ class Ingest:
                 leaf = entries.append(
                     self.ws.custody, session, SIGHTING, self.collector, now, **seen_as
                 )
-                session.add(self._sighting(item.id, p, now, fingerprint, leaf))
-            return IngestOutcome(p.display_path, "duplicate", sha, warnings=p.name_warnings)
+                session.add(self._sighting(item.id, p, now, fingerprint, leaf, source))
+            return IngestOutcome(
+                p.display_path, "duplicate", sha, warnings=p.name_warnings, key=key
+            )
 
         if p.extraction is None or p.media_type is None:
             raise CivwatchError(
@@ -281,13 +309,18 @@ class Ingest:
         )
         session.add(item)
         session.flush()
-        session.add(self._sighting(item.id, p, now, fingerprint, ingest_leaf))
-        return IngestOutcome(p.display_path, "ingested", sha, warnings=warnings)
+        session.add(self._sighting(item.id, p, now, fingerprint, ingest_leaf, source))
+        return IngestOutcome(p.display_path, "ingested", sha, warnings=warnings, key=key)
 
     def _sighting(
-        self, item_id: int, p: _Pending, now: datetime, fingerprint: str, leaf: int
+        self,
+        item_id: int,
+        p: _Pending,
+        now: datetime,
+        fingerprint: str,
+        leaf: int,
+        s: SourceInfo,
     ) -> Sighting:
-        s = self.source
         return Sighting(
             item_id=item_id,
             collected_at=now,
@@ -329,24 +362,31 @@ class Ingest:
                     if nxt is None:
                         exhausted = True
                     elif isinstance(nxt, Refusal):
-                        yield IngestOutcome(_display(nxt.path), "rejected", error=nxt.reason)
+                        yield IngestOutcome(
+                            _display(nxt.path), "rejected", error=nxt.reason, key=_key(nxt)
+                        )
                     else:
                         in_flight.append((nxt, pool.submit(self._store, nxt)))
                 if not in_flight:
                     break
                 candidate, future = in_flight.pop(0)
                 display = _display(candidate.path)
+                key = _key(candidate)
                 try:
                     blob = future.result()
                 except RejectedInputError as exc:
-                    yield IngestOutcome(display, "rejected", error=exc.message)
+                    yield IngestOutcome(display, "rejected", error=exc.message, key=key)
                     continue
                 except OSError as exc:
                     yield IngestOutcome(
-                        display, "rejected", error=f"cannot be read: {exc.strerror or exc}"
+                        display,
+                        "rejected",
+                        error=f"cannot be read: {exc.strerror or exc}",
+                        key=key,
                     )
                     continue
-                name, name_warnings = safe_name(candidate.path.name)
+                given = candidate.name if isinstance(candidate, SourcedCandidate) else None
+                name, name_warnings = safe_name(given or candidate.path.name)
                 pending = _Pending(candidate, blob, display, name, name_warnings)
                 if not self._known(blob.sha256) and not any(
                     b.blob.sha256 == blob.sha256 for b in batch
@@ -363,6 +403,10 @@ class Ingest:
             if batch:
                 yield from self._record(batch)
         self.ws.sign_head()
+
+
+def _key(found: Candidate | Refusal) -> str | None:
+    return getattr(found, "key", None)
 
 
 def ingest_paths(

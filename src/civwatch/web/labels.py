@@ -90,6 +90,7 @@ CUSTODY_ACTS = {
     "hash": N_("hashed for comparison"),
     "match": N_("copy found"),
     "unpack": N_("archive unpacked"),
+    "message-import": N_("chat message imported"),
     "verification-record": N_("verification record"),
     "item-start": N_("item: verification started"),
     "item-submit": N_("item: submitted for review"),

@@ -248,6 +248,32 @@ def inbox(
     return _inbox(request, w, who, q, media_type, page)
 
 
+@router.post("/inbox/import-messages", response_class=HTMLResponse)
+@streamed_upload
+def inbox_import_messages(
+    request: Request,
+    w: WS,
+    who: Uploader,
+    export: Annotated[UploadFile, File()],
+    time_zone: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """A Telegram or WhatsApp chat export as a ZIP: received, then imported by a job whose
+    page (it refreshes) shows its progress."""
+    from civwatch.intake.jobs import receive_export
+    from civwatch.web.uploads import upload_name
+
+    job = receive_export(
+        w,
+        upload_name(export.filename),
+        export.file,
+        actor=who.username,
+        client=client_of(request),
+        tz=time_zone.strip() or None,
+    )
+    audit_action(request, w, who, "messages-import-received", f"job:{job['id']}")
+    return RedirectResponse(job["page"], status_code=303)
+
+
 @router.post("/inbox/upload", response_class=HTMLResponse)
 @streamed_upload
 def inbox_upload(

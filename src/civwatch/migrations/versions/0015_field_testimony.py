@@ -2,7 +2,7 @@
 attachments, consent and team; the protection desk's held keys
 
 Revision ID: 0015
-Revises: 0011 (made in parallel from 0009, re-chained at merge)
+Revises: 0013 (made in parallel from 0009, re-chained at merge)
 Create Date: 2026-12-06 20:20:00
 """
 
@@ -16,7 +16,7 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgres
 WHEN = sa.DateTime(timezone=True)
 
 revision = "0015"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
