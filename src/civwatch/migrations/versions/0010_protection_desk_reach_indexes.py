@@ -44,10 +44,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_protection_case_id_person", table_name="protection_case")
     op.drop_index("ix_protection_case_member_user_case", table_name="protection_case_member")
-    op.create_index(
-        "ix_protection_case_member_user_id", "protection_case_member", ["user_id"]
-    )
-    op.drop_index(
-        "ix_protection_person_created_by_next_review", table_name="protection_person"
-    )
+    op.create_index("ix_protection_case_member_user_id", "protection_case_member", ["user_id"])
+    op.drop_index("ix_protection_person_created_by_next_review", table_name="protection_person")
     op.create_index("ix_protection_person_created_by", "protection_person", ["created_by"])
