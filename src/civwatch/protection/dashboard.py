@@ -28,6 +28,7 @@ from civwatch.protection.models import (
     ProtectionCase,
     ProtectionCaseMember,
     ProtectionHelpRequest,
+    ProtectionPerson,
     ProtectionPersonField,
 )
 from civwatch.protection.risk import reviews_due_first
@@ -68,6 +69,9 @@ def _names(
             )
         ).all()
     )
+    # Their rows in one query, held while the keys are unwrapped: person_key then finds
+    # each in the session instead of asking the database once a name.
+    people = session.scalars(select(ProtectionPerson).where(ProtectionPerson.id.in_(wanted))).all()
     shown = []
     for person_id in wanted:
         try:
@@ -77,6 +81,7 @@ def _names(
         value = open_value(key, sealed.get(person_id), record=person_id, field="names")
         found[person_id] = _display_name(value)
         shown.append(person_id)
+    del people
     return found, shown
 
 
