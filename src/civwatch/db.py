@@ -135,9 +135,12 @@ def in_probed(dialect: str, column: Any, rows: Select[Any]) -> ColumnElement[boo
     rows are, would read the whole table into a hash for them, so there it is written
     ``column = ANY(ARRAY(rows))`` (``dialect``: the dialect's name, e.g. the session's
     ``get_bind().dialect.name``)."""
-    if dialect == "postgresql":
-        return column == any_(func.array(rows.scalar_subquery()))
-    return column.in_(rows)  # type: ignore[no-any-return]
+    probed: ColumnElement[bool] = (
+        column == any_(func.array(rows.scalar_subquery()))
+        if dialect == "postgresql"
+        else column.in_(rows)
+    )
+    return probed
 
 
 def read_snapshot(session: Session) -> None:
