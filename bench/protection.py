@@ -300,9 +300,23 @@ def _seed(ws: Workspace, args: argparse.Namespace, key: DeskKey, lead_id: int) -
             conn.execute(insert(ProtectionCaseMember), members)
             if checkpoints:
                 conn.execute(insert(ProtectionCheckpoint), checkpoints)
+    refresh_statistics(ws)
+    print(f"wrote {args.cases:,} cases in {time.perf_counter() - t:.0f} s")
+
+
+def refresh_statistics(ws: Workspace) -> None:
+    """``ANALYZE`` (SQLite), ``VACUUM ANALYZE`` (PostgreSQL): the state a database in
+    service is kept in. SQLite would otherwise plan with the statistics of the seeding (the
+    audit log then held one row); and a PostgreSQL table just bulk-loaded is not yet in
+    its visibility map (autovacuum comes by later), so an index-only scan still visits the
+    table for each entry it reads: the name search's one statement took 13 ms instead of
+    4.5 ms on the 100,000 persons before this."""
+    if ws.engine.dialect.name == "postgresql":
+        with ws.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+        return
     with ws.engine.begin() as conn:
         conn.execute(text("ANALYZE"))
-    print(f"wrote {args.cases:,} cases in {time.perf_counter() - t:.0f} s")
 
 
 def prepared(args: argparse.Namespace) -> Settings:
@@ -449,8 +463,7 @@ def main() -> None:
     try:
         # Statistics as the database is now: the audit log has grown since the seeding's
         # ANALYZE, and SQLite would otherwise plan its lookups as if it had one row.
-        with ws.engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
+        refresh_statistics(ws)
         print(f"load average at start: {os.getloadavg()}")
         unlock = measure_unlock(ws)
         name_p95, phone_p95 = measure_search(ws, args)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from civwatch.accounts.permissions import Permission, allows
 from civwatch.accounts.principal import Principal
 from civwatch.accounts.service import require, roles_of
-from civwatch.db import utcnow
+from civwatch.db import in_probed, utcnow
 from civwatch.errors import (
     ConflictError,
     PermissionDeniedError,
@@ -37,6 +37,8 @@ from civwatch.protection.models import (
 )
 from civwatch.workspace import Workspace
 
+#: Where :func:`authorise` keeps the acting user in the session.
+_ACTING_USER = "civwatch.protection.acting_user"
 #: How long an approved emergency access lasts by default.
 EMERGENCY_ACCESS_HOURS = 8
 
@@ -44,7 +46,10 @@ EMERGENCY_ACCESS_HOURS = 8
 def authorise(session: Session, principal: Principal, permission: Permission) -> None:
     """Refuse (PermissionDeniedError) unless the roles in force of ``principal`` allow
     ``permission`` and the user, still active, still holds such a role."""
-    require(session, principal.username, permission)
+    user = require(session, principal.username, permission)
+    # Held for the session's life: the checks of need to know that follow ask for the user's
+    # roles again (roles_of), and find them in the session instead of asking the database.
+    session.info[_ACTING_USER] = user
     if not allows(principal.roles, permission):
         raise PermissionDeniedError(
             _(
@@ -138,16 +143,47 @@ def within_reach(user_id: int, now: datetime) -> ColumnElement[bool]:
     )
 
 
+def reach_sources(session: Session, user_id: int, now: datetime) -> list[ColumnElement[bool]]:
+    """:func:`within_reach` as one condition per way an officer reaches a person (registered
+    them; a member of one of their cases; an approved access grant), for the branches of a
+    UNION: each is answered from an index (``protection_person (created_by, ...)``, the
+    officer's cases, their grants), where the OR of them makes the databases read every row
+    the rest of the query selects (every review due in the registry) to test it."""
+    dialect = session.get_bind().dialect.name
+    my_cases = select(ProtectionCaseMember.case_id).where(ProtectionCaseMember.user_id == user_id)
+    on_cases = select(ProtectionCase.person_id).where(
+        in_probed(dialect, ProtectionCase.id, my_cases)
+    )
+    granted = select(ProtectionAccessGrant.person_id).where(
+        ProtectionAccessGrant.user_id == user_id,
+        ProtectionAccessGrant.approved_at.is_not(None),
+        ProtectionAccessGrant.revoked_at.is_(None),
+        ProtectionAccessGrant.expires_at > now,
+    )
+    return [
+        ProtectionPerson.created_by == user_id,
+        in_probed(dialect, ProtectionPerson.id, on_cases),
+        ProtectionPerson.id.in_(granted),
+    ]
+
+
+def is_officer_only(session: Session, principal: Principal) -> bool | None:
+    """Whether ``principal`` reaches only their teams' people (True), every person (False,
+    a protection lead) or nobody (None: no protection.read)."""
+    roles = principal.roles & roles_of(session, principal.user_id)
+    if not allows(roles, Permission.PROTECTION_READ):
+        return None
+    return not allows(roles, Permission.PROTECTION_LEAD)
+
+
 def reach_filter(session: Session, principal: Principal) -> ColumnElement[bool] | None:
     """The condition limiting ``protection_person`` rows to those ``principal`` may read:
     None for a protection lead (every record), :func:`within_reach` for an officer; raises
     nothing, and gives a condition matching no one to a caller without protection.read."""
-    roles = principal.roles & roles_of(session, principal.user_id)
-    if not allows(roles, Permission.PROTECTION_READ):
+    officer = is_officer_only(session, principal)
+    if officer is None:
         return false()
-    if allows(roles, Permission.PROTECTION_LEAD):
-        return None
-    return within_reach(principal.user_id, utcnow())
+    return within_reach(principal.user_id, utcnow()) if officer else None
 
 
 def readable_persons(session: Session, principal: Principal, person_ids: list[str]) -> list[str]:

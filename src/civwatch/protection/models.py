@@ -68,12 +68,16 @@ class ProtectionPerson(Base):
     :class:`ProtectionPersonField`, sealed with the person's data key."""
 
     __tablename__ = "protection_person"
+    #: The reviews due of the people an officer registered: one range (the dashboard).
+    __table_args__ = (
+        Index("ix_protection_person_created_by_next_review", "created_by", "next_review"),
+    )
 
     id: Mapped[str] = mapped_column(_Id, primary_key=True)
     #: The person's data key wrapped by the desk key; None once the person is deleted.
     wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by: Mapped[int] = mapped_column(ForeignKey(_USER), index=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey(_USER))
     #: low | medium | high | critical, from the newest risk assessment.
     risk_level: Mapped[str | None] = mapped_column(String(16), nullable=True)
     next_review: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
@@ -174,6 +178,8 @@ class ProtectionCase(Base):
     """A safe exit, relocation or protection support case of one person."""
 
     __tablename__ = "protection_case"
+    #: A case's person from the index alone (an officer's reach goes through their cases).
+    __table_args__ = (Index("ix_protection_case_id_person", "id", "person_id"),)
 
     id: Mapped[str] = mapped_column(_Id, primary_key=True)
     person_id: Mapped[str] = mapped_column(ForeignKey(_PERSON), index=True)
@@ -192,9 +198,11 @@ class ProtectionCaseMember(Base):
     """A member of a case's team (its lead officer or a member)."""
 
     __tablename__ = "protection_case_member"
+    #: An officer's cases and roles from the index alone (dashboard, need to know).
+    __table_args__ = (Index("ix_protection_case_member_user_case", "user_id", "case_id", "role"),)
 
     case_id: Mapped[str] = mapped_column(ForeignKey(_CASE), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey(_USER), primary_key=True, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey(_USER), primary_key=True)
     #: lead | member
     role: Mapped[str] = mapped_column(String(16))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

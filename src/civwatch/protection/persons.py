@@ -19,12 +19,13 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    case,
     delete,
     func,
+    literal,
     or_,
     select,
     union,
-    union_all,
     update,
 )
 from sqlalchemy.orm import Session
@@ -40,7 +41,7 @@ from civwatch.protection import audit
 from civwatch.protection.access import (
     authorise,
     person_missing,
-    readable_persons,
+    reach_filter,
     require_person,
 )
 from civwatch.protection.crypto_fields import (
@@ -73,8 +74,6 @@ from civwatch.workspace import Workspace
 _STRONG_KINDS = ("phone", "document")
 #: Distinct phonetic name keys two people must share to be duplicate candidates by name.
 _NAME_KEYS_FOR_DUPLICATE = 2
-#: Ids per IN list when scoring a search's matches.
-_BATCH = 500
 #: Index rows past which a searched word counts as common (see :func:`_rarest_first`).
 _COUNT_CAP = 2000
 #: The blind index as a table (its aliases cost less to build than the ORM's).
@@ -252,12 +251,11 @@ def _by_kind(group: set[tuple[str, str]]) -> list[tuple[str, list[str]]]:
     return [(kind, sorted(tokens)) for kind, tokens in sorted(by_kind.items())]
 
 
-def _looked_up(group: set[tuple[str, str]]) -> ColumnElement[bool]:
-    """Index rows holding a token of ``group``: one (kind = k AND token IN (...)) per kind,
-    which the (kind, token) index answers."""
-    index = ProtectionBlindIndex
+def _looked_up_in(table: Any, group: set[tuple[str, str]]) -> ColumnElement[bool]:
+    """Rows of ``table`` (the blind index or an alias of it) holding a token of ``group``:
+    one (kind = k AND token IN (...)) per kind, which the (kind, token) index answers."""
     return or_(
-        *(and_(index.kind == kind, index.token.in_(tokens)) for kind, tokens in _by_kind(group))
+        *(and_(table.c.kind == kind, table.c.token.in_(tokens)) for kind, tokens in _by_kind(group))
     )
 
 
@@ -293,20 +291,30 @@ def _held_by(group: set[tuple[str, str]], person_id: Any) -> ColumnElement[bool]
     return or_(*checks)
 
 
+def _probe(group: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The tokens of ``group`` counted to rank it: its phonetic keys when it has some (a
+    person holding a spelling of the word holds its phonetic key too, so these count people,
+    once each), else all its tokens."""
+    return {t for t in group if t[0] == PHONETIC} or group
+
+
 def _rarest_first(
     session: Session, groups: list[set[tuple[str, str]]]
 ) -> list[set[tuple[str, str]]]:
-    """``groups`` ordered by how many index entries hold them, fewest first, counted in
-    one statement from the index alone (one count per kind of token, each stopped at
-    :data:`_COUNT_CAP`: past it a word is common, and which common one comes first
-    matters little)."""
+    """``groups`` ordered by how many people hold them, fewest first. A phone or a document
+    (a person or two) goes first uncounted; words are counted in one statement from the
+    index alone, each count stopped at :data:`_COUNT_CAP` (past it a word is common, and
+    which common one comes first matters little)."""
     if len(groups) < 2:
         return groups
+    strong = [g for g in groups if any(kind in _STRONG_KINDS for kind, _t in g)]
+    if strong:
+        return strong + [g for g in groups if not any(g is s for s in strong)]
     index = _INDEX_TABLE
     counts = []
     owner = []
     for position, group in enumerate(groups):
-        for kind, tokens in _by_kind(group):
+        for kind, tokens in _by_kind(_probe(group)):
             entries = (
                 select(index.c.person_id)
                 .where(index.c.kind == kind, index.c.token.in_(tokens))
@@ -322,40 +330,62 @@ def _rarest_first(
     return [groups[i] for _size, i in ranked]
 
 
-def _matching(session: Session, groups: list[set[tuple[str, str]]]) -> dict[str, int]:
-    """The people holding a token of every group (a group: the tokens of one word, or of
-    the phone, or of the document), each with how many exact (not phonetic) tokens they
-    hold. One statement finds them: the distinct people of the rarest group, each kept
-    only if an index seek finds a token of every other group (the next rarest first), so
-    a common first name beside a rare surname costs the surname's people, not the name's
-    thousands. A second reads the matched people's tokens of the query for the score."""
-    index = ProtectionBlindIndex
+def _score(groups: list[set[tuple[str, str]]], person_id: Any) -> ColumnElement[int]:
+    """How many exact (not phonetic) tokens of the query the person ``person_id`` (a column)
+    holds, each counted once per group it is in: a correlated count over the person's own
+    index entries (read only for the people who matched)."""
+    weights: dict[tuple[str, str], int] = defaultdict(int)
+    for group in groups:
+        for token in group:
+            if token[0] != PHONETIC:
+                weights[token] += 1
+    if not weights:
+        return literal(0)
+    mine = _INDEX_TABLE.alias()
+    by_weight: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    for token, weight in weights.items():
+        by_weight[weight].add(token)
+    value: Any = func.count()
+    if set(by_weight) != {1}:
+        cases = [
+            (_looked_up_in(mine, tokens), weight)
+            for weight, tokens in sorted(by_weight.items())
+            if weight != 1
+        ]
+        value = func.coalesce(func.sum(case(*cases, else_=1)), 0)
+    return (
+        select(value)
+        .where(mine.c.person_id == person_id, _looked_up_in(mine, set(weights)))
+        .scalar_subquery()
+    )
+
+
+def _best_matches(
+    session: Session, principal: Principal, groups: list[set[tuple[str, str]]], limit: int
+) -> list[str]:
+    """The ids of the people the caller may read holding a token of every group (a group:
+    the tokens of one word, or of the phone, or of the document), best first: most exact
+    tokens, then by id; at most ``limit``. One statement after the ranking of the groups:
+    the distinct people of the rarest group, each kept only if an index seek finds a token
+    of every other group (the next rarest first), so a common first name beside a rare
+    surname costs the surname's people, not the name's thousands; then, of those kept,
+    the ones the caller may read (need to know), scored and cut to ``limit`` in the
+    database."""
     first, *rest = _rarest_first(session, groups)
-    if not rest:
-        rows = session.execute(
-            union_all(*_per_kind(first, _INDEX_TABLE.c.kind, _INDEX_TABLE.c.token))
-        ).all()
-    else:
-        people = union(*_per_kind(first)).subquery()
-        query = select(people.c.person_id).where(*(_held_by(g, people.c.person_id) for g in rest))
-        matched = sorted(session.scalars(query))
-        every = set().union(*groups)
-        rows = []
-        for start in range(0, len(matched), _BATCH):
-            rows += session.execute(
-                select(index.person_id, index.kind, index.token).where(
-                    index.person_id.in_(matched[start : start + _BATCH]), _looked_up(every)
-                )
-            ).all()
-    held: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    for person_id, kind, token in rows:
-        held[person_id].add((kind, token))
-    scores: dict[str, int] = {}
-    for person_id, tokens in held.items():
-        shared = [tokens & group for group in groups]
-        if all(shared):
-            scores[person_id] = sum(kind != PHONETIC for s in shared for kind, _t in s)
-    return scores
+    people = union(*_per_kind(first)).subquery()
+    person_id = people.c.person_id
+    person = ProtectionPerson
+    query = (
+        select(person_id)
+        .join(person, person.id == person_id)
+        .where(*(_held_by(g, person_id) for g in rest), person.deleted_at.is_(None))
+        .order_by(_score(groups, person_id).desc(), person_id)
+        .limit(limit)
+    )
+    reach = reach_filter(session, principal)
+    if reach is not None:
+        query = query.where(reach)
+    return list(session.scalars(query))
 
 
 def find_persons(
@@ -384,9 +414,7 @@ def find_persons(
         if document and document.strip():
             groups.append({indexer.document(document)})
         groups = [g for g in groups if g]
-        scores = _matching(session, groups) if groups else {}
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-        ids = readable_persons(session, principal, [p for p, _score in ranked])[:limit]
+        ids = _best_matches(session, principal, groups, limit) if groups else []
         searched = [
             f"search:{kind}"
             for kind, given in (("name", name), ("phone", phone), ("document", document))

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select, union
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.permissions import Permission
@@ -162,14 +162,25 @@ def assessments(ws: Workspace, principal: Principal, person_id: str) -> list[dic
     return found
 
 
-def _due_where(session: Session, principal: Principal, today: date) -> list[Any]:
-    conditions: list[Any] = [
-        ProtectionPerson.next_review.is_not(None),
-        ProtectionPerson.next_review <= today,
-        ProtectionPerson.deleted_at.is_(None),
+def _due_rows(session: Session, principal: Principal, today: date) -> Any:
+    """The people the caller may read whose review is due on ``today`` or overdue, as a
+    subquery of (id, risk_level, next_review). An officer's are a UNION of the people they
+    reach each way (:func:`access.reach_sources`), each answered from an index: what is read
+    grows with the officer's own people, not with the reviews due in the whole registry."""
+    person = ProtectionPerson
+    due = [
+        person.next_review.is_not(None),
+        person.next_review <= today,
+        person.deleted_at.is_(None),
     ]
-    reach = access.reach_filter(session, principal)
-    return conditions if reach is None else [*conditions, reach]
+    columns = (person.id, person.risk_level, person.next_review)
+    officer = access.is_officer_only(session, principal)
+    if officer is None:
+        return select(*columns).where(false()).subquery()
+    if not officer:
+        return select(*columns).where(*due).subquery()
+    sources = access.reach_sources(session, principal.user_id, utcnow())
+    return union(*(select(*columns).where(*due, source) for source in sources)).subquery()
 
 
 def reviews_due_in(
@@ -178,12 +189,9 @@ def reviews_due_in(
     """The people the caller may read whose review is due on ``today`` or overdue: (id,
     level, next review), the most overdue first (the first ``limit``), in the caller's
     session."""
-    query = (
-        select(ProtectionPerson.id, ProtectionPerson.risk_level, ProtectionPerson.next_review)
-        .where(*_due_where(session, principal, today))
-        .order_by(ProtectionPerson.next_review, ProtectionPerson.id)
-        .limit(limit)
-    )
+    due = _due_rows(session, principal, today)
+    query = select(due.c.id, due.c.risk_level, due.c.next_review)
+    query = query.order_by(due.c.next_review, due.c.id).limit(limit)
     return [(r[0], r[1], r[2]) for r in session.execute(query).all() if r[2] is not None]
 
 
@@ -193,13 +201,11 @@ def reviews_due_first(
     """The first ``limit`` of :func:`reviews_due_in`, and how many there are in all, from
     one statement (the count is a window over the same rows: the caller's reach is
     evaluated once)."""
+    due = _due_rows(session, principal, today)
     total = func.count().over().label("total")
     query = (
-        select(
-            ProtectionPerson.id, ProtectionPerson.risk_level, ProtectionPerson.next_review, total
-        )
-        .where(*_due_where(session, principal, today))
-        .order_by(ProtectionPerson.next_review, ProtectionPerson.id)
+        select(due.c.id, due.c.risk_level, due.c.next_review, total)
+        .order_by(due.c.next_review, due.c.id)
         .limit(limit)
     )
     rows = session.execute(query).all()

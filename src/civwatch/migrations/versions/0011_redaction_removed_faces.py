@@ -1,7 +1,7 @@
 """a redaction records the face finder's boxes the reviewer removed
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010 (made in parallel from 0009, re-chained at merge)
 Create Date: 2026-12-06 20:05:00
 
 - ``media_redaction`` gains ``removed_faces`` (JSON, nullable): the faces the finder found
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """intake: the messages of chat exports (Telegram, WhatsApp) brought in
 
-Revision ID: 0013
+Revision ID: 0012
 Revises: 0011 (made in parallel from 0009, re-chained at merge)
 Create Date: 2026-12-06 20:00:00
 """
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
-revision = "0013"
+revision = "0012"
 down_revision = "0011"
 branch_labels = None
 depends_on = None

@@ -1,8 +1,8 @@
 """field testimony: testimonies, their witnesses (identity sealed), incidents,
 attachments, consent and team; the protection desk's held keys
 
-Revision ID: 0015
-Revises: 0013 (made in parallel from 0009, re-chained at merge)
+Revision ID: 0013
+Revises: 0012 (made in parallel from 0009, re-chained at merge)
 Create Date: 2026-12-06 20:20:00
 """
 
@@ -15,8 +15,8 @@ from sqlalchemy.dialects import postgresql
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 WHEN = sa.DateTime(timezone=True)
 
-revision = "0015"
-down_revision = "0013"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
