@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from civwatch.geo.former_names import FORMER_NAMES, resolve
-from civwatch.geo.gazetteer import Gazetteer, katottg_for_point
+from civwatch.geo.gazetteer import Gazetteer, katottg_for_point, katottg_for_points
 from civwatch.geo.katottg import Codifier, load_codifier
 
 BAKHMUT = "UA14020010010059145"
@@ -147,6 +147,21 @@ def test_the_hromada_of_a_point(gazetteer_cache: Path) -> None:
     assert katottg_for_point(50.4501, 30.5234, gazetteer_cache) == ("UA80000000000093317", "Київ")
     assert katottg_for_point(0.0, 0.0, gazetteer_cache) is None
     assert katottg_for_point(52.2297, 21.0122, gazetteer_cache) is None  # Warsaw
+
+
+def test_many_points_at_once_agree_with_one_at_a_time(gazetteer_cache: Path) -> None:
+    """The batch an import uses gives, point by point, what the single look-up gives."""
+    import random
+
+    draw = random.Random(20261206)
+    points = [(48.5956, 38.0003), (50.4501, 30.5234), (0.0, 0.0), (52.2297, 21.0122)]
+    points += [(draw.uniform(44.3, 52.4), draw.uniform(22.1, 40.2)) for _ in range(300)]
+    batch = katottg_for_points(points, gazetteer_cache)
+    assert batch == [katottg_for_point(lat, lon, gazetteer_cache) for lat, lon in points]
+    assert batch[0] == ("UA14020010000088496", "Бахмутська міська громада")
+    assert batch[2] is None and batch[3] is None
+    assert sum(found is not None for found in batch) > 150  # the box holds sea and neighbours
+    assert katottg_for_points([], gazetteer_cache) == []
 
 
 def test_a_bad_point_is_refused(gazetteer_cache: Path) -> None:

@@ -25,7 +25,7 @@ import bisect
 import functools
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -36,6 +36,7 @@ from scipy.spatial import cKDTree  # type: ignore[import-untyped,unused-ignore]
 
 from civwatch.errors import NotFoundError, RejectedInputError
 from civwatch.geo import validation
+from civwatch.geo.distance import EARTH_RADIUS_M
 from civwatch.geo.facilities import haversine_many as _haversine_many
 from civwatch.geo.former_names import former_names
 from civwatch.geo.gazetteer_data import COUNTRIES, PlaceTable, load_table
@@ -443,6 +444,35 @@ class Gazetteer:
             return None
         return self.places[int(indices[at])].hierarchy
 
+    def hromadas_at(
+        self, points: Sequence[tuple[float, float]], max_distance_m: float
+    ) -> list[Hierarchy | None]:
+        """:meth:`hromada_at` for many points at once: one tree query for all of them (an
+        import places 200,000 shelters; one by one that took half a minute)."""
+        checked = [validation.point(lat, lon) for lat, lon in points]
+        if not checked or not self._joined_at.size:
+            return [None] * len(checked)
+        lats = np.radians(np.array([p[0] for p in checked], dtype=np.float64))
+        lons = np.radians(np.array([p[1] for p in checked], dtype=np.float64))
+        vectors = np.column_stack(
+            (np.cos(lats) * np.cos(lons), np.cos(lats) * np.sin(lons), np.sin(lats))
+        )
+        count = min(8, int(self._joined_at.size))
+        _chord, found = self._joined_tree.query(vectors, k=count)
+        indices = self._joined_at[np.asarray(found, dtype=np.intp).reshape(len(checked), count)]
+        # Haversine from each point (a row) to its candidates, as _haversine_many does.
+        p2 = np.radians(self._lat[indices])
+        dp = p2 - lats[:, None]
+        dl = np.radians(self._lon[indices]) - lons[:, None]
+        h = np.sin(dp / 2) ** 2 + np.cos(lats)[:, None] * np.cos(p2) * np.sin(dl / 2) ** 2
+        distances = 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+        best = np.argmin(distances, axis=1)
+        rows = np.arange(len(checked))
+        out: list[Hierarchy | None] = []
+        for at, distance in zip(indices[rows, best], distances[rows, best], strict=True):
+            out.append(None if float(distance) > max_distance_m else self.places[int(at)].hierarchy)
+        return out
+
 
 #: How far the nearest settlement may lie for :func:`katottg_for_point` to name a hromada.
 HROMADA_SEARCH_M = 25_000.0
@@ -495,6 +525,20 @@ def hromada_of_code(code: str, cache_dir: Path | None = None) -> tuple[str, str]
     return None if codifier is None else codifier.hromada_of(code.strip().upper())
 
 
+def katottg_for_points(
+    points: Sequence[tuple[float, float]], cache_dir: Path | None = None
+) -> list[tuple[str, str] | None]:
+    """:func:`katottg_for_point` for many points, in one query."""
+    found = default_gazetteer(cache_dir).hromadas_at(points, HROMADA_SEARCH_M)
+    return [None if h is None else _hromada_named(h) for h in found]
+
+
+def _hromada_named(hierarchy: Hierarchy) -> tuple[str, str]:
+    if hierarchy.hromada is None:
+        return hierarchy.settlement.code, hierarchy.settlement.name
+    return hierarchy.hromada.code, str(hierarchy.hromada_label("uk"))
+
+
 def katottg_for_point(
     lat: float, lon: float, cache_dir: Path | None = None
 ) -> tuple[str, str] | None:
@@ -505,8 +549,4 @@ def katottg_for_point(
     lie in the neighbouring hromada, more often with the shipped data than with an imported
     dump (about 5,100 settlements against nearly all)."""
     hierarchy = default_gazetteer(cache_dir).hromada_at(lat, lon, HROMADA_SEARCH_M)
-    if hierarchy is None:
-        return None
-    if hierarchy.hromada is None:
-        return hierarchy.settlement.code, hierarchy.settlement.name
-    return hierarchy.hromada.code, str(hierarchy.hromada_label("uk"))
+    return None if hierarchy is None else _hromada_named(hierarchy)

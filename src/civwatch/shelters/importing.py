@@ -166,7 +166,7 @@ def _write_chunk(
     import_id: str,
     records: list[SourceRecord],
     result: ImportResult,
-    locate: Callable[[float, float], tuple[str, str] | None] | None = None,
+    locate: Callable[[list[tuple[float, float]]], list[tuple[str, str] | None]] | None = None,
     hromada_of: Callable[[str], tuple[str, str] | None] | None = None,
 ) -> None:
     now = utcnow()
@@ -193,6 +193,15 @@ def _write_chunk(
     new_sources: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
     seen: list[dict[str, Any]] = []
+    # A new shelter whose source names no hromada gets the nearest settlement's, set once (a
+    # re-import neither repeats nor overrides it, so a coordinator's fix stays).
+    placed_in: dict[str, tuple[str, str] | None] = {}
+    if locate is not None:
+        unplaced = [
+            r for r in records if r.source_id not in known and r.values.get("katottg") is None
+        ]
+        where = [(r.values["lat"], r.values["lon"]) for r in unplaced]
+        placed_in = dict(zip((r.source_id for r in unplaced), locate(where), strict=True))
     for record in records:
         values = record.values
         print_ = _fingerprint(values)
@@ -200,12 +209,9 @@ def _write_chunk(
         if shelter_id is None:
             shelter_id = new_id("sh_")
             placed = dict(values)
-            if locate is not None and placed.get("katottg") is None:
-                # The source names no hromada: the nearest settlement's, set once (a
-                # re-import neither repeats nor overrides it, so a coordinator's fix stays).
-                found = locate(placed["lat"], placed["lon"])
-                if found is not None:
-                    placed["katottg"], placed["hromada"] = found
+            found = placed_in.get(record.source_id)
+            if found is not None:
+                placed["katottg"], placed["hromada"] = found
             new_shelters.append(
                 {
                     "id": shelter_id,
@@ -305,11 +311,11 @@ def import_file(
     first_line: dict[str, int] = {}
     # The gazetteer (codes to hromadas, points to hromadas) is read once per process, and
     # before the transaction: its first reading takes seconds, the write lock must not wait.
-    from civwatch.geo.gazetteer import default_gazetteer, hromada_of_code, katottg_for_point
+    from civwatch.geo.gazetteer import default_gazetteer, hromada_of_code, katottg_for_points
 
     cache = ws.data_dir / "cache"
     default_gazetteer(cache)
-    locate = partial(katottg_for_point, cache_dir=cache) if chosen == "osm" else None
+    locate = partial(katottg_for_points, cache_dir=cache) if chosen == "osm" else None
     hromada_of = partial(hromada_of_code, cache_dir=cache)
     with ws.sessions() as session, session.begin():
         if actor is not None:
