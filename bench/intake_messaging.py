@@ -90,8 +90,11 @@ def child(phase: str, data: Path, export: Path) -> None:
     start = time.perf_counter()
     n = 0
     if phase == "import":
+        from civwatch.accounts import add_user
         from civwatch.intake.service import import_export
 
+        add_user(ws, "admin", "Admin", ["admin"], actor=None)
+        add_user(ws, "bench", "Bench", ["investigator"], actor="admin")
         for _outcome in import_export(ws, export, actor="bench"):
             n += 1
     else:

@@ -11,6 +11,7 @@ given a sample call here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -157,6 +158,10 @@ SAMPLES: dict[str, list[str]] = {
     ],
     "testimony list": ["--incident", "{inc}"],
     "shelters import": ["{shelters}"],
+    "import telegram": ["{telegram}"],
+    "import whatsapp": ["{whatsapp}"],
+    # Refused as a private address once the permission is granted: no browser starts.
+    "capture": ["http://127.0.0.1:9/walk"],
     "shelters confirm": ["shr_walk"],
     "shelters dismiss": ["shr_walk", "--reason", "walk"],
 }
@@ -221,7 +226,25 @@ def walk(
     csv_file.write_text("id,name,kind,lat,lon\nh1,Hospital,hospital,49.99,36.23\n", "utf-8")
     shelters_file = tmp_path / "shelters.csv"
     shelters_file.write_text("id,name,lat,lon\ns1,Walk shelter,50.45,30.52\n", "utf-8")
+    telegram = tmp_path / "telegram"
+    telegram.mkdir()
+    message = {
+        "id": 1,
+        "type": "message",
+        "date": "2024-05-02T09:30:00",
+        "date_unixtime": "1714631400",
+        "from": "Walk",
+        "from_id": "channel1",
+        "text": "walk",
+        "text_entities": [{"type": "plain", "text": "walk"}],
+    }
+    doc = {"name": "Walk", "type": "public_channel", "id": 1, "messages": [message]}
+    (telegram / "result.json").write_text(json.dumps(doc), "utf-8")
+    whatsapp = tmp_path / "_chat.txt"
+    whatsapp.write_text("[25.05.24, 09:30:00] Walk: walk\n", "utf-8")
     return {
+        "telegram": str(telegram),
+        "whatsapp": str(whatsapp),
         "inc": str(inc),
         "sha": sha,
         "redaction": str(draft["id"]),

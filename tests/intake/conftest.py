@@ -97,3 +97,11 @@ def marked(incident: int, **over: object) -> TestimonyInput:
     for key, value in over.items():
         setattr(data, key, value)
     return data
+
+
+@pytest.fixture
+def olena(workspace: Workspace) -> str:
+    """The investigator the chat-export tests import as (an import asks her permission)."""
+    add_user(workspace, "ada", "Ada", ["admin"], actor=None)
+    add_user(workspace, "olena", "Olena", ["investigator"], actor="ada")
+    return "olena"

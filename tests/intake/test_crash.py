@@ -21,6 +21,9 @@ from tests.intake.exports import telegram_export
 from tests.intake.test_telegram import acts
 from tests.support.files import noise_jpeg
 
+#: Every import here acts as Olena, an investigator.
+pytestmark = pytest.mark.usefixtures("olena")
+
 
 def bigger_export(folder: Path, n: int = 12) -> Path:
     """The channel export with ``n`` more photo messages."""

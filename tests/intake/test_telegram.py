@@ -20,6 +20,9 @@ from civwatch.workspace import Workspace
 from tests.intake.exports import telegram_export, telegram_full_export, zipped
 from tests.support.files import noise_jpeg
 
+#: Every import here acts as Olena, an investigator.
+pytestmark = pytest.mark.usefixtures("olena")
+
 
 def run(ws: Workspace, path: Path, **kw: object) -> list[MessageOutcome]:
     return list(import_export(ws, path, actor="olena", **kw))  # type: ignore[arg-type]

@@ -17,6 +17,9 @@ from civwatch.workspace import Workspace
 from tests.intake.exports import NNBSP, whatsapp_android, whatsapp_ios, zipped
 from tests.intake.test_telegram import count, run
 
+#: Every import here acts as Olena, an investigator.
+pytestmark = pytest.mark.usefixtures("olena")
+
 
 def test_ios_layout_day_first(workspace: Workspace, tmp_path: Path) -> None:
     export = whatsapp_ios(tmp_path / "chat")

@@ -23,7 +23,16 @@ from civwatch.errors import PermissionDeniedError
 
 #: The packages whose modules may ask for permissions (imported whole before watching,
 #: since each module binds ``require`` by name).
-DOMAIN_PACKAGES = ("accounts", "evidence", "incidents", "publish", "protection", "jobs")
+DOMAIN_PACKAGES = (
+    "accounts",
+    "evidence",
+    "incidents",
+    "publish",
+    "protection",
+    "shelters",
+    "intake",
+    "jobs",
+)
 
 
 @dataclass(frozen=True)

@@ -30,16 +30,16 @@ def capture(
     from civwatch.accounts.permissions import Permission
     from civwatch.cli.common import acting
     from civwatch.errors import CivwatchError
-    from civwatch.intake.capture import capture_json, check_capture_url, message_from_doc
+    from civwatch.intake.capture import allowed_capture_url, capture_json, message_from_doc
     from civwatch.intake.capture_job import CAPTURE
     from civwatch.jobs.queue import run_job
     from civwatch.jobs.service import create_job, get_job
 
     extensions.load()
     with workspace(data_dir) as ws:
+        collector = acting(ws, Permission.EVIDENCE_UPLOAD, token_file)
         try:
-            collector = acting(ws, Permission.EVIDENCE_UPLOAD, token_file)
-            text = check_capture_url(ws, url)
+            text = allowed_capture_url(ws, url, collector=collector)
         except CivwatchError as exc:
             fail(exc.message)
         job = create_job(ws, CAPTURE, collector, {"url": text, "collector": collector})

@@ -132,9 +132,9 @@ def capture_page(
     from civwatch.accounts.service import require
 
     said = progress or (lambda m: None)
-    text = check_capture_url(ws, url)
     with ws.sessions() as session:
         require(session, collector, Permission.EVIDENCE_UPLOAD)
+    text = check_capture_url(ws, url)
     spool = Spool.create(ws.data_dir)
     try:
         page = asyncio.run(
@@ -268,12 +268,24 @@ def capture_json(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def allowed_capture_url(ws: Workspace, url: str, *, collector: str) -> str:
+    """``url`` as it will be captured, once ``collector`` is known to be allowed to add
+    evidence (asked first: a refused user learns nothing of the address) and the address
+    passes :func:`check_capture_url`."""
+    from civwatch.accounts.service import require
+
+    with ws.sessions() as session:
+        require(session, collector, Permission.EVIDENCE_UPLOAD)
+    return check_capture_url(ws, url)
+
+
 def start_capture(
     ws: Workspace, url: str, *, collector: str, client: str | None = None
 ) -> dict[str, Any]:
-    """Check ``url`` and queue its capture as a background job; returns the job."""
+    """Check ``collector`` and ``url`` and queue the capture as a background job; returns
+    the job."""
     from civwatch.intake.capture_job import CAPTURE
     from civwatch.jobs import submit
 
-    text = check_capture_url(ws, url)
+    text = allowed_capture_url(ws, url, collector=collector)
     return submit(ws, CAPTURE, collector, {"url": text, "collector": collector, "client": client})

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from civwatch.accounts.permissions import Permission
+from civwatch.accounts.service import require
 from civwatch.errors import RejectedInputError
 from civwatch.i18n import _
 from civwatch.intake import telegram, whatsapp
@@ -87,7 +89,10 @@ def import_export(
     on_found: OnFound | None = None,
     on_recorded: OnRecorded | None = None,
 ) -> Iterator[MessageOutcome]:
-    """Import the export at ``given`` as ``actor``; one outcome per message."""
+    """Import the export at ``given`` as ``actor`` (who must be allowed to add evidence,
+    asked before the export is opened); one outcome per message."""
+    with ws.sessions() as session:
+        require(session, actor, Permission.EVIDENCE_UPLOAD)
     zone = tz or time_zone(None)
     if not given.exists():
         raise RejectedInputError(_("%(path)s does not exist.", path=str(given)))
