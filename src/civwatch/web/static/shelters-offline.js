@@ -45,13 +45,25 @@
     caches.open(DATA).then(function (cache) {
       return Promise.all(boxes.map(function (box) {
         if (!box.checked) return cache.delete(bundleUrl(box.value));
-        return fetch(bundleUrl(box.value)).then(function (r) {
-          if (!r.ok) throw new Error(r.status);
+        return fetchBundle(bundleUrl(box.value), 2).then(function (r) {
           return cache.put(bundleUrl(box.value), r);
         });
       }));
     }).then(showSaved).catch(function () { saved.textContent = texts.failed; });
   });
+  // A phone's network drops requests now and then: try a bundle again after a second
+  // before saying it could not be saved.
+  function fetchBundle(url, tries) {
+    return fetch(url).then(function (r) {
+      if (!r.ok) throw new Error(r.status);
+      return r;
+    }).catch(function (error) {
+      if (tries <= 1) throw error;
+      return new Promise(function (done) { setTimeout(done, 1000); }).then(function () {
+        return fetchBundle(url, tries - 1);
+      });
+    });
+  }
   function metres(lat1, lon1, lat2, lon2) {
     var rad = Math.PI / 180, dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
     var a = Math.sin(dlat / 2) * Math.sin(dlat / 2) +
