@@ -131,6 +131,12 @@ def record_read(
     """Record that ``actor`` read ``fields`` (their names) of a person or a case, in the
     caller's transaction: no read without its record."""
     person, case, names = _id(person_id, "per_"), _id(case_id, "case_"), _fields(fields)
+    _append_read(session, actor, person, case, names)
+
+
+def _append_read(
+    session: Session, actor: Principal, person: str | None, case: str | None, names: list[str]
+) -> None:
     _append(
         session,
         actor,
@@ -283,16 +289,7 @@ def record_witness_read(
     """Record that ``actor`` read ``fields`` of a witness's identity (in the caller's
     transaction), as a read of a person is recorded: :func:`history` with the witness's
     id as ``person_id`` answers "who has seen this witness"."""
-    witness, names = _id(witness_id, WITNESS_PREFIX), _fields(fields)
-    _append(
-        session,
-        actor,
-        PROTECTION_READ,
-        {"person": witness, "case": None, "fields": names},
-        row_act=PROTECTION_READ.name,
-        person_id=witness,
-        fields=names,
-    )
+    _append_read(session, actor, _id(witness_id, WITNESS_PREFIX), None, _fields(fields))
 
 
 def record_witness_change(
