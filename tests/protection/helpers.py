@@ -3,6 +3,9 @@ every file under a data folder for text in UTF-8 and UTF-16."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from civwatch.protection.person_input import PersonInput, person_input
@@ -87,3 +90,20 @@ def files_holding(ws: Workspace, needles: list[bytes]) -> list[str]:
             if needle in data:
                 found.append(f"{path.name}: {needle!r}")
     return found
+
+
+def run_verify(ws: Workspace) -> subprocess.CompletedProcess[str]:
+    """``civwatch verify --json`` on ``ws`` in a process of its own, with only the
+    environment it needs (the code under test, the data folder and its database)."""
+    env = {"CIVWATCH_DATA_DIR": str(ws.data_dir), "PATH": "/usr/bin:/bin"}
+    if "PYTHONPATH" in os.environ:
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    if ws.settings.database_url:
+        env["CIVWATCH_DATABASE_URL"] = str(ws.settings.database_url)
+    return subprocess.run(
+        [sys.executable, "-m", "civwatch", "verify", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )

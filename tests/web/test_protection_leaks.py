@@ -15,8 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,7 +31,13 @@ from civwatch.protection.help_requests import HelpRequestInput, submit_help_requ
 from civwatch.protection.persons import add_person
 from civwatch.protection.risk import RiskInput, add_assessment
 from civwatch.web.app import declared_routes
-from tests.protection.helpers import MARKERS, encodings, files_holding, marker_person
+from tests.protection.helpers import (
+    MARKERS,
+    encodings,
+    files_holding,
+    marker_person,
+    run_verify,
+)
 from tests.web.conftest import Team, bearer
 from tests.web.desk import principal_of
 from tests.web.test_permissions import CALLS, samples  # noqa: F401  (the walk's fixture)
@@ -144,21 +148,7 @@ def test_verify_packages_and_files_hold_no_marker(
     package = b"".join(p.read_bytes() for p in (tmp_path / "pkg").rglob("*") if p.is_file())
     needles = [n for marker in ALL for n in encodings(marker)]
     assert not [n for n in needles if n in package]
-    done = subprocess.run(
-        [sys.executable, "-m", "civwatch", "verify", "--json"],
-        env={
-            "CIVWATCH_DATA_DIR": str(ws.data_dir),
-            "PATH": "/usr/bin:/bin",
-            **(
-                {"CIVWATCH_DATABASE_URL": str(ws.settings.database_url)}
-                if ws.settings.database_url
-                else {}
-            ),
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_verify(ws)
     assert done.returncode == 0, done.stdout + done.stderr
     assert not _leaks(done.stdout + done.stderr)
     assert files_holding(ws, needles) == []

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -26,7 +23,7 @@ from civwatch.accounts.permissions import ALL_ROLES
 from civwatch.intake.testimony import give_consent
 from civwatch.intake.testimony_package import build_incident_package
 from civwatch.web.app import declared_routes
-from tests.protection.helpers import encodings, files_holding
+from tests.protection.helpers import encodings, files_holding, run_verify
 from tests.web.conftest import Team, bearer, sign_in
 from tests.web.desk import principal_of
 from tests.web.test_permissions import CALLS, samples  # noqa: F401  (the walk's fixture)
@@ -131,22 +128,7 @@ def test_the_package_verify_and_stored_files_hold_no_marker(
     assert result.export_leaf > 0
     needles = [n for marker in ALL for n in encodings(marker)]
     assert not [n for n in needles if n in package]
-    done = subprocess.run(
-        [sys.executable, "-m", "civwatch", "verify", "--json"],
-        env={
-            "CIVWATCH_DATA_DIR": str(ws.data_dir),
-            "PATH": "/usr/bin:/bin",
-            **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}),
-            **(
-                {"CIVWATCH_DATABASE_URL": str(ws.settings.database_url)}
-                if ws.settings.database_url
-                else {}
-            ),
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_verify(ws)
     assert done.returncode == 0, done.stdout + done.stderr
     assert not _leaks(done.stdout + done.stderr)
     assert files_holding(ws, needles) == []
