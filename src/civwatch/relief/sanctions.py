@@ -35,6 +35,7 @@ from functools import lru_cache
 
 import translitua
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from civwatch.crypto.blind import name_tokens, phonetic_key
 from civwatch.errors import RejectedInputError
@@ -73,6 +74,8 @@ _PATRONYMIC = re.compile(
     r"(ович|евич|євич|йович|ьович|івна|ївна|овна|евна|ична|інична|"
     r"ovych|evych|ovich|evich|ivna|yivna|ovna|evna|ichna)$"
 )
+#: What a feminine form adds to a masculine one (Oleksandr-a, Yevheni-ia, Ivan-na).
+_FEMININE_ENDINGS = frozenset({"a", "ia", "iia", "ya", "na", "ina"})
 #: Russian letters the Ukrainian national transliteration has no rule for.
 _TO_UKRAINIAN = str.maketrans({"ё": "е", "ы": "и", "э": "е", "ъ": "", "ў": "у"})
 #: Russian given names whose Ukrainian counterpart is not a transliteration of them.
@@ -185,13 +188,41 @@ def name_spellings(name: str) -> tuple[WordSpellings, ...]:
     return tuple(word_spellings(w, patronymic=len(full) >= 3 and is_patronymic(w)) for w in words)
 
 
+def typing_allowance(length: int) -> int:
+    """How many letters (Levenshtein edits) may be wrong in a word of ``length`` letters for
+    it still to pair: none up to 4, one up to 8, two from 9."""
+    return 0 if length <= 4 else 1 if length <= 8 else 2
+
+
+def phonetic_allowance(length: int) -> int:
+    """How many edits apart two spellings with the same phonetic key may be and still
+    pair: one up to 4 letters (Olha and Oleh, two apart, do not), else two more than
+    :func:`typing_allowance` (Oliinyk and Oleynik, Oleksii and Aleksei do)."""
+    return 1 if length <= 4 else typing_allowance(length) + 2
+
+
 def word_similarity(a: WordSpellings, b: WordSpellings) -> float:
-    """How alike two full words are, 0-1 (see the module's description)."""
+    """How alike two full words are, 0-1 (see the module's description): 1.0 for a
+    spelling in common; :data:`PHONETIC_AGREEMENT` when the phonetic keys agree and the
+    spellings are not far apart (Olha and Oleh share a key but are other names); else
+    ``rapidfuzz``'s similarity of the closest spellings when they are within
+    :func:`typing_allowance` of each other and one is not the other with a feminine
+    ending (Oleksandr, Oleksandra), 0 otherwise."""
     if a.spellings & b.spellings:
         return 1.0
-    if a.phonetic & b.phonetic:
+    x, y = max(
+        ((x, y) for x in a.spellings for y in b.spellings),
+        key=lambda pair: (fuzz.ratio(*pair), pair),
+    )
+    short, long = sorted((x, y), key=len)
+    if long.startswith(short) and long[len(short) :] in _FEMININE_ENDINGS:
+        return 0.0
+    edits = Levenshtein.distance(x, y)
+    if a.phonetic & b.phonetic and edits <= phonetic_allowance(len(long)):
         return PHONETIC_AGREEMENT
-    return max(fuzz.ratio(x, y) for x in a.spellings for y in b.spellings) / 100
+    if edits > typing_allowance(len(long)):
+        return 0.0
+    return fuzz.ratio(x, y) / 100
 
 
 def _initial_agrees(initial: WordSpellings, word: WordSpellings) -> bool:
@@ -332,7 +363,7 @@ def parse_birth_date(text: str) -> BirthDate:
             date(year, month or 1, day or 1)
         except ValueError:
             break
-        if 1850 <= year <= 2100:
+        if 1800 <= year <= 2100:
             return BirthDate(year, month, day)
         break
     raise RejectedInputError(_('"%(text)s" is not a date of birth.', text=text[:40]))
