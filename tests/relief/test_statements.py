@@ -437,6 +437,22 @@ def test_closest_dates_pair_first() -> None:
     assert pairs == {(1, "early"), (2, "late")}
 
 
+def test_the_closest_payment_when_only_one_can_pair() -> None:
+    lines = [line(1, "-10", DAY + timedelta(3))]
+    payments = [payment("a", "10", DAY), payment("b", "10", DAY + timedelta(3))]
+    assert [m.payment.id for m in reconcile(lines, payments).matches] == ["b"]
+
+
+def test_as_many_pairs_as_can_be_made_when_closest_first_would_strand_one() -> None:
+    # closest first would pair the line of day 1 with the payment of day 1, leaving the
+    # line of day 0 and the payment of day 2 each out of the other's reach
+    lines = [line(1, "-10", DAY), line(2, "-10", DAY + timedelta(1))]
+    payments = [payment("a", "10", DAY + timedelta(1)), payment("b", "10", DAY + timedelta(2))]
+    result = reconcile(lines, payments, window_days=1)
+    assert {(m.line.position, m.payment.id) for m in result.matches} == {(1, "a"), (2, "b")}
+    assert not result.unmatched_lines and not result.unmatched_payments
+
+
 def test_a_refund_comes_in() -> None:
     refund = PaymentRecord("r1", Decimal("40.00"), "EUR", DAY, "", direction="in")
     assert reconcile([line(1, "40.00")], [refund]).matches

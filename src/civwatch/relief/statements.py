@@ -651,8 +651,10 @@ def reconcile(
        payment is flagged (``duplicate-reference``).
     2. By amount, currency and date: the remaining lines and payments with the same
        signed amount and currency, at most ``window_days`` apart, closest dates first
-       (at the same distance, a payment before the booking date first), lines taken in
-       order of booking date and position, payments in order of id.
+       (:func:`closest_pairs`: at the same distance, a payment before the booking date
+       first; lines in order of booking date and position, payments in order of id),
+       unless that pairs fewer than can be paired, when as many as can be are
+       (:func:`most_pairs`).
 
     What is left is listed with a reason (:data:`REASONS`). Runs in time proportional to
     the number of lines and payments times the window.
@@ -693,30 +695,27 @@ def reconcile(
             for j in dict.fromkeys(named):
                 payment_problem.setdefault(j, (AMOUNT_DIFFERS, line.position))
 
-    # 2. amount, currency and date: buckets of free payments by (currency, amount, date)
-    buckets: dict[tuple[str, Decimal, date], deque[int]] = defaultdict(deque)
+    # 2. amount, currency and date, within each (currency, signed amount)
     all_dates: dict[tuple[str, Decimal], list[date]] = defaultdict(list)
+    free_payments: dict[tuple[str, Decimal], list[int]] = defaultdict(list)
     for j in payment_order:
-        payment = payments[j]
-        all_dates[(payment.currency, payment.signed_amount())].append(payment.paid_on)
+        key = (payments[j].currency, payments[j].signed_amount())
+        all_dates[key].append(payments[j].paid_on)
         if j not in matched_payment and j not in payment_problem:
-            buckets[(payment.currency, payment.signed_amount(), payment.paid_on)].append(j)
-    waiting = [i for i in line_order if i not in matched_line and i not in line_problem]
-    offsets = [0]
-    for gap in range(1, window_days + 1):
-        offsets.extend((gap, -gap))  # payment `gap` days before the booking, then after
-    for offset in offsets:
-        still_waiting = []
-        for i in waiting:
-            line = lines[i]
-            bucket = buckets.get((line.currency, line.amount, line.booked_on - timedelta(offset)))
-            if bucket:
-                j = bucket.popleft()
-                matched_line[i] = (j, "amount-and-date")
-                matched_payment[j] = i
-            else:
-                still_waiting.append(i)
-        waiting = still_waiting
+            free_payments[key].append(j)
+    waiting: dict[tuple[str, Decimal], list[int]] = defaultdict(list)
+    for i in line_order:
+        if i not in matched_line and i not in line_problem:
+            waiting[(lines[i].currency, lines[i].amount)].append(i)
+    for key, group_lines in waiting.items():
+        group_payments = free_payments.get(key)
+        if not group_payments:
+            continue
+        pairs = closest_pairs(lines, group_lines, payments, group_payments, window_days)
+        most = most_pairs(lines, group_lines, payments, group_payments, window_days)
+        for i, j in pairs if len(pairs) >= len(most) else most:
+            matched_line[i] = (j, "amount-and-date")
+            matched_payment[j] = i
 
     line_dates: dict[tuple[str, Decimal], list[date]] = defaultdict(list)
     for line in lines:
@@ -760,6 +759,63 @@ def reconcile(
     return Reconciliation(
         tuple(matches), tuple(unmatched_lines), tuple(unmatched_payments), window_days
     )
+
+
+def closest_pairs(
+    lines: Sequence[StatementLine],
+    line_indexes: Sequence[int],
+    payments: Sequence[PaymentRecord],
+    payment_indexes: Sequence[int],
+    window_days: int,
+) -> list[tuple[int, int]]:
+    """Pairs of lines and payments of one currency and amount, closest dates first: every
+    line (in the order given) takes a payment of its booking date if one is left, then one
+    a day before, a day after, two days before... up to ``window_days``; among payments of
+    one date, the first given."""
+    buckets: dict[date, deque[int]] = defaultdict(deque)
+    for j in payment_indexes:
+        buckets[payments[j].paid_on].append(j)
+    pairs: list[tuple[int, int]] = []
+    waiting = list(line_indexes)
+    offsets = [0]
+    for gap in range(1, window_days + 1):
+        offsets.extend((gap, -gap))  # a payment `gap` days before the booking, then after
+    for offset in offsets:
+        still_waiting = []
+        for i in waiting:
+            bucket = buckets.get(lines[i].booked_on - timedelta(offset))
+            if bucket:
+                pairs.append((i, bucket.popleft()))
+            else:
+                still_waiting.append(i)
+        waiting = still_waiting
+    return pairs
+
+
+def most_pairs(
+    lines: Sequence[StatementLine],
+    line_indexes: Sequence[int],
+    payments: Sequence[PaymentRecord],
+    payment_indexes: Sequence[int],
+    window_days: int,
+) -> list[tuple[int, int]]:
+    """As many pairs of lines and payments of one currency and amount as can be made
+    within the window: lines in date order each take the earliest payment still left that
+    is not too early for it (the greedy that is optimal when each line accepts an
+    interval of dates). :func:`reconcile` uses these when closest-first pairs fewer."""
+    window = timedelta(window_days)
+    ordered_lines = sorted(line_indexes, key=lambda i: (lines[i].booked_on, lines[i].position, i))
+    ordered = sorted(payment_indexes, key=lambda j: (payments[j].paid_on, payments[j].id))
+    pairs: list[tuple[int, int]] = []
+    at = 0
+    for i in ordered_lines:
+        booked = lines[i].booked_on
+        while at < len(ordered) and payments[ordered[at]].paid_on < booked - window:
+            at += 1
+        if at < len(ordered) and payments[ordered[at]].paid_on <= booked + window:
+            pairs.append((i, ordered[at]))
+            at += 1
+    return pairs
 
 
 def _nearest_reason(dates: list[date], when: date, window_days: int) -> str:

@@ -1,0 +1,248 @@
+"""Keyed hashes for finding a person helped twice across organisations: normalisation,
+keys, the file format and what it refuses, and the comparison."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from civwatch.errors import RejectedInputError
+from civwatch.relief.partner_hashes import (
+    DOCUMENT,
+    FILE_FORMAT,
+    NAME_AND_BIRTH,
+    NAME_AND_DOCUMENT,
+    CoalitionKey,
+    PartnerIdentity,
+    export_hashes,
+    find_matches,
+    identity_hashes,
+    normalise_name,
+    read_hash_file,
+)
+
+KEY = CoalitionKey(bytes(range(32)))
+OTHER_KEY = CoalitionKey(bytes(range(1, 33)))
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "Шевченко Тарас",
+        "Тарас Шевченко",
+        "Taras Shevchenko",
+        "SHEVCHENKO, Taras",
+        "Шевченко Тарас Григорович",
+        "Shevchenko Taras H.",
+        "  taras   shevchenko ",
+        "Tarás Shevchénko",
+    ],
+)
+def test_names_normalise_to_one_form(spelling: str) -> None:
+    assert normalise_name(spelling) == "shevchenko taras"
+
+
+def test_apostrophes_and_official_transliteration() -> None:
+    assert normalise_name("Мар'яна Лук'яненко") == normalise_name("Марʼяна Лук’яненко")
+    assert normalise_name("Мар'яна Лук'яненко") == "lukianenko mariana"
+    assert normalise_name("Олексій Згурський") == normalise_name("Oleksii Zghurskyi")
+    assert normalise_name("Юрій Їжак") == "yizhak yurii"
+
+
+def test_a_name_with_nothing_in_it_is_refused() -> None:
+    with pytest.raises(RejectedInputError):
+        normalise_name("- . ,")
+
+
+def person(record: str, name: str, **extra: object) -> PartnerIdentity:
+    return PartnerIdentity(
+        record=record, purpose=str(extra.pop("purpose", "transport")), name=name, **extra
+    )  # type: ignore[arg-type]
+
+
+def test_cyrillic_and_latin_spellings_hash_equal() -> None:
+    ours = identity_hashes(
+        person(
+            "g-1",
+            "Шевченко Тарас Григорович",
+            date_of_birth=date(1990, 3, 9),
+            document_number="АВ 123456",
+        ),
+        KEY,
+    )
+    theirs = identity_hashes(
+        person(
+            "x-9", "Taras Shevchenko", date_of_birth=date(1990, 3, 9), document_number="ab123456"
+        ),
+        KEY,
+    )
+    assert [h.facet for h in ours] == [NAME_AND_BIRTH, DOCUMENT, NAME_AND_DOCUMENT]
+    assert [h.hash for h in ours] == [h.hash for h in theirs]
+    assert all(len(h.hash) == 64 for h in ours)
+
+
+def test_a_hash_reveals_nothing_of_the_name() -> None:
+    (only,) = identity_hashes(
+        person("g-1", "Taras Shevchenko", date_of_birth=date(1990, 3, 9)), KEY
+    )
+    exported = export_hashes(
+        [person("g-1", "Taras Shevchenko", date_of_birth=date(1990, 3, 9))], KEY
+    )
+    assert b"shevchenko" not in exported.lower()
+    assert b"1990" not in exported
+    assert only.hash.encode() in exported
+
+
+def test_the_need_is_part_of_the_hash() -> None:
+    a = identity_hashes(person("g-1", "Taras Shevchenko", date_of_birth=date(1990, 3, 9)), KEY)
+    b = identity_hashes(
+        person("g-1", "Taras Shevchenko", date_of_birth=date(1990, 3, 9), purpose="medical"), KEY
+    )
+    assert a[0].hash != b[0].hash
+
+
+def test_different_keys_never_match() -> None:
+    identity = person(
+        "g-1", "Taras Shevchenko", date_of_birth=date(1990, 3, 9), document_number="AB123456"
+    )
+    ours = identity_hashes(identity, KEY)
+    theirs = identity_hashes(identity, OTHER_KEY)
+    assert not {h.hash for h in ours} & {h.hash for h in theirs}
+    assert KEY.fingerprint() != OTHER_KEY.fingerprint()
+
+
+def test_a_short_key_is_refused_and_a_key_is_never_shown() -> None:
+    with pytest.raises(RejectedInputError):
+        CoalitionKey(b"x" * 31)
+    with pytest.raises(TypeError):
+        CoalitionKey("a string key of more than thirty-two characters")  # type: ignore[arg-type]
+    assert "0001" not in repr(KEY)
+
+
+def test_only_a_name_gives_no_hash() -> None:
+    assert identity_hashes(person("g-1", "Taras Shevchenko"), KEY) == []
+
+
+@pytest.mark.parametrize(
+    "identity",
+    [
+        PartnerIdentity("g 1", "transport", "Taras Shevchenko", date(1990, 1, 1)),
+        PartnerIdentity("g-1", "Transport needs", "Taras Shevchenko", date(1990, 1, 1)),
+        PartnerIdentity("g-1", "transport", "Taras Shevchenko", document_number="№ -"),
+    ],
+)
+def test_bad_identities_are_refused(identity: PartnerIdentity) -> None:
+    with pytest.raises(RejectedInputError):
+        identity_hashes(identity, KEY)
+
+
+def test_a_partner_finds_who_we_both_helped_for_the_same_need() -> None:
+    ours = [
+        person(
+            "g-1",
+            "Шевченко Тарас Григорович",
+            date_of_birth=date(1990, 3, 9),
+            document_number="АВ123456",
+        ),
+        person("g-2", "Олена Коваль", date_of_birth=date(1985, 1, 2)),
+        person("g-3", "Іван Петренко", document_number="FA000001", purpose="medical"),
+    ]
+    theirs = [
+        person("p-77", "Taras Shevchenko", date_of_birth=date(1990, 3, 9)),
+        person("p-78", "Olena Koval", date_of_birth=date(1985, 1, 3)),  # another person
+        person("p-79", "Ivan Petrenko", document_number="FA 000001", purpose="transport"),
+        person("p-80", "I. Petrenko", document_number="fa-000001", purpose="medical"),
+    ]
+    partner_file = read_hash_file(export_hashes(theirs, KEY, organisation="Partner fund"), KEY)
+    assert partner_file.organisation == "Partner fund"
+    our_hashes = [h for identity in ours for h in identity_hashes(identity, KEY)]
+    matches = find_matches(our_hashes, partner_file)
+    assert [(m.our_record, m.their_record, m.purpose, m.facets) for m in matches] == [
+        ("g-1", "p-77", "transport", (NAME_AND_BIRTH,)),
+        ("g-3", "p-80", "medical", (DOCUMENT,)),
+    ]
+
+
+def test_our_own_export_reads_back() -> None:
+    identity = person(
+        "g-1", "Taras Shevchenko", date_of_birth=date(1990, 3, 9), document_number="AB123456"
+    )
+    exported = export_hashes([identity], KEY)
+    header = json.loads(exported.splitlines()[0])
+    assert header == {
+        "format": FILE_FORMAT,
+        "version": 1,
+        "key_fingerprint": KEY.fingerprint(),
+        "organisation": "",
+    }
+    back = read_hash_file(exported, KEY)
+    assert list(back.hashes) == identity_hashes(identity, KEY)
+
+
+def test_a_file_made_with_another_key_is_refused() -> None:
+    exported = export_hashes(
+        [person("p-1", "Taras Shevchenko", date_of_birth=date(1990, 3, 9))], OTHER_KEY
+    )
+    with pytest.raises(RejectedInputError) as refused:
+        read_hash_file(exported, KEY)
+    assert "another coalition key" in refused.value.message
+    assert OTHER_KEY.fingerprint() in refused.value.message
+
+
+def good_file() -> list[str]:
+    return (
+        export_hashes([person("p-1", "Taras Shevchenko", date_of_birth=date(1990, 3, 9))], KEY)
+        .decode()
+        .splitlines()
+    )
+
+
+def with_line(number: int, value: object) -> bytes:
+    lines = good_file()
+    lines[number] = value if isinstance(value, str) else json.dumps(value)
+    return "\n".join(lines).encode()
+
+
+HEADER = json.loads(good_file()[0])
+LINE = json.loads(good_file()[1])
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (b"", "empty"),
+        (b"\n\n", "empty"),
+        (b"\xff\xfe\x00", "UTF-8"),
+        (b"record,facet,purpose,hash\n", "not JSON"),
+        (b"[1, 2]\n", "not a JSON object"),
+        (with_line(0, HEADER | {"format": "something-else"}), "not a civwatch partner hash file"),
+        (with_line(0, HEADER | {"version": 2}), "version 2"),
+        (
+            with_line(0, {k: v for k, v in HEADER.items() if k != "key_fingerprint"}),
+            "no key fingerprint",
+        ),
+        (with_line(0, HEADER | {"key_fingerprint": "zz"}), "no key fingerprint"),
+        (with_line(0, HEADER | {"organisation": 5}), "wrong type"),
+        (with_line(1, "{not json"), "Line 2 is not JSON"),
+        (with_line(1, LINE | {"name": "Taras"}), "exactly the fields"),
+        (with_line(1, {k: v for k, v in LINE.items() if k != "hash"}), "exactly the fields"),
+        (with_line(1, LINE | {"hash": 5}), "exactly the fields"),
+        (with_line(1, LINE | {"hash": "ab" * 31}), "not allowed"),
+        (with_line(1, LINE | {"hash": "AB" * 32}), "not allowed"),
+        (with_line(1, LINE | {"facet": "name"}), "not allowed"),
+        (with_line(1, LINE | {"purpose": "Transport!"}), "not allowed"),
+        (with_line(1, LINE | {"record": "../../etc"}), "not allowed"),
+        (with_line(1, LINE | {"record": "x" * 200}), "not allowed"),
+    ],
+)
+def test_malformed_files_are_refused(data: bytes, says: str) -> None:
+    with pytest.raises(RejectedInputError) as refused:
+        read_hash_file(data, KEY)
+    assert says in refused.value.message
+
+
+def test_a_file_with_only_its_header_matches_nothing() -> None:
+    header_only = export_hashes([], KEY)
+    assert find_matches([], read_hash_file(header_only, KEY)) == []
