@@ -413,3 +413,15 @@ def test_precision_and_recall_on_generated_pairs() -> None:
     print("wrongly matched, e.g.:", wrongly[:8])
     assert precision >= 0.98
     assert recall >= 0.95
+
+
+def test_screening_against_a_list_of_thousands_is_quick() -> None:
+    import time
+
+    pairs = generated_pairs(4000, seed=3)
+    listed = SanctionsList([entry for _name, _born, entry, _same, _label in pairs])
+    started = time.perf_counter()
+    for name, born, entry, same, _label in pairs[:20]:
+        found = {c.entry.id for c in screen(ScreenedPerson(name, date_of_birth=born), listed)}
+        assert entry.id in found or not same
+    assert time.perf_counter() - started < 5  # about 10 ms each; generous on a loaded machine

@@ -699,16 +699,16 @@ def reconcile(
     all_dates: dict[tuple[str, Decimal], list[date]] = defaultdict(list)
     free_payments: dict[tuple[str, Decimal], list[int]] = defaultdict(list)
     for j in payment_order:
-        key = (payments[j].currency, payments[j].signed_amount())
-        all_dates[key].append(payments[j].paid_on)
+        group = (payments[j].currency, payments[j].signed_amount())
+        all_dates[group].append(payments[j].paid_on)
         if j not in matched_payment and j not in payment_problem:
-            free_payments[key].append(j)
+            free_payments[group].append(j)
     waiting: dict[tuple[str, Decimal], list[int]] = defaultdict(list)
     for i in line_order:
         if i not in matched_line and i not in line_problem:
             waiting[(lines[i].currency, lines[i].amount)].append(i)
-    for key, group_lines in waiting.items():
-        group_payments = free_payments.get(key)
+    for group, group_lines in waiting.items():
+        group_payments = free_payments.get(group)
         if not group_payments:
             continue
         pairs = closest_pairs(lines, group_lines, payments, group_payments, window_days)
