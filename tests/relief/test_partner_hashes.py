@@ -14,6 +14,7 @@ from civwatch.relief.partner_hashes import (
     FILE_FORMAT,
     NAME_AND_BIRTH,
     NAME_AND_DOCUMENT,
+    SOUND_AND_BIRTH,
     CoalitionKey,
     PartnerIdentity,
     export_hashes,
@@ -78,21 +79,34 @@ def test_cyrillic_and_latin_spellings_hash_equal() -> None:
         ),
         KEY,
     )
-    assert [h.facet for h in ours] == [NAME_AND_BIRTH, DOCUMENT, NAME_AND_DOCUMENT]
+    assert [h.facet for h in ours] == [NAME_AND_BIRTH, DOCUMENT, NAME_AND_DOCUMENT, SOUND_AND_BIRTH]
     assert [h.hash for h in ours] == [h.hash for h in theirs]
     assert all(len(h.hash) == 64 for h in ours)
 
 
-def test_a_hash_reveals_nothing_of_the_name() -> None:
-    (only,) = identity_hashes(
-        person("g-1", "Taras Shevchenko", date_of_birth=date(1990, 3, 9)), KEY
+@pytest.mark.parametrize("spelling", ["Юрий Бондарь", "Iurii Bondar", "Yuriy Bondar"])
+def test_spellings_the_transliteration_keeps_apart_meet_by_sound(spelling: str) -> None:
+    ours = identity_hashes(person("g-1", "Юрій Бондар", date_of_birth=date(1970, 5, 1)), KEY)
+    theirs = identity_hashes(person("p-1", spelling, date_of_birth=date(1970, 5, 1)), KEY)
+    partner_file = read_hash_file(
+        export_hashes([person("p-1", spelling, date_of_birth=date(1970, 5, 1))], KEY), KEY
     )
+    (match,) = find_matches(ours, partner_file)
+    assert match.facets == (SOUND_AND_BIRTH,)
+    assert [h.facet for h in theirs] == [NAME_AND_BIRTH, SOUND_AND_BIRTH]
+    other_day = identity_hashes(person("p-2", spelling, date_of_birth=date(1970, 5, 2)), KEY)
+    assert not {h.hash for h in ours} & {h.hash for h in other_day}
+
+
+def test_a_hash_reveals_nothing_of_the_name() -> None:
+    hashes = identity_hashes(person("g-1", "Taras Shevchenko", date_of_birth=date(1990, 3, 9)), KEY)
     exported = export_hashes(
         [person("g-1", "Taras Shevchenko", date_of_birth=date(1990, 3, 9))], KEY
     )
     assert b"shevchenko" not in exported.lower()
     assert b"1990" not in exported
-    assert only.hash.encode() in exported
+    assert b"XVQNK" not in exported
+    assert all(h.hash.encode() in exported for h in hashes)
 
 
 def test_the_need_is_part_of_the_hash() -> None:
@@ -160,7 +174,7 @@ def test_a_partner_finds_who_we_both_helped_for_the_same_need() -> None:
     our_hashes = [h for identity in ours for h in identity_hashes(identity, KEY)]
     matches = find_matches(our_hashes, partner_file)
     assert [(m.our_record, m.their_record, m.purpose, m.facets) for m in matches] == [
-        ("g-1", "p-77", "transport", (NAME_AND_BIRTH,)),
+        ("g-1", "p-77", "transport", (NAME_AND_BIRTH, SOUND_AND_BIRTH)),
         ("g-3", "p-80", "medical", (DOCUMENT,)),
     ]
 

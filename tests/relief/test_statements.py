@@ -153,6 +153,15 @@ def test_comma_delimited_with_thousands_commas_in_quotes() -> None:
     assert second.currency == "EUR"
 
 
+def test_every_cell_quoted_with_commas() -> None:
+    # under ";" this header is bad CSV (a quote followed by ","): the next delimiter is tried
+    text = '"date","amount","ccy"\n"2026-12-01","-1,234.56","EUR"\n'
+    (line,) = read_csv_statement(
+        text.encode(), CsvMapping(date="date", amount="amount", currency="ccy")
+    ).lines
+    assert line.amount == Decimal("-1234.56")
+
+
 def test_tab_delimited() -> None:
     text = "date\tamount\tccy\n2026-12-01\t3.10\tPLN\n"
     mapping = CsvMapping(date="date", amount="amount", currency="ccy")

@@ -24,10 +24,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from civwatch.crypto.blind import normalise_document
+from civwatch.crypto.blind import normalise_document, phonetic_key
 from civwatch.errors import RejectedInputError
 from civwatch.i18n import _
-from civwatch.relief.sanctions import is_patronymic, name_words, official_latin
+from civwatch.relief.sanctions import fold_latin, is_patronymic, name_words, official_latin
 
 #: The ``format`` of the header line of a hash file.
 FILE_FORMAT = "civwatch-relief-partner-hashes"
@@ -42,8 +42,12 @@ MAX_FILE_LINES = 500_000
 NAME_AND_BIRTH = "name+dob"
 DOCUMENT = "document"
 NAME_AND_DOCUMENT = "name+document"
-#: The facets hashed, each a combination of normalised identity values.
-FACETS = (NAME_AND_BIRTH, DOCUMENT, NAME_AND_DOCUMENT)
+SOUND_AND_BIRTH = "name-sound+dob"
+#: The facets hashed, each a combination of normalised identity values. The first three
+#: are exact; ``name-sound+dob`` (how the name sounds, and the date of birth) also meets
+#: spellings the official transliteration keeps apart (Юрій / Юрий / Iurii, Oleksii /
+#: Aleksei): a weaker sign, to be checked before it is acted on.
+FACETS = (NAME_AND_BIRTH, DOCUMENT, NAME_AND_DOCUMENT, SOUND_AND_BIRTH)
 
 _DOMAIN = b"civwatch relief partner hash v1"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -105,6 +109,14 @@ def normalise_name(name: str) -> str:
     return " ".join(latin)
 
 
+def name_sound(name: str) -> str:
+    """How a name sounds, as hashed for ``name-sound+dob``: the phonetic key
+    (:func:`civwatch.crypto.blind.phonetic_key`) of each word of :func:`normalise_name`
+    after Latin spellings of one sound are folded (Iurii = Yurii = Yuriy), sorted: Юрій
+    Бондар, Юрий Бондарь and Iurii Bondar all give ``"BNDR eR"``."""
+    return " ".join(sorted(phonetic_key(fold_latin(word)) for word in normalise_name(name).split()))
+
+
 def normalise_birth_date(when: date) -> str:
     """``YYYY-MM-DD``."""
     return when.isoformat()
@@ -158,6 +170,9 @@ def identity_hashes(identity: PartnerIdentity, key: CoalitionKey) -> list[Partne
         values.append((DOCUMENT, document))
     if name and document:
         values.append((NAME_AND_DOCUMENT, f"{name}\0{document}"))
+    if name and identity.name and identity.date_of_birth:
+        sound = name_sound(identity.name)
+        values.append((SOUND_AND_BIRTH, f"{sound}\0{normalise_birth_date(identity.date_of_birth)}"))
     return [
         PartnerHash(identity.record, facet, purpose, key.digest(facet, purpose, value))
         for facet, value in values

@@ -118,7 +118,7 @@ def is_patronymic(word: str) -> bool:
     return len(word) > 5 and _PATRONYMIC.search(word.casefold()) is not None
 
 
-def _fold_latin(spelling: str) -> str:
+def fold_latin(spelling: str) -> str:
     """Latin spellings of one sound made the same: Iurii/Yuriy -> yuri, Aleksey -> aleksei,
     Alexandr -> aleksandr."""
     folded = spelling.replace("x", "ks")
@@ -136,8 +136,8 @@ def _build_counterparts() -> dict[str, frozenset[str]]:
     Ukrainian counterpart (and the other way round), so "Nikolai" meets "Mykola"."""
     table: dict[str, set[str]] = {}
     for russian, ukrainian in GIVEN_NAME_COUNTERPARTS.items():
-        ru = {_fold_latin(s) for s in _latin_of_cyrillic(russian)}
-        uk = {_fold_latin(s) for s in _latin_of_cyrillic(ukrainian)}
+        ru = {fold_latin(s) for s in _latin_of_cyrillic(russian)}
+        uk = {fold_latin(s) for s in _latin_of_cyrillic(ukrainian)}
         for spelling in ru | uk:
             table.setdefault(spelling, set()).update(ru | uk)
     return {spelling: frozenset(spellings) for spelling, spellings in table.items()}
@@ -173,7 +173,7 @@ def word_spellings(word: str, patronymic: bool = False) -> WordSpellings:
         return WordSpellings(word, frozenset(initials), frozenset(), True, False)
     cyrillic = _CYRILLIC.search(letters)
     raw = _latin_of_cyrillic(letters) if cyrillic else {official_latin(letters)}
-    spellings = {_fold_latin(s) for s in raw if s}
+    spellings = {fold_latin(s) for s in raw if s}
     for spelling in list(spellings):
         spellings |= _COUNTERPARTS.get(spelling, frozenset())
     keys = frozenset(k for k in (phonetic_key(s) for s in spellings) if k)

@@ -275,26 +275,32 @@ def read_csv_table(text: str, wanted: Iterable[str]) -> CsvTable:
     :data:`CSV_DELIMITERS`. Refused, naming the columns that are missing, when none does."""
     wanted_keys = {_header_key(name): name for name in wanted}
     best_missing: list[str] | None = None
+    unreadable: csv.Error | None = None
     for delimiter in CSV_DELIMITERS:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-        try:
-            for row_number, row in enumerate(reader, start=1):
-                if row_number > HEADER_SEARCH_ROWS:
-                    break
-                keys = [_header_key(cell) for cell in row]
-                missing = [name for key, name in wanted_keys.items() if key not in keys]
-                if not missing:
-                    index: dict[str, int] = {}
-                    for position, key in enumerate(keys):
-                        index.setdefault(key, position)
-                    rows = _data_rows(reader, row_number)
-                    return CsvTable(delimiter, row_number, index, rows)
-                if best_missing is None or len(missing) < len(best_missing):
-                    best_missing = missing
-        except csv.Error as err:
-            raise RejectedInputError(
-                _("The file is not a readable CSV table: %(detail)s", detail=str(err)[:80])
-            ) from err
+        row_number = 0
+        while row_number < HEADER_SEARCH_ROWS:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as err:  # perhaps only under this delimiter: try the next
+                unreadable = unreadable or err
+                break
+            row_number += 1
+            keys = [_header_key(cell) for cell in row]
+            missing = [name for key, name in wanted_keys.items() if key not in keys]
+            if not missing:
+                index: dict[str, int] = {}
+                for position, key in enumerate(keys):
+                    index.setdefault(key, position)
+                return CsvTable(delimiter, row_number, index, _data_rows(reader, row_number))
+            if best_missing is None or len(missing) < len(best_missing):
+                best_missing = missing
+    if unreadable is not None and best_missing is None:
+        raise RejectedInputError(
+            _("The file is not a readable CSV table: %(detail)s", detail=str(unreadable)[:80])
+        )
     raise RejectedInputError(
         _(
             "No header row with the columns of the mapping was found; missing: %(columns)s.",
@@ -305,12 +311,19 @@ def read_csv_table(text: str, wanted: Iterable[str]) -> CsvTable:
 
 def _data_rows(reader: Iterator[list[str]], header_row: int) -> tuple[tuple[int, list[str]], ...]:
     rows: list[tuple[int, list[str]]] = []
-    for row_number, row in enumerate(reader, start=header_row + 1):
-        if not any(cell.strip() for cell in row):
-            continue
-        rows.append((row_number, row))
-        if len(rows) > MAX_STATEMENT_LINES:
-            raise RejectedInputError(_("The file has more than %(n)s rows.", n=MAX_STATEMENT_LINES))
+    try:
+        for row_number, row in enumerate(reader, start=header_row + 1):
+            if not any(cell.strip() for cell in row):
+                continue
+            rows.append((row_number, row))
+            if len(rows) > MAX_STATEMENT_LINES:
+                raise RejectedInputError(
+                    _("The file has more than %(n)s rows.", n=MAX_STATEMENT_LINES)
+                )
+    except csv.Error as err:
+        raise RejectedInputError(
+            _("The file is not a readable CSV table: %(detail)s", detail=str(err)[:80])
+        ) from err
     return tuple(rows)
 
 
