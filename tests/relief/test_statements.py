@@ -292,6 +292,17 @@ def test_camt053_party_nested_as_in_version_08() -> None:
     assert line.references == ("RF18539007547034",)
 
 
+@pytest.mark.parametrize(
+    ("version", "status"), [("02", "<Sts>PDNG</Sts>"), ("08", "<Sts><Cd>INFO</Cd></Sts>")]
+)
+def test_camt053_entries_not_booked_are_left_out(version: str, status: str) -> None:
+    pending = DEBIT_ENTRY.replace("<Sts>BOOK</Sts>", status)
+    (booked,) = read_camt053(camt(version, pending)).lines
+    assert booked.amount == Decimal("10000")
+    booked_08 = DEBIT_ENTRY.replace("<Sts>BOOK</Sts>", "<Sts><Cd>BOOK</Cd></Sts>")
+    assert len(read_camt053(camt(version, booked_08)).lines) == 2
+
+
 def test_camt053_batch_booking_gives_a_line_per_transaction() -> None:
     entry = """<Ntry><Amt Ccy="EUR">300.00</Amt><CdtDbtInd>DBIT</CdtDbtInd>
     <BookgDt><Dt>2026-12-01</Dt></BookgDt><NtryDtls>

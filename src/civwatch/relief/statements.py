@@ -392,7 +392,9 @@ def _csv_line(
 def read_camt053(data: bytes) -> BankStatement:
     """The entries of an ISO 20022 camt.053 statement (``BkToCstmrStmt/Stmt/Ntry``), every
     statement in the file in order. An entry that carries several transactions with their
-    own amounts (a batch booking) gives one line per transaction.
+    own amounts (a batch booking) gives one line per transaction. Entries whose status
+    (``Sts``, or ``Sts/Cd`` from version 08) is not ``BOOK`` - pending, for information -
+    are left out: they are not yet on the account.
 
     Refused with :class:`RejectedInputError`: a file that is not XML or is cut short, one
     with a document type declaration or entities (never needed by camt.053; the way XML
@@ -504,6 +506,9 @@ def _camt_date(entry: Element, name: str, ns: dict[str, str]) -> date | None:
 
 
 def _camt_lines(position: int, entry: Element, ns: dict[str, str]) -> list[StatementLine]:
+    status = _text(entry, "c:Sts/c:Cd", ns) or _text(entry, "c:Sts", ns)
+    if status and status != "BOOK":  # pending (PDNG), information only (INFO), future
+        return []
     amount, currency = _camt_amount(entry, ns)
     direction = _text(entry, "c:CdtDbtInd", ns)
     if direction not in ("CRDT", "DBIT"):
@@ -530,13 +535,13 @@ def _camt_lines(position: int, entry: Element, ns: dict[str, str]) -> list[State
             parts.append((detail_amount, detail_currency, one))
     else:
         parts.append((amount, currency, details[0] if details else None))
+    entry_info = _text(entry, "c:AddtlNtryInf", ns)
     lines = []
     for figure, code, detail in parts:
         signed = figure if direction == "CRDT" else -figure
         refs, party, text = (
             _camt_detail(detail, direction, ns) if detail is not None else ([], "", "")
         )
-        entry_info = _text(entry, "c:AddtlNtryInf", ns)
         references = tuple(dict.fromkeys(r for r in [*refs, *entry_refs] if r))
         lines.append(
             StatementLine(
