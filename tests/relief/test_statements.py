@@ -473,6 +473,22 @@ def test_as_many_pairs_as_can_be_made_when_closest_first_would_strand_one() -> N
     assert not result.unmatched_lines and not result.unmatched_payments
 
 
+@pytest.mark.parametrize(
+    "amount", [12.5, 12, Decimal("NaN"), Decimal("Infinity"), "12.50", Decimal(0), Decimal(-3)]
+)
+def test_a_payment_amount_that_is_not_a_positive_decimal_is_refused(amount: object) -> None:
+    with pytest.raises(RejectedInputError):
+        PaymentRecord("p", amount, "EUR", DAY)  # type: ignore[arg-type]
+
+
+def test_a_float_on_a_statement_line_is_refused() -> None:
+    with pytest.raises(RejectedInputError) as refused:
+        StatementLine(1, DAY, -12.5, "EUR")  # type: ignore[arg-type]
+    assert "never a floating-point" in refused.value.message
+    with pytest.raises(RejectedInputError):
+        PaymentRecord("p", Decimal(1), "euro", DAY)
+
+
 def test_a_refund_comes_in() -> None:
     refund = PaymentRecord("r1", Decimal("40.00"), "EUR", DAY, "", direction="in")
     assert reconcile([line(1, "40.00")], [refund]).matches

@@ -204,7 +204,8 @@ def phonetic_allowance(length: int) -> int:
 def word_similarity(a: WordSpellings, b: WordSpellings) -> float:
     """How alike two full words are, 0-1 (see the module's description): 1.0 for a
     spelling in common; :data:`PHONETIC_AGREEMENT` when the phonetic keys agree and the
-    spellings are not far apart (Olha and Oleh share a key but are other names); else
+    closest spellings are within :func:`phonetic_allowance` (Olha and Oleh share a key
+    but are other names); else
     ``rapidfuzz``'s similarity of the closest spellings when they are within
     :func:`typing_allowance` of each other and one is not the other with a feminine
     ending (Oleksandr, Oleksandra), 0 otherwise."""

@@ -91,6 +91,9 @@ class StatementLine:
     description: str = ""
     value_date: date | None = None
 
+    def __post_init__(self) -> None:
+        require_decimal(self.amount)
+
 
 @dataclass(frozen=True)
 class BankStatement:
@@ -164,6 +167,15 @@ class CsvMapping:
             normalise_currency(self.default_currency)
         if self.decimal_separator not in (".", ","):
             raise RejectedInputError(_('The decimal separator is "." or ",".'))
+
+
+def require_decimal(amount: object) -> None:
+    """Refuses an amount that is not a finite :class:`Decimal` (a ``float`` above all:
+    it cannot hold 0.10 exactly)."""
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        raise RejectedInputError(
+            _("An amount of money is a decimal number, never a floating-point one.")
+        )
 
 
 # --- Cells ------------------------------------------------------------------------------
@@ -616,6 +628,15 @@ class PaymentRecord:
     paid_on: date
     reference: str = ""
     direction: Literal["out", "in"] = "out"
+
+    def __post_init__(self) -> None:
+        require_decimal(self.amount)
+        if self.amount <= 0:
+            raise RejectedInputError(_("A payment's amount is more than zero."))
+        if not _CURRENCY.fullmatch(self.currency):
+            raise RejectedInputError(
+                _('"%(text)s" is not a currency code.', text=str(self.currency)[:20])
+            )
 
     def signed_amount(self) -> Decimal:
         """The amount as the bank books it (out is negative)."""
