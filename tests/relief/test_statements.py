@@ -162,6 +162,25 @@ def test_every_cell_quoted_with_commas() -> None:
     assert line.amount == Decimal("-1234.56")
 
 
+def test_an_unsigned_amount_with_a_debit_credit_mark() -> None:
+    text = "Дата;Сума;Д/К;Валюта\n01.12.2026;100,00;Д;UAH\n02.12.2026;50,00;к;UAH\n"
+    mapping = CsvMapping(
+        date="Дата", amount="Сума", direction="Д/К", currency="Валюта",
+        date_format="%d.%m.%Y", decimal_separator=",",
+    )  # fmt: skip
+    debit, credit = read_csv_statement(text.encode("cp1251"), mapping).lines
+    assert (debit.amount, credit.amount) == (Decimal("-100.00"), Decimal("50.00"))
+    with pytest.raises(RejectedInputError) as refused:
+        read_csv_statement(text.replace(";к;", ";?;").encode(), mapping)
+    assert (
+        "Row 3" in refused.value.message and "neither a debit nor a credit" in refused.value.message
+    )
+    with pytest.raises(RejectedInputError):
+        read_csv_statement(
+            text.encode(), CsvMapping(date="Дата", debit="Сума", direction="Д/К", currency="Валюта")
+        )
+
+
 def test_tab_delimited() -> None:
     text = "date\tamount\tccy\n2026-12-01\t3.10\tPLN\n"
     mapping = CsvMapping(date="date", amount="amount", currency="ccy")

@@ -110,9 +110,10 @@ class CsvMapping:
     """How to read a bank's CSV export: the header name of each column (compared without
     case and surrounding spaces) and the formats of its cells.
 
-    The amount is either one signed column (``amount``) or a ``debit``/``credit`` pair
-    (at least one of the two; a line has a figure in one of them). The currency is a
-    column or, for single-currency exports, ``default_currency``.
+    The amount is either one column (``amount``: signed, or unsigned with a
+    ``direction`` column saying debit or credit) or a ``debit``/``credit`` pair (at least
+    one of the two; a line has a figure in one of them). The currency is a column or, for
+    single-currency exports, ``default_currency``.
     """
 
     date: str
@@ -125,6 +126,13 @@ class CsvMapping:
     counterparty: str | None = None
     description: str | None = None
     value_date: str | None = None
+    #: With ``amount``: a column marking each line a debit or a credit (``"D"``/``"C"``,
+    #: ``"Дебет"``/``"Кредит"``...): the amount's sign is taken from it.
+    direction: str | None = None
+    #: The marks of a debit and of a credit in the ``direction`` column (compared without
+    #: case and surrounding spaces).
+    debit_marks: tuple[str, ...] = ("d", "dr", "dbit", "debit", "д", "дт", "дебет", "-")
+    credit_marks: tuple[str, ...] = ("c", "cr", "crdt", "credit", "к", "кт", "кредит", "+")
     #: :func:`datetime.strptime` format of the date columns (e.g. ``"%d.%m.%Y"``); a time
     #: after the date in the same cell is ignored.
     date_format: str = "%Y-%m-%d"
@@ -146,6 +154,7 @@ class CsvMapping:
             "counterparty": self.counterparty,
             "description": self.description,
             "value_date": self.value_date,
+            "direction": self.direction,
         }
         return {role: name for role, name in roles.items() if name}
 
@@ -159,6 +168,8 @@ class CsvMapping:
             raise RejectedInputError(
                 _("The mapping names no amount column (nor a debit or credit column).")
             )
+        if self.direction and not self.amount:
+            raise RejectedInputError(_("A debit/credit mark column goes with an amount column."))
         if not self.currency and not self.default_currency:
             raise RejectedInputError(
                 _("The mapping names no currency column and no default currency.")
@@ -373,6 +384,16 @@ def _csv_line(
     separator = mapping.decimal_separator
     if "amount" in where:
         amount = parse_amount(cell("amount"), separator)
+        if "direction" in where:
+            mark = cell("direction").casefold()
+            if mark in (m.casefold() for m in mapping.debit_marks):
+                amount = -abs(amount)
+            elif mark in (m.casefold() for m in mapping.credit_marks):
+                amount = abs(amount)
+            else:
+                raise RejectedInputError(
+                    _('"%(text)s" marks neither a debit nor a credit.', text=cell("direction")[:20])
+                )
     else:
         debit, credit = cell("debit"), cell("credit")
         figures = [
