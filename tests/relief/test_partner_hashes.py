@@ -4,9 +4,13 @@ keys, the file format and what it refuses, and the comparison."""
 from __future__ import annotations
 
 import json
+import random
 from datetime import date
 
 import pytest
+import translitua
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from civwatch.errors import RejectedInputError
 from civwatch.relief.partner_hashes import (
@@ -23,6 +27,7 @@ from civwatch.relief.partner_hashes import (
     normalise_name,
     read_hash_file,
 )
+from civwatch.relief.sanctions import official_latin
 
 KEY = CoalitionKey(bytes(range(32)))
 OTHER_KEY = CoalitionKey(bytes(range(1, 33)))
@@ -195,6 +200,12 @@ def test_our_own_export_reads_back() -> None:
     assert list(back.hashes) == identity_hashes(identity, KEY)
 
 
+def test_an_organisation_name_in_ukrainian_with_odd_line_breaks_reads_back() -> None:
+    name = "Фонд «Допомога»\u2028Київ"
+    exported = export_hashes([], KEY, organisation=name).replace(b"\n", b"\r\n")
+    assert read_hash_file(exported, KEY).organisation == name
+
+
 def test_a_file_made_with_another_key_is_refused() -> None:
     exported = export_hashes(
         [person("p-1", "Taras Shevchenko", date_of_birth=date(1990, 3, 9))], OTHER_KEY
@@ -260,3 +271,29 @@ def test_malformed_files_are_refused(data: bytes, says: str) -> None:
 def test_a_file_with_only_its_header_matches_nothing() -> None:
     header_only = export_hashes([], KEY)
     assert find_matches([], read_hash_file(header_only, KEY)) == []
+
+
+UKRAINIAN_LETTERS = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.text(UKRAINIAN_LETTERS, min_size=2, max_size=10).filter(
+            lambda word: len(official_latin(word)) >= 2  # not "ьь": no letters in Latin
+        ),
+        min_size=1,
+        max_size=2,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_the_normal_form_ignores_order_case_and_script(
+    words: list[str], rng: random.Random
+) -> None:
+    shuffled = words[:]
+    rng.shuffle(shuffled)
+    cyrillic = " ".join(words)
+    assert normalise_name(cyrillic) == normalise_name(" ".join(shuffled).upper())
+    # the official Latin spelling of the name gives the same normal form
+    latin = " ".join(str(translitua.translit(w, translitua.UkrainianKMU)) for w in words)
+    assert normalise_name(latin) == normalise_name(cyrillic)

@@ -219,7 +219,8 @@ def read_hash_file(data: bytes, key: CoalitionKey) -> PartnerHashFile:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise RejectedInputError(_("The file is not in the UTF-8 encoding.")) from err
-    lines = [line for line in text.splitlines() if line.strip()]
+    # lines end at "\n" only: JSON keeps U+2028 and the like raw inside its strings
+    lines = [line.rstrip("\r") for line in text.split("\n") if line.strip()]
     if not lines:
         raise RejectedInputError(_("The file is empty."))
     header = _json_object(lines[0], 1)
