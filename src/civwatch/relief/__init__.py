@@ -1,0 +1,1 @@
+"""The relief fund: grants to people at risk, their approval, payment and books."""
