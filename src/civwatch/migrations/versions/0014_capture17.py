@@ -99,10 +99,13 @@ def _rows_of_earlier_captures() -> None:
         "intake_capture_item",
         *(sa.column(c) for c in ("capture_id", "item_sha256", "kind", "status")),
     )
+    act = b'"act":"web-capture"'  # as canonical JSON writes it
+    # A byte search: SQLite's LIKE does not look into a BLOB, PostgreSQL's does (bytea).
+    holds = (
+        sa.func.instr(leaves.c.entry, act) > 0 if sqlite else leaves.c.entry.like(b"%" + act + b"%")
+    )
     found = bind.execute(
-        sa.select(leaves.c.idx, leaves.c.entry)
-        .where(leaves.c.entry.like(b'%"act":"web-capture"%'))
-        .order_by(leaves.c.idx)
+        sa.select(leaves.c.idx, leaves.c.entry).where(holds).order_by(leaves.c.idx)
     )
     next_id = 1
     for idx, raw in found:
