@@ -57,6 +57,7 @@ class Site:
 
 def handler(site: Site) -> type[BaseHTTPRequestHandler]:
     """The request handler of the test site (also served over HTTPS by tls_site)."""
+
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:  # quiet
             pass

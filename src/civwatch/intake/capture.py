@@ -254,12 +254,13 @@ def _store(
         session.flush()
         kept: set[str] = set()
         for i in items:
-            if i["sha256"] not in kept:
-                kept.add(i["sha256"])
+            sha256 = str(i["sha256"])
+            if sha256 not in kept:
+                kept.add(sha256)
                 session.add(
                     WebCaptureItem(
                         capture_id=capture.id,
-                        item_sha256=i["sha256"],
+                        item_sha256=sha256,
                         kind=i["kind"],
                         status=i["status"],
                     )
