@@ -110,8 +110,12 @@ def test_a_whatsapp_chat_text_alone_is_imported(
 ) -> None:
     mine = bearer(team.tokens["investigator"])
     chat = (whatsapp_ios(tmp_path / "wa") / "_chat.txt").read_bytes()
-    job = _run(team, _send(client, mine, chat, "_chat.txt", time_zone="Europe/Kyiv"))
+    job = _run(
+        team, _send(client, mine, chat, "_chat.txt", time_zone="Europe/Kyiv", chat="Kharkiv")
+    )
     assert job["state"] == "done" and job["result"]["platform"] == "whatsapp", job
+    with team.ws.sessions() as session:
+        assert set(session.scalars(select(ImportedMessage.chat))) == {"Kharkiv"}
     answer = client.get(f"{ROUTE}/{job['id']}", headers=mine).json()
     # the photo is not in a chat sent alone: that message says so, the others are text
     assert sorted(m["status"] for m in answer["messages"]).count("missing-media") >= 1

@@ -38,11 +38,13 @@ def receive_export(
     client: str | None,
     tz: str | None = None,
     chat_text: bool = False,
+    chat: str | None = None,
 ) -> dict[str, Any]:
     """Spool an uploaded export (a ZIP; with ``chat_text``, a WhatsApp ``.txt`` chat too)
-    and queue its import; returns the job. The archive's members are checked by the job
-    as it unpacks them (paths, links, sizes): a refused archive fails the job, storing
-    nothing."""
+    and queue its import; returns the job. ``chat``: the chat's name, where the export
+    does not say it (WhatsApp's ``_chat.txt`` sent alone is otherwise named "_chat").
+    The archive's members are checked by the job as it unpacks them (paths, links,
+    sizes): a refused archive fails the job, storing nothing."""
     time_zone(tz)  # a bad zone is refused now, not in the job
     lowered = name.lower()
     if not (lowered.endswith(".zip") or (chat_text and lowered.endswith(".txt"))):
@@ -77,6 +79,7 @@ def receive_export(
             "actor": actor,
             "client": client,
             "time_zone": tz,
+            "chat": chat or ("_chat" if lowered == "_chat.txt" else None),
         }
         return submit(ws, IMPORT, actor, params)
     except BaseException:
@@ -129,6 +132,7 @@ def import_messages(ctx: JobContext) -> dict[str, Any]:
             archive,
             actor=actor,
             tz=time_zone(p.get("time_zone")),
+            chat=p.get("chat"),
             on_found=on_found,
             on_recorded=recorded,
         ):

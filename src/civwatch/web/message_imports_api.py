@@ -62,11 +62,13 @@ def import_messages_api(
     who: Uploader,
     export: Annotated[UploadFile, File(description="A .zip export, or WhatsApp's _chat.txt")],
     time_zone: Annotated[str, Form(max_length=64)] = "",
+    chat: Annotated[str, Form(max_length=255)] = "",
 ) -> dict[str, Any]:
     """Import a Telegram or WhatsApp chat export as evidence: a background job reads it
     and records each message (one custody entry each). The answer (202) names the job
     (`Location`); `GET /api/v1/imports/messages/{job_id}` then gives each message's result.
-    `time_zone`: the zone of the export's local times (default Europe/Kyiv)."""
+    `time_zone`: the zone of the export's local times (default Europe/Kyiv); `chat`: the
+    chat's name for a WhatsApp export that does not say it (a `_chat.txt` sent alone)."""
     job = receive_export(
         w,
         upload_name(export.filename),
@@ -75,6 +77,7 @@ def import_messages_api(
         client=client_of(request),
         tz=time_zone.strip() or None,
         chat_text=True,
+        chat=chat.strip() or None,
     )
     audit_action(request, w, who, "messages-import-received", f"job:{job['id']}")
     response.headers["Location"] = f"/api/v1/imports/messages/{job['id']}"
