@@ -55,7 +55,9 @@ class Site:
         ).encode()
 
 
-def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
+def handler(site: Site) -> type[BaseHTTPRequestHandler]:
+    """The request handler of the test site (also served over HTTPS by tls_site)."""
+
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:  # quiet
             pass
@@ -105,9 +107,9 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
 
 @contextmanager
 def running_site() -> Iterator[Site]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(Site(0)))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler(Site(0)))
     site = Site(server.server_address[1])
-    server.RequestHandlerClass = _handler(site)
+    server.RequestHandlerClass = handler(site)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -6,7 +6,9 @@
 (:mod:`civwatch.intake.web_archive`), and stores the WACZ, the full-page screenshot, the
 rendered HTML and the media the page loaded through the evidence ingest (each an item
 with an ``ingest`` or ``sighting`` custody entry whose source is the page's address).
-A ``web-capture`` custody entry then binds the items to what only the capture knows.
+A ``web-capture`` custody entry then binds the items to what only the capture knows, and
+the capture's record (``intake_capture``, :mod:`civwatch.intake.capture_records`) is
+written in the same transaction.
 :func:`start_capture` queues it as a background job (:mod:`civwatch.intake.capture_job`):
 the web form and ``civwatch capture`` both go through it.
 """
@@ -33,6 +35,7 @@ from civwatch.i18n import SOURCE_LANGUAGE, Message, _, localise
 from civwatch.intake.acts import WEB_CAPTURE
 from civwatch.intake.capture_browser import CaptureLimits, PageCapture, load_page
 from civwatch.intake.capture_ssrf import AddressPolicy, parse_capture_url
+from civwatch.intake.models import WebCapture, WebCaptureItem
 from civwatch.intake.web_archive import pack_wacz
 from civwatch.jobs.spool import Spool
 from civwatch.workspace import Workspace
@@ -124,11 +127,13 @@ def capture_page(
     *,
     collector: str,
     progress: Progress | None = None,
+    job_id: int | None = None,
 ) -> dict[str, Any]:
     """Capture the page at ``url`` as ``collector`` (who must be allowed to add evidence)
-    and return what was stored: ``url``, ``final_url``, ``http_status``, ``captured_at``,
-    ``items`` (``sha256``, ``kind``, ``status``, ``url``), ``warnings`` (in English) and
-    ``warning_messages`` (each warning's message and values, to show in any language)."""
+    and return what was stored: ``capture_id``, ``url``, ``final_url``, ``http_status``,
+    ``captured_at``, ``items`` (``sha256``, ``kind``, ``status``, ``url``), ``warnings``
+    (in English) and ``warning_messages`` (each warning's message and values, to show in
+    any language). ``job_id``: the job capturing it, kept on the capture's record."""
     from civwatch.accounts.service import require
 
     said = progress or (lambda m: None)
@@ -170,13 +175,17 @@ def capture_page(
             *_media_files(ws, page, spool.folder / "media"),
         ]
         said(_("Storing the files as evidence."))
-        return _store(ws, page, files, collector)
+        return _store(ws, page, files, collector, job_id)
     finally:
         spool.remove()
 
 
 def _store(
-    ws: Workspace, page: PageCapture, files: list[CapturedFile], collector: str
+    ws: Workspace,
+    page: PageCapture,
+    files: list[CapturedFile],
+    collector: str,
+    job_id: int | None,
 ) -> dict[str, Any]:
     source = SourceInfo(url=page.final_url, platform=PLATFORM, caption=page.title or None)
     run = Ingest(ws, source=source, collector=collector)
@@ -205,25 +214,61 @@ def _store(
         if o.sha256 is not None
     ]
     english = [localise(w, SOURCE_LANGUAGE) for w in warnings]
+    listed = [{"sha256": i["sha256"], "kind": i["kind"], "url": i["url"]} for i in items]
+    at = utcnow()
     with ws.sessions() as session, session.begin():
         ws.custody.lock(session)
-        entries.append(
+        leaf = entries.append(
             ws.custody,
             session,
             WEB_CAPTURE,
             collector,
-            utcnow(),
+            at,
             url=page.url,
             final_url=page.final_url,
             http_status=page.http_status,
             captured_at=page.captured_at.isoformat(timespec="microseconds"),
             certificate_sha256=page.certificate_sha256,
             browser=page.browser,
-            items=[{"sha256": i["sha256"], "kind": i["kind"], "url": i["url"]} for i in items],
+            items=listed,
             warnings=english,
         )
+        # The capture's record, in the entry's transaction: both or neither.
+        capture = WebCapture(
+            job_id=job_id,
+            url=page.url,
+            final_url=page.final_url,
+            http_status=page.http_status,
+            captured_at=page.captured_at,
+            certificate_sha256=page.certificate_sha256,
+            browser=page.browser,
+            title=page.title or None,
+            items=listed,
+            warnings=english,
+            warning_messages=[message_doc(w) for w in warnings],
+            captured_by=collector,
+            recorded_at=at,
+            custody_leaf=leaf,
+        )
+        session.add(capture)
+        session.flush()
+        kept: set[str] = set()
+        for i in items:
+            sha256 = str(i["sha256"])
+            if sha256 not in kept:
+                kept.add(sha256)
+                session.add(
+                    WebCaptureItem(
+                        capture_id=capture.id,
+                        item_sha256=sha256,
+                        kind=i["kind"],
+                        status=i["status"],
+                    )
+                )
+        capture_id = capture.id
     ws.sign_head()
     return {
+        "capture_id": capture_id,
         "url": page.url,
         "final_url": page.final_url,
         "http_status": page.http_status,

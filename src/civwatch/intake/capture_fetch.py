@@ -119,10 +119,15 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     def __init__(self, target: PinnedTarget, timeout: float) -> None:
         super().__init__(target.host, target.port, timeout=timeout, context=_TLS)
         self.pinned = target.address
+        #: The server's certificate (DER), read as soon as the handshake is done: an
+        #: answer that closes the connection leaves no socket to ask afterwards.
+        self.certificate_der: bytes | None = None
 
     def connect(self) -> None:
         raw = socket.create_connection((self.pinned, self.port), self.timeout)
-        self.sock = _TLS.wrap_socket(raw, server_hostname=self.host)
+        tls = _TLS.wrap_socket(raw, server_hostname=self.host)
+        self.sock = tls
+        self.certificate_der = tls.getpeercert(binary_form=True)
 
 
 _TLS = ssl.create_default_context()
@@ -169,10 +174,8 @@ def fetch(
             if got > max_bytes:
                 raise FetchError(_("the answer is larger than the capture's byte limit"))
             chunks.append(chunk)
-        certificate = None
-        if isinstance(conn.sock, ssl.SSLSocket):
-            der = conn.sock.getpeercert(binary_form=True)
-            certificate = hashlib.sha256(der).hexdigest() if der else None
+        der = conn.certificate_der if isinstance(conn, _PinnedHTTPSConnection) else None
+        certificate = hashlib.sha256(der).hexdigest() if der else None
         version = "HTTP/1.0" if answer.version == 10 else "HTTP/1.1"
         return Exchange(
             url=target.url,

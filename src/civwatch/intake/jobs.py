@@ -37,26 +37,49 @@ def receive_export(
     actor: str,
     client: str | None,
     tz: str | None = None,
+    chat_text: bool = False,
+    chat: str | None = None,
 ) -> dict[str, Any]:
-    """Spool an uploaded export (a ZIP) and queue its import; returns the job."""
+    """Spool an uploaded export (a ZIP; with ``chat_text``, a WhatsApp ``.txt`` chat too)
+    and queue its import; returns the job. ``chat``: the chat's name, where the export
+    does not say it (WhatsApp's ``_chat.txt`` sent alone is otherwise named "_chat").
+    The archive's members are checked by the job as it unpacks them (paths, links,
+    sizes): a refused archive fails the job, storing nothing."""
     time_zone(tz)  # a bad zone is refused now, not in the job
-    if not name.lower().endswith(".zip"):
+    lowered = name.lower()
+    if not (lowered.endswith(".zip") or (chat_text and lowered.endswith(".txt"))):
         raise RejectedInputError(
             _(
+                "Send the chat export as a ZIP file (Telegram's export folder, zipped, or "
+                "WhatsApp's .zip) or as WhatsApp's _chat.txt."
+            )
+            if chat_text
+            else _(
                 "Send the chat export as a ZIP file (Telegram's export folder, zipped, or "
                 "WhatsApp's .zip)."
             )
         )
     spool = Spool.create(ws.data_dir)
     try:
-        spool.add(name, stream, max_size=ws.settings.max_file_size)
+        spooled = spool.add(name, stream, max_size=ws.settings.max_file_size)
+        if spooled.refused is not None:
+            raise RejectedInputError(
+                _(
+                    "%(name)s is larger than the limit of %(limit)s bytes.",
+                    name=name,
+                    limit=ws.settings.max_file_size,
+                )
+            )
+        if spool.path_of(spooled).stat().st_size == 0:
+            raise RejectedInputError(_("%(name)s is empty.", name=name))
         spool.seal()
         params = {
             "spool": spool.token,
-            "file": spool.files[0].as_json(),
+            "file": spooled.as_json(),
             "actor": actor,
             "client": client,
             "time_zone": tz,
+            "chat": chat or ("_chat" if lowered == "_chat.txt" else None),
         }
         return submit(ws, IMPORT, actor, params)
     except BaseException:
@@ -109,6 +132,7 @@ def import_messages(ctx: JobContext) -> dict[str, Any]:
             archive,
             actor=actor,
             tz=time_zone(p.get("time_zone")),
+            chat=p.get("chat"),
             on_found=on_found,
             on_recorded=recorded,
         ):

@@ -98,8 +98,58 @@ class ItemMetadata(Answer):
     c2pa: dict[str, Any] | None = Field(description="The C2PA manifest store, if any")
 
 
+class ItemCapture(Answer):
+    """A web capture that stored the item: the page it was captured from."""
+
+    id: int
+    url: str = Field(description="The address asked for")
+    final_url: str = Field(description="The address after redirects")
+    http_status: int | None = Field(description="The page's HTTP status (None: not known)")
+    captured_at: str = Field(description="ISO 8601")
+    kind: Literal["wacz", "screenshot", "html", "media"] = Field(
+        description="What the item is in that capture"
+    )
+    page: str = Field(description="The capture's page")
+    api: str = Field(description="The capture on the API")
+
+
+class CaptureItem(Answer):
+    """An item a web capture stored."""
+
+    sha256: str
+    kind: Literal["wacz", "screenshot", "html", "media"]
+    url: str | None = Field(description="The address it came from (media, HTML)")
+    status: str = Field(description="'ingested' (new) or 'duplicate' (already held)")
+
+
+class CaptureView(Answer):
+    """A web capture as its record and its custody entry hold it."""
+
+    capture_id: int
+    url: str = Field(description="The address asked for")
+    final_url: str = Field(description="The address after redirects")
+    http_status: int | None = Field(description="The page's HTTP status (None: not known)")
+    captured_at: str = Field(description="ISO 8601")
+    title: str | None = Field(description="The page's title (a label, not in the entry)")
+    browser: str = Field(description="The capturing browser and its version")
+    certificate_sha256: str | None = Field(
+        description="SHA-256 of the DER of the server's TLS certificate (None over http)"
+    )
+    items: list[CaptureItem]
+    warnings: list[str] = Field(description="In English, as the custody entry holds them")
+    warning_messages: list[dict[str, Any]] = Field(
+        description="The same warnings as messages with their values"
+    )
+    captured_by: str
+    custody_index: int = Field(description="The capture's web-capture custody entry")
+    job_id: int | None = Field(description="The job that made it")
+    page: str = Field(description="The capture's page")
+    api: str = Field(description="This capture on the API")
+
+
 class ItemView(Answer):
-    """An evidence item with its sightings, metadata and copies."""
+    """An evidence item with its sightings, metadata and copies, and the web captures
+    that stored it."""
 
     sha256: str
     size: int = Field(description="Bytes")
@@ -112,6 +162,9 @@ class ItemView(Answer):
     sightings: list[Sighting]
     metadata: ItemMetadata
     copies: Copies
+    captures: list[ItemCapture] = Field(
+        default_factory=list, description="The web captures that stored it, oldest first"
+    )
 
 
 # --- verification -------------------------------------------------------------------------------

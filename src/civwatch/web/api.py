@@ -223,8 +223,13 @@ def upload(
 
 @router.get("/evidence/{sha256}", tags=["evidence"], response_model=ItemView, **EXACT)
 def evidence_item(w: WS, _: Reader, sha256: str) -> dict[str, Any]:
-    """One item with its metadata, sightings and copies."""
-    return get_item(w, sha256)
+    """One item with its metadata, sightings and copies, and the web captures that
+    stored it (the page it was captured from, when, its status and final address)."""
+    from civwatch.intake.capture_records import captures_of_item
+
+    doc = get_item(w, sha256)
+    doc["captures"] = captures_of_item(w, doc["sha256"])
+    return doc
 
 
 @router.get(

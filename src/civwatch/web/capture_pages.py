@@ -1,8 +1,12 @@
-"""Web captures on the team's site: the "capture a page" form and its API.
+"""Web captures on the team's site: the "capture a page" form, its API, and each
+capture's record.
 
-Both start the same background job (:func:`civwatch.intake.capture.start_capture`) as the
-signed-in user, who must be allowed to add evidence; the form then shows the job's page,
-where the capture's progress, items and warnings appear.
+The form and ``POST /api/v1/captures`` start the same background job
+(:func:`civwatch.intake.capture.start_capture`) as the signed-in user, who must be
+allowed to add evidence; the form then shows the job's page, where the capture's
+progress, items and warnings appear. A capture's own page (``/captures/{id}``) and its API
+view show its record: the address asked for and after redirects, status, time,
+certificate, browser, items and warnings.
 """
 
 from __future__ import annotations
@@ -17,8 +21,11 @@ from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
 from civwatch.errors import RejectedInputError
 from civwatch.intake.capture import start_capture
+from civwatch.intake.capture_records import get_capture
+from civwatch.web.answers_evidence import CaptureView
 from civwatch.web.auth import audit_action, client_of, require
-from civwatch.web.deps import WS
+from civwatch.web.capture_view import capture_warnings
+from civwatch.web.deps import WS, RowId
 from civwatch.web.jobs_api import JobDocument
 from civwatch.web.problems import PROBLEM_RESPONSES
 from civwatch.workspace import Workspace
@@ -27,6 +34,7 @@ router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
 Uploader = Annotated[Principal, Depends(require(Permission.EVIDENCE_UPLOAD))]
+Reader = Annotated[Principal, Depends(require(Permission.EVIDENCE_READ))]
 
 
 class CaptureRequest(BaseModel):
@@ -79,3 +87,24 @@ def capture_api(
     job = _start(request, w, who, body.url)
     response.headers["Location"] = job["url"]
     return job
+
+
+@router.get("/captures/{capture_id}", response_class=HTMLResponse)
+def capture_page(request: Request, w: WS, who: Reader, capture_id: RowId) -> Response:
+    """A capture's record: what it captured, from where, when, and the items it stored."""
+    from civwatch.web.pages import render
+
+    capture = get_capture(w, capture_id)
+    return render(
+        request,
+        "capture_record.html",
+        {"capture": capture, "capture_warnings": capture_warnings(capture)},
+    )
+
+
+@api_router.get("/captures/{capture_id}", tags=["evidence"], response_model=CaptureView)
+def capture_view(w: WS, who: Reader, capture_id: RowId) -> dict[str, Any]:
+    """A web capture: the address asked for and after redirects, the HTTP status, when,
+    the TLS certificate's SHA-256, the browser, the items it stored (kind wacz,
+    screenshot, html or media) and its warnings, as its custody entry recorded them."""
+    return get_capture(w, capture_id)

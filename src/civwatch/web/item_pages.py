@@ -41,6 +41,7 @@ from civwatch.incidents.vocabulary import (
     RECORD_KINDS,
     RELIABILITIES,
 )
+from civwatch.intake.capture_records import captures_of_item
 from civwatch.media.preview import PREVIEW_SIDE, THUMBNAIL_SIDE, cached_preview, previewable
 from civwatch.publish import redaction
 from civwatch.web import face_boxes, map_routes
@@ -135,6 +136,7 @@ def _view(
     settings = w.settings
     lat, lon = meta.get("gps_lat"), meta.get("gps_lon")
     linked = item_incidents(w, item.sha256)
+    captures = captures_of_item(w, item.sha256)
     can_write = allows(who.roles, Permission.INCIDENTS_WRITE)
     return render(
         request,
@@ -153,6 +155,7 @@ def _view(
             "superseded": [r for r in verification["records"] if r["superseded"]],
             "entries": item_entries(w, item.sha256),
             "incidents": linked,
+            "captures": captures,
             **(_link_choices(w, item.sha256, linked, incident_q) if can_write else {}),
             "previewable": previewable(item.media_type),
             "can_download": allows(who.roles, Permission.EVIDENCE_DOWNLOAD),

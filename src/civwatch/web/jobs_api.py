@@ -83,7 +83,7 @@ def wait_for_job(ws: Workspace, job_id: int, seconds: float) -> dict[str, Any]:
         delay = min(delay * 1.5, 0.5)
 
 
-def _viewer(who: Principal) -> str | None:
+def job_viewer(who: Principal) -> str | None:
     """Whose jobs ``who`` may see: their own, or (administrators) everyone's."""
     return None if allows(who.roles, Permission.AUDIT_READ) else who.username
 
@@ -97,13 +97,13 @@ def jobs_list(
     offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> dict[str, Any]:
     """Your background jobs, newest first (an administrator sees everyone's)."""
-    return list_jobs(w, owner=_viewer(who), state=state, limit=limit, offset=offset)
+    return list_jobs(w, owner=job_viewer(who), state=state, limit=limit, offset=offset)
 
 
 @router.get("/api/v1/jobs/{job_id}", tags=["jobs"], response_model=JobDocument)
 def jobs_get(w: WS, who: SignedIn, job_id: RowId) -> dict[str, Any]:
     """One job: state, progress and, for uploads, each file's outcome so far."""
-    return get_job(w, job_id, viewer=_viewer(who))
+    return get_job(w, job_id, viewer=job_viewer(who))
 
 
 @router.post(
@@ -136,7 +136,7 @@ def jobs_page(
 ) -> Response:
     from civwatch.web.pages import render
 
-    listing = list_jobs(w, owner=_viewer(who), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    listing = list_jobs(w, owner=job_viewer(who), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     for job in listing["jobs"]:
         job["title"] = _title(job)
     return render(
@@ -146,7 +146,7 @@ def jobs_page(
             "listing": listing,
             "page": page,
             "page_size": PAGE_SIZE,
-            "everyone": _viewer(who) is None,
+            "everyone": job_viewer(who) is None,
             "can_find_copies": allows(who.roles, Permission.EVIDENCE_UPLOAD),
         },
     )
@@ -156,7 +156,7 @@ def jobs_page(
 def job_page(request: Request, w: WS, who: SignedIn, job_id: RowId) -> Response:
     from civwatch.web.pages import render
 
-    job = get_job(w, job_id, viewer=_viewer(who))
+    job = get_job(w, job_id, viewer=job_viewer(who))
     job["title"] = _title(job)
     return render(
         request,

@@ -82,6 +82,13 @@ RECORD_FIELDS = {
     "damage": N_("damage"),
     "injuries": N_("injuries"),
 }
+#: What an item of a web capture is.
+CAPTURE_KINDS = {
+    "wacz": N_("web archive (WACZ)"),
+    "screenshot": N_("full-page screenshot"),
+    "html": N_("rendered HTML"),
+    "media": N_("media from the page"),
+}
 #: Acts of the custody log.
 CUSTODY_ACTS = {
     "ingest": N_("stored"),
@@ -91,6 +98,7 @@ CUSTODY_ACTS = {
     "match": N_("copy found"),
     "unpack": N_("archive unpacked"),
     "message-import": N_("chat message imported"),
+    "web-capture": N_("web page captured"),
     "verification-record": N_("verification record"),
     "item-start": N_("item: verification started"),
     "item-submit": N_("item: submitted for review"),
@@ -157,7 +165,8 @@ def role_label(role: object) -> str:
 
 def install(env: Environment) -> Environment:
     """Give the templates ``label(kind, code)``, ``role_label``, ``job_state``,
-    ``verification_act``, ``publication_event`` and ``upload_outcome``."""
+    ``verification_act``, ``publication_event``, ``upload_outcome``, ``custody_act`` and
+    ``capture_kind``."""
     env.globals.update(
         {
             "label": term_label,
@@ -169,6 +178,7 @@ def install(env: Environment) -> Environment:
             "metadata_field": lambda code: _from(METADATA_FIELDS, code),
             "record_field": lambda code: _from(RECORD_FIELDS, code),
             "custody_act": custody_act,
+            "capture_kind": lambda code: _from(CAPTURE_KINDS, code),
         }
     )
     return env
