@@ -8,7 +8,11 @@ A place joins a settlement of its oblast (GeoNames admin1) that has one of its n
    alternate names); failing that, the same on the loose phonetic key (Izyum ~ Izium).
 2. One candidate: joined. Several (an oblast has many villages called Olexandrivka): the
    one whose hromada - or, failing that, raion - lies nearest, where a hromada's position
-   is the mean of the places already joined in it unambiguously.
+   is the mean of the places already joined in it unambiguously. Before that, a town of
+   5,000 people or more joins the one namesake that is a city (or, failing that, a
+   settlement) when the others are villages: the nearest hromada can be a village's when
+   the town's own hromada has no other place to give it a position (Vynnyky, a town of
+   Lviv's hromada, and the village Vynnyky near Truskavets).
 3. Several places for one settlement (GeoNames lists some twice): the most populous keeps
    it, then the nearest to the hromada; the others stay in the gazetteer without a code.
 """
@@ -125,6 +129,10 @@ def join(places: Sequence[PlaceRecord], codifier: Codifier) -> JoinResult:
         if len(found) == 1:
             chosen[gid] = found[0]
             continue
+        by_kind = namesake_by_kind(found, population[gid], codifier)
+        if by_kind is not None:
+            chosen[gid] = by_kind
+            continue
         placed = [(d, code) for code in found if (d := _anchor_distance(anchor(code), where[gid]))]
         if not placed:
             ambiguous += 1
@@ -141,6 +149,25 @@ def join(places: Sequence[PlaceRecord], codifier: Codifier) -> JoinResult:
     codes = {gid: code for code, gid in best.items()}
     unmatched = located - len(candidates)
     return JoinResult(codes, located, ambiguous, unmatched, len(codifier.settlements))
+
+
+#: A place this populous is a town or a city, not a village, whatever its name shares.
+TOWN_POPULATION = 5_000
+#: Cities first, then settlements (former urban-type settlements), then villages.
+_KIND_ORDER = {"K": 0, "M": 0, "T": 1, "X": 1, "C": 2}
+
+
+def namesake_by_kind(found: list[str], population: int, codifier: Codifier) -> str | None:
+    """For a populous place: the one namesake that is a city (else a settlement) while
+    the others are villages. A town and villages of its name, or of a name it once had
+    ("Вільнянськ", once "Софіївка"), are the common case; a place of under
+    ``TOWN_POPULATION`` people decides nothing (GeoNames gives many villages 0)."""
+    if population < TOWN_POPULATION:
+        return None
+    ranked = sorted((_KIND_ORDER.get(codifier.units[c].category, 3), c) for c in found)
+    if len(ranked) > 1 and ranked[0][0] < ranked[1][0]:
+        return ranked[0][1]
+    return None
 
 
 def _anchor_distance(at: tuple[float, float] | None, point: tuple[float, float]) -> float | None:
