@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from civwatch.geo.geonames_dump import read_dump
+from civwatch.geo.gazetteer_data import PlaceRecord
+from civwatch.geo.geonames_dump import parse_line, read_dump
 from civwatch.geo.katottg import Codifier, load_codifier
 from civwatch.geo.katottg_join import TOWN_POPULATION, JoinResult, join, namesake_by_kind
 
@@ -75,3 +76,25 @@ def test_a_village_is_not_taken_for_a_town_below_the_town_size(codifier: Codifie
     namesakes = codifier.by_key("vynnyky")
     assert namesake_by_kind(namesakes, TOWN_POPULATION, codifier) == "UA46060250020038547"
     assert namesake_by_kind(namesakes, TOWN_POPULATION - 1, codifier) is None
+
+
+def test_two_towns_of_one_name_do_not_both_take_the_city(codifier: Codifier) -> None:
+    """Two Talalaivkas of Chernihiv oblast with 5,000 people each (GeoNames' own records):
+    the bigger joins the settlement, the other the village near Nizhyn, as distance says."""
+
+    def record(gid: int, lat: float, lon: float, population: int, name: str) -> PlaceRecord:
+        fields = [str(gid), name, name, "", str(lat), str(lon), "P", "PPL", "UA", "", "02"]
+        fields += ["", "", "", str(population), "", "", "Europe/Kyiv", "2024-01-01"]
+        found = parse_line("\t".join(fields).encode())
+        assert isinstance(found, PlaceRecord)
+        return found
+
+    places = [
+        record(691943, 50.84287, 33.14173, 5249, "Talalaivka"),
+        record(691942, 50.95783, 31.92085, 5054, "Talalaivka"),
+        record(699942, 51.04772, 31.88844, 66983, "Nizhyn"),  # places Nizhyn raion
+        record(696108, 50.59525, 32.38382, 52553, "Pryluky"),  # places Pryluky raion
+    ]
+    codes = join(places, codifier).codes
+    assert codes[691943] == "UA74080190010058035"  # the settlement, Pryluky raion
+    assert codes[691942] == "UA74040330010026881"  # the village, Nizhyn raion
