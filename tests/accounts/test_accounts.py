@@ -56,3 +56,24 @@ def test_disabled_users_cannot_act(team: Workspace) -> None:
             require(session, "pat", Permission.REVIEW)
     with pytest.raises(RejectedInputError, match="cannot disable yourself"):
         disable_user(team, "ada", actor="ada")
+
+
+def test_a_principal_acts_only_with_the_roles_in_force(team: Workspace) -> None:
+    """``authorise``, the check the protection desk and shelters share: the roles in force
+    (a token's one role) must allow the act, and the user must still hold such a role."""
+    from civwatch.accounts.principal import Principal
+    from civwatch.accounts.service import active_user_id, authorise
+
+    with team.sessions() as session:
+        viktor = active_user_id(session, "viktor")  # verifier and investigator
+        as_verifier = Principal(viktor, "viktor", "Viktor", frozenset({"verifier"}), "token")
+        assert authorise(session, as_verifier, Permission.REVIEW).username == "viktor"
+        with pytest.raises(PermissionDeniedError, match="verifier role, which does not allow"):
+            authorise(session, as_verifier, Permission.EVIDENCE_UPLOAD)
+        # a role claimed by the principal but not held by the user counts for nothing
+        claimed = Principal(viktor, "viktor", "Viktor", frozenset({"admin"}), "session")
+        with pytest.raises(PermissionDeniedError):
+            authorise(session, claimed, Permission.USERS_MANAGE)
+    disable_user(team, "viktor", actor="ada")
+    with team.sessions() as session, pytest.raises(PermissionDeniedError, match="disabled"):
+        authorise(session, as_verifier, Permission.REVIEW)

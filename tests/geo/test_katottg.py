@@ -3,6 +3,7 @@ names, settlements without coordinates, the hromada of a point."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -11,6 +12,9 @@ import pytest
 from civwatch.geo.former_names import FORMER_NAMES, resolve
 from civwatch.geo.gazetteer import Gazetteer, katottg_for_point, katottg_for_points
 from civwatch.geo.katottg import Codifier, load_codifier
+from civwatch.workspace import Workspace
+from tests.conftest import run_cli
+from tests.incidents.helpers import seed_cache
 
 BAKHMUT = "UA14020010010059145"
 
@@ -191,3 +195,64 @@ def test_a_point_gets_its_raion_for_incidents(places: Gazetteer) -> None:
         BAKHMUT,
     )
     assert places.reverse(52.2297, 21.0122).raion is None  # Warsaw: no codifier
+
+
+BAKHMUT_HROMADA = "UA14020010000088496"
+BAKHMUT_RAION = "UA14020000000013572"
+DONETSK_OBLAST = "UA14000000000091971"
+
+
+@pytest.mark.parametrize(
+    ("asked", "level"),
+    [
+        (BAKHMUT, "katottg"),
+        (BAKHMUT.lower(), "katottg"),
+        ("UA 14020010010059145", "katottg"),
+        (BAKHMUT_HROMADA, "hromada_katottg"),
+        (BAKHMUT_RAION, "raion_katottg"),
+        (DONETSK_OBLAST, "oblast_katottg"),
+    ],
+)
+def test_a_codifier_code_finds_its_unit(places: Gazetteer, asked: str, level: str) -> None:
+    """A settlement's code finds it; a hromada's, raion's or oblast's finds the places in
+    it, the biggest first, each saying which unit the code named."""
+    found = [f.to_dict() for f in places.find(asked, 5)]
+    code = asked.upper().replace(" ", "")
+    assert found and all(doc[level] == code for doc in found)
+    assert all(doc["code_of"]["katottg"] == code for doc in found)  # type: ignore[index]
+    if level in ("katottg", "hromada_katottg", "raion_katottg"):
+        assert found[0]["settlement_uk"] == "Бахмут"
+    assert places.search(asked, 5)[0].unit is not None
+
+
+def test_a_code_finds_a_settlement_without_coordinates_and_nothing_for_an_unknown_code(
+    places: Gazetteer, codifier: Codifier
+) -> None:
+    village = next(
+        u for u in codifier.settlements if u.category == "C" and places.search(u.code, 1) == []
+    )
+    (found,) = places.find(village.code, 5)
+    assert found.place is None and found.hierarchy is not None
+    assert found.hierarchy.katottg == village.code
+    assert places.find("UA00000000000000000", 5) == []
+
+
+def test_geo_lookup_takes_a_code(
+    workspace: Workspace, cli_env: dict[str, str], gazetteer_cache: Path
+) -> None:
+    seed_cache(gazetteer_cache, workspace.data_dir)
+    found = json.loads(
+        run_cli(cli_env, "geo", "lookup", BAKHMUT_RAION, "--json", check=True).stdout
+    )
+    assert found[0]["settlement_uk"] == "Бахмут"
+    assert {doc["raion_katottg"] for doc in found} == {BAKHMUT_RAION}
+    assert found[0]["code_of"] == {
+        "katottg": BAKHMUT_RAION,
+        "category": "raion",
+        "name": "Bakhmutskyi",
+        "name_uk": "Бахмутський",
+    }
+    text = run_cli(cli_env, "--lang", "uk", "geo", "lookup", BAKHMUT, check=True).stdout
+    assert "Бахмут" in text and BAKHMUT in text
+    missing = run_cli(cli_env, "geo", "lookup", "UA00000000000000000")
+    assert missing.returncode != 0 and "No place matches" in missing.stderr

@@ -211,3 +211,104 @@ def zipped(folder: Path, archive: Path, *, top: str | None = None) -> Path:
                 name = str(path.relative_to(folder))
                 zf.write(path, f"{top}/{name}" if top else name)
     return archive
+
+
+def _localised_lines(language: str, layout: str, photo: str, twelve_hour: bool) -> list[str]:
+    """A group chat as a Ukrainian or Russian phone exports it: the encryption notice, the
+    group created and someone added (the Android line with a colon after the event), a
+    text, a photo with its caption, a medium left out, a multi-line message, a deleted
+    message, someone leaving, and a text that merely uses a word of those events."""
+    if layout == "android":
+        day = "14.03.24" if language == "uk" else "14.03.2024"
+
+        def at(minute: int) -> str:
+            return f"{day}, 09:{minute:02d} - "
+
+        if language == "uk":
+            return [
+                at(0) + "Повідомлення й дзвінки захищено наскрізним шифруванням. Прочитати "
+                "чи прослухати їх не зможе жодна стороння особа, навіть із WhatsApp. "
+                "Докладніше",
+                at(0) + "Олена створив(-ла) групу «Харків»",
+                at(0) + "Олена додав(-ла): Петро",
+                at(1) + "Олена: Обстріл на півночі",
+                at(2) + f"Олена: {photo} (файл додано)",
+                "воронка біля школи",
+                at(3) + "+380 67 000 0000: <Медіа пропущено>",
+                at(4) + "Петро: рядок перший",
+                "рядок другий",
+                at(5) + "Петро: Це повідомлення було видалено",
+                at(6) + "Петро вийшов(-ла)",
+                at(7) + "Петро: Ми вийшли з укриття, нас додали до списку",
+            ]
+        return [
+            at(0) + "Сообщения и звонки защищены сквозным шифрованием. Третьи лица, "
+            "включая WhatsApp, не могут прочитать или прослушать их.",
+            at(0) + "Иван создал(-а) группу «Харьков»",
+            at(0) + "Иван добавил(-а) участников: Петр",
+            at(1) + "Иван: Обстрел на севере",
+            at(2) + f"Иван: {photo} (файл добавлен)",
+            "воронка возле школы",
+            at(3) + "+380 67 000 0000: <Без медиафайлов>",
+            at(4) + "Петр: строка первая",
+            "строка вторая",
+            at(5) + "Петр: Данное сообщение удалено",
+            at(6) + "Петр вышел(-а)",
+            at(7) + "Петр: Мы вышли из укрытия, нас добавили в список",
+        ]
+    day = "13.03.24"
+    if twelve_hour:
+        stamps = ["1:15:30 пп", "1:15:31 пп", "1:15:40 пп", "1:16:02 пп", "1:17:00 пп",
+                  "12:05:00 пп", "12:06:00 дп", "1:19:00 пп"]  # fmt: skip
+        stamps = [s.replace(" ", NNBSP) for s in stamps]
+    else:
+        stamps = ["13:15:30", "13:15:31", "13:15:40", "13:16:02", "13:17:00", "12:05:00",
+                  "00:06:00", "13:19:00"]  # fmt: skip
+
+    def at(i: int) -> str:
+        return f"[{day}, {stamps[i]}] "
+
+    if language == "uk":
+        return [
+            at(0) + f"Харків: {LRM}Повідомлення й дзвінки захищено наскрізним шифруванням. "
+            "Прочитати чи прослухати їх не зможе жодна стороння особа, навіть із WhatsApp.",
+            at(1) + f"Харків: {LRM}Олена створив(-ла) групу «Харків»",
+            at(2) + "Олена: Вибух біля ринку",
+            LRM + at(3) + f"Олена: {LRM}<додано: {photo}>",
+            at(4) + "Петро: Три рядки:",
+            "другий рядок",
+            "третій рядок",
+            at(5) + f"Петро: {LRM}зображення відсутнє",
+            at(6) + f"Петро: {LRM}<додано: 00000099-PHOTO-2024-03-13-00-06-00.jpg>",
+            at(7) + f"Петро: {LRM}Це повідомлення було видалено.",
+        ]
+    return [
+        at(0) + f"Харьков: {LRM}Сообщения и звонки защищены сквозным шифрованием. Третьи "
+        "лица, включая WhatsApp, не могут прочитать ваши сообщения или прослушать звонки.",
+        at(1) + f"Харьков: {LRM}Иван создал(-а) группу «Харьков»",
+        at(2) + "Иван: Взрыв возле рынка",
+        LRM + at(3) + f"Иван: {LRM}<прикреплено: {photo}>",
+        at(4) + "Петр: Три строки:",
+        "вторая строка",
+        "третья строка",
+        at(5) + f"Петр: {LRM}изображение отсутствует",
+        at(6) + f"Петр: {LRM}<прикреплено: 00000099-PHOTO-2024-03-13-00-06-00.jpg>",
+        at(7) + f"Петр: {LRM}Данное сообщение удалено.",
+    ]
+
+
+def whatsapp_localised(
+    folder: Path, language: str, layout: str, *, twelve_hour: bool = False, seed: int = 7
+) -> Path:
+    """A group chat exported by a phone set to Ukrainian (``uk``) or Russian (``ru``), in
+    the iOS (``_chat.txt``) or Android (``Чат WhatsApp з ….txt``) layout, with its photo."""
+    folder.mkdir(parents=True, exist_ok=True)
+    photo = "IMG-20240314-WA0001.jpg" if layout == "android" else "00000012-PHOTO-2024-03-13.jpg"
+    noise_jpeg(folder / photo, seed=seed)
+    lines = _localised_lines(language, layout, photo, twelve_hour)
+    if layout == "ios":
+        name = "_chat.txt"
+    else:
+        name = "Чат WhatsApp з Харків.txt" if language == "uk" else "Чат WhatsApp с Харьков.txt"
+    (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder

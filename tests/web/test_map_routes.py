@@ -166,3 +166,20 @@ def test_place_search_is_for_the_team_that_records_incidents(
         assert r.status_code == 422, params
     r = _search(client, token, q="   ", lang="uk")  # the gazetteer's own refusal, translated
     assert r.status_code == 422 and "назву" in json.loads(r.text)["detail"]
+
+
+def test_place_search_takes_a_codifier_code(
+    seeded: Workspace, team: Team, client: TestClient
+) -> None:
+    """A KATOTTG code finds its settlement; a hromada's, raion's or oblast's code finds the
+    places in that unit, the biggest first; a code the codifier lacks finds nothing."""
+    token = team.tokens["investigator"]
+    bakhmut = _search(client, token, q="UA14020010010059145").json()["places"]
+    assert [(p["name_latin"], p["katottg"], p["code_of"]) for p in bakhmut] == [
+        ("Bakhmut", "UA14020010010059145", "UA14020010010059145")
+    ]
+    for unit in ("UA14020010000088496", "ua 14020000000013572"):  # hromada, raion
+        inside = _search(client, token, q=unit, limit="3").json()["places"]
+        assert inside[0]["name_latin"] == "Bakhmut"
+        assert {p["code_of"] for p in inside} == {unit.upper().replace(" ", "")}
+    assert _search(client, token, q="UA00000000000000000").json()["places"] == []

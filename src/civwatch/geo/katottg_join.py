@@ -8,7 +8,13 @@ A place joins a settlement of its oblast (GeoNames admin1) that has one of its n
    alternate names); failing that, the same on the loose phonetic key (Izyum ~ Izium).
 2. One candidate: joined. Several (an oblast has many villages called Olexandrivka): the
    one whose hromada - or, failing that, raion - lies nearest, where a hromada's position
-   is the mean of the places already joined in it unambiguously.
+   is the mean of the places already joined in it unambiguously. Before that, a town of
+   5,000 people or more joins the one namesake that is a city (or, failing that, a
+   settlement) when the others are villages: the nearest hromada can be a village's when
+   the town's own hromada has no other place to give it a position (Vynnyky, a town of
+   Lviv's hromada, and the village Vynnyky near Truskavets). The place's own name counts
+   before its alternate names (often former names), and when two towns point to one
+   city, only the bigger takes it by this rule.
 3. Several places for one settlement (GeoNames lists some twice): the most populous keeps
    it, then the nearest to the hromada; the others stay in the gazetteer without a code.
 """
@@ -21,11 +27,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from civwatch.geo.names import loose
+from civwatch.geo.names import fold, loose
 
 if TYPE_CHECKING:
     from civwatch.geo.gazetteer_data import PlaceRecord
     from civwatch.geo.katottg import Codifier
+
+
+#: Bump when the rules change which settlement a place joins: the shipped gazetteer's
+#: cache names it in its source and is rebuilt (an imported dump keeps its joins until it
+#: is imported again).
+JOIN_RULES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +89,8 @@ def join(places: Sequence[PlaceRecord], codifier: Codifier) -> JoinResult:
     candidates: dict[int, list[str]] = {}
     where: dict[int, tuple[float, float]] = {}
     population: dict[int, int] = {}
+    #: geonames id -> loose key of the place's own name (not its alternate names)
+    named: dict[int, str] = {}
     located = 0
     for place in places:
         if place.country_code != "UA":
@@ -102,6 +116,7 @@ def join(places: Sequence[PlaceRecord], codifier: Codifier) -> JoinResult:
             candidates[place.geonames_id] = found
             where[place.geonames_id] = (place.lat, place.lon)
             population[place.geonames_id] = place.population
+            named[place.geonames_id] = loose(fold(place.name))
     # Positions of hromadas and raions from the unambiguous places.
     sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     for gid, found in candidates.items():
@@ -119,11 +134,28 @@ def join(places: Sequence[PlaceRecord], codifier: Codifier) -> JoinResult:
         raion = parent_of.get(hromada or "")
         return centre.get(hromada or "") or centre.get(raion or "")
 
+    # A town's namesake city, for the most populous town that points to it; another town
+    # of the name (two Talalaivkas of 5,000 people, or a place GeoNames lists twice) is
+    # placed by distance like any other.
+    claimed: dict[str, int] = {}
+    for gid, found in candidates.items():
+        if len(found) > 1:
+            pick = namesake_by_kind(
+                _by_own_name(found, named[gid], codifier) or found, population[gid], codifier
+            )
+            if pick is not None and (
+                pick not in claimed or population[gid] > population[claimed[pick]]
+            ):
+                claimed[pick] = gid
+    by_kind = {gid: code for code, gid in claimed.items()}
     chosen: dict[int, str] = {}
     ambiguous = 0
     for gid, found in candidates.items():
         if len(found) == 1:
             chosen[gid] = found[0]
+            continue
+        if gid in by_kind:
+            chosen[gid] = by_kind[gid]
             continue
         placed = [(d, code) for code in found if (d := _anchor_distance(anchor(code), where[gid]))]
         if not placed:
@@ -141,6 +173,36 @@ def join(places: Sequence[PlaceRecord], codifier: Codifier) -> JoinResult:
     codes = {gid: code for code, gid in best.items()}
     unmatched = located - len(candidates)
     return JoinResult(codes, located, ambiguous, unmatched, len(codifier.settlements))
+
+
+#: A place this populous is a town or a city, not a village, whatever its name shares.
+TOWN_POPULATION = 5_000
+#: Cities first, then settlements (former urban-type settlements), then villages.
+_KIND_ORDER = {"K": 0, "M": 0, "T": 1, "X": 1, "C": 2}
+
+
+def _by_own_name(found: list[str], own: str, codifier: Codifier) -> list[str]:
+    """The namesakes named by the place's own name (in any spelling), not only by one of
+    its alternate names, which are often names it had before."""
+    return [
+        code
+        for code in found
+        if any(loose(key) == own for key in codifier.keys_of(code) if key.isascii())
+    ]
+
+
+def namesake_by_kind(found: list[str], population: int, codifier: Codifier) -> str | None:
+    """For a populous place: the one namesake that is a city (else a settlement) while
+    the others are villages (the only one, when the place's own name points to one). A
+    town and villages of its name, or of a name it once had
+    ("Вільнянськ", once "Софіївка"), are the common case; a place of under
+    ``TOWN_POPULATION`` people decides nothing (GeoNames gives many villages 0)."""
+    if population < TOWN_POPULATION or not found:
+        return None
+    ranked = sorted((_KIND_ORDER.get(codifier.units[c].category, 3), c) for c in found)
+    if len(ranked) == 1 or ranked[0][0] < ranked[1][0]:
+        return ranked[0][1]
+    return None
 
 
 def _anchor_distance(at: tuple[float, float] | None, point: tuple[float, float]) -> float | None:

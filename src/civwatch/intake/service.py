@@ -21,7 +21,7 @@ from civwatch.accounts.permissions import Permission
 from civwatch.accounts.service import require
 from civwatch.errors import RejectedInputError
 from civwatch.i18n import _
-from civwatch.intake import telegram, whatsapp
+from civwatch.intake import telegram, whatsapp, whatsapp_words
 from civwatch.intake.archive import unpack_export
 from civwatch.intake.messages import MessageImport, MessageOutcome, OnRecorded
 from civwatch.workspace import Workspace
@@ -71,7 +71,7 @@ def detect(folder: Path) -> Platform:
 
 def _chat_name(given: Path) -> str:
     stem = given.stem if given.is_file() else given.name
-    for prefix in ("WhatsApp Chat with ", "WhatsApp Chat - ", "WhatsApp Chat "):
+    for prefix in whatsapp_words.CHAT_FILE_PREFIXES:
         if stem.startswith(prefix):
             return stem[len(prefix) :]
     return stem

@@ -26,23 +26,28 @@ from zoneinfo import ZoneInfo
 
 from civwatch.errors import RejectedInputError
 from civwatch.i18n import _
+from civwatch.intake import whatsapp_words as words
 from civwatch.intake.messages import ChatMessage
 
 DateOrder = Literal["day-first", "month-first"]
 Layout = Literal["ios", "android"]
 
 _DATE = r"(?P<date>\d{1,4}[./-]\d{1,2}[./-]\d{1,4})"
-_TIME = r"(?P<time>\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)(?:[\u202f\u00a0 ](?P<ampm>[AaPp]\.? ?[Mm]\.?))?"
+_TIME = (
+    r"(?P<time>\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)"
+    rf"(?:[\u202f\u00a0 ](?P<ampm>[AaPp]\.? ?[Mm]\.?|{words.AMPM}))?"
+)
 HEADERS: dict[Layout, re.Pattern[str]] = {
     "ios": re.compile(rf"^[\u200e\u200f]?\[{_DATE},? {_TIME}\] (?P<rest>.*)$"),
     "android": re.compile(rf"^[\u200e\u200f]?{_DATE},? {_TIME} [-\u2013] (?P<rest>.*)$"),
 }
-_ATTACHED_IOS = re.compile(r"^<attached: (?P<file>[^>]+)>\s*(?P<text>.*)$", re.S)
+#: ``<LABEL: FILE>``: "attached" in the phone's language (any language: a label not in
+#: :mod:`~civwatch.intake.whatsapp_words` counts when the file is in the export).
+_ATTACHED_IOS = re.compile(
+    r"^<(?P<label>[^\W\d_][^:<>\n]{0,39}): (?P<file>[^>\n]+)>\s*(?P<text>.*)$", re.S
+)
 _ATTACHED_ANDROID = re.compile(
     r"^(?P<file>[^\n/\\]+?\.\w{1,5}) \((?P<note>[^)\n]*)\)(?:\n(?P<text>.*))?$", re.S
-)
-_OMITTED = re.compile(
-    r"^(?:<Media omitted>|(?:image|video|audio|sticker|document|GIF|Contact card) omitted)$", re.I
 )
 #: Export file names of each layout.
 CHAT_FILES = ("_chat.txt",)
@@ -173,11 +178,10 @@ def _local_time(m: re.Match[str], order: DateOrder | None, name: str) -> datetim
         year = c + 2000 if c < 100 else c
     hour, minute, *rest = (int(x) for x in re.split(r"[:.]", m["time"]))
     second = rest[0] if rest else 0
-    ampm = (m["ampm"] or "").replace(".", "").replace(" ", "").lower()
-    if ampm:
+    if m["ampm"]:
         if not 1 <= hour <= 12:
             raise RejectedInputError(_("%(name)s has a 12-hour time out of range.", name=name))
-        hour = hour % 12 + (12 if ampm == "pm" else 0)
+        hour = hour % 12 + (12 if words.afternoon(m["ampm"]) else 0)
     try:
         return datetime(year, month, day, hour, minute, second)
     except ValueError:
@@ -213,6 +217,46 @@ def _messages(path: Path, layout: Layout, order: DateOrder | None) -> Iterator[_
         yield current
 
 
+def _content(
+    body: str, folder: Path, layout: Layout, service: bool
+) -> tuple[str | None, str | None, str, bool]:
+    """A message's attachment, its missing medium, its text and whether WhatsApp wrote it:
+    the markers of the phone's language first, then, in any language, an attachment
+    whose file is in the export."""
+    if service:
+        return None, None, body, True
+    marked = body.startswith(("\u200e", "\u200f"))
+    clean = body.strip(MARKS)
+    first, _nl, after = clean.partition("\n")
+    first = first.strip(MARKS)
+    attached = _ATTACHED_IOS.match(clean)
+    if attached is not None and (
+        attached["label"].casefold() in words.IOS_ATTACHED_LABELS
+        or _in_export(folder, attached["file"])
+    ):
+        return attached["file"].strip(), None, attached["text"], False
+    android = _ATTACHED_ANDROID.match(clean)
+    if android is not None and (
+        android["note"].casefold() in words.ANDROID_ATTACHED_NOTES
+        or _in_export(folder, android["file"])
+    ):
+        return android["file"].strip(), None, android["text"] or "", False
+    if words.is_omitted(first):
+        return None, first, after, False  # a caption may follow on the next lines
+    if words.is_deleted(first) or words.is_notice(first):
+        return None, None, body, True
+    if marked and layout == "ios":
+        return None, None, body, True  # iOS marks what WhatsApp itself wrote
+    return None, None, body, False
+
+
+def _in_export(folder: Path, name: str) -> bool:
+    name = name.strip()
+    if not name or any(c in name for c in "/\\\x00") or name in (".", ".."):
+        return False
+    return (folder / name).is_file()
+
+
 def read_messages(
     path: Path, found: ChatSurvey, *, chat: str, tz: ZoneInfo
 ) -> Iterator[ChatMessage]:
@@ -223,25 +267,11 @@ def read_messages(
         sender: str | None
         sender, sep, text = raw.rest.partition(": ")
         service = False
-        if not sep:
-            sender, text, service = None, raw.rest, True  # Android: "X joined using a link"
+        if not sep or (found.layout == "android" and words.is_group_event(sender)):
+            # Android: "X joined using a link", "Олена додав(-ла): Петро"
+            sender, text, service = None, raw.rest, True
         body = "\n".join([text, *raw.lines])
-        media: str | None = None
-        missing: str | None = None
-        marked = body.startswith(("\u200e", "\u200f"))
-        clean = body.strip(MARKS)
-        attached = _ATTACHED_IOS.match(clean)
-        android = _ATTACHED_ANDROID.match(clean) if attached is None else None
-        if attached is not None:
-            media, body = attached["file"].strip(), attached["text"]
-        elif android is not None and (
-            (folder / android["file"]).exists() or "attached" in android["note"]
-        ):
-            media, body = android["file"].strip(), android["text"] or ""
-        elif _OMITTED.match(clean):
-            missing, body = clean, ""
-        elif marked and found.layout == "ios":
-            service = True  # iOS marks what WhatsApp itself wrote ("Messages ... encrypted")
+        media, missing, body, service = _content(body, folder, found.layout, service)
         local = raw.at.isoformat()
         base = hashlib.sha256(
             "\x1f".join([local, sender or "", body, media or missing or ""]).encode()

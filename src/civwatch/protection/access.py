@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from civwatch.accounts.permissions import Permission, allows
 from civwatch.accounts.principal import Principal
-from civwatch.accounts.service import require, roles_of
+from civwatch.accounts.service import authorise as accounts_authorise
+from civwatch.accounts.service import roles_of
 from civwatch.db import in_probed, utcnow
 from civwatch.errors import (
     ConflictError,
@@ -45,19 +46,12 @@ EMERGENCY_ACCESS_HOURS = 8
 
 def authorise(session: Session, principal: Principal, permission: Permission) -> None:
     """Refuse (PermissionDeniedError) unless the roles in force of ``principal`` allow
-    ``permission`` and the user, still active, still holds such a role."""
-    user = require(session, principal.username, permission)
+    ``permission`` and the user, still active, still holds such a role
+    (:func:`civwatch.accounts.service.authorise`)."""
+    user = accounts_authorise(session, principal, permission)
     # Held for the session's life: the checks of need to know that follow ask for the user's
     # roles again (roles_of), and find them in the session instead of asking the database.
     session.info[_ACTING_USER] = user
-    if not allows(principal.roles, permission):
-        raise PermissionDeniedError(
-            _(
-                "You act with the %(roles)s role, which does not allow %(permission)s.",
-                roles=", ".join(sorted(principal.roles)) or "no",
-                permission=permission.value,
-            )
-        )
 
 
 def is_lead(session: Session, principal: Principal) -> bool:

@@ -26,13 +26,13 @@ from sqlalchemy.orm import Session
 
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
+from civwatch.accounts.service import authorise
 from civwatch.db import utcnow
 from civwatch.errors import RejectedInputError
 from civwatch.i18n import _
 from civwatch.shelters.models import Shelter, ShelterImport, ShelterSource
 from civwatch.shelters.osm_source import read_osm
 from civwatch.shelters.registry import new_id, registry_changed
-from civwatch.shelters.reports import authorise
 from civwatch.shelters.source_values import SourceRecord, clean_text
 from civwatch.shelters.table_sources import read_csv, read_geojson, read_ua
 

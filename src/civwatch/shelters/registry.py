@@ -254,7 +254,7 @@ def update_shelter(
     of its source sets again the fields the source gives."""
     from civwatch.accounts import audit
     from civwatch.accounts.permissions import Permission
-    from civwatch.shelters.reports import authorise
+    from civwatch.accounts.service import authorise
 
     checked = check_changes(changes)
     with ws.sessions() as session, session.begin():

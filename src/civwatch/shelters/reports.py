@@ -23,9 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts import audit
-from civwatch.accounts.permissions import Permission, allows
+from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
-from civwatch.accounts.service import require
+from civwatch.accounts.service import authorise
 from civwatch.db import utcnow
 from civwatch.errors import (
     ConflictError,
@@ -73,20 +73,6 @@ class ReportView:
     state: str
     decided_at: datetime | None
     reason: str | None
-
-
-def authorise(session: Session, actor: Principal, permission: Permission) -> None:
-    """Refuse unless ``actor``'s roles in force allow ``permission`` and the user, still
-    active, still holds such a role."""
-    require(session, actor.username, permission)
-    if not allows(actor.roles, permission):
-        raise PermissionDeniedError(
-            _(
-                "You act with the %(roles)s role, which does not allow %(permission)s.",
-                roles=", ".join(sorted(actor.roles)) or "no",
-                permission=permission.value,
-            )
-        )
 
 
 def _clean_text(value: str | None, limit: int, what: str) -> str | None:

@@ -145,6 +145,14 @@ class PlaceAnswer(Answer):
     oblast_uk: str | None
     population: int
     match: str = Field(description="exact, prefix or fuzzy")
+    katottg: str | None = Field(
+        default=None, description="The settlement's code in Ukraine's codifier (KATOTTG)"
+    )
+    code_of: str | None = Field(
+        default=None,
+        description="When a KATOTTG code was asked for: the unit it names (the settlement, "
+        "or the hromada, raion or oblast the place lies in)",
+    )
 
 
 class PlacesAnswer(Answer):
@@ -169,6 +177,8 @@ def place_answer(candidate: Candidate, language: str) -> PlaceAnswer:
         oblast_uk=place.oblast_uk,
         population=place.population,
         match=candidate.match,
+        katottg=place.katottg,
+        code_of=candidate.unit.code if candidate.unit is not None else None,
     )
 
 
@@ -179,7 +189,8 @@ async def places_search(
     q: Annotated[str, Query(min_length=1, max_length=MAX_NAME_LENGTH)],
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> PlacesAnswer:
-    """Places of Ukraine and its neighbours matching ``q`` (Ukrainian, Russian or Latin)."""
+    """Places of Ukraine and its neighbours matching ``q`` (Ukrainian, Russian or Latin),
+    or the places of the unit a KATOTTG code (``UA`` and 17 digits) names."""
     language = current_language()
 
     def find() -> list[PlaceAnswer]:
