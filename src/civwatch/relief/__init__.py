@@ -1,0 +1,1 @@
+"""The relief fund: relocation grants, tiered approval, payments and a double-entry ledger."""
