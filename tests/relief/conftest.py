@@ -52,7 +52,7 @@ def open_assessed_case(ws: Workspace, officer: Principal) -> tuple[str, str]:
 
 
 @pytest.fixture
-def relief(desk: Workspace) -> Fund:
+def relief(desk: Workspace) -> Fund:  # noqa: F811
     from civwatch.relief.funds import FundInput, add_fund, deposit
 
     for name, role in RELIEF_USERS.items():

@@ -105,7 +105,7 @@ def test_payment_above_the_approved_amount(relief: Fund) -> None:
     g = vetted(f, "500.00")
     grants.approve(f.ws, f.who("appr1"), g)
     before = _rows(f)
-    with pytest.raises(ConflictError, match="500.00 EUR"):
+    with pytest.raises(ConflictError, match=r"500\.00 EUR"):
         grants.pay(f.ws, f.who("fin1"), g, amount="500.01")
     assert _rows(f) == before
 
@@ -119,7 +119,7 @@ def test_an_overdrawn_fund(relief: Fund) -> None:
     f.fund = small
     g = vetted(f, "150.00")
     before = _rows(f)
-    with pytest.raises(ConflictError, match="100.00 EUR available"):
+    with pytest.raises(ConflictError, match=r"100\.00 EUR available"):
         grants.approve(f.ws, f.who("appr1"), g)
     assert _rows(f) == before
 

@@ -5,7 +5,6 @@ any cell of fewer than :data:`SMALLEST_CELL` people suppressed)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 from typing import Any
