@@ -76,9 +76,9 @@ def test_any_sequence_of_acts_leaves_the_ledger_balanced(
     with f.ws.sessions() as s:
         other = s.scalars(select(ReliefFund.id).where(ReliefFund.name == "Other")).first()
     if other is None:
-        other = funds.add_fund(
-            f.ws, f.who("fin1"), funds.FundInput(name="Other", currency="EUR")
-        )["id"]
+        other = funds.add_fund(f.ws, f.who("fin1"), funds.FundInput(name="Other", currency="EUR"))[
+            "id"
+        ]
     _run(f, acts, other)
     with f.ws.sessions() as s:
         per_transaction: dict[tuple[int, str], int] = defaultdict(int)
