@@ -26,6 +26,7 @@ PACKAGES = [
     "incidents",
     "publish",
     "protection",
+    "relief",
     "shelters",
     "intake",
     "web",

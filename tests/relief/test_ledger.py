@@ -78,3 +78,18 @@ def test_a_deposit_is_corrected_by_a_reversing_entry(relief: Fund) -> None:
         assert s.get(ReliefTransaction, t) is not None  # never edited
     assert_balanced(f.ws)
     assert verify_workspace(f.ws, rehash=False) == []
+
+
+def test_an_unbalanced_transaction_is_never_written() -> None:
+    import pytest
+
+    from civwatch.relief.ledger import Leg, balanced
+    from civwatch.relief.money import Money
+
+    with pytest.raises(ValueError, match="unbalanced"):
+        balanced(
+            [
+                Leg(1, "Assets:Fund1:Bank", Money.of("1.00", "EUR")),
+                Leg(1, "Income:Fund1:Donations", Money.of("-0.99", "EUR")),
+            ]
+        )

@@ -44,10 +44,6 @@ class Leg:
     money: Money
 
 
-class UnbalancedError(AssertionError):
-    """A transaction whose postings do not sum to zero in a currency (a bug, never input)."""
-
-
 def lock_fund(session: Session, fund_id: int) -> ReliefFund:
     """Fund ``fund_id``, held for the rest of the caller's transaction (see the module);
     RecordNotFoundError if there is none."""
@@ -62,13 +58,14 @@ def lock_fund(session: Session, fund_id: int) -> ReliefFund:
 
 
 def balanced(legs: Sequence[Leg]) -> None:
-    """Refuse (UnbalancedError) legs that do not sum to zero in each currency."""
+    """Refuse (ValueError: a bug, never input) legs that do not sum to zero in each
+    currency."""
     sums: dict[str, int] = defaultdict(int)
     for leg in legs:
         sums[leg.money.currency] += leg.money.minor
     off = {code: total for code, total in sums.items() if total}
     if off or len(legs) < 2:
-        raise UnbalancedError(f"unbalanced transaction: {off or legs}")
+        raise ValueError(f"unbalanced transaction: {off or legs}")
 
 
 def post(
