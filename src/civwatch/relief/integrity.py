@@ -8,8 +8,9 @@ transaction added from outside are named."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 
 from civwatch.accounts.service import username_of
 from civwatch.custody.bindings import AnySelect, Binding, Declarations, Entry, Row, fields
@@ -20,7 +21,7 @@ from civwatch.relief.models import ReliefPosting, ReliefTransaction
 from civwatch.relief.money import Money
 
 
-def _postings(sign: int) -> AnySelect:
+def _postings(sign: int) -> ScalarSelect[Any]:
     p = ReliefPosting
     amount = p.amount_minor if sign > 0 else -p.amount_minor
     return (
