@@ -19,7 +19,7 @@ from civwatch.files import atomic_writer
 from civwatch.protection.access import authorise
 from civwatch.relief import vocabulary
 from civwatch.relief.models import ReliefFund, ReliefPosting, ReliefTransaction
-from civwatch.relief.money import Money
+from civwatch.relief.money import MINOR_UNITS
 from civwatch.workspace import Workspace
 
 #: Transactions read per batch.
@@ -39,8 +39,18 @@ def _opened_on(session: Session, fund: ReliefFund) -> date:
     return min(days)
 
 
+def amount_text(minor: int, currency: str) -> str:
+    """``minor`` units of ``currency`` as a decimal string (``-1234`` EUR: ``-12.34``)."""
+    places = MINOR_UNITS[currency]
+    if not places:
+        return str(minor)
+    whole, part = divmod(abs(minor), 10**places)
+    return f"{'-' if minor < 0 else ''}{whole}.{part:0{places}d}"
+
+
 def lines(session: Session) -> Iterator[str]:
-    """The export, line by line."""
+    """The export, line by line: one query over transactions and their postings, in the
+    order they were written, streamed."""
     yield ";; civwatch relief fund ledger (ids and amounts only)\n"
     yield 'option "title" "civwatch relief fund"\n'
     yield 'option "operating_currency" "EUR"\n\n'
@@ -49,39 +59,44 @@ def lines(session: Session) -> Iterator[str]:
         for account in vocabulary.accounts_of(fund.id):
             yield f"{day} open {account} {fund.currency}\n"
         yield "\n"
-    after = 0
-    while True:
-        batch = list(
-            session.scalars(
-                select(ReliefTransaction)
-                .where(ReliefTransaction.id > after)
-                .order_by(ReliefTransaction.id)
-                .limit(BATCH)
-            )
+    t, p = ReliefTransaction, ReliefPosting
+    rows = session.execute(
+        select(
+            t.id,
+            t.kind,
+            t.booked_on,
+            t.fund_id,
+            t.grant_id,
+            t.reverses_id,
+            t.eur_rate,
+            p.account,
+            p.currency,
+            p.amount_minor,
         )
-        if not batch:
-            return
-        after = batch[-1].id
-        legs: dict[int, list[ReliefPosting]] = {}
-        for p in session.scalars(
-            select(ReliefPosting)
-            .where(ReliefPosting.transaction_id.between(batch[0].id, after))
-            .order_by(ReliefPosting.id)
-        ):
-            legs.setdefault(p.transaction_id, []).append(p)
-        for t in batch:
-            yield f'{t.booked_on.isoformat()} * "{t.kind}" "relief transaction {t.id}"\n'
-            yield f'  relief_transaction: "{t.id}"\n'
-            yield f'  relief_fund: "{t.fund_id}"\n'
-            if t.grant_id is not None:
-                yield f'  relief_grant: "{t.grant_id}"\n'
-            if t.reverses_id is not None:
-                yield f'  relief_reverses: "{t.reverses_id}"\n'
-            yield f'  eur_rate: "{t.eur_rate}"\n'
-            for p in legs.get(t.id, []):
-                amount = Money.from_minor(p.amount_minor, p.currency).amount
-                yield f"  {p.account}  {amount} {p.currency}\n"
-            yield "\n"
+        .join(p, p.transaction_id == t.id)
+        .order_by(t.id, p.id)
+        .execution_options(yield_per=BATCH)
+    )
+    current = None
+    for tid, kind, booked_on, fund_id, grant_id, reverses_id, rate, account, code, minor in rows:
+        if tid != current:
+            if current is not None:
+                yield "\n"
+            current = tid
+            head = [
+                f'{booked_on.isoformat()} * "{kind}" "relief transaction {tid}"\n',
+                f'  relief_transaction: "{tid}"\n',
+                f'  relief_fund: "{fund_id}"\n',
+            ]
+            if grant_id is not None:
+                head.append(f'  relief_grant: "{grant_id}"\n')
+            if reverses_id is not None:
+                head.append(f'  relief_reverses: "{reverses_id}"\n')
+            head.append(f'  eur_rate: "{rate}"\n')
+            yield "".join(head)
+        yield f"  {account}  {amount_text(minor, code)} {code}\n"
+    if current is not None:
+        yield "\n"
 
 
 def export_beancount(ws: Workspace, principal: Principal, out: Path) -> int:
@@ -91,6 +106,11 @@ def export_beancount(ws: Workspace, principal: Principal, out: Path) -> int:
         authorise(session, principal, Permission.RELIEF_FINANCE)
         count = session.scalar(select(func.count()).select_from(ReliefTransaction)) or 0
         with atomic_writer(out) as handle:
+            chunk: list[str] = []
             for line in lines(session):
-                handle.write(line.encode("utf-8"))
+                chunk.append(line)
+                if len(chunk) >= BATCH:
+                    handle.write("".join(chunk).encode("utf-8"))
+                    chunk.clear()
+            handle.write("".join(chunk).encode("utf-8"))
         return count

@@ -158,10 +158,11 @@ def balances(
     ``[since, until]`` (each end optional), accounts starting with ``prefix`` only."""
     query = (
         select(ReliefPosting.account, ReliefPosting.currency, func.sum(ReliefPosting.amount_minor))
-        .join(ReliefTransaction, ReliefTransaction.id == ReliefPosting.transaction_id)
         .where(ReliefPosting.fund_id == fund_id)
         .group_by(ReliefPosting.account, ReliefPosting.currency)
     )
+    if since is not None or until is not None:
+        query = query.join(ReliefTransaction, ReliefTransaction.id == ReliefPosting.transaction_id)
     if since is not None:
         query = query.where(ReliefTransaction.booked_on >= since)
     if until is not None:

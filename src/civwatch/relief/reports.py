@@ -58,9 +58,7 @@ def _sheet(session: Session, fund: ReliefFund, until: date | None) -> dict[str, 
         "assets": assets,
         "liabilities": liabilities,
         "net_assets": equity,
-        "available": ledger.available(session, fund).amount
-        if until is None
-        else assets - liabilities,
+        "available": assets - liabilities,
     }
 
 
