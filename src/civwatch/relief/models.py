@@ -147,7 +147,10 @@ class ReliefPosting(Base):
     """One leg of a transaction: an account of a fund, a signed amount in a currency."""
 
     __tablename__ = "relief_posting"
-    __table_args__ = (Index("ix_relief_posting_fund_account", "fund_id", "account"),)
+    #: A fund's balances from the index alone (a balance sheet reads no table row).
+    __table_args__ = (
+        Index("ix_relief_posting_fund_account", "fund_id", "account", "currency", "amount_minor"),
+    )
 
     id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
     transaction_id: Mapped[int] = mapped_column(ForeignKey(_TRANSACTION), index=True)

@@ -261,7 +261,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("relief_posting", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_relief_posting_fund_account", ["fund_id", "account"], unique=False
+            "ix_relief_posting_fund_account",
+            ["fund_id", "account", "currency", "amount_minor"],
+            unique=False,
         )
         batch_op.create_index(
             batch_op.f("ix_relief_posting_transaction_id"), ["transaction_id"], unique=False
