@@ -172,6 +172,9 @@ SAMPLES: dict[str, list[str]] = {
     "shelters dismiss": ["shr_walk", "--reason", "walk"],
     "relief fund add": ["Walk {role}", "--currency", "EUR"],
     "relief fund deposit": ["1", "10.00"],
+    "relief fund show": ["1"],
+    "relief fund transfer": ["1", "2", "1.00"],
+    "relief ledger reverse": ["1"],
     "relief grant request": [
         "case_walk",
         "--fund",

@@ -97,3 +97,21 @@ def test_a_grant_on_the_command_line(relief: Fund, cli_env: dict[str, str], tmp_
         assert all(cell["suppressed"] for cell in report[dimension].values())
         assert report[dimension]
     assert "MARKER" not in json.dumps(report)
+    books = json.loads(run("fin1", "relief", "fund", "show", "Cli fund", "--json"))
+    assert books["balance_sheet"]["assets"] == "1500.00"
+    assert books["income_statement"]["expenses"]["accommodation"] == "5500.00"
+    other = json.loads(
+        run("fin1", "relief", "fund", "add", "Cli other", "--currency", "EUR", "--json")
+    )
+    moved = json.loads(
+        run("fin1", "relief", "fund", "transfer", "Cli fund", "Cli other", "100.00", "--json")
+    )
+    run("fin2", "relief", "ledger", "reverse", str(moved["transaction"]))
+    again = run("fin2", "relief", "ledger", "reverse", str(moved["transaction"]), ok=False)
+    assert "reversed already" in again
+    assert other["id"]
+    # Each command that moved money left the relief log with a signed head, kept outside
+    # the database too.
+    heads = (f.ws.data_dir / "custody" / "relief-heads.jsonl").read_text().splitlines()
+    sizes = [json.loads(line)["tree_size"] for line in heads]
+    assert sizes == sorted(sizes) and sizes[-1] == 7

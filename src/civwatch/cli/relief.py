@@ -130,6 +130,76 @@ def fund_deposit(
     )
 
 
+@fund_app.command("show")
+def fund_show(
+    fund: FundRef,
+    since: Annotated[
+        str | None, typer.Option("--from", help="First day of the income statement.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--to", help="Last day (and the balance sheet's day).")
+    ] = None,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """A fund's balance sheet and income statement for a period (finance)."""
+    from civwatch.relief.reports import balance_sheet, income_statement
+
+    first, last = _day(since), _day(until)
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.RELIEF_FINANCE, token_file)
+        sheet = _plain(balance_sheet(ws, actor, fund, until=last))
+        income = _plain(income_statement(ws, actor, fund, since=first, until=last))
+    if as_json:
+        emit({"balance_sheet": sheet, "income_statement": income})
+        return
+    code = sheet["currency"]
+    out.print(
+        _(
+            "Assets %(assets)s, liabilities %(liabilities)s, available %(available)s %(currency)s.",
+            assets=sheet["assets"],
+            liabilities=sheet["liabilities"],
+            available=sheet["available"],
+            currency=code,
+        )
+    )
+    out.print(
+        _(
+            "Donations %(donations)s, expenses %(expenses)s %(currency)s in the period.",
+            donations=income["donations"],
+            expenses=income["total_expenses"],
+            currency=code,
+        )
+    )
+    for purpose, amount in income["expenses"].items():
+        out.print(f"  {purpose}: {amount}")
+
+
+@fund_app.command("transfer")
+def fund_transfer(
+    source: Annotated[str, typer.Argument(help="The fund the money leaves.")],
+    target: Annotated[str, typer.Argument(help="The fund it goes to.")],
+    amount: Annotated[str, typer.Argument(help="The amount sent, in the first fund's currency.")],
+    received: Annotated[
+        str | None, typer.Option(help="What arrived, in the second fund's currency if other.")
+    ] = None,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Move money between two funds' bank accounts (finance)."""
+    from civwatch.relief.funds import transfer
+
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.RELIEF_FINANCE, token_file)
+        doc = transfer(ws, actor, source, target, amount, received=received)
+    if as_json:
+        emit(doc)
+        return
+    out.print(_("Transferred (transaction %(id)s).", id=doc["transaction"]))
+
+
 @grant_app.command("request")
 def grant_request(
     case_id: Annotated[str, typer.Argument(help="The protection case (case_...).")],
@@ -318,6 +388,31 @@ def ledger_export(
         return
     out.print(
         _("%(count)s transactions written to %(path)s.", count=count, path=escape(str(out_file)))
+    )
+
+
+@ledger_app.command("reverse")
+def ledger_reverse(
+    transaction: Annotated[int, typer.Argument(help="The deposit's or transfer's number.")],
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Correct a deposit or transfer booked in error with a reversing transaction (finance)."""
+    from civwatch.relief.funds import reverse
+
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.RELIEF_FINANCE, token_file)
+        doc = reverse(ws, actor, transaction)
+    if as_json:
+        emit(doc)
+        return
+    out.print(
+        _(
+            "Transaction %(old)s reversed by transaction %(new)s.",
+            old=doc["reverses"],
+            new=doc["transaction"],
+        )
     )
 
 
