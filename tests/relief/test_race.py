@@ -68,3 +68,43 @@ def test_two_approvals_race_for_the_last_of_the_balance(
         assert fund is not None
         assert ledger.available(s, fund).amount == Decimal("400.00")
     assert_balanced(f.ws)
+
+
+def test_two_approvals_in_two_funds_race_for_one_person_s_cap(
+    relief: Fund, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    f = relief
+    second_fund = funds.add_fund(f.ws, f.who("fin1"), funds.FundInput(name="B", currency="EUR"))
+    funds.deposit(f.ws, f.who("fin1"), second_fund["id"], "9000.00")
+    first = vetted(f, "6000.00", approvers=("appr1", "appr3"), purpose="transport")
+    f.fund = second_fund["id"]
+    second = vetted(f, "6000.00", approvers=("appr2", "appr3"), purpose="medical")
+    grants.approve(f.ws, f.who("appr3"), first)
+    grants.approve(f.ws, f.who("appr3"), second)
+    real = ledger.available
+
+    def slow_available(session: Any, fund: Any) -> Any:
+        found = real(session, fund)
+        time.sleep(0.3)
+        return found
+
+    monkeypatch.setattr(ledger, "available", slow_available)
+    start = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def approve(name: str, grant: str) -> None:
+        start.wait()
+        try:
+            outcomes[name] = grants.approve(f.ws, f.who(name), grant)["state"]
+        except ConflictError as exc:
+            outcomes[name] = str(exc)
+
+    threads = [
+        threading.Thread(target=approve, args=("appr1", first)),
+        threading.Thread(target=approve, args=("appr2", second)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(str(o)[:8] for o in outcomes.values()) == ["The cap ", "approved"], outcomes

@@ -284,6 +284,18 @@ def _missing_checks(session: Session, grant: ReliefGrant, approver_id: int) -> l
     return missing
 
 
+def _hold_person(session: Session, person_id: str) -> None:
+    """Hold every grant of ``person_id`` until the transaction ends (PostgreSQL; SQLite's
+    fund lock already holds the whole database): two approvals of one person's grants in
+    two funds then check the cap one after the other."""
+    session.execute(
+        select(ReliefGrant.id)
+        .where(ReliefGrant.person_id == person_id)
+        .order_by(ReliefGrant.id)
+        .with_for_update()
+    ).all()
+
+
 def _cap_check(ws: Workspace, session: Session, grant: ReliefGrant, now: datetime) -> None:
     """Refuse when the person's grants of the last 12 months and this one pass the cap."""
     already = session.scalar(
@@ -317,6 +329,7 @@ def approve(ws: Workspace, principal: Principal, grant_id: str) -> dict[str, Any
         authorise(session, principal, Permission.RELIEF_APPROVE)
         grant = _grant(session, grant_id)
         fund = ledger.lock_fund(session, grant.fund_id)
+        _hold_person(session, grant.person_id)
         session.refresh(grant)
         if grant.state != REQUESTED:
             raise ConflictError(
