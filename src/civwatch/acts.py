@@ -23,6 +23,7 @@ from civwatch.intake import acts as intake
 from civwatch.intake import message_acts, testimony_acts
 from civwatch.protection import acts as protection
 from civwatch.publish import acts as publish
+from civwatch.relief import acts as relief
 
 #: Each domain's acts, with the domain's name.
 DOMAINS: dict[str, tuple[Act, ...]] = {
@@ -33,6 +34,8 @@ DOMAINS: dict[str, tuple[Act, ...]] = {
     "accounts": accounts.ACTS,
     # Written to the protection audit log, a log of its own (docs/custody-log.md).
     "protection": protection.ACTS,
+    # Written to the relief log, a log of its own (money acts: ids and amounts only).
+    "relief": relief.ACTS,
 }
 
 _ACTOR_WORDS = {

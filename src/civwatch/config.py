@@ -6,6 +6,7 @@ No other module reads the environment: they take a :class:`Settings`.
 from __future__ import annotations
 
 import ipaddress
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -136,6 +137,24 @@ class Settings(BaseSettings):
         if parts.query or parts.fragment or parts.username or parts.password:
             raise ValueError("public_base_url must be a plain address: no user, query or fragment.")
         return value
+
+    relief_two_approvers_from_eur: Decimal = Field(
+        default=Decimal(1000),
+        gt=0,
+        description="A relief grant of this many euros or more needs two approvers "
+        "(below it, one).",
+    )
+    relief_release_from_eur: Decimal = Field(
+        default=Decimal(5000),
+        gt=0,
+        description="A relief grant of this many euros or more also needs finance to "
+        "release it before it is paid.",
+    )
+    relief_cap_eur: Decimal = Field(
+        default=Decimal(10000),
+        gt=0,
+        description="The most the relief fund grants one person in 12 months, euros.",
+    )
 
     default_language: str = Field(
         default="uk",

@@ -40,7 +40,15 @@ from civwatch.incidents import integrity as incidents
 from civwatch.intake import integrity as intake
 from civwatch.protection import integrity as protection
 from civwatch.publish import integrity as publish
-from civwatch.workspace import HEADS_FILE, PROTECTION_HEADS_FILE, PROTECTION_LOG, Workspace
+from civwatch.relief import integrity as relief
+from civwatch.workspace import (
+    HEADS_FILE,
+    PROTECTION_HEADS_FILE,
+    PROTECTION_LOG,
+    RELIEF_HEADS_FILE,
+    RELIEF_LOG,
+    Workspace,
+)
 
 #: Each domain's declarations, in the order they are checked.
 DOMAINS: tuple[Callable[[], Declarations], ...] = (
@@ -52,6 +60,8 @@ DOMAINS: tuple[Callable[[], Declarations], ...] = (
 )
 #: The declarations about the protection audit log's entries (its own log).
 PROTECTION_DOMAINS: tuple[Callable[[], Declarations], ...] = (protection.declarations,)
+#: The declarations about the relief log's entries (the relief fund's money, its own log).
+RELIEF_DOMAINS: tuple[Callable[[], Declarations], ...] = (relief.declarations,)
 #: Each domain's blobs (originals, redacted copies): its table and a query of them.
 BLOBS: tuple[Callable[[], tuple[str, AnySelect]], ...] = (evidence.blobs, publish.blobs)
 
@@ -71,6 +81,11 @@ def declarations() -> Declarations:
 def protection_declarations() -> Declarations:
     """The declarations about the protection audit log."""
     return _gathered(PROTECTION_DOMAINS)
+
+
+def relief_declarations() -> Declarations:
+    """The declarations about the relief log."""
+    return _gathered(RELIEF_DOMAINS)
 
 
 @dataclass(frozen=True)
@@ -95,11 +110,18 @@ def _checked_logs(ws: Workspace) -> list[_Checked]:
             "protection heads file",
             protection_declarations(),
         ),
+        _Checked(
+            ws.relief_log,
+            ws.relief_heads,
+            RELIEF_HEADS_FILE,
+            "relief heads file",
+            relief_declarations(),
+        ),
     ]
 
 
 def _log_named(ws: Workspace, name: str) -> CustodyLog:
-    return ws.protection_log if name == PROTECTION_LOG else ws.custody
+    return {PROTECTION_LOG: ws.protection_log, RELIEF_LOG: ws.relief_log}.get(name, ws.custody)
 
 
 def _kept_heads(checked: _Checked, problems: list[Problem]) -> list[KeptHead]:
@@ -196,7 +218,7 @@ def verify_workspace(
 ) -> list[Problem]:
     """Everything that does not match; an empty list means all is sound.
 
-    Checks each log - the custody log and the protection audit log - (leaves, nodes,
+    Checks each log - the custody log, the protection audit log and the relief log - (leaves, nodes,
     signed heads, and every head kept in its heads file), every record against the entry
     that recorded it, every entry against its record, every state against its history,
     and - with ``rehash`` - every blob. A large log is checked by ``processes`` worker

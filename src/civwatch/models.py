@@ -10,6 +10,7 @@ from civwatch.intake import testimony_models as _testimony  # noqa: F401
 from civwatch.jobs import models as _jobs  # noqa: F401
 from civwatch.protection import models as _protection  # noqa: F401
 from civwatch.publish import models as _publish  # noqa: F401
+from civwatch.relief import models as _relief  # noqa: F401
 from civwatch.shelters import models as _shelters  # noqa: F401
 
 metadata = Base.metadata

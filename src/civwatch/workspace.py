@@ -33,10 +33,18 @@ HEADS_FILE = Path("custody") / "heads.jsonl"
 PROTECTION_LOG = "protection_audit"
 #: Every signed head of the protection audit log that was signed or shown.
 PROTECTION_HEADS_FILE = Path("custody") / "protection-heads.jsonl"
+#: The relief fund's log of money acts: the prefix of its tables (``relief_log_leaves``...).
+RELIEF_LOG = "relief_log"
+#: Every signed head of the relief log that was signed or shown.
+RELIEF_HEADS_FILE = Path("custody") / "relief-heads.jsonl"
 
 
 def _protection_log() -> CustodyLog:
     return CustodyLog(tables=log_tables(PROTECTION_LOG))
+
+
+def _relief_log() -> CustodyLog:
+    return CustodyLog(tables=log_tables(RELIEF_LOG))
 
 
 @dataclass
@@ -50,11 +58,16 @@ class Workspace:
     #: The file of the protection audit log's signed heads
     #: (``<data>/custody/protection-heads.jsonl``).
     protection_heads: HeadsFile
+    #: The file of the relief log's signed heads (``<data>/custody/relief-heads.jsonl``).
+    relief_heads: HeadsFile
     #: The evidence custody log.
     custody: CustodyLog = field(default_factory=CustodyLog)
     #: The protection desk's audit log: who read or changed which record (ids only), a log
     #: of its own with its own tree, heads and heads file.
     protection_log: CustodyLog = field(default_factory=_protection_log)
+    #: The relief fund's money log: every ledger transaction (ids and amounts only), a log
+    #: of its own with its own tree, heads and heads file.
+    relief_log: CustodyLog = field(default_factory=_relief_log)
 
     @classmethod
     def init(cls, settings: Settings) -> tuple[Workspace, bool]:
@@ -119,9 +132,10 @@ class Workspace:
         sessions = session_factory(engine)
         heads = HeadsFile(settings.data_dir / HEADS_FILE)
         protection_heads = HeadsFile(settings.data_dir / PROTECTION_HEADS_FILE, PROTECTION_LOG)
+        relief_heads = HeadsFile(settings.data_dir / RELIEF_HEADS_FILE, RELIEF_LOG)
         # Every head signed in a committed transaction (ingest, packages, proofs, the CLI)
         # is also kept outside the database, where cutting the log back cannot reach it.
-        record_on_commit(sessions, heads, protection_heads)
+        record_on_commit(sessions, heads, protection_heads, relief_heads)
         return cls(
             settings=settings,
             engine=engine,
@@ -129,12 +143,13 @@ class Workspace:
             vault=open_blob_store(settings.resolved_blob_url, min_free_disk=settings.min_free_disk),
             heads=heads,
             protection_heads=protection_heads,
+            relief_heads=relief_heads,
         )
 
     def show_head(self, head: TreeHead) -> TreeHead:
         """Keep ``head`` in its log's heads file before it is shown to anyone; returns it."""
-        heads = self.protection_heads if head.log == PROTECTION_LOG else self.heads
-        heads.record(head)
+        by_log = {PROTECTION_LOG: self.protection_heads, RELIEF_LOG: self.relief_heads}
+        by_log.get(head.log, self.heads).record(head)
         return head
 
     @cached_property

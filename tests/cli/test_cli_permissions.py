@@ -23,7 +23,13 @@ from typer.testing import CliRunner
 from civwatch.accounts import add_user
 from civwatch.accounts.local import set_password_locally
 from civwatch.accounts.permissions import ALL_ROLES, Permission, allows, holders
-from civwatch.accounts.roles import PROTECTION_LEAD, PROTECTION_OFFICER, SHELTER_COORDINATOR
+from civwatch.accounts.roles import (
+    PROTECTION_LEAD,
+    PROTECTION_OFFICER,
+    RELIEF_APPROVER,
+    RELIEF_FINANCE,
+    SHELTER_COORDINATOR,
+)
 from civwatch.cli import app
 from civwatch.cli.lazy import LazyGroup
 from civwatch.crypto.age_packets import new_identity
@@ -164,6 +170,28 @@ SAMPLES: dict[str, list[str]] = {
     "capture": ["http://127.0.0.1:9/walk"],
     "shelters confirm": ["shr_walk"],
     "shelters dismiss": ["shr_walk", "--reason", "walk"],
+    "relief fund add": ["Walk {role}", "--currency", "EUR"],
+    "relief fund deposit": ["1", "10.00"],
+    "relief fund show": ["1"],
+    "relief fund transfer": ["1", "2", "1.00"],
+    "relief ledger reverse": ["1"],
+    "relief grant request": [
+        "case_walk",
+        "--fund",
+        "1",
+        "--amount",
+        "10.00",
+        "--purpose",
+        "transport",
+    ],
+    "relief grant vet": ["rg_walkwalkwalk", "--check", "identity"],
+    "relief grant approve": ["rg_walkwalkwalk"],
+    "relief grant release": ["rg_walkwalkwalk"],
+    "relief grant pay": ["rg_walkwalkwalk"],
+    "relief grant refund": ["rg_walkwalkwalk", "1.00"],
+    "relief grant cancel": ["rg_walkwalkwalk"],
+    "relief ledger export": ["--out", "{tmp}/ledger-{role}.beancount"],
+    "relief report": ["1", "--from", "2026-01-01", "--to", "2026-12-31"],
 }
 #: What a command reads on standard input (filled in like its sample).
 STDIN: dict[str, str] = {"protect refer": "{password}\n"}
@@ -214,6 +242,8 @@ def walk(
     add_user(team, "olga", "Olga", [PROTECTION_OFFICER], actor="ada")
     add_user(team, "lesia", "Lesia", [PROTECTION_LEAD], actor="ada")
     add_user(team, "sofia", "Sofia", [SHELTER_COORDINATOR], actor="ada")
+    add_user(team, "rita", "Rita", [RELIEF_APPROVER], actor="ada")
+    add_user(team, "fedir", "Fedir", [RELIEF_FINANCE], actor="ada")
     for username in ("olga", "lesia"):
         set_password_locally(team, username, WALK_PASSWORD)
     inc = create_incident(team, incident_doc(), actor="ivan", places=places)["id"]
@@ -263,6 +293,8 @@ def _single_role_users() -> dict[str, str]:
         PROTECTION_OFFICER: "olga",
         PROTECTION_LEAD: "lesia",
         SHELTER_COORDINATOR: "sofia",
+        RELIEF_APPROVER: "rita",
+        RELIEF_FINANCE: "fedir",
     }
 
 

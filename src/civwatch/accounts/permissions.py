@@ -18,6 +18,8 @@ from civwatch.accounts.roles import (
     PROTECTION_LEAD,
     PROTECTION_OFFICER,
     PUBLISHER,
+    RELIEF_APPROVER,
+    RELIEF_FINANCE,
     ROLES,
     SHELTER_COORDINATOR,
     VERIFIER,
@@ -73,6 +75,14 @@ class Permission(StrEnum):
     TESTIMONY_READ = "testimony.read"
     #: Take testimony, record consent and risk flags.
     TESTIMONY_WRITE = "testimony.write"
+    #: Ask the relief fund for a grant for a protection case (its team's officers).
+    RELIEF_REQUEST = "relief.request"
+    #: Record a vetting check of a grant (identity, risk, duplicates, sanctions, conflict).
+    RELIEF_VET = "relief.vet"
+    #: Approve a grant (never one the approver requested, released or paid).
+    RELIEF_APPROVE = "relief.approve"
+    #: Funds, deposits, releases, payments, refunds, cancellations, the ledger, reports.
+    RELIEF_FINANCE = "relief.finance"
 
 
 #: Roles holding each permission (PUBLIC and SIGNED_IN are checked without roles).
@@ -102,10 +112,16 @@ PERMISSIONS: dict[Permission, frozenset[str]] = {
         {INVESTIGATOR, VERIFIER, PROTECTION_OFFICER, PROTECTION_LEAD}
     ),
     Permission.TESTIMONY_WRITE: frozenset({INVESTIGATOR, PROTECTION_OFFICER, PROTECTION_LEAD}),
+    Permission.RELIEF_REQUEST: frozenset({PROTECTION_OFFICER, PROTECTION_LEAD}),
+    Permission.RELIEF_VET: frozenset({PROTECTION_OFFICER, PROTECTION_LEAD, RELIEF_APPROVER}),
+    Permission.RELIEF_APPROVE: frozenset({RELIEF_APPROVER}),
+    Permission.RELIEF_FINANCE: frozenset({RELIEF_FINANCE}),
 }
 
 #: Roles that must sign in with a second factor (TOTP).
-TOTP_REQUIRED_ROLES = frozenset({ADMIN, PROTECTION_OFFICER, PROTECTION_LEAD})
+TOTP_REQUIRED_ROLES = frozenset(
+    {ADMIN, PROTECTION_OFFICER, PROTECTION_LEAD, RELIEF_APPROVER, RELIEF_FINANCE}
+)
 
 #: Roles whose browser sessions and API tokens locking the protection desk revokes.
 PROTECTION_ROLES = frozenset({PROTECTION_OFFICER, PROTECTION_LEAD})

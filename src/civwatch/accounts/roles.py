@@ -20,6 +20,8 @@ Role = Literal[
     "protection_officer",
     "protection_lead",
     "shelter_coordinator",
+    "relief_approver",
+    "relief_finance",
     "viewer",
 ]
 
@@ -30,6 +32,8 @@ PUBLISHER: Final = "publisher"
 PROTECTION_OFFICER: Final = "protection_officer"
 PROTECTION_LEAD: Final = "protection_lead"
 SHELTER_COORDINATOR: Final = "shelter_coordinator"
+RELIEF_APPROVER: Final = "relief_approver"
+RELIEF_FINANCE: Final = "relief_finance"
 VIEWER: Final = "viewer"
 
 #: Every role, with the acts it allows.
@@ -43,6 +47,9 @@ ROLES: dict[str, str] = {
     "access, consent overrides, deletions, partners, locking and unlocking the desk",
     SHELTER_COORDINATOR: "import shelters, confirm or dismiss the public's reports on them, "
     "see who holds a shelter's key",
+    RELIEF_APPROVER: "vet and approve relief grants (never one they requested, released or paid)",
+    RELIEF_FINANCE: "keep the relief fund's books: funds, deposits, releases, payments, "
+    "refunds, the ledger and donor reports",
     VIEWER: "read",
 }
 
@@ -55,5 +62,7 @@ ROLE_LABELS: dict[str, str] = {
     PROTECTION_OFFICER: N_("protection officer"),
     PROTECTION_LEAD: N_("protection lead"),
     SHELTER_COORDINATOR: N_("shelter coordinator"),
+    RELIEF_APPROVER: N_("relief approver"),
+    RELIEF_FINANCE: N_("relief finance"),
     VIEWER: N_("viewer"),
 }

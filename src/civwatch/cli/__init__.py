@@ -175,6 +175,12 @@ class Root(LazyGroup):
             group=True,
         ),
         LazyCommand(
+            "relief",
+            "civwatch.cli.relief:relief_app",
+            "The relief fund: funds, grants with two-person approval, payments and the ledger.",
+            group=True,
+        ),
+        LazyCommand(
             "testimony",
             "civwatch.cli.testimony:app",
             "Field testimony: take it down, list it by incident (the witness kept encrypted).",

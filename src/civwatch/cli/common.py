@@ -170,6 +170,7 @@ def workspace(data_dir: Path | None) -> Iterator[Workspace]:
         # Whatever the command appended to a log leaves with a signed head.
         ws.sign_head_if_grown()
         ws.sign_head_if_grown(ws.protection_log)
+        ws.sign_head_if_grown(ws.relief_log)
     finally:
         ws.close()
 

@@ -1,1 +1,1 @@
-"""The relief fund: grants to people at risk, their approval, payment and books."""
+"""The relief fund: relocation grants, tiered approval, payments and a double-entry ledger."""

@@ -4,8 +4,8 @@ The capture's facts were kept only in its ``web-capture`` custody entry; each su
 already in the log gets its row here, read from the entry itself (so ``civwatch verify``,
 which now wants a row for every entry, finds them).
 
-Revision ID: 0014_capture17
-Revises: 0013 (made in parallel, re-chained at merge)
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-06 23:30:00
 """
 
@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 WHEN = sa.DateTime(timezone=True)
 
-revision = "0014_capture17"
+revision = "0014"
 down_revision = "0013"
 branch_labels = None
 depends_on = None

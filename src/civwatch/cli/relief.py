@@ -1,0 +1,477 @@
+"""The relief fund on the command line (``civwatch relief ...``): funds and deposits,
+grants from request through vetting, approval, release and payment, the ledger's
+Beancount export and the donor report. Acting with the caller's API token, through the
+same services as the pages will."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from civwatch.accounts.permissions import Permission
+from civwatch.cli.common import AsJson, DataDir, TokenFile, acting_principal, emit, out, workspace
+from civwatch.errors import RejectedInputError
+from civwatch.i18n import _
+
+relief_app = typer.Typer(
+    no_args_is_help=True,
+    help="The relief fund: funds, grants with two-person approval, payments and the ledger.",
+)
+fund_app = typer.Typer(no_args_is_help=True, help="Funds: add one, deposit donations.")
+grant_app = typer.Typer(
+    no_args_is_help=True, help="Grants: request, vet, approve, release, pay, refund, cancel."
+)
+ledger_app = typer.Typer(no_args_is_help=True, help="The fund's double-entry ledger.")
+relief_app.add_typer(fund_app, name="fund")
+relief_app.add_typer(grant_app, name="grant")
+relief_app.add_typer(ledger_app, name="ledger")
+
+GrantId = Annotated[str, typer.Argument(help="The grant's id (rg_...).")]
+FundRef = Annotated[str, typer.Argument(help="The fund's number or name.")]
+
+
+def _grant_line(grant: dict[str, Any]) -> None:
+    out.print(
+        _(
+            "Grant %(id)s: %(amount)s %(currency)s for %(purpose)s, %(state)s (paid %(paid)s).",
+            id=grant["id"],
+            amount=grant["amount"],
+            currency=grant["currency"],
+            purpose=grant["purpose"],
+            state=grant["state"],
+            paid=grant["paid"],
+        )
+    )
+
+
+def _show(doc: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        emit(doc)
+    else:
+        _grant_line(doc)
+
+
+@fund_app.command("add")
+def fund_add(
+    name: Annotated[str, typer.Argument(help="The fund's name.")],
+    currency: Annotated[str, typer.Option(help="Its ISO 4217 currency, e.g. EUR or UAH.")],
+    donor: Annotated[str | None, typer.Option(help="Who gave it.")] = None,
+    purpose: Annotated[
+        list[str] | None, typer.Option(help="A purpose it may pay for (repeat; default: any).")
+    ] = None,
+    region: Annotated[
+        list[str] | None, typer.Option(help="An oblast it may pay for (repeat; default: any).")
+    ] = None,
+    starts: Annotated[str | None, typer.Option(help="First day it pays (YYYY-MM-DD).")] = None,
+    ends: Annotated[str | None, typer.Option(help="Last day it pays (YYYY-MM-DD).")] = None,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Add a fund (finance)."""
+    from civwatch.relief.funds import FundInput, add_fund
+
+    data = FundInput(
+        name=name,
+        currency=currency,
+        donor=donor,
+        purposes=purpose or None,
+        regions=region or None,
+        starts_on=_day(starts),
+        ends_on=_day(ends),
+    )
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.RELIEF_FINANCE, token_file)
+        fund = add_fund(ws, actor, data)
+    if as_json:
+        emit(fund)
+        return
+    out.print(
+        _(
+            "Fund %(id)s added: %(name)s, in %(currency)s.",
+            id=fund["id"],
+            name=escape(fund["name"]),
+            currency=fund["currency"],
+        )
+    )
+
+
+@fund_app.command("deposit")
+def fund_deposit(
+    fund: FundRef,
+    amount: Annotated[str, typer.Argument(help="The amount, e.g. 1500.00.")],
+    eur_rate: Annotated[
+        str | None, typer.Option(help="Euros per unit of the fund's currency, as converted.")
+    ] = None,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Record a donation received into the fund's bank account (finance)."""
+    from civwatch.relief.funds import deposit
+
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.RELIEF_FINANCE, token_file)
+        doc = deposit(ws, actor, fund, amount, eur_rate=eur_rate)
+    if as_json:
+        emit(doc)
+        return
+    out.print(
+        _(
+            "Deposited; fund %(id)s has %(available)s %(currency)s available.",
+            id=doc["id"],
+            available=doc["available"],
+            currency=doc["currency"],
+        )
+    )
+
+
+@fund_app.command("show")
+def fund_show(
+    fund: FundRef,
+    since: Annotated[
+        str | None, typer.Option("--from", help="First day of the income statement.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--to", help="Last day (and the balance sheet's day).")
+    ] = None,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """A fund's balance sheet and income statement for a period (finance)."""
+    from civwatch.relief.reports import balance_sheet, income_statement
+
+    first, last = _day(since), _day(until)
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.RELIEF_FINANCE, token_file)
+        sheet = _plain(balance_sheet(ws, actor, fund, until=last))
+        income = _plain(income_statement(ws, actor, fund, since=first, until=last))
+    if as_json:
+        emit({"balance_sheet": sheet, "income_statement": income})
+        return
+    code = sheet["currency"]
+    out.print(
+        _(
+            "Assets %(assets)s, liabilities %(liabilities)s, available %(available)s %(currency)s.",
+            assets=sheet["assets"],
+            liabilities=sheet["liabilities"],
+            available=sheet["available"],
+            currency=code,
+        )
+    )
+    out.print(
+        _(
+            "Donations %(donations)s, expenses %(expenses)s %(currency)s in the period.",
+            donations=income["donations"],
+            expenses=income["total_expenses"],
+            currency=code,
+        )
+    )
+    for purpose, amount in income["expenses"].items():
+        out.print(f"  {purpose}: {amount}")
+
+
+@fund_app.command("transfer")
+def fund_transfer(
+    source: Annotated[str, typer.Argument(help="The fund the money leaves.")],
+    target: Annotated[str, typer.Argument(help="The fund it goes to.")],
+    amount: Annotated[str, typer.Argument(help="The amount sent, in the first fund's currency.")],
+    received: Annotated[
+        str | None, typer.Option(help="What arrived, in the second fund's currency if other.")
+    ] = None,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Move money between two funds' bank accounts (finance)."""
+    from civwatch.relief.funds import transfer
+
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.RELIEF_FINANCE, token_file)
+        doc = transfer(ws, actor, source, target, amount, received=received)
+    if as_json:
+        emit(doc)
+        return
+    out.print(_("Transferred (transaction %(id)s).", id=doc["transaction"]))
+
+
+@grant_app.command("request")
+def grant_request(
+    case_id: Annotated[str, typer.Argument(help="The protection case (case_...).")],
+    fund: Annotated[str, typer.Option(help="The fund's number or name.")],
+    amount: Annotated[str, typer.Option(help="The amount, e.g. 800.00.")],
+    purpose: Annotated[
+        str,
+        typer.Option(
+            help="transport, accommodation, documents_visas, medical, subsistence or "
+            "security_equipment."
+        ),
+    ],
+    currency: Annotated[str | None, typer.Option(help="Default: the fund's.")] = None,
+    eur_rate: Annotated[
+        str | None, typer.Option(help="Euros per unit of the currency (not for EUR).")
+    ] = None,
+    justification: Annotated[
+        str | None, typer.Option(help="Why (kept encrypted with the person's key).")
+    ] = None,
+    oblast: Annotated[str | None, typer.Option(help="The oblast it is for.")] = None,
+    people: Annotated[int, typer.Option(help="People it helps (the person and dependants).")] = 1,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Ask the fund for a grant for a case you work on (protection officers)."""
+    from civwatch.relief.grants import request_grant
+
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.RELIEF_REQUEST, token_file)
+        doc = request_grant(
+            ws,
+            actor,
+            case_id,
+            fund=fund,
+            amount=amount,
+            purpose=purpose,
+            currency_code=currency,
+            eur_rate=eur_rate,
+            justification=justification,
+            oblast=oblast,
+            people=people,
+        )
+    _show(doc, as_json)
+
+
+@grant_app.command("vet")
+def grant_vet(
+    grant_id: GrantId,
+    check: Annotated[str, typer.Option(help="identity, risk, duplicates, sanctions or conflict.")],
+    note: Annotated[
+        str | None, typer.Option(help="A note; the reason that clears a sanctions match.")
+    ] = None,
+    match: Annotated[
+        bool, typer.Option("--match", help="Sanctions: the screening found a match (blocks).")
+    ] = False,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Record a vetting check, made by you (conflict: you declare you have none)."""
+    from civwatch.relief.grants import vet
+
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.RELIEF_VET, token_file)
+        doc = vet(ws, actor, grant_id, check, note=note, matched=match)
+    _show(doc, as_json)
+
+
+@grant_app.command("approve")
+def grant_approve(
+    grant_id: GrantId,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Approve a grant (approvers; never one you requested, released or paid)."""
+    from civwatch.relief.grants import approve
+
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.RELIEF_APPROVE, token_file)
+        doc = approve(ws, actor, grant_id)
+    _show(doc, as_json)
+
+
+@grant_app.command("release")
+def grant_release(
+    grant_id: GrantId,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Release an approved grant of the top tier for payment (finance)."""
+    from civwatch.relief.grants import release
+
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.RELIEF_FINANCE, token_file)
+        doc = release(ws, actor, grant_id)
+    _show(doc, as_json)
+
+
+@grant_app.command("pay")
+def grant_pay(
+    grant_id: GrantId,
+    amount: Annotated[
+        str | None, typer.Option(help="Part of it (default: all that is left).")
+    ] = None,
+    method: Annotated[
+        str, typer.Option(help="bank_transfer, cash, mobile_money or voucher.")
+    ] = "bank_transfer",
+    reference: Annotated[str | None, typer.Option(help="The payment's reference.")] = None,
+    paid_on: Annotated[str | None, typer.Option(help="The day it was paid (YYYY-MM-DD).")] = None,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Record a payment of a grant (finance; never someone who requested or approved it)."""
+    from civwatch.relief.grants import pay
+
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.RELIEF_FINANCE, token_file)
+        doc = pay(
+            ws,
+            actor,
+            grant_id,
+            amount=amount,
+            method=method,
+            reference=reference,
+            paid_on=_day(paid_on),
+        )
+    _show(doc, as_json)
+
+
+@grant_app.command("refund")
+def grant_refund(
+    grant_id: GrantId,
+    amount: Annotated[str, typer.Argument(help="The amount given back.")],
+    reference: Annotated[str | None, typer.Option(help="The refund's reference.")] = None,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Record money of a grant given back to the fund (finance)."""
+    from civwatch.relief.grants import refund
+
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.RELIEF_FINANCE, token_file)
+        doc = refund(ws, actor, grant_id, amount, reference=reference)
+    _show(doc, as_json)
+
+
+@grant_app.command("cancel")
+def grant_cancel(
+    grant_id: GrantId,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Cancel a grant not wholly paid: what is unpaid goes back to the fund (finance)."""
+    from civwatch.relief.grants import cancel
+
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.RELIEF_FINANCE, token_file)
+        doc = cancel(ws, actor, grant_id)
+    _show(doc, as_json)
+
+
+@ledger_app.command("export")
+def ledger_export(
+    out_file: Annotated[Path, typer.Option("--out", help="The file to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="beancount.")] = "beancount",
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Export the whole ledger (finance), in a format bean-check accepts."""
+    from civwatch.relief.beancount_export import export_beancount
+
+    if fmt != "beancount":
+        raise RejectedInputError(_("The ledger is exported as beancount only."))
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.RELIEF_FINANCE, token_file)
+        count = export_beancount(ws, actor, out_file)
+    if as_json:
+        emit({"out": str(out_file), "transactions": count})
+        return
+    out.print(
+        _("%(count)s transactions written to %(path)s.", count=count, path=escape(str(out_file)))
+    )
+
+
+@ledger_app.command("reverse")
+def ledger_reverse(
+    transaction: Annotated[int, typer.Argument(help="The deposit's or transfer's number.")],
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Correct a deposit or transfer booked in error with a reversing transaction (finance)."""
+    from civwatch.relief.funds import reverse
+
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.RELIEF_FINANCE, token_file)
+        doc = reverse(ws, actor, transaction)
+    if as_json:
+        emit(doc)
+        return
+    out.print(
+        _(
+            "Transaction %(old)s reversed by transaction %(new)s.",
+            old=doc["reverses"],
+            new=doc["transaction"],
+        )
+    )
+
+
+@relief_app.command("report")
+def relief_report(
+    fund: FundRef,
+    since: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
+    until: Annotated[str, typer.Option("--to", help="Last day (YYYY-MM-DD).")],
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """The donor report of a fund for a period: totals by purpose, month and oblast, people
+    helped, no names; a cell of fewer than 5 people is suppressed."""
+    from civwatch.relief.reports import donor_report
+
+    first, last = _day(since), _day(until)
+    assert first is not None and last is not None
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.RELIEF_FINANCE, token_file)
+        doc = donor_report(ws, actor, fund, first, last)
+    plain = _plain(doc)
+    if as_json:
+        emit(plain)
+        return
+    not_known = _("suppressed (fewer than 5 people)")
+    out.print(
+        _(
+            "People helped: %(people)s; total paid: %(total)s %(currency)s.",
+            people=plain["people_helped"] or not_known,
+            total=plain["total"] or not_known,
+            currency=plain["currency"],
+        )
+    )
+    for dimension in ("purpose", "month", "oblast"):
+        for key, cell in plain[dimension].items():
+            shown = not_known if cell["suppressed"] else f"{cell['amount']} ({cell['people']})"
+            out.print(f"  {dimension} {escape(key)}: {shown}")
+
+
+def _plain(doc: Any) -> Any:
+    """``doc`` with Decimals as strings (JSON)."""
+    from decimal import Decimal
+
+    if isinstance(doc, Decimal):
+        return str(doc)
+    if isinstance(doc, dict):
+        return {k: _plain(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_plain(v) for v in doc]
+    return doc
+
+
+def _day(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise RejectedInputError(
+            _("%(value)s is not a day (YYYY-MM-DD).", value=repr(value))
+        ) from None

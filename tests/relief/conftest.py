@@ -1,0 +1,88 @@
+"""Fixtures of the relief fund's tests: the protection desk set up (tests/protection's
+fixtures), a case with a current risk assessment, approvers, finance and a fund."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+
+from civwatch.accounts import add_user
+from civwatch.accounts.principal import Principal
+from civwatch.accounts.roles import RELIEF_APPROVER, RELIEF_FINANCE
+from civwatch.workspace import Workspace
+from tests.protection.conftest import (  # noqa: F401
+    desk,
+    principal,
+    principal_of,
+    settings,
+    team,
+)
+
+#: The fund's people beside the desk's (officer1, officer2, lead1).
+RELIEF_USERS = {
+    "appr1": RELIEF_APPROVER,
+    "appr2": RELIEF_APPROVER,
+    "appr3": RELIEF_APPROVER,
+    "fin1": RELIEF_FINANCE,
+    "fin2": RELIEF_FINANCE,
+}
+
+
+@dataclass
+class Fund:
+    """A workspace with the fund's people, a funded EUR fund and a vetted case."""
+
+    ws: Workspace
+    fund: int
+    case_id: str
+    person_id: str
+    who: Callable[[str], Principal]
+
+
+def open_assessed_case(ws: Workspace, officer: Principal) -> tuple[str, str]:
+    """A person with a current risk assessment and their case: (person id, case id)."""
+    from civwatch.protection.risk import RiskInput, add_assessment
+    from tests.protection.case_helpers import open_marked_case
+
+    person_id, case_id = open_marked_case(ws, officer)
+    add_assessment(ws, officer, person_id, RiskInput(threats=["detention"], likelihood=4, impact=4))
+    return person_id, case_id
+
+
+@pytest.fixture
+def relief(desk: Workspace) -> Fund:  # noqa: F811
+    from civwatch.relief.funds import FundInput, add_fund, deposit
+
+    for name, role in RELIEF_USERS.items():
+        add_user(desk, name, name.title(), [role], actor="admin")
+
+    def who(name: str) -> Principal:
+        return principal_of(desk, name)
+
+    fund = add_fund(desk, who("fin1"), FundInput(name="Safe exit", currency="EUR", donor="D"))
+    deposit(desk, who("fin1"), fund["id"], "20000.00")
+    person_id, case_id = open_assessed_case(desk, who("officer1"))
+    return Fund(desk, fund["id"], case_id, person_id, who)
+
+
+def vetted(
+    f: Fund,
+    amount: str,
+    *,
+    approvers: tuple[str, ...] = ("appr1",),
+    case_id: str | None = None,
+    purpose: str = "transport",
+) -> str:
+    """A grant requested by officer1 and vetted, with each approver's conflict declared."""
+    from civwatch.relief.grants import request_grant, vet
+
+    grant = request_grant(
+        f.ws, f.who("officer1"), case_id or f.case_id, fund=f.fund, amount=amount, purpose=purpose
+    )["id"]
+    for check in ("identity", "risk", "duplicates", "sanctions"):
+        vet(f.ws, f.who("officer1"), grant, check)
+    for name in approvers:
+        vet(f.ws, f.who(name), grant, "conflict")
+    return str(grant)

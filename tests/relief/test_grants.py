@@ -1,0 +1,165 @@
+"""A grant from request to payment, and the attacks of issue 18: each refused with the
+figures, nothing half-written."""
+
+from __future__ import annotations
+
+import pytest
+
+from civwatch.errors import ConflictError, RejectedInputError
+from civwatch.relief import grants
+from tests.relief.conftest import Fund, vetted
+
+
+def _rows(f: Fund) -> tuple[int, int, int]:
+    from sqlalchemy import func, select
+
+    from civwatch.relief.models import ReliefGrantAct, ReliefPosting, ReliefTransaction
+
+    with f.ws.sessions() as s:
+        return (
+            s.scalar(select(func.count()).select_from(ReliefTransaction)) or 0,
+            s.scalar(select(func.count()).select_from(ReliefPosting)) or 0,
+            s.scalar(select(func.count()).select_from(ReliefGrantAct)) or 0,
+        )
+
+
+def test_a_small_grant_goes_from_request_to_payment(relief: Fund) -> None:
+    f = relief
+    g = vetted(f, "800.00")
+    done = grants.approve(f.ws, f.who("appr1"), g)
+    assert done["state"] == "approved" and done["approvals_needed"] == 1
+    half = grants.pay(f.ws, f.who("fin1"), g, amount="300.00", reference="PAY-1")
+    assert half["state"] == "approved" and half["paid"] == "300.00"
+    rest = grants.pay(f.ws, f.who("fin1"), g, method="cash")
+    assert rest["state"] == "paid" and rest["paid"] == "800.00"
+
+
+def test_self_approval_is_refused(relief: Fund) -> None:
+    from civwatch.accounts import add_user
+
+    f = relief
+    add_user(f.ws, "both", "Both", ["protection_officer", "relief_approver"], actor="admin")
+    # An officer of the case who is also an approver asks for a grant, then approves it.
+    from civwatch.protection.cases import assign
+
+    assign(f.ws, f.who("officer1"), f.case_id, "both")
+    own = grants.request_grant(
+        f.ws, f.who("both"), f.case_id, fund=f.fund, amount="300", purpose="medical"
+    )["id"]
+    for check in ("identity", "risk", "duplicates", "sanctions"):
+        grants.vet(f.ws, f.who("officer1"), own, check)
+    grants.vet(f.ws, f.who("both"), own, "conflict")
+    before = _rows(f)
+    with pytest.raises(ConflictError, match="Separation of duties"):
+        grants.approve(f.ws, f.who("both"), own)
+    assert _rows(f) == before
+
+
+def test_an_approver_who_releases_is_refused(relief: Fund) -> None:
+    from civwatch.accounts import add_user
+
+    f = relief
+    add_user(f.ws, "dual", "Dual", ["relief_approver", "relief_finance"], actor="admin")
+    g = vetted(f, "6000.00", approvers=("dual", "appr2"))
+    grants.approve(f.ws, f.who("dual"), g)
+    grants.approve(f.ws, f.who("appr2"), g)
+    before = _rows(f)
+    with pytest.raises(ConflictError, match="Separation of duties"):
+        grants.release(f.ws, f.who("dual"), g)
+    assert _rows(f) == before
+
+
+def test_three_acts_by_two_people_on_a_6000_grant(relief: Fund) -> None:
+    f = relief
+    g = vetted(f, "6000.00", approvers=("appr1", "appr2"))
+    grants.approve(f.ws, f.who("appr1"), g)
+    with pytest.raises(ConflictError, match="already"):
+        grants.approve(f.ws, f.who("appr1"), g)
+    grants.approve(f.ws, f.who("appr2"), g)
+    with pytest.raises(ConflictError):
+        grants.pay(f.ws, f.who("fin1"), g)  # not released yet
+    grants.release(f.ws, f.who("fin1"), g)
+    before = _rows(f)
+    with pytest.raises(ConflictError, match="Separation of duties"):
+        grants.pay(f.ws, f.who("fin1"), g)
+    assert _rows(f) == before
+    assert grants.pay(f.ws, f.who("fin2"), g)["state"] == "paid"
+
+
+def test_cap_exceeded_by_two_grants_in_twelve_months(relief: Fund) -> None:
+    f = relief
+    g1 = vetted(f, "6000.00", approvers=("appr1", "appr2"), purpose="transport")
+    grants.approve(f.ws, f.who("appr1"), g1)
+    grants.approve(f.ws, f.who("appr2"), g1)
+    g2 = vetted(f, "4500.00", approvers=("appr1", "appr2"), purpose="accommodation")
+    before = _rows(f)
+    with pytest.raises(ConflictError) as refused:
+        grants.approve(f.ws, f.who("appr1"), g2)
+    text = str(refused.value)
+    assert "10000" in text and "6000.00" in text and "10500.00" in text
+    assert _rows(f) == before
+
+
+def test_payment_above_the_approved_amount(relief: Fund) -> None:
+    f = relief
+    g = vetted(f, "500.00")
+    grants.approve(f.ws, f.who("appr1"), g)
+    before = _rows(f)
+    with pytest.raises(ConflictError, match=r"500\.00 EUR"):
+        grants.pay(f.ws, f.who("fin1"), g, amount="500.01")
+    assert _rows(f) == before
+
+
+def test_an_overdrawn_fund(relief: Fund) -> None:
+    from civwatch.relief.funds import FundInput, add_fund, deposit
+
+    f = relief
+    small = add_fund(f.ws, f.who("fin1"), FundInput(name="Small", currency="EUR"))["id"]
+    deposit(f.ws, f.who("fin1"), small, "100.00")
+    f.fund = small
+    g = vetted(f, "150.00")
+    before = _rows(f)
+    with pytest.raises(ConflictError, match=r"100\.00 EUR available"):
+        grants.approve(f.ws, f.who("appr1"), g)
+    assert _rows(f) == before
+
+
+def test_a_float_amount_and_an_unknown_currency(relief: Fund) -> None:
+    f = relief
+    with pytest.raises(RejectedInputError, match="floating-point"):
+        grants.request_grant(
+            f.ws, f.who("officer1"), f.case_id, fund=f.fund, amount=150.5, purpose="transport"
+        )
+    with pytest.raises(RejectedInputError, match="Unknown currency"):
+        grants.request_grant(
+            f.ws,
+            f.who("officer1"),
+            f.case_id,
+            fund=f.fund,
+            amount="150",
+            purpose="transport",
+            currency_code="XYZ",
+        )
+    with pytest.raises(RejectedInputError, match="more decimals"):
+        grants.request_grant(
+            f.ws, f.who("officer1"), f.case_id, fund=f.fund, amount="1.001", purpose="transport"
+        )
+
+
+def test_approval_waits_for_every_check_and_a_sanctions_match_blocks(relief: Fund) -> None:
+    f = relief
+    g = grants.request_grant(
+        f.ws, f.who("officer1"), f.case_id, fund=f.fund, amount="200", purpose="medical"
+    )["id"]
+    with pytest.raises(ConflictError, match="identity"):
+        grants.approve(f.ws, f.who("appr1"), g)
+    for check in ("identity", "risk", "duplicates"):
+        grants.vet(f.ws, f.who("officer1"), g, check)
+    grants.vet(f.ws, f.who("officer1"), g, "sanctions", matched=True)
+    grants.vet(f.ws, f.who("appr1"), g, "conflict")
+    with pytest.raises(ConflictError, match="sanctions"):
+        grants.approve(f.ws, f.who("appr1"), g)
+    with pytest.raises(RejectedInputError, match="reason"):
+        grants.vet(f.ws, f.who("appr2"), g, "sanctions")
+    grants.vet(f.ws, f.who("appr2"), g, "sanctions", note="different date of birth")
+    assert grants.approve(f.ws, f.who("appr1"), g)["state"] == "approved"
