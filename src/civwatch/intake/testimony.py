@@ -37,11 +37,16 @@ from sqlalchemy.orm import Session
 
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
-from civwatch.accounts.service import active_user_id, usernames_by_id
+from civwatch.accounts.service import active_user_id, has_second_factor, usernames_by_id
 from civwatch.crypto.envelope import canonical_json, seal_json, unseal_json
 from civwatch.custody import entries
 from civwatch.db import utcnow
-from civwatch.errors import ConflictError, RecordNotFoundError, RejectedInputError
+from civwatch.errors import (
+    ConflictError,
+    PermissionDeniedError,
+    RecordNotFoundError,
+    RejectedInputError,
+)
 from civwatch.evidence.service import item_by_sha256
 from civwatch.i18n import _
 from civwatch.incidents.view import incident_row
@@ -398,24 +403,47 @@ def testimonies(
         return found
 
 
+def identity_gate(session: Session, principal: Principal, testimony: Testimony) -> None:
+    """The gate every opening of a witness's identity passes, the protection desk's own for
+    a person's record: the testimony's team (need to know; else "not found") and a second
+    factor (the reader signs in with one, as the desk's roles must). The web adds the
+    desk's idle lock (``web/protection_idle.desk_gate``); the desk must be unlocked to
+    unwrap the key, and the caller records the read."""
+    _team_only(session, principal, testimony)
+    if not has_second_factor(session, principal.user_id):
+        raise PermissionDeniedError(
+            _(
+                "Reading a witness's identity needs a second factor, as the protection desk "
+                "does: set one up on your account page and sign in with it."
+            )
+        )
+
+
+def open_identity(
+    ws: Workspace, session: Session, principal: Principal, testimony: Testimony
+) -> dict[str, Any]:
+    """The witness's identity (after :func:`identity_gate`), the read recorded in the
+    protection audit log in the caller's transaction: ``{"witness", "shredded", ...}``."""
+    identity_gate(session, principal, testimony)
+    witness = session.get(TestimonyWitness, testimony.witness_id)
+    assert witness is not None
+    sealed = {f: getattr(witness, f) for f in IDENTITY_FIELDS if getattr(witness, f)}
+    if witness.deleted_at is not None or not sealed:
+        return {"witness": witness.code, "shredded": witness.deleted_at is not None}
+    key = held_key(ws, session, witness.id)
+    opened = {f: unseal_json(key, value, record=witness.id, field=f) for f, value in sealed.items()}
+    desk_audit.record_witness_read(session, principal, witness.id, sorted(opened))
+    return {"witness": witness.code, "shredded": False, **opened}
+
+
 def witness_identity(ws: Workspace, principal: Principal, testimony_id: int) -> dict[str, Any]:
-    """The witness's identity, opened for the testimony's team only (the desk unlocked);
-    the read is recorded in the protection audit log in the same transaction."""
+    """The witness's identity, opened for the testimony's team only, with a second factor
+    and the desk unlocked; the read is recorded in the protection audit log in the same
+    transaction."""
     with ws.sessions() as session, session.begin():
         authorise(session, principal, Permission.TESTIMONY_READ)
         testimony = _readable(session, principal, testimony_id)
-        _team_only(session, principal, testimony)
-        witness = session.get(TestimonyWitness, testimony.witness_id)
-        assert witness is not None
-        sealed = {f: getattr(witness, f) for f in IDENTITY_FIELDS if getattr(witness, f)}
-        if witness.deleted_at is not None or not sealed:
-            return {"witness": witness.code, "shredded": witness.deleted_at is not None}
-        key = held_key(ws, session, witness.id)
-        opened = {
-            f: unseal_json(key, value, record=witness.id, field=f) for f, value in sealed.items()
-        }
-        desk_audit.record_witness_read(session, principal, witness.id, sorted(opened))
-        return {"witness": witness.code, "shredded": False, **opened}
+        return open_identity(ws, session, principal, testimony)
 
 
 def identity_history(

@@ -36,10 +36,13 @@ from civwatch.intake.testimony_acts import FLAGS, PURPOSES
 from civwatch.web.auth import audit_action, require
 from civwatch.web.deps import MAX_ROW_ID, WS, RowId
 from civwatch.web.pages import render
+from civwatch.web.protection_idle import desk_gate
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(require(Permission.TESTIMONY_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.TESTIMONY_WRITE))]
+#: The witness's identity passes the protection desk's gate (its idle lock too).
+IdentityReader = Annotated[Principal, Depends(desk_gate(Permission.TESTIMONY_READ))]
 Public = Annotated[Principal | None, Depends(require(Permission.PUBLIC))]
 STATIC = FilePath(__file__).parent / "static"
 #: A time typed in the form without JavaScript is Kyiv time.
@@ -241,7 +244,7 @@ async def testimony_page(request: Request, w: WS, who: Reader, testimony_id: Row
 
 @router.get("/testimony/{testimony_id}/witness", response_class=HTMLResponse)
 async def testimony_witness_page(
-    request: Request, w: WS, who: Reader, testimony_id: RowId
+    request: Request, w: WS, who: IdentityReader, testimony_id: RowId
 ) -> Response:
     """The witness's identity (the team only; the read is recorded) and who has seen it."""
     identity = await run_in_threadpool(service.witness_identity, w, who, testimony_id)
