@@ -99,7 +99,12 @@ def test_revoking_the_decision_or_the_consent_stops_later_packages(
     assert not any(k.startswith("data/testimony/") for k in after_withdrawal)
     # consent given again: the decision still holds until revoked
     t.give_consent(
-        field.ws, field.who("ivan"), testimony, "share", given_on=date(2024, 6, 1), recipient=COURT_A
+        field.ws,
+        field.who("ivan"),
+        testimony,
+        "share",
+        given_on=date(2024, 6, 1),
+        recipient=COURT_A,
     )
     assert len(_marked_files(_package(field, tmp_path, COURT_A, "again"))) == 1
     d.revoke_disclosure(field.ws, field.who("ivan"), testimony, decision)

@@ -494,6 +494,7 @@ def give_consent(
             recipient=name,
             given_on=given_on,
             recorded_by=principal.user_id,
+            recorded_at=utcnow(),
             custody_leaf=0,
         )
         session.add(consent)
@@ -503,7 +504,7 @@ def give_consent(
             session,
             TESTIMONY_CONSENT,
             principal.username,
-            utcnow(),
+            consent.recorded_at,
             testimony=testimony.id,
             consent=consent.id,
             what="give",
