@@ -87,7 +87,8 @@ def mark_quote(
     if reviewed is not True:
         raise RejectedInputError(
             _(
-                "Confirm that you reviewed the quote: it names no one and cannot identify the witness."
+                "Confirm that you reviewed the quote: it names no one and cannot identify "
+                "the witness."
             )
         )
     with ws.sessions() as session, session.begin():
