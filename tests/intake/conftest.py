@@ -36,6 +36,7 @@ USERS = {
     "ivan": ["investigator"],
     "iryna": ["investigator"],
     "vera": ["verifier"],
+    "viktor": ["verifier", "investigator"],
     "lead1": ["protection_lead"],
     "lead2": ["protection_lead"],
     "olek": ["protection_officer"],

@@ -45,6 +45,15 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/testimony/{testimony_id}/witness/shred"): {},
     ("POST", "/api/v1/testimony/{testimony_id}/team"): {"json": {"username": "verifier"}},
     ("POST", "/api/v1/testimony/{testimony_id}/witness/shred"): {},
+    ("POST", "/testimony/{testimony_id}/quotes"): {
+        "data": {"excerpt": "Walk statement.", "reviewed": "yes"}
+    },
+    ("POST", "/testimony/{testimony_id}/quotes/{quote_id}/withdraw"): {},
+    ("POST", "/testimony/{testimony_id}/disclosures"): {
+        "data": {"recipient": "Walk Court", "reason": "Summons"}
+    },
+    ("POST", "/testimony/{testimony_id}/disclosures/{disclosure_id}/approve"): {},
+    ("POST", "/testimony/{testimony_id}/disclosures/{disclosure_id}/revoke"): {},
 }
 
 

@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civwatch.accounts.permissions import Permission
+from civwatch.accounts.permissions import Permission, allows
 from civwatch.accounts.principal import Principal
 from civwatch.accounts.service import active_user_id, has_second_factor, usernames_by_id
 from civwatch.crypto.envelope import canonical_json, seal_json, unseal_json
@@ -401,6 +401,32 @@ def testimonies(
             if len(found) >= limit:
                 break
         return found
+
+
+def incident_testimonies(
+    ws: Workspace, principal: Principal, incident_id: int
+) -> list[dict[str, Any]] | None:
+    """The testimonies describing an incident as its internal page lists them (the witness's
+    code, the day taken, the language, the consents in force), those the caller may read:
+    a flagged one (a minor, occupied territory, fear of reprisal) for its team alone. None
+    for a caller whose roles may not read testimony (the page shows no list at all)."""
+    if not allows(principal.roles, Permission.TESTIMONY_READ):
+        return None
+    return [
+        {
+            "id": v["id"],
+            "witness": v["witness"],
+            "taken_on": v["taken_at"][:10],
+            "language": v["language"],
+            "flags": v["flags"],
+            "consents": [
+                {"purpose": c["purpose"], "recipient": c["recipient"]}
+                for c in v["consents"]
+                if c["withdrawn_at"] is None
+            ],
+        }
+        for v in testimonies(ws, principal, incident_id=incident_id)
+    ]
 
 
 def identity_gate(session: Session, principal: Principal, testimony: Testimony) -> None:

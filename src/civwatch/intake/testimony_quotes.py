@@ -155,6 +155,15 @@ def quotes_of(session: Session, testimony: Testimony) -> list[dict[str, Any]]:
     ]
 
 
+def quotes(ws: Workspace, principal: Principal, testimony_id: int) -> list[dict[str, Any]]:
+    """The quotes of a testimony (its team)."""
+    with ws.sessions() as session:
+        authorise(session, principal, Permission.TESTIMONY_READ)
+        testimony = _readable(session, principal, testimony_id)
+        _team_only(session, principal, testimony)
+        return quotes_of(session, testimony)
+
+
 def _publishable(session: Session, incident_id: int | None) -> dict[int, list[str]]:
     """Quotes allowed out now, by incident (of ``incident_id`` alone when given)."""
     query = (
@@ -168,7 +177,7 @@ def _publishable(session: Session, incident_id: int | None) -> dict[int, list[st
         query = query.where(TestimonyIncident.incident_id == incident_id)
     found: dict[int, list[str]] = {}
     allowed: dict[int, bool] = {}
-    for incident, quote, testimony in session.execute(query).tuples():
+    for incident, quote, testimony in session.execute(query):
         if testimony.id not in allowed:
             allowed[testimony.id] = not testimony.flags and _consent_for(
                 _consents(session, testimony.id), PUBLISH, None
