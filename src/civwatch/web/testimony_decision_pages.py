@@ -24,6 +24,8 @@ from civwatch.web.protection_idle import desk_gate
 router = APIRouter(include_in_schema=False)
 Writer = Annotated[Principal, Depends(require(Permission.TESTIMONY_WRITE))]
 DeskWriter = Annotated[Principal, Depends(desk_gate(Permission.TESTIMONY_WRITE))]
+#: Proposing a disclosure needs a desk role (the service checks testimony.write too).
+DeskRole = Annotated[Principal, Depends(desk_gate(Permission.PROTECTION_WRITE))]
 Lead = Annotated[Principal, Depends(desk_gate(Permission.PROTECTION_LEAD))]
 
 
@@ -61,7 +63,7 @@ async def testimony_quote_withdraw(
 async def testimony_disclosure_propose(
     request: Request,
     w: WS,
-    who: DeskWriter,
+    who: DeskRole,
     testimony_id: RowId,
     recipient: Annotated[str, Form(max_length=MAX_SHORT)] = "",
     reason: Annotated[str, Form(max_length=disclosure.MAX_REASON)] = "",
