@@ -149,3 +149,19 @@ def test_an_identity_read_without_a_second_factor_is_refused(field: Field) -> No
     # the same investigator on a team with the factor set up reads it
     t.add_member(field.ws, field.who("nina"), made["id"], "iryna")
     assert t.witness_identity(field.ws, field.who("iryna"), made["id"])["name"] == MARKER_NAME
+
+
+def test_a_package_that_must_carry_an_identity_is_refused_to_an_exporter_off_the_team(
+    field: Field, tmp_path: Path
+) -> None:
+    """Attack: an investigator outside the testimony's team builds the package for the
+    court a disclosure names, to read the identity in its sealed part."""
+    testimony, _ = _shared(field, COURT_A)
+    decision = d.propose_disclosure(field.ws, field.who("olek"), testimony, COURT_A, "Summons")
+    d.approve_disclosure(field.ws, field.who("lead1"), testimony, decision)
+    out = tmp_path / "stolen"
+    with pytest.raises(PermissionDeniedError, match="second factor"):
+        build_incident_package(
+            field.ws, field.who("viktor"), field.incident, out, recipient=COURT_A
+        )
+    assert not out.exists() or not any(out.rglob("*"))

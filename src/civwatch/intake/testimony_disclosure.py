@@ -289,7 +289,18 @@ def sealed_identities(
             row = _in_force(session, testimony_id, recipient)
             if row is None or not _share_consented(session, testimony_id, recipient):
                 continue
-            identity = open_identity(ws, session, principal, testimony)
+            try:
+                identity = open_identity(ws, session, principal, testimony)
+            except (RecordNotFoundError, PermissionDeniedError) as err:
+                raise PermissionDeniedError(
+                    _(
+                        "A package for %(recipient)s must carry the identity of the witness of "
+                        "testimony %(id)s (a disclosure was decided): only the testimony's team, "
+                        "signed in with a second factor, can build it.",
+                        recipient=row.recipient,
+                        id=testimony.id,
+                    )
+                ) from err
             if identity.get("shredded") or len(identity) <= 2:
                 continue
             names.update(usernames_by_id(session, {row.decided_by, row.approved_by or 0}))
