@@ -38,6 +38,7 @@ from civwatch.evidence import integrity as evidence
 from civwatch.i18n import _
 from civwatch.incidents import integrity as incidents
 from civwatch.intake import integrity as intake
+from civwatch.intake import testimony_integrity as testimony
 from civwatch.protection import integrity as protection
 from civwatch.publish import integrity as publish
 from civwatch.relief import integrity as relief
@@ -57,6 +58,7 @@ DOMAINS: tuple[Callable[[], Declarations], ...] = (
     publish.declarations,
     accounts.declarations,
     intake.declarations,
+    testimony.declarations,
 )
 #: The declarations about the protection audit log's entries (its own log).
 PROTECTION_DOMAINS: tuple[Callable[[], Declarations], ...] = (protection.declarations,)

@@ -13,6 +13,7 @@ import pytest
 from pydantic import SecretStr
 
 from civwatch.accounts import add_user
+from civwatch.accounts.credentials import reset_totp
 from civwatch.accounts.principal import Principal
 from civwatch.config import Settings
 from civwatch.evidence.collect import Candidate
@@ -35,10 +36,16 @@ USERS = {
     "ivan": ["investigator"],
     "iryna": ["investigator"],
     "vera": ["verifier"],
+    "viktor": ["verifier", "investigator"],
     "lead1": ["protection_lead"],
+    "lead2": ["protection_lead"],
+    "olek": ["protection_officer"],
     "pat": ["publisher"],
     "val": ["viewer"],
 }
+
+#: Who signs in with a second factor (what reading a witness's identity needs).
+SECOND_FACTOR = ("ivan", "iryna", "lead1", "lead2", "olek")
 
 
 @pytest.fixture
@@ -68,6 +75,8 @@ def field(workspace: Workspace, places: Gazetteer, tmp_path: Path) -> Field:  # 
     add_user(workspace, "admin", "Admin", ["admin"], actor=None)
     for name, roles in USERS.items():
         add_user(workspace, name, name.title(), roles, actor="admin")
+        if name in SECOND_FACTOR:
+            reset_totp(workspace, name, actor="admin")
     init_desk(workspace, passphrase=PASSPHRASE, actor=principal_of(workspace, "lead1"))
     path = noise_jpeg(tmp_path / "strike.jpg", size=(32, 32))
     (outcome,) = Ingest(workspace, source=SourceInfo(), collector="ivan").run(

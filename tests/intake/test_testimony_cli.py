@@ -66,3 +66,83 @@ def test_add_reads_the_witness_from_stdin_and_list_shows_the_code(
         input="[1, 2]",
     )
     assert bad.returncode == 2 and "JSON object" in bad.stderr
+
+
+def test_quote_and_disclosure_commands_follow_the_same_rules(
+    field: Field, cli_env: dict[str, str], settings: Settings
+) -> None:
+    from datetime import date
+
+    from civwatch.intake import testimony as t
+    from civwatch.intake.testimony_disclosure import decisions
+    from tests.intake.conftest import marked
+
+    made = t.record_testimony(field.ws, field.who("ivan"), marked(field.incident))
+    t.add_member(field.ws, field.who("ivan"), made["id"], "olek")
+    t.give_consent(
+        field.ws, field.who("ivan"), made["id"], "share", given_on=date(2024, 5, 2), recipient="ICC"
+    )
+    base = {
+        **cli_env,
+        "CIVWATCH_PROTECTION_PASSPHRASE": settings.protection_passphrase.get_secret_value()
+        if settings.protection_passphrase
+        else "",
+        "CIVWATCH_PROTECTION_KDF_MEMORY_KIB": "1024",
+        "CIVWATCH_PROTECTION_KDF_TIME_COST": "1",
+    }
+
+    def as_(user: str, role: str) -> dict[str, str]:
+        token = create_token(field.ws, field.who(user), "cli", role)["token"]
+        return {**base, "CIVWATCH_TOKEN": token}
+
+    tid = str(made["id"])
+    # no consent to anonymised publication: refused, with a clear message
+    refused = run_cli(
+        as_("ivan", "investigator"),
+        "testimony",
+        "quote",
+        tid,
+        "--excerpt",
+        "the missile hit",
+        "--reviewed",
+    )
+    assert refused.returncode != 0 and "anonymised publication" in refused.stderr
+    # an investigator's token may not propose a disclosure
+    denied = run_cli(
+        as_("ivan", "investigator"),
+        "testimony",
+        "disclose",
+        tid,
+        "--recipient",
+        "ICC",
+        "--reason",
+        "Summons",
+    )
+    assert denied.returncode != 0
+    proposed = run_cli(
+        as_("olek", "protection_officer"),
+        "testimony",
+        "disclose",
+        tid,
+        "--recipient",
+        "ICC",
+        "--reason",
+        "Summons",
+        "--json",
+        check=True,
+    )
+    decision = str(json.loads(proposed.stdout)["id"])
+    run_cli(
+        as_("lead1", "protection_lead"),
+        "testimony",
+        "approve-disclosure",
+        tid,
+        decision,
+        check=True,
+    )
+    assert decisions(field.ws, field.who("ivan"), made["id"])[0]["in_force"] is True
+    run_cli(
+        as_("ivan", "investigator"), "testimony", "revoke-disclosure", tid, decision, check=True
+    )
+    assert decisions(field.ws, field.who("ivan"), made["id"])[0]["in_force"] is False
+    assert MARKER_NAME not in proposed.stdout + proposed.stderr

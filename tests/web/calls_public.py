@@ -42,6 +42,7 @@ CALLS.update(
         ("GET", "/public/incidents/{incident_id}/media/{index}"): {},
         ("GET", "/public/feed.atom"): {},
         ("GET", "/public/feed.json"): {},
+        ("GET", "/public/witness-quotes.json"): {},
         ("GET", "/sitrep"): {"params": {"from": "2022-03-01", "to": "2022-03-31"}},
     }
 )

@@ -45,12 +45,30 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/testimony/{testimony_id}/witness/shred"): {},
     ("POST", "/api/v1/testimony/{testimony_id}/team"): {"json": {"username": "verifier"}},
     ("POST", "/api/v1/testimony/{testimony_id}/witness/shred"): {},
+    ("POST", "/testimony/{testimony_id}/quotes"): {
+        "data": {"excerpt": "Walk statement.", "reviewed": "yes"}
+    },
+    ("POST", "/testimony/{testimony_id}/quotes/{quote_id}/withdraw"): {},
+    ("POST", "/testimony/{testimony_id}/disclosures"): {
+        "data": {"recipient": "Walk Court", "reason": "Summons"}
+    },
+    ("POST", "/testimony/{testimony_id}/disclosures/{disclosure_id}/approve"): {},
+    ("POST", "/testimony/{testimony_id}/disclosures/{disclosure_id}/revoke"): {},
 }
 
 
 def testimony_samples(ws: Workspace, incident_id: int) -> dict[str, str]:
-    """A testimony the walk's investigator took (with a witness), and a consent on it."""
+    """A testimony the walk's investigator took (with a witness), and a consent on it. The
+    investigator and the protection lead sign in with a second factor, as reading a
+    witness's identity or deciding its disclosure needs."""
     from datetime import UTC, datetime
+
+    from civwatch.accounts.credentials import reset_totp
+
+    secrets = {
+        user: reset_totp(ws, user, actor="admin")["secret"]
+        for user in ("investigator", "protection-lead")
+    }
 
     who = principal_of(ws, "investigator")
     made = record_testimony(
@@ -65,4 +83,9 @@ def testimony_samples(ws: Workspace, incident_id: int) -> dict[str, str]:
         ),
     )
     consent = give_consent(ws, who, made["id"], "investigation", given_on=date(2024, 5, 2))
-    return {"testimony_id": str(made["id"]), "consent_id": str(consent)}
+    return {
+        "testimony_id": str(made["id"]),
+        "consent_id": str(consent),
+        # not a path parameter: how a test signs in as the investigator (see sign_in's code)
+        "investigator_totp": secrets["investigator"],
+    }

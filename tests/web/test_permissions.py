@@ -34,7 +34,7 @@ from tests.web import (
     calls_shelters,
     calls_testimony,
 )
-from tests.web.conftest import Team, bearer, sign_in
+from tests.web.conftest import Team, bearer, sign_in, totp_now
 from tests.web.desk import protection_samples
 
 #: Routes that are not FastAPI routes and so declare nothing: the schema and the CSS.
@@ -184,7 +184,7 @@ def test_refusals_are_audited(team: Team, client: TestClient) -> None:
 def test_every_write_through_a_session_needs_the_csrf_token(
     team: Team, client: TestClient, samples: dict[str, str]
 ) -> None:
-    token = sign_in(client, "investigator")
+    token = sign_in(client, "investigator", code=totp_now(samples["investigator_totp"]))
     unsafe = [
         (m, p)
         for m, p, perm in _routes(client)

@@ -5,23 +5,32 @@ form and its service worker are served."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from civwatch.accounts.credentials import reset_totp
+from civwatch.db import utcnow
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.service import create_incident
 from tests.incidents.helpers import incident_doc
-from tests.web.conftest import Team, bearer, sign_in
+from tests.web.conftest import Team, bearer, sign_in, totp_now
 from tests.web.desk import ensure_desk
 
 NAME = "Olha Witnesska"
 
 
+#: TOTP secrets of the users who read identities: reading one needs a second factor.
+SECOND_FACTOR: dict[str, str] = {}
+
+
 @pytest.fixture
 def incident(team: Team, places: Gazetteer) -> int:
     ensure_desk(team.ws, "protection-lead")
+    for user in ("investigator", "verifier"):
+        SECOND_FACTOR[user] = reset_totp(team.ws, user, actor="admin")["secret"]
     made = create_incident(team.ws, incident_doc(), actor="investigator", places=places)
     return int(made["id"])
 
@@ -129,7 +138,7 @@ def test_a_body_that_is_not_json_is_refused(team: Team, client: TestClient) -> N
 def test_the_form_takes_testimony_and_the_pages_show_the_code_and_the_identity_to_the_team(
     team: Team, client: TestClient, incident: int
 ) -> None:
-    token = sign_in(client, "investigator")
+    token = sign_in(client, "investigator", code=totp_now(SECOND_FACTOR["investigator"]))
     refused = client.post(
         "/testimony/new",
         data={
@@ -179,3 +188,88 @@ def test_the_offline_form_and_its_service_worker_are_served_in_ukrainian(
     # the draft leaves the witness's fields out; the queue's key is never exported
     assert "isIdentity(el)) return" in script and '"encrypt", "decrypt"]' in script
     assert "exportKey" not in script
+
+
+def _made(client: TestClient, team: Team, incident: int, **over: Any) -> dict[str, Any]:
+    r = client.post(
+        "/api/v1/testimony",
+        json=_body(incident, **over),
+        headers=bearer(team.tokens["investigator"]),
+    )
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def test_an_investigator_without_a_second_factor_is_refused_the_identity(
+    team: Team, client: TestClient, places: Gazetteer
+) -> None:
+    """Attack: the interviewer's account has a password only (phished, or never enrolled);
+    the identity page and API refuse it, and nothing is recorded as read."""
+    ensure_desk(team.ws, "protection-lead")
+    made_by = create_incident(team.ws, incident_doc(), actor="investigator", places=places)
+    made = _made(client, team, int(made_by["id"]))
+    r = client.get(
+        f"/api/v1/testimony/{made['id']}/witness", headers=bearer(team.tokens["investigator"])
+    )
+    assert r.status_code == 403 and "second factor" in r.text and NAME not in r.text
+    sign_in(client, "investigator")
+    page = client.get(f"/testimony/{made['id']}/witness")
+    assert page.status_code == 403 and NAME not in page.text
+
+
+def test_the_identity_page_locks_after_the_desks_idle_time(
+    team: Team, client: TestClient, incident: int
+) -> None:
+    made = _made(client, team, incident)
+    start = utcnow()
+    client.app.state.clock = lambda: start  # type: ignore[attr-defined]
+    sign_in(client, "investigator", code=totp_now(SECOND_FACTOR["investigator"]))
+    assert NAME in client.get(f"/testimony/{made['id']}/witness").text
+    later = start + timedelta(minutes=16)
+    client.app.state.clock = lambda: later  # type: ignore[attr-defined]
+    r = client.get(f"/testimony/{made['id']}/witness", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/signin")
+    assert NAME not in r.text
+
+
+def test_the_incident_page_lists_the_testimonies_its_reader_may_read(
+    team: Team, client: TestClient, incident: int
+) -> None:
+    plain = _made(client, team, incident)
+    flagged = _made(client, team, incident, flags=["minor"])
+    inv = bearer(team.tokens["investigator"])
+    client.post(
+        f"/api/v1/testimony/{plain['id']}/consents",
+        json={"purpose": "share", "given_on": "2024-05-02", "recipient": "ICC"},
+        headers=inv,
+    )
+    mine = client.get(f"/incidents/{incident}", headers=inv).text
+    assert plain["witness"] in mine and flagged["witness"] in mine and "ICC" in mine
+    assert "2024-05-02" in mine and NAME not in mine
+    theirs = client.get(f"/incidents/{incident}", headers=bearer(team.tokens["verifier"])).text
+    assert plain["witness"] in theirs and flagged["witness"] not in theirs  # a minor: the team
+    viewer = client.get(f"/incidents/{incident}", headers=bearer(team.tokens["viewer"]))
+    assert viewer.status_code == 200 and plain["witness"] not in viewer.text
+    assert 'id="testimonies"' not in viewer.text  # no testimony.read: no list at all
+
+
+def test_the_decision_forms_disclose_to_the_named_court_after_a_second_lead(
+    team: Team, client: TestClient, incident: int
+) -> None:
+    made = _made(client, team, incident)
+    inv = bearer(team.tokens["investigator"])
+    client.post(
+        f"/api/v1/testimony/{made['id']}/consents",
+        json={"purpose": "share", "given_on": "2024-05-02", "recipient": "ICC"},
+        headers=inv,
+    )
+    # an investigator holds no desk role: the proposal is refused
+    token = sign_in(client, "investigator", code=totp_now(SECOND_FACTOR["investigator"]))
+    r = client.post(
+        f"/testimony/{made['id']}/disclosures",
+        data={"csrf_token": token, "recipient": "ICC", "reason": "Summons"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 403
+    page = client.get(f"/testimony/{made['id']}").text
+    assert "No decision: the identity never leaves." in page

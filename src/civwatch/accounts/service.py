@@ -178,6 +178,13 @@ def roles_of(session: Session, user_id: int) -> frozenset[str]:
     return frozenset(user.roles)
 
 
+def has_second_factor(session: Session, user_id: int) -> bool:
+    """Whether the user signs in with a second factor (a TOTP secret is set): a session of
+    theirs was opened with it, since setting one ends every other session."""
+    secret = session.scalar(select(User.totp_secret).where(User.id == user_id))
+    return secret is not None
+
+
 def add_user(
     ws: Workspace,
     username: str,

@@ -179,3 +179,99 @@ def list_cmd(
             f"{t['id']}  {escape(t['witness'])}  {t['taken_at'][:16]}  "
             f"{escape(t['statement'][:60])}"
         )
+
+
+TestimonyId = Annotated[int, typer.Argument(help="The testimony's number.")]
+DecisionId = Annotated[int, typer.Argument(help="The disclosure decision's number.")]
+
+
+@app.command("quote")
+def quote_cmd(
+    testimony: TestimonyId,
+    excerpt: Annotated[str, typer.Option(help="The excerpt of the statement, copied exactly.")],
+    reviewed: Annotated[
+        bool,
+        typer.Option(
+            "--reviewed",
+            help="You read it: it names no one and nothing in it can identify the witness.",
+        ),
+    ] = False,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Mark a quote for anonymised publication (the witness's consent needed)."""
+    from civwatch.intake.testimony_quotes import mark_quote
+
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.TESTIMONY_WRITE, token_file)
+        made = mark_quote(ws, actor, testimony, excerpt, reviewed=reviewed)
+    if as_json:
+        emit({"id": made, "testimony": testimony})
+    else:
+        out.print(_("Quote %(id)s marked for publication, as said by a witness.", id=made))
+
+
+@app.command("disclose")
+def disclose_cmd(
+    testimony: TestimonyId,
+    recipient: Annotated[
+        str, typer.Option(help="The court or prosecutor, as named in the witness's consent.")
+    ],
+    reason: Annotated[str, typer.Option(help="Why the identity must go to them.")],
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Propose giving the witness's identity to a named court (another lead approves)."""
+    from civwatch.intake.testimony_disclosure import propose_disclosure
+
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.PROTECTION_WRITE, token_file)
+        made = propose_disclosure(ws, actor, testimony, recipient, reason)
+    if as_json:
+        emit({"id": made, "testimony": testimony})
+    else:
+        out.print(
+            _("Disclosure %(id)s proposed: another protection lead must approve it.", id=made)
+        )
+
+
+@app.command("approve-disclosure")
+def approve_cmd(
+    testimony: TestimonyId,
+    decision: DecisionId,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Approve a disclosure another person proposed (a protection lead)."""
+    from civwatch.intake.testimony_disclosure import approve_disclosure
+
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.PROTECTION_LEAD, token_file)
+        approve_disclosure(ws, actor, testimony, decision)
+    if as_json:
+        emit({"id": decision, "testimony": testimony})
+    else:
+        out.print(_("Disclosure %(id)s approved.", id=decision))
+
+
+@app.command("revoke-disclosure")
+def revoke_cmd(
+    testimony: TestimonyId,
+    decision: DecisionId,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Revoke a disclosure: no later package carries the identity."""
+    from civwatch.intake.testimony_disclosure import revoke_disclosure
+
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.TESTIMONY_WRITE, token_file)
+        revoke_disclosure(ws, actor, testimony, decision)
+    if as_json:
+        emit({"id": decision, "testimony": testimony})
+    else:
+        out.print(_("Disclosure %(id)s revoked.", id=decision))

@@ -35,13 +35,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civwatch.accounts.permissions import Permission
+from civwatch.accounts.permissions import Permission, allows
 from civwatch.accounts.principal import Principal
-from civwatch.accounts.service import active_user_id, usernames_by_id
+from civwatch.accounts.service import active_user_id, has_second_factor, usernames_by_id
 from civwatch.crypto.envelope import canonical_json, seal_json, unseal_json
 from civwatch.custody import entries
 from civwatch.db import utcnow
-from civwatch.errors import ConflictError, RecordNotFoundError, RejectedInputError
+from civwatch.errors import (
+    ConflictError,
+    PermissionDeniedError,
+    RecordNotFoundError,
+    RejectedInputError,
+)
 from civwatch.evidence.service import item_by_sha256
 from civwatch.i18n import _
 from civwatch.incidents.view import incident_row
@@ -398,24 +403,73 @@ def testimonies(
         return found
 
 
+def incident_testimonies(
+    ws: Workspace, principal: Principal, incident_id: int
+) -> list[dict[str, Any]] | None:
+    """The testimonies describing an incident as its internal page lists them (the witness's
+    code, the day taken, the language, the consents in force), those the caller may read:
+    a flagged one (a minor, occupied territory, fear of reprisal) for its team alone. None
+    for a caller whose roles may not read testimony (the page shows no list at all)."""
+    if not allows(principal.roles, Permission.TESTIMONY_READ):
+        return None
+    return [
+        {
+            "id": v["id"],
+            "witness": v["witness"],
+            "taken_on": v["taken_at"][:10],
+            "language": v["language"],
+            "flags": v["flags"],
+            "consents": [
+                {"purpose": c["purpose"], "recipient": c["recipient"]}
+                for c in v["consents"]
+                if c["withdrawn_at"] is None
+            ],
+        }
+        for v in testimonies(ws, principal, incident_id=incident_id)
+    ]
+
+
+def identity_gate(session: Session, principal: Principal, testimony: Testimony) -> None:
+    """The gate every opening of a witness's identity passes, the protection desk's own for
+    a person's record: the testimony's team (need to know; else "not found") and a second
+    factor (the reader signs in with one, as the desk's roles must). The web adds the
+    desk's idle lock (``web/protection_idle.desk_gate``); the desk must be unlocked to
+    unwrap the key, and the caller records the read."""
+    _team_only(session, principal, testimony)
+    if not has_second_factor(session, principal.user_id):
+        raise PermissionDeniedError(
+            _(
+                "Reading a witness's identity needs a second factor, as the protection desk "
+                "does: set one up on your account page and sign in with it."
+            )
+        )
+
+
+def open_identity(
+    ws: Workspace, session: Session, principal: Principal, testimony: Testimony
+) -> dict[str, Any]:
+    """The witness's identity (after :func:`identity_gate`), the read recorded in the
+    protection audit log in the caller's transaction: ``{"witness", "shredded", ...}``."""
+    identity_gate(session, principal, testimony)
+    witness = session.get(TestimonyWitness, testimony.witness_id)
+    assert witness is not None
+    sealed = {f: getattr(witness, f) for f in IDENTITY_FIELDS if getattr(witness, f)}
+    if witness.deleted_at is not None or not sealed:
+        return {"witness": witness.code, "shredded": witness.deleted_at is not None}
+    key = held_key(ws, session, witness.id)
+    opened = {f: unseal_json(key, value, record=witness.id, field=f) for f, value in sealed.items()}
+    desk_audit.record_witness_read(session, principal, witness.id, sorted(opened))
+    return {"witness": witness.code, "shredded": False, **opened}
+
+
 def witness_identity(ws: Workspace, principal: Principal, testimony_id: int) -> dict[str, Any]:
-    """The witness's identity, opened for the testimony's team only (the desk unlocked);
-    the read is recorded in the protection audit log in the same transaction."""
+    """The witness's identity, opened for the testimony's team only, with a second factor
+    and the desk unlocked; the read is recorded in the protection audit log in the same
+    transaction."""
     with ws.sessions() as session, session.begin():
         authorise(session, principal, Permission.TESTIMONY_READ)
         testimony = _readable(session, principal, testimony_id)
-        _team_only(session, principal, testimony)
-        witness = session.get(TestimonyWitness, testimony.witness_id)
-        assert witness is not None
-        sealed = {f: getattr(witness, f) for f in IDENTITY_FIELDS if getattr(witness, f)}
-        if witness.deleted_at is not None or not sealed:
-            return {"witness": witness.code, "shredded": witness.deleted_at is not None}
-        key = held_key(ws, session, witness.id)
-        opened = {
-            f: unseal_json(key, value, record=witness.id, field=f) for f, value in sealed.items()
-        }
-        desk_audit.record_witness_read(session, principal, witness.id, sorted(opened))
-        return {"witness": witness.code, "shredded": False, **opened}
+        return open_identity(ws, session, principal, testimony)
 
 
 def identity_history(
@@ -466,6 +520,7 @@ def give_consent(
             recipient=name,
             given_on=given_on,
             recorded_by=principal.user_id,
+            recorded_at=utcnow(),
             custody_leaf=0,
         )
         session.add(consent)
@@ -475,7 +530,7 @@ def give_consent(
             session,
             TESTIMONY_CONSENT,
             principal.username,
-            utcnow(),
+            consent.recorded_at,
             testimony=testimony.id,
             consent=consent.id,
             what="give",

@@ -71,4 +71,39 @@ WITNESS_SHRED = register(
     )
 )
 
-ACTS = (TESTIMONY_RECORD, TESTIMONY_CONSENT, TESTIMONY_FLAGS, WITNESS_SHRED)
+TESTIMONY_DISCLOSURE = register(
+    Act(
+        "testimony-disclosure",
+        "A decision that the witness's identity goes to a named court or prosecutor: "
+        "proposed (with the reason's SHA-256), approved by a second person, or revoked.",
+        {
+            "testimony": ROW_ID,
+            "disclosure": ROW_ID,
+            "what": one_of(("propose", "approve", "revoke")),
+            "recipient": NAME,
+            "reason_sha256": SHA256,
+        },
+    )
+)
+TESTIMONY_QUOTE = register(
+    Act(
+        "testimony-quote",
+        "An excerpt of a statement marked for anonymised publication (by its SHA-256), or "
+        "taken back.",
+        {
+            "testimony": ROW_ID,
+            "quote": ROW_ID,
+            "what": one_of(("mark", "withdraw")),
+            "excerpt_sha256": SHA256,
+        },
+    )
+)
+
+ACTS = (
+    TESTIMONY_RECORD,
+    TESTIMONY_CONSENT,
+    TESTIMONY_FLAGS,
+    WITNESS_SHRED,
+    TESTIMONY_DISCLOSURE,
+    TESTIMONY_QUOTE,
+)

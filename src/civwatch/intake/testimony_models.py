@@ -108,3 +108,44 @@ class TestimonyMember(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey(_USER), primary_key=True, index=True)
     added_by: Mapped[int] = mapped_column(ForeignKey(_USER))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TestimonyDisclosure(Base):
+    """A decision that the witness's identity goes to one named court or prosecutor: who
+    proposed it, when and why, and the protection lead (another person) who approved it.
+    Until approved, and once revoked, it lets nothing leave. Each step is a custody
+    entry (the reason by its SHA-256 only)."""
+
+    __tablename__ = "testimony_disclosure"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    testimony_id: Mapped[int] = mapped_column(ForeignKey(_TESTIMONY), index=True)
+    recipient: Mapped[str] = mapped_column(String(300))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[int] = mapped_column(ForeignKey(_USER))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    custody_leaf: Mapped[int] = mapped_column(Integer)
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey(_USER), nullable=True)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    approve_leaf: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey(_USER), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoke_leaf: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class TestimonyQuote(Base):
+    """An excerpt of the statement an investigator reviewed (it names no one) and marked
+    for publication, attributed to "a witness"; published only while the witness's
+    consent to anonymised publication stands."""
+
+    __tablename__ = "testimony_quote"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    testimony_id: Mapped[int] = mapped_column(ForeignKey(_TESTIMONY), index=True)
+    excerpt: Mapped[str] = mapped_column(Text)
+    marked_by: Mapped[int] = mapped_column(ForeignKey(_USER))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    custody_leaf: Mapped[int] = mapped_column(Integer)
+    withdrawn_by: Mapped[int | None] = mapped_column(ForeignKey(_USER), nullable=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    withdraw_leaf: Mapped[int | None] = mapped_column(Integer, nullable=True)

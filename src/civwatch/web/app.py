@@ -68,6 +68,7 @@ from civwatch.web import (
     shelters_api,
     sitrep_pages,
     testimony_api,
+    testimony_decision_pages,
     testimony_pages,
 )
 from civwatch.web.answer_cache import AnswerCache
@@ -259,6 +260,7 @@ ROUTERS = (
     shelter_offline.router,
     shelter_pages.router,
     testimony_pages.router,
+    testimony_decision_pages.router,
     language.router,
 )
 

@@ -24,6 +24,7 @@ from civwatch.errors import CivwatchError, RejectedInputError
 from civwatch.evidence.search import EvidenceFilter, search_items
 from civwatch.i18n import N_, _, gettext
 from civwatch.incidents import internal_fields, queue, service, suggestions, workflow
+from civwatch.intake.testimony import incident_testimonies
 from civwatch.media.preview import previewable
 from civwatch.publish import publication, redaction
 from civwatch.web.auth import client_of
@@ -46,6 +47,7 @@ from civwatch.web.incident_forms import (
     revision_of,
 )
 from civwatch.web.pages import render
+from civwatch.web.testimony_pages import purpose_label
 from civwatch.workspace import Workspace
 
 router = APIRouter(include_in_schema=False)
@@ -169,6 +171,8 @@ def _incident_page(
             "suggested": suggested,
             **picker,
             "internal_access": internal_fields.internal_access(ws, incident_id, who.username),
+            "testimonies": incident_testimonies(ws, who, incident_id),
+            "testimony_purpose": purpose_label,
             "previewable": previewable,
             "done": gettext(DONE[done]) if done in DONE else None,
             "error": error,

@@ -9,6 +9,7 @@ The pages over many incidents are in :mod:`civwatch.web.public_pages`; what they
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +20,7 @@ from starlette.responses import Response, StreamingResponse
 from civwatch.errors import CivwatchError, NotFoundError
 from civwatch.i18n import _, current_language
 from civwatch.i18n.formatting import format_date, in_ukraine
+from civwatch.intake.testimony_quotes import open_data_quotes, public_quotes
 from civwatch.publish import feeds
 from civwatch.publish.public import public_incident
 from civwatch.publish.sharecard import share_card
@@ -112,8 +114,23 @@ def public_incident_page(request: Request, w: WS, _anyone: Anyone, incident_id: 
                 else f"?lang={current_language()}"
             ),
             "media": media,
+            "quotes": public_quotes(w, incident_id),
             "section": "/public",
         },
+    )
+
+
+@router.get("/public/witness-quotes.json")
+def public_witness_quotes(w: WS, _anyone: Anyone) -> Response:
+    """Open data: every witness quote published now, each with its incident and "a
+    witness" as its only attribution (a withdrawn consent takes a quote out at once)."""
+    body = json.dumps(
+        {"attribution": "a witness", "quotes": open_data_quotes(w)}, ensure_ascii=False
+    )
+    return Response(
+        body,
+        media_type="application/json; charset=utf-8",
+        headers={"Cache-Control": "no-cache"},
     )
 
 

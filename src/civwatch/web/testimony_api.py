@@ -30,10 +30,13 @@ from civwatch.web.answers_testimony import (
 from civwatch.web.auth import audit_action, require
 from civwatch.web.deps import MAX_ROW_ID, WS, RowId
 from civwatch.web.problems import PROBLEM_RESPONSES
+from civwatch.web.protection_idle import desk_gate
 
 router = APIRouter(prefix="/api/v1/testimony", tags=["testimony"], responses=PROBLEM_RESPONSES)
 Reader = Annotated[Principal, Depends(require(Permission.TESTIMONY_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.TESTIMONY_WRITE))]
+#: The witness's identity passes the protection desk's gate (its idle lock too).
+IdentityReader = Annotated[Principal, Depends(desk_gate(Permission.TESTIMONY_READ))]
 Short = Annotated[str, Field(max_length=MAX_SHORT)]
 
 
@@ -106,7 +109,7 @@ async def testimony_show(w: WS, who: Reader, testimony_id: RowId) -> Any:
 
 
 @router.get("/{testimony_id}/witness", response_model=WitnessIdentity, **EXACT)
-async def testimony_witness(w: WS, who: Reader, testimony_id: RowId) -> Any:
+async def testimony_witness(w: WS, who: IdentityReader, testimony_id: RowId) -> Any:
     """The witness's identity: the testimony's team only, the desk unlocked; the read is
     recorded in the protection audit log."""
     return await run_in_threadpool(service.witness_identity, w, who, testimony_id)

@@ -32,14 +32,19 @@ from civwatch.accounts.principal import Principal
 from civwatch.errors import CivwatchError, RejectedInputError
 from civwatch.i18n import N_, _, gettext, localise
 from civwatch.intake import testimony as service
+from civwatch.intake import testimony_disclosure as disclosure
+from civwatch.intake import testimony_quotes as quotes
 from civwatch.intake.testimony_acts import FLAGS, PURPOSES
 from civwatch.web.auth import audit_action, require
 from civwatch.web.deps import MAX_ROW_ID, WS, RowId
 from civwatch.web.pages import render
+from civwatch.web.protection_idle import desk_gate
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(require(Permission.TESTIMONY_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.TESTIMONY_WRITE))]
+#: The witness's identity passes the protection desk's gate (its idle lock too).
+IdentityReader = Annotated[Principal, Depends(desk_gate(Permission.TESTIMONY_READ))]
 Public = Annotated[Principal | None, Depends(require(Permission.PUBLIC))]
 STATIC = FilePath(__file__).parent / "static"
 #: A time typed in the form without JavaScript is Kyiv time.
@@ -65,13 +70,18 @@ LANGUAGE_LABELS = {
 }
 
 
+def purpose_label(code: str) -> str:
+    """A consent purpose in words (in the language in force)."""
+    return gettext(PURPOSE_LABELS[code]) if code in PURPOSE_LABELS else code
+
+
 def _choices() -> dict[str, Any]:
     return {
         "flag_choices": [(f, gettext(FLAG_LABELS[f])) for f in FLAGS],
         "purpose_choices": [(p, gettext(PURPOSE_LABELS[p])) for p in PURPOSES],
         "language_choices": [(c, gettext(LANGUAGE_LABELS[c])) for c in LANGUAGES],
         "flag_label": lambda f: gettext(FLAG_LABELS[f]) if f in FLAG_LABELS else f,
-        "purpose_label": lambda p: gettext(PURPOSE_LABELS[p]) if p in PURPOSE_LABELS else p,
+        "purpose_label": purpose_label,
     }
 
 
@@ -232,16 +242,27 @@ def testimony_service_worker(_p: Public) -> Response:
 async def testimony_page(request: Request, w: WS, who: Reader, testimony_id: RowId) -> Response:
     """One testimony: the witness by code; consent and risk flags for the team."""
     view = await run_in_threadpool(service.testimony_view, w, who, testimony_id)
+    quoted: list[dict[str, Any]] = []
+    decided: list[dict[str, Any]] = []
+    if view["on_team"]:
+        quoted = await run_in_threadpool(quotes.quotes, w, who, testimony_id)
+        decided = await run_in_threadpool(disclosure.decisions, w, who, testimony_id)
     return render(
         request,
         "testimony.html",
-        {"t": view, "today": date.today().isoformat(), **_choices()},
+        {
+            "t": view,
+            "quotes": quoted,
+            "decisions": decided,
+            "today": date.today().isoformat(),
+            **_choices(),
+        },
     )
 
 
 @router.get("/testimony/{testimony_id}/witness", response_class=HTMLResponse)
 async def testimony_witness_page(
-    request: Request, w: WS, who: Reader, testimony_id: RowId
+    request: Request, w: WS, who: IdentityReader, testimony_id: RowId
 ) -> Response:
     """The witness's identity (the team only; the read is recorded) and who has seen it."""
     identity = await run_in_threadpool(service.witness_identity, w, who, testimony_id)
