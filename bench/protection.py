@@ -326,6 +326,7 @@ def prepared(args: argparse.Namespace) -> Settings:
     settings = _settings(args)
     marker = settings.data_dir / "bench-seeded"
     if marker.exists():
+        Workspace.init(settings)[0].close()  # a folder seeded by an older schema: migrated
         return settings
     ws, _ = Workspace.init(settings)
     try:

@@ -178,8 +178,9 @@ def _nulls(statement: str) -> tuple[None, ...]:
 def test_an_officers_reach_as_a_union_is_the_same_people_as_the_or(
     desk: Workspace, principal: PrincipalOf
 ) -> None:
-    """:func:`access.reach_sources` (the dashboard's UNION) and :func:`access.within_reach`
-    (the OR the other checks use) are one rule."""
+    """:func:`access.reach_sources` (the dashboard's UNION), :func:`access.within_reach`
+    (the OR the other checks use) and its row-by-row form (a search's matches on
+    PostgreSQL) are one rule."""
     officer1, officer2 = principal("officer1"), principal("officer2")
     own = _register(desk, officer1, "Олена Коваленко", "+380671110001")
     _register(desk, officer2, "Іван Шевченко", "+380672220001")
@@ -194,4 +195,6 @@ def test_an_officers_reach_as_a_union_is_the_same_people_as_the_or(
         by_or = set(
             session.scalars(select(ProtectionPerson.id).where(within_reach(officer1.user_id, now)))
         )
-    assert by_union == by_or == {own, on_case}
+        each = within_reach(officer1.user_id, now, each=True)
+        by_each = set(session.scalars(select(ProtectionPerson.id).where(each)))
+    assert by_union == by_or == by_each == {own, on_case}

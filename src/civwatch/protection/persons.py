@@ -390,7 +390,7 @@ def _best_matches(
     surname costs the surname's people, not the name's thousands; then, of those kept,
     the ones the caller may read (need to know), scored and cut to ``limit`` in the
     database."""
-    if not is_sqlite(session.get_bind()):
+    if session.get_bind().dialect.name != "sqlite":
         return _best_matches_by_token_sets(session, principal, groups, limit)
     first, *rest = _rarest_first(session, groups)
     people = union(*_per_kind(first)).subquery()
@@ -444,7 +444,7 @@ def _best_matches_by_token_sets(
         .order_by(score.desc(), sets.c.person_id)
         .limit(limit)
     )
-    reach = reach_filter(session, principal)
+    reach = reach_filter(session, principal, each=True)  # the few matches, checked each
     if reach is not None:
         query = query.where(reach)
     return list(session.scalars(query))
