@@ -147,11 +147,11 @@ def within_reach(user_id: int, now: datetime, *, each: bool = False) -> ColumnEl
             member.case_id == ProtectionCase.id,
             member.user_id == user_id,
         )
-        granted = exists().where(
+        holds_grant = exists().where(
             ProtectionAccessGrant.person_id == ProtectionPerson.id,
             *_grant_in_force(user_id, now),
         )
-        return or_(ProtectionPerson.created_by == user_id, on_case, granted)
+        return or_(ProtectionPerson.created_by == user_id, on_case, holds_grant)
     on_cases = (
         select(ProtectionCase.person_id)
         .join(ProtectionCaseMember, ProtectionCaseMember.case_id == ProtectionCase.id)
