@@ -53,8 +53,9 @@ from civwatch.protection.models import (
     ProtectionPerson,
     ProtectionPersonField,
     ProtectionRiskAssessment,
+    ProtectionTokenSet,
 )
-from civwatch.protection.persons import find_persons, show_person
+from civwatch.protection.persons import find_persons, show_person, token_sets
 from civwatch.workspace import Workspace
 from web_seed import OUT, load, percentiles, serve
 
@@ -255,6 +256,7 @@ def _seed(ws: Workspace, args: argparse.Namespace, key: DeskKey, lead_id: int) -
                 text("INSERT INTO bench_plain_field VALUES (:person_id, :field, :value)"), plain
             )
             conn.execute(insert(ProtectionBlindIndex), index)
+            conn.execute(insert(ProtectionTokenSet), token_sets(index))
             conn.execute(insert(ProtectionRiskAssessment), risks)
     print(f"wrote {args.persons:,} persons in {time.perf_counter() - t:.0f} s")
     t = time.perf_counter()
@@ -324,6 +326,7 @@ def prepared(args: argparse.Namespace) -> Settings:
     settings = _settings(args)
     marker = settings.data_dir / "bench-seeded"
     if marker.exists():
+        Workspace.init(settings)[0].close()  # a folder seeded by an older schema: migrated
         return settings
     ws, _ = Workspace.init(settings)
     try:

@@ -15,8 +15,9 @@ from civwatch.db import Base, make_engine, migrate, schema_revision
 
 #: Built by the migrations on PostgreSQL only, not declared on the models (an expression
 #: index for one dialect cannot be): the full-text GIN index, see
-#: evidence.models.PG_SIGHTING_DOCUMENT.
-DATABASE_ONLY_INDEXES = {"ix_evidence_sighting_words"}
+#: evidence.models.PG_SIGHTING_DOCUMENT, and the GIN index of the protection desk's token
+#: sets (protection.models.ProtectionTokenSet, migration 0014).
+DATABASE_ONLY_INDEXES = {"ix_evidence_sighting_words", "ix_protection_token_set_tokens"}
 
 
 def test_migrations_match_the_models(database_url: str) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.permissions import Permission, allows
@@ -114,22 +114,44 @@ def can_read_person(session: Session, principal: Principal, person_id: str) -> b
     return _on_team(session, principal.user_id, person_id, utcnow())
 
 
-def within_reach(user_id: int, now: datetime) -> ColumnElement[bool]:
+def _grant_in_force(user_id: int, now: datetime) -> list[ColumnElement[bool]]:
+    """An access grant to ``user_id`` approved, not revoked and not expired at ``now``."""
+    return [
+        ProtectionAccessGrant.user_id == user_id,
+        ProtectionAccessGrant.approved_at.is_not(None),
+        ProtectionAccessGrant.revoked_at.is_(None),
+        ProtectionAccessGrant.expires_at > now,
+    ]
+
+
+def within_reach(user_id: int, now: datetime, *, each: bool = False) -> ColumnElement[bool]:
     """A condition on ``protection_person`` rows: the people user ``user_id`` is on the
     team of (registered them, is a member of one of their cases, or holds an approved
     access grant that has not expired and was not revoked). Leads reach everyone: their
-    callers leave the condition out. Deleted people are excluded by the caller."""
+    callers leave the condition out. Deleted people are excluded by the caller.
+
+    ``each``: the same rule as a check of each row (EXISTS of the row's cases and grants,
+    a few index probes), for a query that has narrowed the people to a few first (a
+    search's matches); without it, the officer's cases are an IN list, which PostgreSQL
+    builds whole (a hash of every case) before it reads the first row."""
+    if each:
+        member = ProtectionCaseMember
+        on_case = exists().where(
+            ProtectionCase.person_id == ProtectionPerson.id,
+            member.case_id == ProtectionCase.id,
+            member.user_id == user_id,
+        )
+        holds_grant = exists().where(
+            ProtectionAccessGrant.person_id == ProtectionPerson.id,
+            *_grant_in_force(user_id, now),
+        )
+        return or_(ProtectionPerson.created_by == user_id, on_case, holds_grant)
     on_cases = (
         select(ProtectionCase.person_id)
         .join(ProtectionCaseMember, ProtectionCaseMember.case_id == ProtectionCase.id)
         .where(ProtectionCaseMember.user_id == user_id)
     )
-    granted = select(ProtectionAccessGrant.person_id).where(
-        ProtectionAccessGrant.user_id == user_id,
-        ProtectionAccessGrant.approved_at.is_not(None),
-        ProtectionAccessGrant.revoked_at.is_(None),
-        ProtectionAccessGrant.expires_at > now,
-    )
+    granted = select(ProtectionAccessGrant.person_id).where(*_grant_in_force(user_id, now))
     return or_(
         ProtectionPerson.created_by == user_id,
         ProtectionPerson.id.in_(on_cases),
@@ -148,12 +170,7 @@ def reach_sources(session: Session, user_id: int, now: datetime) -> list[ColumnE
     on_cases = select(ProtectionCase.person_id).where(
         in_probed(dialect, ProtectionCase.id, my_cases)
     )
-    granted = select(ProtectionAccessGrant.person_id).where(
-        ProtectionAccessGrant.user_id == user_id,
-        ProtectionAccessGrant.approved_at.is_not(None),
-        ProtectionAccessGrant.revoked_at.is_(None),
-        ProtectionAccessGrant.expires_at > now,
-    )
+    granted = select(ProtectionAccessGrant.person_id).where(*_grant_in_force(user_id, now))
     return [
         ProtectionPerson.created_by == user_id,
         in_probed(dialect, ProtectionPerson.id, on_cases),
@@ -170,14 +187,17 @@ def is_officer_only(session: Session, principal: Principal) -> bool | None:
     return not allows(roles, Permission.PROTECTION_LEAD)
 
 
-def reach_filter(session: Session, principal: Principal) -> ColumnElement[bool] | None:
+def reach_filter(
+    session: Session, principal: Principal, *, each: bool = False
+) -> ColumnElement[bool] | None:
     """The condition limiting ``protection_person`` rows to those ``principal`` may read:
-    None for a protection lead (every record), :func:`within_reach` for an officer; raises
-    nothing, and gives a condition matching no one to a caller without protection.read."""
+    None for a protection lead (every record), :func:`within_reach` for an officer (with
+    ``each``, checked row by row); raises nothing, and gives a condition matching no one to
+    a caller without protection.read."""
     officer = is_officer_only(session, principal)
     if officer is None:
         return false()
-    return within_reach(principal.user_id, utcnow()) if officer else None
+    return within_reach(principal.user_id, utcnow(), each=each) if officer else None
 
 
 def readable_persons(session: Session, principal: Principal, person_ids: list[str]) -> list[str]:

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Date,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civwatch.custody.models import LogTables, log_tables
@@ -68,9 +70,19 @@ class ProtectionPerson(Base):
     :class:`ProtectionPersonField`, sealed with the person's data key."""
 
     __tablename__ = "protection_person"
-    #: The reviews due of the people an officer registered: one range (the dashboard).
+    #: The reviews due of the people an officer registered: one range (the dashboard), and
+    #: those of the people of an officer's cases, one probe by id each; both carry every
+    #: column the dashboard's list reads, so no row of the table is visited for them.
     __table_args__ = (
-        Index("ix_protection_person_created_by_next_review", "created_by", "next_review"),
+        Index(
+            "ix_protection_person_created_by_next_review",
+            "created_by",
+            "next_review",
+            "deleted_at",
+            "id",
+            "risk_level",
+        ),
+        Index("ix_protection_person_id_review", "id", "next_review", "deleted_at", "risk_level"),
     )
 
     id: Mapped[str] = mapped_column(_Id, primary_key=True)
@@ -112,6 +124,24 @@ class ProtectionBlindIndex(Base):
     #: name | phonetic | phone | document
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     token: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+#: A list of blind index tokens: an array on PostgreSQL (searched through a GIN index, built
+#: by migration 0014 on PostgreSQL only), JSON elsewhere.
+TOKEN_LIST = JSON().with_variant(postgresql.ARRAY(Text()), "postgresql")
+
+
+class ProtectionTokenSet(Base):
+    """Every blind index token of a person (the ``token`` column of their
+    :class:`ProtectionBlindIndex` rows) as one list, kept in step with them. On PostgreSQL a
+    GIN index over it answers a search by several words in one bitmap AND of the words'
+    posting lists, instead of checking each person of the rarest word one by one. A token
+    is a keyed HMAC of its kind and value, so it stands for its (kind, token) pair."""
+
+    __tablename__ = "protection_token_set"
+
+    person_id: Mapped[str] = mapped_column(ForeignKey(_PERSON), primary_key=True)
+    tokens: Mapped[list[str]] = mapped_column(TOKEN_LIST)
 
 
 class ProtectionConsent(Base):

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Text,
     and_,
     case,
     delete,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     union,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.permissions import Permission
@@ -66,6 +68,7 @@ from civwatch.protection.models import (
     ProtectionReferral,
     ProtectionRiskAssessment,
     ProtectionTask,
+    ProtectionTokenSet,
 )
 from civwatch.protection.person_input import PERSON_FIELDS, PersonInput
 from civwatch.workspace import Workspace
@@ -128,11 +131,27 @@ def _write_fields(
 
 
 def _write_index(session: Session, person_id: str, rows: Iterable[tuple[str, str]]) -> None:
+    """The person's blind index entries, and their token set (:func:`token_sets`)."""
+    entries = sorted(set(rows))
     session.execute(delete(ProtectionBlindIndex).where(ProtectionBlindIndex.person_id == person_id))
+    session.execute(delete(ProtectionTokenSet).where(ProtectionTokenSet.person_id == person_id))
     session.add_all(
-        ProtectionBlindIndex(person_id=person_id, kind=kind, token=token)
-        for kind, token in sorted(set(rows))
+        ProtectionBlindIndex(person_id=person_id, kind=kind, token=token) for kind, token in entries
     )
+    session.add(ProtectionTokenSet(person_id=person_id, tokens=_token_list(entries)))
+
+
+def _token_list(entries: Iterable[tuple[str, str]]) -> list[str]:
+    return sorted({token for _kind, token in entries})
+
+
+def token_sets(entries: Iterable[dict[str, str]]) -> list[dict[str, Any]]:
+    """The rows of ``protection_token_set`` for blind index rows ``entries`` ({person_id,
+    kind, token}): each person's tokens as one sorted list (for bulk writes)."""
+    by_person: dict[str, set[str]] = defaultdict(set)
+    for entry in entries:
+        by_person[entry["person_id"]].add(entry["token"])
+    return [{"person_id": p, "tokens": sorted(t)} for p, t in sorted(by_person.items())]
 
 
 def read_fields(
@@ -371,6 +390,8 @@ def _best_matches(
     surname costs the surname's people, not the name's thousands; then, of those kept,
     the ones the caller may read (need to know), scored and cut to ``limit`` in the
     database."""
+    if session.get_bind().dialect.name != "sqlite":
+        return _best_matches_by_token_sets(session, principal, groups, limit)
     first, *rest = _rarest_first(session, groups)
     people = union(*_per_kind(first)).subquery()
     person_id = people.c.person_id
@@ -383,6 +404,47 @@ def _best_matches(
         .limit(limit)
     )
     reach = reach_filter(session, principal)
+    if reach is not None:
+        query = query.where(reach)
+    return list(session.scalars(query))
+
+
+def _token_array(tokens: list[str]) -> Any:
+    """``tokens`` as one bound ``text[]`` parameter (the type of the token sets' column)."""
+    return literal(tokens, postgresql.ARRAY(Text()))
+
+
+def _best_matches_by_token_sets(
+    session: Session, principal: Principal, groups: list[set[tuple[str, str]]], limit: int
+) -> list[str]:
+    """:func:`_best_matches` on PostgreSQL, the same answer from the people's token sets
+    (:class:`ProtectionTokenSet`): one ``tokens && ARRAY[...]`` per group, which the GIN
+    index answers each from the group's posting lists and ANDs in a bitmap, so that only the
+    people holding every group are read, whatever the size of each; no ranking of the
+    groups first. A token is a keyed HMAC of its kind and value, so the tokens alone stand
+    for the (kind, token) pairs; the score is the same sum of the exact tokens held."""
+    sets = ProtectionTokenSet.__table__
+    tokens = sets.c.tokens
+    weights: dict[str, int] = defaultdict(int)
+    for group in groups:
+        for kind, token in group:
+            if kind != PHONETIC:
+                weights[token] += 1
+    score: Any = literal(0)
+    for token, weight in sorted(weights.items()):
+        score = score + case((tokens.op("@>")(_token_array([token])), weight), else_=0)
+    person = ProtectionPerson
+    query = (
+        select(sets.c.person_id)
+        .join(person, person.id == sets.c.person_id)
+        .where(
+            *(tokens.op("&&")(_token_array(_token_list(group))) for group in groups),
+            person.deleted_at.is_(None),
+        )
+        .order_by(score.desc(), sets.c.person_id)
+        .limit(limit)
+    )
+    reach = reach_filter(session, principal, each=True)  # the few matches, checked each
     if reach is not None:
         query = query.where(reach)
     return list(session.scalars(query))
@@ -502,6 +564,7 @@ def _shred_rows(session: Session, person_id: str) -> None:
         delete(ProtectionPersonField).where(ProtectionPersonField.person_id == person_id)
     )
     session.execute(delete(ProtectionBlindIndex).where(ProtectionBlindIndex.person_id == person_id))
+    session.execute(delete(ProtectionTokenSet).where(ProtectionTokenSet.person_id == person_id))
 
 
 def delete_person(ws: Workspace, principal: Principal, person_id: str, reason: str) -> None:

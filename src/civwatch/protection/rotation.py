@@ -56,12 +56,14 @@ from civwatch.protection.models import (
     ProtectionDesk,
     ProtectionPerson,
     ProtectionPersonField,
+    ProtectionTokenSet,
 )
 from civwatch.protection.persons import (
     INDEXED_FIELDS,
     blind_indexer,
     checkpoint_wal,
     index_entries,
+    token_sets,
 )
 from civwatch.workspace import Workspace
 
@@ -140,8 +142,13 @@ def _rotate_people(
         for person_id in sorted(data_keys)
         for kind, token in sorted(index_entries(indexer, values.get(person_id, {})))
     ]
+    session.execute(
+        delete(ProtectionTokenSet).where(ProtectionTokenSet.person_id.in_(list(data_keys))),
+        execution_options={"synchronize_session": False},
+    )
     if entries:
         session.execute(insert(ProtectionBlindIndex), entries)
+        session.execute(insert(ProtectionTokenSet), token_sets(entries))
 
 
 def rotate_key(
