@@ -29,6 +29,10 @@ ledger_app = typer.Typer(no_args_is_help=True, help="The fund's double-entry led
 relief_app.add_typer(fund_app, name="fund")
 relief_app.add_typer(grant_app, name="grant")
 relief_app.add_typer(ledger_app, name="ledger")
+sanctions_app = typer.Typer(
+    no_args_is_help=True, help="The sanctions list grants are screened against."
+)
+relief_app.add_typer(sanctions_app, name="sanctions")
 
 GrantId = Annotated[str, typer.Argument(help="The grant's id (rg_...).")]
 FundRef = Annotated[str, typer.Argument(help="The fund's number or name.")]
@@ -253,20 +257,66 @@ def grant_vet(
     note: Annotated[
         str | None, typer.Option(help="A note; the reason that clears a sanctions match.")
     ] = None,
-    match: Annotated[
-        bool, typer.Option("--match", help="Sanctions: the screening found a match (blocks).")
+    clear: Annotated[
+        bool,
+        typer.Option(
+            "--clear", help="Sanctions: clear a blocking match, with the reason in --note."
+        ),
     ] = False,
     token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
-    """Record a vetting check, made by you (conflict: you declare you have none)."""
+    """Record a vetting check, made by you (conflict: you declare you have none;
+    sanctions: screens the case's person against the imported list)."""
     from civwatch.relief.grants import vet
+    from civwatch.relief.screening import screen_grant
 
+    if clear and check != "sanctions":
+        raise RejectedInputError(_("Only a sanctions match is cleared (--check sanctions)."))
     with workspace(data_dir) as ws:
         actor = acting_principal(ws, Permission.RELIEF_VET, token_file)
-        doc = vet(ws, actor, grant_id, check, note=note, matched=match)
-    _show(doc, as_json)
+        if check == "sanctions" and not clear:
+            doc = screen_grant(ws, actor, grant_id)
+        else:
+            if check == "sanctions" and not (note and note.strip()):
+                raise RejectedInputError(
+                    _("A sanctions match is cleared only with a reason (--note).")
+                )
+            doc = vet(ws, actor, grant_id, check, note=note)
+    if as_json:
+        emit(doc)
+        return
+    _grant_line(doc)
+    if "candidates" in doc:
+        _candidates(doc)
+
+
+def _candidates(doc: dict[str, Any]) -> None:
+    from civwatch.i18n import gettext
+    from civwatch.relief.sanctions import REASONS
+
+    if not doc["candidates"]:
+        out.print(_("Screened: no one on the sanctions list is like this person."))
+        return
+    out.print(
+        _(
+            "Blocked: %(n)s entries of the sanctions list may be this person. Clear it only "
+            "with a reason (--clear --note).",
+            n=len(doc["candidates"]),
+        )
+    )
+    for c in doc["candidates"]:
+        out.print(
+            _(
+                "  %(entry)s (%(source)s): %(name)s, score %(score)s. %(reasons)s",
+                entry=escape(c["entry"]),
+                source=escape(c["source"] or "-"),
+                name=escape(c["matched_name"]),
+                score=f"{c['score']:.2f}",
+                reasons=" ".join(gettext(REASONS[r]) for r in c["reasons"] if r in REASONS),
+            )
+        )
 
 
 @grant_app.command("approve")
@@ -475,3 +525,36 @@ def _day(value: str | None) -> date | None:
         raise RejectedInputError(
             _("%(value)s is not a day (YYYY-MM-DD).", value=repr(value))
         ) from None
+
+
+@sanctions_app.command("import")
+def sanctions_import(
+    file: Annotated[
+        Path, typer.Argument(help="The list: CSV with name, aliases, date_of_birth, id, source.")
+    ],
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Replace the sanctions list grants are screened against (the operator)."""
+    from civwatch.relief.screening import MAX_LIST_BYTES, import_sanctions_list
+
+    data = _read_limited(file, MAX_LIST_BYTES)
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.REFERENCE_MANAGE, token_file)
+        doc = import_sanctions_list(ws, actor, data)
+    if as_json:
+        emit(doc)
+        return
+    out.print(_("Sanctions list imported: %(n)s entries.", n=doc["entries"]))
+
+
+def _read_limited(file: Path, limit: int) -> bytes:
+    try:
+        with file.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as err:
+        raise RejectedInputError(_("Cannot read %(file)s.", file=str(file))) from err
+    if len(data) > limit:
+        raise RejectedInputError(_("%(file)s is larger than %(n)s bytes.", file=str(file), n=limit))
+    return data

@@ -14,10 +14,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.principal import Principal
-from civwatch.protection.access import require_case
-from civwatch.protection.crypto_fields import open_value, seal_value
+from civwatch.protection import audit
+from civwatch.protection.access import require_case, require_person
+from civwatch.protection.crypto_fields import open_value, person_key, seal_value
+from civwatch.protection.desk import desk_key
 from civwatch.protection.keys import person_key_for
 from civwatch.protection.models import ProtectionRiskAssessment
+from civwatch.protection.persons import read_fields
 from civwatch.workspace import Workspace
 
 
@@ -35,6 +38,30 @@ def case_facts(session: Session, principal: Principal, case_id: str) -> CaseFact
     otherwise. The caller has authorised its own act first."""
     case = require_case(session, principal, case_id)
     return CaseFacts(case.id, case.person_id, case.state)
+
+
+@dataclass(frozen=True)
+class ScreeningIdentity:
+    """What a screening compares of a person: every name they are known by, and the full
+    date of birth when it is known (a year alone is not compared)."""
+
+    names: tuple[str, ...]
+    date_of_birth: date | None
+
+
+def screening_identity(
+    ws: Workspace, session: Session, principal: Principal, person_id: str
+) -> ScreeningIdentity:
+    """The names and date of birth of ``person_id``, opened for ``principal`` if they may
+    read the person (need to know; "not found" otherwise), the read recorded in the
+    protection audit log in the caller's transaction. The caller authorised its act."""
+    require_person(session, principal, person_id)
+    key = person_key(session, desk_key(ws, session), person_id)
+    values = read_fields(session, person_id, key, ["names", "birth"])
+    audit.record_read(session, principal, person_id=person_id, case_id=None, fields=sorted(values))
+    names = tuple(n["name"] for n in values.get("names") or [] if n.get("name"))
+    birth = (values.get("birth") or {}).get("date")
+    return ScreeningIdentity(names, date.fromisoformat(birth) if birth else None)
 
 
 def has_current_assessment(session: Session, person_id: str, today: date) -> bool:

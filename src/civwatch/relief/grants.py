@@ -245,6 +245,10 @@ def vet(
                     raise RejectedInputError(
                         _("A sanctions match is cleared only with a reason (--note).")
                     )
+                if principal.user_id == grant.requested_by:
+                    raise ConflictError(
+                        _("The grant's requester does not clear its sanctions match.")
+                    )
                 outcome = "cleared"
         row = ReliefVetting(grant_id=grant.id, kind=check, outcome=outcome, by_id=principal.user_id)
         session.add(row)
