@@ -186,6 +186,7 @@ SAMPLES: dict[str, list[str]] = {
     ],
     "relief grant vet": ["rg_walkwalkwalk", "--check", "identity"],
     "relief sanctions import": ["{sanctions}"],
+    "relief reconcile": ["1", "{statement}", "--camt"],
     "relief grant approve": ["rg_walkwalkwalk"],
     "relief grant release": ["rg_walkwalkwalk"],
     "relief grant pay": ["rg_walkwalkwalk"],
@@ -273,6 +274,13 @@ def walk(
     (telegram / "result.json").write_text(json.dumps(doc), "utf-8")
     sanctions = tmp_path / "sanctions.csv"
     sanctions.write_text("id,name,date_of_birth\nW-1,Walk Walker,1961\n", "utf-8")
+    statement = tmp_path / "statement.xml"
+    statement.write_text(
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>'
+        '<Stmt><Ntry><Amt Ccy="EUR">1.00</Amt><CdtDbtInd>DBIT</CdtDbtInd>'
+        "<BookgDt><Dt>2026-12-01</Dt></BookgDt></Ntry></Stmt></BkToCstmrStmt></Document>",
+        "utf-8",
+    )
     whatsapp = tmp_path / "_chat.txt"
     whatsapp.write_text("[25.05.24, 09:30:00] Walk: walk\n", "utf-8")
     return {
@@ -284,6 +292,7 @@ def walk(
         "csv": str(csv_file),
         "shelters": str(shelters_file),
         "sanctions": str(sanctions),
+        "statement": str(statement),
         "tmp": str(tmp_path),
         "age": new_identity()[1],
         "password": WALK_PASSWORD,

@@ -558,3 +558,98 @@ def _read_limited(file: Path, limit: int) -> bytes:
     if len(data) > limit:
         raise RejectedInputError(_("%(file)s is larger than %(n)s bytes.", file=str(file), n=limit))
     return data
+
+
+@relief_app.command("reconcile")
+def relief_reconcile(
+    fund: FundRef,
+    file: Annotated[Path, typer.Argument(help="The bank statement: camt.053 XML or CSV.")],
+    camt: Annotated[bool, typer.Option("--camt", help="The statement is camt.053 XML.")] = False,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(help="The CSV statement's column mapping (JSON, docs/relief-formats.md)."),
+    ] = None,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Match a bank statement's lines to the fund's payments (finance); a re-run matches
+    nothing twice."""
+    from civwatch.relief.reconciliation import (
+        MAX_MAPPING_BYTES,
+        read_mapping,
+        read_statement,
+        reconcile_fund,
+    )
+    from civwatch.relief.statements import MAX_STATEMENT_BYTES
+
+    if camt == (mapping is not None):
+        raise RejectedInputError(
+            _("Say how to read the statement: --camt for camt.053, or --mapping for a CSV.")
+        )
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.RELIEF_FINANCE, token_file)
+        columns = (
+            None if mapping is None else read_mapping(_read_limited(mapping, MAX_MAPPING_BYTES))
+        )
+        statement = read_statement(_read_limited(file, MAX_STATEMENT_BYTES), columns)
+        doc = reconcile_fund(ws, actor, fund, statement)
+    if as_json:
+        emit(doc)
+        return
+    _reconciliation(doc)
+
+
+def _reconciliation(doc: dict[str, Any]) -> None:
+    from civwatch.i18n import gettext
+    from civwatch.relief.statements import REASONS
+
+    def why(code: str) -> str:
+        return gettext(REASONS[code]) if code in REASONS else code
+
+    out.print(
+        _(
+            "Matched %(matched)s lines now, %(before)s before; %(lines)s lines and "
+            "%(payments)s payments are left.",
+            matched=len(doc["matched"]),
+            before=len(doc["matched_before"]),
+            lines=len(doc["unmatched_lines"]),
+            payments=len(doc["unmatched_payments"]),
+        )
+    )
+    for m in doc["matched"]:
+        out.print(
+            _(
+                "  line %(line)s = payment %(payment)s of grant %(grant)s "
+                "(%(amount)s %(currency)s)",
+                line=m["line"],
+                payment=m["payment"],
+                grant=m["grant"],
+                amount=m["amount"],
+                currency=m["currency"],
+            )
+        )
+    for u in doc["unmatched_lines"]:
+        out.print(
+            _(
+                "  line %(line)s, %(day)s, %(amount)s %(currency)s: %(reason)s",
+                line=u["line"],
+                day=u["booked_on"],
+                amount=u["amount"],
+                currency=u["currency"],
+                reason=why(u["reason"]),
+            )
+        )
+    for p in doc["unmatched_payments"]:
+        out.print(
+            _(
+                "  payment %(payment)s of grant %(grant)s, %(day)s, %(amount)s %(currency)s: "
+                "%(reason)s",
+                payment=p["payment"],
+                grant=p["grant"],
+                day=p["paid_on"],
+                amount=p["amount"],
+                currency=p["currency"],
+                reason=why(p["reason"]),
+            )
+        )
