@@ -187,6 +187,8 @@ SAMPLES: dict[str, list[str]] = {
     "relief grant vet": ["rg_walkwalkwalk", "--check", "identity"],
     "relief sanctions import": ["{sanctions}"],
     "relief reconcile": ["1", "{statement}", "--camt"],
+    "relief partners export": ["--out", "{tmp}/partners-{role}.jsonl"],
+    "relief partners compare": ["{statement}"],
     "relief grant approve": ["rg_walkwalkwalk"],
     "relief grant release": ["rg_walkwalkwalk"],
     "relief grant pay": ["rg_walkwalkwalk"],

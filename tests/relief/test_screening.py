@@ -24,10 +24,10 @@ from tests.protection.conftest import principal_of
 from tests.relief.conftest import Fund
 
 SANCTIONS_CSV = (
-    "id,name,aliases,date_of_birth,source\n"
-    "EU-1,Oleksandr Petrovych KOVALENKO,Aleksandr Kovalenko,1975-04-12,EU\n"
-    "EU-2,Ivan DRAHOMANOV,,1961,EU\n"
-).encode()
+    b"id,name,aliases,date_of_birth,source\n"
+    b"EU-1,Oleksandr Petrovych KOVALENKO,Aleksandr Kovalenko,1975-04-12,EU\n"
+    b"EU-2,Ivan DRAHOMANOV,,1961,EU\n"
+)
 
 
 def add_person_with_case(ws: Workspace, officer_name: str, name: str, born: str) -> str:

@@ -33,6 +33,12 @@ sanctions_app = typer.Typer(
     no_args_is_help=True, help="The sanctions list grants are screened against."
 )
 relief_app.add_typer(sanctions_app, name="sanctions")
+partners_app = typer.Typer(
+    no_args_is_help=True,
+    help="Keyed hashes of the people helped, to find with partner funds a person helped "
+    "twice without sharing who they are.",
+)
+relief_app.add_typer(partners_app, name="partners")
 
 GrantId = Annotated[str, typer.Argument(help="The grant's id (rg_...).")]
 FundRef = Annotated[str, typer.Argument(help="The fund's number or name.")]
@@ -651,5 +657,60 @@ def _reconciliation(doc: dict[str, Any]) -> None:
                 amount=p["amount"],
                 currency=p["currency"],
                 reason=why(p["reason"]),
+            )
+        )
+
+
+@partners_app.command("export")
+def partners_export(
+    out_file: Annotated[Path, typer.Option("--out", help="The hash file to write.")],
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Write the keyed hashes of every person the fund helped, with their grants'
+    purposes (a protection lead; the coalition key from its key file)."""
+    from civwatch.files import write_atomic
+    from civwatch.relief.partners import export_partner_hashes
+
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.PROTECTION_LEAD, token_file)
+        data = export_partner_hashes(ws, actor)
+    write_atomic(out_file, data)
+    hashes = data.count(b"\n") - 1
+    if as_json:
+        emit({"out": str(out_file), "hashes": hashes})
+        return
+    out.print(_("%(n)s hashes written to %(file)s.", n=hashes, file=escape(str(out_file))))
+
+
+@partners_app.command("compare")
+def partners_compare(
+    file: Annotated[Path, typer.Argument(help="A partner fund's hash file.")],
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Compare a partner's hash file with the people the fund helped: our grants and
+    their records that are the same person for the same need (a protection lead)."""
+    from civwatch.relief.partner_hashes import MAX_FILE_BYTES
+    from civwatch.relief.partners import compare_partner_hashes
+
+    data = _read_limited(file, MAX_FILE_BYTES)
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.PROTECTION_LEAD, token_file)
+        doc = compare_partner_hashes(ws, actor, data)
+    if as_json:
+        emit(doc)
+        return
+    out.print(_("%(n)s of our grants are in the partner's file.", n=len(doc["matches"])))
+    for m in doc["matches"]:
+        out.print(
+            _(
+                "  grant %(grant)s = their %(record)s, for %(purpose)s (%(facets)s)",
+                grant=m["grant"],
+                record=escape(m["their_record"]),
+                purpose=m["purpose"],
+                facets=", ".join(m["facets"]),
             )
         )

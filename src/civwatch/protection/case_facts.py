@@ -6,6 +6,7 @@ about a person at risk is kept outside the desk's encryption."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -41,27 +42,44 @@ def case_facts(session: Session, principal: Principal, case_id: str) -> CaseFact
 
 
 @dataclass(frozen=True)
-class ScreeningIdentity:
-    """What a screening compares of a person: every name they are known by, and the full
-    date of birth when it is known (a year alone is not compared)."""
+class PersonIdentity:
+    """What the relief fund compares of a person (a sanctions screening, partner hashes):
+    every name they are known by, the full date of birth when it is known (a year alone is
+    not compared), and their document numbers when asked for."""
 
     names: tuple[str, ...]
     date_of_birth: date | None
+    documents: tuple[str, ...] = ()
 
 
-def screening_identity(
-    ws: Workspace, session: Session, principal: Principal, person_id: str
-) -> ScreeningIdentity:
-    """The names and date of birth of ``person_id``, opened for ``principal`` if they may
-    read the person (need to know; "not found" otherwise), the read recorded in the
-    protection audit log in the caller's transaction. The caller authorised its act."""
-    require_person(session, principal, person_id)
-    key = person_key(session, desk_key(ws, session), person_id)
-    values = read_fields(session, person_id, key, ["names", "birth"])
-    audit.record_read(session, principal, person_id=person_id, case_id=None, fields=sorted(values))
-    names = tuple(n["name"] for n in values.get("names") or [] if n.get("name"))
-    birth = (values.get("birth") or {}).get("date")
-    return ScreeningIdentity(names, date.fromisoformat(birth) if birth else None)
+def person_identities(
+    ws: Workspace,
+    session: Session,
+    principal: Principal,
+    person_ids: Sequence[str],
+    *,
+    documents: bool = False,
+) -> dict[str, PersonIdentity]:
+    """The names and date of birth (and document numbers when ``documents``) of each of
+    ``person_ids``, opened for ``principal`` if they may read every one of them (need to
+    know; "not found" otherwise), each read recorded in the protection audit log in the
+    caller's transaction. The caller authorised its act."""
+    wanted = ["names", "birth", *(["documents"] if documents else [])]
+    found: dict[str, PersonIdentity] = {}
+    if not person_ids:
+        return found
+    key = desk_key(ws, session)
+    for person_id in dict.fromkeys(person_ids):
+        require_person(session, principal, person_id)
+        values = read_fields(session, person_id, person_key(session, key, person_id), wanted)
+        birth = (values.get("birth") or {}).get("date")
+        found[person_id] = PersonIdentity(
+            names=tuple(n["name"] for n in values.get("names") or [] if n.get("name")),
+            date_of_birth=date.fromisoformat(birth) if birth else None,
+            documents=tuple(d["number"] for d in values.get("documents") or [] if d.get("number")),
+        )
+    audit.record_reads(session, principal, list(found), wanted)
+    return found
 
 
 def has_current_assessment(session: Session, person_id: str, today: date) -> bool:

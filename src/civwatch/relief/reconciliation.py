@@ -134,7 +134,7 @@ def _payments(session: Session, fund_id: int) -> tuple[list[PaymentRecord], dict
         records.append(
             PaymentRecord(
                 id=str(act.id),
-                amount=Money.from_minor(act.amount_minor, code).amount,
+                amount=Money.from_minor(act.amount_minor or 0, code).amount,
                 currency=code,
                 paid_on=act.paid_on or act.at.date(),
                 reference=act.reference or "",

@@ -22,7 +22,7 @@ from civwatch.accounts.principal import Principal
 from civwatch.errors import ConflictError, RejectedInputError
 from civwatch.i18n import _
 from civwatch.protection.access import authorise
-from civwatch.protection.case_facts import screening_identity
+from civwatch.protection.case_facts import person_identities
 from civwatch.relief.grants import _audit, _grant, grant_json
 from civwatch.relief.models import ReliefSanctionsEntry, ReliefVetting
 from civwatch.relief.sanctions import (
@@ -104,7 +104,7 @@ def screen_grant(ws: Workspace, principal: Principal, grant_id: str) -> dict[str
             raise ConflictError(
                 _("No sanctions list is imported: import one first (relief sanctions import).")
             )
-        who = screening_identity(ws, session, principal, grant.person_id)
+        who = person_identities(ws, session, principal, [grant.person_id])[grant.person_id]
         if not who.names:
             raise ConflictError(_("The case's person has no name to screen."))
         person = ScreenedPerson(who.names[0], who.names[1:], who.date_of_birth)
