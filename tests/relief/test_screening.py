@@ -6,7 +6,7 @@ only the operator imports the list, and a malformed list changes nothing."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from civwatch.accounts.audit import AuditRecord
 from civwatch.errors import (
@@ -21,13 +21,7 @@ from civwatch.relief.models import ReliefSanctionsEntry
 from civwatch.relief.screening import import_sanctions_list, screen_grant
 from civwatch.workspace import Workspace
 from tests.protection.conftest import principal_of
-from tests.relief.conftest import Fund
-
-SANCTIONS_CSV = (
-    b"id,name,aliases,date_of_birth,source\n"
-    b"EU-1,Oleksandr Petrovych KOVALENKO,Aleksandr Kovalenko,1975-04-12,EU\n"
-    b"EU-2,Ivan DRAHOMANOV,,1961,EU\n"
-)
+from tests.relief.conftest import SANCTIONS_CSV, Fund
 
 
 def add_person_with_case(ws: Workspace, officer_name: str, name: str, born: str) -> str:
@@ -104,6 +98,8 @@ def test_another_date_of_birth_does_not_block(relief: Fund) -> None:
 def test_screening_needs_a_list_and_the_person_within_reach(relief: Fund) -> None:
     f = relief
     g = _requested(f, f.case_id)
+    with f.ws.sessions() as s, s.begin():
+        s.execute(delete(ReliefSanctionsEntry))  # a workspace that never imported one
     with pytest.raises(ConflictError, match="import"):
         screen_grant(f.ws, f.who("officer1"), g)
     import_sanctions_list(f.ws, principal_of(f.ws, "admin"), SANCTIONS_CSV)
