@@ -131,3 +131,13 @@ def _reads(ws: Workspace) -> int:
             )
             or 0
         )
+
+
+def test_a_new_list_of_the_same_size_is_the_one_screened(relief: Fund) -> None:
+    f = relief
+    case_id = add_person_with_case(f.ws, "officer1", "Коваленко Олександр Петрович", "1975-04-12")
+    g = _requested(f, case_id)
+    assert screen_grant(f.ws, f.who("officer1"), g)["screening"] == "blocked"
+    other = b"id,name\nUN-1,Petro Shevchuk\nUN-2,Ivan Drahomanov\n"
+    import_sanctions_list(f.ws, principal_of(f.ws, "admin"), other)
+    assert screen_grant(f.ws, f.who("officer1"), g)["screening"] == "passed"

@@ -73,10 +73,27 @@ def import_sanctions_list(ws: Workspace, principal: Principal, data: bytes) -> d
         return {"entries": len(parsed)}
 
 
+#: The stored list prepared for screening, kept between screenings in this process: its
+#: count, last id and time of import tell a list from the next.
+_PREPARED: dict[str, tuple[tuple[object, ...], SanctionsList]] = {}
+
+
 def _stored_list(session: Any) -> SanctionsList | None:
-    if not session.scalar(select(func.count()).select_from(ReliefSanctionsEntry)):
+    count, last, imported = session.execute(
+        select(
+            func.count(),
+            func.max(ReliefSanctionsEntry.id),
+            func.max(ReliefSanctionsEntry.imported_at),
+        ).select_from(ReliefSanctionsEntry)
+    ).one()
+    if not count:
         return None
-    return SanctionsList(
+    version = (int(count), int(last), str(imported))
+    cache_key = str(session.get_bind().url)
+    cached = _PREPARED.get(cache_key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    prepared = SanctionsList(
         SanctionsEntry(
             id=row.ref,
             names=tuple(row.names),
@@ -85,6 +102,8 @@ def _stored_list(session: Any) -> SanctionsList | None:
         )
         for row in session.scalars(select(ReliefSanctionsEntry).order_by(ReliefSanctionsEntry.id))
     )
+    _PREPARED[cache_key] = (version, prepared)
+    return prepared
 
 
 def screen_grant(ws: Workspace, principal: Principal, grant_id: str) -> dict[str, Any]:
