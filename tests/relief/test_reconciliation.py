@@ -65,6 +65,12 @@ def test_a_camt053_statement_reconciled_and_a_rerun_matches_nothing_twice(relief
     assert [u["grant"] for u in again["unmatched_payments"]] == [unpaid_in_bank]
     with f.ws.sessions() as s:
         assert s.scalar(select(func.count()).select_from(ReliefStatementMatch)) == 2
+    # A later statement with a second transfer under the first payment's reference.
+    later = read_statement(camt("08", _entry("400.00", "2026-12-09", "CW-G-0001")), None)
+    twice = reconcile_fund(f.ws, f.who("fin1"), f.fund, later)
+    (flagged,) = twice["unmatched_lines"]
+    assert flagged["reason"] == "duplicate-reference"
+    assert flagged["payment"] == next(m["payment"] for m in doc["matched"] if m["grant"] == by_ref)
 
 
 def test_only_finance_reconciles(relief: Fund) -> None:

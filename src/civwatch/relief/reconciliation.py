@@ -30,11 +30,16 @@ from civwatch.relief.funds import find_fund
 from civwatch.relief.models import ReliefGrant, ReliefGrantAct, ReliefStatementMatch
 from civwatch.relief.money import Money
 from civwatch.relief.statements import (
+    DUPLICATE_REFERENCE,
     MAX_STATEMENT_BYTES,
+    MIN_REFERENCE_CHARS,
     BankStatement,
     CsvMapping,
     PaymentRecord,
     StatementLine,
+    UnmatchedLine,
+    line_reference_keys,
+    normalise_reference,
     read_camt053,
     read_csv_statement,
     reconcile,
@@ -145,6 +150,35 @@ def _payments(session: Session, fund_id: int) -> tuple[list[PaymentRecord], dict
     return records, grant_of
 
 
+def _matched_before(session: Session, fund_id: int) -> dict[str, str]:
+    """The references of the fund's payments matched by earlier statements: key -> id."""
+    rows = session.execute(
+        select(ReliefGrantAct.id, ReliefGrantAct.reference)
+        .join(ReliefStatementMatch, ReliefStatementMatch.payment_id == ReliefGrantAct.id)
+        .where(ReliefStatementMatch.fund_id == fund_id, ReliefGrantAct.reference.is_not(None))
+    ).all()
+    found = {}
+    for act_id, reference in rows:
+        key = normalise_reference(reference or "")
+        if len(key) >= MIN_REFERENCE_CHARS:
+            found[key] = str(act_id)
+    return found
+
+
+def _flag_paid_twice(
+    unmatched: tuple[UnmatchedLine, ...], earlier: dict[str, str]
+) -> list[UnmatchedLine]:
+    """A line left unmatched that names a payment an earlier statement matched: it may
+    have been paid twice, and says so."""
+    flagged = []
+    for item in unmatched:
+        named = next((earlier[k] for k in line_reference_keys(item.line) if k in earlier), None)
+        if named is not None and item.payment_id is None:
+            item = UnmatchedLine(item.line, DUPLICATE_REFERENCE, named)
+        flagged.append(item)
+    return flagged
+
+
 def reconcile_fund(
     ws: Workspace, principal: Principal, fund: str | int, statement: BankStatement
 ) -> dict[str, Any]:
@@ -170,8 +204,10 @@ def reconcile_fund(
             else:
                 fresh.append(line)
                 hash_of[line.position] = digest
+        earlier = _matched_before(session, the_fund.id)
         payments, grant_of = _payments(session, the_fund.id)
         result = reconcile(fresh, payments)
+        unmatched_lines = _flag_paid_twice(result.unmatched_lines, earlier)
         for match in result.matches:
             session.add(
                 ReliefStatementMatch(
@@ -191,7 +227,7 @@ def reconcile_fund(
                 "lines": len(statement.lines),
                 "matched": len(result.matches),
                 "matched_before": len(already),
-                "unmatched_lines": len(result.unmatched_lines),
+                "unmatched_lines": len(unmatched_lines),
                 "unmatched_payments": len(result.unmatched_payments),
             },
         )
@@ -221,7 +257,7 @@ def reconcile_fund(
                     "reason": u.reason,
                     "payment": u.payment_id,
                 }
-                for u in result.unmatched_lines
+                for u in unmatched_lines
             ],
             "unmatched_payments": [
                 {
