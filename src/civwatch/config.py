@@ -150,6 +150,12 @@ class Settings(BaseSettings):
         description="A relief grant of this many euros or more also needs finance to "
         "release it before it is paid.",
     )
+    relief_coalition_key_file: Path | None = Field(
+        default=None,
+        description="A file holding the key the relief fund's partner coalition shares (at "
+        "least 32 random bytes, or their hex), for the keyed hashes of the people helped "
+        "(`civwatch relief partners`). Kept outside the data folder; never logged.",
+    )
     relief_cap_eur: Decimal = Field(
         default=Decimal(10000),
         gt=0,

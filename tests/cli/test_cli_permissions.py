@@ -185,6 +185,10 @@ SAMPLES: dict[str, list[str]] = {
         "transport",
     ],
     "relief grant vet": ["rg_walkwalkwalk", "--check", "identity"],
+    "relief sanctions import": ["{sanctions}"],
+    "relief reconcile": ["1", "{statement}", "--camt"],
+    "relief partners export": ["--out", "{tmp}/partners-{role}.jsonl"],
+    "relief partners compare": ["{statement}"],
     "relief grant approve": ["rg_walkwalkwalk"],
     "relief grant release": ["rg_walkwalkwalk"],
     "relief grant pay": ["rg_walkwalkwalk"],
@@ -270,6 +274,15 @@ def walk(
     }
     doc = {"name": "Walk", "type": "public_channel", "id": 1, "messages": [message]}
     (telegram / "result.json").write_text(json.dumps(doc), "utf-8")
+    sanctions = tmp_path / "sanctions.csv"
+    sanctions.write_text("id,name,date_of_birth\nW-1,Walk Walker,1961\n", "utf-8")
+    statement = tmp_path / "statement.xml"
+    statement.write_text(
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>'
+        '<Stmt><Ntry><Amt Ccy="EUR">1.00</Amt><CdtDbtInd>DBIT</CdtDbtInd>'
+        "<BookgDt><Dt>2026-12-01</Dt></BookgDt></Ntry></Stmt></BkToCstmrStmt></Document>",
+        "utf-8",
+    )
     whatsapp = tmp_path / "_chat.txt"
     whatsapp.write_text("[25.05.24, 09:30:00] Walk: walk\n", "utf-8")
     return {
@@ -280,6 +293,8 @@ def walk(
         "redaction": str(draft["id"]),
         "csv": str(csv_file),
         "shelters": str(shelters_file),
+        "sanctions": str(sanctions),
+        "statement": str(statement),
         "tmp": str(tmp_path),
         "age": new_identity()[1],
         "password": WALK_PASSWORD,

@@ -20,6 +20,13 @@ from tests.protection.conftest import (  # noqa: F401
     team,
 )
 
+#: The sanctions list imported in every fund's workspace (public-list data).
+SANCTIONS_CSV = (
+    b"id,name,aliases,date_of_birth,source\n"
+    b"EU-1,Oleksandr Petrovych KOVALENKO,Aleksandr Kovalenko,1975-04-12,EU\n"
+    b"EU-2,Ivan DRAHOMANOV,,1961,EU\n"
+)
+
 #: The fund's people beside the desk's (officer1, officer2, lead1).
 RELIEF_USERS = {
     "appr1": RELIEF_APPROVER,
@@ -61,10 +68,24 @@ def relief(desk: Workspace) -> Fund:  # noqa: F811
     def who(name: str) -> Principal:
         return principal_of(desk, name)
 
+    from civwatch.relief.screening import import_sanctions_list
+
+    import_sanctions_list(desk, principal_of(desk, "admin"), SANCTIONS_CSV)
     fund = add_fund(desk, who("fin1"), FundInput(name="Safe exit", currency="EUR", donor="D"))
     deposit(desk, who("fin1"), fund["id"], "20000.00")
     person_id, case_id = open_assessed_case(desk, who("officer1"))
     return Fund(desk, fund["id"], case_id, person_id, who)
+
+
+def vet_all(f: Fund, grant: str, officer: str = "officer1") -> None:
+    """``officer`` records the identity, risk and duplicates checks and screens the grant's
+    person against the sanctions list (no match)."""
+    from civwatch.relief.grants import vet
+    from civwatch.relief.screening import screen_grant
+
+    for check in ("identity", "risk", "duplicates"):
+        vet(f.ws, f.who(officer), grant, check)
+    assert screen_grant(f.ws, f.who(officer), grant)["screening"] == "passed"
 
 
 def vetted(
@@ -81,8 +102,7 @@ def vetted(
     grant = request_grant(
         f.ws, f.who("officer1"), case_id or f.case_id, fund=f.fund, amount=amount, purpose=purpose
     )["id"]
-    for check in ("identity", "risk", "duplicates", "sanctions"):
-        vet(f.ws, f.who("officer1"), grant, check)
+    vet_all(f, grant)
     for name in approvers:
         vet(f.ws, f.who(name), grant, "conflict")
     return str(grant)

@@ -61,6 +61,9 @@ def test_a_grant_on_the_command_line(relief: Fund, cli_env: dict[str, str], tmp_
     )
     gid = grant["id"]
     assert grant["approvals_needed"] == 2 and grant["release_needed"] is True
+    sanctions = tmp_path / "sanctions.csv"
+    sanctions.write_text("id,name,date_of_birth\nUN-9,Ivan Drahomanov,1961\n", "utf-8")
+    assert "1" in run("admin", "relief", "sanctions", "import", str(sanctions))
     for check in ("identity", "risk", "duplicates", "sanctions"):
         run("officer1", "relief", "grant", "vet", gid, "--check", check)
     refused = run("appr1", "relief", "grant", "approve", gid, ok=False)

@@ -7,7 +7,9 @@ import pytest
 
 from civwatch.errors import ConflictError, RejectedInputError
 from civwatch.relief import grants
-from tests.relief.conftest import Fund, vetted
+from civwatch.relief.screening import screen_grant
+from tests.relief.conftest import Fund, vet_all, vetted
+from tests.relief.test_screening import add_person_with_case
 
 
 def _rows(f: Fund) -> tuple[int, int, int]:
@@ -46,8 +48,7 @@ def test_self_approval_is_refused(relief: Fund) -> None:
     own = grants.request_grant(
         f.ws, f.who("both"), f.case_id, fund=f.fund, amount="300", purpose="medical"
     )["id"]
-    for check in ("identity", "risk", "duplicates", "sanctions"):
-        grants.vet(f.ws, f.who("officer1"), own, check)
+    vet_all(f, own)
     grants.vet(f.ws, f.who("both"), own, "conflict")
     before = _rows(f)
     with pytest.raises(ConflictError, match="Separation of duties"):
@@ -148,14 +149,18 @@ def test_a_float_amount_and_an_unknown_currency(relief: Fund) -> None:
 
 def test_approval_waits_for_every_check_and_a_sanctions_match_blocks(relief: Fund) -> None:
     f = relief
+    case_id = add_person_with_case(f.ws, "officer1", "Коваленко Олександр", "1975-04-12")
     g = grants.request_grant(
-        f.ws, f.who("officer1"), f.case_id, fund=f.fund, amount="200", purpose="medical"
+        f.ws, f.who("officer1"), case_id, fund=f.fund, amount="200", purpose="medical"
     )["id"]
     with pytest.raises(ConflictError, match="identity"):
         grants.approve(f.ws, f.who("appr1"), g)
     for check in ("identity", "risk", "duplicates"):
         grants.vet(f.ws, f.who("officer1"), g, check)
-    grants.vet(f.ws, f.who("officer1"), g, "sanctions", matched=True)
+    # Recording the sanctions check by word, without a screening, is refused.
+    with pytest.raises(ConflictError, match="screening"):
+        grants.vet(f.ws, f.who("officer1"), g, "sanctions", note="looked")
+    assert screen_grant(f.ws, f.who("officer1"), g)["screening"] == "blocked"
     grants.vet(f.ws, f.who("appr1"), g, "conflict")
     with pytest.raises(ConflictError, match="sanctions"):
         grants.approve(f.ws, f.who("appr1"), g)

@@ -29,6 +29,16 @@ ledger_app = typer.Typer(no_args_is_help=True, help="The fund's double-entry led
 relief_app.add_typer(fund_app, name="fund")
 relief_app.add_typer(grant_app, name="grant")
 relief_app.add_typer(ledger_app, name="ledger")
+sanctions_app = typer.Typer(
+    no_args_is_help=True, help="The sanctions list grants are screened against."
+)
+relief_app.add_typer(sanctions_app, name="sanctions")
+partners_app = typer.Typer(
+    no_args_is_help=True,
+    help="Keyed hashes of the people helped, to find with partner funds a person helped "
+    "twice without sharing who they are.",
+)
+relief_app.add_typer(partners_app, name="partners")
 
 GrantId = Annotated[str, typer.Argument(help="The grant's id (rg_...).")]
 FundRef = Annotated[str, typer.Argument(help="The fund's number or name.")]
@@ -253,20 +263,66 @@ def grant_vet(
     note: Annotated[
         str | None, typer.Option(help="A note; the reason that clears a sanctions match.")
     ] = None,
-    match: Annotated[
-        bool, typer.Option("--match", help="Sanctions: the screening found a match (blocks).")
+    clear: Annotated[
+        bool,
+        typer.Option(
+            "--clear", help="Sanctions: clear a blocking match, with the reason in --note."
+        ),
     ] = False,
     token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
-    """Record a vetting check, made by you (conflict: you declare you have none)."""
+    """Record a vetting check, made by you (conflict: you declare you have none;
+    sanctions: screens the case's person against the imported list)."""
     from civwatch.relief.grants import vet
+    from civwatch.relief.screening import screen_grant
 
+    if clear and check != "sanctions":
+        raise RejectedInputError(_("Only a sanctions match is cleared (--check sanctions)."))
     with workspace(data_dir) as ws:
         actor = acting_principal(ws, Permission.RELIEF_VET, token_file)
-        doc = vet(ws, actor, grant_id, check, note=note, matched=match)
-    _show(doc, as_json)
+        if check == "sanctions" and not clear:
+            doc = screen_grant(ws, actor, grant_id)
+        else:
+            if check == "sanctions" and not (note and note.strip()):
+                raise RejectedInputError(
+                    _("A sanctions match is cleared only with a reason (--note).")
+                )
+            doc = vet(ws, actor, grant_id, check, note=note)
+    if as_json:
+        emit(doc)
+        return
+    _grant_line(doc)
+    if "candidates" in doc:
+        _candidates(doc)
+
+
+def _candidates(doc: dict[str, Any]) -> None:
+    from civwatch.i18n import gettext
+    from civwatch.relief.sanctions import REASONS
+
+    if not doc["candidates"]:
+        out.print(_("Screened: no one on the sanctions list is like this person."))
+        return
+    out.print(
+        _(
+            "Blocked: %(n)s entries of the sanctions list may be this person. Clear it only "
+            "with a reason (--clear --note).",
+            n=len(doc["candidates"]),
+        )
+    )
+    for c in doc["candidates"]:
+        out.print(
+            _(
+                "  %(entry)s (%(source)s): %(name)s, score %(score)s. %(reasons)s",
+                entry=escape(c["entry"]),
+                source=escape(c["source"] or "-"),
+                name=escape(c["matched_name"]),
+                score=f"{c['score']:.2f}",
+                reasons=" ".join(gettext(REASONS[r]) for r in c["reasons"] if r in REASONS),
+            )
+        )
 
 
 @grant_app.command("approve")
@@ -475,3 +531,186 @@ def _day(value: str | None) -> date | None:
         raise RejectedInputError(
             _("%(value)s is not a day (YYYY-MM-DD).", value=repr(value))
         ) from None
+
+
+@sanctions_app.command("import")
+def sanctions_import(
+    file: Annotated[
+        Path, typer.Argument(help="The list: CSV with name, aliases, date_of_birth, id, source.")
+    ],
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Replace the sanctions list grants are screened against (the operator)."""
+    from civwatch.relief.screening import MAX_LIST_BYTES, import_sanctions_list
+
+    data = _read_limited(file, MAX_LIST_BYTES)
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.REFERENCE_MANAGE, token_file)
+        doc = import_sanctions_list(ws, actor, data)
+    if as_json:
+        emit(doc)
+        return
+    out.print(_("Sanctions list imported: %(n)s entries.", n=doc["entries"]))
+
+
+def _read_limited(file: Path, limit: int) -> bytes:
+    try:
+        with file.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as err:
+        raise RejectedInputError(_("Cannot read %(file)s.", file=str(file))) from err
+    if len(data) > limit:
+        raise RejectedInputError(_("%(file)s is larger than %(n)s bytes.", file=str(file), n=limit))
+    return data
+
+
+@relief_app.command("reconcile")
+def relief_reconcile(
+    fund: FundRef,
+    file: Annotated[Path, typer.Argument(help="The bank statement: camt.053 XML or CSV.")],
+    camt: Annotated[bool, typer.Option("--camt", help="The statement is camt.053 XML.")] = False,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(help="The CSV statement's column mapping (JSON, docs/relief-formats.md)."),
+    ] = None,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Match a bank statement's lines to the fund's payments (finance); a re-run matches
+    nothing twice."""
+    from civwatch.relief.reconciliation import (
+        MAX_MAPPING_BYTES,
+        read_mapping,
+        read_statement,
+        reconcile_fund,
+    )
+    from civwatch.relief.statements import MAX_STATEMENT_BYTES
+
+    if camt == (mapping is not None):
+        raise RejectedInputError(
+            _("Say how to read the statement: --camt for camt.053, or --mapping for a CSV.")
+        )
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.RELIEF_FINANCE, token_file)
+        columns = (
+            None if mapping is None else read_mapping(_read_limited(mapping, MAX_MAPPING_BYTES))
+        )
+        statement = read_statement(_read_limited(file, MAX_STATEMENT_BYTES), columns)
+        doc = reconcile_fund(ws, actor, fund, statement)
+    if as_json:
+        emit(doc)
+        return
+    _reconciliation(doc)
+
+
+def _reconciliation(doc: dict[str, Any]) -> None:
+    from civwatch.i18n import gettext
+    from civwatch.relief.statements import REASONS
+
+    def why(code: str) -> str:
+        return gettext(REASONS[code]) if code in REASONS else code
+
+    out.print(
+        _(
+            "Matched %(matched)s lines now, %(before)s before; %(lines)s lines and "
+            "%(payments)s payments are left.",
+            matched=len(doc["matched"]),
+            before=len(doc["matched_before"]),
+            lines=len(doc["unmatched_lines"]),
+            payments=len(doc["unmatched_payments"]),
+        )
+    )
+    for m in doc["matched"]:
+        out.print(
+            _(
+                "  line %(line)s = payment %(payment)s of grant %(grant)s "
+                "(%(amount)s %(currency)s)",
+                line=m["line"],
+                payment=m["payment"],
+                grant=m["grant"],
+                amount=m["amount"],
+                currency=m["currency"],
+            )
+        )
+    for u in doc["unmatched_lines"]:
+        out.print(
+            _(
+                "  line %(line)s, %(day)s, %(amount)s %(currency)s: %(reason)s",
+                line=u["line"],
+                day=u["booked_on"],
+                amount=u["amount"],
+                currency=u["currency"],
+                reason=why(u["reason"]),
+            )
+        )
+    for p in doc["unmatched_payments"]:
+        out.print(
+            _(
+                "  payment %(payment)s of grant %(grant)s, %(day)s, %(amount)s %(currency)s: "
+                "%(reason)s",
+                payment=p["payment"],
+                grant=p["grant"],
+                day=p["paid_on"],
+                amount=p["amount"],
+                currency=p["currency"],
+                reason=why(p["reason"]),
+            )
+        )
+
+
+@partners_app.command("export")
+def partners_export(
+    out_file: Annotated[Path, typer.Option("--out", help="The hash file to write.")],
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Write the keyed hashes of every person the fund helped, with their grants'
+    purposes (a protection lead; the coalition key from its key file)."""
+    from civwatch.files import write_atomic
+    from civwatch.relief.partners import export_partner_hashes
+
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.PROTECTION_LEAD, token_file)
+        data = export_partner_hashes(ws, actor)
+    write_atomic(out_file, data)
+    hashes = data.count(b"\n") - 1
+    if as_json:
+        emit({"out": str(out_file), "hashes": hashes})
+        return
+    out.print(_("%(n)s hashes written to %(file)s.", n=hashes, file=escape(str(out_file))))
+
+
+@partners_app.command("compare")
+def partners_compare(
+    file: Annotated[Path, typer.Argument(help="A partner fund's hash file.")],
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Compare a partner's hash file with the people the fund helped: our grants and
+    their records that are the same person for the same need (a protection lead)."""
+    from civwatch.relief.partner_hashes import MAX_FILE_BYTES
+    from civwatch.relief.partners import compare_partner_hashes
+
+    data = _read_limited(file, MAX_FILE_BYTES)
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.PROTECTION_LEAD, token_file)
+        doc = compare_partner_hashes(ws, actor, data)
+    if as_json:
+        emit(doc)
+        return
+    out.print(_("%(n)s of our grants are in the partner's file.", n=len(doc["matches"])))
+    for m in doc["matches"]:
+        out.print(
+            _(
+                "  grant %(grant)s = their %(record)s, for %(purpose)s (%(facets)s)",
+                grant=m["grant"],
+                record=escape(m["their_record"]),
+                purpose=m["purpose"],
+                facets=", ".join(m["facets"]),
+            )
+        )

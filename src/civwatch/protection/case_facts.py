@@ -6,6 +6,7 @@ about a person at risk is kept outside the desk's encryption."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,10 +15,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.principal import Principal
-from civwatch.protection.access import require_case
-from civwatch.protection.crypto_fields import open_value, seal_value
+from civwatch.protection import audit
+from civwatch.protection.access import require_case, require_person
+from civwatch.protection.crypto_fields import open_value, person_key, seal_value
+from civwatch.protection.desk import desk_key
 from civwatch.protection.keys import person_key_for
 from civwatch.protection.models import ProtectionRiskAssessment
+from civwatch.protection.persons import read_fields
 from civwatch.workspace import Workspace
 
 
@@ -35,6 +39,47 @@ def case_facts(session: Session, principal: Principal, case_id: str) -> CaseFact
     otherwise. The caller has authorised its own act first."""
     case = require_case(session, principal, case_id)
     return CaseFacts(case.id, case.person_id, case.state)
+
+
+@dataclass(frozen=True)
+class PersonIdentity:
+    """What the relief fund compares of a person (a sanctions screening, partner hashes):
+    every name they are known by, the full date of birth when it is known (a year alone is
+    not compared), and their document numbers when asked for."""
+
+    names: tuple[str, ...]
+    date_of_birth: date | None
+    documents: tuple[str, ...] = ()
+
+
+def person_identities(
+    ws: Workspace,
+    session: Session,
+    principal: Principal,
+    person_ids: Sequence[str],
+    *,
+    documents: bool = False,
+) -> dict[str, PersonIdentity]:
+    """The names and date of birth (and document numbers when ``documents``) of each of
+    ``person_ids``, opened for ``principal`` if they may read every one of them (need to
+    know; "not found" otherwise), each read recorded in the protection audit log in the
+    caller's transaction. The caller authorised its act."""
+    wanted = ["names", "birth", *(["documents"] if documents else [])]
+    found: dict[str, PersonIdentity] = {}
+    if not person_ids:
+        return found
+    key = desk_key(ws, session)
+    for person_id in dict.fromkeys(person_ids):
+        require_person(session, principal, person_id)
+        values = read_fields(session, person_id, person_key(session, key, person_id), wanted)
+        birth = (values.get("birth") or {}).get("date")
+        found[person_id] = PersonIdentity(
+            names=tuple(n["name"] for n in values.get("names") or [] if n.get("name")),
+            date_of_birth=date.fromisoformat(birth) if birth else None,
+            documents=tuple(d["number"] for d in values.get("documents") or [] if d.get("number")),
+        )
+    audit.record_reads(session, principal, list(found), wanted)
+    return found
 
 
 def has_current_assessment(session: Session, person_id: str, today: date) -> bool:

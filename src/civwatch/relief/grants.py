@@ -207,12 +207,12 @@ def vet(
     check: str,
     *,
     note: str | None = None,
-    matched: bool = False,
 ) -> dict[str, Any]:
     """Record one vetting check of a grant, by the caller. ``risk`` and ``duplicates`` are
     decided from the records (refused when they fail); ``identity`` is the caller's word;
-    ``conflict`` declares the caller has none; ``sanctions`` records a screening: a match
-    (``matched``) blocks the grant until someone clears it with a reason (``note``)."""
+    ``conflict`` declares the caller has none. ``sanctions`` is screened against the
+    imported list (:func:`civwatch.relief.screening.screen_grant`); here it only clears a
+    blocking match, with a reason (``note``), by someone other than the requester."""
     vocabulary.check(check)
     with ws.sessions() as session, session.begin():
         authorise(session, principal, Permission.RELIEF_VET)
@@ -238,14 +238,21 @@ def vet(
                     )
                 )
         if check == "sanctions":
-            if matched:
-                outcome = "blocked"
-            elif _latest(session, grant.id, "sanctions") == "blocked":
-                if not note or not note.strip():
-                    raise RejectedInputError(
-                        _("A sanctions match is cleared only with a reason (--note).")
+            if _latest(session, grant.id, "sanctions") != "blocked":
+                raise ConflictError(
+                    _(
+                        "Grant %(id)s has no sanctions match to clear: the sanctions check is "
+                        "a screening against the imported list.",
+                        id=grant.id,
                     )
-                outcome = "cleared"
+                )
+            if not note or not note.strip():
+                raise RejectedInputError(
+                    _("A sanctions match is cleared only with a reason (--note).")
+                )
+            if principal.user_id == grant.requested_by:
+                raise ConflictError(_("The grant's requester does not clear its sanctions match."))
+            outcome = "cleared"
         row = ReliefVetting(grant_id=grant.id, kind=check, outcome=outcome, by_id=principal.user_id)
         session.add(row)
         session.flush()

@@ -158,3 +158,39 @@ class ReliefPosting(Base):
     account: Mapped[str] = mapped_column(String(120))
     currency: Mapped[str] = mapped_column(String(3))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReliefSanctionsEntry(Base):
+    """One entry of the sanctions list the operator imported (public-list data, not a
+    person of ours): its reference, names and aliases, dates of birth as the list gives
+    them. An import replaces the whole list."""
+
+    __tablename__ = "relief_sanctions_entry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: The list's own reference of the entry.
+    ref: Mapped[str] = mapped_column(String(200))
+    #: The name first, then the aliases.
+    names: Mapped[list[str]] = mapped_column(JSONDocument)
+    #: [year, month or null, day or null] for each date of birth.
+    births: Mapped[list[list[int | None]]] = mapped_column(JSONDocument)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    imported_by: Mapped[int] = mapped_column(ForeignKey(_USER))
+
+
+class ReliefStatementMatch(Base):
+    """A bank statement line matched to a payment of a grant: a line is matched once, a
+    payment once, so a re-run of a reconciliation adds nothing."""
+
+    __tablename__ = "relief_statement_match"
+
+    id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey(_FUND), index=True)
+    #: SHA-256 (hex) of the line's identity: account, booking date, amount, currency,
+    #: bank reference and its position when the bank gives no reference.
+    line_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The payment act (relief_grant_act.id).
+    payment_id: Mapped[int] = mapped_column(ForeignKey("relief_grant_act.id"), unique=True)
+    by_id: Mapped[int] = mapped_column(ForeignKey(_USER))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
