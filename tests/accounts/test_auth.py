@@ -11,7 +11,7 @@ import pyotp
 import pytest
 from sqlalchemy import select, update
 
-from civwatch.accounts import add_user
+from civwatch.accounts import add_user, passwords
 from civwatch.accounts.audit import list_audit
 from civwatch.accounts.auth import authenticate
 from civwatch.accounts.bootstrap import DEMO_CREDENTIALS_FILE, ensure_demo_admin
@@ -35,6 +35,13 @@ def test_passwords_are_argon2id_and_short_ones_refused() -> None:
     assert not verify_password(None, "anything at all")
     with pytest.raises(RejectedInputError, match="at least 12"):
         hash_password("short")
+
+
+def test_the_unknown_user_hash_costs_what_a_real_one_does() -> None:
+    """An unknown user is checked against a stored constant: it must have the hasher's own
+    parameters, or a sign-in as nobody would be faster (or slower) than as someone."""
+    assert not passwords.needs_rehash(passwords._DUMMY_HASH)
+    assert passwords._HASHER.verify(passwords._DUMMY_HASH, "civwatch-no-such-user")
 
 
 def test_a_totp_code_is_accepted_once_and_only_near_its_time() -> None:

@@ -222,13 +222,17 @@ class AccuracyReport:
         return sum(getattr(self.scores[n], column) for n in names) / max(copies, 1)
 
 
-def evaluate(rows: list[tuple[str, str, Path]]) -> AccuracyReport:
+def evaluate(
+    rows: list[tuple[str, str, Path]], *, all_overlay_pairs: bool = True
+) -> AccuracyReport:
     """Run plain PDQ, region hashes and the full pipeline over an evaluation set.
 
     Every image is a query against all others (the other photos and their copies are the
     distractors). Candidates come from a ``HashIndex`` of every region hash, searched with
     every dihedral variant of every region of the query within ``CANDIDATE_DISTANCE``;
-    ``is_copy`` then decides.
+    ``is_copy`` then decides. The geometric check is then tried alone on the pairs of
+    :func:`overlay_pairs` (all of them, or with ``all_overlay_pairs=False`` only those whose
+    two photos carry the same overlay).
     """
     from civwatch.matching.features import CANDIDATE_DISTANCE, describe, is_copy, verify_geometry
     from civwatch.matching.index import HashIndex
@@ -273,19 +277,34 @@ def evaluate(rows: list[tuple[str, str, Path]]) -> AccuracyReport:
             score.found += 1
         else:
             score.misses.append(photo)
-    # Adversarial check of the geometric test alone: every pair of different photos whose
-    # copies carry the same overlay text or frame (captions, watermarks, screenshots).
+    # Adversarial check of the geometric test alone: pairs of different photos whose
+    # copies carry overlay text or frames (captions, watermarks, screenshots).
+    pairs = overlay_pairs(rows, same_overlay=not all_overlay_pairs)
+    passed = [
+        (rows[a][2].name, rows[b][2].name)
+        for a, b in pairs
+        if verify_geometry(descriptors[a], descriptors[b]).passed
+    ]
+    return AccuracyReport(scores, false_pairs, candidate_count, len(pairs), len(passed), passed)
+
+
+def overlay_pairs(
+    rows: list[tuple[str, str, Path]], *, same_overlay: bool
+) -> list[tuple[int, int]]:
+    """Row numbers of the pairs of different photos whose copies both carry an overlay.
+
+    With ``same_overlay``, only the pairs that carry the same one (the same caption text,
+    watermark, frame or phone screen): the case the geometric check must withstand, as the
+    overlay's own features agree exactly (16 photos: 4 x 120 = 480 pairs, against 1,920
+    pairs of any two overlays).
+    """
     overlaid = [k for k, (_, t, _) in enumerate(rows) if t in OVERLAY_TRANSFORMS]
-    pairs = 0
-    passed: list[tuple[str, str]] = []
-    for n, a in enumerate(overlaid):
-        for b in overlaid[n + 1 :]:
-            if rows[a][0] == rows[b][0]:
-                continue
-            pairs += 1
-            if verify_geometry(descriptors[a], descriptors[b]).passed:
-                passed.append((rows[a][2].name, rows[b][2].name))
-    return AccuracyReport(scores, false_pairs, candidate_count, pairs, len(passed), passed)
+    return [
+        (a, b)
+        for n, a in enumerate(overlaid)
+        for b in overlaid[n + 1 :]
+        if rows[a][0] != rows[b][0] and (not same_overlay or rows[a][1] == rows[b][1])
+    ]
 
 
 OVERLAY_TRANSFORMS = ("caption_bar", "watermark", "screenshot_border", "phone_screenshot")

@@ -46,7 +46,10 @@ def live_server_process(
         stderr=subprocess.STDOUT,
     )
     try:
-        for _ in range(300):
+        # Until it accepts a connection, or fails clearly: yielding a URL nobody answers
+        # made the caller's first request fail with "connection refused" on a loaded machine.
+        deadline = time.monotonic() + 180
+        while True:
             if proc.poll() is not None:
                 tail = log_path.read_bytes().decode(errors="replace")[-2000:]
                 raise RuntimeError(f"civwatch serve exited (log {log_path}): {tail}")
@@ -54,6 +57,10 @@ def live_server_process(
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
             except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"civwatch serve did not answer in 180 s (log {log_path})"
+                    ) from None
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}", proc
     finally:

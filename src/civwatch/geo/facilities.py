@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree  # type: ignore[import-untyped,unused-ignore]
 
 from civwatch.errors import RejectedInputError
 from civwatch.geo import validation
@@ -91,6 +90,9 @@ class FacilityIndex:
 
     def __init__(self, points: Points) -> None:
         self._points = _as_array(points)
+        # SciPy loads here, not with the module (~1 s): most commands never build a tree.
+        from scipy.spatial import cKDTree  # type: ignore[import-untyped,unused-ignore]
+
         self._tree = cKDTree(_unit_vectors(self._points[:, 0], self._points[:, 1]))
 
     def __len__(self) -> int:

@@ -33,7 +33,6 @@ from typing import Literal
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from scipy.spatial import cKDTree  # type: ignore[import-untyped,unused-ignore]
 
 from civwatch.errors import NotFoundError, RejectedInputError
 from civwatch.geo import validation
@@ -285,6 +284,9 @@ class Gazetteer:
         self._lat = np.array([p.lat for p in self.places], dtype=np.float64)
         self._lon = np.array([p.lon for p in self.places], dtype=np.float64)
         lat, lon = np.radians(self._lat), np.radians(self._lon)
+        # SciPy loads here, not with the module (~1 s): most commands never build a tree.
+        from scipy.spatial import cKDTree  # type: ignore[import-untyped,unused-ignore]
+
         self._tree = cKDTree(
             np.column_stack((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)))
         )

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-import faiss
 import numpy as np
 from numpy.typing import NDArray
 
@@ -77,6 +76,8 @@ class HashIndex:
     """
 
     def __init__(self) -> None:
+        import faiss  # here, not at import: most commands and pages never build an index
+
         self._index = faiss.IndexBinaryFlat(HASH_BYTES * 8)
         self._ids: NDArray[np.int64] = np.empty(0, dtype=np.int64)
         self._lock = threading.RLock()
