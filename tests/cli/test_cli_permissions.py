@@ -163,6 +163,12 @@ SAMPLES: dict[str, list[str]] = {
         "{inc}",
     ],
     "testimony list": ["--incident", "{inc}"],
+    # No testimony in the walk: each is refused at the door or answers "not found" after
+    # its domain asked the table.
+    "testimony quote": ["1", "--excerpt", "walk", "--reviewed"],
+    "testimony disclose": ["1", "--recipient", "Walk court", "--reason", "walk"],
+    "testimony approve-disclosure": ["1", "1"],
+    "testimony revoke-disclosure": ["1", "1"],
     "shelters import": ["{shelters}"],
     "import telegram": ["{telegram}"],
     "import whatsapp": ["{whatsapp}"],

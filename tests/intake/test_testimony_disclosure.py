@@ -165,3 +165,11 @@ def test_a_package_that_must_carry_an_identity_is_refused_to_an_exporter_off_the
             field.ws, field.who("viktor"), field.incident, out, recipient=COURT_A
         )
     assert not out.exists() or not any(out.rglob("*"))
+
+
+def test_every_desk_role_that_proposes_a_disclosure_also_writes_testimony() -> None:
+    """propose_disclosure asks the table for protection.write alone: that holds only while
+    every holder of it also holds testimony.write."""
+    from civwatch.accounts.permissions import Permission, holders
+
+    assert holders(Permission.PROTECTION_WRITE) <= holders(Permission.TESTIMONY_WRITE)

@@ -26,6 +26,7 @@ from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.internal_fields import internal_fields
 from civwatch.incidents.service import get_incident, update_incident
 from civwatch.incidents.verification import item_verification
+from civwatch.intake.capture_records import captures_of_item
 from civwatch.publish.public import PublicFilter, public_incident, public_incidents
 from civwatch.web.answers_public import PublicIncident, PublicIncidentPage
 from civwatch.workspace import Workspace
@@ -113,7 +114,8 @@ def test_an_evidence_answer_keeps_its_metadata_and_sightings(
     answer = _json(client.get(f"{API}/evidence/{sha}", headers=data["ivan"]))
     assert answer["metadata"]["gps_lat"] is not None and answer["metadata"]["exiftool"]
     assert answer["sightings"][0]["platform"]
-    assert answer == get_item(workspace, sha)
+    # The API adds the web captures that stored the item (none here) to the item's answer.
+    assert answer == {**get_item(workspace, sha), "captures": captures_of_item(workspace, sha)}
     verification = _json(client.get(f"{API}/evidence/{sha}/verification", headers=data["ivan"]))
     assert verification["records"] and verification["checks"]
     assert verification == item_verification(workspace, sha)

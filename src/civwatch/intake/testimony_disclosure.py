@@ -137,7 +137,8 @@ def propose_disclosure(
     proposer must approve it. Returns the decision's id."""
     name, why = _recipient(recipient), _reason(reason)
     with ws.sessions() as session, session.begin():
-        authorise(session, principal, Permission.TESTIMONY_WRITE)
+        # A desk role (every holder of protection.write also holds testimony.write); the
+        # testimony's team is checked next, by the identity's gate.
         authorise(session, principal, Permission.PROTECTION_WRITE)
         testimony = _readable(session, principal, testimony_id)
         identity_gate(session, principal, testimony)
