@@ -172,4 +172,4 @@ def test_every_desk_role_that_proposes_a_disclosure_also_writes_testimony() -> N
     every holder of it also holds testimony.write."""
     from civwatch.accounts.permissions import Permission, holders
 
-    assert holders(Permission.PROTECTION_WRITE) <= holders(Permission.TESTIMONY_WRITE)
+    assert set(holders(Permission.PROTECTION_WRITE)) <= set(holders(Permission.TESTIMONY_WRITE))
