@@ -68,6 +68,7 @@ def test_a_decision_for_court_a_discloses_to_court_a_alone(field: Field, tmp_pat
     assert len(sealed) == 1 and sealed[0].startswith("data/sealed/witness-identity/")
     doc = json.loads(for_a[sealed[0]])
     assert doc["SEALED"].startswith("SEALED") and doc["recipient"] == COURT_A
+    assert doc["ЗАПЕЧАТАНО"].startswith("ЗАПЕЧАТАНО")
     assert doc["identity"]["name"] == MARKER_NAME
     assert doc["decision"]["decided_by"] == "olek" and doc["decision"]["approved_by"] == "lead1"
     assert doc["decision"]["reason"] == "The court summons the witness"

@@ -68,6 +68,13 @@ SEALED_NOTICE = (
     "decision below, for the proceedings it names. Do not copy it into any other file, "
     "filing or publication; keep it apart from the rest of the package."
 )
+#: The same notice in Ukrainian, beside the English one in every sealed document (a package
+#: is read by clerks of either language; a stored document is not localised per reader).
+SEALED_NOTICE_UK = (
+    "ЗАПЕЧАТАНО - ОСОБА СВІДКА. Розкрито лише названому тут адресатові, за записаним нижче "
+    "рішенням, для провадження, яке в ньому названо. Не переносьте цих даних у жоден інший "
+    "файл, процесуальний документ чи публікацію; зберігайте їх окремо від решти пакета."
+)
 
 
 def _reason(value: Any) -> str:
@@ -307,6 +314,7 @@ def sealed_identities(
             names.update(usernames_by_id(session, {row.decided_by, row.approved_by or 0}))
             doc = {
                 "SEALED": SEALED_NOTICE,
+                "ЗАПЕЧАТАНО": SEALED_NOTICE_UK,
                 "recipient": row.recipient,
                 "testimony": testimony.id,
                 "witness": identity["witness"],
