@@ -18,7 +18,6 @@ from sqlalchemy.engine import make_url
 
 from civwatch.config import Settings
 from tests.support import custody_schema
-from tests.support.reused_database import ReusedDatabase
 
 if TYPE_CHECKING:
     from civwatch.workspace import Workspace
@@ -86,25 +85,10 @@ def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def _reused_database(_migrated_template: str) -> Iterator[ReusedDatabase]:
-    """On PostgreSQL, one copy of the template per test process, emptied for each test
-    with a workspace (tests/support/reused_database.py)."""
-    assert SERVER_URL
-    admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
-    reused = ReusedDatabase(admin, SERVER_URL, _migrated_template)
-    try:
-        yield reused
-    finally:
-        reused.close()
-        admin.dispose()
-
-
 @pytest.fixture
 def database_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh database for this test: empty, or already migrated when the test opens a
-    workspace (the same schema `Workspace.init` makes, made once per process; on
-    PostgreSQL one database per process, emptied and renamed for each such test); when the
+    workspace (the same schema `Workspace.init` makes, made once per process); when the
     test ends, every custody entry in it is checked against the schema of its act."""
     template = (
         request.getfixturevalue("_migrated_template")
@@ -116,11 +100,6 @@ def database_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str
         if template:
             shutil.copyfile(template, path)
         url = f"sqlite:///{path}"
-        yield url
-        _check_custody_entries(request, url)
-        return
-    if template:
-        url = request.getfixturevalue("_reused_database").fresh_url()
         yield url
         _check_custody_entries(request, url)
         return
