@@ -28,7 +28,13 @@ from civwatch.protection.case_facts import case_facts, has_current_assessment, s
 from civwatch.relief import ledger, vocabulary
 from civwatch.relief.funds import audit_money, find_fund, refuse_overdraw
 from civwatch.relief.ledger import Leg
-from civwatch.relief.models import ReliefFund, ReliefGrant, ReliefGrantAct, ReliefVetting
+from civwatch.relief.models import (
+    ReliefFund,
+    ReliefGrant,
+    ReliefGrantAct,
+    ReliefTransaction,
+    ReliefVetting,
+)
 from civwatch.relief.money import Money, currency, in_euros, positive, rate_of
 from civwatch.relief.rules import separate, tier
 from civwatch.relief.vocabulary import APPROVED, CANCELLED, PAID, RELEASED, REQUESTED
@@ -38,6 +44,29 @@ from civwatch.workspace import Workspace
 _COMMITTED = (APPROVED, RELEASED, PAID)
 #: The window of the cap.
 CAP_WINDOW = timedelta(days=365)
+
+
+def _post(
+    session: Session,
+    principal: Principal,
+    grant: ReliefGrant,
+    kind: str,
+    legs: list[Leg],
+    *,
+    booked_on: date | None = None,
+) -> ReliefTransaction:
+    """One balanced transaction of ``grant``'s fund by ``principal``, at the grant's rate."""
+    return ledger.post(
+        session,
+        kind=kind,
+        fund_id=grant.fund_id,
+        actor_id=principal.user_id,
+        actor=principal.username,
+        grant_id=grant.id,
+        legs=legs,
+        eur_rate=Decimal(grant.eur_rate),
+        booked_on=booked_on,
+    )
 
 
 def _grant(session: Session, grant_id: str) -> ReliefGrant:
@@ -367,14 +396,12 @@ def approve(ws: Workspace, principal: Principal, grant_id: str) -> dict[str, Any
         approvals = 1 + sum(1 for a in acts if a.act == "approve")
         transaction = None
         if approvals >= grant.approvals_needed:
-            row = ledger.post(
+            row = _post(
                 session,
-                kind="commitment",
-                fund_id=fund.id,
-                actor_id=principal.user_id,
-                actor=principal.username,
-                grant_id=grant.id,
-                legs=[
+                principal,
+                grant,
+                "commitment",
+                [
                     Leg(fund.id, vocabulary.expenses(fund.id, grant.purpose), money),
                     Leg(
                         fund.id,
@@ -382,7 +409,6 @@ def approve(ws: Workspace, principal: Principal, grant_id: str) -> dict[str, Any
                         Money(-money.amount, money.currency),
                     ),
                 ],
-                eur_rate=Decimal(grant.eur_rate),
             )
             transaction = row.id
             grant.state = APPROVED
@@ -419,18 +445,15 @@ def release(ws: Workspace, principal: Principal, grant_id: str) -> dict[str, Any
                 )
             )
         money = Money.from_minor(grant.amount_minor, grant.currency)
-        row = ledger.post(
+        row = _post(
             session,
-            kind="release",
-            fund_id=fund.id,
-            actor_id=principal.user_id,
-            actor=principal.username,
-            grant_id=grant.id,
-            legs=[
+            principal,
+            grant,
+            "release",
+            [
                 Leg(fund.id, vocabulary.commitments(fund.id), money),
                 Leg(fund.id, vocabulary.payables(fund.id), Money(-money.amount, money.currency)),
             ],
-            eur_rate=Decimal(grant.eur_rate),
         )
         session.add(
             ReliefGrantAct(
@@ -509,18 +532,15 @@ def pay(
                     asked=str(money),
                 )
             )
-        row = ledger.post(
+        row = _post(
             session,
-            kind="payment",
-            fund_id=fund.id,
-            actor_id=principal.user_id,
-            actor=principal.username,
-            grant_id=grant.id,
-            legs=[
+            principal,
+            grant,
+            "payment",
+            [
                 Leg(fund.id, _liability(grant), money),
                 Leg(fund.id, vocabulary.bank(fund.id), Money(-money.amount, money.currency)),
             ],
-            eur_rate=Decimal(grant.eur_rate),
             booked_on=paid_on,
         )
         session.add(
@@ -567,14 +587,12 @@ def refund(
                     net=str(net),
                 )
             )
-        row = ledger.post(
+        row = _post(
             session,
-            kind="refund",
-            fund_id=fund.id,
-            actor_id=principal.user_id,
-            actor=principal.username,
-            grant_id=grant.id,
-            legs=[
+            principal,
+            grant,
+            "refund",
+            [
                 Leg(fund.id, vocabulary.bank(fund.id), money),
                 Leg(
                     fund.id,
@@ -582,7 +600,6 @@ def refund(
                     Money(-money.amount, money.currency),
                 ),
             ],
-            eur_rate=Decimal(grant.eur_rate),
         )
         session.add(
             ReliefGrantAct(
@@ -623,14 +640,12 @@ def cancel(ws: Workspace, principal: Principal, grant_id: str) -> dict[str, Any]
                 if grant.state == RELEASED
                 else vocabulary.commitments(fund.id)
             )
-            row = ledger.post(
+            row = _post(
                 session,
-                kind="cancellation",
-                fund_id=fund.id,
-                actor_id=principal.user_id,
-                actor=principal.username,
-                grant_id=grant.id,
-                legs=[
+                principal,
+                grant,
+                "cancellation",
+                [
                     Leg(fund.id, owed, left),
                     Leg(
                         fund.id,
@@ -638,7 +653,6 @@ def cancel(ws: Workspace, principal: Principal, grant_id: str) -> dict[str, Any]
                         Money(-left.amount, left.currency),
                     ),
                 ],
-                eur_rate=Decimal(grant.eur_rate),
             )
             transaction = row.id
         session.add(
