@@ -91,82 +91,67 @@ def _testimony_check(row: Row, entry: Entry) -> Iterable[str]:
         yield _("The attachments differ from those its custody entry recorded.")
 
 
-def _steps(*selects: AnySelect) -> AnySelect:
-    """One row per step of a record (each recorded by its own entry), as one SELECT."""
+#: A step of a record: what it is, and the columns of its entry's index, actor and time.
+Step = tuple[str, Any, Any, Any]
+
+
+def _steps(model: Any, name: str, columns: list[Any], first: Step, *later: Step) -> AnySelect:
+    """One row per step of a ``model`` record of a testimony (each recorded by its own
+    entry: the first always, each later one where its entry exists), as one SELECT; the
+    record's id is also labelled ``name``, as its entries name it."""
+
+    def step(what: str, leaf: Any, actor: Any, at: Any) -> AnySelect:
+        return select(
+            model.id.label("id"),
+            leaf.label("leaf"),
+            model.testimony_id.label("testimony"),
+            model.id.label(name),
+            literal(what).label("what"),
+            *columns,
+            username_of(actor).label("actor"),
+            at.label("at"),
+        )
+
+    selects = [step(*first), *(step(*s).where(s[1].is_not(None)) for s in later)]
     steps = union_all(*selects).subquery()
     return select(*(c.label(c.name) for c in steps.c))
 
 
 def _consents() -> AnySelect:
     c = TestimonyConsent
-
-    def step(what: str, leaf: Any, actor: Any, at: Any) -> AnySelect:
-        return select(
-            c.id.label("id"),
-            leaf.label("leaf"),
-            c.testimony_id.label("testimony"),
-            c.id.label("consent"),
-            literal(what).label("what"),
+    return _steps(
+        c,
+        "consent",
+        [
             c.purpose.label("purpose"),
             c.recipient.label("recipient"),
             cast(c.given_on, String).label("given_on"),
-            username_of(actor).label("actor"),
-            at.label("at"),
-        )
-
-    return _steps(
-        step("give", c.custody_leaf, c.recorded_by, c.recorded_at),
-        step("withdraw", c.withdraw_leaf, c.withdrawn_by, c.withdrawn_at).where(
-            c.withdraw_leaf.is_not(None)
-        ),
+        ],
+        ("give", c.custody_leaf, c.recorded_by, c.recorded_at),
+        ("withdraw", c.withdraw_leaf, c.withdrawn_by, c.withdrawn_at),
     )
 
 
 def _disclosures() -> AnySelect:
     d = TestimonyDisclosure
-
-    def step(what: str, leaf: Any, actor: Any, at: Any) -> AnySelect:
-        return select(
-            d.id.label("id"),
-            leaf.label("leaf"),
-            d.testimony_id.label("testimony"),
-            d.id.label("disclosure"),
-            literal(what).label("what"),
-            d.recipient.label("recipient"),
-            d.reason.label("text"),
-            username_of(actor).label("actor"),
-            at.label("at"),
-        )
-
     return _steps(
-        step("propose", d.custody_leaf, d.decided_by, d.decided_at),
-        step("approve", d.approve_leaf, d.approved_by, d.approved_at).where(
-            d.approve_leaf.is_not(None)
-        ),
-        step("revoke", d.revoke_leaf, d.revoked_by, d.revoked_at).where(d.revoke_leaf.is_not(None)),
+        d,
+        "disclosure",
+        [d.recipient.label("recipient"), d.reason.label("text")],
+        ("propose", d.custody_leaf, d.decided_by, d.decided_at),
+        ("approve", d.approve_leaf, d.approved_by, d.approved_at),
+        ("revoke", d.revoke_leaf, d.revoked_by, d.revoked_at),
     )
 
 
 def _quotes() -> AnySelect:
     q = TestimonyQuote
-
-    def step(what: str, leaf: Any, actor: Any, at: Any) -> AnySelect:
-        return select(
-            q.id.label("id"),
-            leaf.label("leaf"),
-            q.testimony_id.label("testimony"),
-            q.id.label("quote"),
-            literal(what).label("what"),
-            q.excerpt.label("text"),
-            username_of(actor).label("actor"),
-            at.label("at"),
-        )
-
     return _steps(
-        step("mark", q.custody_leaf, q.marked_by, q.marked_at),
-        step("withdraw", q.withdraw_leaf, q.withdrawn_by, q.withdrawn_at).where(
-            q.withdraw_leaf.is_not(None)
-        ),
+        q,
+        "quote",
+        [q.excerpt.label("text")],
+        ("mark", q.custody_leaf, q.marked_by, q.marked_at),
+        ("withdraw", q.withdraw_leaf, q.withdrawn_by, q.withdrawn_at),
     )
 
 
