@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from civwatch.evidence.collect import Candidate
 from civwatch.evidence.ingest import Ingest, SourceInfo
 from civwatch.evidence.search import EvidenceFilter, search_items, search_terms
-from tests.jobs.helpers import running_workers
+from tests.jobs.helpers import running_workers, wait_for_job
 from tests.support.files import noise_jpeg, photo
 from tests.web.conftest import Team, bearer
 
@@ -42,6 +42,9 @@ def test_upload_of_several_files_stores_each_once_and_flags_copies(
     assert r.headers["location"] == job["url"] == f"/api/v1/jobs/{job['id']}"
     assert job["state"] == "queued" and job["total"] == 4
     with running_workers(team.ws.settings):
+        # the first upload is ingested before the same files come again: two workers
+        # would otherwise race the two jobs, and either could be the one that stores them
+        wait_for_job(team.ws, job["id"])
         # the same upload again, waiting for its outcome (Prefer: wait, RFC 7240)
         files = [(k, (n, io.BytesIO(b.getvalue()), t)) for k, (n, b, t) in files]
         again = client.post(
