@@ -57,6 +57,17 @@ def streamed_upload(endpoint: F) -> F:
     return endpoint
 
 
+def limited_upload(max_file: int) -> Callable[[F], F]:
+    """Mark a route as an upload whose files are each at most ``max_file`` bytes (or the
+    ``max_file_size`` setting, if smaller): a statement or a list, not a video."""
+
+    def mark(endpoint: F) -> F:
+        endpoint.max_upload_file = max_file  # type: ignore[attr-defined]
+        return streamed_upload(endpoint)
+
+    return mark
+
+
 def _too_large(limit: int) -> BodyTooLarge:
     return BodyTooLarge(
         _(
@@ -225,7 +236,8 @@ class RequestLimits:
         if route is not None and getattr(route.endpoint, "streamed_upload", False):
             kind, options = parse_options_header(request.headers.get("content-type", ""))
             if kind == b"multipart/form-data" and options.get(b"boundary"):
-                return UploadMeter(self.max_body, self.max_file, options[b"boundary"])
+                most = min(self.max_file, getattr(route.endpoint, "max_upload_file", self.max_file))
+                return UploadMeter(self.max_body, most, options[b"boundary"])
         return BodyMeter(self.max_body)
 
     async def _refusal(self, request: Request, permission: Permission) -> Response | None:
