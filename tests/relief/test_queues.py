@@ -3,6 +3,8 @@ queues), grants scoped by the protection desk's need to know, funds and the ledg
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from civwatch.errors import PermissionDeniedError, RecordNotFoundError, RejectedInputError
@@ -11,7 +13,7 @@ from tests.relief.conftest import Fund, vetted
 from tests.relief.test_screening import add_person_with_case
 
 
-def _queue(f: Fund, name: str) -> dict[str, dict[str, object]]:
+def _queue(f: Fund, name: str) -> dict[str, dict[str, Any]]:
     return {i["id"]: i for i in queues.grants_waiting_for(f.ws, f.who(name))["items"]}
 
 

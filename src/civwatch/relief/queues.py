@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts.permissions import Permission, allows
@@ -257,10 +257,10 @@ def grants_waiting_for(ws: Workspace, principal: Principal) -> dict[str, Any]:
                     _item(g, done, funds, "vet" if missing else "approve", missing=missing)
                 )
                 continue
-            if who.finance and g.state == APPROVED and g.release_needed:
-                if _may(done, me, "release"):
-                    items.append(_item(g, done, funds, "release"))
-                    continue
+            releasable = g.state == APPROVED and g.release_needed
+            if who.finance and releasable and _may(done, me, "release"):
+                items.append(_item(g, done, funds, "release"))
+                continue
             ready = RELEASED if g.release_needed else APPROVED
             if who.finance and g.state == ready and _may(done, me, "pay"):
                 items.append(_item(g, done, funds, "pay"))
@@ -307,7 +307,7 @@ def list_grants(
     with ws.sessions() as session:
         read_snapshot(session)
         who = reach(session, principal)
-        query: Select[tuple[ReliefGrant]] = select(ReliefGrant)
+        query = select(ReliefGrant)
         if fund is not None:
             query = query.where(ReliefGrant.fund_id == find_fund(session, fund).id)
         if state is not None:
