@@ -494,3 +494,34 @@ def test_the_beneficiarys_name_is_in_no_answer_but_the_case_teams(relief: Relief
     # the case's officer sees the name only in the justification they wrote
     listed = "\n".join(answers["officer1"]).replace(note, "")
     assert MARKER_NAME not in listed
+
+
+def test_the_donor_report_as_json_csv_and_pdf_in_the_readers_language(relief: Relief) -> None:
+    from civwatch.i18n import use_language
+    from civwatch.relief.donor_files import suppressed_word
+
+    r = relief
+    _paid(r, "300.00", "CW-D-1")
+    path = f"{API}/funds/{r.fund}/donor-report"
+    period = {"from": "2020-01-01", "to": "2099-12-31"}
+    fin = r.as_("fin1")
+    as_json = r.c.get(path, params=period, headers=fin)
+    assert as_json.headers["content-type"] == "application/json"
+    assert as_json.json()["purpose"]["transport"] == {
+        "amount": None,
+        "people": None,
+        "suppressed": True,
+    }
+    by_query = r.c.get(path, params={**period, "format": "csv"}, headers={**fin, **UK})
+    by_accept = r.c.get(path, params=period, headers={**fin, **UK, "Accept": "text/csv"})
+    for answer in (by_query, by_accept):
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["content-type"].startswith("text/csv")
+        assert ".uk.csv" in answer.headers["content-disposition"]
+        with use_language("uk"):
+            assert suppressed_word() in answer.content.decode("utf-8-sig")
+        assert "300.00" not in answer.text  # one person: the figure is suppressed
+    pdf = r.c.get(path, params=period, headers={**fin, "Accept": "application/pdf"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert MARKER_NAME.encode() not in pdf.content
+    _refused(r.c.get(path, params={**period, "format": "xls"}, headers=fin), 422)

@@ -235,9 +235,12 @@ class DonorReport(Answer):
     suppressed (its figures null)."""
 
     fund: int
+    fund_name: str
     currency: str
     from_: str = Field(alias="from")
     to: str
+    generated_at: str = Field(description="ISO 8601, UTC")
+    smallest_cell: int = Field(description="A cell of fewer people than this is suppressed")
     people_helped: int | None = Field(description="Null: suppressed (fewer than 5 people)")
     total: Decimal | None = Field(description="Null: suppressed")
     purpose: dict[str, DonorCell]

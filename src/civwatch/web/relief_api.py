@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.background import BackgroundTask
@@ -31,10 +31,11 @@ from starlette.responses import FileResponse, Response
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
 from civwatch.errors import RejectedInputError
-from civwatch.i18n import _
+from civwatch.i18n import _, current_language
 from civwatch.incidents.input import rejected
 from civwatch.relief import funds, grants, queues, reports
 from civwatch.relief.beancount_export import export_beancount
+from civwatch.relief.donor_files import donor_report_csv, donor_report_pdf, file_name
 from civwatch.relief.partner_hashes import MAX_FILE_BYTES as MAX_HASH_FILE_BYTES
 from civwatch.relief.partners import compare_partner_hashes, export_partner_hashes
 from civwatch.relief.reconciliation import (
@@ -280,22 +281,62 @@ def fund_report(
     }
 
 
+#: The donor report's file formats, by the media type a client may ask for.
+DONOR_FILES = {"text/csv": "csv", "application/pdf": "pdf"}
+
+
 @router.get(
     "/funds/{fund_id}/donor-report",
     response_model=DonorReport,
     response_model_by_alias=True,
+    responses={
+        200: {
+            "content": {"text/csv": {}, "application/pdf": {}},
+            "description": "JSON, or a CSV or PDF file for the donor (by format or Accept)",
+        }
+    },
 )
 def donor_report(
+    request: Request,
     w: WS,
     who: Finance,
     fund_id: RowId,
     since: Annotated[date, Query(alias="from", description="First day")],
     until: Annotated[date, Query(alias="to", description="Last day")],
-) -> dict[str, Any]:
+    file_format: Annotated[
+        Literal["json", "csv", "pdf"] | None,
+        Query(alias="format", description="Default: by the Accept header, else json"),
+    ] = None,
+) -> Any:
     """What the fund paid for in the period: totals by purpose, month and oblast, people
-    helped, no names; a cell of fewer than 5 people is suppressed (finance)."""
+    helped, no names; a cell of fewer than 5 people is suppressed (finance). As JSON, or
+    as a CSV or PDF file for the donor in the reader's language (``?format=csv`` or
+    ``Accept: text/csv``; ``pdf``, ``application/pdf``)."""
     _period(since, until)
-    return reports.donor_report(w, who, fund_id, since, until)
+    wanted = file_format or _accepted(request.headers.get("accept", ""))
+    doc = reports.donor_report(w, who, fund_id, since, until)
+    if wanted == "json":
+        return doc
+    language = current_language()
+    if wanted == "csv":
+        data, media = donor_report_csv(doc, language), "text/csv; charset=utf-8"
+    else:
+        data, media = donor_report_pdf(doc, language), "application/pdf"
+    name = file_name(doc, wanted, language)
+    return Response(
+        data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+def _accepted(accept: str) -> str:
+    """The donor file the Accept header asks for first (json unless it names one)."""
+    for part in accept.split(","):
+        media = part.split(";")[0].strip().lower()
+        if media in DONOR_FILES:
+            return DONOR_FILES[media]
+        if media in ("application/json", "application/problem+json"):
+            return "json"
+    return "json"
 
 
 def _period(since: date | None, until: date | None) -> None:
