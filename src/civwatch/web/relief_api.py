@@ -541,7 +541,20 @@ def sanctions_import(
 @router.get(
     "/partners/hashes",
     response_class=Response,
-    responses={200: {"content": {"application/x-ndjson": {}}, "description": "Hash file"}},
+    responses={
+        200: {
+            "content": {
+                "application/x-ndjson": {
+                    "schema": {
+                        "type": "string",
+                        "description": "JSON lines: a header, then one keyed hash a line "
+                        "(docs/relief-formats.md)",
+                    }
+                }
+            },
+            "description": "The hash file",
+        }
+    },
 )
 def partners_export(w: WS, who: Lead) -> Response:
     """The keyed hashes of every person the fund helped, with their grants' purposes, to
