@@ -10,8 +10,7 @@ need to know: a grant of a case out of the caller's reach is "not found"), probl
 9457 JSON in the caller's language, every answer a declared model. Amounts go both ways as
 decimal strings ("1500.00"): a JSON number is refused, as a float cannot hold money exactly.
 No answer names a person helped (ids and amounts only); a grant's justification is opened
-only for a caller who may read its case. Routes that seal or open a person's data pass the
-protection desk's gate (its idle timeout).
+only for a caller who may read its case.
 """
 
 from __future__ import annotations
@@ -80,13 +79,14 @@ RELIEF_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 router = APIRouter(prefix="/api/v1/relief", tags=["relief"], responses=RELIEF_RESPONSES)
 
-Reader = Annotated[Principal, Depends(require(Permission.RELIEF_READ))]
-#: Reading one grant opens its justification for a caller who may read the case.
-GrantReader = Annotated[Principal, Depends(desk_gate(Permission.RELIEF_READ))]
+#: Every relief route but the sanctions list's passes the protection desk's gate (its idle
+#: timeout for browser sessions), as the relief pages do: the fund pays people at risk.
+Reader = Annotated[Principal, Depends(desk_gate(Permission.RELIEF_READ))]
 Requester = Annotated[Principal, Depends(desk_gate(Permission.RELIEF_REQUEST))]
 Vetter = Annotated[Principal, Depends(desk_gate(Permission.RELIEF_VET))]
-Approver = Annotated[Principal, Depends(require(Permission.RELIEF_APPROVE))]
-Finance = Annotated[Principal, Depends(require(Permission.RELIEF_FINANCE))]
+Approver = Annotated[Principal, Depends(desk_gate(Permission.RELIEF_APPROVE))]
+Finance = Annotated[Principal, Depends(desk_gate(Permission.RELIEF_FINANCE))]
+#: The sanctions list is the operator's reference data (an admin, outside the desk).
 Operator = Annotated[Principal, Depends(require(Permission.REFERENCE_MANAGE))]
 Lead = Annotated[Principal, Depends(desk_gate(Permission.PROTECTION_LEAD))]
 
@@ -418,7 +418,7 @@ def grant_request(w: WS, who: Requester, body: GrantBody) -> dict[str, Any]:
 
 
 @router.get("/grants/{relief_grant_id}", response_model=GrantAnswer, **EXACT)
-def grant_show(w: WS, who: GrantReader, relief_grant_id: GrantId) -> dict[str, Any]:
+def grant_show(w: WS, who: Reader, relief_grant_id: GrantId) -> dict[str, Any]:
     """A grant: amounts, state, tier, who did each act and check and when, and what the
     caller may do to it now; its justification for a caller who may read the case."""
     return _grant(w, who, relief_grant_id)
