@@ -525,3 +525,24 @@ def test_the_donor_report_as_json_csv_and_pdf_in_the_readers_language(relief: Re
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert MARKER_NAME.encode() not in pdf.content
     _refused(r.c.get(path, params={**period, "format": "xls"}, headers=fin), 422)
+
+
+def test_a_browser_session_away_from_the_desk_is_signed_out_of_the_fund(relief: Relief) -> None:
+    from datetime import timedelta
+
+    from civwatch.db import utcnow
+    from tests.web.desk import desk_session, desk_user
+
+    r = relief
+    secret = desk_user(r.ws, "finsession", "relief_finance")
+    start = utcnow()
+    r.c.app.state.clock = lambda: start  # type: ignore[attr-defined]
+    csrf = desk_session(r.c, "finsession", secret)
+    assert r.c.get(f"{API}/funds").status_code == 200
+    r.c.app.state.clock = lambda: start + timedelta(minutes=16)  # type: ignore[attr-defined]
+    before = _rows(r)
+    away = r.c.post(
+        f"{API}/funds/{r.fund}/deposits", json={"amount": "5.00"}, headers={"X-CSRF-Token": csrf}
+    )
+    _refused(away, 401, "15 minutes")
+    assert _rows(r) == before
