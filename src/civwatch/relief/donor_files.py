@@ -32,11 +32,13 @@ from babel.numbers import format_currency
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from civwatch.geo.place_names import place_label
+from civwatch.geo.regions import UKRAINE_ADMIN1
 from civwatch.i18n import N_, _, gettext, use_language
 from civwatch.i18n import formatting as fmt
 from civwatch.i18n.templating import configure
 from civwatch.publish.opendata import safe_cell
 from civwatch.relief.reports import SMALLEST_CELL, UNKNOWN_OBLAST
+from civwatch.relief.sanctions import official_latin
 from civwatch.relief.vocabulary import PURPOSE_LABELS
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -112,7 +114,28 @@ def row_label(dimension: str, code: str, language: str) -> str:
             return code
     if code == UNKNOWN_OBLAST:
         return str(_("not known"))
+    known = _REGIONS.get(" ".join(code.casefold().split())) or _OBLASTS.get(_oblast_key(code))
+    if known is not None:
+        return known[1] if language == "uk" else known[0]
     return place_label(code, language) or code
+
+
+def _oblast_key(text: str) -> str:
+    """An oblast as it may be recorded on a grant ("Kharkivska", "Kharkiv Oblast",
+    "Харківська область") reduced to one key: the first word in Latin letters."""
+    words = text.replace("-", " ").split()
+    return official_latin(words[0]) if words else ""
+
+
+#: Every region's English and Ukrainian names, in lower case -> (English, Ukrainian).
+_REGIONS = {name.casefold(): names for names in UKRAINE_ADMIN1.values() for name in names}
+#: Oblast keys (:func:`_oblast_key`) -> (English name, Ukrainian name).
+_OBLASTS: dict[str, tuple[str, str]] = {
+    key: names
+    for names in UKRAINE_ADMIN1.values()
+    for key in (_oblast_key(names[0]), _oblast_key(names[1]))
+    if names[0].endswith("Oblast")
+}
 
 
 def _rows(doc: Mapping[str, Any], language: str) -> Iterator[tuple[str, str, str, Any, Any]]:
