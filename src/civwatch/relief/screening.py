@@ -16,7 +16,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from civwatch.accounts import audit
 from civwatch.accounts.permissions import Permission
@@ -115,14 +115,27 @@ def sanctions_versions(ws: Workspace, principal: Principal) -> list[dict[str, An
 
 
 #: The stored list prepared for screening, kept between screenings in this process: its
-#: version tells a list from the next.
+#: version, file hash, entry count and last entry id tell a list from the next.
 _PREPARED: dict[str, tuple[tuple[object, ...], SanctionsList]] = {}
 
 
 def _stored_list(session: Any, version: int) -> SanctionsList:
+    """The list in force, prepared (kept per database for the version, its file's hash
+    and its entries: a version number alone could come back after a database restore)."""
+    signature = (
+        version,
+        session.scalar(
+            select(ReliefSanctionsVersion.sha256).where(ReliefSanctionsVersion.id == version)
+        ),
+        *session.execute(
+            select(func.count(), func.max(ReliefSanctionsEntry.id)).select_from(
+                ReliefSanctionsEntry
+            )
+        ).one(),
+    )
     cache_key = str(session.get_bind().url)
     cached = _PREPARED.get(cache_key)
-    if cached is not None and cached[0] == (version,):
+    if cached is not None and cached[0] == signature:
         return cached[1]
     prepared = SanctionsList(
         SanctionsEntry(
@@ -133,7 +146,7 @@ def _stored_list(session: Any, version: int) -> SanctionsList:
         )
         for row in session.scalars(select(ReliefSanctionsEntry).order_by(ReliefSanctionsEntry.id))
     )
-    _PREPARED[cache_key] = ((version,), prepared)
+    _PREPARED[cache_key] = (signature, prepared)
     return prepared
 
 

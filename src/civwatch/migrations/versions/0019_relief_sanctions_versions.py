@@ -52,8 +52,9 @@ def upgrade() -> None:
     # again before approval.
     op.execute(
         "INSERT INTO relief_sanctions_version (sha256, entries, imported_at, imported_by) "
-        "SELECT NULL, count(*), max(imported_at), min(imported_by) "
-        "FROM relief_sanctions_entry HAVING count(*) > 0"
+        "SELECT NULL, listed.n, listed.last_at, listed.first_by FROM ("
+        "SELECT count(*) AS n, max(imported_at) AS last_at, min(imported_by) AS first_by "
+        "FROM relief_sanctions_entry) AS listed WHERE listed.n > 0"
     )
     op.execute(
         "UPDATE relief_sanctions_entry SET version_id = "
