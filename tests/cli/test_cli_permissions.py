@@ -180,6 +180,8 @@ SAMPLES: dict[str, list[str]] = {
     "relief fund deposit": ["1", "10.00"],
     "relief fund show": ["1"],
     "relief fund transfer": ["1", "2", "1.00"],
+    "relief fund cash": ["1", "1.00"],
+    "relief sanctions versions": [],
     "relief ledger reverse": ["1"],
     "relief grant request": [
         "case_walk",

@@ -1,5 +1,6 @@
 """The Beancount export is accepted by ``bean-check`` (the real tool), with a transfer
-between funds of two currencies, a refund, a cancellation and a reversal in it."""
+between funds of two currencies, a refund, a cancellation, a reversal and a cash payment
+in it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from civwatch.relief import funds, grants
 from civwatch.relief.beancount_export import export_beancount
+from civwatch.relief.cash import move_cash
 from tests.relief.conftest import Fund, vetted
 
 
@@ -25,11 +27,13 @@ def test_the_export_passes_bean_check(relief: Fund, tmp_path: Path) -> None:
     g = vetted(f, "900.00")
     grants.approve(f.ws, f.who("appr1"), g)
     grants.pay(f.ws, f.who("fin1"), g, amount="400.00")
+    move_cash(f.ws, f.who("fin2"), f.fund, "100.00")
+    grants.pay(f.ws, f.who("fin1"), g, amount="60.00", method="cash")
     grants.refund(f.ws, f.who("fin1"), g, "50.00")
     grants.cancel(f.ws, f.who("fin2"), g)
     out = tmp_path / "ledger.beancount"
     count = export_beancount(f.ws, f.who("fin1"), out)
-    assert count == 8
+    assert count == 10
     done = subprocess.run(
         [str(_bean_check()), str(out)], capture_output=True, text=True, timeout=120
     )
@@ -37,3 +41,4 @@ def test_the_export_passes_bean_check(relief: Fund, tmp_path: Path) -> None:
     text = out.read_text()
     assert "MARKER" not in text
     assert "45210.50 UAH" in text
+    assert f"Assets:Fund{f.fund}:Cash  -60.00 EUR" in text

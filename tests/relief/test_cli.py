@@ -4,6 +4,7 @@ are one clear line and a non-zero exit, in Ukrainian when asked."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -64,6 +65,9 @@ def test_a_grant_on_the_command_line(relief: Fund, cli_env: dict[str, str], tmp_
     sanctions = tmp_path / "sanctions.csv"
     sanctions.write_text("id,name,date_of_birth\nUN-9,Ivan Drahomanov,1961\n", "utf-8")
     assert "1" in run("admin", "relief", "sanctions", "import", str(sanctions))
+    versions = json.loads(run("appr1", "relief", "sanctions", "versions", "--json"))["versions"]
+    assert [v["entries"] for v in versions] == [2, 1] and versions[-1]["by"] == "admin"
+    assert versions[-1]["sha256"] == hashlib.sha256(sanctions.read_bytes()).hexdigest()
     for check in ("identity", "risk", "duplicates", "sanctions"):
         run("officer1", "relief", "grant", "vet", gid, "--check", check)
     refused = run("appr1", "relief", "grant", "approve", gid, ok=False)
@@ -113,6 +117,10 @@ def test_a_grant_on_the_command_line(relief: Fund, cli_env: dict[str, str], tmp_
     assert pdf_file.read_bytes().startswith(b"%PDF-")
     refused = run("fin1", "relief", "report", "Cli fund", *period, "--format", "xls", ok=False)
     assert "json, csv or pdf" in refused
+    boxed = json.loads(run("fin1", "relief", "fund", "cash", "Cli fund", "200.00", "--json"))
+    assert boxed["cash"] == "200.00" and boxed["bank"] == "1300.00"
+    back = run("fin1", "relief", "fund", "cash", "Cli fund", "200.00", "--to-bank")
+    assert "1500.00" in back
     books = json.loads(run("fin1", "relief", "fund", "show", "Cli fund", "--json"))
     assert books["balance_sheet"]["assets"] == "1500.00"
     assert books["income_statement"]["expenses"]["accommodation"] == "5500.00"
@@ -130,4 +138,4 @@ def test_a_grant_on_the_command_line(relief: Fund, cli_env: dict[str, str], tmp_
     # the database too.
     heads = (f.ws.data_dir / "custody" / "relief-heads.jsonl").read_text().splitlines()
     sizes = [json.loads(line)["tree_size"] for line in heads]
-    assert sizes == sorted(sizes) and sizes[-1] == 7
+    assert sizes == sorted(sizes) and sizes[-1] == 9

@@ -32,6 +32,9 @@ def test_a_small_grant_goes_from_request_to_payment(relief: Fund) -> None:
     assert done["state"] == "approved" and done["approvals_needed"] == 1
     half = grants.pay(f.ws, f.who("fin1"), g, amount="300.00", reference="PAY-1")
     assert half["state"] == "approved" and half["paid"] == "300.00"
+    from civwatch.relief.cash import move_cash
+
+    move_cash(f.ws, f.who("fin2"), f.fund, "500.00")
     rest = grants.pay(f.ws, f.who("fin1"), g, method="cash")
     assert rest["state"] == "paid" and rest["paid"] == "800.00"
 

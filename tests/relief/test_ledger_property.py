@@ -1,7 +1,8 @@
 """A property: after any sequence of acts - deposits, requests, approvals, releases,
-payments (partial, over the amount), refunds, cancellations, transfers, reversals, some
-refused - every transaction sums to zero in each currency, a fund's balance is the sum of
-its postings, no fund's bank goes below zero, and verify finds nothing wrong."""
+payments (partial, over the amount, by bank or in cash), refunds, cancellations,
+transfers, reversals, cash taken out of the bank and put back, some refused - every
+transaction sums to zero in each currency, a fund's balance is the sum of its postings,
+no fund's bank or cash box goes below zero, and verify finds nothing wrong."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from civwatch.errors import CivwatchError
 from civwatch.integrity import verify_workspace
 from civwatch.relief import funds, grants, ledger, vocabulary
+from civwatch.relief.cash import move_cash
 from civwatch.relief.models import ReliefFund, ReliefPosting
 from tests.relief.conftest import Fund, vetted
 
@@ -29,6 +31,8 @@ ACT = st.one_of(
     st.tuples(st.just("cancel"), st.integers(0, 5)),
     st.tuples(st.just("transfer"), AMOUNTS),
     st.tuples(st.just("reverse"), st.integers(1, 30)),
+    st.tuples(st.just("cash"), AMOUNTS),
+    st.tuples(st.just("bank"), AMOUNTS),
 )
 PURPOSES = list(vocabulary.PURPOSES)
 
@@ -47,6 +51,8 @@ def _run(f: Fund, acts: list[tuple[str, object]], other: int) -> None:
                 funds.transfer(f.ws, f.who("fin1"), f.fund, other, arg)
             elif kind == "reverse":
                 funds.reverse(f.ws, f.who("fin2"), int(str(arg)))
+            elif kind in ("cash", "bank"):
+                move_cash(f.ws, f.who("fin2"), f.fund, arg, to_bank=kind == "bank")
             elif made:
                 grant = made[int(str(arg)) % len(made)]
                 if kind == "approve":
@@ -54,7 +60,13 @@ def _run(f: Fund, acts: list[tuple[str, object]], other: int) -> None:
                 elif kind == "release":
                     grants.release(f.ws, f.who("fin1"), grant)
                 elif kind == "pay":
-                    grants.pay(f.ws, f.who("fin2"), grant, amount="400.00" if n % 2 else None)
+                    grants.pay(
+                        f.ws,
+                        f.who("fin2"),
+                        grant,
+                        amount="400.00" if n % 2 else None,
+                        method="cash" if n % 3 == 0 else "bank_transfer",
+                    )
                 elif kind == "refund":
                     grants.refund(f.ws, f.who("fin1"), grant, "10.00")
                 elif kind == "cancel":
@@ -91,6 +103,7 @@ def test_any_sequence_of_acts_leaves_the_ledger_balanced(
             bank = ledger.account_total(s, fund, vocabulary.bank(fund.id)).amount
             assert bank == Decimal(per_account[(fund.id, vocabulary.bank(fund.id))]) / 100
             assert bank >= 0
+            assert ledger.account_total(s, fund, vocabulary.cash(fund.id)).amount >= 0
             free = ledger.available(s, fund).amount
             assert free >= 0
     assert verify_workspace(f.ws, rehash=False) == []

@@ -17,7 +17,7 @@ from civwatch.errors import (
 )
 from civwatch.protection.models import ProtectionAuditEvent
 from civwatch.relief import grants
-from civwatch.relief.models import ReliefSanctionsEntry
+from civwatch.relief.models import ReliefSanctionsEntry, ReliefSanctionsVersion
 from civwatch.relief.screening import import_sanctions_list, screen_grant
 from civwatch.workspace import Workspace
 from tests.protection.conftest import principal_of
@@ -99,7 +99,9 @@ def test_screening_needs_a_list_and_the_person_within_reach(relief: Fund) -> Non
     f = relief
     g = _requested(f, f.case_id)
     with f.ws.sessions() as s, s.begin():
-        s.execute(delete(ReliefSanctionsEntry))  # a workspace that never imported one
+        # A workspace that never imported one.
+        s.execute(delete(ReliefSanctionsEntry))
+        s.execute(delete(ReliefSanctionsVersion))
     with pytest.raises(ConflictError, match="import"):
         screen_grant(f.ws, f.who("officer1"), g)
     import_sanctions_list(f.ws, principal_of(f.ws, "admin"), SANCTIONS_CSV)
@@ -113,7 +115,7 @@ def test_only_the_operator_imports_and_a_malformed_list_changes_nothing(relief: 
     with pytest.raises(PermissionDeniedError):
         import_sanctions_list(f.ws, f.who("fin1"), SANCTIONS_CSV)
     admin = principal_of(f.ws, "admin")
-    assert import_sanctions_list(f.ws, admin, SANCTIONS_CSV) == {"entries": 2}
+    assert import_sanctions_list(f.ws, admin, SANCTIONS_CSV)["entries"] == 2
     for bad in (b"", b"id,name\n1,\n", b"name,date_of_birth\nX Y,31.02.1999\n", b"\xff\xfe\x00"):
         with pytest.raises(RejectedInputError):
             import_sanctions_list(f.ws, admin, bad)

@@ -48,14 +48,16 @@ FundRef = Annotated[str, typer.Argument(help="The fund's number or name.")]
 
 
 def _grant_line(grant: dict[str, Any]) -> None:
+    from civwatch.relief.vocabulary import purpose_label, state_label
+
     out.print(
         _(
             "Grant %(id)s: %(amount)s %(currency)s for %(purpose)s, %(state)s (paid %(paid)s).",
             id=grant["id"],
             amount=grant["amount"],
             currency=grant["currency"],
-            purpose=grant["purpose"],
-            state=grant["state"],
+            purpose=purpose_label(grant["purpose"]),
+            state=state_label(grant["state"]),
             paid=grant["paid"],
         )
     )
@@ -138,6 +140,38 @@ def fund_deposit(
             "Deposited; fund %(id)s has %(available)s %(currency)s available.",
             id=doc["id"],
             available=doc["available"],
+            currency=doc["currency"],
+        )
+    )
+
+
+@fund_app.command("cash")
+def fund_cash(
+    fund: FundRef,
+    amount: Annotated[str, typer.Argument(help="The amount, e.g. 500.00.")],
+    to_bank: Annotated[
+        bool, typer.Option("--to-bank", help="Put cash back into the bank instead.")
+    ] = False,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Take money out of the fund's bank into its cash box, to pay grants in cash
+    (finance); --to-bank puts cash back."""
+    from civwatch.relief.cash import move_cash
+
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.RELIEF_FINANCE, token_file)
+        doc = move_cash(ws, actor, fund, amount, to_bank=to_bank)
+    if as_json:
+        emit(doc)
+        return
+    out.print(
+        _(
+            "Fund %(id)s has %(cash)s %(currency)s in cash and %(bank)s %(currency)s in the bank.",
+            id=doc["id"],
+            cash=doc["cash"],
+            bank=doc["bank"],
             currency=doc["currency"],
         )
     )
@@ -600,7 +634,44 @@ def sanctions_import(
     if as_json:
         emit(doc)
         return
-    out.print(_("Sanctions list imported: %(n)s entries.", n=doc["entries"]))
+    out.print(
+        _(
+            "Sanctions list imported: %(n)s entries (version %(version)s, SHA-256 %(sha256)s).",
+            n=doc["entries"],
+            version=doc["version"],
+            sha256=doc["sha256"],
+        )
+    )
+
+
+@sanctions_app.command("versions")
+def sanctions_list_versions(
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Every import of the sanctions list: version, when, who, entries, the file's SHA-256
+    (vetting)."""
+    from civwatch.relief.screening import sanctions_versions
+
+    with workspace(data_dir) as ws:
+        actor = acting_principal(ws, Permission.RELIEF_VET, token_file)
+        versions = sanctions_versions(ws, actor)
+    if as_json:
+        emit({"versions": versions})
+        return
+    for v in versions:
+        out.print(
+            _(
+                "Version %(version)s: %(entries)s entries, imported %(at)s by %(by)s, "
+                "SHA-256 %(sha256)s",
+                version=v["version"],
+                entries=v["entries"],
+                at=v["at"],
+                by=escape(str(v["by"])),
+                sha256=v["sha256"] or _("not known"),
+            )
+        )
 
 
 def _read_limited(file: Path, limit: int) -> bytes:

@@ -1,8 +1,9 @@
 """The act of the relief log (``custody/entries.py``): every money movement of the fund -
 deposit, commitment, release, payment, refund, cancellation, transfer between funds,
-reversal - with its ledger transaction's id, fund, grant and postings (accounts and
-amounts). Ids and amounts only: never a name or free text. Written to the relief log, a
-custody log of its own; none goes into evidence packages."""
+reversal, cash taken out of the bank or put back - with its ledger transaction's id,
+fund, grant and postings (accounts and amounts). Ids and amounts only: never a name or
+free text. Written to the relief log, a custody log of its own; none goes into evidence
+packages."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ KINDS = (
     "cancellation",
     "transfer",
     "reversal",
+    "cash_withdrawal",
+    "cash_return",
 )
 _ACCOUNT: Schema = {"type": "string", "pattern": r"^[A-Z][A-Za-z]+(:[A-Z0-9][A-Za-z0-9-]*)+$"}
 _POSTING: Schema = {
@@ -36,7 +39,8 @@ RELIEF_MONEY = register(
     Act(
         "relief-money",
         "A balanced ledger transaction of the relief fund (`what`: deposit, commitment, "
-        "release, payment, refund, cancellation, transfer or reversal): its fund, grant,"
+        "release, payment, refund, cancellation, transfer, reversal, cash_withdrawal or "
+        "cash_return): its fund, grant,"
         " the transaction it reverses, the day it is booked on, the euro rate as "
         "entered and its postings (account, currency, amount). Ids and amounts only.",
         {

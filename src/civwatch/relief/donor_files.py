@@ -30,13 +30,16 @@ from typing import Any
 
 from babel.numbers import format_currency
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from civwatch.geo.place_names import place_label
+from civwatch.geo.regions import UKRAINE_ADMIN1
 from civwatch.i18n import N_, _, gettext, use_language
 from civwatch.i18n import formatting as fmt
 from civwatch.i18n.templating import configure
 from civwatch.publish.opendata import safe_cell
 from civwatch.relief.reports import SMALLEST_CELL, UNKNOWN_OBLAST
+from civwatch.relief.sanctions import official_latin
 from civwatch.relief.vocabulary import PURPOSE_LABELS
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -48,6 +51,8 @@ _ENV = configure(
         lstrip_blocks=True,
     )
 )
+#: The report's style, inline (the PDF loads nothing): our own file, so not escaped.
+REPORT_CSS = Markup((TEMPLATES / "donor_report.css").read_text(encoding="utf-8"))  # noqa: S704
 #: The report's tables, in the order they are shown.
 DIMENSIONS = ("purpose", "month", "oblast")
 TABLE_TITLES = {
@@ -112,7 +117,28 @@ def row_label(dimension: str, code: str, language: str) -> str:
             return code
     if code == UNKNOWN_OBLAST:
         return str(_("not known"))
+    known = _REGIONS.get(" ".join(code.casefold().split())) or _OBLASTS.get(_oblast_key(code))
+    if known is not None:
+        return known[1] if language == "uk" else known[0]
     return place_label(code, language) or code
+
+
+def _oblast_key(text: str) -> str:
+    """An oblast as it may be recorded on a grant ("Kharkivska", "Kharkiv Oblast",
+    "Харківська область") reduced to one key: the first word in Latin letters."""
+    words = text.replace("-", " ").split()
+    return official_latin(words[0]) if words else ""
+
+
+#: Every region's English and Ukrainian names, in lower case -> (English, Ukrainian).
+_REGIONS = {name.casefold(): names for names in UKRAINE_ADMIN1.values() for name in names}
+#: Oblast keys (:func:`_oblast_key`) -> (English name, Ukrainian name).
+_OBLASTS: dict[str, tuple[str, str]] = {
+    key: names
+    for names in UKRAINE_ADMIN1.values()
+    for key in (_oblast_key(names[0]), _oblast_key(names[1]))
+    if names[0].endswith("Oblast")
+}
 
 
 def _rows(doc: Mapping[str, Any], language: str) -> Iterator[tuple[str, str, str, Any, Any]]:
@@ -188,7 +214,7 @@ def donor_report_html(doc: Mapping[str, Any], locale: str) -> str:
         generated = doc.get("generated_at")
         return _ENV.get_template("donor_report.html").render(
             language=locale,
-            css=(TEMPLATES / "donor_report.css").read_text(encoding="utf-8"),
+            css=REPORT_CSS,
             fund=doc.get("fund_name") or str(doc.get("fund")),
             period=fmt.format_date_range(
                 date.fromisoformat(str(doc["from"])), date.fromisoformat(str(doc["to"]))

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from civwatch.accounts import audit
@@ -32,12 +32,20 @@ from civwatch.relief.models import (
     ReliefFund,
     ReliefGrant,
     ReliefGrantAct,
+    ReliefSanctionsVersion,
     ReliefTransaction,
     ReliefVetting,
 )
 from civwatch.relief.money import Money, currency, in_euros, positive, rate_of
 from civwatch.relief.rules import separate, tier
-from civwatch.relief.vocabulary import APPROVED, CANCELLED, PAID, RELEASED, REQUESTED
+from civwatch.relief.vocabulary import (
+    APPROVED,
+    CANCELLED,
+    PAID,
+    RELEASED,
+    REQUESTED,
+    state_label,
+)
 from civwatch.workspace import Workspace
 
 #: Grant states that count towards a person's cap and a need already met.
@@ -114,7 +122,10 @@ def grant_json(session: Session, grant: ReliefGrant) -> dict[str, Any]:
         "paid": str(Money.from_minor(paid, grant.currency).amount),
         "refunded": str(Money.from_minor(_sum(acts, "refund"), grant.currency).amount),
         "acts": [{"act": a.act, "by": a.user_id, "at": a.at.isoformat()} for a in acts],
-        "checks": [{"check": c.kind, "outcome": c.outcome, "by": c.by_id} for c in checks],
+        "checks": [
+            {"check": c.kind, "outcome": c.outcome, "by": c.by_id, "list_version": c.list_version}
+            for c in checks
+        ],
     }
 
 
@@ -248,7 +259,11 @@ def vet(
         grant = _grant(session, grant_id)
         if grant.state != REQUESTED:
             raise ConflictError(
-                _("Grant %(id)s is %(state)s: its vetting is over.", id=grant.id, state=grant.state)
+                _(
+                    "Grant %(id)s is %(state)s: its vetting is over.",
+                    id=grant.id,
+                    state=state_label(grant.state),
+                )
             )
         outcome = "passed"
         if check == "risk" and not has_current_assessment(
@@ -282,7 +297,15 @@ def vet(
             if principal.user_id == grant.requested_by:
                 raise ConflictError(_("The grant's requester does not clear its sanctions match."))
             outcome = "cleared"
-        row = ReliefVetting(grant_id=grant.id, kind=check, outcome=outcome, by_id=principal.user_id)
+        # A clearance stands for the list of the match it clears.
+        screened = _latest_sanctions(session, grant.id) if check == "sanctions" else None
+        row = ReliefVetting(
+            grant_id=grant.id,
+            kind=check,
+            outcome=outcome,
+            by_id=principal.user_id,
+            list_version=None if screened is None else screened.list_version,
+        )
         session.add(row)
         session.flush()
         row.note = seal_for_person(
@@ -290,6 +313,39 @@ def vet(
         )
         _audit(session, principal, "relief.grant-vet", grant, check=check, outcome=outcome)
         return grant_json(session, grant)
+
+
+def current_list_version(session: Session) -> int | None:
+    """The version of the sanctions list in force (the newest import), None if none."""
+    return session.scalar(select(func.max(ReliefSanctionsVersion.id)))
+
+
+def _latest_sanctions(session: Session, grant_id: str) -> ReliefVetting | None:
+    """The grant's latest sanctions screening or clearance."""
+    return session.scalars(
+        select(ReliefVetting)
+        .where(ReliefVetting.grant_id == grant_id, ReliefVetting.kind == "sanctions")
+        .order_by(ReliefVetting.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _refuse_old_screening(session: Session, grant: ReliefGrant) -> None:
+    """Refuse approving a grant whose sanctions screening (or the match it cleared) was
+    against a list that has been replaced since: it is screened again first."""
+    latest = _latest_sanctions(session, grant.id)
+    current = current_list_version(session)
+    if latest is None or latest.outcome == "blocked" or latest.list_version == current:
+        return
+    raise ConflictError(
+        _(
+            "Grant %(id)s was screened against sanctions list version %(old)s; version "
+            "%(new)s has been imported since: screen it again (--check sanctions).",
+            id=grant.id,
+            old=latest.list_version if latest.list_version is not None else _("not known"),
+            new=current,
+        )
+    )
 
 
 def _latest(session: Session, grant_id: str, check: str, by_id: int | None = None) -> str | None:
@@ -332,8 +388,42 @@ def _hold_person(session: Session, person_id: str) -> None:
     ).all()
 
 
+def _cancelled_but_paid_cents(session: Session, grant: ReliefGrant, since: datetime) -> Decimal:
+    """What the person's cancelled grants approved since ``since`` paid before they were
+    cancelled (less refunds), in euro cents at each grant's rate: money that reached the
+    person counts towards the cap whatever became of the rest."""
+    net = func.sum(
+        case(
+            (ReliefGrantAct.act == "pay", ReliefGrantAct.amount_minor),
+            else_=-ReliefGrantAct.amount_minor,
+        )
+    )
+    rows = session.execute(
+        select(ReliefGrant.amount_minor, ReliefGrant.amount_eur_cents, net)
+        .join(ReliefGrantAct, ReliefGrantAct.grant_id == ReliefGrant.id)
+        .where(
+            ReliefGrant.person_id == grant.person_id,
+            ReliefGrant.id != grant.id,
+            ReliefGrant.state == CANCELLED,
+            ReliefGrant.approved_at >= since,
+            ReliefGrantAct.act.in_(("pay", "refund")),
+        )
+        .group_by(ReliefGrant.id, ReliefGrant.amount_minor, ReliefGrant.amount_eur_cents)
+    ).all()
+    return sum(
+        (
+            Decimal(int(cents)) * max(int(paid or 0), 0) / int(minor)
+            for minor, cents, paid in rows
+            if minor
+        ),
+        Decimal(0),
+    )
+
+
 def _cap_check(ws: Workspace, session: Session, grant: ReliefGrant, now: datetime) -> None:
-    """Refuse when the person's grants of the last 12 months and this one pass the cap."""
+    """Refuse when the person's grants of the last 12 months and this one pass the cap:
+    the grants approved and not cancelled at their amount, the cancelled ones at what
+    they paid."""
     already = session.scalar(
         select(func.coalesce(func.sum(ReliefGrant.amount_eur_cents), 0)).where(
             ReliefGrant.person_id == grant.person_id,
@@ -342,7 +432,8 @@ def _cap_check(ws: Workspace, session: Session, grant: ReliefGrant, now: datetim
             ReliefGrant.approved_at >= now - CAP_WINDOW,
         )
     )
-    before = Decimal(int(already or 0)).scaleb(-2)
+    cents = Decimal(int(already or 0)) + _cancelled_but_paid_cents(session, grant, now - CAP_WINDOW)
+    before = cents.scaleb(-2).quantize(Decimal("0.01"))
     this = Decimal(grant.amount_eur_cents).scaleb(-2)
     cap = ws.settings.relief_cap_eur
     if before + this > cap:
@@ -372,11 +463,12 @@ def approve(ws: Workspace, principal: Principal, grant_id: str) -> dict[str, Any
                 _(
                     "Grant %(id)s is %(state)s, not waiting for approval.",
                     id=grant.id,
-                    state=grant.state,
+                    state=state_label(grant.state),
                 )
             )
         acts = _acts(session, grant.id)
         separate([(a.act, a.user_id) for a in acts], principal.user_id, "approve")
+        _refuse_old_screening(session, grant)
         missing = _missing_checks(session, grant, principal.user_id)
         if missing:
             raise ConflictError(
@@ -441,7 +533,7 @@ def release(ws: Workspace, principal: Principal, grant_id: str) -> dict[str, Any
                     "Grant %(id)s is %(state)s: only an approved grant that needs a release is "
                     "released.",
                     id=grant.id,
-                    state=grant.state,
+                    state=state_label(grant.state),
                 )
             )
         money = Money.from_minor(grant.amount_minor, grant.currency)
@@ -500,8 +592,8 @@ def pay(
                 _(
                     "Grant %(id)s is %(state)s: it is paid once %(ready)s.",
                     id=grant.id,
-                    state=grant.state,
-                    ready=ready,
+                    state=state_label(grant.state),
+                    ready=state_label(ready),
                 )
             )
         approved = Money.from_minor(grant.amount_minor, grant.currency)
@@ -521,14 +613,24 @@ def pay(
                 )
             )
         _cap_check(ws, session, grant, grant.approved_at or utcnow())
-        in_bank = ledger.account_total(session, fund, vocabulary.bank(fund.id))
-        if money.amount > in_bank.amount:
+        # Cash is paid out of the fund's cash box, anything else out of its bank.
+        source = vocabulary.cash(fund.id) if method == "cash" else vocabulary.bank(fund.id)
+        held = ledger.account_total(session, fund, source)
+        if money.amount > held.amount:
             raise ConflictError(
                 _(
+                    "Fund %(fund)s has %(held)s in cash; a cash payment of %(asked)s would "
+                    "overdraw it (take cash out of the bank first: relief fund cash).",
+                    fund=fund.name,
+                    held=str(held),
+                    asked=str(money),
+                )
+                if method == "cash"
+                else _(
                     "Fund %(fund)s has %(bank)s in the bank; a payment of %(asked)s would "
                     "overdraw it.",
                     fund=fund.name,
-                    bank=str(in_bank),
+                    bank=str(held),
                     asked=str(money),
                 )
             )
@@ -539,7 +641,7 @@ def pay(
             "payment",
             [
                 Leg(fund.id, _liability(grant), money),
-                Leg(fund.id, vocabulary.bank(fund.id), Money(-money.amount, money.currency)),
+                Leg(fund.id, source, Money(-money.amount, money.currency)),
             ],
             booked_on=paid_on,
         )
@@ -628,7 +730,7 @@ def cancel(ws: Workspace, principal: Principal, grant_id: str) -> dict[str, Any]
                 _(
                     "Grant %(id)s is %(state)s and cannot be cancelled.",
                     id=grant.id,
-                    state=grant.state,
+                    state=state_label(grant.state),
                 )
             )
         acts = _acts(session, grant.id)

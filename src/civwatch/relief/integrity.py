@@ -1,16 +1,18 @@
 """What ``civwatch verify`` checks of the relief fund against its own log (the relief
 log): every ledger transaction against the ``relief-money`` entry at its leaf - its kind,
 fund, grant, the transaction it reverses, the day it is booked on, the euro rate, who and
-when - and its postings (how many, and their sums of debits and credits in minor units),
-and every entry of the log has its transaction. An edited amount, a deleted posting, a
-transaction added from outside are named."""
+when - and each of its postings (account, currency, amount: the entry lists them all, so
+a posting moved to another account with the same amount is seen), each posting's fund
+against the fund its account names, and every entry of the log has its transaction. An
+edited amount, a moved or deleted posting, a transaction added from outside are named."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import ScalarSelect, func, select
+from sqlalchemy import ScalarSelect, String, cast, func, select
 
 from civwatch.accounts.service import username_of
 from civwatch.custody.bindings import AnySelect, Binding, Declarations, Entry, Row, fields
@@ -19,14 +21,30 @@ from civwatch.i18n import _
 from civwatch.relief.acts import RELIEF_MONEY
 from civwatch.relief.models import ReliefPosting, ReliefTransaction
 from civwatch.relief.money import Money
+from civwatch.relief.vocabulary import fund_part
+
+#: Between the fields of one posting in :func:`_postings` (no account holds it).
+_FIELD = " "
+#: Between two postings.
+_POSTING = "\n"
 
 
-def _postings(sign: int) -> ScalarSelect[Any]:
+def _postings() -> ScalarSelect[Any]:
+    """The transaction's postings as text, one per line: "fund account currency minor"
+    (any order)."""
     p = ReliefPosting
-    amount = p.amount_minor if sign > 0 else -p.amount_minor
+    one = (
+        cast(p.fund_id, String)
+        + _FIELD
+        + p.account
+        + _FIELD
+        + p.currency
+        + _FIELD
+        + cast(p.amount_minor, String)
+    )
     return (
-        select(func.coalesce(func.sum(amount), 0))
-        .where(p.transaction_id == ReliefTransaction.id, amount > 0)
+        select(func.aggregate_strings(one, _POSTING))
+        .where(p.transaction_id == ReliefTransaction.id)
         .scalar_subquery()
     )
 
@@ -44,29 +62,50 @@ def _transactions() -> AnySelect:
         t.eur_rate.label("eur_rate"),
         t.at.label("at"),
         username_of(t.by_id).label("actor"),
-        select(func.count())
-        .where(ReliefPosting.transaction_id == t.id)
-        .scalar_subquery()
-        .label("legs"),
-        _postings(1).label("debits"),
-        _postings(-1).label("credits"),
+        _postings().label("postings"),
     )
 
 
-def _logged(entry: Entry) -> tuple[int, int, int] | None:
-    """(legs, debits, credits) of an entry's postings in minor units; None if unreadable."""
+Posting = tuple[str, str, int]
+
+
+def _stored(row: Row) -> tuple[list[Posting], list[str]]:
+    """The row's postings as (account, currency, minor units), and the accounts whose
+    posting's fund is not the fund the account names."""
+    postings: list[Posting] = []
+    astray: list[str] = []
+    for line in str(row.get("postings") or "").split(_POSTING):
+        if not line:
+            continue
+        fund, account, code, minor = line.split(_FIELD)
+        postings.append((account, code, int(minor)))
+        if account.split(":")[1:2] != [fund_part(int(fund))]:
+            astray.append(account)
+    return sorted(postings), astray
+
+
+def _logged(entry: Entry) -> list[Posting] | None:
+    """The entry's postings as (account, currency, minor units); None if unreadable."""
     postings = entry.get("postings")
     if not isinstance(postings, list):
         return None
-    debits = credits = 0
     try:
-        for posting in postings:
-            minor = Money.of(posting["amount"], posting["currency"]).minor
-            debits += max(minor, 0)
-            credits += max(-minor, 0)
+        return sorted(
+            (
+                str(p["account"]),
+                str(p["currency"]),
+                Money.of(p["amount"], p["currency"]).minor,
+            )
+            for p in postings
+        )
     except (CivwatchError, KeyError, TypeError):
         return None
-    return len(postings), debits, credits
+
+
+def _shown(postings: Iterable[Posting]) -> str:
+    return "; ".join(
+        f"{account} {Money.from_minor(minor, code)}" for account, code, minor in postings
+    )
 
 
 def _check(row: Row, entry: Entry) -> Iterator[str]:
@@ -77,13 +116,23 @@ def _check(row: Row, entry: Entry) -> Iterator[str]:
             stored=repr(str(booked)),
             logged=repr(entry.get("booked_on")),
         )
-    stored = (int(row.get("legs") or 0), int(row.get("debits") or 0), int(row.get("credits") or 0))
-    if stored != _logged(entry):
+    stored, astray = _stored(row)
+    logged = _logged(entry)
+    if logged is None:
+        yield _("the entry's postings cannot be read")
+    elif stored != logged:
+        extra = Counter(stored) - Counter(logged)
+        missing = Counter(logged) - Counter(stored)
         yield _(
-            "the postings in the database (legs, debits, credits in minor units: "
-            "%(stored)s) differ from the entry (%(logged)s)",
-            stored=repr(stored),
-            logged=repr(_logged(entry)),
+            "the postings in the database differ from the entry: %(extra)s in the database "
+            "only, %(missing)s in the entry only",
+            extra=_shown(sorted(extra.elements())) or "-",
+            missing=_shown(sorted(missing.elements())) or "-",
+        )
+    for account in astray:
+        yield _(
+            "a posting to %(account)s is recorded under another fund's number",
+            account=account,
         )
 
 

@@ -99,6 +99,11 @@ class ReliefVetting(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     #: Sealed with the person's key (a reason, a note).
     note: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    #: The sanctions list a sanctions screening ran against, or the one of the match a
+    #: clearance cleared (None: another check, or a list from before versions were kept).
+    list_version: Mapped[int | None] = mapped_column(
+        ForeignKey("relief_sanctions_version.id"), nullable=True
+    )
     by_id: Mapped[int] = mapped_column(ForeignKey(_USER))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -128,6 +133,7 @@ class ReliefTransaction(Base):
 
     id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
     #: deposit | commitment | release | payment | refund | cancellation | transfer | reversal
+    #: | cash_withdrawal | cash_return
     kind: Mapped[str] = mapped_column(String(16))
     fund_id: Mapped[int] = mapped_column(ForeignKey(_FUND), index=True)
     grant_id: Mapped[str | None] = mapped_column(ForeignKey(_GRANT), nullable=True, index=True)
@@ -160,14 +166,34 @@ class ReliefPosting(Base):
     amount_minor: Mapped[int] = mapped_column(BigInteger)
 
 
+class ReliefSanctionsVersion(Base):
+    """One import of the sanctions list: when, by whom, how many entries, and the SHA-256
+    of the file. The newest is the list in force; a screening names the version it ran
+    against, and a grant screened against an older one is screened again before approval."""
+
+    __tablename__ = "relief_sanctions_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: SHA-256 (hex) of the file as imported; None for a list imported before versions
+    #: were kept.
+    sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    entries: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    imported_by: Mapped[int] = mapped_column(ForeignKey(_USER))
+
+
 class ReliefSanctionsEntry(Base):
     """One entry of the sanctions list the operator imported (public-list data, not a
     person of ours): its reference, names and aliases, dates of birth as the list gives
-    them. An import replaces the whole list."""
+    them. An import replaces the whole list (a new :class:`ReliefSanctionsVersion`)."""
 
     __tablename__ = "relief_sanctions_entry"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: The import it came with.
+    version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("relief_sanctions_version.id"), nullable=True
+    )
     #: The list's own reference of the entry.
     ref: Mapped[str] = mapped_column(String(200))
     #: The name first, then the aliases.

@@ -25,9 +25,14 @@ from civwatch.accounts.principal import Principal
 from civwatch.errors import RejectedInputError
 from civwatch.i18n import _
 from civwatch.protection.access import authorise
-from civwatch.relief import ledger
+from civwatch.relief import ledger, vocabulary
 from civwatch.relief.funds import find_fund
-from civwatch.relief.models import ReliefGrant, ReliefGrantAct, ReliefStatementMatch
+from civwatch.relief.models import (
+    ReliefGrant,
+    ReliefGrantAct,
+    ReliefPosting,
+    ReliefStatementMatch,
+)
 from civwatch.relief.money import Money
 from civwatch.relief.statements import (
     DUPLICATE_REFERENCE,
@@ -121,8 +126,17 @@ def _line_hashes(statement: BankStatement) -> list[str]:
 
 
 def _payments(session: Session, fund_id: int) -> tuple[list[PaymentRecord], dict[str, str]]:
-    """The fund's payments and refunds not yet matched, and each one's grant."""
+    """The fund's payments and refunds through its bank not yet matched (a cash payment
+    never reaches the statement), and each one's grant."""
     matched = select(ReliefStatementMatch.payment_id)
+    through_bank = (
+        select(ReliefPosting.id)
+        .where(
+            ReliefPosting.transaction_id == ReliefGrantAct.transaction_id,
+            ReliefPosting.account == vocabulary.bank(fund_id),
+        )
+        .exists()
+    )
     rows = session.execute(
         select(ReliefGrantAct, ReliefGrant.currency)
         .join(ReliefGrant, ReliefGrant.id == ReliefGrantAct.grant_id)
@@ -131,6 +145,7 @@ def _payments(session: Session, fund_id: int) -> tuple[list[PaymentRecord], dict
             ReliefGrantAct.act.in_(("pay", "refund")),
             ReliefGrantAct.amount_minor.is_not(None),
             ReliefGrantAct.id.not_in(matched),
+            through_bank,
         )
         .order_by(ReliefGrantAct.id)
     ).all()

@@ -5,10 +5,12 @@ any cell of fewer than :data:`SMALLEST_CELL` people suppressed)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import numpy
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -126,15 +128,113 @@ def protect_cells(counts: dict[str, int], amounts: dict[str, int], total_shown: 
     return hidden
 
 
+#: The donor report's tables, each a dimension of a grant's payment.
+DIMENSIONS = ("purpose", "month", "oblast")
+#: A payment's place in the report: (purpose, month, oblast).
+Combination = tuple[str, str, str]
+
+
+@dataclass
+class _Cell:
+    """A cell of a donor report table as it is summed: minor units, the people's ids, and
+    the combinations (purpose, month, oblast) it adds up."""
+
+    minor: int = 0
+    persons: set[str] = field(default_factory=set)
+    parts: set[Combination] = field(default_factory=set)
+
+
+def _determined(
+    published: list[set[Combination]], cell: set[Combination], order: dict[Combination, int]
+) -> bool:
+    """Whether ``cell``'s sum is a linear combination of the ``published`` sums (each a set
+    of combinations): an exact figure anyone could work out from the report."""
+
+    def row(parts: set[Combination]) -> Any:
+        vector = numpy.zeros(len(order))
+        vector[[order[p] for p in parts]] = 1.0
+        return vector
+
+    if not published:
+        return False
+    known = numpy.array([row(p) for p in published])
+    rank = numpy.linalg.matrix_rank(known)
+    return bool(numpy.linalg.matrix_rank(numpy.vstack([known, row(cell)])) == rank)
+
+
+def suppressed_cells(
+    combinations: dict[Combination, tuple[int, set[str]]], people: dict[str, int]
+) -> tuple[bool, dict[str, set[str]]]:
+    """Whether the report's totals are shown, and the keys of each table's cells to
+    suppress, from what was paid for each combination of purpose, month and oblast (minor
+    units, the people's ids) and each person's household (``people``).
+
+    Each table first on its own (:func:`protect_cells`); then the tables together: a
+    suppressed cell whose amount the figures shown add up to exactly (the total less a
+    cell of another table, and so on: a linear combination of them) takes with it the
+    shown cell of fewest people (then the smallest amount) that covers part of it, until
+    none does. No suppressed figure can then be worked out exactly; a range may be."""
+    total_shown = sum(people.values()) >= SMALLEST_CELL
+    cells: dict[str, dict[str, _Cell]] = {d: {} for d in DIMENSIONS}
+    for combination, (minor, persons) in combinations.items():
+        for dimension, key in zip(DIMENSIONS, combination, strict=True):
+            cell = cells[dimension].setdefault(key, _Cell())
+            cell.minor += minor
+            cell.persons |= persons
+            cell.parts.add(combination)
+
+    def count(cell: _Cell) -> int:
+        return sum(people[p] for p in cell.persons)
+
+    hidden = {
+        d: protect_cells(
+            {k: count(c) for k, c in found.items()},
+            {k: c.minor for k, c in found.items()},
+            total_shown,
+        )
+        for d, found in cells.items()
+    }
+    if not total_shown:
+        return False, {d: set(found) for d, found in cells.items()}
+    order = {combination: i for i, combination in enumerate(sorted(combinations))}
+    while True:
+        shown = [(d, k) for d in DIMENSIONS for k in sorted(cells[d]) if k not in hidden[d]]
+        published = [cells[d][k].parts for d, k in shown]
+        if total_shown:
+            published.append(set(combinations))
+        exposed = next(
+            (
+                cells[d][k]
+                for d in DIMENSIONS
+                for k in sorted(hidden[d])
+                if _determined(published, cells[d][k].parts, order)
+            ),
+            None,
+        )
+        if exposed is None:
+            return total_shown, hidden
+        covering = sorted(
+            (count(cells[d][k]), abs(cells[d][k].minor), d, k)
+            for d, k in shown
+            if cells[d][k].parts & exposed.parts
+        )
+        if covering:
+            _count, _minor, dimension, key = covering[0]
+            hidden[dimension].add(key)
+        elif total_shown:
+            total_shown = False
+        else:  # cannot happen: nothing shown covers it, and no total
+            return total_shown, hidden
+
+
 def donor_report(
     ws: Workspace, principal: Principal, fund_ref: str | int, since: date, until: date
 ) -> dict[str, Any]:
     """What the fund paid for in ``[since, until]`` (payments less refunds): totals by
     purpose, by month and by oblast, and people helped; no names. Any cell of fewer than
-    :data:`SMALLEST_CELL` people is shown as suppressed (None), with a second cell of its
-    table when it would otherwise be the total less the others (:func:`protect_cells`);
-    the totals are suppressed when they describe fewer than :data:`SMALLEST_CELL`
-    people."""
+    :data:`SMALLEST_CELL` people is shown as suppressed (None), with the cells that would
+    let anyone work it out from the figures shown (:func:`suppressed_cells`); the totals
+    are suppressed when they describe fewer than :data:`SMALLEST_CELL` people."""
     if until < since:
         raise RejectedInputError(_("The last day of the report is before its first day."))
     with ws.sessions() as session:
@@ -161,38 +261,33 @@ def donor_report(
             )
         ).all()
         name = fund.name
-    cells: dict[str, dict[str, list[Any]]] = {"purpose": {}, "month": {}, "oblast": {}}
+    combinations: dict[Combination, tuple[int, set[str]]] = {}
     people: dict[str, int] = {}
     for act, minor, booked_on, purpose, oblast, helped, person in rows:
         sign = 1 if act == "pay" else -1
         # A person helped twice is one household: counted once, at its largest.
         people[person] = max(helped, people.get(person, 0))
-        keys = {
-            "purpose": purpose,
-            "month": str(booked_on)[:7],
-            "oblast": oblast or UNKNOWN_OBLAST,
-        }
-        for dimension, key in keys.items():
-            cell = cells[dimension].setdefault(key, [0, set()])
-            cell[0] += sign * int(minor or 0)
-            cell[1].add(person)
+        combination = (purpose, str(booked_on)[:7], oblast or UNKNOWN_OBLAST)
+        so_far, persons = combinations.get(combination, (0, set()))
+        combinations[combination] = (so_far + sign * int(minor or 0), persons | {person})
 
-    total_people = sum(people.values())
-    total_shown = total_people >= SMALLEST_CELL
-    total = sum(cell[0] for cell in cells["purpose"].values())
+    total_shown, hidden = suppressed_cells(combinations, people)
+    total = sum(minor for minor, _persons in combinations.values())
 
-    def table(found: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
-        counts = {key: sum(people[p] for p in cell[1]) for key, cell in found.items()}
-        hidden = protect_cells(counts, {k: c[0] for k, c in found.items()}, total_shown)
+    def table(index: int, dimension: str) -> dict[str, dict[str, Any]]:
+        found: dict[str, tuple[int, set[str]]] = {}
+        for combination, (minor, persons) in combinations.items():
+            so_far, who = found.get(combination[index], (0, set()))
+            found[combination[index]] = (so_far + minor, who | persons)
         return {
             key: SUPPRESSED_CELL.copy()
-            if key in hidden
+            if key in hidden[dimension]
             else {
-                "amount": Money.from_minor(found[key][0], fund.currency).amount,
-                "people": counts[key],
+                "amount": Money.from_minor(minor, fund.currency).amount,
+                "people": sum(people[p] for p in who),
                 "suppressed": False,
             }
-            for key in sorted(found)
+            for key, (minor, who) in sorted(found.items())
         }
 
     return {
@@ -203,7 +298,7 @@ def donor_report(
         "to": until.isoformat(),
         "generated_at": utcnow().isoformat(timespec="seconds"),
         "smallest_cell": SMALLEST_CELL,
-        "people_helped": total_people if total_shown else None,
+        "people_helped": sum(people.values()) if total_shown else None,
         "total": Money.from_minor(total, fund.currency).amount if total_shown else None,
-        **{dimension: table(found) for dimension, found in cells.items()},
+        **{dimension: table(i, dimension) for i, dimension in enumerate(DIMENSIONS)},
     }

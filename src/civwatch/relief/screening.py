@@ -12,6 +12,8 @@ until someone other than its requester clears it with a reason
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -19,12 +21,15 @@ from sqlalchemy import delete, func, select
 from civwatch.accounts import audit
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
+from civwatch.accounts.service import username_of
+from civwatch.custody.bindings import as_time
+from civwatch.db import read_snapshot
 from civwatch.errors import ConflictError, RejectedInputError
 from civwatch.i18n import _
 from civwatch.protection.access import authorise
 from civwatch.protection.case_facts import person_identities
-from civwatch.relief.grants import _audit, _grant, grant_json
-from civwatch.relief.models import ReliefSanctionsEntry, ReliefVetting
+from civwatch.relief.grants import _audit, _grant, current_list_version, grant_json
+from civwatch.relief.models import ReliefSanctionsEntry, ReliefSanctionsVersion, ReliefVetting
 from civwatch.relief.sanctions import (
     POSSIBLE_MATCH,
     BirthDate,
@@ -34,7 +39,7 @@ from civwatch.relief.sanctions import (
     read_sanctions_csv,
     screen,
 )
-from civwatch.relief.vocabulary import REQUESTED
+from civwatch.relief.vocabulary import REQUESTED, state_label
 from civwatch.workspace import Workspace
 
 #: The largest list file read (bytes).
@@ -44,7 +49,8 @@ MAX_LIST_BYTES = 64 * 1024 * 1024
 def import_sanctions_list(ws: Workspace, principal: Principal, data: bytes) -> dict[str, Any]:
     """Replace the stored sanctions list with the CSV ``data`` (the operator: it is the
     organisation's reference data, and the fund's own finance people do not choose whom
-    their payees are screened against). A malformed file changes nothing."""
+    their payees are screened against): a new version, with the time, who, how many
+    entries and the file's SHA-256. A malformed file changes nothing."""
     if len(data) > MAX_LIST_BYTES:
         raise RejectedInputError(
             _("The sanctions list is larger than %(n)s MiB.", n=MAX_LIST_BYTES // (1024 * 1024))
@@ -52,9 +58,16 @@ def import_sanctions_list(ws: Workspace, principal: Principal, data: bytes) -> d
     with ws.sessions() as session, session.begin():
         authorise(session, principal, Permission.REFERENCE_MANAGE)
         parsed = read_sanctions_csv(data)
+        digest = hashlib.sha256(data).hexdigest()
+        version = ReliefSanctionsVersion(
+            sha256=digest, entries=len(parsed), imported_by=principal.user_id
+        )
+        session.add(version)
+        session.flush()
         session.execute(delete(ReliefSanctionsEntry))
         session.add_all(
             ReliefSanctionsEntry(
+                version_id=version.id,
                 ref=p.entry.id[:200],
                 names=list(p.entry.names),
                 births=[[b.year, b.month, b.day] for b in p.entry.dates_of_birth],
@@ -68,30 +81,61 @@ def import_sanctions_list(ws: Workspace, principal: Principal, data: bytes) -> d
             "relief.sanctions-import",
             actor=principal.username,
             target="relief-sanctions",
-            detail={"entries": len(parsed)},
+            detail={"entries": len(parsed), "version": version.id, "sha256": digest},
         )
-        return {"entries": len(parsed)}
+        return {"entries": len(parsed), "version": version.id, "sha256": digest}
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
+
+
+def sanctions_versions(ws: Workspace, principal: Principal) -> list[dict[str, Any]]:
+    """Every import of the sanctions list, oldest first: version, when, who, entries,
+    the file's SHA-256 (None for a list imported before versions were kept)."""
+    v = ReliefSanctionsVersion
+    with ws.sessions() as session:
+        read_snapshot(session)
+        authorise(session, principal, Permission.RELIEF_VET)
+        rows = session.execute(
+            select(v.id, v.imported_at, username_of(v.imported_by), v.entries, v.sha256).order_by(
+                v.id
+            )
+        ).all()
+    return [
+        {
+            "version": version,
+            "at": _iso(as_time(at)),
+            "by": by,
+            "entries": entries,
+            "sha256": digest,
+        }
+        for version, at, by, entries, digest in rows
+    ]
 
 
 #: The stored list prepared for screening, kept between screenings in this process: its
-#: count, last id and time of import tell a list from the next.
+#: version, file hash, entry count and last entry id tell a list from the next.
 _PREPARED: dict[str, tuple[tuple[object, ...], SanctionsList]] = {}
 
 
-def _stored_list(session: Any) -> SanctionsList | None:
-    count, last, imported = session.execute(
-        select(
-            func.count(),
-            func.max(ReliefSanctionsEntry.id),
-            func.max(ReliefSanctionsEntry.imported_at),
-        ).select_from(ReliefSanctionsEntry)
-    ).one()
-    if not count:
-        return None
-    version = (int(count), int(last), str(imported))
+def _stored_list(session: Any, version: int) -> SanctionsList:
+    """The list in force, prepared (kept per database for the version, its file's hash
+    and its entries: a version number alone could come back after a database restore)."""
+    signature = (
+        version,
+        session.scalar(
+            select(ReliefSanctionsVersion.sha256).where(ReliefSanctionsVersion.id == version)
+        ),
+        *session.execute(
+            select(func.count(), func.max(ReliefSanctionsEntry.id)).select_from(
+                ReliefSanctionsEntry
+            )
+        ).one(),
+    )
     cache_key = str(session.get_bind().url)
     cached = _PREPARED.get(cache_key)
-    if cached is not None and cached[0] == version:
+    if cached is not None and cached[0] == signature:
         return cached[1]
     prepared = SanctionsList(
         SanctionsEntry(
@@ -102,7 +146,7 @@ def _stored_list(session: Any) -> SanctionsList | None:
         )
         for row in session.scalars(select(ReliefSanctionsEntry).order_by(ReliefSanctionsEntry.id))
     )
-    _PREPARED[cache_key] = (version, prepared)
+    _PREPARED[cache_key] = (signature, prepared)
     return prepared
 
 
@@ -116,13 +160,18 @@ def screen_grant(ws: Workspace, principal: Principal, grant_id: str) -> dict[str
         grant = _grant(session, grant_id)
         if grant.state != REQUESTED:
             raise ConflictError(
-                _("Grant %(id)s is %(state)s: its vetting is over.", id=grant.id, state=grant.state)
+                _(
+                    "Grant %(id)s is %(state)s: its vetting is over.",
+                    id=grant.id,
+                    state=state_label(grant.state),
+                )
             )
-        sanctions = _stored_list(session)
-        if sanctions is None:
+        version = current_list_version(session)
+        if version is None:
             raise ConflictError(
                 _("No sanctions list is imported: import one first (relief sanctions import).")
             )
+        sanctions = _stored_list(session, version)
         who = person_identities(ws, session, principal, [grant.person_id])[grant.person_id]
         if not who.names:
             raise ConflictError(_("The case's person has no name to screen."))
@@ -131,7 +180,11 @@ def screen_grant(ws: Workspace, principal: Principal, grant_id: str) -> dict[str
         outcome = "blocked" if candidates else "passed"
         session.add(
             ReliefVetting(
-                grant_id=grant.id, kind="sanctions", outcome=outcome, by_id=principal.user_id
+                grant_id=grant.id,
+                kind="sanctions",
+                outcome=outcome,
+                by_id=principal.user_id,
+                list_version=version,
             )
         )
         _audit(
@@ -142,10 +195,12 @@ def screen_grant(ws: Workspace, principal: Principal, grant_id: str) -> dict[str
             check="sanctions",
             outcome=outcome,
             candidates=len(candidates),
+            list_version=version,
         )
         session.flush()
         doc = grant_json(session, grant)
         doc["screening"] = outcome
+        doc["list_version"] = version
         doc["candidates"] = [
             {
                 "entry": c.entry.id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from civwatch.errors import RejectedInputError
 from civwatch.i18n import _
-from civwatch.i18n.messages import N_
+from civwatch.i18n.messages import N_, Message
 
 #: What a grant may pay for, with its expenses account's last component.
 PURPOSES: dict[str, str] = {
@@ -35,6 +35,28 @@ REQUESTED, APPROVED, RELEASED, PAID, CANCELLED = (
     "paid",
     "cancelled",
 )
+#: How each state reads (translate where shown: :func:`state_label`).
+STATE_LABELS = {
+    # TRANSLATORS: a relief grant's state, shown in messages such as "Grant X is %(state)s".
+    REQUESTED: N_("requested"),
+    APPROVED: N_("approved"),
+    RELEASED: N_("released"),
+    PAID: N_("paid"),
+    CANCELLED: N_("cancelled"),
+}
+
+
+def state_label(state: str) -> Message:
+    """A grant's state as words of the language in force, rendered again in any other
+    (a message's value: "Грант … має стан «виплачено»", never the code ``paid``)."""
+    return Message(STATE_LABELS.get(state, state))
+
+
+def purpose_label(code: str) -> Message:
+    """A purpose as words of the language in force (:data:`PURPOSE_LABELS`)."""
+    return Message(PURPOSE_LABELS.get(code, code))
+
+
 #: The acts on a grant that separation of duties keeps apart (one person, one of them).
 DUTIES = ("request", "approve", "release", "pay")
 
