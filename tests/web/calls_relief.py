@@ -24,6 +24,7 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", f"{API}/funds/{{fund_id}}"): {},
     ("POST", f"{API}/funds/{{fund_id}}/deposits"): {"json": {"amount": "10.00"}},
     ("POST", f"{API}/funds/{{fund_id}}/transfers"): {"json": {"to_fund": 2, "amount": "1.00"}},
+    ("POST", f"{API}/funds/{{fund_id}}/cash"): {"json": {"amount": "2.00"}},
     ("GET", f"{API}/funds/{{fund_id}}/ledger"): {},
     ("GET", f"{API}/funds/{{fund_id}}/report"): {},
     ("GET", f"{API}/funds/{{fund_id}}/donor-report"): {

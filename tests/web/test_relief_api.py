@@ -314,7 +314,7 @@ MAPPING = json.dumps(
 def _paid(r: Relief, amount: str, reference: str) -> str:
     grant = _vetted(r, amount)
     assert r.post("appr1", f"/grants/{grant}/approve").status_code == 200
-    paid = r.post("fin1", f"/grants/{grant}/pay", {"reference": reference, "method": "cash"})
+    paid = r.post("fin1", f"/grants/{grant}/pay", {"reference": reference})
     assert paid.status_code == 200, paid.text
     return grant
 
@@ -433,7 +433,7 @@ def test_a_sanctions_match_blocks_until_cleared_with_a_reason(relief: Relief) ->
         files={"file": ("l.csv", SANCTIONS_CSV, "text/csv")},
         headers=r.as_("admin1"),
     )
-    assert imported.status_code == 200 and imported.json() == {"entries": 2}
+    assert imported.status_code == 200 and imported.json()["entries"] == 2
     screened = r.post("officer1", f"/grants/{grant}/vet", {"check": "sanctions"}).json()
     assert screened["screening"] == "blocked" and screened["candidates"][0]["entry"] == "EU-1"
     _refused(r.post("appr1", f"/grants/{grant}/vet", {"check": "sanctions", "clear": True}), 422)
@@ -546,3 +546,19 @@ def test_a_browser_session_away_from_the_desk_is_signed_out_of_the_fund(relief: 
     )
     _refused(away, 401, "15 minutes")
     assert _rows(r) == before
+
+
+def test_a_cash_payment_comes_out_of_the_cash_box_never_beyond_it(relief: Relief) -> None:
+    r = relief
+    grant = _vetted(r, "300.00")
+    assert r.post("appr1", f"/grants/{grant}/approve").status_code == 200
+    before = _rows(r)
+    _refused(r.post("fin1", f"/grants/{grant}/pay", {"method": "cash"}), 409, "300.00 EUR")
+    _refused(r.post("fin1", f"/funds/{r.fund}/cash", {"amount": "1.00", "to_bank": True}), 409)
+    assert _rows(r) == before
+    took = r.post("fin1", f"/funds/{r.fund}/cash", {"amount": "500.00"})
+    assert took.status_code == 201, took.text
+    assert (took.json()["cash"], took.json()["bank"]) == ("500.00", "19500.00")
+    paid = r.post("fin1", f"/grants/{grant}/pay", {"method": "cash"})
+    assert paid.status_code == 200 and paid.json()["state"] == "paid", paid.text
+    assert r.get("fin1", f"/funds/{r.fund}").json()["bank"] == "19500.00"

@@ -40,6 +40,12 @@ class DepositAnswer(FundAnswer):
     transaction: int
 
 
+class CashAnswer(DepositAnswer):
+    """Cash taken out of the bank (or put back): its transaction, the cash box and the fund."""
+
+    cash: str = Field(description=f"What the fund's cash box holds. {AMOUNT}")
+
+
 class TransactionAnswer(Answer):
     """A ledger transaction recorded (and the one it reverses, for a reversal)."""
 
@@ -296,6 +302,8 @@ class ReconciliationAnswer(Answer):
 
 class SanctionsImported(Answer):
     entries: int = Field(description="Entries in the list now")
+    version: int = Field(description="The list's version (grants are screened again after)")
+    sha256: str = Field(description="The imported file's SHA-256")
 
 
 class PartnerMatch(Answer):

@@ -34,6 +34,7 @@ from civwatch.i18n import _, current_language
 from civwatch.incidents.input import rejected
 from civwatch.relief import funds, grants, queues, reports
 from civwatch.relief.beancount_export import export_beancount
+from civwatch.relief.cash import move_cash
 from civwatch.relief.donor_files import donor_report_csv, donor_report_pdf, file_name
 from civwatch.relief.partner_hashes import MAX_FILE_BYTES as MAX_HASH_FILE_BYTES
 from civwatch.relief.partners import compare_partner_hashes, export_partner_hashes
@@ -47,6 +48,7 @@ from civwatch.relief.screening import MAX_LIST_BYTES, import_sanctions_list, scr
 from civwatch.relief.statements import MAX_STATEMENT_BYTES
 from civwatch.web.answers import EXACT
 from civwatch.web.answers_relief import (
+    CashAnswer,
     DepositAnswer,
     DonorReport,
     FundAnswer,
@@ -147,6 +149,12 @@ class DepositBody(Body_):
     eur_rate: Amount | None = Field(
         default=None, description="Euros per unit of the fund's currency (not for EUR)"
     )
+
+
+class CashBody(Body_):
+    amount: Amount
+    to_bank: bool = Field(default=False, description="Put cash back into the bank instead")
+    eur_rate: Amount | None = None
 
 
 class TransferBody(Body_):
@@ -252,6 +260,14 @@ def fund_transfer(w: WS, who: Finance, fund_id: RowId, body: TransferBody) -> di
         received=body.received,
         eur_rate=body.eur_rate,
     )
+
+
+@router.post("/funds/{fund_id}/cash", status_code=201, response_model=CashAnswer)
+def fund_cash(w: WS, who: Finance, fund_id: RowId, body: CashBody) -> dict[str, Any]:
+    """Take money out of the fund's bank into its cash box, to pay grants in cash, or put
+    cash back into the bank (``to_bank``); never more than the account it leaves holds
+    (finance)."""
+    return move_cash(w, who, fund_id, body.amount, to_bank=body.to_bank, eur_rate=body.eur_rate)
 
 
 @router.get("/funds/{fund_id}/ledger", response_model=LedgerPage)
