@@ -31,6 +31,7 @@ from tests.web import (
     calls_protection,
     calls_public,
     calls_publish,
+    calls_relief_pages,
     calls_shelters,
     calls_testimony,
 )
@@ -83,6 +84,7 @@ CALLS = {
     **calls_shelters.CALLS,
     **calls_capture.CALLS,
     **calls_testimony.CALLS,
+    **calls_relief_pages.CALLS,
 }
 
 
@@ -104,14 +106,16 @@ def samples(team: Team, tmp_path: Path, places: Gazetteer) -> dict[str, str]:
     incident = create_incident(team.ws, incident_doc(), actor="investigator", places=places)
     link_evidence(team.ws, incident["id"], outcome.sha256, actor="investigator")
     add_record(team.ws, outcome.sha256, "geolocation", GEO, actor="verifier")
+    desk = protection_samples(team.ws)
     return {
         "sha256": outcome.sha256,
         "incident_id": str(incident["id"]),
         "username": "viewer",
         "index": "0",
-        **protection_samples(team.ws),
+        **desk,
         **calls_shelters.shelter_samples(team.ws),
         **calls_testimony.testimony_samples(team.ws, incident["id"]),
+        **calls_relief_pages.relief_page_samples(team.ws, desk["case_id"]),
     }
 
 

@@ -75,6 +75,9 @@ class Permission(StrEnum):
     TESTIMONY_READ = "testimony.read"
     #: Take testimony, record consent and risk flags.
     TESTIMONY_WRITE = "testimony.write"
+    #: See the relief fund's funds, grants and queues (a requester: the grants of the cases
+    #: they may read; see civwatch.relief.queues).
+    RELIEF_READ = "relief.read"
     #: Ask the relief fund for a grant for a protection case (its team's officers).
     RELIEF_REQUEST = "relief.request"
     #: Record a vetting check of a grant (identity, risk, duplicates, sanctions, conflict).
@@ -112,6 +115,9 @@ PERMISSIONS: dict[Permission, frozenset[str]] = {
         {INVESTIGATOR, VERIFIER, PROTECTION_OFFICER, PROTECTION_LEAD}
     ),
     Permission.TESTIMONY_WRITE: frozenset({INVESTIGATOR, PROTECTION_OFFICER, PROTECTION_LEAD}),
+    Permission.RELIEF_READ: frozenset(
+        {PROTECTION_OFFICER, PROTECTION_LEAD, RELIEF_APPROVER, RELIEF_FINANCE}
+    ),
     Permission.RELIEF_REQUEST: frozenset({PROTECTION_OFFICER, PROTECTION_LEAD}),
     Permission.RELIEF_VET: frozenset({PROTECTION_OFFICER, PROTECTION_LEAD, RELIEF_APPROVER}),
     Permission.RELIEF_APPROVE: frozenset({RELIEF_APPROVER}),
