@@ -100,6 +100,19 @@ def test_a_grant_on_the_command_line(relief: Fund, cli_env: dict[str, str], tmp_
         assert all(cell["suppressed"] for cell in report[dimension].values())
         assert report[dimension]
     assert "MARKER" not in json.dumps(report)
+    # The same report as files for the donor: CSV in English, PDF in Ukrainian.
+    period = ("--from", "2000-01-01", "--to", "2100-01-01")
+    csv_file, pdf_file = tmp_path / "donor.csv", tmp_path / "donor.pdf"
+    run("fin1", "relief", "report", "Cli fund", *period, "--format", "csv", "--out", str(csv_file))
+    text = csv_file.read_text("utf-8-sig")
+    assert "suppressed" in text and "MARKER" not in text and "5500" not in text
+    run(
+        "fin1", "relief", "report", "Cli fund", *period, "--format", "pdf", "--lang", "uk",
+        "--out", str(pdf_file),
+    )  # fmt: skip
+    assert pdf_file.read_bytes().startswith(b"%PDF-")
+    refused = run("fin1", "relief", "report", "Cli fund", *period, "--format", "xls", ok=False)
+    assert "json, csv or pdf" in refused
     books = json.loads(run("fin1", "relief", "fund", "show", "Cli fund", "--json"))
     assert books["balance_sheet"]["assets"] == "1500.00"
     assert books["income_statement"]["expenses"]["accommodation"] == "5500.00"

@@ -5,6 +5,8 @@ same services as the pages will."""
 
 from __future__ import annotations
 
+import json
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +17,7 @@ from rich.markup import escape
 from civwatch.accounts.permissions import Permission
 from civwatch.cli.common import AsJson, DataDir, TokenFile, acting_principal, emit, out, workspace
 from civwatch.errors import RejectedInputError
+from civwatch.files import write_atomic
 from civwatch.i18n import _
 
 relief_app = typer.Typer(
@@ -477,36 +480,81 @@ def relief_report(
     fund: FundRef,
     since: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
     until: Annotated[str, typer.Option("--to", help="Last day (YYYY-MM-DD).")],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="json, csv or pdf (default: lines on the terminal)."),
+    ] = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="The file to write (csv and pdf; default: standard output)."),
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="Language of the csv or pdf file (uk, en); default: yours."),
+    ] = None,
     token_file: TokenFile = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
     """The donor report of a fund for a period: totals by purpose, month and oblast, people
     helped, no names; a cell of fewer than 5 people is suppressed."""
+    from civwatch.i18n import available_languages, current_language
+    from civwatch.relief.donor_files import donor_report_csv, donor_report_pdf
     from civwatch.relief.reports import donor_report
 
+    if fmt not in (None, "json", "csv", "pdf"):
+        raise RejectedInputError(_("The donor report is written as json, csv or pdf."))
+    language = lang or current_language()
+    if language not in available_languages():
+        raise RejectedInputError(
+            _("--lang must be one of %(languages)s.", languages=", ".join(available_languages()))
+        )
     first, last = _day(since), _day(until)
     assert first is not None and last is not None
     with workspace(data_dir) as ws:
         actor = acting_principal(ws, Permission.RELIEF_FINANCE, token_file)
         doc = donor_report(ws, actor, fund, first, last)
-    plain = _plain(doc)
-    if as_json:
-        emit(plain)
+    if fmt in ("csv", "pdf"):
+        data = donor_report_csv(doc, language) if fmt == "csv" else donor_report_pdf(doc, language)
+        if out_file is None:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+            return
+        write_atomic(out_file, data)
+        if as_json:
+            emit({"out": str(out_file), "format": fmt, "bytes": len(data)})
+        else:
+            out.print(_("Donor report written to %(path)s.", path=escape(str(out_file))))
         return
-    not_known = _("suppressed (fewer than 5 people)")
+    plain = _plain(doc)
+    if as_json or fmt == "json":
+        if out_file is not None:
+            write_atomic(out_file, (json.dumps(plain, ensure_ascii=False) + "\n").encode())
+        else:
+            emit(plain)
+        return
+    _report_lines(plain)
+
+
+def _report_lines(plain: dict[str, Any]) -> None:
+    from civwatch.i18n import current_language, gettext
+    from civwatch.relief.donor_files import DIMENSIONS, TABLE_TITLES, row_label, suppressed_word
+
+    hidden = suppressed_word()
     out.print(
         _(
             "People helped: %(people)s; total paid: %(total)s %(currency)s.",
-            people=plain["people_helped"] or not_known,
-            total=plain["total"] or not_known,
+            people=plain["people_helped"] or hidden,
+            total=plain["total"] or hidden,
             currency=plain["currency"],
         )
     )
-    for dimension in ("purpose", "month", "oblast"):
+    for dimension in DIMENSIONS:
+        out.print(gettext(TABLE_TITLES[dimension]))
         for key, cell in plain[dimension].items():
-            shown = not_known if cell["suppressed"] else f"{cell['amount']} ({cell['people']})"
-            out.print(f"  {dimension} {escape(key)}: {shown}")
+            shown = hidden if cell["suppressed"] else f"{cell['amount']} ({cell['people']})"
+            label = row_label(dimension, key, current_language())
+            out.print(f"  {escape(label)}: {shown}")
 
 
 def _plain(doc: Any) -> Any:
@@ -670,7 +718,6 @@ def partners_export(
 ) -> None:
     """Write the keyed hashes of every person the fund helped, with their grants'
     purposes (a protection lead; the coalition key from its key file)."""
-    from civwatch.files import write_atomic
     from civwatch.relief.partners import export_partner_hashes
 
     with workspace(data_dir) as ws:

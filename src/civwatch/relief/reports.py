@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
-from civwatch.db import read_snapshot
+from civwatch.db import read_snapshot, utcnow
+from civwatch.errors import RejectedInputError
+from civwatch.i18n import _
 from civwatch.protection.access import authorise
 from civwatch.relief import ledger, vocabulary
 from civwatch.relief.funds import find_fund
@@ -24,6 +26,10 @@ from civwatch.workspace import Workspace
 
 #: A cell describing fewer people than this is not shown (it could point at someone).
 SMALLEST_CELL = 5
+#: The oblast cell of grants that name none.
+UNKNOWN_OBLAST = "unknown"
+#: A suppressed cell of the donor report: neither its amount nor its people are given.
+SUPPRESSED_CELL: dict[str, Any] = {"amount": None, "people": None, "suppressed": True}
 
 
 def _sum(values: dict[tuple[str, str], Decimal], fund: ReliefFund, root: str) -> Decimal:
@@ -104,12 +110,33 @@ def income_statement(
         }
 
 
+def protect_cells(counts: dict[str, int], amounts: dict[str, int], total_shown: bool) -> set[str]:
+    """The keys of one table's cells to suppress: every cell of fewer than
+    :data:`SMALLEST_CELL` people (``counts``), and - when the table's total is shown - a
+    second one beside a cell suppressed alone, so that no suppressed cell is the total less
+    the cells shown (complementary suppression). The second is the next smallest cell
+    (fewest people, then the smallest amount, then its key)."""
+    hidden = {key for key, count in counts.items() if count < SMALLEST_CELL}
+    if total_shown and len(hidden) == 1 and len(counts) > 1:
+        shown = sorted(
+            (key for key in counts if key not in hidden),
+            key=lambda key: (counts[key], abs(amounts[key]), key),
+        )
+        hidden.add(shown[0])
+    return hidden
+
+
 def donor_report(
     ws: Workspace, principal: Principal, fund_ref: str | int, since: date, until: date
 ) -> dict[str, Any]:
     """What the fund paid for in ``[since, until]`` (payments less refunds): totals by
-    purpose, by month and by oblast, and people helped; no names, and any cell of fewer
-    than :data:`SMALLEST_CELL` people shown as suppressed (None)."""
+    purpose, by month and by oblast, and people helped; no names. Any cell of fewer than
+    :data:`SMALLEST_CELL` people is shown as suppressed (None), with a second cell of its
+    table when it would otherwise be the total less the others (:func:`protect_cells`);
+    the totals are suppressed when they describe fewer than :data:`SMALLEST_CELL`
+    people."""
+    if until < since:
+        raise RejectedInputError(_("The last day of the report is before its first day."))
     with ws.sessions() as session:
         read_snapshot(session)
         authorise(session, principal, Permission.RELIEF_FINANCE)
@@ -119,7 +146,6 @@ def donor_report(
                 ReliefGrantAct.act,
                 ReliefGrantAct.amount_minor,
                 ReliefTransaction.booked_on,
-                ReliefGrant.id,
                 ReliefGrant.purpose,
                 ReliefGrant.oblast,
                 ReliefGrant.people,
@@ -134,47 +160,50 @@ def donor_report(
                 ReliefTransaction.booked_on <= until,
             )
         ).all()
-        cells: dict[str, dict[str, list[Any]]] = {"purpose": {}, "month": {}, "oblast": {}}
-        people: dict[str, int] = {}
-        for act, minor, booked_on, _grant, purpose, oblast, helped, person in rows:
-            sign = 1 if act == "pay" else -1
-            # A person helped twice is one household: counted once, at its largest.
-            people[person] = max(helped, people.get(person, 0))
-            keys = {
-                "purpose": purpose,
-                "month": booked_on.strftime("%Y-%m")
-                if hasattr(booked_on, "strftime")
-                else str(booked_on)[:7],
-                "oblast": oblast or "unknown",
-            }
-            for dimension, key in keys.items():
-                cell = cells[dimension].setdefault(key, [0, set()])
-                cell[0] += sign * int(minor or 0)
-                cell[1].add(person)
+        name = fund.name
+    cells: dict[str, dict[str, list[Any]]] = {"purpose": {}, "month": {}, "oblast": {}}
+    people: dict[str, int] = {}
+    for act, minor, booked_on, purpose, oblast, helped, person in rows:
+        sign = 1 if act == "pay" else -1
+        # A person helped twice is one household: counted once, at its largest.
+        people[person] = max(helped, people.get(person, 0))
+        keys = {
+            "purpose": purpose,
+            "month": str(booked_on)[:7],
+            "oblast": oblast or UNKNOWN_OBLAST,
+        }
+        for dimension, key in keys.items():
+            cell = cells[dimension].setdefault(key, [0, set()])
+            cell[0] += sign * int(minor or 0)
+            cell[1].add(person)
 
-        def shown(cell: list[Any]) -> dict[str, Any]:
-            count = sum(people[g] for g in cell[1])
-            if count < SMALLEST_CELL:
-                return {"amount": None, "people": None, "suppressed": True}
-            return {
-                "amount": Money.from_minor(cell[0], fund.currency).amount,
-                "people": count,
+    total_people = sum(people.values())
+    total_shown = total_people >= SMALLEST_CELL
+    total = sum(cell[0] for cell in cells["purpose"].values())
+
+    def table(found: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
+        counts = {key: sum(people[p] for p in cell[1]) for key, cell in found.items()}
+        hidden = protect_cells(counts, {k: c[0] for k, c in found.items()}, total_shown)
+        return {
+            key: SUPPRESSED_CELL.copy()
+            if key in hidden
+            else {
+                "amount": Money.from_minor(found[key][0], fund.currency).amount,
+                "people": counts[key],
                 "suppressed": False,
             }
-
-        total_people = sum(people.values())
-        total = sum(cell[0] for cell in cells["purpose"].values())
-        return {
-            "fund": fund.id,
-            "currency": fund.currency,
-            "from": since.isoformat(),
-            "to": until.isoformat(),
-            "people_helped": total_people if total_people >= SMALLEST_CELL else None,
-            "total": Money.from_minor(total, fund.currency).amount
-            if total_people >= SMALLEST_CELL
-            else None,
-            **{
-                dimension: {key: shown(cell) for key, cell in sorted(found.items())}
-                for dimension, found in cells.items()
-            },
+            for key in sorted(found)
         }
+
+    return {
+        "fund": fund.id,
+        "fund_name": name,
+        "currency": fund.currency,
+        "from": since.isoformat(),
+        "to": until.isoformat(),
+        "generated_at": utcnow().isoformat(timespec="seconds"),
+        "smallest_cell": SMALLEST_CELL,
+        "people_helped": total_people if total_shown else None,
+        "total": Money.from_minor(total, fund.currency).amount if total_shown else None,
+        **{dimension: table(found) for dimension, found in cells.items()},
+    }
