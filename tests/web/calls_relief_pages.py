@@ -43,6 +43,12 @@ CALLS: dict[tuple[str, str], dict[str, Any]] = {
         "files": {"statement": ("walk.xml", b"<not-camt/>", "application/xml")},
         "data": {"kind": "camt053"},
     },
+    ("GET", "/relief/funds/{fund_id}/report.csv"): {
+        "params": {"from": "2026-01-01", "to": "2026-12-31"}
+    },
+    ("GET", "/relief/funds/{fund_id}/report.pdf"): {
+        "params": {"from": "2026-01-01", "to": "2026-12-31"}
+    },
     ("GET", "/relief/funds/{fund_id}/report"): {
         "params": {"from": "2026-01-01", "to": "2026-12-31"}
     },

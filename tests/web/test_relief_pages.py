@@ -161,6 +161,14 @@ def test_a_grant_from_request_to_a_reconciled_line_and_the_donor_report(
     report = fin1.get(f"/relief/funds/{relief.fund}/report?from=2026-12-01&to=2026-12-31")
     # Three people helped: fewer than five, so no figure is shown.
     assert "fewer than 5 people: not shown" in report and "6,000.00" not in report
+    period = "from=2026-12-01&to=2026-12-31"
+    csv = fin1.client.get(f"/relief/funds/{relief.fund}/report.csv?{period}")
+    assert csv.status_code == 200 and "attachment" in csv.headers["content-disposition"]
+    assert "6000" not in csv.text
+    pdf = fin1.client.get(f"/relief/funds/{relief.fund}/report.pdf?{period}")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    bad = fin1.client.get(f"/relief/funds/{relief.fund}/report.csv?from=2026-12-31&to=2026-01-01")
+    assert bad.status_code == 422
 
 
 def test_refusals_are_shown_in_the_readers_language(app: FastAPI, relief: ReliefDesk) -> None:

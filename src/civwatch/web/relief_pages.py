@@ -691,6 +691,59 @@ def reconcile_upload(
     return _reconcile_view(request, w, who, fund_id, result=result, mapping=mapping)
 
 
+def _period(since: str, until: str) -> tuple[date, date]:
+    first = _day(since, gettext(N_("The first day")))
+    last = _day(until, gettext(N_("The last day")))
+    if first is None or last is None:
+        raise RejectedInputError(_("Give the first and the last day of the period."))
+    if last < first:
+        raise RejectedInputError(_("The period ends before it starts."))
+    return first, last
+
+
+def _report_file(
+    w: Workspace, who: Principal, fund_id: int, since: str, until: str, kind: str
+) -> Response:
+    """The donor report as a file in the reader's language (:mod:`civwatch.relief.donor_files`)."""
+    from civwatch.relief import donor_files
+
+    first, last = _period(since, until)
+    doc = reports.donor_report(w, who, fund_id, first, last)
+    language = current_language()
+    if kind == "csv":
+        body, media = donor_files.donor_report_csv(doc, language), "text/csv; charset=utf-8"
+    else:
+        body, media = donor_files.donor_report_pdf(doc, language), "application/pdf"
+    name = donor_files.file_name(doc, kind, language)
+    return Response(
+        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.get("/relief/funds/{fund_id}/report.csv")
+def donor_report_csv(
+    w: WS,
+    who: Finance,
+    fund_id: RowId,
+    since: Annotated[str, Query(alias="from", max_length=10)] = "",
+    until: Annotated[str, Query(alias="to", max_length=10)] = "",
+) -> Response:
+    """The donor report as CSV (no names; small cells suppressed)."""
+    return _report_file(w, who, fund_id, since, until, "csv")
+
+
+@router.get("/relief/funds/{fund_id}/report.pdf")
+def donor_report_pdf(
+    w: WS,
+    who: Finance,
+    fund_id: RowId,
+    since: Annotated[str, Query(alias="from", max_length=10)] = "",
+    until: Annotated[str, Query(alias="to", max_length=10)] = "",
+) -> Response:
+    """The donor report as PDF (no names; small cells suppressed)."""
+    return _report_file(w, who, fund_id, since, until, "pdf")
+
+
 @router.get("/relief/funds/{fund_id}/report", response_class=HTMLResponse)
 def donor_report_page(
     request: Request,
@@ -707,12 +760,7 @@ def donor_report_page(
     status = 200
     if since or until:
         try:
-            first = _day(since, gettext(N_("The first day")))
-            last = _day(until, gettext(N_("The last day")))
-            if first is None or last is None:
-                raise RejectedInputError(_("Give the first and the last day of the period."))
-            if last < first:
-                raise RejectedInputError(_("The period ends before it starts."))
+            first, last = _period(since, until)
             context["report"] = reports.donor_report(w, who, fund_id, first, last)
         except RecordNotFoundError:
             raise
