@@ -141,6 +141,8 @@ def test_a_grant_from_request_to_a_reconciled_line_and_the_donor_report(
     )
     paid = fin2.get(f"/relief/grants/{grant}")
     assert "PAY-2" in paid and "5,000.00" in paid and "Record a payment" not in paid
+    # What was written about the person is shown only to those who may read the case.
+    assert "Bus and train" not in paid and "Bus and train" in officer.get(f"/relief/grants/{grant}")
 
     # The bank's statement: the second payment's line matches by its reference.
     r = fin1.client.post(
@@ -158,6 +160,7 @@ def test_a_grant_from_request_to_a_reconciled_line_and_the_donor_report(
 
     fund = fin1.get(f"/relief/funds/{relief.fund}?from=2026-01-01&to=2026-12-31")
     assert "Balance sheet" in fund and "payment" in fund and "14,000.00" in fund
+    assert "Bus and train" not in fund
     report = fin1.get(f"/relief/funds/{relief.fund}/report?from=2026-12-01&to=2026-12-31")
     # Three people helped: fewer than five, so no figure is shown.
     assert "fewer than 5 people: not shown" in report and "6,000.00" not in report
