@@ -32,6 +32,7 @@ from tests.web import (
     calls_public,
     calls_publish,
     calls_relief,
+    calls_relief_pages,
     calls_shelters,
     calls_testimony,
 )
@@ -85,6 +86,7 @@ CALLS = {
     **calls_capture.CALLS,
     **calls_testimony.CALLS,
     **calls_relief.CALLS,
+    **calls_relief_pages.CALLS,
 }
 
 
@@ -116,6 +118,7 @@ def samples(team: Team, tmp_path: Path, places: Gazetteer) -> dict[str, str]:
         **calls_shelters.shelter_samples(team.ws),
         **calls_testimony.testimony_samples(team.ws, incident["id"]),
         **calls_relief.relief_samples(team.ws, desk["case_id"]),
+        **calls_relief_pages.relief_page_samples(team.ws, desk["case_id"]),
     }
 
 

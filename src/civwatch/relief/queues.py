@@ -25,7 +25,7 @@ from civwatch.accounts.service import roles_of, usernames_by_id
 from civwatch.db import read_snapshot
 from civwatch.errors import RecordNotFoundError, RejectedInputError
 from civwatch.i18n import _
-from civwatch.protection.access import authorise, readable_persons
+from civwatch.protection.access import authorise, is_lead, readable_persons
 from civwatch.protection.case_facts import open_for_person
 from civwatch.relief.funds import find_fund, fund_json
 from civwatch.relief.grants import grant_json
@@ -73,7 +73,8 @@ class Reach:
     approver: bool
     vetter: bool
     requester: bool
-    #: Every grant (approvers, finance) or only those of cases they may read.
+    #: Every grant (approvers, finance, protection leads) or only those of cases they may
+    #: read.
     everything: bool
 
 
@@ -91,7 +92,8 @@ def reach(session: Session, principal: Principal) -> Reach:
         approver=approver,
         vetter=Permission.RELIEF_VET in held,
         requester=Permission.RELIEF_REQUEST in held,
-        everything=finance or approver,
+        # A protection lead reads every case: every grant, with no list of people to check.
+        everything=finance or approver or is_lead(session, principal),
     )
 
 
@@ -265,7 +267,7 @@ def grants_waiting_for(ws: Workspace, principal: Principal) -> dict[str, Any]:
             if who.finance and g.state == ready and _may(done, me, "pay"):
                 items.append(_item(g, done, funds, "pay"))
                 continue
-            if who.vetter and g.state == REQUESTED and not who.everything:
+            if who.vetter and g.state == REQUESTED and not who.approver:
                 missing = missing_checks(rows)
                 if missing:
                     items.append(_item(g, done, funds, "vet", missing=missing))
@@ -312,26 +314,23 @@ def list_grants(
             query = query.where(ReliefGrant.fund_id == find_fund(session, fund).id)
         if state is not None:
             query = query.where(ReliefGrant.state == state)
-        if who.everything:
-            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-            rows = list(
-                session.scalars(
-                    query.order_by(ReliefGrant.requested_at.desc(), ReliefGrant.id.desc())
-                    .limit(limit)
-                    .offset(offset)
-                )
+        if not who.everything:
+            # A requester's grants: those of the people they may read, decided once per
+            # person (a grant table's many rows share few people), then paged in SQL.
+            people = list(
+                session.scalars(query.with_only_columns(ReliefGrant.person_id).distinct())
             )
-        else:
-            # A requester's grants: those of the people they may read (a short list).
-            seen = _readable(
-                session,
-                principal,
-                who,
-                session.scalars(
-                    query.order_by(ReliefGrant.requested_at.desc(), ReliefGrant.id.desc())
-                ),
+            query = query.where(
+                ReliefGrant.person_id.in_(readable_persons(session, principal, people))
             )
-            total, rows = len(seen), seen[offset : offset + limit]
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = list(
+            session.scalars(
+                query.order_by(ReliefGrant.requested_at.desc(), ReliefGrant.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+        )
         acts = _acts_of(session, [g.id for g in rows])
         funds = _funds(session, (g.fund_id for g in rows))
         return {

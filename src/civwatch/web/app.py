@@ -63,6 +63,7 @@ from civwatch.web import (
     public_reports,
     publish_api,
     relief_api,
+    relief_pages,
     shelter_offline,
     shelter_pages,
     shelter_queue,
@@ -257,6 +258,7 @@ ROUTERS = (
     protection_record_pages.router,
     protection_access_pages.router,
     help_pages.router,
+    relief_pages.router,
     # before shelter_pages: /shelters/reports and /shelters/offline are not shelter ids
     shelter_queue.router,
     shelter_offline.router,
