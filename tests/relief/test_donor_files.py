@@ -319,3 +319,51 @@ def test_no_suppressed_cell_is_worked_out_from_the_other_tables() -> None:
     # Here the shown figures are so few that the total goes too (B is O2, C is the
     # second month: the total less them would be X's grant).
     assert not total_shown
+
+
+def test_random_reports_leave_no_suppressed_cell_recomputable() -> None:
+    """Small random funds (few people spread over purposes, months and oblasts): every cell
+    shown describes 5 people or more, and no suppressed cell is a combination of the
+    figures shown (checked by least squares, apart from the report's own check)."""
+    import random
+
+    import numpy
+
+    from civwatch.relief.reports import DIMENSIONS, suppressed_cells
+
+    chance = random.Random(18)
+    for _round in range(40):
+        combinations: dict[tuple[str, str, str], tuple[int, set[str]]] = {}
+        people: dict[str, int] = {}
+        for n in range(chance.randint(3, 30)):
+            person = f"p{n}"
+            people[person] = chance.randint(1, 4)
+            key = (chance.choice("ABCD"), chance.choice(["01", "02", "03"]), chance.choice("XYZ"))
+            minor, persons = combinations.get(key, (0, set()))
+            combinations[key] = (minor + chance.randint(1, 9000), persons | {person})
+        total_shown, hidden = suppressed_cells(combinations, people)
+        order = sorted(combinations)
+
+        def parts(dimension: int, key: str, order: list[tuple[str, str, str]] = order) -> Any:
+            return numpy.array([1.0 if c[dimension] == key else 0.0 for c in order])
+
+        shown, suppressed = [], []
+        for i, dimension in enumerate(DIMENSIONS):
+            for key in {c[i] for c in combinations}:
+                count = sum(
+                    people[p] for c, (_m, ps) in combinations.items() if c[i] == key for p in ps
+                )
+                if key in hidden[dimension]:
+                    suppressed.append(parts(i, key))
+                else:
+                    assert count >= SMALLEST_CELL, (dimension, key, count)
+                    shown.append(parts(i, key))
+        if total_shown:
+            assert sum(people.values()) >= SMALLEST_CELL
+            shown.append(numpy.ones(len(order)))
+        if not shown:
+            continue
+        known = numpy.array(shown).T
+        for cell in suppressed:
+            solution = numpy.linalg.lstsq(known, cell, rcond=None)[0]
+            assert numpy.abs(known @ solution - cell).max() > 1e-6

@@ -89,8 +89,8 @@ def method_note(smallest: int = SMALLEST_CELL) -> str:
             "Amounts are the payments of grants booked in the period, less refunds. A person "
             "helped several times is counted once, with the people of their household. No "
             "name is given. A figure describing fewer than %(n)s people is suppressed, and "
-            "so is a second figure of its table whenever the first could otherwise be "
-            "worked out from the total.",
+            "so are other figures wherever it could otherwise be worked out from those "
+            "shown (the total less the rest of its table, or figures of other tables).",
             n=smallest,
         )
     )

@@ -171,9 +171,10 @@ def suppressed_cells(
 
     Each table first on its own (:func:`protect_cells`); then the tables together: a
     suppressed cell whose amount the figures shown add up to exactly (the total less a
-    cell of another table, and so on: a linear combination of them) takes with it the
-    shown cell of fewest people (then the smallest amount) that covers part of it, until
-    none does. No suppressed figure can then be worked out exactly; a range may be."""
+    cell of another table, and so on: a linear combination of them) takes with it a
+    shown cell that covers part of it - the one of fewest people (then the smallest
+    amount) among those whose suppression hides it, else among all - until none does.
+    No suppressed figure can then be worked out exactly; a range may be."""
     total_shown = sum(people.values()) >= SMALLEST_CELL
     cells: dict[str, dict[str, _Cell]] = {d: {} for d in DIMENSIONS}
     for combination, (minor, persons) in combinations.items():
@@ -219,7 +220,16 @@ def suppressed_cells(
             if cells[d][k].parts & exposed.parts
         )
         if covering:
-            _count, _minor, dimension, key = covering[0]
+            # The smallest cell whose suppression alone hides the exposed one, if any;
+            # else the smallest (and the loop goes on).
+            breaking = (
+                (d, k)
+                for _count, _minor, d, k in covering
+                if not _determined(
+                    [p for p in published if p is not cells[d][k].parts], exposed.parts, order
+                )
+            )
+            dimension, key = next(breaking, covering[0][2:])
             hidden[dimension].add(key)
         elif total_shown:
             total_shown = False
