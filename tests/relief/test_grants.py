@@ -171,3 +171,28 @@ def test_approval_waits_for_every_check_and_a_sanctions_match_blocks(relief: Fun
         grants.vet(f.ws, f.who("appr2"), g, "sanctions")
     grants.vet(f.ws, f.who("appr2"), g, "sanctions", note="different date of birth")
     assert grants.approve(f.ws, f.who("appr1"), g)["state"] == "approved"
+
+
+def test_an_officer_off_the_case_cannot_vet_its_grant(relief: Fund) -> None:
+    """Vetting is a word about the case's person: an officer who may not read the case
+    is told there is no such grant, and nothing is recorded."""
+    from civwatch.errors import RecordNotFoundError
+
+    f = relief
+    g = grants.request_grant(
+        f.ws, f.who("officer1"), f.case_id, fund=f.fund, amount="300.00", purpose="transport"
+    )["id"]
+    from sqlalchemy import func, select
+
+    from civwatch.relief.models import ReliefVetting
+
+    def vettings() -> int:
+        with f.ws.sessions() as s:
+            return s.scalar(select(func.count()).select_from(ReliefVetting)) or 0
+
+    before = (_rows(f), vettings())
+    for check in ("identity", "risk", "duplicates", "conflict"):
+        with pytest.raises(RecordNotFoundError):
+            grants.vet(f.ws, f.who("officer2"), g, check)
+    assert (_rows(f), vettings()) == before
+    grants.vet(f.ws, f.who("lead1"), g, "identity")  # a lead reads every case

@@ -37,6 +37,7 @@ from civwatch.relief.models import (
     ReliefVetting,
 )
 from civwatch.relief.money import Money, currency, in_euros, positive, rate_of
+from civwatch.relief.reach import reach, readable
 from civwatch.relief.rules import separate, tier
 from civwatch.relief.vocabulary import (
     APPROVED,
@@ -77,10 +78,14 @@ def _post(
     )
 
 
+def grant_missing(grant_id: object) -> RecordNotFoundError:
+    return RecordNotFoundError(_("No grant %(id)s.", id=repr(grant_id)[:60]))
+
+
 def _grant(session: Session, grant_id: str) -> ReliefGrant:
     grant = session.get(ReliefGrant, grant_id) if isinstance(grant_id, str) else None
     if grant is None:
-        raise RecordNotFoundError(_("No grant %(id)s.", id=repr(grant_id)))
+        raise grant_missing(grant_id)
     return grant
 
 
@@ -257,6 +262,10 @@ def vet(
     with ws.sessions() as session, session.begin():
         authorise(session, principal, Permission.RELIEF_VET)
         grant = _grant(session, grant_id)
+        # A check speaks of the case's person: only someone who reaches the case makes it
+        # (an officer off the case is told there is no such grant, as in the listings).
+        if not readable(session, principal, reach(session, principal), [grant]):
+            raise grant_missing(grant_id)
         if grant.state != REQUESTED:
             raise ConflictError(
                 _(

@@ -13,22 +13,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from civwatch.accounts.permissions import Permission, allows
+from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
-from civwatch.accounts.service import roles_of, usernames_by_id
+from civwatch.accounts.service import usernames_by_id
 from civwatch.db import read_snapshot
-from civwatch.errors import RecordNotFoundError, RejectedInputError
+from civwatch.errors import RejectedInputError
 from civwatch.i18n import _
-from civwatch.protection.access import authorise, is_lead, readable_persons
+from civwatch.protection.access import authorise, readable_persons
 from civwatch.protection.case_facts import open_for_person
 from civwatch.relief.funds import find_fund, fund_json
-from civwatch.relief.grants import grant_json
+from civwatch.relief.grants import grant_json, grant_missing
 from civwatch.relief.models import (
     ReliefFund,
     ReliefGrant,
@@ -38,6 +37,7 @@ from civwatch.relief.models import (
     ReliefVetting,
 )
 from civwatch.relief.money import Money
+from civwatch.relief.reach import reach, readable
 from civwatch.relief.vocabulary import (
     APPROVED,
     CANCELLED,
@@ -48,13 +48,6 @@ from civwatch.relief.vocabulary import (
 )
 from civwatch.workspace import Workspace
 
-#: The relief permissions, in the order a listing asks for them.
-_RELIEF = (
-    Permission.RELIEF_FINANCE,
-    Permission.RELIEF_APPROVE,
-    Permission.RELIEF_VET,
-    Permission.RELIEF_REQUEST,
-)
 #: The most rows one page of a listing holds.
 MAX_PAGE = 200
 #: The most grants one queue reads (the oldest first: they have waited longest).
@@ -64,54 +57,11 @@ GRANT_CHECKS = ("identity", "risk", "duplicates", "sanctions")
 STATES = (REQUESTED, APPROVED, RELEASED, PAID, CANCELLED)
 
 
-@dataclass(frozen=True)
-class Reach:
-    """What the caller may do in relief, from the roles in force they still hold."""
-
-    user_id: int
-    finance: bool
-    approver: bool
-    vetter: bool
-    requester: bool
-    #: Every grant (approvers, finance, protection leads) or only those of cases they may
-    #: read.
-    everything: bool
-
-
-def reach(session: Session, principal: Principal) -> Reach:
-    """The caller's reach in relief, after authorising the first relief permission their
-    roles allow (PermissionDeniedError when none does)."""
-    roles = principal.roles & roles_of(session, principal.user_id)
-    held = [p for p in _RELIEF if allows(roles, p)]
-    authorise(session, principal, held[0] if held else Permission.RELIEF_REQUEST)
-    finance = Permission.RELIEF_FINANCE in held
-    approver = Permission.RELIEF_APPROVE in held
-    return Reach(
-        user_id=principal.user_id,
-        finance=finance,
-        approver=approver,
-        vetter=Permission.RELIEF_VET in held,
-        requester=Permission.RELIEF_REQUEST in held,
-        # A protection lead reads every case: every grant, with no list of people to check.
-        everything=finance or approver or is_lead(session, principal),
-    )
-
-
 def _page(limit: int, offset: int) -> None:
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise RejectedInputError(
             _("A page holds between 1 and %(most)s rows, from row 0 on.", most=MAX_PAGE)
         )
-
-
-def _readable(
-    session: Session, principal: Principal, who: Reach, grants: Iterable[ReliefGrant]
-) -> list[ReliefGrant]:
-    rows = list(grants)
-    if who.everything:
-        return rows
-    allowed = set(readable_persons(session, principal, [g.person_id for g in rows]))
-    return [g for g in rows if g.person_id in allowed]
 
 
 def _acts_of(session: Session, ids: list[str]) -> dict[str, list[ReliefGrantAct]]:
@@ -245,7 +195,7 @@ def grants_waiting_for(ws: Workspace, principal: Principal) -> dict[str, Any]:
             .order_by(ReliefGrant.requested_at, ReliefGrant.id)
             .limit(MAX_QUEUE)
         )
-        grants = _readable(session, principal, who, session.scalars(query))
+        grants = readable(session, principal, who, session.scalars(query))
         ids = [g.id for g in grants]
         acts, checks = _acts_of(session, ids), _checks_of(session, ids)
         funds = _funds(session, (g.fund_id for g in grants))
@@ -341,10 +291,6 @@ def list_grants(
         }
 
 
-def grant_missing(grant_id: object) -> RecordNotFoundError:
-    return RecordNotFoundError(_("No grant %(id)s.", id=repr(grant_id)[:60]))
-
-
 def grant_detail(ws: Workspace, principal: Principal, grant_id: str) -> dict[str, Any]:
     """One grant for its page: :func:`grants.grant_json` with who did each act and check and
     when, the payments, its fund, what it waits for, the acts the caller may do now
@@ -353,7 +299,7 @@ def grant_detail(ws: Workspace, principal: Principal, grant_id: str) -> dict[str
         read_snapshot(session)
         who = reach(session, principal)
         grant = session.get(ReliefGrant, grant_id) if isinstance(grant_id, str) else None
-        if grant is None or not _readable(session, principal, who, [grant]):
+        if grant is None or not readable(session, principal, who, [grant]):
             raise grant_missing(grant_id)
         acts = _acts_of(session, [grant.id]).get(grant.id, [])
         checks = _checks_of(session, [grant.id]).get(grant.id, [])
