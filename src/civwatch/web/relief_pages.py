@@ -185,7 +185,7 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
 
 def _grant_id(value: str) -> str:
     if not _GRANT_ID.fullmatch(value):
-        raise queues.grant_missing(value)
+        raise grants.grant_missing(value)
     return value
 
 
