@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import stat
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ def test_demo_loads_once_with_published_incidents(
     again = load_demo(workspace)
     assert again["new"] == 0 and again["incidents"] == 0
     assert not any(again["protection"].values())
+    assert not any(again["relief"].values())
     listing = list_incidents(workspace, limit=100)
     assert listing["total"] == len(DEMO_INCIDENTS)
     published = list_incidents(workspace, visibility="public")["incidents"]
@@ -65,6 +67,7 @@ def test_demo_loads_once_with_published_incidents(
     tags = check_clean(copy)  # raises if exiftool still reads place, time or device
     assert not any("GPS" in k for k in tags), tags
     _check_demo_desk(workspace, first)
+    _check_demo_relief(workspace, first)
     # Everything the demo recorded verifies against its custody entries, the desk's
     # protection audit log included (no false alarm).
     assert [str(p) for p in verify_workspace(workspace, rehash=False)] == []
@@ -167,3 +170,47 @@ def test_each_demo_account_has_a_token_shown_with_how_to_use_it(
     assert resolve_token(workspace, str(again["verifier_token"])) is not None
     assert f"verifier_token: {again['verifier_token']}" in path.read_text()
     assert ensure_demo_admin(workspace) == again
+
+
+def _check_demo_relief(workspace: Workspace, first: dict[str, Any]) -> None:
+    """The demo relief fund (the demo loaded twice already): one invented fund with a
+    deposit, whose ledger balances; the officer, both approvers and both finance people
+    each have a grant waiting for them; the paid grant carries its bank reference."""
+    from civwatch.demo_desk import demo_principal
+    from civwatch.demo_relief import DEMO_DONOR, DEMO_FUND, DEMO_PAYMENT_REFERENCE
+    from civwatch.relief import queues, reports
+
+    assert first["relief"]["grants"] == 4 and first["relief"]["paid"] == 1
+    finance = demo_principal(workspace, "demo-relief-finance")
+    (fund,) = queues.list_funds(workspace, finance)  # loading again added no second fund
+    assert (fund["name"], fund["donor"], fund["currency"]) == (DEMO_FUND, DEMO_DONOR, "EUR")
+    assert "SYNTHETIC DEMO" in fund["name"] and "SYNTHETIC DEMO" in fund["donor"]
+    # 20,000 deposited, 450 paid; 450 + 5,400 committed (the grant waiting for its
+    # second approval commits nothing yet).
+    assert (fund["bank"], fund["available"]) == ("19550.00", "14150.00")
+    sheet = reports.balance_sheet(workspace, finance, fund["id"])
+    assert sheet["assets"] - sheet["liabilities"] == sheet["net_assets"]
+    ledger = queues.fund_ledger(workspace, finance, fund["id"])
+    assert {t["kind"] for t in ledger["items"]} >= {"deposit", "commitment", "payment"}
+    for t in ledger["items"]:
+        assert sum(Decimal(p["amount"]) for p in t["postings"]) == 0
+    awaited = {
+        who: [(i["purpose"], i["awaits"]) for i in queue]
+        for who in (
+            "demo-protection-officer",
+            "demo-relief-approver",
+            "demo-relief-approver-2",
+            "demo-relief-finance",
+            "demo-relief-finance-2",
+        )
+        if (queue := queues.grants_waiting_for(workspace, demo_principal(workspace, who))["items"])
+    }
+    assert ("subsistence", "vet") in awaited["demo-protection-officer"]
+    assert awaited["demo-relief-approver"] == [("subsistence", "vet")]
+    assert ("documents_visas", "vet") in awaited["demo-relief-approver-2"]  # no conflict yet
+    for who in ("demo-relief-finance", "demo-relief-finance-2"):
+        assert awaited[who] == [("accommodation", "release")]
+    officer = demo_principal(workspace, "demo-protection-officer")
+    paid = queues.list_grants(workspace, officer, state="paid")["items"]
+    (detail,) = [queues.grant_detail(workspace, finance, g["id"]) for g in paid]
+    assert DEMO_PAYMENT_REFERENCE in str(detail)
