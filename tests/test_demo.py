@@ -121,7 +121,7 @@ def test_each_demo_account_has_a_token_shown_with_how_to_use_it(
 ) -> None:
     from civwatch.accounts.bootstrap import DEMO_CREDENTIALS_FILE, ensure_demo_admin
     from civwatch.accounts.tokens import resolve_token
-    from civwatch.cli.serve import _code_command, _print_demo_accounts
+    from civwatch.cli.serve import _code_command, _print_demo_accounts, _ready_text
 
     creds = ensure_demo_admin(workspace)
     assert creds is not None
@@ -134,6 +134,10 @@ def test_each_demo_account_has_a_token_shown_with_how_to_use_it(
             "publisher_token",
             "protection_lead_token",
             "protection_officer_token",
+            "relief_approver_token",
+            "relief_approver_2_token",
+            "relief_finance_token",
+            "relief_finance_2_token",
         )
     }
     acting = {k: resolve_token(workspace, str(t)) for k, t in tokens.items()}
@@ -144,23 +148,40 @@ def test_each_demo_account_has_a_token_shown_with_how_to_use_it(
         "publisher_token": ("demo-publisher", {"publisher"}),
         "protection_lead_token": ("demo-protection-lead", {"protection_lead"}),
         "protection_officer_token": ("demo-protection-officer", {"protection_officer"}),
+        "relief_approver_token": ("demo-relief-approver", {"relief_approver"}),
+        "relief_approver_2_token": ("demo-relief-approver-2", {"relief_approver"}),
+        "relief_finance_token": ("demo-relief-finance", {"relief_finance"}),
+        "relief_finance_2_token": ("demo-relief-finance-2", {"relief_finance"}),
     }
     _print_demo_accounts(creds)
     shown = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
     for token in tokens.values():
         assert f"export CIVWATCH_TOKEN={token}" in shown
-    # The desk's accounts sign in with a code: their secrets and a command printing one.
-    for role in ("protection_lead", "protection_officer"):
-        secret = creds[f"{role}_totp_secret"]
-        assert f"{creds[role]} / {creds[role + '_password']}" in shown
+    # The desk's and the relief fund's accounts sign in with a code: their secrets and a
+    # command printing one.
+    for key in (
+        "protection_lead",
+        "protection_officer",
+        "relief_approver",
+        "relief_approver_2",
+        "relief_finance",
+        "relief_finance_2",
+    ):
+        role = key.removesuffix("_2")
+        secret = creds[f"{key}_totp_secret"]
+        assert f"{creds[key]} / {creds[key + '_password']}" in shown
         assert _code_command(str(secret)) in shown  # this Python in full: any terminal
-        password = str(creds[role + "_password"])
+        password = str(creds[key + "_password"])
         with pytest.raises(CivwatchError):
-            authenticate(workspace, str(creds[role]), password, None, client=None)
+            authenticate(workspace, str(creds[key]), password, None, client=None)
         code = pyotp.TOTP(str(secret)).now()
-        who = authenticate(workspace, str(creds[role]), password, code, client=None)
+        who = authenticate(workspace, str(creds[key]), password, code, client=None)
         assert who.roles == {role}
     assert str(creds["protection_passphrase"]) in shown and "/protection/unlock" in shown
+    # The server's ready note lists the relief fund's demo accounts too.
+    ready = _ready_text(workspace.data_dir, "http://127.0.0.1:8000")
+    for key in ("relief_approver", "relief_approver_2", "relief_finance", "relief_finance_2"):
+        assert f"{creds[key]} / {creds[key + '_password']}" in ready
 
     # A credentials file written before tokens existed gets them on the next load.
     path = workspace.data_dir / DEMO_CREDENTIALS_FILE

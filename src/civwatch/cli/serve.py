@@ -93,6 +93,18 @@ def demo_load(data_dir: DataDir = None, as_json: AsJson = False) -> None:
                     desk["persons"],
                 )
             )
+        relief = summary.get("relief") or {}
+        if relief.get("fund"):
+            out.print(
+                ngettext(
+                    "Demo relief fund set up: an invented donor's deposit and %(num)s invented "
+                    "grant on the demo case, one of them paid (synthetic, clearly marked as such).",
+                    "Demo relief fund set up: an invented donor's deposit and %(num)s invented "
+                    "grants on the demo case, one of them paid (synthetic, clearly marked as "
+                    "such).",
+                    relief["grants"],
+                )
+            )
         admin = summary.get("demo_admin")
         if admin:
             _print_demo_accounts(admin)
