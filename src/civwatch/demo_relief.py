@@ -1,11 +1,11 @@
 """The demo's relief fund: an invented fund and grants on the demo desk's invented case.
 
 Set up once, the first time the demo is loaded with the relief fund's demo team
-(:data:`civwatch.accounts.bootstrap.DEMO_RELIEF_TEAM`) and the demo desk open: an invented
-sanctions list (the admin's reference data), one fund in euros from an invented donor with
-a deposit, and four grants for the safe-exit case of the demo desk, each taken as far as
-the clicks of the demo team would take it, so that every queue shows something and the
-fund's ledger has entries:
+(:data:`civwatch.accounts.bootstrap.DEMO_RELIEF_TEAM`) and the demo desk open (the load
+that sets the desk up): an invented sanctions list (the admin's reference data), one fund
+in euros from an invented donor with a deposit, and four grants for the safe-exit case of
+the demo desk, each taken as far as the clicks of the demo team would take it, so that
+every queue shows something and the fund's ledger has entries:
 
 - transport, vetted, approved by one approver and paid by bank transfer with a reference;
 - documents and visas (from EUR 1,000: two approvers), vetted, approved once, waiting for
@@ -74,8 +74,9 @@ DEMO_GRANTS = (
 
 def load_demo_relief(ws: Workspace, creds: dict[str, Any] | None) -> dict[str, Any]:
     """Set up the demo relief fund and its grants once; returns what was made (all zero
-    when a fund exists already, the demo relief team or the demo case is missing, or the
-    desk is locked: a grant's justification is sealed with the person's key)."""
+    when a fund exists already, the demo relief team or the demo case is missing, or this
+    process cannot open the desk: locked, or a demo folder from before the fund loaded
+    again without the desk's passphrase)."""
     made: dict[str, Any] = {"fund": None, "grants": 0, "paid": 0}
     if creds is None or not creds.get("username") or not creds.get(PROTECTION_OFFICER):
         return made
@@ -87,8 +88,9 @@ def load_demo_relief(ws: Workspace, creds: dict[str, Any] | None) -> dict[str, A
     )
     if queues.list_funds(ws, finance):
         return made
-    state = desk_state(ws)
-    if not state["initialised"] or state["locked"]:
+    # The grants' justifications are sealed with the person's key: only a process that
+    # opens the desk (the one that just set it up) makes them.
+    if not desk_state(ws)["opens_here"]:
         return made
     officer = demo_principal(ws, str(creds[PROTECTION_OFFICER]))
     case = next((c for c in my_cases(ws, officer) if c["kind"] == "safe-exit"), None)
