@@ -48,6 +48,7 @@ PACKAGES = [
     "db.py",
     "demo.py",
     "demo_desk.py",
+    "demo_relief.py",
     "demo_shelters.py",
     "errors.py",
     "extensions.py",

@@ -186,6 +186,9 @@ def load_demo(ws: Workspace) -> dict[str, Any]:
     from civwatch.demo_desk import load_demo_desk
 
     protection = load_demo_desk(ws, credentials)
+    from civwatch.demo_relief import load_demo_relief
+
+    relief = load_demo_relief(ws, credentials)
     from civwatch.demo_shelters import load_demo_shelters
 
     shelters = load_demo_shelters(ws, credentials["username"] if credentials else None)
@@ -198,6 +201,7 @@ def load_demo(ws: Workspace) -> dict[str, Any]:
         "folder": str(folder),
         "demo_admin": credentials,
         "protection": protection,
+        "relief": relief,
         "shelters": shelters,
     }
 

@@ -1,7 +1,8 @@
 """The demo team: a first admin, an investigator, a verifier and a publisher, each with a
 password and an API token, and a protection lead and a protection officer (each with a
-second factor too) with the demo desk's passphrase (for the demo only; the first admin of
-a real data folder comes from ``civwatch init --admin NAME``, see
+second factor too) with the demo desk's passphrase, and two relief approvers and two
+relief finance people (with a second factor each) for the demo relief fund (for the demo
+only; the first admin of a real data folder comes from ``civwatch init --admin NAME``, see
 :mod:`civwatch.accounts.local`)."""
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from civwatch.accounts.roles import (
     PROTECTION_LEAD,
     PROTECTION_OFFICER,
     PUBLISHER,
+    RELIEF_APPROVER,
+    RELIEF_FINANCE,
     VERIFIER,
 )
 from civwatch.accounts.service import add_user, list_users
@@ -45,6 +48,37 @@ DEMO_PROTECTION_TEAM = (
     (DEMO_PROTECTION_LEAD, "Demo protection lead (for the demo only)", PROTECTION_LEAD),
     (DEMO_PROTECTION_OFFICER, "Demo protection officer (for the demo only)", PROTECTION_OFFICER),
 )
+DEMO_RELIEF_APPROVERS = ("demo-relief-approver", "demo-relief-approver-2")
+DEMO_RELIEF_FINANCE = ("demo-relief-finance", "demo-relief-finance-2")
+#: The demo relief fund's team: (username, display name, role, key in the credentials), two
+#: approvers (grants from EUR 1,000 need two) and two finance people (a release and the
+#: payment are two people's acts); each signs in with a code.
+DEMO_RELIEF_TEAM = (
+    (
+        DEMO_RELIEF_APPROVERS[0],
+        "Demo relief approver (for the demo only)",
+        RELIEF_APPROVER,
+        RELIEF_APPROVER,
+    ),
+    (
+        DEMO_RELIEF_APPROVERS[1],
+        "Second demo relief approver (for the demo only)",
+        RELIEF_APPROVER,
+        f"{RELIEF_APPROVER}_2",
+    ),
+    (
+        DEMO_RELIEF_FINANCE[0],
+        "Demo relief finance (for the demo only)",
+        RELIEF_FINANCE,
+        RELIEF_FINANCE,
+    ),
+    (
+        DEMO_RELIEF_FINANCE[1],
+        "Second demo relief finance (for the demo only)",
+        RELIEF_FINANCE,
+        f"{RELIEF_FINANCE}_2",
+    ),
+)
 #: The demo desk's passphrase in the credentials file: synthetic, for the demo data only.
 DEMO_PASSPHRASE_KEY = "protection_passphrase"  # noqa: S105 - a label, not a secret
 DEMO_PASSPHRASE_PREFIX = "synthetic-demo-only-"  # noqa: S105 - the random part follows
@@ -62,6 +96,11 @@ _KEYS = (
     *(
         f"{role}{suffix}"
         for _, _, role in DEMO_PROTECTION_TEAM
+        for suffix in ("", "_password", "_totp_secret", "_token")
+    ),
+    *(
+        f"{key}{suffix}"
+        for *_, key in DEMO_RELIEF_TEAM
         for suffix in ("", "_password", "_totp_secret", "_token")
     ),
     DEMO_PASSPHRASE_KEY,
@@ -83,12 +122,14 @@ def ensure_demo_admin(ws: Workspace) -> dict[str, Any] | None:
     (so one person can walk the whole workflow), when the database has no users yet; each
     with a password and an API token for their role (``token``, ``investigator_token``...).
     A protection lead and a protection officer (with a TOTP secret each) and a synthetic
-    passphrase for the demo desk join them, also in a demo folder made before the desk.
+    passphrase for the demo desk join them, and the relief fund's two approvers and two
+    finance people (a TOTP secret each, keys ``relief_approver``, ``relief_approver_2``,
+    ``relief_finance``, ``relief_finance_2``), also in a demo folder made before them.
 
     The credentials are also kept in ``DEMO_CREDENTIALS_FILE`` (mode 0600) in the data
-    folder so a later ``make run`` can show them again (a file from before tokens or the
-    desk existed gets them); returns them, or None when the database already had users
-    and no demo credentials file.
+    folder so a later ``make run`` can show them again (a file from before tokens, the
+    desk or the relief fund existed gets them); returns them, or None when the database
+    already had users and no demo credentials file.
     """
     path = ws.data_dir / DEMO_CREDENTIALS_FILE
     with ws.sessions() as session:
@@ -126,19 +167,22 @@ def ensure_demo_admin(ws: Workspace) -> dict[str, Any] | None:
 
 
 def _ensure_protection_team(ws: Workspace, creds: dict[str, Any]) -> None:
-    """The demo desk's lead and officer (password and second factor) and its synthetic
-    passphrase, added to ``creds`` where missing (accounts someone made by hand under
-    these names are left alone)."""
+    """The demo desk's lead and officer and the relief fund's demo team (password and
+    second factor each) and the desk's synthetic passphrase, added to ``creds`` where
+    missing (accounts someone made by hand under these names are left alone)."""
     existing = {u["username"] for u in list_users(ws, include_disabled=True)}
-    for username, display_name, role in DEMO_PROTECTION_TEAM:
-        if creds.get(role) or username in existing:
+    for username, display_name, role, key in (
+        *((*member, member[2]) for member in DEMO_PROTECTION_TEAM),
+        *DEMO_RELIEF_TEAM,
+    ):
+        if creds.get(key) or username in existing:
             continue
         password = generate_password()
         add_user(ws, username, display_name, [role], actor=DEMO_ADMIN)
         set_password(ws, username, password, actor=DEMO_ADMIN)
         second = reset_totp(ws, username, actor=DEMO_ADMIN)
         creds.update(
-            {role: username, f"{role}_password": password, f"{role}_totp_secret": second["secret"]}
+            {key: username, f"{key}_password": password, f"{key}_totp_secret": second["secret"]}
         )
     if not creds.get(DEMO_PASSPHRASE_KEY):
         creds[DEMO_PASSPHRASE_KEY] = DEMO_PASSPHRASE_PREFIX + generate_password()
@@ -147,7 +191,10 @@ def _ensure_protection_team(ws: Workspace, creds: dict[str, Any]) -> None:
 def _tokens(creds: dict[str, Any]) -> list[tuple[str, str, str]]:
     """The demo tokens ``creds`` should hold: (key, whose token, for which role)."""
     return [("token", str(creds["username"]), ADMIN)] + [
-        (f"{role}_token", str(creds[role]), role)
-        for _, _, role in (*DEMO_TEAM, *DEMO_PROTECTION_TEAM)
-        if creds.get(role)
+        (f"{key}_token", str(creds[key]), role)
+        for _, _, role, key in (
+            *((*member, member[2]) for member in (*DEMO_TEAM, *DEMO_PROTECTION_TEAM)),
+            *DEMO_RELIEF_TEAM,
+        )
+        if creds.get(key)
     ]

@@ -13,13 +13,19 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from civwatch.accounts.bootstrap import DEMO_CREDENTIALS_FILE, read_demo_credentials
+from civwatch.accounts.bootstrap import (
+    DEMO_CREDENTIALS_FILE,
+    DEMO_RELIEF_TEAM,
+    read_demo_credentials,
+)
 from civwatch.accounts.roles import (
     ADMIN,
     INVESTIGATOR,
     PROTECTION_LEAD,
     PROTECTION_OFFICER,
     PUBLISHER,
+    RELIEF_APPROVER,
+    RELIEF_FINANCE,
     VERIFIER,
 )
 from civwatch.cli.common import AsJson, DataDir, emit, err, out, settings_for, workspace
@@ -40,6 +46,13 @@ DEMO_DESK_ROLES = (
     (PROTECTION_LEAD, N_("every record of the desk, partners, locking and unlocking")),
     (PROTECTION_OFFICER, N_("the dashboard, invented people at risk, a safe-exit case")),
 )
+#: The demo relief fund's team: (key in the credentials, role), each signing in with a code.
+DEMO_RELIEF_KEYS = tuple((key, role) for *_, role, key in DEMO_RELIEF_TEAM)
+#: What each relief role may do, as the sign-in note says it.
+DEMO_RELIEF_WHY = {
+    RELIEF_APPROVER: N_("vets and approves grants of the demo relief fund"),
+    RELIEF_FINANCE: N_("the demo relief fund's books: releases, payments, the ledger"),
+}
 
 
 def _code_command(secret: str) -> str:
@@ -80,6 +93,18 @@ def demo_load(data_dir: DataDir = None, as_json: AsJson = False) -> None:
                     desk["persons"],
                 )
             )
+        relief = summary.get("relief") or {}
+        if relief.get("fund"):
+            out.print(
+                ngettext(
+                    "Demo relief fund set up: an invented donor's deposit and %(num)s invented "
+                    "grant on the demo case, one of them paid (synthetic, clearly marked as such).",
+                    "Demo relief fund set up: an invented donor's deposit and %(num)s invented "
+                    "grants on the demo case, one of them paid (synthetic, clearly marked as "
+                    "such).",
+                    relief["grants"],
+                )
+            )
         admin = summary.get("demo_admin")
         if admin:
             _print_demo_accounts(admin)
@@ -114,8 +139,11 @@ def _print_demo_accounts(admin: dict[str, Any]) -> None:
                     password=escape(str(admin[role + "_password"])),
                 )
             )
-    for role, why in DEMO_DESK_ROLES:
-        if admin.get(role):
+    coded = [(role, role, why) for role, why in DEMO_DESK_ROLES] + [
+        (key, role, DEMO_RELIEF_WHY[role]) for key, role in DEMO_RELIEF_KEYS
+    ]
+    for key, role, why in coded:
+        if admin.get(key):
             # TRANSLATORS: a demo account of the protection desk: its role (a code), what it
             # may do, its user name and password, then its TOTP secret and a command.
             lines.append(
@@ -125,10 +153,10 @@ def _print_demo_accounts(admin: dict[str, Any]) -> None:
                     "(a current code: %(command)s)",
                     role=role,
                     why=_(why),
-                    username=escape(str(admin[role])),
-                    password=escape(str(admin[role + "_password"])),
-                    secret=escape(str(admin.get(role + "_totp_secret"))),
-                    command=escape(_code_command(str(admin.get(role + "_totp_secret")))),
+                    username=escape(str(admin[key])),
+                    password=escape(str(admin[key + "_password"])),
+                    secret=escape(str(admin.get(key + "_totp_secret"))),
+                    command=escape(_code_command(str(admin.get(key + "_totp_secret")))),
                 )
             )
     passphrase = admin.get("protection_passphrase")
@@ -146,9 +174,12 @@ def _print_demo_accounts(admin: dict[str, Any]) -> None:
         )
     out.print("\n".join(lines))
     tokens = [(ADMIN, admin["username"], admin.get("token"))] + [
-        (role, admin[role], admin.get(f"{role}_token"))
-        for role, _ in (*DEMO_ROLES, *DEMO_DESK_ROLES)
-        if admin.get(role)
+        (role, admin[key], admin.get(f"{key}_token"))
+        for key, role in (
+            *((role, role) for role, _ in (*DEMO_ROLES, *DEMO_DESK_ROLES)),
+            *DEMO_RELIEF_KEYS,
+        )
+        if admin.get(key)
     ]
     out.print(
         _(
@@ -174,7 +205,14 @@ def _ready_text(folder: Path, address: str) -> str:
     creds = {k: v for k, v in kept.items() if v and v != "None"}  # "None": never made
     accounts = [
         (creds.get(role), creds.get(f"{role}_password"), creds.get(f"{role}_totp_secret"))
-        for role in (INVESTIGATOR, VERIFIER, PUBLISHER, PROTECTION_LEAD, PROTECTION_OFFICER)
+        for role in (
+            INVESTIGATOR,
+            VERIFIER,
+            PUBLISHER,
+            PROTECTION_LEAD,
+            PROTECTION_OFFICER,
+            *(key for key, _ in DEMO_RELIEF_KEYS),
+        )
     ]
     if creds.get("username"):
         accounts.insert(0, (creds["username"], creds.get("password"), creds.get("totp_secret")))
