@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from civwatch.config import Settings
 from tests.support import custody_schema
+from tests.support import passwords as remembered_passwords
 
 if TYPE_CHECKING:
     from civwatch.workspace import Workspace
@@ -33,6 +34,33 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(scope="session")
+def _remembering_hasher() -> remembered_passwords.RememberingHasher:
+    from civwatch.accounts import passwords
+
+    return remembered_passwords.RememberingHasher(passwords._HASHER)
+
+
+@pytest.fixture(autouse=True)
+def _remembered_password_hashes(
+    request: pytest.FixtureRequest, _remembering_hasher: remembered_passwords.RememberingHasher
+) -> Iterator[None]:
+    """Each password is hashed (and each hash verified) for real once per test process
+    (tests/support/passwords.py): the suite spent minutes hashing the same test password.
+    Tests marked ``real_password_hashing`` get the shipped hasher."""
+    if request.node.get_closest_marker(remembered_passwords.MARKER) is not None:
+        yield
+        return
+    from civwatch.accounts import passwords
+
+    real = passwords._HASHER
+    passwords._HASHER = _remembering_hasher
+    try:
+        yield
+    finally:
+        passwords._HASHER = real
 
 
 def _check_custody_entries(request: pytest.FixtureRequest, url: str) -> None:
