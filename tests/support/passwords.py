@@ -47,7 +47,7 @@ class RememberingHasher(PasswordHasher):
             self._hashes[password] = super().hash(password)
         return self._hashes[password]
 
-    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:  # noqa: A002
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
         key = (hash, password)
         if key not in self._verified:
             try:
