@@ -319,6 +319,7 @@ def _single_role_users() -> dict[str, str]:
     }
 
 
+@pytest.mark.slow  # a minute on CI: it starts first (tests/conftest.py)
 def test_every_acting_command_with_every_role_follows_the_table(
     team: Workspace,
     walk: dict[str, str],
