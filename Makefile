@@ -45,11 +45,15 @@ test: $(BIN)/civwatch catalogues
 	scripts/system-deps test
 	$(MAKE) --no-print-directory lint typecheck test-sqlite test-postgres
 
+# Two workers; one that runs out of tests takes half of what the other has left (worksteal):
+# the slow tests run first (tests/conftest.py), so no long test is left for one worker at the end.
+XDIST := -n 2 --dist worksteal
+
 test-sqlite:
-	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 
 test-postgres:
-	CIVWATCH_DATABASE_URL=$$(scripts/pg-test-server start) $(BIN)/pytest -n 2 -m "db and not browser" $(PYTEST_ARGS)
+	CIVWATCH_DATABASE_URL=$$(scripts/pg-test-server start) $(BIN)/pytest $(XDIST) -m "db and not browser" $(PYTEST_ARGS)
 
 lint:
 	$(BIN)/ruff check .

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from civwatch.config import Settings
 from tests.support import custody_schema
+from tests.support import passwords as remembered_passwords
 
 if TYPE_CHECKING:
     from civwatch.workspace import Workspace
@@ -29,10 +30,41 @@ DB_FIXTURES = {"database_url", "settings", "workspace", "cli_env", "log_db_url"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that use a database are marked ``db``: `make test` reruns them on PostgreSQL."""
+    """Tests that use a database are marked ``db``: `make test` reruns them on PostgreSQL.
+
+    The tests marked ``slow`` run first (in their order): with two workers, a minute-long
+    test handed out last kept one worker busy while the other had nothing left to do."""
     for item in items:
         if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@pytest.fixture(scope="session")
+def _remembering_hasher() -> remembered_passwords.RememberingHasher:
+    from civwatch.accounts import passwords
+
+    return remembered_passwords.RememberingHasher(passwords._HASHER)
+
+
+@pytest.fixture(autouse=True)
+def _remembered_password_hashes(
+    request: pytest.FixtureRequest, _remembering_hasher: remembered_passwords.RememberingHasher
+) -> Iterator[None]:
+    """Each password is hashed (and each hash verified) for real once per test process
+    (tests/support/passwords.py): the suite spent minutes hashing the same test password.
+    Tests marked ``real_password_hashing`` get the shipped hasher."""
+    if request.node.get_closest_marker(remembered_passwords.MARKER) is not None:
+        yield
+        return
+    from civwatch.accounts import passwords
+
+    real = passwords._HASHER
+    passwords._HASHER = _remembering_hasher
+    try:
+        yield
+    finally:
+        passwords._HASHER = real
 
 
 def _check_custody_entries(request: pytest.FixtureRequest, url: str) -> None:
@@ -129,10 +161,25 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def workspace(settings: Settings) -> Iterator[Workspace]:
+def workspace(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+    """An initialised data folder (`Workspace.init`) on a copy of the migrated template.
+
+    The copy is at the newest revision already, so `Workspace.init`'s migration is asked
+    first whether anything is to do: Alembic reads every migration file and runs its
+    environment even to find nothing (0.5 s per test on the loaded machine)."""
+    from civwatch import workspace as workspace_module
+    from civwatch.db import SCHEMA_HEAD, schema_revision
     from civwatch.workspace import Workspace
 
-    ws, _ = Workspace.init(settings)
+    migrate = workspace_module.migrate
+
+    def migrate_unless_at_head(engine: Engine) -> None:
+        if schema_revision(engine) != SCHEMA_HEAD:
+            migrate(engine)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(workspace_module, "migrate", migrate_unless_at_head)
+        ws, _ = Workspace.init(settings)
     try:
         yield ws
     finally:

@@ -27,6 +27,7 @@ from civwatch.errors import NotAuthenticatedError, PermissionDeniedError, Reject
 from civwatch.workspace import Workspace
 
 
+@pytest.mark.real_password_hashing
 def test_passwords_are_argon2id_and_short_ones_refused() -> None:
     stored = hash_password("a long enough secret")
     assert stored.startswith("$argon2id$")
@@ -37,6 +38,7 @@ def test_passwords_are_argon2id_and_short_ones_refused() -> None:
         hash_password("short")
 
 
+@pytest.mark.real_password_hashing
 def test_the_unknown_user_hash_costs_what_a_real_one_does() -> None:
     """An unknown user is checked against a stored constant: it must have the hasher's own
     parameters, or a sign-in as nobody would be faster (or slower) than as someone."""
@@ -148,6 +150,8 @@ def test_from_the_third_failure_each_doubles_the_pause_up_to_15_minutes(
     assert _ivan_row(workspace).failed_logins == 0  # a right password clears them
 
 
+# The four guesses overlap only while each takes real argon2 time.
+@pytest.mark.real_password_hashing
 def test_guesses_sent_at_the_same_moment_are_not_all_checked(workspace: Workspace) -> None:
     """Parallel requests must not each slip through before the first failure is written."""
     _ivan(workspace)

@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 import typer.main
-from typer.testing import CliRunner
 
 from civwatch.accounts import add_user
 from civwatch.accounts.local import set_password_locally
@@ -38,6 +37,7 @@ from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.service import create_incident, link_evidence
 from civwatch.workspace import Workspace
 from tests.incidents.helpers import TEAM, incident_doc, ingest_photo, seed_cache
+from tests.support.cli_runner import runner_built_once
 from tests.support.permissions import Asked, watch_requirements
 from tests.support.tokens import token_of
 
@@ -321,6 +321,7 @@ def _single_role_users() -> dict[str, str]:
     }
 
 
+@pytest.mark.slow  # a minute on CI: it starts first (tests/conftest.py)
 def test_every_acting_command_with_every_role_follows_the_table(
     team: Workspace,
     walk: dict[str, str],
@@ -340,7 +341,7 @@ def test_every_acting_command_with_every_role_follows_the_table(
         return real_token_principal(ws, secret, permission, **kw)
 
     monkeypatch.setattr(local, "token_principal", token_principal)
-    runner = CliRunner()
+    runner = runner_built_once(app, monkeypatch)
     wrong: list[str] = []
     for words in acting_commands():
         permission: Permission | None = None

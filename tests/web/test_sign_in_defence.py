@@ -11,6 +11,7 @@ import time
 from datetime import timedelta
 
 import pyotp
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
@@ -225,6 +226,7 @@ def _answer(c: TestClient, username: str) -> tuple[int, str, tuple[str, ...], fl
     return r.status_code, page, cookies, took
 
 
+@pytest.mark.real_password_hashing
 def test_a_paused_account_answers_as_an_unknown_one(team: Team, client: TestClient) -> None:
     attacker = _browser(client, "198.51.100.1")
     assert _post_signin(attacker, "investigator", "a wrong guess").status_code == 401
