@@ -63,9 +63,10 @@ def test_a_rebuild_never_holds_up_an_answer(
     )
     importing.start()  # its commit rebuilds this process's index before it returns
     assert reading.wait(10)
-    started = time.perf_counter()
     assert names(workspace) == ["A"]  # the registry in use answers meanwhile ...
-    assert time.perf_counter() - started < 0.5  # ... at once
+    # ... while the rebuild is still held: had the answer waited for it, the import would
+    # have ended first (its read gives up after 10 s), whatever the machine's load
+    assert importing.is_alive() and not release.is_set()
     release.set()
     importing.join(10)
     assert not importing.is_alive()
