@@ -54,14 +54,17 @@ def test_a_short_salt_is_refused() -> None:
 
 
 def test_the_default_parameters_derive_in_under_a_second() -> None:
-    """Unlocking the desk must take under 1 s (the issue's figure); 2 s allows a busy CI."""
+    """Unlocking the desk must take under 1 s (the issue's figure). Measured as the CPU
+    time the derivation costs this process, both lanes together (so at most what one core
+    alone would take): the wall clock of a loaded machine measures the other processes too
+    (it allowed 2 s and still depended on the load)."""
     params = KdfParams()
     assert (params.time_cost, params.memory_kib, params.parallelism) == (3, 65536, 2)
     salt = new_salt()
-    started = time.perf_counter()
+    started = time.process_time()
     derive(PASSPHRASE, salt, params)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 2.0, f"argon2id took {elapsed:.2f} s"
+    spent = time.process_time() - started
+    assert spent < 1.0, f"argon2id took {spent:.2f} s of CPU"
 
 
 def test_parameters_round_trip_through_json() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -31,6 +31,15 @@ def restart_queue(settings: Settings) -> JobQueue:
     """Drop this process's queue object and open it afresh (as a restarted process would)."""
     forget_queue(settings)
     return queue_for(settings)
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float = 60, what: str = "") -> None:
+    """Wait until ``condition()`` holds (a test's bound, not a guess at how long it takes)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still not so after {timeout}s: {what or condition}")
+        time.sleep(0.05)
 
 
 def wait_for_job(

@@ -23,7 +23,7 @@ from civwatch.jobs.service import claim
 from civwatch.web.uploads import receive_upload
 from civwatch.workspace import Workspace
 from tests.jobs.conftest import spool_root
-from tests.jobs.helpers import restart_queue, running_workers, wait_for_job
+from tests.jobs.helpers import restart_queue, running_workers, wait_for_job, wait_until
 from tests.support.files import noise_jpeg, photo
 
 
@@ -102,8 +102,10 @@ def test_queued_upload_survives_a_restart_and_runs_exactly_once(
     # the same message delivered twice still runs once
     queue.enqueue(job["id"])
     with running_workers(jobs_ws.settings):
-        done = wait_for_job(jobs_ws, job["id"])
-        time.sleep(0.5)  # the second message has been taken too
+        wait_for_job(jobs_ws, job["id"])
+        wait_until(lambda: queue.pending() == 0)  # the second message has been taken too
+    # the workers stopped after finishing what they had taken: the second delivery is over
+    done = get_job(jobs_ws, job["id"])
     assert done["state"] == "done" and done["attempts"] == 1
     assert queue.pending() == 0
     assert _counts(jobs_ws) == (2, 3)

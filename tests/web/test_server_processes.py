@@ -48,15 +48,21 @@ def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]
         )
 
 
+#: How long a server may take to answer: as long as tests/support/live.py allows (two
+#: processes starting on a loaded machine took longer than the 30 s this test gave them).
+UP_WITHIN_S = 180
+
+
 def _wait_until_up(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    for _ in range(300):
+    deadline = time.monotonic() + UP_WITHIN_S
+    while time.monotonic() < deadline:
         assert proc.poll() is None, log.read_text()
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return
         except OSError:
             time.sleep(0.1)
-    raise AssertionError(log.read_text())
+    raise AssertionError(f"not answering after {UP_WITHIN_S} s:\n{log.read_text()}")
 
 
 @dataclass
@@ -76,7 +82,8 @@ def served(cli_env: dict[str, str], tmp_path: Path) -> Iterator[Served]:
     proc = _start(cli_env, port, log)
     try:
         _wait_until_up(proc, port, log)
-        for _ in range(100):  # both processes up (each takes its socket when ready)
+        deadline = time.monotonic() + UP_WITHIN_S
+        while time.monotonic() < deadline:  # both processes up (each takes its socket when ready)
             if len(_children(proc.pid)) == 2:
                 break
             time.sleep(0.1)

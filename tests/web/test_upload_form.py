@@ -5,12 +5,11 @@ that is not what the name says) as the CLI prints them."""
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from tests.jobs.helpers import running_workers
+from tests.jobs.helpers import running_workers, wait_for_job
 from tests.support.files import photo
 from tests.web.conftest import Team, bearer, sign_in
 
@@ -44,11 +43,9 @@ def test_the_inbox_form_keeps_the_source_and_the_result_links_items_with_warning
         sent = client.post("/inbox/upload", files=files, data=form, follow_redirects=False)
         assert sent.status_code == 303, sent.text
         job_api = sent.headers["location"].replace("/jobs/", "/api/v1/jobs/")
-        for _ in range(300):
-            doc = client.get(job_api, headers=bearer(team.tokens["investigator"])).json()
-            if doc["state"] in ("done", "failed"):
-                break
-            time.sleep(0.1)
+        wait_for_job(team.ws, int(job_api.rsplit("/", 1)[1]))
+        doc = client.get(job_api, headers=bearer(team.tokens["investigator"])).json()
+        assert doc["state"] == "done", doc
         page = client.get(sent.headers["location"]).text
     outcomes = doc["result"]["outcomes"]
     assert [o["status"] for o in outcomes] == ["ingested"] * 3, outcomes

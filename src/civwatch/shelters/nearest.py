@@ -219,6 +219,8 @@ def _load_reports(session: Session, version: int) -> _Reports:
 
 #: How often (seconds) a watching process asks the database whether the registry changed.
 WATCH_INTERVAL: Final = 1.0
+#: How long (seconds) stopping the watcher waits for a check or a rebuild under way.
+STOP_WAIT_S: Final = 60.0
 
 
 @dataclass
@@ -247,7 +249,17 @@ def _index(engine: Engine) -> _Index:
         index = _INDEXES.get(engine)
         if index is None:
             index = _INDEXES[engine] = _Index()
+            event.listen(engine, "engine_disposed", _forget)
         return index
+
+
+def _forget(engine: Engine) -> None:
+    """``engine`` was closed (``Workspace.close``): its index goes with it. Otherwise a
+    later commit on the same database would catch it up through the closed engine, and
+    the connection that opens would stay in a pool no one closes any more (left to the
+    garbage collector, open)."""
+    with _LOCK:
+        _INDEXES.pop(engine, None)
 
 
 def _versions(engine: Engine) -> tuple[int, int]:
@@ -341,7 +353,8 @@ def watch(ws: Workspace, interval: float = WATCH_INTERVAL) -> Callable[[], None]
     ``interval`` seconds it reads the versions and rebuilds what changed beside the index in
     use, which answers meanwhile; queries no longer read the database at all. A change
     committed in this process is taken at its commit (see :func:`_committed`). Returns the
-    function that stops the watcher (the web app calls it at shutdown)."""
+    function that stops the watcher and waits for a check under way (the web app calls it
+    at shutdown, before it closes the workspace)."""
     engine = ws.engine
     index = _index(engine)
     _catch_up(engine, index, wait=True)
@@ -355,12 +368,20 @@ def watch(ws: Workspace, interval: float = WATCH_INTERVAL) -> Callable[[], None]
                 logger.exception("the shelters' index could not be checked")
 
     index.watching = stop
-    threading.Thread(target=run, name="shelter-index-watch", daemon=True).start()
+    thread = threading.Thread(target=run, name="shelter-index-watch", daemon=True)
+    thread.start()
 
     def stop_watching() -> None:
         stop.set()
         if index.watching is stop:
             index.watching = None
+        # The caller closes the engine next: a check or rebuild still under way would
+        # give its connection back after that, to a pool no one closes any more.
+        thread.join(STOP_WAIT_S)
+        if index.building.acquire(timeout=STOP_WAIT_S):
+            index.building.release()
+        if thread.is_alive():
+            logger.warning("the shelters' index watcher did not stop in %s s", STOP_WAIT_S)
 
     return stop_watching
 
