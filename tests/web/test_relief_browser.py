@@ -168,7 +168,7 @@ def test_a_grant_from_request_to_a_reconciled_line_and_a_donor_report(
         ),
         (
             f"/relief/funds/{relief.fund}/report?from={today[:8]}01&to={today}",
-            "Звіт для донора: Safe exit",
+            "Звіт для донорів: Safe exit",
             "relief-report-uk",
         ),
     ):

@@ -43,6 +43,7 @@ from civwatch.i18n import (
 from civwatch.i18n import formatting as fmt
 from civwatch.i18n.templating import configure
 from civwatch.jobs.registry import Schedule, register_schedule
+from civwatch.media.pdf import html_to_pdf
 from civwatch.publish import charts, feeds
 from civwatch.publish.public import iter_public_incidents
 from civwatch.workspace import Workspace
@@ -240,10 +241,7 @@ def render_pdf(html: str) -> bytes:
     public address is configured) stay relative in the PDF, and a reader resolves them
     beside the file or on the site it came from, never as a path on the machine that
     wrote it."""
-    from weasyprint import HTML
-
-    pdf: bytes = HTML(string=html).write_pdf()
-    return pdf
+    return html_to_pdf(html)
 
 
 def file_name(first: date, last: date, file_format: str, language: str | None = None) -> str:

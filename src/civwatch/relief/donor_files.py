@@ -37,6 +37,7 @@ from civwatch.geo.regions import UKRAINE_ADMIN1
 from civwatch.i18n import N_, _, gettext, use_language
 from civwatch.i18n import formatting as fmt
 from civwatch.i18n.templating import configure
+from civwatch.media.pdf import html_to_pdf
 from civwatch.publish.opendata import safe_cell
 from civwatch.relief.reports import SMALLEST_CELL, UNKNOWN_OBLAST
 from civwatch.relief.sanctions import official_latin
@@ -231,10 +232,7 @@ def donor_report_html(doc: Mapping[str, Any], locale: str) -> str:
 
 def donor_report_pdf(doc: Mapping[str, Any], locale: str) -> bytes:
     """The donor report ``doc`` as PDF in ``locale`` (WeasyPrint; its fonts embedded)."""
-    from weasyprint import HTML
-
-    pdf: bytes = HTML(string=donor_report_html(doc, locale)).write_pdf()
-    return pdf
+    return html_to_pdf(donor_report_html(doc, locale))
 
 
 def file_name(doc: Mapping[str, Any], file_format: str, locale: str) -> str:

@@ -29,6 +29,7 @@ from starlette.responses import Response
 from civwatch.errors import CivwatchError, RecordNotFoundError
 from civwatch.i18n import _, use_language
 from civwatch.i18n.formatting import format_datetime
+from civwatch.media.pdf import html_to_pdf
 from civwatch.shelters import vocabulary
 from civwatch.shelters.registry import hromadas
 from civwatch.web.deps import WS
@@ -164,12 +165,9 @@ def print_html(ws: Workspace, katottg: str, now: datetime) -> str:
 
 def print_pdf(ws: Workspace, katottg: str) -> bytes:
     """The printable list as PDF (WeasyPrint)."""
-    from weasyprint import HTML
-
     with use_language(PRINT_LANGUAGE):
         html = print_html(ws, katottg, datetime.now(UTC))
-    pdf: bytes = HTML(string=html).write_pdf()
-    return pdf
+    return html_to_pdf(html)
 
 
 @router.get("/shelters/print/{katottg}.pdf")
