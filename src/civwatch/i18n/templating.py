@@ -4,9 +4,10 @@ filters for dates, numbers, ranges, sizes, place names and marked labels."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from civwatch.geo.place_names import place_label
@@ -91,3 +92,16 @@ def configure(env: Environment) -> Environment:
         }
     )
     return env
+
+
+def file_templates(folder: Path) -> Environment:
+    """A translating environment (:func:`configure`) over the HTML templates in ``folder``,
+    escaped, blocks trimmed: what a report made into a file (PDF, HTML) is written with."""
+    return configure(
+        Environment(
+            loader=FileSystemLoader(folder),
+            autoescape=select_autoescape(["html"], default=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+    )

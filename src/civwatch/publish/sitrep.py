@@ -25,7 +25,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from civwatch import __version__
@@ -41,7 +40,7 @@ from civwatch.i18n import (
     use_language,
 )
 from civwatch.i18n import formatting as fmt
-from civwatch.i18n.templating import configure
+from civwatch.i18n.templating import file_templates
 from civwatch.jobs.registry import Schedule, register_schedule
 from civwatch.media.pdf import html_to_pdf
 from civwatch.publish import charts, feeds
@@ -51,14 +50,7 @@ from civwatch.workspace import Workspace
 TEMPLATES = Path(__file__).parent / "templates"
 #: The longest period one report covers (a report is read by people, not a data dump).
 MAX_DAYS = 366
-_ENV = configure(
-    Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"], default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-)
+_ENV = file_templates(TEMPLATES)
 REPORT_CSS = (TEMPLATES / "sitrep.css").read_text(encoding="utf-8")
 #: Served reports may use exactly their own inline style and data: images, nothing else.
 _CSS_HASH = base64.b64encode(hashlib.sha256(REPORT_CSS.encode()).digest()).decode()

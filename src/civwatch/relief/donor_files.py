@@ -29,14 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from babel.numbers import format_currency
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from civwatch.geo.place_names import place_label
 from civwatch.geo.regions import UKRAINE_ADMIN1
 from civwatch.i18n import N_, _, gettext, use_language
 from civwatch.i18n import formatting as fmt
-from civwatch.i18n.templating import configure
+from civwatch.i18n.templating import file_templates
 from civwatch.media.pdf import html_to_pdf
 from civwatch.publish.opendata import safe_cell
 from civwatch.relief.reports import SMALLEST_CELL, UNKNOWN_OBLAST
@@ -44,14 +43,7 @@ from civwatch.relief.sanctions import official_latin
 from civwatch.relief.vocabulary import PURPOSE_LABELS
 
 TEMPLATES = Path(__file__).parent / "templates"
-_ENV = configure(
-    Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"], default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-)
+_ENV = file_templates(TEMPLATES)
 #: The report's style, inline (the PDF loads nothing): our own file, so not escaped.
 REPORT_CSS = Markup((TEMPLATES / "donor_report.css").read_text(encoding="utf-8"))  # noqa: S704
 #: The report's tables, in the order they are shown.
