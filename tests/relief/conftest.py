@@ -106,3 +106,17 @@ def vetted(
     for name in approvers:
         vet(f.ws, f.who(name), grant, "conflict")
     return str(grant)
+
+
+def requested_by_an_approver(f: Fund) -> str:
+    """A grant requested by "both", an officer of the case who is also a relief approver
+    (the separation of duties' test case)."""
+    from civwatch.protection.cases import assign
+    from civwatch.relief.grants import request_grant
+
+    add_user(f.ws, "both", "Both", ["protection_officer", "relief_approver"], actor="admin")
+    assign(f.ws, f.who("officer1"), f.case_id, "both")
+    grant = request_grant(
+        f.ws, f.who("both"), f.case_id, fund=f.fund, amount="300", purpose="medical"
+    )["id"]
+    return str(grant)

@@ -8,7 +8,7 @@ import pytest
 from civwatch.errors import ConflictError, RejectedInputError
 from civwatch.relief import grants
 from civwatch.relief.screening import screen_grant
-from tests.relief.conftest import Fund, vet_all, vetted
+from tests.relief.conftest import Fund, requested_by_an_approver, vet_all, vetted
 from tests.relief.test_screening import add_person_with_case
 
 
@@ -40,17 +40,9 @@ def test_a_small_grant_goes_from_request_to_payment(relief: Fund) -> None:
 
 
 def test_self_approval_is_refused(relief: Fund) -> None:
-    from civwatch.accounts import add_user
-
     f = relief
-    add_user(f.ws, "both", "Both", ["protection_officer", "relief_approver"], actor="admin")
     # An officer of the case who is also an approver asks for a grant, then approves it.
-    from civwatch.protection.cases import assign
-
-    assign(f.ws, f.who("officer1"), f.case_id, "both")
-    own = grants.request_grant(
-        f.ws, f.who("both"), f.case_id, fund=f.fund, amount="300", purpose="medical"
-    )["id"]
+    own = requested_by_an_approver(f)
     vet_all(f, own)
     grants.vet(f.ws, f.who("both"), own, "conflict")
     before = _rows(f)

@@ -9,7 +9,7 @@ import pytest
 
 from civwatch.errors import PermissionDeniedError, RecordNotFoundError, RejectedInputError
 from civwatch.relief import grants, queues
-from tests.relief.conftest import Fund, vetted
+from tests.relief.conftest import Fund, requested_by_an_approver, vetted
 from tests.relief.test_screening import add_person_with_case
 
 
@@ -55,15 +55,8 @@ def test_a_grant_moves_through_the_queues_of_each_role(relief: Fund) -> None:
 
 
 def test_a_requester_never_sees_their_own_grant_in_the_approval_queue(relief: Fund) -> None:
-    from civwatch.accounts import add_user
-    from civwatch.protection.cases import assign
-
     f = relief
-    add_user(f.ws, "both", "Both", ["protection_officer", "relief_approver"], actor="admin")
-    assign(f.ws, f.who("officer1"), f.case_id, "both")
-    own = grants.request_grant(
-        f.ws, f.who("both"), f.case_id, fund=f.fund, amount="300", purpose="medical"
-    )["id"]
+    own = requested_by_an_approver(f)
     item = _queue(f, "both")[own]
     assert item["yours"] is False
     detail = queues.grant_detail(f.ws, f.who("both"), own)

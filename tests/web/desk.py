@@ -172,6 +172,17 @@ def cheap_kdf(settings: Settings) -> Settings:
     )
 
 
+def desk_server_env(cli_env: dict[str, str]) -> dict[str, str]:
+    """``cli_env`` for a live server that opens the desk with the cheap key of
+    :func:`cheap_kdf`."""
+    return {
+        **cli_env,
+        "CIVWATCH_PROTECTION_PASSPHRASE": PASSPHRASE,
+        "CIVWATCH_PROTECTION_KDF_MEMORY_KIB": "1024",
+        "CIVWATCH_PROTECTION_KDF_TIME_COST": "1",
+    }
+
+
 @dataclass
 class Desk:
     ws: Workspace

@@ -17,7 +17,7 @@ from civwatch.workspace import Workspace
 from tests.support.browser import CHROMIUM
 from tests.support.live import live_server, screenshot_dir
 from tests.web.conftest import PASSWORD
-from tests.web.desk import PASSPHRASE, desk_user, ensure_desk, principal_of
+from tests.web.desk import PASSPHRASE, desk_server_env, desk_user, ensure_desk, principal_of
 
 pytest.importorskip("playwright.sync_api", reason="needs playwright (dev dependency)")
 pytestmark = [
@@ -36,13 +36,7 @@ def settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 def server(workspace: Workspace, cli_env: dict[str, str]) -> Iterator[str]:
-    env = {
-        **cli_env,
-        "CIVWATCH_PROTECTION_PASSPHRASE": PASSPHRASE,
-        "CIVWATCH_PROTECTION_KDF_MEMORY_KIB": "1024",
-        "CIVWATCH_PROTECTION_KDF_TIME_COST": "1",
-    }
-    with live_server(env) as url:
+    with live_server(desk_server_env(cli_env)) as url:
         yield url
 
 

@@ -20,7 +20,7 @@ from civwatch.workspace import Workspace
 from tests.support.browser import CHROMIUM
 from tests.support.live import live_server, screenshot_dir
 from tests.web.conftest import PASSWORD
-from tests.web.desk import PASSPHRASE, cheap_kdf
+from tests.web.desk import cheap_kdf, desk_server_env
 from tests.web.relief_desk import MAPPING, ReliefDesk, make_relief_desk, statement_csv
 
 pytest.importorskip("playwright.sync_api", reason="needs playwright (dev dependency)")
@@ -43,13 +43,7 @@ def relief(workspace: Workspace) -> ReliefDesk:
 
 @pytest.fixture
 def server(relief: ReliefDesk, cli_env: dict[str, str]) -> Iterator[str]:
-    env = {
-        **cli_env,
-        "CIVWATCH_PROTECTION_PASSPHRASE": PASSPHRASE,
-        "CIVWATCH_PROTECTION_KDF_MEMORY_KIB": "1024",
-        "CIVWATCH_PROTECTION_KDF_TIME_COST": "1",
-    }
-    with live_server(env) as url:
+    with live_server(desk_server_env(cli_env)) as url:
         yield url
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -57,6 +57,9 @@ GRANT_CHECKS = ("identity", "risk", "duplicates", "sanctions")
 STATES = (REQUESTED, APPROVED, RELEASED, PAID, CANCELLED)
 
 
+_Row = TypeVar("_Row", ReliefGrantAct, ReliefVetting)
+
+
 def _page(limit: int, offset: int) -> None:
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise RejectedInputError(
@@ -64,28 +67,24 @@ def _page(limit: int, offset: int) -> None:
         )
 
 
-def _acts_of(session: Session, ids: list[str]) -> dict[str, list[ReliefGrantAct]]:
-    found: dict[str, list[ReliefGrantAct]] = defaultdict(list)
-    for start in range(0, len(ids), 500):
-        for act in session.scalars(
-            select(ReliefGrantAct)
-            .where(ReliefGrantAct.grant_id.in_(ids[start : start + 500]))
-            .order_by(ReliefGrantAct.id)
-        ):
-            found[act.grant_id].append(act)
-    return found
-
-
-def _checks_of(session: Session, ids: list[str]) -> dict[str, list[ReliefVetting]]:
-    found: dict[str, list[ReliefVetting]] = defaultdict(list)
+def _by_grant(session: Session, model: type[_Row], ids: list[str]) -> dict[str, list[_Row]]:
+    """``model``'s rows (grant acts or vetting checks) of grants ``ids``, by grant, in
+    order, read 500 grants at a time."""
+    found: dict[str, list[_Row]] = defaultdict(list)
     for start in range(0, len(ids), 500):
         for row in session.scalars(
-            select(ReliefVetting)
-            .where(ReliefVetting.grant_id.in_(ids[start : start + 500]))
-            .order_by(ReliefVetting.id)
+            select(model).where(model.grant_id.in_(ids[start : start + 500])).order_by(model.id)
         ):
             found[row.grant_id].append(row)
     return found
+
+
+def _acts_of(session: Session, ids: list[str]) -> dict[str, list[ReliefGrantAct]]:
+    return _by_grant(session, ReliefGrantAct, ids)
+
+
+def _checks_of(session: Session, ids: list[str]) -> dict[str, list[ReliefVetting]]:
+    return _by_grant(session, ReliefVetting, ids)
 
 
 def missing_checks(checks: list[ReliefVetting], approver_id: int | None = None) -> list[str]:
