@@ -67,6 +67,7 @@ from civwatch.web.limits import limited_upload
 from civwatch.web.problems import PROBLEM_RESPONSES, problem_doc
 from civwatch.web.protection_adapters import check_id
 from civwatch.web.protection_idle import desk_gate
+from civwatch.web.relief_access import Approver, Finance, Reader, Requester, Vetter
 
 #: The errors every relief route may answer: civwatch's usual ones, and the fund's own.
 RELIEF_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -83,11 +84,6 @@ router = APIRouter(prefix="/api/v1/relief", tags=["relief"], responses=RELIEF_RE
 
 #: Every relief route but the sanctions list's passes the protection desk's gate (its idle
 #: timeout for browser sessions), as the relief pages do: the fund pays people at risk.
-Reader = Annotated[Principal, Depends(desk_gate(Permission.RELIEF_READ))]
-Requester = Annotated[Principal, Depends(desk_gate(Permission.RELIEF_REQUEST))]
-Vetter = Annotated[Principal, Depends(desk_gate(Permission.RELIEF_VET))]
-Approver = Annotated[Principal, Depends(desk_gate(Permission.RELIEF_APPROVE))]
-Finance = Annotated[Principal, Depends(desk_gate(Permission.RELIEF_FINANCE))]
 #: The sanctions list is the operator's reference data (an admin, outside the desk).
 Operator = Annotated[Principal, Depends(require(Permission.REFERENCE_MANAGE))]
 Lead = Annotated[Principal, Depends(desk_gate(Permission.PROTECTION_LEAD))]

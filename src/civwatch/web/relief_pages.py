@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from babel.numbers import format_currency
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
 
@@ -34,16 +34,11 @@ from civwatch.relief.vocabulary import CHECKS, METHODS, PURPOSE_LABELS, PURPOSES
 from civwatch.web.deps import WS, RowId
 from civwatch.web.limits import streamed_upload
 from civwatch.web.pages import render
-from civwatch.web.protection_idle import desk_gate
+from civwatch.web.relief_access import Approver, Finance, Reader, Requester, Vetter
 from civwatch.workspace import Workspace
 
 router = APIRouter(include_in_schema=False)
 
-Reader = Annotated[Principal, Depends(desk_gate(Permission.RELIEF_READ))]
-Requester = Annotated[Principal, Depends(desk_gate(Permission.RELIEF_REQUEST))]
-Vetter = Annotated[Principal, Depends(desk_gate(Permission.RELIEF_VET))]
-Approver = Annotated[Principal, Depends(desk_gate(Permission.RELIEF_APPROVE))]
-Finance = Annotated[Principal, Depends(desk_gate(Permission.RELIEF_FINANCE))]
 
 #: The largest statement a page reads (bytes; the readers' own limit).
 MAX_STATEMENT = MAX_STATEMENT_BYTES
