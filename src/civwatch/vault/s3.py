@@ -125,7 +125,7 @@ class S3BlobStore(BlobStore):
                     "AWS_SECRET_ACCESS_KEY."
                 ),
             )
-        bucket = parsed.hostname or ""
+        bucket = parsed.netloc
         if not _BUCKET.match(bucket):
             raise _url_error(url, _("the bucket name is missing or not a valid bucket name."))
         options = dict(parse_qsl(parsed.query, keep_blank_values=True))
@@ -233,14 +233,7 @@ class S3BlobStore(BlobStore):
         code = str(error.get("Code", ""))
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?")
         if code == "NoSuchBucket":
-            return ConfigurationError(
-                _(
-                    "The bucket %(bucket)s does not exist in the object store %(store)s: "
-                    "create it first.",
-                    bucket=self.bucket,
-                    store=self.where,
-                )
-            )
+            return self._missing_bucket()
         if code in _MISSING and sha256 is not None:
             return NotFoundError(_("Blob %(sha256)s is not in the vault.", sha256=sha256))
         if code in _REFUSED_CREDENTIALS:
@@ -265,6 +258,16 @@ class S3BlobStore(BlobStore):
                 store=self.where,
                 code=code or "?",
                 status=status,
+            )
+        )
+
+    def _missing_bucket(self) -> ConfigurationError:
+        return ConfigurationError(
+            _(
+                "The bucket %(bucket)s does not exist in the object store %(store)s: "
+                "create it first.",
+                bucket=self.bucket,
+                store=self.where,
             )
         )
 
@@ -295,7 +298,12 @@ class S3BlobStore(BlobStore):
         """Check that the bucket exists and the credentials open it (buckets are made by
         the store's administrator, never by civwatch)."""
         with self._translated():
-            self.client.head_bucket(Bucket=self.bucket)
+            try:
+                self.client.head_bucket(Bucket=self.bucket)
+            except ClientError as exc:  # a HEAD answers a bare 404, without NoSuchBucket
+                if str(exc.response.get("Error", {}).get("Code")) in _MISSING:
+                    raise self._missing_bucket() from None
+                raise
 
     def put(self, source: BinaryIO, *, max_size: int) -> StoredBlob:
         digest = hashlib.sha256()
@@ -382,8 +390,8 @@ class S3BlobStore(BlobStore):
 
     def clean_incomplete(self) -> int:
         """Abort the multipart uploads and delete the staging objects of writers that died:
-        those of a process of this machine that no longer runs, and any older than
-        ``stale_after``. Returns how many."""
+        those of a process of this machine that no longer runs, and those of other machines
+        older than ``stale_after``. Returns how many."""
         removed = 0
         client = self.client
         with self._translated():
@@ -409,11 +417,14 @@ class S3BlobStore(BlobStore):
         return removed
 
     def _stale(self, key: str, since: datetime) -> bool:
-        if datetime.now(UTC) - since >= self.stale_after:
-            return True
+        """A writer of this machine: stale when its process is gone, never while it runs.
+        Another machine's (whose processes cannot be seen from here): when older than
+        ``stale_after``."""
         host, _sep, name = key.removeprefix(self._staging_prefix).partition("/")
         pid = name.split("-", 1)[0]
-        return host == _host() and pid.isdigit() and not process_alive(int(pid))
+        if host == _host() and pid.isdigit():
+            return not process_alive(int(pid))
+        return datetime.now(UTC) - since >= self.stale_after
 
 
 def _host() -> str:
