@@ -7,7 +7,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable
+import subprocess
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,10 +21,12 @@ from civwatch.evidence.service import find_item
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.i18n import localise
 from civwatch.integrity import verify_workspace
+from civwatch.media.preview import cached_preview
 from civwatch.publish.package import build_package
 from civwatch.publish.redaction import approve_redaction, create_redaction
-from civwatch.vault import open_blob_store
+from civwatch.vault import open_blob_store, readable_path
 from civwatch.vault.s3 import S3BlobStore
+from civwatch.web.face_boxes import face_boxes
 from civwatch.workspace import Workspace
 from tests.conftest import run_cli
 from tests.incidents import helpers
@@ -52,6 +56,7 @@ def test_evidence_lives_in_the_bucket_end_to_end(
     first, second = case.shas
     item = find_item(ws, first)
     assert item.media_type == "image/jpeg" and item.size == ws.vault.size(first)
+    assert face_boxes(ws, first)["width"] > 0  # the preview made from a temporary copy
     draft = create_redaction(ws, first, actor="ivan")  # faces found on a temporary copy
     approve_redaction(ws, draft["id"], actor="pat")
     bag = tmp_path / "pkg"
@@ -90,6 +95,34 @@ def test_the_command_line_verifies_objects(
     s3_server.client().put_object(Bucket=bucket, Key=workspace.vault._key(sha), Body=b"x")
     proc = run_cli(env, "verify")
     assert proc.returncode == 1 and sha in proc.stderr and "changed" in proc.stderr
+
+
+def test_a_video_preview_is_made_from_the_bucket(
+    s3_blob_url_factory: Callable[..., str], tmp_path: Path
+) -> None:
+    """ffmpeg takes the frame from a temporary copy, removed afterwards."""
+    clip = tmp_path / "clip.mp4"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=5",
+         "-t", "1", "-pix_fmt", "yuv420p", str(clip)],
+        check=True,
+    )  # fmt: skip
+    store = open_blob_store(s3_blob_url_factory())
+    with clip.open("rb") as f:
+        sha = store.put(f, max_size=10**7).sha256
+    copies: list[Path] = []
+
+    @contextmanager
+    def original() -> Iterator[Path]:
+        with readable_path(store, sha) as path:
+            copies.append(path)
+            yield path
+
+    data, kind = cached_preview(
+        tmp_path / "cache", sha, "video/mp4", original, settings=Settings(data_dir=tmp_path)
+    )
+    assert kind == "image/jpeg" and data.startswith(b"\xff\xd8")
+    assert copies and not copies[0].exists()
 
 
 def test_stale_staging_is_cleaned(
