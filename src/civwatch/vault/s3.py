@@ -174,6 +174,8 @@ class S3BlobStore(BlobStore):
                     connect_timeout=10,
                     read_timeout=60,
                     retries={"max_attempts": 3, "mode": "standard"},
+                    # web downloads hold a connection while they stream
+                    max_pool_connections=32,
                     # path-style addressing for MinIO, Garage and Ceph behind one host name
                     s3={"addressing_style": "path" if self.endpoint else "auto"},
                     # checksums only where S3 requires them: other stores refuse the newer
