@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from civwatch.errors import ConfigurationError, NotFoundError, RejectedInputError
+from civwatch.errors import ConfigurationError, NotFoundError, RejectedInputError, StorageError
 from civwatch.vault import BlobStore, open_blob_store, readable_path
 from civwatch.vault.s3 import S3BlobStore
 from tests.support.s3_server import S3_TEST_PART_SIZE, S3Server
@@ -120,3 +122,29 @@ def test_readable_path_gives_the_bytes_and_cleans_up(store: BlobStore) -> None:
 def test_unknown_url_scheme_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="Unsupported"):
         open_blob_store("ftp://example.org/x")
+
+
+def test_the_same_content_written_at_once_is_one_blob(
+    store: BlobStore, server: S3Server | None
+) -> None:
+    data = os.urandom(3 * S3_TEST_PART_SIZE + 11)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda _n: store.put(io.BytesIO(data), max_size=10**9), [1, 2]))
+    assert {r.sha256 for r in results} == {hashlib.sha256(data).hexdigest()}
+    assert list(store.iter_hashes()) == [results[0].sha256]
+    assert store.rehash(results[0].sha256) == results[0].sha256
+    assert not leftovers(store, server)
+
+
+def test_an_object_replaced_while_it_is_read_is_reported(
+    s3_blob_url_factory: Callable[..., str], s3_server: S3Server
+) -> None:
+    store = open_blob_store(s3_blob_url_factory())
+    data = os.urandom(3 * 1024 * 1024)
+    blob = store.put(io.BytesIO(data), max_size=10**9)
+    with store.open(blob.sha256) as f:
+        assert f.read(10) == data[:10]
+        tamper(store, blob.sha256, b"other bytes" * 1000, s3_server)
+        f.seek(2 * 1024 * 1024)
+        with pytest.raises(StorageError, match="changed in the object store"):
+            f.read(10)
