@@ -200,3 +200,20 @@ def test_store_failures_are_clear_and_never_show_the_secret(
     assert isinstance(no_credentials, ConfigurationError)
     assert "AWS_SECRET_ACCESS_KEY" in no_credentials.message
     assert localise(no_credentials.message, "uk") != no_credentials.message
+
+
+@pytest.mark.parametrize("code", ["AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"])
+def test_refused_credentials_are_told_without_the_secret(code: str) -> None:
+    """moto accepts any key, so the store's refusal is the answer S3 gives, built here."""
+    from botocore.exceptions import ClientError
+
+    store = S3BlobStore.from_url("s3://evidence/x?endpoint=https://minio.example:9000")
+    answer = {
+        "Error": {"Code": code, "Message": f"The request signature we calculated... {SECRET}"},
+        "ResponseMetadata": {"HTTPStatusCode": 403},
+    }
+    with pytest.raises(ConfigurationError) as caught, store._translated():
+        raise ClientError(answer, "HeadBucket")
+    message = caught.value.message
+    assert code in message and "AWS_SECRET_ACCESS_KEY" in message and SECRET not in message
+    assert "minio.example" in localise(message, "uk") and SECRET not in localise(message, "uk")
