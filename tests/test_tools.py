@@ -4,6 +4,7 @@ no module changes the process environment."""
 from __future__ import annotations
 
 import ast
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,11 @@ def test_a_configured_tool_path_that_does_not_exist_is_named_in_a_clear_error(
     video.write_bytes(b"\x00\x00\x00\x18ftypmp42")
     with pytest.raises(ToolMissingError) as caught:
         cached_preview(
-            tmp_path / "cache", "ab" * 32, "video/mp4", video, video.open, settings=settings
+            tmp_path / "cache",
+            "ab" * 32,
+            "video/mp4",
+            lambda: nullcontext(video),
+            settings=settings,
         )
     message = caught.value.message
     assert message.startswith("ffmpeg could not be started:"), message
@@ -97,15 +102,18 @@ def test_an_oversize_image_is_refused_under_the_settings_limit(tmp_path: Path) -
         RejectedInputError, match="400 x 300 pixels, more than the limit of 100,000"
     ):
         cached_preview(
-            tmp_path / "cache", "ab" * 32, "image/png", picture, picture.open, settings=strict
+            tmp_path / "cache",
+            "ab" * 32,
+            "image/png",
+            lambda: nullcontext(picture),
+            settings=strict,
         )
     assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").iterdir())
     data, kind = cached_preview(
         tmp_path / "cache",
         "ab" * 32,
         "image/png",
-        picture,
-        picture.open,
+        lambda: nullcontext(picture),
         settings=Settings(data_dir=tmp_path),
     )
     assert kind in ("image/png", "image/jpeg") and data
@@ -113,5 +121,9 @@ def test_an_oversize_image_is_refused_under_the_settings_limit(tmp_path: Path) -
     damaged.write_bytes(picture.read_bytes()[:60])
     with pytest.raises(RejectedInputError, match="There is no preview of this image"):
         cached_preview(
-            tmp_path / "cache", "cd" * 32, "image/png", damaged, damaged.open, settings=strict
+            tmp_path / "cache",
+            "cd" * 32,
+            "image/png",
+            lambda: nullcontext(damaged),
+            settings=strict,
         )

@@ -64,6 +64,13 @@ class StorageFullError(CivwatchError):
     kind = "storage-full"
 
 
+class StorageError(CivwatchError):
+    """The blob store (an object store over the network) cannot be used right now."""
+
+    status_code = 503
+    kind = "storage"
+
+
 class IntegrityError(CivwatchError):
     """Stored data does not match what was recorded: a sign of damage or tampering."""
 

@@ -34,6 +34,7 @@ from civwatch.matching.index import HashIndex, IndexStamp
 from civwatch.matching.pdq import DEFAULT_MAX_DISTANCE, PDQ_ALGORITHM, PDQ_VERSION, PdqHash
 from civwatch.matching.video import FrameHash, video_frame_hashes, video_match
 from civwatch.media.sniff import sniff_media_type
+from civwatch.vault import readable_path
 from civwatch.workspace import Workspace
 
 INDEX_NAME = "pdq-v1.idx"
@@ -152,11 +153,9 @@ class CopyFinder:
         self._describe = lru_cache(maxsize=256)(self._describe_stored)
 
     def _describe_stored(self, sha256: str) -> ImageDescriptor | None:
-        path = self.ws.vault.local_path(sha256)
-        if path is None:
-            return None
         try:
-            return describe(path, max_pixels=self.ws.settings.max_image_pixels)
+            with readable_path(self.ws.vault, sha256) as path:
+                return describe(path, max_pixels=self.ws.settings.max_image_pixels)
         except UnhashableMediaError:
             return None
 
@@ -254,12 +253,8 @@ def hash_pending(
         ).all()
     summary = {"hashed": 0, "unhashable": 0, "not_media": 0, "matches": 0}
     for n, (item_id, sha256, media_type) in enumerate(pending, 1):
-        path = ws.vault.local_path(sha256)
-        media = (
-            read_media(path, media_type, settings=ws.settings)
-            if path is not None
-            else Media("other", unhashable="blob is not local")
-        )
+        with readable_path(ws.vault, sha256) as path:
+            media = read_media(path, media_type, settings=ws.settings)
         summary["matches"] += _record(ws, finder, item_id, sha256, media)
         key = (
             "not_media" if media.kind == "other" else "unhashable" if media.unhashable else "hashed"

@@ -32,7 +32,7 @@ from civwatch.evidence.models import EvidenceItem, Sighting
 from civwatch.evidence.names import safe_name
 from civwatch.i18n import _, localise
 from civwatch.media.extract import Extraction, MetadataExtractor
-from civwatch.vault import StoredBlob
+from civwatch.vault import StoredBlob, readable_path
 from civwatch.workspace import Workspace
 
 Status = Literal["ingested", "duplicate", "rejected"]
@@ -225,10 +225,8 @@ class Ingest:
 
     # -- stage 2: extraction (calling thread, exiftool in its own process) -----------------
     def _extract(self, pending: _Pending, extractor: MetadataExtractor) -> None:
-        path = self.ws.vault.local_path(pending.blob.sha256)
-        if path is None:
-            raise CivwatchError(_("metadata extraction needs a local copy of the blob"))
-        pending.extraction = extractor.extract(path, original_name=pending.name)
+        with readable_path(self.ws.vault, pending.blob.sha256) as path:
+            pending.extraction = extractor.extract(path, original_name=pending.name)
         pending.media_type = pending.extraction.media_type
 
     # -- stage 3: recording (group commits) ------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import subprocess
 from collections.abc import Callable
-from contextlib import suppress
+from contextlib import AbstractContextManager, suppress
 from pathlib import Path
 from typing import BinaryIO
 
@@ -103,15 +103,16 @@ def cached_preview(
     cache_dir: Path,
     sha256: str,
     media_type: str,
-    source: Path | None,
-    open_original: Callable[[], BinaryIO],
+    original: Callable[[], AbstractContextManager[Path]],
     *,
     settings: Settings,
     side: int = PREVIEW_SIDE,
 ) -> tuple[bytes, str]:
     """The preview of an item, made once and kept in ``cache_dir`` (atomic writes), under
     the settings' pixel limit and with their ffmpeg. A smaller ``side`` (a thumbnail) is
-    made from the preview, never from the original."""
+    made from the preview, never from the original. ``original()`` gives a path to the
+    original for the time of a ``with`` block (``civwatch.vault.readable_path``: a copy
+    when the vault is remote); it is called only when the preview has to be made."""
     max_pixels = settings.max_image_pixels
     if not previewable(media_type):
         raise RejectedInputError(
@@ -125,21 +126,16 @@ def cached_preview(
         if path.is_file():
             return path.read_bytes(), kind
     if side < PREVIEW_SIDE:
-        preview, _kind = cached_preview(
-            cache_dir, sha256, media_type, source, open_original, settings=settings
-        )
+        preview, _kind = cached_preview(cache_dir, sha256, media_type, original, settings=settings)
         data, kind = image_preview(io.BytesIO(preview), side, max_pixels=max_pixels)
     elif media_type.startswith("video/"):
-        if source is None:
-            raise RejectedInputError(_("Video previews need the originals on local disk."))
-        data, kind = video_poster(
-            source, ffmpeg=tools.ffmpeg(settings), max_pixels=settings.max_image_pixels
-        )
-    elif source is not None:
-        data, kind = image_preview(source, max_pixels=max_pixels)
+        with original() as source:
+            data, kind = video_poster(
+                source, ffmpeg=tools.ffmpeg(settings), max_pixels=settings.max_image_pixels
+            )
     else:
-        with open_original() as original:
-            data, kind = image_preview(original, max_pixels=max_pixels)
+        with original() as source:
+            data, kind = image_preview(source, max_pixels=max_pixels)
     suffix = ".png" if kind == "image/png" else ".jpg"
     with suppress(OSError):  # a cache that cannot be written is only slower
         write_atomic(cache_dir / f"{sha256}-{side}{suffix}", data)

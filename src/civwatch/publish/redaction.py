@@ -12,7 +12,6 @@ second person) approves it, and only approved derivatives are ever published.
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from civwatch.media.metadata_check import check_clean
 from civwatch.media.redact_pixels import redact_image, redact_video
 from civwatch.publish.acts import REDACTION_APPROVE, REDACTION_CREATE
 from civwatch.publish.models import Redaction
+from civwatch.vault import readable_path
 from civwatch.workspace import Workspace
 
 
@@ -108,14 +108,12 @@ def create_redaction(
                 media_type=item.media_type,
             )
         )
-    source = ws.vault.local_path(item.sha256)
     settings = ws.settings
-    with tempfile.TemporaryDirectory(prefix="civwatch-redact-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="civwatch-redact-") as tmp,
+        readable_path(ws.vault, item.sha256) as source,
+    ):
         work = Path(tmp)
-        if source is None:
-            source = work / "original"
-            with ws.vault.open(item.sha256) as f, source.open("wb") as out:
-                shutil.copyfileobj(f, out)
         if item.media_type.startswith("image/"):
             made = redact_image(
                 source,

@@ -140,14 +140,15 @@ class LocalBlobStore(BlobStore):
             return 0
         for leftover in self._tmp.glob("incoming-*"):
             pid_text = leftover.name.split("-")[1]
-            if pid_text.isdigit() and _alive(int(pid_text)):
+            if pid_text.isdigit() and process_alive(int(pid_text)):
                 continue
             leftover.unlink(missing_ok=True)
             removed += 1
         return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

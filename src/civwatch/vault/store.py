@@ -69,12 +69,22 @@ class BlobStore(abc.ABC):
 
 
 def open_blob_store(url: str, *, min_free_disk: int = 0) -> BlobStore:
-    """The blob store for ``url`` (``file:///abs/folder``)."""
+    """The blob store for ``url``: ``file:///abs/folder`` or
+    ``s3://BUCKET/PREFIX?endpoint=URL`` (see :mod:`civwatch.vault.s3`)."""
     parsed = urlparse(url)
     if parsed.scheme == "file":
         from civwatch.vault.local import LocalBlobStore
 
         return LocalBlobStore(Path(unquote(parsed.path)), min_free_disk=min_free_disk)
+    if parsed.scheme == "s3":
+        from civwatch.vault.s3 import S3BlobStore
+
+        return S3BlobStore.from_url(url)
+    shown = parsed._replace(netloc=parsed.hostname or "").geturl()  # never a user:password
     raise ConfigurationError(
-        _("Unsupported blob store URL %(url)s: use file:///path/to/folder.", url=repr(url))
+        _(
+            "Unsupported blob store URL %(url)s: use file:///path/to/folder or "
+            "s3://BUCKET/PREFIX?endpoint=URL.",
+            url=repr(shown),
+        )
     )

@@ -26,6 +26,7 @@ from civwatch.files import write_atomic
 from civwatch.i18n import _
 from civwatch.media.faces import SECOND_LOOK_SIDES, SECOND_LOOK_VOTES, detect_faces
 from civwatch.media.preview import IMAGE_TYPES, cached_preview
+from civwatch.vault import readable_path
 from civwatch.web.auth import require
 from civwatch.web.deps import WS
 from civwatch.workspace import Workspace
@@ -69,8 +70,7 @@ def _find(w: Workspace, item: Any) -> dict[str, Any]:
         w.data_dir / "cache" / "previews",
         item.sha256,
         item.media_type,
-        w.vault.local_path(item.sha256),
-        lambda: w.vault.open(item.sha256),
+        lambda: readable_path(w.vault, item.sha256),
         settings=w.settings,
     )
     with Image.open(io.BytesIO(data)) as preview:

@@ -44,6 +44,7 @@ from civwatch.incidents.vocabulary import (
 from civwatch.intake.capture_records import captures_of_item
 from civwatch.media.preview import PREVIEW_SIDE, THUMBNAIL_SIDE, cached_preview, previewable
 from civwatch.publish import redaction
+from civwatch.vault import readable_path
 from civwatch.web import face_boxes, map_routes
 from civwatch.web.auth import client_of, require
 from civwatch.web.deps import WS, RowId
@@ -254,8 +255,7 @@ def _picture(request: Request, w: Workspace, sha256: str, side: int) -> Response
         w.data_dir / "cache" / "previews",
         item.sha256,
         item.media_type,
-        w.vault.local_path(item.sha256),
-        lambda: w.vault.open(item.sha256),
+        lambda: readable_path(w.vault, item.sha256),
         settings=w.settings,
         side=side,
     )
