@@ -35,9 +35,7 @@ def fresh_target(tmp_path: Path) -> Iterator[Target]:
                 conn.execute(text(f'CREATE DATABASE "{database}"'))
             admin.dispose()
             made.append(database)
-            url = make_url(SERVER_URL).set(database=database).render_as_string(
-                hide_password=False
-            )
+            url = make_url(SERVER_URL).set(database=database).render_as_string(hide_password=False)
         return Settings(
             data_dir=tmp_path / "restored" / name,
             database_url=url,

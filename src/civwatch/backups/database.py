@@ -211,8 +211,8 @@ def _libpq(url: str) -> Iterator[str]:
     ):
         if value is not None:
             params[name] = str(value)
-    for name, value in parsed.query.items():
-        params[name] = value if isinstance(value, str) else value[-1]
+    for name, given in parsed.query.items():
+        params[name] = given if isinstance(given, str) else given[-1]
     with tempfile.TemporaryDirectory(prefix="civwatch-pg-") as folder:
         if parsed.password is not None:
             passfile = Path(folder) / "pgpass"
