@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import fcntl
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -39,6 +42,8 @@ from civwatch.i18n import _
 from civwatch.vault.store import CHUNK_SIZE
 
 MARKER = "civwatch-backup.json"
+#: Held (flock) by a backup or a prune while it works in the folder.
+LOCK = ".lock"
 MARKER_FORMAT = "civwatch-backup"
 SNAPSHOTS = "snapshots"
 BLOBS = "blobs"
@@ -297,3 +302,23 @@ def snapshot_names(dest: Path) -> list[str]:
 def signer_matches(snapshot: Snapshot, key: Ed25519PrivateKey) -> bool:
     """Whether ``key`` is the key that signed ``snapshot``."""
     return public_key_bytes(key) == snapshot.public_key
+
+
+@contextlib.contextmanager
+def locked(dest: Path) -> Iterator[None]:
+    """Hold the backup folder ``dest`` alone: a backup and a prune never run at once (a
+    prune could otherwise remove a blob a running backup found there and did not copy)."""
+    fd = os.open(dest / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RejectedInputError(
+                _(
+                    "Another backup or prune is working in %(dest)s: try again when it is done.",
+                    dest=dest,
+                )
+            ) from None
+        yield
+    finally:
+        os.close(fd)

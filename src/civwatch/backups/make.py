@@ -174,16 +174,17 @@ def make_backup(
     sealed with ``passphrase``, when one is given."""
     dest = dest.resolve()
     _marker, store = open_backup_folder(dest, blob_url)
-    name = _snapshot_name(dest, now or datetime.now(UTC))
     snapshots = dest / layout.SNAPSHOTS
     snapshots.mkdir(mode=0o700, exist_ok=True)
-    building = snapshots / f".building-{name}"
-    building.mkdir(mode=0o700)
-    try:
-        return _build(ws, dest, building, name, store, passphrase, progress)
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
+    with layout.locked(dest):
+        name = _snapshot_name(dest, now or datetime.now(UTC))
+        building = snapshots / f".building-{name}"
+        building.mkdir(mode=0o700)
+        try:
+            return _build(ws, dest, building, name, store, passphrase, progress)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
 
 
 def _build(

@@ -127,6 +127,12 @@ class Root(LazyGroup):
             "prove its logs consistent with the heads signed before the backup.",
         ),
         LazyCommand(
+            "prune-backups",
+            "civwatch.cli.backup:app",
+            "Remove the snapshots of DEST a daily, weekly and monthly schedule does not keep "
+            "(the newest always stays), then the blobs no kept snapshot lists.",
+        ),
+        LazyCommand(
             "custody",
             "civwatch.cli.custody:custody_app",
             "The custody log: tree heads and proofs.",

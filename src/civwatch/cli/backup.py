@@ -236,3 +236,59 @@ def restore(
             )
         )
     out.print(_("Run `civwatch verify` on the restored data folder next."))
+
+
+@app.command("prune-backups")
+def prune_backups_cmd(
+    dest: Annotated[Path, typer.Argument(help="The backup folder.", file_okay=False)],
+    daily: Annotated[
+        int, typer.Option("--daily", min=0, help="Keep the newest snapshot of this many days.")
+    ] = 7,
+    weekly: Annotated[
+        int, typer.Option("--weekly", min=0, help="Keep the newest snapshot of this many weeks.")
+    ] = 4,
+    monthly: Annotated[
+        int,
+        typer.Option("--monthly", min=0, help="Keep the newest snapshot of this many months."),
+    ] = 12,
+    as_json: AsJson = False,
+) -> None:
+    """Remove the snapshots of DEST a daily, weekly and monthly schedule does not keep (the
+    newest always stays), then the blobs no kept snapshot lists."""
+    from civwatch.backups.prune import prune_backups
+
+    report = prune_backups(dest, daily=daily, weekly=weekly, monthly=monthly)
+    if as_json:
+        emit(
+            {
+                "kept": report.kept,
+                "removed": report.removed,
+                "blobs_removed": report.blobs_removed,
+                "bytes_removed": report.bytes_removed,
+                "blobs_left": report.blobs_left,
+            }
+        )
+        return
+    out.print(
+        ngettext(
+            "%(num)s snapshot kept, %(removed)s removed.",
+            "%(num)s snapshots kept, %(removed)s removed.",
+            len(report.kept),
+            removed=len(report.removed),
+        )
+    )
+    out.print(
+        ngettext(
+            "%(num)s blob no kept snapshot needs was removed.",
+            "%(num)s blobs no kept snapshot needs were removed.",
+            report.blobs_removed,
+        )
+    )
+    if report.blobs_left:
+        out.print(
+            ngettext(
+                "%(num)s blob no kept snapshot needs is left in the remote blob area.",
+                "%(num)s blobs no kept snapshot needs are left in the remote blob area.",
+                report.blobs_left,
+            )
+        )
