@@ -42,6 +42,8 @@ def test_the_schedule_keeps_the_newest_of_each_day_week_and_month() -> None:
     assert max(january) in kept and min(january) not in kept
     assert snapshots_to_keep(names, daily=0, weekly=0, monthly=0) == {newest}
     assert snapshots_to_keep([], daily=7, weekly=4, monthly=12) == set()
+    hourly = snapshots_to_keep(names, hourly=24, daily=0, weekly=0, monthly=0)
+    assert hourly == set(names[-24:])  # the last 24 hours that have a snapshot
 
 
 def test_prune_removes_snapshots_and_unneeded_blobs(
@@ -54,7 +56,7 @@ def test_prune_removes_snapshots_and_unneeded_blobs(
     area = open_blob_store((dest / layout.BLOBS).resolve().as_uri())
     stray = area.put(io.BytesIO(b"only an old snapshot needed this"), max_size=1000).sha256
 
-    report = prune_backups(dest, daily=2, weekly=0, monthly=0)
+    report = prune_backups(dest, hourly=0, daily=2, weekly=0, monthly=0)
     assert report.kept == [made[1].name, made[2].name]
     assert report.removed == [made[0].name]
     assert report.blobs_removed == 1 and not area.exists(stray)

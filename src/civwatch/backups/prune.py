@@ -1,9 +1,11 @@
-"""``civwatch prune-backups DEST``: keep a daily, weekly and monthly series of snapshots.
+"""``civwatch prune-backups DEST``: keep an hourly, daily, weekly and monthly series of
+snapshots.
 
-The rule is the usual grandfather-father-son one: for each of the last ``daily`` days that
-have a snapshot, the newest snapshot of that day is kept; the same for the last ``weekly``
-ISO weeks and the last ``monthly`` months. The newest snapshot is always kept. The others
-are removed, then the blobs no kept snapshot lists (on a local blob area; a remote store's
+The rule is the usual grandfather-father-son one: for each of the last ``hourly`` hours
+that have a snapshot, the newest snapshot of that hour is kept; for each of the last
+``daily`` days that have a snapshot, the newest snapshot of that day is kept; the same for
+the last ``weekly`` ISO weeks and the last ``monthly`` months. The newest snapshot is
+always kept. The others are removed, then the blobs no kept snapshot lists (on a local blob area; a remote store's
 are counted and left, since a :class:`~civwatch.vault.BlobStore` never deletes).
 """
 
@@ -52,20 +54,25 @@ def _newest_per(
     return kept
 
 
-def snapshots_to_keep(names: Iterable[str], *, daily: int, weekly: int, monthly: int) -> set[str]:
+def snapshots_to_keep(
+    names: Iterable[str], *, daily: int, weekly: int, monthly: int, hourly: int = 0
+) -> set[str]:
     """The snapshots the schedule keeps (always the newest)."""
     listed = sorted(names)
     if not listed:
         return set()
     return (
         {listed[-1]}
+        | _newest_per(listed, lambda t: (t.year, t.month, t.day, t.hour), hourly)
         | _newest_per(listed, lambda t: (t.year, t.month, t.day), daily)
         | _newest_per(listed, lambda t: tuple(t.isocalendar())[:2], weekly)
         | _newest_per(listed, lambda t: (t.year, t.month), monthly)
     )
 
 
-def prune_backups(dest: Path, *, daily: int, weekly: int, monthly: int) -> PruneReport:
+def prune_backups(
+    dest: Path, *, daily: int, weekly: int, monthly: int, hourly: int = 0
+) -> PruneReport:
     """Remove the snapshots of ``dest`` the schedule does not keep, then their blobs."""
     dest = dest.resolve()
     marker = layout.read_marker(dest) if dest.is_dir() else None
@@ -74,7 +81,7 @@ def prune_backups(dest: Path, *, daily: int, weekly: int, monthly: int) -> Prune
     report = PruneReport()
     with layout.locked(dest):
         names = layout.snapshot_names(dest)
-        keep = snapshots_to_keep(names, daily=daily, weekly=weekly, monthly=monthly)
+        keep = snapshots_to_keep(names, daily=daily, weekly=weekly, monthly=monthly, hourly=hourly)
         report.kept = [n for n in names if n in keep]
         report.removed = [n for n in names if n not in keep]
         for name in report.removed:

@@ -129,8 +129,8 @@ class Root(LazyGroup):
         LazyCommand(
             "prune-backups",
             "civwatch.cli.backup:app",
-            "Remove the snapshots of DEST a daily, weekly and monthly schedule does not keep "
-            "(the newest always stays), then the blobs no kept snapshot lists.",
+            "Remove the snapshots of DEST an hourly, daily, weekly and monthly schedule does "
+            "not keep (the newest always stays), then the blobs no kept snapshot lists.",
         ),
         LazyCommand(
             "custody",

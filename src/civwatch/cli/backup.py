@@ -241,6 +241,9 @@ def restore(
 @app.command("prune-backups")
 def prune_backups_cmd(
     dest: Annotated[Path, typer.Argument(help="The backup folder.", file_okay=False)],
+    hourly: Annotated[
+        int, typer.Option("--hourly", min=0, help="Keep the newest snapshot of this many hours.")
+    ] = 24,
     daily: Annotated[
         int, typer.Option("--daily", min=0, help="Keep the newest snapshot of this many days.")
     ] = 7,
@@ -253,11 +256,11 @@ def prune_backups_cmd(
     ] = 12,
     as_json: AsJson = False,
 ) -> None:
-    """Remove the snapshots of DEST a daily, weekly and monthly schedule does not keep (the
-    newest always stays), then the blobs no kept snapshot lists."""
+    """Remove the snapshots of DEST an hourly, daily, weekly and monthly schedule does not
+    keep (the newest always stays), then the blobs no kept snapshot lists."""
     from civwatch.backups.prune import prune_backups
 
-    report = prune_backups(dest, daily=daily, weekly=weekly, monthly=monthly)
+    report = prune_backups(dest, hourly=hourly, daily=daily, weekly=weekly, monthly=monthly)
     if as_json:
         emit(
             {
