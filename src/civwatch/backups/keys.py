@@ -107,7 +107,9 @@ def open_keys(sealed: bytes, passphrase: str) -> list[KeyFile]:
 
 def write_keys(keys: list[KeyFile], data_dir: Path) -> None:
     """Write ``keys`` into ``<data>/keys/`` (folders 0700, files private, never over an
-    existing file)."""
+    existing file). Nothing, not even the folder, when there are none."""
+    if not keys:
+        return
     root = data_dir / KEYS_FOLDER
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
     for key in keys:
