@@ -17,6 +17,7 @@ from civwatch.backups.make import BackupReport
 from civwatch.errors import CivwatchError, IntegrityError, NotFoundError, RejectedInputError
 from civwatch.workspace import MARKER, Workspace
 from tests.backups.conftest import Target
+from tests.conftest import run_cli
 from tests.incidents.helpers import ingest_photo
 
 
@@ -180,3 +181,15 @@ def test_an_unknown_snapshot_is_named_with_those_there_are(
     error = _refused(fresh_target, dest, snapshot="20000101T000000Z")
     assert isinstance(error, NotFoundError)
     assert report.name in error.message
+
+
+def test_a_backup_inside_the_data_folder_or_at_a_url_is_refused(
+    workspace: Workspace, cli_env: dict[str, str]
+) -> None:
+    with pytest.raises(RejectedInputError, match="inside the data folder"):
+        make_backup(workspace, workspace.data_dir / "backup")
+    assert not (workspace.data_dir / "backup").exists()
+    done = run_cli(cli_env, "backup", "s3://bucket/civwatch")
+    assert done.returncode == 1
+    assert "is a URL: the backup folder is a folder" in done.stderr
+    assert not Path("s3:").exists()

@@ -267,6 +267,20 @@ def read_manifest(path: Path, folder: Path) -> Iterator[tuple[str, int]]:
             yield sha256, size
 
 
+def backup_folder(given: str) -> Path:
+    """The backup folder a command line names: a folder path (a URL is refused: snapshots are
+    written to a folder; the blobs may go to a blob store with ``--blob-url``)."""
+    if "://" in given:
+        raise RejectedInputError(
+            _(
+                "%(given)s is a URL: the backup folder is a folder (snapshots are small); put "
+                "the blobs in a blob store with --blob-url.",
+                given=given,
+            )
+        )
+    return Path(given)
+
+
 def read_marker(dest: Path) -> dict[str, Any] | None:
     """The marker of the backup folder ``dest``, or None when it holds none."""
     try:

@@ -173,6 +173,14 @@ def make_backup(
     """Write a snapshot of ``ws`` into the backup folder ``dest``; the keys folder too,
     sealed with ``passphrase``, when one is given."""
     dest = dest.resolve()
+    if dest.is_relative_to(ws.data_dir.resolve()):
+        raise RejectedInputError(
+            _(
+                "%(dest)s is inside the data folder: a backup kept there is lost with it. "
+                "Give a folder on another disk or machine.",
+                dest=dest,
+            )
+        )
     _marker, store = open_backup_folder(dest, blob_url)
     snapshots = dest / layout.SNAPSHOTS
     snapshots.mkdir(mode=0o700, exist_ok=True)

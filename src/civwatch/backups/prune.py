@@ -5,8 +5,9 @@ The rule is the usual grandfather-father-son one: for each of the last ``hourly`
 that have a snapshot, the newest snapshot of that hour is kept; for each of the last
 ``daily`` days that have a snapshot, the newest snapshot of that day is kept; the same for
 the last ``weekly`` ISO weeks and the last ``monthly`` months. The newest snapshot is
-always kept. The others are removed, then the blobs no kept snapshot lists (on a local blob area; a remote store's
-are counted and left, since a :class:`~civwatch.vault.BlobStore` never deletes).
+always kept. The others are removed, then the blobs no kept snapshot lists (on a local
+blob area; a remote store's are counted and left, since a :class:`~civwatch.vault.BlobStore`
+never deletes).
 """
 
 from __future__ import annotations

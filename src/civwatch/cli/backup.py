@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import getpass
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -50,11 +49,10 @@ def _passphrase(settings: Settings, from_stdin: bool, *, twice: bool) -> str:
 @app.command("backup")
 def backup(
     dest: Annotated[
-        Path,
+        str,
         typer.Argument(
             help="The backup folder (made if missing); a second backup to it copies only new "
             "blobs.",
-            file_okay=False,
         ),
     ],
     with_keys: Annotated[
@@ -79,6 +77,7 @@ def backup(
     """Write a consistent snapshot of the data folder into DEST: the database, the signed
     tree heads, the manifest of blobs and the blobs not yet there."""
     from civwatch.backups import make_backup
+    from civwatch.backups.layout import backup_folder
     from civwatch.workspace import Workspace
 
     settings = settings_for(data_dir)
@@ -94,7 +93,7 @@ def backup(
                 bar.update(tasks[stage], completed=done, total=total)
 
             report = make_backup(
-                ws, dest, passphrase=passphrase, blob_url=blob_url, progress=progress
+                ws, backup_folder(dest), passphrase=passphrase, blob_url=blob_url, progress=progress
             )
     finally:
         ws.close()
@@ -138,7 +137,7 @@ def backup(
 
 @app.command("restore")
 def restore(
-    src: Annotated[Path, typer.Argument(help="The backup folder.", file_okay=False)],
+    src: Annotated[str, typer.Argument(help="The backup folder.")],
     snapshot: Annotated[
         str | None, typer.Option("--snapshot", help="The snapshot to restore (default: newest).")
     ] = None,
@@ -161,6 +160,7 @@ def restore(
     """Restore a snapshot of SRC into an empty data folder, re-hashing every blob, and
     prove its logs consistent with the heads signed before the backup."""
     from civwatch.backups import restore_backup
+    from civwatch.backups.layout import backup_folder
 
     settings = settings_for(data_dir)
 
@@ -177,7 +177,7 @@ def restore(
 
         report = restore_backup(
             settings,
-            src,
+            backup_folder(src),
             snapshot=snapshot,
             passphrase=None if without_keys else passphrase,
             expect_key=expect_key,
@@ -240,7 +240,7 @@ def restore(
 
 @app.command("prune-backups")
 def prune_backups_cmd(
-    dest: Annotated[Path, typer.Argument(help="The backup folder.", file_okay=False)],
+    dest: Annotated[str, typer.Argument(help="The backup folder.")],
     hourly: Annotated[
         int, typer.Option("--hourly", min=0, help="Keep the newest snapshot of this many hours.")
     ] = 24,
@@ -258,9 +258,12 @@ def prune_backups_cmd(
 ) -> None:
     """Remove the snapshots of DEST an hourly, daily, weekly and monthly schedule does not
     keep (the newest always stays), then the blobs no kept snapshot lists."""
+    from civwatch.backups.layout import backup_folder
     from civwatch.backups.prune import prune_backups
 
-    report = prune_backups(dest, hourly=hourly, daily=daily, weekly=weekly, monthly=monthly)
+    report = prune_backups(
+        backup_folder(dest), hourly=hourly, daily=daily, weekly=weekly, monthly=monthly
+    )
     if as_json:
         emit(
             {
