@@ -56,7 +56,12 @@ def test_prune_removes_snapshots_and_unneeded_blobs(
     area = open_blob_store((dest / layout.BLOBS).resolve().as_uri())
     stray = area.put(io.BytesIO(b"only an old snapshot needed this"), max_size=1000).sha256
 
+    killed = dest / layout.SNAPSHOTS / ".building-20261103T000000Z"
+    killed.mkdir()
+    (killed / layout.SQLITE_FILE).write_bytes(b"half")
+
     report = prune_backups(dest, hourly=0, daily=2, weekly=0, monthly=0)
+    assert not killed.exists()
     assert report.kept == [made[1].name, made[2].name]
     assert report.removed == [made[0].name]
     assert report.blobs_removed == 1 and not area.exists(stray)

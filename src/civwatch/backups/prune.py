@@ -87,6 +87,9 @@ def prune_backups(
         report.removed = [n for n in names if n not in keep]
         for name in report.removed:
             shutil.rmtree(dest / layout.SNAPSHOTS / name)
+        # Left by a backup that was killed: no backup runs while the lock is held.
+        for unfinished in (dest / layout.SNAPSHOTS).glob(".building-*"):
+            shutil.rmtree(unfinished, ignore_errors=True)
         listed: set[str] = set()
         for name in report.kept:
             folder = dest / layout.SNAPSHOTS / name
