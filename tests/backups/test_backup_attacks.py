@@ -193,3 +193,14 @@ def test_a_backup_inside_the_data_folder_or_at_a_url_is_refused(
     assert done.returncode == 1
     assert "is a URL: the backup folder is a folder" in done.stderr
     assert not Path("s3:").exists()
+
+
+def test_a_damaged_blob_in_the_vault_stops_the_backup(workspace: Workspace, tmp_path: Path) -> None:
+    sha = ingest_photo(workspace, tmp_path / "photos", seed=1)
+    blob = workspace.vault.local_path(sha)
+    assert blob is not None
+    _overwrite(blob, b"not the photo any more")
+    dest = tmp_path / "backup"
+    with pytest.raises(IntegrityError, match=f"The blob {sha} in the vault does not match"):
+        make_backup(workspace, dest)
+    assert layout.snapshot_names(dest) == []

@@ -65,7 +65,7 @@ def dump_database(url: str, folder: Path) -> tuple[str, str]:
             sync(handle)
         return kind, SQLITE_FILE
     target = folder / PG_DUMP_FILE
-    with _libpq(url) as conninfo:
+    with libpq_conninfo(url) as conninfo:
         _run(
             [
                 _tool("pg_dump", url),
@@ -133,7 +133,7 @@ def load_database(kind: str, dump: Path, url: str) -> None:
         temp.replace(path)
         fsync_folder(path.parent)
         return
-    with _libpq(url) as conninfo:
+    with libpq_conninfo(url) as conninfo:
         _run(
             [
                 _tool("pg_restore", url),
@@ -198,9 +198,10 @@ def _quote(value: str) -> str:
 
 
 @contextlib.contextmanager
-def _libpq(url: str) -> Iterator[str]:
-    """A libpq connection string for ``url``; its password, if any, in a private password
-    file that is removed afterwards."""
+def libpq_conninfo(url: str) -> Iterator[str]:
+    """A libpq connection string for ``url`` (for ``pg_dump``/``pg_restore --dbname``); its
+    password, if any, in a private password file that is removed afterwards, never in the
+    string itself (which every user sees in the process list)."""
     parsed: URL = make_url(url)
     params: dict[str, str] = {}
     for name, value in (
