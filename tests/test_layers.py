@@ -30,6 +30,7 @@ ENGINES = frozenset(
         "config",
         "errors",
         "workspace",
+        "backups",
     }
 )
 DOMAINS = frozenset(

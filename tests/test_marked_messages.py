@@ -41,6 +41,7 @@ PACKAGES = [
     "cli",
     "jobs",
     "i18n",
+    "backups",
     "__init__.py",
     "__main__.py",
     "acts.py",

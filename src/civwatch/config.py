@@ -218,6 +218,12 @@ class Settings(BaseSettings):
         description="Passes of the argon2id derivation of a new desk's key; empty: the "
         "strong default. Lower only for tests: the value is stored with the desk.",
     )
+    backup_passphrase: SecretStr | None = Field(
+        default=None,
+        description="The passphrase that seals the keys in a backup (`civwatch backup "
+        "--with-keys`) and opens them on `civwatch restore`; empty: asked for at the "
+        "terminal. Never stored, never printed.",
+    )
     smtp_url: SecretStr | None = Field(
         default=None,
         description="The SMTP server mail is sent through (smtp://user:password@host:port, "

@@ -115,6 +115,24 @@ class Root(LazyGroup):
             "Run background jobs until stopped (Ctrl-C or SIGTERM: running jobs finish first).",
         ),
         LazyCommand(
+            "backup",
+            "civwatch.cli.backup:app",
+            "Write a consistent snapshot of the data folder into DEST: the database, the "
+            "signed tree heads, the manifest of blobs and the blobs not yet there.",
+        ),
+        LazyCommand(
+            "restore",
+            "civwatch.cli.backup:app",
+            "Restore a snapshot of SRC into an empty data folder, re-hashing every blob, and "
+            "prove its logs consistent with the heads signed before the backup.",
+        ),
+        LazyCommand(
+            "prune-backups",
+            "civwatch.cli.backup:app",
+            "Remove the snapshots of DEST an hourly, daily, weekly and monthly schedule does "
+            "not keep (the newest always stays), then the blobs no kept snapshot lists.",
+        ),
+        LazyCommand(
             "custody",
             "civwatch.cli.custody:custody_app",
             "The custody log: tree heads and proofs.",

@@ -1,0 +1,246 @@
+"""``civwatch backup DEST``: one dated snapshot beside a shared, content-addressed blob area.
+
+The order makes the snapshot consistent without stopping anyone:
+
+1. each log's tree head is signed (or the latest taken, when the log has not grown): the
+   database copied next holds at least that tree;
+2. the heads files are copied: each line is a head some committed transaction signed, so
+   the database copied next holds it too;
+3. the database is copied (SQLite online backup, ``pg_dump``): one consistent image;
+4. the vault is listed and each blob not yet in the blob area is copied (a blob is stored
+   before the records that name it are committed, so every blob the database names is
+   listed; blobs are write-once, so one listed is whole);
+5. ``snapshot.json`` is written with the SHA-256 of every file and signed, and the
+   snapshot's folder is renamed into place.
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from civwatch import __version__
+from civwatch.backups import layout
+from civwatch.backups.database import dump_database
+from civwatch.backups.keys import collect_keys, seal_keys
+from civwatch.custody.log import CustodyLog
+from civwatch.custody.signing import TreeHead, public_key_bytes
+from civwatch.db import SCHEMA_HEAD
+from civwatch.errors import IntegrityError, RejectedInputError
+from civwatch.files import fsync_tree, move_into_place, write_durable, write_new
+from civwatch.i18n import _
+from civwatch.vault import BlobStore, open_blob_store
+from civwatch.workspace import HEADS_FILE, MARKER, Workspace
+
+#: Folders of the data folder a snapshot carries besides the marker: the heads files (what
+#: verify checks the log against) and the imported GeoNames dump (not derived).
+CARRIED_FOLDERS = ("custody", "gazetteer")
+#: No blob limit when copying what the vault already accepted.
+NO_LIMIT = 2**62
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class BackupReport:
+    """What one backup run wrote."""
+
+    name: str
+    folder: Path
+    database: str
+    blobs: int = 0
+    blob_bytes: int = 0
+    copied: int = 0
+    copied_bytes: int = 0
+    heads: dict[str, int] = field(default_factory=dict)
+    keys: int = 0
+
+
+def blob_area_url(dest: Path, marker: dict[str, Any] | None, given: str | None) -> str:
+    """Where the blobs of the backup folder ``dest`` live: given once, kept in its marker."""
+    kept = None if marker is None else marker.get("blobs")
+    if kept is not None and given is not None and kept != given:
+        raise RejectedInputError(
+            _(
+                "The backup folder %(dest)s keeps its blobs at %(kept)s, not %(given)s.",
+                dest=dest,
+                kept=kept,
+                given=given,
+            )
+        )
+    chosen = given or kept
+    return chosen if chosen else (dest / layout.BLOBS).resolve().as_uri()
+
+
+def open_backup_folder(dest: Path, blob_url: str | None) -> tuple[dict[str, Any], BlobStore]:
+    """The backup folder ``dest`` (made when missing or empty) and its blob area."""
+    marker = layout.read_marker(dest) if dest.is_dir() else None
+    if marker is None:
+        if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+            raise RejectedInputError(
+                _(
+                    "%(dest)s is neither empty nor a civwatch backup folder: give an empty or "
+                    "new folder, or one `civwatch backup` wrote to.",
+                    dest=dest,
+                )
+            )
+        dest.mkdir(mode=0o700, parents=True, exist_ok=True)
+        marker = {"format": layout.MARKER_FORMAT, "version": layout.VERSION, "blobs": blob_url}
+        write_new(dest / layout.MARKER, layout.canonical(marker))
+    store = open_blob_store(blob_area_url(dest, marker, blob_url))
+    store.ensure()
+    return marker, store
+
+
+def _snapshot_name(dest: Path, now: datetime) -> str:
+    base = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    taken = set(layout.snapshot_names(dest))
+    name, n = base, 1
+    while name in taken or (dest / layout.SNAPSHOTS / f".building-{name}").exists():
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def _logs(ws: Workspace) -> dict[str, CustodyLog]:
+    return {log.tables.name: log for log in (ws.custody, ws.protection_log, ws.relief_log)}
+
+
+def _complete_lines(data: bytes) -> bytes:
+    """``data`` up to its last newline: a line being appended is left for the next backup."""
+    end = data.rfind(b"\n")
+    return data[: end + 1]
+
+
+def _carry_files(ws: Workspace, target: Path) -> None:
+    data_dir = ws.data_dir
+    write_durable(target / MARKER, (data_dir / MARKER).read_bytes())
+    for name in CARRIED_FOLDERS:
+        root = data_dir / name
+        if not root.is_dir():
+            continue
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
+            if path.name.startswith("."):
+                continue  # a file being written (files.atomic_writer's temporary)
+            data = path.read_bytes()
+            if path.suffix == HEADS_FILE.suffix:
+                data = _complete_lines(data)
+            write_durable(target / path.relative_to(data_dir), data)
+
+
+def _copy_blobs(
+    ws: Workspace, store: BlobStore, report: BackupReport, progress: Progress | None
+) -> list[tuple[str, int]]:
+    hashes = sorted(ws.vault.iter_hashes())
+    listed: list[tuple[str, int]] = []
+    for done, sha256 in enumerate(hashes, 1):
+        size = ws.vault.size(sha256)
+        if not store.exists(sha256):
+            with ws.vault.open(sha256) as source:
+                stored = store.put(source, max_size=NO_LIMIT)
+            if stored.sha256 != sha256:
+                raise IntegrityError(
+                    _(
+                        "The blob %(sha256)s in the vault does not match its name (damaged): "
+                        "the backup stopped; run `civwatch verify` to see what is damaged.",
+                        sha256=sha256,
+                    )
+                )
+            report.copied += 1
+            report.copied_bytes += size
+        listed.append((sha256, size))
+        report.blobs += 1
+        report.blob_bytes += size
+        if progress is not None:
+            progress(_("Blobs"), done, len(hashes))
+    return listed
+
+
+def make_backup(
+    ws: Workspace,
+    dest: Path,
+    *,
+    passphrase: str | None = None,
+    blob_url: str | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> BackupReport:
+    """Write a snapshot of ``ws`` into the backup folder ``dest``; the keys folder too,
+    sealed with ``passphrase``, when one is given."""
+    dest = dest.resolve()
+    if dest.is_relative_to(ws.data_dir.resolve()):
+        raise RejectedInputError(
+            _(
+                "%(dest)s is inside the data folder: a backup kept there is lost with it. "
+                "Give a folder on another disk or machine.",
+                dest=dest,
+            )
+        )
+    _marker, store = open_backup_folder(dest, blob_url)
+    snapshots = dest / layout.SNAPSHOTS
+    snapshots.mkdir(mode=0o700, exist_ok=True)
+    with layout.locked(dest):
+        name = _snapshot_name(dest, now or datetime.now(UTC))
+        building = snapshots / f".building-{name}"
+        building.mkdir(mode=0o700)
+        try:
+            return _build(ws, dest, building, name, store, passphrase, progress)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+
+
+def _build(
+    ws: Workspace,
+    dest: Path,
+    building: Path,
+    name: str,
+    store: BlobStore,
+    passphrase: str | None,
+    progress: Progress | None,
+) -> BackupReport:
+    key = ws.signing_key
+    heads: dict[str, TreeHead] = {}
+    for log_name, log in _logs(ws).items():
+        head = ws.sign_head_if_grown(log)
+        if head is not None:
+            heads[log_name] = ws.show_head(head)
+    _carry_files(ws, building / layout.FILES)
+    kind, database_file = dump_database(ws.settings.resolved_database_url, building)
+    report = BackupReport(name=name, folder=dest / layout.SNAPSHOTS / name, database=kind)
+    report.heads = {log: head.tree_size for log, head in heads.items()}
+    if passphrase is not None:
+        keys = collect_keys(ws.data_dir)
+        write_durable(building / layout.KEYS, seal_keys(keys, passphrase))
+        report.keys = len(keys)
+    listed = _copy_blobs(ws, store, report, progress)
+    with (building / layout.MANIFEST).open("wb") as manifest:
+        for line in layout.manifest_lines(iter(listed)):
+            manifest.write(line)
+    files: dict[str, dict[str, Any]] = {}
+    for path in sorted(p for p in building.rglob("*") if p.is_file()):
+        sha256, size = layout.sha256_of(path)
+        files[path.relative_to(building).as_posix()] = {"sha256": sha256, "size": size}
+    doc = {
+        "format": layout.SNAPSHOT_FORMAT,
+        "version": layout.VERSION,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "civwatch": __version__,
+        "schema": SCHEMA_HEAD,
+        "database": {"kind": kind, "file": database_file},
+        "files": files,
+        "blobs": {"count": report.blobs, "bytes": report.blob_bytes},
+        "heads": {log: layout.head_doc(head) for log, head in heads.items()},
+        "public_key": base64.b64encode(public_key_bytes(key)).decode("ascii"),
+    }
+    doc_bytes = layout.canonical(doc)
+    write_durable(building / layout.SNAPSHOT_DOC, doc_bytes)
+    write_durable(building / layout.SNAPSHOT_SIG, layout.sign_snapshot(doc_bytes, key))
+    fsync_tree(building)
+    move_into_place(building, report.folder)
+    return report
