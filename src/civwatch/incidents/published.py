@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from civwatch.incidents.aggregate import IncidentFilter, filtered
 from civwatch.incidents.geojson import DENSE, BBox
+from civwatch.incidents.map_grid import cell_columns
 from civwatch.incidents.models import Incident, IncidentObject, IncidentWeapon
 
 #: The columns a public incident is built from (``coarsened_location`` reads the location
@@ -127,6 +128,17 @@ class PublishedQuery:
     def oldest_first(self, *, after: int, limit: int) -> Select[Any]:
         """At most ``limit`` matching incidents with an id above ``after``, oldest first."""
         return self.select().where(Incident.id > after).order_by(Incident.id).limit(limit)
+
+    def cell_counts(self, box: BBox, size: float, dialect: str) -> Select[Any]:
+        """``(row, column, count)`` of the matching incidents per grid cell of ``size``
+        degrees, in ``box``, by their coarsened point (never the exact one): one grouped
+        query (see :mod:`civwatch.incidents.map_grid`)."""
+        row, column = cell_columns(Incident.public_lat, Incident.public_lon, size, dialect)
+        return (
+            select(row, column, func.count())
+            .where(*self.conditions, _box_prefilter(box))
+            .group_by(row, column)
+        )
 
     def one(self, incident_id: int) -> Select[Any]:
         """The incident ``incident_id`` if it matches."""
