@@ -9,13 +9,17 @@ import pytest
 
 from civwatch.errors import RejectedInputError
 from civwatch.geo.gazetteer import Gazetteer
+from civwatch.incidents import map_grid
 from civwatch.incidents.geojson import BBox, MapQuery, incidents_geojson, parse_bbox
 from civwatch.incidents.map_grid import (
     CELLS_FROM_SPAN,
+    CELLS_OVER,
     check_kind,
     grid_for,
     incident_cells,
+    team_map_wants_cells,
     wants_cells,
+    wide,
 )
 from civwatch.incidents.service import create_incident
 from civwatch.incidents.workflow import set_incident_status
@@ -38,7 +42,9 @@ def test_the_grid_is_a_power_of_two_and_covers_the_box_with_whole_cells() -> Non
         for edge, offset in ((g.west, 180), (g.south, 90)):
             assert ((edge + offset) / grid.size).is_integer()
     # viewports panned a little share their cells (and so their answers)
-    assert grid_for(parse_bbox("22.01,44.2,40.3,52.4")) == grid_for(parse_bbox("22.02,44.21,40.31,52.4"))
+    assert grid_for(parse_bbox("22.01,44.2,40.3,52.4")) == grid_for(
+        parse_bbox("22.02,44.21,40.31,52.4")
+    )
 
 
 def test_a_grid_across_the_antimeridian_stays_across_it() -> None:
@@ -47,18 +53,30 @@ def test_a_grid_across_the_antimeridian_stays_across_it() -> None:
     assert grid.box.west <= 170 and grid.box.east >= -170
 
 
-def test_wide_boxes_get_cells_narrow_ones_and_later_pages_points() -> None:
+def test_wide_crowded_boxes_get_cells_narrow_ones_and_later_pages_points() -> None:
     wide, narrow = parse_bbox(UKRAINE), parse_bbox("36.1,49.9,36.4,50.1")
-    assert wants_cells("auto", wide, None)
-    assert not wants_cells("auto", narrow, None)
-    assert not wants_cells("auto", wide, 1234)  # a client following "next" reads points
-    assert not wants_cells("auto", None, None)  # no box: the whole set, by pages
-    assert not wants_cells("points", wide, None)
-    assert wants_cells("cells", narrow, None)
+    asked: list[int] = []
+
+    def crowded(most: int) -> int:
+        asked.append(most)
+        return most
+
+    assert wants_cells("auto", wide, None, crowded) and asked == [CELLS_OVER + 1]
+    assert not wants_cells("auto", wide, None, lambda most: CELLS_OVER)  # all fit: points
+    assert not wants_cells("auto", narrow, None, crowded)
+    assert not wants_cells("auto", wide, 1234, crowded)  # a client following "next": points
+    assert not wants_cells("auto", None, None, crowded)  # no box: the whole set, by pages
+    assert not wants_cells("points", wide, None, crowded)
+    assert wants_cells("cells", narrow, None, lambda most: 0)
+    assert asked == [CELLS_OVER + 1]  # only a wide box left to the server is counted
     edge = BBox(30.0, 50.0, 30.0 + CELLS_FROM_SPAN, 50.5)
-    assert not wants_cells("auto", edge, None)
+    assert wide_box(edge) is False and wide_box(wide) is None
     with pytest.raises(RejectedInputError, match="auto, points or cells"):
         check_kind("heatmap")
+
+
+def wide_box(box: BBox) -> bool | None:
+    return wide("auto", box, None)
 
 
 @pytest.fixture
@@ -82,12 +100,13 @@ def _points_in(team: Workspace, bounds: list[float]) -> int:
     return sum(
         1
         for f in page.as_dict()["features"]
-        if f["geometry"]["coordinates"][0] < box.east and f["geometry"]["coordinates"][1] < box.north
+        if f["geometry"]["coordinates"][0] < box.east
+        and f["geometry"]["coordinates"][1] < box.north
     )
 
 
 def test_cell_counts_equal_the_points_in_each_cell(
-    team: Workspace, scattered: list[tuple[float, float]]
+    team: Workspace, scattered: list[tuple[float, float]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     answer = incident_cells(team, MapQuery(bbox=parse_bbox(UKRAINE)))
     assert answer["kind"] == "cells" and answer["next"] is None
@@ -100,6 +119,11 @@ def test_cell_counts_equal_the_points_in_each_cell(
         assert cell["geometry"]["coordinates"] == [(west + east) / 2, (south + north) / 2]
         assert cell["properties"]["count"] == _points_in(team, cell["properties"]["bounds"])
     assert max(c["properties"]["count"] for c in cells) >= 2
+    # the server chooses cells once the box holds more than CELLS_OVER incidents
+    asked = MapQuery(bbox=parse_bbox(UKRAINE))
+    assert not team_map_wants_cells(team, asked, "auto")
+    monkeypatch.setattr(map_grid, "CELLS_OVER", len(scattered) - 1)
+    assert team_map_wants_cells(team, asked, "auto")
     # the filters of the points apply to the cells
     checked = incident_cells(
         team, MapQuery(bbox=parse_bbox(UKRAINE), statuses=("under_verification",))

@@ -59,6 +59,7 @@ def _all_answers(client: TestClient, data: dict[str, Any]) -> dict[str, str]:
         f"{API}/timemap/associations",
         f"{API}/timemap/sources",
         f"{API}/map?bbox=22,44,41,53",
+        f"{API}/map?bbox=22,44,41,53&kind=points",
         f"{API}/map",
         f"{API}/incidents",
         *(f"{API}/incidents/{i}" for i in data["public"]),
@@ -158,7 +159,7 @@ def test_map_matches_the_public_location_not_the_exact_point(
 
 def test_map_pages_follow_each_other(client: TestClient, data: dict[str, Any]) -> None:
     seen: list[int] = []
-    url: str | None = f"{API}/map?bbox=22,44,41,53&limit=1"
+    url: str | None = f"{API}/map?bbox=22,44,41,53&limit=1&kind=points"
     while url:
         r = client.get(url)
         assert r.headers["content-type"] == "application/geo+json"
@@ -193,7 +194,7 @@ def test_timemap_endpoints(client: TestClient, data: dict[str, Any]) -> None:
 def test_map_answers_are_kept_until_anything_public_changes(
     client: TestClient, data: dict[str, Any], workspace: Workspace
 ) -> None:
-    url = f"{API}/map?bbox=22,44,41,53"
+    url = f"{API}/map?bbox=22,44,41,53&kind=points"
     first = client.get(url)
     etag = first.headers["etag"]
     assert first.headers["cache-control"] == "no-cache"
@@ -216,7 +217,7 @@ def test_the_team_map_is_kept_until_an_incident_changes(
     from civwatch.incidents.service import update_incident
 
     headers = {"Authorization": "Bearer " + _token(workspace, "ivan")}
-    url = "/api/v1/incidents.geojson?bbox=22,44,41,53"
+    url = "/api/v1/incidents.geojson?bbox=22,44,41,53&kind=points"
     first = client.get(url, headers=headers)
     assert first.status_code == 200, first.text
     etag = first.headers["etag"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -30,10 +30,16 @@ from civwatch.incidents.models import Incident
 from civwatch.workspace import Workspace
 
 #: A viewport spanning more than this many degrees (in latitude or longitude) is answered
-#: with cells when the client lets the server choose: a region of about 100 km and more.
-#: At the benchmark's density (100,000 incidents over Ukraine) a 1-degree box holds a few
-#: hundred incidents on average and up to the page of 1,000 where they are densest.
-CELLS_FROM_SPAN = 1.0
+#: with cells when the client lets the server choose: wider than about 140 km, an oblast
+#: (3 x 2 degrees) and more. At the benchmark's density (100,000 incidents over Ukraine)
+#: a 2-degree box holds about 1,000 incidents on average (the map's page): an oblast view
+#: is where a page of points stopped showing everything and cost the most per answer.
+CELLS_FROM_SPAN = 2.0
+#: A wide viewport holding more incidents than this is answered with cells: more markers
+#: than a map wider than an oblast can show apart (they are clustered anyway), and half of
+#: the map's page of 1,000, whose JSON was most of a fresh answer's cost. A collection
+#: smaller than this keeps its points at every zoom.
+CELLS_OVER = 500
 #: About how many cells the longer side of a viewport is cut into (between this and twice
 #: it): cells of 40-80 pixels on a screen 1,000 pixels wide.
 CELLS_ACROSS = 12
@@ -59,12 +65,41 @@ def span(box: BBox) -> float:
     return max(width, box.north - box.south)
 
 
-def wants_cells(kind: MapKind, box: BBox | None, cursor: int | None) -> bool:
-    """Whether a map answer is cells: asked for, or left to the server for a wide box
-    (never for a page after the first: a client following ``next`` reads points)."""
+def wide(kind: MapKind, box: BBox | None, cursor: int | None) -> bool | None:
+    """Whether a map answer is cells, as far as the request alone says: True when asked
+    for, False for points, a box of :data:`CELLS_FROM_SPAN` or less, no box or a page after
+    the first (a client following ``next`` reads points); None for a wide box left to the
+    server, which then counts what the box holds (:func:`wants_cells`)."""
     if kind == "cells":
         return True
-    return kind == "auto" and box is not None and cursor is None and span(box) > CELLS_FROM_SPAN
+    if kind == "points" or box is None or cursor is not None or span(box) <= CELLS_FROM_SPAN:
+        return False
+    return None
+
+
+def wants_cells(
+    kind: MapKind, box: BBox | None, cursor: int | None, count_up_to: Callable[[int], int]
+) -> bool:
+    """Whether a map answer is cells: asked for, or a wide box (:func:`wide`) holding more
+    than :data:`CELLS_OVER` incidents (``count_up_to(n)`` counts them, stopping at ``n``),
+    so a small collection keeps its points at every zoom."""
+    decided = wide(kind, box, cursor)
+    if decided is not None:
+        return decided
+    return count_up_to(CELLS_OVER + 1) > CELLS_OVER
+
+
+def team_map_wants_cells(ws: Workspace, q: MapQuery, kind: MapKind) -> bool:
+    """:func:`wants_cells` for the team map: incidents in the box, whatever their state,
+    counted in the point index alone (the team may see every one of them)."""
+
+    def count_up_to(most: int) -> int:
+        assert q.bbox is not None
+        probe = select(Incident.id).where(bbox_condition(q.bbox)).limit(most).subquery()
+        with ws.sessions() as session:
+            return int(session.scalar(select(func.count()).select_from(probe)) or 0)
+
+    return wants_cells(kind, q.bbox, q.cursor, count_up_to)
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,13 @@ from civwatch.incidents.map_grid import (
     wants_cells,
 )
 from civwatch.incidents.public_location import coarsened_location
-from civwatch.incidents.published import MAP_COLUMNS, PublishedQuery, published_query, terms_of
+from civwatch.incidents.published import (
+    MAP_COLUMNS,
+    PublishedQuery,
+    count_in_box,
+    published_query,
+    terms_of,
+)
 from civwatch.incidents.terms import extra_terms
 from civwatch.incidents.vocabulary import resolve
 from civwatch.publish import publication
@@ -437,6 +443,23 @@ def public_map_cells(ws: Workspace, filters: PublicFilter | None = None) -> dict
     return answer
 
 
+def public_map_wants_cells(
+    ws: Workspace, flt: PublicFilter, kind: MapKind, cursor: int | None
+) -> bool:
+    """Whether the public map answers ``flt`` with cells (see
+    :func:`civwatch.incidents.map_grid.wants_cells`). What a wide box holds is counted
+    among the incidents the public map shows, never the others: which answer comes back
+    must say nothing about unpublished incidents."""
+
+    def count_up_to(most: int) -> int:
+        assert flt.bbox is not None
+        with ws.sessions() as session:
+            query = _build(session, replace(flt, bbox=None))
+            return count_in_box(session, query.rows.conditions, flt.bbox, most)
+
+    return wants_cells(kind, flt.bbox, cursor, count_up_to)
+
+
 def public_map(
     ws: Workspace,
     filters: PublicFilter | None = None,
@@ -450,7 +473,7 @@ def public_map(
     ``auto`` and a wide viewport, counts per grid cell instead (:func:`public_map_cells`)."""
     flt = filters or PublicFilter()
     _check_page(limit, cursor)
-    if wants_cells(kind, flt.bbox, cursor):
+    if public_map_wants_cells(ws, flt, kind, cursor):
         return public_map_cells(ws, flt)
     with ws.sessions() as session:
         read_snapshot(session)

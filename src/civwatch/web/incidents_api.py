@@ -220,7 +220,7 @@ def incidents_map(
         Query(
             max_length=10,
             description="points, cells (counts per grid cell) or auto: cells for a box "
-            "wider than a degree, points otherwise",
+            "wider than two degrees, points otherwise",
         ),
     ] = "auto",
 ) -> Response:
@@ -240,7 +240,7 @@ def incidents_map(
         limit=limit,
         cursor=cursor,
     )
-    if map_grid.wants_cells(map_grid.check_kind(kind), query.bbox, cursor):
+    if map_grid.team_map_wants_cells(w, query, map_grid.check_kind(kind)):
         return cached_answer(
             request,
             w,

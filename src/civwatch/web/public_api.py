@@ -19,7 +19,7 @@ from starlette.responses import Response, StreamingResponse
 
 from civwatch.db import utcnow
 from civwatch.incidents.geojson import parse_bbox
-from civwatch.incidents.map_grid import check_kind, grid_for, wants_cells
+from civwatch.incidents.map_grid import check_kind, grid_for
 from civwatch.publish import opendata
 from civwatch.publish.public import (
     DEFAULT_LIMIT,
@@ -30,6 +30,7 @@ from civwatch.publish.public import (
     public_incidents,
     public_map,
     public_map_cells,
+    public_map_wants_cells,
 )
 from civwatch.web.answer_cache import cached_answer, cells_query
 from civwatch.web.answers import GeoJSONResponse
@@ -63,7 +64,7 @@ MapKindParameter = Annotated[
     Query(
         max_length=10,
         description="points, cells (counts per grid cell) or auto: cells for a box wider "
-        "than a degree, points otherwise",
+        "than two degrees, points otherwise",
     ),
 ]
 Cursor = Annotated[
@@ -185,7 +186,7 @@ def public_map_markers(
     ``If-None-Match`` to get 304 while nothing public has changed."""
     flt = _api_filter(f, bbox)
     shape = check_kind(kind)
-    if wants_cells(shape, flt.bbox, cursor):
+    if public_map_wants_cells(w, flt, shape, cursor):
 
         def cells() -> bytes:
             doc = public_map_cells(w, flt)
