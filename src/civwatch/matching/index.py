@@ -47,6 +47,9 @@ _VALUES: Final = 1 << 16
 #: Hashes added since the tables were built, scanned in full, before the tables are
 #: rebuilt: at least this many, or 1/64 of the hashes in the tables.
 PENDING_MIN: Final = 4096
+#: Queries looked up together (a batch of thousands is cut into blocks of this many, so
+#: the candidates' temporary arrays stay a few megabytes).
+QUERY_BLOCK: Final = 64
 #: The largest distance per chunk searched through the tables (beyond it, a full scan).
 _MOST_PER_CHUNK: Final = 2
 
@@ -213,14 +216,14 @@ class HashIndex:
     def _candidates(
         self, queries: NDArray[np.uint8], per_chunk: int
     ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        """(query, position) pairs, each once, of the tabled hashes having a chunk within
-        ``per_chunk`` bits of the query's chunk."""
+        """(query, position) pairs of the tabled hashes having a chunk within ``per_chunk``
+        bits of the query's chunk (a pair found through several chunks comes as often)."""
         masks = _masks(per_chunk)
         values = queries.view("<u2")  # (q, 16)
         probes = values[:, :, None] ^ masks[None, None, :]  # (q, 16, k)
         rows = (np.arange(CHUNKS, dtype=np.int64) * (_VALUES + 1))[None, :, None]
         at = (probes.astype(np.int64) + rows).reshape(-1)
-        begin, end = self._starts[at], self._starts[at + 1]
+        begin, end = np.take(self._starts, at), np.take(self._starts, at + 1)
         lengths = end - begin
         query_of = np.repeat(np.arange(queries.shape[0], dtype=np.int64), CHUNKS * masks.size)
         found = lengths > 0
@@ -232,9 +235,8 @@ class HashIndex:
         # the concatenation of the ranges [begin, begin + length), without a Python loop
         first = np.cumsum(lengths) - lengths
         offsets = np.arange(total, dtype=np.int64) - np.repeat(first - begin, lengths)
-        positions = self._order[offsets].astype(np.int64)
-        keys = np.unique(np.repeat(query_of, lengths) * self._tabled + positions)
-        return keys // self._tabled, keys % self._tabled
+        positions = np.take(self._order, offsets).astype(np.int64)
+        return np.repeat(query_of, lengths), positions
 
     def search(
         self,
@@ -258,8 +260,13 @@ class HashIndex:
         with self._lock:
             if not self._count:
                 return [[] for _ in range(queries.shape[0])]
-            which, where, distances = self._within(queries, max_distance)
-            ids = self._all_ids[where]
+            parts = []
+            for first in range(0, queries.shape[0], QUERY_BLOCK):  # bounded temporaries
+                which, where, distances = self._within(
+                    queries[first : first + QUERY_BLOCK], max_distance
+                )
+                parts.append((which + first, self._all_ids[where], distances))
+        which, ids, distances = (np.concatenate(part) for part in zip(*parts, strict=True))
         order = np.lexsort((ids, distances, which))
         which, ids, distances = which[order], ids[order], distances[order]
         bounds = np.searchsorted(which, np.arange(queries.shape[0] + 1))
@@ -284,9 +291,19 @@ class HashIndex:
             where = np.concatenate(
                 [where, np.tile(np.arange(self._tabled, self._count), queries.shape[0])]
             )
-        distances = np.bitwise_count(codes64[where] ^ query64[which]).sum(axis=1, dtype=np.int64)
-        near = distances <= max_distance
-        return which[near], where[near], distances[near]
+        # np.take, not fancy indexing: many times faster for rows of a large array
+        differ = np.take(codes64, where, axis=0) ^ np.take(query64, which, axis=0)
+        distances = np.bitwise_count(differ).sum(axis=1, dtype=np.int64)
+        near = np.flatnonzero(distances <= max_distance)
+        which, where, distances = which[near], where[near], distances[near]
+        # a hash found through several chunks is kept once (sorting: np.unique is slower)
+        keys = which * max(self._count, 1) + where
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        first = np.ones(keys.size, dtype=bool)
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        keep = order[first]
+        return which[keep], where[keep], distances[keep]
 
     def save(self, path: str | os.PathLike[str]) -> IndexStamp:
         """Write the index to ``path`` atomically (temp file, fsync, rename); return its stamp."""

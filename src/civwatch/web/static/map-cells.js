@@ -19,12 +19,13 @@
       var p = f.properties;
       var c = f.geometry.coordinates;  // RFC 7946: longitude, latitude
       var has = known(p.count);
-      var size = has ? 30 + Math.round(26 * Math.sqrt(p.count / most)) : 30;
+      var size = has ? 28 + Math.round(16 * Math.sqrt(p.count / most)) : 28;
       var node = document.createElement("span");
       node.className = "map-cell-count";
       // an unknown count says so, never 0
       node.textContent = has ? T.number(p.count) : T.t("count-not-known");
       node.style.width = node.style.height = node.style.lineHeight = size + "px";
+      if (node.textContent.length > 4) { node.classList.add("map-cell-long"); }
       var title = has ? T.tn("cell-count", p.count) : T.t("count-not-known");
       var marker = L.marker([c[1], c[0]], {
         icon: L.divIcon({ html: node, className: "map-cell", iconSize: [size, size] }),
