@@ -100,6 +100,7 @@ def main() -> None:
         print(f"direct, cells when wide (1 caller):         {percentiles(fn_times)}")
         paths = [f"/api/v1/incidents.geojson?bbox={box}" for _, box in views]
         fresh = fresh_paths("/api/v1/incidents.geojson?bbox={bbox}", points, FRESH)
+        fresh_points = [f"{path}&kind=points" for path in fresh]
         with serve(settings, args.processes) as base:
             load(base, bearer, paths[:30], 2, 3)  # warm-up: connections, code paths
             print("fresh viewports (every request a new box: the answer cache never helps)")
@@ -110,6 +111,12 @@ def main() -> None:
                 base, bearer, quarter, args.clients, args.seconds, disjoint=True
             )
             _show(f"{args.clients} clients, {args.processes} processes", many, rps, errors)
+            # the reference over HTTP in the same run: the same kind of load, points only
+            # (every viewport a page of up to 1000 points, as before cells)
+            before, rps_before, errors_before = load(
+                base, bearer, fresh_points, args.clients, args.seconds, disjoint=True
+            )
+            _show(f"{args.clients} clients, points only", before, rps_before, errors_before)
             print(f"repeated viewports ({len(paths)} boxes, answers cached after the first)")
             load(base, bearer, paths, 2, 3)
             one_c, rps_one_c, _ = load(base, bearer, paths, 1, args.seconds / 3)
@@ -121,7 +128,11 @@ def main() -> None:
             f"{statistics.median(one) / statistics.median(fn_times):.2f}x; "
             f"over SQL only: {statistics.median(one) / statistics.median(sql_times):.2f}x"
         )
-        for label, samples in (("fresh", many), ("repeated", many_c)):
+        for label, samples in (
+            ("fresh", many),
+            ("fresh, points only (reference)", before),
+            ("repeated", many_c),
+        ):
             verdict = "meets" if p95(samples) < TARGET_P95_S else "MISSES"
             print(
                 f"{label}: p95 {p95(samples) * 1000:.1f} ms {verdict} the target of "
