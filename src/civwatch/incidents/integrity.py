@@ -187,7 +187,9 @@ def _records() -> AnySelect:
         r.at.label("at"),
         previous.custody_leaf.label("superseded entry"),
     )
-    return with_item_sha256(query, r.item_id).outerjoin(previous, previous.id == r.supersedes_id)
+    return with_item_sha256(query, r.item_id).outerjoin(
+        previous, previous.id == r.supersedes_id
+    )
 
 
 def _record_content(row: Row, entry: Entry) -> Iterable[str]:
@@ -260,6 +262,8 @@ def _place_counts() -> AnySelect:
     return select(
         ProtectedPlace.source.label("id"), func.count(ProtectedPlace.id).label("count")
     ).group_by(ProtectedPlace.source)
+
+
 
 
 def declarations() -> Declarations:

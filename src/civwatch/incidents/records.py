@@ -110,24 +110,20 @@ def revision_docs(session: Session, incident_id: int) -> list[tuple[int, dict[st
 def visibility_transitions(session: Session, incident_ids: Sequence[int]) -> Sequence[Any]:
     """The publish, unpublish and reopen transitions of the incidents, in the order they
     happened: rows of ``incident_id``, ``act``, ``reason``, ``at``, ``custody_leaf``."""
-    return (
-        session.connection()
-        .execute(
-            select(
-                IncidentTransition.incident_id,
-                IncidentTransition.act,
-                IncidentTransition.reason,
-                IncidentTransition.at,
-                IncidentTransition.custody_leaf,
-            )
-            .where(
-                IncidentTransition.incident_id.in_(list(incident_ids)),
-                IncidentTransition.act.in_(("publish", "unpublish", "reopen")),
-            )
-            .order_by(IncidentTransition.id)
+    return session.connection().execute(
+        select(
+            IncidentTransition.incident_id,
+            IncidentTransition.act,
+            IncidentTransition.reason,
+            IncidentTransition.at,
+            IncidentTransition.custody_leaf,
         )
-        .all()
-    )
+        .where(
+            IncidentTransition.incident_id.in_(list(incident_ids)),
+            IncidentTransition.act.in_(("publish", "unpublish", "reopen")),
+        )
+        .order_by(IncidentTransition.id)
+    ).all()
 
 
 def precision_query() -> AnySelect:

@@ -101,8 +101,7 @@ def _plurals() -> dict[str, Callable[[int], Message]]:
             n,
         ),
         "in-view-cells": lambda n: ngettext(
-            "%(num)s incident in this part of the map, counted by area: click a number to "
-            "zoom in.",
+            "%(num)s incident in this part of the map, counted by area: click a number to zoom in.",
             "%(num)s incidents in this part of the map, counted by area: click a number to "
             "zoom in.",
             n,
