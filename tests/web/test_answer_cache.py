@@ -77,7 +77,7 @@ def public_site(workspace: Workspace, places: Gazetteer, tmp_path: Path) -> dict
     return {"published": published, "internal": int(internal["id"])}
 
 
-MAP = "/api/v1/public/map?bbox=22,44,41,53"
+MAP = "/api/v1/public/map?bbox=22,44,41,53&kind=points"
 
 
 def test_internal_work_leaves_the_public_etag_alone(

@@ -59,6 +59,7 @@ def _all_answers(client: TestClient, data: dict[str, Any]) -> dict[str, str]:
         f"{API}/timemap/associations",
         f"{API}/timemap/sources",
         f"{API}/map?bbox=22,44,41,53",
+        f"{API}/map?bbox=22,44,41,53&kind=points",
         f"{API}/map",
         f"{API}/incidents",
         *(f"{API}/incidents/{i}" for i in data["public"]),
@@ -158,7 +159,7 @@ def test_map_matches_the_public_location_not_the_exact_point(
 
 def test_map_pages_follow_each_other(client: TestClient, data: dict[str, Any]) -> None:
     seen: list[int] = []
-    url: str | None = f"{API}/map?bbox=22,44,41,53&limit=1"
+    url: str | None = f"{API}/map?bbox=22,44,41,53&limit=1&kind=points"
     while url:
         r = client.get(url)
         assert r.headers["content-type"] == "application/geo+json"
@@ -193,7 +194,7 @@ def test_timemap_endpoints(client: TestClient, data: dict[str, Any]) -> None:
 def test_map_answers_are_kept_until_anything_public_changes(
     client: TestClient, data: dict[str, Any], workspace: Workspace
 ) -> None:
-    url = f"{API}/map?bbox=22,44,41,53"
+    url = f"{API}/map?bbox=22,44,41,53&kind=points"
     first = client.get(url)
     etag = first.headers["etag"]
     assert first.headers["cache-control"] == "no-cache"
@@ -216,7 +217,7 @@ def test_the_team_map_is_kept_until_an_incident_changes(
     from civwatch.incidents.service import update_incident
 
     headers = {"Authorization": "Bearer " + _token(workspace, "ivan")}
-    url = "/api/v1/incidents.geojson?bbox=22,44,41,53"
+    url = "/api/v1/incidents.geojson?bbox=22,44,41,53&kind=points"
     first = client.get(url, headers=headers)
     assert first.status_code == 200, first.text
     etag = first.headers["etag"]
@@ -242,3 +243,46 @@ def _token(ws: Workspace, username: str) -> str:
         user = session.scalars(select(User).where(User.username == username)).one()
         who = Principal(user.id, username, username, frozenset(user.roles), "session")
     return str(create_token(ws, who, "tests", sorted(who.roles)[0])["token"])
+
+
+def test_map_cells_over_http_count_the_public_incidents_and_say_so(
+    client: TestClient, data: dict[str, Any], workspace: Workspace
+) -> None:
+    """Anyone may read the cells (the public map's answer); they count only what the
+    markers show, every viewport widened to the same cells shares one answer, a withdrawal
+    shows at once, and a kind the API does not know is refused with what to give."""
+    url = f"{API}/map?bbox=22,44,41,53&kind=cells"
+    first = client.get(url)
+    assert first.status_code == 200 and first.headers["content-type"] == "application/geo+json"
+    doc = first.json()
+    assert doc["kind"] == "cells" and doc["next"] is None and doc["next_cursor"] is None
+    assert sum(c["properties"]["count"] for c in doc["features"]) == len(data["public"])
+    for secret in data["marked"].secrets:
+        assert secret not in first.text
+    panned = client.get(f"{API}/map?bbox=22.001,44.001,40.999,52.999&kind=cells")
+    assert panned.json()["filter"]["bbox"] == doc["filter"]["bbox"]
+    assert panned.headers["etag"] == first.headers["etag"]
+    # a small collection keeps its points even for a wide box when the server chooses
+    assert client.get(f"{API}/map?bbox=22,44,41,53").json()["kind"] == "points"
+    withdraw_incident(workspace, data["odesa"], reason="a witness could be found", actor="pat")
+    after = client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert after.status_code == 200
+    assert sum(c["properties"]["count"] for c in after.json()["features"]) == 1
+    bad = client.get(f"{API}/map?bbox=22,44,41,53&kind=heatmap")
+    assert bad.status_code in (400, 422) and "auto, points or cells" in bad.text
+
+
+def test_team_map_cells_need_the_reader_permission(
+    client: TestClient, data: dict[str, Any], workspace: Workspace
+) -> None:
+    url = "/api/v1/incidents.geojson?bbox=22,44,41,53&kind=cells"
+    assert client.get(url).status_code == 401
+    headers = {"Authorization": "Bearer " + _token(workspace, "ivan")}
+    doc = client.get(url, headers=headers).json()
+    assert doc["kind"] == "cells" and doc["cell_size"] > 0
+    # the team's cells count the internal and withdrawn incidents too (exact points)
+    assert sum(c["properties"]["count"] for c in doc["features"]) == 4
+    narrow = client.get(
+        "/api/v1/incidents.geojson?bbox=30.6,46.4,30.8,46.6", headers=headers
+    ).json()
+    assert narrow["kind"] == "points" and narrow["number_returned"] == 1

@@ -250,7 +250,8 @@ def _dense(session: Session, box: BBox) -> bool:
     return (session.scalar(select(func.count()).select_from(probe)) or 0) >= DENSE
 
 
-def _query(session: Session, q: MapQuery) -> tuple[AnySelect, dict[str, Any]]:
+def check_page(q: MapQuery) -> None:
+    """Reject a limit or cursor out of range."""
     if isinstance(q.limit, bool) or not 1 <= q.limit <= MAX_LIMIT:
         raise RejectedInputError(
             _(
@@ -261,6 +262,13 @@ def _query(session: Session, q: MapQuery) -> tuple[AnySelect, dict[str, Any]]:
         )
     if q.cursor is not None and q.cursor < 0:
         raise RejectedInputError(_("cursor must be 0 or more (take it from the 'next' link)."))
+
+
+def map_conditions(
+    session: Session, q: MapQuery
+) -> tuple[list[ColumnElement[bool]], dict[str, Any]]:
+    """The conditions on incidents of ``q``'s filters (its viewport and page aside), and
+    the filter as understood (for the answer)."""
     flt = IncidentFilter.build(
         session,
         statuses=q.statuses,
@@ -271,14 +279,24 @@ def _query(session: Session, q: MapQuery) -> tuple[AnySelect, dict[str, Any]]:
         start_from=q.start_from,
         start_to=q.start_to,
     )
-    query = filtered(select(Incident.id), flt)
+    conditions: list[ColumnElement[bool]] = []
+    inner = filtered(select(Incident.id), flt).whereclause
+    if inner is not None:
+        conditions.append(inner)
     described = flt.as_json()
     if q.weapon is not None:
         weapon = resolve("weapon", q.weapon, extra_terms(session, "weapon"))
-        query = query.where(
+        conditions.append(
             Incident.id.in_(select(IncidentWeapon.incident_id).where(IncidentWeapon.term == weapon))
         )
         described["weapon"] = weapon
+    return conditions, described
+
+
+def _query(session: Session, q: MapQuery) -> tuple[AnySelect, dict[str, Any]]:
+    check_page(q)
+    conditions, described = map_conditions(session, q)
+    query = select(Incident.id).where(*conditions)
     if q.bbox is not None:
         # a dense viewport: "lat + 0" keeps the planner off the (lat, lon) index, so it walks
         # incidents by id and stops after a page instead of sorting every one in view
@@ -314,6 +332,7 @@ class FeaturePage:
         head = json.dumps(
             {
                 "type": "FeatureCollection",
+                "kind": "points",
                 "filter": self.filter,
                 "number_returned": self.number_returned,
                 "next": next_url,

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,8 +37,21 @@ from civwatch.i18n import _
 from civwatch.incidents.aggregate import IncidentFilter
 from civwatch.incidents.geojson import BBox, parse_bbox
 from civwatch.incidents.links import current_links, independent_sources
+from civwatch.incidents.map_grid import (
+    MapKind,
+    cell_features,
+    cells_answer,
+    grid_for,
+    wants_cells,
+)
 from civwatch.incidents.public_location import coarsened_location
-from civwatch.incidents.published import MAP_COLUMNS, PublishedQuery, published_query, terms_of
+from civwatch.incidents.published import (
+    MAP_COLUMNS,
+    PublishedQuery,
+    count_in_box,
+    published_query,
+    terms_of,
+)
 from civwatch.incidents.terms import extra_terms
 from civwatch.incidents.vocabulary import resolve
 from civwatch.publish import publication
@@ -83,6 +96,7 @@ AREAS_SHOWN = {
 #: the fly to at most a 2-degree cell centre: the database widens a viewport by this much
 #: for such rows, and the coarsened point then decides.
 PUBLIC_URL = "/public/incidents/{id}"
+
 
 @dataclass(frozen=True)
 class PublicFilter:
@@ -389,6 +403,7 @@ def _batches(ws: Workspace, flt: PublicFilter, batch_size: int) -> Iterator[dict
 
 # --- the public map ---------------------------------------------------------------------------
 
+
 def map_feature(row: Any, location: Mapping[str, Any]) -> dict[str, Any]:
     """A map marker: an RFC 7946 Point at the coarsened location with a few public fields."""
     return {
@@ -407,17 +422,59 @@ def map_feature(row: Any, location: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def public_map_cells(ws: Workspace, filters: PublicFilter | None = None) -> dict[str, Any]:
+    """Published incidents for a wide map viewport counted per grid cell, as a GeoJSON
+    FeatureCollection of cell centres (``kind``: ``cells``), in one grouped query.
+
+    Counted from exactly the incidents :func:`public_map` would show (verified, public,
+    the same filters) at their coarsened point, never the exact one; a cell is placed at
+    its own centre, not at its incidents, so even a cell of one incident says no more than
+    that incident's marker (its coarsened point) says, only less precisely."""
+    flt = filters or PublicFilter()
+    grid = grid_for(flt.bbox)
+    with ws.sessions() as session:
+        read_snapshot(session)
+        query = _build(session, replace(flt, bbox=None))
+        dialect = session.get_bind().dialect.name
+        rows = session.execute(query.rows.cell_counts(grid.box, grid.size, dialect)).all()
+        counts = [(int(r), int(c), int(n)) for r, c, n in rows]
+    answer = cells_answer(grid, cell_features(grid, counts), query.described)
+    answer["next_cursor"] = None
+    return answer
+
+
+def public_map_wants_cells(
+    ws: Workspace, flt: PublicFilter, kind: MapKind, cursor: int | None
+) -> bool:
+    """Whether the public map answers ``flt`` with cells (see
+    :func:`civwatch.incidents.map_grid.wants_cells`). What a wide box holds is counted
+    among the incidents the public map shows, never the others: which answer comes back
+    must say nothing about unpublished incidents."""
+
+    def count_up_to(most: int) -> int:
+        assert flt.bbox is not None
+        with ws.sessions() as session:
+            query = _build(session, replace(flt, bbox=None))
+            return count_in_box(session, query.rows.conditions, flt.bbox, most)
+
+    return wants_cells(kind, flt.bbox, cursor, count_up_to)
+
+
 def public_map(
     ws: Workspace,
     filters: PublicFilter | None = None,
     limit: int = MAX_LIMIT,
     cursor: int | None = None,
+    kind: MapKind = "points",
 ) -> dict[str, Any]:
     """Markers of published incidents for a map viewport (``filters.bbox``), newest first,
     as a GeoJSON FeatureCollection with ``next_cursor`` (a foreign member) for the next
-    page. Matched and placed on the coarsened point only."""
+    page. Matched and placed on the coarsened point only. With ``kind`` ``cells``, or
+    ``auto`` and a wide viewport, counts per grid cell instead (:func:`public_map_cells`)."""
     flt = filters or PublicFilter()
     _check_page(limit, cursor)
+    if public_map_wants_cells(ws, flt, kind, cursor):
+        return public_map_cells(ws, flt)
     with ws.sessions() as session:
         read_snapshot(session)
         query = _build(session, flt)
@@ -443,6 +500,7 @@ def public_map(
             after = rows[-1].id
     return {
         "type": "FeatureCollection",
+        "kind": "points",
         "features": features,
         "filter": query.described,
         "number_returned": len(features),

@@ -26,11 +26,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from civwatch.i18n import current_language
+from civwatch.incidents.map_grid import Grid
 from civwatch.incidents.versions import incidents_version, public_version
 from civwatch.workspace import Workspace
 
@@ -105,16 +107,20 @@ def cached_answer(
     media_type: str,
     *,
     public: bool,
+    query: str | None = None,
 ) -> Response:
     """The answer ``make()`` gives, kept in the app's :class:`AnswerCache` under the
     request's path and query until the version changes (``public``: the public version,
-    else the team's); 304 when the client has it already."""
+    else the team's); 304 when the client has it already. ``query`` replaces the request's
+    query in the key when different queries have one answer (map cells: every viewport
+    widened to the same whole cells)."""
     with ws.sessions() as session:
         version = public_version(session) if public else incidents_version(session)
     cache: AnswerCache = request.app.state.answer_cache
     # Keyed on the path, the query and the reader's language (labels and dates are in it),
     # never on the Host header, so a visitor varying it must not fill the cache with copies.
-    key = f"{current_language()} {request.url.path}?{request.url.query}"
+    asked = request.url.query if query is None else query
+    key = f"{current_language()} {request.url.path}?{asked}"
     answer = cache.get(key, version, make)
     return revalidated(request, answer.body, answer.etag, media_type)
 
@@ -129,3 +135,16 @@ def revalidated(
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=sent)
     return Response(body, media_type=media_type, headers=sent)
+
+
+#: Parameters a map's cells answer does not depend on (the box is replaced by its cells).
+CELL_FREE = frozenset({"bbox", "limit", "cursor", "kind"})
+
+
+def cells_query(request: Request, grid: Grid) -> str:
+    """The cache key's query for a map's cells answer: the request's other parameters and
+    the grid (cell size, box widened to whole cells), so every viewport widened to the same
+    cells shares one answer."""
+    same = [(k, v) for k, v in request.query_params.multi_items() if k not in CELL_FREE]
+    same.append(("cells", ",".join(map(str, [grid.size, *grid.box.as_list()]))))
+    return urlencode(sorted(same))

@@ -8,7 +8,7 @@ field added to a domain dict and forgotten here fails the tests instead of vanis
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse
@@ -62,6 +62,31 @@ class PublicHistoryEntry(Answer):
     at: str = Field(description="ISO 8601")
     kind: str = Field(description="published, corrected or withdrawn")
     note: str = Field(description="Shown with the entry (may be empty)")
+
+
+class CellProperties(Answer):
+    """What a map shows of a grid cell."""
+
+    count: int = Field(description="Incidents in the cell (every one in it, not a page)")
+    bounds: list[float] = Field(
+        min_length=4, max_length=4, description="The cell: west, south, east, north"
+    )
+
+
+class CellCentre(Answer):
+    """An RFC 7946 Point at a cell's centre: [longitude, latitude]."""
+
+    type: Literal["Point"]
+    coordinates: list[float] = Field(min_length=2, max_length=2)
+
+
+class Cell(Answer):
+    """A grid cell of a map (a GeoJSON Feature at the cell's centre)."""
+
+    type: Literal["Feature"]
+    id: str
+    geometry: CellCentre
+    properties: CellProperties
 
 
 class GeoJSONResponse(JSONResponse):

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field
 
 from civwatch.incidents import vocabulary as vocab
-from civwatch.web.answers import Answer, CasualtyFigure, Location, MinMax, PublicHistoryEntry
+from civwatch.web.answers import Answer, CasualtyFigure, Cell, Location, MinMax, PublicHistoryEntry
 
 # --- vocabularies and aggregates ---------------------------------------------------------------
 
@@ -142,10 +142,24 @@ class TeamMapPage(Answer):
     """Incidents as GeoJSON points for a viewport (an RFC 7946 FeatureCollection)."""
 
     type: Literal["FeatureCollection"]
+    kind: Literal["points"]
     filter: TeamMapFilter
     number_returned: int
     next: str | None = Field(description="URL of the next page")
     features: list[TeamMarker]
+
+
+class TeamMapCells(Answer):
+    """Incidents counted per grid cell for a wide viewport (an RFC 7946
+    FeatureCollection); ``filter.bbox`` is the viewport widened to whole cells."""
+
+    type: Literal["FeatureCollection"]
+    kind: Literal["cells"]
+    cell_size: float = Field(description="A cell's side in degrees")
+    filter: TeamMapFilter
+    number_returned: int
+    next: None = Field(description="Always null: every incident in view is counted")
+    features: list[Cell]
 
 
 # --- an incident --------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from civwatch.web.answers import Answer, CasualtyFigure, Location, PublicHistoryEntry
+from civwatch.web.answers import Answer, CasualtyFigure, Cell, Location, PublicHistoryEntry
 
 
 class PublicCasualties(Answer):
@@ -104,11 +104,27 @@ class MarkerPage(Answer):
     """Map markers in a viewport (a GeoJSON FeatureCollection), a page at a time."""
 
     type: Literal["FeatureCollection"]
+    kind: Literal["points"]
     features: list[Marker]
     filter: BoxFilter
     number_returned: int
     next_cursor: int | None
     next: str | None = Field(description="The next page's URL")
+
+
+class MarkerCells(Answer):
+    """Published incidents counted per grid cell for a wide viewport, at their public
+    (coarsened) points (a GeoJSON FeatureCollection); ``filter.bbox`` is the viewport
+    widened to whole cells."""
+
+    type: Literal["FeatureCollection"]
+    kind: Literal["cells"]
+    cell_size: float = Field(description="A cell's side in degrees")
+    features: list[Cell]
+    filter: BoxFilter
+    number_returned: int
+    next_cursor: None = Field(description="Always null: every incident in view is counted")
+    next: None = Field(description="Always null")
 
 
 class ExportProperties(Answer):

@@ -22,6 +22,7 @@ from civwatch.geo.regions import UKRAINE_ADMIN1
 from civwatch.incidents import (
     aggregate,
     geojson,
+    map_grid,
     places,
     service,
     suggestions,
@@ -32,7 +33,7 @@ from civwatch.incidents import vocabulary as vocab
 from civwatch.incidents.input import MAX_TEXT, IncidentChangesInput, NewIncidentInput
 from civwatch.incidents.terms import add_term, list_terms
 from civwatch.publish import publication
-from civwatch.web.answer_cache import cached_answer
+from civwatch.web.answer_cache import cached_answer, cells_query
 from civwatch.web.answers import EXACT, GeoJSONResponse
 from civwatch.web.answers_evidence import (
     RecordView,
@@ -47,6 +48,7 @@ from civwatch.web.answers_incidents import (
     PlacesAnswer,
     PublishedIncident,
     SeriesAnswer,
+    TeamMapCells,
     TeamMapPage,
     TermAnswer,
     TotalsAnswer,
@@ -185,7 +187,7 @@ def _filters(
     "/incidents.geojson",
     tags=["incidents"],
     response_class=GeoJSONResponse,
-    response_model=TeamMapPage,
+    response_model=TeamMapPage | TeamMapCells,
 )
 def incidents_map(
     request: Request,
@@ -213,10 +215,18 @@ def incidents_map(
     cursor: Annotated[
         int | None, Query(ge=0, le=MAX_ROW_ID, description="From the 'next' link")
     ] = None,
+    kind: Annotated[
+        str,
+        Query(
+            max_length=10,
+            description="points, cells (counts per grid cell) or auto: cells for a box "
+            "wider than two degrees, points otherwise",
+        ),
+    ] = "auto",
 ) -> Response:
-    """Incidents as GeoJSON points for a map viewport, by id, with a link to the next page.
-    Answers carry an ETag: send it back in ``If-None-Match`` to get 304 while no incident
-    has changed."""
+    """Incidents as GeoJSON for a map viewport: points, by id, with a link to the next page,
+    or for a wide viewport counts per grid cell (``kind`` says which). Answers carry an
+    ETag: send it back in ``If-None-Match`` to get 304 while no incident has changed."""
     query = geojson.MapQuery(
         bbox=None if bbox is None else geojson.parse_bbox(bbox),
         statuses=tuple(s for s in status or () if s) or None,
@@ -230,6 +240,15 @@ def incidents_map(
         limit=limit,
         cursor=cursor,
     )
+    if map_grid.team_map_wants_cells(w, query, map_grid.check_kind(kind)):
+        return cached_answer(
+            request,
+            w,
+            lambda: map_grid.cells_text(map_grid.incident_cells(w, query)).encode(),
+            "application/geo+json",
+            public=False,
+            query=cells_query(request, map_grid.grid_for(query.bbox)),
+        )
 
     def make() -> bytes:
         page = geojson.incidents_geojson(w, query)

@@ -46,6 +46,8 @@ def _messages() -> dict[str, Message]:
         "incident": _("Incident %(id)s", id="%(id)s"),
         "no-figures": _("no casualty figures"),
         "not-known": _("casualties not known"),
+        # TRANSLATORS: a map's count of incidents in an area, when the answer lacks it
+        "count-not-known": _("not known"),
         "killed": _("killed: %(range)s", range="%(range)s"),
         "injured": _("injured: %(range)s", range="%(range)s"),
         "loading": _("Loading incidents…"),
@@ -96,6 +98,17 @@ def _plurals() -> dict[str, Callable[[int], Message]]:
         "in-view-first": lambda n: ngettext(
             "%(num)s incident in this part of the map (the first %(num)s; zoom in to see all).",
             "%(num)s incidents in this part of the map (the first %(num)s; zoom in to see all).",
+            n,
+        ),
+        "in-view-cells": lambda n: ngettext(
+            "%(num)s incident in this part of the map, counted by area: click a number to zoom in.",
+            "%(num)s incidents in this part of the map, counted by area: click a number to "
+            "zoom in.",
+            n,
+        ),
+        "cell-count": lambda n: ngettext(
+            "%(num)s incident in this area: click to zoom in",
+            "%(num)s incidents in this area: click to zoom in",
             n,
         ),
         "faces-found": lambda n: ngettext(

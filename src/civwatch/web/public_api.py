@@ -19,6 +19,7 @@ from starlette.responses import Response, StreamingResponse
 
 from civwatch.db import utcnow
 from civwatch.incidents.geojson import parse_bbox
+from civwatch.incidents.map_grid import check_kind, grid_for
 from civwatch.publish import opendata
 from civwatch.publish.public import (
     DEFAULT_LIMIT,
@@ -28,11 +29,14 @@ from civwatch.publish.public import (
     public_incident,
     public_incidents,
     public_map,
+    public_map_cells,
+    public_map_wants_cells,
 )
-from civwatch.web.answer_cache import cached_answer
+from civwatch.web.answer_cache import cached_answer, cells_query
 from civwatch.web.answers import GeoJSONResponse
 from civwatch.web.answers_public import (
     ExportCollection,
+    MarkerCells,
     MarkerPage,
     PublicIncident,
     PublicIncidentPage,
@@ -53,6 +57,14 @@ Bbox = Annotated[
         max_length=200,
         description="Viewport west,south,east,north in degrees (WGS 84), e.g. 22.1,44.3,40.2,52.4; "
         "matched against the public (coarsened) location.",
+    ),
+]
+MapKindParameter = Annotated[
+    str,
+    Query(
+        max_length=10,
+        description="points, cells (counts per grid cell) or auto: cells for a box wider "
+        "than two degrees, points otherwise",
     ),
 ]
 Cursor = Annotated[
@@ -157,7 +169,7 @@ def timemap_sources(w: WS, _: Anyone, f: PageFilters, bbox: Bbox = "") -> Respon
     return _json(opendata.timemap_sources(incidents, link_base(w)))
 
 
-@router.get("/map", response_class=GeoJSONResponse, response_model=MarkerPage)
+@router.get("/map", response_class=GeoJSONResponse, response_model=MarkerPage | MarkerCells)
 def public_map_markers(
     request: Request,
     w: WS,
@@ -166,14 +178,26 @@ def public_map_markers(
     bbox: Bbox = "",
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = MAX_LIMIT,
     cursor: Cursor = None,
+    kind: MapKindParameter = "auto",
 ) -> Response:
     """Map markers of published incidents in a viewport, newest first, a page at a time
-    (GeoJSON; ``next`` and ``next_cursor`` lead to the next page). Answers carry an ETag;
-    send it back in ``If-None-Match`` to get 304 while nothing public has changed."""
+    (GeoJSON; ``next`` and ``next_cursor`` lead to the next page), or for a wide viewport
+    counts per grid cell (``kind`` says which). Answers carry an ETag; send it back in
+    ``If-None-Match`` to get 304 while nothing public has changed."""
     flt = _api_filter(f, bbox)
+    shape = check_kind(kind)
+    if public_map_wants_cells(w, flt, shape, cursor):
+
+        def cells() -> bytes:
+            doc = public_map_cells(w, flt)
+            doc["next"] = None
+            return _dumps(doc)
+
+        key = cells_query(request, grid_for(flt.bbox))
+        return cached_answer(request, w, cells, "application/geo+json", public=True, query=key)
 
     def make() -> bytes:
-        doc = public_map(w, flt, limit=limit, cursor=cursor)
+        doc = public_map(w, flt, limit=limit, cursor=cursor, kind="points")
         doc["next"] = _next(request, doc["next_cursor"])
         return _dumps(doc)
 

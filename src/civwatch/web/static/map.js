@@ -1,4 +1,5 @@
-// The incident map: clustered markers from /api/v1/incidents.geojson for the visible area,
+// The incident map: clustered markers from /api/v1/incidents.geojson for the visible area
+// (or, for a wide view holding many incidents, counts per grid cell: static/map-cells.js),
 // refetched when the map moves. Without JavaScript the page shows the same incidents as a
 // list with coordinates. Popups are built from text nodes: no data is ever parsed as HTML.
 (function () {
@@ -54,6 +55,7 @@
   map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
   var cluster = L.markerClusterGroup({ showCoverageOnHover: false });
   map.addLayer(cluster);
+  var cells = L.layerGroup().addTo(map);  // counts per grid cell of a wide view
   var base = box.getAttribute("data-geojson") || "/api/v1/incidents.geojson?";
   var generation = 0;
 
@@ -69,6 +71,12 @@
       })
       .then(function (doc) {
         if (gen !== generation) { return; }  // the map moved on: a newer request is running
+        if (doc.kind === "cells" && window.civwatchCells) {
+          say(T.tn("in-view-cells", window.civwatchCells(map, cells, doc, T)));
+          box.dataset.kind = "cells";
+          return;
+        }
+        box.dataset.kind = "points";
         var markers = [];
         (doc.features || []).forEach(function (f) {
           if (!f.geometry || f.geometry.type !== "Point") { return; }
@@ -96,6 +104,7 @@
     var bbox = [west, south, east, north].map(function (v) { return v.toFixed(5); }).join(",");
     var url = base + (base.indexOf("?") === -1 ? "?" : (/[?&]$/.test(base) ? "" : "&")) + "bbox=" + bbox + "&limit=" + LIMIT;
     cluster.clearLayers();
+    cells.clearLayers();
     say(T.t("loading"));
     fetchPage(url, gen, 1, 0).catch(function (err) {
       if (gen === generation) { say(T.t("map-failed", { error: err.message })); }

@@ -51,6 +51,7 @@
   map.fitBounds([[44.2, 22.0], [52.4, 40.3]]);  // Ukraine
   var cluster = L.markerClusterGroup({ showCoverageOnHover: false });
   map.addLayer(cluster);
+  var cells = L.layerGroup().addTo(map);  // counts per grid cell of a wide view
   var endpoint = box.getAttribute("data-endpoint");
   var query = box.getAttribute("data-query") || "";
   var generation = 0;
@@ -69,6 +70,14 @@
       })
       .then(function (doc) {
         if (gen !== generation) { return; }
+        if (doc.kind === "cells" && window.civwatchCells) {
+          var counted = window.civwatchCells(map, cells, doc, T);
+          say(T.tn("in-view-cells", counted));
+          box.dataset.kind = "cells";
+          box.dataset.markers = String(counted);
+          return;
+        }
+        box.dataset.kind = "points";
         var markers = [];
         (doc.features || []).forEach(function (f) {
           if (!f.geometry || f.geometry.type !== "Point") { return; }
@@ -95,6 +104,7 @@
       .map(function (v) { return v.toFixed(4); }).join(",");
     var url = endpoint + "?bbox=" + bbox + "&limit=" + LIMIT + (query ? "&" + query : "");
     cluster.clearLayers();
+    cells.clearLayers();
     say(T.t("loading"));
     fetchPage(url, gen, 1, 0).catch(function (err) {
       if (gen === generation) { say(T.t("public-map-failed", { error: err.message })); }
