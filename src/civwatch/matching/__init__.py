@@ -9,9 +9,6 @@ caller's integer ids.
 - ``features``: ``describe`` (region hashes + local features), ``is_copy``
 """
 
-# faiss's OpenMP threads spin while they wait by default; on a shared 2-core machine that
-# starves everything else (a 1M-hash scan went from ~7 ms to ~32 ms under load). No module
-# sets the environment: run civwatch with OMP_WAIT_POLICY=PASSIVE (docs/admins.md).
 from civwatch.matching.index import HashIndex, IndexStamp
 from civwatch.matching.pdq import PdqHash, dihedral_hashes, hamming, pdq_hash
 
