@@ -170,9 +170,7 @@ def test_a_job_whose_worker_was_killed_is_finished_by_the_next(
         text=True,
     )
     try:
-        wait_until(
-            lambda: held.exists() or worker.poll() is not None, timeout=120, what="job held"
-        )
+        wait_until(lambda: held.exists() or worker.poll() is not None, timeout=120, what="job held")
         assert held.exists(), worker.communicate()[1]
         # the worker holds the job: it is running, some files are stored, not all
         cut = get_job(jobs_ws, job["id"])
