@@ -145,7 +145,14 @@ def by_workers(
             p.wait(timeout=120)
     with ws.sessions() as session:
         failed = session.scalar(select(func.count()).where(Job.state == "failed")) or 0
+        spans = [
+            (f - s).total_seconds()
+            for s, f in session.execute(select(Job.started_at, Job.finished_at))
+            if s and f
+        ]
     ws.close()
+    if spans:
+        print(f"  ({workers} worker(s): one job took {sum(spans) / len(spans):.2f} s on average)")
     return seconds, failed
 
 
