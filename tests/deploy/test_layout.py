@@ -51,6 +51,8 @@ SECONDS = float(os.environ.get("CIVWATCH_LAYOUT_SECONDS", "60"))
 ORIGINALS = 6
 #: How long one process may take to answer or one job to finish on a loaded machine.
 PATIENCE_S = 180.0
+#: The web health check docs/deploy.md names.
+HEALTH = "/api/v1/public/incidents?limit=1"
 
 
 @pytest.fixture
@@ -156,7 +158,9 @@ def layout(
         while True:
             assert running.web.poll() is None, running.log_tail()
             try:
-                if httpx.get(f"{running.url}/signin", timeout=5).status_code == 200:
+                # the health check of docs/deploy.md: up, and reading the database
+                health = httpx.get(f"{running.url}{HEALTH}", timeout=5)
+                if health.status_code == 200:
                     break
             except httpx.TransportError:
                 pass
