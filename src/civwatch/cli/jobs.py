@@ -17,7 +17,6 @@ from rich.table import Table
 
 from civwatch.cli.common import AsJson, DataDir, emit, err, out, settings_for, workspace
 from civwatch.i18n import _, ngettext
-from civwatch.jobs.service import STALE_AFTER_S
 
 app = typer.Typer()
 jobs_app = typer.Typer(no_args_is_help=True, help="Background jobs (uploads, copy finding).")
@@ -29,19 +28,20 @@ def worker(
         int, typer.Option("--threads", "-t", min=1, max=64, help="Jobs run at once.")
     ] = 2,
     stale_after: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--stale-after",
             min=1.0,
             help="Seconds without a heartbeat after which a running job is taken to have "
-            "lost its worker and is run again here.",
+            "lost its worker and is run again here (default: 120).",
         ),
-    ] = STALE_AFTER_S,
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Run background jobs until stopped (Ctrl-C or SIGTERM: running jobs finish first)."""
     from civwatch import extensions
     from civwatch.jobs.queue import Workers, queue_for, queue_store
+    from civwatch.jobs.service import STALE_AFTER_S
     from civwatch.workspace import Workspace
 
     extensions.load()
@@ -51,7 +51,7 @@ def worker(
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     queue = queue_for(settings)
-    running = Workers(queue, threads, stale_after=stale_after).start()
+    running = Workers(queue, threads, stale_after=stale_after or STALE_AFTER_S).start()
     err.print(
         ngettext(
             "civwatch worker: %(num)s thread on %(queue)s; Ctrl-C stops after the running jobs.",
