@@ -43,7 +43,13 @@ from tests.jobs.conftest import redis_url as redis_url  # the tests' Redis serve
 from tests.support.files import photo
 from tests.support.live import free_port
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(1200),
+    pytest.mark.skipif(
+        not SERVER_URL, reason="the deployment layout runs on PostgreSQL (make test-postgres)"
+    ),
+]
 
 UPLOADERS = 50
 SECONDS = float(os.environ.get("CIVWATCH_LAYOUT_SECONDS", "60"))
@@ -111,8 +117,6 @@ def layout(
     tmp_path: Path,
 ) -> Iterator[Layout]:
     """The layout running: PostgreSQL, Redis, the blob store, 2 web and 2 worker processes."""
-    if not SERVER_URL:
-        pytest.skip("the deployment layout runs on PostgreSQL (make test-postgres)")
     settings = Settings(
         data_dir=tmp_path / "data",
         database_url=database_url,

@@ -422,5 +422,6 @@ def hash_item(
     with serial():
         finder = CopyFinder(ws, max_distance=max_distance)
         matches = _record(ws, finder, item_id, sha256, media)
-    status = "not_media" if media.kind == "other" else "unhashable" if media.unhashable else "hashed"
-    return status, matches
+    if media.kind == "other":
+        return "not_media", matches
+    return ("unhashable" if media.unhashable else "hashed"), matches

@@ -5,7 +5,9 @@ calls when the app or a worker starts). Like the command line and the web layer,
 only calls the domain's service functions (ingest, copy finding, clusters, audit); what it
 adds is progress for its owner and the order of the steps. Each is safe to run again
 after a crash: ingest finds stored content by hash and sightings by fingerprint, copy
-finding skips hashed items. An upload's per-file report is written in the same
+finding skips hashed items. An upload hashes its own files item by item, so uploads
+handled by several workers are hashed at once (only each item's match-and-record is
+serial, under the copy finder's lock). An upload's per-file report is written in the same
 transaction as the files it reports, so after a crash the files this job stored stay
 "ingested" and only those held before are "duplicate".
 """
@@ -68,11 +70,12 @@ def _find_copies_of(ctx: JobContext, sha256s: list[str]) -> int:
     from civwatch.evidence.service import find_item
 
     found = 0
-    for n, sha256 in enumerate(dict.fromkeys(sha256s), 1):
-        ctx.report(message=f"Looking for copies: {n} of {len(sha256s)} files.")
+    distinct = list(dict.fromkeys(sha256s))
+    for n, sha256 in enumerate(distinct, 1):
+        ctx.report(message=f"Looking for copies: {n} of {len(distinct)} files.")
         done = hash_item(ctx.ws, find_item(ctx.ws, sha256).id, serial=_serial(ctx))
         found += done[1] if done else 0
-    if sha256s:
+    if distinct:
         ctx.ws.sign_head()
     return found
 
