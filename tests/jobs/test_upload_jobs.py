@@ -182,9 +182,12 @@ def test_a_job_whose_worker_was_killed_is_finished_by_the_next(
     assert worker.returncode == -signal.SIGKILL
     assert get_job(jobs_ws, job["id"]) == cut  # nothing moved after the kill
     # the next worker (a process of its own) sees a running job without a heartbeat and
-    # takes it over
+    # takes it over. One thread, and a few seconds of silence before a job counts as
+    # abandoned: with 1 s and two threads, a loaded machine that starves the new run's own
+    # heartbeat for a second lets the second thread take the job over as well (a third
+    # attempt; it failed once that way on a machine loaded 14 deep).
     successor = subprocess.Popen(
-        [sys.executable, "-m", "civwatch", "worker", "--threads", "2", "--stale-after", "1"],
+        [sys.executable, "-m", "civwatch", "worker", "--threads", "1", "--stale-after", "5"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
