@@ -18,6 +18,7 @@ from civwatch.evidence import jobs as evidence_jobs
 from civwatch.intake import capture_job
 from civwatch.intake import jobs as intake_jobs
 from civwatch.protection import jobs as protection_jobs
+from civwatch.publish import jobs as publish_jobs
 from civwatch.publish import sitrep
 
 #: Each domain's registration, in the order of the domains.
@@ -27,6 +28,7 @@ DOMAINS: Final[tuple[Callable[[], None], ...]] = (
     protection_jobs.register,
     capture_job.register,
     intake_jobs.register,
+    publish_jobs.register,
 )
 
 _loaded = False

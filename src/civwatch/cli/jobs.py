@@ -27,11 +27,21 @@ def worker(
     threads: Annotated[
         int, typer.Option("--threads", "-t", min=1, max=64, help="Jobs run at once.")
     ] = 2,
+    stale_after: Annotated[
+        float | None,
+        typer.Option(
+            "--stale-after",
+            min=1.0,
+            help="Seconds without a heartbeat after which a running job is taken to have "
+            "lost its worker and is run again here (default: 120).",
+        ),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Run background jobs until stopped (Ctrl-C or SIGTERM: running jobs finish first)."""
     from civwatch import extensions
     from civwatch.jobs.queue import Workers, queue_for, queue_store
+    from civwatch.jobs.service import STALE_AFTER_S
     from civwatch.workspace import Workspace
 
     extensions.load()
@@ -41,7 +51,7 @@ def worker(
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     queue = queue_for(settings)
-    running = Workers(queue, threads).start()
+    running = Workers(queue, threads, stale_after=stale_after or STALE_AFTER_S).start()
     err.print(
         ngettext(
             "civwatch worker: %(num)s thread on %(queue)s; Ctrl-C stops after the running jobs.",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -382,3 +383,40 @@ def hash_file(path: Path, *, settings: Settings) -> dict[str, Any]:
             "views": {view: {"pdq": h.hex, "quality": h.quality} for view, h in media.image.hashes},
         }
     return {"frames": [{"t": t, "pdq": h.hex, "quality": h.quality} for t, h in media.frames]}
+
+
+def hash_item(
+    ws: Workspace,
+    item_id: int,
+    *,
+    serial: Callable[[], AbstractContextManager[None]] = nullcontext,
+    max_distance: int = DEFAULT_MAX_DISTANCE,
+) -> tuple[str, int] | None:
+    """Hash one item not hashed yet and record its copies: ``(status, matches)``, or None
+    when it is hashed already (a job delivered twice, or one taken up after a crash).
+
+    For workers that share the work item by item: the slow part (decoding and hashing the
+    file) runs at once in every worker; finding its copies and recording them runs inside
+    ``serial()`` (a lock every worker shares), with the index read afresh inside it, so two
+    items hashed at once in two processes still find each other."""
+    with ws.sessions() as session:
+        row = session.execute(
+            select(EvidenceItem.sha256, EvidenceItem.media_type, MediaHashing.item_id)
+            .outerjoin(MediaHashing, MediaHashing.item_id == EvidenceItem.id)
+            .where(EvidenceItem.id == item_id)
+        ).first()
+    if row is None or row[2] is not None:
+        return None
+    sha256, media_type = row[0], row[1]
+    path = ws.vault.local_path(sha256)
+    media = (
+        read_media(path, media_type, settings=ws.settings)
+        if path is not None
+        else Media("other", unhashable="blob is not local")
+    )
+    with serial():
+        finder = CopyFinder(ws, max_distance=max_distance)
+        matches = _record(ws, finder, item_id, sha256, media)
+    if media.kind == "other":
+        return "not_media", matches
+    return ("unhashable" if media.unhashable else "hashed"), matches

@@ -5,14 +5,17 @@ calls when the app or a worker starts). Like the command line and the web layer,
 only calls the domain's service functions (ingest, copy finding, clusters, audit); what it
 adds is progress for its owner and the order of the steps. Each is safe to run again
 after a crash: ingest finds stored content by hash and sightings by fingerprint, copy
-finding skips hashed items. An upload's per-file report is written in the same
+finding skips hashed items. An upload hashes its own files item by item, so uploads
+handled by several workers are hashed at once (only each item's match-and-record is
+serial, under the copy finder's lock). An upload's per-file report is written in the same
 transaction as the files it reports, so after a crash the files this job stored stay
 "ingested" and only those held before are "duplicate".
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -46,19 +49,39 @@ def _source(doc: dict[str, Any]) -> SourceInfo:
     )
 
 
-def _find_copies(ctx: JobContext, *, count_items: bool) -> dict[str, int]:
+def _find_copies(ctx: JobContext) -> dict[str, int]:
     from civwatch.evidence.copies import hash_pending
 
     def progress(n: int, total: int) -> None:
-        if count_items:
-            ctx.report(done=n, total=total, message=f"Looking for copies: {n} of {total} items.")
-        else:
-            ctx.report(message=f"Looking for copies: {n} of {total} new items.")
+        ctx.report(done=n, total=total, message=f"Looking for copies: {n} of {total} items.")
 
     ctx.report(message="Waiting for the copy finder (one runs at a time).")
     with ctx.exclusive(COPIES_LOCK):
         ctx.report(message="Looking for copies.", force=True)
         return hash_pending(ctx.ws, progress=progress)
+
+
+def _find_copies_of(ctx: JobContext, sha256s: list[str]) -> int:
+    """Hash this job's own items and record their copies, item by item: their hashing runs
+    beside other workers' jobs, only the matching and recording of each item takes the
+    copy finder's lock (so uploads handled by N workers are hashed N at a time). Returns
+    the copies recorded."""
+    from civwatch.evidence.copies import hash_item
+    from civwatch.evidence.service import find_item
+
+    found = 0
+    distinct = list(dict.fromkeys(sha256s))
+    for n, sha256 in enumerate(distinct, 1):
+        ctx.report(message=f"Looking for copies: {n} of {len(distinct)} files.")
+        done = hash_item(ctx.ws, find_item(ctx.ws, sha256).id, serial=_serial(ctx))
+        found += done[1] if done else 0
+    if distinct:
+        ctx.ws.sign_head()
+    return found
+
+
+def _serial(ctx: JobContext) -> Callable[[], AbstractContextManager[None]]:
+    return lambda: ctx.exclusive(COPIES_LOCK)
 
 
 def _copies(ctx: JobContext, sha256: str) -> dict[str, Any]:
@@ -135,7 +158,7 @@ def ingest_upload(ctx: JobContext) -> dict[str, Any]:
                 result={"outcomes": listed()},
             )
         ctx.report(result={"outcomes": listed()}, force=True)
-        copies = _find_copies(ctx, count_items=False)
+        copies_found = _find_copies_of(ctx, [o["sha256"] for o in listed() if o["sha256"]])
         ctx.report(message="Checking copies of each file.")
         for o in outcomes.values():
             if o["sha256"]:
@@ -146,7 +169,7 @@ def ingest_upload(ctx: JobContext) -> dict[str, Any]:
             "new": sum(o["status"] == "ingested" for o in final),
             "already_held": sum(o["status"] == "duplicate" for o in final),
             "rejected": sum(o["status"] == "rejected" for o in final),
-            "copies_found": copies["matches"],
+            "copies_found": copies_found,
         }
         message = (
             f"{total} file{'' if total == 1 else 's'}: {summary['new']} new, "
@@ -175,7 +198,7 @@ def ingest_upload(ctx: JobContext) -> dict[str, Any]:
 
 def find_copies(ctx: JobContext) -> dict[str, Any]:
     """Hash every item not hashed yet and record the copies found among stored items."""
-    summary = _find_copies(ctx, count_items=True)
+    summary = _find_copies(ctx)
     ctx.report(
         message=f"Hashed {summary['hashed']} items; {summary['matches']} copies found.",
         force=True,

@@ -13,7 +13,7 @@ second person) approves it, and only approved derivatives are ever published.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,6 +80,7 @@ def create_redaction(
     graphic: bool = False,
     removed_faces: Sequence[Mapping[str, Any]] | None = None,
     actor: str | None,
+    on_commit: Callable[[Session, dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Make a draft redacted derivative of an evidence item linked to an incident.
 
@@ -87,7 +88,8 @@ def create_redaction(
     removed on the preview (photos): the faces found there are left unblurred. The record
     and its custody entry keep the three apart: faces found and blurred (``face_boxes``),
     found and removed by the reviewer (``removed_faces``), areas drawn or typed by hand
-    (``regions``)."""
+    (``regions``). ``on_commit(session, redaction)`` runs in the transaction that records
+    it (a background job marks itself done there, so it never makes the draft twice)."""
     item = find_item(ws, sha256)
     with ws.sessions() as session:
         user = require(session, actor, Permission.INCIDENTS_WRITE)
@@ -185,7 +187,10 @@ def create_redaction(
             graphic=bool(graphic),
         )
         session.flush()
-        return redaction_json(record)
+        made_json = redaction_json(record)
+        if on_commit is not None:  # a job records its outcome in the same transaction
+            on_commit(session, made_json)
+        return made_json
 
 
 def _redaction(session: Session, redaction_id: int, *, for_update: bool = False) -> Redaction:

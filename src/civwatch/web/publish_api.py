@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
@@ -14,6 +15,7 @@ from civwatch.accounts import audit
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
 from civwatch.incidents import internal_fields as incidents
+from civwatch.publish import jobs as publish_jobs
 from civwatch.publish import publication, redaction
 from civwatch.web.answers import EXACT, PublicHistoryEntry
 from civwatch.web.answers_evidence import RedactionView
@@ -26,6 +28,7 @@ from civwatch.web.answers_incidents import (
 )
 from civwatch.web.auth import audit_action, client_of, require
 from civwatch.web.deps import WS, RowId
+from civwatch.web.jobs_api import JobDocument
 from civwatch.web.media import media_response
 from civwatch.web.problems import PROBLEM_RESPONSES
 
@@ -255,11 +258,46 @@ def witness_remove(
     tags=["publishing"],
     status_code=201,
     response_model=RedactionView,
+    responses={
+        202: {
+            "model": JobDocument,
+            "description": "With `Prefer: respond-async`: queued; the job making it is at "
+            "`Location`, and its result holds the redaction once done",
+        }
+    },
 )
 def redaction_create(
-    request: Request, w: WS, who: Writer, sha256: str, body: RedactionRequest
-) -> dict[str, Any]:
+    request: Request,
+    w: WS,
+    who: Writer,
+    sha256: str,
+    body: RedactionRequest,
+    prefer: Annotated[
+        str | None,
+        Header(
+            max_length=200,
+            description="`respond-async` (RFC 7240): make it in a background job and answer "
+            "202 at once (a video can take minutes)",
+        ),
+    ] = None,
+) -> Any:
     """Make a draft redacted copy (faces and regions blurred, metadata removed)."""
+    if "respond-async" in (prefer or "").lower():
+        job = publish_jobs.submit_redaction(
+            w,
+            sha256,
+            [r.model_dump() for r in body.regions],
+            blur_faces=body.blur_faces,
+            graphic=body.graphic,
+            removed_faces=[r.model_dump() for r in body.removed_faces],
+            actor=who.username,
+        )
+        audit_action(request, w, who, "redaction-queued", f"item:{sha256}", job=job["id"])
+        return JSONResponse(
+            job,
+            status_code=202,
+            headers={"Location": job["url"], "Preference-Applied": "respond-async"},
+        )
     done = redaction.create_redaction(
         w,
         sha256,
