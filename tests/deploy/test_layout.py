@@ -1,5 +1,5 @@
 """The deployment of docs/deploy.md, started on this machine with real processes and real
-servers: a fresh PostgreSQL database, Redis as the queue, an evidence store, two web
+servers: a fresh PostgreSQL database, Redis as the queue, an S3 store (moto), two web
 processes (``civwatch serve --processes 2 --workers 0``) and two ``civwatch worker``
 processes. Fifty uploaders send photos at once for a minute (repeats of the same file and
 near-copies among them), each following its job as the web page does; then the queue
@@ -21,7 +21,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,12 +62,10 @@ HEALTH = "/api/v1/public/incidents?limit=1"
 
 
 @pytest.fixture
-def blob_url(tmp_path: Path) -> str:
-    """Where the layout keeps evidence blobs. A local folder for now: the S3 store
-    (``vault/s3.py``, with a moto server fixture in ``tests/support/s3_server.py``) is being
-    written; when it lands this fixture returns that server's ``s3://`` URL, and nothing
-    else in this test changes."""
-    return (tmp_path / "blobs").resolve().as_uri()
+def blob_url(s3_blob_url_factory: Callable[..., str]) -> str:
+    """Where the layout keeps evidence blobs: a fresh bucket on the tests' S3 API server (a
+    real moto server over HTTP; the processes get the AWS_* credentials it sets)."""
+    return s3_blob_url_factory("layout")
 
 
 @dataclass

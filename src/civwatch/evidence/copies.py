@@ -408,12 +408,8 @@ def hash_item(
     if row is None or row[2] is not None:
         return None
     sha256, media_type = row[0], row[1]
-    path = ws.vault.local_path(sha256)
-    media = (
-        read_media(path, media_type, settings=ws.settings)
-        if path is not None
-        else Media("other", unhashable="blob is not local")
-    )
+    with readable_path(ws.vault, sha256) as path:
+        media = read_media(path, media_type, settings=ws.settings)
     with serial():
         finder = CopyFinder(ws, max_distance=max_distance)
         matches = _record(ws, finder, item_id, sha256, media)
