@@ -275,8 +275,8 @@ class CustodyLog:
                 raise IntegrityError(
                     _(
                         "The signing key %(fingerprint)s was retired: another key has signed "
-                        "this log's heads since. Refusing to sign with it; restart civwatch so "
-                        "that it reads the key in force.",
+                        "this log's heads since, and a retired key never signs again. If a "
+                        "rotation was interrupted, run `civwatch custody rotate-key` again.",
                         fingerprint=key_fingerprint(signer),
                     )
                 )
