@@ -88,9 +88,7 @@ def test_rotated_twice_every_head_verifies_with_the_key_in_force(
     with sessions() as session:
         chain = walk_chain(_pub(k0), announcements(session, log))
         heads = log.heads(session)
-    assert [k.fingerprint for k in chain.keys] == [
-        key_fingerprint(_pub(k)) for k in (k0, k1, k2)
-    ]
+    assert [k.fingerprint for k in chain.keys] == [key_fingerprint(_pub(k)) for k in (k0, k1, k2)]
     assert (chain.keys[0].until_leaf, chain.keys[1].since_leaf) == (first, first)
     assert chain.keys[1].until_leaf == second
     assert [h.public_key for h in heads] == [_pub(k) for k in (k0, k1, k1, k2, k2)]
@@ -253,6 +251,6 @@ def test_a_chain_is_handed_to_worker_processes() -> None:
 
     anchor = public_key_bytes(Ed25519PrivateKey.generate())
     chain = walk_chain(anchor, [])
-    again = pickle.loads(pickle.dumps(chain))  # noqa: S301 (our own object)
+    again = pickle.loads(pickle.dumps(chain))
     assert isinstance(again, KeyChain)
     assert again.current.public_key == anchor

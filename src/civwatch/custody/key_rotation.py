@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -192,14 +192,15 @@ def rotate(
     others: Sequence[CustodyLog],
     key_path: Path,
     actor: str,
-    at: datetime,
+    at: datetime | None = None,
 ) -> KeyRotation:
     """Make a new key, announce it in ``log`` signed by the key in force, sign a head of
     ``log`` and of each of ``others`` with it, then put it in place of the old key and
     destroy the old one.
 
     Safe to run again after a crash: a new key already announced is put in place; one
-    written but never announced is announced."""
+    written but never announced is announced. ``at`` (the announcement's time) defaults
+    to the moment every log is locked."""
     next_path = next_key_path(key_path)
     pending = load_signing_key(next_path) if next_path.exists() else None
     if pending is not None:
@@ -220,7 +221,12 @@ def rotate(
             mode=0o644,
         )
     with sessions() as session, session.begin():
+        # Every log the key signs waits for this transaction (the custody log first), so
+        # no head is signed by the old key after the announcement's time.
         log.lock(session)
+        for other in others:
+            other.lock(session)
+        when = datetime.now(UTC) if at is None else at
         chain = signing_chain(session, log, key_path, old_public)
         if chain.problems:
             raise IntegrityError(
@@ -233,7 +239,7 @@ def rotate(
         # Every entry before the announcement is covered by a head of the old key.
         log.sign_head(session, old)
         (leaf,) = log.append(
-            session, [announcement_entry(old_public, new_public, actor, at, old.sign)]
+            session, [announcement_entry(old_public, new_public, actor, when, old.sign)]
         )
         head = log.sign_head(session, new)
         for other in others:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.service import require
 from civwatch.custody.key_rotation import KeyRotation, rotate
-from civwatch.db import utcnow
 from civwatch.workspace import Workspace
 
 
@@ -25,7 +24,6 @@ def rotate_signing_key(ws: Workspace, actor: str | None) -> KeyRotation:
         [ws.protection_log, ws.relief_log],
         ws.settings.signing_key_path,
         who,
-        utcnow(),
     )
     ws.show_head(rotation.head)
     return rotation
