@@ -12,6 +12,9 @@ Needs only Python 3.8 or newer. It checks, and prints one line for each group of
   RFC 8032 built into this script), and that it was signed by the key you gave;
 * the custody entries: each entry's leaf hash and its inclusion proof (RFC 9162) against
   the signed root;
+* the signing key chain (packages signed after a key rotation): each key announcement is
+  proven in the signed log and signed by the key before it, from the key you gave to the
+  key that signed the head - no gap, no fork, no retired key signing after its retirement;
 * the export record: the custody entry that recorded this export names these exact
   files: the manifest's hash, the Payload-Oxum, the items, the entries, and the SHA-256 of
   each document civwatch composed for the package (incident.json, item.json, summary.html);
@@ -39,8 +42,10 @@ The last line and the exit status say what it found:
 The key's fingerprint is the SHA-256 of the raw 32-byte Ed25519 public key: 64 hex
 digits. Give the fingerprint the organisation published with ``--key`` (spaces, colons
 and case do not matter), or the public key file it published (PEM or the raw 32 bytes)
-with ``--key-file``. Never take the fingerprint from this package's README.txt: whoever
-changed the package could have changed it too.
+with ``--key-file``. After a key rotation the first published fingerprint still works: the
+package carries the announcements that lead from it to the key in force. Never take the
+fingerprint from this package's README.txt: whoever changed the package could have
+changed it too.
 """
 
 from __future__ import annotations
@@ -1540,11 +1545,9 @@ def verify(root: str, expected: str | None = None) -> tuple[int, list[str]]:
     entries, proven = check_entries(pkg, head)
     chain, first = check_key_chain(pkg, head, expected, fingerprint)
     export, documents = check_export(pkg, proven, hashes)
-    groups = [
-        files,
-        head_group,
-        entries,
-        chain,
+    # A package made before any key rotation shows its groups as it always did.
+    groups = [files, head_group, entries, *([chain] if pkg.specs("key_chain") else [])]
+    groups += [
         export,
         check_evidence(pkg, proven, hashes, documents),
         check_records(pkg, proven, hashes),
