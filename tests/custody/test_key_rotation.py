@@ -5,6 +5,7 @@ tampered with or cut is refused. SQLite, and PostgreSQL with ``-m db``."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -160,3 +161,33 @@ def test_an_interrupted_rotation_is_finished_by_running_it_again(
     assert key_fingerprint(public_key(team)) == again.new_fingerprint
     team.sign_head()
     assert verify_workspace(team, rehash=False) == []
+
+
+def test_proof_documents_carry_the_chain_after_a_rotation(
+    team: Workspace,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from civwatch.custody.merkle import leaf_hash, verify_inclusion
+    from civwatch.evidence.proofs import entry_proof, item_proof
+    from civwatch.web.answers_evidence import InclusionProof, ItemProof
+    from tests.incidents.helpers import ingest_photo
+
+    sha = ingest_photo(team, tmp_path / "photos")
+    assert "key_chain" not in item_proof(team, sha)
+    rotation = rotate_signing_key(team, "ada")
+    doc = item_proof(team, sha)
+    ItemProof.model_validate(doc)
+    InclusionProof.model_validate(entry_proof(team, 0))
+    (announced,) = doc["key_chain"]
+    assert announced["index"] == rotation.leaf
+    head = doc["tree_head"]
+    assert head["key_fingerprint"] == rotation.new_fingerprint
+    entry = base64.b64decode(announced["entry"])
+    verify_inclusion(
+        rotation.leaf,
+        head["tree_size"],
+        leaf_hash(entry),
+        [bytes.fromhex(h) for h in announced["audit_path"]],
+        bytes.fromhex(head["root_hash"]),
+    )
+    assert json.loads(entry)["previous_fingerprint"] == rotation.old_fingerprint
