@@ -4,20 +4,20 @@ PostgreSQL with ``-m db`` and ``CIVWATCH_DATABASE_URL``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import insert, update
+from sqlalchemy import Engine, insert, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from civwatch.custody import CustodyLog
 from civwatch.custody.key_chain import KeyChain, walk_chain
 from civwatch.custody.key_rotation import announcement_entry, announcements
-from civwatch.custody.models import CustodyLeaf, CustodyTreeHead
+from civwatch.custody.models import CustodyLeaf, CustodyTreeHead, log_tables
 from civwatch.custody.signing import key_fingerprint, public_key_bytes, sign_tree_head
-from civwatch.db import transaction
+from civwatch.db import Base, transaction
 from civwatch.errors import IntegrityError
 
 pytestmark = pytest.mark.raw_custody_entries
@@ -254,3 +254,55 @@ def test_a_chain_is_handed_to_worker_processes() -> None:
     again = pickle.loads(pickle.dumps(chain))
     assert isinstance(again, KeyChain)
     assert again.current.public_key == anchor
+
+
+@pytest.fixture
+def audit_log(engine: Engine) -> Iterator[CustodyLog]:
+    """A second log the same keys sign (the protection audit log's tables)."""
+    tables = log_tables("protection_audit")
+    Base.metadata.drop_all(engine, tables=tables.tables)
+    Base.metadata.create_all(engine, tables=tables.tables)
+    yield CustodyLog(tables=tables)
+    Base.metadata.drop_all(engine, tables=tables.tables)
+
+
+def test_a_log_without_announcements_is_checked_by_time(
+    sessions: sessionmaker[Session],
+    audit_log: CustodyLog,
+    k0: Ed25519PrivateKey,
+    k1: Ed25519PrivateKey,
+) -> None:
+    log = CustodyLog()
+    with transaction(sessions) as session:
+        _append(log, session, 2)
+        _append(audit_log, session, 2)
+        log.sign_head(session, k0)
+        audit_log.sign_head(session, k0, timestamp_ms=1_700_000_000_000)
+        leaf = _announce(log, session, k0, k1)  # dated AT, 2026-03-09
+        log.sign_head(session, k1)
+        audit_log.sign_head(session, k1)
+        _append(audit_log, session, 1, 10)
+        # The old key, kept by someone, signs the other log after its retirement.
+        late = sign_tree_head(
+            k0,
+            audit_log.size(session),
+            audit_log.root(session),
+            1_900_000_000_000,
+            audit_log.tables.name,
+        )
+        session.execute(
+            insert(audit_log.tables.heads).values(
+                tree_size=late.tree_size,
+                root_hash=late.root_hash,
+                timestamp_ms=late.timestamp_ms,
+                signature=late.signature,
+                public_key=late.public_key,
+            )
+        )
+    with sessions() as session:
+        chain = walk_chain(_pub(k0), announcements(session, log))
+        assert log.verify(session, chain) == []
+        problems = audit_log.verify(session, chain)
+    assert len(problems) == 1, problems
+    assert f"retired by the announcement at entry {leaf}" in problems[0]
+    assert "a retired key signed after its retirement" in problems[0]
