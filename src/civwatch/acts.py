@@ -15,7 +15,7 @@ import json
 import sys
 
 from civwatch.accounts import acts as accounts
-from civwatch.custody import entries
+from civwatch.custody import entries, key_rotation
 from civwatch.custody.entries import Act, Actor
 from civwatch.evidence import acts as evidence
 from civwatch.incidents import acts as incidents
@@ -36,6 +36,8 @@ DOMAINS: dict[str, tuple[Act, ...]] = {
     "protection": protection.ACTS,
     # Written to the relief log, a log of its own (money acts: ids and amounts only).
     "relief": relief.ACTS,
+    # The custody engine's own: a new signing key announced by the old one.
+    "custody": key_rotation.ACTS,
 }
 
 _ACTOR_WORDS = {

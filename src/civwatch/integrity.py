@@ -29,6 +29,8 @@ from civwatch.custody.audit import KeptHead
 from civwatch.custody.bindings import AnySelect, Declarations, Problem, Progress
 from civwatch.custody.check_tasks import Task, TaskResult, combine, plan, run_task
 from civwatch.custody.heads_file import HeadsFile
+from civwatch.custody.key_chain import KeyChain
+from civwatch.custody.key_rotation import signing_chain
 from civwatch.custody.log import CustodyLog
 from civwatch.custody.row_stream import rows_of
 from civwatch.custody.signing import public_key_bytes
@@ -230,9 +232,12 @@ def verify_workspace(
     problems: list[Problem] = []
     logs = _checked_logs(ws)
     kept = [_kept_heads(checked, problems) for checked in logs]
-    public_key = public_key_bytes(ws.signing_key)
+    current = public_key_bytes(ws.signing_key)
     with ws.sessions() as session:
         read_snapshot(session)
+        # Every head is checked with the key in force when it was signed: the chain from
+        # the first key through each announcement in the custody log.
+        public_key = signing_chain(session, ws.custody, ws.settings.signing_key_path, current)
         for checked, kept_heads in zip(logs, kept, strict=True):
             problems += _check_log(
                 ws, session, checked, kept_heads, public_key, progress, processes
@@ -247,7 +252,7 @@ def _check_log(
     session: Session,
     checked: _Checked,
     kept: list[KeptHead],
-    public_key: bytes,
+    public_key: KeyChain,
     progress: Progress | None,
     processes: int | None,
 ) -> list[Problem]:
@@ -272,7 +277,7 @@ def _check_log(
             for number, task in enumerate(tasks)
         ]
     else:
-        results = _in_processes(ws, session, checked, limit, kept, workers, progress)
+        results = _in_processes(ws, session, checked, limit, kept, public_key, workers, progress)
     return combine(everything, limit, results)
 
 
@@ -291,7 +296,7 @@ def _start_worker(settings: Settings, counters: Any) -> None:
 
 
 def _do_task(
-    number: int, task: Task, limit: int, kept: list[KeptHead], log_name: str
+    number: int, task: Task, limit: int, kept: list[KeptHead], log_name: str, chain: KeyChain
 ) -> TaskResult:
     ws: Workspace = _worker["ws"]
     counters = _worker["counters"]
@@ -305,7 +310,7 @@ def _do_task(
         return run_task(
             session,
             _log_named(ws, log_name),
-            public_key_bytes(ws.signing_key),
+            chain,
             _worker["declarations"][log_name],
             task,
             limit=limit,
@@ -324,6 +329,7 @@ def _in_processes(
     checked: _Checked,
     limit: int,
     kept: list[KeptHead],
+    chain: KeyChain,
     workers: int,
     progress: Progress | None,
 ) -> list[TaskResult]:
@@ -341,13 +347,13 @@ def _in_processes(
         initargs=(ws.settings, counters),
     ) as pool:
         tasks = [Task("log", stage=label, rows=limit)]
-        pending = {pool.submit(_do_task, 0, tasks[0], limit, kept, name): 0}
+        pending = {pool.submit(_do_task, 0, tasks[0], limit, kept, name, chain): 0}
         # The first task of the plan is the log pass.
         tasks += plan(session, checked.declarations, limit, log_stage=label)[1:]
         if len(tasks) > MAX_TASKS:
             raise IntegrityError(_("This workspace is too large to check in pieces."))
         for number, task in enumerate(tasks[1:], 1):
-            pending[pool.submit(_do_task, number, task, limit, kept, name)] = number
+            pending[pool.submit(_do_task, number, task, limit, kept, name, chain)] = number
         board = _Board(tasks, progress)
         while pending:
             finished, _waiting = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -68,6 +67,10 @@ class Workspace:
     #: The relief fund's money log: every ledger transaction (ids and amounts only), a log
     #: of its own with its own tree, heads and heads file.
     relief_log: CustodyLog = field(default_factory=_relief_log)
+    #: The signing key read last, with the stamp (inode, mtime, size) of its file.
+    _signing_key: tuple[tuple[int, int, int], Ed25519PrivateKey] | None = field(
+        default=None, repr=False
+    )
 
     @classmethod
     def init(cls, settings: Settings) -> tuple[Workspace, bool]:
@@ -152,9 +155,20 @@ class Workspace:
         by_log.get(head.log, self.heads).record(head)
         return head
 
-    @cached_property
+    @property
     def signing_key(self) -> Ed25519PrivateKey:
-        return load_signing_key(self.settings.signing_key_path)
+        """The signing key in force, read again whenever its file changed (a key rotation
+        puts a new key in its place, and a long-running server must not sign with the
+        retired one)."""
+        path = self.settings.signing_key_path
+        try:
+            found = path.stat()
+        except OSError:
+            return load_signing_key(path)  # names what is wrong
+        stamp = (found.st_ino, found.st_mtime_ns, found.st_size)
+        if self._signing_key is None or self._signing_key[0] != stamp:
+            self._signing_key = (stamp, load_signing_key(path))
+        return self._signing_key[1]
 
     def sign_head(self, log: CustodyLog | None = None) -> TreeHead:
         """Sign the tree head of ``log`` (default: the custody log) now (unchanged if the

@@ -45,6 +45,7 @@ from tests.support.tokens import token_of
 #: {password}, {role} are filled in). Inputs are valid, so that an allowed role reaches the
 #: domain's own check.
 SAMPLES: dict[str, list[str]] = {
+    "custody rotate-key": [],
     "package": ["{inc}", "--out", "{tmp}/package-{role}"],
     "incident create": [
         "--title",

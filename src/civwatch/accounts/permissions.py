@@ -56,6 +56,8 @@ class Permission(StrEnum):
     REFERENCE_MANAGE = "reference.manage"
     USERS_MANAGE = "users.manage"
     AUDIT_READ = "audit.read"
+    #: Rotate the key that signs the custody logs' tree heads.
+    CUSTODY_KEYS = "custody.keys"
     #: The protection desk's pages and API at all (need to know decides which records:
     #: see civwatch.protection.access).
     PROTECTION_READ = "protection.read"
@@ -105,6 +107,7 @@ PERMISSIONS: dict[Permission, frozenset[str]] = {
     Permission.REFERENCE_MANAGE: frozenset({ADMIN}),
     Permission.USERS_MANAGE: frozenset({ADMIN}),
     Permission.AUDIT_READ: frozenset({ADMIN}),
+    Permission.CUSTODY_KEYS: frozenset({ADMIN}),
     Permission.PROTECTION_READ: frozenset({PROTECTION_OFFICER, PROTECTION_LEAD}),
     Permission.PROTECTION_WRITE: frozenset({PROTECTION_OFFICER, PROTECTION_LEAD}),
     Permission.PROTECTION_LEAD: frozenset({PROTECTION_LEAD}),

@@ -7,7 +7,18 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from civwatch.cli.common import AsJson, DataDir, b64, emit, fail, hex_, out, workspace
+from civwatch.cli.common import (
+    AsJson,
+    DataDir,
+    TokenFile,
+    acting,
+    b64,
+    emit,
+    fail,
+    hex_,
+    out,
+    workspace,
+)
 from civwatch.custody.signing import key_fingerprint
 from civwatch.i18n import _, ngettext
 
@@ -35,6 +46,39 @@ def custody_head(data_dir: DataDir = None, as_json: AsJson = False) -> None:
     else:
         for key, value in doc.items():
             out.print(f"{key}: {value}")
+
+
+@custody_app.command("rotate-key")
+def custody_rotate_key(
+    data_dir: DataDir = None, token_file: TokenFile = None, as_json: AsJson = False
+) -> None:
+    """Make a new signing key, announce it in the custody log signed by the old key, and
+    destroy the old key (admins; see docs/admins.md)."""
+    from civwatch.accounts.permissions import Permission
+    from civwatch.evidence.signing_keys import rotate_signing_key
+
+    with workspace(data_dir) as ws:
+        rotation = rotate_signing_key(ws, acting(ws, Permission.CUSTODY_KEYS, token_file))
+    doc = {
+        "old_key_fingerprint": rotation.old_fingerprint,
+        "new_key_fingerprint": rotation.new_fingerprint,
+        "announcement_index": rotation.leaf,
+        "tree_size": rotation.head.tree_size,
+        "resumed": rotation.resumed,
+    }
+    if as_json:
+        emit(doc)
+        return
+    out.print(
+        _(
+            "The custody logs are now signed with key %(new)s, announced at entry %(leaf)s and "
+            "signed by the retired key %(old)s, which was destroyed. Publish the new "
+            "fingerprint next to the first one.",
+            new=rotation.new_fingerprint,
+            leaf=rotation.leaf,
+            old=rotation.old_fingerprint,
+        )
+    )
 
 
 @custody_app.command("entries")

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from civwatch.custody.key_chain import KeyChain
 from civwatch.custody.merkle import EMPTY_ROOT, node_at, node_hash
 from civwatch.custody.models import LogTables
 from civwatch.custody.signing import TreeHead, verify_tree_head
@@ -53,7 +54,7 @@ class KeptHead:
 
 def audit_log(
     session: Session,
-    public_key: Ed25519PublicKey | bytes,
+    public_key: Ed25519PublicKey | bytes | KeyChain,
     *,
     tables: LogTables,
     size_now: Callable[[Session], int],
@@ -88,7 +89,7 @@ class _Verification:
     def __init__(
         self,
         session: Session,
-        public_key: Ed25519PublicKey | bytes,
+        public_key: Ed25519PublicKey | bytes | KeyChain,
         tables: LogTables,
         progress: Callable[[int, int], None] | None,
         visit: Callable[[int, bytes], None] | None,
@@ -148,6 +149,9 @@ class _Verification:
         return size
 
     def run(self) -> list[LogProblem]:
+        if isinstance(self.public_key, KeyChain) and self.public_key.log == self.tables.name:
+            for message in self.public_key.problems:
+                self._problem(message)
         size = self._size()
         due = self._heads(size)
         while due and due[-1].tree_size == 0:
@@ -387,11 +391,17 @@ class _Verification:
 
     def _check_head(self, what: str, head: TreeHead, size: int, too_big: str) -> bool:
         """Report a bad signature or a size beyond the log; whether its root is due."""
-        try:
-            verify_tree_head(head, self.public_key)
-        except ProofError as err:
+        problem: str | None = None
+        if isinstance(self.public_key, KeyChain):
+            problem = self.public_key.head_problem(head)
+        else:
+            try:
+                verify_tree_head(head, self.public_key)
+            except ProofError as err:
+                problem = err.message
+        if problem is not None:
             # TRANSLATORS: a tree head, then what is wrong with it.
-            self._problem(_("%(head)s: %(problem)s", head=what, problem=err.message))
+            self._problem(_("%(head)s: %(problem)s", head=what, problem=problem))
         if head.tree_size > size:
             self._problem(_("%(head)s: %(problem)s", head=what, problem=too_big), size)
             return False

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from civwatch.custody.audit import KeptHead
 from civwatch.custody.bindings import Declarations, Problem, Progress
+from civwatch.custody.key_chain import KeyChain
 from civwatch.custody.log import CustodyLog
 from civwatch.custody.log_findings import LogFindings, read_log
 from civwatch.custody.row_checks import RowChecker, RowFindings
@@ -93,7 +94,7 @@ def plan(
 def run_task(
     session: Session,
     log: CustodyLog,
-    public_key: bytes,
+    public_key: bytes | KeyChain,
     declarations: Declarations,
     task: Task,
     *,
@@ -208,7 +209,7 @@ def combine(declarations: Declarations, limit: int, results: Sequence[TaskResult
 def check_all(
     session: Session,
     log: CustodyLog,
-    public_key: bytes,
+    public_key: bytes | KeyChain,
     declarations: Declarations,
     *,
     kept_heads: Sequence[KeptHead] = (),

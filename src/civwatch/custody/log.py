@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from civwatch.custody.audit import KeptHead, LogProblem, audit_log
 from civwatch.custody.heads_file import SIGNED_HEADS_KEY
+from civwatch.custody.key_chain import KeyChain
 from civwatch.custody.merkle import (
     EMPTY_ROOT,
     NodeId,
@@ -37,7 +38,7 @@ from civwatch.custody.merkle import (
     range_subtrees,
 )
 from civwatch.custody.models import CUSTODY, LogTables, log_tables
-from civwatch.custody.signing import TreeHead, public_key_bytes, sign_tree_head
+from civwatch.custody.signing import TreeHead, key_fingerprint, public_key_bytes, sign_tree_head
 from civwatch.custody.stored import (
     STATE_ID,
     AnyRow,
@@ -269,6 +270,16 @@ class CustodyLog:
                 )
             if latest.tree_size == size and latest.public_key == signer:
                 return _handed_out(session, latest)
+            if latest.public_key != signer and self._has_signed(session, signer):
+                # Another key signed after this one: it was retired (a key rotation).
+                raise IntegrityError(
+                    _(
+                        "The signing key %(fingerprint)s was retired: another key has signed "
+                        "this log's heads since, and a retired key never signs again. If a "
+                        "rotation was interrupted, run `civwatch custody rotate-key` again.",
+                        fingerprint=key_fingerprint(signer),
+                    )
+                )
             if timestamp_ms is not None and timestamp_ms < latest.timestamp_ms:
                 raise RejectedInputError(
                     _(
@@ -385,6 +396,14 @@ class CustodyLog:
         *proof, first_root, second_root = self._hash_ranges(session, second, ranges)
         return ConsistencyProof(first, second, first_root, second_root, proof)
 
+    def _has_signed(self, session: Session, public_key: bytes) -> bool:
+        """Whether ``public_key`` signed any head of this log."""
+        heads = self.tables.heads
+        found = session.execute(
+            select(heads.c.id).where(heads.c.public_key == public_key).limit(1)
+        ).first()
+        return found is not None
+
     def _latest_head_row(self, session: Session) -> AnyRow | None:
         return session.execute(
             select(self.tables.heads).order_by(self.tables.heads.c.id.desc()).limit(1)
@@ -405,7 +424,7 @@ class CustodyLog:
     def verify(
         self,
         session: Session,
-        public_key: Ed25519PublicKey | bytes,
+        public_key: Ed25519PublicKey | bytes | KeyChain,
         progress: Callable[[int, int], None] | None = None,
     ) -> list[str]:
         """Check the whole log; return the problems found, each naming what is wrong.
@@ -420,7 +439,7 @@ class CustodyLog:
     def audit(
         self,
         session: Session,
-        public_key: Ed25519PublicKey | bytes,
+        public_key: Ed25519PublicKey | bytes | KeyChain,
         progress: Callable[[int, int], None] | None = None,
         *,
         visit: Callable[[int, bytes], None] | None = None,

@@ -22,6 +22,7 @@ from civwatch.custody.bindings import (
     key64,
     parse_entry,
 )
+from civwatch.custody.key_chain import KeyChain
 from civwatch.custody.log import CustodyLog
 from civwatch.i18n import _
 
@@ -175,7 +176,7 @@ def _stater(
 def read_log(
     session: Session,
     log: CustodyLog,
-    public_key: bytes,
+    public_key: bytes | KeyChain,
     declarations: Declarations,
     *,
     limit: int,

@@ -20,6 +20,7 @@ from civwatch.custody.browse import (
     head_of_size,
     stored_entries,
 )
+from civwatch.custody.key_rotation import announcement_leaves
 from civwatch.custody.signing import TreeHead, key_fingerprint, public_key_bytes
 from civwatch.errors import IntegrityError, ProofError, RejectedInputError
 from civwatch.evidence.service import find_item
@@ -32,8 +33,10 @@ HOW_TO_CHECK = (
     "audit_path leads to tree_head.root_hash by RFC 9162 section 2.1.3.2; the tree head "
     "signature is Ed25519 over b'civwatch-custody-tree-head-v1\\n' || uint64be(tree_size) || "
     "uint64be(timestamp) || root_hash, timestamp in milliseconds since 1970 UTC. Check the "
-    "public key against one obtained independently of this file. Hashes are hex; signature "
-    "and public key are base64. See docs/custody-log.md of civwatch."
+    "public key against one obtained independently of this file; after a key rotation, "
+    "key_chain holds the announcements (with their proofs) that lead to it from the first "
+    "key. Hashes are hex; signature and public key are base64. See docs/custody-log.md of "
+    "civwatch."
 )
 _ACT = re.compile(r"^[a-z0-9][a-z0-9.:-]{0,63}$")
 
@@ -190,7 +193,17 @@ def item_proof(ws: Workspace, sha256: str) -> dict[str, Any]:
         "how_to_check": HOW_TO_CHECK,
         "tree_head": head_json(head),
         "entries": _proofs(ws, indexes, head),
+        **_key_chain(ws, head),
     }
+
+
+def _key_chain(ws: Workspace, head: TreeHead) -> dict[str, Any]:
+    """``{"key_chain": [...]}``: the key announcements the head covers, with their proofs,
+    so the head's key can be traced from the first key (docs/custody-log.md section 3.1);
+    nothing when the key was never rotated."""
+    with ws.sessions() as session:
+        leaves = announcement_leaves(session, ws.custody, head.tree_size)
+    return {"key_chain": _proofs(ws, leaves, head)} if leaves else {}
 
 
 def entry_proof(ws: Workspace, index: int, tree_size: int | None = None) -> dict[str, Any]:
@@ -228,12 +241,14 @@ def entry_proof(ws: Workspace, index: int, tree_size: int | None = None) -> dict
             head = head_of_size(session, tree_size)
     with ws.sessions() as session:
         root = ws.custody.root(session, tree_size)
+    chain: dict[str, Any] = {}
     if head is None:
         head_doc: dict[str, Any] | None = None
         entries = _proofs(ws, [index], _unsigned(tree_size, root))
     else:
         head_doc = head_json(head)
         entries = _proofs(ws, [index], head)
+        chain = _key_chain(ws, head)
     return {
         "format": PROOF_FORMAT,
         "how_to_check": HOW_TO_CHECK,
@@ -241,6 +256,7 @@ def entry_proof(ws: Workspace, index: int, tree_size: int | None = None) -> dict
         "root_hash": root.hex(),
         "tree_head": head_doc,
         "entries": entries,
+        **chain,
     }
 
 

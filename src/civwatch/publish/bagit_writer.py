@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -118,11 +118,13 @@ def write_custody(
     entry_bytes: Mapping[int, bytes],
     proofs: Mapping[int, list[bytes]],
     package: dict[str, Any],
+    key_chain: Collection[int] = (),
 ) -> tuple[int, int]:
     """Entries, proofs, the tree head, the keys, civwatch-package.json (``package`` plus
-    the entries listed and withheld), verify.py, the README and the tag manifest. Returns
-    (entries included, entries withheld)."""
-    listed, withheld = [], []
+    the entries listed and withheld, and the key announcements ``key_chain`` names),
+    verify.py, the README and the tag manifest. Returns (entries included, entries
+    withheld)."""
+    listed, withheld, chain = [], [], []
     for leaf in sorted(entry_bytes):
         raw = entry_bytes[leaf]
         proof_rel = f"custody/proofs/{leaf:010d}.json"
@@ -139,7 +141,11 @@ def write_custody(
             ),
         )
         why = disclosable(raw)
-        if why is None:
+        if leaf in key_chain:
+            rel = f"custody/entries/{leaf:010d}.json"
+            write_durable(root / rel, raw)
+            chain.append({"leaf": leaf, "file": rel, "proof": proof_rel})
+        elif why is None:
             rel = f"custody/entries/{leaf:010d}.json"
             write_durable(root / rel, raw)
             act = json.loads(raw).get("act")
@@ -170,7 +176,10 @@ def write_custody(
             }
         ),
     )
-    write_durable(root / PACKAGE_FILE, pretty({**package, "entries": listed, "withheld": withheld}))
+    described = {**package, "entries": listed, "withheld": withheld}
+    if chain:
+        described["key_chain"] = chain
+    write_durable(root / PACKAGE_FILE, pretty(described))
     here = resources.files("civwatch.publish")
     write_durable(root / "verify.py", here.joinpath("verify_package.py").read_bytes())
     readme = here.joinpath("templates/package_README.txt").read_text(encoding="utf-8")

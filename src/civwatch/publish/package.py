@@ -53,6 +53,7 @@ from civwatch.accounts.permissions import Permission
 from civwatch.accounts.service import require
 from civwatch.custody import entries
 from civwatch.custody.browse import stored_entries
+from civwatch.custody.key_rotation import announcement_leaves
 from civwatch.custody.signing import key_fingerprint
 from civwatch.db import utcnow
 from civwatch.errors import IntegrityError, RejectedInputError
@@ -256,7 +257,10 @@ def build_package(
                     custody_leaf=export_leaf,
                 )
             )
-            wanted = sorted(leaves | {export_leaf})
+            # The announcements of every key since the first: the chain a holder walks
+            # from the fingerprint the organisation first published to this head's key.
+            key_chain = announcement_leaves(session, ws.custody, head.tree_size)
+            wanted = sorted(leaves | {export_leaf} | set(key_chain))
             entry_bytes = {e.index: e.entry for e in stored_entries(session, wanted)}
             proofs = {
                 leaf: ws.custody.inclusion_proof(session, leaf, head.tree_size).audit_path
@@ -276,6 +280,7 @@ def build_package(
                     "bindings": composed.bindings,
                     "excluded": list(EXCLUDED),
                 },
+                key_chain,
             )
         try:
             bagit.Bag(str(tmp)).validate(processes=1)

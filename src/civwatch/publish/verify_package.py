@@ -12,6 +12,9 @@ Needs only Python 3.8 or newer. It checks, and prints one line for each group of
   RFC 8032 built into this script), and that it was signed by the key you gave;
 * the custody entries: each entry's leaf hash and its inclusion proof (RFC 9162) against
   the signed root;
+* the signing key chain (packages signed after a key rotation): each key announcement is
+  proven in the signed log and signed by the key before it, from the key you gave to the
+  key that signed the head - no gap, no fork, no retired key signing after its retirement;
 * the export record: the custody entry that recorded this export names these exact
   files: the manifest's hash, the Payload-Oxum, the items, the entries, and the SHA-256 of
   each document civwatch composed for the package (incident.json, item.json, summary.html);
@@ -39,8 +42,10 @@ The last line and the exit status say what it found:
 The key's fingerprint is the SHA-256 of the raw 32-byte Ed25519 public key: 64 hex
 digits. Give the fingerprint the organisation published with ``--key`` (spaces, colons
 and case do not matter), or the public key file it published (PEM or the raw 32 bytes)
-with ``--key-file``. Never take the fingerprint from this package's README.txt: whoever
-changed the package could have changed it too.
+with ``--key-file``. After a key rotation the first published fingerprint still works: the
+package carries the announcements that lead from it to the key in force. Never take the
+fingerprint from this package's README.txt: whoever changed the package could have
+changed it too.
 """
 
 from __future__ import annotations
@@ -314,7 +319,7 @@ class Package:
     def tag_files(self) -> set[str]:
         """Every file a civwatch package may hold outside data/."""
         names = set(TAG_FILES)
-        for spec in self.specs("entries") + self.specs("withheld"):
+        for spec in self.specs("entries") + self.specs("withheld") + self.specs("key_chain"):
             for key in ("file", "proof"):
                 if isinstance(spec.get(key), str):
                     names.add(spec[key])
@@ -496,7 +501,12 @@ def check_head(pkg: Package, expected: str | None) -> tuple[Group, dict[str, Any
             f"the signature on the tree head of size {size} does not verify with the key "
             f"{fingerprint}: the head or the key was changed."
         )
-    if expected is not None and expected != fingerprint:
+    if expected is not None and expected != fingerprint and pkg.specs("key_chain"):
+        group.notes.append(
+            f"the head's key is not the key {expected} you gave: the chain of keys below "
+            "must lead from that key to this one."
+        )
+    elif expected is not None and expected != fingerprint:
         group.fail(
             f"the package is signed with key {fingerprint}, not the key {expected} you gave: "
             "whoever signed it, it was not the organisation whose key that is."
@@ -591,6 +601,139 @@ def check_entries(pkg: Package, head: dict[str, Any]) -> tuple[Group, dict[int, 
         f"the signed log of {size} entries"
     )
     return group, proven
+
+
+ANNOUNCE_ACT = "signing-key-announce"
+ANNOUNCEMENT_PREFIX = b"civwatch-signing-key-announcement-v1\n"
+
+
+def canonical_json(doc: Any) -> bytes:
+    """RFC 8785 canonical JSON of an announcement (strings, whole numbers and null only,
+    for which it is Python's sorted, compact JSON without ASCII escapes)."""
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _proven_raw(pkg: Package, spec: Mapping[str, Any], size: int, root: bytes) -> bytes:
+    """The bytes of a listed entry whose inclusion proof leads to ``root``; ValueError
+    naming what is wrong otherwise."""
+    try:
+        index = int(spec["leaf"])
+        proof = pkg.json(str(spec["proof"]))
+        if not isinstance(proof, dict):
+            raise ValueError("the proof file is not an object")
+        path = [bytes.fromhex(str(h)) for h in proof["audit_path"]]
+        if int(proof["leaf_index"]) != index or int(proof["tree_size"]) != size:
+            raise ValueError("the proof is for another entry or another tree size")
+        raw = pkg.read(str(spec["file"]))
+    except (KeyError, TypeError, OSError) as err:
+        raise ValueError(f"it cannot be read ({err})") from err
+    if root_from_inclusion(index, size, leaf_hash(raw), path) != root:
+        raise ValueError(
+            "its inclusion proof does not lead to the signed root: the entry or its proof "
+            "was changed"
+        )
+    return raw
+
+
+def _announcement(raw: bytes) -> dict[str, Any]:
+    """A key announcement's fields, its keys as bytes; ValueError if it is none."""
+    doc = json.loads(raw.decode("utf-8"))
+    if not isinstance(doc, dict) or doc.get("act") != ANNOUNCE_ACT:
+        raise ValueError("it is not a signing key announcement")
+    if canonical_json(doc) != raw:
+        raise ValueError("it is not in canonical JSON")
+    out = dict(doc)
+    out["_signed"] = ANNOUNCEMENT_PREFIX + canonical_json(
+        {k: v for k, v in doc.items() if k != "signature"}
+    )
+    for name in ("public_key", "previous_public_key", "signature"):
+        out[name] = bytes.fromhex(str(doc[name]))
+    if len(out["public_key"]) != 32 or len(out["previous_public_key"]) != 32:
+        raise ValueError("a key is not 32 bytes")
+    if out["fingerprint"] != key_fingerprint(out["public_key"]) or out[
+        "previous_fingerprint"
+    ] != key_fingerprint(out["previous_public_key"]):
+        raise ValueError("its fingerprints are not those of its keys (altered)")
+    return out
+
+
+def check_key_chain(
+    pkg: Package, head: dict[str, Any], expected: str | None, fingerprint: str
+) -> tuple[Group, str | None]:
+    """Walk from the first key (``expected``, or the first announcement's previous key
+    when no key was given) through every key announcement the package carries, each
+    proven in the signed log and signed by the key before it, to the key that signed the
+    head. Returns the group and the first key's fingerprint."""
+    group = Group("Signing key chain")
+    specs = pkg.specs("key_chain")
+    if not specs:
+        group.summary = "the log's first key signed the head (no key was ever rotated)"
+        return group, fingerprint
+    checked = head.get("_checked")
+    if not isinstance(checked, dict):
+        group.fail("there is no readable tree head to check the key announcements against.")
+        return group, expected
+    size, root = int(checked["size"]), bytes(checked["root"])
+    found: list[tuple[int, dict[str, Any]]] = []
+    for spec in specs:
+        leaf = spec.get("leaf", "?")
+        try:
+            found.append((int(spec["leaf"]), _announcement(_proven_raw(pkg, spec, size, root))))
+        except (KeyError, TypeError, ValueError) as err:
+            group.fail(f"key announcement {leaf}: {err}.")
+    if not group.ok:
+        return group, expected
+    found.sort(key=lambda pair: pair[0])
+    first = found[0][1]["previous_fingerprint"]
+    if expected is not None:
+        # The walk starts at the key you gave: announcements up to its own are its past.
+        first = expected
+        announced = [n for n, (_leaf, doc) in enumerate(found) if doc["fingerprint"] == expected]
+        if announced:
+            found = found[announced[0] + 1 :]
+    current: str = first
+    retired: dict[str, int] = {}
+    for leaf, doc in found:
+        previous = doc["previous_fingerprint"]
+        if previous in retired:
+            group.fail(
+                f"entry {leaf} announces a second successor of key {previous}, already "
+                f"retired at entry {retired[previous]}: the chain of keys is forked."
+            )
+            continue
+        if previous != current:
+            group.fail(
+                f"entry {leaf} announces a successor of key {previous}, but the key in force "
+                f"is {current}: the chain of keys has a gap (an announcement is missing) or "
+                "starts from another key than the one you gave."
+            )
+            continue
+        good, _how = ed25519_verify(doc["previous_public_key"], doc["_signed"], doc["signature"])
+        if not good:
+            group.fail(
+                f"entry {leaf}, the announcement of key {doc['fingerprint']}, is not signed by "
+                f"the previous key {previous} (forged or altered)."
+            )
+            continue
+        retired[previous] = leaf
+        current = doc["fingerprint"]
+    if group.ok and current != fingerprint:
+        if fingerprint in retired:
+            group.fail(
+                f"the head is signed by key {fingerprint}, retired at entry "
+                f"{retired[fingerprint]}, which the head covers: a retired key signed after "
+                "its retirement."
+            )
+        else:
+            group.fail(
+                f"the head is signed by key {fingerprint}, which is not in the chain of keys "
+                f"from {first} (the key in force is {current}): an unannounced key."
+            )
+    group.summary = (
+        f"{len(found)} key announcement(s), each signed by the key before it, lead from the "
+        f"first key {first} to the key {fingerprint} that signed the head"
+    )
+    return group, first
 
 
 def check_export(
@@ -1400,11 +1543,11 @@ def verify(root: str, expected: str | None = None) -> tuple[int, list[str]]:
     files, hashes = check_files(pkg)
     head_group, head, fingerprint = check_head(pkg, expected)
     entries, proven = check_entries(pkg, head)
+    chain, first = check_key_chain(pkg, head, expected, fingerprint)
     export, documents = check_export(pkg, proven, hashes)
-    groups = [
-        files,
-        head_group,
-        entries,
+    # A package made before any key rotation shows its groups as it always did.
+    groups = [files, head_group, entries, *([chain] if pkg.specs("key_chain") else [])]
+    groups += [
         export,
         check_evidence(pkg, proven, hashes, documents),
         check_records(pkg, proven, hashes),
@@ -1420,17 +1563,27 @@ def verify(root: str, expected: str | None = None) -> tuple[int, list[str]]:
         )
         return EXIT_NOT_VERIFIED, lines
     if expected is None:
+        named = fingerprint
+        if first not in (None, fingerprint):
+            named += f", announced through the chain of keys from the log's first key {first}"
         lines.append(
             f"UNVERIFIED KEY: every file, custody entry and proof matches the tree head signed "
-            f"by key {fingerprint}, but no key was given to say whose key that is. Compare "
+            f"by key {named}, but no key was given to say whose key that is. Compare "
             "it with the fingerprint the organisation published (never the one in README.txt), "
             "then run again with --key FINGERPRINT or --key-file KEY_FILE."
         )
         return EXIT_UNVERIFIED_KEY, lines
-    lines.append(
-        f"VERIFIED: every file, custody entry and proof matches the tree head signed by key "
-        f"{fingerprint}, the key you gave."
-    )
+    if first == fingerprint:
+        lines.append(
+            f"VERIFIED: every file, custody entry and proof matches the tree head signed by "
+            f"key {fingerprint}, the key you gave."
+        )
+    else:
+        lines.append(
+            f"VERIFIED: every file, custody entry and proof matches the tree head signed by "
+            f"key {fingerprint}, announced through the chain of keys from {first}, the key "
+            "you gave."
+        )
     return EXIT_VERIFIED, lines
 
 

@@ -341,6 +341,11 @@ class ItemProof(Answer):
     how_to_check: str
     tree_head: SignedHead
     entries: list[EntryProof]
+    key_chain: list[EntryProof] | None = Field(
+        default=None,
+        description="After a key rotation: the key announcements the head covers, with their "
+        "proofs, leading from the first key to the head's (docs/custody-log.md section 3.1)",
+    )
 
 
 class InclusionProof(Answer):
@@ -352,6 +357,11 @@ class InclusionProof(Answer):
     root_hash: str
     tree_head: SignedHead | None = Field(description="The signed head of that size, if any")
     entries: list[EntryProof]
+    key_chain: list[EntryProof] | None = Field(
+        default=None,
+        description="After a key rotation: the key announcements the head covers, with their "
+        "proofs, leading from the first key to the head's (docs/custody-log.md section 3.1)",
+    )
 
 
 class ConsistencyProof(Answer):
