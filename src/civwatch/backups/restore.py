@@ -27,7 +27,7 @@ from civwatch.backups.keys import KEYS_FOLDER, KeyFile, open_keys, write_keys
 from civwatch.backups.make import Progress, blob_area_url
 from civwatch.config import Settings
 from civwatch.custody.log import CustodyLog
-from civwatch.custody.merkle import verify_consistency
+from civwatch.custody.merkle import EMPTY_ROOT, verify_consistency
 from civwatch.custody.models import log_tables
 from civwatch.custody.signing import public_key_bytes
 from civwatch.db import make_engine, session_factory
@@ -174,10 +174,22 @@ def _prove_logs(snapshot: layout.Snapshot, url: str, report: RestoreReport) -> N
                             head=head.tree_size,
                         ),
                     )
-                proof = log.consistency_proof(session, head.tree_size, size)
-                verify_consistency(
-                    head.tree_size, size, head.root_hash, proof.second_root, proof.proof
-                )
+                if head.tree_size == 0:
+                    # A head of an empty log (a key rotation signs every log, empty or not):
+                    # every log extends it, and its root can only be the empty tree's.
+                    if head.root_hash != EMPTY_ROOT:
+                        raise layout.damaged(
+                            snapshot.folder,
+                            _(
+                                "the %(log)s log's empty head has a root of a non-empty tree",
+                                log=name,
+                            ),
+                        )
+                else:
+                    proof = log.consistency_proof(session, head.tree_size, size)
+                    verify_consistency(
+                        head.tree_size, size, head.root_hash, proof.second_root, proof.proof
+                    )
                 report.logs[name] = (head.tree_size, size)
     finally:
         engine.dispose()
