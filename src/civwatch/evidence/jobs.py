@@ -61,10 +61,15 @@ def _find_copies(ctx: JobContext, *, count_items: bool) -> dict[str, int]:
         return hash_pending(ctx.ws, progress=progress)
 
 
-def _copies(ctx: JobContext, sha256: str) -> dict[str, Any]:
+def _copies(ctx: JobContext, sha256: str, known: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The copies of one uploaded item; ``known`` keeps each cluster read, by member, so
+    an upload of a repost wave reads its cluster once, not once per file."""
     from civwatch.evidence.clusters import cluster_of
 
-    cluster = cluster_of(ctx.ws, sha256)
+    cluster = known.get(sha256)
+    if cluster is None:
+        cluster = cluster_of(ctx.ws, sha256)
+        known.update((m["sha256"], cluster) for m in cluster["members"])
     first = cluster["first_sighting"]
     return {
         "count": cluster["copies"],
@@ -137,9 +142,10 @@ def ingest_upload(ctx: JobContext) -> dict[str, Any]:
         ctx.report(result={"outcomes": listed()}, force=True)
         copies = _find_copies(ctx, count_items=False)
         ctx.report(message="Checking copies of each file.")
+        clusters: dict[str, dict[str, Any]] = {}
         for o in outcomes.values():
             if o["sha256"]:
-                o["copies"] = _copies(ctx, o["sha256"])
+                o["copies"] = _copies(ctx, o["sha256"], clusters)
         final = listed()
         summary = {
             "files": total,
