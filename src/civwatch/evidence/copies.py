@@ -25,6 +25,7 @@ database whenever its stamp does not match.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -69,6 +70,9 @@ MAX_FAR_REPRESENTATIVES = 8
 #: frames; a member near one is never made a representative.
 NEAR_DISTANCE = 16
 NEAR_VIDEO_SHARE = 0.9
+#: Items recorded in one transaction at most, and the seconds a group waits at most.
+GROUP_COMMIT = 32
+GROUP_SECONDS = 0.5
 #: The PostgreSQL advisory lock held while one item is matched and recorded.
 COPY_LOCK_KEY = 0x63697677_636F7079  # "civwcopy"
 
@@ -248,6 +252,12 @@ class MatchIndex:
         added = [(int(r[1]), bytes(r[2])) for r in rows if r[1] is not None]
         self._index.add([a[0] for a in added], [a[1] for a in added])
         self._seen = max(int(r[0]) for r in rows)
+
+    def forget(self) -> None:
+        """Drop the index held in memory: it is read again from the database when next
+        used (after a transaction that added to it was rolled back)."""
+        self._index = None
+        self._seen = 0
 
     def save(self) -> None:
         if self._index is not None:
@@ -444,13 +454,28 @@ def _hashes_digest(rows: Iterable[tuple[str, float | None, PdqHash]]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@dataclass
+class _Hashed:
+    """An item hashed and compared outside the lock, waiting to be recorded."""
+
+    item_id: int
+    sha256: str
+    media: Media
+    decided: Decided
+
+
 def hash_pending(
     ws: Workspace,
     *,
     progress: Callable[[int, int], None] | None = None,
     max_distance: int = DEFAULT_MAX_DISTANCE,
 ) -> dict[str, int]:
-    """Hash every item not yet hashed, find its copies among stored items, record both."""
+    """Hash every item not yet hashed, find its copies among stored items, record both.
+
+    Items are hashed and compared with the representatives outside the copy lock, then
+    recorded in group commits (``GROUP_COMMIT`` items or ``GROUP_SECONDS``): under the
+    lock, each is compared with what was added since, and the group is committed at once.
+    """
     finder = CopyFinder(ws, max_distance=max_distance)
     with ws.sessions() as session:
         pending = session.execute(
@@ -460,6 +485,8 @@ def hash_pending(
             .order_by(EvidenceItem.id)
         ).all()
     summary = {"hashed": 0, "unhashable": 0, "not_media": 0, "matches": 0}
+    group: list[_Hashed] = []
+    started = time.monotonic()
     for n, (item_id, sha256, media_type) in enumerate(pending, 1):
         path = ws.vault.local_path(sha256)
         media = (
@@ -467,95 +494,116 @@ def hash_pending(
             if path is not None
             else Media("other", unhashable="blob is not local")
         )
-        summary["matches"] += _record(ws, finder, item_id, sha256, media)
+        decided: Decided = {}
+        with ws.sessions() as session:  # the slow part, outside the lock
+            finder.match_clusters(session, media, exclude=item_id, decided=decided)
+        group.append(_Hashed(item_id, sha256, media, decided))
         key = (
             "not_media" if media.kind == "other" else "unhashable" if media.unhashable else "hashed"
         )
         summary[key] += 1
-        if progress:
-            progress(n, len(pending))
+        if (
+            n == len(pending)
+            or len(group) >= GROUP_COMMIT
+            or time.monotonic() - started > GROUP_SECONDS
+        ):
+            summary["matches"] += _record(ws, finder, group)
+            group, started = [], time.monotonic()
+            if progress:
+                progress(n, len(pending))
     finder.index.save()
     if pending:
         ws.sign_head()
     return summary
 
 
-def _record(ws: Workspace, finder: CopyFinder, item_id: int, sha256: str, media: Media) -> int:
-    """Record an item's hashes and the clusters it matched; the number of matches."""
+def _record(ws: Workspace, finder: CopyFinder, group: list[_Hashed]) -> int:
+    """Record items' hashes and the clusters they matched, in one transaction under the
+    copy lock; the number of matches recorded."""
+    recorded = 0
+    try:
+        with copy_lock(ws) as session:
+            ws.custody.lock(session)
+            for hashed in group:
+                recorded += _record_one(ws, finder, session, hashed)
+    except BaseException:
+        finder.index.forget()  # it may hold hashes of the group that was not committed
+        raise
+    return recorded
+
+
+def _record_one(ws: Workspace, finder: CopyFinder, session: Session, hashed: _Hashed) -> int:
+    item_id, sha256, media = hashed.item_id, hashed.sha256, hashed.media
+    if session.get(MediaHashing, item_id) is not None:
+        return 0  # another process got there first
     rows = media.hash_rows()
     now = utcnow()
-    decided: Decided = {}
-    with ws.sessions() as session:  # the slow part, outside the lock
-        finder.match_clusters(session, media, exclude=item_id, decided=decided)
-    with copy_lock(ws) as session:
-        if session.get(MediaHashing, item_id) is not None:
-            return 0  # another process got there first
-        # Representatives added since (by other processes) are decided now, under the lock.
-        matched = finder.match_clusters(session, media, exclude=item_id, decided=decided)
-        ws.custody.lock(session)
-        status = (
-            "not-media" if media.kind == "other" else "unhashable" if media.unhashable else "hashed"
+    # Representatives added since (by other processes, or earlier in this group) are
+    # decided now, under the lock.
+    matched = finder.match_clusters(session, media, exclude=item_id, decided=hashed.decided)
+    status = (
+        "not-media" if media.kind == "other" else "unhashable" if media.unhashable else "hashed"
+    )
+    logged = [
+        entries.build(
+            HASH,
+            None,
+            now,
+            sha256=sha256,
+            algorithm=PDQ_ALGORITHM,
+            version=PDQ_VERSION,
+            status=status,
+            reason=_english(media.unhashable),
+            count=len(rows),
+            hashes_sha256=_hashes_digest(rows),
         )
-        logged = [
-            entries.build(
-                HASH,
-                None,
-                now,
-                sha256=sha256,
-                algorithm=PDQ_ALGORITHM,
-                version=PDQ_VERSION,
-                status=status,
-                reason=_english(media.unhashable),
-                count=len(rows),
-                hashes_sha256=_hashes_digest(rows),
-            )
-        ]
-        logged += [
-            entries.build(
-                MATCH,
-                None,
-                now,
-                sha256=sha256,
-                other=m.copy.sha256,
-                distance=m.copy.distance,
-                transform=m.copy.transform,
-                method=m.copy.method,
-            )
-            for m in matched
-        ]
-        ws.custody.append(session, logged)
-        session.add(
-            MediaHashing(
-                item_id=item_id, status=status, reason=_english(media.unhashable), hashed_at=now
-            )
+    ]
+    logged += [
+        entries.build(
+            MATCH,
+            None,
+            now,
+            sha256=sha256,
+            other=m.copy.sha256,
+            distance=m.copy.distance,
+            transform=m.copy.transform,
+            method=m.copy.method,
         )
-        session.add_all(
-            MediaHash(
-                item_id=item_id,
-                algorithm=h.algorithm,
-                version=h.version,
-                view=view,
-                frame_t=t,
-                bits=h.bits,
-                quality=h.quality,
-            )
-            for view, t, h in rows
+        for m in matched
+    ]
+    ws.custody.append(session, logged)
+    session.add(
+        MediaHashing(
+            item_id=item_id, status=status, reason=_english(media.unhashable), hashed_at=now
         )
-        session.add_all(
-            MediaMatch(
-                item_id=item_id,
-                other_id=m.copy.item_id,
-                distance=m.copy.distance or 0,
-                transform=m.copy.transform or "original",
-                method=m.copy.method,
-                detail=m.copy.detail,
-                matched_at=now,
-            )
-            for m in matched
+    )
+    session.add_all(
+        MediaHash(
+            item_id=item_id,
+            algorithm=h.algorithm,
+            version=h.version,
+            view=view,
+            frame_t=t,
+            bits=h.bits,
+            quality=h.quality,
         )
-        if status == "hashed":
-            _join(session, item_id, matched)
-        session.flush()
+        for view, t, h in rows
+    )
+    session.add_all(
+        MediaMatch(
+            item_id=item_id,
+            other_id=m.copy.item_id,
+            distance=m.copy.distance or 0,
+            transform=m.copy.transform or "original",
+            method=m.copy.method,
+            detail=m.copy.detail,
+            matched_at=now,
+        )
+        for m in matched
+    )
+    if status == "hashed":
+        _join(session, item_id, matched)
+    session.flush()
     return len(matched)
 
 
