@@ -348,7 +348,8 @@ class CopyFinder:
         if media.unhashable is not None or media.kind == "other":
             return []
         candidates = self._candidates(session, media)
-        candidates.pop(exclude, None)  # type: ignore[arg-type]
+        if exclude is not None:
+            candidates.pop(exclude, None)
         if not candidates:
             return []
         labels = cluster_labels(session, candidates)
