@@ -11,13 +11,19 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from civwatch.evidence.clusters import cluster_keys, cluster_of
 from civwatch.evidence.collect import Candidate
 from civwatch.evidence.copies import hash_pending, match_file
 from civwatch.evidence.ingest import Ingest, SourceInfo
-from civwatch.evidence.models import EvidenceItem, MediaMatch, MediaRepresentative
+from civwatch.evidence.models import (
+    EvidenceItem,
+    MediaClusterMember,
+    MediaMatch,
+    MediaRepresentative,
+)
+from civwatch.integrity import verify_workspace
 from civwatch.workspace import Workspace
 from tests.evidence.copy_images import distinct, repost, texture, wide_and_corners
 
@@ -109,6 +115,18 @@ def test_an_item_matching_two_clusters_joins_them(workspace: Workspace, tmp_path
     hash_pending(workspace)
     assert {m["sha256"] for m in cluster_of(workspace, again)["members"]} == {tl, br, w, again}
     assert _count(workspace, MediaMatch) == 3
+
+    # `civwatch verify` checks the labels against the matches: all agree, until one is
+    # changed behind civwatch's back.
+    assert verify_workspace(workspace, rehash=False) == []
+    with workspace.sessions() as session, session.begin():
+        wide_id = session.scalar(select(EvidenceItem.id).where(EvidenceItem.sha256 == w))
+        session.execute(
+            update(MediaClusterMember)
+            .where(MediaClusterMember.item_id == wide_id)
+            .values(cluster_id=-1)
+        )
+    assert {p.table for p in verify_workspace(workspace, rehash=False)} == {"media_match"}
 
 
 def _start_ingest(env: dict[str, str], folder: Path) -> subprocess.Popen[str]:
