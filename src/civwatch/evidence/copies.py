@@ -73,7 +73,7 @@ NEAR_VIDEO_SHARE = 0.9
 #: Items recorded in one transaction at most, and the seconds a group waits at most.
 GROUP_COMMIT = 32
 GROUP_SECONDS = 0.5
-#: The PostgreSQL advisory lock held while one item is matched and recorded.
+#: The PostgreSQL advisory lock held while items are matched and recorded.
 COPY_LOCK_KEY = 0x63697677_636F7079  # "civwcopy"
 
 
@@ -177,9 +177,10 @@ def _hash_distances(
 
 @contextmanager
 def copy_lock(ws: Workspace) -> Iterator[Session]:
-    """A transaction in which one item is matched and recorded, alone among every process
+    """A transaction in which items are matched and recorded, alone among every process
     recording copies: a PostgreSQL advisory lock held until the transaction ends, or for
-    SQLite a file lock beside the copy index held until it has committed."""
+    SQLite a file lock beside the copy index held until it has committed (so the next
+    holder's catch-up reads everything this one added)."""
     sqlite = ws.engine.dialect.name == "sqlite"
     if sqlite:
         from filelock import FileLock
