@@ -13,8 +13,10 @@ from civwatch.evidence.signing_keys import rotate_signing_key
 from civwatch.integrity import verify_workspace
 from civwatch.workspace import Workspace
 from tests.backups.conftest import PASSPHRASE, Target
-from tests.incidents.helpers import ingest_photo
-from tests.incidents.helpers import team  # noqa: F401  (the shared fixture)
+from tests.incidents.helpers import (
+    ingest_photo,
+    team,  # noqa: F401  (the shared fixture)
+)
 
 
 def test_a_backup_after_a_rotation_restores_and_verifies(

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from civwatch.custody.models import CustodyLeaf
 from civwatch.errors import ConflictError, PermissionDeniedError, RejectedInputError
-from civwatch.evidence.models import EvidenceItem, MediaMatch
+from civwatch.evidence.models import EvidenceItem, MediaClusterMember, MediaMatch
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.service import (
     create_incident,
@@ -127,6 +127,8 @@ def test_links_count_independent_sources_once_per_media_cluster(
         session.add(
             MediaMatch(item_id=ids[b], other_id=ids[a], distance=4, transform="none", method="test")
         )
+        # Copy finding labels the items it matched with one cluster (evidence.clusters).
+        session.add_all(MediaClusterMember(item_id=ids[s], cluster_id=ids[a]) for s in (a, b))
     for sha, role in ((a, "primary"), (b, "corroborating"), (c, "context")):
         shown = link_evidence(team, doc["id"], sha, role=role, note="seen", actor="ivan")
     assert len(shown["evidence"]) == 3

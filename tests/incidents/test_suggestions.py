@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from civwatch.errors import RejectedInputError
-from civwatch.evidence.models import EvidenceItem, MediaMatch
+from civwatch.evidence.models import EvidenceItem, MediaClusterMember, MediaMatch
 from civwatch.geo.gazetteer import Gazetteer
 from civwatch.incidents.service import create_incident, get_incident, link_evidence
 from civwatch.incidents.suggestions import decide, suggest_incidents
@@ -90,6 +90,11 @@ def test_a_copy_in_the_same_cluster_points_to_its_incident(
                 transform="none",
                 method="test",
             )
+        )
+        # Copy finding labels the items it matched with one cluster (evidence.clusters).
+        session.add_all(
+            MediaClusterMember(item_id=ids[sha], cluster_id=ids[original])
+            for sha in (original, copy)
         )
     (only,) = suggest_incidents(team, copy)["suggestions"]
     assert only["incident"]["id"] == inc and only["parts"]["cluster"] == 1.0

@@ -1,6 +1,11 @@
 """Media clusters: items whose media match, grouped, with where each was seen first.
 
-A cluster is the connected component of an item in the graph of ``MediaMatch`` rows.
+A cluster is the connected component of an item in the graph of ``MediaMatch`` rows. Since
+copy finding links a new item to one representative per cluster (``evidence.copies``),
+those rows span each cluster rather than join every pair; rows recorded pairwise before
+span it too. Each hashed item carries its cluster's label (``MediaClusterMember``, kept
+by copy finding), so a cluster is read in one query whatever its size.
+
 Its *first sighting* is the earliest publication time a source claims, or, when no
 source claims one, the earliest collection time.
 """
@@ -14,42 +19,41 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from civwatch.evidence.models import EvidenceItem, MediaMatch, Sighting
+from civwatch.evidence.models import EvidenceItem, MediaClusterMember, MediaMatch, Sighting
 from civwatch.evidence.service import find_item, sighting_json
 from civwatch.workspace import Workspace
 
 
-def _component(session: Session, start: Iterable[int]) -> tuple[set[int], list[MediaMatch]]:
-    members = set(start)
-    frontier = set(members)
-    edges: dict[int, MediaMatch] = {}
-    while frontier:
-        rows = session.scalars(
-            select(MediaMatch).where(
-                or_(MediaMatch.item_id.in_(frontier), MediaMatch.other_id.in_(frontier))
+def cluster_labels(session: Session, item_ids: Iterable[int]) -> dict[int, int]:
+    """Each item's cluster label; an item in no cluster (not hashed) is its own."""
+    wanted = set(item_ids)
+    labels = {i: i for i in wanted}
+    if wanted:
+        rows = session.execute(
+            select(MediaClusterMember.item_id, MediaClusterMember.cluster_id).where(
+                MediaClusterMember.item_id.in_(wanted)
             )
-        ).all()
-        frontier = set()
-        for row in rows:
-            edges[row.id] = row
-            for node in (row.item_id, row.other_id):
-                if node not in members:
-                    members.add(node)
-                    frontier.add(node)
-    return members, list(edges.values())
+        )
+        labels.update((int(item), int(label)) for item, label in rows)
+    return labels
+
+
+def _in_cluster(session: Session, item_id: int) -> Any:
+    """A condition on an item id: the item or a member of its cluster."""
+    label = cluster_labels(session, [item_id])[item_id]
+    members = select(MediaClusterMember.item_id).where(MediaClusterMember.cluster_id == label)
+    return or_(EvidenceItem.id == item_id, EvidenceItem.id.in_(members))
+
+
+def cluster_member_ids(session: Session, item_id: int) -> set[int]:
+    """The item and every item whose media match it, directly or through other copies."""
+    return set(session.scalars(select(EvidenceItem.id).where(_in_cluster(session, item_id))))
 
 
 def cluster_keys(session: Session, item_ids: Sequence[int]) -> dict[int, int]:
-    """Each item id mapped to its cluster's representative (the smallest member id)."""
-    keys: dict[int, int] = {}
-    for item_id in item_ids:
-        if item_id in keys:
-            continue
-        members, _ = _component(session, [item_id])
-        representative = min(members)
-        for member in members:
-            keys[member] = representative
-    return {item_id: keys[item_id] for item_id in item_ids}
+    """Each item id mapped to its cluster's label: the same for every member of a cluster
+    (the id of one of them), an item's own id when it is in no cluster."""
+    return cluster_labels(session, item_ids)
 
 
 def _seen_at(s: Sighting) -> tuple[datetime, int]:
@@ -65,13 +69,15 @@ def cluster_of(ws: Workspace, sha256: str) -> dict[str, Any]:
 def item_cluster(ws: Workspace, item: EvidenceItem) -> dict[str, Any]:
     """``cluster_of`` for an item already loaded."""
     with ws.sessions() as session:
-        members, edges = _component(session, [item.id])
-        items = {
-            i.id: i
-            for i in session.scalars(select(EvidenceItem).where(EvidenceItem.id.in_(members)))
-        }
+        in_cluster = _in_cluster(session, item.id)
+        items = {i.id: i for i in session.scalars(select(EvidenceItem).where(in_cluster))}
+        members = set(items)
+        ids = select(EvidenceItem.id).where(in_cluster)
+        edges = session.scalars(
+            select(MediaMatch).where(MediaMatch.item_id.in_(ids)).order_by(MediaMatch.id)
+        ).all()
         sightings = sorted(
-            session.scalars(select(Sighting).where(Sighting.item_id.in_(members))).all(),
+            session.scalars(select(Sighting).where(Sighting.item_id.in_(ids))).all(),
             key=_seen_at,
         )
     first = sightings[0] if sightings else None

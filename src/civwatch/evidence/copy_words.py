@@ -80,12 +80,17 @@ def copy_words(match: dict[str, Any], this_sha: str) -> str:
 def copies_in_words(cluster: dict[str, Any], this_sha: str) -> list[dict[str, Any]]:
     """The other members of ``this_sha``'s cluster, each with ``words`` and ``figures``
     (the figures empty when it matched another copy, not this item, directly)."""
+    # This item's own matches, by the other item: one look-up per member, however large
+    # the cluster (its matches span it: a member linked through another copy has none).
+    direct: dict[str, dict[str, Any]] = {}
+    for m in cluster["matches"]:
+        if this_sha in (m["sha256"], m["other"]):
+            direct.setdefault(m["other"] if m["sha256"] == this_sha else m["sha256"], m)
     out = []
     for member in cluster["members"]:
         if member["sha256"] == this_sha:
             continue
-        pair = {member["sha256"], this_sha}
-        match = next((m for m in cluster["matches"] if {m["sha256"], m["other"]} == pair), None)
+        match = direct.get(member["sha256"])
         out.append(
             {
                 **member,

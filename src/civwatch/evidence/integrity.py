@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
 from civwatch.custody.bindings import (
@@ -18,7 +18,10 @@ from civwatch.custody.bindings import (
     Binding,
     Declarations,
     Entry,
+    Problem,
+    Progress,
     Row,
+    RowCheck,
     as_json,
     digest_matches,
     fields,
@@ -27,7 +30,14 @@ from civwatch.custody.row_stream import merge_by, rows_of
 from civwatch.errors import CivwatchError
 from civwatch.evidence.acts import EXTRACT, HASH, INGEST, MATCH, SIGHTING, UNPACK
 from civwatch.evidence.copies import _hashes_digest
-from civwatch.evidence.models import EvidenceItem, MediaHash, MediaHashing, MediaMatch, Sighting
+from civwatch.evidence.models import (
+    EvidenceItem,
+    MediaClusterMember,
+    MediaHash,
+    MediaHashing,
+    MediaMatch,
+    Sighting,
+)
 from civwatch.i18n import _
 from civwatch.matching.pdq import PdqHash
 
@@ -163,6 +173,37 @@ def _match_values(row: Row, entry: Entry) -> Iterable[str]:
         )
 
 
+def media_clusters(session: Session, progress: Progress | None) -> Iterator[Problem]:
+    """Each match joins two items of one cluster, and each hashed item is in a cluster:
+    the labels ``evidence.clusters`` reads a cluster by agree with the matches recorded."""
+    ends, other = aliased(MediaClusterMember), aliased(MediaClusterMember)
+    split = session.execute(
+        select(MediaMatch.id)
+        .outerjoin(ends, ends.item_id == MediaMatch.item_id)
+        .outerjoin(other, other.item_id == MediaMatch.other_id)
+        .where(
+            or_(
+                ends.cluster_id.is_(None),
+                other.cluster_id.is_(None),
+                ends.cluster_id != other.cluster_id,
+            )
+        )
+        .order_by(MediaMatch.id)
+    )
+    for (match_id,) in split:
+        yield Problem(
+            "media_match", str(match_id), _("the two items it matched are not in one cluster")
+        )
+    unlabelled = session.execute(
+        select(MediaHashing.item_id)
+        .outerjoin(MediaClusterMember, MediaClusterMember.item_id == MediaHashing.item_id)
+        .where(MediaHashing.status == "hashed", MediaClusterMember.item_id.is_(None))
+        .order_by(MediaHashing.item_id)
+    )
+    for (item_id,) in unlabelled:
+        yield Problem("media_hashing", str(item_id), _("hashed, but in no media cluster"))
+
+
 def blobs() -> tuple[str, AnySelect]:
     """The blobs this domain names: its table, and a query of their SHA-256 (``sha256``)."""
     return "evidence_item", select(EvidenceItem.sha256.label("sha256"))
@@ -246,5 +287,6 @@ def declarations() -> Declarations:
                 check=_match_values,
             ),
         ],
+        checks=[RowCheck("media clusters", media_clusters)],
         rowless_acts={UNPACK.name},
     )

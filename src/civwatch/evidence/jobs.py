@@ -7,15 +7,14 @@ adds is progress for its owner and the order of the steps. Each is safe to run a
 after a crash: ingest finds stored content by hash and sightings by fingerprint, copy
 finding skips hashed items. An upload hashes its own files item by item, so uploads
 handled by several workers are hashed at once (only each item's match-and-record is
-serial, under the copy finder's lock). An upload's per-file report is written in the same
+serial, under the copy lock). An upload's per-file report is written in the same
 transaction as the files it reports, so after a crash the files this job stored stay
 "ingested" and only those held before are "duplicate".
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -63,9 +62,8 @@ def _find_copies(ctx: JobContext) -> dict[str, int]:
 
 def _find_copies_of(ctx: JobContext, sha256s: list[str]) -> int:
     """Hash this job's own items and record their copies, item by item: their hashing runs
-    beside other workers' jobs, only the matching and recording of each item takes the
-    copy finder's lock (so uploads handled by N workers are hashed N at a time). Returns
-    the copies recorded."""
+    beside other workers' jobs, only the recording of each item takes the copy lock (so
+    uploads handled by N workers are hashed N at a time). Returns the copies recorded."""
     from civwatch.evidence.copies import hash_item
     from civwatch.evidence.service import find_item
 
@@ -73,21 +71,22 @@ def _find_copies_of(ctx: JobContext, sha256s: list[str]) -> int:
     distinct = list(dict.fromkeys(sha256s))
     for n, sha256 in enumerate(distinct, 1):
         ctx.report(message=f"Looking for copies: {n} of {len(distinct)} files.")
-        done = hash_item(ctx.ws, find_item(ctx.ws, sha256).id, serial=_serial(ctx))
+        done = hash_item(ctx.ws, find_item(ctx.ws, sha256).id)
         found += done[1] if done else 0
     if distinct:
         ctx.ws.sign_head()
     return found
 
 
-def _serial(ctx: JobContext) -> Callable[[], AbstractContextManager[None]]:
-    return lambda: ctx.exclusive(COPIES_LOCK)
-
-
-def _copies(ctx: JobContext, sha256: str) -> dict[str, Any]:
+def _copies(ctx: JobContext, sha256: str, known: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The copies of one uploaded item; ``known`` keeps each cluster read, by member, so
+    an upload of a repost wave reads its cluster once, not once per file."""
     from civwatch.evidence.clusters import cluster_of
 
-    cluster = cluster_of(ctx.ws, sha256)
+    cluster = known.get(sha256)
+    if cluster is None:
+        cluster = cluster_of(ctx.ws, sha256)
+        known.update((m["sha256"], cluster) for m in cluster["members"])
     first = cluster["first_sighting"]
     return {
         "count": cluster["copies"],
@@ -160,9 +159,10 @@ def ingest_upload(ctx: JobContext) -> dict[str, Any]:
         ctx.report(result={"outcomes": listed()}, force=True)
         copies_found = _find_copies_of(ctx, [o["sha256"] for o in listed() if o["sha256"]])
         ctx.report(message="Checking copies of each file.")
+        clusters: dict[str, dict[str, Any]] = {}
         for o in outcomes.values():
             if o["sha256"]:
-                o["copies"] = _copies(ctx, o["sha256"])
+                o["copies"] = _copies(ctx, o["sha256"], clusters)
         final = listed()
         summary = {
             "files": total,

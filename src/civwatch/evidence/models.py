@@ -141,3 +141,30 @@ class MediaMatch(Base):
     method: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     matched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MediaClusterMember(Base):
+    """The cluster a hashed item belongs to: the items its media match, directly or
+    through other copies (``evidence.clusters``).
+
+    ``cluster_id`` is a label shared by every member (the item id of one of them); when
+    two clusters join, the smaller one takes the larger one's label. The ``MediaMatch``
+    rows stay the record of what matched what: they span each cluster.
+    """
+
+    __tablename__ = "media_cluster_member"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("evidence_item.id"), primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(Integer, index=True)
+
+
+class MediaRepresentative(Base):
+    """An item a new item is compared with: the first member of its cluster, and members
+    far from the representatives already there (``evidence.copies``). The copy index holds
+    the hashes of representatives only; ``id`` grows with each one added (under the copy
+    lock), so a process catches its index up from the last ``id`` it saw."""
+
+    __tablename__ = "media_representative"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("evidence_item.id"), unique=True)

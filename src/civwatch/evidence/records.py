@@ -13,11 +13,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from civwatch.errors import NotFoundError
-from civwatch.evidence.models import EvidenceItem, MediaHash, MediaHashing, MediaMatch, Sighting
+from civwatch.evidence.models import EvidenceItem, MediaHash, MediaHashing, Sighting
 from civwatch.i18n import _
 
 AnySelect = Select[*tuple[Any, ...]]
@@ -147,19 +147,6 @@ def items_published_between(
             select(Sighting.item_id).where(Sighting.published_at.between(start, end)).limit(limit)
         )
     )
-
-
-def match_pairs(session: Session, item_ids: Iterable[int]) -> list[tuple[int, int]]:
-    """``(item, other)`` of every media match that involves one of ``item_ids``."""
-    ids = set(item_ids)
-    return [
-        (int(a), int(b))
-        for a, b in session.execute(
-            select(MediaMatch.item_id, MediaMatch.other_id).where(
-                or_(MediaMatch.item_id.in_(ids), MediaMatch.other_id.in_(ids))
-            )
-        )
-    ]
 
 
 def newest_item_ids(session: Session, limit: int) -> list[int]:

@@ -24,7 +24,8 @@ from civwatch.accounts.service import require
 from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import RejectedInputError
-from civwatch.evidence.records import ItemRecord, item_in_session, match_pairs, sightings_of
+from civwatch.evidence.clusters import cluster_member_ids
+from civwatch.evidence.records import ItemRecord, item_in_session, sightings_of
 from civwatch.evidence.service import find_item
 from civwatch.geo import bounding_box, haversine_m
 from civwatch.i18n import N_, _
@@ -86,14 +87,9 @@ class Basis:
 
 
 def cluster_members(session: Session, item_id: int) -> set[int]:
-    """The item and every item whose media match it, directly or through others."""
-    members = {item_id}
-    frontier = {item_id}
-    while frontier:
-        rows = match_pairs(session, frontier)
-        frontier = {n for row in rows for n in row if n not in members}
-        members |= frontier
-    return members
+    """The item and every item whose media match it, directly or through others (its
+    media cluster, read in one query whatever its size)."""
+    return cluster_member_ids(session, item_id)
 
 
 def _parse_capture(value: str) -> datetime | None:
