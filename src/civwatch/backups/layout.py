@@ -157,7 +157,7 @@ def sign_snapshot(doc_bytes: bytes, key: Ed25519PrivateKey) -> bytes:
     return key.sign(SIGNATURE_PREFIX + doc_bytes)
 
 
-def damaged(folder: Path, reason: str) -> IntegrityError:
+def damaged(folder: Path | str, reason: str) -> IntegrityError:
     """The refusal of a snapshot whose description cannot be trusted."""
     return IntegrityError(
         _(
@@ -267,34 +267,29 @@ def read_manifest(path: Path, folder: Path) -> Iterator[tuple[str, int]]:
             yield sha256, size
 
 
-def backup_folder(given: str) -> Path:
-    """The backup folder a command line names: a folder path (a URL is refused: snapshots are
-    written to a folder; the blobs may go to a blob store with ``--blob-url``)."""
-    if "://" in given:
-        raise RejectedInputError(
-            _(
-                "%(given)s is a URL: the backup folder is a folder (snapshots are small); put "
-                "the blobs in a blob store with --blob-url.",
-                given=given,
-            )
-        )
-    return Path(given)
-
-
 def read_marker(dest: Path) -> dict[str, Any] | None:
     """The marker of the backup folder ``dest``, or None when it holds none."""
     try:
-        doc = json.loads((dest / MARKER).read_bytes())
+        data = (dest / MARKER).read_bytes()
     except FileNotFoundError:
         return None
-    except (OSError, ValueError):
+    except OSError:
         raise not_a_backup(dest) from None
+    return parse_marker(data, dest)
+
+
+def parse_marker(data: bytes, where: Path | str) -> dict[str, Any]:
+    """The marker read from a backup at ``where``: refused when it is not a backup's."""
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        raise not_a_backup(where) from None
     if not isinstance(doc, dict) or doc.get("format") != MARKER_FORMAT:
-        raise not_a_backup(dest)
+        raise not_a_backup(where)
     return doc
 
 
-def not_a_backup(folder: Path) -> RejectedInputError:
+def not_a_backup(folder: Path | str) -> RejectedInputError:
     return RejectedInputError(
         _(
             "%(folder)s is not a civwatch backup folder (it has no valid %(marker)s): give the "
