@@ -115,6 +115,7 @@ def test_an_object_altered_in_the_bucket_is_refused_at_restore(
     error = refused("database")
     assert isinstance(error, IntegrityError)
     assert f"{layout.SQLITE_FILE} does not match its SHA-256" in error.message
+    assert f"s3://{bucket}/{prefix}" in error.message
     assert not fresh_target("database").data_dir.exists()
     client.put_object(Bucket=bucket, Key=database, Body=original)
 

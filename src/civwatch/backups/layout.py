@@ -124,7 +124,10 @@ class Snapshot:
     """A snapshot's signed description, read back and checked."""
 
     name: str
+    #: A local folder holding the snapshot's files (for a bucket, a downloaded copy).
     folder: Path
+    #: Where the snapshot is, as messages name it (the folder, or its ``s3://`` URL).
+    where: Path | str
     created_at: str
     civwatch: str
     schema: str
@@ -169,15 +172,16 @@ def damaged(folder: Path | str, reason: str) -> IntegrityError:
     )
 
 
-def read_snapshot(folder: Path) -> Snapshot:
+def read_snapshot(folder: Path, where: Path | str | None = None) -> Snapshot:
     """The snapshot in ``folder``, its description's signature checked (by the key it names,
     which must have signed every head in it). Raises :class:`IntegrityError` naming what
-    is wrong."""
+    is wrong, and the snapshot as ``where`` (default: ``folder``)."""
+    shown = folder if where is None else where
     try:
         doc_bytes = (folder / SNAPSHOT_DOC).read_bytes()
         signature = (folder / SNAPSHOT_SIG).read_bytes()
     except OSError as err:
-        raise damaged(folder, _("%(file)s cannot be read", file=err.filename)) from None
+        raise damaged(shown, _("%(file)s cannot be read", file=err.filename)) from None
     try:
         doc = json.loads(doc_bytes)
         if not isinstance(doc, dict) or doc.get("format") != SNAPSHOT_FORMAT:
@@ -187,20 +191,20 @@ def read_snapshot(folder: Path) -> Snapshot:
             signature, SIGNATURE_PREFIX + doc_bytes
         )
     except InvalidSignature:
-        raise damaged(folder, _("the signature of snapshot.json does not verify")) from None
+        raise damaged(shown, _("the signature of snapshot.json does not verify")) from None
     except (ValueError, KeyError, TypeError, binascii.Error):
-        raise damaged(folder, _("snapshot.json is not a snapshot description")) from None
+        raise damaged(shown, _("snapshot.json is not a snapshot description")) from None
     try:
-        return _parsed(folder, doc, public_key)
+        return _parsed(folder, shown, doc, public_key)
     except InvalidSignature:
-        raise damaged(folder, _("a tree head's signature does not verify")) from None
+        raise damaged(shown, _("a tree head's signature does not verify")) from None
     except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as err:
         raise damaged(
-            folder, _("snapshot.json does not say what it should (%(error)s)", error=err)
+            shown, _("snapshot.json does not say what it should (%(error)s)", error=err)
         ) from None
 
 
-def _parsed(folder: Path, doc: dict[str, Any], public_key: bytes) -> Snapshot:
+def _parsed(folder: Path, where: Path | str, doc: dict[str, Any], public_key: bytes) -> Snapshot:
     if doc["version"] != VERSION:
         raise ValueError(f"version {doc['version']!r}")
     files: dict[str, FileRecord] = {}
@@ -223,6 +227,7 @@ def _parsed(folder: Path, doc: dict[str, Any], public_key: bytes) -> Snapshot:
     return Snapshot(
         name=folder.name,
         folder=folder,
+        where=where,
         created_at=str(doc["created_at"]),
         civwatch=str(doc["civwatch"]),
         schema=str(doc["schema"]),
@@ -251,7 +256,7 @@ def manifest_lines(entries: Iterator[tuple[str, int]]) -> Iterator[bytes]:
         yield json.dumps({"sha256": sha256, "size": size}, sort_keys=True).encode() + b"\n"
 
 
-def read_manifest(path: Path, folder: Path) -> Iterator[tuple[str, int]]:
+def read_manifest(path: Path, folder: Path | str) -> Iterator[tuple[str, int]]:
     """Every (sha256, size) of a manifest whose SHA-256 has already been checked."""
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, 1):

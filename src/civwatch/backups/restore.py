@@ -85,11 +85,11 @@ def _check_files(snapshot: layout.Snapshot) -> None:
             found = layout.sha256_of(path)
         except OSError:
             raise layout.damaged(
-                snapshot.folder, _("%(file)s is missing", file=record.path)
+                snapshot.where, _("%(file)s is missing", file=record.path)
             ) from None
         if found != (record.sha256, record.size):
             raise layout.damaged(
-                snapshot.folder,
+                snapshot.where,
                 _("%(file)s does not match its SHA-256", file=record.path),
             )
 
@@ -133,7 +133,7 @@ def _copy_blobs(
     progress: Progress | None,
 ) -> list[str]:
     problems: list[str] = []
-    entries = list(layout.read_manifest(snapshot.folder / layout.MANIFEST, snapshot.folder))
+    entries = list(layout.read_manifest(snapshot.folder / layout.MANIFEST, snapshot.where))
     for done, (sha256, size) in enumerate(entries, 1):
         if progress is not None:
             progress(_("Blobs"), done, len(entries))
@@ -166,7 +166,7 @@ def _prove_logs(snapshot: layout.Snapshot, url: str, report: RestoreReport) -> N
                 size = log.size(session)
                 if size < head.tree_size:
                     raise layout.damaged(
-                        snapshot.folder,
+                        snapshot.where,
                         _(
                             "the %(log)s log holds %(size)s entries, fewer than the %(head)s "
                             "its signed head covers",
@@ -210,7 +210,7 @@ def _restore(
     expect_key: str | None,
     progress: Progress | None,
 ) -> RestoreReport:
-    snap = layout.read_snapshot(folder)
+    snap = layout.read_snapshot(folder, target.snapshot_where(folder.name))
     if expect_key is not None and expect_key.strip().lower() != snap.key_fingerprint:
         raise IntegrityError(
             _(

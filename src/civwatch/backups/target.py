@@ -82,6 +82,10 @@ class BackupTarget(abc.ABC):
         """A local folder holding snapshot ``name`` (only ``files`` of it when given)."""
 
     @abc.abstractmethod
+    def snapshot_where(self, name: str) -> Path | str:
+        """Snapshot ``name`` as messages name it."""
+
+    @abc.abstractmethod
     def remove(self, name: str) -> None:
         """Remove snapshot ``name``."""
 
@@ -155,6 +159,9 @@ class FolderTarget(BackupTarget):
     @contextlib.contextmanager
     def fetch(self, name: str, files: Collection[str] | None = None) -> Iterator[Path]:
         yield self._snapshots() / name
+
+    def snapshot_where(self, name: str) -> Path:
+        return self._snapshots() / name
 
     def remove(self, name: str) -> None:
         shutil.rmtree(self._snapshots() / name)
@@ -265,7 +272,7 @@ class S3Target(BackupTarget):
             for path in files:
                 key = prefix + path.relative_to(building).as_posix()
                 self.s3.client.upload_file(str(path), self.bucket, key)
-        return f"s3://{self.bucket}/{prefix}"
+        return self.snapshot_where(name)
 
     @contextlib.contextmanager
     def fetch(self, name: str, files: Collection[str] | None = None) -> Iterator[Path]:
@@ -281,13 +288,17 @@ class S3Target(BackupTarget):
                     layout.check_relative(relative)
                 except ValueError:
                     raise layout.damaged(
-                        Path(self.where) / name, _("%(file)s is missing", file=relative)
+                        self.snapshot_where(name),
+                        _("%(file)s is not a file of a snapshot", file=relative),
                     ) from None
                 target = folder / relative
                 target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 with self.s3.translated_errors():
                     self.s3.client.download_file(self.bucket, str(entry["Key"]), str(target))
             yield folder
+
+    def snapshot_where(self, name: str) -> str:
+        return f"s3://{self.bucket}/{self._snapshot_prefix(name)}"
 
     def remove(self, name: str) -> None:
         prefix = self._snapshot_prefix(name)

@@ -51,8 +51,8 @@ def backup(
     dest: Annotated[
         str,
         typer.Argument(
-            help="The backup folder (made if missing); a second backup to it copies only new "
-            "blobs.",
+            help="The backup folder (made if missing) or s3://BUCKET/PREFIX?endpoint=URL; a "
+            "second backup to it copies only new blobs.",
         ),
     ],
     with_keys: Annotated[
@@ -137,7 +137,7 @@ def backup(
 
 @app.command("restore")
 def restore(
-    src: Annotated[str, typer.Argument(help="The backup folder.")],
+    src: Annotated[str, typer.Argument(help="The backup folder or s3://BUCKET/PREFIX?endpoint=URL.")],
     snapshot: Annotated[
         str | None, typer.Option("--snapshot", help="The snapshot to restore (default: newest).")
     ] = None,
@@ -240,7 +240,7 @@ def restore(
 
 @app.command("prune-backups")
 def prune_backups_cmd(
-    dest: Annotated[str, typer.Argument(help="The backup folder.")],
+    dest: Annotated[str, typer.Argument(help="The backup folder or s3://BUCKET/PREFIX?endpoint=URL.")],
     hourly: Annotated[
         int, typer.Option("--hourly", min=0, help="Keep the newest snapshot of this many hours.")
     ] = 24,
