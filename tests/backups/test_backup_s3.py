@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import json
+import socket
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import pytest
 
 from civwatch.backups import layout, make_backup, restore_backup, target
 from civwatch.backups.prune import prune_backups
-from civwatch.errors import CivwatchError, IntegrityError
+from civwatch.errors import CivwatchError, IntegrityError, RejectedInputError
 from civwatch.vault import open_blob_store
 from civwatch.workspace import MARKER, Workspace
 from tests.backups.conftest import PASSPHRASE, Target
@@ -190,3 +192,37 @@ def test_the_command_line_backs_up_to_s3_and_refuses_another_url(
     other = run_cli(cli_env, "--lang", "uk", "backup", "ftp://user:secret@host/backups")
     assert other.returncode == 1
     assert "secret" not in other.stderr
+
+
+def test_a_backup_and_a_prune_never_run_at_once_in_a_bucket(
+    workspace: Workspace, tmp_path: Path, s3_server: S3Server, s3_dest: S3Dest
+) -> None:
+    ingest_photo(workspace, tmp_path / "photos", seed=1)
+    dest, bucket = s3_dest
+    make_backup(workspace, dest, now=T0)
+    client = s3_server.client()
+    lock = "backups/.lock"
+    assert lock not in s3_objects(s3_server, bucket)  # released after the backup
+
+    # Held by a process of another machine (a fresh lock): both are refused.
+    client.put_object(Bucket=bucket, Key=lock, Body=b'{"host": "elsewhere", "pid": 1}')
+    with pytest.raises(RejectedInputError, match="Another backup or prune is working"):
+        make_backup(workspace, dest, now=T0 + timedelta(hours=1))
+    with pytest.raises(RejectedInputError, match="Another backup or prune is working"):
+        prune_backups(dest, daily=1, weekly=0, monthly=0)
+    assert len(target.backup_target(dest).snapshot_names()) == 1
+
+    # Left by a process of this machine that is gone: taken over.
+    dead = _dead_pid()
+    body = json.dumps({"host": socket.gethostname(), "pid": dead}).encode()
+    client.put_object(Bucket=bucket, Key=lock, Body=body)
+    later = make_backup(workspace, dest, now=T0 + timedelta(hours=2))
+    assert later.name in target.backup_target(dest).snapshot_names()
+    assert lock not in s3_objects(s3_server, bucket)
+
+
+def _dead_pid() -> int:
+    """The id of a process that has ended."""
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid

@@ -327,12 +327,14 @@ def locked(dest: Path) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RejectedInputError(
-                _(
-                    "Another backup or prune is working in %(dest)s: try again when it is done.",
-                    dest=dest,
-                )
-            ) from None
+            raise busy(dest) from None
         yield
     finally:
         os.close(fd)
+
+
+def busy(dest: Path | str) -> RejectedInputError:
+    """The refusal of a backup or prune while another works in ``dest``."""
+    return RejectedInputError(
+        _("Another backup or prune is working in %(dest)s: try again when it is done.", dest=dest)
+    )

@@ -11,14 +11,18 @@ checking and restoring a snapshot is one code path for both.
 - A bucket: the snapshot's files are uploaded under ``PREFIX/snapshots/NAME/``, the signed
   ``snapshot.json`` last. A snapshot without it is unfinished: it is not listed (restore
   never sees it) and prune removes it once it is older than a day (a backup may still be
-  writing a younger one). The blob area is the S3 blob store at ``PREFIX/blobs``.
+  writing a younger one). The blob area is the S3 blob store at ``PREFIX/blobs``. The lock
+  is an object made by a conditional PUT.
 """
 
 from __future__ import annotations
 
 import abc
 import contextlib
+import json
+import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Collection, Iterator
 from datetime import UTC, datetime, timedelta
@@ -26,14 +30,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from botocore.exceptions import ClientError
+
 from civwatch.backups import layout
-from civwatch.errors import RejectedInputError
+from civwatch.errors import CivwatchError, RejectedInputError
 from civwatch.files import fsync_tree, move_into_place, write_new
 from civwatch.i18n import _
 from civwatch.vault import BlobStore
+from civwatch.vault.local import process_alive
 from civwatch.vault.s3 import S3BlobStore
 
-#: An unfinished snapshot in a bucket younger than this may be one a backup is writing.
+#: An unfinished snapshot in a bucket younger than this may be one a backup is writing (on
+#: a server that ignores the lock's condition); a lock of another machine older than this
+#: is one a killed backup left.
 UNFINISHED_STALE_AFTER = timedelta(days=1)
 
 
@@ -243,8 +252,49 @@ class S3Target(BackupTarget):
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
-        # An object store has no lock every S3 server honours: see docs/backups.md.
-        yield
+        """The lock object ``PREFIX/.lock``, made by a conditional PUT (``If-None-Match: *``:
+        refused when it exists) and removed at the end. A lock left by a process of this
+        machine that is gone, or older than a day, is taken over."""
+        key = f"{self.prefix}{layout.LOCK}"
+        holder = {"host": socket.gethostname(), "pid": os.getpid()}
+        body = json.dumps(holder, sort_keys=True).encode()
+        if not self._put_if_absent(key, body):
+            if not self._lock_stale(key):
+                raise layout.busy(self.where)
+            self._delete([key])
+            if not self._put_if_absent(key, body):
+                raise layout.busy(self.where)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(CivwatchError):
+                self._delete([key])
+
+    def _put_if_absent(self, key: str, body: bytes) -> bool:
+        with self.s3.translated_errors():
+            try:
+                self.s3.client.put_object(Bucket=self.bucket, Key=key, Body=body, IfNoneMatch="*")
+            except ClientError as exc:
+                if str(exc.response.get("Error", {}).get("Code")) in ("PreconditionFailed", "412"):
+                    return False
+                raise
+        return True
+
+    def _lock_stale(self, key: str) -> bool:
+        with self.s3.translated_errors():
+            try:
+                found = self.s3.client.get_object(Bucket=self.bucket, Key=key)
+            except ClientError:
+                return True  # removed meanwhile
+            data, since = found["Body"].read(), found["LastModified"]
+        try:
+            holder = json.loads(data)
+            host, pid = str(holder["host"]), int(holder["pid"])
+        except (ValueError, KeyError, TypeError):
+            host, pid = "", 0
+        if host == socket.gethostname() and pid > 0:
+            return not process_alive(pid)
+        return datetime.now(UTC) - since >= UNFINISHED_STALE_AFTER
 
     def snapshot_names(self) -> list[str]:
         return sorted(
