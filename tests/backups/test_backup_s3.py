@@ -121,6 +121,14 @@ def test_an_object_altered_in_the_bucket_is_refused_at_restore(
     assert not fresh_target("database").data_dir.exists()
     client.put_object(Bucket=bucket, Key=database, Body=original)
 
+    # An object whose name would lead out of the snapshot: refused, nothing written there.
+    escaped = prefix + "files/../../escaped"
+    client.put_object(Bucket=bucket, Key=escaped, Body=b"x")
+    assert escaped in s3_objects(s3_server, bucket, prefix)  # the store keeps the name as is
+    error = refused("escape")
+    assert "files/../../escaped is not a file of a snapshot" in error.message
+    client.delete_object(Bucket=bucket, Key=escaped)
+
     # The description rewritten: its signature no longer verifies.
     doc_key = prefix + layout.SNAPSHOT_DOC
     doc = json.loads(client.get_object(Bucket=bucket, Key=doc_key)["Body"].read())

@@ -342,9 +342,15 @@ class S3Target(BackupTarget):
                         _("%(file)s is not a file of a snapshot", file=relative),
                     ) from None
                 target = folder / relative
-                target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                with self.s3.translated_errors():
-                    self.s3.client.download_file(self.bucket, str(entry["Key"]), str(target))
+                try:
+                    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                    with self.s3.translated_errors():
+                        self.s3.client.download_file(self.bucket, str(entry["Key"]), str(target))
+                except OSError:  # e.g. both "a" and "a/b": not what a backup writes
+                    raise layout.damaged(
+                        self.snapshot_where(name),
+                        _("%(file)s is not a file of a snapshot", file=relative),
+                    ) from None
             yield folder
 
     def snapshot_where(self, name: str) -> str:
