@@ -137,7 +137,9 @@ def backup(
 
 @app.command("restore")
 def restore(
-    src: Annotated[str, typer.Argument(help="The backup folder or s3://BUCKET/PREFIX?endpoint=URL.")],
+    src: Annotated[
+        str, typer.Argument(help="The backup folder or s3://BUCKET/PREFIX?endpoint=URL.")
+    ],
     snapshot: Annotated[
         str | None, typer.Option("--snapshot", help="The snapshot to restore (default: newest).")
     ] = None,
@@ -240,7 +242,9 @@ def restore(
 
 @app.command("prune-backups")
 def prune_backups_cmd(
-    dest: Annotated[str, typer.Argument(help="The backup folder or s3://BUCKET/PREFIX?endpoint=URL.")],
+    dest: Annotated[
+        str, typer.Argument(help="The backup folder or s3://BUCKET/PREFIX?endpoint=URL.")
+    ],
     hourly: Annotated[
         int, typer.Option("--hourly", min=0, help="Keep the newest snapshot of this many hours.")
     ] = 24,
@@ -258,8 +262,8 @@ def prune_backups_cmd(
 ) -> None:
     """Remove the snapshots of DEST an hourly, daily, weekly and monthly schedule does not
     keep (the newest always stays), then the blobs no kept snapshot lists."""
-    from civwatch.backups.target import backup_target
     from civwatch.backups.prune import prune_backups
+    from civwatch.backups.target import backup_target
 
     report = prune_backups(
         backup_target(dest), hourly=hourly, daily=daily, weekly=weekly, monthly=monthly
