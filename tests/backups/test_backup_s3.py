@@ -88,7 +88,7 @@ def test_an_object_altered_in_the_bucket_is_refused_at_restore(
     s3_server: S3Server,
     s3_dest: S3Dest,
 ) -> None:
-    first, second = (ingest_photo(workspace, tmp_path / "photos", seed=s) for s in (1, 2))
+    first, _second = (ingest_photo(workspace, tmp_path / "photos", seed=s) for s in (1, 2))
     dest, bucket = s3_dest
     made = make_backup(workspace, dest, now=T0)
     client = s3_server.client()
@@ -108,15 +108,17 @@ def test_an_object_altered_in_the_bucket_is_refused_at_restore(
     assert isinstance(error, IntegrityError)
     assert f"{first} is damaged in the backup" in error.message
     client.put_object(Bucket=bucket, Key=_blob_key(first), Body=blob)
-    del second
 
     # The database copy altered: refused before anything is written.
-    database = prefix + layout.SQLITE_FILE
+    doc_key = prefix + layout.SNAPSHOT_DOC
+    doc = json.loads(client.get_object(Bucket=bucket, Key=doc_key)["Body"].read())
+    database_file = doc["database"]["file"]  # database.sqlite, or database.dump (PostgreSQL)
+    database = prefix + database_file
     original = client.get_object(Bucket=bucket, Key=database)["Body"].read()
     client.put_object(Bucket=bucket, Key=database, Body=original + b"\x00")
     error = refused("database")
     assert isinstance(error, IntegrityError)
-    assert f"{layout.SQLITE_FILE} does not match its SHA-256" in error.message
+    assert f"{database_file} does not match its SHA-256" in error.message
     assert f"s3://{bucket}/{prefix}" in error.message
     assert not fresh_target("database").data_dir.exists()
     client.put_object(Bucket=bucket, Key=database, Body=original)
@@ -130,8 +132,6 @@ def test_an_object_altered_in_the_bucket_is_refused_at_restore(
     client.delete_object(Bucket=bucket, Key=escaped)
 
     # The description rewritten: its signature no longer verifies.
-    doc_key = prefix + layout.SNAPSHOT_DOC
-    doc = json.loads(client.get_object(Bucket=bucket, Key=doc_key)["Body"].read())
     doc["blobs"]["count"] = 0
     client.put_object(Bucket=bucket, Key=doc_key, Body=layout.canonical(doc))
     error = refused("doc")

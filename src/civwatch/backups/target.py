@@ -284,8 +284,10 @@ class S3Target(BackupTarget):
         with self.s3.translated_errors():
             try:
                 found = self.s3.client.get_object(Bucket=self.bucket, Key=key)
-            except ClientError:
-                return True  # removed meanwhile
+            except ClientError as exc:
+                if str(exc.response.get("Error", {}).get("Code")) in ("NoSuchKey", "404"):
+                    return True  # released meanwhile
+                raise
             data, since = found["Body"].read(), found["LastModified"]
         try:
             holder = json.loads(data)
