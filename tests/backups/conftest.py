@@ -1,6 +1,6 @@
 """A workspace holding evidence, a backup folder, and fresh targets to restore into: a new
 data folder with its SQLite database, or - when ``CIVWATCH_DATABASE_URL`` names a server -
-a new, empty PostgreSQL database."""
+a new, empty PostgreSQL database; and a backup DEST in a fresh bucket of the test S3 server."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from civwatch.config import Settings
 from tests.conftest import SERVER_URL
+from tests.support.s3_server import S3Server, s3_server  # noqa: F401  (session fixture)
 
 #: The passphrase the tests seal keys with (a test value, never a real one).
 PASSPHRASE = "drill-passphrase-0123"
@@ -50,3 +51,11 @@ def fresh_target(tmp_path: Path) -> Iterator[Target]:
             for database in made:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def s3_dest(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """A backup DEST in a fresh, empty bucket: (``s3://BUCKET/backups?endpoint=...``, bucket)."""
+    server: S3Server = request.getfixturevalue("s3_server")
+    bucket = server.new_bucket()
+    return server.url(bucket, "backups"), bucket

@@ -26,7 +26,11 @@ T0 = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
 
 
 def _check_restored(
-    settings_target: Target, dest: Path, name: str, head: TreeHead, key: Path | None = None
+    settings_target: Target,
+    dest: Path | str,
+    name: str,
+    head: TreeHead,
+    key: Path | None = None,
 ) -> int:
     """Restore snapshot ``name`` (its keys, or - for a snapshot without them - the signing
     key file ``key`` put back by hand), verify it, prove its log consistent with ``head``;

@@ -124,7 +124,10 @@ class Snapshot:
     """A snapshot's signed description, read back and checked."""
 
     name: str
+    #: A local folder holding the snapshot's files (for a bucket, a downloaded copy).
     folder: Path
+    #: Where the snapshot is, as messages name it (the folder, or its ``s3://`` URL).
+    where: Path | str
     created_at: str
     civwatch: str
     schema: str
@@ -157,7 +160,7 @@ def sign_snapshot(doc_bytes: bytes, key: Ed25519PrivateKey) -> bytes:
     return key.sign(SIGNATURE_PREFIX + doc_bytes)
 
 
-def damaged(folder: Path, reason: str) -> IntegrityError:
+def damaged(folder: Path | str, reason: str) -> IntegrityError:
     """The refusal of a snapshot whose description cannot be trusted."""
     return IntegrityError(
         _(
@@ -169,15 +172,16 @@ def damaged(folder: Path, reason: str) -> IntegrityError:
     )
 
 
-def read_snapshot(folder: Path) -> Snapshot:
+def read_snapshot(folder: Path, where: Path | str | None = None) -> Snapshot:
     """The snapshot in ``folder``, its description's signature checked (by the key it names,
     which must have signed every head in it). Raises :class:`IntegrityError` naming what
-    is wrong."""
+    is wrong, and the snapshot as ``where`` (default: ``folder``)."""
+    shown = folder if where is None else where
     try:
         doc_bytes = (folder / SNAPSHOT_DOC).read_bytes()
         signature = (folder / SNAPSHOT_SIG).read_bytes()
     except OSError as err:
-        raise damaged(folder, _("%(file)s cannot be read", file=err.filename)) from None
+        raise damaged(shown, _("%(file)s cannot be read", file=err.filename)) from None
     try:
         doc = json.loads(doc_bytes)
         if not isinstance(doc, dict) or doc.get("format") != SNAPSHOT_FORMAT:
@@ -187,20 +191,20 @@ def read_snapshot(folder: Path) -> Snapshot:
             signature, SIGNATURE_PREFIX + doc_bytes
         )
     except InvalidSignature:
-        raise damaged(folder, _("the signature of snapshot.json does not verify")) from None
+        raise damaged(shown, _("the signature of snapshot.json does not verify")) from None
     except (ValueError, KeyError, TypeError, binascii.Error):
-        raise damaged(folder, _("snapshot.json is not a snapshot description")) from None
+        raise damaged(shown, _("snapshot.json is not a snapshot description")) from None
     try:
-        return _parsed(folder, doc, public_key)
+        return _parsed(folder, shown, doc, public_key)
     except InvalidSignature:
-        raise damaged(folder, _("a tree head's signature does not verify")) from None
+        raise damaged(shown, _("a tree head's signature does not verify")) from None
     except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as err:
         raise damaged(
-            folder, _("snapshot.json does not say what it should (%(error)s)", error=err)
+            shown, _("snapshot.json does not say what it should (%(error)s)", error=err)
         ) from None
 
 
-def _parsed(folder: Path, doc: dict[str, Any], public_key: bytes) -> Snapshot:
+def _parsed(folder: Path, where: Path | str, doc: dict[str, Any], public_key: bytes) -> Snapshot:
     if doc["version"] != VERSION:
         raise ValueError(f"version {doc['version']!r}")
     files: dict[str, FileRecord] = {}
@@ -223,6 +227,7 @@ def _parsed(folder: Path, doc: dict[str, Any], public_key: bytes) -> Snapshot:
     return Snapshot(
         name=folder.name,
         folder=folder,
+        where=where,
         created_at=str(doc["created_at"]),
         civwatch=str(doc["civwatch"]),
         schema=str(doc["schema"]),
@@ -251,7 +256,7 @@ def manifest_lines(entries: Iterator[tuple[str, int]]) -> Iterator[bytes]:
         yield json.dumps({"sha256": sha256, "size": size}, sort_keys=True).encode() + b"\n"
 
 
-def read_manifest(path: Path, folder: Path) -> Iterator[tuple[str, int]]:
+def read_manifest(path: Path, folder: Path | str) -> Iterator[tuple[str, int]]:
     """Every (sha256, size) of a manifest whose SHA-256 has already been checked."""
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, 1):
@@ -267,34 +272,29 @@ def read_manifest(path: Path, folder: Path) -> Iterator[tuple[str, int]]:
             yield sha256, size
 
 
-def backup_folder(given: str) -> Path:
-    """The backup folder a command line names: a folder path (a URL is refused: snapshots are
-    written to a folder; the blobs may go to a blob store with ``--blob-url``)."""
-    if "://" in given:
-        raise RejectedInputError(
-            _(
-                "%(given)s is a URL: the backup folder is a folder (snapshots are small); put "
-                "the blobs in a blob store with --blob-url.",
-                given=given,
-            )
-        )
-    return Path(given)
-
-
 def read_marker(dest: Path) -> dict[str, Any] | None:
     """The marker of the backup folder ``dest``, or None when it holds none."""
     try:
-        doc = json.loads((dest / MARKER).read_bytes())
+        data = (dest / MARKER).read_bytes()
     except FileNotFoundError:
         return None
-    except (OSError, ValueError):
+    except OSError:
         raise not_a_backup(dest) from None
+    return parse_marker(data, dest)
+
+
+def parse_marker(data: bytes, where: Path | str) -> dict[str, Any]:
+    """The marker read from a backup at ``where``: refused when it is not a backup's."""
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        raise not_a_backup(where) from None
     if not isinstance(doc, dict) or doc.get("format") != MARKER_FORMAT:
-        raise not_a_backup(dest)
+        raise not_a_backup(where)
     return doc
 
 
-def not_a_backup(folder: Path) -> RejectedInputError:
+def not_a_backup(folder: Path | str) -> RejectedInputError:
     return RejectedInputError(
         _(
             "%(folder)s is not a civwatch backup folder (it has no valid %(marker)s): give the "
@@ -327,12 +327,14 @@ def locked(dest: Path) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RejectedInputError(
-                _(
-                    "Another backup or prune is working in %(dest)s: try again when it is done.",
-                    dest=dest,
-                )
-            ) from None
+            raise busy(dest) from None
         yield
     finally:
         os.close(fd)
+
+
+def busy(dest: Path | str) -> RejectedInputError:
+    """The refusal of a backup or prune while another works in ``dest``."""
+    return RejectedInputError(
+        _("Another backup or prune is working in %(dest)s: try again when it is done.", dest=dest)
+    )

@@ -11,13 +11,13 @@ The order makes the snapshot consistent without stopping anyone:
    before the records that name it are committed, so every blob the database names is
    listed; blobs are write-once, so one listed is whole);
 5. ``snapshot.json`` is written with the SHA-256 of every file and signed, and the
-   snapshot's folder is renamed into place.
+   snapshot is put in place by its target: the folder renamed, or the files uploaded to
+   the bucket with ``snapshot.json`` last (:mod:`civwatch.backups.target`).
 """
 
 from __future__ import annotations
 
 import base64
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,11 +28,12 @@ from civwatch import __version__
 from civwatch.backups import layout
 from civwatch.backups.database import dump_database
 from civwatch.backups.keys import collect_keys, seal_keys
+from civwatch.backups.target import BackupTarget, FolderTarget, backup_target
 from civwatch.custody.log import CustodyLog
 from civwatch.custody.signing import TreeHead, public_key_bytes
 from civwatch.db import SCHEMA_HEAD
 from civwatch.errors import IntegrityError, RejectedInputError
-from civwatch.files import fsync_tree, move_into_place, write_durable, write_new
+from civwatch.files import write_durable
 from civwatch.i18n import _
 from civwatch.vault import BlobStore, open_blob_store
 from civwatch.workspace import HEADS_FILE, MARKER, Workspace
@@ -51,7 +52,8 @@ class BackupReport:
     """What one backup run wrote."""
 
     name: str
-    folder: Path
+    #: Where the snapshot is: a folder path, or an ``s3://`` URL.
+    folder: Path | str
     database: str
     blobs: int = 0
     blob_bytes: int = 0
@@ -61,47 +63,40 @@ class BackupReport:
     keys: int = 0
 
 
-def blob_area_url(dest: Path, marker: dict[str, Any] | None, given: str | None) -> str:
-    """Where the blobs of the backup folder ``dest`` live: given once, kept in its marker."""
+def blob_area_url(target: BackupTarget, marker: dict[str, Any] | None, given: str | None) -> str:
+    """Where the blobs of the backup ``target`` live: given once, kept in its marker."""
     kept = None if marker is None else marker.get("blobs")
     if kept is not None and given is not None and kept != given:
         raise RejectedInputError(
             _(
                 "The backup folder %(dest)s keeps its blobs at %(kept)s, not %(given)s.",
-                dest=dest,
+                dest=target.where,
                 kept=kept,
                 given=given,
             )
         )
     chosen = given or kept
-    return chosen if chosen else (dest / layout.BLOBS).resolve().as_uri()
+    return chosen if chosen else target.default_blob_url()
 
 
-def open_backup_folder(dest: Path, blob_url: str | None) -> tuple[dict[str, Any], BlobStore]:
-    """The backup folder ``dest`` (made when missing or empty) and its blob area."""
-    marker = layout.read_marker(dest) if dest.is_dir() else None
+def open_backup_folder(
+    target: BackupTarget, blob_url: str | None
+) -> tuple[dict[str, Any], BlobStore]:
+    """The backup ``target`` (made when missing or empty) and its blob area."""
+    marker = target.read_marker()
     if marker is None:
-        if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
-            raise RejectedInputError(
-                _(
-                    "%(dest)s is neither empty nor a civwatch backup folder: give an empty or "
-                    "new folder, or one `civwatch backup` wrote to.",
-                    dest=dest,
-                )
-            )
-        dest.mkdir(mode=0o700, parents=True, exist_ok=True)
         marker = {"format": layout.MARKER_FORMAT, "version": layout.VERSION, "blobs": blob_url}
-        write_new(dest / layout.MARKER, layout.canonical(marker))
-    store = open_blob_store(blob_area_url(dest, marker, blob_url))
+        target.create(layout.canonical(marker))
+    store = open_blob_store(blob_area_url(target, marker, blob_url))
     store.ensure()
     return marker, store
 
 
-def _snapshot_name(dest: Path, now: datetime) -> str:
+def _snapshot_name(target: BackupTarget, now: datetime) -> str:
     base = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    taken = set(layout.snapshot_names(dest))
+    taken = set(target.snapshot_names())
     name, n = base, 1
-    while name in taken or (dest / layout.SNAPSHOTS / f".building-{name}").exists():
+    while name in taken or target.name_taken(name):
         n += 1
         name = f"{base}-{n}"
     return name
@@ -163,41 +158,35 @@ def _copy_blobs(
 
 def make_backup(
     ws: Workspace,
-    dest: Path,
+    dest: Path | str | BackupTarget,
     *,
     passphrase: str | None = None,
     blob_url: str | None = None,
     progress: Progress | None = None,
     now: datetime | None = None,
 ) -> BackupReport:
-    """Write a snapshot of ``ws`` into the backup folder ``dest``; the keys folder too,
-    sealed with ``passphrase``, when one is given."""
-    dest = dest.resolve()
-    if dest.is_relative_to(ws.data_dir.resolve()):
+    """Write a snapshot of ``ws`` into the backup ``dest`` (a folder or an ``s3://`` URL);
+    the keys folder too, sealed with ``passphrase``, when one is given."""
+    target = backup_target(dest)
+    if isinstance(target, FolderTarget) and target.folder.is_relative_to(ws.data_dir.resolve()):
         raise RejectedInputError(
             _(
                 "%(dest)s is inside the data folder: a backup kept there is lost with it. "
                 "Give a folder on another disk or machine.",
-                dest=dest,
+                dest=target.folder,
             )
         )
-    _marker, store = open_backup_folder(dest, blob_url)
-    snapshots = dest / layout.SNAPSHOTS
-    snapshots.mkdir(mode=0o700, exist_ok=True)
-    with layout.locked(dest):
-        name = _snapshot_name(dest, now or datetime.now(UTC))
-        building = snapshots / f".building-{name}"
-        building.mkdir(mode=0o700)
-        try:
-            return _build(ws, dest, building, name, store, passphrase, progress)
-        except BaseException:
-            shutil.rmtree(building, ignore_errors=True)
-            raise
+    _marker, store = open_backup_folder(target, blob_url)
+    with target.locked():
+        name = _snapshot_name(target, now or datetime.now(UTC))
+        with target.building(name) as building:
+            report = _build(ws, building, name, store, passphrase, progress)
+            report.folder = target.publish(building, name)
+            return report
 
 
 def _build(
     ws: Workspace,
-    dest: Path,
     building: Path,
     name: str,
     store: BlobStore,
@@ -212,7 +201,7 @@ def _build(
             heads[log_name] = ws.show_head(head)
     _carry_files(ws, building / layout.FILES)
     kind, database_file = dump_database(ws.settings.resolved_database_url, building)
-    report = BackupReport(name=name, folder=dest / layout.SNAPSHOTS / name, database=kind)
+    report = BackupReport(name=name, folder="", database=kind)
     report.heads = {log: head.tree_size for log, head in heads.items()}
     if passphrase is not None:
         keys = collect_keys(ws.data_dir)
@@ -241,6 +230,4 @@ def _build(
     doc_bytes = layout.canonical(doc)
     write_durable(building / layout.SNAPSHOT_DOC, doc_bytes)
     write_durable(building / layout.SNAPSHOT_SIG, layout.sign_snapshot(doc_bytes, key))
-    fsync_tree(building)
-    move_into_place(building, report.folder)
     return report

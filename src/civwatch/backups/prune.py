@@ -5,15 +5,13 @@ The rule is the usual grandfather-father-son one: for each of the last ``hourly`
 that have a snapshot, the newest snapshot of that hour is kept; for each of the last
 ``daily`` days that have a snapshot, the newest snapshot of that day is kept; the same for
 the last ``weekly`` ISO weeks and the last ``monthly`` months. The newest snapshot is
-always kept. The others are removed, then the blobs no kept snapshot lists (on a local
-blob area; a remote store's are counted and left, since a :class:`~civwatch.vault.BlobStore`
-never deletes).
+always kept. The others are removed, then the blobs no kept snapshot lists (in a local
+blob area, or in the S3 target's own ``blobs`` area; another remote store's are counted
+and left, since a :class:`~civwatch.vault.BlobStore` never deletes).
 """
 
 from __future__ import annotations
 
-import contextlib
-import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +19,7 @@ from pathlib import Path
 
 from civwatch.backups import layout
 from civwatch.backups.make import blob_area_url
+from civwatch.backups.target import BackupTarget, backup_target
 from civwatch.vault import open_blob_store
 
 
@@ -72,41 +71,37 @@ def snapshots_to_keep(
 
 
 def prune_backups(
-    dest: Path, *, daily: int, weekly: int, monthly: int, hourly: int = 0
+    dest: Path | str | BackupTarget, *, daily: int, weekly: int, monthly: int, hourly: int = 0
 ) -> PruneReport:
-    """Remove the snapshots of ``dest`` the schedule does not keep, then their blobs."""
-    dest = dest.resolve()
-    marker = layout.read_marker(dest) if dest.is_dir() else None
+    """Remove the snapshots of ``dest`` (a folder or an ``s3://`` URL) the schedule does not
+    keep, then their blobs."""
+    target = backup_target(dest)
+    marker = target.read_marker()
     if marker is None:
-        raise layout.not_a_backup(dest)
+        raise layout.not_a_backup(target.where)
     report = PruneReport()
-    with layout.locked(dest):
-        names = layout.snapshot_names(dest)
+    with target.locked():
+        names = target.snapshot_names()
         keep = snapshots_to_keep(names, daily=daily, weekly=weekly, monthly=monthly, hourly=hourly)
         report.kept = [n for n in names if n in keep]
         report.removed = [n for n in names if n not in keep]
         for name in report.removed:
-            shutil.rmtree(dest / layout.SNAPSHOTS / name)
-        # Left by a backup that was killed: no backup runs while the lock is held.
-        for unfinished in (dest / layout.SNAPSHOTS).glob(".building-*"):
-            shutil.rmtree(unfinished, ignore_errors=True)
+            target.remove(name)
+        target.clean_unfinished()
         listed: set[str] = set()
         for name in report.kept:
-            folder = dest / layout.SNAPSHOTS / name
-            listed.update(
-                sha for sha, _size in layout.read_manifest(folder / layout.MANIFEST, folder)
-            )
-        store = open_blob_store(blob_area_url(dest, marker, None))
+            with target.fetch(name, {layout.MANIFEST}) as folder:
+                listed.update(
+                    sha for sha, _size in layout.read_manifest(folder / layout.MANIFEST, folder)
+                )
+        store = open_blob_store(blob_area_url(target, marker, None))
         for sha256 in list(store.iter_hashes()):
             if sha256 in listed:
                 continue
-            path = store.local_path(sha256)
-            if path is None:
+            size = target.remove_blob(store, sha256)
+            if size is None:
                 report.blobs_left += 1
                 continue
-            size = path.stat().st_size
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-                report.blobs_removed += 1
-                report.bytes_removed += size
+            report.blobs_removed += 1
+            report.bytes_removed += size
     return report

@@ -25,6 +25,7 @@ from civwatch.backups import layout
 from civwatch.backups.database import check_empty, load_database
 from civwatch.backups.keys import KEYS_FOLDER, KeyFile, open_keys, write_keys
 from civwatch.backups.make import Progress, blob_area_url
+from civwatch.backups.target import BackupTarget, backup_target
 from civwatch.config import Settings
 from civwatch.custody.log import CustodyLog
 from civwatch.custody.merkle import EMPTY_ROOT, verify_consistency
@@ -57,24 +58,24 @@ class RestoreReport:
     logs: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
-def choose_snapshot(src: Path, name: str | None) -> Path:
-    """The folder of snapshot ``name`` (default: the newest) of the backup folder ``src``."""
-    if not src.is_dir() or layout.read_marker(src) is None:
-        raise layout.not_a_backup(src)
-    names = layout.snapshot_names(src)
+def choose_snapshot(target: BackupTarget, name: str | None) -> str:
+    """The name of snapshot ``name`` (default: the newest) of the backup ``target``."""
+    if target.read_marker() is None:
+        raise layout.not_a_backup(target.where)
+    names = target.snapshot_names()
     if not names:
-        raise NotFoundError(_("The backup folder %(src)s holds no snapshot yet.", src=src))
+        raise NotFoundError(_("The backup folder %(src)s holds no snapshot yet.", src=target.where))
     chosen = names[-1] if name is None else name
     if chosen not in names:
         raise NotFoundError(
             _(
                 "The backup folder %(src)s has no snapshot %(name)s; it has: %(names)s.",
-                src=src,
+                src=target.where,
                 name=chosen,
                 names=", ".join(names),
             )
         )
-    return src / layout.SNAPSHOTS / chosen
+    return chosen
 
 
 def _check_files(snapshot: layout.Snapshot) -> None:
@@ -84,11 +85,11 @@ def _check_files(snapshot: layout.Snapshot) -> None:
             found = layout.sha256_of(path)
         except OSError:
             raise layout.damaged(
-                snapshot.folder, _("%(file)s is missing", file=record.path)
+                snapshot.where, _("%(file)s is missing", file=record.path)
             ) from None
         if found != (record.sha256, record.size):
             raise layout.damaged(
-                snapshot.folder,
+                snapshot.where,
                 _("%(file)s does not match its SHA-256", file=record.path),
             )
 
@@ -132,7 +133,7 @@ def _copy_blobs(
     progress: Progress | None,
 ) -> list[str]:
     problems: list[str] = []
-    entries = list(layout.read_manifest(snapshot.folder / layout.MANIFEST, snapshot.folder))
+    entries = list(layout.read_manifest(snapshot.folder / layout.MANIFEST, snapshot.where))
     for done, (sha256, size) in enumerate(entries, 1):
         if progress is not None:
             progress(_("Blobs"), done, len(entries))
@@ -165,7 +166,7 @@ def _prove_logs(snapshot: layout.Snapshot, url: str, report: RestoreReport) -> N
                 size = log.size(session)
                 if size < head.tree_size:
                     raise layout.damaged(
-                        snapshot.folder,
+                        snapshot.where,
                         _(
                             "the %(log)s log holds %(size)s entries, fewer than the %(head)s "
                             "its signed head covers",
@@ -197,19 +198,31 @@ def _prove_logs(snapshot: layout.Snapshot, url: str, report: RestoreReport) -> N
 
 def restore_backup(
     settings: Settings,
-    src: Path,
+    src: Path | str | BackupTarget,
     *,
     snapshot: str | None = None,
     passphrase: Callable[[], str] | None = None,
     expect_key: str | None = None,
     progress: Progress | None = None,
 ) -> RestoreReport:
-    """Restore snapshot ``snapshot`` (default: the newest) of the backup folder ``src`` into
-    the empty data folder of ``settings``. ``passphrase`` is asked only when the snapshot
-    holds keys; None leaves them out."""
-    src = src.resolve()
-    folder = choose_snapshot(src, snapshot)
-    snap = layout.read_snapshot(folder)
+    """Restore snapshot ``snapshot`` (default: the newest) of the backup ``src`` (a folder
+    or an ``s3://`` URL) into the empty data folder of ``settings``. ``passphrase`` is asked
+    only when the snapshot holds keys; None leaves them out."""
+    target = backup_target(src)
+    name = choose_snapshot(target, snapshot)
+    with target.fetch(name) as folder:
+        return _restore(settings, target, folder, passphrase, expect_key, progress)
+
+
+def _restore(
+    settings: Settings,
+    target: BackupTarget,
+    folder: Path,
+    passphrase: Callable[[], str] | None,
+    expect_key: str | None,
+    progress: Progress | None,
+) -> RestoreReport:
+    snap = layout.read_snapshot(folder, target.snapshot_where(folder.name))
     if expect_key is not None and expect_key.strip().lower() != snap.key_fingerprint:
         raise IntegrityError(
             _(
@@ -228,7 +241,7 @@ def restore_backup(
     if snap.has_keys and passphrase is not None:
         keys = open_keys((folder / layout.KEYS).read_bytes(), passphrase())
         _signing_key_matches(keys, snap)
-    area = open_blob_store(blob_area_url(src, layout.read_marker(src), None))
+    area = open_blob_store(blob_area_url(target, target.read_marker(), None))
     report = RestoreReport(
         snapshot=snap.name,
         created_at=snap.created_at,
@@ -240,9 +253,9 @@ def restore_backup(
     for relative in snap.extra_files:
         if relative == MARKER or relative.split("/")[0] == KEYS_FOLDER:
             continue
-        target = data_dir / relative
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        write_new(target, (folder / layout.FILES / relative).read_bytes())
+        path = data_dir / relative
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_new(path, (folder / layout.FILES / relative).read_bytes())
         report.files += 1
     write_keys(keys, data_dir)
     report.keys = len(keys)

@@ -51,8 +51,8 @@ def backup(
     dest: Annotated[
         str,
         typer.Argument(
-            help="The backup folder (made if missing); a second backup to it copies only new "
-            "blobs.",
+            help="The backup folder (made if missing) or s3://BUCKET/PREFIX?endpoint=URL; a "
+            "second backup to it copies only new blobs.",
         ),
     ],
     with_keys: Annotated[
@@ -77,7 +77,7 @@ def backup(
     """Write a consistent snapshot of the data folder into DEST: the database, the signed
     tree heads, the manifest of blobs and the blobs not yet there."""
     from civwatch.backups import make_backup
-    from civwatch.backups.layout import backup_folder
+    from civwatch.backups.target import backup_target
     from civwatch.workspace import Workspace
 
     settings = settings_for(data_dir)
@@ -93,7 +93,7 @@ def backup(
                 bar.update(tasks[stage], completed=done, total=total)
 
             report = make_backup(
-                ws, backup_folder(dest), passphrase=passphrase, blob_url=blob_url, progress=progress
+                ws, backup_target(dest), passphrase=passphrase, blob_url=blob_url, progress=progress
             )
     finally:
         ws.close()
@@ -137,7 +137,9 @@ def backup(
 
 @app.command("restore")
 def restore(
-    src: Annotated[str, typer.Argument(help="The backup folder.")],
+    src: Annotated[
+        str, typer.Argument(help="The backup folder or s3://BUCKET/PREFIX?endpoint=URL.")
+    ],
     snapshot: Annotated[
         str | None, typer.Option("--snapshot", help="The snapshot to restore (default: newest).")
     ] = None,
@@ -160,7 +162,7 @@ def restore(
     """Restore a snapshot of SRC into an empty data folder, re-hashing every blob, and
     prove its logs consistent with the heads signed before the backup."""
     from civwatch.backups import restore_backup
-    from civwatch.backups.layout import backup_folder
+    from civwatch.backups.target import backup_target
 
     settings = settings_for(data_dir)
 
@@ -177,7 +179,7 @@ def restore(
 
         report = restore_backup(
             settings,
-            backup_folder(src),
+            backup_target(src),
             snapshot=snapshot,
             passphrase=None if without_keys else passphrase,
             expect_key=expect_key,
@@ -240,7 +242,9 @@ def restore(
 
 @app.command("prune-backups")
 def prune_backups_cmd(
-    dest: Annotated[str, typer.Argument(help="The backup folder.")],
+    dest: Annotated[
+        str, typer.Argument(help="The backup folder or s3://BUCKET/PREFIX?endpoint=URL.")
+    ],
     hourly: Annotated[
         int, typer.Option("--hourly", min=0, help="Keep the newest snapshot of this many hours.")
     ] = 24,
@@ -258,11 +262,11 @@ def prune_backups_cmd(
 ) -> None:
     """Remove the snapshots of DEST an hourly, daily, weekly and monthly schedule does not
     keep (the newest always stays), then the blobs no kept snapshot lists."""
-    from civwatch.backups.layout import backup_folder
     from civwatch.backups.prune import prune_backups
+    from civwatch.backups.target import backup_target
 
     report = prune_backups(
-        backup_folder(dest), hourly=hourly, daily=daily, weekly=weekly, monthly=monthly
+        backup_target(dest), hourly=hourly, daily=daily, weekly=weekly, monthly=monthly
     )
     if as_json:
         emit(

@@ -273,7 +273,16 @@ class S3BlobStore(BlobStore):
             )
         )
 
+    def translated_errors(self) -> contextlib.AbstractContextManager[None]:
+        """boto3's exceptions as civwatch errors, for a caller (the backups' S3 target)
+        that works on other objects of the bucket with :attr:`client`."""
+        return self._translated()
+
     # -- names -----------------------------------------------------------------------------
+    def object_key(self, sha256: str) -> str:
+        """The key of blob ``sha256`` in the bucket."""
+        return self._key(sha256)
+
     def _key(self, sha256: str) -> str:
         check_sha256(sha256)
         return f"{self.prefix}sha256/{sha256[:2]}/{sha256[2:4]}/{sha256}"
