@@ -321,6 +321,7 @@ def publish_campaign(ws: Workspace, campaign_id: int, *, actor: str | None) -> d
     """Make a draft campaign live (a publisher: the PUBLISH permission). A letter needs
     targets and a letter template; every linked incident must still be published."""
     with ws.sessions() as session:
+        require(session, actor, Permission.PUBLISH)
         linked = list(campaign_row(session, campaign_id).incidents)
     _check_incidents(ws, linked)
     with ws.sessions() as session, session.begin():
