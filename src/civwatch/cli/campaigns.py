@@ -14,7 +14,7 @@ from civwatch.accounts.permissions import Permission
 from civwatch.cli.common import AsJson, DataDir, TokenFile, acting, emit, out, workspace
 from civwatch.errors import RejectedInputError
 from civwatch.files import write_atomic
-from civwatch.i18n import _, ngettext
+from civwatch.i18n import _, gettext, ngettext
 
 campaign_app = typer.Typer(
     no_args_is_help=True,
@@ -25,12 +25,14 @@ CampaignId = Annotated[int, typer.Argument(help="The campaign's number.")]
 
 
 def _line(doc: dict[str, Any]) -> None:
+    from civwatch.campaigns.service import KIND_LABELS, STATE_LABELS
+
     out.print(
         _(
             "Campaign %(id)s (%(kind)s, %(state)s): %(title)s; %(count)s confirmed.",
             id=doc["id"],
-            kind=doc["kind"],
-            state=doc["state"],
+            kind=gettext(KIND_LABELS[doc["kind"]]),
+            state=gettext(STATE_LABELS[doc["state"]]),
             title=escape(doc["title"]),
             count=doc["count"],
         )
