@@ -32,9 +32,7 @@ def test_sign_confirm_and_see_the_count_move(
     shown = client.get(f"{API}/{campaign}")
     assert shown.status_code == 200
     assert shown.json()["count"] == 0 and shown.json()["goal"] == 100
-    answer = client.post(
-        f"{API}/{campaign}/signatures", json={**SIGNER, "consent_contact": False}
-    )
+    answer = client.post(f"{API}/{campaign}/signatures", json={**SIGNER, "consent_contact": False})
     assert answer.status_code == 202, answer.text
     assert answer.json() == {"campaign": campaign, "status": "pending"}
     outbox.send_due(team)
