@@ -52,7 +52,11 @@ def campaign_limiter(request: Request) -> abuse.RateLimiter:
     state = request.app.state
     with _kick_lock:
         if not hasattr(state, "campaign_limiter"):
-            state.campaign_limiter = abuse.RateLimiter()
+            settings = state.workspace.settings
+            state.campaign_limiter = abuse.RateLimiter(
+                per_client=settings.campaign_actions_per_client,
+                burst=settings.campaign_burst_per_minute,
+            )
     found: abuse.RateLimiter = state.campaign_limiter
     return found
 
