@@ -140,17 +140,41 @@ def test_the_delivery_is_recorded_and_purging_keeps_the_count(
     }
     # Not yet past its retention period: nothing to purge.
     close_campaign(team, campaign, actor="pat")
-    assert retention.purge_expired(team) == {"campaigns": [], "actions": 0}
+    assert retention.purge_expired(team) == {"campaigns": [], "actions": 0, "unconfirmed": 0}
     from civwatch.campaigns.models import Campaign
 
     with team.sessions() as session, session.begin():
         row_c = session.get(Campaign, campaign)
         assert row_c is not None and row_c.closed_at is not None
         row_c.closed_at = row_c.closed_at - timedelta(days=row_c.retention_days + 1)
-    assert retention.purge_expired(team) == {"campaigns": [campaign], "actions": 2}
+    assert retention.purge_expired(team) == {
+        "campaigns": [campaign],
+        "actions": 2,
+        "unconfirmed": 0,
+    }
     with team.sessions() as session:
         left = session.scalars(select(CampaignAction)).all()
         assert all(a.wrapped_key is None and a.sealed is None for a in left)
         assert all(a.email_index is None for a in left)
     assert get_campaign(team, campaign, actor="ivan")["count"] == 3
     assert deliver(team, campaign, actor="ivan")[1]["named"] == 0
+
+
+def test_actions_never_confirmed_are_shredded_once_their_link_expired(team: Workspace) -> None:
+    from civwatch.campaigns.models import CampaignAction
+
+    campaign = live_petition(team)
+    actions.submit_signature(
+        team, campaign, {"name": "N", "email": "late@example.org", "country": "UA"}
+    )
+    assert retention.purge_expired(team)["unconfirmed"] == 0
+    with team.sessions() as session, session.begin():
+        (action,) = session.scalars(select(CampaignAction)).all()
+        action.created_at = action.created_at - timedelta(
+            hours=team.settings.campaign_confirm_hours + 1
+        )
+    assert retention.purge_expired(team)["unconfirmed"] == 1
+    with team.sessions() as session:
+        (action,) = session.scalars(select(CampaignAction)).all()
+        assert action.sealed is None and action.state == "deleted"
+    assert outbox.mail_state(team, campaign) == {}
