@@ -92,6 +92,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--mail-timeout", type=float, default=900)
+    parser.add_argument("--no-mail", action="store_true", help="Stop after the burst.")
     args = parser.parse_args()
 
     OUT.mkdir(exist_ok=True)
@@ -180,6 +181,8 @@ def main() -> None:
         print(f"  POST signatures  {percentiles(posts)}")
         print(f"  GET campaign     {percentiles(gets)}   (reference, same run)")
         post_p95 = statistics.quantiles(posts, n=100)[94]
+        if args.no_mail:
+            return
 
         controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
         controller.start()
