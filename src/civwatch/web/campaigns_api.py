@@ -33,7 +33,7 @@ from civwatch.web.answers_campaigns import (
 )
 from civwatch.web.auth import client_of
 from civwatch.web.deps import WS, RowId
-from civwatch.web.problems import PROBLEM_RESPONSES, problem_doc
+from civwatch.web.problems import PROBLEM_RESPONSES, problem_doc, problem_response
 from civwatch.web.public_view import Anyone
 from civwatch.workspace import Workspace
 
@@ -46,6 +46,8 @@ Token = Annotated[str, Path(min_length=8, max_length=300, pattern=r"^[A-Za-z0-9_
 NOT_NOW: dict[int | str, dict[str, Any]] = {
     409: problem_doc("The campaign is not taking part now (closed, ended or not started)")
 }
+#: Seconds a refused client is told to wait (the limits' window).
+RETRY_AFTER_S = 60
 #: Seconds between two mail jobs started by the web (the schedule sends the rest).
 KICK_EVERY_S = 2.0
 _kick_lock = threading.Lock()
@@ -148,7 +150,12 @@ async def campaign_challenge(request: Request, _p: Anyone, campaign_id: RowId) -
 async def _act(
     request: Request, w: WS, campaign_id: int, body: SupporterBody, kind: str
 ) -> JSONResponse:
-    guard(request, body.challenge, body.nonce)
+    try:
+        guard(request, body.challenge, body.nonce)
+    except TooManyAttemptsError as exc:
+        refused = problem_response(request, exc)
+        refused.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return refused
     if body.website:
         return _pending(campaign_id)
     submit = actions.submit_letter if kind == "letter" else actions.submit_signature
