@@ -144,3 +144,28 @@ def test_the_deletion_link_shreds_the_supporter(team: Workspace, smtp: SmtpServe
     assert public_view(team, campaign)["count"] == 1
     with pytest.raises(NotFoundError):
         actions.confirm(team, smtp.inbox.link("olena@example.org"))
+
+
+def test_two_confirmations_of_one_link_at_once_count_once(
+    team: Workspace, smtp: SmtpServer
+) -> None:
+    import threading
+
+    campaign = live_petition(team)
+    actions.submit_signature(team, campaign, dict(SIGNER))
+    outbox.send_due(team)
+    token = smtp.inbox.link("olena@example.org")
+    start = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def click() -> None:
+        start.wait()
+        outcomes.append(actions.confirm(team, token)["outcome"])
+
+    clicks = [threading.Thread(target=click) for _ in range(4)]
+    for t in clicks:
+        t.start()
+    for t in clicks:
+        t.join()
+    assert sorted(outcomes) == ["already-confirmed"] * 3 + ["confirmed"]
+    assert public_view(team, campaign)["count"] == 1

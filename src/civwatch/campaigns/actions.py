@@ -197,18 +197,27 @@ def confirm(ws: Workspace, token: str) -> dict[str, Any]:
         if campaign.state != "live":
             raise ConflictError(_("This campaign is not taking part now."))
         now = utcnow()
+        pending = (CampaignAction.id == action.id) & (CampaignAction.state == "pending")
         try:
             with session.begin_nested():
-                action.counted_key = action.email_index
-                action.state = "confirmed"
-                action.confirmed_at = now
-                session.flush()
+                # Conditional: of two confirmations of one action at once (a double click;
+                # SQLite takes no row lock), only the first finds it pending.
+                done = session.execute(
+                    update(CampaignAction)
+                    .where(pending)
+                    .values(counted_key=action.email_index, state="confirmed", confirmed_at=now)
+                    .execution_options(synchronize_session=False)
+                )
         except SqlIntegrityError:
-            action.counted_key = None
-            action.state = "duplicate"
-            action.confirmed_at = now
-            session.flush()
+            session.execute(
+                update(CampaignAction)
+                .where(pending)
+                .values(state="duplicate", confirmed_at=now)
+                .execution_options(synchronize_session=False)
+            )
             return {"campaign": campaign.id, "outcome": DUPLICATE, "count": campaign.confirmed}
+        if getattr(done, "rowcount", 1) == 0:
+            return {"campaign": campaign.id, "outcome": ALREADY, "count": campaign.confirmed}
         session.execute(
             update(Campaign)
             .where(Campaign.id == campaign.id)
