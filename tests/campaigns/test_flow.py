@@ -169,3 +169,13 @@ def test_two_confirmations_of_one_link_at_once_count_once(
         t.join()
     assert sorted(outcomes) == ["already-confirmed"] * 3 + ["confirmed"]
     assert public_view(team, campaign)["count"] == 1
+
+
+def test_two_senders_never_take_the_same_mail(team: Workspace) -> None:
+    campaign = live_petition(team)
+    for n in range(3):
+        actions.submit_signature(team, campaign, {**SIGNER, "email": f"c{n}@example.org"})
+    first = outbox.claim(team, 2)
+    second = outbox.claim(team, 10)
+    assert len(first) == 2 and len(second) == 1 and not set(first) & set(second)
+    assert outbox.claim(team, 10) == []

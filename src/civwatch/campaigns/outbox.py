@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from civwatch.campaigns import keys
 from civwatch.campaigns.models import Campaign, CampaignAction, CampaignMail, CampaignTarget
@@ -35,6 +35,8 @@ FIRST_WAIT_S = 15
 LONGEST_WAIT_S = 3600
 #: Mails claimed per batch.
 BATCH = 100
+#: Seconds a claimed mail is kept from other senders while this one sends it.
+LEASE_S = 300
 
 _SENDING = threading.Lock()
 
@@ -131,17 +133,7 @@ def send_due(ws: Workspace, *, limit: int | None = None) -> SendReport:
         return report
     try:
         while budget > 0:
-            with ws.sessions() as session:
-                due = list(
-                    session.scalars(
-                        select(CampaignMail.id)
-                        .where(
-                            CampaignMail.state == "queued", CampaignMail.next_attempt_at <= utcnow()
-                        )
-                        .order_by(CampaignMail.next_attempt_at, CampaignMail.id)
-                        .limit(min(BATCH, budget))
-                    )
-                )
+            due = claim(ws, min(BATCH, budget))
             if not due:
                 break
             budget -= len(due)
@@ -150,6 +142,34 @@ def send_due(ws: Workspace, *, limit: int | None = None) -> SendReport:
     finally:
         _SENDING.release()
     return report
+
+
+def claim(ws: Workspace, limit: int) -> list[int]:
+    """Take up to ``limit`` due mails for this sender: each is leased for
+    :data:`LEASE_S` seconds (its next attempt moved on) in one conditional update, so
+    two senders (workers on several machines) never take the same mail; one whose sender
+    died is due again when its lease ends (sent at least once, never lost)."""
+    now = utcnow()
+    due = (CampaignMail.state == "queued") & (CampaignMail.next_attempt_at <= now)
+    with ws.sessions() as session, session.begin():
+        wanted = list(
+            session.scalars(
+                select(CampaignMail.id)
+                .where(due)
+                .order_by(CampaignMail.next_attempt_at, CampaignMail.id)
+                .limit(limit)
+            )
+        )
+        if not wanted:
+            return []
+        taken = session.scalars(
+            update(CampaignMail)
+            .where(CampaignMail.id.in_(wanted), due)
+            .values(next_attempt_at=now + timedelta(seconds=LEASE_S))
+            .returning(CampaignMail.id)
+            .execution_options(synchronize_session=False)
+        )
+        return sorted(taken)
 
 
 def _record_failure(ws: Workspace, mail_id: int, error: BaseException, report: SendReport) -> None:
