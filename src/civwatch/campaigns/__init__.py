@@ -50,7 +50,8 @@ Team (signed in; ``actor`` is the username):
 - ``delivery.deliver(ws, id, actor=, language="en") -> (pdf bytes, {"campaign", "count",
   "named", "language", "sha256"})``: count by country, names only where agreed; recorded.
 - ``retention.purge_campaign(ws, id, actor=)`` and ``retention.purge_expired(ws)``.
-- ``outbox.send_due(ws) -> SendReport``; ``outbox.mail_state(ws, id) -> {state: n}``.
+- ``outbox.send_due(ws) -> SendReport`` (mail claimed first: ``outbox.claim(ws, n)``);
+  ``outbox.mail_state(ws, id) -> {state: n}`` (counts by state, never an address).
 
 Supporters' names, e-mails, comments and letters are sealed per action
 (``keys.seal_action``: envelope encryption under the campaigns' key file); the e-mail is
