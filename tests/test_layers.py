@@ -31,10 +31,21 @@ ENGINES = frozenset(
         "errors",
         "workspace",
         "backups",
+        "mail",
     }
 )
 DOMAINS = frozenset(
-    {"accounts", "evidence", "incidents", "intake", "publish", "protection", "relief", "shelters"}
+    {
+        "accounts",
+        "campaigns",
+        "evidence",
+        "incidents",
+        "intake",
+        "publish",
+        "protection",
+        "relief",
+        "shelters",
+    }
 )
 INTERFACES = frozenset({"web", "cli"})
 #: Gathers every table for the migrations: the one module outside a domain that imports
@@ -194,6 +205,7 @@ DOMAIN_RANK = {
     "protection": 3,
     "shelters": 3,
     "relief": 4,
+    "campaigns": 4,
     "intake": 5,
 }
 

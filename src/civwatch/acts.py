@@ -15,6 +15,7 @@ import json
 import sys
 
 from civwatch.accounts import acts as accounts
+from civwatch.campaigns import acts as campaigns
 from civwatch.custody import entries, key_rotation
 from civwatch.custody.entries import Act, Actor
 from civwatch.evidence import acts as evidence
@@ -38,6 +39,7 @@ DOMAINS: dict[str, tuple[Act, ...]] = {
     "relief": relief.ACTS,
     # The custody engine's own: a new signing key announced by the old one.
     "custody": key_rotation.ACTS,
+    "campaigns": campaigns.ACTS,
 }
 
 _ACTOR_WORDS = {

@@ -22,6 +22,7 @@ from tests.incidents.helpers import GEO, incident_doc
 from tests.support.files import noise_jpeg
 from tests.web import (
     calls_admin,
+    calls_campaigns,
     calls_capture,
     calls_incident_pages,
     calls_incidents,
@@ -87,6 +88,7 @@ CALLS = {
     **calls_testimony.CALLS,
     **calls_relief.CALLS,
     **calls_relief_pages.CALLS,
+    **calls_campaigns.CALLS,
 }
 
 

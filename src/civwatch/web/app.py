@@ -37,6 +37,7 @@ from civwatch.shelters import nearest as shelter_index
 from civwatch.web import (
     admin_pages,
     api,
+    campaigns_api,
     capture_pages,
     custody_pages,
     help_pages,
@@ -241,6 +242,7 @@ ROUTERS = (
     protection_api.router,
     testimony_api.router,
     relief_api.router,
+    campaigns_api.router,
     pages.router,
     item_pages.router,
     capture_pages.router,
