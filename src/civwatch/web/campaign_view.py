@@ -35,7 +35,8 @@ def present_campaign(campaign: Mapping[str, Any]) -> dict[str, Any]:
     state = str(campaign.get("state") or "draft")
     count = campaign.get("count")
     goal = campaign.get("goal")
-    ends = as_datetime(campaign.get("ends_at"))
+    ends = as_datetime(campaign.get("ends"))
+    letter = campaign.get("letter") or {}
     percent = None
     if isinstance(count, int) and goal:
         percent = min(100, int(count * 100 / goal))
@@ -53,8 +54,8 @@ def present_campaign(campaign: Mapping[str, Any]) -> dict[str, Any]:
         "ends_text": format_date(ends) if ends else "",
         "summary": campaign.get("summary") or "",
         "ask": campaign.get("ask") or "",
-        "letter_subject": campaign.get("letter_subject") or "",
-        "letter_template": campaign.get("letter_template") or "",
+        "letter_subject": letter.get("subject") or campaign.get("letter_subject") or "",
+        "letter_template": letter.get("template") or campaign.get("letter_template") or "",
     }
 
 
