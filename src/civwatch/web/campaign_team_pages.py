@@ -24,7 +24,7 @@ from civwatch.campaigns import service
 from civwatch.campaigns.targets import MAX_BYTES
 from civwatch.errors import CivwatchError, NotFoundError, RejectedInputError
 from civwatch.i18n import N_, _, current_language, gettext, localise
-from civwatch.web.auth import require
+from civwatch.web.auth import audit_action, require
 from civwatch.web.campaign_view import country_name, present_campaign
 from civwatch.web.deps import WS, RowId
 from civwatch.web.limits import limited_upload
@@ -166,6 +166,7 @@ def create_campaign(request: Request, w: WS, who: Writer, form: Draft) -> Respon
         )
     except CivwatchError as exc:
         return _new_form(request, form.values, localise(exc.message), exc.status_code)
+    audit_action(request, w, who, "campaign-create", f"campaign:{doc['id']}")
     return RedirectResponse(f"/team/campaigns/{doc['id']}?done=create", status_code=303)
 
 
@@ -235,6 +236,7 @@ def _run_act(
         return _campaign_view(
             request, w, who, campaign_id, error=localise(exc.message), status=exc.status_code
         )
+    audit_action(request, w, who, f"campaign-{done}", f"campaign:{campaign_id}")
     return RedirectResponse(f"/team/campaigns/{campaign_id}?done={done}", status_code=303)
 
 
@@ -257,6 +259,7 @@ def update_campaign(
             values={**form.values, "id": campaign_id},
             status=exc.status_code,
         )
+    audit_action(request, w, who, "campaign-update", f"campaign:{campaign_id}")
     return RedirectResponse(f"/team/campaigns/{campaign_id}?done=update", status_code=303)
 
 
@@ -288,6 +291,7 @@ def import_targets(
             row_errors=lines[1:],
             status=exc.status_code,
         )
+    audit_action(request, w, who, "campaign-targets", f"campaign:{campaign_id}")
     return RedirectResponse(f"/team/campaigns/{campaign_id}?done=targets", status_code=303)
 
 
