@@ -30,10 +30,21 @@ ENGINES = frozenset(
         "config",
         "errors",
         "workspace",
+        "mail",
     }
 )
 DOMAINS = frozenset(
-    {"accounts", "evidence", "incidents", "intake", "publish", "protection", "relief", "shelters"}
+    {
+        "accounts",
+        "campaigns",
+        "evidence",
+        "incidents",
+        "intake",
+        "publish",
+        "protection",
+        "relief",
+        "shelters",
+    }
 )
 INTERFACES = frozenset({"web", "cli"})
 #: Gathers every table for the migrations: the one module outside a domain that imports

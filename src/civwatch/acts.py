@@ -15,6 +15,7 @@ import json
 import sys
 
 from civwatch.accounts import acts as accounts
+from civwatch.campaigns import acts as campaigns
 from civwatch.custody import entries
 from civwatch.custody.entries import Act, Actor
 from civwatch.evidence import acts as evidence
@@ -36,6 +37,7 @@ DOMAINS: dict[str, tuple[Act, ...]] = {
     "protection": protection.ACTS,
     # Written to the relief log, a log of its own (money acts: ids and amounts only).
     "relief": relief.ACTS,
+    "campaigns": campaigns.ACTS,
 }
 
 _ACTOR_WORDS = {

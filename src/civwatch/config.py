@@ -223,6 +223,20 @@ class Settings(BaseSettings):
         description="The SMTP server mail is sent through (smtp://user:password@host:port, "
         "or smtps://...); empty: no mail is sent.",
     )
+    campaign_key_file: Path | None = Field(
+        default=None,
+        description="The file holding the campaigns' key, which seals what supporters give "
+        "(name, e-mail, letter) and signs their confirmation links (mode 0600; created on "
+        "first use). Empty: keys/campaigns.key in the data folder.",
+    )
+    campaign_confirm_hours: int = Field(
+        default=72, ge=1, description="Hours a campaign's confirmation link stays valid."
+    )
+    campaign_mail_per_minute: int = Field(
+        default=600,
+        ge=1,
+        description="Most campaign mails (confirmations, letters) sent per minute.",
+    )
     protection_alert_to: str | None = Field(
         default=None,
         description="The protection desk's address for overdue check-in alerts (case ids "
@@ -290,6 +304,11 @@ class Settings(BaseSettings):
     @property
     def signing_key_path(self) -> Path:
         return self.data_dir / "keys" / "custody-ed25519.pem"
+
+    @property
+    def resolved_campaign_key_file(self) -> Path:
+        """The campaigns' key file: the setting, or ``keys/campaigns.key`` in the data folder."""
+        return self.campaign_key_file or self.data_dir / "keys" / "campaigns.key"
 
     @property
     def absolute_base_url(self) -> str:

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Final
 
+from civwatch.campaigns import jobs as campaign_jobs
 from civwatch.evidence import jobs as evidence_jobs
 from civwatch.intake import capture_job
 from civwatch.intake import jobs as intake_jobs
@@ -27,6 +28,7 @@ DOMAINS: Final[tuple[Callable[[], None], ...]] = (
     protection_jobs.register,
     capture_job.register,
     intake_jobs.register,
+    campaign_jobs.register,
 )
 
 _loaded = False

@@ -1,6 +1,7 @@
 """Every table of civwatch, gathered so migrations and ``create_all`` see them all."""
 
 from civwatch.accounts import models as _accounts  # noqa: F401
+from civwatch.campaigns import models as _campaigns  # noqa: F401
 from civwatch.custody import models as _custody  # noqa: F401
 from civwatch.db import Base
 from civwatch.evidence import models as _evidence  # noqa: F401

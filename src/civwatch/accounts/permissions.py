@@ -86,6 +86,10 @@ class Permission(StrEnum):
     RELIEF_APPROVE = "relief.approve"
     #: Funds, deposits, releases, payments, refunds, cancellations, the ledger, reports.
     RELIEF_FINANCE = "relief.finance"
+    #: Draft campaigns (text, incidents, targets), see the team's list, make the delivery
+    #: document (counts by country, names where supporters agreed), purge supporters' data.
+    #: Making a campaign live or closing it is PUBLISH.
+    CAMPAIGNS_WRITE = "campaigns.write"
 
 
 #: Roles holding each permission (PUBLIC and SIGNED_IN are checked without roles).
@@ -122,6 +126,7 @@ PERMISSIONS: dict[Permission, frozenset[str]] = {
     Permission.RELIEF_VET: frozenset({PROTECTION_OFFICER, PROTECTION_LEAD, RELIEF_APPROVER}),
     Permission.RELIEF_APPROVE: frozenset({RELIEF_APPROVER}),
     Permission.RELIEF_FINANCE: frozenset({RELIEF_FINANCE}),
+    Permission.CAMPAIGNS_WRITE: frozenset({INVESTIGATOR, VERIFIER, PUBLISHER}),
 }
 
 #: Roles that must sign in with a second factor (TOTP).

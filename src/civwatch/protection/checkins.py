@@ -245,7 +245,7 @@ def smtp_sender(ws: Workspace) -> Sender | None:
     to = ws.settings.protection_alert_to
     if url is None or not to:
         return None
-    from civwatch.protection.mail import smtp_send
+    from civwatch.mail import smtp_send
 
     secret = url.get_secret_value()
 
