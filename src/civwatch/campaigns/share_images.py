@@ -181,7 +181,10 @@ def draw_share_image(text: ShareText, size: str) -> bytes:
     address_face = font(layout.call_size, bold=True)
     bottom = height - margin - layout.call_size
     draw.text(
-        (left, bottom), _cut(draw, text.address, address_face, inner), font=address_face, fill=ACCENT
+        (left, bottom),
+        _cut(draw, text.address, address_face, inner),
+        font=address_face,
+        fill=ACCENT,
     )
     draw.text(
         (left, bottom - int(layout.call_size * 1.4)),

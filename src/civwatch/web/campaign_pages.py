@@ -22,10 +22,10 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from civwatch.campaigns import actions, fields, share_images
+from civwatch.campaigns import abuse, actions, fields, keys, share_images
 from civwatch.campaigns.public import public_view
-from civwatch.errors import CivwatchError, NotFoundError
-from civwatch.i18n import N_, current_language, gettext, localise
+from civwatch.errors import CivwatchError, NotFoundError, TooManyAttemptsError
+from civwatch.i18n import N_, _, current_language, gettext, localise
 from civwatch.web.answer_cache import revalidated
 from civwatch.web.auth import client_of
 from civwatch.web.campaign_view import (
@@ -93,23 +93,57 @@ def _live_campaigns(ws: Workspace) -> list[dict[str, Any]]:
     return sorted(found, key=lambda c: int(c["id"]), reverse=True)
 
 
-def _submit(
-    ws: Workspace,
-    campaign_id: int,
-    typed: dict[str, Any],
-    language: str,
-    client: str | None,
-    honeypot: str,
-) -> str:
-    """Hand a form to the domain; the kind of action taken ("signature" or "letter").
+def _pow(request: Request) -> dict[str, Any]:
+    """A proof-of-work challenge for the form (asked only during a burst)."""
+    del request
+    return {"challenge": abuse.new_challenge(), "difficulty": abuse.POW_BITS}
 
-    TODO-campaigns: the per-address limit and the proof-of-work are the domain's; until it
-    has them, a filled honeypot is answered as if taken and nothing is stored."""
-    del client
+
+def limiter(request: Request) -> abuse.RateLimiter:
+    """The app's limit on the campaign forms (one per app, made on first use)."""
+    state = request.app.state
+    if not hasattr(state, "campaign_limiter"):
+        state.campaign_limiter = abuse.RateLimiter()
+    found: abuse.RateLimiter = state.campaign_limiter
+    return found
+
+
+class Guard:
+    """What the abuse rules need from one request: who (as the limiter's key, never the
+    address), whether the honeypot was filled, and the proof of work if one was sent."""
+
+    def __init__(
+        self, limits: abuse.RateLimiter, client: str, honeypot: str, challenge: str, nonce: str
+    ) -> None:
+        self.limits, self.client, self.honeypot = limits, client, honeypot
+        self.challenge, self.nonce = challenge, nonce
+
+    def check(self) -> None:
+        """Refuse a client over its limit, or one without a proof of work in a burst."""
+        if self.limits.in_burst() and not abuse.check_work(self.challenge, self.nonce):
+            raise TooManyAttemptsError(
+                _(
+                    "Many people are acting right now. Please wait a minute and send the "
+                    "form again: what you wrote is kept."
+                )
+            )
+        if not self.limits.allow(self.client):
+            raise TooManyAttemptsError(
+                _("You have sent this form many times in a short while: please wait a minute.")
+            )
+
+
+def _submit(
+    ws: Workspace, campaign_id: int, typed: dict[str, Any], language: str, guard: Guard
+) -> str:
+    """Hand a form to the domain once the abuse rules let it through; the kind of action
+    taken ("signature" or "letter"). A filled honeypot is answered as if taken, and
+    nothing is stored."""
     campaign = public_view(ws, campaign_id, language)
     kind = "letter" if campaign["kind"] == "letter" else "signature"
-    if honeypot.strip():
+    if guard.honeypot.strip():
         return kind
+    guard.check()
     data: dict[str, Any] = {
         "name": typed["name"],
         "email": typed["email"],
@@ -144,6 +178,7 @@ def _campaign_page(
     form: dict[str, Any] | None = None,
     error: str | None = None,
     status: int = 200,
+    challenge: bool = False,
 ) -> Response:
     try:
         campaign = public_view(w, campaign_id, current_language())
@@ -168,8 +203,9 @@ def _campaign_page(
             "form": form or {},
             "error": error,
             "csrf_token": token,
-            # TODO-campaigns: the domain's proof-of-work challenge during a burst.
-            "pow": None,
+            "pow": _pow(request)
+            if c["live"] and (challenge or limiter(request).in_burst())
+            else None,
             "page_url": page_url(w, campaign_id),
             "images": {size: image_url(w, campaign_id, size, absolute=True) for size in ("wide",)},
             "image_links": image_links(w, campaign_id),
@@ -295,19 +331,34 @@ async def campaign_act(
         )
     try:
         kind = await run_in_threadpool(
-            _submit, w, campaign_id, typed, current_language(), client_of(request), website
+            _submit,
+            w,
+            campaign_id,
+            typed,
+            current_language(),
+            Guard(
+                limiter(request),
+                keys.client_key(w.settings, client_of(request) or "unknown"),
+                website,
+                pow_challenge,
+                pow_nonce,
+            ),
         )
     except NotFoundError as exc:
         return failure_page(request, w, exc)
     except CivwatchError as exc:
-        return _campaign_page(
+        response = _campaign_page(
             request,
             w,
             campaign_id,
             form=typed,
             error=localise(exc.message),
             status=exc.status_code,
+            challenge=isinstance(exc, TooManyAttemptsError),
         )
+        if exc.status_code == 429:
+            response.headers["Retry-After"] = "60"
+        return response
     campaign = present_campaign(public_view(w, campaign_id, current_language()))
     return public_page(
         request,

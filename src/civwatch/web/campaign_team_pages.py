@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from civwatch.accounts.permissions import Permission
 from civwatch.accounts.principal import Principal
-from civwatch.campaigns import service
+from civwatch.campaigns import delivery, service
 from civwatch.campaigns.targets import MAX_BYTES
 from civwatch.errors import CivwatchError, NotFoundError, RejectedInputError
 from civwatch.i18n import N_, _, current_language, gettext, localise
@@ -43,7 +43,6 @@ DONE = {
     "targets": N_("The targets are imported."),
     "publish": N_("The campaign is live."),
     "close": N_("The campaign is closed."),
-    "delivered": N_("The delivery is recorded."),
 }
 
 
@@ -318,4 +317,27 @@ def close_campaign(request: Request, w: WS, who: Publisher, campaign_id: RowId) 
         campaign_id,
         "close",
         lambda: service.close_campaign(w, campaign_id, actor=who.username),
+    )
+
+
+@router.post("/team/campaigns/{campaign_id}/deliver")
+def deliver_campaign(request: Request, w: WS, who: Writer, campaign_id: RowId) -> Response:
+    """The delivery PDF in the reader's language (the ask, the count by country, names only
+    where supporters agreed), recorded as delivered when it is made."""
+    try:
+        pdf, record = delivery.deliver(
+            w, campaign_id, actor=who.username, language=current_language()
+        )
+    except NotFoundError:
+        raise
+    except CivwatchError as exc:
+        return _campaign_view(
+            request, w, who, campaign_id, error=localise(exc.message), status=exc.status_code
+        )
+    audit_action(request, w, who, "campaign-deliver", f"campaign:{campaign_id}")
+    name = f"campaign-{campaign_id}-delivery-{record['language']}.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -86,9 +86,7 @@ def image_url(ws: Workspace, campaign_id: int, size: str, *, absolute: bool = Fa
 
 def image_links(ws: Workspace, campaign_id: int) -> list[tuple[str, str, str]]:
     """(size, label, address) of each share image, for the page's share section."""
-    return [
-        (size, gettext(SIZE_LABELS[size]), image_url(ws, campaign_id, size)) for size in SIZES
-    ]
+    return [(size, gettext(SIZE_LABELS[size]), image_url(ws, campaign_id, size)) for size in SIZES]
 
 
 def page_url(ws: Workspace, campaign_id: int) -> str:

@@ -1,7 +1,7 @@
 /* The campaign form's proof-of-work during a burst: when the page carries a challenge
    (data-pow = the number of leading zero bits asked for), find a nonce such that
-   SHA-256(challenge + ":" + nonce) starts with that many zero bits, then send. Without
-   JavaScript the server takes the form again after a short wait (the no-JS fallback). */
+   SHA-256(challenge + nonce) starts with that many zero bits, then send. Without
+   JavaScript the server answers "try again in a minute" and keeps what was typed. */
 (function () {
   "use strict";
   var form = document.querySelector("form.act-form[data-pow]");
@@ -22,7 +22,7 @@
   async function solve() {
     var enc = new TextEncoder();
     for (var i = 0; ; i++) {
-      var digest = new Uint8Array(await crypto.subtle.digest("SHA-256", enc.encode(challenge.value + ":" + i)));
+      var digest = new Uint8Array(await crypto.subtle.digest("SHA-256", enc.encode(challenge.value + i)));
       if (zeroBits(digest) >= bits) return String(i);
     }
   }
