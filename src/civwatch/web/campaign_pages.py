@@ -200,7 +200,7 @@ def _campaign_page(
             "incidents": [present(i) for i in campaign["incidents"]],
             "targets": targets,
             "countries": country_choices(fields.countries()),
-            "form": form or {},
+            "form": {"subject": None, "letter": None, **(form or {})},
             "error": error,
             "csrf_token": token,
             "pow": _pow(request)
