@@ -204,6 +204,7 @@ DOMAIN_RANK = {
     "protection": 3,
     "shelters": 3,
     "relief": 4,
+    "campaigns": 4,
     "intake": 5,
 }
 

@@ -20,14 +20,14 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from civwatch.config import Settings
 from civwatch.workspace import Workspace
-from tests.incidents.helpers import gazetteer_cache, places, team  # noqa: F401
+from tests.incidents.helpers import gazetteer_cache, places, team
 
 LINK = re.compile(r"https?://\S+/campaigns/(confirm|delete)/(\S+)")
 TARGETS_CSV = (
-    "name,country,email\n"
-    "Permanent Mission of Germany,DE,mission-de@example.org\n"
-    "Permanent Mission of France,FR,mission-fr@example.org\n"
-).encode()
+    b"name,country,email\n"
+    b"Permanent Mission of Germany,DE,mission-de@example.org\n"
+    b"Permanent Mission of France,FR,mission-fr@example.org\n"
+)
 
 
 class Inbox:
@@ -39,7 +39,7 @@ class Inbox:
         self.lock = threading.Lock()
         self.arrived = threading.Condition(self.lock)
 
-    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+    async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         if address in self.refuse:
@@ -47,9 +47,7 @@ class Inbox:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(  # noqa: N802
-        self, server: SMTP, session: Session, envelope: Envelope
-    ) -> str:
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         parsed = message_from_bytes(raw, policy=policy.default)
         assert isinstance(parsed, EmailMessage)

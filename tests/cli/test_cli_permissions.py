@@ -204,6 +204,15 @@ SAMPLES: dict[str, list[str]] = {
     "relief grant cancel": ["rg_walkwalkwalk"],
     "relief ledger export": ["--out", "{tmp}/ledger-{role}.beancount"],
     "relief report": ["1", "--from", "2026-01-01", "--to", "2026-12-31"],
+    "campaign create": ["--title", "Walk {role}", "--kind", "petition"],
+    "campaign publish": ["1"],
+    "campaign close": ["1"],
+    "campaign targets-import": ["1", "{targets}"],
+    "campaign deliver": ["1", "--out", "{tmp}/delivery-{role}.pdf"],
+    "campaign list": [],
+    "campaign show": ["1"],
+    "campaign purge": ["1"],
+    "campaign forget": ["1", "walk@example.org"],
 }
 #: What a command reads on standard input (filled in like its sample).
 STDIN: dict[str, str] = {"protect refer": "{password}\n"}
@@ -291,6 +300,8 @@ def walk(
         "<BookgDt><Dt>2026-12-01</Dt></BookgDt></Ntry></Stmt></BkToCstmrStmt></Document>",
         "utf-8",
     )
+    targets = tmp_path / "targets.csv"
+    targets.write_text("name,country,email\nWalk mission,DE,walk@example.org\n", "utf-8")
     whatsapp = tmp_path / "_chat.txt"
     whatsapp.write_text("[25.05.24, 09:30:00] Walk: walk\n", "utf-8")
     return {
@@ -303,6 +314,7 @@ def walk(
         "shelters": str(shelters_file),
         "sanctions": str(sanctions),
         "statement": str(statement),
+        "targets": str(targets),
         "tmp": str(tmp_path),
         "age": new_identity()[1],
         "password": WALK_PASSWORD,

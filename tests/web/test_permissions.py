@@ -23,6 +23,7 @@ from tests.support.files import noise_jpeg
 from tests.web import (
     calls_admin,
     calls_campaign_pages,
+    calls_campaigns,
     calls_capture,
     calls_incident_pages,
     calls_incidents,
@@ -89,6 +90,7 @@ CALLS = {
     **calls_relief.CALLS,
     **calls_relief_pages.CALLS,
     **calls_campaign_pages.CALLS,
+    **calls_campaigns.CALLS,
 }
 
 

@@ -27,9 +27,11 @@ Public (no sign-in; never a supporter's data):
   "already-confirmed" | "duplicate", "count"}``; forged/expired token RejectedInputError.
 - ``actions.delete_by_token(ws, token) -> {"campaign", "deleted": True}`` (the deletion
   link of the confirmation mail).
-- ``abuse``: ``RateLimiter`` (``allow(client_key)``, ``in_burst()``), ``HONEYPOT`` (the
-  hidden field's name), ``new_challenge()``, ``check_work(challenge, nonce)``, ``solve``;
-  ``keys.client_key(settings, address)`` is what a limiter keys a client by.
+- ``abuse``: ``RateLimiter`` (``check(address)`` raising TooManyAttemptsError 429,
+  ``allow(address) -> bool``, ``in_burst()``), ``HONEYPOT`` (the hidden field's name),
+  ``new_challenge()``, ``check_work(challenge, nonce)`` (each challenge serves once),
+  ``solve``. The web keeps one limiter per app (``web/campaigns_api.py``
+  ``campaign_limiter(request)``) shared by the API and the forms.
 - Links mailed: ``{base}/campaigns/confirm/{token}`` and ``{base}/campaigns/delete/{token}``
   (HTML pages, the web engineer's); the API confirms at
   ``GET /api/v1/public/campaigns/confirm/{token}``.

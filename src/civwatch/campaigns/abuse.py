@@ -2,8 +2,8 @@
 that stores no address, a honeypot field, and a small proof of work asked only in bursts.
 
 - :class:`RateLimiter` counts actions per client in a sliding window, in memory, keyed by
-  ``keys.client_key`` (16 hex characters of a keyed HMAC of the address: the address is
-  never kept, and the counts are forgotten when the window passes).
+  a keyed HMAC of the address (the address is never kept, and the counts are forgotten
+  when the window passes), and all actions together, to see a burst.
 - :data:`HONEYPOT` is a form field hidden from people (``website``); a request that fills
   it is answered as if accepted and dropped.
 - In a burst (more than ``burst`` actions in the window, all clients together) a client
@@ -21,7 +21,9 @@ import os
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+
+from civwatch.errors import TooManyAttemptsError
+from civwatch.protection.help_limits import AddressLimiter
 
 #: The hidden form field people never fill.
 HONEYPOT = "website"
@@ -31,52 +33,58 @@ POW_BITS = 16
 CHALLENGE_S = 300
 
 
-@dataclass
 class RateLimiter:
-    """At most ``per_client`` actions per client, and ``burst`` actions in all, in
-    ``window_s`` seconds before proofs of work are asked (in memory, per process)."""
+    """The public forms' limits: at most ``per_client`` actions a window from one client
+    address (:class:`~civwatch.protection.help_limits.AddressLimiter`: a keyed HMAC of the
+    address, in memory, forgotten with the window), and a count of every action in the
+    window, which says when a burst is on (more than ``burst``: proofs of work asked)."""
 
-    per_client: int = 10
-    burst: int = 300
-    window_s: float = 60.0
-    _seen: dict[str, deque[float]] = field(default_factory=dict)
-    _all: deque[float] = field(default_factory=deque)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    def __init__(self, per_client: int = 30, burst: int = 600, window_s: float = 60.0) -> None:
+        self.clients = AddressLimiter(limit=per_client, window=window_s)
+        self.burst = burst
+        self.window_s = window_s
+        self._all: deque[float] = deque()
+        self._lock = threading.Lock()
 
-    def _trim(self, times: deque[float], now: float) -> None:
-        while times and times[0] <= now - self.window_s:
-            times.popleft()
+    def _trim(self, moment: float) -> None:
+        while self._all and self._all[0] <= moment - self.window_s:
+            self._all.popleft()
 
-    def allow(self, client: str, *, now: float | None = None) -> bool:
-        """Whether ``client`` (a :func:`keys.client_key`) may act now; counts it if so."""
+    def check(self, address: str | None, *, now: float | None = None) -> None:
+        """Count one action from ``address``, or refuse it (TooManyAttemptsError, 429,
+        saying how long to wait)."""
         moment = time.monotonic() if now is None else now
+        self.clients.check(address, moment)
         with self._lock:
-            times = self._seen.setdefault(client, deque())
-            self._trim(times, moment)
-            if len(times) >= self.per_client:
-                return False
-            times.append(moment)
             self._all.append(moment)
-            self._trim(self._all, moment)
-            if len(self._seen) > 10_000:
-                for key in [k for k, v in self._seen.items() if not v]:
-                    del self._seen[key]
-            return True
+            self._trim(moment)
+
+    def allow(self, address: str | None, *, now: float | None = None) -> bool:
+        """:meth:`check` as a yes or no."""
+        try:
+            self.check(address, now=now)
+        except TooManyAttemptsError:
+            return False
+        return True
 
     def in_burst(self, *, now: float | None = None) -> bool:
         """Whether actions in the window exceed ``burst`` (a proof of work is asked)."""
         moment = time.monotonic() if now is None else now
         with self._lock:
-            self._trim(self._all, moment)
+            self._trim(moment)
             return len(self._all) > self.burst
 
 
 _SECRET = os.urandom(32)
+#: Challenges answered (each serves once), with when, forgotten once expired.
+_USED: dict[str, float] = {}
+_USED_LOCK = threading.Lock()
 
 
 def new_challenge(*, now: float | None = None) -> str:
-    """A challenge: its time and a MAC over it (nothing kept on the server)."""
-    stamp = str(int(time.time() if now is None else now))
+    """A challenge: its time, a random part and a MAC over both (nothing is kept on the
+    server until it is answered; each serves once)."""
+    stamp = f"{int(time.time() if now is None else now)}-{os.urandom(6).hex()}"
     mac = hmac.new(_SECRET, stamp.encode(), hashlib.sha256).hexdigest()[:24]
     return f"{stamp}.{mac}"
 
@@ -95,16 +103,25 @@ def leading_zero_bits(digest: bytes) -> int:
 def check_work(challenge: str, nonce: str, *, now: float | None = None) -> bool:
     """Whether ``nonce`` solves ``challenge`` (made here, not expired)."""
     stamp, _sep, mac = challenge.partition(".")
-    if not stamp.isdigit() or len(nonce) > 64:
+    seconds, _dash, _random = stamp.partition("-")
+    if not seconds.isdigit() or len(nonce) > 64 or len(challenge) > 100:
         return False
     good = hmac.new(_SECRET, stamp.encode(), hashlib.sha256).hexdigest()[:24]
     if not hmac.compare_digest(good, mac):
         return False
     moment = time.time() if now is None else now
-    if not 0 <= moment - int(stamp) <= CHALLENGE_S:
+    if not 0 <= moment - int(seconds) <= CHALLENGE_S:
         return False
     digest = hashlib.sha256(f"{challenge}{nonce}".encode()).digest()
-    return leading_zero_bits(digest) >= POW_BITS
+    if leading_zero_bits(digest) < POW_BITS:
+        return False
+    with _USED_LOCK:
+        for old in [c for c, at in _USED.items() if at < moment - CHALLENGE_S]:
+            del _USED[old]
+        if challenge in _USED:
+            return False
+        _USED[challenge] = moment
+    return True
 
 
 def solve(challenge: str) -> str:

@@ -27,10 +27,8 @@ _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
 @cache
 def countries() -> frozenset[str]:
     """Every ISO 3166-1 alpha-2 code (Babel's territories of two letters)."""
-    return (
-        frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
-        - _NOT_COUNTRIES
-    )
+    codes = {str(code) for code in Locale("en").territories}
+    return frozenset(c for c in codes if len(c) == 2 and c.isalpha()) - _NOT_COUNTRIES
 
 
 def country(value: object) -> str:

@@ -1,5 +1,5 @@
 """The campaigns' key and what is made with it: each action's sealed fields, the e-mail's
-blind index, the rate limiter's key and the signed links mailed to supporters.
+blind index and the signed links mailed to supporters.
 
 One random key (``Settings.resolved_campaign_key_file``, mode 0600, created on first use)
 is needed by the server itself: a confirmation is sent and a letter delivered without
@@ -53,13 +53,6 @@ def email_index(settings: Settings, email: str) -> str:
     key = campaign_key(settings).subkey("campaign-email-index")
     value = email.strip().casefold().encode()
     return hmac.new(key, value, hashlib.sha256).hexdigest()
-
-
-def client_key(settings: Settings, address: str) -> str:
-    """What the rate limiter keeps for a client's address: 16 hex characters of a keyed
-    HMAC (the address itself is never kept)."""
-    key = campaign_key(settings).subkey("campaign-rate-limit")
-    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def _record(action_id: int) -> str:

@@ -91,19 +91,29 @@ def _compose(
     confirm_link, delete_link = links(ws, action.id)
     with use_language(action.language):
         subject = _("Confirm your support: %(title)s", title=campaign.title)
-        body = _(
-            "Hello %(name)s,\n\nyou took part in the campaign «%(title)s». To count your "
-            "%(what)s, follow this link within %(hours)s hours:\n\n%(confirm)s\n\nIf it was "
-            "not you, do nothing: nothing is counted and your details are deleted when the "
-            "campaign's retention period ends. To delete them now, follow this link:\n\n"
-            "%(delete)s\n",
-            name=opened["name"],
-            title=campaign.title,
-            what=_("letter") if action.kind == "letter" else _("signature"),
-            hours=ws.settings.campaign_confirm_hours,
-            confirm=confirm_link,
-            delete=delete_link,
-        )
+        values = {
+            "name": opened["name"],
+            "title": campaign.title,
+            "hours": ws.settings.campaign_confirm_hours,
+            "confirm": confirm_link,
+            "delete": delete_link,
+        }
+        if action.kind == "letter":
+            body = _(
+                "Hello %(name)s,\n\nyou wrote a letter in the campaign «%(title)s». To send "
+                "it and count it, follow this link within %(hours)s hours:\n\n%(confirm)s\n\n"
+                "If it was not you, do nothing: nothing is sent or counted. To delete your "
+                "details now, follow this link:\n\n%(delete)s\n",
+                **values,
+            )
+        else:
+            body = _(
+                "Hello %(name)s,\n\nyou signed the petition «%(title)s». To count your "
+                "signature, follow this link within %(hours)s hours:\n\n%(confirm)s\n\n"
+                "If it was not you, do nothing: nothing is counted. To delete your details "
+                "now, follow this link:\n\n%(delete)s\n",
+                **values,
+            )
     return message(url, opened["email"], str(subject), str(body))
 
 

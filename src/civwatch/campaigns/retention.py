@@ -78,3 +78,40 @@ def purge_campaign(ws: Workspace, campaign_id: int, *, actor: str | None) -> dic
         user = require(session, actor, Permission.CAMPAIGNS_WRITE)
         username = user.username
     return {"campaign": campaign_id, "actions": _purge_one(ws, campaign_id, username, "request")}
+
+
+def forget_supporter(
+    ws: Workspace, campaign_id: int, email: str, *, actor: str | None
+) -> dict[str, Any]:
+    """A supporter's request to be deleted, handled by the team (campaigns.write): every
+    action of that e-mail in the campaign is shredded (found by its blind index, the
+    address is not stored). Returns ``{"campaign", "actions"}``."""
+    from civwatch.campaigns import fields, keys
+
+    index = keys.email_index(ws.settings, fields.email(email))
+    with ws.sessions() as session:
+        user = require(session, actor, Permission.CAMPAIGNS_WRITE)
+        username = user.username
+    with ws.sessions() as session, session.begin():
+        campaign = campaign_row(session, campaign_id)
+        found = list(
+            session.scalars(
+                select(CampaignAction).where(
+                    CampaignAction.campaign_id == campaign.id,
+                    CampaignAction.email_index == index,
+                )
+            )
+        )
+        shredded = shred(session, found)
+        ws.custody.lock(session)
+        entries.append(
+            ws.custody,
+            session,
+            acts.CAMPAIGN_PURGE,
+            username,
+            utcnow(),
+            campaign=campaign.id,
+            actions=shredded,
+            reason="request",
+        )
+    return {"campaign": campaign_id, "actions": shredded}

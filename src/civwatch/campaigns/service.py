@@ -23,7 +23,7 @@ from civwatch.campaigns.targets import parse_targets
 from civwatch.custody import entries
 from civwatch.db import utcnow
 from civwatch.errors import ConflictError, NotFoundError, RejectedInputError
-from civwatch.i18n import _
+from civwatch.i18n import N_, _, gettext
 from civwatch.workspace import Workspace
 
 KINDS = ("petition", "letter")
@@ -32,6 +32,17 @@ STATES = ("draft", "live", "closed")
 LANGUAGES = ("uk", "en")
 MAX_TITLE = 300
 MAX_TEXT = 20000
+#: What each code is called, for people (translated where shown).
+KIND_LABELS = {"petition": N_("petition"), "letter": N_("letter")}
+STATE_LABELS = {"draft": N_("draft"), "live": N_("running"), "closed": N_("ended")}
+#: The text fields' names in messages.
+TEXT_LABELS = {
+    "title": N_("The title"),
+    "summary": N_("The summary"),
+    "ask": N_("The ask"),
+    "letter_subject": N_("The letter's subject"),
+    "letter_template": N_("The letter"),
+}
 #: Text fields :func:`update_campaign` changes (with their limits).
 TEXT_FIELDS = {
     "title": MAX_TITLE,
@@ -171,7 +182,9 @@ def create_campaign(
     if kind not in KINDS:
         raise RejectedInputError(_("A campaign is a petition or a letter."))
     values = {
-        name: fields.text(value, name, limit=TEXT_FIELDS[name], required=name == "title")
+        name: fields.text(
+            value, gettext(TEXT_LABELS[name]), limit=TEXT_FIELDS[name], required=name == "title"
+        )
         for name, value in (
             ("title", title),
             ("summary", summary),
@@ -256,7 +269,12 @@ def update_campaign(
                 setattr(
                     campaign,
                     name,
-                    fields.text(changes[name], name, limit=limit, required=name == "title"),
+                    fields.text(
+                        changes[name],
+                        gettext(TEXT_LABELS[name]),
+                        limit=limit,
+                        required=name == "title",
+                    ),
                 )
         if "goal" in changes:
             campaign.goal = _goal(changes["goal"])
@@ -321,6 +339,7 @@ def publish_campaign(ws: Workspace, campaign_id: int, *, actor: str | None) -> d
     """Make a draft campaign live (a publisher: the PUBLISH permission). A letter needs
     targets and a letter template; every linked incident must still be published."""
     with ws.sessions() as session:
+        require(session, actor, Permission.PUBLISH)
         linked = list(campaign_row(session, campaign_id).incidents)
     _check_incidents(ws, linked)
     with ws.sessions() as session, session.begin():

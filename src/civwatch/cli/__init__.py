@@ -181,6 +181,12 @@ class Root(LazyGroup):
             group=True,
         ),
         LazyCommand(
+            "campaign",
+            "civwatch.cli.campaigns:campaign_app",
+            "Campaigns: petitions and letters to decision-makers, confirmed by e-mail.",
+            group=True,
+        ),
+        LazyCommand(
             "testimony",
             "civwatch.cli.testimony:app",
             "Field testimony: take it down, list it by incident (the witness kept encrypted).",
