@@ -157,7 +157,7 @@ def test_one_client_is_limited_and_a_burst_asks_for_work_or_a_wait(
 
     # a burst: without the work (no JavaScript), wait and keep the form; with it, taken
     client.app.state.campaign_limiter = abuse.RateLimiter(per_client=100, burst=0)  # type: ignore[attr-defined]
-    assert act(client, campaign, email="s-first@example.org").status_code == 202  # the burst
+    assert act(client, campaign, email="s-first@example.org").status_code == 429  # a burst
     page = client.get(f"/campaigns/{campaign}").text
     challenge = re.search(r'name="pow_challenge" value="([^"]+)"', page)
     assert challenge and 'data-pow="16"' in page

@@ -22,12 +22,11 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from civwatch.campaigns import abuse, actions, fields, keys, share_images
+from civwatch.campaigns import abuse, actions, fields, share_images
 from civwatch.campaigns.public import public_view
 from civwatch.errors import CivwatchError, NotFoundError, TooManyAttemptsError
-from civwatch.i18n import N_, _, current_language, gettext, localise
+from civwatch.i18n import N_, current_language, gettext, localise
 from civwatch.web.answer_cache import revalidated
-from civwatch.web.auth import client_of
 from civwatch.web.campaign_view import (
     country_choices,
     country_name,
@@ -36,6 +35,7 @@ from civwatch.web.campaign_view import (
     page_url,
     present_campaign,
 )
+from civwatch.web.campaigns_api import campaign_limiter, guard, kick_mail
 from civwatch.web.deps import WS, RowId
 from civwatch.web.media import MEDIA_CSP
 from civwatch.web.public_view import Anyone, failure_page, present, public_page
@@ -99,51 +99,15 @@ def _pow(request: Request) -> dict[str, Any]:
     return {"challenge": abuse.new_challenge(), "difficulty": abuse.POW_BITS}
 
 
-def limiter(request: Request) -> abuse.RateLimiter:
-    """The app's limit on the campaign forms (one per app, made on first use)."""
-    state = request.app.state
-    if not hasattr(state, "campaign_limiter"):
-        state.campaign_limiter = abuse.RateLimiter()
-    found: abuse.RateLimiter = state.campaign_limiter
-    return found
-
-
-class Guard:
-    """What the abuse rules need from one request: who (as the limiter's key, never the
-    address), whether the honeypot was filled, and the proof of work if one was sent."""
-
-    def __init__(
-        self, limits: abuse.RateLimiter, client: str, honeypot: str, challenge: str, nonce: str
-    ) -> None:
-        self.limits, self.client, self.honeypot = limits, client, honeypot
-        self.challenge, self.nonce = challenge, nonce
-
-    def check(self) -> None:
-        """Refuse a client over its limit, or one without a proof of work in a burst."""
-        if self.limits.in_burst() and not abuse.check_work(self.challenge, self.nonce):
-            raise TooManyAttemptsError(
-                _(
-                    "Many people are acting right now. Please wait a minute and send the "
-                    "form again: what you wrote is kept."
-                )
-            )
-        if not self.limits.allow(self.client):
-            raise TooManyAttemptsError(
-                _("You have sent this form many times in a short while: please wait a minute.")
-            )
-
-
 def _submit(
-    ws: Workspace, campaign_id: int, typed: dict[str, Any], language: str, guard: Guard
+    ws: Workspace, campaign_id: int, typed: dict[str, Any], language: str, honeypot: str
 ) -> str:
-    """Hand a form to the domain once the abuse rules let it through; the kind of action
-    taken ("signature" or "letter"). A filled honeypot is answered as if taken, and
-    nothing is stored."""
+    """Hand a form to the domain; the kind of action taken ("signature" or "letter"). A
+    filled honeypot is answered as if taken, and nothing is stored."""
     campaign = public_view(ws, campaign_id, language)
     kind = "letter" if campaign["kind"] == "letter" else "signature"
-    if guard.honeypot.strip():
+    if honeypot.strip():
         return kind
-    guard.check()
     data: dict[str, Any] = {
         "name": typed["name"],
         "email": typed["email"],
@@ -204,7 +168,7 @@ def _campaign_page(
             "error": error,
             "csrf_token": token,
             "pow": _pow(request)
-            if c["live"] and (challenge or limiter(request).in_burst())
+            if c["live"] and (challenge or campaign_limiter(request).in_burst())
             else None,
             "page_url": page_url(w, campaign_id),
             "images": {size: image_url(w, campaign_id, size, absolute=True) for size in ("wide",)},
@@ -330,20 +294,8 @@ async def campaign_act(
             request, w, campaign_id, form=typed, error=gettext(FORM_EXPIRED), status=400
         )
     try:
-        kind = await run_in_threadpool(
-            _submit,
-            w,
-            campaign_id,
-            typed,
-            current_language(),
-            Guard(
-                limiter(request),
-                keys.client_key(w.settings, client_of(request) or "unknown"),
-                website,
-                pow_challenge,
-                pow_nonce,
-            ),
-        )
+        guard(request, pow_challenge or None, pow_nonce or None)
+        kind = await run_in_threadpool(_submit, w, campaign_id, typed, current_language(), website)
     except NotFoundError as exc:
         return failure_page(request, w, exc)
     except CivwatchError as exc:
@@ -359,6 +311,7 @@ async def campaign_act(
         if exc.status_code == 429:
             response.headers["Retry-After"] = "60"
         return response
+    await run_in_threadpool(kick_mail, request, w)
     campaign = present_campaign(public_view(w, campaign_id, current_language()))
     return public_page(
         request,
