@@ -171,7 +171,11 @@ def _campaign_page(
             if c["live"] and (challenge or campaign_limiter(request).in_burst())
             else None,
             "page_url": page_url(w, campaign_id),
-            "images": {size: image_url(w, campaign_id, size, absolute=True) for size in ("wide",)},
+            # the Open Graph image is absolute; the picture on the page is this site's own
+            "images": {
+                "wide": image_url(w, campaign_id, "wide", absolute=True),
+                "shown": image_url(w, campaign_id, "wide"),
+            },
             "image_links": image_links(w, campaign_id),
             "section": "/campaigns",
         },

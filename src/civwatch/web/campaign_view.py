@@ -20,7 +20,11 @@ from civwatch.i18n.formatting import as_datetime, format_date
 from civwatch.workspace import Workspace
 
 KIND_LABELS = {"petition": N_("Petition"), "letter": N_("Letter to decision-makers")}
-STATE_LABELS = {"draft": N_("draft"), "live": N_("open"), "closed": N_("closed")}
+STATE_LABELS = {
+    "draft": N_("draft"),
+    "live": N_("campaign open"),
+    "closed": N_("campaign closed"),
+}
 
 
 def _count_words(kind: str, count: int) -> str:
