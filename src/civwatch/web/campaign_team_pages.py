@@ -177,7 +177,6 @@ def _campaign_view(
     *,
     done: str | None = None,
     error: str | None = None,
-    row_errors: list[str] | None = None,
     values: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
@@ -202,7 +201,6 @@ def _campaign_view(
             "deliveries": [],
             "done": gettext(DONE[done]) if done in DONE else None,
             "error": error,
-            "row_errors": row_errors or [],
         },
         status,
     )
@@ -278,16 +276,8 @@ def import_targets(
     except NotFoundError:
         raise
     except CivwatchError as exc:
-        message = localise(exc.message)
-        lines = [line.strip() for line in message.splitlines() if line.strip()]
         return _campaign_view(
-            request,
-            w,
-            who,
-            campaign_id,
-            error=lines[0] if lines else message,
-            row_errors=lines[1:],
-            status=exc.status_code,
+            request, w, who, campaign_id, error=localise(exc.message), status=exc.status_code
         )
     audit_action(request, w, who, "campaign-targets", f"campaign:{campaign_id}")
     return RedirectResponse(f"/team/campaigns/{campaign_id}?done=targets", status_code=303)
