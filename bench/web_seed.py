@@ -131,9 +131,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(
-    settings: Settings, processes: int, env: dict[str, str] | None = None
-) -> Iterator[str]:
+def serve(settings: Settings, processes: int, env: dict[str, str] | None = None) -> Iterator[str]:
     """``civwatch serve --processes N`` on the data folder (no job workers: the benches
     measure answers), with the settings in ``env`` added (``CIVWATCH_...`` variables);
     yields its base URL once it answers."""

@@ -232,6 +232,15 @@ class Settings(BaseSettings):
     campaign_confirm_hours: int = Field(
         default=72, ge=1, description="Hours a campaign's confirmation link stays valid."
     )
+    campaign_burst_per_minute: int = Field(
+        default=600,
+        ge=1,
+        description="Campaign actions a minute (all clients together) above which each "
+        "action needs a proof of work.",
+    )
+    campaign_actions_per_client: int = Field(
+        default=30, ge=1, description="Campaign actions a minute from one client address."
+    )
     campaign_mail_per_minute: int = Field(
         default=600,
         ge=1,

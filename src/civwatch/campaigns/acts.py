@@ -64,8 +64,13 @@ CAMPAIGN_PURGE = register(
     Act(
         "campaign-purge",
         "Supporters' data destroyed (their keys shredded): the campaign, how many actions, "
-        "and why (the retention period ended, or a request on the command line).",
-        {"campaign": _ID, "actions": _COUNT, "reason": one_of(("retention", "request"))},
+        "and why (the retention period ended, a request, or actions never confirmed within "
+        "their link's validity).",
+        {
+            "campaign": _ID,
+            "actions": _COUNT,
+            "reason": one_of(("retention", "request", "unconfirmed")),
+        },
         actor=Actor.PERSON_OR_NONE,
     )
 )

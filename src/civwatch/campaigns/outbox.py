@@ -153,23 +153,33 @@ def send_due(ws: Workspace, *, limit: int | None = None) -> SendReport:
 
 
 def _record_failure(ws: Workspace, mail_id: int, error: BaseException, report: SendReport) -> None:
+    _record_failures(ws, [mail_id], error, report)
+
+
+def _record_failures(
+    ws: Workspace, mail_ids: list[int], error: BaseException, report: SendReport
+) -> None:
+    """Record one failure of each mail (in one transaction): a bounce, the last attempt,
+    or the time of the next one."""
     text = f"{type(error).__name__}: {getattr(error, 'smtp_code', '')}"[:300]
     with ws.sessions() as session, session.begin():
-        mail = session.get(CampaignMail, mail_id)
-        if mail is None:
-            return
-        mail.attempts += 1
-        mail.last_error = text
-        if is_permanent(error):
-            mail.state = "bounced"
-            report.bounced += 1
-        elif mail.attempts >= MAX_ATTEMPTS:
-            mail.state = "failed"
-            report.failed += 1
-        else:
-            mail.next_attempt_at = utcnow() + backoff(mail.attempts)
-            report.retried += 1
+        for mail in session.scalars(select(CampaignMail).where(CampaignMail.id.in_(mail_ids))):
+            _failed(mail, error, text, report)
     report.errors.append(text)
+
+
+def _failed(mail: CampaignMail, error: BaseException, text: str, report: SendReport) -> None:
+    mail.attempts += 1
+    mail.last_error = text
+    if is_permanent(error):
+        mail.state = "bounced"
+        report.bounced += 1
+    elif mail.attempts >= MAX_ATTEMPTS:
+        mail.state = "failed"
+        report.failed += 1
+    else:
+        mail.next_attempt_at = utcnow() + backoff(mail.attempts)
+        report.retried += 1
 
 
 def _send_batch(ws: Workspace, url: str, ids: list[int], report: SendReport, pause: float) -> bool:
@@ -179,8 +189,7 @@ def _send_batch(ws: Workspace, url: str, ids: list[int], report: SendReport, pau
         connection = smtp_session(url)
         client = connection.__enter__()
     except (OSError, smtplib.SMTPException) as exc:
-        for mail_id in ids:
-            _record_failure(ws, mail_id, exc, report)
+        _record_failures(ws, ids, exc, report)
         return False
     try:
         for position, mail_id in enumerate(ids):
@@ -212,8 +221,7 @@ def _send_batch(ws: Workspace, url: str, ids: list[int], report: SendReport, pau
                 if not isinstance(
                     failure, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused
                 ):
-                    for rest in ids[position + 1 :]:
-                        _record_failure(ws, rest, failure, report)
+                    _record_failures(ws, ids[position + 1 :], failure, report)
                     return False
                 continue
             if pause > 0 and position + 1 < len(ids):

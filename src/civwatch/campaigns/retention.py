@@ -51,7 +51,8 @@ def _purge_one(ws: Workspace, campaign_id: int, actor: str | None, reason: str) 
 
 def purge_expired(ws: Workspace) -> dict[str, Any]:
     """Purge every campaign whose retention period has passed (closed, or ended, longer
-    ago than its ``retention_days``): ``{"campaigns": [ids], "actions": n}``."""
+    ago than its ``retention_days``), and the actions never confirmed in time:
+    ``{"campaigns": [ids], "actions": n, "unconfirmed": n}``."""
     now = utcnow()
     done: list[int] = []
     total = 0
@@ -68,7 +69,44 @@ def purge_expired(ws: Workspace) -> dict[str, Any]:
     for campaign_id in due:
         total += _purge_one(ws, campaign_id, None, "retention")
         done.append(campaign_id)
-    return {"campaigns": done, "actions": total}
+    return {"campaigns": done, "actions": total, "unconfirmed": purge_unconfirmed(ws)}
+
+
+def purge_unconfirmed(ws: Workspace) -> int:
+    """Shred the actions never confirmed while their link was valid (they can no longer
+    be): nobody confirmed them, so nothing of them is kept. Returns how many."""
+    cutoff = utcnow() - timedelta(hours=ws.settings.campaign_confirm_hours)
+    total = 0
+    with ws.sessions() as session, session.begin():
+        stale = list(
+            session.scalars(
+                select(CampaignAction).where(
+                    CampaignAction.state == "pending",
+                    CampaignAction.wrapped_key.is_not(None),
+                    CampaignAction.created_at < cutoff,
+                )
+            )
+        )
+        by_campaign: dict[int, list[CampaignAction]] = {}
+        for action in stale:
+            by_campaign.setdefault(action.campaign_id, []).append(action)
+        if by_campaign:
+            ws.custody.lock(session)
+        now = utcnow()
+        for campaign_id, found in sorted(by_campaign.items()):
+            shredded = shred(session, found)
+            total += shredded
+            entries.append(
+                ws.custody,
+                session,
+                acts.CAMPAIGN_PURGE,
+                None,
+                now,
+                campaign=campaign_id,
+                actions=shredded,
+                reason="unconfirmed",
+            )
+    return total
 
 
 def purge_campaign(ws: Workspace, campaign_id: int, *, actor: str | None) -> dict[str, Any]:

@@ -250,7 +250,7 @@ def purge(
             actions = int(doc["actions"])
         else:
             doc = purge_expired(ws)
-            actions = int(doc["actions"])
+            actions = int(doc["actions"]) + int(doc["unconfirmed"])
     if as_json:
         emit(doc)
         return

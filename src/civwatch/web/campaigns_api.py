@@ -33,7 +33,7 @@ from civwatch.web.answers_campaigns import (
 )
 from civwatch.web.auth import client_of
 from civwatch.web.deps import WS, RowId
-from civwatch.web.problems import PROBLEM_RESPONSES
+from civwatch.web.problems import PROBLEM_RESPONSES, problem_doc
 from civwatch.web.public_view import Anyone
 from civwatch.workspace import Workspace
 
@@ -42,6 +42,10 @@ router = APIRouter(
 )
 
 Token = Annotated[str, Path(min_length=8, max_length=300, pattern=r"^[A-Za-z0-9_.\-]+$")]
+#: A campaign that is not taking part now (closed, ended, not started).
+NOT_NOW: dict[int | str, dict[str, Any]] = {
+    409: problem_doc("The campaign is not taking part now (closed, ended or not started)")
+}
 #: Seconds between two mail jobs started by the web (the schedule sends the rest).
 KICK_EVERY_S = 2.0
 _kick_lock = threading.Lock()
@@ -52,7 +56,11 @@ def campaign_limiter(request: Request) -> abuse.RateLimiter:
     state = request.app.state
     with _kick_lock:
         if not hasattr(state, "campaign_limiter"):
-            state.campaign_limiter = abuse.RateLimiter()
+            settings = state.workspace.settings
+            state.campaign_limiter = abuse.RateLimiter(
+                per_client=settings.campaign_actions_per_client,
+                burst=settings.campaign_burst_per_minute,
+            )
     found: abuse.RateLimiter = state.campaign_limiter
     return found
 
@@ -151,7 +159,12 @@ async def _act(
     return _pending(campaign_id)
 
 
-@router.post("/{campaign_id}/signatures", status_code=202, response_model=ActionReceived)
+@router.post(
+    "/{campaign_id}/signatures",
+    status_code=202,
+    response_model=ActionReceived,
+    responses=NOT_NOW,
+)
 async def campaign_sign(
     request: Request, w: WS, _p: Anyone, campaign_id: RowId, body: SupporterBody
 ) -> JSONResponse:
@@ -159,7 +172,9 @@ async def campaign_sign(
     return await _act(request, w, campaign_id, body, "signature")
 
 
-@router.post("/{campaign_id}/letters", status_code=202, response_model=ActionReceived)
+@router.post(
+    "/{campaign_id}/letters", status_code=202, response_model=ActionReceived, responses=NOT_NOW
+)
 async def campaign_letter(
     request: Request, w: WS, _p: Anyone, campaign_id: RowId, body: LetterBody
 ) -> JSONResponse:
@@ -168,7 +183,7 @@ async def campaign_letter(
     return await _act(request, w, campaign_id, body, "letter")
 
 
-@router.get("/confirm/{token}", response_model=Confirmed)
+@router.get("/confirm/{token}", response_model=Confirmed, responses=NOT_NOW)
 async def campaign_confirm(request: Request, w: WS, _p: Anyone, token: Token) -> dict[str, Any]:
     """Follow a confirmation link: the action counts (each e-mail once)."""
     done = await run_in_threadpool(actions.confirm, w, token)
