@@ -22,6 +22,7 @@ from tests.incidents.helpers import GEO, incident_doc
 from tests.support.files import noise_jpeg
 from tests.web import (
     calls_admin,
+    calls_campaign_pages,
     calls_campaigns,
     calls_capture,
     calls_incident_pages,
@@ -88,6 +89,7 @@ CALLS = {
     **calls_testimony.CALLS,
     **calls_relief.CALLS,
     **calls_relief_pages.CALLS,
+    **calls_campaign_pages.CALLS,
     **calls_campaigns.CALLS,
 }
 
@@ -121,6 +123,7 @@ def samples(team: Team, tmp_path: Path, places: Gazetteer) -> dict[str, str]:
         **calls_testimony.testimony_samples(team.ws, incident["id"]),
         **calls_relief.relief_samples(team.ws, desk["case_id"]),
         **calls_relief_pages.relief_page_samples(team.ws, desk["case_id"]),
+        **calls_campaign_pages.campaign_page_samples(team.ws),
     }
 
 

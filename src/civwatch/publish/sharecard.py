@@ -37,8 +37,11 @@ ACCENT = (140, 29, 24)
 MUTED = (70, 70, 70)
 
 
-def _wrap(draw: ImageDraw.ImageDraw, text: str, face: Font, width: int, lines: int) -> list[str]:
-    """``text`` broken into at most ``lines`` lines of at most ``width`` px (ellipsis)."""
+def wrap_text(
+    draw: ImageDraw.ImageDraw, text: str, face: Font, width: int, lines: int
+) -> list[str]:
+    """``text`` broken into at most ``lines`` lines of at most ``width`` px, the last one cut
+    with an ellipsis when the text is longer (also the campaigns' share images)."""
     words = text.split()
     out: list[str] = []
     current = ""
@@ -113,18 +116,18 @@ def draw_card(lines: Mapping[str, Any]) -> bytes:
     draw.text((margin, 92), lines["kicker"], font=font(24), fill=MUTED)
     title_face = font(54, bold=True)
     y = 150
-    for line in _wrap(draw, lines["title"], title_face, width, 3):
+    for line in wrap_text(draw, lines["title"], title_face, width, 3):
         draw.text((margin, y), line, font=title_face, fill=INK)
         y += 66
     y += 16
     meta = " · ".join(p for p in (lines["date"], lines["place"]) if p)
-    for line in _wrap(draw, meta, font(32), width, 2):
+    for line in wrap_text(draw, meta, font(32), width, 2):
         draw.text((margin, y), line, font=font(32), fill=INK)
         y += 42
     figures_face = font(40, bold=True)
-    figures = _wrap(draw, " · ".join(lines["figures"]), figures_face, width, 1)[0]
+    figures = wrap_text(draw, " · ".join(lines["figures"]), figures_face, width, 1)[0]
     draw.text((margin, SIZE[1] - 110), figures, font=figures_face, fill=ACCENT)
-    note = _wrap(draw, lines["note"], font(22), width, 1)[0]
+    note = wrap_text(draw, lines["note"], font(22), width, 1)[0]
     draw.text((margin, SIZE[1] - 52), note, font=font(22), fill=MUTED)
     buffer = io.BytesIO()
     image.save(buffer, "PNG", optimize=True)

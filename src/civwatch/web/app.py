@@ -37,6 +37,8 @@ from civwatch.shelters import nearest as shelter_index
 from civwatch.web import (
     admin_pages,
     api,
+    campaign_pages,
+    campaign_team_pages,
     campaigns_api,
     capture_pages,
     custody_pages,
@@ -261,6 +263,8 @@ ROUTERS = (
     protection_access_pages.router,
     help_pages.router,
     relief_pages.router,
+    campaign_pages.router,
+    campaign_team_pages.router,
     # before shelter_pages: /shelters/reports and /shelters/offline are not shelter ids
     shelter_queue.router,
     shelter_offline.router,

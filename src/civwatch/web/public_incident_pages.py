@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response, StreamingResponse
 
+from civwatch.campaigns.public import live_campaigns_for_incident
 from civwatch.errors import CivwatchError, NotFoundError
 from civwatch.i18n import _, current_language
 from civwatch.i18n.formatting import format_date, in_ukraine
@@ -115,6 +116,7 @@ def public_incident_page(request: Request, w: WS, _anyone: Anyone, incident_id: 
             ),
             "media": media,
             "quotes": public_quotes(w, incident_id),
+            "campaigns": live_campaigns_for_incident(w, incident_id),
             "section": "/public",
         },
     )
