@@ -72,7 +72,7 @@ def test_card_draws_cyrillic_with_real_glyphs(school: dict[str, Any]) -> None:
     # the title region is exactly the title drawn in that face: letters, not boxes
     reference = Image.new("RGB", card.size, sharecard.BACKGROUND)
     draw = ImageDraw.Draw(reference)
-    wrapped = sharecard._wrap(draw, UKRAINIAN_TITLE, title_face, 1200 - 72 - 60, 3)
+    wrapped = sharecard.wrap_text(draw, UKRAINIAN_TITLE, title_face, 1200 - 72 - 60, 3)
     assert wrapped[0].startswith("Ракетний удар")
     for n, line in enumerate(wrapped):
         draw.text((72, 150 + 66 * n), line, font=title_face, fill=sharecard.INK)

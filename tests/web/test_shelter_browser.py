@@ -107,7 +107,11 @@ def test_a_phone_finds_the_nearest_shelter_with_and_without_a_network(
         assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         page.get_by_label("Київська міська громада").check()
         page.get_by_role("button", name="Зберегти на телефоні").click()
-        expect(page.locator("#saved")).to_contain_text("Збережено на цьому телефоні: Київська")
+        page.on("console", lambda m: problems.append(m.text) if "shelters:" in m.text else None)
+        try:
+            expect(page.locator("#saved")).to_contain_text("Збережено на цьому телефоні: Київська")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\nthe page said: {problems}") from None
         fits(page)
         page.screenshot(path=shots / "shelters-phone-offline-saved.png", full_page=True)
         phone.set_offline(True)

@@ -26,7 +26,7 @@ from sqlalchemy.engine import URL, make_url
 from civwatch.backups.layout import PG_DUMP_FILE, SQLITE_FILE
 from civwatch.db import make_engine
 from civwatch.errors import ConfigurationError, IntegrityError, RejectedInputError
-from civwatch.files import fsync_folder, sync
+from civwatch.files import move_into_place, sync
 from civwatch.i18n import _
 
 #: Longest a pg_dump or pg_restore may run, seconds.
@@ -130,8 +130,7 @@ def load_database(kind: str, dump: Path, url: str) -> None:
         temp.chmod(0o600)
         with temp.open("rb+") as handle:
             sync(handle)
-        temp.replace(path)
-        fsync_folder(path.parent)
+        move_into_place(temp, path)
         return
     with libpq_conninfo(url) as conninfo:
         _run(

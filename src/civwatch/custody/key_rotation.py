@@ -48,7 +48,7 @@ from civwatch.custody.signing import (
     public_key_bytes,
 )
 from civwatch.errors import ConfigurationError, IntegrityError, ProofError
-from civwatch.files import fsync_folder, write_new
+from civwatch.files import move_into_place, sync, write_new
 from civwatch.i18n import _
 
 _KEY: entries.Schema = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
@@ -273,9 +273,7 @@ def _put_in_place(next_path: Path, key_path: Path) -> None:
         size = key_path.stat().st_size
         with key_path.open("r+b") as retired:
             retired.write(os.urandom(size))
-            retired.flush()
-            os.fsync(retired.fileno())
+            sync(retired)
     except FileNotFoundError:
         pass
-    next_path.replace(key_path)
-    fsync_folder(key_path.parent)
+    move_into_place(next_path, key_path)

@@ -38,18 +38,44 @@
       return docs;
     });
   }
+  // One change to the saved bundles at a time: the refresh when the page opens, then
+  // each save in turn.
+  var busy = Promise.resolve();
+  function inTurn(work) {
+    busy = busy.then(work, work);
+    return busy;
+  }
+  // Saved bundles are brought up to date whenever the page opens with a network; a
+  // bundle that cannot be fetched keeps its saved copy.
+  function refresh() {
+    if (!navigator.onLine) return Promise.resolve();
+    return caches.open(DATA).then(function (cache) {
+      return cache.keys().then(function (keys) {
+        return Promise.all(keys.map(function (key) {
+          return fetch(key.url).then(function (r) {
+            if (r.ok) return cache.put(key, r);
+          }).catch(function () {});
+        }));
+      });
+    });
+  }
   document.getElementById("save").classList.remove("hidden");
   document.getElementById("save-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var boxes = Array.prototype.slice.call(document.querySelectorAll("input[name=h]"));
-    caches.open(DATA).then(function (cache) {
-      return Promise.all(boxes.map(function (box) {
-        if (!box.checked) return cache.delete(bundleUrl(box.value));
-        return fetchBundle(bundleUrl(box.value), 2).then(function (r) {
-          return cache.put(bundleUrl(box.value), r);
-        });
-      }));
-    }).then(showSaved).catch(function () { saved.textContent = texts.failed; });
+    inTurn(function () {
+      return caches.open(DATA).then(function (cache) {
+        return Promise.all(boxes.map(function (box) {
+          if (!box.checked) return cache.delete(bundleUrl(box.value));
+          return fetchBundle(bundleUrl(box.value), 3).then(function (r) {
+            return cache.put(bundleUrl(box.value), r);
+          });
+        }));
+      }).then(showSaved).catch(function (error) {
+        console.warn("shelters: could not save: " + error);
+        saved.textContent = texts.failed;
+      });
+    });
   });
   // A phone's network drops requests now and then: try a bundle again after a second
   // before saying it could not be saved.
@@ -133,6 +159,7 @@
       }, function () { saved.textContent = texts.denied; });
     });
   }
+  inTurn(refresh);
   var asked = new URLSearchParams(window.location.search);
   showSaved().then(function () {
     if (asked.get("lat") && asked.get("lon")) {

@@ -1,6 +1,7 @@
 // The shelters' service worker (served at /shelters/sw.js, scope /shelters): keeps the
-// offline page and the saved hromadas' signed bundles, and while the network is down
-// answers any /shelters page with the offline page, which finds the nearest saved shelter
+// offline page, answers a saved hromada's signed bundle from the cache the page saved it
+// in when the network fails, and while the network is down answers any /shelters page
+// with the offline page, which finds the nearest saved shelter
 // itself (shelters-offline.js reads lat and lon from the address).
 "use strict";
 var SHELL = "civwatch-shelters-shell-v1";
@@ -17,17 +18,17 @@ self.addEventListener("activate", function (event) {
   event.waitUntil(self.clients.claim());
 });
 
-function fresh(request, cacheName, key) {
-  // the network first (so a saved copy stays current), the saved copy when it fails
+function fresh(request, key) {
+  // the network first (so the offline page stays current), the saved copy when it fails
   return fetch(request).then(function (response) {
     if (response.ok) {
       var copy = response.clone();
-      caches.open(cacheName).then(function (cache) { cache.put(key || request, copy); });
+      caches.open(SHELL).then(function (cache) { cache.put(key, copy); });
     }
     return response;
   }).catch(function () {
-    return caches.open(cacheName).then(function (cache) {
-      return cache.match(key || request, { ignoreSearch: true });
+    return caches.open(SHELL).then(function (cache) {
+      return cache.match(key, { ignoreSearch: true });
     }).then(function (found) { return found || Response.error(); });
   });
 }
@@ -38,9 +39,14 @@ self.addEventListener("fetch", function (event) {
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (url.pathname.indexOf("/shelters/bundle/") === 0) {
-    event.respondWith(fresh(request, DATA));
+    // the page alone writes the saved bundles (two writers of one cache entry at once
+    // made a save fail now and then); here only the saved copy when the network fails
+    event.respondWith(fetch(request).catch(function () {
+      return caches.open(DATA).then(function (cache) { return cache.match(request); })
+        .then(function (found) { return found || Response.error(); });
+    }));
   } else if (SHELL_FILES.indexOf(url.pathname) >= 0) {
-    event.respondWith(fresh(request, SHELL, url.pathname));
+    event.respondWith(fresh(request, url.pathname));
   } else if (request.mode === "navigate" && url.pathname.indexOf("/shelters") === 0) {
     event.respondWith(fetch(request).catch(function () {
       return caches.open(SHELL).then(function (cache) { return cache.match("/shelters/offline"); })
