@@ -98,6 +98,20 @@ def test_who_may_draft_publish_and_close(team: Workspace) -> None:
         get_campaign(team, 999, actor="ivan")
 
 
+def test_the_public_list_holds_live_campaigns_only_newest_first(team: Workspace) -> None:
+    from civwatch.campaigns.public import live_campaigns
+
+    older = live_petition(team)
+    create_campaign(team, actor="vera", title="A draft", kind="petition")
+    closed = live_petition(team)
+    close_campaign(team, closed, actor="pat")
+    newer = live_petition(team)
+    listed = live_campaigns(team)
+    assert [c["id"] for c in listed] == [newer, older]
+    assert listed[0]["count"] == 0 and listed[0]["goal"] == 100
+    assert listed[0]["incidents"] == 0  # a number here, not the incidents' cards
+
+
 def test_a_letter_needs_targets_and_its_text(team: Workspace) -> None:
     made = create_campaign(team, actor="ivan", title="Letter", kind="letter")
     with pytest.raises(RejectedInputError, match="targets"):

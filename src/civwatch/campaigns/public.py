@@ -52,6 +52,54 @@ def _cards(ws: Workspace, ids: list[int]) -> list[dict[str, Any]]:
     return cards
 
 
+#: At most this many live campaigns are listed (newest first).
+LIVE_LIMIT = 200
+
+
+def _public_doc(campaign: Campaign, targets: list[Any]) -> dict[str, Any]:
+    return {
+        "id": campaign.id,
+        "title": campaign.title,
+        "summary": campaign.summary,
+        "ask": campaign.ask,
+        "kind": campaign.kind,
+        "state": campaign.state,
+        "count": campaign.confirmed,
+        "goal": campaign.goal,
+        "progress": None
+        if not campaign.goal
+        else min(1.0, round(campaign.confirmed / campaign.goal, 4)),
+        "starts": _iso(campaign.starts_at),
+        "ends": _iso(campaign.ends_at),
+        "languages": list(campaign.languages),
+        "letter": {"subject": campaign.letter_subject, "template": campaign.letter_template}
+        if campaign.kind == "letter"
+        else None,
+        "targets": [{"id": t.id, "name": t.name, "country": t.country} for t in targets],
+        "target_countries": sorted({t.country for t in targets}),
+    }
+
+
+def live_campaigns(ws: Workspace) -> list[dict[str, Any]]:
+    """The live campaigns, newest first (at most ``LIVE_LIMIT``), each as
+    :func:`public_view` gives it but without the incidents' cards (``"incidents"`` is the
+    number of incidents linked). One query for the campaigns, one per campaign for its
+    targets' names and countries."""
+    with ws.sessions() as session:
+        rows = session.scalars(
+            select(Campaign)
+            .where(Campaign.state == "live")
+            .order_by(Campaign.id.desc())
+            .limit(LIVE_LIMIT)
+        ).all()
+        found = []
+        for campaign in rows:
+            doc = _public_doc(campaign, list(targets_of(session, campaign.id)))
+            doc["incidents"] = len(campaign.incidents or [])
+            found.append({name: doc[name] for name in PUBLIC_FIELDS})
+        return found
+
+
 def public_view(ws: Workspace, campaign_id: int, lang: str = "en") -> dict[str, Any]:
     """A live or closed campaign as the public sees it::
 
@@ -68,28 +116,7 @@ def public_view(ws: Workspace, campaign_id: int, lang: str = "en") -> dict[str, 
         campaign = session.get(Campaign, campaign_id)
         if campaign is None or campaign.state == "draft":
             raise NotFoundError(_("No campaign %(id)s.", id=campaign_id))
-        targets = targets_of(session, campaign.id)
-        view: dict[str, Any] = {
-            "id": campaign.id,
-            "title": campaign.title,
-            "summary": campaign.summary,
-            "ask": campaign.ask,
-            "kind": campaign.kind,
-            "state": campaign.state,
-            "count": campaign.confirmed,
-            "goal": campaign.goal,
-            "progress": None
-            if not campaign.goal
-            else min(1.0, round(campaign.confirmed / campaign.goal, 4)),
-            "starts": _iso(campaign.starts_at),
-            "ends": _iso(campaign.ends_at),
-            "languages": list(campaign.languages),
-            "letter": {"subject": campaign.letter_subject, "template": campaign.letter_template}
-            if campaign.kind == "letter"
-            else None,
-            "targets": [{"id": t.id, "name": t.name, "country": t.country} for t in targets],
-            "target_countries": sorted({t.country for t in targets}),
-        }
+        view = _public_doc(campaign, list(targets_of(session, campaign.id)))
         linked = list(campaign.incidents)
     view["incidents"] = _cards(ws, linked)
     return {name: view[name] for name in PUBLIC_FIELDS}

@@ -19,6 +19,10 @@ from civwatch.cli.common import AsJson, DataDir, emit, fail, out, progress_bar, 
 from civwatch.i18n import _, ngettext
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from rich.progress import Progress
+
     from civwatch.config import Settings
 
 app = typer.Typer()
@@ -31,6 +35,18 @@ PassphraseStdin = Annotated[
         "CIVWATCH_BACKUP_PASSPHRASE, else it is asked for).",
     ),
 ]
+
+
+def _stages(bar: Progress) -> Callable[[str, int, int], None]:
+    """A progress callback that shows each stage of a backup or restore as its own bar."""
+    tasks: dict[str, Any] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    return progress
 
 
 def _passphrase(settings: Settings, from_stdin: bool, *, twice: bool) -> str:
@@ -85,13 +101,7 @@ def backup(
     ws = Workspace.open(settings)
     try:
         with progress_bar() as bar:
-            tasks: dict[str, Any] = {}
-
-            def progress(stage: str, done: int, total: int) -> None:
-                if stage not in tasks:
-                    tasks[stage] = bar.add_task(stage, total=total)
-                bar.update(tasks[stage], completed=done, total=total)
-
+            progress = _stages(bar)
             report = make_backup(
                 ws, backup_target(dest), passphrase=passphrase, blob_url=blob_url, progress=progress
             )
@@ -170,13 +180,7 @@ def restore(
         return _passphrase(settings, passphrase_stdin, twice=False)
 
     with progress_bar() as bar:
-        tasks: dict[str, Any] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
+        progress = _stages(bar)
         report = restore_backup(
             settings,
             backup_target(src),

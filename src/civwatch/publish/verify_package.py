@@ -557,13 +557,7 @@ def check_entries(pkg: Package, head: dict[str, Any]) -> tuple[Group, dict[int, 
         return group, proven
     for spec in listed + withheld:
         try:
-            index = int(spec["leaf"])
-            proof = pkg.json(str(spec["proof"]))
-            if not isinstance(proof, dict):
-                raise ValueError("the proof file is not an object")
-            path = [bytes.fromhex(str(h)) for h in proof["audit_path"]]
-            if int(proof["leaf_index"]) != index or int(proof["tree_size"]) != size:
-                raise ValueError("the proof is for another entry or another tree size")
+            index, path = _inclusion_path(pkg, spec, size)
             if "file" in spec:
                 raw = pkg.read(str(spec["file"]))
                 value = leaf_hash(raw)
@@ -613,17 +607,24 @@ def canonical_json(doc: Any) -> bytes:
     return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
+def _inclusion_path(pkg: Package, spec: Mapping[str, Any], size: int) -> tuple[int, list[bytes]]:
+    """A listed entry's leaf index and the audit path of its proof file, checked to be for
+    that entry in a tree of ``size``; ValueError (or KeyError/TypeError/OSError) if not."""
+    index = int(spec["leaf"])
+    proof = pkg.json(str(spec["proof"]))
+    if not isinstance(proof, dict):
+        raise ValueError("the proof file is not an object")
+    path = [bytes.fromhex(str(h)) for h in proof["audit_path"]]
+    if int(proof["leaf_index"]) != index or int(proof["tree_size"]) != size:
+        raise ValueError("the proof is for another entry or another tree size")
+    return index, path
+
+
 def _proven_raw(pkg: Package, spec: Mapping[str, Any], size: int, root: bytes) -> bytes:
     """The bytes of a listed entry whose inclusion proof leads to ``root``; ValueError
     naming what is wrong otherwise."""
     try:
-        index = int(spec["leaf"])
-        proof = pkg.json(str(spec["proof"]))
-        if not isinstance(proof, dict):
-            raise ValueError("the proof file is not an object")
-        path = [bytes.fromhex(str(h)) for h in proof["audit_path"]]
-        if int(proof["leaf_index"]) != index or int(proof["tree_size"]) != size:
-            raise ValueError("the proof is for another entry or another tree size")
+        index, path = _inclusion_path(pkg, spec, size)
         raw = pkg.read(str(spec["file"]))
     except (KeyError, TypeError, OSError) as err:
         raise ValueError(f"it cannot be read ({err})") from err

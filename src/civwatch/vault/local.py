@@ -123,13 +123,6 @@ class LocalBlobStore(BlobStore):
             if _HEX64.match(path.name):
                 yield path.name
 
-    def rehash(self, sha256: str) -> str:
-        digest = hashlib.sha256()
-        with self.open(sha256) as f:
-            while chunk := f.read(CHUNK_SIZE):
-                digest.update(chunk)
-        return digest.hexdigest()
-
     def clean_incomplete(self) -> int:
         """Remove temporary files of writers that died (killed mid-write); returns how many.
 

@@ -392,13 +392,6 @@ class S3BlobStore(BlobStore):
                     if _HEX64.match(name) and entry["Key"] == self._key(name):
                         yield name
 
-    def rehash(self, sha256: str) -> str:
-        digest = hashlib.sha256()
-        with self.open(sha256) as f:
-            while chunk := f.read(CHUNK_SIZE):
-                digest.update(chunk)
-        return digest.hexdigest()
-
     def clean_incomplete(self) -> int:
         """Abort the multipart uploads and delete the staging objects of writers that died:
         those of a process of this machine that no longer runs, and those of other machines

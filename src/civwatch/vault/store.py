@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,9 +57,13 @@ class BlobStore(abc.ABC):
     def iter_hashes(self) -> Iterator[str]:
         """Every blob in the vault (order unspecified)."""
 
-    @abc.abstractmethod
     def rehash(self, sha256: str) -> str:
         """Read the stored blob back and return its actual SHA-256."""
+        digest = hashlib.sha256()
+        with self.open(sha256) as f:
+            while chunk := f.read(CHUNK_SIZE):
+                digest.update(chunk)
+        return digest.hexdigest()
 
     def ensure(self) -> None:  # noqa: B027 - optional hook, nothing to do by default
         """Create whatever the backend needs before the first write (idempotent)."""

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from civwatch.campaigns import abuse, actions, fields, share_images
-from civwatch.campaigns.public import public_view
+from civwatch.campaigns.public import live_campaigns, public_view
 from civwatch.errors import CivwatchError, NotFoundError, TooManyAttemptsError
 from civwatch.i18n import N_, current_language, gettext, localise
 from civwatch.web.answer_cache import revalidated
@@ -71,28 +71,6 @@ def _csrf_ok(request: Request, given: str) -> bool:
     return bool(expected) and hmac.compare_digest(expected.encode(), given.encode())
 
 
-def _live_campaigns(ws: Workspace) -> list[dict[str, Any]]:
-    """The campaigns open now, newest first.
-
-    TODO-campaigns: the domain has no public list of live campaigns yet (its
-    ``list_campaigns`` is the team's); until it has one, the live campaigns are looked up
-    by id through the public view, newest first, stopping after a run of missing ids."""
-    found: list[dict[str, Any]] = []
-    misses = 0
-    campaign_id = 1
-    while misses < 50 and campaign_id < 10_000:
-        try:
-            view = public_view(ws, campaign_id, current_language())
-        except NotFoundError:
-            misses += 1
-        else:
-            misses = 0
-            if view["state"] == "live":
-                found.append(view)
-        campaign_id += 1
-    return sorted(found, key=lambda c: int(c["id"]), reverse=True)
-
-
 def _pow(request: Request) -> dict[str, Any]:
     """A proof-of-work challenge for the form (asked only during a burst)."""
     del request
@@ -130,7 +108,7 @@ def _submit(
 @router.get("/campaigns", response_class=HTMLResponse)
 def campaigns_page(request: Request, w: WS, _anyone: Anyone) -> Response:
     """The campaigns open now, newest first, each with its count."""
-    live = [present_campaign(c) for c in _live_campaigns(w)]
+    live = [present_campaign(c) for c in live_campaigns(w)]
     return public_page(request, w, "campaign_list.html", {"campaigns": live})
 
 

@@ -282,31 +282,22 @@ def redaction_create(
     ] = None,
 ) -> Any:
     """Make a draft redacted copy (faces and regions blurred, metadata removed)."""
+    regions = [r.model_dump() for r in body.regions]
+    options: dict[str, Any] = {
+        "blur_faces": body.blur_faces,
+        "graphic": body.graphic,
+        "removed_faces": [r.model_dump() for r in body.removed_faces],
+        "actor": who.username,
+    }
     if "respond-async" in (prefer or "").lower():
-        job = publish_jobs.submit_redaction(
-            w,
-            sha256,
-            [r.model_dump() for r in body.regions],
-            blur_faces=body.blur_faces,
-            graphic=body.graphic,
-            removed_faces=[r.model_dump() for r in body.removed_faces],
-            actor=who.username,
-        )
+        job = publish_jobs.submit_redaction(w, sha256, regions, **options)
         audit_action(request, w, who, "redaction-queued", f"item:{sha256}", job=job["id"])
         return JSONResponse(
             job,
             status_code=202,
             headers={"Location": job["url"], "Preference-Applied": "respond-async"},
         )
-    done = redaction.create_redaction(
-        w,
-        sha256,
-        [r.model_dump() for r in body.regions],
-        blur_faces=body.blur_faces,
-        graphic=body.graphic,
-        removed_faces=[r.model_dump() for r in body.removed_faces],
-        actor=who.username,
-    )
+    done = redaction.create_redaction(w, sha256, regions, **options)
     audit_action(request, w, who, "redaction-create", f"item:{sha256}", redaction=done["id"])
     return done
 
