@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from civwatch.errors import CivwatchError
+from civwatch.errors import CivwatchError, ConflictError
 from civwatch.integrity import verify_workspace
 from civwatch.relief import funds, grants, ledger, vocabulary
 from civwatch.relief.cash import move_cash
@@ -107,3 +108,22 @@ def test_any_sequence_of_acts_leaves_the_ledger_balanced(
             free = ledger.available(s, fund).amount
             assert free >= 0
     assert verify_workspace(f.ws, rehash=False) == []
+
+
+def test_money_in_the_cash_box_cannot_be_taken_from_the_bank_again(relief: Fund) -> None:
+    """Found by the property above: with part of a deposit taken out in cash, reversing the
+    deposit (or transferring all of it) passed the fund's "available" check, which counts
+    the cash box, and left the bank below zero. Both are refused, the bank untouched."""
+    f = relief
+    other = funds.add_fund(f.ws, f.who("fin1"), funds.FundInput(name="Other", currency="EUR"))
+    made = funds.deposit(f.ws, f.who("fin1"), f.fund, "333.33")
+    # the fund held 20,000.00 before: all but 333.32 goes to the cash box
+    move_cash(f.ws, f.who("fin2"), f.fund, "20000.01", to_bank=False)
+    with pytest.raises(ConflictError, match="in the bank"):
+        funds.reverse(f.ws, f.who("fin2"), made["transaction"])
+    with pytest.raises(ConflictError, match="in the bank"):
+        funds.transfer(f.ws, f.who("fin1"), f.fund, other["id"], "333.33")
+    with f.ws.sessions() as s:
+        fund = s.get(ReliefFund, f.fund)
+        assert fund is not None
+        assert ledger.account_total(s, fund, vocabulary.bank(fund.id)).amount == Decimal("333.32")
