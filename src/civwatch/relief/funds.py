@@ -159,7 +159,6 @@ def transfer(
             )
         )
         refuse_overdraw(session, source, sent)
-        refuse_bank_overdraw(session, source, sent)
         row = ledger.post(
             session,
             kind="transfer",
@@ -212,7 +211,6 @@ def reverse(ws: Workspace, principal: Principal, transaction_id: int) -> dict[st
             )
             if taken > 0:
                 refuse_overdraw(session, fund, Money.of(taken, fund.currency))
-                refuse_bank_overdraw(session, fund, Money.of(taken, fund.currency))
         row = ledger.post(
             session,
             kind="reversal",
@@ -243,22 +241,6 @@ def refuse_overdraw(session: Session, fund: ReliefFund, taken: Money) -> None:
                 "Fund %(fund)s has %(available)s available; %(asked)s would overdraw it.",
                 fund=fund.name,
                 available=str(free),
-                asked=str(taken),
-            )
-        )
-
-
-def refuse_bank_overdraw(session: Session, fund: ReliefFund, taken: Money) -> None:
-    """Refuse taking ``taken`` out of ``fund``'s bank beyond what the bank holds: money in
-    the cash box counts as available to grants but is not in the bank to send."""
-    held = ledger.account_total(session, fund, vocabulary.bank(fund.id))
-    if taken.amount > held.amount:
-        raise ConflictError(
-            _(
-                "Fund %(fund)s has %(held)s in the bank; %(asked)s cannot be taken from it: "
-                "put the cash back in the bank first.",
-                fund=fund.name,
-                held=str(held),
                 asked=str(taken),
             )
         )

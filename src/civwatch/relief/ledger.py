@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session
 from civwatch.custody import entries
 from civwatch.custody.log import CustodyLog
 from civwatch.db import utcnow
-from civwatch.errors import RecordNotFoundError
+from civwatch.errors import ConflictError, RecordNotFoundError
 from civwatch.i18n import _
+from civwatch.relief import vocabulary
 from civwatch.relief.acts import RELIEF_MONEY
 from civwatch.relief.models import RELIEF_LOG, ReliefFund, ReliefPosting, ReliefTransaction
 from civwatch.relief.money import Money
@@ -83,6 +84,7 @@ def post(
 ) -> ReliefTransaction:
     """Write one balanced transaction and append its entry to the relief log."""
     balanced(legs)
+    refuse_below_zero(session, legs)
     at = utcnow()
     day = booked_on or at.date()
     postings = [
@@ -137,6 +139,39 @@ def legs_of(session: Session, transaction_id: int) -> list[Leg]:
         .order_by(ReliefPosting.id)
     )
     return [Leg(p.fund_id, p.account, Money.from_minor(p.amount_minor, p.currency)) for p in rows]
+
+
+def refuse_below_zero(session: Session, legs: Sequence[Leg]) -> None:
+    """Refuse legs that would take a fund's bank or cash box below zero. Every act that
+    takes money out (payments, cash moves, transfers, reversals) goes through here, so no
+    act can overdraw an account, whatever it checked first in its own words."""
+    taken: dict[tuple[int, str, str], Decimal] = defaultdict(Decimal)
+    for leg in legs:
+        if leg.account.startswith("Assets:"):
+            taken[(leg.fund_id, leg.account, leg.money.currency)] += leg.money.amount
+    for (fund_id, account, code), delta in taken.items():
+        if delta >= 0:
+            continue
+        held = balances(session, fund_id, prefix=account).get((account, code), Decimal(0))
+        if held + delta >= 0:
+            continue
+        fund = session.get(ReliefFund, fund_id)
+        words = {
+            "fund": fund.name if fund is not None else str(fund_id),
+            "held": str(Money.of(held, code)),
+            "asked": str(Money.of(-delta, code)),
+        }
+        if account == vocabulary.bank(fund_id):
+            raise ConflictError(
+                _(
+                    "Fund %(fund)s has %(held)s in the bank; %(asked)s cannot be taken from "
+                    "it: put the cash back in the bank first.",
+                    **words,
+                )
+            )
+        raise ConflictError(
+            _("Fund %(fund)s has %(held)s in cash; %(asked)s cannot be taken from it.", **words)
+        )
 
 
 def reversed_legs(legs: Iterable[Leg]) -> list[Leg]:
